@@ -1,0 +1,85 @@
+"""Sanbao Portal (三包服务门户): the application factory."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, session
+
+from portal.config import load_config
+from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the portal."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PORTAL_INSTANCE_PATH", str(ROOT / "instance")),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(app.instance_path, test_config))
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    from portal.core.errors import register_error_handlers
+    from portal.core.timefmt import register_filters
+    from portal.core.web import register_request_hooks
+
+    register_error_handlers(app)
+    register_filters(app)
+    register_request_hooks(app)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    lang = session.get("lang") if has_request_context() else None
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
+                     render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(ROOT / "portal" / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+
+    from portal.accounts.services import load_user_from_session
+    from portal.core.permissions import unauthorized_response
+
+    login_manager.user_loader(load_user_from_session)
+    login_manager.unauthorized_handler(unauthorized_response)
+    # Every model module must be imported so Alembic sees the whole schema.
+    import portal.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
+    from portal.api.views import bp as api_bp
+    from portal.catalog.views import bp as catalog_bp
+    from portal.core.views import bp as core_bp
+    from portal.dealers.views import bp as dealers_bp
+    from portal.home.views import bp as home_bp
+
+    for bp in (home_bp, accounts_bp, dealers_bp, catalog_bp, core_bp, api_bp):
+        app.register_blueprint(bp)
+    csrf.exempt(api_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.accounts.cli import users_cli
+    from portal.demo.cli import seed_demo
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)

@@ -1,0 +1,69 @@
+"""Sign-in, password and user-administration forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import Email as EmailValidator
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.accounts.roles import Role
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=[], validators=[DataRequired()])
+    dealer = SelectField(_l("Dealer (for dealer users)"), choices=[], coerce=str,
+                         validators=[Optional()])
+    rep_dealers = MultiCheckboxField(_l("Dealers (for a sales rep)"), choices=[], coerce=int)
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    email = StringField(_l("Email"), validators=[Optional(), EmailValidator(), Length(max=120)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired()])
+
+    def fill_choices(self, dealers) -> None:
+        self.role.choices = Role.choices()
+        self.dealer.choices = [("", "—")] + [(str(d.id), f"{d.code} {d.name}") for d in dealers]
+        self.rep_dealers.choices = [(d.id, f"{d.code} {d.name}") for d in dealers]
+
+
+class EditUserForm(UserForm):
+    username = None
+    password = None
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("Temporary password"), validators=[DataRequired()])
+
+
+class ActiveForm(FlaskForm):
+    active = BooleanField()
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])

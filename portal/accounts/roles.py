@@ -1,0 +1,36 @@
+"""The portal's roles and the groups views grant access to."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.core.enums import TitledEnum
+
+
+class Role(TitledEnum):
+    DEALER_ADMIN = "dealer_admin"
+    DEALER_STAFF = "dealer_staff"
+    CLERK = "clerk"
+    SALES_REP = "sales_rep"
+    TECHNICAL = "technical"
+    FINANCE = "finance"
+    ADMIN = "admin"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.DEALER_ADMIN: _l("Dealer administrator"),
+            cls.DEALER_STAFF: _l("Dealer staff"),
+            cls.CLERK: _l("Sales clerk"),
+            cls.SALES_REP: _l("Sales rep"),
+            cls.TECHNICAL: _l("Technical department"),
+            cls.FINANCE: _l("Finance"),
+            cls.ADMIN: _l("Administrator"),
+        }
+
+    @property
+    def is_dealer(self) -> bool:
+        return self in DEALER_ROLES
+
+
+ALL_ROLES = tuple(Role)
+DEALER_ROLES = (Role.DEALER_ADMIN, Role.DEALER_STAFF)
+HEAD_OFFICE_ROLES = (Role.CLERK, Role.SALES_REP, Role.TECHNICAL, Role.FINANCE, Role.ADMIN)

@@ -1,0 +1,209 @@
+"""Write operations on accounts: each changes state, records it in the audit trail, returns."""
+
+import re
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.accounts.models import ApiToken, LoginFailure, User
+from portal.accounts.roles import DEALER_ROLES, Role
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.errors import DomainError
+from portal.dealers.models import Dealer
+from portal.extensions import db
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+PASSWORD_RULE = _l("At least 10 characters, with letters and digits.")
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password is not acceptable, or None."""
+    if len(password) < 10 or not re.search(r"[A-Za-z]", password) or not re.search(
+        r"\d", password
+    ):
+        return str(PASSWORD_RULE)
+    return None
+
+
+def load_user_from_session(user_key: str) -> User | None:
+    user_id, _sep, epoch = user_key.partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.username == username.strip()))
+
+
+def _recent_failures(column, value) -> tuple[int, object]:
+    window = utcnow() - timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    count, last = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(LoginFailure.at)).where(
+            column == value, LoginFailure.at >= window
+        )
+    ).one()
+    return count, last
+
+
+def lockout_minutes(username: str, remote_addr: str) -> int:
+    """Minutes until this username (or address) may try again; 0 when not locked."""
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    lock = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    for column, value, allowed in (
+        (LoginFailure.username, username.strip().lower(), limit),
+        (LoginFailure.remote_addr, remote_addr, limit * 4),
+    ):
+        count, last = _recent_failures(column, value)
+        if count >= allowed and last is not None:
+            last = last if last.tzinfo else last.replace(tzinfo=utcnow().tzinfo)
+            remaining = (last + lock - utcnow()).total_seconds()
+            return max(1, int(remaining // 60) + 1)
+    return 0
+
+
+def authenticate(username: str, password: str, remote_addr: str) -> User:
+    """Return the user these credentials name, or raise; failures are counted."""
+    minutes = lockout_minutes(username, remote_addr)
+    if minutes:
+        raise DomainError(
+            _("Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=minutes)
+        )
+    user = find_user(username)
+    if user is None or not user.check_password(password) or not user.is_active:
+        db.session.add(LoginFailure(username=username.strip().lower()[:64],
+                                    remote_addr=remote_addr[:64]))
+        raise DomainError(_("Wrong username or password, or the account is deactivated."))
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.username == user.username.lower()))
+    user.last_login_at = utcnow()
+    audit.record("sign_in", user, actor=user)
+    return user
+
+
+def _check_assignment(role: Role, dealer: Dealer | None) -> None:
+    if role in DEALER_ROLES and dealer is None:
+        raise DomainError(_("A dealer user must belong to a dealer."), field="dealer")
+
+
+def create_user(*, username, display_name, role, password, dealer=None, rep_dealers=(),
+                phone="", email="", actor=None) -> User:
+    """Create an account; dealer users belong to one dealer, a rep gets a set of dealers."""
+    role = Role(role)
+    if not USERNAME_RE.match(username or ""):
+        raise DomainError(_("3–64 letters, digits, dot, dash or underscore."), field="username")
+    if find_user(username):
+        raise DomainError(_("This username is already taken."), field="username")
+    if problem := password_problem(password):
+        raise DomainError(problem, field="password")
+    _check_assignment(role, dealer)
+    user = User(username=username, display_name=display_name or username, role=role,
+                dealer=dealer if role in DEALER_ROLES else None, phone=phone, email=email,
+                must_change_password=actor is not None)
+    user.set_password(password)
+    db.session.add(user)
+    audit.record("create", user, actor=actor, to_state=role,
+                 changes={"dealer": (None, dealer.code if dealer else None)})
+    if role == Role.SALES_REP:
+        assign_rep_dealers(user, rep_dealers, actor=actor)
+    return user
+
+
+def assign_rep_dealers(rep: User, dealers, actor=None) -> None:
+    """Make ``rep`` the sales rep of exactly these dealers."""
+    wanted = {d.id for d in dealers}
+    before = sorted(d.code for d in rep.rep_dealers)
+    for dealer in list(rep.rep_dealers):
+        if dealer.id not in wanted:
+            dealer.sales_rep = None
+    for dealer in dealers:
+        dealer.sales_rep = rep
+    after = sorted(d.code for d in dealers)
+    if before != after:
+        audit.record("assign_dealers", rep, actor=actor, changes={"dealers": (before, after)})
+
+
+def update_user(user: User, *, display_name, role, dealer, rep_dealers, phone, email,
+                actor) -> None:
+    """Change a user's name, contact, role and dealer assignment."""
+    role = Role(role)
+    _check_assignment(role, dealer)
+    if user.id == getattr(actor, "id", None) and role != user.role:
+        raise DomainError(_("You cannot change your own role."), field="role")
+    old_role = user.role
+    changes = audit.apply_changes(user, {
+        "display_name": display_name, "phone": phone, "email": email,
+        "dealer_id": dealer.id if dealer and role in DEALER_ROLES else None,
+    })
+    if role != old_role:
+        user.role = role
+        user.session_epoch += 1
+    if changes or role != old_role:
+        audit.record("update", user, actor=actor, from_state=old_role, to_state=role,
+                     changes=changes)
+    assign_rep_dealers(user, rep_dealers if role == Role.SALES_REP else [], actor=actor)
+
+
+def set_active(user: User, active: bool, *, actor, reason: str = "") -> None:
+    """Deactivate (ending every session) or reactivate an account."""
+    if user.id == getattr(actor, "id", None) and not active:
+        raise DomainError(_("You cannot deactivate your own account."))
+    if user.is_active_user == active:
+        return
+    user.is_active_user = active
+    user.session_epoch += 1
+    audit.record("reactivate" if active else "deactivate", user, actor=actor,
+                 from_state="active" if not active else "inactive",
+                 to_state="active" if active else "inactive", reason=reason)
+
+
+def reset_password(user: User, new_password: str, *, actor) -> None:
+    """Set a temporary password the user must change at next sign-in."""
+    if problem := password_problem(new_password):
+        raise DomainError(problem, field="password")
+    user.set_password(new_password)
+    user.must_change_password = True
+    user.session_epoch += 1
+    audit.record("reset_password", user, actor=actor)
+
+
+def change_password(user: User, current: str, new_password: str) -> None:
+    """Let a user replace their own password after proving the current one."""
+    if not user.check_password(current):
+        raise DomainError(_("The current password is wrong."), field="current_password")
+    if problem := password_problem(new_password):
+        raise DomainError(problem, field="new_password")
+    if user.check_password(new_password):
+        raise DomainError(_("Choose a password different from the current one."),
+                          field="new_password")
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.session_epoch += 1
+    audit.record("change_password", user, actor=user)
+
+
+def issue_token(user: User, actor=None) -> str:
+    """Create an API token for ``user``; the plain token is returned once, only its hash kept."""
+    token = "sbp_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=ApiToken.hash(token)))
+    audit.record("issue_token", user, actor=actor)
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a bearer token belongs to, marking the token used."""
+    api_token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token),
+                                  ApiToken.revoked_at.is_(None))
+    )
+    if api_token is None or not api_token.user.is_active:
+        return None
+    api_token.last_used_at = utcnow()
+    return api_token.user

@@ -1,0 +1,226 @@
+"""Sign-in, own password, and the administrator's user management."""
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from portal.accounts import services
+from portal.accounts.forms import (
+    ActiveForm,
+    ChangePasswordForm,
+    EditUserForm,
+    LoginForm,
+    ResetPasswordForm,
+    UserForm,
+)
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.forms import show_error
+from portal.core.htmx import render, render_form
+from portal.core.pagination import keyset_page
+from portal.core.permissions import public, roles_required, signed_in
+from portal.dealers.models import Dealer
+from portal.extensions import db
+
+bp = Blueprint("accounts", __name__)
+admin_only = roles_required(Role.ADMIN)
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/") and not (
+        target.startswith("//")
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Sign in and go to ``next`` or the role's own home page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data,
+                                         request.remote_addr or "")
+        except DomainError as error:
+            db.session.commit()  # keep the counted failure
+            form.password.errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(user)
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else url_for("home.index"), 303)
+    return render_form("accounts/login.html", form)
+
+
+@bp.route("/logout", methods=["POST"])
+@signed_in
+def logout():
+    """Sign out."""
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("accounts.login"), 303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    """Change one's own password."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("home.index"), 303)
+    return render_form("accounts/password.html", form)
+
+
+def get_user(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
+def _all_dealers():
+    return db.session.scalars(sa.select(Dealer).order_by(Dealer.code)).all()
+
+
+def _dealer_choice(form) -> Dealer | None:
+    return db.session.get(Dealer, int(form.dealer.data)) if form.dealer.data else None
+
+
+def _rep_choice(form) -> list[Dealer]:
+    ids = form.rep_dealers.data or []
+    return db.session.scalars(sa.select(Dealer).where(Dealer.id.in_(ids))).all() if ids else []
+
+
+@bp.route("/admin/users")
+@admin_only
+def users():
+    """List users with active search on username or name."""
+    q = request.args.get("q", "").strip()
+    stmt = sa.select(User)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))
+    role = Role.parse(request.args.get("role"))
+    if role:
+        stmt = stmt.where(User.role == role)
+    page = keyset_page(stmt, User.username, User.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"])
+    return render("accounts/users.html", "accounts/_user_rows.html", page=page, q=q, role=role,
+                  roles=Role)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@admin_only
+def new_user():
+    """Create a user."""
+    form = UserForm()
+    form.fill_choices(_all_dealers())
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                username=form.username.data.strip(), display_name=form.display_name.data.strip(),
+                role=form.role.data, password=form.password.data, dealer=_dealer_choice(form),
+                rep_dealers=_rep_choice(form), phone=form.phone.data or "",
+                email=form.email.data or "", actor=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("User %(name)s created.", name=user.username), "success")
+            return redirect(url_for("accounts.user_detail", user_id=user.id), 303)
+    return render_form("accounts/user_form.html", form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>")
+@admin_only
+def user_detail(user_id):
+    """Show a user, their assignments and history."""
+    user = get_user(user_id)
+    return render("accounts/user_detail.html", user=user, history=audit.history(user),
+                  reset_form=ResetPasswordForm(), active_form=ActiveForm())
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_user(user_id):
+    """Change a user's name, role and dealers."""
+    user = get_user(user_id)
+    form = EditUserForm(obj=user)
+    form.fill_choices(_all_dealers())
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.dealer.data = str(user.dealer_id or "")
+        form.rep_dealers.data = [d.id for d in user.rep_dealers]
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user, display_name=form.display_name.data.strip(), role=form.role.data,
+                dealer=_dealer_choice(form), rep_dealers=_rep_choice(form),
+                phone=form.phone.data or "", email=form.email.data or "", actor=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("User %(name)s saved.", name=user.username), "success")
+            return redirect(url_for("accounts.user_detail", user_id=user.id), 303)
+    return render_form("accounts/user_form.html", form, user=user)
+
+
+@bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
+@admin_only
+def reset_password(user_id):
+    """Give a user a temporary password to change at next sign-in."""
+    user = get_user(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, form.password.data, actor=current_user)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Password of %(name)s reset; they must change it at next sign-in.",
+                    name=user.username), "success")
+            return redirect(url_for("accounts.user_detail", user_id=user.id), 303)
+    return render("accounts/user_detail.html", status=422, user=user, history=audit.history(user),
+                  reset_form=form, active_form=ActiveForm())
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@admin_only
+def set_active(user_id):
+    """Deactivate or reactivate a user."""
+    user = get_user(user_id)
+    form = ActiveForm()
+    if form.validate_on_submit():
+        try:
+            services.set_active(user, form.active.data, actor=current_user,
+                                reason=form.reason.data or "")
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("User %(name)s is now %(state)s.", name=user.username,
+                    state=_("active") if user.is_active_user else _("deactivated")), "success")
+    return redirect(url_for("accounts.user_detail", user_id=user.id), 303)

@@ -1,0 +1,1 @@
+"""The JSON API for ERP and dealer systems (bearer tokens)."""

@@ -1,0 +1,1 @@
+"""The product catalogue and the maker's warranty policy."""

@@ -1,0 +1,217 @@
+"""Catalogue and policy forms."""
+
+import re
+from calendar import monthrange
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.accounts.forms import MultiCheckboxField
+from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel, SeasonKind
+from portal.core.regions import PROVINCES
+from portal.dealers.models import DealerGrade
+from portal.extensions import db
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+MONTHS = [NumberRange(min=0, max=120)]
+
+
+def unique_check(model, column, label_obj_attr="_obj"):
+    """A validator refusing a value another row already holds."""
+
+    def check(form, field):
+        field.data = (field.data or "").strip()
+        if not CODE_RE.match(field.data):
+            raise ValidationError(_l("Letters, digits and . _ / - only, at most 40."))
+        clash = db.session.scalar(sa.select(model.id).where(column == field.data))
+        obj = getattr(form, label_obj_attr, None)
+        if clash and (obj is None or clash != obj.id):
+            raise ValidationError(_l("This code is already in use."))
+
+    return check
+
+
+class ProductModelForm(FlaskForm):
+    code = StringField(_l("Model code"), validators=[DataRequired(),
+                                                     unique_check(ProductModel, ProductModel.code)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    category = SelectField(_l("Category"), choices=[], validators=[DataRequired()])
+    whole_months = IntegerField(_l("Whole machine (months)"), validators=[InputRequired(), *MONTHS])
+    main_parts_months = IntegerField(_l("Main parts (months)"), validators=[InputRequired(), *MONTHS])
+    wear_parts_months = IntegerField(_l("Wear parts (months)"), validators=[InputRequired(), *MONTHS])
+    running_in_hours = IntegerField(_l("Running-in hours"),
+                                    validators=[InputRequired(), NumberRange(min=0, max=1000)])
+    main_parts_named = TextAreaField(_l("Main parts named"), validators=[Length(max=2000)])
+    is_active = BooleanField(_l("In the catalogue"), default=True)
+    version = HiddenField()
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        self._obj = obj
+        self.category.choices = ModelCategory.choices()
+
+
+class PartForm(FlaskForm):
+    part_number = StringField(_l("Part number"), validators=[DataRequired(),
+                                                             unique_check(Part, Part.part_number)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=[], validators=[DataRequired()])
+    price = DecimalField(_l("Price (yuan)"), places=2,
+                         validators=[InputRequired(), NumberRange(min=0, max=9999999)])
+    return_required = BooleanField(_l("Old part must be returned"), default=True)
+    warranty_months = IntegerField(_l("Own warranty (months)"), validators=[Optional(), *MONTHS])
+    supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=120)])
+    models = MultiCheckboxField(_l("Fits models"), choices=[], coerce=int)
+    is_active = BooleanField(_l("In the catalogue"), default=True)
+    version = HiddenField()
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        self._obj = obj
+        self.kind.choices = PartKind.choices()
+        models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
+        self.models.choices = [(m.id, f"{m.code} {m.name}") for m in models]
+
+    def validate_price(self, field):
+        if field.data is not None and field.data.as_tuple().exponent < -2:
+            raise ValidationError(_l("At most two decimal places."))
+
+
+class FaultCodeForm(FlaskForm):
+    code = StringField(_l("Fault code"), validators=[DataRequired()])
+    description = StringField(_l("Description"), validators=[DataRequired(), Length(max=200)])
+    is_active = BooleanField(_l("In use"), default=True)
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        self._obj = obj
+        # One optional standard-hours field per model category.
+        for category in ModelCategory:
+            field = getattr(self, f"hours_{category.value}")
+            field.label.text = category.title
+            if obj is not None and not self.is_submitted():
+                field.data = obj.hours_for(category)
+
+    def validate_code(self, field):
+        from portal.catalog.models import FaultCode
+
+        unique_check(FaultCode, FaultCode.code)(self, field)
+
+
+for _category in ModelCategory:
+    setattr(FaultCodeForm, f"hours_{_category.value}", DecimalField(
+        _category.value, places=2, validators=[Optional(), NumberRange(min=0, max=999)]))
+
+
+class LabourRateForm(FlaskForm):
+    """Hourly rate per dealer grade; one field per grade is added below."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for grade in DealerGrade:
+            getattr(self, f"rate_{grade.value}").label.text = grade.title
+
+
+for _grade in DealerGrade:
+    setattr(LabourRateForm, f"rate_{_grade.value}", DecimalField(
+        _grade.value, places=2, validators=[InputRequired(), NumberRange(min=0, max=9999)]))
+
+
+class TravelBandForm(FlaskForm):
+    min_km = IntegerField(_l("From (km, inclusive)"),
+                          validators=[InputRequired(), NumberRange(min=0, max=100000)])
+    max_km = IntegerField(_l("To (km, exclusive; empty = no limit)"),
+                          validators=[Optional(), NumberRange(min=1, max=100000)])
+    fee = DecimalField(_l("Fee (yuan)"), places=2,
+                       validators=[InputRequired(), NumberRange(min=0, max=999999)])
+
+    def validate_max_km(self, field):
+        if field.data is not None and self.min_km.data is not None and (
+            field.data <= self.min_km.data
+        ):
+            raise ValidationError(_l("Must be greater than the start of the band."))
+
+
+def _month_day_check(month_field: str):
+    def check(form, field):
+        month = getattr(form, month_field).data
+        if month and field.data and not 1 <= field.data <= monthrange(2023, month)[1]:
+            raise ValidationError(_l("This month has no such day."))
+
+    return check
+
+
+class PolicyForm(FlaskForm):
+    card_deadline_days = IntegerField(_l("Warranty card deadline (days after sale)"),
+                                      validators=[InputRequired(), NumberRange(min=1, max=365)])
+    arrange_deadline_hours = IntegerField(_l("Arrange deadline (hours from receipt)"),
+                                          validators=[InputRequired(), NumberRange(min=1, max=72)])
+    check_deadline_hours = IntegerField(_l("Check deadline (hours from routing)"),
+                                        validators=[InputRequired(), NumberRange(min=1, max=72)])
+    return_date_1_month = IntegerField(_l("First old-part return date: month"),
+                                       validators=[InputRequired(), NumberRange(min=1, max=12)])
+    return_date_1_day = IntegerField(_l("day"), validators=[InputRequired(),
+                                                            _month_day_check("return_date_1_month")])
+    return_date_2_month = IntegerField(_l("Second old-part return date: month"),
+                                       validators=[InputRequired(), NumberRange(min=1, max=12)])
+    return_date_2_day = IntegerField(_l("day"), validators=[InputRequired(),
+                                                            _month_day_check("return_date_2_month")])
+    plan_lead_days = IntegerField(_l("Stocking plan lead time (days before season)"),
+                                  validators=[InputRequired(), NumberRange(min=0, max=365)])
+    parts_markup_percent = DecimalField(_l("Parts mark-up (%)"), places=2,
+                                        validators=[InputRequired(), NumberRange(min=0, max=100)])
+
+    def validate_return_date_2_day(self, field):
+        if (self.return_date_1_month.data, self.return_date_1_day.data) == (
+            self.return_date_2_month.data, field.data
+        ):
+            raise ValidationError(_l("The two return dates must differ."))
+
+
+class SeasonForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    kind = SelectField(_l("Kind"), choices=[], validators=[DataRequired()])
+    start_on = DateField(_l("Starts on"), validators=[InputRequired()])
+    end_on = DateField(_l("Ends on"), validators=[InputRequired()])
+    categories = MultiCheckboxField(_l("Product categories"), choices=[])
+    provinces = MultiCheckboxField(_l("Provinces (none = all)"),
+                                   choices=[(p, p) for p in PROVINCES])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = SeasonKind.choices()
+        self.categories.choices = ModelCategory.choices()
+
+    def validate_end_on(self, field):
+        if self.start_on.data and field.data and field.data <= self.start_on.data:
+            raise ValidationError(_l("The season must end after it starts."))
+
+    def validate_categories(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one product category."))
+
+
+class LegalMinimumForm(FlaskForm):
+    whole_months = IntegerField(_l("Whole machine (months)"),
+                                validators=[InputRequired(), NumberRange(min=1, max=120)])
+    main_parts_months = IntegerField(_l("Main parts (months; empty = as the maker states)"),
+                                     validators=[Optional(), NumberRange(min=1, max=120)])
+    main_parts_named = TextAreaField(_l("Main parts named"), validators=[Length(max=2000)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Excel file (.xlsx)"), validators=[FileRequired()])

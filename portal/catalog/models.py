@@ -1,0 +1,242 @@
+"""Product models, parts, labour, travel bands, policy settings and seasons."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import Money
+from portal.core.enums import TitledEnum, enum_column
+from portal.dealers.models import DealerGrade
+from portal.extensions import db
+
+
+class ModelCategory(TitledEnum):
+    TRACTOR_LARGE = "tractor_large"
+    TRACTOR_SMALL = "tractor_small"
+    COMBINE = "combine"
+    DIESEL_ENGINE = "diesel_engine"
+    OTHER = "other"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.TRACTOR_LARGE: _l("Tractor > 18 kW"),
+            cls.TRACTOR_SMALL: _l("Tractor ≤ 18 kW"),
+            cls.COMBINE: _l("Combine harvester"),
+            cls.DIESEL_ENGINE: _l("Multi-cylinder diesel engine"),
+            cls.OTHER: _l("Other machine"),
+        }
+
+
+class PartKind(TitledEnum):
+    MAIN = "main"
+    WEAR = "wear"
+    OTHER = "other"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.MAIN: _l("Main part"), cls.WEAR: _l("Wear part"), cls.OTHER: _l("Other part")}
+
+
+class SeasonKind(TitledEnum):
+    OPERATING = "operating"
+    SELLING = "selling"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.OPERATING: _l("Operating season"), cls.SELLING: _l("Selling season")}
+
+
+part_models = sa.Table(
+    "part_models",
+    db.metadata,
+    sa.Column("part_id", sa.ForeignKey("parts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "model_id", sa.ForeignKey("product_models.id", ondelete="CASCADE"), primary_key=True,
+        index=True,
+    ),
+)
+
+
+class LegalMinimum(db.Model):
+    """The legal minimum 三包 periods per model category (editable reference data)."""
+
+    __tablename__ = "legal_minimums"
+
+    category: Mapped[ModelCategory] = mapped_column(enum_column(ModelCategory), primary_key=True)
+    whole_months: Mapped[int]
+    main_parts_months: Mapped[int | None]
+    main_parts_named: Mapped[str] = mapped_column(sa.Text, default="")
+
+    @property
+    def audit_label(self) -> str:
+        return self.category.title
+
+    @property
+    def id(self) -> str:
+        return self.category.value
+
+
+class ProductModel(db.Model):
+    __tablename__ = "product_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    category: Mapped[ModelCategory] = mapped_column(enum_column(ModelCategory), index=True)
+    whole_months: Mapped[int]
+    main_parts_months: Mapped[int]
+    wear_parts_months: Mapped[int]
+    running_in_hours: Mapped[int]
+    main_parts_named: Mapped[str] = mapped_column(sa.Text, default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    parts = relationship("Part", secondary=part_models, back_populates="models",
+                         order_by="Part.part_number")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Part(db.Model):
+    __tablename__ = "parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_number: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    kind: Mapped[PartKind] = mapped_column(enum_column(PartKind), index=True)
+    price = mapped_column(Money, nullable=False)
+    return_required: Mapped[bool] = mapped_column(default=True)
+    warranty_months: Mapped[int | None]
+    supplier: Mapped[str] = mapped_column(sa.String(120), default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    models = relationship("ProductModel", secondary=part_models, back_populates="parts",
+                          order_by="ProductModel.code")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.part_number} {self.name}"
+
+
+class FaultCode(db.Model):
+    __tablename__ = "fault_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    description: Mapped[str] = mapped_column(sa.String(200))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    hours = relationship("FaultHours", back_populates="fault_code", cascade="all, delete-orphan",
+                         order_by="FaultHours.category")
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.code} {self.description}"
+
+    def hours_for(self, category: ModelCategory):
+        return next((h.standard_hours for h in self.hours if h.category == category), None)
+
+
+class FaultHours(db.Model):
+    """Standard labour hours for a fault code on one model category."""
+
+    __tablename__ = "fault_hours"
+    __table_args__ = (sa.UniqueConstraint("fault_code_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fault_code_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("fault_codes.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[ModelCategory] = mapped_column(enum_column(ModelCategory))
+    standard_hours = mapped_column(sa.Numeric(6, 2), nullable=False)
+
+    fault_code = relationship(FaultCode, back_populates="hours")
+
+
+class LabourRate(db.Model):
+    """Hourly labour rate paid to dealers of one grade."""
+
+    __tablename__ = "labour_rates"
+
+    grade: Mapped[DealerGrade] = mapped_column(enum_column(DealerGrade, 2), primary_key=True)
+    hourly_rate = mapped_column(Money, nullable=False)
+
+    @property
+    def id(self) -> str:
+        return self.grade.value
+
+    @property
+    def audit_label(self) -> str:
+        return self.grade.title
+
+
+class TravelBand(db.Model):
+    """Travel fee for a repair trip whose one-way distance falls in [min_km, max_km)."""
+
+    __tablename__ = "travel_bands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    min_km: Mapped[int] = mapped_column(unique=True)
+    max_km: Mapped[int | None]
+    fee = mapped_column(Money, nullable=False)
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.min_km}–{self.max_km or '∞'} km"
+
+
+class PolicySettings(db.Model):
+    """The maker's policy numbers; a single row (id 1)."""
+
+    __tablename__ = "policy_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_deadline_days: Mapped[int] = mapped_column(default=20)
+    arrange_deadline_hours: Mapped[int] = mapped_column(default=2)
+    check_deadline_hours: Mapped[int] = mapped_column(default=4)
+    return_date_1_month: Mapped[int] = mapped_column(default=6)
+    return_date_1_day: Mapped[int] = mapped_column(default=30)
+    return_date_2_month: Mapped[int] = mapped_column(default=12)
+    return_date_2_day: Mapped[int] = mapped_column(default=31)
+    plan_lead_days: Mapped[int] = mapped_column(default=30)
+    parts_markup_percent = mapped_column(sa.Numeric(5, 2), nullable=False, default=0)
+
+    audit_label = "policy"
+
+    @classmethod
+    def current(cls) -> "PolicySettings":
+        return db.session.get(cls, 1) or cls(id=1)
+
+    def return_dates(self, year: int) -> list[date]:
+        return sorted([
+            date(year, self.return_date_1_month, self.return_date_1_day),
+            date(year, self.return_date_2_month, self.return_date_2_day),
+        ])
+
+
+class Season(db.Model):
+    """An operating or selling season: its dates, product categories and provinces."""
+
+    __tablename__ = "seasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    kind: Mapped[SeasonKind] = mapped_column(enum_column(SeasonKind), index=True)
+    start_on: Mapped[date] = mapped_column(index=True)
+    end_on: Mapped[date]
+    categories: Mapped[list] = mapped_column(sa.JSON, default=list)
+    provinces: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.name} {self.start_on}–{self.end_on}"

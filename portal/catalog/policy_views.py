@@ -1,0 +1,101 @@
+"""Policy settings, operating/selling seasons and the legal-minimum period table."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.catalog import services
+from portal.catalog.forms import LegalMinimumForm, PolicyForm, SeasonForm
+from portal.catalog.models import LegalMinimum, ModelCategory, PolicySettings, Season, SeasonKind
+from portal.catalog.views import admin_only, bp, get_or_404
+from portal.core import audit
+from portal.core.htmx import render, render_form
+from portal.core.permissions import signed_in
+from portal.extensions import db
+
+POLICY_FIELDS = ("card_deadline_days", "arrange_deadline_hours", "check_deadline_hours",
+                 "return_date_1_month", "return_date_1_day", "return_date_2_month",
+                 "return_date_2_day", "plan_lead_days", "parts_markup_percent")
+
+
+@bp.route("/policy")
+@signed_in
+def policy():
+    """Show the maker's policy settings, the legal minimums and the seasons."""
+    settings = PolicySettings.current()
+    legal = db.session.scalars(sa.select(LegalMinimum)).all()
+    legal.sort(key=lambda row: list(ModelCategory).index(row.category))
+    seasons = db.session.scalars(sa.select(Season).order_by(Season.start_on.desc())).all()
+    return render("catalog/policy.html", settings=settings, legal=legal, seasons=seasons,
+                  history=audit.history(settings, limit=10))
+
+
+@bp.route("/policy/edit", methods=["GET", "POST"])
+@admin_only
+def edit_policy():
+    """Change the policy settings."""
+    settings = PolicySettings.current()
+    form = PolicyForm(obj=settings)
+    if form.validate_on_submit():
+        services.save_policy({k: getattr(form, k).data for k in POLICY_FIELDS},
+                             actor=current_user)
+        db.session.commit()
+        flash(_("Policy settings saved."), "success")
+        return redirect(url_for("catalog.policy"), 303)
+    return render_form("catalog/policy_form.html", form)
+
+
+@bp.route("/legal/<category>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_legal(category):
+    """Change one row of the legal-minimum period table."""
+    if category not in {c.value for c in ModelCategory}:
+        abort(404)
+    legal = get_or_404(LegalMinimum, ModelCategory(category))
+    form = LegalMinimumForm(obj=legal)
+    if form.validate_on_submit():
+        services.save_legal_minimum(legal, {
+            "whole_months": form.whole_months.data,
+            "main_parts_months": form.main_parts_months.data,
+            "main_parts_named": (form.main_parts_named.data or "").strip(),
+        }, actor=current_user)
+        db.session.commit()
+        flash(_("Legal minimum for %(category)s saved.", category=legal.category.title),
+              "success")
+        return redirect(url_for("catalog.policy"), 303)
+    return render_form("catalog/legal_form.html", form, legal=legal)
+
+
+@bp.route("/seasons/new", methods=["GET", "POST"], defaults={"season_id": None})
+@bp.route("/seasons/<int:season_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_season(season_id):
+    """Create or edit an operating or selling season."""
+    season = get_or_404(Season, season_id) if season_id else None
+    form = SeasonForm(obj=season)
+    if season and request.method == "GET":
+        form.kind.data = season.kind.value
+    if form.validate_on_submit():
+        values = {"name": form.name.data.strip(), "kind": SeasonKind(form.kind.data),
+                  "start_on": form.start_on.data, "end_on": form.end_on.data,
+                  "categories": sorted(form.categories.data),
+                  "provinces": sorted(form.provinces.data)}
+        services.save_season(season, values, actor=current_user)
+        db.session.commit()
+        flash(_("Season saved."), "success")
+        return redirect(url_for("catalog.policy"), 303)
+    return render_form("catalog/season_form.html", form, season=season)
+
+
+@bp.route("/seasons/<int:season_id>/delete", methods=["POST"])
+@admin_only
+def delete_season(season_id):
+    """Delete a season."""
+    season = get_or_404(Season, season_id)
+    services.delete_season(season, actor=current_user)
+    db.session.commit()
+    if request.htmx and not request.htmx.boosted:
+        return ""
+    flash(_("Season deleted."), "success")
+    return redirect(url_for("catalog.policy"), 303)

@@ -1,0 +1,114 @@
+"""Fault codes with standard hours, labour rates per dealer grade, travel-fee bands."""
+
+import sqlalchemy as sa
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.catalog import services
+from portal.catalog.forms import FaultCodeForm, LabourRateForm, TravelBandForm
+from portal.catalog.models import FaultCode, LabourRate, ModelCategory, TravelBand
+from portal.catalog.views import admin_only, bp, get_or_404
+from portal.core.errors import DomainError
+from portal.core.forms import show_error
+from portal.core.htmx import render, render_form
+from portal.core.permissions import signed_in
+from portal.dealers.models import DealerGrade
+from portal.extensions import db
+
+
+@bp.route("/fault-codes")
+@signed_in
+def fault_codes():
+    """List fault codes with their standard hours per model category."""
+    rows = db.session.scalars(
+        sa.select(FaultCode).options(selectinload(FaultCode.hours)).order_by(FaultCode.code)
+    ).all()
+    return render("catalog/fault_codes.html", fault_codes=rows, categories=ModelCategory)
+
+
+@bp.route("/fault-codes/new", methods=["GET", "POST"], defaults={"fault_id": None})
+@bp.route("/fault-codes/<int:fault_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_fault_code(fault_id):
+    """Create or edit a fault code and its standard hours."""
+    fault = get_or_404(FaultCode, fault_id) if fault_id else None
+    form = FaultCodeForm(obj=fault)
+    if form.validate_on_submit():
+        values = {"code": form.code.data, "description": form.description.data.strip(),
+                  "is_active": form.is_active.data}
+        hours = {c: getattr(form, f"hours_{c.value}").data for c in ModelCategory}
+        fault = services.save_fault_code(fault, values, hours, actor=current_user)
+        db.session.commit()
+        flash(_("Fault code %(code)s saved.", code=fault.code), "success")
+        return redirect(url_for("catalog.fault_codes"), 303)
+    return render_form("catalog/fault_code_form.html", form, fault=fault,
+                       categories=ModelCategory)
+
+
+@bp.route("/labour-rates")
+@signed_in
+def labour_rates():
+    """Show the hourly labour rate per dealer grade."""
+    rates = {r.grade: r for r in db.session.scalars(sa.select(LabourRate))}
+    return render("catalog/labour_rates.html", grades=DealerGrade, rates=rates)
+
+
+@bp.route("/labour-rates/edit", methods=["GET", "POST"])
+@admin_only
+def edit_labour_rates():
+    """Change the hourly labour rate of each dealer grade."""
+    form = LabourRateForm()
+    if request.method == "GET":
+        for rate in db.session.scalars(sa.select(LabourRate)):
+            getattr(form, f"rate_{rate.grade.value}").data = rate.hourly_rate
+    if form.validate_on_submit():
+        services.save_labour_rates(
+            {g: getattr(form, f"rate_{g.value}").data for g in DealerGrade}, actor=current_user)
+        db.session.commit()
+        flash(_("Labour rates saved."), "success")
+        return redirect(url_for("catalog.labour_rates"), 303)
+    return render_form("catalog/labour_rates_form.html", form, grades=DealerGrade)
+
+
+@bp.route("/travel-bands")
+@signed_in
+def travel_bands():
+    """List the travel-fee bands by distance."""
+    rows = db.session.scalars(sa.select(TravelBand).order_by(TravelBand.min_km)).all()
+    return render("catalog/travel_bands.html", bands=rows)
+
+
+@bp.route("/travel-bands/new", methods=["GET", "POST"], defaults={"band_id": None})
+@bp.route("/travel-bands/<int:band_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_travel_band(band_id):
+    """Create or edit a travel-fee band."""
+    band = get_or_404(TravelBand, band_id) if band_id else None
+    form = TravelBandForm(obj=band)
+    if form.validate_on_submit():
+        values = {"min_km": form.min_km.data, "max_km": form.max_km.data, "fee": form.fee.data}
+        try:
+            services.save_travel_band(band, values, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Travel band saved."), "success")
+            return redirect(url_for("catalog.travel_bands"), 303)
+    return render_form("catalog/travel_band_form.html", form, band=band)
+
+
+@bp.route("/travel-bands/<int:band_id>/delete", methods=["POST"])
+@admin_only
+def delete_travel_band(band_id):
+    """Remove a travel-fee band (htmx removes its row in place)."""
+    band = get_or_404(TravelBand, band_id)
+    services.delete_travel_band(band, actor=current_user)
+    db.session.commit()
+    if request.htmx and not request.htmx.boosted:
+        return ""
+    flash(_("Travel band deleted."), "success")
+    return redirect(url_for("catalog.travel_bands"), 303)

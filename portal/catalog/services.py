@@ -1,0 +1,194 @@
+"""Write operations on the catalogue and policy; every change goes to the audit trail."""
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal.catalog.models import (
+    FaultCode,
+    FaultHours,
+    LabourRate,
+    LegalMinimum,
+    ModelCategory,
+    Part,
+    PolicySettings,
+    ProductModel,
+    Season,
+    TravelBand,
+)
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.versioning import check_version
+from portal.extensions import db
+
+MODEL_FIELDS = ("code", "name", "category", "whole_months", "main_parts_months",
+                "wear_parts_months", "running_in_hours", "main_parts_named", "is_active")
+PART_FIELDS = ("part_number", "name", "kind", "price", "return_required", "warranty_months",
+               "supplier", "is_active")
+
+
+def legal_problems(category: ModelCategory, whole: int, main: int) -> dict:
+    """Fields where a model's periods fall below the legal minimum of its category."""
+    legal = db.session.get(LegalMinimum, category)
+    problems = {}
+    if legal is None:
+        return problems
+    if whole < legal.whole_months:
+        problems["whole_months"] = _(
+            "The legal minimum for this category is %(n)d months.", n=legal.whole_months)
+    if legal.main_parts_months and main < legal.main_parts_months:
+        problems["main_parts_months"] = _(
+            "The legal minimum for this category is %(n)d months.", n=legal.main_parts_months)
+    if main < whole:
+        problems.setdefault("main_parts_months", _(
+            "Main parts cannot be covered for less than the whole machine."))
+    return problems
+
+
+def _check_model(values: dict) -> None:
+    problems = legal_problems(ModelCategory(values["category"]), values["whole_months"],
+                              values["main_parts_months"])
+    for field, message in problems.items():
+        raise DomainError(message, field=field)
+
+
+def save_model(model: ProductModel | None, values: dict, *, actor, version=None) -> ProductModel:
+    """Create a product model (model None) or change one; periods may not go below the law."""
+    _check_model(values)
+    if model is None:
+        model = ProductModel(**{k: values[k] for k in MODEL_FIELDS})
+        db.session.add(model)
+        audit.record("create", model, actor=actor,
+                     changes={k: (None, values[k]) for k in MODEL_FIELDS})
+        return model
+    if version is not None:
+        check_version(model, version)
+    changes = audit.apply_changes(model, {k: values[k] for k in MODEL_FIELDS})
+    if changes:
+        audit.record("update", model, actor=actor, changes=changes)
+    return model
+
+
+def save_part(part: Part | None, values: dict, models: list[ProductModel], *, actor,
+              version=None) -> Part:
+    """Create a part (part None) or change one, including the models it fits."""
+    if part is None:
+        part = Part(**{k: values[k] for k in PART_FIELDS})
+        part.models = list(models)
+        db.session.add(part)
+        changes = {k: (None, values[k]) for k in PART_FIELDS}
+        changes["models"] = (None, sorted(m.code for m in models))
+        audit.record("create", part, actor=actor, changes=changes)
+        return part
+    if version is not None:
+        check_version(part, version)
+    changes = audit.apply_changes(part, {k: values[k] for k in PART_FIELDS})
+    before, after = sorted(m.code for m in part.models), sorted(m.code for m in models)
+    if before != after:
+        part.models = list(models)
+        changes["models"] = (before, after)
+    if changes:
+        audit.record("update", part, actor=actor, changes=changes)
+    return part
+
+
+def save_fault_code(fault: FaultCode | None, values: dict, hours: dict, *, actor) -> FaultCode:
+    """Create or change a fault code with its standard hours per model category."""
+    created = fault is None
+    if created:
+        fault = FaultCode(code=values["code"], description=values["description"],
+                          is_active=values["is_active"])
+        db.session.add(fault)
+        changes = {k: (None, v) for k, v in values.items()}
+    else:
+        changes = audit.apply_changes(fault, values)
+    existing = {h.category: h for h in fault.hours}
+    for category, value in hours.items():
+        row = existing.get(category)
+        old = row.standard_hours if row else None
+        if value is None and row is not None:
+            fault.hours.remove(row)
+        elif value is not None and row is None:
+            fault.hours.append(FaultHours(category=category, standard_hours=value))
+        elif row is not None and value is not None and row.standard_hours != value:
+            row.standard_hours = value
+        if (old is None) != (value is None) or (old is not None and old != value):
+            changes[f"hours_{category.value}"] = (old, value)
+    if changes:
+        audit.record("create" if created else "update", fault, actor=actor, changes=changes)
+    return fault
+
+
+def save_labour_rates(rates: dict, *, actor) -> None:
+    """Set the hourly labour rate of each dealer grade."""
+    for grade, value in rates.items():
+        row = db.session.get(LabourRate, grade)
+        if row is None:
+            row = LabourRate(grade=grade, hourly_rate=value)
+            db.session.add(row)
+            audit.record("create", row, actor=actor, changes={"hourly_rate": (None, value)})
+        elif changes := audit.apply_changes(row, {"hourly_rate": value}):
+            audit.record("update", row, actor=actor, changes=changes)
+
+
+def _check_band_overlap(band: TravelBand | None, min_km: int, max_km: int | None) -> None:
+    others = db.session.scalars(
+        sa.select(TravelBand).where(TravelBand.id != (band.id if band else -1))
+    ).all()
+    upper = max_km if max_km is not None else float("inf")
+    for other in others:
+        other_upper = other.max_km if other.max_km is not None else float("inf")
+        if min_km < other_upper and other.min_km < upper:
+            raise DomainError(
+                _("Overlaps the band %(band)s.", band=other.audit_label), field="min_km")
+
+
+def save_travel_band(band: TravelBand | None, values: dict, *, actor) -> TravelBand:
+    """Create or change a travel-fee band; bands may not overlap."""
+    _check_band_overlap(band, values["min_km"], values["max_km"])
+    if band is None:
+        band = TravelBand(**values)
+        db.session.add(band)
+        audit.record("create", band, actor=actor, changes={k: (None, v) for k, v in values.items()})
+    elif changes := audit.apply_changes(band, values):
+        audit.record("update", band, actor=actor, changes=changes)
+    return band
+
+
+def delete_travel_band(band: TravelBand, *, actor) -> None:
+    audit.record("delete", band, actor=actor,
+                 changes={"min_km": (band.min_km, None), "max_km": (band.max_km, None),
+                          "fee": (band.fee, None)})
+    db.session.delete(band)
+
+
+def save_policy(values: dict, *, actor) -> PolicySettings:
+    """Change the maker's policy settings."""
+    policy = PolicySettings.current()
+    if policy not in db.session:
+        db.session.add(policy)
+    if changes := audit.apply_changes(policy, values):
+        audit.record("update", policy, actor=actor, changes=changes)
+    return policy
+
+
+def save_season(season: Season | None, values: dict, *, actor) -> Season:
+    """Create or change an operating or selling season."""
+    if season is None:
+        season = Season(**values)
+        db.session.add(season)
+        audit.record("create", season, actor=actor,
+                     changes={k: (None, v) for k, v in values.items()})
+    elif changes := audit.apply_changes(season, values):
+        audit.record("update", season, actor=actor, changes=changes)
+    return season
+
+
+def delete_season(season: Season, *, actor) -> None:
+    audit.record("delete", season, actor=actor, changes={"name": (season.name, None)})
+    db.session.delete(season)
+
+
+def save_legal_minimum(legal: LegalMinimum, values: dict, *, actor) -> None:
+    """Change the legal-minimum periods of a category (e.g. after a new regulation)."""
+    if changes := audit.apply_changes(legal, values):
+        audit.record("update", legal, actor=actor, changes=changes)

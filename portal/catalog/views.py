@@ -1,0 +1,177 @@
+"""Product models and parts: browse for everyone, edit and import/export for the administrator."""
+
+import io
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import Role
+from portal.catalog import excel, services
+from portal.catalog.forms import ImportForm, PartForm, ProductModelForm
+from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.excel import ExcelError, RowError
+from portal.core.forms import show_error
+from portal.core.htmx import render, render_form
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required, signed_in
+from portal.extensions import db
+
+bp = Blueprint("catalog", __name__, url_prefix="/catalog")
+admin_only = roles_required(Role.ADMIN)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def get_or_404(model, ident):
+    return db.session.get(model, ident) or abort(404)
+
+
+@bp.route("/models")
+@signed_in
+def models():
+    """List product models with their warranty periods."""
+    rows = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
+    return render("catalog/models.html", models=rows)
+
+
+@bp.route("/models/<int:model_id>")
+@signed_in
+def model_detail(model_id):
+    """Show a model, its periods and the parts that fit it."""
+    model = get_or_404(ProductModel, model_id)
+    return render("catalog/model_detail.html", model=model, history=audit.history(model))
+
+
+def _model_values(form) -> dict:
+    return {k: getattr(form, k).data for k in services.MODEL_FIELDS} | {
+        "category": ModelCategory(form.category.data),
+        "main_parts_named": (form.main_parts_named.data or "").strip(),
+        "name": form.name.data.strip(),
+    }
+
+
+@bp.route("/models/new", methods=["GET", "POST"], defaults={"model_id": None})
+@bp.route("/models/<int:model_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_model(model_id):
+    """Create or edit a product model."""
+    model = get_or_404(ProductModel, model_id) if model_id else None
+    form = ProductModelForm(obj=model)
+    if model and request.method == "GET":
+        form.category.data = model.category.value
+        form.version.data = model.version
+    if form.validate_on_submit():
+        try:
+            model = services.save_model(model, _model_values(form), actor=current_user,
+                                        version=form.version.data if model else None)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Model %(code)s saved.", code=model.code), "success")
+            return redirect(url_for("catalog.model_detail", model_id=model.id), 303)
+    return render_form("catalog/model_form.html", form, model=model)
+
+
+@bp.route("/parts")
+@signed_in
+def parts():
+    """List parts with active search by number or name, filtered by kind and model."""
+    q = request.args.get("q", "").strip()
+    kind = PartKind.parse(request.args.get("kind"))
+    model_id = request.args.get("model", type=int)
+    stmt = sa.select(Part).options(selectinload(Part.models))
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(sa.or_(Part.part_number.ilike(like), Part.name.ilike(like)))
+    if kind:
+        stmt = stmt.where(Part.kind == kind)
+    if model_id:
+        stmt = stmt.where(Part.models.any(ProductModel.id == model_id))
+    page = keyset_page(stmt, Part.part_number, Part.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"])
+    all_models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
+    return render("catalog/parts.html", "catalog/_part_rows.html", page=page, q=q, kind=kind,
+                  model_id=model_id, kinds=PartKind, all_models=all_models)
+
+
+@bp.route("/parts/<int:part_id>")
+@signed_in
+def part_detail(part_id):
+    """Show a part and the models it fits."""
+    part = get_or_404(Part, part_id)
+    return render("catalog/part_detail.html", part=part, history=audit.history(part))
+
+
+@bp.route("/parts/new", methods=["GET", "POST"], defaults={"part_id": None})
+@bp.route("/parts/<int:part_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit_part(part_id):
+    """Create or edit a part."""
+    part = get_or_404(Part, part_id) if part_id else None
+    form = PartForm(obj=part)
+    if part and request.method == "GET":
+        form.kind.data = part.kind.value
+        form.models.data = [m.id for m in part.models]
+        form.version.data = part.version
+    if form.validate_on_submit():
+        values = {k: getattr(form, k).data for k in services.PART_FIELDS} | {
+            "kind": PartKind(form.kind.data), "name": form.name.data.strip(),
+            "supplier": (form.supplier.data or "").strip(),
+        }
+        fits = db.session.scalars(
+            sa.select(ProductModel).where(ProductModel.id.in_(form.models.data or []))
+        ).all()
+        try:
+            part = services.save_part(part, values, fits, actor=current_user,
+                                      version=form.version.data if part else None)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Part %(code)s saved.", code=part.part_number), "success")
+            return redirect(url_for("catalog.part_detail", part_id=part.id), 303)
+    return render_form("catalog/part_form.html", form, part=part)
+
+
+IMPORTS = {"models": excel.import_models, "parts": excel.import_parts}
+EXPORTS = {"models": excel.export_models, "parts": excel.export_parts}
+
+
+@bp.route("/<any(models, parts):what>/export.xlsx")
+@signed_in
+def export(what):
+    """Download models or parts as an .xlsx sheet that can be edited and re-imported."""
+    data = EXPORTS[what]()
+    name = f"{what}-{date.today().isoformat()}.xlsx"
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=name)
+
+
+@bp.route("/<any(models, parts):what>/import", methods=["GET", "POST"])
+@admin_only
+def import_sheet(what):
+    """Import models or parts from .xlsx: all rows, or none with every error listed."""
+    form = ImportForm()
+    errors: list[RowError] = []
+    if form.validate_on_submit():
+        try:
+            created, updated, errors = IMPORTS[what](form.file.data.read(), actor=current_user)
+        except ExcelError as error:
+            form.file.errors.append(str(error))
+        else:
+            if not errors:
+                db.session.commit()
+                flash(_("Imported: %(created)d new, %(updated)d updated.", created=created,
+                        updated=updated), "success")
+                return redirect(url_for(f"catalog.{what}"), 303)
+            db.session.rollback()
+    status = 422 if form.errors or errors else 200
+    return render("catalog/import.html", status=status, form=form, what=what, errors=errors)

@@ -1,0 +1,1 @@
+"""Shared plumbing: database types, htmx rendering, permissions, audit trail, paging."""

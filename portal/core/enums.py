@@ -1,0 +1,50 @@
+"""String enums with translatable titles, stored as their values."""
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+
+class TitledEnum(StrEnum):
+    """An enum whose members carry a human title; subclasses define ``_titles()``."""
+
+    @classmethod
+    def _titles(cls) -> dict:
+        return {}
+
+    @property
+    def title(self) -> str:
+        return str(type(self)._titles().get(self, self.value))
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.title) for m in cls]
+
+    @classmethod
+    def parse(cls, text):
+        """Find the member named by its value or by its title in Chinese or English."""
+        text = str(text or "").strip()
+        if not text:
+            return None
+        for member in cls:
+            if text.lower() == member.value:
+                return member
+        for locale in ("zh_CN", "en"):
+            with force_locale(locale):
+                for member in cls:
+                    if text.lower() == member.title.lower():
+                        return member
+        return None
+
+
+def enum_column(enum_cls, length: int = 20) -> sa.Enum:
+    """A portable string column holding enum values (no native PostgreSQL enum)."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )

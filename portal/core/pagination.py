@@ -1,0 +1,54 @@
+"""Keyset pagination: the next page starts after the last row seen, never at an OFFSET."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def encode_cursor(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> list | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, binascii.Error):
+        return None
+    return values if isinstance(values, list) and len(values) == 2 else None
+
+
+def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descending=False):
+    """Run ``stmt`` ordered by (sort_col, id_col) and return one page plus the next cursor."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        value, last_id = after
+        if descending:
+            stmt = stmt.where(sa.or_(sort_col < value, sa.and_(sort_col == value, id_col < last_id)))
+        else:
+            stmt = stmt.where(sa.or_(sort_col > value, sa.and_(sort_col == value, id_col > last_id)))
+    order = (sort_col.desc(), id_col.desc()) if descending else (sort_col, id_col)
+    rows = db.session.scalars(stmt.order_by(*order).limit(size + 1)).all()
+    items = rows[:size]
+    next_cursor = None
+    if len(rows) > size:
+        last = items[-1]
+        next_cursor = encode_cursor([_key(getattr(last, sort_col.key)), last.id])
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _key(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value

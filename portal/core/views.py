@@ -1,0 +1,52 @@
+"""Language switch, the audit-trail browser and a health check."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, redirect, request, session, url_for
+
+from portal.accounts.roles import Role
+from portal.core.audit import AuditEntry
+from portal.core.htmx import render
+from portal.core.pagination import keyset_page
+from portal.core.permissions import public, roles_required
+from portal.extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    """Switch the interface language and go back where the user was."""
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    target = request.form.get("next", "")
+    from portal.accounts.views import is_safe_next
+
+    return redirect(target if is_safe_next(target) else url_for("home.index"), 303)
+
+
+@bp.route("/audit")
+@roles_required(Role.ADMIN)
+def audit_log():
+    """Browse the audit trail, newest first, filtered by record type, action or user."""
+    stmt = sa.select(AuditEntry)
+    entity = request.args.get("entity", "").strip()
+    actor = request.args.get("actor", "").strip()
+    if entity:
+        stmt = stmt.where(AuditEntry.entity_type == entity)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor_name == actor)
+    page = keyset_page(stmt, AuditEntry.id, AuditEntry.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"] * 2, descending=True)
+    entities = sorted(db.metadata.tables)
+    return render("core/audit.html", "core/_audit_rows.html", page=page, entity=entity,
+                  actor=actor, entities=entities)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Answer 200 when the database answers."""
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,45 @@
+"""Per-request plumbing: session lifetime, forced password change, template context."""
+
+from flask import redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from portal.accounts.roles import Role
+
+# Endpoints a user who must change their password can still reach.
+PASSWORD_EXEMPT = {"accounts.change_password", "accounts.logout", "core.set_language", "static"}
+
+NAV = [
+    # (endpoint, label key, roles or None for everyone signed in)
+    ("home.index", "home", None),
+    ("dealers.index", "dealers", None),
+    ("catalog.models", "models", None),
+    ("catalog.parts", "parts", None),
+    ("catalog.fault_codes", "fault_codes", None),
+    ("catalog.policy", "policy", None),
+    ("accounts.users", "users", {Role.ADMIN}),
+    ("core.audit_log", "audit", {Role.ADMIN}),
+]
+
+
+def register_request_hooks(app):
+    @app.before_request
+    def keep_session_fresh():
+        session.permanent = True
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in PASSWORD_EXEMPT
+            and request.blueprint != "api"
+        ):
+            return redirect(url_for("accounts.change_password"))
+        return None
+
+    @app.context_processor
+    def inject():
+        nav = []
+        if current_user.is_authenticated:
+            nav = [(e, k) for e, k, roles in NAV if roles is None or current_user.role in roles]
+        return {"nav": nav, "csrf_token_value": generate_csrf, "locale": str(get_locale()),
+                "Role": Role}

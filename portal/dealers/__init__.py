@@ -1,0 +1,1 @@
+"""Dealers (经销商): who sells and services the machines."""

@@ -1,0 +1,66 @@
+"""The dealer record."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import UTCDateTime, utcnow
+from portal.core.enums import TitledEnum, enum_column
+from portal.extensions import db
+
+
+class DealerGrade(TitledEnum):
+    A = "a"
+    B = "b"
+    C = "c"
+    D = "d"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.A: _l("Grade A"), cls.B: _l("Grade B"), cls.C: _l("Grade C"),
+                cls.D: _l("Grade D")}
+
+
+class DealerStatus(TitledEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.ACTIVE: _l("Active"), cls.SUSPENDED: _l("Suspended")}
+
+
+class Dealer(db.Model):
+    __tablename__ = "dealers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    province: Mapped[str] = mapped_column(sa.String(30), index=True)
+    city: Mapped[str] = mapped_column(sa.String(30))
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_name: Mapped[str] = mapped_column(sa.String(60), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    service_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    email: Mapped[str] = mapped_column(sa.String(120), default="")
+    grade: Mapped[DealerGrade] = mapped_column(enum_column(DealerGrade, 2), index=True)
+    status: Mapped[DealerStatus] = mapped_column(
+        enum_column(DealerStatus), default=DealerStatus.ACTIVE, index=True
+    )
+    sales_rep_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    sales_rep = relationship("User", foreign_keys=[sales_rep_id], back_populates="rep_dealers")
+    users = relationship("User", foreign_keys="User.dealer_id", back_populates="dealer",
+                         order_by="User.username")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.code} {self.name}"

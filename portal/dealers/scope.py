@@ -1,0 +1,31 @@
+"""What each user may see of dealers: the one place dealer scoping is decided."""
+
+import sqlalchemy as sa
+from flask import abort
+
+from portal.accounts.roles import Role
+from portal.dealers.models import Dealer
+from portal.extensions import db
+
+
+def visible_dealers(user):
+    """A SELECT of the dealers ``user`` may see."""
+    stmt = sa.select(Dealer)
+    if user.role.is_dealer:
+        return stmt.where(Dealer.id == user.dealer_id)
+    if user.role == Role.SALES_REP:
+        return stmt.where(Dealer.sales_rep_id == user.id)
+    return stmt
+
+
+def dealer_ids_for(user):
+    """A subquery of visible dealer ids, for scoping other domains' records."""
+    return visible_dealers(user).with_only_columns(Dealer.id).scalar_subquery()
+
+
+def get_dealer(dealer_id: int, user) -> Dealer:
+    """The dealer if ``user`` may see it; 404 otherwise (never reveal that it exists)."""
+    dealer = db.session.scalar(visible_dealers(user).where(Dealer.id == dealer_id))
+    if dealer is None:
+        abort(404)
+    return dealer

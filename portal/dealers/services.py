@@ -1,0 +1,41 @@
+"""Write operations on dealers."""
+
+from flask_babel import gettext as _
+
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.versioning import check_version
+from portal.dealers.models import Dealer, DealerStatus
+from portal.extensions import db
+
+FIELDS = ("code", "name", "province", "city", "address", "contact_name", "contact_phone",
+          "service_phone", "email", "grade", "sales_rep_id")
+
+
+def create_dealer(values: dict, *, actor) -> Dealer:
+    """Register a new dealer."""
+    dealer = Dealer(**{k: values[k] for k in FIELDS})
+    db.session.add(dealer)
+    audit.record("create", dealer, actor=actor, to_state=DealerStatus.ACTIVE,
+                 changes={k: (None, values[k]) for k in FIELDS})
+    return dealer
+
+
+def update_dealer(dealer: Dealer, values: dict, *, version, actor) -> None:
+    """Save changes to a dealer unless someone else changed it first."""
+    check_version(dealer, version)
+    changes = audit.apply_changes(dealer, {k: values[k] for k in FIELDS})
+    if changes:
+        audit.record("update", dealer, actor=actor, changes=changes)
+
+
+def change_status(dealer: Dealer, status: DealerStatus, *, reason: str, actor) -> None:
+    """Suspend or reactivate a dealer, with the reason on record."""
+    if dealer.status == status:
+        raise DomainError(_("The dealer is already %(state)s.", state=status.title))
+    if not reason.strip():
+        raise DomainError(_("Give a reason."), field="reason")
+    old = dealer.status
+    dealer.status = status
+    audit.record("change_status", dealer, actor=actor, from_state=old, to_state=status,
+                 reason=reason.strip())

@@ -1,0 +1,130 @@
+"""Dealer list, detail and administration."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.roles import Role
+from portal.catalog.models import LabourRate
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.forms import show_error
+from portal.core.htmx import render, render_form
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required, signed_in
+from portal.core.regions import PROVINCES
+from portal.dealers import services
+from portal.dealers.forms import DealerForm, StatusForm
+from portal.dealers.models import Dealer, DealerGrade, DealerStatus
+from portal.dealers.scope import get_dealer, visible_dealers
+from portal.extensions import db
+
+bp = Blueprint("dealers", __name__, url_prefix="/dealers")
+admin_only = roles_required(Role.ADMIN)
+
+
+def _values(form: DealerForm) -> dict:
+    return {
+        "code": form.code.data, "name": form.name.data.strip(), "province": form.province.data,
+        "city": form.city.data.strip(), "address": (form.address.data or "").strip(),
+        "contact_name": (form.contact_name.data or "").strip(),
+        "contact_phone": (form.contact_phone.data or "").strip(),
+        "service_phone": (form.service_phone.data or "").strip(),
+        "email": (form.email.data or "").strip(), "grade": DealerGrade(form.grade.data),
+        "sales_rep_id": int(form.sales_rep.data) if form.sales_rep.data else None,
+    }
+
+
+@bp.route("/")
+@signed_in
+def index():
+    """List the dealers this user may see, with active search and filters."""
+    q = request.args.get("q", "").strip()
+    province = request.args.get("province", "")
+    status = DealerStatus.parse(request.args.get("status"))
+    stmt = visible_dealers(current_user)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(sa.or_(Dealer.code.ilike(like), Dealer.name.ilike(like),
+                                 Dealer.city.ilike(like)))
+    if province in PROVINCES:
+        stmt = stmt.where(Dealer.province == province)
+    if status:
+        stmt = stmt.where(Dealer.status == status)
+    page = keyset_page(stmt, Dealer.code, Dealer.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"])
+    return render("dealers/index.html", "dealers/_rows.html", page=page, q=q,
+                  province=province, status_filter=status, provinces=PROVINCES, statuses=DealerStatus)
+
+
+@bp.route("/<int:dealer_id>")
+@signed_in
+def detail(dealer_id):
+    """Show one dealer: details, rep, users, labour rate and history."""
+    dealer = get_dealer(dealer_id, current_user)
+    rate = db.session.get(LabourRate, dealer.grade)
+    show_history = not current_user.role.is_dealer
+    return render("dealers/detail.html", dealer=dealer, rate=rate,
+                  history=audit.history(dealer) if show_history else [],
+                  status_form=StatusForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_only
+def new():
+    """Register a dealer."""
+    form = DealerForm()
+    if form.validate_on_submit():
+        dealer = services.create_dealer(_values(form), actor=current_user)
+        db.session.commit()
+        flash(_("Dealer %(code)s created.", code=dealer.code), "success")
+        return redirect(url_for("dealers.detail", dealer_id=dealer.id), 303)
+    return render_form("dealers/form.html", form, dealer=None)
+
+
+@bp.route("/<int:dealer_id>/edit", methods=["GET", "POST"])
+@admin_only
+def edit(dealer_id):
+    """Edit a dealer."""
+    dealer = get_dealer(dealer_id, current_user)
+    form = DealerForm(obj=dealer, dealer=dealer)
+    if request.method == "GET":
+        form.grade.data = dealer.grade.value
+        form.sales_rep.data = str(dealer.sales_rep_id or "")
+        form.version.data = dealer.version
+    if form.validate_on_submit():
+        try:
+            services.update_dealer(dealer, _values(form), version=form.version.data,
+                                   actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Dealer %(code)s saved.", code=dealer.code), "success")
+            return redirect(url_for("dealers.detail", dealer_id=dealer.id), 303)
+    return render_form("dealers/form.html", form, dealer=dealer)
+
+
+@bp.route("/<int:dealer_id>/status", methods=["POST"])
+@admin_only
+def change_status(dealer_id):
+    """Suspend or reactivate a dealer, with a reason."""
+    dealer = get_dealer(dealer_id, current_user)
+    form = StatusForm()
+    target = (DealerStatus.ACTIVE if dealer.status == DealerStatus.SUSPENDED
+              else DealerStatus.SUSPENDED)
+    if form.validate_on_submit():
+        try:
+            services.change_status(dealer, target, reason=form.reason.data, actor=current_user)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Dealer %(code)s is now %(state)s.", code=dealer.code, state=target.title),
+                  "success")
+            return redirect(url_for("dealers.detail", dealer_id=dealer.id), 303)
+    rate = db.session.get(LabourRate, dealer.grade)
+    return render("dealers/detail.html", status=422, dealer=dealer, rate=rate,
+                  history=audit.history(dealer), status_form=form)

@@ -1,0 +1,1 @@
+"""Demo data: a believable maker, dealers, users and catalogue."""

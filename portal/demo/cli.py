@@ -1,0 +1,95 @@
+"""``flask seed-demo``: load the demo data set into an empty database."""
+
+from decimal import Decimal
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from portal.accounts import services as accounts
+from portal.accounts.roles import Role
+from portal.catalog import services as catalog
+from portal.catalog.models import ModelCategory, PartKind, SeasonKind
+from portal.dealers import services as dealers
+from portal.dealers.models import Dealer, DealerGrade
+from portal.demo import data
+from portal.extensions import db
+
+
+def load_demo() -> None:
+    """Create the maker's demo world in the current transaction."""
+    users = {}
+    for username, name, role in data.HEAD_OFFICE:
+        users[username] = accounts.create_user(username=username, display_name=name, role=role,
+                                               password=data.PASSWORD)
+    for index, (code, name, province, city, grade, rep) in enumerate(data.DEALERS, start=1):
+        dealer = dealers.create_dealer({
+            "code": code, "name": name, "province": province, "city": city,
+            "address": f"{city}农机大市场{index}号", "contact_name": f"{name[:2]}经理",
+            "contact_phone": f"1380531{index:04d}", "service_phone": f"400-600-{index:04d}",
+            "email": f"service{index:02d}@dealer.example.cn", "grade": DealerGrade(grade),
+            "sales_rep_id": users[rep].id,
+        }, actor=None)
+        slug = code.lower().replace("-", "")
+        accounts.create_user(username=f"{slug}_admin", display_name=f"{name[:4]}管理员",
+                             role=Role.DEALER_ADMIN, password=data.PASSWORD, dealer=dealer)
+        accounts.create_user(username=f"{slug}_staff", display_name=f"{name[:4]}服务员",
+                             role=Role.DEALER_STAFF, password=data.PASSWORD, dealer=dealer)
+    _load_catalogue()
+
+
+def _load_catalogue() -> None:
+    models = {}
+    for code, name, category, whole, main, wear, hours, named in data.MODELS:
+        models[code] = catalog.save_model(None, {
+            "code": code, "name": name, "category": ModelCategory(category),
+            "whole_months": whole, "main_parts_months": main, "wear_parts_months": wear,
+            "running_in_hours": hours, "main_parts_named": named, "is_active": True,
+        }, actor=None)
+    for number, name, kind, price, ret, months, supplier, fits in data.parts():
+        catalog.save_part(None, {
+            "part_number": number, "name": name, "kind": PartKind(kind), "price": price,
+            "return_required": ret, "warranty_months": months, "supplier": supplier,
+            "is_active": True,
+        }, [models[m] for m in fits], actor=None)
+    for code, description, hours in data.FAULT_CODES:
+        catalog.save_fault_code(None, {"code": code, "description": description,
+                                       "is_active": True},
+                                {ModelCategory(c): Decimal(h) for c, h in hours.items()},
+                                actor=None)
+    catalog.save_labour_rates({DealerGrade(g): r for g, r in data.LABOUR_RATES.items()},
+                              actor=None)
+    for low, high, fee in data.TRAVEL_BANDS:
+        catalog.save_travel_band(None, {"min_km": low, "max_km": high, "fee": fee}, actor=None)
+    for name, kind, start, end, categories, provinces in data.SEASONS:
+        catalog.save_season(None, {"name": name, "kind": SeasonKind(kind), "start_on": start,
+                                   "end_on": end, "categories": categories,
+                                   "provinces": provinces}, actor=None)
+
+
+def print_logins() -> None:
+    click.echo(f"Demo logins (password for all: {data.PASSWORD}):")
+    first = data.DEALERS[0][0].lower().replace("-", "")
+    rows = [(role, name) for name, _n, role in data.HEAD_OFFICE]
+    rows += [("dealer_admin", f"{first}_admin"), ("dealer_staff", f"{first}_staff")]
+    seen = set()
+    for role, username in rows:
+        if role not in seen:
+            seen.add(role)
+            click.echo(f"  {Role(role).value:<13} {username}")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (but print logins) if data exists.")
+@with_appcontext
+def seed_demo(if_empty):
+    """Load the demo data set (dealers, users for every role, catalogue, policy)."""
+    if db.session.scalar(sa.select(sa.func.count(Dealer.id))):
+        if not if_empty:
+            raise click.ClickException("the database already holds data; nothing loaded")
+        click.echo("The database already holds data; demo data not loaded again.")
+    else:
+        load_demo()
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    print_logins()

@@ -1,0 +1,1 @@
+"""Each role's own landing page."""

@@ -1,0 +1,110 @@
+"""After sign-in every role lands on its own work page."""
+
+import sqlalchemy as sa
+from flask import Blueprint, redirect, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.accounts.roles import DEALER_ROLES, Role
+from portal.catalog.models import (
+    FaultCode,
+    LabourRate,
+    Part,
+    PolicySettings,
+    ProductModel,
+    TravelBand,
+)
+from portal.core.audit import AuditEntry
+from portal.core.htmx import render
+from portal.core.permissions import roles_required, signed_in
+from portal.dealers.models import Dealer, DealerStatus
+from portal.extensions import db
+
+bp = Blueprint("home", __name__)
+
+PAGES = {
+    Role.DEALER_ADMIN: "home.dealer", Role.DEALER_STAFF: "home.dealer",
+    Role.SALES_REP: "home.rep", Role.CLERK: "home.clerk", Role.TECHNICAL: "home.technical",
+    Role.FINANCE: "home.finance", Role.ADMIN: "home.admin",
+}
+
+
+@bp.route("/")
+@signed_in
+def index():
+    """Send the user to their role's page."""
+    return redirect(url_for(PAGES[current_user.role]))
+
+
+@bp.route("/home/dealer")
+@roles_required(*DEALER_ROLES)
+def dealer():
+    """A dealer's page: its record, its rep, its rate, its colleagues."""
+    dealer = current_user.dealer
+    rate = db.session.get(LabourRate, dealer.grade)
+    return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current())
+
+
+@bp.route("/home/rep")
+@roles_required(Role.SALES_REP)
+def rep():
+    """A sales rep's page: the dealers assigned to them."""
+    dealers = db.session.scalars(
+        sa.select(Dealer).where(Dealer.sales_rep_id == current_user.id).order_by(Dealer.code)
+    ).all()
+    return render("home/rep.html", dealers=dealers)
+
+
+def _dealers_by_province():
+    return db.session.execute(
+        sa.select(Dealer.province, Dealer.status, sa.func.count())
+        .group_by(Dealer.province, Dealer.status).order_by(Dealer.province)
+    ).all()
+
+
+@bp.route("/home/clerk")
+@roles_required(Role.CLERK)
+def clerk():
+    """The sales clerk's page: the dealer network by province and the response deadlines."""
+    return render("home/clerk.html", by_province=_dealers_by_province(),
+                  policy=PolicySettings.current(), statuses=DealerStatus)
+
+
+@bp.route("/home/technical")
+@roles_required(Role.TECHNICAL)
+def technical():
+    """The technical department's page: models and their periods, fault codes."""
+    models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
+    faults = db.session.scalars(
+        sa.select(FaultCode).options(selectinload(FaultCode.hours)).order_by(FaultCode.code)
+    ).all()
+    return render("home/technical.html", models=models, fault_codes=faults)
+
+
+@bp.route("/home/finance")
+@roles_required(Role.FINANCE)
+def finance():
+    """Finance's page: the rates and bands that claims are costed with."""
+    rates = db.session.scalars(sa.select(LabourRate).order_by(LabourRate.grade)).all()
+    bands = db.session.scalars(sa.select(TravelBand).order_by(TravelBand.min_km)).all()
+    grade_counts = dict(db.session.execute(
+        sa.select(Dealer.grade, sa.func.count()).group_by(Dealer.grade)).all())
+    return render("home/finance.html", rates=rates, bands=bands, grade_counts=grade_counts,
+                  policy=PolicySettings.current())
+
+
+@bp.route("/home/admin")
+@roles_required(Role.ADMIN)
+def admin():
+    """The administrator's page: what the portal holds and the latest changes."""
+    counts = {
+        "users": db.session.scalar(sa.select(sa.func.count(User.id))),
+        "dealers": db.session.scalar(sa.select(sa.func.count(Dealer.id))),
+        "models": db.session.scalar(sa.select(sa.func.count(ProductModel.id))),
+        "parts": db.session.scalar(sa.select(sa.func.count(Part.id))),
+    }
+    latest = db.session.scalars(
+        sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(15)
+    ).all()
+    return render("home/admin.html", counts=counts, latest=latest)

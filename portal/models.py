@@ -1,0 +1,20 @@
+"""Import every domain's models, so metadata (and Alembic) holds the whole schema."""
+
+from portal.accounts.models import ApiToken, LoginFailure, User
+from portal.catalog.models import (
+    FaultCode,
+    FaultHours,
+    LabourRate,
+    LegalMinimum,
+    Part,
+    PolicySettings,
+    ProductModel,
+    Season,
+)
+from portal.core.audit import AuditEntry
+from portal.dealers.models import Dealer
+
+__all__ = [
+    "ApiToken", "AuditEntry", "Dealer", "FaultCode", "FaultHours", "LabourRate", "LegalMinimum",
+    "LoginFailure", "Part", "PolicySettings", "ProductModel", "Season", "User",
+]
