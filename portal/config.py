@@ -69,6 +69,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
     }
     if env == "testing":
-        config.update(TESTING=True, SERVER_NAME=None)
+        # A cheap hash keeps hundreds of test sign-ins fast; production uses scrypt.
+        config.update(TESTING=True, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")
     config.update(overrides or {})
     return config

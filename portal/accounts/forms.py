@@ -16,6 +16,7 @@ from wtforms.validators import Email as EmailValidator
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.roles import Role
+from portal.core.forms import options
 
 
 class LoginForm(FlaskForm):
@@ -42,17 +43,18 @@ class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("Role"), choices=[], validators=[DataRequired()])
-    dealer = SelectField(_l("Dealer (for dealer users)"), choices=[], coerce=str,
+    dealer_id = SelectField(_l("Dealer (for dealer users)"), choices=[], coerce=str,
                          validators=[Optional()])
-    rep_dealers = MultiCheckboxField(_l("Dealers (for a sales rep)"), choices=[], coerce=int)
+    rep_dealer_ids = MultiCheckboxField(_l("Dealers (for a sales rep)"), choices=[], coerce=int)
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     email = StringField(_l("Email"), validators=[Optional(), EmailValidator(), Length(max=120)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired()])
 
     def fill_choices(self, dealers) -> None:
         self.role.choices = Role.choices()
-        self.dealer.choices = [("", "—")] + [(str(d.id), f"{d.code} {d.name}") for d in dealers]
-        self.rep_dealers.choices = [(d.id, f"{d.code} {d.name}") for d in dealers]
+        self.dealer_id.choices = options([("", "—")] + [(str(d.id), f"{d.code} {d.name}")
+                                                          for d in dealers])
+        self.rep_dealer_ids.choices = options((d.id, f"{d.code} {d.name}") for d in dealers)
 
 
 class EditUserForm(UserForm):

@@ -100,11 +100,11 @@ def _all_dealers():
 
 
 def _dealer_choice(form) -> Dealer | None:
-    return db.session.get(Dealer, int(form.dealer.data)) if form.dealer.data else None
+    return db.session.get(Dealer, int(form.dealer_id.data)) if form.dealer_id.data else None
 
 
 def _rep_choice(form) -> list[Dealer]:
-    ids = form.rep_dealers.data or []
+    ids = form.rep_dealer_ids.data or []
     return db.session.scalars(sa.select(Dealer).where(Dealer.id.in_(ids))).all() if ids else []
 
 
@@ -168,8 +168,8 @@ def edit_user(user_id):
     form.fill_choices(_all_dealers())
     if request.method == "GET":
         form.role.data = user.role.value
-        form.dealer.data = str(user.dealer_id or "")
-        form.rep_dealers.data = [d.id for d in user.rep_dealers]
+        form.dealer_id.data = str(user.dealer_id or "")
+        form.rep_dealer_ids.data = [d.id for d in user.rep_dealers]
     if form.validate_on_submit():
         try:
             services.update_user(

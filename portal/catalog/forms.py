@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.accounts.forms import MultiCheckboxField
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel, SeasonKind
+from portal.core.forms import options
 from portal.core.regions import PROVINCES
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
@@ -75,7 +76,7 @@ class PartForm(FlaskForm):
     return_required = BooleanField(_l("Old part must be returned"), default=True)
     warranty_months = IntegerField(_l("Own warranty (months)"), validators=[Optional(), *MONTHS])
     supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=120)])
-    models = MultiCheckboxField(_l("Fits models"), choices=[], coerce=int)
+    model_ids = MultiCheckboxField(_l("Fits models"), choices=[], coerce=int)
     is_active = BooleanField(_l("In the catalogue"), default=True)
     version = HiddenField()
 
@@ -84,7 +85,7 @@ class PartForm(FlaskForm):
         self._obj = obj
         self.kind.choices = PartKind.choices()
         models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
-        self.models.choices = [(m.id, f"{m.code} {m.name}") for m in models]
+        self.model_ids.choices = options((m.id, f"{m.code} {m.name}") for m in models)
 
     def validate_price(self, field):
         if field.data is not None and field.data.as_tuple().exponent < -2:
@@ -189,7 +190,7 @@ class SeasonForm(FlaskForm):
     end_on = DateField(_l("Ends on"), validators=[InputRequired()])
     categories = MultiCheckboxField(_l("Product categories"), choices=[])
     provinces = MultiCheckboxField(_l("Provinces (none = all)"),
-                                   choices=[(p, p) for p in PROVINCES])
+                                   choices=options((p, p) for p in PROVINCES))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -118,7 +118,7 @@ def edit_part(part_id):
     form = PartForm(obj=part)
     if part and request.method == "GET":
         form.kind.data = part.kind.value
-        form.models.data = [m.id for m in part.models]
+        form.model_ids.data = [m.id for m in part.models]
         form.version.data = part.version
     if form.validate_on_submit():
         values = {k: getattr(form, k).data for k in services.PART_FIELDS} | {
@@ -126,7 +126,7 @@ def edit_part(part_id):
             "supplier": (form.supplier.data or "").strip(),
         }
         fits = db.session.scalars(
-            sa.select(ProductModel).where(ProductModel.id.in_(form.models.data or []))
+            sa.select(ProductModel).where(ProductModel.id.in_(form.model_ids.data or []))
         ).all()
         try:
             part = services.save_part(part, values, fits, actor=current_user,

@@ -18,8 +18,10 @@ class TitledEnum(StrEnum):
         return str(type(self)._titles().get(self, self.value))
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.title) for m in cls]
+    def choices(cls):
+        from portal.core.forms import options
+
+        return options((m.value, m.title) for m in cls)
 
     @classmethod
     def parse(cls, text):

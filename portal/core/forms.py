@@ -1,6 +1,12 @@
 """Helpers shared by forms."""
 
 from flask import flash
+from wtforms import SelectChoice
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices for a select or checkbox list from (value, label) pairs."""
+    return [SelectChoice(value, str(label)) for value, label in pairs]
 
 
 def show_error(form, error) -> None:

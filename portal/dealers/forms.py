@@ -11,6 +11,7 @@ from wtforms.validators import Email as EmailValidator
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.core.forms import options
 from portal.core.regions import PROVINCES
 from portal.dealers.models import Dealer, DealerGrade
 from portal.extensions import db
@@ -27,7 +28,7 @@ def phone_check(form, field):
 class DealerForm(FlaskForm):
     code = StringField(_l("Dealer code"), validators=[DataRequired(), Length(max=20)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    province = SelectField(_l("Province"), choices=[(p, p) for p in PROVINCES],
+    province = SelectField(_l("Province"), choices=options((p, p) for p in PROVINCES),
                            validators=[DataRequired()])
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=30)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
@@ -36,7 +37,7 @@ class DealerForm(FlaskForm):
     service_phone = StringField(_l("Service hotline"), validators=[phone_check])
     email = StringField(_l("Email"), validators=[Optional(), EmailValidator(), Length(max=120)])
     grade = SelectField(_l("Grade"), choices=[], validators=[DataRequired()])
-    sales_rep = SelectField(_l("Sales rep"), choices=[], validators=[Optional()])
+    sales_rep_id = SelectField(_l("Sales rep"), choices=[], validators=[Optional()])
     version = HiddenField()
 
     def __init__(self, *args, dealer: Dealer | None = None, **kwargs):
@@ -47,7 +48,7 @@ class DealerForm(FlaskForm):
             sa.select(User).where(User.role == Role.SALES_REP, User.is_active_user)
             .order_by(User.display_name)
         ).all()
-        self.sales_rep.choices = [("", "—")] + [(str(r.id), r.label) for r in reps]
+        self.sales_rep_id.choices = options([("", "—")] + [(str(r.id), r.label) for r in reps])
 
     def validate_code(self, field):
         field.data = (field.data or "").strip().upper()

@@ -32,7 +32,7 @@ def _values(form: DealerForm) -> dict:
         "contact_phone": (form.contact_phone.data or "").strip(),
         "service_phone": (form.service_phone.data or "").strip(),
         "email": (form.email.data or "").strip(), "grade": DealerGrade(form.grade.data),
-        "sales_rep_id": int(form.sales_rep.data) if form.sales_rep.data else None,
+        "sales_rep_id": int(form.sales_rep_id.data) if form.sales_rep_id.data else None,
     }
 
 
@@ -91,7 +91,7 @@ def edit(dealer_id):
     form = DealerForm(obj=dealer, dealer=dealer)
     if request.method == "GET":
         form.grade.data = dealer.grade.value
-        form.sales_rep.data = str(dealer.sales_rep_id or "")
+        form.sales_rep_id.data = str(dealer.sales_rep_id or "")
         form.version.data = dealer.version
     if form.validate_on_submit():
         try:

@@ -1,0 +1,79 @@
+"""Factory helpers that build real rows through the ORM."""
+
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
+from portal.dealers.models import Dealer, DealerGrade
+from portal.extensions import db
+
+PASSWORD = "Passw0rd-test"
+_seq = itertools.count(1)
+
+
+def make_dealer(code=None, **values) -> Dealer:
+    n = next(_seq)
+    dealer = Dealer(code=code or f"T-{n:04d}", name=values.pop("name", f"测试经销商{n}"),
+                    province=values.pop("province", "山东省"), city=values.pop("city", "济南市"),
+                    grade=values.pop("grade", DealerGrade.B), **values)
+    db.session.add(dealer)
+    db.session.flush()
+    return dealer
+
+
+def make_user(role: Role, dealer=None, username=None, password=PASSWORD, **values) -> User:
+    n = next(_seq)
+    user = User(username=username or f"{role.value}_{n}", display_name=f"用户{n}", role=role,
+                dealer=dealer, **values)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_model(code=None, category=ModelCategory.TRACTOR_LARGE, **values) -> ProductModel:
+    n = next(_seq)
+    model = ProductModel(code=code or f"M-{n}", name=values.pop("name", f"测试机型{n}"),
+                         category=category, whole_months=values.pop("whole_months", 12),
+                         main_parts_months=values.pop("main_parts_months", 24),
+                         wear_parts_months=values.pop("wear_parts_months", 6),
+                         running_in_hours=values.pop("running_in_hours", 50), **values)
+    db.session.add(model)
+    db.session.flush()
+    return model
+
+
+def make_part(number=None, models=(), **values) -> Part:
+    n = next(_seq)
+    part = Part(part_number=number or f"P-{n}", name=values.pop("name", f"零件{n}"),
+                kind=values.pop("kind", PartKind.MAIN), price=values.pop("price", Decimal("99.50")),
+                **values)
+    part.models = list(models)
+    db.session.add(part)
+    db.session.flush()
+    return part
+
+
+@dataclass
+class World:
+    dealer_a: Dealer
+    dealer_b: Dealer
+    users: dict  # role -> user (dealer roles belong to dealer A)
+    dealer_b_admin: User
+    rep_b: User
+
+
+def world() -> World:
+    dealer_a = make_dealer("DA-01", name="甲经销商")
+    dealer_b = make_dealer("DB-01", name="乙经销商", province="河南省", city="郑州市")
+    users = {role: make_user(role, dealer=dealer_a if role.is_dealer else None,
+                             username=f"w_{role.value}") for role in Role}
+    rep_b = make_user(Role.SALES_REP, username="w_rep_b")
+    dealer_a.sales_rep = users[Role.SALES_REP]
+    dealer_b.sales_rep = rep_b
+    dealer_b_admin = make_user(Role.DEALER_ADMIN, dealer=dealer_b, username="w_b_admin")
+    db.session.flush()
+    return World(dealer_a, dealer_b, users, dealer_b_admin, rep_b)
