@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.session import Session
 from flask_migrate import upgrade
 
-from portal import create_app
+from portal import ROOT, create_app
 from portal.extensions import db as _db
 from tests import factories
 
@@ -40,8 +40,21 @@ def database_url(tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+def _compile_translations() -> None:
+    """Build the .mo files from the .po sources, so tests see the current translations."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "portal" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        with open(po, "rb") as source:
+            catalog = read_po(source)
+        with open(po.with_suffix(".mo"), "wb") as target:
+            write_mo(target, catalog)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
+    _compile_translations()
     os.environ["PORTAL_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
     app = create_app({
         "PORTAL_ENV": "testing",

@@ -1,8 +1,11 @@
 """``flask users …``: account commands that deployment scripts rely on."""
 
+from functools import wraps
+
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from portal.accounts import services
 from portal.accounts.roles import Role
@@ -11,6 +14,17 @@ from portal.dealers.models import Dealer
 from portal.extensions import db
 
 users_cli = AppGroup("users", help="Create users and API tokens.")
+
+
+def in_english(command):
+    """Operators' scripts read these messages: keep them English whatever the default."""
+
+    @wraps(command)
+    def wrapped(*args, **kwargs):
+        with force_locale("en"):
+            return command(*args, **kwargs)
+
+    return wrapped
 
 
 def _fail(message: str):
@@ -48,6 +62,7 @@ def _create(username, role, password, dealer_codes):
 @users_cli.command("create-admin")
 @click.argument("username")
 @click.option("--password", required=True, help="At least 10 characters, letters and digits.")
+@in_english
 def create_admin(username, password):
     """Create an administrator."""
     _create(username, Role.ADMIN.value, password, ())
@@ -58,6 +73,7 @@ def create_admin(username, password):
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--password", required=True, help="At least 10 characters, letters and digits.")
 @click.option("--dealer", "dealers", multiple=True, help="Dealer code; repeat for a sales rep.")
+@in_english
 def create(username, role, password, dealers):
     """Create a user with a role (and dealer, or a rep's dealers)."""
     _create(username, role, password, dealers)
@@ -65,6 +81,7 @@ def create(username, role, password, dealers):
 
 @users_cli.command("token")
 @click.argument("username")
+@in_english
 def token(username):
     """Print a new API token for USERNAME (the last line of output)."""
     user = services.find_user(username)

@@ -1,0 +1,152 @@
+"""Sign-in, throttling, safe redirects, session expiry, passwords, CSRF."""
+
+import pytest
+
+from portal import create_app
+from portal.accounts import services
+from portal.accounts.models import LoginFailure, User
+from portal.accounts.roles import Role
+from portal.core.audit import AuditEntry
+from portal.core.errors import DomainError
+from tests import factories
+
+
+def test_each_role_lands_on_its_own_page(client, login, world):
+    pages = {Role.DEALER_ADMIN: "/home/dealer", Role.DEALER_STAFF: "/home/dealer",
+             Role.SALES_REP: "/home/rep", Role.CLERK: "/home/clerk",
+             Role.TECHNICAL: "/home/technical", Role.FINANCE: "/home/finance",
+             Role.ADMIN: "/home/admin"}
+    for role, page in pages.items():
+        login(world.users[role])
+        response = client.get("/")
+        assert response.headers["Location"] == page
+        assert client.get(page).status_code == 200
+
+
+def test_wrong_password_is_refused_next_to_the_field(client, world):
+    response = client.post("/login", data={"username": "w_clerk", "password": "nope"})
+    assert response.status_code == 422
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+
+
+def test_failed_logins_are_throttled(client, world, db):
+    for _ in range(5):
+        client.post("/login", data={"username": "w_clerk", "password": "wrong"})
+    response = client.post("/login", data={"username": "w_clerk",
+                                           "password": factories.PASSWORD})
+    assert response.status_code == 422
+    assert "登录失败次数过多" in response.get_data(as_text=True)
+    assert db.session.query(LoginFailure).filter_by(username="w_clerk").count() == 5
+
+
+def test_success_clears_failures(client, world, db):
+    client.post("/login", data={"username": "w_clerk", "password": "wrong"})
+    response = client.post("/login", data={"username": "w_clerk",
+                                           "password": factories.PASSWORD})
+    assert response.status_code == 303
+    assert db.session.query(LoginFailure).filter_by(username="w_clerk").count() == 0
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("/dealers/", "/dealers/"),
+    ("https://evil.example/", "/"),
+    ("//evil.example/x", "/"),
+    ("/\\evil.example", "/"),
+    ("javascript:alert(1)", "/"),
+])
+def test_next_redirects_only_within_the_site(client, world, target, expected):
+    response = client.post("/login", data={"username": "w_clerk",
+                                           "password": factories.PASSWORD, "next": target})
+    assert response.headers["Location"] == expected
+
+
+def test_anonymous_page_request_goes_to_login_with_next(client):
+    response = client.get("/dealers/?q=abc")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_htmx_request_after_expiry_gets_hx_redirect(client):
+    response = client.get("/dealers/?q=a", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login"
+    assert response.data == b""
+
+
+def test_deactivation_ends_existing_sessions(client, login, world, db):
+    clerk = world.users[Role.CLERK]
+    login(clerk)
+    assert client.get("/home/clerk").status_code == 200
+    services.set_active(clerk, False, actor=world.users[Role.ADMIN], reason="left the company")
+    db.session.commit()
+    assert client.get("/home/clerk").status_code == 302
+    entry = db.session.query(AuditEntry).filter_by(action="deactivate").one()
+    assert (entry.from_state, entry.to_state, entry.reason) == ("active", "inactive",
+                                                                "left the company")
+
+
+def test_deactivated_user_cannot_sign_in(client, world, db):
+    world.users[Role.CLERK].is_active_user = False
+    db.session.commit()
+    response = client.post("/login", data={"username": "w_clerk",
+                                           "password": factories.PASSWORD})
+    assert response.status_code == 422
+
+
+def test_change_own_password(client, login, world, db):
+    login(world.users[Role.FINANCE])
+    response = client.post("/account/password", data={
+        "current_password": factories.PASSWORD, "new_password": "short", "confirm": "short"})
+    assert response.status_code == 422
+    assert "至少 10 个字符" in response.get_data(as_text=True)
+    response = client.post("/account/password", data={
+        "current_password": "wrong-one-1", "new_password": "NewPassw0rd1",
+        "confirm": "NewPassw0rd1"})
+    assert "当前密码不正确" in response.get_data(as_text=True)
+    response = client.post("/account/password", data={
+        "current_password": factories.PASSWORD, "new_password": "NewPassw0rd1",
+        "confirm": "NewPassw0rd1"})
+    assert response.status_code == 303
+    assert client.get("/home/finance").status_code == 200  # still signed in
+    assert db.session.get(User, world.users[Role.FINANCE].id).check_password("NewPassw0rd1")
+
+
+def test_reset_password_forces_a_change(client, login, world, db):
+    admin, clerk = world.users[Role.ADMIN], world.users[Role.CLERK]
+    login(admin)
+    response = client.post(f"/admin/users/{clerk.id}/reset-password",
+                           data={"password": "Temporary123"})
+    assert response.status_code == 303
+    login(clerk, password="Temporary123")
+    response = client.get("/dealers/")
+    assert response.headers["Location"] == "/account/password"
+
+
+def test_password_rules():
+    assert services.password_problem("abcdefghij")
+    assert services.password_problem("1234567890")
+    assert services.password_problem("abc123")
+    assert services.password_problem("abcde12345") is None
+
+
+def test_authenticate_is_case_exact_and_counts(world, db):
+    with pytest.raises(DomainError):
+        services.authenticate("W_CLERK", factories.PASSWORD, "10.0.0.1")
+    assert services.authenticate("w_clerk", factories.PASSWORD, "10.0.0.1").username == "w_clerk"
+
+
+@pytest.fixture
+def csrf_client(database_url, tmp_path):
+    import os
+
+    os.environ["PORTAL_INSTANCE_PATH"] = str(tmp_path)
+    app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "SECRET_KEY": "x" * 40})
+    return app.test_client()
+
+
+def test_csrf_is_required_on_unsafe_requests(csrf_client):
+    response = csrf_client.post("/login", data={"username": "a", "password": "b"})
+    assert response.status_code == 400
+    response = csrf_client.post("/language", data={"lang": "en"})
+    assert response.status_code == 400

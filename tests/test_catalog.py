@@ -1,0 +1,193 @@
+"""Product models, parts, fault codes, rates, bands, policy and seasons."""
+
+from decimal import Decimal
+
+from portal.accounts.roles import Role
+from portal.catalog.models import (
+    FaultCode,
+    LabourRate,
+    LegalMinimum,
+    ModelCategory,
+    Part,
+    PolicySettings,
+    ProductModel,
+    Season,
+    TravelBand,
+)
+from portal.core.audit import AuditEntry
+from tests import factories
+
+
+def _model(**values):
+    data = {"code": "NEW-1", "name": "新机型", "category": "tractor_large", "whole_months": "12",
+            "main_parts_months": "24", "wear_parts_months": "6", "running_in_hours": "50",
+            "main_parts_named": "机体", "is_active": "y", "version": ""}
+    data.update(values)
+    return data
+
+
+def test_legal_minimum_table_is_seeded_by_the_migration(db):
+    rows = {r.category: r for r in db.session.query(LegalMinimum)}
+    assert set(rows) == set(ModelCategory)
+    assert (rows[ModelCategory.TRACTOR_SMALL].whole_months,
+            rows[ModelCategory.TRACTOR_SMALL].main_parts_months) == (9, 18)
+    assert "离合器壳体" in rows[ModelCategory.COMBINE].main_parts_named
+    assert rows[ModelCategory.OTHER].main_parts_months is None
+    policy = PolicySettings.current()
+    assert (policy.card_deadline_days, policy.arrange_deadline_hours,
+            policy.check_deadline_hours, policy.plan_lead_days) == (20, 2, 4, 30)
+
+
+def test_model_periods_may_not_go_below_the_law(client, login, world, db):
+    login(world.users[Role.ADMIN])
+    response = client.post("/catalog/models/new", data=_model(whole_months="6"))
+    assert response.status_code == 422
+    assert "法定最低期限为 12 个月" in response.get_data(as_text=True)
+    response = client.post("/catalog/models/new", data=_model(category="tractor_small",
+                                                              whole_months="9",
+                                                              main_parts_months="18"))
+    assert response.status_code == 303
+    assert db.session.query(ProductModel).filter_by(code="NEW-1").one().whole_months == 9
+
+
+def test_duplicate_model_code_is_refused(client, login, world, db):
+    factories.make_model("DUP-1")
+    login(world.users[Role.ADMIN])
+    response = client.post("/catalog/models/new", data=_model(code="DUP-1"))
+    assert "该编码已被使用" in response.get_data(as_text=True)
+    assert db.session.query(ProductModel).filter_by(code="DUP-1").count() == 1
+
+
+def test_part_with_models_and_exact_price(client, login, world, db):
+    m1, m2 = factories.make_model("FM-1"), factories.make_model("FM-2")
+    login(world.users[Role.ADMIN])
+    response = client.post("/catalog/parts/new", data={
+        "part_number": "PX-100", "name": "水泵总成", "kind": "other", "price": "235.10",
+        "return_required": "y", "warranty_months": "", "supplier": "河北水泵厂",
+        "model_ids": [str(m1.id), str(m2.id)], "is_active": "y", "version": ""})
+    assert response.status_code == 303
+    part = db.session.query(Part).filter_by(part_number="PX-100").one()
+    assert part.price == Decimal("235.10") and isinstance(part.price, Decimal)
+    assert sorted(m.code for m in part.models) == ["FM-1", "FM-2"]
+    response = client.post(f"/catalog/parts/{part.id}/edit", data={
+        "part_number": "PX-100", "name": "水泵总成", "kind": "other", "price": "1.005",
+        "supplier": "", "model_ids": [str(m1.id)], "version": str(part.version)})
+    assert response.status_code == 422
+    assert db.session.get(Part, part.id).price == Decimal("235.10")
+
+
+def test_part_edit_records_model_changes(client, login, world, db):
+    m1, m2 = factories.make_model("FM-3"), factories.make_model("FM-4")
+    part = factories.make_part("PX-200", models=[m1])
+    login(world.users[Role.ADMIN])
+    response = client.post(f"/catalog/parts/{part.id}/edit", data={
+        "part_number": "PX-200", "name": part.name, "kind": "main", "price": "99.50",
+        "return_required": "y", "supplier": "", "model_ids": [str(m2.id)],
+        "is_active": "y", "version": str(part.version)})
+    assert response.status_code == 303
+    entry = db.session.query(AuditEntry).filter_by(entity_type="parts", action="update").one()
+    assert entry.changes["models"] == [["FM-3"], ["FM-4"]]
+
+
+def test_parts_search_filters_by_model_and_kind(client, login, world, db):
+    m1, m2 = factories.make_model("SM-1"), factories.make_model("SM-2")
+    factories.make_part("FIND-1", models=[m1], name="飞轮")
+    factories.make_part("FIND-2", models=[m2], name="飞轮")
+    login(world.users[Role.DEALER_STAFF])
+    body = client.get(f"/catalog/parts?q=FIND&model={m1.id}",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "FIND-1" in body and "FIND-2" not in body
+    body = client.get("/catalog/parts?q=飞轮&kind=wear").get_data(as_text=True)
+    assert "FIND-1" not in body
+
+
+def test_fault_code_hours_per_category(client, login, world, db):
+    login(world.users[Role.ADMIN])
+    response = client.post("/catalog/fault-codes/new", data={
+        "code": "E99", "description": "测试故障", "is_active": "y",
+        "hours_tractor_large": "3.5", "hours_combine": "4"})
+    assert response.status_code == 303
+    fault = db.session.query(FaultCode).filter_by(code="E99").one()
+    assert fault.hours_for(ModelCategory.TRACTOR_LARGE) == Decimal("3.50")
+    assert fault.hours_for(ModelCategory.TRACTOR_SMALL) is None
+    response = client.post(f"/catalog/fault-codes/{fault.id}/edit", data={
+        "code": "E99", "description": "测试故障", "is_active": "y", "hours_combine": "5"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    fault = db.session.get(FaultCode, fault.id)
+    assert fault.hours_for(ModelCategory.TRACTOR_LARGE) is None
+    assert fault.hours_for(ModelCategory.COMBINE) == Decimal("5.00")
+
+
+def test_labour_rates_per_grade(client, login, world, db):
+    login(world.users[Role.ADMIN])
+    response = client.post("/catalog/labour-rates/edit", data={
+        "rate_a": "60", "rate_b": "55.5", "rate_c": "50", "rate_d": "45"})
+    assert response.status_code == 303
+    assert db.session.get(LabourRate, "b").hourly_rate == Decimal("55.50")
+    response = client.post("/catalog/labour-rates/edit", data={
+        "rate_a": "-1", "rate_b": "x", "rate_c": "50", "rate_d": "45"})
+    assert response.status_code == 422
+    assert db.session.get(LabourRate, "a").hourly_rate == Decimal("60.00")
+
+
+def test_travel_bands_may_not_overlap(client, login, world, db):
+    login(world.users[Role.ADMIN])
+    assert client.post("/catalog/travel-bands/new",
+                       data={"min_km": "0", "max_km": "30", "fee": "50"}).status_code == 303
+    response = client.post("/catalog/travel-bands/new",
+                           data={"min_km": "20", "max_km": "60", "fee": "100"})
+    assert response.status_code == 422
+    assert "重叠" in response.get_data(as_text=True)
+    assert client.post("/catalog/travel-bands/new",
+                       data={"min_km": "30", "max_km": "", "fee": "120"}).status_code == 303
+    assert db.session.query(TravelBand).count() == 2
+
+
+def test_delete_travel_band_in_place(client, login, world, db):
+    band = TravelBand(min_km=900, max_km=None, fee=Decimal("1"))
+    db.session.add(band)
+    db.session.commit()
+    login(world.users[Role.ADMIN])
+    response = client.post(f"/catalog/travel-bands/{band.id}/delete",
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.data == b""
+    assert db.session.get(TravelBand, band.id) is None
+    assert db.session.query(AuditEntry).filter_by(entity_type="travel_bands",
+                                                  action="delete").count() == 1
+
+
+def test_policy_settings_validation(client, login, world, db):
+    login(world.users[Role.ADMIN])
+    data = {"card_deadline_days": "20", "arrange_deadline_hours": "2",
+            "check_deadline_hours": "4", "return_date_1_month": "2", "return_date_1_day": "30",
+            "return_date_2_month": "12", "return_date_2_day": "31", "plan_lead_days": "30",
+            "parts_markup_percent": "5"}
+    response = client.post("/catalog/policy/edit", data=data)
+    assert response.status_code == 422
+    assert db.session.get(PolicySettings, 1).return_date_1_month == 6
+    data["return_date_1_day"] = "28"
+    assert client.post("/catalog/policy/edit", data=data).status_code == 303
+    policy = db.session.get(PolicySettings, 1)
+    assert (policy.return_date_1_month, policy.return_date_1_day) == (2, 28)
+    assert policy.parts_markup_percent == Decimal("5.00")
+
+
+def test_seasons(client, login, world, db):
+    login(world.users[Role.ADMIN])
+    data = {"name": "2027 春耕", "kind": "operating", "start_on": "2027-03-10",
+            "end_on": "2027-03-01", "categories": ["tractor_large"], "provinces": ["山东省"]}
+    assert client.post("/catalog/seasons/new", data=data).status_code == 422
+    data["end_on"] = "2027-06-15"
+    assert client.post("/catalog/seasons/new", data=data).status_code == 303
+    season = db.session.query(Season).filter_by(name="2027 春耕").one()
+    assert season.categories == ["tractor_large"] and season.provinces == ["山东省"]
+
+
+def test_legal_minimum_is_editable(client, login, world, db):
+    login(world.users[Role.ADMIN])
+    response = client.post("/catalog/legal/other/edit", data={
+        "whole_months": "12", "main_parts_months": "24", "main_parts_named": "机架"})
+    assert response.status_code == 303
+    assert db.session.get(LegalMinimum, ModelCategory.OTHER).main_parts_months == 24
+    assert client.get("/catalog/legal/nonsense/edit").status_code == 404

@@ -1,0 +1,30 @@
+"""``flask seed-demo`` builds a believable world."""
+
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+from portal.catalog.models import FaultCode, LabourRate, Part, ProductModel, Season, TravelBand
+from portal.dealers.models import Dealer
+
+
+def test_seed_demo_loads_once(runner, db, client):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin" in result.output and "sdjn01_admin" in result.output
+    assert db.session.query(Dealer).count() == 12
+    assert len({d.province for d in db.session.query(Dealer)}) >= 8
+    assert {u.role for u in db.session.query(User)} == set(Role)
+    assert db.session.query(ProductModel).count() >= 4
+    assert db.session.query(Part).count() >= 80
+    assert db.session.query(FaultCode).count() >= 10
+    assert db.session.query(LabourRate).count() == 4
+    assert db.session.query(TravelBand).count() >= 4
+    assert db.session.query(Season).count() >= 2
+    # Every part fits at least one model; every dealer has a rep.
+    assert all(p.models for p in db.session.query(Part))
+    assert all(d.sales_rep_id for d in db.session.query(Dealer))
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert again.exit_code == 0 and db.session.query(Dealer).count() == 12
+    assert runner.invoke(args=["seed-demo"]).exit_code != 0
+    # The demo logins work.
+    response = client.post("/login", data={"username": "sdjn01_staff", "password": "Sanbao2026"})
+    assert response.headers["Location"] == "/"
