@@ -23,12 +23,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    from portal.core import labels
     from portal.core.errors import register_error_handlers
     from portal.core.timefmt import register_filters
     from portal.core.web import register_request_hooks
 
     register_error_handlers(app)
     register_filters(app)
+    labels.register(app)
     register_request_hooks(app)
     return app
 

@@ -3,11 +3,14 @@
 TEST_DATABASE_URL selects PostgreSQL; without it the suite runs on a SQLite file.
 """
 
+import contextvars
 import os
 
 import pytest
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session
+from flask.globals import _cv_app, _cv_request
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from portal import ROOT, create_app
@@ -86,8 +89,27 @@ def db(app):
         connection.close()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (and ``g``), as in a real server.
+
+    The test body keeps an app context open for database access; Flask would otherwise reuse
+    it for the client's requests, sharing ``g`` (and cached sign-ins) between them.
+    """
+
+    def open(self, *args, **kwargs):
+        def isolated():
+            _cv_app.set(None)
+            _cv_request.set(None)
+            return FlaskClient.open(self, *args, **kwargs)
+
+        response = contextvars.copy_context().run(isolated)
+        _db.session.expire_all()  # the test's objects see what the request committed
+        return response
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

@@ -148,11 +148,12 @@ def test_delete_travel_band_in_place(client, login, world, db):
     band = TravelBand(min_km=900, max_km=None, fee=Decimal("1"))
     db.session.add(band)
     db.session.commit()
+    band_id = band.id
     login(world.users[Role.ADMIN])
-    response = client.post(f"/catalog/travel-bands/{band.id}/delete",
+    response = client.post(f"/catalog/travel-bands/{band_id}/delete",
                            headers={"HX-Request": "true"})
     assert response.status_code == 200 and response.data == b""
-    assert db.session.get(TravelBand, band.id) is None
+    assert db.session.get(TravelBand, band_id) is None
     assert db.session.query(AuditEntry).filter_by(entity_type="travel_bands",
                                                   action="delete").count() == 1
 

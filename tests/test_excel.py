@@ -9,7 +9,7 @@ from portal.accounts.roles import Role
 from portal.catalog.models import Part, ProductModel
 from tests import factories
 
-PART_HEADER = ["零件号", "名称", "类型", "价格（元）", "需返还旧件", "自身三包期（月）", "供应商",
+PART_HEADER = ["零件号", "名称", "类型", "价格（元）", "需返还旧件", "单独三包有效期（月）", "供应商",
                "适用机型"]
 
 
@@ -71,7 +71,7 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_imported(client,
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     for expected in ["<td class=\"num\">3</td>", "零件号", "名称", "类型", "价格（元）",
-                     "需返还旧件", "自身三包期（月）", "NOPE", "<td class=\"num\">4</td>"]:
+                     "需返还旧件", "单独三包有效期（月）", "NOPE", "<td class=\"num\">4</td>"]:
         assert expected in body, expected
     assert db.session.query(Part).filter(Part.part_number.like("OK-%")).count() == 0
 
@@ -87,7 +87,7 @@ def test_missing_columns_and_not_a_workbook(client, login, world, db):
 
 def test_models_import_checks_the_legal_minimum(client, login, world, db):
     login(world.users[Role.ADMIN])
-    header = ["机型代码", "名称", "类别", "整机（月）", "主要部件（月）", "易损件（月）", "磨合期（小时）",
+    header = ["机型编码", "名称", "类别", "整机（月）", "主要部件（月）", "易损件（月）", "磨合期（小时）",
               "主要部件名称"]
     data = xlsx([header, ["IM-1", "进口机型", "联合收割机", 12, 24, 6, 40, "机体"],
                  ["IM-2", "太短", "combine", 6, 24, 6, 40, None]])

@@ -165,11 +165,11 @@ class PolicyForm(FlaskForm):
                                         validators=[InputRequired(), NumberRange(min=1, max=72)])
     return_date_1_month = IntegerField(_l("First old-part return date: month"),
                                        validators=[InputRequired(), NumberRange(min=1, max=12)])
-    return_date_1_day = IntegerField(_l("day"), validators=[InputRequired(),
+    return_date_1_day = IntegerField(_l("First old-part return date: day"), validators=[InputRequired(),
                                                             _month_day_check("return_date_1_month")])
     return_date_2_month = IntegerField(_l("Second old-part return date: month"),
                                        validators=[InputRequired(), NumberRange(min=1, max=12)])
-    return_date_2_day = IntegerField(_l("day"), validators=[InputRequired(),
+    return_date_2_day = IntegerField(_l("Second old-part return date: day"), validators=[InputRequired(),
                                                             _month_day_check("return_date_2_month")])
     plan_lead_days = IntegerField(_l("Stocking plan lead time (days before season)"),
                                   validators=[InputRequired(), NumberRange(min=0, max=365)])

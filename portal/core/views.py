@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, request, session, url_for
 from portal.accounts.roles import Role
 from portal.core.audit import AuditEntry
 from portal.core.htmx import render
+from portal.core.labels import ENTITIES
 from portal.core.pagination import keyset_page
 from portal.core.permissions import public, roles_required
 from portal.extensions import db
@@ -39,7 +40,7 @@ def audit_log():
         stmt = stmt.where(AuditEntry.actor_name == actor)
     page = keyset_page(stmt, AuditEntry.id, AuditEntry.id, request.args.get("after"),
                        current_app.config["PAGE_SIZE"] * 2, descending=True)
-    entities = sorted(db.metadata.tables)
+    entities = sorted(ENTITIES)
     return render("core/audit.html", "core/_audit_rows.html", page=page, entity=entity,
                   actor=actor, entities=entities)
 

@@ -33,7 +33,10 @@ def register_request_hooks(app):
             and request.endpoint not in PASSWORD_EXEMPT
             and request.blueprint != "api"
         ):
-            return redirect(url_for("accounts.change_password"))
+            target = url_for("accounts.change_password")
+            if request.htmx:
+                return "", 204, {"HX-Redirect": target}
+            return redirect(target)
         return None
 
     @app.context_processor

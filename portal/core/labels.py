@@ -1,0 +1,73 @@
+"""Human names for what the audit trail stores as codes: actions, record types, fields, states."""
+
+from flask_babel import lazy_gettext as _l
+
+ACTIONS = {
+    "create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
+    "sign_in": _l("Signed in"), "deactivate": _l("Deactivated"), "reactivate": _l("Reactivated"),
+    "reset_password": _l("Password reset"), "change_password": _l("Password changed"),
+    "issue_token": _l("API token issued"), "assign_dealers": _l("Dealers assigned"),
+    "change_status": _l("Status changed"),
+}
+
+ENTITIES = {
+    "users": _l("User"), "dealers": _l("Dealer"), "product_models": _l("Product model"),
+    "parts": _l("Part"), "fault_codes": _l("Fault code"), "labour_rates": _l("Labour rate"),
+    "travel_bands": _l("Travel band"), "policy_settings": _l("Policy settings"),
+    "seasons": _l("Season"), "legal_minimums": _l("Legal minimum"),
+}
+
+STATES = {
+    "active": _l("Active"), "inactive": _l("Deactivated"), "suspended": _l("Suspended"),
+}
+
+FIELDS = {
+    "code": _l("Code"), "name": _l("Name"), "province": _l("Province"), "city": _l("City"),
+    "address": _l("Address"), "contact_name": _l("Contact person"),
+    "contact_phone": _l("Contact phone"), "service_phone": _l("Service hotline"),
+    "email": _l("Email"), "grade": _l("Grade"), "sales_rep_id": _l("Sales rep"),
+    "display_name": _l("Name"), "phone": _l("Phone"), "dealer": _l("Dealer"),
+    "dealer_id": _l("Dealer"), "dealers": _l("Dealers"), "category": _l("Category"),
+    "whole_months": _l("Whole machine (months)"), "main_parts_months": _l("Main parts (months)"),
+    "wear_parts_months": _l("Wear parts (months)"), "running_in_hours": _l("Running-in hours"),
+    "main_parts_named": _l("Main parts named"), "is_active": _l("In use"),
+    "part_number": _l("Part number"), "kind": _l("Kind"), "price": _l("Price (yuan)"),
+    "return_required": _l("Old part must be returned"),
+    "warranty_months": _l("Own warranty (months)"), "supplier": _l("Supplier"),
+    "models": _l("Fits models"), "description": _l("Description"),
+    "hourly_rate": _l("Yuan per hour"), "min_km": _l("From (km, inclusive)"),
+    "max_km": _l("To (km, exclusive; empty = no limit)"), "fee": _l("Fee (yuan)"),
+    "card_deadline_days": _l("Warranty card deadline (days after sale)"),
+    "arrange_deadline_hours": _l("Arrange deadline (hours from receipt)"),
+    "check_deadline_hours": _l("Check deadline (hours from routing)"),
+    "return_date_1_month": _l("First old-part return date: month"),
+    "return_date_1_day": _l("First old-part return date: day"),
+    "return_date_2_month": _l("Second old-part return date: month"),
+    "return_date_2_day": _l("Second old-part return date: day"),
+    "plan_lead_days": _l("Stocking plan lead time (days before season)"),
+    "parts_markup_percent": _l("Parts mark-up (%)"), "start_on": _l("Starts on"),
+    "end_on": _l("Ends on"), "categories": _l("Product categories"),
+    "provinces": _l("Provinces (none = all)"),
+}
+
+
+def label(table: dict, code) -> str:
+    """The translated name of ``code``; standard hours fields name their category."""
+    if code is None:
+        return ""
+    if code in table:
+        return str(table[code])
+    if isinstance(code, str) and code.startswith("hours_"):
+        from portal.catalog.models import ModelCategory
+
+        member = ModelCategory.parse(code.removeprefix("hours_"))
+        if member:
+            return f"{_l('Standard hours')}: {member.title}"
+    return str(code)
+
+
+def register(app) -> None:
+    app.jinja_env.filters["action_title"] = lambda code: label(ACTIONS, code)
+    app.jinja_env.filters["entity_title"] = lambda code: label(ENTITIES, code)
+    app.jinja_env.filters["state_title"] = lambda code: label(STATES, code)
+    app.jinja_env.filters["field_title"] = lambda code: label(FIELDS, code)
