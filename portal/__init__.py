@@ -67,8 +67,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
-    from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.api.views import bp as api_bp
+    from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp
     from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp

@@ -8,10 +8,10 @@ import os
 
 import pytest
 import sqlalchemy as sa
-from flask_sqlalchemy.session import Session
 from flask.globals import _cv_app, _cv_request
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session
 
 from portal import ROOT, create_app
 from portal.extensions import db as _db

@@ -9,8 +9,8 @@ from portal.accounts.roles import Role
 from portal.catalog.models import Part, ProductModel
 from tests import factories
 
-PART_HEADER = ["零件号", "名称", "类型", "价格（元）", "需返还旧件", "单独三包有效期（月）", "供应商",
-               "适用机型"]
+PART_HEADER = ["零件号", "名称", "类型", "价格（元）", "需返还旧件", "单独三包有效期（月）",
+               "供应商", "适用机型"]
 
 
 def xlsx(rows) -> bytes:
@@ -87,8 +87,8 @@ def test_missing_columns_and_not_a_workbook(client, login, world, db):
 
 def test_models_import_checks_the_legal_minimum(client, login, world, db):
     login(world.users[Role.ADMIN])
-    header = ["机型编码", "名称", "类别", "整机（月）", "主要部件（月）", "易损件（月）", "磨合期（小时）",
-              "主要部件名称"]
+    header = ["机型编码", "名称", "类别", "整机（月）", "主要部件（月）", "易损件（月）",
+              "磨合期（小时）", "主要部件名称"]
     data = xlsx([header, ["IM-1", "进口机型", "联合收割机", 12, 24, 6, 40, "机体"],
                  ["IM-2", "太短", "combine", 6, 24, 6, 40, None]])
     response = upload(client, "models", data)

@@ -82,7 +82,9 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
         db.session.add(LoginFailure(username=username.strip().lower()[:64],
                                     remote_addr=remote_addr[:64]))
         raise DomainError(_("Wrong username or password, or the account is deactivated."))
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.username == user.username.lower()))
+    db.session.execute(
+        sa.delete(LoginFailure).where(LoginFailure.username == user.username.lower())
+    )
     user.last_login_at = utcnow()
     audit.record("sign_in", user, actor=user)
     return user

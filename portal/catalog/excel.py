@@ -4,9 +4,9 @@ import re
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from portal.catalog import services
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel

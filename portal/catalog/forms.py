@@ -52,8 +52,10 @@ class ProductModelForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     category = SelectField(_l("Category"), choices=[], validators=[DataRequired()])
     whole_months = IntegerField(_l("Whole machine (months)"), validators=[InputRequired(), *MONTHS])
-    main_parts_months = IntegerField(_l("Main parts (months)"), validators=[InputRequired(), *MONTHS])
-    wear_parts_months = IntegerField(_l("Wear parts (months)"), validators=[InputRequired(), *MONTHS])
+    main_parts_months = IntegerField(_l("Main parts (months)"),
+                                     validators=[InputRequired(), *MONTHS])
+    wear_parts_months = IntegerField(_l("Wear parts (months)"),
+                                     validators=[InputRequired(), *MONTHS])
     running_in_hours = IntegerField(_l("Running-in hours"),
                                     validators=[InputRequired(), NumberRange(min=0, max=1000)])
     main_parts_named = TextAreaField(_l("Main parts named"), validators=[Length(max=2000)])
@@ -165,12 +167,14 @@ class PolicyForm(FlaskForm):
                                         validators=[InputRequired(), NumberRange(min=1, max=72)])
     return_date_1_month = IntegerField(_l("First old-part return date: month"),
                                        validators=[InputRequired(), NumberRange(min=1, max=12)])
-    return_date_1_day = IntegerField(_l("First old-part return date: day"), validators=[InputRequired(),
-                                                            _month_day_check("return_date_1_month")])
+    return_date_1_day = IntegerField(
+        _l("First old-part return date: day"),
+        validators=[InputRequired(), _month_day_check("return_date_1_month")])
     return_date_2_month = IntegerField(_l("Second old-part return date: month"),
                                        validators=[InputRequired(), NumberRange(min=1, max=12)])
-    return_date_2_day = IntegerField(_l("Second old-part return date: day"), validators=[InputRequired(),
-                                                            _month_day_check("return_date_2_month")])
+    return_date_2_day = IntegerField(
+        _l("Second old-part return date: day"),
+        validators=[InputRequired(), _month_day_check("return_date_2_month")])
     plan_lead_days = IntegerField(_l("Stocking plan lead time (days before season)"),
                                   validators=[InputRequired(), NumberRange(min=0, max=365)])
     parts_markup_percent = DecimalField(_l("Parts mark-up (%)"), places=2,

@@ -37,9 +37,10 @@ def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descendin
     if after is not None:
         value, last_id = after
         if descending:
-            stmt = stmt.where(sa.or_(sort_col < value, sa.and_(sort_col == value, id_col < last_id)))
+            after_last = sa.or_(sort_col < value, sa.and_(sort_col == value, id_col < last_id))
         else:
-            stmt = stmt.where(sa.or_(sort_col > value, sa.and_(sort_col == value, id_col > last_id)))
+            after_last = sa.or_(sort_col > value, sa.and_(sort_col == value, id_col > last_id))
+        stmt = stmt.where(after_last)
     order = (sort_col.desc(), id_col.desc()) if descending else (sort_col, id_col)
     rows = db.session.scalars(stmt.order_by(*order).limit(size + 1)).all()
     items = rows[:size]

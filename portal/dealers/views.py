@@ -55,7 +55,8 @@ def index():
     page = keyset_page(stmt, Dealer.code, Dealer.id, request.args.get("after"),
                        current_app.config["PAGE_SIZE"])
     return render("dealers/index.html", "dealers/_rows.html", page=page, q=q,
-                  province=province, status_filter=status, provinces=PROVINCES, statuses=DealerStatus)
+                  province=province, status_filter=status, provinces=PROVINCES,
+                  statuses=DealerStatus)
 
 
 @bp.route("/<int:dealer_id>")
