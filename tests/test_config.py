@@ -3,7 +3,9 @@
 import pytest
 import sqlalchemy as sa
 
+from portal import create_app
 from portal.config import ConfigError, load_config
+from portal.extensions import db as _db
 
 
 def test_production_refuses_without_a_real_secret_key(tmp_path, monkeypatch):
@@ -37,13 +39,17 @@ def test_postgres_urls_use_psycopg(tmp_path, monkeypatch):
         "postgresql+psycopg://u:p@db/portal")
 
 
-def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(db):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite settings")
-    with db.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"PORTAL_ENV": "testing"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    with app.app_context():
+        with _db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        _db.engine.dispose()
 
 
 def test_foreign_keys_are_enforced(db):
