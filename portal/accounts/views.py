@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import selectinload
 
 from portal.accounts import services
 from portal.accounts.forms import (
@@ -113,7 +114,7 @@ def _rep_choice(form) -> list[Dealer]:
 def users():
     """List users with active search on username or name."""
     q = request.args.get("q", "").strip()
-    stmt = sa.select(User)
+    stmt = sa.select(User).options(selectinload(User.dealer), selectinload(User.rep_dealers))
     if q:
         like = f"%{q}%"
         stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))

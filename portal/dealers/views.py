@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import Role
 from portal.catalog.models import LabourRate
@@ -43,7 +44,7 @@ def index():
     q = request.args.get("q", "").strip()
     province = request.args.get("province", "")
     status = DealerStatus.parse(request.args.get("status"))
-    stmt = visible_dealers(current_user)
+    stmt = visible_dealers(current_user).options(selectinload(Dealer.sales_rep))
     if q:
         like = f"%{q}%"
         stmt = stmt.where(sa.or_(Dealer.code.ilike(like), Dealer.name.ilike(like),

@@ -1,0 +1,47 @@
+"""Lists load their rows with a fixed number of queries, however many rows there are."""
+
+import sqlalchemy as sa
+
+from portal.accounts.roles import Role
+from tests import factories
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args, **kwargs):
+        self.count += 1
+
+
+def _queries(db, client, url):
+    with QueryCounter(db.engine) as counter:
+        assert client.get(url, headers={"HX-Request": "true"}).status_code == 200
+    return counter.count
+
+
+def _add_rows(world, db, n):
+    model = factories.make_model()
+    for _ in range(n):
+        dealer = factories.make_dealer(sales_rep=factories.make_user(Role.SALES_REP))
+        factories.make_user(Role.DEALER_STAFF, dealer=dealer)
+        factories.make_part(models=[model])
+    db.session.commit()
+
+
+def test_list_queries_do_not_grow_with_rows(client, login, world, db):
+    login(world.users[Role.ADMIN])
+    urls = ["/dealers/", "/admin/users", "/catalog/parts", "/audit"]
+    _add_rows(world, db, 3)
+    _queries(db, client, "/home/admin")  # the first request of a session warms up
+    few = {url: _queries(db, client, url) for url in urls}
+    _add_rows(world, db, 15)
+    many = {url: _queries(db, client, url) for url in urls}
+    assert many == few
