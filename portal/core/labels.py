@@ -25,7 +25,7 @@ FIELDS = {
     "code": _l("Code"), "name": _l("Name"), "province": _l("Province"), "city": _l("City"),
     "address": _l("Address"), "contact_name": _l("Contact person"),
     "contact_phone": _l("Contact phone"), "service_phone": _l("Service hotline"),
-    "email": _l("Email"), "grade": _l("Grade"), "sales_rep_id": _l("Sales rep"),
+    "email": _l("Email"), "grade": _l("Grade"), "sales_rep": _l("Sales rep"),
     "display_name": _l("Name"), "phone": _l("Phone"), "dealer": _l("Dealer"),
     "dealer_id": _l("Dealer"), "dealers": _l("Dealers"), "category": _l("Category"),
     "whole_months": _l("Whole machine (months)"), "main_parts_months": _l("Main parts (months)"),

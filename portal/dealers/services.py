@@ -1,7 +1,9 @@
 """Write operations on dealers."""
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.accounts.models import User
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.versioning import check_version
@@ -12,12 +14,22 @@ FIELDS = ("code", "name", "province", "city", "address", "contact_name", "contac
           "service_phone", "email", "grade", "sales_rep_id")
 
 
+def _readable(changes: dict) -> dict:
+    """Name the sales rep by username rather than by row id in the audit trail."""
+    if "sales_rep_id" in changes:
+        ids = [i for i in changes["sales_rep_id"] if i]
+        names = dict(db.session.execute(
+            sa.select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
+        changes["sales_rep"] = tuple(names.get(i) for i in changes.pop("sales_rep_id"))
+    return changes
+
+
 def create_dealer(values: dict, *, actor) -> Dealer:
     """Register a new dealer."""
     dealer = Dealer(**{k: values[k] for k in FIELDS})
     db.session.add(dealer)
     audit.record("create", dealer, actor=actor, to_state=DealerStatus.ACTIVE,
-                 changes={k: (None, values[k]) for k in FIELDS})
+                 changes=_readable({k: (None, values[k]) for k in FIELDS}))
     return dealer
 
 
@@ -26,7 +38,7 @@ def update_dealer(dealer: Dealer, values: dict, *, version, actor) -> None:
     check_version(dealer, version)
     changes = audit.apply_changes(dealer, {k: values[k] for k in FIELDS})
     if changes:
-        audit.record("update", dealer, actor=actor, changes=changes)
+        audit.record("update", dealer, actor=actor, changes=_readable(changes))
 
 
 def change_status(dealer: Dealer, status: DealerStatus, *, reason: str, actor) -> None:

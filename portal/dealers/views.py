@@ -48,7 +48,7 @@ def index():
     if q:
         like = f"%{q}%"
         stmt = stmt.where(sa.or_(Dealer.code.ilike(like), Dealer.name.ilike(like),
-                                 Dealer.city.ilike(like)))
+                                 Dealer.city.ilike(like), Dealer.province.ilike(like)))
     if province in PROVINCES:
         stmt = stmt.where(Dealer.province == province)
     if status:
