@@ -150,3 +150,23 @@ def test_csrf_is_required_on_unsafe_requests(csrf_client):
     assert response.status_code == 400
     response = csrf_client.post("/language", data={"lang": "en"})
     assert response.status_code == 400
+
+
+def test_htmx_sends_the_csrf_token_from_the_body(csrf_client):
+    import json
+    import re
+
+    page = csrf_client.get("/login").get_data(as_text=True)
+    headers = json.loads(re.search(r"hx-headers='([^']+)'", page).group(1))
+    response = csrf_client.post("/language", data={"lang": "en"},
+                                headers={"HX-Request": "true", **headers})
+    assert response.status_code == 303
+
+
+def test_forced_password_change_redirects_htmx_requests_too(client, login, world, db):
+    clerk = world.users[Role.CLERK]
+    clerk.must_change_password = True
+    db.session.commit()
+    login(clerk)
+    response = client.get("/dealers/?q=x", headers={"HX-Request": "true"})
+    assert response.headers["HX-Redirect"] == "/account/password"
