@@ -21,7 +21,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.core import audit
 from portal.core.errors import DomainError
-from portal.core.forms import show_error
+from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
 from portal.core.permissions import public, roles_required, signed_in
@@ -80,12 +80,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            services.change_password(user, form.current_password.data, form.new_password.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+        ok, _r = attempt(form, lambda: services.change_password(
+            user, form.current_password.data, form.new_password.data))
+        if ok:
             login_user(user)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"), 303)
@@ -134,18 +131,13 @@ def new_user():
     form = UserForm()
     form.fill_choices(_all_dealers())
     if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                username=form.username.data.strip(), display_name=form.display_name.data.strip(),
-                role=form.role.data, password=form.password.data, dealer=_dealer_choice(form),
-                rep_dealers=_rep_choice(form), phone=form.phone.data or "",
-                email=form.email.data or "", actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        ok, user = attempt(form, lambda: services.create_user(
+            username=form.username.data.strip(), display_name=form.display_name.data.strip(),
+            role=form.role.data, password=form.password.data, dealer=_dealer_choice(form),
+            rep_dealers=_rep_choice(form), phone=form.phone.data or "",
+            email=form.email.data or "", actor=current_user,
+        ))
+        if ok:
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("accounts.user_detail", user_id=user.id), 303)
     return render_form("accounts/user_form.html", form, user=None)
@@ -172,17 +164,12 @@ def edit_user(user_id):
         form.dealer_id.data = str(user.dealer_id or "")
         form.rep_dealer_ids.data = [d.id for d in user.rep_dealers]
     if form.validate_on_submit():
-        try:
-            services.update_user(
-                user, display_name=form.display_name.data.strip(), role=form.role.data,
-                dealer=_dealer_choice(form), rep_dealers=_rep_choice(form),
-                phone=form.phone.data or "", email=form.email.data or "", actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        ok, _r = attempt(form, lambda: services.update_user(
+            user, display_name=form.display_name.data.strip(), role=form.role.data,
+            dealer=_dealer_choice(form), rep_dealers=_rep_choice(form),
+            phone=form.phone.data or "", email=form.email.data or "", actor=current_user,
+        ))
+        if ok:
             flash(_("User %(name)s saved.", name=user.username), "success")
             return redirect(url_for("accounts.user_detail", user_id=user.id), 303)
     return render_form("accounts/user_form.html", form, user=user)
@@ -195,12 +182,9 @@ def reset_password(user_id):
     user = get_user(user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(user, form.password.data, actor=current_user)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+        ok, _r = attempt(form, lambda: services.reset_password(
+            user, form.password.data, actor=current_user))
+        if ok:
             flash(_("Password of %(name)s reset; they must change it at next sign-in.",
                     name=user.username), "success")
             return redirect(url_for("accounts.user_detail", user_id=user.id), 303)
@@ -215,13 +199,9 @@ def set_active(user_id):
     user = get_user(user_id)
     form = ActiveForm()
     if form.validate_on_submit():
-        try:
-            services.set_active(user, form.active.data, actor=current_user,
-                                reason=form.reason.data or "")
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        ok, _r = attempt(form, lambda: services.set_active(
+            user, form.active.data, actor=current_user, reason=form.reason.data or ""))
+        if ok:
             flash(_("User %(name)s is now %(state)s.", name=user.username,
                     state=_("active") if user.is_active_user else _("deactivated")), "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id), 303)

@@ -10,6 +10,7 @@ from portal.catalog.forms import LegalMinimumForm, PolicyForm, SeasonForm
 from portal.catalog.models import LegalMinimum, ModelCategory, PolicySettings, Season, SeasonKind
 from portal.catalog.views import admin_only, bp, get_or_404
 from portal.core import audit
+from portal.core.forms import deleted
 from portal.core.htmx import render, render_form
 from portal.core.permissions import signed_in
 from portal.extensions import db
@@ -95,7 +96,4 @@ def delete_season(season_id):
     season = get_or_404(Season, season_id)
     services.delete_season(season, actor=current_user)
     db.session.commit()
-    if request.htmx and not request.htmx.boosted:
-        return ""
-    flash(_("Season deleted."), "success")
-    return redirect(url_for("catalog.policy"), 303)
+    return deleted(_("Season deleted."), url_for("catalog.policy"))

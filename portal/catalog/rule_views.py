@@ -10,8 +10,7 @@ from portal.catalog import services
 from portal.catalog.forms import FaultCodeForm, LabourRateForm, TravelBandForm
 from portal.catalog.models import FaultCode, LabourRate, ModelCategory, TravelBand
 from portal.catalog.views import admin_only, bp, get_or_404
-from portal.core.errors import DomainError
-from portal.core.forms import show_error
+from portal.core.forms import attempt, deleted
 from portal.core.htmx import render, render_form
 from portal.core.permissions import signed_in
 from portal.dealers.models import DealerGrade
@@ -89,13 +88,9 @@ def edit_travel_band(band_id):
     form = TravelBandForm(obj=band)
     if form.validate_on_submit():
         values = {"min_km": form.min_km.data, "max_km": form.max_km.data, "fee": form.fee.data}
-        try:
-            services.save_travel_band(band, values, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        ok, _r = attempt(form, lambda: services.save_travel_band(band, values,
+                                                                 actor=current_user))
+        if ok:
             flash(_("Travel band saved."), "success")
             return redirect(url_for("catalog.travel_bands"), 303)
     return render_form("catalog/travel_band_form.html", form, band=band)
@@ -108,7 +103,4 @@ def delete_travel_band(band_id):
     band = get_or_404(TravelBand, band_id)
     services.delete_travel_band(band, actor=current_user)
     db.session.commit()
-    if request.htmx and not request.htmx.boosted:
-        return ""
-    flash(_("Travel band deleted."), "success")
-    return redirect(url_for("catalog.travel_bands"), 303)
+    return deleted(_("Travel band deleted."), url_for("catalog.travel_bands"))

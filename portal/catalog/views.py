@@ -14,9 +14,8 @@ from portal.catalog import excel, services
 from portal.catalog.forms import ImportForm, PartForm, ProductModelForm
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core import audit
-from portal.core.errors import DomainError
 from portal.core.excel import ExcelError, RowError
-from portal.core.forms import show_error
+from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
@@ -66,14 +65,10 @@ def edit_model(model_id):
         form.category.data = model.category.value
         form.version.data = model.version
     if form.validate_on_submit():
-        try:
-            model = services.save_model(model, _model_values(form), actor=current_user,
-                                        version=form.version.data if model else None)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        ok, model = attempt(form, lambda: services.save_model(
+            model, _model_values(form), actor=current_user,
+            version=form.version.data if model else None))
+        if ok:
             flash(_("Model %(code)s saved.", code=model.code), "success")
             return redirect(url_for("catalog.model_detail", model_id=model.id), 303)
     return render_form("catalog/model_form.html", form, model=model)
@@ -128,14 +123,9 @@ def edit_part(part_id):
         fits = db.session.scalars(
             sa.select(ProductModel).where(ProductModel.id.in_(form.model_ids.data or []))
         ).all()
-        try:
-            part = services.save_part(part, values, fits, actor=current_user,
-                                      version=form.version.data if part else None)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        ok, part = attempt(form, lambda: services.save_part(
+            part, values, fits, actor=current_user, version=form.version.data if part else None))
+        if ok:
             flash(_("Part %(code)s saved.", code=part.part_number), "success")
             return redirect(url_for("catalog.part_detail", part_id=part.id), 303)
     return render_form("catalog/part_form.html", form, part=part)

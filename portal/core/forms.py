@@ -1,12 +1,39 @@
 """Helpers shared by forms."""
 
-from flask import flash
+from flask import flash, redirect, request
 from wtforms import SelectChoice
+
+from portal.core.errors import DomainError
+from portal.extensions import db
 
 
 def options(pairs) -> list[SelectChoice]:
     """Choices for a select or checkbox list from (value, label) pairs."""
     return [SelectChoice(value, str(label)) for value, label in pairs]
+
+
+def attempt(form, action) -> tuple[bool, object]:
+    """Run one service call as the request's transaction.
+
+    On success commit and return (True, its result); when a business rule refuses, roll back,
+    show the message by its field and return (False, None).
+    """
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
+def deleted(message: str, target: str):
+    """Answer a delete: nothing for htmx (the row goes in place), else a message and redirect."""
+    if request.htmx and not request.htmx.boosted:
+        return ""
+    flash(message, "success")
+    return redirect(target, 303)
 
 
 def show_error(form, error) -> None:

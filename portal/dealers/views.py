@@ -9,8 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import Role
 from portal.catalog.models import LabourRate
 from portal.core import audit
-from portal.core.errors import DomainError
-from portal.core.forms import show_error
+from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
@@ -78,10 +77,11 @@ def new():
     """Register a dealer."""
     form = DealerForm()
     if form.validate_on_submit():
-        dealer = services.create_dealer(_values(form), actor=current_user)
-        db.session.commit()
-        flash(_("Dealer %(code)s created.", code=dealer.code), "success")
-        return redirect(url_for("dealers.detail", dealer_id=dealer.id), 303)
+        ok, dealer = attempt(form, lambda: services.create_dealer(_values(form),
+                                                                  actor=current_user))
+        if ok:
+            flash(_("Dealer %(code)s created.", code=dealer.code), "success")
+            return redirect(url_for("dealers.detail", dealer_id=dealer.id), 303)
     return render_form("dealers/form.html", form, dealer=None)
 
 
@@ -96,14 +96,9 @@ def edit(dealer_id):
         form.sales_rep_id.data = str(dealer.sales_rep_id or "")
         form.version.data = dealer.version
     if form.validate_on_submit():
-        try:
-            services.update_dealer(dealer, _values(form), version=form.version.data,
-                                   actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        ok, _r = attempt(form, lambda: services.update_dealer(
+            dealer, _values(form), version=form.version.data, actor=current_user))
+        if ok:
             flash(_("Dealer %(code)s saved.", code=dealer.code), "success")
             return redirect(url_for("dealers.detail", dealer_id=dealer.id), 303)
     return render_form("dealers/form.html", form, dealer=dealer)
@@ -118,12 +113,9 @@ def change_status(dealer_id):
     target = (DealerStatus.ACTIVE if dealer.status == DealerStatus.SUSPENDED
               else DealerStatus.SUSPENDED)
     if form.validate_on_submit():
-        try:
-            services.change_status(dealer, target, reason=form.reason.data, actor=current_user)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+        ok, _r = attempt(form, lambda: services.change_status(
+            dealer, target, reason=form.reason.data, actor=current_user))
+        if ok:
             flash(_("Dealer %(code)s is now %(state)s.", code=dealer.code, state=target.title),
                   "success")
             return redirect(url_for("dealers.detail", dealer_id=dealer.id), 303)
