@@ -105,6 +105,7 @@ def admin():
         "parts": db.session.scalar(sa.select(sa.func.count(Part.id))),
     }
     latest = db.session.scalars(
-        sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(15)
+        sa.select(AuditEntry).where(AuditEntry.action != "sign_in")
+        .order_by(AuditEntry.id.desc()).limit(15)
     ).all()
     return render("home/admin.html", counts=counts, latest=latest)
