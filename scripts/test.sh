@@ -15,10 +15,11 @@ echo "== ruff =="
 start_test_postgres   # stopped and removed again by its EXIT trap
 
 failed=()
+reports=$(mktemp -d /tmp/sanbao-reports.XXXXXX)
 
 echo
 echo "== tests on SQLite =="
-if env -u TEST_DATABASE_URL .venv/bin/python -m pytest "$@"; then
+if env -u TEST_DATABASE_URL .venv/bin/python -m pytest --junitxml="$reports/sqlite.xml" "$@"; then
     :
 else
     failed+=("SQLite (pytest exit $?)")
@@ -27,7 +28,7 @@ fi
 echo
 echo "== tests on PostgreSQL =="
 if TEST_DATABASE_URL="postgresql+psycopg://portal@127.0.0.1:$PG_PORT/portal_test" \
-    .venv/bin/python -m pytest "$@"; then
+    .venv/bin/python -m pytest --junitxml="$reports/postgresql.xml" "$@"; then
     :
 else
     failed+=("PostgreSQL (pytest exit $?)")
@@ -36,6 +37,24 @@ fi
 echo
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "== FAILED: ${failed[*]} =="
-    exit 1
+else
+    echo "== all passed: ruff, SQLite, PostgreSQL =="
 fi
-echo "== all passed: ruff, SQLite, PostgreSQL =="
+
+# The last line sums both runs in the form CI reads: "total: N passed, N failed, N skipped".
+.venv/bin/python - "$reports" <<'PY'
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+for report in Path(sys.argv[1]).glob("*.xml"):
+    for suite in ElementTree.parse(report).getroot().iter("testsuite"):
+        for key in totals:
+            totals[key] += int(suite.get(key, 0))
+failed = totals["failures"] + totals["errors"]
+passed = totals["tests"] - failed - totals["skipped"]
+print(f"total: {passed} passed, {failed} failed, {totals['skipped']} skipped")
+PY
+rm -rf "$reports"
+[ "${#failed[@]}" -eq 0 ]
