@@ -60,7 +60,9 @@ def test_sales_rep_is_given_a_set_of_dealers(client, login, world, db):
 def test_admin_cannot_deactivate_themselves(client, login, world, db):
     admin = world.users[Role.ADMIN]
     login(admin)
-    client.post(f"/admin/users/{admin.id}/active", data={"active": "", "reason": "x"})
+    response = client.post(f"/admin/users/{admin.id}/active", data={"active": "", "reason": "x"},
+                           follow_redirects=True)
+    assert "不能停用自己的账号" in response.get_data(as_text=True)
     assert db.session.get(User, admin.id).is_active_user
 
 

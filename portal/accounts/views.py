@@ -204,4 +204,6 @@ def set_active(user_id):
         if ok:
             flash(_("User %(name)s is now %(state)s.", name=user.username,
                     state=_("active") if user.is_active_user else _("deactivated")), "success")
+        for message in form.form_errors:
+            flash(message, "error")  # the page we return to has no such form to show it in
     return redirect(url_for("accounts.user_detail", user_id=user.id), 303)

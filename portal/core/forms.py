@@ -43,4 +43,3 @@ def show_error(form, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
-        flash(error.message, "error")
