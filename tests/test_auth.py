@@ -170,3 +170,20 @@ def test_forced_password_change_redirects_htmx_requests_too(client, login, world
     login(clerk)
     response = client.get("/dealers/?q=x", headers={"HX-Request": "true"})
     assert response.headers["HX-Redirect"] == "/account/password"
+
+
+def test_lock_lifts_when_the_failures_age_out(world, db):
+    from datetime import timedelta
+
+    from portal.core.db import utcnow
+
+    old = utcnow() - timedelta(minutes=14)
+    db.session.add_all([LoginFailure(username="w_clerk", remote_addr="1.2.3.4", at=old)
+                        for _ in range(5)])
+    db.session.flush()
+    assert services.lockout_minutes("w_clerk", "9.9.9.9") == 1
+    for failure in db.session.query(LoginFailure):
+        failure.at = utcnow() - timedelta(minutes=16)
+    db.session.flush()
+    assert services.lockout_minutes("w_clerk", "9.9.9.9") == 0
+    assert services.authenticate("w_clerk", factories.PASSWORD, "9.9.9.9").username == "w_clerk"

@@ -44,29 +44,25 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == username.strip()))
 
 
-def _recent_failures(column, value) -> tuple[int, object]:
-    window = utcnow() - timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-    count, last = db.session.execute(
-        sa.select(sa.func.count(), sa.func.max(LoginFailure.at)).where(
-            column == value, LoginFailure.at >= window
-        )
-    ).one()
-    return count, last
-
-
 def lockout_minutes(username: str, remote_addr: str) -> int:
-    """Minutes until this username (or address) may try again; 0 when not locked."""
+    """Minutes until this username (or address) may try again; 0 when not locked.
+
+    Too many failures inside the window lock the name (or address) until the oldest of them
+    leaves the window; attempts while locked are refused without being counted.
+    """
     limit = current_app.config["LOGIN_MAX_FAILURES"]
-    lock = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    window = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    now = utcnow()
     for column, value, allowed in (
         (LoginFailure.username, username.strip().lower(), limit),
         (LoginFailure.remote_addr, remote_addr, limit * 4),
     ):
-        count, last = _recent_failures(column, value)
-        if count >= allowed and last is not None:
-            last = last if last.tzinfo else last.replace(tzinfo=utcnow().tzinfo)
-            remaining = (last + lock - utcnow()).total_seconds()
-            return max(1, int(remaining // 60) + 1)
+        count, oldest = db.session.execute(
+            sa.select(sa.func.count(), sa.func.min(LoginFailure.at))
+            .where(column == value, LoginFailure.at >= now - window)
+        ).one()
+        if count >= allowed:
+            return int((oldest + window - now).total_seconds() // 60) + 1
     return 0
 
 
