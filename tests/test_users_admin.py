@@ -28,7 +28,9 @@ def test_dealer_user_without_dealer_is_refused_and_nothing_saved(client, login, 
     login(world.users[Role.ADMIN])
     response = client.post("/admin/users/new", data=_form())
     assert response.status_code == 422
-    assert "经销商用户必须属于一个经销商" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    field = body[body.index('name="dealer_id"'):body.index('name="rep_dealer_ids"')]
+    assert "经销商用户必须属于一个经销商" in field  # next to the dealer field
     assert db.session.query(User).filter_by(username="new_user").count() == 0
 
 

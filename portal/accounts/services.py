@@ -88,7 +88,7 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
 
 def _check_assignment(role: Role, dealer: Dealer | None) -> None:
     if role in DEALER_ROLES and dealer is None:
-        raise DomainError(_("A dealer user must belong to a dealer."), field="dealer")
+        raise DomainError(_("A dealer user must belong to a dealer."), field="dealer_id")
 
 
 def create_user(*, username, display_name, role, password, dealer=None, rep_dealers=(),
