@@ -47,7 +47,8 @@ def legal_problems(category: ModelCategory, whole: int, main: int) -> dict:
 def _check_model(values: dict) -> None:
     problems = legal_problems(ModelCategory(values["category"]), values["whole_months"],
                               values["main_parts_months"])
-    for field, message in problems.items():
+    if problems:
+        field, message = next(iter(problems.items()))
         raise DomainError(message, field=field)
 
 
