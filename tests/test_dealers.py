@@ -136,3 +136,14 @@ def test_dealer_detail_shows_rate_and_rep(client, login, world, db):
     login(world.users[Role.DEALER_ADMIN])
     body = client.get(f"/dealers/{world.dealer_a.id}").get_data(as_text=True)
     assert "¥55.00" in body and world.users[Role.SALES_REP].display_name in body
+
+
+def test_the_menu_marks_only_the_current_section(client, login, world):
+    login(world.users[Role.ADMIN])
+    for url, label in [("/catalog/parts", "配件"), ("/catalog/travel-bands", "工时"),
+                       ("/catalog/seasons/new", "政策"), ("/dealers/", "经销商"),
+                       ("/catalog/models/import", "机型")]:
+        body = client.get(url).get_data(as_text=True)
+        nav = body[body.index('class="mainnav"'):body.index("</nav>")]
+        assert nav.count("aria-current") == 1, url
+        assert f'aria-current="page">{label}</a>' in nav, url

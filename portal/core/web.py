@@ -3,7 +3,6 @@
 from flask import redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from portal.accounts.roles import Role
 
@@ -21,6 +20,26 @@ NAV = [
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
+
+
+# Which menu entry a page belongs to: by endpoint, else by blueprint.
+SECTIONS = {
+    "catalog.models": "models", "catalog.model_detail": "models", "catalog.edit_model": "models",
+    "catalog.parts": "parts", "catalog.part_detail": "parts", "catalog.edit_part": "parts",
+    "catalog.fault_codes": "fault_codes", "catalog.edit_fault_code": "fault_codes",
+    "catalog.labour_rates": "fault_codes", "catalog.edit_labour_rates": "fault_codes",
+    "catalog.travel_bands": "fault_codes", "catalog.edit_travel_band": "fault_codes",
+    "accounts.users": "users", "accounts.new_user": "users", "accounts.user_detail": "users",
+    "accounts.edit_user": "users", "core.audit_log": "audit",
+}
+BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "catalog": "policy"}
+
+
+def current_section() -> str | None:
+    endpoint = request.endpoint or ""
+    if endpoint in ("catalog.export", "catalog.import_sheet"):
+        return (request.view_args or {}).get("what")
+    return SECTIONS.get(endpoint) or BLUEPRINT_SECTIONS.get(request.blueprint or "")
 
 
 def register_request_hooks(app):
@@ -44,5 +63,5 @@ def register_request_hooks(app):
         nav = []
         if current_user.is_authenticated:
             nav = [(e, k) for e, k, roles in NAV if roles is None or current_user.role in roles]
-        return {"nav": nav, "csrf_token_value": generate_csrf, "locale": str(get_locale()),
+        return {"nav": nav, "section": current_section(), "locale": str(get_locale()),
                 "Role": Role}
