@@ -19,9 +19,10 @@ from portal.extensions import db
 def load_demo() -> None:
     """Create the maker's demo world in the current transaction."""
     users = {}
-    for username, name, role in data.HEAD_OFFICE:
-        users[username] = accounts.create_user(username=username, display_name=name, role=role,
-                                               password=data.PASSWORD)
+    for username, name, role, phone in data.HEAD_OFFICE:
+        users[username] = accounts.create_user(
+            username=username, display_name=name, role=role, password=data.PASSWORD,
+            phone=phone, email=f"{username}@sanbao-demo.cn")
     for index, (code, name, province, city, grade, rep) in enumerate(data.DEALERS, start=1):
         dealer = dealers.create_dealer({
             "code": code, "name": name, "province": province, "city": city,
@@ -70,7 +71,7 @@ def _load_catalogue() -> None:
 def print_logins() -> None:
     click.echo(f"Demo logins (password for all: {data.PASSWORD}):")
     first = data.DEALERS[0][0].lower().replace("-", "")
-    rows = [(role, name) for name, _n, role in data.HEAD_OFFICE]
+    rows = [(role, name) for name, _n, role, _p in data.HEAD_OFFICE]
     rows += [("dealer_admin", f"{first}_admin"), ("dealer_staff", f"{first}_staff")]
     seen = set()
     for role, username in rows:

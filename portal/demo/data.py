@@ -21,14 +21,14 @@ DEALERS = [
     ("HB-XY01", "襄阳汉江农机有限公司", "湖北省", "襄阳市", "d", "rep_wang"),
 ]
 
-# username, display name, role
+# username, display name, role, phone
 HEAD_OFFICE = [
-    ("admin", "系统管理员", "admin"),
-    ("clerk_zhao", "赵敏（销售内勤）", "clerk"),
-    ("rep_li", "李强（销售业务员）", "sales_rep"),
-    ("rep_wang", "王磊（销售业务员）", "sales_rep"),
-    ("tech_chen", "陈工（技术部）", "technical"),
-    ("fin_sun", "孙会计（财务部）", "finance"),
+    ("admin", "系统管理员", "admin", "0531-88660000"),
+    ("clerk_zhao", "赵敏（销售内勤）", "clerk", "0531-88660101"),
+    ("rep_li", "李强（销售业务员）", "sales_rep", "13953100201"),
+    ("rep_wang", "王磊（销售业务员）", "sales_rep", "13953100202"),
+    ("tech_chen", "陈工（技术部）", "technical", "0531-88660301"),
+    ("fin_sun", "孙会计（财务部）", "finance", "0531-88660401"),
 ]
 
 TRACTOR_MAIN = ("机体、气缸盖、飞轮、机架、变速箱体、半轴壳体、转向器壳体、差速器壳体、"
