@@ -61,10 +61,6 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_epoch}"
 
     @property
-    def is_dealer_user(self) -> bool:
-        return self.role.is_dealer
-
-    @property
     def label(self) -> str:
         return f"{self.display_name} ({self.username})"
 

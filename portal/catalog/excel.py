@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.catalog import services
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
+from portal.core.db import money
 from portal.core.excel import Column, RowError, Sheet, read_sheet, write_sheet
 from portal.extensions import db
 
@@ -59,7 +60,7 @@ def _money(value) -> Decimal:
         raise ValueError(_("Enter an amount in yuan, like 125.50.")) from None
     if amount < 0 or amount.as_tuple().exponent < -2 or amount >= Decimal("10000000"):
         raise ValueError(_("Enter an amount in yuan with at most two decimal places."))
-    return amount.quantize(Decimal("0.01"))
+    return money(amount)
 
 
 def _flag(value) -> bool:

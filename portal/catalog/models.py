@@ -217,12 +217,6 @@ class PolicySettings(db.Model):
     def current(cls) -> "PolicySettings":
         return db.session.get(cls, 1) or cls(id=1)
 
-    def return_dates(self, year: int) -> list[date]:
-        return sorted([
-            date(year, self.return_date_1_month, self.return_date_1_day),
-            date(year, self.return_date_2_month, self.return_date_2_day),
-        ])
-
 
 class Season(db.Model):
     """An operating or selling season: its dates, product categories and provinces."""
