@@ -13,8 +13,9 @@ from portal.catalog.models import (
 )
 from portal.core.audit import AuditEntry
 from portal.dealers.models import Dealer
+from portal.units.models import Unit
 
 __all__ = [
     "ApiToken", "AuditEntry", "Dealer", "FaultCode", "FaultHours", "LabourRate", "LegalMinimum",
-    "LoginFailure", "Part", "PolicySettings", "ProductModel", "Season", "User",
+    "LoginFailure", "Part", "PolicySettings", "ProductModel", "Season", "Unit", "User",
 ]

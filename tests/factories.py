@@ -57,6 +57,22 @@ def make_part(number=None, models=(), **values) -> Part:
     return part
 
 
+def make_unit(serial=None, model=None, dealer=None, **values):
+    from datetime import date
+
+    from portal.units.models import Unit
+
+    n = next(_seq)
+    unit = Unit(serial=serial or f"SN{n:06d}", model=model or make_model(),
+                dealer=dealer, engine_no=values.pop("engine_no", f"EN{n:06d}"),
+                production_date=values.pop("production_date", date(2025, 3, 1)),
+                batch=values.pop("batch", "B2503"),
+                shipped_on=values.pop("shipped_on", date(2025, 4, 1)), **values)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
 @dataclass
 class World:
     dealer_a: Dealer

@@ -27,10 +27,13 @@ def objects(world, db):
     fault = FaultCode(code="ZZ9", description="测试故障")
     db.session.add_all([band, season, fault])
     victim = factories.make_user(Role.CLERK, username="victim")
+    unit_a = factories.make_unit(model=model, dealer=world.dealer_a)
+    unit_b = factories.make_unit(model=model, dealer=world.dealer_b)
     db.session.flush()
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
         "dealer_id": (world.dealer_a.id, world.dealer_b.id),
+        "unit_id": (unit_a.id, unit_b.id),
         "user_id": (victim.id, None),
         "model_id": (model.id, None),
         "part_id": (part.id, None),

@@ -56,22 +56,15 @@ def entity_key(obj) -> tuple[str, str]:
     return obj.__tablename__, str(obj.id)
 
 
-def record(
-    action: str,
-    obj,
-    *,
-    actor=None,
-    from_state=None,
-    to_state=None,
-    reason: str = "",
-    changes: dict | None = None,
-):
-    """Append one entry about ``obj``; the caller's transaction commits it with the change."""
+def _actor(actor):
     if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user._get_current_object()
-    db.session.flush()
+        return current_user._get_current_object()
+    return actor
+
+
+def _entry(action, obj, actor, *, from_state=None, to_state=None, reason="", changes=None):
     entity_type, entity_id = entity_key(obj)
-    entry = AuditEntry(
+    return AuditEntry(
         actor=actor,
         actor_name=actor.username if actor else "system",
         action=action,
@@ -84,8 +77,24 @@ def record(
         changes={k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()},
         remote_addr=(request.remote_addr or "") if has_request_context() else "",
     )
+
+
+def record(action: str, obj, *, actor=None, from_state=None, to_state=None, reason: str = "",
+           changes: dict | None = None):
+    """Append one entry about ``obj``; the caller's transaction commits it with the change."""
+    actor = _actor(actor)
+    db.session.flush()
+    entry = _entry(action, obj, actor, from_state=from_state, to_state=to_state,
+                   reason=reason, changes=changes)
     db.session.add(entry)
     return entry
+
+
+def record_many(action: str, changed: list[tuple[object, dict]], *, actor=None) -> None:
+    """Append one entry per (record, changes) pair with a single flush, for bulk imports."""
+    actor = _actor(actor)
+    db.session.flush()
+    db.session.add_all([_entry(action, obj, actor, changes=changes) for obj, changes in changed])
 
 
 def apply_changes(obj, values: dict) -> dict:

@@ -1,15 +1,104 @@
 """Reading and writing .xlsx sheets with row-by-row, column-by-column error reports."""
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+
+from portal.core.db import money
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+TRUE_WORDS = {"1", "y", "yes", "true", "是", "需要", "√"}
+FALSE_WORDS = {"0", "n", "no", "false", "否", "不需要", "×"}
+
+
+def parse_code(value) -> str:
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    if not CODE_RE.match(text):
+        raise ValueError(_("Letters, digits and . _ / - only, at most 40."))
+    return text
+
+
+def parse_text(limit: int):
+    def parse(value) -> str:
+        text = str(value).strip()
+        if len(text) > limit:
+            raise ValueError(_("At most %(n)d characters.", n=limit))
+        return text
+
+    return parse
+
+
+def parse_int(low: int, high: int):
+    def parse(value) -> int:
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError(_("Enter a whole number.")) from None
+        if number != number.to_integral_value() or not low <= number <= high:
+            raise ValueError(_("Enter a whole number from %(low)d to %(high)d.", low=low,
+                               high=high))
+        return int(number)
+
+    return parse
+
+
+def parse_money(value) -> Decimal:
+    # Excel keeps numbers as binary floats; str() gives the decimal the user typed.
+    try:
+        amount = Decimal(str(value).replace(",", "").replace("¥", "").strip())
+    except InvalidOperation:
+        raise ValueError(_("Enter an amount in yuan, like 125.50.")) from None
+    if amount < 0 or amount.as_tuple().exponent < -2 or amount >= Decimal("10000000"):
+        raise ValueError(_("Enter an amount in yuan with at most two decimal places."))
+    return money(amount)
+
+
+def parse_flag(value) -> bool:
+    text = str(value).strip().lower()
+    if isinstance(value, bool):
+        return value
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(_("Enter 是 or 否 (yes or no)."))
+
+
+def parse_enum(enum_cls):
+    def parse(value):
+        member = enum_cls.parse(value)
+        if member is None:
+            raise ValueError(_("Unknown value; use one of: %(values)s",
+                               values=", ".join(m.title for m in enum_cls)))
+        return member
+
+    return parse
+
+
+def parse_date(value) -> date:
+    """A date cell, or text like 2026-03-01 / 2026/3/1."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    try:
+        year, month, day = (int(p) for p in text.split("-"))
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(_("Enter a date like 2026-03-01.")) from None
 
 
 @dataclass
@@ -108,6 +197,17 @@ def _parse_row(number, raw, columns, positions, errors) -> dict:
             errors.append(RowError(number, str(column.label), str(error)))
             values[column.key] = None
     return values
+
+
+def flag_duplicates(sheet: Sheet, key: str, label) -> None:
+    """Report a key that appears on more than one row of the file."""
+    seen = {}
+    for number, values in sheet.rows:
+        value = values.get(key)
+        if value and value in seen:
+            sheet.errors.append(RowError(number, str(label), _(
+                "Also on row %(row)d of this file.", row=seen[value])))
+        seen.setdefault(value, number)
 
 
 def write_sheet(title: str, columns: list[Column], rows: list[list]) -> bytes:

@@ -14,7 +14,7 @@ ENTITIES = {
     "users": _l("User"), "dealers": _l("Dealer"), "product_models": _l("Product model"),
     "parts": _l("Part"), "fault_codes": _l("Fault code"), "labour_rates": _l("Labour rate"),
     "travel_bands": _l("Travel band"), "policy_settings": _l("Policy settings"),
-    "seasons": _l("Season"), "legal_minimums": _l("Legal minimum"),
+    "seasons": _l("Season"), "legal_minimums": _l("Legal minimum"), "units": _l("Unit"),
 }
 
 STATES = {
@@ -47,7 +47,11 @@ FIELDS = {
     "plan_lead_days": _l("Stocking plan lead time (days before season)"),
     "parts_markup_percent": _l("Parts mark-up (%)"), "start_on": _l("Starts on"),
     "end_on": _l("Ends on"), "categories": _l("Product categories"),
-    "provinces": _l("Provinces (none = all)"),
+    "provinces": _l("Provinces (none = all)"), "serial": _l("Serial number"),
+    "model_id": _l("Model"), "engine_no": _l("Engine number"), "frame_no": _l("Frame number"),
+    "production_date": _l("Production date"), "batch": _l("Production batch"),
+    "shipped_on": _l("Shipped on"), "delivery_note_no": _l("Delivery note number"),
+    "delivery_confirmed": _l("Delivery note confirmed"),
 }
 
 

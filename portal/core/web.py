@@ -13,6 +13,7 @@ NAV = [
     # (endpoint, label key, roles or None for everyone signed in)
     ("home.index", "home", None),
     ("dealers.index", "dealers", None),
+    ("units.index", "units", None),
     ("catalog.models", "models", None),
     ("catalog.parts", "parts", None),
     ("catalog.fault_codes", "fault_codes", None),
@@ -32,7 +33,8 @@ SECTIONS = {
     "accounts.users": "users", "accounts.new_user": "users", "accounts.user_detail": "users",
     "accounts.edit_user": "users", "core.audit_log": "audit",
 }
-BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "catalog": "policy"}
+BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units",
+                      "catalog": "policy"}
 
 
 def current_section() -> str | None:

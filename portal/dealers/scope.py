@@ -18,6 +18,11 @@ def visible_dealers(user):
     return stmt
 
 
+def dealer_ids_for(user):
+    """A subquery of the dealer ids ``user`` may see, for scoping other domains' records."""
+    return visible_dealers(user).with_only_columns(Dealer.id).scalar_subquery()
+
+
 def get_dealer(dealer_id: int, user) -> Dealer:
     """The dealer if ``user`` may see it; 404 otherwise (never reveal that it exists)."""
     dealer = db.session.scalar(visible_dealers(user).where(Dealer.id == dealer_id))

@@ -1,0 +1,185 @@
+"""三包 coverage rules: which clock a failure falls under and whether that clock still runs.
+
+Pure functions over plain values: the models feed them, the UI and API translate the codes.
+"""
+
+from calendar import monthrange
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from portal.units.calendar import CHINA, WorkCalendar, next_working_day
+
+
+def add_months(start: date, months: int) -> date:
+    """Return the same day of the month some months later, clamped to that month's last day."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class ModelTerms:
+    """A product model's warranty periods, in months."""
+
+    whole_months: int
+    main_months: int
+    wear_months: int
+
+
+@dataclass(frozen=True)
+class PartTerms:
+    """The failed part: kind "main", "wear" or "other", its own period if any, and its fit."""
+
+    part_number: str
+    kind: str
+    own_months: int | None
+    fits_model: bool
+
+
+@dataclass(frozen=True)
+class CardTerms:
+    """The unit's warranty card; recognised is False for a late card without an exception."""
+
+    invoice_date: date
+    sale_date: date
+    recognised: bool
+
+
+@dataclass(frozen=True)
+class RepairSpan:
+    """A warranty repair of the unit; only a completed one extends the clocks."""
+
+    handed_in: date
+    completed: date | None
+
+
+class Clock(StrEnum):
+    """The warranty clock a failure is judged by."""
+
+    WHOLE = "whole"
+    MAIN = "main"
+    WEAR = "wear"
+    PART = "part"
+
+
+class Reason(StrEnum):
+    """Why a failure is not covered; codes only, the UI and API word them."""
+
+    NO_CARD = "no_card"
+    CARD_NOT_RECOGNISED = "card_not_recognised"
+    PART_NOT_FOR_MODEL = "part_not_for_model"
+    BEFORE_SALE = "before_sale"
+    OUT_OF_PERIOD = "out_of_period"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A warranty period: from the invoice date, extended, then moved off a rest day."""
+
+    starts_on: date
+    nominal_end: date
+    extension_days: int
+    ends_on: date
+    rolled_from: date | None
+    calendar_assumed: bool
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The verdict on one failure, with the dates behind it; no dates without a card.
+
+    calendar_assumed is True whenever a year from the extended end to ends_on is unknown to the
+    calendar, whether or not the end moved: only weekends were then treated as rest days.
+    """
+
+    covered: bool
+    clock: Clock
+    months: int
+    starts_on: date | None = None
+    nominal_end: date | None = None
+    extension_days: int = 0
+    ends_on: date | None = None
+    rolled_from: date | None = None
+    calendar_assumed: bool = False
+    reasons: tuple[Reason, ...] = ()
+
+
+def choose_clock(model: ModelTerms, part: PartTerms | None) -> tuple[Clock, int]:
+    """Pick the clock and its months: the part's own, its kind's, else the whole machine's."""
+    if part is not None and part.own_months is not None:
+        return Clock.PART, part.own_months
+    kind = part.kind if part is not None else None
+    if kind == "main":
+        return Clock.MAIN, model.main_months
+    if kind == "wear":
+        return Clock.WEAR, model.wear_months
+    return Clock.WHOLE, model.whole_months
+
+
+def repair_days(repair: RepairSpan) -> int:
+    """Count the days a completed repair kept the unit; an open one counts nothing yet."""
+    if repair.completed is None:
+        return 0
+    # A completion typed before the hand-in is a data slip; it must not shorten the warranty.
+    return max((repair.completed - repair.handed_in).days, 0)
+
+
+def extension_days(repairs: Iterable[RepairSpan], waiting_days: int = 0) -> int:
+    """Sum the days spent in completed warranty repairs and waiting for parts."""
+    return sum(repair_days(repair) for repair in repairs) + max(waiting_days, 0)
+
+
+def warranty_period(
+    start: date, months: int, extension: int, calendar: WorkCalendar = CHINA
+) -> Period:
+    """Compute a period's end: start plus months plus extension, then the next working day."""
+    nominal = add_months(start, months)
+    target = nominal + timedelta(days=extension)
+    ends_on, assumed = next_working_day(target, calendar)
+    rolled_from = target if ends_on != target else None
+    return Period(start, nominal, extension, ends_on, rolled_from, assumed)
+
+
+def coverage(
+    *,
+    model: ModelTerms,
+    card: CardTerms | None,
+    failure_date: date,
+    part: PartTerms | None = None,
+    repairs: Iterable[RepairSpan] = (),
+    waiting_days: int = 0,
+    calendar: WorkCalendar = CHINA,
+) -> Coverage:
+    """Judge whether a failure on the given date is covered, and why not if it is not."""
+    clock, months = choose_clock(model, part)
+    extension = extension_days(repairs, waiting_days)
+    period = None
+    if card is not None:  # dates even for an unrecognised card, so the UI can show them
+        period = warranty_period(card.invoice_date, months, extension, calendar)
+    reasons = find_reasons(card, part, failure_date, period)
+    if period is None:
+        return Coverage(not reasons, clock, months, extension_days=extension, reasons=reasons)
+    return Coverage(
+        not reasons, clock, months, period.starts_on, period.nominal_end, period.extension_days,
+        period.ends_on, period.rolled_from, period.calendar_assumed, reasons,
+    )
+
+
+def find_reasons(
+    card: CardTerms | None, part: PartTerms | None, failure_date: date, period: Period | None
+) -> tuple[Reason, ...]:
+    """List every reason the failure is not covered, in a fixed order; empty when covered."""
+    reasons: list[Reason] = []
+    if card is None:
+        reasons.append(Reason.NO_CARD)
+    elif not card.recognised:
+        reasons.append(Reason.CARD_NOT_RECOGNISED)
+    if part is not None and not part.fits_model:
+        reasons.append(Reason.PART_NOT_FOR_MODEL)
+    if card is not None and failure_date < card.sale_date:
+        reasons.append(Reason.BEFORE_SALE)
+    if period is not None and failure_date > period.ends_on:
+        reasons.append(Reason.OUT_OF_PERIOD)
+    return tuple(reasons)

@@ -1,0 +1,36 @@
+"""A unit (整机): one machine, from the factory to the dealer it was shipped to."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import UTCDateTime, utcnow
+from portal.extensions import db
+
+
+class Unit(db.Model):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    model_id: Mapped[int] = mapped_column(sa.ForeignKey("product_models.id"), index=True)
+    engine_no: Mapped[str] = mapped_column(sa.String(40), default="", index=True)
+    frame_no: Mapped[str] = mapped_column(sa.String(40), default="")
+    production_date: Mapped[date]
+    batch: Mapped[str] = mapped_column(sa.String(40), index=True)
+    dealer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dealers.id"), index=True)
+    shipped_on: Mapped[date | None]
+    delivery_note_no: Mapped[str] = mapped_column(sa.String(40), default="")
+    delivery_confirmed: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    model = relationship("ProductModel")
+    dealer = relationship("Dealer")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return self.serial
