@@ -13,9 +13,11 @@ from portal.catalog.models import (
 )
 from portal.core.audit import AuditEntry
 from portal.dealers.models import Dealer
+from portal.units.cards import CardOwnerChange, WarrantyCard
 from portal.units.models import Unit
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Dealer", "FaultCode", "FaultHours", "LabourRate", "LegalMinimum",
-    "LoginFailure", "Part", "PolicySettings", "ProductModel", "Season", "Unit", "User",
+    "ApiToken", "AuditEntry", "CardOwnerChange", "Dealer", "FaultCode", "FaultHours",
+    "LabourRate", "LegalMinimum", "LoginFailure", "Part", "PolicySettings", "ProductModel",
+    "Season", "Unit", "User", "WarrantyCard",
 ]

@@ -73,6 +73,40 @@ def make_unit(serial=None, model=None, dealer=None, **values):
     return unit
 
 
+def make_card(unit, *, status="filed", sale_date=None, late_days=0, scan=False, **values):
+    from datetime import date
+
+    from flask import current_app
+
+    from portal.units.cards import WarrantyCard
+
+    sale = sale_date or date(2025, 5, 1)
+    card = WarrantyCard(unit=unit, dealer_id=unit.dealer_id, status=status,
+                        buyer_name=values.pop("buyer_name", "张三"),
+                        buyer_phone=values.pop("buyer_phone", "13800138000"),
+                        sale_date=sale, invoice_date=values.pop("invoice_date", sale),
+                        invoice_no=values.pop("invoice_no", "FP001"),
+                        received_on=sale if status == "filed" else None, late_days=late_days,
+                        created_by_id=values.pop("created_by_id", None) or _any_user_id(),
+                        **values)
+    if scan:
+        from pathlib import Path
+
+        folder = Path(current_app.instance_path) / "uploads" / "cards"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"test-{unit.serial}.pdf").write_bytes(b"%PDF-1.4 test scan")
+        card.scan_path, card.scan_name = f"cards/test-{unit.serial}.pdf", "card.pdf"
+        card.scan_type = "application/pdf"
+    db.session.add(card)
+    db.session.flush()
+    return card
+
+
+def _any_user_id() -> int:
+    user = db.session.query(User).first() or make_user(Role.CLERK)
+    return user.id
+
+
 @dataclass
 class World:
     dealer_a: Dealer

@@ -29,6 +29,8 @@ def objects(world, db):
     victim = factories.make_user(Role.CLERK, username="victim")
     unit_a = factories.make_unit(model=model, dealer=world.dealer_a)
     unit_b = factories.make_unit(model=model, dealer=world.dealer_b)
+    for unit in (unit_a, unit_b):
+        factories.make_card(unit, late_days=3, scan=True)
     db.session.flush()
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {

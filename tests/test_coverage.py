@@ -28,7 +28,8 @@ from portal.units.coverage import (
 
 # The suite's autouse ``db`` fixture is function-scoped; these properties never touch it.
 PROPERTY = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=300, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 TRACTOR = ModelTerms(whole_months=12, main_months=24, wear_months=6)

@@ -1,17 +1,24 @@
 """Column types and engine settings shared by every domain."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Numeric, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 CENT = Decimal("0.01")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def shanghai_today() -> date:
+    """Today's business date: the date in Asia/Shanghai, whatever the server's zone."""
+    return utcnow().astimezone(SHANGHAI).date()
 
 
 def money(value) -> Decimal:

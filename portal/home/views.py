@@ -16,10 +16,12 @@ from portal.catalog.models import (
     TravelBand,
 )
 from portal.core.audit import AuditEntry
+from portal.core.db import shanghai_today
 from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
+from portal.units.card_services import cards_to_file
 
 bp = Blueprint("home", __name__)
 
@@ -43,7 +45,9 @@ def dealer():
     """A dealer's page: its record, its rep, its rate, its colleagues."""
     dealer = current_user.dealer
     rate = db.session.get(LabourRate, dealer.grade)
-    return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current())
+    todo = cards_to_file(dealer.id, shanghai_today())
+    return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
+                  todo=todo)
 
 
 @bp.route("/home/rep")

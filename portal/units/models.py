@@ -28,9 +28,15 @@ class Unit(db.Model):
 
     model = relationship("ProductModel")
     dealer = relationship("Dealer")
+    cards = relationship("WarrantyCard", back_populates="unit", order_by="WarrantyCard.id")
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
         return self.serial
+
+    @property
+    def card(self):
+        """The card in force (draft or filed), if any."""
+        return next((c for c in self.cards if c.status != "void"), None)

@@ -1,7 +1,6 @@
 """Units: list, unit page, Excel import of shipped units."""
 
 import io
-from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, request, send_file, url_for
@@ -9,21 +8,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
+from portal.accounts.roles import DEALER_ROLES, Role
 from portal.catalog.forms import ImportForm
 from portal.catalog.models import ProductModel
 from portal.core import audit
+from portal.core.db import shanghai_today
 from portal.core.excel import ExcelError
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
 from portal.extensions import db
 from portal.units import excel
+from portal.units.forms import ExceptionForm
 from portal.units.models import Unit
 from portal.units.scope import get_unit, visible_units
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 importers = roles_required(Role.ADMIN, Role.CLERK)
+CARD_KEEPERS = (*DEALER_ROLES, Role.CLERK, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -53,7 +55,11 @@ def detail(unit_id):
     """Show a unit's whole life: where it came from, where it went, what happened to it."""
     unit = get_unit(unit_id, current_user)
     history = [] if current_user.role.is_dealer else audit.history(unit)
-    return render("units/detail.html", unit=unit, history=history)
+    if unit.card is not None:
+        history = sorted([*history, *audit.history(unit.card)], key=lambda e: e.id,
+                         reverse=True) if history else history
+    return render("units/detail.html", unit=unit, history=history,
+                  card_keeper=current_user.role in CARD_KEEPERS, exception_form=ExceptionForm())
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -65,7 +71,7 @@ def import_sheet():
     if form.validate_on_submit():
         try:
             created, updated, errors = excel.import_units(
-                form.file.data.read(), actor=current_user, today=date.today())
+                form.file.data.read(), actor=current_user, today=shanghai_today())
         except ExcelError as error:
             form.file.errors.append(str(error))
         else:

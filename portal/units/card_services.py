@@ -1,0 +1,150 @@
+"""Write operations and rules for warranty cards."""
+
+import re
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import Role
+from portal.catalog.models import PolicySettings
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.units.cards import CardOwnerChange, CardStatus, WarrantyCard
+
+OWNER_FIELDS = ("buyer_name", "buyer_phone", "buyer_id_no", "province", "city", "county",
+                "address")
+CARD_FIELDS = (*OWNER_FIELDS, "invoice_no", "invoice_date", "sale_date")
+NEEDED_TO_FILE = ("buyer_phone", "province", "city", "address", "invoice_no", "invoice_date")
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+SCAN_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+
+
+class CardConflict(DomainError):
+    """The unit already has a filed card."""
+
+
+def mobile_ok(phone: str) -> bool:
+    return bool(MOBILE_RE.match(phone or ""))
+
+
+def late_days(sale_date: date, received_on: date, deadline_days: int) -> int:
+    """Days past the card deadline; 0 when on time."""
+    return max(0, (received_on - sale_date).days - deadline_days)
+
+
+def date_problems(unit, values: dict, today: date) -> dict:
+    """Sale and invoice dates may be neither in the future nor before the unit was shipped."""
+    problems = {}
+    for key in ("invoice_date", "sale_date"):
+        day = values.get(key)
+        if day and day > today:
+            problems[key] = _("This date cannot be in the future.")
+        elif day and unit.shipped_on and day < unit.shipped_on:
+            problems[key] = _("This date cannot be before the unit was shipped (%(day)s).",
+                              day=unit.shipped_on.isoformat())
+    return problems
+
+
+def _check(unit, values: dict, today: date, filing: bool) -> None:
+    for key, message in date_problems(unit, values, today).items():
+        raise DomainError(message, field=key)
+    if values.get("buyer_phone") and not mobile_ok(values["buyer_phone"]):
+        raise DomainError(_("Enter an 11-digit mobile number."), field="buyer_phone")
+    for key in NEEDED_TO_FILE if filing else ():
+        if not values.get(key):
+            raise DomainError(_("Needed to file the card."), field=key)
+
+
+def _received_on(actor, wanted: date | None, sale_date: date, today: date) -> date:
+    """Dealers file today; a head-office clerk digitising paper may give the receipt date."""
+    if wanted is None or actor.role not in (Role.CLERK, Role.ADMIN):
+        return today
+    if wanted > today or wanted < sale_date:
+        raise DomainError(_("The receipt date must lie between the sale and today."),
+                          field="received_on")
+    return wanted
+
+
+def save_card(unit, values: dict, *, actor, today: date, file: bool,
+              received_on: date | None = None, scan=None) -> WarrantyCard:
+    """Record the sale (a draft) or file the card; filing fixes the receipt date and lateness."""
+    card = unit.card
+    if card is not None and card.status == CardStatus.FILED:
+        raise CardConflict(_("This unit already has a filed warranty card."))
+    _check(unit, values, today, filing=file)
+    created = card is None
+    if created:
+        card = WarrantyCard(unit=unit, dealer_id=unit.dealer_id, created_by_id=actor.id)
+        db.session.add(card)
+    changes = audit.apply_changes(card, {k: values.get(k) or _blank(k) for k in CARD_FIELDS})
+    if scan is not None:
+        card.scan_path, card.scan_name, card.scan_type = scan.path, scan.name, scan.content_type
+        changes["scan"] = (None, scan.name)
+    if file:
+        _file(card, actor, _received_on(actor, received_on, card.sale_date, today), changes)
+    audit.record("create" if created else "update", card, actor=actor,
+                 from_state=None if created else CardStatus.DRAFT, to_state=card.status,
+                 changes=changes)
+    return card
+
+
+def _blank(key: str):
+    return None if key in ("invoice_date", "sale_date") else ""
+
+
+def _file(card: WarrantyCard, actor, received_on: date, changes: dict) -> None:
+    deadline = PolicySettings.current().card_deadline_days
+    card.status = CardStatus.FILED
+    card.received_on = received_on
+    card.late_days = late_days(card.sale_date, received_on, deadline)
+    card.filed_by_id, card.filed_at = actor.id, utcnow()
+    changes.update(received_on=(None, received_on), late_days=(None, card.late_days))
+
+
+def grant_exception(card: WarrantyCard, reason: str, *, actor) -> None:
+    """Let the technical department recognise a late card, with the reason on record."""
+    if card.status != CardStatus.FILED or not card.is_late:
+        raise DomainError(_("Only a late filed card needs an exception."))
+    if card.exception_at:
+        raise DomainError(_("An exception was already granted."))
+    if not reason.strip():
+        raise DomainError(_("Give a reason."), field="reason")
+    card.exception_reason, card.exception_by_id = reason.strip(), actor.id
+    card.exception_at = utcnow()
+    audit.record("grant_exception", card, actor=actor, from_state="late",
+                 to_state="recognised", reason=card.exception_reason)
+
+
+def transfer_card(card: WarrantyCard, owner: dict, *, changed_on: date, today: date,
+                  actor) -> None:
+    """Pass the card to a new owner on resale; the warranty dates stay as they were."""
+    if card.status != CardStatus.FILED:
+        raise DomainError(_("Only a filed card can pass to a new owner."))
+    if changed_on > today or changed_on < card.sale_date:
+        raise DomainError(_("The resale date must lie between the first sale and today."),
+                          field="changed_on")
+    if owner.get("buyer_phone") and not mobile_ok(owner["buyer_phone"]):
+        raise DomainError(_("Enter an 11-digit mobile number."), field="buyer_phone")
+    previous = {k: getattr(card, k) for k in OWNER_FIELDS}
+    changes = audit.apply_changes(card, {k: owner.get(k) or "" for k in OWNER_FIELDS})
+    card.owners.append(CardOwnerChange(changed_on=changed_on, previous_owner=previous,
+                                       new_owner={k: getattr(card, k) for k in OWNER_FIELDS},
+                                       by_id=actor.id))
+    audit.record("transfer", card, actor=actor, changes=changes,
+                 reason=_("Resold on %(day)s", day=changed_on.isoformat()))
+
+
+def cards_to_file(dealer_id: int, today: date) -> list[tuple[WarrantyCard, int]]:
+    """A dealer's recorded sales whose card is not filed yet, with the days left (negative:
+    already late), most urgent first."""
+    deadline = PolicySettings.current().card_deadline_days
+    drafts = db.session.scalars(
+        sa.select(WarrantyCard).options(selectinload(WarrantyCard.unit))
+        .where(WarrantyCard.dealer_id == dealer_id, WarrantyCard.status == CardStatus.DRAFT)
+        .order_by(WarrantyCard.sale_date, WarrantyCard.id)
+    ).all()
+    return [(card, deadline - (today - card.sale_date).days) for card in drafts]

@@ -1,0 +1,106 @@
+"""Filing, excusing and transferring a unit's warranty card; its scan."""
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.roles import Role
+from portal.catalog.models import PolicySettings
+from portal.core.db import shanghai_today
+from portal.core.forms import attempt
+from portal.core.htmx import render_form
+from portal.core.permissions import roles_required, signed_in
+from portal.core.uploads import store, uploads_root
+from portal.units import card_services as services
+from portal.units.forms import CardForm, ExceptionForm, TransferForm
+from portal.units.scope import get_unit
+from portal.units.views import CARD_KEEPERS, bp
+
+card_keepers = roles_required(*CARD_KEEPERS)
+SCAN_MAX = 5 * 1024 * 1024
+
+
+def _values(form, fields) -> dict:
+    return {k: (v.strip() if isinstance(v, str) else v)
+            for k, v in ((k, getattr(form, k).data) for k in fields)}
+
+
+def _save(unit, form):
+    scan = None
+    if form.scan.data:
+        scan = store(form.scan.data, folder="cards", allowed=services.SCAN_TYPES,
+                     max_bytes=SCAN_MAX, field="scan")
+    return services.save_card(
+        unit, _values(form, services.CARD_FIELDS), actor=current_user, today=shanghai_today(),
+        file="file" in request.form, received_on=form.received_on.data, scan=scan)
+
+
+@bp.route("/<int:unit_id>/card", methods=["GET", "POST"])
+@card_keepers
+def edit_card(unit_id):
+    """Record the sale of a unit, or file its warranty card."""
+    unit = get_unit(unit_id, current_user)
+    card = unit.card
+    if card is not None and card.status == "filed":
+        flash(_("This unit already has a filed warranty card."), "info")
+        return redirect(url_for("units.detail", unit_id=unit.id), 303)
+    form = CardForm(obj=card)
+    if form.validate_on_submit():
+        ok, card = attempt(form, lambda: _save(unit, form))
+        if ok:
+            flash(_("Warranty card filed.") if card.status == "filed"
+                  else _("Sale recorded; file the card before the deadline."), "success")
+            return redirect(url_for("units.detail", unit_id=unit.id), 303)
+    return render_form("units/card_form.html", form, unit=unit, card=card,
+                       head_office=current_user.role in (Role.CLERK, Role.ADMIN),
+                       policy_deadline=PolicySettings.current().card_deadline_days)
+
+
+@bp.route("/<int:unit_id>/card/exception", methods=["POST"])
+@roles_required(Role.TECHNICAL)
+def grant_exception(unit_id):
+    """Recognise a late card, with the reason on record."""
+    unit = get_unit(unit_id, current_user)
+    if unit.card is None:
+        abort(404)
+    form = ExceptionForm()
+    if form.validate_on_submit():
+        ok, _r = attempt(form, lambda: services.grant_exception(
+            unit.card, form.reason.data, actor=current_user))
+        if ok:
+            flash(_("Exception granted: the card is recognised."), "success")
+    for message in [*form.reason.errors, *form.form_errors]:
+        flash(message, "error")
+    return redirect(url_for("units.detail", unit_id=unit.id), 303)
+
+
+@bp.route("/<int:unit_id>/card/transfer", methods=["GET", "POST"])
+@card_keepers
+def transfer_card(unit_id):
+    """Pass the card to the unit's new owner after a resale."""
+    unit = get_unit(unit_id, current_user)
+    if unit.card is None:
+        abort(404)
+    form = TransferForm()
+    if form.validate_on_submit():
+        ok, _r = attempt(form, lambda: services.transfer_card(
+            unit.card, _values(form, services.OWNER_FIELDS), changed_on=form.changed_on.data,
+            today=shanghai_today(), actor=current_user))
+        if ok:
+            flash(_("The card now names the new owner; its dates are unchanged."), "success")
+            return redirect(url_for("units.detail", unit_id=unit.id), 303)
+    return render_form("units/transfer_form.html", form, unit=unit)
+
+
+@bp.route("/<int:unit_id>/card/scan")
+@signed_in
+def card_scan(unit_id):
+    """Show the scan of the paper card to those who may see the unit."""
+    unit = get_unit(unit_id, current_user)
+    card = unit.card
+    if card is None or not card.scan_path:
+        abort(404)
+    path = (uploads_root() / card.scan_path).resolve()
+    if uploads_root().resolve() not in path.parents or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=card.scan_type, download_name=card.scan_name)

@@ -1,0 +1,40 @@
+"""Warranty card forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from portal.core.forms import options
+from portal.core.regions import PROVINCES
+
+
+class OwnerFields(FlaskForm):
+    buyer_name = StringField(_l("Buyer name"), validators=[DataRequired(), Length(max=60)])
+    buyer_phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=20)],
+                              render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    buyer_id_no = StringField(_l("ID card number or company"),
+                              validators=[Optional(), Length(max=60)])
+    province = SelectField(_l("Province"), choices=options([("", "—")] + [(p, p) for p in
+                                                                           PROVINCES]))
+    city = StringField(_l("City"), validators=[Optional(), Length(max=30)])
+    county = StringField(_l("County"), validators=[Optional(), Length(max=30)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+
+
+class CardForm(OwnerFields):
+    sale_date = DateField(_l("Sale date"), validators=[InputRequired()])
+    invoice_no = StringField(_l("Invoice number"), validators=[Optional(), Length(max=40)])
+    invoice_date = DateField(_l("Invoice date"), validators=[Optional()])
+    received_on = DateField(_l("Paper card received on"), validators=[Optional()])
+    scan = FileField(_l("Scan of the paper card (JPEG, PNG or PDF, up to 5 MB)"))
+
+
+class TransferForm(OwnerFields):
+    changed_on = DateField(_l("Resold on"), validators=[InputRequired()])
+
+
+class ExceptionForm(FlaskForm):
+    reason = TextAreaField(_l("Why the late card is recognised"),
+                           validators=[DataRequired(), Length(max=1000)])
