@@ -7,7 +7,8 @@ ACTIONS = {
     "sign_in": _l("Signed in"), "deactivate": _l("Deactivated"), "reactivate": _l("Reactivated"),
     "reset_password": _l("Password reset"), "change_password": _l("Password changed"),
     "issue_token": _l("API token issued"), "assign_dealers": _l("Dealers assigned"),
-    "change_status": _l("Status changed"),
+    "change_status": _l("Status changed"), "grant_exception": _l("Exception granted"),
+    "transfer": _l("Passed to a new owner"),
 }
 
 ENTITIES = {
@@ -15,10 +16,13 @@ ENTITIES = {
     "parts": _l("Part"), "fault_codes": _l("Fault code"), "labour_rates": _l("Labour rate"),
     "travel_bands": _l("Travel band"), "policy_settings": _l("Policy settings"),
     "seasons": _l("Season"), "legal_minimums": _l("Legal minimum"), "units": _l("Unit"),
+    "warranty_cards": _l("Warranty card"),
 }
 
 STATES = {
     "active": _l("Active"), "inactive": _l("Deactivated"), "suspended": _l("Suspended"),
+    "draft": _l("Sale recorded, card not filed"), "filed": _l("Filed"), "void": _l("Void"),
+    "late": _l("Late"), "recognised": _l("Recognised"),
 }
 
 FIELDS = {
@@ -51,7 +55,11 @@ FIELDS = {
     "model_id": _l("Model"), "engine_no": _l("Engine number"), "frame_no": _l("Frame number"),
     "production_date": _l("Production date"), "batch": _l("Production batch"),
     "shipped_on": _l("Shipped on"), "delivery_note_no": _l("Delivery note number"),
-    "delivery_confirmed": _l("Delivery note confirmed"),
+    "delivery_confirmed": _l("Delivery note confirmed"), "buyer_name": _l("Buyer name"),
+    "buyer_phone": _l("Mobile phone"), "buyer_id_no": _l("ID card number or company"),
+    "county": _l("County"), "invoice_no": _l("Invoice number"),
+    "invoice_date": _l("Invoice date"), "sale_date": _l("Sale date"),
+    "received_on": _l("Card received"), "late_days": _l("Days late"), "scan": _l("Scan"),
 }
 
 

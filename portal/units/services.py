@@ -4,6 +4,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from portal.units.coverage import CardTerms, Coverage, ModelTerms, PartTerms, coverage
+
 UNIT_FIELDS = ("serial", "model_id", "engine_no", "frame_no", "production_date", "batch",
                "dealer_id", "shipped_on", "delivery_note_no", "delivery_confirmed")
 
@@ -19,3 +21,22 @@ def unit_problems(values: dict, today: date) -> dict:
     elif shipped and produced and shipped < produced:
         problems["shipped_on"] = _("A unit cannot be shipped before it was produced.")
     return problems
+
+
+def coverage_for(unit, part, on: date) -> Coverage:
+    """Apply the coverage rules to a unit's records: its model, its filed card, a part."""
+    model = unit.model
+    terms = ModelTerms(whole_months=model.whole_months, main_months=model.main_parts_months,
+                       wear_months=model.wear_parts_months)
+    card = unit.card
+    card_terms = None
+    if card is not None and card.status == "filed":
+        card_terms = CardTerms(invoice_date=card.invoice_date or card.sale_date,
+                               sale_date=card.sale_date, recognised=card.recognised)
+    part_terms = None
+    if part is not None:
+        part_terms = PartTerms(part_number=part.part_number, kind=part.kind.value,
+                               own_months=part.warranty_months,
+                               fits_model=any(m.id == model.id for m in part.models))
+    # Warranty repairs (which extend the clocks) arrive with the claims domain.
+    return coverage(model=terms, card=card_terms, failure_date=on, part=part_terms)

@@ -1,16 +1,17 @@
 """Units: list, unit page, Excel import of shipped units."""
 
 import io
+from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.catalog.forms import ImportForm
-from portal.catalog.models import ProductModel
+from portal.catalog.models import Part, ProductModel
 from portal.core import audit
 from portal.core.db import shanghai_today
 from portal.core.excel import ExcelError
@@ -19,9 +20,11 @@ from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
 from portal.extensions import db
 from portal.units import excel
+from portal.units.coverage_text import CLOCKS, REASONS
 from portal.units.forms import ExceptionForm
 from portal.units.models import Unit
 from portal.units.scope import get_unit, visible_units
+from portal.units.services import coverage_for
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 importers = roles_required(Role.ADMIN, Role.CLERK)
@@ -58,8 +61,11 @@ def detail(unit_id):
     if unit.card is not None:
         history = sorted([*history, *audit.history(unit.card)], key=lambda e: e.id,
                          reverse=True) if history else history
+    on = shanghai_today()
     return render("units/detail.html", unit=unit, history=history,
-                  card_keeper=current_user.role in CARD_KEEPERS, exception_form=ExceptionForm())
+                  card_keeper=current_user.role in CARD_KEEPERS, exception_form=ExceptionForm(),
+                  on=on, part=None, verdict=coverage_for(unit, None, on), clocks=CLOCKS,
+                  reasons=REASONS, parts=_parts(unit))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -91,3 +97,31 @@ def import_template():
     """Download the empty import sheet with its headings."""
     return send_file(io.BytesIO(excel.template()), mimetype=XLSX, as_attachment=True,
                      download_name="units-template.xlsx")
+
+
+@bp.route("/<int:unit_id>/coverage")
+@signed_in
+def coverage(unit_id):
+    """Answer whether a failure on a date (of a part, or of the whole machine) is covered."""
+    unit = get_unit(unit_id, current_user)
+    on = _date_arg("on") or shanghai_today()
+    part = None
+    if part_id := request.args.get("part", type=int):
+        part = db.session.get(Part, part_id) or abort(404)
+    verdict = coverage_for(unit, part, on)
+    return render("units/coverage.html", "units/_coverage.html", unit=unit, part=part, on=on,
+                  verdict=verdict, clocks=CLOCKS, reasons=REASONS, parts=_parts(unit))
+
+
+def _date_arg(name: str):
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _parts(unit):
+    return db.session.scalars(
+        sa.select(Part).where(Part.models.any(ProductModel.id == unit.model_id))
+        .order_by(Part.part_number)
+    ).all()
