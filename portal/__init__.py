@@ -36,8 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _select_locale() -> str:
-    from flask import current_app, has_request_context
+    from flask import current_app, has_request_context, request
 
+    if has_request_context() and request.blueprint == "api":
+        return "en"  # machines read the API's messages
     lang = session.get("lang") if has_request_context() else None
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config[
         "BABEL_DEFAULT_LOCALE"
@@ -67,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
+    from portal.api import openapi, resources  # noqa: F401  (routes on api.bp)
     from portal.api.views import bp as api_bp
     from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp

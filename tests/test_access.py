@@ -27,6 +27,10 @@ def objects(world, db):
     fault = FaultCode(code="ZZ9", description="测试故障")
     db.session.add_all([band, season, fault])
     victim = factories.make_user(Role.CLERK, username="victim")
+    from portal.accounts.models import ApiToken
+
+    token = ApiToken(user=victim, token_hash="0" * 64)
+    db.session.add(token)
     unit_a = factories.make_unit(model=model, dealer=world.dealer_a)
     unit_b = factories.make_unit(model=model, dealer=world.dealer_b)
     for unit in (unit_a, unit_b):
@@ -36,7 +40,12 @@ def objects(world, db):
     return {
         "dealer_id": (world.dealer_a.id, world.dealer_b.id),
         "unit_id": (unit_a.id, unit_b.id),
+        "serial": (unit_a.serial, unit_b.serial),
+        "dealer_code": (world.dealer_a.code, world.dealer_b.code),
+        "model_code": (model.code, None),
+        "part_no": (part.part_number, None),
         "user_id": (victim.id, None),
+        "token_id": (token.id, None),
         "model_id": (model.id, None),
         "part_id": (part.id, None),
         "fault_id": (fault.id, None),

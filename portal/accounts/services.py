@@ -205,3 +205,11 @@ def user_for_token(token: str) -> User | None:
         return None
     api_token.last_used_at = utcnow()
     return api_token.user
+
+
+def revoke_token(token: ApiToken, *, actor) -> None:
+    """Stop a token from working, at once and for good."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record("revoke_token", token.user, actor=actor,
+                     changes={"token": (token.id, None)})

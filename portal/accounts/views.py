@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import selectinload
@@ -17,7 +17,7 @@ from portal.accounts.forms import (
     ResetPasswordForm,
     UserForm,
 )
-from portal.accounts.models import User
+from portal.accounts.models import ApiToken, User
 from portal.accounts.roles import Role
 from portal.core import audit
 from portal.core.errors import DomainError
@@ -207,3 +207,40 @@ def set_active(user_id):
         for message in form.form_errors:
             flash(message, "error")  # the page we return to has no such form to show it in
     return redirect(url_for("accounts.user_detail", user_id=user.id), 303)
+
+
+@bp.route("/account/tokens")
+@signed_in
+def tokens():
+    """List one's API tokens; a new one is shown once, right after it is made."""
+    rows = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
+        .order_by(ApiToken.id.desc())
+    ).all()
+    return render("accounts/tokens.html", tokens=rows, new_token=session.pop("new_token", None),
+                  form=ActiveForm())
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@signed_in
+def new_token():
+    """Make an API token for oneself."""
+    form = ActiveForm()
+    if form.validate_on_submit():
+        session["new_token"] = services.issue_token(current_user, actor=current_user)
+        db.session.commit()
+    return redirect(url_for("accounts.tokens"), 303)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@signed_in
+def revoke_token(token_id):
+    """Revoke one of one's own tokens."""
+    token = db.session.scalar(sa.select(ApiToken).where(
+        ApiToken.id == token_id, ApiToken.user_id == current_user.id)) or abort(404)
+    form = ActiveForm()
+    if form.validate_on_submit():
+        services.revoke_token(token, actor=current_user)
+        db.session.commit()
+        flash(_("Token revoked."), "success")
+    return redirect(url_for("accounts.tokens"), 303)

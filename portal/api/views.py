@@ -1,14 +1,42 @@
-"""API plumbing: bearer-token authentication; endpoints arrive with their domains."""
+"""API plumbing: bearer tokens, JSON errors, input parsing; the endpoints live beside it."""
 
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
 from portal.accounts.services import user_for_token
+from portal.core.errors import DomainError
 from portal.core.permissions import PUBLIC
 from portal.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class ApiError(Exception):
+    """An answer other than success: status, a stable code, a message, maybe the field."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    payload = {"error": error.code, "message": error.message}
+    if error.field:
+        payload["field"] = error.field
+    db.session.rollback()
+    return jsonify(payload), error.status
+
+
+def rule_broken(error: DomainError) -> ApiError:
+    """A business rule refused a well-formed request: 422 (409 for conflicts)."""
+    status, code = (409, "conflict") if getattr(error, "conflict", False) else (
+        422, "rule_violated")
+    return ApiError(status, code, str(error.message), error.field)
 
 
 def token_required(*roles):
@@ -17,13 +45,12 @@ def token_required(*roles):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            scheme, _sep, token = header.partition(" ")
+            scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
             user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
             if user is None:
-                return jsonify(error="a valid bearer token is required"), 401
+                raise ApiError(401, "unauthorized", "A valid bearer token is required.")
             if roles and user.role not in roles:
-                return jsonify(error="forbidden for this role"), 403
+                raise ApiError(403, "forbidden", "Your role may not do this.")
             db.session.commit()  # keeps last_used_at
             g.api_user = user
             return view(*args, **kwargs)
@@ -35,10 +62,83 @@ def token_required(*roles):
     return decorator
 
 
-@bp.route("/me")
-@token_required()
-def me():
-    """Who this token belongs to."""
-    user = g.api_user
-    return jsonify(username=user.username, role=user.role.value,
-                   dealer=user.dealer.code if user.dealer else None)
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "The body must be a JSON object.")
+    return data
+
+
+def _bad(field: str, what: str) -> ApiError:
+    return ApiError(400, "bad_request", f"{field}: {what}", field)
+
+
+def text(data: dict, field: str, limit: int, required: bool = True) -> str:
+    value = data.get(field)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise _bad(field, "a non-empty string is required")
+    if len(value) > limit:
+        raise _bad(field, f"at most {limit} characters")
+    return value.strip()
+
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+
+
+def code(value: str, field: str) -> str:
+    if not CODE_RE.match(value):
+        raise _bad(field, "letters, digits and . _ / - only, at most 40")
+    return value
+
+
+def integer(data: dict, field: str, low: int, high: int, nullable: bool = False):
+    value = data.get(field)
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _bad(field, f"a whole number from {low} to {high} is required")
+    return value
+
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def iso_date(data: dict, field: str, required: bool = True) -> date | None:
+    value = data.get(field)
+    if value is None and not required:
+        return None
+    if isinstance(value, str) and DATE_RE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _bad(field, "a date YYYY-MM-DD is required")
+
+
+def boolean(data: dict, field: str) -> bool:
+    value = data.get(field)
+    if not isinstance(value, bool):
+        raise _bad(field, "true or false is required")
+    return value
+
+
+def money(data: dict, field: str) -> Decimal:
+    value = data.get(field)
+    try:
+        amount = Decimal(value) if isinstance(value, str) else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0 or amount >= 10**7 or (
+        amount.as_tuple().exponent < -2
+    ):
+        raise _bad(field, 'a decimal string with at most two places is required, e.g. "123.45"')
+    return amount.quantize(Decimal("0.01"))
+
+
+def string_list(data: dict, field: str) -> list[str]:
+    value = data.get(field)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad(field, "a list of strings is required")
+    return value

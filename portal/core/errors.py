@@ -23,7 +23,8 @@ def register_error_handlers(app):
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if _wants_json():
-            return jsonify(error=error.name, status=error.code), error.code
+            code = error.name.lower().replace(" ", "_").replace("'", "")
+            return jsonify(error=code, message=error.description), error.code
         response = app.make_response(
             (render_template("errors/error.html", error=error), error.code)
         )
@@ -34,5 +35,5 @@ def register_error_handlers(app):
     def server_error(error):
         db.session.rollback()
         if _wants_json():
-            return jsonify(error="Internal Server Error", status=500), 500
+            return jsonify(error="internal_error", message="Something went wrong."), 500
         return render_template("errors/error.html", error=error), 500

@@ -6,7 +6,8 @@ ACTIONS = {
     "create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
     "sign_in": _l("Signed in"), "deactivate": _l("Deactivated"), "reactivate": _l("Reactivated"),
     "reset_password": _l("Password reset"), "change_password": _l("Password changed"),
-    "issue_token": _l("API token issued"), "assign_dealers": _l("Dealers assigned"),
+    "issue_token": _l("API token issued"), "revoke_token": _l("API token revoked"),
+    "assign_dealers": _l("Dealers assigned"),
     "change_status": _l("Status changed"), "grant_exception": _l("Exception granted"),
     "transfer": _l("Passed to a new owner"),
 }

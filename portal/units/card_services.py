@@ -26,6 +26,8 @@ SCAN_TYPES = {"image/jpeg", "image/png", "application/pdf"}
 class CardConflict(DomainError):
     """The unit already has a filed card."""
 
+    conflict = True
+
 
 def mobile_ok(phone: str) -> bool:
     return bool(MOBILE_RE.match(phone or ""))

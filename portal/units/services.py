@@ -4,7 +4,11 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.extensions import db
 from portal.units.coverage import CardTerms, Coverage, ModelTerms, PartTerms, coverage
+from portal.units.models import Unit
 
 UNIT_FIELDS = ("serial", "model_id", "engine_no", "frame_no", "production_date", "batch",
                "dealer_id", "shipped_on", "delivery_note_no", "delivery_confirmed")
@@ -40,3 +44,16 @@ def coverage_for(unit, part, on: date) -> Coverage:
                                fits_model=any(m.id == model.id for m in part.models))
     # Warranty repairs (which extend the clocks) arrive with the claims domain.
     return coverage(model=terms, card=card_terms, failure_date=on, part=part_terms)
+
+
+def save_unit(unit, values: dict, *, actor, today: date):
+    """Create a unit (unit None) or update one, refusing impossible dates."""
+    for field, message in unit_problems(values, today).items():
+        raise DomainError(message, field=field)
+    if unit is None:
+        unit = Unit(**values)
+        db.session.add(unit)
+        audit.record("create", unit, actor=actor, changes={k: (None, v) for k, v in values.items()})
+    elif changes := audit.apply_changes(unit, values):
+        audit.record("update", unit, actor=actor, changes=changes)
+    return unit

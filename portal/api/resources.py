@@ -1,0 +1,256 @@
+"""The v1 resources: dealers, models, parts, units, warranty cards, coverage."""
+
+import sqlalchemy as sa
+from flask import g, jsonify, request, url_for
+
+from portal.accounts.roles import DEALER_ROLES, Role
+from portal.api.views import (
+    ApiError,
+    boolean,
+    bp,
+    code,
+    integer,
+    iso_date,
+    json_body,
+    money,
+    rule_broken,
+    string_list,
+    text,
+    token_required,
+)
+from portal.catalog import services as catalog
+from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
+from portal.core.db import shanghai_today
+from portal.core.errors import DomainError
+from portal.core.regions import PROVINCES
+from portal.dealers import services as dealers
+from portal.dealers.models import Dealer, DealerGrade
+from portal.extensions import db
+from portal.units import card_services as cards
+from portal.units.models import Unit
+from portal.units.scope import visible_units
+from portal.units.services import coverage_for, save_unit
+
+admin = token_required(Role.ADMIN)
+
+
+def _commit(action):
+    """Run one service call as the transaction; a refused rule becomes 422/409."""
+    try:
+        result = action()
+    except DomainError as error:
+        raise rule_broken(error) from None
+    db.session.commit()
+    return result
+
+
+def _one(model, column, value):
+    return db.session.scalar(sa.select(model).where(column == value))
+
+
+def _enum(enum_cls, value, field):
+    member = enum_cls.parse(value) if isinstance(value, str) else None
+    if member is None:
+        raise ApiError(400, "bad_request",
+                       f"{field}: one of {', '.join(m.value for m in enum_cls)}", field)
+    return member
+
+
+@bp.put("/dealers/<dealer_code>")
+@admin
+def put_dealer(dealer_code):
+    """Create or update a dealer."""
+    data = json_body()
+    values = {"code": code(dealer_code.upper(), "code"), "name": text(data, "name", 120),
+              "province": text(data, "province", 30), "city": text(data, "city", 30),
+              "grade": _enum(DealerGrade, data.get("grade"), "grade")}
+    if values["province"] not in PROVINCES:
+        raise ApiError(422, "rule_violated", "province: not a province of China", "province")
+    dealer = _one(Dealer, Dealer.code, values["code"])
+    if dealer is None:
+        blank = dict.fromkeys(("address", "contact_name", "contact_phone", "service_phone",
+                               "email"), "")
+        dealer = _commit(lambda: dealers.create_dealer(
+            blank | values | {"sales_rep_id": None}, actor=g.api_user))
+        status = 201
+    else:
+        current = {k: getattr(dealer, k) for k in dealers.FIELDS}
+        _commit(lambda: dealers.update_dealer(dealer, current | values, version=dealer.version,
+                                              actor=g.api_user))
+        status = 200
+    return jsonify(dealer_json(dealer)), status
+
+
+def dealer_json(dealer) -> dict:
+    return {"code": dealer.code, "name": dealer.name, "province": dealer.province,
+            "city": dealer.city, "grade": dealer.grade.value, "status": dealer.status.value}
+
+
+@bp.put("/models/<model_code>")
+@admin
+def put_model(model_code):
+    """Create or update a product model."""
+    data = json_body()
+    model = _one(ProductModel, ProductModel.code, model_code)
+    values = {
+        "code": code(model_code, "code"), "name": text(data, "name", 120),
+        "category": _enum(ModelCategory, data.get("category"), "category"),
+        "whole_months": integer(data, "whole_months", 1, 120),
+        "main_parts_months": integer(data, "main_months", 1, 120),
+        "wear_parts_months": integer(data, "wear_months", 0, 120),
+        "running_in_hours": model.running_in_hours if model else 0,
+        "main_parts_named": model.main_parts_named if model else "",
+        "is_active": True,
+    }
+    model = _commit(lambda: catalog.save_model(model, values, actor=g.api_user))
+    return jsonify(model_json(model)), 200
+
+
+def model_json(model) -> dict:
+    return {"code": model.code, "name": model.name, "category": model.category.value,
+            "whole_months": model.whole_months, "main_months": model.main_parts_months,
+            "wear_months": model.wear_parts_months}
+
+
+@bp.put("/parts/<part_no>")
+@admin
+def put_part(part_no):
+    """Create or update a part and the models it fits."""
+    data = json_body()
+    values = {
+        "part_number": code(part_no, "part_no"), "name": text(data, "name", 120),
+        "kind": _enum(PartKind, data.get("kind"), "kind"), "price": money(data, "price"),
+        "return_required": boolean(data, "return_required"),
+        "warranty_months": integer(data, "months", 0, 120, nullable=True),
+    }
+    wanted = string_list(data, "models")
+    fits = db.session.scalars(sa.select(ProductModel).where(ProductModel.code.in_(wanted))).all()
+    if unknown := sorted(set(wanted) - {m.code for m in fits}):
+        raise ApiError(422, "rule_violated", f"models: unknown {', '.join(unknown)}", "models")
+    part = _one(Part, Part.part_number, part_no)
+    values |= {"supplier": part.supplier if part else "", "is_active": True}
+    part = _commit(lambda: catalog.save_part(part, values, fits, actor=g.api_user))
+    return jsonify(part_json(part)), 200
+
+
+def part_json(part) -> dict:
+    return {"part_no": part.part_number, "name": part.name, "kind": part.kind.value,
+            "price": str(part.price), "models": [m.code for m in part.models],
+            "months": part.warranty_months, "return_required": part.return_required}
+
+
+@bp.put("/units/<serial>")
+@admin
+def put_unit(serial):
+    """Create or update a shipped unit."""
+    data = json_body()
+    model = _one(ProductModel, ProductModel.code, text(data, "model", 40))
+    dealer = _one(Dealer, Dealer.code, text(data, "dealer", 20).upper())
+    for field, found in (("model", model), ("dealer", dealer)):
+        if found is None:
+            raise ApiError(422, "rule_violated", f"{field}: unknown code", field)
+    values = {"serial": code(serial.upper(), "serial"), "model_id": model.id,
+              "dealer_id": dealer.id, "production_date": iso_date(data, "production_date"),
+              "batch": text(data, "batch", 40), "engine_no": text(data, "engine_no", 40,
+                                                                  required=False).upper(),
+              "shipped_on": iso_date(data, "shipped_on")}
+    unit = _one(Unit, Unit.serial, values["serial"])
+    unit = _commit(lambda: save_unit(unit, values, actor=g.api_user, today=shanghai_today()))
+    return jsonify(unit_json(unit)), 200
+
+
+def _visible_unit(serial: str) -> Unit:
+    unit = db.session.scalar(visible_units(g.api_user).where(Unit.serial == serial.upper()))
+    if unit is None:
+        raise ApiError(404, "not_found", "No such unit.")
+    return unit
+
+
+def unit_json(unit) -> dict:
+    card = unit.card
+    return {
+        "serial": unit.serial, "model": unit.model.code, "dealer": unit.dealer.code
+        if unit.dealer else None, "production_date": unit.production_date.isoformat(),
+        "batch": unit.batch, "engine_no": unit.engine_no,
+        "shipped_on": unit.shipped_on.isoformat() if unit.shipped_on else None,
+        "card": card_json(card) if card else None,
+    }
+
+
+def card_json(card) -> dict:
+    return {
+        "id": card.id, "serial": card.unit.serial, "status": card.status.value,
+        "buyer_name": card.buyer_name, "sale_date": card.sale_date.isoformat(),
+        "invoice_date": card.invoice_date.isoformat() if card.invoice_date else None,
+        "received_on": card.received_on.isoformat() if card.received_on else None,
+        "recognised": card.recognised, "late_days": card.late_days,
+    }
+
+
+@bp.get("/units/<serial>")
+@token_required()
+def get_unit(serial):
+    """A unit with its warranty card."""
+    return jsonify(unit_json(_visible_unit(serial)))
+
+
+@bp.post("/warranty-cards")
+@token_required(*DEALER_ROLES, Role.CLERK, Role.ADMIN)
+def post_card():
+    """File a unit's warranty card (dealers for their own units)."""
+    data = json_body()
+    unit = _visible_unit(text(data, "serial", 40))
+    values = {"buyer_name": text(data, "buyer_name", 60),
+              "buyer_phone": text(data, "buyer_phone", 20),
+              "address": text(data, "address", 200),
+              "invoice_no": text(data, "invoice_no", 40),
+              "invoice_date": iso_date(data, "invoice_date"),
+              "sale_date": iso_date(data, "sale_date"),
+              "province": text(data, "province", 30, required=False) or (
+                  unit.dealer.province if unit.dealer else ""),
+              "city": text(data, "city", 30, required=False) or (
+                  unit.dealer.city if unit.dealer else "")}
+    received_on = iso_date(data, "received_on", required=False)
+    card = _commit(lambda: cards.save_card(unit, values, actor=g.api_user,
+                                           today=shanghai_today(), file=True,
+                                           received_on=received_on))
+    body = {"id": card.id, "serial": unit.serial, "recognised": card.recognised,
+            "late_days": card.late_days}
+    return jsonify(body), 201, {"Location": url_for("api.get_unit", serial=unit.serial)}
+
+
+@bp.get("/units/<serial>/coverage")
+@token_required()
+def get_coverage(serial):
+    """Whether a failure on a date, of a part or the whole machine, is covered, and why."""
+    unit = _visible_unit(serial)
+    on = iso_date(dict(request.args), "on")
+    part = None
+    if "part" in request.args:
+        part = _one(Part, Part.part_number, request.args["part"])
+        if part is None:
+            raise ApiError(404, "not_found", "No such part.")
+    verdict = coverage_for(unit, part, on)
+    return jsonify(coverage_json(unit, part, on, verdict))
+
+
+def coverage_json(unit, part, on, verdict) -> dict:
+    def iso(day):
+        return day.isoformat() if day else None
+
+    return {"serial": unit.serial, "part": part.part_number if part else None,
+            "on": on.isoformat(), "covered": verdict.covered, "clock": verdict.clock.value,
+            "months": verdict.months, "starts_on": iso(verdict.starts_on),
+            "ends_on": iso(verdict.ends_on), "extension_days": verdict.extension_days,
+            "rolled_from": iso(verdict.rolled_from),
+            "calendar_assumed": verdict.calendar_assumed,
+            "reasons": [r.value for r in verdict.reasons]}
+
+
+@bp.get("/me")
+@token_required()
+def me():
+    """Who this token belongs to."""
+    user = g.api_user
+    return jsonify(username=user.username, role=user.role.value,
+                   dealer=user.dealer.code if user.dealer else None)
