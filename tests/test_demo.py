@@ -22,6 +22,19 @@ def test_seed_demo_loads_once(runner, db, client):
     # Every part fits at least one model; every dealer has a rep.
     assert all(p.models for p in db.session.query(Part))
     assert all(d.sales_rep_id for d in db.session.query(Dealer))
+    # A few thousand units: most cards on time, some late (a few excused), some still to file.
+    from portal.units.cards import WarrantyCard
+    from portal.units.models import Unit
+
+    assert db.session.query(Unit).count() >= 2000
+    cards = db.session.query(WarrantyCard).all()
+    filed = [c for c in cards if c.status == "filed"]
+    late = [c for c in filed if c.is_late]
+    assert len(filed) > 0.5 * db.session.query(Unit).count()
+    assert 0.05 * len(filed) < len(late) < 0.3 * len(filed)
+    assert any(c.recognised for c in late) and any(not c.recognised for c in late)
+    assert sum(c.status == "draft" for c in cards) >= 24
+    assert db.session.query(Unit).count() - len(cards) > 200  # unsold stock
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and db.session.query(Dealer).count() == 12
     assert runner.invoke(args=["seed-demo"]).exit_code != 0

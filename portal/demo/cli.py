@@ -10,9 +10,11 @@ from portal.accounts import services as accounts
 from portal.accounts.roles import Role
 from portal.catalog import services as catalog
 from portal.catalog.models import ModelCategory, PartKind, SeasonKind
+from portal.core.db import shanghai_today
 from portal.dealers import services as dealers
 from portal.dealers.models import Dealer, DealerGrade
 from portal.demo import data
+from portal.demo.units import load_units
 from portal.extensions import db
 
 
@@ -37,6 +39,7 @@ def load_demo() -> None:
         accounts.create_user(username=f"{slug}_staff", display_name=f"{name[:4]}服务员",
                              role=Role.DEALER_STAFF, password=data.PASSWORD, dealer=dealer)
     _load_catalogue()
+    load_units(shanghai_today())
 
 
 def _load_catalogue() -> None:
