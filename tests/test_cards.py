@@ -175,6 +175,10 @@ def test_coverage_panel_explains_the_verdict(client, login, world, db):
     login(world.users[Role.DEALER_STAFF])
     page = client.get(f"/units/{unit.id}").get_data(as_text=True)
     assert 'id="coverage"' in page
+    # The three clocks: whole machine 12, main parts 24, wear parts 6 months.
+    assert "整机（12 个月）" in page and "至 2025-10-09" in page
+    assert "主要部件（24 个月）" in page and "至 2026-10-08" in page  # National Day 2026: 1–7 Oct
+    assert "易损件（6 个月）" in page and "至 2025-04-01" in page
     # The whole machine, 12 months from 2024-10-01: 2025-10-01 is in the National Day holiday.
     fragment = client.get(f"/units/{unit.id}/coverage?on=2025-10-09",
                           headers={"HX-Request": "true"}).get_data(as_text=True)

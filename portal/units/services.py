@@ -7,7 +7,16 @@ from flask_babel import gettext as _
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.units.coverage import CardTerms, Coverage, ModelTerms, PartTerms, coverage
+from portal.units.coverage import (
+    CardTerms,
+    Clock,
+    Coverage,
+    ModelTerms,
+    PartTerms,
+    Period,
+    coverage,
+    warranty_period,
+)
 from portal.units.models import Unit
 
 UNIT_FIELDS = ("serial", "model_id", "engine_no", "frame_no", "production_date", "batch",
@@ -57,3 +66,15 @@ def save_unit(unit, values: dict, *, actor, today: date):
     elif changes := audit.apply_changes(unit, values):
         audit.record("update", unit, actor=actor, changes=changes)
     return unit
+
+
+def clocks_for(unit) -> list[tuple[Clock, int, Period]]:
+    """The unit's three clocks (whole machine, main parts, wear parts) when its card is filed."""
+    card = unit.card
+    if card is None or card.status != "filed":
+        return []
+    start = card.invoice_date or card.sale_date
+    model = unit.model
+    return [(clock, months, warranty_period(start, months, 0)) for clock, months in (
+        (Clock.WHOLE, model.whole_months), (Clock.MAIN, model.main_parts_months),
+        (Clock.WEAR, model.wear_parts_months))]

@@ -24,7 +24,7 @@ from portal.units.coverage_text import CLOCKS, REASONS
 from portal.units.forms import ExceptionForm
 from portal.units.models import Unit
 from portal.units.scope import get_unit, visible_units
-from portal.units.services import coverage_for
+from portal.units.services import clocks_for, coverage_for
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 importers = roles_required(Role.ADMIN, Role.CLERK)
@@ -65,7 +65,7 @@ def detail(unit_id):
     return render("units/detail.html", unit=unit, history=history,
                   card_keeper=current_user.role in CARD_KEEPERS, exception_form=ExceptionForm(),
                   on=on, part=None, verdict=coverage_for(unit, None, on), clocks=CLOCKS,
-                  reasons=REASONS, parts=_parts(unit))
+                  reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit))
 
 
 @bp.route("/import", methods=["GET", "POST"])
