@@ -1,6 +1,6 @@
 """Per-request plumbing: session lifetime, forced password change, template context."""
 
-from flask import redirect, request, session, url_for
+from flask import abort, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -44,7 +44,28 @@ def current_section() -> str | None:
     return SECTIONS.get(endpoint) or BLUEPRINT_SECTIONS.get(request.blueprint or "")
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters():
+    """No text field can hold a NUL (PostgreSQL refuses it): reject such input up front."""
+    sources = [request.path, list(request.args.lists()), list(request.form.lists())]
+    if request.is_json:
+        sources.append(request.get_json(silent=True))
+    if any(_has_nul(v) for v in sources):
+        abort(400, description="NUL characters are not allowed in the input.")
+
+
 def register_request_hooks(app):
+    app.before_request(refuse_nul_characters)
+
     @app.before_request
     def keep_session_fresh():
         session.permanent = True
