@@ -20,6 +20,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_mapping(load_config(app.instance_path, test_config))
+    # "/api/v1/dealers//0" is a 404, not a redirect that API clients would not expect.
+    app.url_map.merge_slashes = False
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)

@@ -138,6 +138,8 @@ def test_status_codes(api, world, unit, db):
                json=card_body(sale_date=future))
     assert rule.status_code == 422 and rule.json["field"] == "sale_date"
     assert api("GET", "/no-such-endpoint").json["error"] == "not_found"
+    slash = api("PUT", "/dealers/%2F0", json={})  # found by the fuzz: was a 308 redirect
+    assert slash.status_code == 404 and slash.json["error"] == "not_found"
 
 
 def test_one_dealer_cannot_reach_another_dealers_unit(api, world, unit, db):
