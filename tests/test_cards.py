@@ -63,6 +63,8 @@ def test_a_card_filed_late_is_not_recognised_until_excused(client, login, world,
     assert card.recognised and card.exception_by_id == world.users[Role.TECHNICAL].id
     entry = db.session.query(AuditEntry).filter_by(action="grant_exception").one()
     assert (entry.from_state, entry.to_state) == ("late", "recognised")
+    page = client.get(f"/units/{unit.id}").get_data(as_text=True)
+    assert "<td>特批认可</td>" in page  # the card's history shows on the unit page
 
 
 def test_dates_phone_and_required_fields_are_checked(client, login, world, unit, db):

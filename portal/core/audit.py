@@ -108,12 +108,13 @@ def apply_changes(obj, values: dict) -> dict:
     return changed
 
 
-def history(obj, limit: int = 50):
-    """The newest entries about one record."""
-    entity_type, entity_id = entity_key(obj)
+def history(*objs, limit: int = 50):
+    """The newest entries about these records, in one list."""
+    keys = [entity_key(obj) for obj in objs]
     return db.session.scalars(
         sa.select(AuditEntry)
-        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+        .where(sa.or_(*(sa.and_(AuditEntry.entity_type == t, AuditEntry.entity_id == i)
+                        for t, i in keys)))
         .order_by(AuditEntry.id.desc())
         .limit(limit)
     ).all()

@@ -57,10 +57,7 @@ def index():
 def detail(unit_id):
     """Show a unit's whole life: where it came from, where it went, what happened to it."""
     unit = get_unit(unit_id, current_user)
-    history = [] if current_user.role.is_dealer else audit.history(unit)
-    if unit.card is not None:
-        history = sorted([*history, *audit.history(unit.card)], key=lambda e: e.id,
-                         reverse=True) if history else history
+    history = [] if current_user.role.is_dealer else audit.history(unit, *unit.cards)
     on = shanghai_today()
     return render("units/detail.html", unit=unit, history=history,
                   card_keeper=current_user.role in CARD_KEEPERS, exception_form=ExceptionForm(),
