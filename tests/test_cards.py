@@ -141,7 +141,14 @@ def test_scans_are_checked_by_content_and_served_only_in_scope(client, login, wo
                            content_type="multipart/form-data")
     assert response.status_code == 422
     assert "只接受 JPEG、PNG 或 PDF 文件" in response.get_data(as_text=True)
+    from portal.core.uploads import uploads_root
+
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    refused = card_form(TODAY, invoice_no="", scan=(io.BytesIO(png), "a.png"))
+    before = set(uploads_root().rglob("*.png"))
+    assert client.post(f"/units/{unit.id}/card", data=refused,
+                       content_type="multipart/form-data").status_code == 422
+    assert set(uploads_root().rglob("*.png")) == before  # no orphan file
     real = card_form(TODAY, scan=(io.BytesIO(png), "回执卡.png"))
     response = client.post(f"/units/{unit.id}/card", data=real,
                            content_type="multipart/form-data")

@@ -7,6 +7,7 @@ from flask_login import current_user
 from portal.accounts.roles import Role
 from portal.catalog.models import PolicySettings
 from portal.core.db import shanghai_today
+from portal.core.errors import DomainError
 from portal.core.forms import attempt
 from portal.core.htmx import render_form
 from portal.core.permissions import roles_required, signed_in
@@ -30,9 +31,15 @@ def _save(unit, form):
     if form.scan.data:
         scan = store(form.scan.data, folder="cards", allowed=services.SCAN_TYPES,
                      max_bytes=SCAN_MAX, field="scan")
-    return services.save_card(
-        unit, _values(form, services.CARD_FIELDS), actor=current_user, today=shanghai_today(),
-        file="file" in request.form, received_on=form.received_on.data, scan=scan)
+    try:
+        return services.save_card(
+            unit, _values(form, services.CARD_FIELDS), actor=current_user,
+            today=shanghai_today(), file="file" in request.form,
+            received_on=form.received_on.data, scan=scan)
+    except DomainError:
+        if scan is not None:  # the card was refused: keep no orphan file
+            (uploads_root() / scan.path).unlink(missing_ok=True)
+        raise
 
 
 @bp.route("/<int:unit_id>/card", methods=["GET", "POST"])
