@@ -1,11 +1,11 @@
 """Dealer list (active search, keyset pages, scoping), detail, edit, status."""
 
-import re
 
 from portal.accounts.roles import Role
 from portal.core.audit import AuditEntry
 from portal.dealers.models import Dealer, DealerStatus
 from tests import factories
+from tests.helpers import walk_pages
 
 
 def _valid(**values):
@@ -107,12 +107,7 @@ def test_keyset_pages_walk_every_dealer_once(client, login, world, db, app):
     for n in range(60):
         factories.make_dealer(f"K-{n:03d}")
     login(world.users[Role.ADMIN])
-    seen, url = [], "/dealers/?q=K-"
-    while url:
-        body = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
-        seen += re.findall(r">(K-\d{3})</a>", body)
-        match = re.search(r'hx-get="([^"]+)"', body)
-        url = match.group(1).replace("&amp;", "&") if match else None
+    seen = walk_pages(client, "/dealers/?q=K-", r"K-\d{3}")
     assert seen == [f"K-{n:03d}" for n in range(60)]
 
 

@@ -1,7 +1,6 @@
 """Units: Excel import of shipped units, list and search, scoping, the unit page."""
 
 import io
-import re
 from datetime import date, timedelta
 
 from openpyxl import Workbook
@@ -10,6 +9,7 @@ from portal.accounts.roles import Role
 from portal.core.audit import AuditEntry
 from portal.units.models import Unit
 from tests import factories
+from tests.helpers import walk_pages
 
 HEADER = ["出厂编号", "机型编码", "发动机号", "车架号", "生产日期", "生产批次", "经销商编码",
           "发运日期", "发货单号", "发货单已确认"]
@@ -93,12 +93,7 @@ def test_unit_list_pages_by_serial(client, login, world, db):
         factories.make_unit(f"PG{n:03d}", model=model, dealer=world.dealer_a)
     db.session.commit()
     login(world.users[Role.DEALER_ADMIN])
-    seen, url = [], "/units/?q=PG"
-    while url:
-        body = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
-        seen += re.findall(r">(PG\d{3})</a>", body)
-        match = re.search(r'hx-get="([^"]+)"', body)
-        url = match.group(1).replace("&amp;", "&") if match else None
+    seen = walk_pages(client, "/units/?q=PG", r"PG\d{3}")
     assert seen == [f"PG{n:03d}" for n in range(40)]
 
 
