@@ -55,18 +55,10 @@ def _check_model(values: dict) -> None:
 def save_model(model: ProductModel | None, values: dict, *, actor, version=None) -> ProductModel:
     """Create a product model (model None) or change one; periods may not go below the law."""
     _check_model(values)
-    if model is None:
-        model = ProductModel(**{k: values[k] for k in MODEL_FIELDS})
-        db.session.add(model)
-        audit.record("create", model, actor=actor,
-                     changes={k: (None, values[k]) for k in MODEL_FIELDS})
-        return model
-    if version is not None:
+    if model is not None and version is not None:
         check_version(model, version)
-    changes = audit.apply_changes(model, {k: values[k] for k in MODEL_FIELDS})
-    if changes:
-        audit.record("update", model, actor=actor, changes=changes)
-    return model
+    return audit.create_or_update(ProductModel, model, {k: values[k] for k in MODEL_FIELDS},
+                                  actor=actor)
 
 
 def save_part(part: Part | None, values: dict, models: list[ProductModel], *, actor,
@@ -146,13 +138,7 @@ def _check_band_overlap(band: TravelBand | None, min_km: int, max_km: int | None
 def save_travel_band(band: TravelBand | None, values: dict, *, actor) -> TravelBand:
     """Create or change a travel-fee band; bands may not overlap."""
     _check_band_overlap(band, values["min_km"], values["max_km"])
-    if band is None:
-        band = TravelBand(**values)
-        db.session.add(band)
-        audit.record("create", band, actor=actor, changes={k: (None, v) for k, v in values.items()})
-    elif changes := audit.apply_changes(band, values):
-        audit.record("update", band, actor=actor, changes=changes)
-    return band
+    return audit.create_or_update(TravelBand, band, values, actor=actor)
 
 
 def delete_travel_band(band: TravelBand, *, actor) -> None:
@@ -174,14 +160,7 @@ def save_policy(values: dict, *, actor) -> PolicySettings:
 
 def save_season(season: Season | None, values: dict, *, actor) -> Season:
     """Create or change an operating or selling season."""
-    if season is None:
-        season = Season(**values)
-        db.session.add(season)
-        audit.record("create", season, actor=actor,
-                     changes={k: (None, v) for k, v in values.items()})
-    elif changes := audit.apply_changes(season, values):
-        audit.record("update", season, actor=actor, changes=changes)
-    return season
+    return audit.create_or_update(Season, season, values, actor=actor)
 
 
 def delete_season(season: Season, *, actor) -> None:

@@ -108,6 +108,17 @@ def apply_changes(obj, values: dict) -> dict:
     return changed
 
 
+def create_or_update(model_cls, obj, values: dict, *, actor):
+    """Create ``model_cls(**values)`` when ``obj`` is None, else apply what changed; audit it."""
+    if obj is None:
+        obj = model_cls(**values)
+        db.session.add(obj)
+        record("create", obj, actor=actor, changes={k: (None, v) for k, v in values.items()})
+    elif changes := apply_changes(obj, values):
+        record("update", obj, actor=actor, changes=changes)
+    return obj
+
+
 def history(*objs, limit: int = 50):
     """The newest entries about these records, in one list."""
     keys = [entity_key(obj) for obj in objs]

@@ -63,13 +63,19 @@ def edit_card(unit_id):
                        policy_deadline=PolicySettings.current().card_deadline_days)
 
 
+def _unit_with_card(unit_id: int):
+    """The unit, if the user may see it and it has a card in force; 404 otherwise."""
+    unit = get_unit(unit_id, current_user)
+    if unit.card is None:
+        abort(404)
+    return unit
+
+
 @bp.route("/<int:unit_id>/card/exception", methods=["POST"])
 @roles_required(Role.TECHNICAL)
 def grant_exception(unit_id):
     """Recognise a late card, with the reason on record."""
-    unit = get_unit(unit_id, current_user)
-    if unit.card is None:
-        abort(404)
+    unit = _unit_with_card(unit_id)
     form = ExceptionForm()
     if form.validate_on_submit():
         ok, _r = attempt(form, lambda: services.grant_exception(
@@ -85,9 +91,7 @@ def grant_exception(unit_id):
 @card_keepers
 def transfer_card(unit_id):
     """Pass the card to the unit's new owner after a resale."""
-    unit = get_unit(unit_id, current_user)
-    if unit.card is None:
-        abort(404)
+    unit = _unit_with_card(unit_id)
     form = TransferForm()
     if form.validate_on_submit():
         ok, _r = attempt(form, lambda: services.transfer_card(
@@ -103,9 +107,8 @@ def transfer_card(unit_id):
 @signed_in
 def card_scan(unit_id):
     """Show the scan of the paper card to those who may see the unit."""
-    unit = get_unit(unit_id, current_user)
-    card = unit.card
-    if card is None or not card.scan_path:
+    card = _unit_with_card(unit_id).card
+    if not card.scan_path:
         abort(404)
     path = (uploads_root() / card.scan_path).resolve()
     if uploads_root().resolve() not in path.parents or not path.is_file():

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 
 from portal.core import audit
 from portal.core.errors import DomainError
-from portal.extensions import db
 from portal.units.coverage import (
     CardTerms,
     Clock,
@@ -59,13 +58,7 @@ def save_unit(unit, values: dict, *, actor, today: date):
     """Create a unit (unit None) or update one, refusing impossible dates."""
     for field, message in unit_problems(values, today).items():
         raise DomainError(message, field=field)
-    if unit is None:
-        unit = Unit(**values)
-        db.session.add(unit)
-        audit.record("create", unit, actor=actor, changes={k: (None, v) for k, v in values.items()})
-    elif changes := audit.apply_changes(unit, values):
-        audit.record("update", unit, actor=actor, changes=changes)
-    return unit
+    return audit.create_or_update(Unit, unit, values, actor=actor)
 
 
 def clocks_for(unit) -> list[tuple[Clock, int, Period]]:
