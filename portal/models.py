@@ -11,13 +11,16 @@ from portal.catalog.models import (
     ProductModel,
     Season,
 )
+from portal.claims.models import Claim, ClaimAttachment, ClaimLine, UnitFlag
 from portal.core.audit import AuditEntry
 from portal.dealers.models import Dealer
+from portal.service.models import Complaint, ReturnVisit, ServiceRequest
 from portal.units.cards import CardOwnerChange, WarrantyCard
 from portal.units.models import Unit
 
 __all__ = [
-    "ApiToken", "AuditEntry", "CardOwnerChange", "Dealer", "FaultCode", "FaultHours",
+    "ApiToken", "AuditEntry", "CardOwnerChange", "Claim", "ClaimAttachment", "ClaimLine",
+    "Complaint", "Dealer", "FaultCode", "FaultHours",
     "LabourRate", "LegalMinimum", "LoginFailure", "Part", "PolicySettings", "ProductModel",
-    "Season", "Unit", "User", "WarrantyCard",
+    "ReturnVisit", "Season", "ServiceRequest", "Unit", "UnitFlag", "User", "WarrantyCard",
 ]

@@ -115,6 +115,7 @@ class Part(db.Model):
     return_required: Mapped[bool] = mapped_column(default=True)
     warranty_months: Mapped[int | None]
     supplier: Mapped[str] = mapped_column(sa.String(120), default="")
+    watched: Mapped[bool] = mapped_column(default=False)  # claims on it need a person
     is_active: Mapped[bool] = mapped_column(default=True)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -134,6 +135,7 @@ class FaultCode(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
     description: Mapped[str] = mapped_column(sa.String(200))
+    watched: Mapped[bool] = mapped_column(default=False)  # claims with it need a person
     is_active: Mapped[bool] = mapped_column(default=True)
 
     hours = relationship("FaultHours", back_populates="fault_code", cascade="all, delete-orphan",
@@ -210,6 +212,14 @@ class PolicySettings(db.Model):
     return_date_2_day: Mapped[int] = mapped_column(default=31)
     plan_lead_days: Mapped[int] = mapped_column(default=30)
     parts_markup_percent = mapped_column(sa.Numeric(5, 2), nullable=False, default=0)
+    # Claim checks.
+    duplicate_window_days: Mapped[int] = mapped_column(default=30)
+    late_claim_days: Mapped[int] = mapped_column(default=30)
+    # Clean claims decided by rules, and the share of them sampled for review afterwards.
+    auto_approve: Mapped[bool] = mapped_column(default=False)
+    auto_max_total = mapped_column(Money, nullable=False, default=1000)
+    auto_sample_percent: Mapped[int] = mapped_column(default=10)
+    good_standing_days: Mapped[int] = mapped_column(default=90)
 
     audit_label = "policy"
 

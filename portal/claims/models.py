@@ -1,0 +1,273 @@
+"""The 三包维修记录 (repair record) and its claim: one object, its lines, files and flags."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import Money, UTCDateTime, utcnow
+from portal.core.enums import TitledEnum, enum_column
+from portal.extensions import db
+
+
+class ClaimStatus(TitledEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    APPROVED = "approved"
+    PARTLY_APPROVED = "partly_approved"
+    REJECTED = "rejected"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.DRAFT: _l("Draft"), cls.SUBMITTED: _l("Submitted"),
+            cls.UNDER_REVIEW: _l("Under technical review"), cls.APPROVED: _l("Approved"),
+            cls.PARTLY_APPROVED: _l("Partly approved"), cls.REJECTED: _l("Rejected"),
+        }
+
+
+DECIDED = (ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED, ClaimStatus.REJECTED)
+OPEN_FOR_REVIEW = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW)
+
+
+class LineKind(TitledEnum):
+    PART = "part"
+    LABOUR = "labour"
+    TRAVEL = "travel"
+    OTHER = "other"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.PART: _l("Part"), cls.LABOUR: _l("Labour"), cls.TRAVEL: _l("Travel"),
+                cls.OTHER: _l("Other cost")}
+
+
+class Decision(TitledEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REDUCED = "reduced"
+    REJECTED = "rejected"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.PENDING: _l("Not decided"), cls.APPROVED: _l("Approved"),
+                cls.REDUCED: _l("Reduced"), cls.REJECTED: _l("Rejected")}
+
+
+class RejectCode(TitledEnum):
+    OUT_OF_PERIOD = "out_of_period"
+    NO_PROOF = "no_proof"
+    MISUSE = "misuse"
+    RUNNING_IN = "running_in"
+    MODIFICATION = "modification"
+    USER_DAMAGE = "user_damage"
+    FORCE_MAJEURE = "force_majeure"
+    NO_DEFECT = "no_defect"
+    DUPLICATE = "duplicate"
+    NOT_WARRANTY_PART = "not_warranty_part"
+    OTHER = "other"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.OUT_OF_PERIOD: _l("Out of the warranty period"),
+            cls.NO_PROOF: _l("No valid warranty card or proof of purchase"),
+            cls.MISUSE: _l("Not used or maintained as the manual says"),
+            cls.RUNNING_IN: _l("Worked hard during running-in"),
+            cls.MODIFICATION: _l("Unauthorised modification or disassembly"),
+            cls.USER_DAMAGE: _l("Damaged by the user"),
+            cls.FORCE_MAJEURE: _l("Force majeure"),
+            cls.NO_DEFECT: _l("No defect found"),
+            cls.DUPLICATE: _l("Duplicate claim"),
+            cls.NOT_WARRANTY_PART: _l("Not a warranty part"),
+            cls.OTHER: _l("Other reason"),
+        }
+
+
+class Claim(db.Model):
+    """A warranty repair record, which is also what the dealer claims money on."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        sa.Index("ix_claims_dealer_status_id", "dealer_id", "status", "id"),
+        sa.Index("ix_claims_status_submitted", "status", "submitted_at"),
+        sa.Index("ix_claims_unit_failure", "unit_id", "failure_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"))
+    service_request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("service_requests.id"), index=True)
+    status: Mapped[ClaimStatus] = mapped_column(enum_column(ClaimStatus),
+                                                default=ClaimStatus.DRAFT)
+    failure_date: Mapped[date]
+    handed_in_on: Mapped[date | None]
+    completed_on: Mapped[date | None]
+    hour_meter = mapped_column(sa.Numeric(9, 1))
+    fault_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fault_codes.id"),
+                                                      index=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    cause: Mapped[str] = mapped_column(sa.Text, default="")
+    work_done: Mapped[str] = mapped_column(sa.Text, default="")
+    technician: Mapped[str] = mapped_column(sa.String(60), default="")
+    total_claimed = mapped_column(Money, nullable=False, default=0)
+    total_approved = mapped_column(Money)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    decided_by_rules: Mapped[bool] = mapped_column(default=False)
+    # A rules-decided claim drawn for after-the-fact review, and that review.
+    sampled: Mapped[bool] = mapped_column(default=False)
+    sample_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sample_reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    checks: Mapped[list] = mapped_column(sa.JSON, default=list)  # as at submission
+    version: Mapped[int] = mapped_column(default=1)
+
+    unit = relationship("Unit")
+    dealer = relationship("Dealer")
+    fault_code = relationship("FaultCode")
+    service_request = relationship("ServiceRequest", back_populates="claims")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    reviewer = relationship("User", foreign_keys=[reviewer_id])
+    lines = relationship("ClaimLine", back_populates="claim", order_by="ClaimLine.position",
+                         cascade="all, delete-orphan")
+    attachments = relationship("ClaimAttachment", back_populates="claim",
+                               order_by="ClaimAttachment.id", cascade="all, delete-orphan")
+    return_visit = relationship("ReturnVisit", back_populates="claim", uselist=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return self.number
+
+    @property
+    def photos(self):
+        return [a for a in self.attachments if a.kind == AttachmentKind.PHOTO]
+
+    @property
+    def signature(self):
+        """The newest signature (drawn or scanned), if any."""
+        signatures = [a for a in self.attachments if a.kind == AttachmentKind.SIGNATURE]
+        return signatures[-1] if signatures else None
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in DECIDED
+
+
+class ClaimLine(db.Model):
+    """One cost of a claim: a part, labour, travel or another cost, and its decision."""
+
+    __tablename__ = "claim_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claims.id", ondelete="CASCADE"),
+                                          index=True)
+    position: Mapped[int]
+    kind: Mapped[LineKind] = mapped_column(enum_column(LineKind))
+    part_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parts.id"), index=True)
+    quantity: Mapped[int | None]
+    unit_price = mapped_column(Money)
+    fault_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fault_codes.id"))
+    hours = mapped_column(sa.Numeric(6, 2))
+    standard_hours = mapped_column(sa.Numeric(6, 2))
+    hourly_rate = mapped_column(Money)
+    km: Mapped[int | None]
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    amount = mapped_column(Money, nullable=False)
+    covered: Mapped[bool] = mapped_column(default=False)
+    not_covered: Mapped[list] = mapped_column(sa.JSON, default=list)  # coverage reason codes
+    paid_service: Mapped[bool] = mapped_column(default=False)
+    decision: Mapped[Decision] = mapped_column(enum_column(Decision), default=Decision.PENDING)
+    approved_amount = mapped_column(Money)
+    reject_code: Mapped[RejectCode | None] = mapped_column(enum_column(RejectCode, 30))
+    decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    claim = relationship(Claim, back_populates="lines")
+    part = relationship("Part")
+    fault_code = relationship("FaultCode")
+    decided_by = relationship("User")
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.claim.number} #{self.position}"
+
+
+class AttachmentKind(TitledEnum):
+    PHOTO = "photo"
+    SIGNATURE = "signature"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.PHOTO: _l("Photo"), cls.SIGNATURE: _l("Customer signature")}
+
+
+class ClaimAttachment(db.Model):
+    """A photo of the repair, or the customer's signature (drawn on screen or a scan)."""
+
+    __tablename__ = "claim_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claims.id", ondelete="CASCADE"),
+                                          index=True)
+    kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind))
+    drawn: Mapped[bool] = mapped_column(default=False)  # signature drawn on screen
+    path: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    claim = relationship(Claim, back_populates="attachments")
+    uploaded_by = relationship("User")
+
+
+class FlagKind(TitledEnum):
+    REPLACE_MAIN_PART = "replace_main_part"
+    EXCHANGE = "exchange"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.REPLACE_MAIN_PART: _l("Entitled to a replacement main part"),
+                cls.EXCHANGE: _l("Entitled to an exchange of the machine")}
+
+
+class UnitFlag(db.Model):
+    """An entitlement the rules found on a unit; people decide what to do with it."""
+
+    __tablename__ = "unit_flags"
+    __table_args__ = (sa.Index("ix_unit_flags_open", "resolved_at", "raised_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    kind: Mapped[FlagKind] = mapped_column(enum_column(FlagKind, 30))
+    part_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parts.id"))
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claims.id"))
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolution: Mapped[str] = mapped_column(sa.Text, default="")
+
+    unit = relationship("Unit")
+    part = relationship("Part")
+    claim = relationship(Claim)
+    resolved_by = relationship("User")
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.unit.serial} {self.kind.title}"

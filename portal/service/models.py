@@ -1,0 +1,218 @@
+"""The 产品售后服务登记表 (service register), return visits (回访) and complaints (投诉)."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import UTCDateTime, utcnow
+from portal.core.enums import TitledEnum, enum_column
+from portal.extensions import db
+
+
+class Channel(TitledEnum):
+    PHONE = "phone"
+    LETTER = "letter"
+    VISIT = "visit"
+    ONLINE = "online"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.PHONE: _l("Phone call"), cls.LETTER: _l("Letter"),
+                cls.VISIT: _l("Visit"), cls.ONLINE: _l("Online message")}
+
+
+class Urgency(TitledEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.NORMAL: _l("Normal"), cls.URGENT: _l("Urgent (machine stopped)")}
+
+
+class Assignee(TitledEnum):
+    DEALER = "dealer"
+    SALES_REP = "sales_rep"
+    TECHNICAL = "technical"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.DEALER: _l("Dealer"), cls.SALES_REP: _l("Sales rep"),
+                cls.TECHNICAL: _l("Technical department")}
+
+
+class RequestStatus(TitledEnum):
+    NEW = "new"  # registered by head office, not routed yet
+    ROUTED = "routed"  # waiting for the assignee to arrange it
+    ARRANGED = "arranged"  # arranged, waiting for the clerk's check
+    CHECKED = "checked"  # the clerk confirmed the arrangement
+    CLOSED = "closed"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.NEW: _l("Not routed"), cls.ROUTED: _l("Routed, to arrange"),
+                cls.ARRANGED: _l("Arranged, to check"), cls.CHECKED: _l("Checked"),
+                cls.CLOSED: _l("Closed")}
+
+
+class ServiceRequest(db.Model):
+    """One call, letter or visit about a product, and what came of it.
+
+    The arrange deadline runs from receipt; the check deadline from routing. A dealer's own
+    requests are routed to itself when registered.
+    """
+
+    __tablename__ = "service_requests"
+    __table_args__ = (
+        sa.Index("ix_service_requests_status_arrange", "status", "arrange_due_at"),
+        sa.Index("ix_service_requests_status_check", "status", "check_due_at"),
+        sa.Index("ix_service_requests_dealer_received", "dealer_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    customer_name: Mapped[str] = mapped_column(sa.String(60))
+    customer_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    location: Mapped[str] = mapped_column(sa.String(200), default="")
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    description: Mapped[str] = mapped_column(sa.Text)
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.NORMAL)
+    status: Mapped[RequestStatus] = mapped_column(enum_column(RequestStatus),
+                                                  default=RequestStatus.NEW)
+    # Who received it directly: a dealer (its own request) or head office (None).
+    received_by_dealer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dealers.id"))
+    registered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Routing: to a dealer (dealer_id), a sales rep (assigned_user_id) or the technical dept.
+    assignee: Mapped[Assignee | None] = mapped_column(enum_column(Assignee))
+    dealer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dealers.id"))
+    assigned_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    routed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    arrange_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    check_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The arrangement: what will be done, when, who goes, whether the customer was told.
+    arranged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    arranged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    plan: Mapped[str] = mapped_column(sa.Text, default="")
+    planned_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    who_goes: Mapped[str] = mapped_column(sa.String(120), default="")
+    customer_told: Mapped[bool] = mapped_column(default=False)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    check_note: Mapped[str] = mapped_column(sa.Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    unit = relationship("Unit")
+    dealer = relationship("Dealer", foreign_keys=[dealer_id])
+    received_by_dealer = relationship("Dealer", foreign_keys=[received_by_dealer_id])
+    assigned_user = relationship("User", foreign_keys=[assigned_user_id])
+    registered_by = relationship("User", foreign_keys=[registered_by_id])
+    arranged_by = relationship("User", foreign_keys=[arranged_by_id])
+    checked_by = relationship("User", foreign_keys=[checked_by_id])
+    claims = relationship("Claim", back_populates="service_request", order_by="Claim.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.number} {self.customer_name}"
+
+
+class VisitStatus(TitledEnum):
+    OPEN = "open"
+    DONE = "done"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.OPEN: _l("To call"), cls.DONE: _l("Called")}
+
+
+class ReturnVisit(db.Model):
+    """The call back to the customer after a warranty repair (回访)."""
+
+    __tablename__ = "return_visits"
+    __table_args__ = (sa.Index("ix_return_visits_status_due", "status", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claims.id"), unique=True)
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    status: Mapped[VisitStatus] = mapped_column(enum_column(VisitStatus),
+                                                default=VisitStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_on: Mapped[date]
+    reached: Mapped[bool | None]
+    satisfaction: Mapped[int | None]  # 1–5 when reached
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    called_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    claim = relationship("Claim", back_populates="return_visit")
+    dealer = relationship("Dealer")
+    unit = relationship("Unit")
+    called_by = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return self.claim.number if self.claim else str(self.id)
+
+
+class ComplaintStatus(TitledEnum):
+    OPEN = "open"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+    ARCHIVED = "archived"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.OPEN: _l("Open"), cls.ESCALATED: _l("Escalated"),
+                cls.RESOLVED: _l("Resolved"), cls.ARCHIVED: _l("Archived")}
+
+
+class Complaint(db.Model):
+    """A customer complaint (投诉): recorded, escalated, resolved, archived."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (sa.Index("ix_complaints_status_received", "status", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    customer_name: Mapped[str] = mapped_column(sa.String(60))
+    customer_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    dealer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dealers.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(sa.ForeignKey("claims.id"), index=True)
+    description: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[ComplaintStatus] = mapped_column(enum_column(ComplaintStatus),
+                                                    default=ComplaintStatus.OPEN)
+    escalation_note: Mapped[str] = mapped_column(sa.Text, default="")
+    resolution: Mapped[str] = mapped_column(sa.Text, default="")
+    registered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    dealer = relationship("Dealer")
+    unit = relationship("Unit")
+    claim = relationship("Claim")
+    registered_by = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.number} {self.customer_name}"
