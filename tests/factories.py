@@ -102,6 +102,35 @@ def make_card(unit, *, status="filed", sale_date=None, late_days=0, scan=False, 
     return card
 
 
+def make_claim(unit, *, status="draft", lines=(), failure_date=None, created_by=None,
+               **values):
+    """A claim on a unit as stored rows; lines are (kind, amount) pairs or dicts of columns."""
+    from datetime import date, timedelta
+
+    from portal.claims.models import Claim, ClaimLine
+
+    n = next(_seq)
+    failure = failure_date or date(2025, 8, 1)
+    claim = Claim(number=values.pop("number", f"WX-T-{n:06d}"), unit=unit,
+                  dealer_id=values.pop("dealer_id", unit.dealer_id), status=status,
+                  failure_date=failure,
+                  handed_in_on=values.pop("handed_in_on", failure),
+                  completed_on=values.pop("completed_on", failure + timedelta(days=2)),
+                  hour_meter=values.pop("hour_meter", Decimal("120.0")),
+                  description=values.pop("description", "发动机异响"),
+                  created_by_id=(created_by.id if created_by else _any_user_id()), **values)
+    total = Decimal("0.00")
+    for position, line in enumerate(lines, 1):
+        columns = dict(line) if isinstance(line, dict) else {"kind": line[0], "amount": line[1]}
+        columns.setdefault("covered", True)
+        claim.lines.append(ClaimLine(position=position, **columns))
+        total += Decimal(columns["amount"])
+    claim.total_claimed = total
+    db.session.add(claim)
+    db.session.flush()
+    return claim
+
+
 def _any_user_id() -> int:
     user = db.session.query(User).first() or make_user(Role.CLERK)
     return user.id
