@@ -75,13 +75,15 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.views import bp as api_bp
     from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp
+    from portal.claims.views import bp as claims_bp
     from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp
     from portal.home.views import bp as home_bp
     from portal.units import card_views  # noqa: F401  (routes on units.bp)
     from portal.units.views import bp as units_bp
 
-    for bp in (home_bp, accounts_bp, dealers_bp, units_bp, catalog_bp, core_bp, api_bp):
+    for bp in (home_bp, accounts_bp, dealers_bp, units_bp, claims_bp, catalog_bp, core_bp,
+               api_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
 

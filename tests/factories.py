@@ -156,3 +156,50 @@ def world() -> World:
     dealer_b_admin = make_user(Role.DEALER_ADMIN, dealer=dealer_b, username="w_b_admin")
     db.session.flush()
     return World(dealer_a, dealer_b, users, dealer_b_admin, rep_b)
+
+
+@dataclass
+class Workshop:
+    """Everything a repair on dealer A's unit needs: catalogue tables, a sold unit, its card."""
+
+    model: ProductModel
+    main_part: Part
+    wear_part: Part
+    other_model_part: Part
+    fault: object
+    unit: object
+    card: object
+
+
+def workshop(dealer, *, sale_date=None, serial=None) -> Workshop:
+    """A tractor model with parts, a fault code (2.5 h), rates, travel bands, a unit with a card."""
+    from datetime import date, timedelta
+
+    from portal.catalog.models import FaultCode, FaultHours, LabourRate, TravelBand
+
+    model = make_model(category=ModelCategory.TRACTOR_LARGE)
+    other = make_model(category=ModelCategory.TRACTOR_LARGE)
+    main_part = make_part(models=[model], kind=PartKind.MAIN, price=Decimal("1200.00"),
+                          name="变速箱壳体")
+    wear_part = make_part(models=[model], kind=PartKind.WEAR, price=Decimal("35.50"),
+                          name="滤清器")
+    other_part = make_part(models=[other], kind=PartKind.MAIN, price=Decimal("80.00"))
+    n = next(_seq)
+    fault = FaultCode(code=f"F{n:03d}", description="变速箱漏油")
+    fault.hours = [FaultHours(category=ModelCategory.TRACTOR_LARGE,
+                              standard_hours=Decimal("2.50"))]
+    db.session.add(fault)
+    for grade, rate in ((DealerGrade.A, "60.00"), (DealerGrade.B, "50.00"),
+                        (DealerGrade.C, "45.00"), (DealerGrade.D, "40.00")):
+        if db.session.get(LabourRate, grade) is None:
+            db.session.add(LabourRate(grade=grade, hourly_rate=Decimal(rate)))
+    if not db.session.query(TravelBand).count():
+        db.session.add_all([TravelBand(min_km=0, max_km=20, fee=Decimal("0.00")),
+                            TravelBand(min_km=20, max_km=50, fee=Decimal("80.00")),
+                            TravelBand(min_km=50, max_km=None, fee=Decimal("150.00"))])
+    sale = sale_date or date.today() - timedelta(days=100)
+    unit = make_unit(serial=serial, model=model, dealer=dealer, shipped_on=sale - timedelta(10),
+                     production_date=sale - timedelta(40))
+    card = make_card(unit, sale_date=sale)
+    db.session.flush()
+    return Workshop(model, main_part, wear_part, other_part, fault, unit, card)

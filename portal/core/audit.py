@@ -56,7 +56,13 @@ def entity_key(obj) -> tuple[str, str]:
     return obj.__tablename__, str(obj.id)
 
 
+# The actor of what the rules decide on their own: recorded as "system", never as the user.
+SYSTEM = object()
+
+
 def _actor(actor):
+    if actor is SYSTEM:
+        return None
     if actor is None and has_request_context() and current_user.is_authenticated:
         return current_user._get_current_object()
     return actor

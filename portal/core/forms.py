@@ -1,6 +1,8 @@
 """Helpers shared by forms."""
 
 from flask import flash, redirect, request
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from portal.core.errors import DomainError
@@ -15,16 +17,23 @@ def options(pairs) -> list[SelectChoice]:
 def attempt(form, action) -> tuple[bool, object]:
     """Run one service call as the request's transaction.
 
-    On success commit and return (True, its result); when a business rule refuses, roll back,
-    show the message by its field and return (False, None).
+    On success commit and return (True, its result); when a business rule refuses, or someone
+    else changed the record in the meantime, roll back, show the message by its field and
+    return (False, the error).
     """
     try:
         result = action()
+        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         show_error(form, error)
-        return False, None
-    db.session.commit()
+        return False, error
+    except StaleDataError:
+        db.session.rollback()
+        error = DomainError(_("Someone else changed this record while you were working on it. "
+                              "Reload it to see the change, then try again."))
+        show_error(form, error)
+        return False, error
     return True, result
 
 

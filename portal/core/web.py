@@ -14,6 +14,7 @@ NAV = [
     ("home.index", "home", None),
     ("dealers.index", "dealers", None),
     ("units.index", "units", None),
+    ("claims.index", "claims", None),
     ("catalog.models", "models", None),
     ("catalog.parts", "parts", None),
     ("catalog.fault_codes", "fault_codes", None),
@@ -33,7 +34,7 @@ SECTIONS = {
     "accounts.users": "users", "accounts.new_user": "users", "accounts.user_detail": "users",
     "accounts.edit_user": "users", "core.audit_log": "audit",
 }
-BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units",
+BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy"}
 
 

@@ -54,3 +54,12 @@ def next_working_day(day: date, calendar: WorkCalendar) -> tuple[date, bool]:
 
 
 CHINA = ChinaCalendar()
+
+
+def working_days_between(start: date, end: date, calendar: WorkCalendar = CHINA) -> int:
+    """Count the working days after ``start`` up to and including ``end`` (0 if end ≤ start)."""
+    days, day = 0, start + timedelta(days=1)
+    while day <= end:
+        days += not calendar.is_rest_day(day)
+        day += timedelta(days=1)
+    return days

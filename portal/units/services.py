@@ -14,6 +14,7 @@ from portal.units.coverage import (
     PartTerms,
     Period,
     coverage,
+    extension_days,
     warranty_period,
 )
 from portal.units.models import Unit
@@ -35,8 +36,14 @@ def unit_problems(values: dict, today: date) -> dict:
     return problems
 
 
-def coverage_for(unit, part, on: date) -> Coverage:
-    """Apply the coverage rules to a unit's records: its model, its filed card, a part."""
+def coverage_for(unit, part, on: date, *, exclude_claim_id: int | None = None) -> Coverage:
+    """Apply the coverage rules to a unit's records: its model, its filed card, a part.
+
+    Warranty repairs handed in before the failure extend the clocks by the days they took; a
+    claim being judged does not extend its own coverage.
+    """
+    from portal.claims.repairs import warranty_repairs
+
     model = unit.model
     terms = ModelTerms(whole_months=model.whole_months, main_months=model.main_parts_months,
                        wear_months=model.wear_parts_months)
@@ -50,8 +57,9 @@ def coverage_for(unit, part, on: date) -> Coverage:
         part_terms = PartTerms(part_number=part.part_number, kind=part.kind.value,
                                own_months=part.warranty_months,
                                fits_model=any(m.id == model.id for m in part.models))
-    # Warranty repairs (which extend the clocks) arrive with the claims domain.
-    return coverage(model=terms, card=card_terms, failure_date=on, part=part_terms)
+    repairs = warranty_repairs(unit.id, before=on, exclude_claim_id=exclude_claim_id)
+    return coverage(model=terms, card=card_terms, failure_date=on, part=part_terms,
+                    repairs=repairs)
 
 
 def save_unit(unit, values: dict, *, actor, today: date):
@@ -62,12 +70,16 @@ def save_unit(unit, values: dict, *, actor, today: date):
 
 
 def clocks_for(unit) -> list[tuple[Clock, int, Period]]:
-    """The unit's three clocks (whole machine, main parts, wear parts) when its card is filed."""
+    """The unit's three clocks (whole machine, main parts, wear parts) when its card is filed,
+    each extended by the unit's warranty repairs."""
+    from portal.claims.repairs import warranty_repairs
+
     card = unit.card
     if card is None or card.status != "filed":
         return []
     start = card.invoice_date or card.sale_date
     model = unit.model
-    return [(clock, months, warranty_period(start, months, 0)) for clock, months in (
+    extension = extension_days(warranty_repairs(unit.id))
+    return [(clock, months, warranty_period(start, months, extension)) for clock, months in (
         (Clock.WHOLE, model.whole_months), (Clock.MAIN, model.main_parts_months),
         (Clock.WEAR, model.wear_parts_months))]

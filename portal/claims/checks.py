@@ -1,0 +1,223 @@
+"""The checks that catch bad or false claims, each a pass, a warning or a blocking problem.
+
+They run while the dealer fills the record, so it sees what the technical department will see;
+blocking checks prevent submission. Messages are plain words in the user's language.
+"""
+
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.catalog.models import PolicySettings
+from portal.claims.models import Claim, ClaimStatus, LineKind
+from portal.extensions import db
+from portal.units.coverage_text import REASONS
+
+
+class Level(StrEnum):
+    PASS = "pass"
+    WARNING = "warning"
+    BLOCKING = "blocking"
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    level: Level
+    message: str
+    line: int | None = None  # the line's position, when the check is about one line
+
+    def as_dict(self) -> dict:
+        return {k: (str(v) if k == "level" else v) for k, v in asdict(self).items()}
+
+
+# Claims that count as records of a repair: anything filed and not rejected outright.
+COUNTED = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW, ClaimStatus.APPROVED,
+           ClaimStatus.PARTLY_APPROVED)
+
+
+def other_claims(claim: Claim) -> list[Claim]:
+    """The unit's other filed, not rejected claims, with their lines (one query)."""
+    stmt = (sa.select(Claim).where(Claim.unit_id == claim.unit_id, Claim.status.in_(COUNTED))
+            .options(selectinload(Claim.lines)).order_by(Claim.failure_date, Claim.id))
+    if claim.id is not None:
+        stmt = stmt.where(Claim.id != claim.id)
+    return list(db.session.scalars(stmt))
+
+
+def run_checks(claim: Claim, today: date) -> list[Check]:
+    """Every check, in a fixed order; lines must already carry their coverage."""
+    policy = PolicySettings.current()
+    others = other_claims(claim)
+    return [
+        *_signature(claim), *_lines(claim), *_dates(claim, today, policy.late_claim_days),
+        *_card(claim), *_before_sale(claim), *_same_day(claim, others),
+        *_duplicates(claim, others, policy.duplicate_window_days),
+        *_hour_meter(claim, others), *_running_in(claim), *_fit(claim), *_labour(claim),
+        *_coverage(claim),
+    ]
+
+
+def blocking(checks: list[Check]) -> list[Check]:
+    return [c for c in checks if c.level == Level.BLOCKING]
+
+
+def all_pass(checks: list[Check]) -> bool:
+    return all(c.level == Level.PASS for c in checks)
+
+
+def _signature(claim):
+    if claim.signature is None:
+        yield Check("signature", Level.BLOCKING,
+                    _("The customer has not signed: draw the signature or attach the signed "
+                      "paper record."))
+    else:
+        yield Check("signature", Level.PASS, _("The customer's signature is attached."))
+
+
+def _lines(claim):
+    if not [line for line in claim.lines if not line.paid_service]:
+        yield Check("lines", Level.BLOCKING,
+                    _("There is nothing to claim: add a part, labour, travel or other cost."))
+
+
+def _dates(claim, today, late_days):
+    if claim.handed_in_on is None or claim.completed_on is None:
+        yield Check("completed", Level.BLOCKING,
+                    _("Enter the hand-in and completion dates: only a finished repair is "
+                      "claimed."))
+        return
+    waited = (today - claim.completed_on).days
+    if waited > late_days:
+        yield Check("filed_late", Level.BLOCKING,
+                    _("The repair was completed %(days)d days ago; claims must be filed within "
+                      "%(limit)d days.", days=waited, limit=late_days))
+    else:
+        yield Check("filed_late", Level.PASS,
+                    _("Filed %(days)d days after completion (limit %(limit)d).", days=waited,
+                      limit=late_days))
+
+
+def _card(claim):
+    card = claim.unit.card
+    if card is None or card.status != "filed":
+        yield Check("card", Level.BLOCKING,
+                    _("The unit has no filed warranty card, so nothing can be covered; record "
+                      "the work as paid service instead."))
+    elif not card.recognised:
+        yield Check("card", Level.BLOCKING,
+                    _("The warranty card was filed %(days)d days late and has not been excused "
+                      "by the technical department.", days=card.late_days))
+    else:
+        yield Check("card", Level.PASS, _("The warranty card was filed on time or excused."))
+
+
+def _before_sale(claim):
+    card = claim.unit.card
+    if card is None or card.status != "filed":
+        return
+    if claim.failure_date < card.sale_date:
+        yield Check("before_sale", Level.BLOCKING,
+                    _("The failure date %(failure)s is before the sale on %(sale)s.",
+                      failure=claim.failure_date.isoformat(), sale=card.sale_date.isoformat()))
+    else:
+        yield Check("before_sale", Level.PASS, _("The failure happened after the sale."))
+
+
+def _same_day(claim, others):
+    same = [o.number for o in others if o.failure_date == claim.failure_date]
+    if same:
+        yield Check("same_day", Level.WARNING,
+                    _("This unit already has a repair record for the same day: %(numbers)s.",
+                      numbers=", ".join(same)))
+    else:
+        yield Check("same_day", Level.PASS, _("No other repair record of this unit that day."))
+
+
+def _duplicates(claim, others, window_days):
+    window = timedelta(days=window_days)
+    for line in claim.lines:
+        if line.kind != LineKind.PART or line.part_id is None:
+            continue
+        earlier = [o.number for o in others
+                   if abs(o.failure_date - claim.failure_date) <= window
+                   and any(ol.part_id == line.part_id for ol in o.lines)]
+        if earlier:
+            yield Check("duplicate", Level.WARNING,
+                        _("Part %(part)s of this unit was already claimed within %(days)d days: "
+                          "%(numbers)s.", part=line.part.part_number, days=window_days,
+                          numbers=", ".join(earlier)), line.position)
+        else:
+            yield Check("duplicate", Level.PASS,
+                        _("Part %(part)s not claimed for this unit in the last %(days)d days.",
+                          part=line.part.part_number, days=window_days), line.position)
+
+
+def _hour_meter(claim, others):
+    if claim.hour_meter is None:
+        yield Check("hour_meter", Level.BLOCKING, _("Enter the hour-meter reading."))
+        return
+    earlier = [o for o in others if o.hour_meter is not None
+               and (o.failure_date, o.id) < (claim.failure_date, claim.id or 10**12)]
+    highest = max(earlier, key=lambda o: o.hour_meter, default=None)
+    if highest is not None and highest.hour_meter > claim.hour_meter:
+        yield Check("hour_meter", Level.BLOCKING,
+                    _("The hour meter reads %(now)s h, lower than the %(then)s h of the earlier "
+                      "record %(number)s.", now=claim.hour_meter, then=highest.hour_meter,
+                      number=highest.number))
+    else:
+        yield Check("hour_meter", Level.PASS,
+                    _("The hour-meter reading is not below any earlier reading."))
+
+
+def _running_in(claim):
+    limit = claim.unit.model.running_in_hours
+    if claim.hour_meter is not None and limit and claim.hour_meter <= limit:
+        yield Check("running_in", Level.WARNING,
+                    _("The failure came within the %(hours)d running-in hours: check the machine "
+                      "was not worked hard while running in.", hours=limit))
+
+
+def _fit(claim):
+    model_id = claim.unit.model_id
+    for line in claim.lines:
+        if line.kind != LineKind.PART or line.part is None:
+            continue
+        if not any(m.id == model_id for m in line.part.models):
+            yield Check("part_fit", Level.BLOCKING,
+                        _("Part %(part)s does not fit model %(model)s.",
+                          part=line.part.part_number, model=claim.unit.model.code),
+                        line.position)
+
+
+def _labour(claim):
+    for line in claim.lines:
+        if line.kind != LineKind.LABOUR:
+            continue
+        if line.hours > line.standard_hours:
+            yield Check("labour", Level.WARNING,
+                        _("%(hours)s h of labour is above the standard %(standard)s h: "
+                          "%(reason)s", hours=line.hours, standard=line.standard_hours,
+                          reason=line.reason), line.position)
+        else:
+            yield Check("labour", Level.PASS,
+                        _("%(hours)s h is within the standard %(standard)s h.", hours=line.hours,
+                          standard=line.standard_hours), line.position)
+
+
+def _coverage(claim):
+    for line in claim.lines:
+        if line.paid_service:
+            yield Check("coverage", Level.PASS,
+                        _("Paid service: the customer pays this line."), line.position)
+        elif line.covered:
+            yield Check("coverage", Level.PASS, _("Covered by the warranty."), line.position)
+        else:
+            words = " ".join(str(REASONS.get(code, code)) for code in line.not_covered)
+            yield Check("coverage", Level.WARNING,
+                        _("Not covered: %(why)s It will be rejected unless you make it paid "
+                          "service.", why=words), line.position)

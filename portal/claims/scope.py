@@ -1,0 +1,25 @@
+"""What each user may see of claims: those of the dealers they may see."""
+
+import sqlalchemy as sa
+from flask import abort
+
+from portal.accounts.roles import Role
+from portal.claims.models import Claim
+from portal.dealers.scope import dealer_ids_for
+from portal.extensions import db
+
+
+def visible_claims(user):
+    """A SELECT of the claims ``user`` may see."""
+    stmt = sa.select(Claim)
+    if user.role.is_dealer or user.role == Role.SALES_REP:
+        stmt = stmt.where(Claim.dealer_id.in_(dealer_ids_for(user)))
+    return stmt
+
+
+def get_claim(claim_id: int, user, *, for_update: bool = False) -> Claim:
+    """The claim if ``user`` may see it; 404 otherwise."""
+    claim = db.session.scalar(visible_claims(user).where(Claim.id == claim_id))
+    if claim is None:
+        abort(404)
+    return claim

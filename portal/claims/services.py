@@ -1,0 +1,560 @@
+"""Write operations on claims: the dealer's record, its lines and files, and the workflow.
+
+draft → submitted → under technical review → approved / partly approved / rejected; any
+reviewer may send a claim back to draft. Every transition is one transaction and one audit
+entry; a claim's version guards against two people acting on it at once.
+"""
+
+import secrets
+import uuid
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import flag_modified
+
+from portal.accounts.roles import Role
+from portal.catalog.models import FaultCode, Part, PolicySettings
+from portal.claims import costing
+from portal.claims.checks import all_pass, blocking, run_checks
+from portal.claims.models import (
+    OPEN_FOR_REVIEW,
+    AttachmentKind,
+    Claim,
+    ClaimAttachment,
+    ClaimLine,
+    ClaimStatus,
+    Decision,
+    FlagKind,
+    LineKind,
+    RejectCode,
+    UnitFlag,
+)
+from portal.core import audit
+from portal.core.db import money, utcnow
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.units.calendar import working_days_between
+from portal.units.services import coverage_for
+
+HEADER_FIELDS = ("failure_date", "handed_in_on", "completed_on", "hour_meter", "fault_code_id",
+                 "description", "cause", "work_done", "technician")
+EXCHANGE_AFTER_WORKING_DAYS = 30
+SAMPLER = secrets.SystemRandom()
+
+
+class ClaimChanged(DomainError):
+    """Someone else changed the claim since this user loaded it."""
+
+    conflict = True
+
+    def __init__(self):
+        super().__init__(_("Someone else changed this claim while you were working on it. "
+                           "Reload it to see the change, then try again."))
+
+
+class ChecksFailed(DomainError):
+    """Submission refused: the blocking checks say why."""
+
+    def __init__(self, failed):
+        self.checks = failed
+        super().__init__(_("The claim cannot be submitted: %(why)s",
+                           why=" ".join(c.message for c in failed)))
+
+
+# ---------------------------------------------------------------- the dealer's record
+
+
+def _expect_version(claim: Claim, version: int | None) -> None:
+    if version is not None and version != claim.version:
+        raise ClaimChanged()
+
+
+def _touch(claim: Claim) -> None:
+    """Mark the claim row changed, so its version moves with any change to its lines or files."""
+    flag_modified(claim, "total_claimed")
+
+
+def _require_draft(claim: Claim) -> None:
+    if claim.status != ClaimStatus.DRAFT:
+        raise DomainError(_("Only a draft can be changed; this claim is %(status)s.",
+                            status=claim.status.title))
+
+
+def _require_dealer_of(claim_or_unit, actor) -> None:
+    if not actor.role.is_dealer or actor.dealer_id != claim_or_unit.dealer_id:
+        raise DomainError(_("Only the dealer's own staff can change its repair records."))
+
+
+def header_problems(values: dict, unit, today: date) -> dict:
+    """Dates in order and not in the future; a reading that is a number of hours."""
+    problems = {}
+    failure, handed_in, completed = (values.get(k) for k in
+                                     ("failure_date", "handed_in_on", "completed_on"))
+    for key in ("failure_date", "handed_in_on", "completed_on"):
+        if values.get(key) and values[key] > today:
+            problems[key] = _("This date cannot be in the future.")
+    if failure and unit.shipped_on and failure < unit.shipped_on:
+        problems.setdefault("failure_date", _(
+            "The unit was only shipped on %(day)s.", day=unit.shipped_on.isoformat()))
+    if handed_in and failure and handed_in < failure:
+        problems.setdefault("handed_in_on", _("The unit cannot be handed in before it failed."))
+    if completed and not handed_in:
+        problems.setdefault("handed_in_on", _("Enter when the unit was handed in."))
+    if completed and handed_in and completed < handed_in:
+        problems.setdefault("completed_on",
+                            _("The repair cannot be completed before the unit was handed in."))
+    reading = values.get("hour_meter")
+    if reading is not None and (reading < 0 or reading >= Decimal("100000")):
+        problems["hour_meter"] = _("Enter the hours shown on the meter (0 to 99999.9).")
+    return problems
+
+
+def create_claim(unit, values: dict, *, actor, today: date, service_request=None) -> Claim:
+    """Open a draft repair record for a unit the dealer sold or serves."""
+    _require_dealer_of(unit, actor)
+    if not values.get("failure_date"):
+        raise DomainError(_("Enter the failure date."), field="failure_date")
+    for field, message in header_problems(values, unit, today).items():
+        raise DomainError(message, field=field)
+    claim = Claim(number=uuid.uuid4().hex[:20], unit=unit, dealer_id=unit.dealer_id,
+                  created_by_id=actor.id, service_request=service_request,
+                  **{k: values.get(k) for k in HEADER_FIELDS if k in values})
+    db.session.add(claim)
+    db.session.flush()
+    claim.number = f"WX{claim.created_at.year}{claim.id:07d}"
+    audit.record("create", claim, actor=actor, to_state=ClaimStatus.DRAFT,
+                 changes={k: (None, v) for k, v in values.items() if v not in (None, "")})
+    return claim
+
+
+def update_claim(claim: Claim, values: dict, *, actor, today: date,
+                 version: int | None = None) -> Claim:
+    """Change the record's facts; the lines' coverage follows the new failure date."""
+    _require_dealer_of(claim, actor)
+    _require_draft(claim)
+    _expect_version(claim, version)
+    if not values.get("failure_date", claim.failure_date):
+        raise DomainError(_("Enter the failure date."), field="failure_date")
+    for field, message in header_problems(values, claim.unit, today).items():
+        raise DomainError(message, field=field)
+    if changes := audit.apply_changes(claim, values):
+        refresh_lines(claim)
+        audit.record("update", claim, actor=actor, changes=changes)
+    return claim
+
+
+def line_coverage(claim: Claim, line: ClaimLine) -> tuple[bool, list[str]]:
+    """A part line is judged by its part's clock; other costs follow the repair they serve."""
+    if line.kind == LineKind.PART:
+        verdict = coverage_for(claim.unit, line.part, claim.failure_date,
+                               exclude_claim_id=claim.id)
+        return verdict.covered, [str(r) for r in verdict.reasons]
+    parts = [pl for pl in claim.lines if pl.kind == LineKind.PART]
+    if any(pl.covered for pl in parts):
+        return True, []
+    verdict = coverage_for(claim.unit, None, claim.failure_date, exclude_claim_id=claim.id)
+    if verdict.covered and parts:  # a covered machine but only uncovered parts
+        return False, sorted({r for pl in parts for r in pl.not_covered})
+    return verdict.covered, [str(r) for r in verdict.reasons]
+
+
+def refresh_lines(claim: Claim) -> None:
+    """Recompute every line's coverage (parts first) and the claimed total."""
+    ordered = sorted(claim.lines, key=lambda line: line.kind != LineKind.PART)
+    for line in ordered:
+        line.covered, line.not_covered = line_coverage(claim, line)
+        if line.covered:
+            line.paid_service = False
+    claim.total_claimed = money(sum((line.amount for line in claim.lines
+                                     if not line.paid_service), Decimal(0)))
+
+
+def price_line(claim: Claim, kind: LineKind, values: dict) -> costing.Priced:
+    """Price a new line from the tables: part, labour, travel or other."""
+    if kind == LineKind.PART:
+        part = db.session.get(Part, values.get("part_id") or 0)
+        if part is None or not part.is_active:
+            raise DomainError(_("Choose a part from the catalogue."), field="part_id")
+        if not any(m.id == claim.unit.model_id for m in part.models):
+            raise DomainError(_("Part %(part)s does not fit model %(model)s.",
+                                part=part.part_number, model=claim.unit.model.code),
+                              field="part_id")
+        return costing.price_part(part, values.get("quantity"))
+    if kind == LineKind.LABOUR:
+        fault = db.session.get(FaultCode, values.get("fault_code_id") or 0) or claim.fault_code
+        if fault is None:
+            raise DomainError(_("Choose the fault code the labour is for."), field="fault_code")
+        return costing.price_labour(fault, claim.unit.model.category, claim.dealer.grade,
+                                    values.get("hours"), values.get("reason") or "")
+    if kind == LineKind.TRAVEL:
+        if any(line.kind == LineKind.TRAVEL for line in claim.lines):
+            raise DomainError(_("A repair has one travel line; remove the other one first."),
+                              field="km")
+        return costing.price_travel(values.get("km"))
+    return costing.price_other(values.get("amount"), values.get("reason") or "")
+
+
+def add_line(claim: Claim, kind: LineKind, values: dict, *, actor,
+             version: int | None = None) -> ClaimLine:
+    _require_dealer_of(claim, actor)
+    _require_draft(claim)
+    _expect_version(claim, version)
+    priced = price_line(claim, kind, values)
+    position = max((line.position for line in claim.lines), default=0) + 1
+    line = ClaimLine(position=position, kind=kind, part=priced.part, quantity=priced.quantity,
+                     unit_price=priced.unit_price, fault_code=priced.fault_code,
+                     hours=priced.hours, standard_hours=priced.standard_hours,
+                     hourly_rate=priced.hourly_rate, km=priced.km, reason=priced.reason,
+                     amount=priced.amount)
+    claim.lines.append(line)
+    refresh_lines(claim)
+    _touch(claim)
+    audit.record("add_line", claim, actor=actor, changes={
+        f"#{position}": (None, f"{kind.title} {_line_label(line)} ¥{line.amount}")})
+    return line
+
+
+def _line_label(line: ClaimLine) -> str:
+    if line.kind == LineKind.PART:
+        return f"{line.part.part_number} × {line.quantity}"
+    if line.kind == LineKind.LABOUR:
+        return f"{line.fault_code.code} {line.hours} h"
+    if line.kind == LineKind.TRAVEL:
+        return f"{line.km} km"
+    return line.reason
+
+
+def _line(claim: Claim, line_id: int) -> ClaimLine:
+    line = next((line for line in claim.lines if line.id == line_id), None)
+    if line is None:
+        raise DomainError(_("That line is not on this claim."))
+    return line
+
+
+def remove_line(claim: Claim, line_id: int, *, actor, version: int | None = None) -> None:
+    _require_dealer_of(claim, actor)
+    _require_draft(claim)
+    _expect_version(claim, version)
+    line = _line(claim, line_id)
+    claim.lines.remove(line)
+    refresh_lines(claim)
+    _touch(claim)
+    audit.record("remove_line", claim, actor=actor, changes={
+        f"#{line.position}": (f"{line.kind.title} {_line_label(line)} ¥{line.amount}", None)})
+
+
+def set_paid_service(claim: Claim, line_id: int, paid: bool, *, actor,
+                     version: int | None = None) -> None:
+    """Turn an uncovered line into paid service (the customer pays), or back."""
+    _require_dealer_of(claim, actor)
+    _require_draft(claim)
+    _expect_version(claim, version)
+    line = _line(claim, line_id)
+    if paid and line.covered:
+        raise DomainError(_("A covered line is paid by the warranty, not by the customer."))
+    if paid and line.kind == LineKind.OTHER:
+        raise DomainError(_("Paid service charges only parts, wages and travel from the "
+                            "tables; other costs cannot be billed to the customer."))
+    if line.paid_service != paid:
+        line.paid_service = paid
+        refresh_lines(claim)
+        _touch(claim)
+        audit.record("paid_service" if paid else "warranty_line", claim, actor=actor,
+                     changes={f"#{line.position}": (not paid, paid)})
+
+
+def attach(claim: Claim, kind: AttachmentKind, stored, *, actor, drawn: bool = False,
+           size: int = 0) -> ClaimAttachment:
+    """Keep a checked, stored file on the claim: a photo or the customer's signature."""
+    _require_dealer_of(claim, actor)
+    _require_draft(claim)
+    attachment = ClaimAttachment(kind=kind, drawn=drawn, path=stored.path, name=stored.name,
+                                 content_type=stored.content_type, size=size,
+                                 uploaded_by_id=actor.id)
+    claim.attachments.append(attachment)
+    _touch(claim)
+    audit.record("attach", claim, actor=actor, changes={kind.value: (None, stored.name)})
+    return attachment
+
+
+def detach(claim: Claim, attachment_id: int, *, actor) -> ClaimAttachment:
+    _require_dealer_of(claim, actor)
+    _require_draft(claim)
+    attachment = next((a for a in claim.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise DomainError(_("That file is not on this claim."))
+    claim.attachments.remove(attachment)
+    _touch(claim)
+    audit.record("detach", claim, actor=actor,
+                 changes={attachment.kind.value: (attachment.name, None)})
+    return attachment
+
+
+def checks_for(claim: Claim, today: date):
+    return run_checks(claim, today)
+
+
+# ---------------------------------------------------------------- submission
+
+
+def submit(claim: Claim, *, actor, today: date, now: datetime | None = None,
+           version: int | None = None, rng=None) -> list:
+    """File the claim: refused while a check blocks; clean claims may be decided by rules."""
+    _require_dealer_of(claim, actor)
+    _require_draft(claim)
+    _expect_version(claim, version)
+    now = now or utcnow()
+    refresh_lines(claim)
+    checks = run_checks(claim, today)
+    if failed := blocking(checks):
+        raise ChecksFailed(failed)
+    claim.status = ClaimStatus.SUBMITTED
+    claim.submitted_by_id, claim.submitted_at = actor.id, now
+    claim.checks = [c.as_dict() for c in checks]
+    audit.record("submit", claim, actor=actor, from_state=ClaimStatus.DRAFT,
+                 to_state=ClaimStatus.SUBMITTED,
+                 changes={"total_claimed": (None, claim.total_claimed)})
+    raise_flags(claim)
+    _open_return_visit(claim, today)
+    if rules_may_decide(claim, checks):
+        _decide_by_rules(claim, now, rng or SAMPLER)
+    return checks
+
+
+def _open_return_visit(claim: Claim, today: date) -> None:
+    from portal.service.visits import open_return_visit
+
+    open_return_visit(claim, today=today)
+
+
+def dealer_in_good_standing(dealer_id: int, now: datetime, days: int) -> bool:
+    """No claim of the dealer rejected outright in the last ``days`` days."""
+    since = now - timedelta(days=days)
+    rejected = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Claim)
+        .where(Claim.dealer_id == dealer_id, Claim.status == ClaimStatus.REJECTED,
+               Claim.decided_at >= since))
+    return not rejected
+
+
+def rules_may_decide(claim: Claim, checks) -> bool:
+    """Whether head office's rules let this claim be approved without a person."""
+    policy = PolicySettings.current()
+    if not policy.auto_approve or not all_pass(checks):
+        return False
+    if claim.total_claimed > policy.auto_max_total:
+        return False
+    if any(line.paid_service or not line.covered for line in claim.lines):
+        return False
+    if claim.fault_code is not None and claim.fault_code.watched:
+        return False
+    if any(line.part is not None and line.part.watched for line in claim.lines):
+        return False
+    if claim.dealer.status != "active":
+        return False
+    return dealer_in_good_standing(claim.dealer_id, claim.submitted_at,
+                                   policy.good_standing_days)
+
+
+def _decide_by_rules(claim: Claim, now: datetime, rng) -> None:
+    for line in claim.lines:
+        line.decision, line.approved_amount, line.decided_at = Decision.APPROVED, line.amount, now
+    claim.status = ClaimStatus.APPROVED
+    claim.total_approved = claim.total_claimed
+    claim.decided_at, claim.decided_by_rules = now, True
+    claim.sampled = rng.randrange(100) < PolicySettings.current().auto_sample_percent
+    audit.record("decide_by_rules", claim, actor=audit.SYSTEM, from_state=ClaimStatus.SUBMITTED,
+                 to_state=ClaimStatus.APPROVED,
+                 reason=_("Every check passed and the rules for clean claims apply.")
+                 + (" " + _("Drawn for review after the fact.") if claim.sampled else ""),
+                 changes={"total_approved": (None, claim.total_approved)})
+
+
+# ---------------------------------------------------------------- entitlements
+
+
+def raise_flags(claim: Claim) -> list[UnitFlag]:
+    """Flag entitlements the rules see; people decide what to do with them."""
+    raised = []
+    earlier = db.session.scalars(
+        sa.select(ClaimLine).join(Claim)
+        .where(Claim.unit_id == claim.unit_id, Claim.id != claim.id,
+               Claim.status.in_((ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW,
+                                 ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)),
+               ClaimLine.kind == LineKind.PART, ClaimLine.covered,
+               ClaimLine.paid_service.is_(False))).all()
+    open_flags = db.session.scalars(
+        sa.select(UnitFlag).where(UnitFlag.unit_id == claim.unit_id,
+                                  UnitFlag.resolved_at.is_(None))).all()
+    for line in claim.lines:
+        if line.kind != LineKind.PART or not line.covered or line.paid_service:
+            continue
+        if line.part.kind != "main":
+            continue
+        before = sorted({e.claim.number for e in earlier if e.part_id == line.part_id})
+        if not before:
+            continue
+        kind = FlagKind.EXCHANGE if len(before) >= 2 else FlagKind.REPLACE_MAIN_PART
+        if any(f.kind == kind and f.part_id == line.part_id for f in open_flags):
+            continue
+        detail = _("Main part %(part)s repaired %(n)d times within its period: %(numbers)s.",
+                   part=line.part.part_number, n=len(before) + 1,
+                   numbers=", ".join([*before, claim.number]))
+        raised.append(_flag(claim, kind, line.part_id, detail))
+    if claim.handed_in_on and claim.completed_on:
+        days = working_days_between(claim.handed_in_on, claim.completed_on)
+        if days > EXCHANGE_AFTER_WORKING_DAYS and not any(
+                f.kind == FlagKind.EXCHANGE and f.part_id is None for f in open_flags):
+            detail = _("The repair took %(days)d working days from hand-in (limit %(limit)d).",
+                       days=days, limit=EXCHANGE_AFTER_WORKING_DAYS)
+            raised.append(_flag(claim, FlagKind.EXCHANGE, None, detail))
+    return raised
+
+
+def _flag(claim: Claim, kind: FlagKind, part_id: int | None, detail: str) -> UnitFlag:
+    flag = UnitFlag(unit_id=claim.unit_id, kind=kind, part_id=part_id, claim_id=claim.id,
+                    detail=detail)
+    db.session.add(flag)
+    audit.record("raise_flag", claim.unit, actor=audit.SYSTEM, to_state=kind, reason=detail)
+    return flag
+
+
+# ---------------------------------------------------------------- technical review
+
+
+def _require_technical(claim: Claim, actor) -> None:
+    if actor.role != Role.TECHNICAL:
+        raise DomainError(_("Only the technical department decides claims."))
+    if actor.id in (claim.created_by_id, claim.submitted_by_id):
+        raise DomainError(_("Whoever filed a claim cannot decide it."))
+
+
+def start_review(claim: Claim, *, actor, version: int | None = None) -> None:
+    _require_technical(claim, actor)
+    _expect_version(claim, version)
+    if claim.status != ClaimStatus.SUBMITTED:
+        raise DomainError(_("Only a submitted claim can be taken for review."))
+    claim.status, claim.reviewer_id = ClaimStatus.UNDER_REVIEW, actor.id
+    audit.record("start_review", claim, actor=actor, from_state=ClaimStatus.SUBMITTED,
+                 to_state=ClaimStatus.UNDER_REVIEW)
+
+
+def decide(claim: Claim, decisions: dict[int, dict], *, actor, now: datetime | None = None,
+           version: int | None = None) -> ClaimStatus:
+    """Decide every claimed line: approve, reduce (amount and reason) or reject (code)."""
+    _require_technical(claim, actor)
+    _expect_version(claim, version)
+    if claim.status not in OPEN_FOR_REVIEW:
+        raise DomainError(_("This claim is %(status)s; it is not waiting for a decision.",
+                            status=claim.status.title))
+    now = now or utcnow()
+    claimed = [line for line in claim.lines if not line.paid_service]
+    changes = {}
+    for line in claimed:
+        wanted = decisions.get(line.id)
+        if not wanted or not wanted.get("decision"):
+            raise DomainError(_("Decide line %(n)d.", n=line.position), field=f"line-{line.id}")
+        _decide_line(line, wanted, actor, now)
+        changes[f"#{line.position}"] = (
+            None, f"{line.decision.title} ¥{line.approved_amount}"
+            + (f" {line.reject_code.title}" if line.reject_code else "")
+            + (f" {line.decision_note}" if line.decision_note else ""))
+    before = claim.status
+    claim.total_approved = money(sum((line.approved_amount for line in claimed), Decimal(0)))
+    if all(line.decision == Decision.REJECTED for line in claimed):
+        claim.status = ClaimStatus.REJECTED
+    elif all(line.decision == Decision.APPROVED for line in claimed):
+        claim.status = ClaimStatus.APPROVED
+    else:
+        claim.status = ClaimStatus.PARTLY_APPROVED
+    claim.decided_by_id, claim.decided_at, claim.decided_by_rules = actor.id, now, False
+    claim.reviewer_id = claim.reviewer_id or actor.id
+    audit.record("decide", claim, actor=actor, from_state=before, to_state=claim.status,
+                 changes={**changes, "total_approved": (None, claim.total_approved)})
+    return claim.status
+
+
+def _decide_line(line: ClaimLine, wanted: dict, actor, now: datetime) -> None:
+    field = f"line-{line.id}"
+    decision = Decision(wanted["decision"])
+    note = (wanted.get("note") or "").strip()
+    code = wanted.get("reject_code") or None
+    line.reject_code, line.decision_note = None, note
+    if decision == Decision.APPROVED:
+        line.approved_amount = line.amount
+    elif decision == Decision.REDUCED:
+        amount = wanted.get("amount")
+        if amount is None or amount < 0 or amount >= line.amount:
+            raise DomainError(_("Line %(n)d: a reduced amount lies between 0 and %(amount)s.",
+                                n=line.position, amount=line.amount), field=field)
+        if amount != amount.quantize(Decimal("0.01")):
+            raise DomainError(_("Enter yuan with at most two decimal places."), field=field)
+        if not note:
+            raise DomainError(_("Line %(n)d: say why the amount is reduced.", n=line.position),
+                              field=field)
+        line.approved_amount = money(amount)
+    elif decision == Decision.REJECTED:
+        if code is None:
+            raise DomainError(_("Line %(n)d: choose the reason for rejecting it.",
+                                n=line.position), field=field)
+        line.reject_code = RejectCode(code)
+        if line.reject_code == RejectCode.OTHER and not note:
+            raise DomainError(_("Line %(n)d: explain the other reason.", n=line.position),
+                              field=field)
+        line.approved_amount = Decimal("0.00")
+    else:
+        raise DomainError(_("Decide line %(n)d.", n=line.position), field=field)
+    line.decision, line.decided_by_id, line.decided_at = decision, actor.id, now
+
+
+def send_back(claim: Claim, reason: str, *, actor, version: int | None = None) -> None:
+    """Return a claim to the dealer's draft with the reason; its history stays."""
+    if actor.role not in (Role.TECHNICAL, Role.SALES_REP, Role.FINANCE):
+        raise DomainError(_("Only a reviewer can send a claim back."))
+    if actor.role == Role.TECHNICAL and actor.id in (claim.created_by_id, claim.submitted_by_id):
+        raise DomainError(_("Whoever filed a claim cannot decide it."))
+    _expect_version(claim, version)
+    if claim.status not in OPEN_FOR_REVIEW:
+        raise DomainError(_("Only a claim waiting for review can be sent back."))
+    if not reason.strip():
+        raise DomainError(_("Tell the dealer what to fix."), field="reason")
+    before = claim.status
+    _clear_decisions(claim)
+    claim.status = ClaimStatus.DRAFT
+    claim.submitted_at = claim.submitted_by_id = None
+    audit.record("send_back", claim, actor=actor, from_state=before, to_state=ClaimStatus.DRAFT,
+                 reason=reason.strip())
+
+
+def _clear_decisions(claim: Claim) -> None:
+    for line in claim.lines:
+        line.decision, line.approved_amount, line.reject_code = Decision.PENDING, None, None
+        line.decision_note, line.decided_by_id, line.decided_at = "", None, None
+    claim.total_approved = None
+    claim.decided_at = claim.decided_by_id = claim.reviewer_id = None
+    claim.decided_by_rules = False
+
+
+def review_sample(claim: Claim, *, actor, confirm: bool, reason: str = "",
+                  now: datetime | None = None, version: int | None = None) -> None:
+    """Review a rules-decided claim after the fact: confirm it, or reverse it for a person."""
+    _require_technical(claim, actor)
+    _expect_version(claim, version)
+    if not claim.decided_by_rules or claim.status != ClaimStatus.APPROVED:
+        raise DomainError(_("Only a claim approved by the rules can be reviewed this way."))
+    if claim.sample_reviewed_at is not None:
+        raise DomainError(_("This claim has already been reviewed."))
+    if not confirm and not reason.strip():
+        raise DomainError(_("Say why the rules' decision is reversed."), field="reason")
+    now = now or utcnow()
+    claim.sample_reviewed_at, claim.sample_reviewed_by_id = now, actor.id
+    if confirm:
+        audit.record("confirm_rules", claim, actor=actor, from_state=claim.status,
+                     to_state=claim.status, reason=reason.strip())
+        return
+    _clear_decisions(claim)
+    claim.status, claim.reviewer_id = ClaimStatus.UNDER_REVIEW, actor.id
+    audit.record("reverse_rules", claim, actor=actor, from_state=ClaimStatus.APPROVED,
+                 to_state=ClaimStatus.UNDER_REVIEW, reason=reason.strip())

@@ -1,0 +1,494 @@
+"""Repair records and claims: the dealer fills and submits them, the technical department decides.
+
+Every change is a boosted form: success redirects back to the claim (its checks recomputed),
+refusal re-renders the claim with the message next to the field and status 422.
+"""
+
+import io
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import DEALER_ROLES, Role
+from portal.catalog.models import FaultCode, Part, ProductModel
+from portal.claims import services
+from portal.claims.checks import Level, run_checks
+from portal.claims.forms import (
+    ClaimForm,
+    DecisionForm,
+    LabourLineForm,
+    OptionalReasonForm,
+    OtherLineForm,
+    PartLineForm,
+    PhotoForm,
+    ReasonForm,
+    SignatureForm,
+    TravelLineForm,
+)
+from portal.claims.models import (
+    OPEN_FOR_REVIEW,
+    AttachmentKind,
+    Claim,
+    ClaimStatus,
+    Decision,
+    LineKind,
+    RejectCode,
+)
+from portal.claims.scope import get_claim, visible_claims
+from portal.core import audit
+from portal.core.db import shanghai_today
+from portal.core.errors import DomainError
+from portal.core.forms import attempt, options
+from portal.core.htmx import render
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required, signed_in
+from portal.core.uploads import store, uploads_root
+from portal.extensions import db
+from portal.units.coverage_text import REASONS
+from portal.units.models import Unit
+from portal.units.scope import get_unit
+
+bp = Blueprint("claims", __name__, url_prefix="/claims")
+dealers_only = roles_required(*DEALER_ROLES)
+technical_only = roles_required(Role.TECHNICAL)
+reviewers = roles_required(Role.TECHNICAL, Role.SALES_REP, Role.FINANCE)
+PHOTO_TYPES = {"image/jpeg", "image/png"}
+SIGNATURE_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+PHOTO_MAX = 8 * 1024 * 1024
+SIGNATURE_MAX = 5 * 1024 * 1024
+LINE_FORMS = {LineKind.PART: PartLineForm, LineKind.LABOUR: LabourLineForm,
+              LineKind.TRAVEL: TravelLineForm, LineKind.OTHER: OtherLineForm}
+QUEUES = {
+    "review": (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW),
+    "draft": (ClaimStatus.DRAFT,),
+    "decided": (ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED, ClaimStatus.REJECTED),
+}
+
+
+# ---------------------------------------------------------------- lists
+
+
+@bp.route("/")
+@signed_in
+def index():
+    """The claims this user may see: a status queue, search by claim number or serial."""
+    status = request.args.get("status", "")
+    q = request.args.get("q", "").strip().upper()
+    sample = request.args.get("sample") == "1"
+    stmt = visible_claims(current_user).options(
+        selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
+    if status in QUEUES:
+        stmt = stmt.where(Claim.status.in_(QUEUES[status]))
+    elif status in ClaimStatus.__members__.values():
+        stmt = stmt.where(Claim.status == status)
+    if sample:
+        stmt = stmt.where(Claim.sampled, Claim.sample_reviewed_at.is_(None))
+    if q:
+        units = sa.select(Unit.id).where(Unit.serial.startswith(q))
+        stmt = stmt.where(sa.or_(Claim.number.startswith(q), Claim.unit_id.in_(units)))
+    page = keyset_page(stmt, Claim.id, Claim.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"], descending=True)
+    return render("claims/index.html", "claims/_rows.html", page=page, status=status, q=q,
+                  sample=sample, statuses=ClaimStatus, queues=QUEUES)
+
+
+# ---------------------------------------------------------------- the dealer's record
+
+
+def _fault_choices(model):
+    codes = db.session.scalars(
+        sa.select(FaultCode).where(FaultCode.is_active).order_by(FaultCode.code)).all()
+    return [(c.id, f"{c.code} {c.description}" + (
+        f" · {c.hours_for(model.category)} h" if c.hours_for(model.category) else ""))
+        for c in codes]
+
+
+def _part_choices(model_id: int):
+    parts = db.session.scalars(
+        sa.select(Part).where(Part.is_active, Part.models.any(ProductModel.id == model_id))
+        .order_by(Part.part_number)).all()
+    return [(p.id, f"{p.part_number} {p.name} · {p.kind.title} · ¥{p.price}") for p in parts]
+
+
+def _header_form(claim=None, unit=None, formdata=None):
+    form = ClaimForm(formdata=formdata, obj=claim)
+    model = (claim.unit if claim else unit).model
+    form.fault_code_id.choices = options([(0, "—"), *_fault_choices(model)])
+    if claim is not None and formdata is None:
+        form.fault_code_id.data = claim.fault_code_id or 0
+        form.version.data = claim.version
+    return form
+
+
+def _header_values(form) -> dict:
+    values = {k: getattr(form, k).data for k in services.HEADER_FIELDS}
+    values["fault_code_id"] = values["fault_code_id"] or None
+    for key in ("description", "cause", "work_done", "technician"):
+        values[key] = (values[key] or "").strip()
+    return values
+
+
+@bp.route("/new/<int:unit_id>", methods=["GET", "POST"])
+@dealers_only
+def new_claim(unit_id):
+    """Open a repair record for a unit, directly or from a service-register entry."""
+    unit = get_unit(unit_id, current_user)
+    service_request = _service_request_arg(unit)
+    form = _header_form(unit=unit, formdata=request.form if request.method == "POST" else None)
+    if request.method == "GET" and service_request is not None:
+        form.description.data = service_request.description
+    if form.validate_on_submit():
+        ok, claim = attempt(form, lambda: services.create_claim(
+            unit, _header_values(form), actor=current_user, today=shanghai_today(),
+            service_request=service_request))
+        if ok:
+            flash(_("Repair record %(number)s opened: add its lines, photos and the customer's "
+                    "signature.", number=claim.number), "success")
+            return redirect(url_for("claims.detail", claim_id=claim.id), 303)
+    status = 422 if form.errors else 200
+    return render("claims/new.html", status=status, form=form, unit=unit,
+                  service_request=service_request)
+
+
+def _service_request_arg(unit):
+    from portal.service.models import ServiceRequest
+
+    request_id = request.args.get("service_request", type=int)
+    if not request_id:
+        return None
+    entry = db.session.get(ServiceRequest, request_id)
+    # Only an entry about this dealer's work can lead to its repair record.
+    if entry is None or current_user.dealer_id not in (entry.dealer_id,
+                                                       entry.received_by_dealer_id):
+        abort(404)
+    return entry
+
+
+def _can_edit(claim) -> bool:
+    return (current_user.role.is_dealer and current_user.dealer_id == claim.dealer_id
+            and claim.status == ClaimStatus.DRAFT)
+
+
+def _can_decide(claim) -> bool:
+    return (current_user.role == Role.TECHNICAL and claim.status in OPEN_FOR_REVIEW
+            and current_user.id not in (claim.created_by_id, claim.submitted_by_id))
+
+
+def _page(claim, status: int = 200, **forms):
+    """The claim page with every form this user may use; ``forms`` override the blank ones."""
+    editing = _can_edit(claim)
+    context = {"claim": claim, "editing": editing, "deciding": _can_decide(claim),
+               "reasons": REASONS, "reject_codes": RejectCode, "decisions": Decision,
+               "kinds": LineKind, "levels": Level,
+               "history": audit.history(claim, limit=200),
+               "line_errors": forms.pop("line_errors", {}),
+               "decision_values": forms.pop("decision_values", {})}
+    if editing:
+        checks = run_checks(claim, shanghai_today())
+        context.update(
+            checks=checks, header=forms.get("header") or _header_form(claim),
+            part_form=forms.get("part") or _line_form(claim, LineKind.PART),
+            labour_form=forms.get("labour") or _line_form(claim, LineKind.LABOUR),
+            travel_form=forms.get("travel") or _line_form(claim, LineKind.TRAVEL),
+            other_form=forms.get("other") or _line_form(claim, LineKind.OTHER),
+            photo_form=forms.get("photos") or PhotoForm(version=claim.version),
+            signature_form=forms.get("signature") or SignatureForm(version=claim.version),
+            submit_form=forms.get("submit") or OptionalReasonForm(version=claim.version))
+    else:
+        context["checks"] = claim.checks or []
+    context.update(
+        decision_form=forms.get("decision") or DecisionForm(version=claim.version),
+        send_back_form=forms.get("send_back") or ReasonForm(version=claim.version),
+        sample_form=forms.get("sample") or OptionalReasonForm(version=claim.version),
+        review_form=OptionalReasonForm(version=claim.version))
+    return render("claims/detail.html", status=status, **context)
+
+
+def _line_form(claim, kind, formdata=None):
+    form = LINE_FORMS[kind](formdata=formdata)
+    if formdata is None:
+        form.version.data = claim.version
+    if kind == LineKind.PART:
+        form.part_id.choices = options(_part_choices(claim.unit.model_id))
+    elif kind == LineKind.LABOUR:
+        form.fault_code_id.choices = options(_fault_choices(claim.unit.model))
+        if formdata is None and claim.fault_code_id:
+            form.fault_code_id.data = claim.fault_code_id
+    return form
+
+
+@bp.route("/<int:claim_id>")
+@signed_in
+def detail(claim_id):
+    """The repair record: facts, lines with coverage and decisions, checks, files, timeline."""
+    return _page(get_claim(claim_id, current_user))
+
+
+def _act(claim, form, key, action, success: str):
+    """Run one change on the claim; redirect on success, re-render with the error otherwise."""
+    if form.validate_on_submit():
+        ok, _result = attempt(form, action)
+        if ok:
+            if success:
+                flash(success, "success")
+            return redirect(url_for("claims.detail", claim_id=claim.id), 303)
+        db.session.expire_all()
+    return _page(claim, status=422, **{key: form})
+
+
+@bp.route("/<int:claim_id>/edit", methods=["POST"])
+@dealers_only
+def edit(claim_id):
+    claim = get_claim(claim_id, current_user)
+    form = _header_form(claim, formdata=request.form)
+    return _act(claim, form, "header", lambda: services.update_claim(
+        claim, _header_values(form), actor=current_user, today=shanghai_today(),
+        version=form.seen_version), _("Saved."))
+
+
+@bp.route("/<int:claim_id>/lines/<any(part,labour,travel,other):kind>", methods=["POST"])
+@dealers_only
+def add_line(claim_id, kind):
+    claim = get_claim(claim_id, current_user)
+    kind = LineKind(kind)
+    form = _line_form(claim, kind, formdata=request.form)
+    values = {name: field.data for name, field in form._fields.items()}
+    return _act(claim, form, kind.value, lambda: services.add_line(
+        claim, kind, values, actor=current_user, version=form.seen_version), "")
+
+
+@bp.route("/<int:claim_id>/lines/<int:line_id>/remove", methods=["POST"])
+@dealers_only
+def remove_line(claim_id, line_id):
+    claim = get_claim(claim_id, current_user)
+    form = OptionalReasonForm()
+    return _act(claim, form, "submit", lambda: services.remove_line(
+        claim, line_id, actor=current_user, version=form.seen_version), "")
+
+
+@bp.route("/<int:claim_id>/lines/<int:line_id>/paid", methods=["POST"])
+@dealers_only
+def paid_service(claim_id, line_id):
+    """Turn an uncovered line into paid service, or back into a warranty line."""
+    claim = get_claim(claim_id, current_user)
+    form = OptionalReasonForm()
+    paid = request.form.get("paid") == "1"
+    return _act(claim, form, "submit", lambda: services.set_paid_service(
+        claim, line_id, paid, actor=current_user, version=form.seen_version), "")
+
+
+def _discard(stored_files) -> None:
+    for stored in stored_files:
+        (uploads_root() / stored.path).unlink(missing_ok=True)
+
+
+@bp.route("/<int:claim_id>/photos", methods=["POST"])
+@dealers_only
+def add_photos(claim_id):
+    """Attach photos of the repair, each checked by content and size; all or none."""
+    claim = get_claim(claim_id, current_user)
+    form = PhotoForm()
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+
+    def action():
+        if not files:
+            raise DomainError(_("Choose at least one photo."), field="photos")
+        stored = []
+        try:
+            for upload in files:
+                kept = store(upload, folder=f"claims/{claim.id}", allowed=PHOTO_TYPES,
+                             max_bytes=PHOTO_MAX, field="photos")
+                stored.append(kept)
+                services.attach(claim, AttachmentKind.PHOTO, kept, actor=current_user,
+                                size=(uploads_root() / kept.path).stat().st_size)
+        except DomainError:
+            _discard(stored)
+            raise
+
+    return _act(claim, form, "photos", action,
+                _("%(n)d photo(s) attached.", n=len(files)) if files else "")
+
+
+@bp.route("/<int:claim_id>/signature", methods=["POST"])
+@dealers_only
+def sign(claim_id):
+    """Keep the customer's signature: drawn on the screen, or a scan of the signed paper."""
+    from portal.core.uploads import store_data_url
+
+    claim = get_claim(claim_id, current_user)
+    form = SignatureForm()
+
+    def action():
+        if form.drawn.data:
+            kept = store_data_url(form.drawn.data, folder=f"claims/{claim.id}",
+                                  max_bytes=SIGNATURE_MAX, field="drawn")
+            drawn = True
+        elif form.scan.data:
+            kept = store(form.scan.data, folder=f"claims/{claim.id}", allowed=SIGNATURE_TYPES,
+                         max_bytes=SIGNATURE_MAX, field="scan")
+            drawn = False
+        else:
+            raise DomainError(_("Let the customer sign on the screen, or attach the signed "
+                                "paper record."), field="drawn")
+        try:
+            services.attach(claim, AttachmentKind.SIGNATURE, kept, actor=current_user,
+                            drawn=drawn, size=(uploads_root() / kept.path).stat().st_size)
+        except DomainError:
+            _discard([kept])
+            raise
+
+    return _act(claim, form, "signature", action, _("The customer's signature is attached."))
+
+
+@bp.route("/<int:claim_id>/files/<int:attachment_id>/remove", methods=["POST"])
+@dealers_only
+def remove_file(claim_id, attachment_id):
+    claim = get_claim(claim_id, current_user)
+    form = OptionalReasonForm()
+    removed = []
+
+    def action():
+        removed.append(services.detach(claim, attachment_id, actor=current_user))
+
+    response = _act(claim, form, "submit", action, "")
+    for attachment in removed:  # committed: the file itself can go
+        if attachment.path and not _shared_path(attachment.path):
+            (uploads_root() / attachment.path).unlink(missing_ok=True)
+    return response
+
+
+def _shared_path(path: str) -> bool:
+    from portal.claims.models import ClaimAttachment
+
+    return bool(db.session.scalar(sa.select(sa.func.count()).select_from(ClaimAttachment)
+                                  .where(ClaimAttachment.path == path)))
+
+
+@bp.route("/<int:claim_id>/files/<int:attachment_id>")
+@signed_in
+def file(claim_id, attachment_id):
+    """A photo or signature, only to those who may see the claim."""
+    claim = get_claim(claim_id, current_user)
+    attachment = next((a for a in claim.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        abort(404)
+    path = (uploads_root() / attachment.path).resolve()
+    if uploads_root().resolve() not in path.parents or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=attachment.content_type, download_name=attachment.name,
+                     max_age=0)
+
+
+@bp.route("/<int:claim_id>/submit", methods=["POST"])
+@dealers_only
+def submit(claim_id):
+    claim = get_claim(claim_id, current_user)
+    form = OptionalReasonForm()
+    outcome = []
+
+    def action():
+        services.submit(claim, actor=current_user, today=shanghai_today(),
+                        version=form.seen_version)
+        outcome.append(claim.status)
+
+    response = _act(claim, form, "submit", action, "")
+    if outcome:
+        flash(_("Submitted and approved by the rules for clean claims.")
+              if outcome[0] == ClaimStatus.APPROVED
+              else _("Submitted to the technical department."), "success")
+    return response
+
+
+# ---------------------------------------------------------------- review
+
+
+@bp.route("/<int:claim_id>/review", methods=["POST"])
+@technical_only
+def start_review(claim_id):
+    claim = get_claim(claim_id, current_user)
+    form = OptionalReasonForm()
+    return _act(claim, form, "decision", lambda: services.start_review(
+        claim, actor=current_user, version=form.seen_version), "")
+
+
+def _decisions(claim) -> dict:
+    wanted = {}
+    for line in claim.lines:
+        amount = request.form.get(f"amount-{line.id}", "").strip()
+        try:
+            amount = Decimal(amount) if amount else None
+        except InvalidOperation:
+            amount = Decimal(-1)  # refused by the service with the line's message
+        decision = request.form.get(f"decision-{line.id}", "")
+        if decision not in Decision.__members__.values():
+            decision = ""
+        code = request.form.get(f"code-{line.id}", "")
+        wanted[line.id] = {
+            "decision": decision, "amount": amount, "note": request.form.get(f"note-{line.id}"),
+            "reject_code": code if code in RejectCode.__members__.values() else None}
+    return wanted
+
+
+@bp.route("/<int:claim_id>/decide", methods=["POST"])
+@technical_only
+def decide(claim_id):
+    """Decide the claim line by line: approve, reduce with a reason, or reject with a code."""
+    claim = get_claim(claim_id, current_user)
+    form = DecisionForm()
+    wanted = _decisions(claim)
+    if form.validate_on_submit():
+        ok, result = attempt(form, lambda: services.decide(
+            claim, wanted, actor=current_user, version=form.seen_version))
+        if ok:
+            flash(_("Decided: %(status)s.", status=result.title), "success")
+            return redirect(url_for("claims.detail", claim_id=claim.id), 303)
+        db.session.expire_all()
+        line_errors = {}
+        if result.field and result.field.startswith("line-"):
+            form.form_errors.remove(result.message)
+            line_errors[int(result.field[5:])] = result.message
+        return _page(claim, status=422, decision=form, line_errors=line_errors,
+                     decision_values=wanted)
+    return _page(claim, status=422, decision=form, decision_values=wanted)
+
+
+@bp.route("/<int:claim_id>/send-back", methods=["POST"])
+@reviewers
+def send_back(claim_id):
+    claim = get_claim(claim_id, current_user)
+    form = ReasonForm()
+    return _act(claim, form, "send_back", lambda: services.send_back(
+        claim, form.reason.data or "", actor=current_user, version=form.seen_version),
+        _("Sent back to the dealer."))
+
+
+@bp.route("/<int:claim_id>/sample", methods=["POST"])
+@technical_only
+def review_sample(claim_id):
+    """Confirm or reverse a claim the rules approved, after the fact."""
+    claim = get_claim(claim_id, current_user)
+    form = OptionalReasonForm()
+    confirm = request.form.get("confirm") == "1"
+    return _act(claim, form, "sample", lambda: services.review_sample(
+        claim, actor=current_user, confirm=confirm, reason=form.reason.data or "",
+        version=form.seen_version),
+        _("The rules' decision stands.") if confirm else _("Reversed: decide it line by line."))
+
+
+
+
+@bp.route("/<int:claim_id>/bill.pdf")
+@signed_in
+def service_bill(claim_id):
+    """The paid-service bill for the customer: the lines the customer pays, from the tables."""
+    from portal.claims.bill import service_bill_pdf
+
+    claim = get_claim(claim_id, current_user)
+    if not any(line.paid_service for line in claim.lines):
+        abort(404)
+    return send_file(io.BytesIO(service_bill_pdf(claim)), mimetype="application/pdf",
+                     download_name=f"{claim.number}-bill.pdf")

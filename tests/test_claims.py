@@ -1,0 +1,495 @@
+"""Repair records as claims: costs from the tables, checks at their boundaries, the workflow."""
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from portal.accounts.roles import Role
+from portal.catalog.models import LabourRate, PolicySettings
+from portal.claims import services
+from portal.claims.checks import Level, run_checks
+from portal.claims.models import (
+    AttachmentKind,
+    Claim,
+    ClaimStatus,
+    Decision,
+    FlagKind,
+    LineKind,
+    UnitFlag,
+)
+from portal.core.audit import AuditEntry
+from portal.core.errors import DomainError
+from portal.core.uploads import StoredFile
+from portal.dealers.models import DealerGrade
+from portal.extensions import db
+from portal.units.services import clocks_for, coverage_for
+from tests import factories
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def shop(world):
+    return factories.workshop(world.dealer_a)
+
+
+@pytest.fixture
+def dealer(world):
+    return world.users[Role.DEALER_STAFF]
+
+
+@pytest.fixture
+def tech(world):
+    return world.users[Role.TECHNICAL]
+
+
+def open_claim(shop, dealer, *, failure=None, handed_in=None, completed=None, hours="300.0"):
+    failure = failure or TODAY - timedelta(days=10)
+    return services.create_claim(shop.unit, {
+        "failure_date": failure, "handed_in_on": handed_in or failure,
+        "completed_on": completed or failure + timedelta(days=2),
+        "hour_meter": Decimal(hours), "fault_code_id": shop.fault.id,
+        "description": "变速箱漏油"}, actor=dealer, today=TODAY)
+
+
+def sign(claim, dealer):
+    services.attach(claim, AttachmentKind.SIGNATURE,
+                    StoredFile("claims/test-sig.png", "sig.png", "image/png"), actor=dealer)
+
+
+def ready_claim(shop, dealer, **kwargs):
+    """A claim with a part, labour and travel line and a signature."""
+    claim = open_claim(shop, dealer, **kwargs)
+    services.add_line(claim, LineKind.PART, {"part_id": shop.main_part.id, "quantity": 1},
+                      actor=dealer)
+    services.add_line(claim, LineKind.LABOUR, {"fault_code_id": shop.fault.id}, actor=dealer)
+    services.add_line(claim, LineKind.TRAVEL, {"km": 35}, actor=dealer)
+    sign(claim, dealer)
+    return claim
+
+
+def by_code(checks, code, line=None):
+    return [c for c in checks if c.code == code and (line is None or c.line == line)]
+
+
+# ---------------------------------------------------------------- costs
+
+
+def test_line_amounts_come_from_the_tables_in_decimal(shop, dealer):
+    claim = ready_claim(shop, dealer)
+    part, labour, travel = claim.lines
+    assert (part.unit_price, part.amount) == (Decimal("1200.00"), Decimal("1200.00"))
+    # Dealer A is grade B: 2.5 standard hours × 50.00.
+    assert (labour.hours, labour.hourly_rate, labour.amount) == (
+        Decimal("2.50"), Decimal("50.00"), Decimal("125.00"))
+    assert travel.amount == Decimal("80.00")
+    assert claim.total_claimed == Decimal("1405.00")
+    assert all(isinstance(line.amount, Decimal) for line in claim.lines)
+
+
+def test_mark_up_and_quantity(shop, dealer):
+    PolicySettings.current().parts_markup_percent = Decimal("7.5")
+    db.session.add(PolicySettings.current())
+    claim = open_claim(shop, dealer)
+    line = services.add_line(claim, LineKind.PART, {"part_id": shop.wear_part.id, "quantity": 3},
+                             actor=dealer)
+    # 35.50 × 1.075 = 38.1625 → 38.16 a piece; × 3.
+    assert (line.unit_price, line.amount) == (Decimal("38.16"), Decimal("114.48"))
+
+
+def test_labour_above_standard_needs_a_reason(shop, dealer):
+    claim = open_claim(shop, dealer)
+    with pytest.raises(DomainError) as refused:
+        services.add_line(claim, LineKind.LABOUR,
+                          {"fault_code_id": shop.fault.id, "hours": Decimal("2.51")}, actor=dealer)
+    assert refused.value.field == "reason"
+    line = services.add_line(claim, LineKind.LABOUR, {
+        "fault_code_id": shop.fault.id, "hours": Decimal("4"), "reason": "锈死拆不下"},
+        actor=dealer)
+    assert line.amount == Decimal("200.00")
+    checks = run_checks(claim, TODAY)
+    assert by_code(checks, "labour")[0].level == Level.WARNING
+
+
+@pytest.mark.parametrize(("km", "fee"), [(0, "0.00"), (19, "0.00"), (20, "80.00"),
+                                         (49, "80.00"), (50, "150.00"), (900, "150.00")])
+def test_travel_band_boundaries(shop, dealer, km, fee):
+    claim = open_claim(shop, dealer)
+    line = services.add_line(claim, LineKind.TRAVEL, {"km": km}, actor=dealer)
+    assert line.amount == Decimal(fee)
+
+
+def test_one_travel_line_and_other_costs_need_a_reason(shop, dealer):
+    claim = open_claim(shop, dealer)
+    services.add_line(claim, LineKind.TRAVEL, {"km": 5}, actor=dealer)
+    with pytest.raises(DomainError, match="one travel line"):
+        services.add_line(claim, LineKind.TRAVEL, {"km": 60}, actor=dealer)
+    with pytest.raises(DomainError) as refused:
+        services.add_line(claim, LineKind.OTHER, {"amount": Decimal("20"), "reason": " "},
+                          actor=dealer)
+    assert refused.value.field == "reason"
+    with pytest.raises(DomainError):
+        services.add_line(claim, LineKind.OTHER, {"amount": Decimal("0.001"), "reason": "x"},
+                          actor=dealer)
+
+
+def test_a_part_that_does_not_fit_the_model_is_refused(shop, dealer):
+    claim = open_claim(shop, dealer)
+    with pytest.raises(DomainError) as refused:
+        services.add_line(claim, LineKind.PART,
+                          {"part_id": shop.other_model_part.id, "quantity": 1}, actor=dealer)
+    assert refused.value.field == "part_id"
+
+
+# ---------------------------------------------------------------- checks at their boundaries
+
+
+def test_no_signature_no_submission(shop, dealer):
+    claim = open_claim(shop, dealer)
+    services.add_line(claim, LineKind.PART, {"part_id": shop.main_part.id, "quantity": 1},
+                      actor=dealer)
+    assert by_code(run_checks(claim, TODAY), "signature")[0].level == Level.BLOCKING
+    with pytest.raises(services.ChecksFailed) as refused:
+        services.submit(claim, actor=dealer, today=TODAY)
+    assert [c.code for c in refused.value.checks] == ["signature"]
+    assert claim.status == ClaimStatus.DRAFT
+
+
+def test_a_clean_claim_passes_every_check(shop, dealer):
+    checks = run_checks(ready_claim(shop, dealer), TODAY)
+    assert all(c.level == Level.PASS for c in checks), [c for c in checks if c.level != "pass"]
+
+
+@pytest.mark.parametrize(("days_after", "level"), [(30, Level.PASS), (31, Level.BLOCKING)])
+def test_filed_late_after_completion(shop, dealer, days_after, level):
+    completed = TODAY - timedelta(days=days_after)
+    claim = ready_claim(shop, dealer, failure=completed - timedelta(days=2), completed=completed)
+    assert by_code(run_checks(claim, TODAY), "filed_late")[0].level == level
+
+
+@pytest.mark.parametrize(("offset", "level"), [(0, Level.PASS), (-1, Level.BLOCKING)])
+def test_failure_before_the_sale(shop, dealer, offset, level):
+    failure = shop.card.sale_date + timedelta(days=offset)
+    claim = ready_claim(shop, dealer, failure=failure, completed=failure + timedelta(days=1))
+    assert by_code(run_checks(claim, TODAY), "before_sale")[0].level == level
+
+
+def submitted(shop, dealer, **kwargs):
+    claim = ready_claim(shop, dealer, **kwargs)
+    services.submit(claim, actor=dealer, today=claim.completed_on + timedelta(days=1))
+    return claim
+
+
+@pytest.mark.parametrize(("gap", "level"), [(30, Level.WARNING), (31, Level.PASS)])
+def test_same_part_within_the_duplicate_window(shop, dealer, gap, level):
+    first_failure = TODAY - timedelta(days=45)
+    submitted(shop, dealer, failure=first_failure, hours="100")
+    second = ready_claim(shop, dealer, failure=first_failure + timedelta(days=gap), hours="200")
+    part_line = second.lines[0].position
+    assert by_code(run_checks(second, TODAY), "duplicate", part_line)[0].level == level
+
+
+def test_several_records_on_one_day_and_hour_meter_going_backwards(shop, dealer):
+    failure = TODAY - timedelta(days=10)
+    submitted(shop, dealer, failure=failure, hours="500")
+    same_reading = ready_claim(shop, dealer, failure=failure, hours="500")
+    checks = run_checks(same_reading, TODAY)
+    assert by_code(checks, "same_day")[0].level == Level.WARNING
+    assert by_code(checks, "hour_meter")[0].level == Level.PASS
+    services.update_claim(same_reading, {"hour_meter": Decimal("499.9")}, actor=dealer,
+                          today=TODAY)
+    assert by_code(run_checks(same_reading, TODAY), "hour_meter")[0].level == Level.BLOCKING
+
+
+def test_card_missing_or_late(world, dealer):
+    shop = factories.workshop(world.dealer_a)
+    shop.card.late_days = 3
+    claim = ready_claim(shop, dealer)
+    check = by_code(run_checks(claim, TODAY), "card")[0]
+    assert check.level == Level.BLOCKING and "3" in check.message
+    assert not claim.lines[0].covered  # the card is not recognised: nothing is covered
+    shop.card.status = "void"
+    db.session.flush()
+    db.session.expire(shop.unit)
+    assert by_code(run_checks(claim, TODAY), "card")[0].level == Level.BLOCKING
+
+
+def test_part_not_fitting_is_blocking_even_if_it_slipped_in(shop, dealer):
+    claim = ready_claim(shop, dealer)
+    claim.lines[0].part = shop.other_model_part
+    db.session.flush()
+    check = by_code(run_checks(claim, TODAY), "part_fit")[0]
+    assert check.level == Level.BLOCKING and check.line == 1
+
+
+def test_running_in_is_a_warning(shop, dealer):
+    claim = ready_claim(shop, dealer, hours="50")  # the model's running-in is 50 h
+    assert by_code(run_checks(claim, TODAY), "running_in")[0].level == Level.WARNING
+
+
+# ---------------------------------------------------------------- paid service
+
+
+def test_paid_service_only_for_uncovered_table_lines(world, dealer):
+    shop = factories.workshop(world.dealer_a, sale_date=TODAY - timedelta(days=800))
+    claim = ready_claim(shop, dealer)  # the whole machine and main parts are out of period
+    part, labour, travel = claim.lines
+    assert not part.covered and part.not_covered == ["out_of_period"]
+    services.set_paid_service(claim, part.id, True, actor=dealer)
+    services.set_paid_service(claim, labour.id, True, actor=dealer)
+    assert claim.total_claimed == travel.amount
+    other = services.add_line(claim, LineKind.OTHER, {"amount": Decimal("10"), "reason": "油"},
+                              actor=dealer)
+    with pytest.raises(DomainError, match="cannot be billed"):
+        services.set_paid_service(claim, other.id, True, actor=dealer)
+    covered_shop = factories.workshop(world.dealer_a)
+    covered = ready_claim(covered_shop, dealer)
+    with pytest.raises(DomainError, match="covered line"):
+        services.set_paid_service(covered, covered.lines[0].id, True, actor=dealer)
+
+
+# ---------------------------------------------------------------- workflow
+
+
+def test_decide_line_by_line(shop, dealer, tech):
+    claim = submitted(shop, dealer)
+    services.start_review(claim, actor=tech)
+    part, labour, travel = claim.lines
+    status = services.decide(claim, {
+        part.id: {"decision": "approved"},
+        labour.id: {"decision": "reduced", "amount": Decimal("100.00"), "note": "标准工时内"},
+        travel.id: {"decision": "rejected", "reject_code": "no_defect"}}, actor=tech)
+    assert status == ClaimStatus.PARTLY_APPROVED
+    assert claim.total_approved == Decimal("1300.00")
+    assert [line.decision for line in claim.lines] == [Decision.APPROVED, Decision.REDUCED,
+                                                       Decision.REJECTED]
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "decide")).one()
+    assert (entry.from_state, entry.to_state) == ("under_review", "partly_approved")
+
+
+def test_decisions_are_checked(shop, dealer, tech):
+    claim = submitted(shop, dealer)
+    part, labour, travel = claim.lines
+    approve = {"decision": "approved"}
+    for wanted, message in [
+        ({part.id: approve, labour.id: approve}, "Decide line 3"),
+        ({part.id: approve, labour.id: approve,
+          travel.id: {"decision": "reduced", "amount": Decimal("80.00"), "note": "x"}}, "between"),
+        ({part.id: approve, labour.id: approve,
+          travel.id: {"decision": "reduced", "amount": Decimal("50"), "note": ""}}, "why"),
+        ({part.id: approve, labour.id: approve, travel.id: {"decision": "rejected"}}, "reason"),
+    ]:
+        with pytest.raises(DomainError, match=message):
+            services.decide(claim, wanted, actor=tech)
+
+
+def test_all_rejected_is_rejected_and_no_extension(shop, dealer, tech):
+    claim = submitted(shop, dealer)
+    services.decide(claim, {line.id: {"decision": "rejected", "reject_code": "misuse"}
+                            for line in claim.lines}, actor=tech)
+    assert claim.status == ClaimStatus.REJECTED and claim.total_approved == Decimal("0.00")
+
+
+def test_who_may_decide(world, shop, dealer, tech):
+    claim = submitted(shop, dealer)
+    for actor in (dealer, world.users[Role.SALES_REP], world.users[Role.FINANCE],
+                  world.users[Role.ADMIN]):
+        with pytest.raises(DomainError, match="Only the technical department"):
+            services.decide(claim, {}, actor=actor)
+    claim.submitted_by_id = tech.id  # whoever filed a claim cannot decide it
+    with pytest.raises(DomainError, match="cannot decide"):
+        services.start_review(claim, actor=tech)
+
+
+def test_only_the_claims_dealer_edits_and_submits_drafts(world, shop, dealer):
+    claim = ready_claim(shop, dealer)
+    for actor in (world.dealer_b_admin, world.users[Role.CLERK], world.users[Role.TECHNICAL]):
+        with pytest.raises(DomainError):
+            services.submit(claim, actor=actor, today=TODAY)
+        with pytest.raises(DomainError):
+            services.add_line(claim, LineKind.TRAVEL, {"km": 1}, actor=actor)
+    services.submit(claim, actor=world.users[Role.DEALER_ADMIN], today=TODAY)
+    with pytest.raises(DomainError, match="Only a draft"):
+        services.add_line(claim, LineKind.OTHER, {"amount": Decimal(1), "reason": "x"},
+                          actor=dealer)
+    with pytest.raises(DomainError, match="Only a draft"):
+        services.submit(claim, actor=dealer, today=TODAY)
+
+
+def test_send_back_returns_to_draft_and_keeps_history(world, shop, dealer, tech):
+    claim = submitted(shop, dealer)
+    with pytest.raises(DomainError) as refused:
+        services.send_back(claim, " ", actor=tech)
+    assert refused.value.field == "reason"
+    with pytest.raises(DomainError):
+        services.send_back(claim, "补照片", actor=dealer)
+    services.send_back(claim, "请补充故障照片", actor=world.users[Role.SALES_REP])
+    assert claim.status == ClaimStatus.DRAFT and claim.submitted_at is None
+    actions = [e.action for e in db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.entity_type == "claims",
+                                    AuditEntry.entity_id == str(claim.id))
+        .order_by(AuditEntry.id))]
+    assert actions[0] == "create" and actions[-2:] == ["submit", "send_back"]
+    services.submit(claim, actor=dealer, today=TODAY)  # fixed and filed again
+    assert claim.status == ClaimStatus.SUBMITTED
+
+
+def test_a_stale_version_is_told_it_changed(shop, dealer, tech):
+    claim = submitted(shop, dealer)
+    seen = claim.version
+    services.start_review(claim, actor=tech, version=seen)
+    db.session.flush()
+    with pytest.raises(services.ClaimChanged):
+        services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
+                        actor=tech, version=seen)
+
+
+# ---------------------------------------------------------------- decided by rules
+
+
+@pytest.fixture
+def rules():
+    policy = PolicySettings.current()
+    policy.auto_approve, policy.auto_max_total, policy.auto_sample_percent = (
+        True, Decimal("1405.00"), 50)
+    db.session.add(policy)
+    db.session.flush()
+    return policy
+
+
+class Draw(random.Random):
+    """A sampler that always draws the given number."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+    def randrange(self, *args):
+        return self.value
+
+
+def test_a_clean_claim_is_approved_by_the_rules(shop, dealer, rules):
+    claim = ready_claim(shop, dealer)
+    services.submit(claim, actor=dealer, today=TODAY, rng=Draw(49))
+    assert claim.status == ClaimStatus.APPROVED and claim.decided_by_rules and claim.sampled
+    assert claim.total_approved == Decimal("1405.00")
+    entry = db.session.scalars(sa.select(AuditEntry)
+                               .where(AuditEntry.action == "decide_by_rules")).one()
+    assert entry.actor_id is None and entry.actor_name == "system"
+    other = ready_claim(factories.workshop(shop.unit.dealer), dealer)
+    services.submit(other, actor=dealer, today=TODAY, rng=Draw(50))
+    assert other.status == ClaimStatus.APPROVED and not other.sampled
+
+
+@pytest.mark.parametrize("spoil", ["total", "watched_part", "watched_fault", "warning",
+                                   "standing", "off"])
+def test_rules_leave_other_claims_to_a_person(world, shop, dealer, rules, tech, spoil):
+    claim = ready_claim(shop, dealer)
+    if spoil == "total":
+        rules.auto_max_total = Decimal("1404.99")
+    elif spoil == "watched_part":
+        shop.main_part.watched = True
+    elif spoil == "watched_fault":
+        shop.fault.watched = True
+    elif spoil == "warning":
+        services.update_claim(claim, {"hour_meter": Decimal("10")}, actor=dealer, today=TODAY)
+    elif spoil == "standing":
+        rejected = factories.make_claim(shop.unit, status="rejected", created_by=dealer)
+        rejected.decided_at = services.utcnow() - timedelta(days=89)
+    else:
+        rules.auto_approve = False
+    db.session.flush()
+    services.submit(claim, actor=dealer, today=TODAY, rng=Draw(0))
+    assert claim.status == ClaimStatus.SUBMITTED and not claim.decided_by_rules
+
+
+def test_a_sampled_rules_decision_can_be_reversed(shop, dealer, tech, rules):
+    claim = ready_claim(shop, dealer)
+    services.submit(claim, actor=dealer, today=TODAY, rng=Draw(0))
+    with pytest.raises(DomainError):
+        services.review_sample(claim, actor=tech, confirm=False, reason="")
+    services.review_sample(claim, actor=tech, confirm=False, reason="照片不清楚")
+    assert claim.status == ClaimStatus.UNDER_REVIEW and claim.total_approved is None
+    assert all(line.decision == Decision.PENDING for line in claim.lines)
+    services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
+                    actor=tech)
+    assert claim.status == ClaimStatus.APPROVED and not claim.decided_by_rules
+
+
+# ---------------------------------------------------------------- clocks and entitlements
+
+
+def test_a_repair_extends_the_clocks_then_coverage_follows(world, dealer, tech):
+    sale = TODAY - timedelta(days=370)
+    shop = factories.workshop(world.dealer_a, sale_date=sale)
+    whole_end = clocks_for(shop.unit)[0][2].ends_on
+    assert whole_end < TODAY
+    just_after = whole_end + timedelta(days=1)
+    assert not coverage_for(shop.unit, None, just_after).covered
+    # A main-part repair inside the period, 12 days in the workshop.
+    failure = sale + timedelta(days=200)
+    claim = ready_claim(shop, dealer, failure=failure, completed=failure + timedelta(days=12))
+    claim.completed_on = TODAY - timedelta(days=5)  # filed in time: completed lately
+    claim.handed_in_on = claim.completed_on - timedelta(days=12)
+    services.submit(claim, actor=dealer, today=TODAY)
+    db.session.flush()
+    extended = clocks_for(shop.unit)[0][2]
+    assert extended.extension_days == 12
+    verdict = coverage_for(shop.unit, None, just_after)
+    assert verdict.covered and verdict.extension_days == 12
+    services.decide(claim, {line.id: {"decision": "rejected", "reject_code": "misuse"}
+                            for line in claim.lines}, actor=tech)
+    db.session.flush()
+    assert not coverage_for(shop.unit, None, just_after).covered
+
+
+def test_the_same_main_part_twice_then_thrice(shop, dealer):
+    for n, days in enumerate((40, 25, 10)):
+        submitted(shop, dealer, failure=TODAY - timedelta(days=days), hours=str(100 * (n + 1)))
+    flags = db.session.scalars(sa.select(UnitFlag).where(UnitFlag.unit_id == shop.unit.id)
+                               .order_by(UnitFlag.id)).all()
+    assert [(f.kind, f.part_id) for f in flags] == [
+        (FlagKind.REPLACE_MAIN_PART, shop.main_part.id), (FlagKind.EXCHANGE, shop.main_part.id)]
+
+
+def test_a_wear_part_twice_raises_nothing(shop, dealer):
+    for n, days in enumerate((40, 10)):
+        claim = open_claim(shop, dealer, failure=TODAY - timedelta(days=days),
+                           hours=str(100 * (n + 1)))
+        services.add_line(claim, LineKind.PART, {"part_id": shop.wear_part.id, "quantity": 1},
+                          actor=dealer)
+        sign(claim, dealer)
+        services.submit(claim, actor=dealer, today=claim.completed_on)
+    assert not db.session.scalars(sa.select(UnitFlag)).all()
+
+
+@pytest.mark.parametrize(("end", "flagged"), [(date(2025, 4, 7), False),
+                                              (date(2025, 4, 8), True)])
+def test_a_repair_over_30_working_days_flags_an_exchange(world, dealer, end, flagged):
+    # Handed in on Friday 2025-02-21: the Qingming holiday (4–6 April) makes Monday 7 April
+    # the 30th working day after it, so completing on the 8th takes 31.
+    shop = factories.workshop(world.dealer_a, sale_date=date(2025, 1, 10))
+    claim = ready_claim(shop, dealer, failure=date(2025, 2, 20), handed_in=date(2025, 2, 21),
+                        completed=end)
+    services.submit(claim, actor=dealer, today=end + timedelta(days=3))
+    kinds = [f.kind for f in db.session.scalars(sa.select(UnitFlag))]
+    assert (FlagKind.EXCHANGE in kinds) is flagged
+
+
+def test_rates_follow_the_dealer_grade(world, dealer):
+    world.dealer_a.grade = DealerGrade.A
+    shop = factories.workshop(world.dealer_a)
+    claim = open_claim(shop, dealer)
+    line = services.add_line(claim, LineKind.LABOUR, {"fault_code_id": shop.fault.id},
+                             actor=dealer)
+    assert line.hourly_rate == db.session.get(LabourRate, DealerGrade.A).hourly_rate
+    assert line.amount == Decimal("150.00")
+
+
+def test_number_is_set(shop, dealer):
+    claim = open_claim(shop, dealer)
+    assert claim.number == f"WX{claim.created_at.year}{claim.id:07d}"
+    assert db.session.get(Claim, claim.id).status == ClaimStatus.DRAFT
