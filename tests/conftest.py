@@ -14,6 +14,7 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
 
 from portal import ROOT, create_app
+from portal.accounts.roles import Role
 from portal.extensions import db as _db
 from tests import factories
 
@@ -135,3 +136,21 @@ def login(client):
         return response
 
     return do_login
+
+
+@pytest.fixture
+def api(client, world, db):
+    """Call the API as a role of the world: ``api(method, path, role, json=...)``."""
+    from portal.accounts.services import issue_token
+
+    tokens = {role: issue_token(user) for role, user in world.users.items()}
+    tokens["dealer_b"] = issue_token(world.dealer_b_admin)
+    db.session.commit()
+
+    def call(method, path, role=Role.ADMIN, headers=None, **kwargs):
+        headers = dict(headers or {})
+        if role:
+            headers["Authorization"] = f"Bearer {tokens[role]}"
+        return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+    return call

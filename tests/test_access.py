@@ -4,6 +4,8 @@ A new route cannot escape: it must declare its roles, and every URL argument it 
 listed in ARGS below, with a record of dealer A and (when dealer-scoped) one of dealer B.
 """
 
+from pathlib import Path
+
 import pytest
 
 from portal.accounts.roles import DEALER_ROLES, Role
@@ -13,7 +15,7 @@ from tests import factories
 
 
 @pytest.fixture
-def objects(world, db):
+def objects(app, world, db):
     model = factories.make_model()
     part = factories.make_part(models=[model])
     band = TravelBand(min_km=500, max_km=600, fee=1)
@@ -35,7 +37,21 @@ def objects(world, db):
     unit_b = factories.make_unit(model=model, dealer=world.dealer_b)
     for unit in (unit_a, unit_b):
         factories.make_card(unit, late_days=3, scan=True)
+    claims = []
+    for unit in (unit_a, unit_b):
+        from portal.claims.models import ClaimAttachment
+
+        claim = factories.make_claim(unit, status="submitted", lines=[
+            {"kind": "travel", "amount": "80.00", "km": 30}])
+        folder = Path(app.instance_path) / "uploads" / "claims"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "access-test.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+        claim.attachments.append(ClaimAttachment(kind="photo", path="claims/access-test.png",
+                                                 name="x.png", content_type="image/png",
+                                                 size=1, uploaded_by_id=victim.id))
+        claims.append(claim)
     db.session.flush()
+    claim_a, claim_b = claims
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
         "dealer_id": (world.dealer_a.id, world.dealer_b.id),
@@ -53,6 +69,10 @@ def objects(world, db):
         "season_id": (season.id, None),
         "category": ("combine", None),
         "what": ("parts", None),
+        "claim_id": (claim_a.id, claim_b.id),
+        "line_id": (claim_a.lines[0].id, claim_b.lines[0].id),
+        "attachment_id": (claim_a.attachments[0].id, claim_b.attachments[0].id),
+        "kind": ("travel", None),
     }
 
 
@@ -68,7 +88,7 @@ def _url(rule, values):
     path = rule.rule
     for name in rule.arguments:
         path = path.replace(f"<{name}>", str(values[name]))
-        for conv in ("int:", "any(models, parts):"):
+        for conv in ("int:", "any(models, parts):", "any(part,labour,travel,other):"):
             path = path.replace(f"<{conv}{name}>", str(values[name]))
     return path
 

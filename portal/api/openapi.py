@@ -56,6 +56,34 @@ PART_IN = _obj(["name", "kind", "price", "models", "months", "return_required"],
                models={"type": "array", "items": {"type": "string"}},
                months={"type": ["integer", "null"], "minimum": 0, "maximum": 120},
                return_required={"type": "boolean"})
+CLAIM_ID = {"name": "claim_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+CLAIM_STATUS = {"type": "string", "enum": ["draft", "submitted", "under_review", "approved",
+                                           "partly_approved", "rejected"]}
+MONEY = {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$", "example": "123.45"}
+CHECK = _obj(["code", "level", "message"], code={"type": "string", "enum": [
+    "signature", "lines", "completed", "filed_late", "card", "before_sale", "same_day",
+    "duplicate", "hour_meter", "running_in", "part_fit", "labour", "coverage"]},
+    level={"type": "string", "enum": ["pass", "warning", "blocking"]},
+    message={"type": "string"}, line={"type": ["integer", "null"],
+                                      "description": "the line's position, 1-based"})
+LINE_IN = {"oneOf": [
+    _obj(["type", "part_no", "qty"], type={"const": "part"}, part_no=CODE,
+         qty={"type": "integer", "minimum": 1, "maximum": 99}),
+    _obj(["type", "fault_code"], type={"const": "labour"}, fault_code={"type": "string"},
+         hours={"type": "number", "description": "default: the fault's standard hours"},
+         reason={"type": "string", "description": "required above the standard hours"}),
+    _obj(["type", "km"], type={"const": "travel"},
+         km={"type": "integer", "minimum": 0, "maximum": 5000}),
+    _obj(["type", "amount", "reason"], type={"const": "other"}, amount=MONEY,
+         reason={"type": "string"})]}
+CLAIM_IN = _obj(["serial", "failure_date", "hour_meter", "description"],
+                serial={"type": "string"}, failure_date=DATE, handed_in_on=DATE,
+                completed_on=DATE, hour_meter={"type": "number", "minimum": 0},
+                fault_code={"type": "string"}, description={"type": "string"},
+                lines={"type": "array", "maxItems": 50, "items": LINE_IN})
+LINE_OUT = _obj(["id", "type", "covered", "amount"], id={"type": "integer"},
+                type={"type": "string", "enum": ["part", "labour", "travel", "other"]},
+                covered={"type": "boolean"}, amount=MONEY)
 UNIT_IN = _obj(["model", "dealer", "production_date", "batch", "shipped_on"],
                model={"type": "string"}, dealer={"type": "string"}, production_date=DATE,
                batch={"type": "string", "maxLength": 40},
@@ -102,6 +130,45 @@ SPEC = {
                  "schema": {"type": "string"}}],
             "responses": {"200": {"description": "The verdict", **_json(
                 {"$ref": "#/components/schemas/Coverage"})}, **_errors(400, 401, 404)}}},
+        "/claims": {"post": {
+            "summary": "Open a draft repair record (claim) with its lines",
+            "description": "Dealers only, for their own units. Amounts come from the catalogue "
+                           "tables; the answer says which lines are covered and lists every "
+                           "check as pass, warning or blocking.",
+            "requestBody": {"required": True, **_json(CLAIM_IN)},
+            "responses": {"201": {"description": "Created as a draft", **_json(
+                {"$ref": "#/components/schemas/ClaimDraft"})},
+                **_errors(400, 401, 403, 404, 422)}}},
+        "/claims/{claim_id}": {"get": {
+            "summary": "A claim: status, lines with decisions, checks and timeline",
+            "parameters": [CLAIM_ID],
+            "responses": {"200": {"description": "The claim", **_json(
+                {"$ref": "#/components/schemas/Claim"})}, **_errors(401, 404)}}},
+        "/claims/{claim_id}/attachments": {"post": {
+            "summary": "Attach a photo (JPEG/PNG, 8 MB) or the customer's signed record "
+                       "(JPEG/PNG/PDF, 5 MB) to a draft",
+            "parameters": [CLAIM_ID],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
+                ["file", "kind"], file={"type": "string", "format": "binary"},
+                kind={"type": "string", "enum": ["photo", "signature"]})}}},
+            "responses": {"201": {"description": "Attached", **_json(_obj(
+                ["id", "kind"], id={"type": "integer"}, kind={"type": "string"},
+                name={"type": "string"}, content_type={"type": "string"}))},
+                **_errors(400, 401, 403, 404, 422)}}},
+        "/claims/{claim_id}/submit": {"post": {
+            "summary": "Submit a draft claim",
+            "description": "422 with error \"checks_failed\" and the blocking checks when a "
+                           "check blocks (a missing signature, for one). A clean claim may be "
+                           "approved at once by head office's rules.",
+            "parameters": [CLAIM_ID],
+            "responses": {"200": {"description": "Submitted", **_json(_obj(
+                ["id", "status"], id={"type": "integer"}, status=CLAIM_STATUS,
+                decided_by_rules={"type": "boolean"}))},
+                "422": {"description": "Blocking checks, or another rule", **_json(_obj(
+                    ["error", "message"], error={"type": "string"},
+                    message={"type": "string"},
+                    checks={"type": "array", "items": CHECK}))},
+                **_errors(401, 403, 404)}}},
         "/warranty-cards": {"post": {
             "summary": "File a unit's warranty card",
             "requestBody": {"required": True, **_json(CARD_IN)},
@@ -113,6 +180,31 @@ SPEC = {
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
+            "ClaimDraft": _obj(["id", "status", "lines", "checks", "total"],
+                               id={"type": "integer"}, number={"type": "string"},
+                               status=CLAIM_STATUS, serial={"type": "string"},
+                               lines={"type": "array", "items": LINE_OUT},
+                               checks={"type": "array", "items": CHECK}, total=MONEY),
+            "Claim": _obj(
+                ["id", "status", "lines", "checks", "timeline"], id={"type": "integer"},
+                number={"type": "string"}, status=CLAIM_STATUS, serial={"type": "string"},
+                failure_date=DATE, handed_in_on={"type": ["string", "null"]},
+                completed_on={"type": ["string", "null"]}, total=MONEY,
+                total_approved={"type": ["string", "null"]},
+                decided_by_rules={"type": "boolean"},
+                lines={"type": "array", "items": {**LINE_OUT, "properties": {
+                    **LINE_OUT["properties"],
+                    "decision": {"type": "string",
+                                 "enum": ["pending", "approved", "reduced", "rejected"]},
+                    "approved_amount": {"type": ["string", "null"]},
+                    "reject_code": {"type": ["string", "null"]},
+                    "paid_service": {"type": "boolean"}}}},
+                checks={"type": "array", "items": CHECK},
+                attachments={"type": "array", "items": {"type": "object"}},
+                timeline={"type": "array", "items": _obj(
+                    ["at", "by", "action"], at={"type": "string", "format": "date-time"},
+                    by={"type": "string"}, action={"type": "string"},
+                    to={"type": ["string", "null"]}, reason={"type": "string"})}),
             "Error": _obj(["error", "message"], error={"type": "string"},
                           message={"type": "string"}, field={"type": "string"}),
             "Dealer": _obj(["code"], code={"type": "string"}, name={"type": "string"},

@@ -92,7 +92,7 @@ def index():
         stmt = stmt.where(sa.or_(Claim.number.startswith(q), Claim.unit_id.in_(units)))
     page = keyset_page(stmt, Claim.id, Claim.id, request.args.get("after"),
                        current_app.config["PAGE_SIZE"], descending=True)
-    return render("claims/index.html", "claims/_rows.html", page=page, status=status, q=q,
+    return render("claims/index.html", "claims/_rows.html", page=page, wanted=status, q=q,
                   sample=sample, statuses=ClaimStatus, queues=QUEUES)
 
 
@@ -317,13 +317,13 @@ def add_photos(claim_id):
 @dealers_only
 def sign(claim_id):
     """Keep the customer's signature: drawn on the screen, or a scan of the signed paper."""
-    from portal.core.uploads import store_data_url
-
     claim = get_claim(claim_id, current_user)
     form = SignatureForm()
 
     def action():
         if form.drawn.data:
+            from portal.core.uploads import store_data_url
+
             kept = store_data_url(form.drawn.data, folder=f"claims/{claim.id}",
                                   max_bytes=SIGNATURE_MAX, field="drawn")
             drawn = True
@@ -447,10 +447,10 @@ def decide(claim_id):
             flash(_("Decided: %(status)s.", status=result.title), "success")
             return redirect(url_for("claims.detail", claim_id=claim.id), 303)
         db.session.expire_all()
-        line_errors = {}
-        if result.field and result.field.startswith("line-"):
-            form.form_errors.remove(result.message)
-            line_errors[int(result.field[5:])] = result.message
+        line_errors, error = {}, form.domain_error
+        if error.field and error.field.startswith("line-"):
+            form.form_errors.remove(error.message)
+            line_errors[int(error.field[5:])] = error.message
         return _page(claim, status=422, decision=form, line_errors=line_errors,
                      decision_values=wanted)
     return _page(claim, status=422, decision=form, decision_values=wanted)
@@ -485,10 +485,10 @@ def review_sample(claim_id):
 @signed_in
 def service_bill(claim_id):
     """The paid-service bill for the customer: the lines the customer pays, from the tables."""
-    from portal.claims.bill import service_bill_pdf
-
     claim = get_claim(claim_id, current_user)
     if not any(line.paid_service for line in claim.lines):
         abort(404)
+    from portal.claims.bill import service_bill_pdf
+
     return send_file(io.BytesIO(service_bill_pdf(claim)), mimetype="application/pdf",
                      download_name=f"{claim.number}-bill.pdf")

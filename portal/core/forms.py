@@ -18,8 +18,8 @@ def attempt(form, action) -> tuple[bool, object]:
     """Run one service call as the request's transaction.
 
     On success commit and return (True, its result); when a business rule refuses, or someone
-    else changed the record in the meantime, roll back, show the message by its field and
-    return (False, the error).
+    else changed the record in the meantime, roll back, show the message by its field (the error
+    is kept as ``form.domain_error``) and return (False, None).
     """
     try:
         result = action()
@@ -27,13 +27,15 @@ def attempt(form, action) -> tuple[bool, object]:
     except DomainError as error:
         db.session.rollback()
         show_error(form, error)
-        return False, error
+        form.domain_error = error
+        return False, None
     except StaleDataError:
         db.session.rollback()
         error = DomainError(_("Someone else changed this record while you were working on it. "
                               "Reload it to see the change, then try again."))
         show_error(form, error)
-        return False, error
+        form.domain_error = error
+        return False, None
     return True, result
 
 

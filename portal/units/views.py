@@ -12,6 +12,8 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.catalog.forms import ImportForm
 from portal.catalog.models import Part, ProductModel
+from portal.claims.models import Claim
+from portal.claims.scope import visible_claims
 from portal.core import audit
 from portal.core.db import shanghai_today
 from portal.core.excel import ExcelError
@@ -59,7 +61,9 @@ def detail(unit_id):
     unit = get_unit(unit_id, current_user)
     history = [] if current_user.role.is_dealer else audit.history(unit, *unit.cards)
     on = shanghai_today()
-    return render("units/detail.html", unit=unit, history=history,
+    claims = db.session.scalars(visible_claims(current_user).where(Claim.unit_id == unit.id)
+                                .order_by(Claim.failure_date.desc(), Claim.id.desc())).all()
+    return render("units/detail.html", unit=unit, history=history, claims=claims,
                   card_keeper=current_user.role in CARD_KEEPERS, exception_form=ExceptionForm(),
                   on=on, part=None, verdict=coverage_for(unit, None, on), clocks=CLOCKS,
                   reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit))

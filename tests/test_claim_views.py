@@ -1,0 +1,169 @@
+"""The claim pages as dealers and the technical department use them."""
+
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from PIL import Image
+
+from portal.accounts.roles import Role
+from portal.claims.models import Claim, ClaimAttachment, ClaimStatus
+from portal.extensions import db
+from tests import factories
+
+TODAY = date.today()
+
+
+def png_bytes(colour=(200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def shop(world):
+    return factories.workshop(world.dealer_a)
+
+
+def version_of(claim_id) -> int:
+    db.session.expire_all()
+    return db.session.get(Claim, claim_id).version
+
+
+def post(client, url, claim_id, data=None, **kwargs):
+    return client.post(url, data={"version": version_of(claim_id), **(data or {})}, **kwargs)
+
+
+def file_claim(client, shop) -> int:
+    failure = TODAY - timedelta(days=6)
+    response = client.post(f"/claims/new/{shop.unit.id}", data={
+        "failure_date": failure.isoformat(), "handed_in_on": failure.isoformat(),
+        "completed_on": (failure + timedelta(days=2)).isoformat(), "hour_meter": "321.5",
+        "fault_code_id": shop.fault.id, "description": "变速箱漏油", "technician": "王师傅"})
+    assert response.status_code == 303, response.data[-2000:]
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_dealer_files_a_repair_and_the_technical_department_decides(client, login, world, shop):
+    login(world.users[Role.DEALER_STAFF])
+    page = client.get(f"/units/{shop.unit.id}")
+    assert f"/claims/new/{shop.unit.id}".encode() in page.data
+    claim_id = file_claim(client, shop)
+    base = f"/claims/{claim_id}"
+    assert post(client, f"{base}/lines/part", claim_id,
+                {"part_id": shop.main_part.id, "quantity": 1}).status_code == 303
+    refused = post(client, f"{base}/lines/labour", claim_id,
+                   {"fault_code_id": shop.fault.id, "hours": "3"})
+    assert refused.status_code == 422
+    assert b"more than the standard" in refused.data or "标准".encode() in refused.data
+    assert post(client, f"{base}/lines/labour", claim_id,
+                {"fault_code_id": shop.fault.id, "hours": "3", "reason": "螺栓锈死"}
+                ).status_code == 303
+    assert post(client, f"{base}/lines/travel", claim_id, {"km": "30"}).status_code == 303
+    page = client.get(base).data.decode()
+    assert page.count('class="badge ok">') >= 3  # covered lines
+    assert "check-blocking" in page  # no signature yet
+    assert re.search(r"<button type=\"submit\" disabled>", page)
+    refused = post(client, f"{base}/submit", claim_id)
+    assert refused.status_code == 422
+    assert db.session.get(Claim, claim_id).status == ClaimStatus.DRAFT
+    photo = post(client, f"{base}/photos", claim_id,
+                 {"photos": [(io.BytesIO(png_bytes()), "a.png"),
+                             (io.BytesIO(png_bytes((0, 0, 200))), "b.png")]},
+                 content_type="multipart/form-data")
+    assert photo.status_code == 303
+    signed = post(client, f"{base}/signature", claim_id,
+                  {"scan": (io.BytesIO(png_bytes((0, 0, 0))), "signed.png")},
+                  content_type="multipart/form-data")
+    assert signed.status_code == 303
+    assert post(client, f"{base}/submit", claim_id).status_code == 303
+    claim = db.session.get(Claim, claim_id)
+    assert claim.status == ClaimStatus.SUBMITTED and len(claim.photos) == 2
+
+    login(world.users[Role.TECHNICAL])
+    page = client.get(base).data.decode()
+    assert 'id="decide-form"' in page
+    part, labour, travel = claim.lines
+    response = post(client, f"{base}/decide", claim_id, {
+        f"decision-{part.id}": "approved",
+        f"decision-{labour.id}": "reduced", f"amount-{labour.id}": "125.00",
+        f"note-{labour.id}": "按标准工时",
+        f"decision-{travel.id}": "rejected", f"code-{travel.id}": "no_defect"})
+    assert response.status_code == 303, response.data[-3000:]
+    db.session.expire_all()
+    claim = db.session.get(Claim, claim_id)
+    assert claim.status == ClaimStatus.PARTLY_APPROVED
+    assert str(claim.total_approved) == "1325.00"
+    timeline = client.get(base).data.decode()
+    assert timeline.count("<tr>") > 5
+
+
+def test_bad_photos_are_refused_with_a_message_and_nothing_kept(client, login, world, shop,
+                                                                app):
+    import os
+
+    login(world.users[Role.DEALER_ADMIN])
+    claim_id = file_claim(client, shop)
+    folder = app.instance_path + f"/uploads/claims/{claim_id}"
+    before = set(os.listdir(folder)) if os.path.isdir(folder) else set()
+    for name, data in [("x.gif", b"GIF89a" + b"\0" * 50), ("x.png", b"just text"),
+                       ("x.jpg", b"%PDF-1.4 not a photo")]:
+        response = post(client, f"/claims/{claim_id}/photos", claim_id,
+                        {"photos": [(io.BytesIO(png_bytes()), "ok.png"), (io.BytesIO(data), name)]},
+                        content_type="multipart/form-data")
+        assert response.status_code == 422
+        assert "JPEG" in response.data.decode()
+    assert not db.session.query(ClaimAttachment).filter_by(claim_id=claim_id).count()
+    assert (set(os.listdir(folder)) if os.path.isdir(folder) else set()) == before
+
+
+def test_other_dealers_and_reps_get_404(client, login, world, shop):
+    login(world.users[Role.DEALER_STAFF])
+    claim_id = file_claim(client, shop)
+    post(client, f"/claims/{claim_id}/photos", claim_id,
+         {"photos": [(io.BytesIO(png_bytes()), "a.png")]}, content_type="multipart/form-data")
+    attachment = db.session.query(ClaimAttachment).filter_by(claim_id=claim_id).one()
+    for outsider in (world.dealer_b_admin, world.rep_b):
+        login(outsider)
+        assert client.get(f"/claims/{claim_id}").status_code == 404
+        assert client.get(f"/claims/{claim_id}/files/{attachment.id}").status_code == 404
+        assert b"WX" not in client.get("/claims/").data
+    login(world.dealer_b_admin)
+    assert client.get(f"/claims/new/{shop.unit.id}").status_code == 404
+    assert post(client, f"/claims/{claim_id}/lines/travel", claim_id,
+                {"km": 3}).status_code == 404
+    login(world.users[Role.SALES_REP])
+    assert client.get(f"/claims/{claim_id}/files/{attachment.id}").status_code == 200
+
+
+def test_a_stale_decision_is_told_the_claim_changed(client, login, world, shop):
+    login(world.users[Role.DEALER_STAFF])
+    claim_id = file_claim(client, shop)
+    post(client, f"/claims/{claim_id}/lines/travel", claim_id, {"km": "30"})
+    post(client, f"/claims/{claim_id}/signature", claim_id,
+         {"scan": (io.BytesIO(png_bytes()), "s.png")}, content_type="multipart/form-data")
+    assert post(client, f"/claims/{claim_id}/submit", claim_id).status_code == 303
+    seen = version_of(claim_id)
+    line = db.session.get(Claim, claim_id).lines[0]
+    other_tech = factories.make_user(Role.TECHNICAL)
+    login(other_tech)
+    assert post(client, f"/claims/{claim_id}/review", claim_id).status_code == 303
+    login(world.users[Role.TECHNICAL])
+    response = client.post(f"/claims/{claim_id}/decide", data={
+        "version": seen, f"decision-{line.id}": "approved"})
+    assert response.status_code == 422
+    assert "changed" in response.data.decode() or "修改" in response.data.decode()
+    assert db.session.get(Claim, claim_id).status == ClaimStatus.UNDER_REVIEW
+
+
+def test_lists_are_scoped(client, login, world, shop):
+    factories.make_claim(shop.unit, status="submitted", number="WX-A-1")
+    other = factories.workshop(world.dealer_b)
+    factories.make_claim(other.unit, status="submitted", number="WX-B-1")
+    login(world.users[Role.DEALER_STAFF])
+    page = client.get("/claims/?status=review").data
+    assert b"WX-A-1" in page and b"WX-B-1" not in page
+    login(world.users[Role.TECHNICAL])
+    page = client.get("/claims/?status=review").data
+    assert b"WX-A-1" in page and b"WX-B-1" in page
