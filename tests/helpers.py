@@ -1,6 +1,9 @@
 """Helpers shared by tests that drive pages."""
 
+import io
 import re
+
+from PIL import Image
 
 
 def walk_pages(client, url: str, link_text: str) -> list[str]:
@@ -12,3 +15,13 @@ def walk_pages(client, url: str, link_text: str) -> list[str]:
         match = re.search(r'hx-get="([^"]+)"', body)
         url = match.group(1).replace("&amp;", "&") if match else None
     return seen
+
+
+def image_bytes(fmt="PNG", size=(40, 20), color="white", mode="RGB", ink=True) -> bytes:
+    """A real image file made with Pillow (one black pixel unless ``ink`` is false)."""
+    image = Image.new(mode, size, color)
+    if ink:
+        image.putpixel((5, 5), (0, 0, 0) + ((255,) if mode == "RGBA" else ()))
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()
