@@ -2,6 +2,7 @@
 
 import io
 import re
+import zlib
 
 from PIL import Image
 
@@ -25,3 +26,19 @@ def image_bytes(fmt="PNG", size=(40, 20), color="white", mode="RGB", ink=True) -
     buffer = io.BytesIO()
     image.save(buffer, fmt)
     return buffer.getvalue()
+
+
+def pdf_objects(pdf: bytes) -> bytes:
+    """The PDF's objects as text: its compressed streams (object streams included) inflated."""
+    parts = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            parts.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def pdf_page_count(objects: bytes) -> int:
+    """Pages in a PDF, counted in pdf_objects()' text."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", objects))

@@ -1,12 +1,12 @@
 """PDF rendering: real WeasyPrint, the CJK font embedded as a subset, only static files read."""
 
 import re
-import zlib
 from pathlib import Path
 
 import pytest
 
 from portal.core.pdf import ResourceRefused, render_pdf, static_fetcher
+from tests.helpers import pdf_objects, pdf_page_count
 
 CHINESE_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>测试</title></head><body>
@@ -19,22 +19,11 @@ CHINESE_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 </body></html>"""
 
 
-def pdf_objects(pdf: bytes) -> bytes:
-    """The PDF's objects as text: its compressed streams (object streams included) inflated."""
-    parts = [pdf]
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            parts.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            continue
-    return b"\n".join(parts)
-
-
 def test_a_chinese_page_renders_to_a_small_pdf_with_the_cjk_font_subset():
     pdf = render_pdf(CHINESE_PAGE)
     assert pdf.startswith(b"%PDF-")
     objects = pdf_objects(pdf)
-    assert len(re.findall(rb"/Type\s*/Page(?![s\w])", objects)) == 1
+    assert pdf_page_count(objects) == 1
     fonts = re.findall(rb"/BaseFont\s*/([A-Z]{6}\+)?([^\s/<>\[]+)", objects)
     assert fonts and all(b"WenQuanYi" in name for _tag, name in fonts)
     assert all(tag for tag, _name in fonts)  # "ABCDEF+": a subset, not the whole font
