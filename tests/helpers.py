@@ -1,6 +1,10 @@
 """Helpers shared by tests that drive pages."""
 
+import io
 import re
+import zlib
+
+from PIL import Image
 
 
 def walk_pages(client, url: str, link_text: str) -> list[str]:
@@ -12,3 +16,29 @@ def walk_pages(client, url: str, link_text: str) -> list[str]:
         match = re.search(r'hx-get="([^"]+)"', body)
         url = match.group(1).replace("&amp;", "&") if match else None
     return seen
+
+
+def image_bytes(fmt="PNG", size=(40, 20), color="white", mode="RGB", ink=True) -> bytes:
+    """A real image file made with Pillow (one black pixel unless ``ink`` is false)."""
+    image = Image.new(mode, size, color)
+    if ink:
+        image.putpixel((5, 5), (0, 0, 0) + ((255,) if mode == "RGBA" else ()))
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def pdf_objects(pdf: bytes) -> bytes:
+    """The PDF's objects as text: its compressed streams (object streams included) inflated."""
+    parts = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            parts.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def pdf_page_count(objects: bytes) -> int:
+    """Pages in a PDF, counted in pdf_objects()' text."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", objects))

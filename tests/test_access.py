@@ -42,7 +42,9 @@ def objects(app, world, db):
         from portal.claims.models import ClaimAttachment
 
         claim = factories.make_claim(unit, status="submitted", lines=[
-            {"kind": "travel", "amount": "80.00", "km": 30}])
+            {"kind": "travel", "amount": "80.00", "km": 30},
+            {"kind": "labour", "amount": "50.00", "hours": 1, "standard_hours": 1,
+             "hourly_rate": 50, "fault_code": fault, "covered": False, "paid_service": True}])
         folder = Path(app.instance_path) / "uploads" / "claims"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "access-test.png").write_bytes(b"\x89PNG\r\n\x1a\n")

@@ -12,6 +12,7 @@ from portal.core.errors import DomainError
 from portal.units import card_services as services
 from portal.units.cards import CardStatus, WarrantyCard
 from tests import factories
+from tests.helpers import image_bytes
 
 TODAY = shanghai_today()
 
@@ -143,7 +144,7 @@ def test_scans_are_checked_by_content_and_served_only_in_scope(client, login, wo
     assert "只接受 JPEG、PNG 或 PDF 文件" in response.get_data(as_text=True)
     from portal.core.uploads import uploads_root
 
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    png = image_bytes()
     refused = card_form(TODAY, invoice_no="", scan=(io.BytesIO(png), "a.png"))
     before = set(uploads_root().rglob("*.png"))
     assert client.post(f"/units/{unit.id}/card", data=refused,

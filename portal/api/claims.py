@@ -23,11 +23,12 @@ from portal.claims import services
 from portal.claims.checks import run_checks
 from portal.claims.models import AttachmentKind, Claim, LineKind
 from portal.claims.scope import visible_claims
-from portal.claims.views import PHOTO_MAX, PHOTO_TYPES, SIGNATURE_MAX, SIGNATURE_TYPES
+from portal.claims.signature import SCAN_MAX
+from portal.claims.views import PHOTO_MAX, PHOTO_TYPES
 from portal.core import audit
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
-from portal.core.uploads import store, uploads_root
+from portal.core.uploads import DOCUMENT_TYPES, store
 from portal.extensions import db
 from portal.units.models import Unit
 from portal.units.scope import visible_units
@@ -195,13 +196,12 @@ def post_attachment(claim_id):
         raise ApiError(400, "bad_request", "file: a file is required", "file")
     photo = kind == "photo"
     try:
-        services._require_dealer_of(claim, g.api_user)
-        services._require_draft(claim)
+        services.check_editable(claim, g.api_user)
         kept = store(upload, folder=f"claims/{claim.id}",
-                     allowed=PHOTO_TYPES if photo else SIGNATURE_TYPES,
-                     max_bytes=PHOTO_MAX if photo else SIGNATURE_MAX, field="file")
+                     allowed=PHOTO_TYPES if photo else DOCUMENT_TYPES,
+                     max_bytes=PHOTO_MAX if photo else SCAN_MAX, field="file")
         attachment = services.attach(claim, AttachmentKind(kind), kept, actor=g.api_user,
-                                     size=(uploads_root() / kept.path).stat().st_size)
+                                     size=kept.size)
     except DomainError as error:
         raise rule_broken(error) from None
     db.session.commit()

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, MultipleFileField
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
     DecimalField,
@@ -74,11 +74,6 @@ class OtherLineForm(Versioned):
 
 class PhotoForm(Versioned):
     photos = MultipleFileField(_l("Photos of the repair (JPEG or PNG, up to 8 MB each)"))
-
-
-class SignatureForm(Versioned):
-    drawn = HiddenField()
-    scan = FileField(_l("Or a photo or scan of the signed paper record (JPEG, PNG or PDF)"))
 
 
 class ReasonForm(Versioned):

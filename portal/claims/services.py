@@ -265,11 +265,16 @@ def set_paid_service(claim: Claim, line_id: int, paid: bool, *, actor,
                      changes={f"#{line.position}": (not paid, paid)})
 
 
+def check_editable(claim: Claim, actor) -> None:
+    """Refuse unless the actor's dealer owns the claim and it is still a draft."""
+    _require_dealer_of(claim, actor)
+    _require_draft(claim)
+
+
 def attach(claim: Claim, kind: AttachmentKind, stored, *, actor, drawn: bool = False,
            size: int = 0) -> ClaimAttachment:
     """Keep a checked, stored file on the claim: a photo or the customer's signature."""
-    _require_dealer_of(claim, actor)
-    _require_draft(claim)
+    check_editable(claim, actor)
     attachment = ClaimAttachment(kind=kind, drawn=drawn, path=stored.path, name=stored.name,
                                  content_type=stored.content_type, size=size,
                                  uploaded_by_id=actor.id)

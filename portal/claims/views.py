@@ -26,7 +26,6 @@ from portal.claims.forms import (
     PartLineForm,
     PhotoForm,
     ReasonForm,
-    SignatureForm,
     TravelLineForm,
 )
 from portal.claims.models import (
@@ -39,6 +38,7 @@ from portal.claims.models import (
     RejectCode,
 )
 from portal.claims.scope import get_claim, visible_claims
+from portal.claims.signature import SignatureForm, receive_signature
 from portal.core import audit
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
@@ -46,7 +46,7 @@ from portal.core.forms import attempt, options
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
-from portal.core.uploads import store, uploads_root
+from portal.core.uploads import IMAGE_TYPES, discard, store, uploads_root
 from portal.extensions import db
 from portal.units.coverage_text import REASONS
 from portal.units.models import Unit
@@ -56,10 +56,8 @@ bp = Blueprint("claims", __name__, url_prefix="/claims")
 dealers_only = roles_required(*DEALER_ROLES)
 technical_only = roles_required(Role.TECHNICAL)
 reviewers = roles_required(Role.TECHNICAL, Role.SALES_REP, Role.FINANCE)
-PHOTO_TYPES = {"image/jpeg", "image/png"}
-SIGNATURE_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+PHOTO_TYPES = IMAGE_TYPES
 PHOTO_MAX = 8 * 1024 * 1024
-SIGNATURE_MAX = 5 * 1024 * 1024
 LINE_FORMS = {LineKind.PART: PartLineForm, LineKind.LABOUR: LabourLineForm,
               LineKind.TRAVEL: TravelLineForm, LineKind.OTHER: OtherLineForm}
 QUEUES = {
@@ -196,7 +194,7 @@ def _page(claim, status: int = 200, **forms):
             travel_form=forms.get("travel") or _line_form(claim, LineKind.TRAVEL),
             other_form=forms.get("other") or _line_form(claim, LineKind.OTHER),
             photo_form=forms.get("photos") or PhotoForm(version=claim.version),
-            signature_form=forms.get("signature") or SignatureForm(version=claim.version),
+            sig_form=forms.get("signature") or SignatureForm(),
             submit_form=forms.get("submit") or OptionalReasonForm(version=claim.version))
     else:
         context["checks"] = claim.checks or []
@@ -281,11 +279,6 @@ def paid_service(claim_id, line_id):
         claim, line_id, paid, actor=current_user, version=form.seen_version), "")
 
 
-def _discard(stored_files) -> None:
-    for stored in stored_files:
-        (uploads_root() / stored.path).unlink(missing_ok=True)
-
-
 @bp.route("/<int:claim_id>/photos", methods=["POST"])
 @dealers_only
 def add_photos(claim_id):
@@ -295,6 +288,7 @@ def add_photos(claim_id):
     files = [f for f in request.files.getlist("photos") if f and f.filename]
 
     def action():
+        services.check_editable(claim, current_user)
         if not files:
             raise DomainError(_("Choose at least one photo."), field="photos")
         stored = []
@@ -304,9 +298,10 @@ def add_photos(claim_id):
                              max_bytes=PHOTO_MAX, field="photos")
                 stored.append(kept)
                 services.attach(claim, AttachmentKind.PHOTO, kept, actor=current_user,
-                                size=(uploads_root() / kept.path).stat().st_size)
+                                size=kept.size)
         except DomainError:
-            _discard(stored)
+            for kept in stored:
+                discard(kept)
             raise
 
     return _act(claim, form, "photos", action,
@@ -321,24 +316,13 @@ def sign(claim_id):
     form = SignatureForm()
 
     def action():
-        if form.drawn.data:
-            from portal.core.uploads import store_data_url
-
-            kept = store_data_url(form.drawn.data, folder=f"claims/{claim.id}",
-                                  max_bytes=SIGNATURE_MAX, field="drawn")
-            drawn = True
-        elif form.scan.data:
-            kept = store(form.scan.data, folder=f"claims/{claim.id}", allowed=SIGNATURE_TYPES,
-                         max_bytes=SIGNATURE_MAX, field="scan")
-            drawn = False
-        else:
-            raise DomainError(_("Let the customer sign on the screen, or attach the signed "
-                                "paper record."), field="drawn")
+        services.check_editable(claim, current_user)  # before any file is written
+        kept, drawn = receive_signature(form, folder=f"claims/{claim.id}")
         try:
             services.attach(claim, AttachmentKind.SIGNATURE, kept, actor=current_user,
-                            drawn=drawn, size=(uploads_root() / kept.path).stat().st_size)
+                            drawn=drawn, size=kept.size)
         except DomainError:
-            _discard([kept])
+            discard(kept)
             raise
 
     return _act(claim, form, "signature", action, _("The customer's signature is attached."))

@@ -1,0 +1,147 @@
+"""Uploads: checked by what they really are, refused with a message that names what is accepted."""
+
+import base64
+import io
+
+import pytest
+from flask_babel import force_locale
+from werkzeug.datastructures import FileStorage
+
+from portal.core.errors import DomainError
+from portal.core.uploads import (
+    DOCUMENT_TYPES,
+    IMAGE_TYPES,
+    discard,
+    store,
+    store_data_url,
+    uploads_root,
+)
+from tests.helpers import image_bytes
+
+MB = 2**20
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with force_locale("en"):
+        yield
+
+
+@pytest.fixture
+def stored_files():
+    """The files under the uploads folder now: ``stored_files()`` again shows what changed."""
+    return lambda: set(uploads_root().rglob("*")) if uploads_root().exists() else set()
+
+
+def upload(data: bytes, name: str) -> FileStorage:
+    return FileStorage(io.BytesIO(data), filename=name)
+
+
+def photo(data, name, max_bytes=2 * MB):
+    return store(upload(data, name), folder="claims", allowed=IMAGE_TYPES, max_bytes=max_bytes,
+                 field="photo")
+
+
+def signature(text, max_bytes=MB):
+    return store_data_url(text, folder="signatures", max_bytes=max_bytes, field="drawn")
+
+
+def data_url(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode()
+
+
+def refused(action, *args, **kwargs) -> DomainError:
+    with pytest.raises(DomainError) as caught:
+        action(*args, **kwargs)
+    return caught.value
+
+
+@pytest.mark.parametrize("fmt,name,content_type", [("JPEG", "相片.jpg", "image/jpeg"),
+                                                   ("PNG", "photo.png", "image/png")])
+def test_a_real_photo_is_stored_as_what_it_is(fmt, name, content_type):
+    data = image_bytes(fmt, size=(640, 480))
+    stored = photo(data, name)
+    assert stored.content_type == content_type and stored.size == len(data)
+    assert stored.name == name and stored.path.startswith("claims/")
+    assert (uploads_root() / stored.path).read_bytes() == data
+    discard(stored)
+    assert not (uploads_root() / stored.path).exists()
+
+
+def test_the_name_cannot_lead_outside_the_folder():
+    stored = photo(image_bytes(), "../../etc/passwd.png")
+    assert stored.name == "passwd.png" and stored.path.endswith(".png")
+    discard(stored)
+
+
+TRUNCATED_PNG = image_bytes(size=(300, 300), color="red")[:-200]
+BAD = [
+    ("a PDF renamed", b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF", "scan.jpg",
+     "Only JPEG or PNG images are accepted."),
+    ("a GIF", image_bytes("GIF"), "photo.png", "Only JPEG or PNG images are accepted."),
+    ("text", "这不是图片".encode(), "photo.png", "Only JPEG or PNG images are accepted."),
+    ("a truncated PNG", TRUNCATED_PNG, "photo.png", "The image is damaged or incomplete."),
+    ("a PNG header only", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "photo.png",
+     "The image is damaged or incomplete."),
+    ("a truncated JPEG", image_bytes("JPEG", size=(400, 400), color="blue")[:300], "a.jpg",
+     "The image is damaged or incomplete."),
+    ("a bomb", image_bytes(size=(20_000, 20), ink=False), "wide.png", "too many pixels"),
+]
+
+
+@pytest.mark.parametrize("what,data,name,message", BAD, ids=[b[0] for b in BAD])
+def test_a_bad_photo_is_refused_and_nothing_is_written(stored_files, what, data, name, message):
+    before = stored_files()
+    error = refused(photo, data, name)
+    assert message in str(error.message) and error.field == "photo"
+    assert stored_files() == before
+
+
+def test_an_oversized_file_is_refused_and_nothing_is_written(stored_files):
+    before = stored_files()
+    data = image_bytes("JPEG", size=(1200, 1200))
+    error = refused(photo, data, "big.jpg", max_bytes=len(data) - 1)
+    assert str(error.message) == "The file is larger than 1 MB."
+    assert stored_files() == before
+
+
+def test_scans_of_paper_records_still_take_pdf_and_say_so():
+    pdf = b"%PDF-1.4 test scan"
+    stored = store(upload(pdf, "回执卡.pdf"), folder="cards", allowed=DOCUMENT_TYPES,
+                   max_bytes=MB, field="scan")
+    assert stored.content_type == "application/pdf"
+    discard(stored)
+    error = refused(store, upload(image_bytes("GIF"), "a.gif"), folder="cards",
+                    allowed={"image/jpeg", "image/png", "application/pdf"}, max_bytes=MB,
+                    field="scan")
+    assert str(error.message) == "Only JPEG, PNG or PDF files are accepted."
+
+
+def test_a_drawn_signature_is_stored_as_png():
+    drawing = image_bytes(size=(600, 200), mode="RGBA", color=(0, 0, 0, 0))
+    stored = signature(data_url(drawing))
+    assert stored.content_type == "image/png" and stored.path.startswith("signatures/")
+    assert (uploads_root() / stored.path).read_bytes() == drawing
+    discard(stored)
+
+
+BAD_DRAWINGS = [
+    ("transparent", data_url(image_bytes(mode="RGBA", color=(0, 0, 0, 0), ink=False)),
+     "The signature is blank"),
+    ("white", data_url(image_bytes(color="white", ink=False)), "The signature is blank"),
+    ("a JPEG", "data:image/jpeg;base64," + base64.b64encode(image_bytes("JPEG")).decode(),
+     "could not be read"),
+    ("not base64", "data:image/png;base64,iVBOR$$$", "could not be read"),
+    ("no data URL", "iVBORw0KGgo=", "could not be read"),
+    ("a JPEG labelled PNG", data_url(image_bytes("JPEG")), "Only PNG images are accepted."),
+    ("a truncated PNG", data_url(TRUNCATED_PNG), "The image is damaged or incomplete."),
+    ("too large", data_url(b"\x89PNG\r\n\x1a\n" + b"\x00" * (MB + 10)), "larger than 1 MB"),
+]
+
+
+@pytest.mark.parametrize("what,text,message", BAD_DRAWINGS, ids=[b[0] for b in BAD_DRAWINGS])
+def test_a_bad_drawing_is_refused_and_nothing_is_written(stored_files, what, text, message):
+    before = stored_files()
+    error = refused(signature, text)
+    assert message in str(error.message) and error.field == "drawn"
+    assert stored_files() == before
