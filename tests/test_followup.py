@@ -196,8 +196,12 @@ def test_call_form_with_htmx_errors_in_place_then_redirects(client, login, world
     assert "<html" not in body and "1 to 5" in body
     wrong = client.post(url, data={"reached": "0", "satisfaction": "4"}, headers=htmx)
     assert wrong.status_code == 422 and "Leave satisfaction empty" in wrong.get_data(True)
-    good = client.post(url, data={"reached": "1", "satisfaction": "2", "comment": "还在漏油"},
-                       headers=htmx)
+    assert f'name="version" type="hidden" value="{visit.version}"' in page
+    stale = client.post(url, data={"reached": "0", "version": str(visit.version - 1)},
+                        headers=htmx)
+    assert stale.status_code == 422 and "Someone else changed" in stale.get_data(True)
+    good = client.post(url, data={"reached": "1", "satisfaction": "2", "comment": "还在漏油",
+                                  "version": str(visit.version)}, headers=htmx)
     assert good.status_code == 204 and good.headers["HX-Redirect"] == "/followup/visits"
     factories.db.session.refresh(visit)
     assert visit.satisfaction == 2 and visit.status == "done"
@@ -365,7 +369,7 @@ def test_complaint_readers_and_scoping(client, login, world, db):
         assert client.get(f"/followup/complaints/{other.id}").status_code == 404
     login(world.users[Role.SALES_REP])
     assert client.get(f"/followup/complaints/{of_b.id}").status_code == 404
-    assert client.get(f"/followup/complaints?status=escalated").get_data(True).count(
+    assert client.get("/followup/complaints?status=escalated").get_data(True).count(
         of_a.number) == 1
 
 

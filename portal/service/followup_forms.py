@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.core.forms import options
@@ -21,6 +28,7 @@ class CallForm(FlaskForm):
         _l("Satisfaction"), coerce=_score, validators=[Optional()],
         choices=options((n, str(n)) for n in range(5, 0, -1)))
     comment = TextAreaField(_l("What the customer said"), validators=[Length(max=1000)])
+    version = HiddenField()
 
 
 class ComplaintForm(FlaskForm):

@@ -103,7 +103,7 @@ def visits():
 def visit(visit_id):
     """Show a return visit: the repair, the customer to call, the calls made."""
     visit = get_visit(visit_id, current_user)
-    return _visit_page(visit, CallForm())
+    return _visit_page(visit, CallForm(version=visit.version))
 
 
 def _visit_page(visit, form):
@@ -123,7 +123,8 @@ def call(visit_id):
     if form.validate_on_submit():
         ok, _r = attempt(form, lambda: services.record_call(
             visit, reached=form.reached.data == "1", satisfaction=form.satisfaction.data,
-            comment=form.comment.data or "", actor=current_user, now=utcnow()))
+            comment=form.comment.data or "", actor=current_user, now=utcnow(),
+            version=form.version.data or None))
         if ok:
             flash(_call_message(visit), "success")
             return see_other(url_for("followup.visits"))
