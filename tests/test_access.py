@@ -54,8 +54,12 @@ def objects(app, world, db):
         claims.append(claim)
     db.session.flush()
     claim_a, claim_b = claims
+    visits, complaints, flags = _followup(world, unit_a, unit_b, part)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
+        "visit_id": visits,
+        "complaint_id": complaints,
+        "flag_id": flags,
         "dealer_id": (world.dealer_a.id, world.dealer_b.id),
         "unit_id": (unit_a.id, unit_b.id),
         "serial": (unit_a.serial, unit_b.serial),
@@ -76,6 +80,33 @@ def objects(app, world, db):
         "attachment_id": (claim_a.attachments[0].id, claim_b.attachments[0].id),
         "kind": ("travel", None),
     }
+
+
+def _followup(world, *units_and_part):
+    """A called return visit, a complaint and an open flag on each dealer's unit."""
+    from datetime import UTC, date, datetime
+
+    from portal.claims.models import FlagKind, UnitFlag
+    from portal.service import complaints, visits
+    from portal.service.models import Channel
+
+    *units, part = units_and_part
+    clerk, now = world.users[Role.CLERK], datetime(2025, 8, 10, 2, tzinfo=UTC)
+    ids = {"visits": [], "complaints": [], "flags": []}
+    for unit in units:
+        claim = factories.make_claim(unit, status="submitted")
+        visit = visits.open_return_visit(claim, today=date(2025, 8, 5))
+        visits.record_call(visit, reached=True, satisfaction=5, comment="", actor=clerk, now=now)
+        complaint = complaints.register_complaint(
+            {"channel": Channel.PHONE, "received_at": now, "customer_name": "张三",
+             "customer_phone": "", "description": "投诉", "claim_number": claim.number},
+            actor=clerk, now=now)
+        flag = UnitFlag(unit=unit, kind=FlagKind.REPLACE_MAIN_PART, part=part, claim=claim)
+        factories.db.session.add(flag)
+        factories.db.session.flush()
+        for key, obj in zip(ids, (visit, complaint, flag), strict=True):
+            ids[key].append(obj.id)
+    return tuple(tuple(v) for v in ids.values())
 
 
 def _routes(app):

@@ -264,6 +264,7 @@ def test_decide_line_by_line(shop, dealer, tech):
         travel.id: {"decision": "rejected", "reject_code": "no_defect"}}, actor=tech)
     assert status == ClaimStatus.PARTLY_APPROVED
     assert claim.total_approved == Decimal("1300.00")
+    assert claim.return_visit is not None  # completing the repair opened the call-back task
     assert [line.decision for line in claim.lines] == [Decision.APPROVED, Decision.REDUCED,
                                                        Decision.REJECTED]
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "decide")).one()

@@ -221,6 +221,7 @@ def upgrade():
     sa.Column('reached', sa.Boolean(), nullable=True),
     sa.Column('satisfaction', sa.Integer(), nullable=True),
     sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('called_by_id', sa.Integer(), nullable=True),
     sa.Column('called_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),

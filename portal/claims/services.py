@@ -35,6 +35,7 @@ from portal.core import audit
 from portal.core.db import money, utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.service.visits import open_return_visit
 from portal.units.calendar import working_days_between
 from portal.units.services import coverage_for
 
@@ -322,16 +323,10 @@ def submit(claim: Claim, *, actor, today: date, now: datetime | None = None,
                  to_state=ClaimStatus.SUBMITTED,
                  changes={"total_claimed": (None, claim.total_claimed)})
     raise_flags(claim)
-    _open_return_visit(claim, today)
+    open_return_visit(claim, today=today, actor=actor)
     if rules_may_decide(claim, checks):
         _decide_by_rules(claim, now, rng or SAMPLER)
     return checks
-
-
-def _open_return_visit(claim: Claim, today: date) -> None:
-    from portal.service.visits import open_return_visit
-
-    open_return_visit(claim, today=today)
 
 
 def dealer_in_good_standing(dealer_id: int, now: datetime, days: int) -> bool:

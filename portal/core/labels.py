@@ -10,6 +10,8 @@ ACTIONS = {
     "assign_dealers": _l("Dealers assigned"),
     "change_status": _l("Status changed"), "grant_exception": _l("Exception granted"),
     "transfer": _l("Passed to a new owner"),
+    "call": _l("Customer called"), "escalate": _l("Escalated"), "resolve": _l("Resolved"),
+    "archive": _l("Archived"), "reopen": _l("Reopened"),
 }
 
 ENTITIES = {
@@ -18,12 +20,16 @@ ENTITIES = {
     "travel_bands": _l("Travel band"), "policy_settings": _l("Policy settings"),
     "seasons": _l("Season"), "legal_minimums": _l("Legal minimum"), "units": _l("Unit"),
     "warranty_cards": _l("Warranty card"),
+    "return_visits": _l("Return visit"), "complaints": _l("Complaint"),
+    "unit_flags": _l("Entitlement"),
 }
 
 STATES = {
     "active": _l("Active"), "inactive": _l("Deactivated"), "suspended": _l("Suspended"),
     "draft": _l("Sale recorded, card not filed"), "filed": _l("Filed"), "void": _l("Void"),
     "late": _l("Late"), "recognised": _l("Recognised"),
+    "open": _l("Open"), "done": _l("Called"), "escalated": _l("Escalated"),
+    "resolved": _l("Resolved"), "archived": _l("Archived"),
 }
 
 FIELDS = {
@@ -61,6 +67,11 @@ FIELDS = {
     "county": _l("County"), "invoice_no": _l("Invoice number"),
     "invoice_date": _l("Invoice date"), "sale_date": _l("Sale date"),
     "received_on": _l("Card received"), "late_days": _l("Days late"), "scan": _l("Scan"),
+    "due_on": _l("Due on"), "reached": _l("Reached"), "satisfaction": _l("Satisfaction"),
+    "comment": _l("Comment"), "attempts": _l("Calls tried"), "channel": _l("Received by"),
+    "received_at": _l("Received at"), "customer_name": _l("Customer name"),
+    "customer_phone": _l("Customer phone"), "unit": _l("Unit"),
+    "claim": _l("Repair record"),
 }
 
 

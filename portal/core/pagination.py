@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -33,7 +34,7 @@ def decode_cursor(cursor: str | None) -> list | None:
 
 def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descending=False):
     """Run ``stmt`` ordered by (sort_col, id_col) and return one page plus the next cursor."""
-    after = decode_cursor(cursor)
+    after = _after(sort_col, cursor)
     if after is not None:
         value, last_id = after
         if descending:
@@ -53,3 +54,24 @@ def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descendin
 
 def _key(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _after(sort_col, cursor: str | None) -> list | None:
+    """The cursor's (sort value, id), dates turned back from ISO text to the column's type;
+    None for no cursor or one that does not fit, which starts at the first page."""
+    after = decode_cursor(cursor)
+    if after is None:
+        return None
+    try:
+        kind = sort_col.type.python_type
+    except NotImplementedError:
+        return after
+    if kind not in (date, datetime):
+        return after
+    try:
+        value = kind.fromisoformat(after[0])
+    except (TypeError, ValueError):
+        return None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return None  # timestamps are stored and sent in UTC
+    return [value, after[1]]

@@ -19,6 +19,12 @@ NAV = [
     ("catalog.parts", "parts", None),
     ("catalog.fault_codes", "fault_codes", None),
     ("catalog.policy", "policy", None),
+    ("followup.visits", "visits", {Role.CLERK, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
+                                   Role.DEALER_STAFF}),
+    ("followup.complaints", "complaints", {Role.CLERK, Role.ADMIN, Role.TECHNICAL,
+                                           Role.SALES_REP, Role.DEALER_ADMIN,
+                                           Role.DEALER_STAFF}),
+    ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -33,9 +39,11 @@ SECTIONS = {
     "catalog.travel_bands": "fault_codes", "catalog.edit_travel_band": "fault_codes",
     "accounts.users": "users", "accounts.new_user": "users", "accounts.user_detail": "users",
     "accounts.edit_user": "users", "core.audit_log": "audit",
+    "followup.visits": "visits", "followup.visit": "visits", "followup.call": "visits",
+    "followup.flags": "flags", "followup.resolve_flag": "flags",
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
-                      "catalog": "policy"}
+                      "catalog": "policy", "followup": "complaints"}
 
 
 def current_section() -> str | None:

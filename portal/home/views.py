@@ -21,6 +21,7 @@ from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
+from portal.service.followup_todo import clerk_todo
 from portal.units.card_services import cards_to_file
 
 bp = Blueprint("home", __name__)
@@ -70,9 +71,10 @@ def _dealers_by_province():
 @bp.route("/home/clerk")
 @roles_required(Role.CLERK)
 def clerk():
-    """The sales clerk's page: the dealer network by province and the response deadlines."""
+    """The sales clerk's page: follow-up work, the dealer network and the deadlines."""
     return render("home/clerk.html", by_province=_dealers_by_province(),
-                  policy=PolicySettings.current(), statuses=DealerStatus)
+                  policy=PolicySettings.current(), statuses=DealerStatus,
+                  todo=clerk_todo(shanghai_today()))
 
 
 @bp.route("/home/technical")

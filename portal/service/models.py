@@ -152,6 +152,8 @@ class ReturnVisit(db.Model):
     reached: Mapped[bool | None]
     satisfaction: Mapped[int | None]  # 1–5 when reached
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # Calls tried so far; the task closes when the customer is reached or after the last try.
+    attempts: Mapped[int] = mapped_column(default=0)
     called_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)

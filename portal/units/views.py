@@ -21,6 +21,7 @@ from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
 from portal.extensions import db
+from portal.service.entitlements import flags_of_unit
 from portal.units import excel
 from portal.units.coverage_text import CLOCKS, REASONS
 from portal.units.forms import ExceptionForm
@@ -31,6 +32,7 @@ from portal.units.services import clocks_for, coverage_for
 bp = Blueprint("units", __name__, url_prefix="/units")
 importers = roles_required(Role.ADMIN, Role.CLERK)
 CARD_KEEPERS = (*DEALER_ROLES, Role.CLERK, Role.ADMIN)
+FLAG_RESOLVERS = (Role.CLERK, Role.ADMIN, Role.TECHNICAL)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -66,7 +68,8 @@ def detail(unit_id):
     return render("units/detail.html", unit=unit, history=history, claims=claims,
                   card_keeper=current_user.role in CARD_KEEPERS, exception_form=ExceptionForm(),
                   on=on, part=None, verdict=coverage_for(unit, None, on), clocks=CLOCKS,
-                  reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit))
+                  reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit),
+                  flags=flags_of_unit(unit.id), flag_resolver=current_user.role in FLAG_RESOLVERS)
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -1,0 +1,145 @@
+"""Complaints: list, record, and the moves from open to archived.
+
+The clerk and administrators record and handle complaints; the technical department reads
+them all, a sales rep those of their dealers, and a dealer those linked to it, read-only and
+without the internal escalation note.
+"""
+
+from datetime import datetime
+
+from flask import current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import DEALER_ROLES, Role
+from portal.core import audit
+from portal.core.db import SHANGHAI, utcnow
+from portal.core.forms import attempt
+from portal.core.htmx import render, render_form
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required
+from portal.service import complaints as services
+from portal.service.followup_forms import ComplaintForm, NoteForm
+from portal.service.followup_scope import get_complaint, visible_complaints
+from portal.service.followup_views import HANDLERS, bp, handlers_only, see_other
+from portal.service.models import Channel, Complaint, ComplaintStatus
+
+readers = roles_required(*HANDLERS, Role.TECHNICAL, Role.SALES_REP, *DEALER_ROLES)
+# action: (service, message on success, what its note is)
+ACTIONS = {
+    "escalate": (services.escalate_complaint, _l("Escalated to management."),
+                 _l("Why it needs management")),
+    "resolve": (services.resolve_complaint, _l("Complaint resolved."),
+                _l("How it was resolved (the customer is told this)")),
+    "archive": (services.archive_complaint, _l("Complaint archived."), _l("Note (optional)")),
+    "reopen": (services.reopen_complaint, _l("Complaint reopened."),
+               _l("Why the complaint is reopened")),
+}
+
+
+@bp.route("/complaints")
+@readers
+def complaints():
+    """List complaints, newest first, by status."""
+    status = ComplaintStatus.parse(request.args.get("status"))
+    stmt = visible_complaints(current_user).options(selectinload(Complaint.dealer),
+                                                    selectinload(Complaint.unit),
+                                                    selectinload(Complaint.claim))
+    if status:
+        stmt = stmt.where(Complaint.status == status)
+    page = keyset_page(stmt, Complaint.received_at, Complaint.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"], descending=True)
+    return render("followup/complaints.html", "followup/_complaint_rows.html", page=page,
+                  status_filter=status, statuses=ComplaintStatus)
+
+
+def _values(form: ComplaintForm) -> dict:
+    received = form.received_at.data.replace(tzinfo=SHANGHAI)
+    text = ("customer_name", "customer_phone", "description", "dealer_code", "unit_serial",
+            "claim_number")
+    return {"channel": Channel(form.channel.data), "received_at": received,
+            **{k: getattr(form, k).data or "" for k in text}}
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@handlers_only
+def new_complaint():
+    """Record a complaint as it comes in."""
+    form = ComplaintForm()
+    if request.method == "GET":
+        form.received_at.data = datetime.now(SHANGHAI).replace(second=0, microsecond=0,
+                                                               tzinfo=None)
+        form.claim_number.data = request.args.get("claim", "")[:20]
+    if form.validate_on_submit():
+        ok, complaint = attempt(form, lambda: services.register_complaint(
+            _values(form), actor=current_user, now=utcnow()))
+        if ok:
+            flash(_("Complaint %(number)s recorded.", number=complaint.number), "success")
+            return see_other(url_for("followup.complaint", complaint_id=complaint.id))
+    return render_form("followup/complaint_form.html", form)
+
+
+@bp.route("/complaints/<int:complaint_id>")
+@readers
+def complaint(complaint_id):
+    """Show a complaint, what it is linked to, and the moves it allows."""
+    return _complaint_page(get_complaint(complaint_id, current_user))
+
+
+def _complaint_page(complaint, failed: str | None = None, form: NoteForm | None = None):
+    forms = {a: (form if a == failed else NoteForm(formdata=None, prefix=a))
+             for a in services.allowed_actions(complaint)}
+    for action, note_form in forms.items():
+        note_form.note.label.text = str(ACTIONS[action][2])
+    # A move the complaint no longer allows (another clerk was quicker): say why up top.
+    refused = form.form_errors if form is not None and failed not in forms else []
+    handler = current_user.role in HANDLERS
+    return render("followup/complaint.html", status=422 if failed else 200,
+                  complaint=complaint, forms=forms if handler else {}, refused=refused,
+                  history=[] if current_user.role.is_dealer else audit.history(complaint))
+
+
+def _act(complaint_id: int, action: str):
+    complaint = get_complaint(complaint_id, current_user)
+    form = NoteForm(prefix=action)
+    move, message, _note = ACTIONS[action]
+    if form.validate_on_submit():
+        kwargs = {"actor": current_user}
+        if action != "reopen":
+            kwargs["now"] = utcnow()
+        ok, _r = attempt(form, lambda: move(complaint, form.note.data or "", **kwargs))
+        if ok:
+            flash(str(message), "success")
+            return see_other(url_for("followup.complaint", complaint_id=complaint.id))
+    return _complaint_page(complaint, failed=action, form=form)
+
+
+@bp.route("/complaints/<int:complaint_id>/escalate", methods=["POST"])
+@handlers_only
+def escalate_complaint(complaint_id):
+    """Pass a complaint to management with a note."""
+    return _act(complaint_id, "escalate")
+
+
+@bp.route("/complaints/<int:complaint_id>/resolve", methods=["POST"])
+@handlers_only
+def resolve_complaint(complaint_id):
+    """Record how a complaint was resolved."""
+    return _act(complaint_id, "resolve")
+
+
+@bp.route("/complaints/<int:complaint_id>/archive", methods=["POST"])
+@handlers_only
+def archive_complaint(complaint_id):
+    """Archive a resolved complaint."""
+    return _act(complaint_id, "archive")
+
+
+@bp.route("/complaints/<int:complaint_id>/reopen", methods=["POST"])
+@handlers_only
+def reopen_complaint(complaint_id):
+    """Reopen a resolved complaint the customer is still unhappy with."""
+    return _act(complaint_id, "reopen")
+

@@ -1,0 +1,165 @@
+"""Complaints (投诉): recorded, escalated to management, resolved, archived.
+
+A resolved complaint may be reopened when the customer is still not satisfied; an archived
+one is a closed file (a new complaint is recorded instead). Every move is on the audit trail
+with its from and to state and the reason.
+"""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.accounts.roles import Role
+from portal.claims.models import Claim
+from portal.core import audit
+from portal.core.db import SHANGHAI
+from portal.core.errors import DomainError
+from portal.dealers.models import Dealer
+from portal.dealers.scope import dealer_ids_for, visible_dealers
+from portal.extensions import db
+from portal.service.models import Complaint, ComplaintStatus
+from portal.units.models import Unit
+from portal.units.scope import visible_units
+
+S = ComplaintStatus
+# action: (states it may start from, state it leads to)
+TRANSITIONS = {
+    "escalate": ({S.OPEN}, S.ESCALATED),
+    "resolve": ({S.OPEN, S.ESCALATED}, S.RESOLVED),
+    "archive": ({S.RESOLVED}, S.ARCHIVED),
+    "reopen": ({S.RESOLVED}, S.OPEN),
+}
+REFUSED = {
+    "escalate": _l("Only an open complaint can be escalated."),
+    "resolve": _l("This complaint is already resolved or archived."),
+    "archive": _l("Only a resolved complaint can be archived."),
+    "reopen": _l("Only a resolved complaint can be reopened; archived ones are closed."),
+}
+# The moves that need a note, and what it must say (the form field is "note").
+NOTE_NEEDED = {
+    "escalate": _l("Say why this goes to management."),
+    "resolve": _l("Write how the complaint was resolved."),
+    "reopen": _l("Say why the complaint is reopened."),
+}
+FIELDS = ("channel", "received_at", "customer_name", "customer_phone", "description")
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def allowed_actions(complaint: Complaint) -> list[str]:
+    """The moves this complaint's state allows, in the order they are offered."""
+    return [a for a, (sources, _t) in TRANSITIONS.items() if complaint.status in sources]
+
+
+def next_number(now: datetime) -> str:
+    """TS + year + a five-digit sequence within that year (Shanghai calendar)."""
+    prefix = f"TS{now.astimezone(SHANGHAI).year}"
+    last = db.session.scalar(sa.select(sa.func.max(Complaint.number))
+                             .where(Complaint.number.startswith(prefix)))
+    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:05d}"
+
+
+def _dealer(code: str, actor) -> Dealer | None:
+    if not code:
+        return None
+    dealer = db.session.scalar(visible_dealers(actor).where(Dealer.code == code.upper()))
+    if dealer is None:
+        raise DomainError(_("No dealer with this code."), field="dealer_code")
+    return dealer
+
+
+def _unit(serial: str, actor) -> Unit | None:
+    if not serial:
+        return None
+    unit = db.session.scalar(visible_units(actor).where(Unit.serial == serial.upper()))
+    if unit is None:
+        raise DomainError(_("No unit with this serial number."), field="unit_serial")
+    return unit
+
+
+def _claim(number: str, actor) -> Claim | None:
+    if not number:
+        return None
+    stmt = sa.select(Claim).where(Claim.number == number.upper())
+    if actor.role.is_dealer or actor.role == Role.SALES_REP:
+        stmt = stmt.where(Claim.dealer_id.in_(dealer_ids_for(actor)))
+    claim = db.session.scalar(stmt)
+    if claim is None:
+        raise DomainError(_("No repair record with this number."), field="claim_number")
+    return claim
+
+
+def resolve_links(values: dict, actor) -> tuple:
+    """Find the dealer, unit and repair named; fill the dealer and unit from the repair."""
+    dealer = _dealer(values.get("dealer_code", "").strip(), actor)
+    unit = _unit(values.get("unit_serial", "").strip(), actor)
+    claim = _claim(values.get("claim_number", "").strip(), actor)
+    if claim and unit and claim.unit_id != unit.id:
+        raise DomainError(_("This repair was on unit %(serial)s.", serial=claim.unit.serial),
+                          field="unit_serial")
+    if claim and dealer and claim.dealer_id != dealer.id:
+        raise DomainError(_("This repair was done by dealer %(code)s.",
+                            code=claim.dealer.code), field="dealer_code")
+    if claim:
+        unit, dealer = claim.unit, claim.dealer
+    if unit and dealer is None:
+        dealer = unit.dealer
+    return dealer, unit, claim
+
+
+def register_complaint(values: dict, *, actor, now: datetime) -> Complaint:
+    """Record a complaint as received, with the dealer, unit and repair it concerns."""
+    if values["received_at"] > now + CLOCK_SKEW:
+        raise DomainError(_("This time cannot be in the future."), field="received_at")
+    if not values["description"].strip():
+        raise DomainError(_("Say what the customer complains about."), field="description")
+    dealer, unit, claim = resolve_links(values, actor)
+    complaint = Complaint(number=next_number(now), registered_by_id=actor.id,
+                          dealer=dealer, unit=unit, claim=claim, status=S.OPEN,
+                          **{k: values[k].strip() if isinstance(values[k], str) else values[k]
+                             for k in FIELDS})
+    db.session.add(complaint)
+    changes = {k: (None, getattr(complaint, k)) for k in FIELDS}
+    changes.update(dealer=(None, dealer and dealer.code), unit=(None, unit and unit.serial),
+                   claim=(None, claim and claim.number))
+    audit.record("create", complaint, actor=actor, to_state=S.OPEN, changes=changes)
+    return complaint
+
+
+def _move(complaint: Complaint, action: str, reason: str, *, actor, **updates) -> None:
+    """Check the move is allowed, make it with its updates, and put it on the audit trail."""
+    sources, target = TRANSITIONS[action]
+    if complaint.status not in sources:
+        raise DomainError(REFUSED[action])
+    reason = (reason or "").strip()
+    if action in NOTE_NEEDED and not reason:
+        raise DomainError(NOTE_NEEDED[action], field="note")
+    old = complaint.status
+    complaint.status = target
+    for name, value in updates.items():
+        setattr(complaint, name, value)
+    audit.record(action, complaint, actor=actor, from_state=old, to_state=target,
+                 reason=reason)
+
+
+def escalate_complaint(complaint: Complaint, note: str, *, actor, now: datetime) -> None:
+    """Pass the complaint to management, saying why."""
+    _move(complaint, "escalate", note, actor=actor, escalation_note=(note or "").strip(),
+          escalated_at=now)
+
+
+def resolve_complaint(complaint: Complaint, resolution: str, *, actor, now: datetime) -> None:
+    """Record how the complaint was settled."""
+    _move(complaint, "resolve", resolution, actor=actor,
+          resolution=(resolution or "").strip(), resolved_at=now)
+
+
+def archive_complaint(complaint: Complaint, note: str = "", *, actor, now: datetime) -> None:
+    """File a resolved complaint away; it can no longer change."""
+    _move(complaint, "archive", note, actor=actor, archived_at=now)
+
+
+def reopen_complaint(complaint: Complaint, reason: str, *, actor) -> None:
+    """Open a resolved complaint again; the old resolution stays on the audit trail."""
+    _move(complaint, "reopen", reason, actor=actor, resolution="", resolved_at=None)

@@ -1,0 +1,68 @@
+"""Entitlement flags: the list the clerk works through, and closing a flag with a note."""
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import Role
+from portal.claims.models import FlagKind, UnitFlag
+from portal.core.db import utcnow
+from portal.core.forms import attempt
+from portal.core.htmx import render, wants_fragment
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required
+from portal.service import entitlements
+from portal.service.followup_forms import NoteForm
+from portal.service.followup_scope import get_flag, visible_flags
+from portal.service.followup_views import bp
+from portal.units.models import Unit
+
+RESOLVERS = (Role.CLERK, Role.ADMIN, Role.TECHNICAL)
+
+
+@bp.route("/flags")
+@roles_required(*RESOLVERS, Role.SALES_REP)
+def flags():
+    """List open entitlement flags, oldest first, or the resolved ones, newest first."""
+    kind = FlagKind.parse(request.args.get("kind"))
+    resolved = request.args.get("state") == "resolved"
+    stmt = visible_flags(current_user).options(
+        selectinload(UnitFlag.unit).selectinload(Unit.dealer), selectinload(UnitFlag.part),
+        selectinload(UnitFlag.claim), selectinload(UnitFlag.resolved_by))
+    stmt = stmt.where(UnitFlag.resolved_at.is_not(None) if resolved
+                      else UnitFlag.resolved_at.is_(None))
+    if kind:
+        stmt = stmt.where(UnitFlag.kind == kind)
+    size = current_app.config["PAGE_SIZE"]
+    if resolved:
+        page = keyset_page(stmt, UnitFlag.resolved_at, UnitFlag.id, request.args.get("after"),
+                           size, descending=True)
+    else:
+        page = keyset_page(stmt, UnitFlag.raised_at, UnitFlag.id, request.args.get("after"),
+                           size)
+    return render("followup/flags.html", "followup/_flag_rows.html", page=page, kind=kind,
+                  kinds=FlagKind, resolved=resolved, form=NoteForm(formdata=None),
+                  can_resolve=current_user.role in RESOLVERS)
+
+
+@bp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
+@roles_required(*RESOLVERS)
+def resolve_flag(flag_id):
+    """Close a flag with what was done about the entitlement."""
+    flag = get_flag(flag_id, current_user)
+    form = NoteForm()
+    ok = False
+    if form.validate_on_submit():
+        ok, _r = attempt(form, lambda: entitlements.resolve_flag(
+            flag, form.note.data or "", actor=current_user, now=utcnow()))
+    if wants_fragment():  # the row in the list, resolved or with the message under the note
+        return render("followup/_flag_row.html", status=200 if ok else 422, flag=flag,
+                      form=form, can_resolve=True)
+    for message in [*form.note.errors, *form.form_errors]:
+        flash(message, "error")
+    if ok:
+        flash(_("Entitlement closed: %(serial)s.", serial=flag.unit.serial), "success")
+    if request.form.get("back") == "unit":
+        return redirect(url_for("units.detail", unit_id=flag.unit_id), 303)
+    return redirect(url_for("followup.flags"), 303)

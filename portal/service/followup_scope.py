@@ -1,0 +1,72 @@
+"""What each user may see of return visits, complaints and entitlement flags.
+
+Dealers see their own dealer's records, a sales rep those of the dealers assigned to them,
+head office everything. A dealer sees only finished return visits (the results): an open
+task tells it when head office will call its customer, which an independent check must not.
+A record outside a user's scope is a 404.
+"""
+
+import sqlalchemy as sa
+from flask import abort
+
+from portal.accounts.roles import Role
+from portal.claims.models import Claim, UnitFlag
+from portal.dealers.scope import dealer_ids_for
+from portal.extensions import db
+from portal.service.models import Complaint, ReturnVisit, VisitStatus
+from portal.units.models import Unit
+
+
+def _limited(user) -> bool:
+    return user.role.is_dealer or user.role == Role.SALES_REP
+
+
+def visible_visits(user):
+    """A SELECT of the return visits ``user`` may see."""
+    stmt = sa.select(ReturnVisit)
+    if _limited(user):
+        stmt = stmt.where(ReturnVisit.dealer_id.in_(dealer_ids_for(user)))
+    if user.role.is_dealer:
+        stmt = stmt.where(ReturnVisit.status == VisitStatus.DONE)
+    return stmt
+
+
+def visible_claims(user):
+    """A WHERE clause on claims for the visit statistics."""
+    return Claim.dealer_id.in_(dealer_ids_for(user)) if _limited(user) else sa.true()
+
+
+def visible_complaints(user):
+    """A SELECT of the complaints ``user`` may see (none without a dealer for dealers/reps)."""
+    stmt = sa.select(Complaint)
+    if _limited(user):
+        stmt = stmt.where(Complaint.dealer_id.in_(dealer_ids_for(user)))
+    return stmt
+
+
+def visible_flags(user):
+    """A SELECT of the entitlement flags ``user`` may see, by the dealer of the unit."""
+    stmt = sa.select(UnitFlag)
+    if _limited(user):
+        stmt = stmt.where(UnitFlag.unit_id.in_(
+            sa.select(Unit.id).where(Unit.dealer_id.in_(dealer_ids_for(user)))))
+    return stmt
+
+
+def _one(stmt):
+    found = db.session.scalar(stmt)
+    if found is None:
+        abort(404)
+    return found
+
+
+def get_visit(visit_id: int, user) -> ReturnVisit:
+    return _one(visible_visits(user).where(ReturnVisit.id == visit_id))
+
+
+def get_complaint(complaint_id: int, user) -> Complaint:
+    return _one(visible_complaints(user).where(Complaint.id == complaint_id))
+
+
+def get_flag(flag_id: int, user) -> UnitFlag:
+    return _one(visible_flags(user).where(UnitFlag.id == flag_id))

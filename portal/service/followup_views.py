@@ -1,0 +1,139 @@
+"""Follow-up after repairs: return visits (this file), complaints and entitlement flags."""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import Role
+from portal.claims.models import Claim
+from portal.core import audit
+from portal.core.db import shanghai_today, utcnow
+from portal.core.forms import attempt
+from portal.core.htmx import render, render_form, wants_fragment
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required, signed_in
+from portal.dealers.models import Dealer
+from portal.dealers.scope import visible_dealers
+from portal.extensions import db
+from portal.service import visits as services
+from portal.service.followup_forms import CallForm
+from portal.service.followup_scope import get_visit, visible_claims, visible_visits
+from portal.service.models import ReturnVisit, VisitStatus
+from portal.units.models import Unit
+
+bp = Blueprint("followup", __name__, url_prefix="/followup")
+HANDLERS = (Role.CLERK, Role.ADMIN)
+handlers_only = roles_required(*HANDLERS)
+STATS_DAYS = 30
+
+
+def see_other(target: str):
+    """Answer a successful form: 303, or HX-Redirect for an htmx form (which would otherwise
+    follow the 303 and swap the next page into the form)."""
+    if wants_fragment():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target, 303)
+
+
+def date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def dealer_choices():
+    """The dealers this user may filter by (one for a dealer's own users)."""
+    return db.session.execute(
+        visible_dealers(current_user).with_only_columns(Dealer.id, Dealer.code, Dealer.name)
+        .order_by(Dealer.code)).all()
+
+
+def _visit_rows(status: VisitStatus, dealer_id: int | None):
+    stmt = visible_visits(current_user).where(ReturnVisit.status == status).options(
+        selectinload(ReturnVisit.claim), selectinload(ReturnVisit.dealer),
+        selectinload(ReturnVisit.unit).selectinload(Unit.cards),
+        selectinload(ReturnVisit.unit).selectinload(Unit.model))
+    if dealer_id:
+        stmt = stmt.where(ReturnVisit.dealer_id == dealer_id)
+    size, after = current_app.config["PAGE_SIZE"], request.args.get("after")
+    if status == VisitStatus.OPEN:
+        return keyset_page(stmt, ReturnVisit.due_on, ReturnVisit.id, after, size)
+    return keyset_page(stmt, ReturnVisit.called_at, ReturnVisit.id, after, size,
+                       descending=True)
+
+
+def _stats(dealer_id: int | None, start: date, end: date):
+    scope = visible_claims(current_user)
+    if dealer_id:
+        scope = sa.and_(scope, Claim.dealer_id == dealer_id)
+    return services.visit_stats(scope, start=start, end=end)
+
+
+@bp.route("/visits")
+@signed_in
+def visits():
+    """List the return visits to make (oldest due first) or made, with the visit rate."""
+    status = VisitStatus.parse(request.args.get("status")) or VisitStatus.OPEN
+    if current_user.role.is_dealer:
+        status = VisitStatus.DONE  # dealers see results, not the calling plan
+    dealer_id = request.args.get("dealer", type=int)
+    today = shanghai_today()
+    end = date_arg("to") or today
+    start = date_arg("from") or end - timedelta(days=STATS_DAYS - 1)
+    page = _visit_rows(status, dealer_id)
+    args = {"status": status.value, "dealer": dealer_id or "", "from": start.isoformat(),
+            "to": end.isoformat()}
+    if wants_fragment():  # the next rows only
+        return render("followup/_visit_rows.html", page=page, state=status, today=today,
+                      args=args)
+    return render("followup/visits.html", page=page,
+                  state=status, dealer_id=dealer_id, dealers=dealer_choices(), today=today,
+                  start=start, end=end, stats=_stats(dealer_id, start, end), args=args,
+                  statuses=VisitStatus, targets=(services.TARGET_RATE,
+                                                 services.TARGET_SATISFIED))
+
+
+@bp.route("/visits/<int:visit_id>")
+@signed_in
+def visit(visit_id):
+    """Show a return visit: the repair, the customer to call, the calls made."""
+    visit = get_visit(visit_id, current_user)
+    return _visit_page(visit, CallForm(version=visit.version))
+
+
+def _visit_page(visit, form):
+    history = [] if current_user.role.is_dealer else audit.history(visit)
+    return render_form("followup/visit.html", form, "followup/_call_form.html", visit=visit,
+                       claim=visit.claim, card=visit.unit.card, history=history,
+                       can_call=current_user.role in HANDLERS and visit.status == VisitStatus.OPEN,
+                       max_attempts=services.MAX_ATTEMPTS)
+
+
+@bp.route("/visits/<int:visit_id>/call", methods=["POST"])
+@handlers_only
+def call(visit_id):
+    """Record one call to the customer."""
+    visit = get_visit(visit_id, current_user)
+    form = CallForm()
+    if form.validate_on_submit():
+        ok, _r = attempt(form, lambda: services.record_call(
+            visit, reached=form.reached.data == "1", satisfaction=form.satisfaction.data,
+            comment=form.comment.data or "", actor=current_user, now=utcnow(),
+            version=form.version.data or None))
+        if ok:
+            flash(_call_message(visit), "success")
+            return see_other(url_for("followup.visits"))
+    return _visit_page(visit, form)
+
+
+def _call_message(visit) -> str:
+    if visit.reached:
+        return _("Call recorded: satisfaction %(n)d.", n=visit.satisfaction)
+    if visit.status == VisitStatus.DONE:
+        return _("Not reached %(n)d times: the return visit is closed.", n=visit.attempts)
+    return _("Not reached: try again on %(day)s.", day=visit.due_on.isoformat())
