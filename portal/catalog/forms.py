@@ -60,6 +60,7 @@ class ProductModelForm(FlaskForm):
                                     validators=[InputRequired(), NumberRange(min=0, max=1000)])
     main_parts_named = TextAreaField(_l("Main parts named"), validators=[Length(max=2000)])
     is_active = BooleanField(_l("In the catalogue"), default=True)
+    watched = BooleanField(_l("Watched: claims on this part always need a technical decision"))
     version = HiddenField()
 
     def __init__(self, *args, obj=None, **kwargs):
@@ -80,6 +81,7 @@ class PartForm(FlaskForm):
     supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=120)])
     model_ids = MultiCheckboxField(_l("Fits models"), choices=[], coerce=int)
     is_active = BooleanField(_l("In the catalogue"), default=True)
+    watched = BooleanField(_l("Watched: claims on this part always need a technical decision"))
     version = HiddenField()
 
     def __init__(self, *args, obj=None, **kwargs):
@@ -98,6 +100,7 @@ class FaultCodeForm(FlaskForm):
     code = StringField(_l("Fault code"), validators=[DataRequired()])
     description = StringField(_l("Description"), validators=[DataRequired(), Length(max=200)])
     is_active = BooleanField(_l("In use"), default=True)
+    watched = BooleanField(_l("Watched: claims with this fault always need a technical decision"))
 
     def __init__(self, *args, obj=None, **kwargs):
         super().__init__(*args, obj=obj, **kwargs)
@@ -179,6 +182,20 @@ class PolicyForm(FlaskForm):
                                   validators=[InputRequired(), NumberRange(min=0, max=365)])
     parts_markup_percent = DecimalField(_l("Parts mark-up (%)"), places=2,
                                         validators=[InputRequired(), NumberRange(min=0, max=100)])
+    duplicate_window_days = IntegerField(
+        _l("Duplicate check: same unit and part within (days)"),
+        validators=[InputRequired(), NumberRange(min=0, max=730)])
+    late_claim_days = IntegerField(_l("Claims must be filed within (days after completion)"),
+                                   validators=[InputRequired(), NumberRange(min=1, max=365)])
+    auto_approve = BooleanField(_l("Approve clean claims by the rules"))
+    auto_max_total = DecimalField(_l("Rules approve claims up to (yuan)"), places=2,
+                                  validators=[InputRequired(), NumberRange(min=0, max=1000000)])
+    auto_sample_percent = IntegerField(
+        _l("Share of rules-approved claims drawn for technical review (%)"),
+        validators=[InputRequired(), NumberRange(min=0, max=100)])
+    good_standing_days = IntegerField(
+        _l("Good standing: no claim rejected in the last (days)"),
+        validators=[InputRequired(), NumberRange(min=0, max=3650)])
 
     def validate_return_date_2_day(self, field):
         if (self.return_date_1_month.data, self.return_date_1_day.data) == (

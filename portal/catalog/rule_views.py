@@ -36,7 +36,7 @@ def edit_fault_code(fault_id):
     form = FaultCodeForm(obj=fault)
     if form.validate_on_submit():
         values = {"code": form.code.data, "description": form.description.data.strip(),
-                  "is_active": form.is_active.data}
+                  "is_active": form.is_active.data, "watched": form.watched.data}
         hours = {c: getattr(form, f"hours_{c.value}").data for c in ModelCategory}
         fault = services.save_fault_code(fault, values, hours, actor=current_user)
         db.session.commit()

@@ -24,6 +24,7 @@ MODEL_FIELDS = ("code", "name", "category", "whole_months", "main_parts_months",
                 "wear_parts_months", "running_in_hours", "main_parts_named", "is_active")
 PART_FIELDS = ("part_number", "name", "kind", "price", "return_required", "warranty_months",
                "supplier", "is_active")
+OPTIONAL_PART_FIELDS = ("watched",)  # set on the form; imports and the API leave it alone
 
 
 def legal_problems(category: ModelCategory, whole: int, main: int) -> dict:
@@ -65,16 +66,20 @@ def save_part(part: Part | None, values: dict, models: list[ProductModel], *, ac
               version=None) -> Part:
     """Create a part (part None) or change one, including the models it fits."""
     if part is None:
-        part = Part(**{k: values[k] for k in PART_FIELDS})
+        part = Part(**{k: values[k] for k in (*PART_FIELDS, *OPTIONAL_PART_FIELDS)
+                       if k in values})
         part.models = list(models)
         db.session.add(part)
-        changes = {k: (None, values[k]) for k in PART_FIELDS}
+        changes = {k: (None, values[k]) for k in (*PART_FIELDS, *OPTIONAL_PART_FIELDS)
+                   if k in values}
         changes["models"] = (None, sorted(m.code for m in models))
         audit.record("create", part, actor=actor, changes=changes)
         return part
     if version is not None:
         check_version(part, version)
-    changes = audit.apply_changes(part, {k: values[k] for k in PART_FIELDS})
+    changes = audit.apply_changes(part, {k: values[k] for k in (*PART_FIELDS,
+                                                                *OPTIONAL_PART_FIELDS)
+                                         if k in values})
     before, after = sorted(m.code for m in part.models), sorted(m.code for m in models)
     if before != after:
         part.models = list(models)
@@ -89,7 +94,7 @@ def save_fault_code(fault: FaultCode | None, values: dict, hours: dict, *, actor
     created = fault is None
     if created:
         fault = FaultCode(code=values["code"], description=values["description"],
-                          is_active=values["is_active"])
+                          is_active=values["is_active"], watched=values.get("watched", False))
         db.session.add(fault)
         changes = {k: (None, v) for k, v in values.items()}
     else:

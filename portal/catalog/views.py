@@ -118,7 +118,7 @@ def edit_part(part_id):
     if form.validate_on_submit():
         values = {k: getattr(form, k).data for k in services.PART_FIELDS} | {
             "kind": PartKind(form.kind.data), "name": form.name.data.strip(),
-            "supplier": (form.supplier.data or "").strip(),
+            "supplier": (form.supplier.data or "").strip(), "watched": form.watched.data,
         }
         fits = db.session.scalars(
             sa.select(ProductModel).where(ProductModel.id.in_(form.model_ids.data or []))

@@ -12,6 +12,13 @@ ACTIONS = {
     "transfer": _l("Passed to a new owner"),
     "call": _l("Customer called"), "escalate": _l("Escalated"), "resolve": _l("Resolved"),
     "archive": _l("Archived"), "reopen": _l("Reopened"),
+    "add_line": _l("Cost added"), "remove_line": _l("Cost removed"),
+    "paid_service": _l("Made paid service"), "warranty_line": _l("Back to warranty"),
+    "attach": _l("File attached"), "detach": _l("File removed"), "submit": _l("Submitted"),
+    "decide_by_rules": _l("Decided by the rules"), "raise_flag": _l("Entitlement flagged"),
+    "start_review": _l("Taken for review"), "decide": _l("Decided line by line"),
+    "send_back": _l("Sent back to the dealer"), "confirm_rules": _l("Rules' decision confirmed"),
+    "reverse_rules": _l("Rules' decision reversed"),
 }
 
 ENTITIES = {
@@ -21,7 +28,7 @@ ENTITIES = {
     "seasons": _l("Season"), "legal_minimums": _l("Legal minimum"), "units": _l("Unit"),
     "warranty_cards": _l("Warranty card"),
     "return_visits": _l("Return visit"), "complaints": _l("Complaint"),
-    "unit_flags": _l("Entitlement"),
+    "unit_flags": _l("Entitlement"), "claims": _l("Repair record"),
 }
 
 STATES = {
@@ -30,6 +37,17 @@ STATES = {
     "late": _l("Late"), "recognised": _l("Recognised"),
     "open": _l("Open"), "done": _l("Called"), "escalated": _l("Escalated"),
     "resolved": _l("Resolved"), "archived": _l("Archived"),
+    "replace_main_part": _l("Entitled to a replacement main part"),
+    "exchange": _l("Entitled to an exchange of the machine"),
+}
+
+# Where one code means different things for different records.
+ENTITY_STATES = {
+    "claims": {
+        "draft": _l("Draft"), "submitted": _l("Submitted"),
+        "under_review": _l("Under technical review"), "approved": _l("Approved"),
+        "partly_approved": _l("Partly approved"), "rejected": _l("Rejected"),
+    },
 }
 
 FIELDS = {
@@ -72,6 +90,17 @@ FIELDS = {
     "received_at": _l("Received at"), "customer_name": _l("Customer name"),
     "customer_phone": _l("Customer phone"), "unit": _l("Unit"),
     "claim": _l("Repair record"),
+    "watched": _l("Watched"), "duplicate_window_days": _l("Duplicate check window (days)"),
+    "late_claim_days": _l("Claims filed within (days after completion)"),
+    "auto_approve": _l("Clean claims decided by rules"),
+    "auto_max_total": _l("Rules approve up to (yuan)"),
+    "auto_sample_percent": _l("Share sampled for review (%)"),
+    "good_standing_days": _l("Good standing (days)"), "failure_date": _l("Failure date"),
+    "handed_in_on": _l("Handed in"), "completed_on": _l("Completed"),
+    "hour_meter": _l("Hour meter"), "fault_code_id": _l("Fault code"), "cause": _l("Cause"),
+    "work_done": _l("Work done"), "technician": _l("Technician"),
+    "total_claimed": _l("Claimed (yuan)"), "total_approved": _l("Approved (yuan)"),
+    "photo": _l("Photo"), "signature": _l("Customer signature"),
 }
 
 
@@ -93,5 +122,6 @@ def label(table: dict, code) -> str:
 def register(app) -> None:
     app.jinja_env.filters["action_title"] = lambda code: label(ACTIONS, code)
     app.jinja_env.filters["entity_title"] = lambda code: label(ENTITIES, code)
-    app.jinja_env.filters["state_title"] = lambda code: label(STATES, code)
+    app.jinja_env.filters["state_title"] = lambda code, entity=None: label(
+        {**STATES, **ENTITY_STATES.get(entity, {})}, code)
     app.jinja_env.filters["field_title"] = lambda code: label(FIELDS, code)

@@ -15,8 +15,9 @@ from portal.catalog.models import (
     ProductModel,
     TravelBand,
 )
+from portal.claims import queues
 from portal.core.audit import AuditEntry
-from portal.core.db import shanghai_today
+from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer, DealerStatus
@@ -48,7 +49,7 @@ def dealer():
     rate = db.session.get(LabourRate, dealer.grade)
     todo = cards_to_file(dealer.id, shanghai_today())
     return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
-                  todo=todo)
+                  todo=todo, drafts=queues.dealer_drafts(dealer.id))
 
 
 @bp.route("/home/rep")
@@ -85,7 +86,8 @@ def technical():
     faults = db.session.scalars(
         sa.select(FaultCode).options(selectinload(FaultCode.hours)).order_by(FaultCode.code)
     ).all()
-    return render("home/technical.html", models=models, fault_codes=faults)
+    return render("home/technical.html", models=models, fault_codes=faults,
+                  queue=queues.review_queue(), share=queues.rules_share(utcnow()))
 
 
 @bp.route("/home/finance")
@@ -114,4 +116,5 @@ def admin():
         sa.select(AuditEntry).where(AuditEntry.action != "sign_in")
         .order_by(AuditEntry.id.desc()).limit(15)
     ).all()
-    return render("home/admin.html", counts=counts, latest=latest)
+    return render("home/admin.html", counts=counts, latest=latest,
+                  share=queues.rules_share(utcnow()))
