@@ -78,10 +78,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp
     from portal.home.views import bp as home_bp
+    from portal.service.views import bp as service_bp
     from portal.units import card_views  # noqa: F401  (routes on units.bp)
     from portal.units.views import bp as units_bp
 
-    for bp in (home_bp, accounts_bp, dealers_bp, units_bp, catalog_bp, core_bp, api_bp):
+    for bp in (home_bp, accounts_bp, dealers_bp, units_bp, catalog_bp, core_bp, api_bp,
+               service_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
 

@@ -156,3 +156,27 @@ def world() -> World:
     dealer_b_admin = make_user(Role.DEALER_ADMIN, dealer=dealer_b, username="w_b_admin")
     db.session.flush()
     return World(dealer_a, dealer_b, users, dealer_b_admin, rep_b)
+
+
+def make_service_request(dealer=None, *, unit=None, status="routed", received_at=None,
+                         **values):
+    """A service-register entry received by head office, routed to ``dealer`` when given."""
+    from datetime import timedelta
+
+    from portal.core.db import utcnow
+    from portal.service.models import Assignee, Channel, ServiceRequest
+
+    n = next(_seq)
+    received = received_at or utcnow() - timedelta(minutes=30)
+    entry = ServiceRequest(number=values.pop("number", f"FW-T-{n:06d}"), channel=Channel.PHONE,
+                           received_at=received, customer_name=values.pop("customer_name", "赵六"),
+                           description=values.pop("description", "拖拉机无法启动"), unit=unit,
+                           status=status, registered_by_id=_any_user_id(),
+                           arrange_due_at=received + timedelta(hours=2), **values)
+    if dealer is not None:
+        entry.assignee, entry.dealer_id = Assignee.DEALER, dealer.id
+        entry.routed_at = received
+        entry.check_due_at = received + timedelta(hours=4)
+    db.session.add(entry)
+    db.session.flush()
+    return entry

@@ -35,6 +35,8 @@ def objects(world, db):
     unit_b = factories.make_unit(model=model, dealer=world.dealer_b)
     for unit in (unit_a, unit_b):
         factories.make_card(unit, late_days=3, scan=True)
+    request_a = factories.make_service_request(dealer=world.dealer_a, unit=unit_a)
+    request_b = factories.make_service_request(dealer=world.dealer_b, unit=unit_b)
     db.session.flush()
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
@@ -53,6 +55,7 @@ def objects(world, db):
         "season_id": (season.id, None),
         "category": ("combine", None),
         "what": ("parts", None),
+        "request_id": (request_a.id, request_b.id),
     }
 
 

@@ -10,6 +10,8 @@ ACTIONS = {
     "assign_dealers": _l("Dealers assigned"),
     "change_status": _l("Status changed"), "grant_exception": _l("Exception granted"),
     "transfer": _l("Passed to a new owner"),
+    "route": _l("Routed"), "reroute": _l("Routed to someone else"), "arrange": _l("Arranged"),
+    "check": _l("Checked"), "close": _l("Closed"),
 }
 
 ENTITIES = {
@@ -17,13 +19,15 @@ ENTITIES = {
     "parts": _l("Part"), "fault_codes": _l("Fault code"), "labour_rates": _l("Labour rate"),
     "travel_bands": _l("Travel band"), "policy_settings": _l("Policy settings"),
     "seasons": _l("Season"), "legal_minimums": _l("Legal minimum"), "units": _l("Unit"),
-    "warranty_cards": _l("Warranty card"),
+    "warranty_cards": _l("Warranty card"), "service_requests": _l("Service request"),
 }
 
 STATES = {
     "active": _l("Active"), "inactive": _l("Deactivated"), "suspended": _l("Suspended"),
     "draft": _l("Sale recorded, card not filed"), "filed": _l("Filed"), "void": _l("Void"),
     "late": _l("Late"), "recognised": _l("Recognised"),
+    "new": _l("Not routed"), "routed": _l("Routed, to arrange"),
+    "arranged": _l("Arranged, to check"), "checked": _l("Checked"), "closed": _l("Closed"),
 }
 
 FIELDS = {
@@ -61,6 +65,11 @@ FIELDS = {
     "county": _l("County"), "invoice_no": _l("Invoice number"),
     "invoice_date": _l("Invoice date"), "sale_date": _l("Sale date"),
     "received_on": _l("Card received"), "late_days": _l("Days late"), "scan": _l("Scan"),
+    "channel": _l("Channel"), "received_at": _l("Received at"), "customer_name": _l("Customer"),
+    "customer_phone": _l("Customer phone"), "location": _l("Where the machine is"),
+    "unit": _l("Unit"), "urgency": _l("Urgency"), "assignee": _l("Route to"),
+    "check_due_at": _l("Check by"), "plan": _l("What will be done"), "planned_for": _l("When"),
+    "who_goes": _l("Who goes"), "customer_told": _l("The customer has been told"),
 }
 
 

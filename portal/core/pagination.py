@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -34,8 +35,8 @@ def decode_cursor(cursor: str | None) -> list | None:
 def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descending=False):
     """Run ``stmt`` ordered by (sort_col, id_col) and return one page plus the next cursor."""
     after = decode_cursor(cursor)
-    if after is not None:
-        value, last_id = after
+    if after is not None and (value := _from_key(sort_col, after[0])) is not _BAD:
+        last_id = after[1]
         if descending:
             after_last = sa.or_(sort_col < value, sa.and_(sort_col == value, id_col < last_id))
         else:
@@ -53,3 +54,24 @@ def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descendin
 
 def _key(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+_BAD = object()
+
+
+def _from_key(sort_col, value):
+    """A cursor value back as the column's type: dates and times travel as ISO text."""
+    column_type = getattr(sort_col.type, "impl_instance", sort_col.type)  # see TypeDecorator
+    try:
+        python_type = column_type.python_type
+    except NotImplementedError:
+        return value
+    if python_type not in (date, datetime):
+        return value
+    try:
+        parsed = python_type.fromisoformat(value)
+    except (TypeError, ValueError):
+        return _BAD  # a tampered cursor starts from the beginning
+    if isinstance(parsed, datetime) and parsed.tzinfo is None:
+        return _BAD
+    return parsed

@@ -14,6 +14,7 @@ NAV = [
     ("home.index", "home", None),
     ("dealers.index", "dealers", None),
     ("units.index", "units", None),
+    ("service.index", "service", None),
     ("catalog.models", "models", None),
     ("catalog.parts", "parts", None),
     ("catalog.fault_codes", "fault_codes", None),
@@ -34,7 +35,7 @@ SECTIONS = {
     "accounts.edit_user": "users", "core.audit_log": "audit",
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units",
-                      "catalog": "policy"}
+                      "catalog": "policy", "service": "service"}
 
 
 def current_section() -> str | None:

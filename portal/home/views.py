@@ -21,6 +21,7 @@ from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
+from portal.service.views import home_box
 from portal.units.card_services import cards_to_file
 
 bp = Blueprint("home", __name__)
@@ -47,7 +48,7 @@ def dealer():
     rate = db.session.get(LabourRate, dealer.grade)
     todo = cards_to_file(dealer.id, shanghai_today())
     return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
-                  todo=todo)
+                  todo=todo, service_box=home_box(current_user))
 
 
 @bp.route("/home/rep")
@@ -57,7 +58,7 @@ def rep():
     dealers = db.session.scalars(
         sa.select(Dealer).where(Dealer.sales_rep_id == current_user.id).order_by(Dealer.code)
     ).all()
-    return render("home/rep.html", dealers=dealers)
+    return render("home/rep.html", dealers=dealers, service_box=home_box(current_user))
 
 
 def _dealers_by_province():
@@ -72,7 +73,8 @@ def _dealers_by_province():
 def clerk():
     """The sales clerk's page: the dealer network by province and the response deadlines."""
     return render("home/clerk.html", by_province=_dealers_by_province(),
-                  policy=PolicySettings.current(), statuses=DealerStatus)
+                  policy=PolicySettings.current(), statuses=DealerStatus,
+                  service_box=home_box(current_user))
 
 
 @bp.route("/home/technical")
@@ -83,7 +85,8 @@ def technical():
     faults = db.session.scalars(
         sa.select(FaultCode).options(selectinload(FaultCode.hours)).order_by(FaultCode.code)
     ).all()
-    return render("home/technical.html", models=models, fault_codes=faults)
+    return render("home/technical.html", models=models, fault_codes=faults,
+                  service_box=home_box(current_user))
 
 
 @bp.route("/home/finance")
@@ -112,4 +115,5 @@ def admin():
         sa.select(AuditEntry).where(AuditEntry.action != "sign_in")
         .order_by(AuditEntry.id.desc()).limit(15)
     ).all()
-    return render("home/admin.html", counts=counts, latest=latest)
+    return render("home/admin.html", counts=counts, latest=latest,
+                  service_box=home_box(current_user))
