@@ -121,7 +121,7 @@ def register(values: dict, *, actor, now: datetime, serial: str = "") -> Service
         entry.routed_at, entry.routed_by_id = now, actor.id
         entry.check_due_at = now + timedelta(hours=policy.check_deadline_hours)
     _give_number(entry, now)
-    changes = {k: (None, getattr(entry, k)) for k in REGISTER_FIELDS}
+    changes = {k: (None, getattr(entry, k)) for k in REGISTER_FIELDS if getattr(entry, k)}
     changes["received_at"] = (None, local(entry.received_at))
     if unit:
         changes["unit"] = (None, unit.serial)
