@@ -203,3 +203,27 @@ def workshop(dealer, *, sale_date=None, serial=None) -> Workshop:
     card = make_card(unit, sale_date=sale)
     db.session.flush()
     return Workshop(model, main_part, wear_part, other_part, fault, unit, card)
+
+
+def make_service_request(dealer=None, *, unit=None, status="routed", received_at=None,
+                         **values):
+    """A service-register entry received by head office, routed to ``dealer`` when given."""
+    from datetime import timedelta
+
+    from portal.core.db import utcnow
+    from portal.service.models import Assignee, Channel, ServiceRequest
+
+    n = next(_seq)
+    received = received_at or utcnow() - timedelta(minutes=30)
+    entry = ServiceRequest(number=values.pop("number", f"FW-T-{n:06d}"), channel=Channel.PHONE,
+                           received_at=received, customer_name=values.pop("customer_name", "赵六"),
+                           description=values.pop("description", "拖拉机无法启动"), unit=unit,
+                           status=status, registered_by_id=_any_user_id(),
+                           arrange_due_at=received + timedelta(hours=2), **values)
+    if dealer is not None:
+        entry.assignee, entry.dealer_id = Assignee.DEALER, dealer.id
+        entry.routed_at = received
+        entry.check_due_at = received + timedelta(hours=4)
+    db.session.add(entry)
+    db.session.flush()
+    return entry

@@ -52,6 +52,8 @@ def objects(app, world, db):
                                                  name="x.png", content_type="image/png",
                                                  size=1, uploaded_by_id=victim.id))
         claims.append(claim)
+    request_a = factories.make_service_request(dealer=world.dealer_a, unit=unit_a)
+    request_b = factories.make_service_request(dealer=world.dealer_b, unit=unit_b)
     db.session.flush()
     claim_a, claim_b = claims
     visits, complaints, flags = _followup(world, unit_a, unit_b, part)
@@ -79,6 +81,7 @@ def objects(app, world, db):
         "line_id": (claim_a.lines[0].id, claim_b.lines[0].id),
         "attachment_id": (claim_a.attachments[0].id, claim_b.attachments[0].id),
         "kind": ("travel", None),
+        "request_id": (request_a.id, request_b.id),
     }
 
 

@@ -35,6 +35,15 @@ def test_seed_demo_loads_once(runner, db, client):
     assert any(c.recognised for c in late) and any(not c.recognised for c in late)
     assert sum(c.status == "draft" for c in cards) >= 24
     assert db.session.query(Unit).count() - len(cards) > 200  # unsold stock
+    # The service register: every status, some received by dealers, some overdue.
+    from portal.core.db import utcnow
+    from portal.service.deadlines import escalation_query
+    from portal.service.models import RequestStatus, ServiceRequest
+
+    entries = db.session.query(ServiceRequest).all()
+    assert {e.status for e in entries} == set(RequestStatus)
+    assert any(e.received_by_dealer_id for e in entries)
+    assert db.session.scalars(escalation_query(utcnow())).first() is not None
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and db.session.query(Dealer).count() == 12
     assert runner.invoke(args=["seed-demo"]).exit_code != 0

@@ -69,6 +69,7 @@ def upgrade():
     with op.batch_alter_table('service_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_requests_assigned_user_id'), ['assigned_user_id'], unique=False)
         batch_op.create_index('ix_service_requests_dealer_received', ['dealer_id', 'received_at'], unique=False)
+        batch_op.create_index('ix_service_requests_received_by_dealer', ['received_by_dealer_id', 'received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_requests_received_at'), ['received_at'], unique=False)
         batch_op.create_index('ix_service_requests_status_arrange', ['status', 'arrange_due_at'], unique=False)
         batch_op.create_index('ix_service_requests_status_check', ['status', 'check_due_at'], unique=False)
@@ -333,6 +334,7 @@ def downgrade():
         batch_op.drop_index('ix_service_requests_status_check')
         batch_op.drop_index('ix_service_requests_status_arrange')
         batch_op.drop_index(batch_op.f('ix_service_requests_received_at'))
+        batch_op.drop_index('ix_service_requests_received_by_dealer')
         batch_op.drop_index('ix_service_requests_dealer_received')
         batch_op.drop_index(batch_op.f('ix_service_requests_assigned_user_id'))
 

@@ -19,6 +19,8 @@ ACTIONS = {
     "start_review": _l("Taken for review"), "decide": _l("Decided line by line"),
     "send_back": _l("Sent back to the dealer"), "confirm_rules": _l("Rules' decision confirmed"),
     "reverse_rules": _l("Rules' decision reversed"),
+    "route": _l("Routed"), "reroute": _l("Routed to someone else"), "arrange": _l("Arranged"),
+    "check": _l("Checked"), "close": _l("Closed"),
 }
 
 ENTITIES = {
@@ -29,6 +31,7 @@ ENTITIES = {
     "warranty_cards": _l("Warranty card"),
     "return_visits": _l("Return visit"), "complaints": _l("Complaint"),
     "unit_flags": _l("Entitlement"), "claims": _l("Repair record"),
+    "service_requests": _l("Service request"),
 }
 
 STATES = {
@@ -39,6 +42,8 @@ STATES = {
     "resolved": _l("Resolved"), "archived": _l("Archived"),
     "replace_main_part": _l("Entitled to a replacement main part"),
     "exchange": _l("Entitled to an exchange of the machine"),
+    "new": _l("Not routed"), "routed": _l("Routed, to arrange"),
+    "arranged": _l("Arranged, to check"), "checked": _l("Checked"), "closed": _l("Closed"),
 }
 
 # Where one code means different things for different records.
@@ -101,6 +106,10 @@ FIELDS = {
     "work_done": _l("Work done"), "technician": _l("Technician"),
     "total_claimed": _l("Claimed (yuan)"), "total_approved": _l("Approved (yuan)"),
     "photo": _l("Photo"), "signature": _l("Customer signature"),
+    "location": _l("Where the machine is"), "urgency": _l("Urgency"),
+    "assignee": _l("Route to"), "check_due_at": _l("Check by"),
+    "plan": _l("What will be done"), "planned_for": _l("When"), "who_goes": _l("Who goes"),
+    "customer_told": _l("The customer has been told"),
 }
 
 

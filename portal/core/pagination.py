@@ -34,9 +34,9 @@ def decode_cursor(cursor: str | None) -> list | None:
 
 def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descending=False):
     """Run ``stmt`` ordered by (sort_col, id_col) and return one page plus the next cursor."""
-    after = _after(sort_col, cursor)
-    if after is not None:
-        value, last_id = after
+    after = decode_cursor(cursor)
+    if after is not None and (value := _from_key(sort_col, after[0])) is not _BAD:
+        last_id = after[1]
         if descending:
             after_last = sa.or_(sort_col < value, sa.and_(sort_col == value, id_col < last_id))
         else:
@@ -56,22 +56,22 @@ def _key(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _after(sort_col, cursor: str | None) -> list | None:
-    """The cursor's (sort value, id), dates turned back from ISO text to the column's type;
-    None for no cursor or one that does not fit, which starts at the first page."""
-    after = decode_cursor(cursor)
-    if after is None:
-        return None
+_BAD = object()
+
+
+def _from_key(sort_col, value):
+    """A cursor value back as the column's type: dates and times travel as ISO text."""
+    column_type = getattr(sort_col.type, "impl_instance", sort_col.type)  # see TypeDecorator
     try:
-        kind = sort_col.type.python_type
+        python_type = column_type.python_type
     except NotImplementedError:
-        return after
-    if kind not in (date, datetime):
-        return after
+        return value
+    if python_type not in (date, datetime):
+        return value
     try:
-        value = kind.fromisoformat(after[0])
+        parsed = python_type.fromisoformat(value)
     except (TypeError, ValueError):
-        return None
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return None  # timestamps are stored and sent in UTC
-    return [value, after[1]]
+        return _BAD  # a tampered cursor starts from the beginning
+    if isinstance(parsed, datetime) and parsed.tzinfo is None:
+        return _BAD
+    return parsed

@@ -15,6 +15,7 @@ NAV = [
     ("dealers.index", "dealers", None),
     ("units.index", "units", None),
     ("claims.index", "claims", None),
+    ("service.index", "service", None),
     ("catalog.models", "models", None),
     ("catalog.parts", "parts", None),
     ("catalog.fault_codes", "fault_codes", None),
@@ -43,7 +44,7 @@ SECTIONS = {
     "followup.flags": "flags", "followup.resolve_flag": "flags",
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
-                      "catalog": "policy", "followup": "complaints"}
+                      "catalog": "policy", "followup": "complaints", "service": "service"}
 
 
 def current_section() -> str | None:

@@ -10,10 +10,11 @@ from portal.accounts import services as accounts
 from portal.accounts.roles import Role
 from portal.catalog import services as catalog
 from portal.catalog.models import ModelCategory, PartKind, SeasonKind
-from portal.core.db import shanghai_today
+from portal.core.db import shanghai_today, utcnow
 from portal.dealers import services as dealers
 from portal.dealers.models import Dealer, DealerGrade
 from portal.demo import data
+from portal.demo.service import load_service_requests
 from portal.demo.units import load_units
 from portal.extensions import db
 
@@ -40,6 +41,7 @@ def load_demo() -> None:
                              role=Role.DEALER_STAFF, password=data.PASSWORD, dealer=dealer)
     _load_catalogue()
     load_units(shanghai_today())
+    load_service_requests(utcnow())
 
 
 def _load_catalogue() -> None:

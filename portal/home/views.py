@@ -23,6 +23,7 @@ from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
 from portal.service.followup_todo import clerk_todo
+from portal.service.views import home_box
 from portal.units.card_services import cards_to_file
 
 bp = Blueprint("home", __name__)
@@ -49,7 +50,8 @@ def dealer():
     rate = db.session.get(LabourRate, dealer.grade)
     todo = cards_to_file(dealer.id, shanghai_today())
     return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
-                  todo=todo, drafts=queues.dealer_drafts(dealer.id))
+                  todo=todo, drafts=queues.dealer_drafts(dealer.id),
+                  service_box=home_box(current_user))
 
 
 @bp.route("/home/rep")
@@ -59,7 +61,7 @@ def rep():
     dealers = db.session.scalars(
         sa.select(Dealer).where(Dealer.sales_rep_id == current_user.id).order_by(Dealer.code)
     ).all()
-    return render("home/rep.html", dealers=dealers)
+    return render("home/rep.html", dealers=dealers, service_box=home_box(current_user))
 
 
 def _dealers_by_province():
@@ -75,7 +77,8 @@ def clerk():
     """The sales clerk's page: follow-up work, the dealer network and the deadlines."""
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
-                  todo=clerk_todo(shanghai_today()))
+                  todo=clerk_todo(shanghai_today()),
+                  service_box=home_box(current_user))
 
 
 @bp.route("/home/technical")
@@ -87,7 +90,8 @@ def technical():
         sa.select(FaultCode).options(selectinload(FaultCode.hours)).order_by(FaultCode.code)
     ).all()
     return render("home/technical.html", models=models, fault_codes=faults,
-                  queue=queues.review_queue(), share=queues.rules_share(utcnow()))
+                  queue=queues.review_queue(), share=queues.rules_share(utcnow()),
+                  service_box=home_box(current_user))
 
 
 @bp.route("/home/finance")
@@ -117,4 +121,5 @@ def admin():
         .order_by(AuditEntry.id.desc()).limit(15)
     ).all()
     return render("home/admin.html", counts=counts, latest=latest,
-                  share=queues.rules_share(utcnow()))
+                  share=queues.rules_share(utcnow()),
+                  service_box=home_box(current_user))

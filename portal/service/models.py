@@ -69,6 +69,8 @@ class ServiceRequest(db.Model):
         sa.Index("ix_service_requests_status_arrange", "status", "arrange_due_at"),
         sa.Index("ix_service_requests_status_check", "status", "check_due_at"),
         sa.Index("ix_service_requests_dealer_received", "dealer_id", "received_at"),
+        # Dealer scoping: what a dealer received directly stays its own after re-routing.
+        sa.Index("ix_service_requests_received_by_dealer", "received_by_dealer_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,148 @@
+"""The arrange and check deadlines: wall-clock rules, as pure functions of an entry and `now`.
+
+An entry not routed or not arranged yet runs against its arrange deadline (from receipt); an
+arranged one against its check deadline (from routing). A deadline is met up to and including
+its instant: one second later the entry is overdue and on the escalation list.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal.service.models import RequestStatus, ServiceRequest
+
+ARRANGE = "arrange"
+CHECK = "check"
+TO_ARRANGE = (RequestStatus.NEW, RequestStatus.ROUTED)
+SOON_SECONDS = 30 * 60  # under half an hour left: shown as a warning
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: str  # ARRANGE or CHECK
+    due_at: datetime
+    seconds_left: int  # negative once missed
+
+    @property
+    def overdue(self) -> bool:
+        return self.seconds_left < 0
+
+    @property
+    def soon(self) -> bool:
+        return 0 <= self.seconds_left <= SOON_SECONDS
+
+    @property
+    def text(self) -> str:
+        return remaining_text(self.seconds_left)
+
+    @property
+    def iso(self) -> str:
+        return iso_utc(self.due_at)
+
+
+def iso_utc(moment: datetime) -> str:
+    """An instant as ISO 8601 in UTC, as the countdown script reads it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def seconds_left(due_at: datetime, now: datetime) -> int:
+    """Whole seconds until ``due_at``: 0 at the instant itself, negative after it."""
+    return math.floor((due_at - now).total_seconds())
+
+
+def running_deadline(entry: ServiceRequest) -> tuple[str, datetime] | None:
+    """The deadline the entry currently runs against, if any."""
+    if entry.status in TO_ARRANGE:
+        return ARRANGE, entry.arrange_due_at
+    if entry.status == RequestStatus.ARRANGED and entry.check_due_at:
+        return CHECK, entry.check_due_at
+    return None
+
+
+def deadline_state(entry: ServiceRequest, now: datetime) -> Deadline | None:
+    """The running deadline with the time left (or how late), or None when none runs."""
+    running = running_deadline(entry)
+    if running is None:
+        return None
+    kind, due_at = running
+    return Deadline(kind, due_at, seconds_left(due_at, now))
+
+
+def is_arrange_overdue(entry: ServiceRequest, now: datetime) -> bool:
+    return entry.status in TO_ARRANGE and now > entry.arrange_due_at
+
+
+def is_check_overdue(entry: ServiceRequest, now: datetime) -> bool:
+    return (entry.status == RequestStatus.ARRANGED and entry.check_due_at is not None
+            and now > entry.check_due_at)
+
+
+def is_overdue(entry: ServiceRequest, now: datetime) -> bool:
+    return is_arrange_overdue(entry, now) or is_check_overdue(entry, now)
+
+
+def arranged_late(entry: ServiceRequest) -> bool:
+    return entry.arranged_at is not None and entry.arranged_at > entry.arrange_due_at
+
+
+def checked_late(entry: ServiceRequest) -> bool:
+    return (entry.checked_at is not None and entry.check_due_at is not None
+            and entry.checked_at > entry.check_due_at)
+
+
+# The same rules in SQL, for lists and counts.
+
+def overdue_clause(now: datetime):
+    """SQL: the entry is past the deadline it runs against (closed and checked ones never)."""
+    r = ServiceRequest
+    return sa.or_(sa.and_(r.status.in_(TO_ARRANGE), r.arrange_due_at < now),
+                  sa.and_(r.status == RequestStatus.ARRANGED, r.check_due_at < now))
+
+
+def due_column():
+    """SQL: the instant of the running deadline."""
+    r = ServiceRequest
+    return sa.case((r.status == RequestStatus.ARRANGED, r.check_due_at), else_=r.arrange_due_at)
+
+
+def escalation_query(now: datetime, base=None):
+    """Overdue entries, the latest first; ``base`` (a scoped SELECT) narrows them."""
+    stmt = base if base is not None else sa.select(ServiceRequest)
+    return stmt.where(overdue_clause(now)).order_by(due_column(), ServiceRequest.id)
+
+
+# Wording, shared by the server and static/js/countdown.js.
+
+def _phrase(late: bool, size: str, **values) -> str:
+    if late:
+        if size == "d":
+            return _("overdue by %(d)s d %(h)s h", **values)
+        if size == "h":
+            return _("overdue by %(h)s h %(m)s min", **values)
+        return _("overdue by %(m)s min", **values)
+    if size == "d":
+        return _("%(d)s d %(h)s h left", **values)
+    if size == "h":
+        return _("%(h)s h %(m)s min left", **values)
+    return _("%(m)s min left", **values)
+
+
+def remaining_text(seconds: int) -> str:
+    """"1 h 23 min left" or "overdue by 12 min": never shows less time than there is left,
+    nor "overdue by 0 min"."""
+    late = seconds < 0
+    minutes = math.ceil(-seconds / 60) if late else seconds // 60
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    size = "d" if days else "h" if hours else "m"
+    return _phrase(late, size, d=days, h=hours, m=mins)
+
+
+def wording() -> dict[str, str]:
+    """The phrases with {d} {h} {m} placeholders, for the countdown script's data attributes."""
+    slots = {"d": "{d}", "h": "{h}", "m": "{m}"}
+    return {f"{'late' if late else 'left'}-{size}": _phrase(late, size, **slots)
+            for late in (False, True) for size in "dhm"}

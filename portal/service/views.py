@@ -1,0 +1,207 @@
+"""The service register: list, new entry, entry page with its actions, escalation list."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.accounts.roles import DEALER_ROLES, Role
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.forms import attempt
+from portal.core.htmx import render, render_form, wants_fragment
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required, signed_in
+from portal.dealers.models import Dealer
+from portal.extensions import db
+from portal.service import deadlines, services
+from portal.service.forms import (
+    ArrangeForm,
+    CheckForm,
+    CloseForm,
+    RegisterForm,
+    RouteForm,
+    to_local,
+)
+from portal.service.models import Assignee, RequestStatus, ServiceRequest
+from portal.service.scope import get_request, visible_requests
+from portal.units.models import Unit
+
+bp = Blueprint("service", __name__, url_prefix="/service")
+ASSIGNEES = (*DEALER_ROLES, Role.SALES_REP, Role.TECHNICAL)
+MANAGERS = (Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP)
+ESCALATION_LIMIT = 200
+ROW_LOADS = (selectinload(ServiceRequest.unit), selectinload(ServiceRequest.dealer),
+             selectinload(ServiceRequest.assigned_user),
+             selectinload(ServiceRequest.received_by_dealer))
+
+
+@bp.context_processor
+def countdowns():
+    """What the countdown macro needs: the wording in the user's language and the helpers."""
+    return {"countdown_wording": deadlines.wording(), "deadline_state": deadlines.deadline_state,
+            "iso_utc": deadlines.iso_utc, "soon_seconds": deadlines.SOON_SECONDS}
+
+
+@bp.route("/")
+@signed_in
+def index():
+    """List the entries this user may see, newest first, with search and filters."""
+    q = request.args.get("q", "").strip()
+    status = RequestStatus.parse(request.args.get("status"))
+    overdue, mine = bool(request.args.get("overdue")), bool(request.args.get("mine"))
+    now = utcnow()
+    stmt = visible_requests(current_user).options(*ROW_LOADS)
+    if q:
+        serials = sa.select(Unit.id).where(Unit.serial.startswith(q.upper()))
+        stmt = stmt.where(sa.or_(ServiceRequest.number.startswith(q.upper()),
+                                 ServiceRequest.customer_name.contains(q),
+                                 ServiceRequest.customer_phone.startswith(q),
+                                 ServiceRequest.unit_id.in_(serials)))
+    if status:
+        stmt = stmt.where(ServiceRequest.status == status)
+    if overdue:
+        stmt = stmt.where(deadlines.overdue_clause(now))
+    if mine:
+        stmt = stmt.where(services.assigned_to(current_user))
+    page = keyset_page(stmt, ServiceRequest.received_at, ServiceRequest.id,
+                       request.args.get("after"), current_app.config["PAGE_SIZE"],
+                       descending=True)
+    filters = {"q": q, "status": status.value if status else "", "overdue": "1" if overdue else "",
+               "mine": "1" if mine else ""}
+    return render("service/index.html", "service/_rows.html", page=page, filters=filters,
+                  statuses=RequestStatus, now=now, **_abilities())
+
+
+def _abilities() -> dict:
+    role = current_user.role
+    return {"can_register": role in services.REGISTRARS, "is_manager": role in MANAGERS,
+            "is_assignee_role": role in ASSIGNEES}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*services.REGISTRARS)
+def new():
+    """Register a call, letter or visit."""
+    form = RegisterForm()
+    if not form.is_submitted():
+        form.received_at.data = to_local(utcnow())
+    if form.validate_on_submit():
+        ok, entry = attempt(form, lambda: services.register(
+            form.values(), serial=form.serial.data or "", actor=current_user, now=utcnow()))
+        if ok:
+            flash(_("Entry %(number)s registered.", number=entry.number), "success")
+            return redirect(url_for("service.detail", request_id=entry.id), 303)
+    return render_form("service/new.html", form)
+
+
+@bp.route("/<int:request_id>")
+@signed_in
+def detail(request_id):
+    """Show one entry: what was reported, where it went, what was arranged, what came of it."""
+    return _entry_page(get_request(request_id, current_user))
+
+
+FORMS = {"route": (RouteForm, services.can_route), "arrange": (ArrangeForm, services.can_arrange),
+         "check": (CheckForm, services.can_check), "close": (CloseForm, services.can_close)}
+
+
+def _entry_page(entry: ServiceRequest, active=None, status: int = 200):
+    """The entry page; ``active`` is a submitted form to show again with its errors."""
+    forms = {}
+    for name, (form_cls, allowed) in FORMS.items():
+        if isinstance(active, form_cls):
+            forms[name] = active
+        elif allowed(entry, current_user):
+            forms[name] = form_cls.blank(entry)
+    history = [] if current_user.role.is_dealer else audit.history(entry)
+    return render("service/detail.html", "service/_entry.html", status=status, entry=entry,
+                  forms=forms, history=history, now=utcnow(), as_fragment=wants_fragment())
+
+
+def _act(request_id: int, form_cls, action, done: str):
+    """Run one transition from its form: 303 to the entry when done, else the errors (422)."""
+    entry = get_request(request_id, current_user)
+    form = form_cls()
+    if form.validate_on_submit():
+        ok, _r = attempt(form, lambda: action(entry, form, form.version.data or None))
+        if ok:
+            flash(done, "success")
+            return redirect(url_for("service.detail", request_id=entry.id), 303)
+    return _entry_page(entry, active=form, status=422)
+
+
+@bp.route("/<int:request_id>/route", methods=["POST"])
+@roles_required(*services.DISPATCHERS)
+def route(request_id):
+    """Give the entry to a dealer, a sales rep or the technical department."""
+    def action(entry, form, version):
+        services.route(entry, Assignee(form.assignee.data), dealer=_get(Dealer, form.dealer_id),
+                       rep=_get(User, form.rep_id), reason=form.reason.data,
+                       actor=current_user, now=utcnow(), version=version)
+
+    return _act(request_id, RouteForm, action, _("Entry routed."))
+
+
+def _get(model, field):
+    return db.session.get(model, int(field.data)) if field.data else None
+
+
+@bp.route("/<int:request_id>/arrange", methods=["POST"])
+@roles_required(*ASSIGNEES)
+def arrange(request_id):
+    """Record what was arranged, and that the customer was told."""
+    return _act(request_id, ArrangeForm, lambda entry, form, version: services.arrange(
+        entry, form.values(), actor=current_user, now=utcnow(), version=version),
+        _("Arrangement recorded."))
+
+
+@bp.route("/<int:request_id>/check", methods=["POST"])
+@roles_required(*services.DISPATCHERS)
+def check(request_id):
+    """Confirm that the entry was arranged."""
+    return _act(request_id, CheckForm, lambda entry, form, version: services.check(
+        entry, form.note.data, actor=current_user, now=utcnow(), version=version),
+        _("Arrangement checked."))
+
+
+@bp.route("/<int:request_id>/close", methods=["POST"])
+@roles_required(*services.DISPATCHERS, *ASSIGNEES)
+def close(request_id):
+    """Close the entry with its outcome."""
+    return _act(request_id, CloseForm, lambda entry, form, version: services.close(
+        entry, form.outcome.data, actor=current_user, now=utcnow(), version=version),
+        _("Entry closed."))
+
+
+@bp.route("/escalation")
+@roles_required(*MANAGERS)
+def escalation():
+    """The entries past their arrange or check deadline, the latest first."""
+    now = utcnow()
+    stmt = deadlines.escalation_query(now, visible_requests(current_user)).options(*ROW_LOADS)
+    entries = db.session.scalars(stmt.limit(ESCALATION_LIMIT)).all()
+    total = len(entries)
+    if total == ESCALATION_LIMIT:
+        total = db.session.scalar(
+            deadlines.escalation_query(now, visible_requests(current_user)).order_by(None)
+            .with_only_columns(sa.func.count(ServiceRequest.id)))
+    return render("service/escalation.html", entries=entries, total=total, now=now)
+
+
+def home_box(user) -> list[dict]:
+    """The register's counts for a home page, each with the list it links to."""
+    counts = services.work_counts(user, utcnow())
+    role, rows = user.role, []
+    if role in services.DISPATCHERS:
+        rows += [(_("Not routed"), "to_route", url_for("service.index", status="new")),
+                 (_("To check"), "to_check", url_for("service.index", status="arranged"))]
+    if role in ASSIGNEES:
+        rows.append((_("To arrange"), "to_arrange",
+                     url_for("service.index", status="routed", mine="1")))
+    rows.append((_("Overdue"), "overdue", url_for("service.escalation") if role in MANAGERS
+                 else url_for("service.index", overdue="1")))
+    return [{"label": label, "count": counts[key], "url": url,
+             "alert": key == "overdue" and counts[key] > 0} for label, key, url in rows]
