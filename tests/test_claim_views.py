@@ -5,6 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from portal.accounts.roles import Role
@@ -167,3 +168,57 @@ def test_lists_are_scoped(client, login, world, shop):
     login(world.users[Role.TECHNICAL])
     page = client.get("/claims/?status=review").data
     assert b"WX-A-1" in page and b"WX-B-1" in page
+
+
+def drawn_signature() -> str:
+    import base64
+
+    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    for x in range(20, 280):
+        image.putpixel((x, 50 + (x % 7)), (0, 0, 0, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_a_drawn_signature_is_kept_and_a_blank_one_refused(client, login, world, shop):
+    login(world.users[Role.DEALER_STAFF])
+    claim_id = file_claim(client, shop)
+    blank = io.BytesIO()
+    Image.new("RGBA", (300, 100), (0, 0, 0, 0)).save(blank, "PNG")
+    import base64
+
+    empty = "data:image/png;base64," + base64.b64encode(blank.getvalue()).decode()
+    refused = post(client, f"/claims/{claim_id}/signature", claim_id, {"drawn": empty})
+    assert refused.status_code == 422
+    assert not db.session.get(Claim, claim_id).attachments
+    missing = post(client, f"/claims/{claim_id}/signature", claim_id, {"drawn": ""})
+    assert missing.status_code == 422
+    kept = post(client, f"/claims/{claim_id}/signature", claim_id, {"drawn": drawn_signature()})
+    assert kept.status_code == 303
+    db.session.expire_all()
+    signature = db.session.get(Claim, claim_id).signature
+    assert signature.drawn and signature.content_type == "image/png"
+    assert client.get(f"/claims/{claim_id}/files/{signature.id}").data.startswith(b"\x89PNG")
+
+
+def test_a_repair_record_filed_from_a_service_entry(client, login, world, shop):
+    entry = factories.make_service_request(dealer=world.dealer_a, unit=shop.unit,
+                                           status="arranged")
+    foreign = factories.make_service_request(dealer=world.dealer_b, unit=shop.unit)
+    db.session.commit()
+    login(world.users[Role.DEALER_STAFF])
+    page = client.get(f"/service/{entry.id}").get_data(as_text=True)
+    assert f"/claims/new/{shop.unit.id}?service_request={entry.id}" in page
+    form = client.get(f"/claims/new/{shop.unit.id}?service_request={entry.id}")
+    assert entry.description in form.get_data(as_text=True)
+    assert client.get(f"/claims/new/{shop.unit.id}?service_request={foreign.id}"
+                      ).status_code == 404
+    failure = TODAY - timedelta(days=3)
+    response = client.post(f"/claims/new/{shop.unit.id}?service_request={entry.id}", data={
+        "failure_date": failure.isoformat(), "hour_meter": "10", "description": "不启动"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    claim = db.session.scalars(sa.select(Claim).order_by(Claim.id.desc())).first()
+    assert claim.service_request_id == entry.id
+    assert claim.number in client.get(f"/service/{entry.id}").get_data(as_text=True)

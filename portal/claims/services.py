@@ -126,7 +126,8 @@ def create_claim(unit, values: dict, *, actor, today: date, service_request=None
     db.session.flush()
     claim.number = f"WX{claim.created_at.year}{claim.id:07d}"
     audit.record("create", claim, actor=actor, to_state=ClaimStatus.DRAFT,
-                 changes={k: (None, v) for k, v in values.items() if v not in (None, "")})
+                 changes=_readable({k: (None, v) for k, v in values.items()
+                                    if v not in (None, "")}))
     return claim
 
 
@@ -142,8 +143,17 @@ def update_claim(claim: Claim, values: dict, *, actor, today: date,
         raise DomainError(message, field=field)
     if changes := audit.apply_changes(claim, values):
         refresh_lines(claim)
-        audit.record("update", claim, actor=actor, changes=changes)
+        audit.record("update", claim, actor=actor, changes=_readable(changes))
     return claim
+
+
+def _readable(changes: dict) -> dict:
+    """Show a fault code in the history by its code, not its row id."""
+    if "fault_code_id" in changes:
+        ids = changes.pop("fault_code_id")
+        changes["fault_code_id"] = tuple(
+            db.session.get(FaultCode, i).code if i else None for i in ids)
+    return changes
 
 
 def line_coverage(claim: Claim, line: ClaimLine) -> tuple[bool, list[str]]:

@@ -97,12 +97,14 @@ def index():
 # ---------------------------------------------------------------- the dealer's record
 
 
-def _fault_choices(model):
+def _fault_choices(model, *, with_hours: bool = False):
+    """Active fault codes; for labour only those with standard hours for the model's category."""
     codes = db.session.scalars(
-        sa.select(FaultCode).where(FaultCode.is_active).order_by(FaultCode.code)).all()
+        sa.select(FaultCode).where(FaultCode.is_active)
+        .options(selectinload(FaultCode.hours)).order_by(FaultCode.code)).all()
     return [(c.id, f"{c.code} {c.description}" + (
         f" · {c.hours_for(model.category)} h" if c.hours_for(model.category) else ""))
-        for c in codes]
+        for c in codes if not with_hours or c.hours_for(model.category) is not None]
 
 
 def _part_choices(model_id: int):
@@ -213,7 +215,7 @@ def _line_form(claim, kind, formdata=None):
     if kind == LineKind.PART:
         form.part_id.choices = options(_part_choices(claim.unit.model_id))
     elif kind == LineKind.LABOUR:
-        form.fault_code_id.choices = options(_fault_choices(claim.unit.model))
+        form.fault_code_id.choices = options(_fault_choices(claim.unit.model, with_hours=True))
         if formdata is None and claim.fault_code_id:
             form.fault_code_id.data = claim.fault_code_id
     return form

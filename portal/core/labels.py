@@ -91,7 +91,7 @@ FIELDS = {
     "invoice_date": _l("Invoice date"), "sale_date": _l("Sale date"),
     "received_on": _l("Card received"), "late_days": _l("Days late"), "scan": _l("Scan"),
     "due_on": _l("Due on"), "reached": _l("Reached"), "satisfaction": _l("Satisfaction"),
-    "comment": _l("Comment"), "attempts": _l("Calls tried"), "channel": _l("Received by"),
+    "comment": _l("Comment"), "attempts": _l("Calls tried"), "channel": _l("Channel"),
     "received_at": _l("Received at"), "customer_name": _l("Customer name"),
     "customer_phone": _l("Customer phone"), "unit": _l("Unit"),
     "claim": _l("Repair record"),
