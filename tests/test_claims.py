@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from portal.accounts.roles import Role
 from portal.catalog.models import LabourRate, PolicySettings
@@ -29,6 +30,13 @@ from portal.units.services import clocks_for, coverage_for
 from tests import factories
 
 TODAY = date.today()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages are matched in English here."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
