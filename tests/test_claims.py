@@ -22,6 +22,7 @@ from portal.claims.models import (
     UnitFlag,
 )
 from portal.core.audit import AuditEntry
+from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
 from portal.dealers.models import DealerGrade
@@ -500,5 +501,6 @@ def test_rates_follow_the_dealer_grade(world, dealer):
 
 def test_number_is_set(shop, dealer):
     claim = open_claim(shop, dealer)
-    assert claim.number == f"WX{claim.created_at.year}{claim.id:07d}"
+    year = claim.created_at.astimezone(SHANGHAI).year
+    assert claim.number == f"WX{year}{claim.id:07d}"
     assert db.session.get(Claim, claim.id).status == ClaimStatus.DRAFT

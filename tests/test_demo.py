@@ -44,9 +44,60 @@ def test_seed_demo_loads_once(runner, db, client):
     assert {e.status for e in entries} == set(RequestStatus)
     assert any(e.received_by_dealer_id for e in entries)
     assert db.session.scalars(escalation_query(utcnow())).first() is not None
+    _assert_claims(db, result.output)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and db.session.query(Dealer).count() == 12
     assert runner.invoke(args=["seed-demo"]).exit_code != 0
     # The demo logins work.
     response = client.post("/login", data={"username": "sdjn01_staff", "password": "Sanbao2026"})
     assert response.headers["Location"] == "/"
+
+
+def _assert_claims(db, output):
+    """Several hundred repair records in every state, told through the claim services."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+    from sqlalchemy.orm import selectinload
+
+    from portal.claims.models import AttachmentKind, Claim, ClaimStatus, FlagKind, UnitFlag
+    from portal.core.audit import AuditEntry
+    from portal.core.db import utcnow
+    from portal.core.uploads import uploads_root
+    from portal.service.models import ReturnVisit
+
+    claims = db.session.scalars(sa.select(Claim).options(
+        selectinload(Claim.attachments), selectinload(Claim.lines))).all()
+    assert 400 <= len(claims) <= 600
+    assert "repair records" in output
+    assert {c.status for c in claims} == set(ClaimStatus)
+    approved = [c for c in claims if c.status == ClaimStatus.APPROVED]
+    assert any(c.decided_by_rules for c in approved)
+    assert any(c.decided_by_id for c in approved)  # and by the technical department
+    assert any(c.sample_reviewed_at for c in approved)
+    filed = [c for c in claims if c.status != ClaimStatus.DRAFT]
+    assert all(c.photos and c.signature for c in filed)
+    assert all(c.checks and c.submitted_at for c in filed)
+    drafts = [c for c in claims if c.status == ClaimStatus.DRAFT]
+    assert any(c.signature is None for c in drafts)
+    assert any(line.paid_service for c in claims for line in c.lines)
+    assert any(line.reject_code for c in claims for line in c.lines)
+    # Spread over the past two years, with the story's dates on the audit trail.
+    days = {c.created_at.date() for c in claims}
+    assert (max(days) - min(days)).days > 365
+    first = min(claims, key=lambda c: c.id)
+    trail = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.entity_type == "claims", AuditEntry.entity_id == str(first.id))).all()
+    assert trail and all(e.at < utcnow() - timedelta(days=300) for e in trail)
+    sent_back = db.session.scalars(sa.select(AuditEntry.entity_id).where(
+        AuditEntry.action == "send_back", AuditEntry.reason != "")).all()
+    assert any(str(c.id) in sent_back for c in drafts)
+    flags = db.session.scalars(sa.select(UnitFlag)).all()
+    assert {f.kind for f in flags} == set(FlagKind)
+    assert any(f.part_id is None for f in flags)  # the repair that took too long
+    visits = db.session.scalars(sa.select(ReturnVisit.claim_id)).all()
+    assert {c.id for c in filed} <= set(visits)
+    assert any(v.reached for v in db.session.scalars(sa.select(ReturnVisit)))
+    stored = {a.path for c in claims for a in c.attachments}
+    assert {a.kind for c in claims for a in c.attachments} == set(AttachmentKind)
+    assert all((uploads_root() / path).is_file() for path in stored)

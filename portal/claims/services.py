@@ -32,7 +32,7 @@ from portal.claims.models import (
     UnitFlag,
 )
 from portal.core import audit
-from portal.core.db import money, utcnow
+from portal.core.db import SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.service.visits import open_return_visit
@@ -124,7 +124,8 @@ def create_claim(unit, values: dict, *, actor, today: date, service_request=None
                   **{k: values.get(k) for k in HEADER_FIELDS if k in values})
     db.session.add(claim)
     db.session.flush()
-    claim.number = f"WX{claim.created_at.year}{claim.id:07d}"
+    # The year of the number is the business year, in Shanghai.
+    claim.number = f"WX{claim.created_at.astimezone(SHANGHAI).year}{claim.id:07d}"
     audit.record("create", claim, actor=actor, to_state=ClaimStatus.DRAFT,
                  changes=_readable({k: (None, v) for k, v in values.items()
                                     if v not in (None, "")}))

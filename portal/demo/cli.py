@@ -1,5 +1,6 @@
 """``flask seed-demo``: load the demo data set into an empty database."""
 
+from collections import Counter
 from decimal import Decimal
 
 import click
@@ -10,17 +11,20 @@ from portal.accounts import services as accounts
 from portal.accounts.roles import Role
 from portal.catalog import services as catalog
 from portal.catalog.models import ModelCategory, PartKind, SeasonKind
+from portal.claims.models import ClaimStatus
 from portal.core.db import shanghai_today, utcnow
 from portal.dealers import services as dealers
 from portal.dealers.models import Dealer, DealerGrade
 from portal.demo import data
+from portal.demo.claims import load_claims
+from portal.demo.followup import seed_followup
 from portal.demo.service import load_service_requests
 from portal.demo.units import load_units
 from portal.extensions import db
 
 
-def load_demo() -> None:
-    """Create the maker's demo world in the current transaction."""
+def load_demo() -> str:
+    """Create the maker's demo world in the current transaction; say what was made."""
     users = {}
     for username, name, role, phone in data.HEAD_OFFICE:
         users[username] = accounts.create_user(
@@ -40,8 +44,22 @@ def load_demo() -> None:
         accounts.create_user(username=f"{slug}_staff", display_name=f"{name[:4]}服务员",
                              role=Role.DEALER_STAFF, password=data.PASSWORD, dealer=dealer)
     _load_catalogue()
-    load_units(shanghai_today())
+    today = shanghai_today()
+    units = load_units(today)
     load_service_requests(utcnow())
+    claims = load_claims(today)
+    followup = seed_followup([c for c in claims if c.status != ClaimStatus.DRAFT], today=today)
+    return _summary(units, claims, followup)
+
+
+def _summary(units: int, claims: list, followup: dict) -> str:
+    statuses = Counter(c.status for c in claims)
+    visits = followup["open"] + followup["reached"] + followup["not_reached"]
+    return (f"{units} units, {len(claims)} repair records ("
+            + ", ".join(f"{s.value} {statuses[s]}" for s in ClaimStatus)
+            + f"; {sum(c.decided_by_rules for c in claims)} decided by the rules), "
+            + f"{visits} return visits ({followup['open']} still to call), "
+            + f"{followup['complaints']} complaints")
 
 
 def _load_catalogue() -> None:
@@ -95,7 +113,7 @@ def seed_demo(if_empty):
             raise click.ClickException("the database already holds data; nothing loaded")
         click.echo("The database already holds data; demo data not loaded again.")
     else:
-        load_demo()
+        made = load_demo()
         db.session.commit()
-        click.echo("Demo data loaded.")
+        click.echo(f"Demo data loaded: {made}.")
     print_logins()
