@@ -45,3 +45,25 @@ def test_list_queries_do_not_grow_with_rows(client, login, world, db):
     _add_rows(world, db, 15)
     many = {url: _queries(db, client, url) for url in urls}
     assert many == few
+
+
+def test_claim_pages_do_not_grow_with_rows(client, login, world, db):
+    """The claims list, a unit's repairs and a claim's lines load in a fixed number of queries."""
+    shop = factories.workshop(world.dealer_a)
+
+    def add(n):
+        for _ in range(n):
+            factories.make_claim(shop.unit, status="submitted", lines=[
+                {"kind": "part", "amount": "1200.00", "part": shop.main_part, "quantity": 1,
+                 "unit_price": "1200.00"},
+                {"kind": "travel", "amount": "80.00", "km": 30}])
+        db.session.commit()
+
+    login(world.users[Role.TECHNICAL])
+    add(2)
+    urls = ["/claims/", "/claims/?status=review", f"/units/{shop.unit.id}"]
+    _queries(db, client, "/home/technical")
+    few = {url: _queries(db, client, url) for url in urls}
+    add(12)
+    many = {url: _queries(db, client, url) for url in urls}
+    assert many == few

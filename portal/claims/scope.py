@@ -2,9 +2,10 @@
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import Role
-from portal.claims.models import Claim
+from portal.claims.models import Claim, ClaimLine
 from portal.dealers.scope import dealer_ids_for
 from portal.extensions import db
 
@@ -17,9 +18,13 @@ def visible_claims(user):
     return stmt
 
 
-def get_claim(claim_id: int, user, *, for_update: bool = False) -> Claim:
-    """The claim if ``user`` may see it; 404 otherwise."""
-    claim = db.session.scalar(visible_claims(user).where(Claim.id == claim_id))
+def get_claim(claim_id: int, user) -> Claim:
+    """The claim if ``user`` may see it, with its lines and files; 404 otherwise."""
+    claim = db.session.scalar(
+        visible_claims(user).where(Claim.id == claim_id)
+        .options(selectinload(Claim.lines).selectinload(ClaimLine.part),
+                 selectinload(Claim.lines).selectinload(ClaimLine.fault_code),
+                 selectinload(Claim.attachments)))
     if claim is None:
         abort(404)
     return claim
