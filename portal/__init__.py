@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp
     from portal.home.views import bp as home_bp
+    from portal.returns.views import bp as returns_bp
     from portal.service import complaint_views, flag_views  # noqa: F401  (on followup.bp)
     from portal.service.followup_views import bp as followup_bp
     from portal.service.views import bp as service_bp
@@ -86,7 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.units.views import bp as units_bp
 
     for bp in (home_bp, accounts_bp, dealers_bp, units_bp, claims_bp, service_bp, catalog_bp,
-               core_bp, api_bp, followup_bp):
+               core_bp, api_bp, followup_bp, returns_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
 

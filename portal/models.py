@@ -14,13 +14,21 @@ from portal.catalog.models import (
 from portal.claims.models import Claim, ClaimAttachment, ClaimLine, UnitFlag
 from portal.core.audit import AuditEntry
 from portal.dealers.models import Dealer
+from portal.returns.models import (
+    OwedPart,
+    ReturnShipment,
+    ShipmentLine,
+    StoreItem,
+    VerdictPhoto,
+)
 from portal.service.models import Complaint, ReturnVisit, ServiceRequest
 from portal.units.cards import CardOwnerChange, WarrantyCard
 from portal.units.models import Unit
 
 __all__ = [
     "ApiToken", "AuditEntry", "CardOwnerChange", "Claim", "ClaimAttachment", "ClaimLine",
-    "Complaint", "Dealer", "FaultCode", "FaultHours",
-    "LabourRate", "LegalMinimum", "LoginFailure", "Part", "PolicySettings", "ProductModel",
-    "ReturnVisit", "Season", "ServiceRequest", "Unit", "UnitFlag", "User", "WarrantyCard",
+    "Complaint", "Dealer", "FaultCode", "FaultHours", "LabourRate", "LegalMinimum", "LoginFailure",
+    "OwedPart", "Part", "PolicySettings", "ProductModel", "ReturnShipment", "ReturnVisit",
+    "Season", "ServiceRequest", "ShipmentLine", "StoreItem", "Unit", "UnitFlag", "User",
+    "VerdictPhoto", "WarrantyCard",
 ]

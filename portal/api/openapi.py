@@ -62,7 +62,7 @@ CLAIM_STATUS = {"type": "string", "enum": ["draft", "submitted", "under_review",
 MONEY = {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$", "example": "123.45"}
 CHECK = _obj(["code", "level", "message"], code={"type": "string", "enum": [
     "signature", "lines", "completed", "filed_late", "card", "before_sale", "same_day",
-    "duplicate", "hour_meter", "running_in", "part_fit", "labour", "coverage"]},
+    "duplicate", "hour_meter", "running_in", "part_fit", "labour", "coverage", "held"]},
     level={"type": "string", "enum": ["pass", "warning", "blocking"]},
     message={"type": "string"}, line={"type": ["integer", "null"],
                                       "description": "the line's position, 1-based"})

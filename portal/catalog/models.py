@@ -220,6 +220,8 @@ class PolicySettings(db.Model):
     auto_max_total = mapped_column(Money, nullable=False, default=1000)
     auto_sample_percent: Mapped[int] = mapped_column(default=10)
     good_standing_days: Mapped[int] = mapped_column(default=90)
+    # Old-part returns: a dealer with parts overdue longer than this has new claims held.
+    hold_overdue_days: Mapped[int] = mapped_column(default=30)
 
     audit_label = "policy"
 

@@ -35,6 +35,12 @@ from portal.core import audit
 from portal.core.db import SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.returns.owed import (
+    cancel_owed_parts,
+    forget_line,
+    locked_by_verdict,
+    open_owed_parts,
+)
 from portal.service.visits import open_return_visit
 from portal.units.calendar import working_days_between
 from portal.units.services import coverage_for
@@ -250,6 +256,7 @@ def remove_line(claim: Claim, line_id: int, *, actor, version: int | None = None
     _require_draft(claim)
     _expect_version(claim, version)
     line = _line(claim, line_id)
+    forget_line(line)
     claim.lines.remove(line)
     refresh_lines(claim)
     _touch(claim)
@@ -334,6 +341,7 @@ def submit(claim: Claim, *, actor, today: date, now: datetime | None = None,
                  to_state=ClaimStatus.SUBMITTED,
                  changes={"total_claimed": (None, claim.total_claimed)})
     raise_flags(claim)
+    open_owed_parts(claim)
     open_return_visit(claim, today=today, actor=actor)
     if rules_may_decide(claim, checks):
         _decide_by_rules(claim, now, rng or SAMPLER)
@@ -464,6 +472,8 @@ def decide(claim: Claim, decisions: dict[int, dict], *, actor, now: datetime | N
     claimed = [line for line in claim.lines if not line.paid_service]
     changes = {}
     for line in claimed:
+        if locked_by_verdict(line):  # the old part's verdict already set it to zero
+            continue
         wanted = decisions.get(line.id)
         if not wanted or not wanted.get("decision"):
             raise DomainError(_("Decide line %(n)d.", n=line.position), field=f"line-{line.id}")
@@ -533,6 +543,7 @@ def send_back(claim: Claim, reason: str, *, actor, version: int | None = None) -
         raise DomainError(_("Tell the dealer what to fix."), field="reason")
     before = claim.status
     _clear_decisions(claim)
+    cancel_owed_parts(claim)
     claim.status = ClaimStatus.DRAFT
     claim.submitted_at = claim.submitted_by_id = None
     audit.record("send_back", claim, actor=actor, from_state=before, to_state=ClaimStatus.DRAFT,
@@ -540,7 +551,10 @@ def send_back(claim: Claim, reason: str, *, actor, version: int | None = None) -
 
 
 def _clear_decisions(claim: Claim) -> None:
+    """Undo the people's and rules' decisions; a line an old-part verdict zeroed stays so."""
     for line in claim.lines:
+        if locked_by_verdict(line):
+            continue
         line.decision, line.approved_amount, line.reject_code = Decision.PENDING, None, None
         line.decision_note, line.decided_by_id, line.decided_at = "", None, None
     claim.total_approved = None

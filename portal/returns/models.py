@@ -1,0 +1,257 @@
+"""旧件返还: the old parts a dealer owes, the shipments that carry them back, their receipt,
+the technical verdict on each, and the stores they end up in."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import UTCDateTime, utcnow
+from portal.core.enums import TitledEnum, enum_column
+from portal.extensions import db
+
+
+class OwedStatus(TitledEnum):
+    OWED = "owed"  # waiting to be shipped
+    SHIPPED = "shipped"  # on its way in a shipment
+    RECEIVED = "received"  # arrived at head office (possibly damaged in transit)
+    MISSING = "missing"  # the shipment arrived without it; the dealer still owes it
+    WAIVED = "waived"  # the technical department waived the return
+    CANCELLED = "cancelled"  # the claim went back to draft or the line was removed
+
+    @classmethod
+    def _titles(cls):
+        return {cls.OWED: _l("To ship"), cls.SHIPPED: _l("Shipped"),
+                cls.RECEIVED: _l("Received"), cls.MISSING: _l("Missing"),
+                cls.WAIVED: _l("Return waived"), cls.CANCELLED: _l("Cancelled")}
+
+
+STILL_OWED = (OwedStatus.OWED, OwedStatus.MISSING)
+
+
+class Verdict(TitledEnum):
+    QUALITY_FAULT = "quality_fault"
+    MISUSE = "misuse"
+    NOT_WARRANTY_PART = "not_warranty_part"
+    WRONG_PART = "wrong_part"
+    NO_DEFECT = "no_defect"
+    NOT_RECEIVED = "not_received"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.QUALITY_FAULT: _l("Quality fault (三包成立)"), cls.MISUSE: _l("Misuse"),
+                cls.NOT_WARRANTY_PART: _l("Not a warranty part"),
+                cls.WRONG_PART: _l("Wrong part (not the one claimed)"),
+                cls.NO_DEFECT: _l("No defect found"), cls.NOT_RECEIVED: _l("Not received")}
+
+
+class Destination(TitledEnum):
+    REUSABLE = "reusable"
+    SCRAP = "scrap"
+    SUPPLIER = "supplier"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.REUSABLE: _l("Reusable store (可利用旧件库)"),
+                cls.SCRAP: _l("Scrap store (废件库)"), cls.SUPPLIER: _l("Back to its supplier")}
+
+
+class OwedPart(db.Model):
+    """One replaced part a dealer must send back: a claim line of a return-required part."""
+
+    __tablename__ = "owed_parts"
+    __table_args__ = (
+        sa.Index("ix_owed_parts_dealer_status_due", "dealer_id", "status", "due_on"),
+        sa.Index("ix_owed_parts_status_due", "status", "due_on"),
+        sa.Index("ix_owed_parts_verdict", "verdict", "verdict_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claims.id"), index=True)
+    claim_line_id: Mapped[int] = mapped_column(sa.ForeignKey("claim_lines.id"), unique=True)
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"))
+    part_id: Mapped[int] = mapped_column(sa.ForeignKey("parts.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    quantity: Mapped[int] = mapped_column(default=1)
+    due_on: Mapped[date]
+    status: Mapped[OwedStatus] = mapped_column(enum_column(OwedStatus), default=OwedStatus.OWED)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_on: Mapped[date | None]  # business date it arrived (for lateness)
+    damaged: Mapped[bool] = mapped_column(default=False)  # arrived damaged in transit
+    waived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waived_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    waive_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # The technical verdict (鉴定) on the part.
+    verdict: Mapped[Verdict | None] = mapped_column(enum_column(Verdict, 30))
+    cause_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fault_codes.id"))
+    cause: Mapped[str] = mapped_column(sa.Text, default="")
+    destination: Mapped[Destination | None] = mapped_column(enum_column(Destination))
+    verdict_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    verdict_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    claim = relationship("Claim")
+    line = relationship("ClaimLine")
+    dealer = relationship("Dealer")
+    part = relationship("Part")
+    unit = relationship("Unit")
+    cause_code = relationship("FaultCode")
+    waived_by = relationship("User", foreign_keys=[waived_by_id])
+    verdict_by = relationship("User", foreign_keys=[verdict_by_id])
+    shipment_lines = relationship("ShipmentLine", back_populates="owed_part",
+                                  order_by="ShipmentLine.id")
+    photos = relationship("VerdictPhoto", back_populates="owed_part",
+                          order_by="VerdictPhoto.id", cascade="all, delete-orphan")
+    store_item = relationship("StoreItem", back_populates="owed_part", uselist=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.claim.number} #{self.line.position} {self.part.part_number}"
+
+    @property
+    def qr_text(self) -> str:
+        """What the label's QR code says: enough to find the part with no paper attached."""
+        return f"SBOP:{self.id}:{self.claim.number}:{self.line.position}"
+
+
+class VerdictPhoto(db.Model):
+    __tablename__ = "verdict_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owed_part_id: Mapped[int] = mapped_column(sa.ForeignKey("owed_parts.id", ondelete="CASCADE"),
+                                              index=True)
+    path: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owed_part = relationship(OwedPart, back_populates="photos")
+
+
+class ShipMethod(TitledEnum):
+    TRUCK = "truck"
+    COURIER = "courier"
+    IN_PERSON = "in_person"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.TRUCK: _l("On a returning delivery truck"), cls.COURIER: _l("By courier"),
+                cls.IN_PERSON: _l("Delivered in person")}
+
+
+class ShipmentStatus(TitledEnum):
+    SHIPPED = "shipped"
+    RECEIVING = "receiving"
+    RECONCILED = "reconciled"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.SHIPPED: _l("On its way"), cls.RECEIVING: _l("Being received"),
+                cls.RECONCILED: _l("Reconciled")}
+
+
+class ReturnShipment(db.Model):
+    """旧件回运单: a box of old parts on its way back to head office."""
+
+    __tablename__ = "return_shipments"
+    __table_args__ = (sa.Index("ix_return_shipments_dealer_id_desc", "dealer_id", "id"),
+                      sa.Index("ix_return_shipments_status_shipped", "status", "shipped_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"))
+    method: Mapped[ShipMethod] = mapped_column(enum_column(ShipMethod))
+    waybill: Mapped[str] = mapped_column(sa.String(60), default="")
+    shipped_on: Mapped[date]
+    status: Mapped[ShipmentStatus] = mapped_column(enum_column(ShipmentStatus),
+                                                   default=ShipmentStatus.SHIPPED)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reconciled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    dealer = relationship("Dealer")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    lines = relationship("ShipmentLine", back_populates="shipment", order_by="ShipmentLine.id",
+                         cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return self.number
+
+
+class Receipt(TitledEnum):
+    PENDING = "pending"
+    RECEIVED = "received"
+    MISSING = "missing"
+    DAMAGED = "damaged"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.PENDING: _l("Not checked yet"), cls.RECEIVED: _l("Received"),
+                cls.MISSING: _l("Missing"), cls.DAMAGED: _l("Damaged in transit")}
+
+
+class ShipmentLine(db.Model):
+    __tablename__ = "return_shipment_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("return_shipments.id", ondelete="CASCADE"), index=True)
+    owed_part_id: Mapped[int] = mapped_column(sa.ForeignKey("owed_parts.id"), index=True)
+    receipt: Mapped[Receipt] = mapped_column(enum_column(Receipt), default=Receipt.PENDING)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    shipment = relationship(ReturnShipment, back_populates="lines")
+    owed_part = relationship(OwedPart, back_populates="shipment_lines")
+    received_by = relationship("User")
+
+
+class StoreState(TitledEnum):
+    IN_STORE = "in_store"
+    REUSED = "reused"
+    SCRAPPED = "scrapped"
+    DISPATCHED = "dispatched"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.IN_STORE: _l("In store"), cls.REUSED: _l("Reused"),
+                cls.SCRAPPED: _l("Scrapped"), cls.DISPATCHED: _l("Sent to the supplier")}
+
+
+class StoreItem(db.Model):
+    """An adjudicated old part in the reusable store, the scrap store, or waiting for its
+    supplier; and what became of it."""
+
+    __tablename__ = "store_items"
+    __table_args__ = (sa.Index("ix_store_items_store_state_in", "store", "state", "entered_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owed_part_id: Mapped[int] = mapped_column(sa.ForeignKey("owed_parts.id"), unique=True)
+    store: Mapped[Destination] = mapped_column(enum_column(Destination))
+    entered_on: Mapped[date]
+    state: Mapped[StoreState] = mapped_column(enum_column(StoreState),
+                                              default=StoreState.IN_STORE)
+    out_on: Mapped[date | None]
+    out_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    out_note: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    owed_part = relationship(OwedPart, back_populates="store_item")
+    out_by = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return self.owed_part.audit_label
