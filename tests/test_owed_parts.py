@@ -1,0 +1,216 @@
+"""Owed old parts: due dates, the hold on new claims, waivers and verdicts that change claims."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from flask_babel import force_locale
+
+from portal.accounts.roles import Role
+from portal.catalog.models import PolicySettings
+from portal.claims import services
+from portal.claims.checks import Level, run_checks
+from portal.claims.models import ClaimStatus, Decision, LineKind, RejectCode
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.returns import owed as owed_rules
+from portal.returns.models import OwedPart, OwedStatus, StoreItem, Verdict
+from tests import factories
+from tests.test_claims import ready_claim
+
+TODAY = date.today()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with force_locale("en"):
+        yield
+
+
+@pytest.mark.parametrize(("completed", "due"), [
+    (date(2026, 1, 1), date(2026, 6, 30)),
+    (date(2026, 6, 29), date(2026, 6, 30)),
+    (date(2026, 6, 30), date(2026, 12, 31)),  # on the day itself it is too late to ship
+    (date(2026, 7, 1), date(2026, 12, 31)),
+    (date(2026, 12, 30), date(2026, 12, 31)),
+    (date(2026, 12, 31), date(2027, 6, 30)),  # over the year end
+])
+def test_due_on_the_next_yearly_return_date(completed, due):
+    assert owed_rules.due_date(completed, PolicySettings(
+        return_date_1_month=6, return_date_1_day=30, return_date_2_month=12,
+        return_date_2_day=31)) == due
+
+
+def test_dates_in_any_order_and_29_february():
+    policy = PolicySettings(return_date_1_month=11, return_date_1_day=15,
+                            return_date_2_month=2, return_date_2_day=29)
+    assert owed_rules.due_date(date(2027, 1, 10), policy) == date(2027, 2, 28)
+    assert owed_rules.due_date(date(2028, 1, 10), policy) == date(2028, 2, 29)
+    assert owed_rules.due_date(date(2027, 11, 15), policy) == date(2028, 2, 29)
+
+
+@pytest.fixture
+def shop(world):
+    return factories.workshop(world.dealer_a)
+
+
+@pytest.fixture
+def dealer(world):
+    return world.users[Role.DEALER_STAFF]
+
+
+@pytest.fixture
+def tech(world):
+    return world.users[Role.TECHNICAL]
+
+
+def submitted(shop, dealer, **kwargs):
+    claim = ready_claim(shop, dealer, **kwargs)
+    services.submit(claim, actor=dealer, today=claim.completed_on)
+    return claim
+
+
+def owed_of(claim) -> OwedPart:
+    return db.session.query(OwedPart).filter_by(claim_id=claim.id).one()
+
+
+def test_submission_owes_the_return_required_parts_only(shop, dealer):
+    shop.wear_part.return_required = False
+    claim = ready_claim(shop, dealer)
+    services.add_line(claim, LineKind.PART, {"part_id": shop.wear_part.id, "quantity": 2},
+                      actor=dealer)
+    services.submit(claim, actor=dealer, today=TODAY)
+    owed = owed_of(claim)  # the main part only; labour and travel owe nothing
+    assert (owed.part_id, owed.status, owed.due_on) == (
+        shop.main_part.id, OwedStatus.OWED, owed_rules.due_date(claim.completed_on))
+
+
+def test_send_back_cancels_and_resubmission_owes_again(world, shop, dealer):
+    claim = submitted(shop, dealer)
+    services.send_back(claim, "补充照片", actor=world.users[Role.SALES_REP])
+    assert owed_of(claim).status == OwedStatus.CANCELLED
+    services.submit(claim, actor=dealer, today=claim.completed_on)
+    assert owed_of(claim).status == OwedStatus.OWED
+    services.send_back(claim, "再补充", actor=world.users[Role.SALES_REP])
+    services.remove_line(claim, claim.lines[0].id, actor=dealer)  # the cancelled row goes too
+    assert db.session.query(OwedPart).filter_by(claim_id=claim.id).count() == 0
+
+
+def test_long_overdue_parts_hold_new_claims(shop, dealer, tech):
+    old = submitted(shop, dealer, failure=TODAY - timedelta(days=80), hours="100")
+    owed = owed_of(old)
+    policy = PolicySettings.current()
+    db.session.add(policy)
+    owed.due_on = TODAY - timedelta(days=policy.hold_overdue_days)
+    fresh = ready_claim(shop, dealer, hours="900")
+    assert [c.level for c in run_checks(fresh, TODAY) if c.code == "held"] == [Level.PASS]
+    owed.due_on -= timedelta(days=1)  # one day beyond the grace: held
+    held = [c for c in run_checks(fresh, TODAY) if c.code == "held"][0]
+    assert held.level == Level.BLOCKING and old.number in held.message
+    with pytest.raises(services.ChecksFailed):
+        services.submit(fresh, actor=dealer, today=TODAY)
+    owed_rules.waive(owed, "零件随整机召回处理", actor=tech)
+    services.submit(fresh, actor=dealer, today=TODAY)
+    assert fresh.status == ClaimStatus.SUBMITTED
+
+
+def test_write_off_blocks_and_the_waiver(shop, dealer, tech, world):
+    claim = submitted(shop, dealer)
+    owed = owed_of(claim)
+    assert "still owed" in owed_rules.write_off_block(owed, owed.due_on)
+    assert "had not arrived" in owed_rules.write_off_block(owed, owed.due_on + timedelta(1))
+    owed.status, owed.received_on = OwedStatus.RECEIVED, owed.due_on + timedelta(days=3)
+    assert "after its return date" in owed_rules.write_off_block(owed, TODAY)
+    owed.received_on = owed.due_on
+    assert "verdict" in owed_rules.write_off_block(owed, TODAY)
+    owed_rules.record_verdict(owed, Verdict.QUALITY_FAULT, actor=tech, today=TODAY,
+                              destination="supplier")
+    assert owed_rules.write_off_block(owed, TODAY) is None
+    other = submitted(factories.workshop(world.dealer_a), dealer)
+    missing = owed_of(other)
+    with pytest.raises(DomainError):
+        owed_rules.waive(missing, "理由", actor=dealer)
+    with pytest.raises(DomainError) as refused:
+        owed_rules.waive(missing, " ", actor=tech)
+    assert refused.value.field == "reason"
+    owed_rules.waive(missing, "用户拒绝交回旧件，已核实", actor=tech)
+    assert missing.status == OwedStatus.WAIVED
+    assert owed_rules.write_off_block(missing, missing.due_on + timedelta(days=90)) is None
+
+
+def decided(shop, dealer, tech):
+    claim = submitted(shop, dealer)
+    services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
+                    actor=tech)
+    owed = owed_of(claim)
+    owed.status, owed.received_on = OwedStatus.RECEIVED, TODAY
+    return claim, owed
+
+
+def test_a_quality_fault_keeps_the_approval(shop, dealer, tech):
+    claim, owed = decided(shop, dealer, tech)
+    owed_rules.record_verdict(owed, Verdict.QUALITY_FAULT, actor=tech, today=TODAY,
+                              destination="supplier")
+    assert claim.status == ClaimStatus.APPROVED and claim.lines[0].approved_amount == Decimal(
+        "1200.00")
+    assert db.session.query(StoreItem).filter_by(owed_part_id=owed.id).one().store == "supplier"
+
+
+@pytest.mark.parametrize(("verdict", "code"), [
+    (Verdict.MISUSE, RejectCode.MISUSE), (Verdict.NO_DEFECT, RejectCode.NO_DEFECT),
+    (Verdict.NOT_WARRANTY_PART, RejectCode.NOT_WARRANTY_PART),
+    (Verdict.WRONG_PART, RejectCode.OTHER)])
+def test_any_other_verdict_zeroes_the_line(shop, dealer, tech, verdict, code):
+    claim, owed = decided(shop, dealer, tech)
+    with pytest.raises(DomainError) as refused:
+        owed_rules.record_verdict(owed, verdict, actor=tech, today=TODAY, destination="scrap")
+    assert refused.value.field == "cause"
+    owed_rules.record_verdict(owed, verdict, actor=tech, today=TODAY, destination="scrap",
+                              cause="齿轮断齿，系超负荷作业所致")
+    line = claim.lines[0]
+    assert (line.decision, line.approved_amount, line.reject_code) == (
+        Decision.REJECTED, Decimal("0.00"), code)
+    assert claim.status == ClaimStatus.PARTLY_APPROVED
+    assert claim.total_approved == Decimal("205.00")  # labour 125 + travel 80 stay
+    with pytest.raises(DomainError, match="already"):
+        owed_rules.record_verdict(owed, Verdict.QUALITY_FAULT, actor=tech, today=TODAY,
+                                  destination="scrap")
+
+
+def test_a_verdict_before_the_decision_is_kept_by_it(shop, dealer, tech, world):
+    claim = submitted(shop, dealer)
+    owed = owed_of(claim)
+    with pytest.raises(DomainError, match="not been received"):
+        owed_rules.record_verdict(owed, Verdict.MISUSE, actor=tech, today=TODAY,
+                                  destination="scrap", cause="x")
+    with pytest.raises(DomainError, match="Only the technical"):
+        owed_rules.record_verdict(owed, Verdict.NOT_RECEIVED, actor=world.users[Role.CLERK],
+                                  today=TODAY, cause="未寄回")
+    owed_rules.record_verdict(owed, Verdict.NOT_RECEIVED, actor=tech, today=TODAY,
+                              cause="超过回运期限未寄回")
+    part_line, labour, travel = claim.lines
+    services.decide(claim, {labour.id: {"decision": "approved"},
+                            travel.id: {"decision": "approved"}}, actor=tech)
+    assert part_line.decision == Decision.REJECTED and claim.status == (
+        ClaimStatus.PARTLY_APPROVED)
+    assert claim.total_approved == Decimal("205.00")
+
+
+def test_all_lines_zeroed_rejects_the_claim(world, dealer, tech):
+    shop = factories.workshop(world.dealer_a)
+    claim = services.create_claim(shop.unit, {
+        "failure_date": TODAY - timedelta(days=5), "handed_in_on": TODAY - timedelta(days=5),
+        "completed_on": TODAY - timedelta(days=3), "hour_meter": Decimal("300"),
+        "description": "x"}, actor=dealer, today=TODAY)
+    services.add_line(claim, LineKind.PART, {"part_id": shop.main_part.id, "quantity": 1},
+                      actor=dealer)
+    from tests.test_claims import sign
+
+    sign(claim, dealer)
+    services.submit(claim, actor=dealer, today=TODAY)
+    services.decide(claim, {claim.lines[0].id: {"decision": "approved"}}, actor=tech)
+    owed = owed_of(claim)
+    owed.status, owed.received_on = OwedStatus.RECEIVED, TODAY
+    owed_rules.record_verdict(owed, Verdict.NO_DEFECT, actor=tech, today=TODAY,
+                              destination="reusable", cause="检测无故障")
+    assert claim.status == ClaimStatus.REJECTED and claim.total_approved == Decimal("0.00")
