@@ -329,3 +329,32 @@ def test_the_dealer_sees_the_discrepancies_of_its_own_shipments(client, login, w
     assert client.get(f"/returns/shipments/{shipment.id}/receipt").status_code == 404
     login(world.users[Role.SALES_REP])
     assert client.get(f"/returns/shipments/{shipment.id}/receipt").status_code == 200
+
+
+def test_receipt_pages_do_not_grow_with_parts(client, login, world, clerk, db):
+    from tests.test_queries import QueryCounter
+
+    login(clerk)
+    shipment = factories.make_return_shipment(world.dealer_a,
+                                              factories.make_owed_parts(world.dealer_a, 1))
+    db.session.commit()
+    urls = ["/returns/receiving", f"/returns/receiving/{shipment.id}",
+            f"/returns/shipments/{shipment.id}/receipt"]
+
+    def queries():
+        counts = {}
+        for url in urls:
+            with QueryCounter(db.engine) as counter:
+                assert client.get(url, headers=HX).status_code == 200
+            counts[url] = counter.count
+        return counts
+
+    queries()  # the first requests of a session warm up
+    few = queries()
+    more = factories.make_owed_parts(world.dealer_a, 4)
+    for owed in more:
+        shipment.lines.append(receipt.ShipmentLine(owed_part=owed))
+        owed.status = OwedStatus.SHIPPED
+    factories.make_return_shipment(world.dealer_b, factories.make_owed_parts(world.dealer_b, 2))
+    db.session.commit()
+    assert queries() == few
