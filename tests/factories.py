@@ -227,3 +227,52 @@ def make_service_request(dealer=None, *, unit=None, status="routed", received_at
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def make_owed_parts(dealer, count=3, *, shop=None):
+    """``count`` old parts the dealer owes: one submitted claim with a part line for each."""
+    from datetime import date, timedelta
+
+    from portal.claims import services
+    from portal.claims.models import AttachmentKind, LineKind
+    from portal.core.uploads import StoredFile
+    from portal.returns.models import OwedPart
+
+    shop = shop or workshop(dealer)
+    staff = make_user(Role.DEALER_STAFF, dealer=dealer)
+    failure = date.today() - timedelta(days=10)
+    claim = services.create_claim(shop.unit, {
+        "failure_date": failure, "handed_in_on": failure, "completed_on": failure + timedelta(2),
+        "hour_meter": Decimal("300.0"), "fault_code_id": shop.fault.id,
+        "description": "变速箱漏油"}, actor=staff, today=date.today())
+    for n in range(count):
+        part = make_part(models=[shop.model], name=f"旧件{n + 1}", price=Decimal("100.00"))
+        services.add_line(claim, LineKind.PART, {"part_id": part.id, "quantity": 1},
+                          actor=staff)
+    services.add_line(claim, LineKind.LABOUR, {"fault_code_id": shop.fault.id}, actor=staff)
+    services.attach(claim, AttachmentKind.SIGNATURE,
+                    StoredFile("claims/test-sig.png", "sig.png", "image/png"), actor=staff)
+    services.submit(claim, actor=staff, today=failure + timedelta(days=3))
+    db.session.flush()
+    return db.session.query(OwedPart).filter_by(claim_id=claim.id).order_by(OwedPart.id).all()
+
+
+def make_return_shipment(dealer, owed_parts, *, shipped_on=None, method="courier",
+                         waybill="SF1234567890", **values):
+    """A shipment of the owed parts as stored rows, the parts marked shipped."""
+    from datetime import date
+
+    from portal.returns.models import OwedStatus, ReturnShipment, ShipmentLine
+
+    n = next(_seq)
+    shipment = ReturnShipment(number=values.pop("number", f"HY-T-{n:06d}"), dealer_id=dealer.id,
+                              method=method, waybill=waybill,
+                              shipped_on=shipped_on or date.today(),
+                              created_by_id=values.pop("created_by_id", None) or _any_user_id(),
+                              **values)
+    for owed in owed_parts:
+        shipment.lines.append(ShipmentLine(owed_part=owed))
+        owed.status = OwedStatus.SHIPPED
+    db.session.add(shipment)
+    db.session.flush()
+    return shipment

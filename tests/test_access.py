@@ -56,6 +56,9 @@ def objects(app, world, db):
     request_b = factories.make_service_request(dealer=world.dealer_b, unit=unit_b)
     db.session.flush()
     claim_a, claim_b = claims
+    shipment_a, shipment_b = (factories.make_return_shipment(
+        dealer, factories.make_owed_parts(dealer, 1)) for dealer in (world.dealer_a,
+                                                                     world.dealer_b))
     visits, complaints, flags = _followup(world, unit_a, unit_b, part)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
@@ -82,6 +85,8 @@ def objects(app, world, db):
         "attachment_id": (claim_a.attachments[0].id, claim_b.attachments[0].id),
         "kind": ("travel", None),
         "request_id": (request_a.id, request_b.id),
+        "shipment_id": (shipment_a.id, shipment_b.id),
+        "shipment_line_id": (shipment_a.lines[0].id, None),
     }
 
 

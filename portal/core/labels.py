@@ -21,6 +21,7 @@ ACTIONS = {
     "reverse_rules": _l("Rules' decision reversed"),
     "route": _l("Routed"), "reroute": _l("Routed to someone else"), "arrange": _l("Arranged"),
     "check": _l("Checked"), "close": _l("Closed"),
+    "receive": _l("Receipt recorded"), "reconcile": _l("Shipment reconciled"),
 }
 
 ENTITIES = {
@@ -32,6 +33,7 @@ ENTITIES = {
     "return_visits": _l("Return visit"), "complaints": _l("Complaint"),
     "unit_flags": _l("Entitlement"), "claims": _l("Repair record"),
     "service_requests": _l("Service request"),
+    "return_shipments": _l("Return shipment"), "owed_parts": _l("Old part"),
 }
 
 STATES = {
@@ -52,6 +54,14 @@ ENTITY_STATES = {
         "draft": _l("Draft"), "submitted": _l("Submitted"),
         "under_review": _l("Under technical review"), "approved": _l("Approved"),
         "partly_approved": _l("Partly approved"), "rejected": _l("Rejected"),
+    },
+    "return_shipments": {
+        "shipped": _l("On its way"), "receiving": _l("Being received"),
+        "reconciled": _l("Reconciled"),
+    },
+    "owed_parts": {
+        "owed": _l("To ship"), "shipped": _l("Shipped"), "received": _l("Received"),
+        "missing": _l("Missing"), "waived": _l("Return waived"), "cancelled": _l("Cancelled"),
     },
 }
 
@@ -110,6 +120,8 @@ FIELDS = {
     "assignee": _l("Route to"), "check_due_at": _l("Check by"),
     "plan": _l("What will be done"), "planned_for": _l("When"), "who_goes": _l("Who goes"),
     "customer_told": _l("The customer has been told"),
+    "receipt": _l("Receipt"), "received": _l("Received"), "missing": _l("Missing"),
+    "damaged": _l("Damaged in transit"),
 }
 
 

@@ -26,6 +26,7 @@ NAV = [
                                            Role.SALES_REP, Role.DEALER_ADMIN,
                                            Role.DEALER_STAFF}),
     ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
+    ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -42,6 +43,7 @@ SECTIONS = {
     "accounts.edit_user": "users", "core.audit_log": "audit",
     "followup.visits": "visits", "followup.visit": "visits", "followup.call": "visits",
     "followup.flags": "flags", "followup.resolve_flag": "flags",
+    "returns.incoming": "receiving", "returns.receive": "receiving",
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service"}

@@ -22,6 +22,7 @@ from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
+from portal.returns.receipt import incoming
 from portal.service.followup_todo import clerk_todo
 from portal.service.views import home_box
 from portal.units.card_services import cards_to_file
@@ -77,7 +78,7 @@ def clerk():
     """The sales clerk's page: follow-up work, the dealer network and the deadlines."""
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
-                  todo=clerk_todo(shanghai_today()),
+                  todo=clerk_todo(shanghai_today()), incoming=incoming(),
                   service_box=home_box(current_user))
 
 

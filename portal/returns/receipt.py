@@ -1,0 +1,258 @@
+"""Receipt of return shipments at head office: find a part by its label's QR code, record each
+part as received, missing or damaged in transit, and reconcile the shipment.
+
+Reconciling refuses while a part is still unchecked: a part left unscanned may well be lying in
+the box, and recording it missing on its own would count it against the dealer (write-off
+blocked, new claims held). The clerk says "missing" for each part, or for all the rest at once,
+as a deliberate step.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import Role
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.versioning import check_version
+from portal.dealers.models import Dealer
+from portal.extensions import db
+from portal.returns.models import (
+    OwedPart,
+    OwedStatus,
+    Receipt,
+    ReturnShipment,
+    ShipmentLine,
+    ShipmentStatus,
+)
+
+RECEIVERS = (Role.CLERK, Role.ADMIN)
+OPEN = (ShipmentStatus.SHIPPED, ShipmentStatus.RECEIVING)
+LABEL = re.compile(r"SBOP:(\d{1,9}):([A-Z0-9-]{1,20}):(\d{1,4})")
+
+
+def line_options():
+    """Loader options for a shipment's lines with everything a receipt list shows."""
+    owed = selectinload(ReturnShipment.lines).selectinload(ShipmentLine.owed_part)
+    return (owed.selectinload(OwedPart.claim), owed.selectinload(OwedPart.line),
+            owed.selectinload(OwedPart.part), owed.selectinload(OwedPart.unit),
+            selectinload(ReturnShipment.dealer))
+
+
+def describe(owed: OwedPart) -> str:
+    """How the clerk recognises a part by eye: claim and line, part number and name, serial."""
+    return _("%(claim)s #%(line)s · %(part)s %(name)s · unit %(serial)s",
+             claim=owed.claim.number, line=owed.line.position, part=owed.part.part_number,
+             name=owed.part.name, serial=owed.unit.serial)
+
+
+# ---------------------------------------------------------------- finding a part by its label
+
+
+def parse_label(text: str) -> tuple[int, str, int]:
+    """(owed part id, claim number, line) from a label's text as a scanner or camera gives it.
+
+    Full-width characters (a Chinese input method left on) become plain ones; whitespace, a
+    scanner's CR/LF and letter case do not matter.
+    """
+    cleaned = "".join(unicodedata.normalize("NFKC", text or "").split()).upper()
+    if not cleaned:
+        raise DomainError(_("Scan a label, or type the text under its QR code."), field="code")
+    match = LABEL.fullmatch(cleaned)
+    if match is None:
+        raise DomainError(_("This is not an old-part label: %(text)s", text=cleaned[:60]),
+                          field="code")
+    return int(match[1]), match[2], int(match[3])
+
+
+def find_by_scan(text: str, shipment: ReturnShipment | None = None) -> ShipmentLine:
+    """The shipment line of the part a label names: in ``shipment`` when given, else the part's
+    latest shipment. The claim number and line on the label must match the part's."""
+    owed_id, number, position = parse_label(text)
+    owed = db.session.scalar(sa.select(OwedPart).where(OwedPart.id == owed_id).options(
+        selectinload(OwedPart.claim), selectinload(OwedPart.line),
+        selectinload(OwedPart.shipment_lines).selectinload(ShipmentLine.shipment)))
+    if owed is None:
+        raise DomainError(_("No old part has the number %(id)s: check the label.", id=owed_id),
+                          field="code")
+    if (owed.claim.number, owed.line.position) != (number, position):
+        raise DomainError(_(
+            "The label does not match our records: part %(id)s belongs to %(claim)s #%(line)s, "
+            "the label says %(label)s #%(label_line)s. Put the part aside and check it.",
+            id=owed_id, claim=owed.claim.number, line=owed.line.position, label=number,
+            label_line=position), field="code")
+    lines = owed.shipment_lines
+    if not lines:
+        raise DomainError(_("%(part)s is not in any shipment: the dealer has not shipped it.",
+                            part=describe(owed)), field="code")
+    if shipment is None:
+        open_lines = [ln for ln in lines if ln.shipment.status in OPEN]
+        return (open_lines or lines)[-1]
+    for line in lines:
+        if line.shipment_id == shipment.id:
+            return line
+    other = lines[-1].shipment
+    raise DomainError(_("%(part)s belongs to shipment %(other)s (%(status)s), not to this one. "
+                        "Put it aside for that shipment.", part=describe(owed),
+                        other=other.number, status=other.status.title), field="code")
+
+
+# ---------------------------------------------------------------- recording the receipt
+
+
+def _require_receiver(actor) -> None:
+    if actor.role not in RECEIVERS:
+        raise DomainError(_("Only the sales clerk or an administrator receives old parts."))
+
+
+def _require_open(shipment: ReturnShipment) -> None:
+    if shipment.status == ShipmentStatus.RECONCILED:
+        raise DomainError(_("Shipment %(number)s is reconciled: its receipt can no longer "
+                            "change.", number=shipment.number))
+
+
+def mark(line: ShipmentLine, receipt: Receipt, *, actor, now: datetime, today: date,
+         note: str = "", was: Receipt | None = None) -> bool:
+    """Record a part as received, missing or damaged in transit; the owed part follows.
+
+    ``was`` is the state the clerk saw: if someone else recorded the part differently in the
+    meantime, refuse rather than overwrite. Recording the same state again (a double click)
+    changes nothing and returns False.
+    """
+    _require_receiver(actor)
+    shipment, owed = line.shipment, line.owed_part
+    _require_open(shipment)
+    note = (note or "").strip()
+    if receipt == Receipt.PENDING:
+        raise DomainError(_("Record the part as received, missing or damaged."), field="receipt")
+    if receipt == Receipt.DAMAGED and not note:
+        raise DomainError(_("Describe the damage."), field="note")
+    if line.receipt == receipt and (receipt != Receipt.DAMAGED or line.note == note):
+        return False
+    if was is not None and line.receipt != was:
+        raise DomainError(_("Someone else has just recorded %(part)s as “%(state)s”. Check the "
+                            "part and record it again if needed.", part=describe(owed),
+                            state=line.receipt.title))
+    if owed.verdict is not None:
+        raise DomainError(_("The technical department has already given its verdict on "
+                            "%(part)s.", part=describe(owed)))
+    before, before_owed, before_status = line.receipt, owed.status, shipment.status
+    line.receipt, line.note = receipt, note
+    line.received_at, line.received_by_id = now, actor.id
+    _follow(owed, receipt, today)
+    if shipment.status == ShipmentStatus.SHIPPED:
+        shipment.status = ShipmentStatus.RECEIVING
+    audit.record("receive", owed, actor=actor, from_state=before_owed, to_state=owed.status,
+                 reason=note, changes={"receipt": (before, receipt)})
+    audit.record("receive", shipment, actor=actor, reason=note,
+                 from_state=before_status if before_status != shipment.status else None,
+                 to_state=shipment.status if before_status != shipment.status else None,
+                 changes={owed.audit_label: (str(before.title), str(receipt.title))})
+    return True
+
+
+def _follow(owed: OwedPart, receipt: Receipt, today: date) -> None:
+    """The owed part takes the receipt: a damaged part did arrive, a missing one is still owed.
+    A part received earlier keeps the day it came."""
+    arrived = receipt in (Receipt.RECEIVED, Receipt.DAMAGED)
+    owed.damaged = receipt == Receipt.DAMAGED
+    owed.received_on = (owed.received_on or today) if arrived else None
+    if owed.status != OwedStatus.WAIVED:  # a waived return stays waived, whatever arrives
+        owed.status = OwedStatus.RECEIVED if arrived else OwedStatus.MISSING
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    line: ShipmentLine
+    changed: bool  # False: the part had already been recorded as arrived
+
+
+def receive_scan(shipment: ReturnShipment, text: str, *, actor, now: datetime,
+                 today: date) -> ScanResult:
+    """A scanned label in this shipment: the part is received (a part recorded missing turns
+    out to be here after all); one already recorded as arrived stays as it is."""
+    _require_receiver(actor)
+    _require_open(shipment)
+    line = find_by_scan(text, shipment)
+    if line.receipt in (Receipt.RECEIVED, Receipt.DAMAGED):
+        return ScanResult(line, False)
+    mark(line, Receipt.RECEIVED, actor=actor, now=now, today=today)
+    return ScanResult(line, True)
+
+
+def mark_unchecked_missing(shipment: ReturnShipment, *, actor, now: datetime, today: date,
+                           version=None) -> int:
+    """The clerk's deliberate "the rest are not here": every unchecked part becomes missing."""
+    _require_receiver(actor)
+    _require_open(shipment)
+    if version is not None:
+        check_version(shipment, version)
+    pending = [ln for ln in shipment.lines if ln.receipt == Receipt.PENDING]
+    for line in pending:
+        mark(line, Receipt.MISSING, actor=actor, now=now, today=today)
+    return len(pending)
+
+
+def counts(shipment: ReturnShipment) -> dict[Receipt, int]:
+    """How many of the shipment's parts are in each receipt state."""
+    result = dict.fromkeys(Receipt, 0)
+    for line in shipment.lines:
+        result[line.receipt] += 1
+    return result
+
+
+def reconcile(shipment: ReturnShipment, *, actor, now: datetime, version=None) -> dict:
+    """Close the receipt: every part checked; the counts go into the audit trail."""
+    _require_receiver(actor)
+    _require_open(shipment)
+    if version is not None:
+        check_version(shipment, version)
+    tally = counts(shipment)
+    if tally[Receipt.PENDING]:
+        raise DomainError(_("%(n)d part(s) are not checked yet. Scan them, or record them as "
+                            "missing, before reconciling.", n=tally[Receipt.PENDING]))
+    if not shipment.lines:
+        raise DomainError(_("The shipment holds no parts."))
+    before = shipment.status
+    shipment.status = ShipmentStatus.RECONCILED
+    shipment.reconciled_at, shipment.reconciled_by_id = now, actor.id
+    audit.record("reconcile", shipment, actor=actor, from_state=before,
+                 to_state=ShipmentStatus.RECONCILED,
+                 changes={r.value: (None, tally[r])
+                          for r in (Receipt.RECEIVED, Receipt.MISSING, Receipt.DAMAGED)})
+    return tally
+
+
+# ---------------------------------------------------------------- what waits
+
+
+@dataclass(frozen=True)
+class Incoming:
+    count: int
+    oldest: date | None
+
+
+def incoming() -> Incoming:
+    """Shipments on their way or being received, and the oldest one's shipping date."""
+    count, oldest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(ReturnShipment.shipped_on))
+        .where(ReturnShipment.status.in_(OPEN))).one()
+    return Incoming(count, oldest)
+
+
+def incoming_shipments(q: str = ""):
+    """A SELECT of the shipments to receive, searched by number, waybill or dealer."""
+    stmt = sa.select(ReturnShipment).where(ReturnShipment.status.in_(OPEN))
+    if q := q.strip():
+        dealers = sa.select(Dealer.id).where(sa.or_(Dealer.code.ilike(f"{q}%"),
+                                                    Dealer.name.contains(q)))
+        stmt = stmt.where(sa.or_(ReturnShipment.number.ilike(f"{q}%"),
+                                 ReturnShipment.waybill.ilike(f"{q}%"),
+                                 ReturnShipment.dealer_id.in_(dealers)))
+    return stmt
+

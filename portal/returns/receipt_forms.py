@@ -1,0 +1,29 @@
+"""Forms of the receiving page: a scanned label, one part's receipt, the shipment's close."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import Length
+
+from portal.returns.models import Receipt
+
+
+class ScanForm(FlaskForm):
+    # No DataRequired: an empty scan gets the service's own message in the same place.
+    code = StringField(_l("Label"), validators=[Length(max=200)])
+
+
+class MarkForm(FlaskForm):
+    receipt = HiddenField()
+    note = StringField(_l("What is damaged"), validators=[Length(max=500)])
+    was = HiddenField()  # the state the clerk saw, so a change by someone else is not overwritten
+
+    def chosen(self) -> Receipt | None:
+        return Receipt.parse(self.receipt.data)
+
+    def seen(self) -> Receipt | None:
+        return Receipt.parse(self.was.data)
+
+
+class ShipmentForm(FlaskForm):
+    version = HiddenField()

@@ -1,0 +1,164 @@
+"""Receiving return shipments: the clerk's list of what is on its way, the receiving page with
+its scan field, and the read-only receipt report the dealer sees."""
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import ALL_ROLES, Role
+from portal.core.db import shanghai_today, utcnow
+from portal.core.forms import attempt
+from portal.core.htmx import render, wants_fragment
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required
+from portal.dealers.scope import dealer_ids_for
+from portal.extensions import db
+from portal.returns import receipt as services
+from portal.returns.models import Receipt, ReturnShipment, ShipmentLine
+from portal.returns.receipt_forms import MarkForm, ScanForm, ShipmentForm
+from portal.returns.views import bp
+
+receivers = roles_required(*services.RECEIVERS)
+
+
+def _see_other(target: str):
+    if wants_fragment():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target, 303)
+
+
+def _shipment(shipment_id: int, user=None) -> ReturnShipment:
+    """The shipment with its lines, parts, claims and units; 404 outside the user's dealers."""
+    stmt = sa.select(ReturnShipment).where(ReturnShipment.id == shipment_id)
+    if user is not None and (user.role.is_dealer or user.role == Role.SALES_REP):
+        stmt = stmt.where(ReturnShipment.dealer_id.in_(dealer_ids_for(user)))
+    shipment = db.session.scalar(stmt.options(*services.line_options()))
+    if shipment is None:
+        abort(404)
+    return shipment
+
+
+@bp.route("/receiving")
+@receivers
+def incoming():
+    """Shipments on their way or being received, oldest first; search by number, waybill,
+    dealer."""
+    q = request.args.get("q", "").strip()
+    stmt = services.incoming_shipments(q).options(selectinload(ReturnShipment.dealer),
+                                                  selectinload(ReturnShipment.lines))
+    page = keyset_page(stmt, ReturnShipment.shipped_on, ReturnShipment.id,
+                       request.args.get("after"), current_app.config["PAGE_SIZE"])
+    return render("returns/receipt_list.html", "returns/_receipt_rows.html", page=page, q=q,
+                  counts=services.counts)
+
+
+def _page(shipment: ReturnShipment, message=None, status: int = 200):
+    """The receiving page, or for htmx only its panel (message, counts, lines)."""
+    return render("returns/receipt.html", "returns/_receipt_panel.html", status=status,
+                  shipment=shipment, message=message, counts=services.counts(shipment),
+                  scan_form=ScanForm(formdata=None))
+
+
+@bp.route("/receiving/<int:shipment_id>")
+@receivers
+def receive(shipment_id):
+    """Receive a shipment: scan labels or pick parts from the list, then reconcile."""
+    return _page(_shipment(shipment_id))
+
+
+def _answer(shipment, ok: bool, message: str):
+    """htmx: the panel with the message (422 when refused); otherwise flash and redirect."""
+    if wants_fragment():
+        db.session.expire_all()
+        return _page(_shipment(shipment.id), ("success" if ok else "error", message),
+                     status=200 if ok else 422)
+    flash(message, "success" if ok else "error")
+    return redirect(url_for("returns.receive", shipment_id=shipment.id), 303)
+
+
+def _run(form, action):
+    """Validate the form, then run the service as the request's transaction."""
+    return attempt(form, action) if form.validate_on_submit() else (False, None)
+
+
+def _refusal(form) -> str:
+    errors = [*form.form_errors, *(e for f in form for e in f.errors)]
+    return " ".join(str(e) for e in errors) or _("The form expired. Please submit it again.")
+
+
+@bp.route("/receiving/<int:shipment_id>/scan", methods=["POST"])
+@receivers
+def scan(shipment_id):
+    """A scanned label: the part is received."""
+    shipment = _shipment(shipment_id)
+    form = ScanForm()
+    ok, result = _run(form, lambda: services.receive_scan(
+        shipment, form.code.data or "", actor=current_user, now=utcnow(),
+        today=shanghai_today()))
+    if not ok:
+        return _answer(shipment, False, _refusal(form))
+    part = services.describe(result.line.owed_part)
+    if result.changed:
+        return _answer(shipment, True, _("Received: %(part)s", part=part))
+    return _answer(shipment, True, _("Already recorded as “%(state)s”: %(part)s",
+                                     state=result.line.receipt.title, part=part))
+
+
+@bp.route("/receiving/lines/<int:shipment_line_id>", methods=["POST"])
+@receivers
+def mark_line(shipment_line_id):
+    """Record one part, picked from the list, as received, missing or damaged."""
+    line = db.session.get(ShipmentLine, shipment_line_id) or abort(404)
+    form = MarkForm()
+    receipt = form.chosen()
+    if receipt is None:
+        return _answer(line.shipment, False, _("Record the part as received, missing or "
+                                               "damaged."))
+    ok, changed = _run(form, lambda: services.mark(
+        line, receipt, actor=current_user, now=utcnow(), today=shanghai_today(),
+        note=form.note.data or "", was=form.seen()))
+    if not ok:
+        return _answer(line.shipment, False, _refusal(form))
+    return _answer(line.shipment, True, _("%(state)s: %(part)s", state=receipt.title,
+                                          part=services.describe(line.owed_part)))
+
+
+@bp.route("/receiving/<int:shipment_id>/missing", methods=["POST"])
+@receivers
+def mark_rest_missing(shipment_id):
+    """Record every part not yet checked as missing (a deliberate step, confirmed first)."""
+    shipment = _shipment(shipment_id)
+    form = ShipmentForm()
+    ok, n = _run(form, lambda: services.mark_unchecked_missing(
+        shipment, actor=current_user, now=utcnow(), today=shanghai_today(),
+        version=form.version.data))
+    if not ok:
+        return _answer(shipment, False, _refusal(form))
+    return _answer(shipment, True, _("%(n)d part(s) recorded as missing.", n=n))
+
+
+@bp.route("/receiving/<int:shipment_id>/reconcile", methods=["POST"])
+@receivers
+def reconcile(shipment_id):
+    """Close the shipment's receipt once every part is checked."""
+    shipment = _shipment(shipment_id)
+    form = ShipmentForm()
+    ok, tally = _run(form, lambda: services.reconcile(
+        shipment, actor=current_user, now=utcnow(), version=form.version.data))
+    if not ok:
+        return _answer(shipment, False, _refusal(form))
+    flash(_("Shipment %(number)s reconciled: %(received)d received, %(missing)d missing, "
+            "%(damaged)d damaged.", number=shipment.number, received=tally[Receipt.RECEIVED],
+            missing=tally[Receipt.MISSING], damaged=tally[Receipt.DAMAGED]), "success")
+    return _see_other(url_for("returns.incoming"))
+
+
+@bp.route("/shipments/<int:shipment_id>/receipt")
+@roles_required(*ALL_ROLES)
+def receipt_summary(shipment_id):
+    """What head office found in a shipment, part by part (the dealer sees its own)."""
+    shipment = _shipment(shipment_id, current_user)
+    return render("returns/receipt_summary.html", "returns/_receipt_summary.html",
+                  shipment=shipment)
