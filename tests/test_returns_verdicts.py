@@ -288,6 +288,9 @@ def test_the_verdict_form_with_photos_changes_the_claim(client, login, shop, dea
     assert owed.verdict == Verdict.MISUSE and len(owed.photos) == 2
     assert {p.content_type for p in owed.photos} == {"image/png", "image/jpeg"}
     assert claim.lines[0].approved_amount == Decimal("0.00")
+    after = client.get(f"/returns/parts/{owed.id}").get_data(as_text=True)
+    assert shop.fault.code in after and "未按说明书保养" in after and 'id="store"' in after
+    assert 'id="verdict-form"' not in after
     photo = client.get(f"/returns/parts/{owed.id}/photos/{owed.photos[0].id}")
     assert photo.status_code == 200 and photo.data.startswith(b"\x89PNG")
     timeline = client.get(f"/claims/{claim.id}").get_data(as_text=True)
