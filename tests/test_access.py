@@ -60,6 +60,7 @@ def objects(app, world, db):
         dealer, factories.make_owed_parts(dealer, 1)) for dealer in (world.dealer_a,
                                                                      world.dealer_b))
     visits, complaints, flags = _followup(world, unit_a, unit_b, part)
+    owed, photos, item = _returns(app, unit_a, unit_b, part, victim)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
         "visit_id": visits,
@@ -87,7 +88,39 @@ def objects(app, world, db):
         "request_id": (request_a.id, request_b.id),
         "shipment_id": (shipment_a.id, shipment_b.id),
         "shipment_line_id": (shipment_a.lines[0].id, None),
+        "owed_id": owed,
+        "photo_id": photos,
+        "store": ("reusable", None),
+        "item_id": (item, None),
     }
+
+
+def _returns(app, unit_a, unit_b, part, victim):
+    """A received old part with a verdict photo on each dealer's claim; A's in the scrap store."""
+    from datetime import date
+
+    from portal.returns.models import Destination, OwedPart, StoreItem, VerdictPhoto
+
+    folder = Path(app.instance_path) / "uploads" / "returns"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "access-test.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    owed = []
+    for unit in (unit_a, unit_b):
+        claim = factories.make_claim(unit, status="submitted", lines=[
+            {"kind": "part", "amount": "99.50", "part": part, "quantity": 1,
+             "unit_price": "99.50"}])
+        part_owed = OwedPart(claim=claim, line=claim.lines[0], dealer_id=unit.dealer_id,
+                             part=part, unit=unit, due_on=date(2025, 12, 31), status="received",
+                             received_on=date(2025, 12, 1))
+        part_owed.photos.append(VerdictPhoto(path="returns/access-test.png", name="x.png",
+                                             content_type="image/png", size=1,
+                                             uploaded_by_id=victim.id))
+        factories.db.session.add(part_owed)
+        owed.append(part_owed)
+    item = StoreItem(owed_part=owed[0], store=Destination.SCRAP, entered_on=date(2025, 12, 2))
+    factories.db.session.add(item)
+    factories.db.session.flush()
+    return (tuple(o.id for o in owed), tuple(o.photos[0].id for o in owed), item.id)
 
 
 def _followup(world, *units_and_part):

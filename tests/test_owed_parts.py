@@ -186,6 +186,7 @@ def test_a_verdict_before_the_decision_is_kept_by_it(shop, dealer, tech, world):
     with pytest.raises(DomainError, match="Only the technical"):
         owed_rules.record_verdict(owed, Verdict.NOT_RECEIVED, actor=world.users[Role.CLERK],
                                   today=TODAY, cause="未寄回")
+    owed.due_on = TODAY - timedelta(days=1)  # "not received" only once the date has passed
     owed_rules.record_verdict(owed, Verdict.NOT_RECEIVED, actor=tech, today=TODAY,
                               cause="超过回运期限未寄回")
     part_line, labour, travel = claim.lines

@@ -108,6 +108,7 @@ class Column:
     parse: Callable[[object], object] = lambda v: v
     required: bool = True
     width: int = 16
+    number_format: str = ""  # e.g. "0.00" for money written as numbers
 
 
 @dataclass
@@ -222,6 +223,10 @@ def write_sheet(title: str, columns: list[Column], rows: list[list]) -> bytes:
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = column.width
     for row in rows:
         sheet.append(row)
+    for index, column in enumerate(columns, start=1):
+        if column.number_format:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = column.number_format
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

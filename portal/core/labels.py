@@ -125,6 +125,25 @@ FIELDS = {
 }
 
 
+# Old-part verdicts, waivers and stores.
+ACTIONS.update({"verdict": _l("Technical verdict"), "waive": _l("Return waived"),
+                "store_move": _l("Left the store")})
+ENTITIES.update({"owed_parts": _l("Old part"), "store_items": _l("Store item")})
+ENTITY_STATES.update({
+    "owed_parts": {
+        "owed": _l("To ship"), "shipped": _l("Shipped"), "received": _l("Received"),
+        "missing": _l("Missing"), "waived": _l("Return waived"), "cancelled": _l("Cancelled"),
+        "quality_fault": _l("Quality fault (三包成立)"), "misuse": _l("Misuse"),
+        "not_warranty_part": _l("Not a warranty part"),
+        "wrong_part": _l("Wrong part (not the one claimed)"),
+        "no_defect": _l("No defect found"), "not_received": _l("Not received"),
+    },
+    "store_items": {"in_store": _l("In store"), "reused": _l("Reused"),
+                    "scrapped": _l("Scrapped"), "dispatched": _l("Sent to the supplier")},
+})
+FIELDS.update({"destination": _l("Where the part goes")})
+
+
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""
     if code is None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import Role
 from portal.catalog.models import LabourRate
 from portal.core import audit
+from portal.core.db import shanghai_today
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
@@ -19,6 +20,7 @@ from portal.dealers.forms import DealerForm, StatusForm
 from portal.dealers.models import Dealer, DealerGrade, DealerStatus
 from portal.dealers.scope import get_dealer, visible_dealers
 from portal.extensions import db
+from portal.returns.compliance import compliance
 
 bp = Blueprint("dealers", __name__, url_prefix="/dealers")
 admin_only = roles_required(Role.ADMIN)
@@ -66,9 +68,10 @@ def detail(dealer_id):
     dealer = get_dealer(dealer_id, current_user)
     rate = db.session.get(LabourRate, dealer.grade)
     show_history = not current_user.role.is_dealer
+    returns = compliance([dealer.id], shanghai_today()).get(dealer.id) if show_history else None
     return render("dealers/detail.html", dealer=dealer, rate=rate,
                   history=audit.history(dealer) if show_history else [],
-                  status_form=StatusForm())
+                  status_form=StatusForm(), compliance=returns, show_compliance=show_history)
 
 
 @bp.route("/new", methods=["GET", "POST"])

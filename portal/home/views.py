@@ -22,6 +22,7 @@ from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
+from portal.returns.compliance import compliance
 from portal.returns.receipt import incoming
 from portal.service.followup_todo import clerk_todo
 from portal.service.views import home_box
@@ -52,7 +53,8 @@ def dealer():
     todo = cards_to_file(dealer.id, shanghai_today())
     return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
                   todo=todo, drafts=queues.dealer_drafts(dealer.id),
-                  service_box=home_box(current_user))
+                  service_box=home_box(current_user),
+                  compliance=compliance([dealer.id], shanghai_today()).get(dealer.id))
 
 
 @bp.route("/home/rep")
@@ -62,7 +64,8 @@ def rep():
     dealers = db.session.scalars(
         sa.select(Dealer).where(Dealer.sales_rep_id == current_user.id).order_by(Dealer.code)
     ).all()
-    return render("home/rep.html", dealers=dealers, service_box=home_box(current_user))
+    return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
+                  compliance=compliance([d.id for d in dealers], shanghai_today()))
 
 
 def _dealers_by_province():

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import Role
 from portal.catalog.models import PolicySettings
@@ -21,6 +22,7 @@ from portal.returns.models import (
     Destination,
     OwedPart,
     OwedStatus,
+    ShipmentLine,
     StoreItem,
     Verdict,
 )
@@ -134,7 +136,10 @@ class LineReturn:
 
 def line_returns(claim: Claim, today: date) -> dict[int, LineReturn]:
     """Per claim line id: its owed part and what (if anything) blocks its write-off."""
-    owed = db.session.scalars(sa.select(OwedPart).where(OwedPart.claim_id == claim.id)).all()
+    owed = db.session.scalars(
+        sa.select(OwedPart).where(OwedPart.claim_id == claim.id)
+        .options(selectinload(OwedPart.shipment_lines).selectinload(ShipmentLine.shipment),
+                 selectinload(OwedPart.cause_code), selectinload(OwedPart.waived_by))).all()
     return {o.claim_line_id: LineReturn(o, write_off_block(o, today)) for o in owed
             if o.status != OwedStatus.CANCELLED}
 
@@ -148,7 +153,7 @@ def write_off_block(owed: OwedPart, today: date) -> str | None:
     if owed.received_on is None and today > owed.due_on:
         return _("The old part had not arrived by its return date %(due)s.",
                  due=owed.due_on.isoformat())
-    if owed.received_on is not None and not arrived_in_time:
+    if owed.received_on is not None and not arrived_in_time and owed.waived_at is None:
         return _("The old part arrived on %(day)s, after its return date %(due)s.",
                  day=owed.received_on.isoformat(), due=owed.due_on.isoformat())
     if owed.received_on is None:
@@ -162,17 +167,32 @@ def waive(owed: OwedPart, reason: str, *, actor) -> None:
     """The technical department excuses the return of a part, with the reason on record."""
     if actor.role != Role.TECHNICAL:
         raise DomainError(_("Only the technical department waives a return."))
-    if owed.status not in (*STILL_OWED, OwedStatus.SHIPPED):
-        raise DomainError(_("Only a part not yet received can have its return waived."))
+    if not may_waive(owed):
+        raise DomainError(_("Only a part not yet received, or received after its return date, "
+                            "can have its return waived."))
     if not reason.strip():
         raise DomainError(_("Give the reason for waiving the return."), field="reason")
     before = owed.status
-    owed.status, owed.waive_reason = OwedStatus.WAIVED, reason.strip()
+    # A late part that did arrive stays received (its verdict and store still follow); only
+    # its lateness is excused.
+    after = OwedStatus.RECEIVED if before == OwedStatus.RECEIVED else OwedStatus.WAIVED
+    owed.status, owed.waive_reason = after, reason.strip()
     owed.waived_at, owed.waived_by_id = utcnow(), actor.id
-    audit.record("waive", owed, actor=actor, from_state=before, to_state=OwedStatus.WAIVED,
+    audit.record("waive", owed, actor=actor, from_state=before, to_state=after,
                  reason=owed.waive_reason)
     audit.record("waive", owed.claim, actor=actor, reason=owed.waive_reason,
                  changes={f"#{owed.line.position}": (before, OwedStatus.WAIVED)})
+
+
+def may_waive(owed: OwedPart) -> bool:
+    """A return can be waived while the part is still owed or on its way, or when it arrived
+    after its return date (which would otherwise block the write-off for good)."""
+    if owed.waived_at is not None:
+        return False
+    if owed.status in (*STILL_OWED, OwedStatus.SHIPPED):
+        return True
+    return (owed.status == OwedStatus.RECEIVED and owed.received_on is not None
+            and owed.received_on > owed.due_on)
 
 
 # ---------------------------------------------------------------- the verdict
@@ -186,12 +206,17 @@ def record_verdict(owed: OwedPart, verdict: Verdict, *, actor, today: date,
         raise DomainError(_("Only the technical department gives verdicts."))
     if owed.verdict is not None:
         raise DomainError(_("This part already has a verdict."))
+    if owed.status == OwedStatus.CANCELLED:
+        raise DomainError(_("This part is no longer owed."))
     if verdict == Verdict.NOT_RECEIVED:
         if owed.status == OwedStatus.RECEIVED:
             raise DomainError(_("The part was received; give the verdict on the part itself."),
                               field="verdict")
         if owed.status == OwedStatus.WAIVED:
             raise DomainError(_("The return of this part was waived."), field="verdict")
+        if today <= owed.due_on:
+            raise DomainError(_("The part is not due until %(due)s.",
+                                due=owed.due_on.isoformat()), field="verdict")
         destination = None
     else:
         if owed.status != OwedStatus.RECEIVED:
@@ -232,8 +257,9 @@ def apply_verdict(owed: OwedPart, *, actor) -> None:
             claim.status = ClaimStatus.PARTLY_APPROVED
     audit.record("verdict", claim, actor=actor, from_state=before_status, to_state=claim.status,
                  reason=line.decision_note, changes={
-                     f"#{line.position}": (f"{before_line[0]} ¥{before_line[1]}",
-                                           f"{line.decision} ¥0.00"),
+                     f"#{line.position}": (
+                         f"{before_line[0]} ¥{before_line[1]}" if before_line[1] is not None
+                         else str(before_line[0]), f"{line.decision} ¥0.00"),
                      **({"total_approved": (None, claim.total_approved)}
                         if claim.status in DECIDED else {})})
 

@@ -1,0 +1,65 @@
+"""How well each dealer returns its old parts: on time, late, missing, waived."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.returns.models import OwedPart, OwedStatus
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """Parts whose return date has passed, or that came back (or were waived) before it."""
+
+    due: int = 0
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0  # still not received, past the return date
+    waived: int = 0
+    days_late_total: int = 0
+
+    @property
+    def average_days_late(self) -> Decimal | None:
+        if not self.late:
+            return None
+        return (Decimal(self.days_late_total) / self.late).quantize(Decimal("0.1"),
+                                                                    rounding=ROUND_HALF_UP)
+
+    @property
+    def on_time_percent(self) -> int | None:
+        """On-time returns among the parts that had to come back (waived ones excluded)."""
+        counted = self.due - self.waived
+        return round(100 * self.on_time / counted) if counted else None
+
+
+def _days(later, earlier):
+    """Days between two date columns, in the database's own arithmetic."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.cast(sa.func.julianday(later) - sa.func.julianday(earlier), sa.Integer)
+    return later - earlier  # PostgreSQL: date - date is a whole number of days
+
+
+def compliance(dealer_ids, today: date) -> dict[int, Compliance]:
+    """Per dealer id (a list or a subquery), in one aggregate query; dealers with nothing
+    due are left out."""
+    received = OwedPart.received_on.is_not(None)
+    late = sa.and_(received, OwedPart.received_on > OwedPart.due_on)
+    waived = sa.and_(OwedPart.status == OwedStatus.WAIVED, OwedPart.received_on.is_(None))
+    overdue = sa.and_(OwedPart.received_on.is_(None), OwedPart.status != OwedStatus.WAIVED)
+
+    def count(condition):
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    rows = db.session.execute(
+        sa.select(OwedPart.dealer_id, sa.func.count(), count(
+                      sa.and_(received, OwedPart.received_on <= OwedPart.due_on)),
+                  count(late), count(overdue), count(waived),
+                  sa.func.coalesce(sa.func.sum(sa.case(
+                      (late, _days(OwedPart.received_on, OwedPart.due_on)), else_=0)), 0))
+        .where(OwedPart.dealer_id.in_(dealer_ids), OwedPart.status != OwedStatus.CANCELLED,
+               sa.or_(OwedPart.due_on < today, received, OwedPart.status == OwedStatus.WAIVED))
+        .group_by(OwedPart.dealer_id)).all()
+    return {dealer_id: Compliance(*(int(v) for v in values)) for dealer_id, *values in rows}

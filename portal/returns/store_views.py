@@ -1,0 +1,130 @@
+"""The old-part stores (reusable, scrap, back to the supplier) and supplier recovery."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.accounts.roles import Role
+from portal.core.db import SHANGHAI, shanghai_today
+from portal.core.errors import DomainError
+from portal.core.excel import Column, write_sheet
+from portal.core.forms import attempt, options
+from portal.core.htmx import render
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required
+from portal.extensions import db
+from portal.returns.models import Destination, StoreItem, StoreState
+from portal.returns.recovery import recovery
+from portal.returns.stores import MOVES, STORE_KEEPERS, move_item, store_items
+from portal.returns.verdict_forms import StoreMoveForm
+from portal.returns.views import bp
+
+store_readers = roles_required(Role.CLERK, Role.ADMIN, Role.TECHNICAL)
+recovery_readers = roles_required(Role.TECHNICAL, Role.FINANCE, Role.ADMIN)
+
+
+def _store_arg(store: str) -> Destination:
+    if store not in Destination.__members__.values():
+        abort(404)
+    return Destination(store)
+
+
+def _state_arg() -> tuple[str, StoreState | None]:
+    wanted = request.args.get("state", StoreState.IN_STORE.value)
+    if wanted == "all":
+        return wanted, None
+    if wanted not in StoreState.__members__.values():
+        wanted = StoreState.IN_STORE.value
+    return wanted, StoreState(wanted)
+
+
+def _store_page(store: Destination, status: int = 200, errors: dict | None = None):
+    wanted, state = _state_arg()
+    page = keyset_page(store_items(store, state), StoreItem.entered_on, StoreItem.id,
+                       request.args.get("after"), current_app.config["PAGE_SIZE"])
+    return render("returns/store.html", "returns/_store_rows.html", status=status, page=page,
+                  store=store, wanted=wanted, states=StoreState, stores=Destination,
+                  moves=MOVES, keeping=current_user.role in STORE_KEEPERS,
+                  errors=errors or {})
+
+
+@bp.route("/stores/<store>")
+@store_readers
+def store(store):
+    """What a store holds (in store by default): part, claim, unit, date in, verdict, cause."""
+    return _store_page(_store_arg(store))
+
+
+@bp.route("/stores/items/<int:item_id>/move", methods=["POST"])
+@roles_required(*STORE_KEEPERS)
+def store_move(item_id):
+    """Record that a part left its store: reused, scrapped or dispatched to its supplier."""
+    item = db.session.get(StoreItem, item_id)
+    if item is None:
+        abort(404)
+    form = StoreMoveForm()
+    form.to.choices = options((s.value, s.title) for s in MOVES[item.store])
+    if form.validate_on_submit():
+        def action():
+            if form.seen_version is not None and form.seen_version != item.version:
+                raise DomainError(_("Someone else changed this part while you were working "
+                                    "on it. Reload it to see the change, then try again."))
+            move_item(item, StoreState(form.to.data), form.note.data or "",
+                      actor=current_user, today=shanghai_today())
+
+        ok, _result = attempt(form, action)
+        if ok:
+            flash(_("%(part)s: %(state)s.", part=item.owed_part.part.part_number,
+                    state=item.state.title), "success")
+            return redirect(url_for("returns.store", store=item.store.value), 303)
+        db.session.expire_all()
+    messages = [*form.form_errors, *(e for f in form for e in f.errors)]
+    return _store_page(item.store, status=422, errors={item.id: " ".join(map(str, messages))})
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
+
+
+@bp.route("/recovery")
+@recovery_readers
+def recovery_list():
+    """Per supplier, the quality-fault parts and what can be recovered for them."""
+    start, end = _date_arg("start"), _date_arg("end")
+    groups = recovery(start, end)
+    return render("returns/recovery.html", groups=groups, start=start, end=end,
+                  total=sum((g.amount for g in groups), Decimal("0.00")))
+
+
+RECOVERY_COLUMNS = [
+    Column("supplier", _l("Supplier"), width=24), Column("claim", _l("Claim"), width=16),
+    Column("line", _l("Line"), width=6), Column("part_number", _l("Part number")),
+    Column("part_name", _l("Part"), width=20), Column("serial", _l("Serial number")),
+    Column("verdict_on", _l("Verdict date"), width=12),
+    Column("part_cost", _l("Part cost (yuan)"), number_format="0.00"),
+    Column("labour", _l("Labour (yuan)"), number_format="0.00"),
+    Column("amount", _l("Recoverable (yuan)"), number_format="0.00"),
+]
+
+
+@bp.route("/recovery.xlsx")
+@recovery_readers
+def recovery_export():
+    """The recovery list as an Excel sheet, money as numbers with two decimals."""
+    start, end = _date_arg("start"), _date_arg("end")
+    nobody = str(_("(no supplier recorded)"))
+    rows = [[g.supplier or nobody, r.claim_number, r.position, r.part_number, r.part_name,
+             r.serial, r.verdict_at.astimezone(SHANGHAI).date(), r.part_cost, r.labour,
+             r.amount] for g in recovery(start, end) for r in g.rows]
+    data = write_sheet(str(_("Supplier recovery")), RECOVERY_COLUMNS, rows)
+    return send_file(io.BytesIO(data), download_name="supplier-recovery.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+

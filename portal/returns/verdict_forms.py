@@ -1,0 +1,27 @@
+"""Forms of the technical verdict, the waiver and the store moves."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal.claims.forms import Versioned
+
+
+class VerdictForm(Versioned):
+    verdict = SelectField(_l("Verdict"), validators=[InputRequired()])
+    cause_code_id = SelectField(_l("Failure cause code"), coerce=int, validators=[Optional()])
+    cause = TextAreaField(_l("Cause found"), validators=[Optional(), Length(max=2000)])
+    destination = SelectField(_l("Where the part goes"), validators=[Optional()])
+    photos = MultipleFileField(_l("Photos of the part (JPEG or PNG, up to 8 MB each)"))
+
+
+class WaiveForm(Versioned):
+    reason = TextAreaField(_l("Why the return is waived"),
+                           validators=[InputRequired(), Length(max=2000)])
+
+
+class StoreMoveForm(Versioned):
+    to = SelectField(_l("What became of it"), validators=[InputRequired()])
+    note = StringField(_l("Note (the repair it went into, or the waybill)"),
+                       validators=[Optional(), Length(max=500)])

@@ -1,0 +1,196 @@
+"""The technical department's pages: parts awaiting a verdict, parts past due, and one owed
+part with its history, its verdict form and its waiver form."""
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import Role
+from portal.catalog.models import FaultCode
+from portal.core import audit
+from portal.core.db import shanghai_today
+from portal.core.forms import attempt, options
+from portal.core.htmx import render
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required, signed_in
+from portal.core.uploads import IMAGE_TYPES, discard, store, uploads_root
+from portal.dealers.scope import dealer_ids_for
+from portal.extensions import db
+from portal.returns import verdicts
+from portal.returns.models import (
+    STILL_OWED,
+    Destination,
+    OwedPart,
+    OwedStatus,
+    ShipmentLine,
+    StoreItem,
+    Verdict,
+)
+from portal.returns.owed import may_waive, waive, write_off_block
+from portal.returns.verdict_forms import VerdictForm, WaiveForm
+from portal.returns.views import bp
+
+technical_only = roles_required(Role.TECHNICAL)
+PHOTO_MAX = 8 * 1024 * 1024
+
+
+def _filters() -> dict:
+    return {"part": request.args.get("part", "").strip().upper(),
+            "dealer": request.args.get("dealer", "").strip().upper()}
+
+
+@bp.route("/verdicts")
+@roles_required(Role.TECHNICAL, Role.ADMIN)
+def verdict_queue():
+    """Received parts waiting for the technical verdict, oldest first."""
+    wanted = _filters()
+    stmt = verdicts.awaiting_verdict(dealer_ids_for(current_user), **wanted)
+    page = keyset_page(stmt, OwedPart.received_on, OwedPart.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"])
+    return render("returns/verdicts.html", "returns/_verdict_rows.html", page=page,
+                  wanted=wanted, endpoint="returns.verdict_queue", today=shanghai_today())
+
+
+@bp.route("/overdue")
+@roles_required(Role.TECHNICAL, Role.CLERK, Role.SALES_REP, Role.ADMIN)
+def overdue():
+    """Parts still owed after their return date: candidates for "not received" or a waiver."""
+    wanted, today = _filters(), shanghai_today()
+    stmt = verdicts.past_due(dealer_ids_for(current_user), today, **wanted)
+    page = keyset_page(stmt, OwedPart.due_on, OwedPart.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"])
+    return render("returns/overdue.html", "returns/_overdue_rows.html", page=page,
+                  wanted=wanted, endpoint="returns.overdue", today=today)
+
+
+def get_owed(owed_id: int, user) -> OwedPart:
+    """The owed part if ``user`` may see its dealer's records, with its history; 404 otherwise."""
+    owed = db.session.scalar(
+        verdicts.visible_owed(user).where(OwedPart.id == owed_id).options(
+            selectinload(OwedPart.claim), selectinload(OwedPart.line),
+            selectinload(OwedPart.part), selectinload(OwedPart.unit),
+            selectinload(OwedPart.dealer), selectinload(OwedPart.cause_code),
+            selectinload(OwedPart.photos), selectinload(OwedPart.verdict_by),
+            selectinload(OwedPart.waived_by),
+            selectinload(OwedPart.store_item).selectinload(StoreItem.out_by),
+            selectinload(OwedPart.shipment_lines).selectinload(ShipmentLine.shipment),
+            selectinload(OwedPart.shipment_lines).selectinload(ShipmentLine.received_by)))
+    if owed is None:
+        abort(404)
+    return owed
+
+
+def _may_adjudicate(owed: OwedPart, today) -> bool:
+    if current_user.role != Role.TECHNICAL or owed.verdict is not None:
+        return False
+    return owed.status == OwedStatus.RECEIVED or (
+        owed.status in (*STILL_OWED, OwedStatus.SHIPPED) and owed.due_on < today)
+
+
+def _verdict_form(owed: OwedPart) -> VerdictForm:
+    form = VerdictForm()
+    received = owed.status == OwedStatus.RECEIVED
+    form.verdict.choices = options(
+        [("", "—")] + [(v.value, v.title) for v in Verdict
+                       if (v == Verdict.NOT_RECEIVED) != received])
+    codes = db.session.scalars(sa.select(FaultCode).where(FaultCode.is_active)
+                               .order_by(FaultCode.code)).all()
+    form.cause_code_id.choices = options([(0, "—"), *((c.id, f"{c.code} {c.description}")
+                                                       for c in codes)])
+    form.destination.choices = options([("", "—"), *((d.value, d.title) for d in Destination)])
+    if not form.is_submitted():
+        form.version.data = owed.version
+    return form
+
+
+def _page(owed: OwedPart, status: int = 200, **forms):
+    today = shanghai_today()
+    adjudicating = _may_adjudicate(owed, today)
+    waiving = current_user.role == Role.TECHNICAL and may_waive(owed)
+    history = audit.history(*filter(None, [owed, owed.store_item]), limit=100)
+    return render("returns/owed_part.html", status=status, owed=owed, today=today,
+                  block=write_off_block(owed, today), history=history,
+                  adjudicating=adjudicating, waiving=waiving,
+                  verdict_form=forms.get("verdict") or (
+                      _verdict_form(owed) if adjudicating else None),
+                  waive_form=forms.get("waive") or WaiveForm(version=owed.version))
+
+
+@bp.route("/parts/<int:owed_id>")
+@signed_in
+def owed_part(owed_id):
+    """One owed old part: its claim line, shipments, receipt, verdict, store and history."""
+    return _page(get_owed(owed_id, current_user))
+
+
+def _verdict_values(form) -> dict:
+    return {"verdict": Verdict(form.verdict.data),
+            "destination": Destination(form.destination.data) if form.destination.data
+            else None,
+            "cause_code_id": form.cause_code_id.data or None, "cause": form.cause.data or ""}
+
+
+@bp.route("/parts/<int:owed_id>/verdict", methods=["POST"])
+@technical_only
+def record_verdict(owed_id):
+    """Give the verdict on a part, with its photos; the claim line follows at once."""
+    owed = get_owed(owed_id, current_user)
+    form = _verdict_form(owed)
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    if form.validate_on_submit():
+        stored = []
+
+        def action():
+            try:
+                for upload in files:
+                    stored.append(store(upload, folder=f"returns/{owed.id}",
+                                        allowed=IMAGE_TYPES, max_bytes=PHOTO_MAX,
+                                        field="photos"))
+                verdicts.adjudicate(owed, _verdict_values(form), stored, actor=current_user,
+                                    today=shanghai_today(), version=form.seen_version)
+            except Exception:
+                for kept in stored:
+                    discard(kept)
+                raise
+
+        ok, _result = attempt(form, action)
+        if ok:
+            flash(_("Verdict recorded: %(verdict)s.", verdict=owed.verdict.title), "success")
+            return redirect(url_for("returns.owed_part", owed_id=owed.id), 303)
+        db.session.expire_all()
+    return _page(owed, status=422, verdict=form)
+
+
+@bp.route("/parts/<int:owed_id>/waive", methods=["POST"])
+@technical_only
+def waive_return(owed_id):
+    """Waive the return of a part, with the reason; its write-off is no longer blocked."""
+    owed = get_owed(owed_id, current_user)
+    form = WaiveForm()
+    if form.validate_on_submit():
+        def action():
+            verdicts.expect_version(owed, form.seen_version)
+            waive(owed, form.reason.data or "", actor=current_user)
+
+        ok, _result = attempt(form, action)
+        if ok:
+            flash(_("The return is waived."), "success")
+            return redirect(url_for("returns.owed_part", owed_id=owed.id), 303)
+        db.session.expire_all()
+    return _page(owed, status=422, waive=form)
+
+
+@bp.route("/parts/<int:owed_id>/photos/<int:photo_id>")
+@signed_in
+def verdict_photo(owed_id, photo_id):
+    """A photo of the verdict, only to those who may see the part."""
+    owed = get_owed(owed_id, current_user)
+    photo = next((p for p in owed.photos if p.id == photo_id), None)
+    if photo is None:
+        abort(404)
+    path = (uploads_root() / photo.path).resolve()
+    if uploads_root().resolve() not in path.parents or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=photo.content_type, download_name=photo.name, max_age=0)

@@ -1,0 +1,72 @@
+"""The technical department's 鉴定 with its photos, and the parts waiting for one."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.catalog.models import Part
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.uploads import StoredFile
+from portal.dealers.models import Dealer
+from portal.dealers.scope import dealer_ids_for
+from portal.returns.models import STILL_OWED, OwedPart, OwedStatus, VerdictPhoto
+from portal.returns.owed import record_verdict
+
+
+def expect_version(owed: OwedPart, version: int | None) -> None:
+    """Refuse when someone else changed the part since this user loaded it."""
+    if version is not None and version != owed.version:
+        raise DomainError(_("Someone else changed this part while you were working on it. "
+                            "Reload it to see the change, then try again."))
+
+
+def adjudicate(owed: OwedPart, values: dict, photos: list[StoredFile], *, actor, today: date,
+               version: int | None = None) -> None:
+    """Record the verdict (which changes the claim line) and keep its photos, all or none."""
+    expect_version(owed, version)
+    record_verdict(owed, values["verdict"], actor=actor, today=today,
+                   cause_code_id=values.get("cause_code_id"), cause=values.get("cause", ""),
+                   destination=values.get("destination"))
+    for kept in photos:
+        owed.photos.append(VerdictPhoto(path=kept.path, name=kept.name, size=kept.size,
+                                        content_type=kept.content_type, uploaded_by_id=actor.id))
+    if photos:
+        audit.record("attach", owed, actor=actor,
+                     changes={"photo": (None, ", ".join(p.name for p in photos))})
+
+
+def _listed(stmt, part: str, dealer: str):
+    """Load what a row shows in fixed queries; filter by the start of a part or dealer code."""
+    stmt = stmt.options(selectinload(OwedPart.claim), selectinload(OwedPart.line),
+                        selectinload(OwedPart.part), selectinload(OwedPart.dealer),
+                        selectinload(OwedPart.unit))
+    if part:
+        stmt = stmt.where(OwedPart.part_id.in_(
+            sa.select(Part.id).where(Part.part_number.startswith(part))))
+    if dealer:
+        stmt = stmt.where(OwedPart.dealer_id.in_(
+            sa.select(Dealer.id).where(Dealer.code.startswith(dealer))))
+    return stmt
+
+
+def awaiting_verdict(dealer_ids, *, part: str = "", dealer: str = ""):
+    """A SELECT of received parts with no verdict yet (sort by received_on, oldest first)."""
+    return _listed(sa.select(OwedPart).where(
+        OwedPart.status == OwedStatus.RECEIVED, OwedPart.verdict.is_(None),
+        OwedPart.dealer_id.in_(dealer_ids)), part, dealer)
+
+
+def past_due(dealer_ids, today: date, *, part: str = "", dealer: str = ""):
+    """A SELECT of parts still owed (or on their way) after their return date, no verdict."""
+    return _listed(sa.select(OwedPart).where(
+        OwedPart.status.in_((*STILL_OWED, OwedStatus.SHIPPED)), OwedPart.verdict.is_(None),
+        OwedPart.due_on < today, OwedPart.dealer_id.in_(dealer_ids)), part, dealer)
+
+
+def visible_owed(user):
+    """A SELECT of the owed parts ``user`` may see (those of the dealers they may see)."""
+    return sa.select(OwedPart).where(OwedPart.dealer_id.in_(dealer_ids_for(user)))
+
