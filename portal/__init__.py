@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp
     from portal.home.views import bp as home_bp
+    from portal.returns import shipment_views  # noqa: F401  (routes on returns.bp)
     from portal.returns.views import bp as returns_bp
     from portal.service import complaint_views, flag_views  # noqa: F401  (on followup.bp)
     from portal.service.followup_views import bp as followup_bp

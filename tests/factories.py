@@ -227,3 +227,43 @@ def make_service_request(dealer=None, *, unit=None, status="routed", received_at
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def make_owed_part(claim, part=None, *, due_on=None, status="owed", **values):
+    """An old part owed on a new part line of ``claim`` (rows only; no claim services)."""
+    from datetime import date
+
+    from portal.claims.models import ClaimLine, LineKind
+    from portal.returns.models import OwedPart
+
+    part = part or make_part(name="液压泵")
+    line = ClaimLine(position=len(claim.lines) + 1, kind=LineKind.PART, part=part, quantity=1,
+                     unit_price=part.price, amount=part.price, covered=True)
+    claim.lines.append(line)
+    db.session.flush()
+    owed = OwedPart(claim_id=claim.id, line=line, dealer_id=claim.dealer_id, part_id=part.id,
+                    unit_id=claim.unit_id, due_on=due_on or date(2026, 6, 30), status=status,
+                    **values)
+    db.session.add(owed)
+    db.session.flush()
+    return owed
+
+
+def make_return_shipment(owed_parts, *, created_by, number=None, **values):
+    """A shipment of ``owed_parts`` (one dealer's) as stored rows; the parts become shipped."""
+    from datetime import date
+
+    from portal.returns.models import OwedStatus, ReturnShipment, ShipmentLine
+
+    n = next(_seq)
+    shipment = ReturnShipment(number=number or f"HY-T-{n:06d}",
+                              dealer_id=owed_parts[0].dealer_id,
+                              method=values.pop("method", "truck"),
+                              shipped_on=values.pop("shipped_on", date(2026, 6, 1)),
+                              created_by_id=created_by.id, **values)
+    for owed in owed_parts:
+        shipment.lines.append(ShipmentLine(owed_part=owed))
+        owed.status = OwedStatus.SHIPPED
+    db.session.add(shipment)
+    db.session.flush()
+    return shipment

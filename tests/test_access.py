@@ -56,6 +56,8 @@ def objects(app, world, db):
     request_b = factories.make_service_request(dealer=world.dealer_b, unit=unit_b)
     db.session.flush()
     claim_a, claim_b = claims
+    shipments = [factories.make_return_shipment(
+        [factories.make_owed_part(claim, part)], created_by=victim) for claim in claims]
     visits, complaints, flags = _followup(world, unit_a, unit_b, part)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
@@ -82,6 +84,7 @@ def objects(app, world, db):
         "attachment_id": (claim_a.attachments[0].id, claim_b.attachments[0].id),
         "kind": ("travel", None),
         "request_id": (request_a.id, request_b.id),
+        "shipment_id": (shipments[0].id, shipments[1].id),
     }
 
 

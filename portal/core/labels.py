@@ -21,6 +21,7 @@ ACTIONS = {
     "reverse_rules": _l("Rules' decision reversed"),
     "route": _l("Routed"), "reroute": _l("Routed to someone else"), "arrange": _l("Arranged"),
     "check": _l("Checked"), "close": _l("Closed"),
+    "ship": _l("Shipped back"), "cancel_shipment": _l("Shipment cancelled"),
 }
 
 ENTITIES = {
@@ -32,6 +33,7 @@ ENTITIES = {
     "return_visits": _l("Return visit"), "complaints": _l("Complaint"),
     "unit_flags": _l("Entitlement"), "claims": _l("Repair record"),
     "service_requests": _l("Service request"),
+    "return_shipments": _l("Old-part shipment"), "owed_parts": _l("Old part owed"),
 }
 
 STATES = {
@@ -53,6 +55,9 @@ ENTITY_STATES = {
         "under_review": _l("Under technical review"), "approved": _l("Approved"),
         "partly_approved": _l("Partly approved"), "rejected": _l("Rejected"),
     },
+    "return_shipments": {"shipped": _l("On its way"), "cancelled": _l("Cancelled")},
+    "owed_parts": {"owed": _l("To ship"), "shipped": _l("Shipped"), "missing": _l("Missing"),
+                   "received": _l("Received"), "cancelled": _l("Cancelled")},
 }
 
 FIELDS = {
@@ -110,6 +115,7 @@ FIELDS = {
     "assignee": _l("Route to"), "check_due_at": _l("Check by"),
     "plan": _l("What will be done"), "planned_for": _l("When"), "who_goes": _l("Who goes"),
     "customer_told": _l("The customer has been told"),
+    "method": _l("Sent"), "waybill": _l("Waybill number"), "owed_parts": _l("Old parts"),
 }
 
 
