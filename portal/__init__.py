@@ -71,7 +71,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
-    from portal.api import claims, openapi, resources  # noqa: F401  (routes on api.bp)
+    from portal.api import claims, openapi, resources, returns  # noqa: F401  (on api.bp)
     from portal.api.views import bp as api_bp
     from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp

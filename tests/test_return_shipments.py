@@ -329,3 +329,31 @@ def test_the_pdf_endpoints(client, login, world, staff, shipment):
     assert client.get(f"{base}/labels.pdf?layout=a5").status_code == 400
     assert len(pypdfium2.PdfDocument(io.BytesIO(client.get(
         f"{base}/labels.pdf?layout=thermal").data))) == 3
+
+
+def test_return_pages_do_not_grow_with_rows(client, login, world, staff):
+    """The owed list, the shipment list and a shipment's lines load in fixed queries."""
+    from tests.test_queries import _queries
+
+    shop = factories.workshop(world.dealer_a)
+    shipment_ids = []
+
+    def add(n):
+        claim = factories.make_claim(shop.unit, status="submitted")
+        parts = [factories.make_owed_part(claim, factories.make_part(models=[shop.model]))
+                 for _ in range(2 * n)]
+        for i in range(n):
+            shipment_ids.append(factories.make_return_shipment(
+                parts[i * 2:i * 2 + 1], created_by=staff).id)
+        shipment_ids.append(factories.make_return_shipment(parts[1::2], created_by=staff).id)
+        db.session.commit()
+
+    add(2)
+    login(staff)
+    urls = ["/returns/owed?status=all", "/returns/shipments", "/home/dealer"]
+    few = {url: _queries(db, client, url) for url in urls}
+    few["one"] = _queries(db, client, f"/returns/shipments/{shipment_ids[-1]}")
+    add(8)
+    many = {url: _queries(db, client, url) for url in urls}
+    many["one"] = _queries(db, client, f"/returns/shipments/{shipment_ids[-1]}")
+    assert many == few
