@@ -71,7 +71,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
-    from portal.api import claims, openapi, resources  # noqa: F401  (routes on api.bp)
+    from portal.api import claims, openapi, resources, returns  # noqa: F401  (on api.bp)
     from portal.api.views import bp as api_bp
     from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp
@@ -79,7 +79,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp
     from portal.home.views import bp as home_bp
-    from portal.returns import receipt_views, store_views, verdict_views  # noqa: F401
+    from portal.returns import (  # noqa: F401  (routes on returns.bp)
+        receipt_views,
+        shipment_views,
+        store_views,
+        verdict_views,
+    )
     from portal.returns.views import bp as returns_bp
     from portal.service import complaint_views, flag_views  # noqa: F401  (on followup.bp)
     from portal.service.followup_views import bp as followup_bp

@@ -257,18 +257,38 @@ def make_owed_parts(dealer, count=3, *, shop=None):
     return db.session.query(OwedPart).filter_by(claim_id=claim.id).order_by(OwedPart.id).all()
 
 
-def make_return_shipment(dealer, owed_parts, *, shipped_on=None, method="courier",
-                         waybill="SF1234567890", **values):
-    """A shipment of the owed parts as stored rows, the parts marked shipped."""
+def make_owed_part(claim, part=None, *, due_on=None, status="owed", **values):
+    """An old part owed on a new part line of ``claim`` (rows only; no claim services)."""
+    from datetime import date
+
+    from portal.claims.models import ClaimLine, LineKind
+    from portal.returns.models import OwedPart
+
+    part = part or make_part(name="液压泵")
+    line = ClaimLine(position=len(claim.lines) + 1, kind=LineKind.PART, part=part, quantity=1,
+                     unit_price=part.price, amount=part.price, covered=True)
+    claim.lines.append(line)
+    db.session.flush()
+    owed = OwedPart(claim_id=claim.id, line=line, dealer_id=claim.dealer_id, part_id=part.id,
+                    unit_id=claim.unit_id, due_on=due_on or date(2026, 6, 30), status=status,
+                    **values)
+    db.session.add(owed)
+    db.session.flush()
+    return owed
+
+
+def make_return_shipment(owed_parts, *, created_by=None, number=None, shipped_on=None,
+                         method="courier", waybill="SF1234567890", **values):
+    """A shipment of ``owed_parts`` (one dealer's) as stored rows; the parts become shipped."""
     from datetime import date
 
     from portal.returns.models import OwedStatus, ReturnShipment, ShipmentLine
 
     n = next(_seq)
-    shipment = ReturnShipment(number=values.pop("number", f"HY-T-{n:06d}"), dealer_id=dealer.id,
-                              method=method, waybill=waybill,
-                              shipped_on=shipped_on or date.today(),
-                              created_by_id=values.pop("created_by_id", None) or _any_user_id(),
+    shipment = ReturnShipment(number=number or f"HY-T-{n:06d}",
+                              dealer_id=owed_parts[0].dealer_id, method=method,
+                              waybill=waybill, shipped_on=shipped_on or date.today(),
+                              created_by_id=created_by.id if created_by else _any_user_id(),
                               **values)
     for owed in owed_parts:
         shipment.lines.append(ShipmentLine(owed_part=owed))

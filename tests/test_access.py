@@ -57,8 +57,7 @@ def objects(app, world, db):
     db.session.flush()
     claim_a, claim_b = claims
     shipment_a, shipment_b = (factories.make_return_shipment(
-        dealer, factories.make_owed_parts(dealer, 1)) for dealer in (world.dealer_a,
-                                                                     world.dealer_b))
+        factories.make_owed_parts(dealer, 1)) for dealer in (world.dealer_a, world.dealer_b))
     visits, complaints, flags = _followup(world, unit_a, unit_b, part)
     owed, photos, item = _returns(app, unit_a, unit_b, part, victim)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)

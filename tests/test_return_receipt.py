@@ -48,7 +48,7 @@ def parts(world):
 
 @pytest.fixture
 def shipment(world, parts):
-    return factories.make_return_shipment(world.dealer_a, parts)
+    return factories.make_return_shipment(parts)
 
 
 def mark(line, state, clerk, note="", **kwargs):
@@ -102,7 +102,7 @@ def test_a_label_whose_claim_does_not_match_is_refused(shipment, parts):
 
 def test_a_part_of_another_shipment_names_that_shipment(world, shipment):
     other_parts = factories.make_owed_parts(world.dealer_a, 1)
-    other = factories.make_return_shipment(world.dealer_a, other_parts)
+    other = factories.make_return_shipment(other_parts)
     error = refused(receipt.find_by_scan, other_parts[0].qr_text, shipment)
     assert other.number in error.message and other_parts[0].unit.serial in error.message
 
@@ -224,7 +224,7 @@ def test_a_missing_part_can_come_in_a_later_shipment(world, shipment, clerk, par
                            strict=True):
         mark(line, state, clerk)
     receipt.reconcile(shipment, actor=clerk, now=utcnow())
-    later = factories.make_return_shipment(world.dealer_a, [parts[2]])
+    later = factories.make_return_shipment([parts[2]])
     line = receipt.find_by_scan(parts[2].qr_text)  # the open shipment, not the reconciled one
     assert line.shipment_id == later.id
     receipt.receive_scan(later, parts[2].qr_text, actor=clerk, now=utcnow(),
@@ -234,7 +234,7 @@ def test_a_missing_part_can_come_in_a_later_shipment(world, shipment, clerk, par
 
 
 def test_the_clerk_sees_what_waits(world, shipment):
-    factories.make_return_shipment(world.dealer_b, factories.make_owed_parts(world.dealer_b, 1),
+    factories.make_return_shipment(factories.make_owed_parts(world.dealer_b, 1),
                                    shipped_on=date(2026, 1, 5), waybill="ZT777")
     waiting = receipt.incoming()
     assert (waiting.count, waiting.oldest) == (2, date(2026, 1, 5))
@@ -335,8 +335,7 @@ def test_receipt_pages_do_not_grow_with_parts(client, login, world, clerk, db):
     from tests.test_queries import QueryCounter
 
     login(clerk)
-    shipment = factories.make_return_shipment(world.dealer_a,
-                                              factories.make_owed_parts(world.dealer_a, 1))
+    shipment = factories.make_return_shipment(factories.make_owed_parts(world.dealer_a, 1))
     db.session.commit()
     urls = ["/returns/receiving", f"/returns/receiving/{shipment.id}",
             f"/returns/shipments/{shipment.id}/receipt"]
@@ -355,6 +354,6 @@ def test_receipt_pages_do_not_grow_with_parts(client, login, world, clerk, db):
     for owed in more:
         shipment.lines.append(receipt.ShipmentLine(owed_part=owed))
         owed.status = OwedStatus.SHIPPED
-    factories.make_return_shipment(world.dealer_b, factories.make_owed_parts(world.dealer_b, 2))
+    factories.make_return_shipment(factories.make_owed_parts(world.dealer_b, 2))
     db.session.commit()
     assert queries() == few

@@ -96,6 +96,61 @@ CARD_IN = _obj(["serial", "buyer_name", "buyer_phone", "address", "invoice_no", 
                province={"type": "string"}, city={"type": "string"},
                invoice_no={"type": "string", "maxLength": 40}, invoice_date=DATE,
                sale_date=DATE, received_on={**DATE, "description": "clerk or administrator only"})
+OWED_STATUS = {"type": "string", "enum": ["owed", "shipped", "received", "missing", "waived",
+                                          "cancelled"]}
+SHIPMENT_ID = {"name": "shipment_id", "in": "path", "required": True,
+               "schema": {"type": "integer"}}
+SHIPMENT_IN = _obj(["owed_parts", "method", "shipped_on"],
+                   owed_parts={"type": "array", "minItems": 1, "maxItems": 200,
+                               "items": {"type": "integer"}},
+                   method={"type": "string", "enum": ["truck", "courier", "in_person"]},
+                   waybill={"type": "string", "maxLength": 60,
+                            "description": "required for courier"},
+                   shipped_on={**DATE, "description": "today or up to 30 days back"})
+RETURNS_PATHS = {
+    "/owed-parts": {"get": {
+        "summary": "Old parts owed back to head office, due date first",
+        "description": "A dealer sees its own, a sales rep those of its dealers, head office "
+                       "all. At most 200 a page; a Link header (rel=next) gives the next page.",
+        "parameters": [
+            {"name": "status", "in": "query", "required": False, "schema": OWED_STATUS},
+            {"name": "after", "in": "query", "required": False,
+             "schema": {"type": "string"}, "description": "cursor from the Link header"}],
+        "responses": {"200": {"description": "The owed parts", **_json({
+            "type": "array", "items": {"$ref": "#/components/schemas/OwedPart"}})},
+            **_errors(400, 401)}}},
+    "/return-shipments": {"post": {
+        "summary": "Ship owed old parts back (旧件回运单)",
+        "description": "Dealers only, for their own parts still owed (or missing from an "
+                       "earlier shipment). The parts become shipped.",
+        "requestBody": {"required": True, **_json(SHIPMENT_IN)},
+        "responses": {"201": {"description": "Shipped", **_json(
+            {"$ref": "#/components/schemas/ReturnShipment"})},
+            **_errors(400, 401, 403, 404, 422)}}},
+    "/return-shipments/{shipment_id}": {"get": {
+        "summary": "A return shipment with each line's receipt state",
+        "parameters": [SHIPMENT_ID],
+        "responses": {"200": {"description": "The shipment", **_json(
+            {"$ref": "#/components/schemas/ReturnShipment"})}, **_errors(401, 404)}}},
+}
+RETURNS_SCHEMAS = {
+    "OwedPart": _obj(["id", "claim", "line", "part_no", "serial", "due_on", "status"],
+                     id={"type": "integer"}, claim={"type": "string"},
+                     line={"type": "integer", "description": "the claim line's position"},
+                     part_no={"type": "string"}, serial={"type": "string"}, due_on=DATE,
+                     status=OWED_STATUS),
+    "ReturnShipment": _obj(
+        ["id", "number", "status", "lines"], id={"type": "integer"},
+        number={"type": "string", "example": "HY2026000123"},
+        status={"type": "string", "enum": ["shipped", "receiving", "reconciled"]},
+        dealer={"type": "string"}, method={"type": "string"}, waybill={"type": "string"},
+        shipped_on=DATE,
+        lines={"type": "array", "items": _obj(
+            ["id", "owed_part", "part_no", "claim", "line", "receipt"], id={"type": "integer"},
+            owed_part={"type": "integer"}, part_no={"type": "string"},
+            claim={"type": "string"}, line={"type": "integer"},
+            receipt={"type": "string", "enum": ["pending", "received", "missing", "damaged"]})}),
+}
 
 SPEC = {
     "openapi": "3.1.0",
@@ -176,6 +231,7 @@ SPEC = {
                 ["id", "serial", "recognised", "late_days"], id={"type": "integer"},
                 serial={"type": "string"}, recognised={"type": "boolean"},
                 late_days={"type": "integer"}))}, **_errors(400, 401, 403, 404, 409, 422)}}},
+        **RETURNS_PATHS,
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -235,6 +291,7 @@ SPEC = {
                 reasons={"type": "array", "items": {"type": "string", "enum": [
                     "no_card", "card_not_recognised", "part_not_for_model", "before_sale",
                     "out_of_period"]}}),
+            **RETURNS_SCHEMAS,
         },
     },
 }

@@ -22,6 +22,7 @@ ACTIONS = {
     "route": _l("Routed"), "reroute": _l("Routed to someone else"), "arrange": _l("Arranged"),
     "check": _l("Checked"), "close": _l("Closed"),
     "receive": _l("Receipt recorded"), "reconcile": _l("Shipment reconciled"),
+    "ship": _l("Shipped back"), "cancel_shipment": _l("Shipment cancelled"),
 }
 
 ENTITIES = {
@@ -33,7 +34,7 @@ ENTITIES = {
     "return_visits": _l("Return visit"), "complaints": _l("Complaint"),
     "unit_flags": _l("Entitlement"), "claims": _l("Repair record"),
     "service_requests": _l("Service request"),
-    "return_shipments": _l("Return shipment"), "owed_parts": _l("Old part"),
+    "return_shipments": _l("Old-part shipment"), "owed_parts": _l("Old part owed"),
 }
 
 STATES = {
@@ -57,7 +58,7 @@ ENTITY_STATES = {
     },
     "return_shipments": {
         "shipped": _l("On its way"), "receiving": _l("Being received"),
-        "reconciled": _l("Reconciled"),
+        "reconciled": _l("Reconciled"), "cancelled": _l("Cancelled"),
     },
     "owed_parts": {
         "owed": _l("To ship"), "shipped": _l("Shipped"), "received": _l("Received"),
@@ -122,6 +123,7 @@ FIELDS = {
     "customer_told": _l("The customer has been told"),
     "receipt": _l("Receipt"), "received": _l("Received"), "missing": _l("Missing"),
     "damaged": _l("Damaged in transit"),
+    "method": _l("Sent"), "waybill": _l("Waybill number"), "owed_parts": _l("Old parts"),
 }
 
 

@@ -20,6 +20,7 @@ NAV = [
     ("catalog.parts", "parts", None),
     ("catalog.fault_codes", "fault_codes", None),
     ("catalog.policy", "policy", None),
+    ("returns.owed", "returns", None),
     ("followup.visits", "visits", {Role.CLERK, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
                                    Role.DEALER_STAFF}),
     ("followup.complaints", "complaints", {Role.CLERK, Role.ADMIN, Role.TECHNICAL,
@@ -46,7 +47,8 @@ SECTIONS = {
     "returns.incoming": "receiving", "returns.receive": "receiving",
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
-                      "catalog": "policy", "followup": "complaints", "service": "service"}
+                      "catalog": "policy", "followup": "complaints", "service": "service",
+                      "returns": "returns"}
 
 
 def current_section() -> str | None:

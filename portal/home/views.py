@@ -24,6 +24,7 @@ from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
 from portal.returns.compliance import compliance
 from portal.returns.receipt import incoming
+from portal.returns.scope import owed_summary
 from portal.service.followup_todo import clerk_todo
 from portal.service.views import home_box
 from portal.units.card_services import cards_to_file
@@ -50,11 +51,13 @@ def dealer():
     """A dealer's page: its record, its rep, its rate, its colleagues."""
     dealer = current_user.dealer
     rate = db.session.get(LabourRate, dealer.grade)
-    todo = cards_to_file(dealer.id, shanghai_today())
+    today = shanghai_today()
+    todo = cards_to_file(dealer.id, today)
     return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
                   todo=todo, drafts=queues.dealer_drafts(dealer.id),
                   service_box=home_box(current_user),
-                  compliance=compliance([dealer.id], shanghai_today()).get(dealer.id))
+                  compliance=compliance([dealer.id], today).get(dealer.id),
+                  owed_box=owed_summary(dealer.id, today))
 
 
 @bp.route("/home/rep")

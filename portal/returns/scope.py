@@ -1,0 +1,58 @@
+"""What each user may see of old-part returns: those of the dealers they may see."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import Role
+from portal.dealers.scope import dealer_ids_for
+from portal.extensions import db
+from portal.returns.models import STILL_OWED, OwedPart, ReturnShipment, ShipmentLine
+
+
+def _scoped(stmt, column, user):
+    if user.role.is_dealer or user.role == Role.SALES_REP:
+        return stmt.where(column.in_(dealer_ids_for(user)))
+    return stmt
+
+
+def visible_owed_parts(user):
+    """A SELECT of the owed parts ``user`` may see."""
+    return _scoped(sa.select(OwedPart), OwedPart.dealer_id, user)
+
+
+def visible_shipments(user):
+    """A SELECT of the return shipments ``user`` may see."""
+    return _scoped(sa.select(ReturnShipment), ReturnShipment.dealer_id, user)
+
+
+def owed_loading():
+    """What a row of an owed part shows: its claim, line, part and unit, in fixed queries."""
+    return (selectinload(OwedPart.claim), selectinload(OwedPart.line),
+            selectinload(OwedPart.part), selectinload(OwedPart.unit),
+            selectinload(OwedPart.dealer))
+
+
+def get_shipment(shipment_id: int, user) -> ReturnShipment:
+    """The shipment if ``user`` may see it, with its lines and their parts; 404 otherwise."""
+    shipment = db.session.scalar(
+        visible_shipments(user).where(ReturnShipment.id == shipment_id)
+        .options(selectinload(ReturnShipment.dealer),
+                 selectinload(ReturnShipment.lines).selectinload(ShipmentLine.owed_part)
+                 .options(*owed_loading())))
+    if shipment is None:
+        abort(404)
+    return shipment
+
+
+def owed_summary(dealer_id: int, today: date) -> dict:
+    """For the dealer's home page: parts still owed, how many are overdue, the next due date."""
+    still_owed = sa.and_(OwedPart.dealer_id == dealer_id, OwedPart.status.in_(STILL_OWED))
+    owed, overdue, next_due = db.session.execute(sa.select(
+        sa.func.count(OwedPart.id),
+        sa.func.count(OwedPart.id).filter(OwedPart.due_on < today),
+        sa.func.min(OwedPart.due_on).filter(OwedPart.due_on >= today),
+    ).where(still_owed)).one()
+    return {"owed": owed, "overdue": overdue, "next_due": next_due}

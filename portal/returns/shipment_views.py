@@ -1,0 +1,177 @@
+"""The dealer's old parts to ship, its shipments, their packing lists and QR labels.
+
+Head office and the sales reps see the same lists for the dealers they may see. The clerk's
+receiving of a shipment lives in receipt_views.py; the shipment page leaves it a place.
+"""
+
+import io
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import DEALER_ROLES
+from portal.core import audit
+from portal.core.db import shanghai_today
+from portal.core.forms import attempt
+from portal.core.htmx import render
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required, signed_in
+from portal.dealers.models import Dealer
+from portal.dealers.scope import visible_dealers
+from portal.extensions import db
+from portal.returns import documents, shipments
+from portal.returns.models import (
+    STILL_OWED,
+    OwedPart,
+    OwedStatus,
+    Receipt,
+    ReturnShipment,
+    ShipmentStatus,
+)
+from portal.returns.scope import (
+    get_shipment,
+    owed_loading,
+    visible_owed_parts,
+    visible_shipments,
+)
+from portal.returns.shipment_forms import CancelShipmentForm, ShipmentForm
+from portal.returns.views import bp
+
+dealers_only = roles_required(*DEALER_ROLES)
+OWED_FILTERS = ("", "overdue", "all", *(s.value for s in OwedStatus))
+PDF = "application/pdf"
+
+
+def _dealer_filter():
+    """Head office and reps may narrow a list to one of the dealers they see."""
+    if current_user.role.is_dealer:
+        return None, []
+    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
+    wanted = request.args.get("dealer", type=int)
+    return (wanted if wanted in {d.id for d in dealers} else None), dealers
+
+
+def _owed_stmt(wanted: str, dealer_id: int | None, today):
+    stmt = visible_owed_parts(current_user).options(*owed_loading())
+    if wanted in ("", "overdue"):
+        stmt = stmt.where(OwedPart.status.in_(STILL_OWED))
+    if wanted == "overdue":
+        stmt = stmt.where(OwedPart.due_on < today)
+    elif wanted not in ("", "all"):
+        stmt = stmt.where(OwedPart.status == wanted)
+    if dealer_id:
+        stmt = stmt.where(OwedPart.dealer_id == dealer_id)
+    return stmt
+
+
+def _owed_page(form=None, status: int = 200):
+    wanted = request.args.get("status", "")
+    wanted = wanted if wanted in OWED_FILTERS else ""
+    dealer_id, dealers = _dealer_filter()
+    today = shanghai_today()
+    page = keyset_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id,
+                       request.args.get("after"), current_app.config["PAGE_SIZE"])
+    shipping = current_user.role.is_dealer
+    if shipping and form is None:
+        form = ShipmentForm(shipped_on=today)
+    return render("returns/owed.html", "returns/_owed_rows.html", status=status, page=page,
+                  today=today, wanted=wanted, dealer_id=dealer_id, dealers=dealers, form=form,
+                  shipping=shipping, statuses=OwedStatus, still_owed=STILL_OWED)
+
+
+@bp.route("/owed")
+@signed_in
+def owed():
+    """The old parts owed, due date first: the dealer's to-do list, head office's chase list."""
+    return _owed_page()
+
+
+@bp.route("/shipments/new", methods=["POST"])
+@dealers_only
+def new_shipment():
+    """Ship the ticked parts: method, waybill and date; then print the papers."""
+    form = ShipmentForm()
+    if form.validate_on_submit():
+        ok, shipment = attempt(form, lambda: shipments.create_shipment(
+            current_user.dealer, form.owed_parts.data, method=form.method.data,
+            waybill=form.waybill.data or "", shipped_on=form.shipped_on.data,
+            actor=current_user, today=shanghai_today()))
+        if ok:
+            flash(_("Shipment %(number)s recorded: print its packing list and a label for "
+                    "each part.", number=shipment.number), "success")
+            return redirect(url_for("returns.shipment", shipment_id=shipment.id), 303)
+    return _owed_page(form=form, status=422)
+
+
+@bp.route("/shipments")
+@signed_in
+def shipments_index():
+    """Return shipments, newest first: a dealer's own, a rep's dealers', all for head office."""
+    wanted = request.args.get("status", "")
+    wanted = wanted if wanted in ShipmentStatus.__members__.values() else ""
+    dealer_id, dealers = _dealer_filter()
+    stmt = visible_shipments(current_user).options(selectinload(ReturnShipment.dealer),
+                                                   selectinload(ReturnShipment.lines))
+    if wanted:
+        stmt = stmt.where(ReturnShipment.status == wanted)
+    if dealer_id:
+        stmt = stmt.where(ReturnShipment.dealer_id == dealer_id)
+    page = keyset_page(stmt, ReturnShipment.id, ReturnShipment.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"], descending=True)
+    return render("returns/shipments.html", "returns/_shipment_rows.html", page=page,
+                  wanted=wanted, statuses=ShipmentStatus, dealer_id=dealer_id, dealers=dealers)
+
+
+@bp.route("/shipments/<int:shipment_id>")
+@signed_in
+def shipment(shipment_id):
+    """A shipment: its parts, what arrived of each, and the discrepancies."""
+    shipment = get_shipment(shipment_id, current_user)
+    problems = [line for line in shipment.lines
+                if line.receipt in (Receipt.MISSING, Receipt.DAMAGED)]
+    return render("returns/shipment.html", shipment=shipment, problems=problems,
+                  receipts=Receipt, history=audit.history(shipment),
+                  cancel_form=CancelShipmentForm()
+                  if shipments.can_cancel(shipment, current_user) else None)
+
+
+@bp.route("/shipments/<int:shipment_id>/cancel", methods=["POST"])
+@dealers_only
+def cancel_shipment(shipment_id):
+    """Take back a shipment that has not left (nothing of it received): its parts are owed."""
+    shipment = get_shipment(shipment_id, current_user)
+    form = CancelShipmentForm()
+    if form.validate_on_submit():
+        number = shipment.number
+        ok, _done = attempt(form, lambda: shipments.cancel_shipment(
+            shipment, actor=current_user, reason=form.reason.data or ""))
+        if ok:
+            flash(_("Shipment %(number)s cancelled; its parts are to ship again.",
+                    number=number), "success")
+            return redirect(url_for("returns.owed"), 303)
+    for error in [*form.form_errors, *form.reason.errors]:
+        flash(error, "error")
+    return redirect(url_for("returns.shipment", shipment_id=shipment_id), 303)
+
+
+@bp.route("/shipments/<int:shipment_id>/packing-list.pdf")
+@signed_in
+def packing_list(shipment_id):
+    """The packing list to put in the box (A4)."""
+    shipment = get_shipment(shipment_id, current_user)
+    return send_file(io.BytesIO(documents.packing_list_pdf(shipment)), mimetype=PDF,
+                     download_name=f"{shipment.number}-packing-list.pdf")
+
+
+@bp.route("/shipments/<int:shipment_id>/labels.pdf")
+@signed_in
+def labels(shipment_id):
+    """One QR label per part: ?layout=a4 (3 × 8 sheet) or ?layout=thermal (60 × 40 mm)."""
+    shipment = get_shipment(shipment_id, current_user)
+    layout = request.args.get("layout", "a4")
+    if layout not in documents.LAYOUTS:
+        abort(400, description=_("Choose the A4 sheet or the thermal labels."))
+    return send_file(io.BytesIO(documents.labels_pdf(shipment, layout)), mimetype=PDF,
+                     download_name=f"{shipment.number}-labels-{layout}.pdf")
