@@ -48,6 +48,7 @@ from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
 from portal.core.uploads import IMAGE_TYPES, discard, store, uploads_root
 from portal.extensions import db
+from portal.returns.owed import line_returns
 from portal.units.coverage_text import REASONS
 from portal.units.models import Unit
 from portal.units.scope import get_unit
@@ -185,6 +186,7 @@ def _page(claim, status: int = 200, **forms):
                "reasons": REASONS, "reject_codes": RejectCode, "decisions": Decision,
                "kinds": LineKind, "levels": Level,
                "history": audit.history(claim, limit=200),
+               "returns": line_returns(claim, shanghai_today()),
                "line_errors": forms.pop("line_errors", {}),
                "decision_values": forms.pop("decision_values", {})}
     if editing:
