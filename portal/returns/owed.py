@@ -258,8 +258,9 @@ def apply_verdict(owed: OwedPart, *, actor) -> None:
     audit.record("verdict", claim, actor=actor, from_state=before_status, to_state=claim.status,
                  reason=line.decision_note, changes={
                      f"#{line.position}": (
-                         f"{before_line[0]} ¥{before_line[1]}" if before_line[1] is not None
-                         else str(before_line[0]), f"{line.decision} ¥0.00"),
+                         f"{before_line[0].title} ¥{before_line[1]}"
+                         if before_line[1] is not None else before_line[0].title,
+                         f"{line.decision.title} ¥0.00"),
                      **({"total_approved": (None, claim.total_approved)}
                         if claim.status in DECIDED else {})})
 
