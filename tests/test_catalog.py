@@ -165,7 +165,8 @@ def test_policy_settings_validation(client, login, world, db):
             "return_date_2_month": "12", "return_date_2_day": "31", "plan_lead_days": "30",
             "parts_markup_percent": "5", "duplicate_window_days": "30",
             "late_claim_days": "30", "auto_approve": "y", "auto_max_total": "800.00",
-            "auto_sample_percent": "15", "good_standing_days": "90"}
+            "auto_sample_percent": "15", "good_standing_days": "90",
+            "hold_overdue_days": "45"}
     response = client.post("/catalog/policy/edit", data=data)
     assert response.status_code == 422
     assert db.session.get(PolicySettings, 1).return_date_1_month == 6
@@ -174,8 +175,8 @@ def test_policy_settings_validation(client, login, world, db):
     policy = db.session.get(PolicySettings, 1)
     assert (policy.return_date_1_month, policy.return_date_1_day) == (2, 28)
     assert policy.parts_markup_percent == Decimal("5.00")
-    assert (policy.auto_approve, policy.auto_max_total, policy.auto_sample_percent) == (
-        True, Decimal("800.00"), 15)
+    assert (policy.auto_approve, policy.auto_max_total, policy.auto_sample_percent,
+            policy.hold_overdue_days) == (True, Decimal("800.00"), 15, 45)
 
 
 def test_seasons(client, login, world, db):

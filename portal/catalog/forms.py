@@ -196,6 +196,9 @@ class PolicyForm(FlaskForm):
     good_standing_days = IntegerField(
         _l("Good standing: no claim rejected in the last (days)"),
         validators=[InputRequired(), NumberRange(min=0, max=3650)])
+    hold_overdue_days = IntegerField(
+        _l("Hold a dealer's new claims when old parts are overdue by more than (days)"),
+        validators=[InputRequired(), NumberRange(min=0, max=3650)])
 
     def validate_return_date_2_day(self, field):
         if (self.return_date_1_month.data, self.return_date_1_day.data) == (

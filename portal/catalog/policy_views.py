@@ -19,7 +19,7 @@ POLICY_FIELDS = ("card_deadline_days", "arrange_deadline_hours", "check_deadline
                  "return_date_1_month", "return_date_1_day", "return_date_2_month",
                  "return_date_2_day", "plan_lead_days", "parts_markup_percent",
                  "duplicate_window_days", "late_claim_days", "auto_approve", "auto_max_total",
-                 "auto_sample_percent", "good_standing_days")
+                 "auto_sample_percent", "good_standing_days", "hold_overdue_days")
 
 
 @bp.route("/policy")
