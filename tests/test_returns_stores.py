@@ -31,6 +31,17 @@ from tests.test_returns_verdicts import owed_of, receive, submitted_claim
 TODAY = date.today()
 
 
+@pytest.fixture
+def login(login, client):
+    """Sign in and read the pages in English, so messages are asserted in their source text."""
+
+    def in_english(user):
+        login(user)
+        client.post("/language", data={"lang": "en"})
+
+    return in_english
+
+
 @pytest.fixture(autouse=True)
 def english():
     with force_locale("en"):
