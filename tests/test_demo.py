@@ -45,6 +45,7 @@ def test_seed_demo_loads_once(runner, db, client):
     assert any(e.received_by_dealer_id for e in entries)
     assert db.session.scalars(escalation_query(utcnow())).first() is not None
     _assert_claims(db, result.output)
+    _assert_returns(db, result.output)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and db.session.query(Dealer).count() == 12
     assert runner.invoke(args=["seed-demo"]).exit_code != 0
@@ -101,3 +102,66 @@ def _assert_claims(db, output):
     stored = {a.path for c in claims for a in c.attachments}
     assert {a.kind for c in claims for a in c.attachments} == set(AttachmentKind)
     assert all((uploads_root() / path).is_file() for path in stored)
+
+
+def _assert_returns(db, output):
+    """Old parts shipped back, received, judged and stored, told through the returns services."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from portal.claims.models import Decision
+    from portal.core.audit import AuditEntry
+    from portal.core.db import shanghai_today, utcnow
+    from portal.demo.returns import HELD_DEALER
+    from portal.returns.models import (
+        Destination,
+        OwedPart,
+        OwedStatus,
+        Receipt,
+        ReturnShipment,
+        ShipmentLine,
+        ShipmentStatus,
+        ShipMethod,
+        StoreItem,
+        StoreState,
+        Verdict,
+    )
+    from portal.returns.owed import hold_reason, write_off_block
+
+    today = shanghai_today()
+    assert "return shipments" in output and f"held for {HELD_DEALER}" in output
+    shipments = db.session.scalars(sa.select(ReturnShipment)).all()
+    assert {s.status for s in shipments} == set(ShipmentStatus)
+    assert {s.method for s in shipments} == set(ShipMethod)
+    assert all(s.waybill for s in shipments if s.method == ShipMethod.COURIER)
+    assert min(s.created_at for s in shipments) < utcnow() - timedelta(days=300)
+    receiving = [s for s in shipments if s.status == ShipmentStatus.RECEIVING]
+    assert all({ln.receipt for ln in s.lines} & {Receipt.PENDING} for s in receiving)
+    lines = db.session.scalars(sa.select(ShipmentLine)).all()
+    assert {ln.receipt for ln in lines} == set(Receipt)
+    assert all(ln.note for ln in lines if ln.receipt in (Receipt.MISSING, Receipt.DAMAGED))
+    parts = db.session.scalars(sa.select(OwedPart)).all()
+    assert {p.verdict for p in parts} == {*Verdict, None}
+    assert any(p.status == OwedStatus.MISSING for p in parts)
+    assert any(p.waived_at and p.waive_reason for p in parts)
+    assert any(p.damaged for p in parts)
+    assert any(p.status == OwedStatus.OWED and p.due_on > today for p in parts)  # not yet due
+    # Missing parts were sent again; late ones block their write-off.
+    assert any(len(p.shipment_lines) > 1 and p.status == OwedStatus.RECEIVED for p in parts)
+    late = [p for p in parts if p.received_on and p.received_on > p.due_on and not p.waived_at]
+    assert late and all(write_off_block(p, today) for p in late)
+    # Every verdict but a quality fault zeroed its line.
+    judged = [p for p in parts if p.verdict not in (None, Verdict.QUALITY_FAULT)]
+    assert all(p.line.decision == Decision.REJECTED and not p.line.approved_amount
+               for p in judged)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.entity_type == "claims", AuditEntry.action == "verdict"))
+    items = db.session.scalars(sa.select(StoreItem)).all()
+    assert {i.store for i in items if i.state == StoreState.IN_STORE} == set(Destination)
+    assert {i.state for i in items} == set(StoreState)
+    assert all(i.out_note for i in items if i.state in (StoreState.REUSED,
+                                                         StoreState.DISPATCHED))
+    # Only the chosen dealer (not the one whose logins are printed) is held today.
+    held = {d.code for d in db.session.query(Dealer) if hold_reason(d.id, today)}
+    assert held == {HELD_DEALER} and HELD_DEALER != "SD-JN01"

@@ -6,6 +6,7 @@ department takes it up and decides it line by line. The stories are played toget
 order, so every check, coverage verdict and entitlement flag sees the unit's history as it
 stood that day. Where a service dates a row with utcnow() itself (a claim's creation, audit
 entries, files, flags, return visits), the demo clock puts the story's time there instead.
+The old-part returns (portal/demo/returns.py) play in the same time order.
 """
 
 import heapq
@@ -36,6 +37,7 @@ from portal.demo import claim_data as text
 from portal.demo.claim_plans import Planner
 from portal.demo.images import demo_files
 from portal.extensions import db
+from portal.returns.models import OwedPart, ReturnShipment, VerdictPhoto
 from portal.service.models import ReturnVisit
 
 SEND_BACK_SHARE = 0.07  # of the claims a person looks at
@@ -46,7 +48,8 @@ class Clock:
     """The story's time, put on the new rows the services would date with utcnow()."""
 
     STAMPED = {audit.AuditEntry: "at", Claim: "created_at", ClaimAttachment: "uploaded_at",
-               UnitFlag: "raised_at", ReturnVisit: "created_at"}
+               UnitFlag: "raised_at", ReturnVisit: "created_at", OwedPart: "created_at",
+               ReturnShipment: "created_at", VerdictPhoto: "uploaded_at"}
 
     def __init__(self):
         self.now: datetime | None = None
@@ -88,6 +91,7 @@ class Demo:
     sent_back: set = field(default_factory=set)  # claim ids
     tables: list = field(default_factory=list)  # policy and rates, kept at hand
     reversed: int = 0
+    spawned: list = field(default_factory=list)  # stories begun by a step: (when, n, story)
 
     def later(self, low: int, high: int) -> datetime:
         """A working-day moment some days on; never before now."""
@@ -117,7 +121,11 @@ def load_claims(today: date, rng: random.Random | None = None) -> list[Claim]:
         demo.tables = [PolicySettings.current(), *db.session.scalars(sa.select(LabourRate))]
         stories = [(at(plan.completed, rng), n, _story(plan, demo))
                    for n, plan in enumerate(plans)]
-        _play(stories, clock, until=datetime.combine(today, time(0), SHANGHAI))
+        until = datetime.combine(today, time(0), SHANGHAI)
+        from portal.demo.returns import return_stories  # it plays in this time order
+
+        stories += return_stories(demo, today)
+        _play(stories, clock, until=until, spawned=demo.spawned)
     return demo.claims
 
 
@@ -134,8 +142,9 @@ def _policy() -> None:
         audit.record("update", part, changes={"watched": (False, True)})
 
 
-def _play(stories, clock: Clock, *, until: datetime) -> None:
-    """Run every story step in time order; steps from ``until`` on have not happened yet."""
+def _play(stories, clock: Clock, *, until: datetime, spawned: list) -> None:
+    """Run every story step in time order; steps from ``until`` on have not happened yet. A
+    step may begin new stories (a shipment's receipt) by adding them to ``spawned``."""
     heapq.heapify(stories)
     while stories:
         when, n, story = heapq.heappop(stories)
@@ -146,6 +155,8 @@ def _play(stories, clock: Clock, *, until: datetime) -> None:
         db.session.flush()  # while the clock still shows this step's time
         if following is not None:
             heapq.heappush(stories, (following, n, story))
+        while spawned:
+            heapq.heappush(stories, spawned.pop())
 
 
 def _story(plan, demo: Demo):
@@ -158,8 +169,13 @@ def _story(plan, demo: Demo):
     if plan.filed > demo.clock.today:
         yield max(at(plan.filed, demo.rng), demo.clock.now + timedelta(minutes=30))
     while True:
-        services.submit(claim, actor=staff, today=demo.clock.today, now=demo.clock.now,
-                        rng=demo.rng)
+        try:
+            services.submit(claim, actor=staff, today=demo.clock.today, now=demo.clock.now,
+                            rng=demo.rng)
+        except services.ChecksFailed as refused:
+            if {check.code for check in refused.checks} != {"held"}:
+                raise
+            return  # the dealer's old parts are long overdue: the record waits in draft
         if claim.status == ClaimStatus.APPROVED:  # by the rules
             if not claim.sampled:
                 return

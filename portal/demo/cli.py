@@ -16,6 +16,7 @@ from portal.core.db import shanghai_today, utcnow
 from portal.dealers import services as dealers
 from portal.dealers.models import Dealer, DealerGrade
 from portal.demo import data
+from portal.demo import returns as demo_returns
 from portal.demo.claims import load_claims
 from portal.demo.followup import seed_followup
 from portal.demo.service import load_service_requests
@@ -49,7 +50,7 @@ def load_demo() -> str:
     load_service_requests(utcnow())
     claims = load_claims(today)
     followup = seed_followup([c for c in claims if c.status != ClaimStatus.DRAFT], today=today)
-    return _summary(units, claims, followup)
+    return f"{_summary(units, claims, followup)}; {demo_returns.summary(today)}"
 
 
 def _summary(units: int, claims: list, followup: dict) -> str:
