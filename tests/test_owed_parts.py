@@ -15,6 +15,7 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.returns import owed as owed_rules
 from portal.returns.models import OwedPart, OwedStatus, StoreItem, Verdict
+from portal.returns.shipments import create_shipment
 from tests import factories
 from tests.test_claims import ready_claim
 
@@ -112,6 +113,21 @@ def test_long_overdue_parts_hold_new_claims(shop, dealer, tech):
     owed_rules.waive(owed, "零件随整机召回处理", actor=tech)
     services.submit(fresh, actor=dealer, today=TODAY)
     assert fresh.status == ClaimStatus.SUBMITTED
+
+
+def test_a_parcel_that_never_arrives_does_not_lift_the_hold(shop, dealer, world):
+    """Recording a shipment lifts the hold only while the parcel may still be on its way."""
+    old = submitted(shop, dealer, failure=TODAY - timedelta(days=80), hours="100")
+    owed = owed_of(old)
+    grace = PolicySettings.current().hold_overdue_days
+    owed.due_on = TODAY - timedelta(days=grace + 10)
+    shipment = create_shipment(world.dealer_a, [owed.id], method="courier", waybill="SF123",
+                               shipped_on=TODAY - timedelta(days=grace), actor=dealer,
+                               today=TODAY)
+    assert owed.status == OwedStatus.SHIPPED
+    assert owed_rules.hold_reason(world.dealer_a.id, TODAY) is None  # may still be on its way
+    shipment.shipped_on -= timedelta(days=1)  # in transit beyond the grace: lost
+    assert old.number in owed_rules.hold_reason(world.dealer_a.id, TODAY)
 
 
 def test_write_off_blocks_and_the_waiver(shop, dealer, tech, world):

@@ -22,6 +22,8 @@ from portal.returns.models import (
     Destination,
     OwedPart,
     OwedStatus,
+    Receipt,
+    ReturnShipment,
     ShipmentLine,
     StoreItem,
     Verdict,
@@ -105,10 +107,16 @@ def forget_line(line) -> None:
 
 
 def overdue_owed(dealer_id: int, today: date, grace_days: int = 0):
-    """A SELECT of the dealer's parts still owed more than ``grace_days`` after their due date."""
+    """A SELECT of the dealer's parts not returned more than ``grace_days`` after their due date:
+    still owed, or "shipped" in a shipment that left more than ``grace_days`` ago and has still
+    not arrived (a shipment recorded but never sent must not lift the hold)."""
+    cutoff = today - timedelta(days=grace_days)
+    lost_in_transit = sa.and_(OwedPart.status == OwedStatus.SHIPPED, sa.exists().where(
+        ShipmentLine.owed_part_id == OwedPart.id, ShipmentLine.receipt == Receipt.PENDING,
+        ShipmentLine.shipment_id == ReturnShipment.id, ReturnShipment.shipped_on < cutoff))
     return sa.select(OwedPart).where(
-        OwedPart.dealer_id == dealer_id, OwedPart.status.in_(STILL_OWED),
-        OwedPart.due_on < today - timedelta(days=grace_days)).order_by(OwedPart.due_on)
+        OwedPart.dealer_id == dealer_id, sa.or_(OwedPart.status.in_(STILL_OWED), lost_in_transit),
+        OwedPart.due_on < cutoff).order_by(OwedPart.due_on, OwedPart.id)
 
 
 def hold_reason(dealer_id: int, today: date) -> str | None:
