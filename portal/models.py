@@ -14,6 +14,14 @@ from portal.catalog.models import (
 from portal.claims.models import Claim, ClaimAttachment, ClaimLine, UnitFlag
 from portal.core.audit import AuditEntry
 from portal.dealers.models import Dealer
+from portal.finance.models import (
+    LedgerEntry,
+    NoticeClaim,
+    NoticeCounter,
+    NoticeDocument,
+    NoticeRun,
+    WriteOffNotice,
+)
 from portal.returns.models import (
     OwedPart,
     ReturnShipment,
@@ -27,8 +35,9 @@ from portal.units.models import Unit
 
 __all__ = [
     "ApiToken", "AuditEntry", "CardOwnerChange", "Claim", "ClaimAttachment", "ClaimLine",
-    "Complaint", "Dealer", "FaultCode", "FaultHours", "LabourRate", "LegalMinimum", "LoginFailure",
-    "OwedPart", "Part", "PolicySettings", "ProductModel", "ReturnShipment", "ReturnVisit",
-    "Season", "ServiceRequest", "ShipmentLine", "StoreItem", "Unit", "UnitFlag", "User",
-    "VerdictPhoto", "WarrantyCard",
+    "Complaint", "Dealer", "FaultCode", "FaultHours", "LabourRate", "LedgerEntry", "LegalMinimum",
+    "LoginFailure", "NoticeClaim", "NoticeCounter", "NoticeDocument", "NoticeRun", "OwedPart",
+    "Part", "PolicySettings", "ProductModel", "ReturnShipment", "ReturnVisit", "Season",
+    "ServiceRequest", "ShipmentLine", "StoreItem", "Unit", "UnitFlag", "User", "VerdictPhoto",
+    "WarrantyCard", "WriteOffNotice",
 ]

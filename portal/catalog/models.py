@@ -222,6 +222,11 @@ class PolicySettings(db.Model):
     good_standing_days: Mapped[int] = mapped_column(default=90)
     # Old-part returns: a dealer with parts overdue longer than this has new claims held.
     hold_overdue_days: Mapped[int] = mapped_column(default=30)
+    # The maker as it signs its write-off notices.
+    maker_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    maker_address: Mapped[str] = mapped_column(sa.String(200), default="")
+    maker_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    maker_tax_no: Mapped[str] = mapped_column(sa.String(30), default="")
 
     audit_label = "policy"
 

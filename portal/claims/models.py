@@ -28,6 +28,20 @@ class ClaimStatus(TitledEnum):
         }
 
 
+class FinanceStage(TitledEnum):
+    """Where a technically decided claim stands with the sales rep and finance."""
+
+    FORWARDED = "forwarded"  # the rep forwarded it; finance audits it
+    APPROVED = "approved"  # finance approved its cost; waits for (or is in) a notice
+    REJECTED = "rejected"  # finance rejected its cost
+    WRITTEN_OFF = "written_off"  # its notice was confirmed and offset
+
+    @classmethod
+    def _titles(cls):
+        return {cls.FORWARDED: _l("With finance"), cls.APPROVED: _l("Cost approved"),
+                cls.REJECTED: _l("Cost rejected"), cls.WRITTEN_OFF: _l("Written off")}
+
+
 DECIDED = (ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED, ClaimStatus.REJECTED)
 OPEN_FOR_REVIEW = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW)
 
@@ -94,6 +108,7 @@ class Claim(db.Model):
         sa.Index("ix_claims_dealer_status_id", "dealer_id", "status", "id"),
         sa.Index("ix_claims_status_submitted", "status", "submitted_at"),
         sa.Index("ix_claims_unit_failure", "unit_id", "failure_date"),
+        sa.Index("ix_claims_finance", "finance_stage", "dealer_id", "finance_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,6 +144,17 @@ class Claim(db.Model):
     sample_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sample_reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     checks: Mapped[list] = mapped_column(sa.JSON, default=list)  # as at submission
+    # After the technical decision: the rep's forwarding, finance's audit, the notice.
+    finance_stage: Mapped[FinanceStage | None] = mapped_column(enum_column(FinanceStage))
+    forwarded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finance_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    finance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finance_on: Mapped[date | None] = mapped_column(sa.Date)  # the audit's day in Shanghai
+    finance_note: Mapped[str] = mapped_column(sa.Text, default="")
+    total_finance = mapped_column(Money)
+    notice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("write_off_notices.id"),
+                                                  index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     unit = relationship("Unit")
@@ -139,6 +165,9 @@ class Claim(db.Model):
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     reviewer = relationship("User", foreign_keys=[reviewer_id])
+    forwarded_by = relationship("User", foreign_keys=[forwarded_by_id])
+    finance_by = relationship("User", foreign_keys=[finance_by_id])
+    notice = relationship("WriteOffNotice", foreign_keys=[notice_id])
     lines = relationship("ClaimLine", back_populates="claim", order_by="ClaimLine.position",
                          cascade="all, delete-orphan")
     attachments = relationship("ClaimAttachment", back_populates="claim",
@@ -195,6 +224,8 @@ class ClaimLine(db.Model):
     decision_note: Mapped[str] = mapped_column(sa.Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finance_amount = mapped_column(Money)  # what finance accepts of the approved amount
+    finance_note: Mapped[str] = mapped_column(sa.Text, default="")
 
     claim = relationship(Claim, back_populates="lines")
     part = relationship("Part")

@@ -1,0 +1,212 @@
+"""Finance: the cost audit of claims, 三包费用核销通知 (write-off notices), the background runs that
+generate them, and each dealer's receivable ledger the confirmed notices are offset against."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import Money, UTCDateTime, utcnow
+from portal.core.enums import TitledEnum, enum_column
+from portal.extensions import db
+
+
+class NoticeStatus(TitledEnum):
+    ISSUED = "issued"  # waiting for the dealer
+    CONFIRMED = "confirmed"  # the dealer confirmed it; offset posted; it can no longer change
+    DISPUTED = "disputed"  # the dealer disputed it; finance voids and reissues
+    VOIDED = "voided"  # finance voided it; its claims were released
+
+    @classmethod
+    def _titles(cls):
+        return {cls.ISSUED: _l("Awaiting dealer"), cls.CONFIRMED: _l("Confirmed"),
+                cls.DISPUTED: _l("Disputed"), cls.VOIDED: _l("Voided")}
+
+
+class WriteOffNotice(db.Model):
+    """三包费用核销通知: the finance-approved claims of one dealer for one period, offset against
+    the dealer's receivable once the dealer confirms. Maker and dealer details are copied in at
+    issue, so a confirmed notice reads the same for ever."""
+
+    __tablename__ = "write_off_notices"
+    __table_args__ = (
+        sa.UniqueConstraint("year", "seq", name="uq_write_off_notices_year_seq"),
+        sa.Index("ix_write_off_notices_dealer_status", "dealer_id", "status", "id"),
+        sa.Index("ix_write_off_notices_status_issued", "status", "issued_at"),
+        sa.Index("ix_write_off_notices_period", "period_start", "dealer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)  # HX-2026-0001
+    year: Mapped[int] = mapped_column()
+    seq: Mapped[int] = mapped_column()
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"))
+    period_start: Mapped[date] = mapped_column(sa.Date)
+    period_end: Mapped[date] = mapped_column(sa.Date)  # inclusive
+    status: Mapped[NoticeStatus] = mapped_column(enum_column(NoticeStatus),
+                                                 default=NoticeStatus.ISSUED)
+    maker: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # name, address, phone, tax_no
+    dealer_details: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # code, name, address…
+    parts = mapped_column(Money, nullable=False, default=0)
+    labour = mapped_column(Money, nullable=False, default=0)
+    travel = mapped_column(Money, nullable=False, default=0)
+    other = mapped_column(Money, nullable=False, default=0)
+    total = mapped_column(Money, nullable=False, default=0)
+    run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notice_runs.id"))
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("write_off_notices.id"))
+    issued_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disputed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispute_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    dealer = relationship("Dealer")
+    claims = relationship("NoticeClaim", back_populates="notice", cascade="all, delete-orphan",
+                          order_by="NoticeClaim.position")
+    document = relationship("NoticeDocument", uselist=False, back_populates="notice",
+                            cascade="all, delete-orphan")
+    replaces = relationship("WriteOffNotice", remote_side=[id])
+    issued_by = relationship("User", foreign_keys=[issued_by_id])
+    confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
+    disputed_by = relationship("User", foreign_keys=[disputed_by_id])
+    voided_by = relationship("User", foreign_keys=[voided_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return self.number
+
+
+class NoticeClaim(db.Model):
+    """A claim a notice holds, with its amounts by cost type as the notice states them. Kept
+    after a notice is voided, as history; the claim's own ``notice_id`` says where it is now."""
+
+    __tablename__ = "notice_claims"
+
+    notice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("write_off_notices.id", ondelete="CASCADE"), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claims.id"), primary_key=True,
+                                          index=True)
+    position: Mapped[int] = mapped_column()
+    parts = mapped_column(Money, nullable=False, default=0)
+    labour = mapped_column(Money, nullable=False, default=0)
+    travel = mapped_column(Money, nullable=False, default=0)
+    other = mapped_column(Money, nullable=False, default=0)
+    total = mapped_column(Money, nullable=False, default=0)
+
+    notice = relationship(WriteOffNotice, back_populates="claims")
+    claim = relationship("Claim")
+
+
+class NoticeDocument(db.Model):
+    """The notice's PDF, rendered once when it is issued, so what the dealer confirms is exactly
+    what was sent."""
+
+    __tablename__ = "notice_documents"
+
+    notice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("write_off_notices.id", ondelete="CASCADE"), primary_key=True)
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    notice = relationship(WriteOffNotice, back_populates="document")
+
+
+class NoticeCounter(db.Model):
+    """The last notice number used in a year. Incremented in the transaction that issues the
+    notice (the row lock serialises concurrent issuers), so numbers are gapless and never reused."""
+
+    __tablename__ = "notice_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class RunStatus(TitledEnum):
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.RUNNING: _l("Running"), cls.DONE: _l("Done"),
+                cls.CANCELLED: _l("Cancelled"), cls.FAILED: _l("Failed")}
+
+
+class NoticeRun(db.Model):
+    """One background generation of a period's notices for all dealers, with its progress."""
+
+    __tablename__ = "notice_runs"
+    __table_args__ = (sa.Index("ix_notice_runs_status_started", "status", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[date] = mapped_column(sa.Date)
+    period_end: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.RUNNING)
+    dealers_total: Mapped[int] = mapped_column(default=0)
+    dealers_done: Mapped[int] = mapped_column(default=0)
+    notices_made: Mapped[int] = mapped_column(default=0)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    started_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    started_by = relationship("User")
+
+
+class LedgerKind(TitledEnum):
+    OPENING = "opening"
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    OFFSET = "offset"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.OPENING: _l("Opening balance"), cls.INVOICE: _l("Goods invoice"),
+                cls.PAYMENT: _l("Payment"), cls.OFFSET: _l("Warranty offset")}
+
+
+class LedgerEntry(db.Model):
+    """One movement of what a dealer owes the maker (应收经销商货款). ``amount`` is signed: an
+    invoice (or a debit opening balance) raises the receivable, a payment or an offset lowers it.
+    Entries from the ERP are unique by dealer, kind and the ERP's reference, so an import can be
+    run again safely; an offset names the notice it comes from."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        sa.UniqueConstraint("dealer_id", "kind", "reference",
+                            name="uq_ledger_entries_dealer_kind_reference"),
+        sa.Index("ix_ledger_entries_dealer_date", "dealer_id", "entry_date", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"))
+    kind: Mapped[LedgerKind] = mapped_column(enum_column(LedgerKind))
+    entry_date: Mapped[date] = mapped_column(sa.Date)
+    reference: Mapped[str] = mapped_column(sa.String(40))  # ERP document number / notice number
+    memo: Mapped[str] = mapped_column(sa.String(200), default="")
+    amount = mapped_column(Money, nullable=False)
+    notice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("write_off_notices.id"),
+                                                  unique=True)
+    source: Mapped[str] = mapped_column(sa.String(10), default="excel")  # excel | api | notice
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    dealer = relationship("Dealer")
+    notice = relationship(WriteOffNotice)
+    created_by = relationship("User")
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.kind.value} {self.reference}"
