@@ -28,6 +28,7 @@ NAV = [
                                            Role.DEALER_STAFF}),
     ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
     ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
+    ("finance.claims", "finance_claims", {Role.SALES_REP, Role.FINANCE, Role.ADMIN}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -45,6 +46,8 @@ SECTIONS = {
     "followup.visits": "visits", "followup.visit": "visits", "followup.call": "visits",
     "followup.flags": "flags", "followup.resolve_flag": "flags",
     "returns.incoming": "receiving", "returns.receive": "receiving",
+    "finance.claims": "finance_claims", "finance.forward": "claims",
+    "finance.send_to_technical": "claims", "finance.audit": "claims", "finance.reopen": "claims",
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service",
