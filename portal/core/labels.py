@@ -147,6 +147,12 @@ ENTITY_STATES.update({
 })
 FIELDS.update({"destination": _l("Where the part goes")})
 
+# The receivable ledger.
+ACTIONS.update({"import": _l("Imported from Excel")})
+ENTITIES.update({"ledger_entries": _l("Ledger entry")})
+FIELDS.update({"entry_date": _l("Date"), "reference": _l("Reference"), "memo": _l("Memo"),
+               "amount": _l("Amount (yuan)")})
+
 
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""

@@ -28,6 +28,9 @@ NAV = [
                                            Role.DEALER_STAFF}),
     ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
     ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
+    ("finance.ledger", "ledger", {Role.FINANCE, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
+                                  Role.DEALER_STAFF}),
+    ("finance.reports", "cost_reports", {Role.FINANCE, Role.ADMIN, Role.SALES_REP}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -45,6 +48,9 @@ SECTIONS = {
     "followup.visits": "visits", "followup.visit": "visits", "followup.call": "visits",
     "followup.flags": "flags", "followup.resolve_flag": "flags",
     "returns.incoming": "receiving", "returns.receive": "receiving",
+    "finance.ledger": "ledger", "finance.ledger_detail": "ledger", "finance.statement": "ledger",
+    "finance.ledger_import_sheet": "ledger", "finance.ledger_import_confirm": "ledger",
+    "finance.reports": "cost_reports",
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service",
