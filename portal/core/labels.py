@@ -158,6 +158,11 @@ ENTITY_STATES["claims"].update({"forwarded": _l("With finance"),
 FIELDS.update({"total_finance": _l("Accepted by finance (yuan)"),
                "finance_amount": _l("Accepted by finance (yuan)"),
                "finance_stage": _l("Finance")})
+# The receivable ledger.
+ACTIONS.update({"import": _l("Imported from Excel")})
+ENTITIES.update({"ledger_entries": _l("Ledger entry")})
+FIELDS.update({"entry_date": _l("Date"), "reference": _l("Reference"), "memo": _l("Memo"),
+               "amount": _l("Amount (yuan)")})
 
 
 def label(table: dict, code) -> str:

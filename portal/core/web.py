@@ -29,6 +29,9 @@ NAV = [
     ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
     ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
     ("finance.claims", "finance_claims", {Role.SALES_REP, Role.FINANCE, Role.ADMIN}),
+    ("finance.ledger", "ledger", {Role.FINANCE, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
+                                  Role.DEALER_STAFF}),
+    ("finance.reports", "cost_reports", {Role.FINANCE, Role.ADMIN, Role.SALES_REP}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -48,6 +51,9 @@ SECTIONS = {
     "returns.incoming": "receiving", "returns.receive": "receiving",
     "finance.claims": "finance_claims", "finance.forward": "claims",
     "finance.send_to_technical": "claims", "finance.audit": "claims", "finance.reopen": "claims",
+    "finance.ledger": "ledger", "finance.ledger_detail": "ledger", "finance.statement": "ledger",
+    "finance.ledger_import_sheet": "ledger", "finance.ledger_import_confirm": "ledger",
+    "finance.reports": "cost_reports",
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service",
