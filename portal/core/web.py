@@ -28,6 +28,7 @@ NAV = [
                                            Role.DEALER_STAFF}),
     ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
     ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
+    ("finance.generate", "generate_notices", {Role.FINANCE}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -49,6 +50,7 @@ SECTIONS = {
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service",
                       "returns": "returns"}
+SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 
 
 def current_section() -> str | None:
