@@ -1,6 +1,6 @@
 """Issuing write-off notices: the claims they take, their amounts, numbers and PDF."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pypdfium2
@@ -11,15 +11,13 @@ from portal.accounts.roles import Role
 from portal.catalog.models import PolicySettings
 from portal.claims.models import Claim, Decision, FinanceStage, LineKind
 from portal.core.audit import AuditEntry
-from portal.core.db import shanghai_today, utcnow
+from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.finance import notices, runs
+from portal.finance import notices
 from portal.finance.models import (
     NoticeClaim,
     NoticeCounter,
-    NoticeRun,
-    RunStatus,
     WriteOffNotice,
 )
 from portal.finance.notices import eligible_claims, issue_notice, next_number
@@ -245,146 +243,3 @@ def test_many_claims_flow_to_more_pages(world, finance):
     second_page = pdf[1].get_textpage().get_text_range()
     assert unit.serial in second_page
     assert len(notice.document.pdf) < 1_000_000
-
-
-# -- generating a period for all dealers --------------------------------------------------------
-
-def _three_dealers(world):
-    third = factories.make_dealer("DC-01", name="丙经销商")
-    for dealer in (world.dealer_a, world.dealer_b, third):
-        approved_claim(dealer)
-    approved_claim(world.dealer_a, finance_on=date(2026, 9, 20))  # older, not yet in a notice
-    return [world.dealer_a, world.dealer_b, third]
-
-
-def _notices_of(run_id=None):
-    query = sa.select(WriteOffNotice).order_by(WriteOffNotice.seq)
-    if run_id:
-        query = query.where(WriteOffNotice.run_id == run_id)
-    return db.session.scalars(query).all()
-
-
-def test_run_issues_one_notice_per_dealer_each_committed(world, finance):
-    dealers = _three_dealers(world)
-    run = runs.start_run(OCT_START, OCT_END, actor=finance)
-    db.session.commit()
-    assert run.dealers_total == 3
-    seen = []
-    done = runs.execute_run(run.id, progress=lambda r: seen.append(
-        (r.dealers_done, r.notices_made)))
-    assert done.status == RunStatus.DONE and done.finished_at is not None
-    assert seen == [(1, 1), (2, 2), (3, 3)]
-    made = _notices_of(run.id)
-    assert [n.dealer_id for n in made] == [d.id for d in dealers]
-    assert len(made[0].claims) == 2  # the older claim goes in too
-    assert [n.seq for n in made] == [made[0].seq, made[0].seq + 1, made[0].seq + 2]
-
-
-def test_rerunning_a_period_is_safe(world, finance):
-    _three_dealers(world)
-    first = runs.start_run(OCT_START, OCT_END, actor=finance)
-    db.session.commit()
-    runs.execute_run(first.id)
-    late = approved_claim(world.dealer_b, finance_on=date(2026, 10, 30))
-    db.session.commit()
-    again = runs.start_run(OCT_START, OCT_END, actor=finance)
-    db.session.commit()
-    again = runs.execute_run(again.id)
-    assert (again.dealers_total, again.notices_made) == (1, 1)
-    assert [row.claim_id for row in _notices_of(again.id)[0].claims] == [late.id]
-    assert db.session.scalar(sa.select(sa.func.count(NoticeClaim.claim_id.distinct()))) == \
-        db.session.scalar(sa.select(sa.func.count()).select_from(NoticeClaim))
-
-
-def test_cancel_stops_between_dealers(world, finance):
-    _three_dealers(world)
-    run = runs.start_run(OCT_START, OCT_END, actor=finance)
-    db.session.commit()
-
-    def cancel_after_first(dealer_id, notice):
-        if dealer_id == world.dealer_a.id:
-            runs.cancel_run(db.session.get(NoticeRun, run.id), finance)
-
-    done = runs.execute_run(run.id, checkpoint=cancel_after_first)
-    assert done.status == RunStatus.CANCELLED
-    assert (done.dealers_done, done.notices_made) == (1, 1)
-    assert [n.dealer_id for n in _notices_of(run.id)] == [world.dealer_a.id]
-
-
-class Crash(Exception):
-    pass
-
-
-def test_a_crash_mid_way_leaves_no_half_made_notice_and_a_rerun_completes(world, finance):
-    dealers = _three_dealers(world)
-    counter_before = _counter()
-    run = runs.start_run(OCT_START, OCT_END, actor=finance)
-    db.session.commit()
-
-    def crash_on_second(dealer_id, notice):
-        if dealer_id == dealers[1].id:
-            assert notice is not None  # made, flushed, its PDF rendered: not yet committed
-            raise Crash("power cut")
-
-    with pytest.raises(Crash):
-        runs.execute_run(run.id, checkpoint=crash_on_second)
-    db.session.expire_all()
-    failed = db.session.get(NoticeRun, run.id)
-    assert failed.status == RunStatus.FAILED and "power cut" in failed.error
-    assert (failed.dealers_done, failed.notices_made) == (1, 1)
-    assert [n.dealer_id for n in _notices_of()] == [dealers[0].id]
-    assert _counter() == counter_before + 1  # the second dealer's number was given back
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Claim).where(
-        Claim.dealer_id == dealers[1].id, Claim.notice_id.is_not(None))) == 0
-
-    rerun = runs.start_run(OCT_START, OCT_END, actor=finance)
-    db.session.commit()
-    rerun = runs.execute_run(rerun.id)
-    assert rerun.status == RunStatus.DONE and rerun.notices_made == 2
-    assert [n.dealer_id for n in _notices_of()] == [d.id for d in dealers]
-    assert [n.seq for n in _notices_of()] == list(range(counter_before + 1,
-                                                        counter_before + 4))
-
-
-def _counter() -> int:
-    counter = db.session.get(NoticeCounter, shanghai_today().year)
-    db.session.refresh(counter) if counter else None
-    return counter.last if counter else 0
-
-
-def test_a_run_refuses_an_overlapping_live_run_but_not_an_interrupted_one(world, finance):
-    live = runs.start_run(OCT_START, OCT_END, actor=finance)
-    db.session.commit()
-    with pytest.raises(DomainError):
-        runs.start_run(date(2026, 10, 15), date(2026, 11, 30), actor=finance)
-    other = runs.start_run(date(2026, 11, 1), date(2026, 11, 30), actor=finance)
-    assert other.id
-    live.heartbeat_at = utcnow() - timedelta(minutes=10)
-    db.session.flush()
-    assert runs.is_interrupted(live)
-    again = runs.start_run(OCT_START, OCT_END, actor=finance)
-    assert again.id and live.status == RunStatus.FAILED and "Interrupted" in live.error
-
-
-def test_a_stale_runner_stops_when_its_run_was_closed(world, finance):
-    _three_dealers(world)
-    run = runs.start_run(OCT_START, OCT_END, actor=finance)
-    db.session.commit()
-
-    def closed_by_someone_else(dealer_id, notice):
-        db.session.get(NoticeRun, run.id).status = RunStatus.FAILED
-
-    done = runs.execute_run(run.id, checkpoint=closed_by_someone_else)
-    assert done.status == RunStatus.FAILED and done.dealers_done == 1
-
-
-def test_cli_generates_a_month(world, finance, runner):
-    _three_dealers(world)
-    db.session.commit()
-    result = runner.invoke(args=["notices", "generate", "--period", "2026-10",
-                                 "--user", finance.username])
-    assert result.exit_code == 0, result.output
-    assert "3/3 dealers, 3 notices" in result.output
-    assert "done: 3 notices made" in result.output
-    result = runner.invoke(args=["notices", "generate", "--period", "2026-13"])
-    assert result.exit_code != 0 and "2026-10" in result.output

@@ -5,6 +5,7 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 
 from portal.accounts.roles import Role
 from portal.core.db import shanghai_today
@@ -27,15 +28,18 @@ run_readers = roles_required(Role.FINANCE, Role.ADMIN)
 @finance_only
 def generate():
     """Show what a month would issue per dealer; start generating its notices."""
-    form = GenerateForm(period=request.args.get("period") or last_month(shanghai_today()))
+    if request.method == "GET":  # the month comes in the query, else last month
+        form = GenerateForm(MultiDict(
+            {"period": request.args.get("period") or last_month(shanghai_today())}))
+        form.period.validate(form)
+    else:
+        form = GenerateForm()
     if form.validate_on_submit():
         start, end = month_bounds(form.period.data)
         ok, run = attempt(form, lambda: runs.start_run(start, end, actor=current_user))
         if ok:
             runs.launch(run.id)
             return redirect(url_for("finance.run", run_id=run.id), 303)
-    elif request.method == "GET":
-        form.period.validate(form)
     bounds = None if form.period.errors else month_bounds(form.period.data)
     summary = eligible_summary(bounds[1]) if bounds else []
     recent = db.session.scalars(

@@ -152,15 +152,17 @@ def _one_dealer(run: NoticeRun, dealer_id: int, actor, checkpoint) -> None:
     db.session.commit()
 
 
-def launch(run_id: int) -> None:
+def launch(run_id: int) -> threading.Thread:
     """Execute the run in a background thread of this process, with its own app context.
 
     The run survives only as long as this process; if the worker dies, its heartbeat stops and
     the run shows as interrupted, to be started again.
     """
     app = current_app._get_current_object()
-    threading.Thread(target=_run_in_background, args=(app, run_id), daemon=True,
-                     name=f"notice-run-{run_id}").start()
+    thread = threading.Thread(target=_run_in_background, args=(app, run_id), daemon=True,
+                              name=f"notice-run-{run_id}")
+    thread.start()
+    return thread
 
 
 def _run_in_background(app: Flask, run_id: int) -> None:
