@@ -405,3 +405,24 @@ def test_a_run_launched_in_the_background_completes_on_its_own(app, committing):
         run = db.session.get(NoticeRun, run_id)
         assert (run.status, run.dealers_done, run.notices_made) == (RunStatus.DONE, 2, 2)
         db.session.remove()
+
+
+def test_the_sheet_renders_with_a_fixed_number_of_queries(world, finance, app):
+    from flask import render_template
+
+    from tests.test_queries import QueryCounter
+
+    def queries_for(n):
+        dealer = factories.make_dealer()
+        for _ in range(n):
+            approved_claim(dealer)
+        notice_id = issue_notice(dealer.id, OCT_START, OCT_END, actor=finance).id
+        db.session.expire_all()
+        with QueryCounter(db.engine) as counter:
+            notice = db.session.scalars(sa.select(WriteOffNotice).where(
+                WriteOffNotice.id == notice_id).options(*notices.sheet_options())).one()
+            html = render_template("finance/_notice_sheet.html", notice=notice)
+        assert notice.number in html
+        return counter.count
+
+    assert queries_for(1) == queries_for(6)
