@@ -1,6 +1,6 @@
 """Per-request plumbing: session lifetime, forced password change, template context."""
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -32,6 +32,7 @@ NAV = [
     ("finance.ledger", "ledger", {Role.FINANCE, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
                                   Role.DEALER_STAFF}),
     ("finance.reports", "cost_reports", {Role.FINANCE, Role.ADMIN, Role.SALES_REP}),
+    ("finance.generate", "generate_notices", {Role.FINANCE}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -58,6 +59,7 @@ SECTIONS = {
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service",
                       "returns": "returns"}
+SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 
 
 def current_section() -> str | None:
@@ -106,6 +108,8 @@ def register_request_hooks(app):
 
     @app.context_processor
     def inject():
+        if not has_request_context():  # a document rendered by a background run or a command
+            return {"locale": str(get_locale()), "Role": Role}
         nav = []
         if current_user.is_authenticated:
             nav = [(e, k) for e, k, roles in NAV if roles is None or current_user.role in roles]
