@@ -147,6 +147,17 @@ ENTITY_STATES.update({
 })
 FIELDS.update({"destination": _l("Where the part goes")})
 
+# Write-off notices after issue, and the claims they write off.
+ACTIONS.update({"confirm": _l("Confirmed by the dealer"), "dispute": _l("Disputed by the dealer"),
+                "void": _l("Voided"), "reissue": _l("Reissued"),
+                "write_off": _l("Written off"), "release": _l("Released from a notice")})
+ENTITIES.update({"write_off_notices": _l("Write-off notice")})
+ENTITY_STATES.update({"write_off_notices": {
+    "issued": _l("Awaiting dealer"), "confirmed": _l("Confirmed"), "disputed": _l("Disputed"),
+    "voided": _l("Voided")}})
+FIELDS.update({"offset": _l("Offset (yuan)"), "notice": _l("Write-off notice"),
+               "replaced_by": _l("Replaced by"), "finance_stage": _l("Finance")})
+
 
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""
