@@ -147,14 +147,25 @@ ENTITY_STATES.update({
 })
 FIELDS.update({"destination": _l("Where the part goes")})
 
-# Write-off notices after issue, and the claims they write off.
+# Write-off notices and the runs that generate them (helper NOTICES).
+ACTIONS.update({"issue": _l("Notice issued"), "start_run": _l("Generation started"),
+                "cancel_run": _l("Generation cancelled")})
+ENTITIES.update({"write_off_notices": _l("Write-off notice"),
+                 "notice_runs": _l("Notice generation")})
+ENTITY_STATES.setdefault("write_off_notices", {}).update({"issued": _l("Awaiting dealer")})
+ENTITY_STATES.setdefault("notice_runs", {}).update({
+    "running": _l("Running"), "done": _l("Done"), "cancelled": _l("Cancelled"),
+    "failed": _l("Failed")})
+FIELDS.update({"claims": _l("Repair records"), "maker_name": _l("Maker's name"),
+               "maker_address": _l("Maker's address"), "maker_phone": _l("Maker's phone"),
+               "maker_tax_no": _l("Maker's tax number")})
+
+# Write-off notices after issue, and the claims they write off (helper LIFECYCLE).
 ACTIONS.update({"confirm": _l("Confirmed by the dealer"), "dispute": _l("Disputed by the dealer"),
                 "void": _l("Voided"), "reissue": _l("Reissued"),
                 "write_off": _l("Written off"), "release": _l("Released from a notice")})
-ENTITIES.update({"write_off_notices": _l("Write-off notice")})
-ENTITY_STATES.update({"write_off_notices": {
-    "issued": _l("Awaiting dealer"), "confirmed": _l("Confirmed"), "disputed": _l("Disputed"),
-    "voided": _l("Voided")}})
+ENTITY_STATES["write_off_notices"].update({
+    "confirmed": _l("Confirmed"), "disputed": _l("Disputed"), "voided": _l("Voided")})
 FIELDS.update({"offset": _l("Offset (yuan)"), "notice": _l("Write-off notice"),
                "replaced_by": _l("Replaced by"), "finance_stage": _l("Finance")})
 
