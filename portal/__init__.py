@@ -84,7 +84,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.claims.views import bp as claims_bp
     from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp
-    from portal.finance import notice_views  # noqa: F401  (routes on finance.bp)
+    from portal.finance import (  # noqa: F401  (routes on finance.bp)
+        notice_views,
+        run_views,
+    )
     from portal.finance.views import bp as finance_bp
     from portal.home.views import bp as home_bp
     from portal.returns import (  # noqa: F401  (routes on returns.bp)
@@ -109,6 +112,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.demo.cli import seed_demo
+    from portal.finance.cli import notices_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(notices_cli)

@@ -64,6 +64,7 @@ def objects(app, world, db):
 
     notices = [make_notice(dealer, 1, actor=world.users[Role.FINANCE])
                for dealer in (world.dealer_a, world.dealer_b)]
+    run = _notice_run(world)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
         "visit_id": visits,
@@ -96,7 +97,21 @@ def objects(app, world, db):
         "store": ("reusable", None),
         "item_id": (item, None),
         "number": tuple(n.number for n in notices),
+        "run_id": (run, None),
     }
+
+
+def _notice_run(world):
+    """A finished generation of write-off notices (helper NOTICES)."""
+    from datetime import date
+
+    from portal.finance.models import NoticeRun, RunStatus
+
+    run = NoticeRun(period_start=date(2026, 10, 1), period_end=date(2026, 10, 31),
+                    status=RunStatus.DONE, started_by_id=world.users[Role.FINANCE].id)
+    factories.db.session.add(run)
+    factories.db.session.flush()
+    return run.id
 
 
 def _returns(app, unit_a, unit_b, part, victim):

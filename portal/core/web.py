@@ -30,6 +30,7 @@ NAV = [
     ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
     ("finance.notices", "notices", {Role.DEALER_ADMIN, Role.DEALER_STAFF, Role.SALES_REP,
                                     Role.FINANCE, Role.ADMIN}),
+    ("finance.generate", "generate_notices", {Role.FINANCE}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -54,6 +55,7 @@ SECTIONS = {
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service",
                       "returns": "returns"}
+SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 
 
 def current_section() -> str | None:
