@@ -71,7 +71,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
-    from portal.api import claims, ledger, openapi, resources, returns  # noqa: F401  (api.bp)
+    from portal.api import (  # noqa: F401  (on api.bp)
+        claims,
+        ledger,
+        notices,
+        openapi,
+        resources,
+        returns,
+    )
     from portal.api.views import bp as api_bp
     from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp
@@ -81,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.finance import (  # noqa: F401  (routes on finance.bp)
         audit_views,
         ledger_views,
+        notice_views,
         report_views,
         run_views,
     )

@@ -32,6 +32,8 @@ NAV = [
     ("finance.ledger", "ledger", {Role.FINANCE, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
                                   Role.DEALER_STAFF}),
     ("finance.reports", "cost_reports", {Role.FINANCE, Role.ADMIN, Role.SALES_REP}),
+    ("finance.notices", "notices", {Role.DEALER_ADMIN, Role.DEALER_STAFF, Role.SALES_REP,
+                                    Role.FINANCE, Role.ADMIN}),
     ("finance.generate", "generate_notices", {Role.FINANCE}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
@@ -55,6 +57,9 @@ SECTIONS = {
     "finance.ledger": "ledger", "finance.ledger_detail": "ledger", "finance.statement": "ledger",
     "finance.ledger_import_sheet": "ledger", "finance.ledger_import_confirm": "ledger",
     "finance.reports": "cost_reports",
+    "finance.notices": "notices", "finance.notice": "notices",
+    "finance.confirm_notice": "notices", "finance.dispute_notice": "notices",
+    "finance.void_notice": "notices", "finance.reissue_notice": "notices",
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service",
