@@ -47,7 +47,7 @@ def confirmed_offset(dealer, on, *, number="HX-2026-0007", claims=(("120.00", "3
     finance = factories.make_user(Role.FINANCE)
     notice = WriteOffNotice(number=number, year=int(number[3:7]), seq=int(number[-4:]),
                             dealer_id=dealer.id, period_start=date(2026, 2, 1),
-                            period_end=date(2026, 2, 28), status="confirmed",
+                            period_end=date(2026, 2, 28), status="issued",
                             issued_by_id=finance.id, dealer_details={"name": dealer.name})
     total = D("0.00")
     for position, (parts, labour) in enumerate(claims, 1):
@@ -63,6 +63,7 @@ def confirmed_offset(dealer, on, *, number="HX-2026-0007", claims=(("120.00", "3
     notice.total = total
     db.session.add(notice)
     db.session.flush()
+    notice.status = "confirmed"  # as confirm_notice does; a confirmed notice cannot be built
     entry = LedgerEntry(dealer_id=dealer.id, kind=LedgerKind.OFFSET, entry_date=on,
                         reference=notice.number, amount=-total, notice_id=notice.id,
                         source="notice", created_by_id=finance.id)
