@@ -147,6 +147,19 @@ ENTITY_STATES.update({
 })
 FIELDS.update({"destination": _l("Where the part goes")})
 
+# Write-off notices and the runs that generate them (helper NOTICES).
+ACTIONS.update({"issue": _l("Notice issued"), "start_run": _l("Generation started"),
+                "cancel_run": _l("Generation cancelled")})
+ENTITIES.update({"write_off_notices": _l("Write-off notice"),
+                 "notice_runs": _l("Notice generation")})
+ENTITY_STATES.setdefault("write_off_notices", {}).update({"issued": _l("Awaiting dealer")})
+ENTITY_STATES.setdefault("notice_runs", {}).update({
+    "running": _l("Running"), "done": _l("Done"), "cancelled": _l("Cancelled"),
+    "failed": _l("Failed")})
+FIELDS.update({"claims": _l("Repair records"), "maker_name": _l("Maker's name"),
+               "maker_address": _l("Maker's address"), "maker_phone": _l("Maker's phone"),
+               "maker_tax_no": _l("Maker's tax number")})
+
 
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""

@@ -1,6 +1,6 @@
 """Per-request plumbing: session lifetime, forced password change, template context."""
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -97,6 +97,8 @@ def register_request_hooks(app):
 
     @app.context_processor
     def inject():
+        if not has_request_context():  # a document rendered by a background run or a command
+            return {"locale": str(get_locale()), "Role": Role}
         nav = []
         if current_user.is_authenticated:
             nav = [(e, k) for e, k, roles in NAV if roles is None or current_user.role in roles]

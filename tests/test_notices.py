@@ -1,0 +1,241 @@
+"""Issuing write-off notices: the claims they take, their amounts, numbers and PDF."""
+
+from datetime import date
+from decimal import Decimal
+
+import pypdfium2
+import pytest
+import sqlalchemy as sa
+
+from portal.accounts.roles import Role
+from portal.catalog.models import PolicySettings
+from portal.claims.models import Claim, Decision, FinanceStage, LineKind
+from portal.core.audit import AuditEntry
+from portal.core.db import shanghai_today
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.finance import notices
+from portal.finance.models import NoticeClaim, NoticeCounter, WriteOffNotice
+from portal.finance.notices import eligible_claims, issue_notice, next_number
+from tests import factories
+
+OCT_START, OCT_END = date(2026, 10, 1), date(2026, 10, 31)
+
+
+def approved_claim(dealer, *, finance_on=date(2026, 10, 15), unit=None, amounts=None,
+                   extra_lines=(), **values):
+    """A claim finance approved on ``finance_on``: one line per cost type, audited amounts."""
+    amounts = amounts or {LineKind.PART: "1200.00", LineKind.LABOUR: "125.00",
+                          LineKind.TRAVEL: "80.00", LineKind.OTHER: "15.50"}
+    lines = [{"kind": kind, "amount": Decimal(value), "decision": Decision.APPROVED,
+              "approved_amount": Decimal(value), "finance_amount": Decimal(value)}
+             for kind, value in amounts.items()]
+    claim = factories.make_claim(unit or factories.make_unit(dealer=dealer),
+                                 status="approved", lines=[*lines, *extra_lines], **values)
+    claim.finance_stage = FinanceStage.APPROVED
+    claim.finance_on = finance_on
+    claim.total_finance = sum((Decimal(v) for v in amounts.values()), Decimal("0.00"))
+    db.session.flush()
+    return claim
+
+
+@pytest.fixture
+def finance(world):
+    return world.users[Role.FINANCE]
+
+
+def pdf_text(data: bytes) -> str:
+    pdf = pypdfium2.PdfDocument(data)
+    return "\n".join(page.get_textpage().get_text_range() for page in pdf)
+
+
+# -- numbering ----------------------------------------------------------------------------------
+
+def test_numbers_are_sequential_within_a_year_and_restart_each_year(db):
+    assert next_number(2031) == (1, "HX-2031-0001")
+    assert next_number(2031) == (2, "HX-2031-0002")
+    assert next_number(2032) == (1, "HX-2032-0001")
+    assert next_number(2031) == (3, "HX-2031-0003")
+    assert db.session.get(NoticeCounter, 2031).last == 3
+
+
+def test_a_rolled_back_number_is_used_again_so_there_is_no_gap(db):
+    next_number(2033)
+    savepoint = db.session.begin_nested()
+    assert next_number(2033)[0] == 2
+    savepoint.rollback()
+    assert next_number(2033)[0] == 2
+
+
+def test_notice_takes_the_number_of_its_shanghai_year(world, finance):
+    approved_claim(world.dealer_a)
+    approved_claim(world.dealer_b)
+    first = issue_notice(world.dealer_a.id, OCT_START, OCT_END, actor=finance)
+    second = issue_notice(world.dealer_b.id, OCT_START, OCT_END, actor=finance)
+    year = shanghai_today().year
+    assert (first.year, second.year) == (year, year)
+    assert second.seq == first.seq + 1
+    assert second.number == f"HX-{year}-{second.seq:04d}"
+
+
+# -- what a notice holds ------------------------------------------------------------------------
+
+def test_eligible_claims_are_approved_free_and_audited_by_the_period_end(world):
+    dealer = world.dealer_a
+    old = approved_claim(dealer, finance_on=date(2026, 7, 3))
+    october = approved_claim(dealer, finance_on=OCT_END)
+    approved_claim(dealer, finance_on=date(2026, 11, 1))  # after the period
+    approved_claim(world.dealer_b)  # another dealer
+    forwarded = approved_claim(dealer)
+    forwarded.finance_stage = FinanceStage.FORWARDED
+    rejected = approved_claim(dealer)
+    rejected.finance_stage = FinanceStage.REJECTED
+    db.session.flush()
+    assert eligible_claims(dealer.id, OCT_END) == [old, october]
+
+
+def test_notice_amounts_by_cost_type_and_totals(world, finance):
+    dealer = world.dealer_a
+    first = approved_claim(dealer, finance_on=date(2026, 10, 2), extra_lines=[
+        {"kind": LineKind.OTHER, "amount": Decimal("300.00"), "paid_service": True,
+         "finance_amount": Decimal("300.00")},
+        {"kind": LineKind.PART, "amount": Decimal("99.00"), "decision": Decision.REJECTED,
+         "approved_amount": Decimal("0.00"), "finance_amount": Decimal("99.00")},
+    ])
+    second = approved_claim(dealer, finance_on=date(2026, 10, 9), amounts={
+        LineKind.PART: "0.05", LineKind.LABOUR: "50.00"})
+    notice = issue_notice(dealer.id, OCT_START, OCT_END, actor=finance)
+
+    rows = {row.claim_id: row for row in notice.claims}
+    assert [row.claim_id for row in notice.claims] == [first.id, second.id]
+    assert [row.position for row in notice.claims] == [1, 2]
+    assert (rows[first.id].parts, rows[first.id].labour, rows[first.id].travel,
+            rows[first.id].other, rows[first.id].total) == (
+        Decimal("1200.00"), Decimal("125.00"), Decimal("80.00"), Decimal("15.50"),
+        Decimal("1420.50"))
+    assert rows[second.id].total == Decimal("50.05")
+    assert (notice.parts, notice.labour, notice.travel, notice.other, notice.total) == (
+        Decimal("1200.05"), Decimal("175.00"), Decimal("80.00"), Decimal("15.50"),
+        Decimal("1470.55"))
+    assert notice.status.value == "issued"
+    assert (notice.period_start, notice.period_end) == (OCT_START, OCT_END)
+    assert notice.issued_by_id == finance.id
+    assert {first.notice_id, second.notice_id} == {notice.id}
+
+
+def test_notice_keeps_snapshots_of_maker_and_dealer(world, finance):
+    policy = PolicySettings.current()
+    policy.maker_name, policy.maker_address = "山东重工农业装备有限公司", "潍坊市北海路1号"
+    policy.maker_phone, policy.maker_tax_no = "0536-1234567", "91370700MA3C000000"
+    db.session.add(policy)
+    dealer = world.dealer_a
+    dealer.address, dealer.contact_name, dealer.contact_phone = "历城区工业北路8号", "王五", "139"
+    approved_claim(dealer)
+    notice = issue_notice(dealer.id, OCT_START, OCT_END, actor=finance)
+    dealer.name = "改了名的经销商"
+    policy.maker_name = "新名称"
+    db.session.flush()
+    db.session.expire(notice)
+    assert notice.maker == {"name": "山东重工农业装备有限公司", "address": "潍坊市北海路1号",
+                            "phone": "0536-1234567", "tax_no": "91370700MA3C000000"}
+    assert notice.dealer_details["name"] == "甲经销商"
+    assert notice.dealer_details["contact_name"] == "王五"
+    assert notice.dealer_details["code"] == "DA-01"
+
+
+def test_issue_is_audited(world, finance):
+    claim = approved_claim(world.dealer_a)
+    notice = issue_notice(world.dealer_a.id, OCT_START, OCT_END, actor=finance)
+    entry = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.entity_type == "write_off_notices",
+        AuditEntry.entity_id == str(notice.id))).one()
+    assert (entry.action, entry.to_state, entry.actor_id) == ("issue", "issued", finance.id)
+    assert entry.changes["claims"] == [None, [claim.number]]
+
+
+def test_no_eligible_claim_means_no_notice_and_no_number(world, finance):
+    before = db.session.get(NoticeCounter, shanghai_today().year)
+    last = before.last if before else 0
+    assert issue_notice(world.dealer_a.id, OCT_START, OCT_END, actor=finance) is None
+    counter = db.session.get(NoticeCounter, shanghai_today().year)
+    assert (counter.last if counter else 0) == last
+
+
+def test_period_must_not_end_before_it_starts(world, finance):
+    with pytest.raises(DomainError):
+        issue_notice(world.dealer_a.id, OCT_END, OCT_START, actor=finance)
+
+
+# -- a claim is never in two notices ------------------------------------------------------------
+
+def test_issuing_twice_finds_nothing_the_second_time(world, finance):
+    claim = approved_claim(world.dealer_a)
+    first = issue_notice(world.dealer_a.id, OCT_START, OCT_END, actor=finance)
+    assert issue_notice(world.dealer_a.id, OCT_START, OCT_END, actor=finance) is None
+    assert claim.notice_id == first.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeClaim)
+                             .where(NoticeClaim.claim_id == claim.id)) == 1
+
+
+def _issue_after_a_rival(dealer, finance, monkeypatch, rival_change: dict):
+    """Read the eligible claims, let a rival change one behind our back, then issue."""
+    read = eligible_claims(dealer.id, OCT_END)
+    db.session.execute(sa.update(Claim).where(Claim.id == read[-1].id).values(**rival_change)
+                       .execution_options(synchronize_session=False))
+    monkeypatch.setattr(notices, "eligible_claims", lambda *args: read)
+    savepoint = db.session.begin_nested()
+    with pytest.raises(DomainError):
+        issue_notice(dealer.id, OCT_START, OCT_END, actor=finance)
+    savepoint.rollback()
+    db.session.expire_all()
+    return read
+
+
+def test_a_claim_another_notice_took_meanwhile_makes_the_issue_fail(world, finance,
+                                                                      monkeypatch):
+    dealer = world.dealer_a
+    approved_claim(dealer)
+    approved_claim(dealer)
+    approved_claim(world.dealer_b)
+    rival = issue_notice(world.dealer_b.id, OCT_START, OCT_END, actor=finance)
+    first, second = _issue_after_a_rival(dealer, finance, monkeypatch, {"notice_id": rival.id})
+    assert (first.notice_id, second.notice_id) == (None, rival.id)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WriteOffNotice)
+                             .where(WriteOffNotice.dealer_id == dealer.id)) == 0
+
+
+def test_a_claim_changed_meanwhile_makes_the_issue_fail(world, finance, monkeypatch):
+    approved_claim(world.dealer_a)
+    approved_claim(world.dealer_a)
+    read = _issue_after_a_rival(world.dealer_a, finance, monkeypatch,
+                                {"version": Claim.version + 1})
+    monkeypatch.undo()
+    assert [c.notice_id for c in read] == [None, None]
+    assert eligible_claims(world.dealer_a.id, OCT_END) == read
+
+
+# -- the document -------------------------------------------------------------------------------
+
+def test_pdf_shows_dealer_number_amounts_and_capital_total(world, finance):
+    dealer = world.dealer_a
+    approved_claim(dealer, amounts={LineKind.PART: "10000.00", LineKind.LABOUR: "2345.67"})
+    notice = issue_notice(dealer.id, OCT_START, OCT_END, actor=finance)
+    pdf = notice.document.pdf
+    assert pdf.startswith(b"%PDF")
+    assert len(pdf) < 300_000
+    text = pdf_text(pdf)
+    for expected in ("甲经销商", notice.number, "10000.00", "2345.67", "12345.67",
+                     "壹万贰仟叁佰肆拾伍元陆角柒分"):
+        assert expected in text, expected
+
+
+def test_many_claims_flow_to_more_pages(world, finance):
+    unit = factories.make_unit(dealer=world.dealer_a)
+    for _ in range(70):
+        approved_claim(world.dealer_a, unit=unit)
+    notice = issue_notice(world.dealer_a.id, OCT_START, OCT_END, actor=finance)
+    pdf = pypdfium2.PdfDocument(notice.document.pdf)
+    assert len(pdf) >= 2
+    second_page = pdf[1].get_textpage().get_text_range()
+    assert unit.serial in second_page
+    assert len(notice.document.pdf) < 1_000_000
