@@ -71,13 +71,20 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
-    from portal.api import claims, openapi, resources, returns  # noqa: F401  (on api.bp)
+    from portal.api import (  # noqa: F401  (on api.bp)
+        claims,
+        notices,
+        openapi,
+        resources,
+        returns,
+    )
     from portal.api.views import bp as api_bp
     from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp
     from portal.claims.views import bp as claims_bp
     from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp
+    from portal.finance import notice_views  # noqa: F401  (routes on finance.bp)
     from portal.finance.views import bp as finance_bp
     from portal.home.views import bp as home_bp
     from portal.returns import (  # noqa: F401  (routes on returns.bp)

@@ -151,6 +151,87 @@ RETURNS_SCHEMAS = {
             claim={"type": "string"}, line={"type": "integer"},
             receipt={"type": "string", "enum": ["pending", "received", "missing", "damaged"]})}),
 }
+NOTICE_NUMBER = {"name": "number", "in": "path", "required": True,
+                 "schema": {"type": "string", "example": "HX-2026-0001"}}
+NOTICE_STATUS = {"type": "string", "enum": ["issued", "confirmed", "disputed", "voided"],
+                 "description": "issued: waiting for the dealer"}
+PERIOD = {"type": "string", "example": "2026-10",
+          "description": "YYYY-MM for a calendar month, else start/end dates (ISO 8601)"}
+SIGNED = {"type": "string", "pattern": r"^-?\d{1,10}\.\d{2}$", "example": "-1234.50"}
+COST_TYPES = {"parts": MONEY, "labour": MONEY, "travel": MONEY, "other": MONEY, "total": MONEY}
+NOTICE_PATHS = {
+    "/notices": {"get": {
+        "summary": "Write-off notices (三包费用核销通知), newest first",
+        "description": "A dealer sees its own, a sales rep those of its dealers, finance and "
+                       "the administrator all. At most 100 a page; a Link header (rel=next) "
+                       "gives the next page.",
+        "parameters": [
+            {"name": "status", "in": "query", "required": False, "schema": NOTICE_STATUS},
+            {"name": "period", "in": "query", "required": False,
+             "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+             "description": "the month the notice's period starts in"},
+            {"name": "dealer", "in": "query", "required": False,
+             "schema": {"type": "string"}, "description": "dealer code"},
+            {"name": "after", "in": "query", "required": False,
+             "schema": {"type": "string"}, "description": "cursor from the Link header"}],
+        "responses": {"200": {"description": "The notices", **_json({
+            "type": "array", "items": {"$ref": "#/components/schemas/NoticeSummary"}})},
+            **_errors(400, 401, 403)}}},
+    "/notices/{number}": {"get": {
+        "summary": "A notice with its claims and their amounts by cost type",
+        "parameters": [NOTICE_NUMBER],
+        "responses": {"200": {"description": "The notice", **_json(
+            {"$ref": "#/components/schemas/Notice"})}, **_errors(401, 403, 404)}}},
+    "/notices/{number}.pdf": {"get": {
+        "summary": "The notice's PDF, exactly as issued",
+        "parameters": [NOTICE_NUMBER],
+        "responses": {"200": {"description": "The PDF", "content": {"application/pdf": {
+            "schema": {"type": "string", "format": "binary"}}}},
+            **_errors(401, 403, 404)}}},
+    "/notices/{number}/confirm": {"post": {
+        "summary": "Confirm a notice (its dealer only)",
+        "description": "The notice must be waiting for the dealer. Its total is offset against "
+                       "the dealer's receivable on today's date (Asia/Shanghai) and its claims "
+                       "are written off; a confirmed notice never changes again. 409 when the "
+                       "notice is not waiting (already confirmed, disputed or voided).",
+        "parameters": [NOTICE_NUMBER],
+        "responses": {"200": {"description": "Confirmed", **_json(
+            {"$ref": "#/components/schemas/Notice"})}, **_errors(401, 403, 404, 409, 422)}}},
+    "/notices/{number}/dispute": {"post": {
+        "summary": "Dispute a notice with a reason (its dealer only)",
+        "description": "Finance then voids it, releasing its claims, and reissues it.",
+        "parameters": [NOTICE_NUMBER],
+        "requestBody": {"required": True, **_json(_obj(
+            ["reason"], reason={"type": "string", "maxLength": 1000}))},
+        "responses": {"200": {"description": "Disputed", **_json(
+            {"$ref": "#/components/schemas/Notice"})},
+            **_errors(400, 401, 403, 404, 409, 422)}}},
+}
+NOTICE_SUMMARY = _obj(["number", "dealer", "period", "status", "total"],
+                      number={"type": "string", "example": "HX-2026-0001"},
+                      dealer={"type": "string", "description": "dealer code"}, period=PERIOD,
+                      status=NOTICE_STATUS, total=MONEY)
+NOTICE_SCHEMAS = {
+    "NoticeSummary": NOTICE_SUMMARY,
+    "Notice": _obj(
+        [*NOTICE_SUMMARY["required"], "period_start", "period_end", "claims"],
+        **NOTICE_SUMMARY["properties"], dealer_name={"type": "string"},
+        period_start=DATE, period_end={**DATE, "description": "inclusive"}, **COST_TYPES,
+        issued_at={"type": "string", "format": "date-time"},
+        confirmed_at={"type": ["string", "null"], "format": "date-time"},
+        disputed_at={"type": ["string", "null"], "format": "date-time"},
+        dispute_reason={"type": "string"},
+        voided_at={"type": ["string", "null"], "format": "date-time"},
+        void_reason={"type": "string"},
+        replaces={"type": ["string", "null"], "description": "the voided notice it replaces"},
+        replaced_by={"type": ["string", "null"]},
+        offset={"type": ["object", "null"], "description": "posted when confirmed",
+                "properties": {"entry_date": DATE, "amount": SIGNED}},
+        pdf={"type": "string", "description": "path of the PDF"},
+        claims={"type": "array", "items": _obj(
+            ["number", "serial", *COST_TYPES], number={"type": "string"},
+            serial={"type": "string"}, **COST_TYPES)}),
+}
 
 SPEC = {
     "openapi": "3.1.0",
@@ -232,6 +313,7 @@ SPEC = {
                 serial={"type": "string"}, recognised={"type": "boolean"},
                 late_days={"type": "integer"}))}, **_errors(400, 401, 403, 404, 409, 422)}}},
         **RETURNS_PATHS,
+        **NOTICE_PATHS,
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -292,6 +374,7 @@ SPEC = {
                     "no_card", "card_not_recognised", "part_not_for_model", "before_sale",
                     "out_of_period"]}}),
             **RETURNS_SCHEMAS,
+            **NOTICE_SCHEMAS,
         },
     },
 }

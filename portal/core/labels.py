@@ -160,6 +160,15 @@ FIELDS.update({"claims": _l("Repair records"), "maker_name": _l("Maker's name"),
                "maker_address": _l("Maker's address"), "maker_phone": _l("Maker's phone"),
                "maker_tax_no": _l("Maker's tax number")})
 
+# Write-off notices after issue, and the claims they write off (helper LIFECYCLE).
+ACTIONS.update({"confirm": _l("Confirmed by the dealer"), "dispute": _l("Disputed by the dealer"),
+                "void": _l("Voided"), "reissue": _l("Reissued"),
+                "write_off": _l("Written off"), "release": _l("Released from a notice")})
+ENTITY_STATES["write_off_notices"].update({
+    "confirmed": _l("Confirmed"), "disputed": _l("Disputed"), "voided": _l("Voided")})
+FIELDS.update({"offset": _l("Offset (yuan)"), "notice": _l("Write-off notice"),
+               "replaced_by": _l("Replaced by"), "finance_stage": _l("Finance")})
+
 
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""

@@ -28,6 +28,8 @@ NAV = [
                                            Role.DEALER_STAFF}),
     ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
     ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
+    ("finance.notices", "notices", {Role.DEALER_ADMIN, Role.DEALER_STAFF, Role.SALES_REP,
+                                    Role.FINANCE, Role.ADMIN}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -45,6 +47,9 @@ SECTIONS = {
     "followup.visits": "visits", "followup.visit": "visits", "followup.call": "visits",
     "followup.flags": "flags", "followup.resolve_flag": "flags",
     "returns.incoming": "receiving", "returns.receive": "receiving",
+    "finance.notices": "notices", "finance.notice": "notices",
+    "finance.confirm_notice": "notices", "finance.dispute_notice": "notices",
+    "finance.void_notice": "notices", "finance.reissue_notice": "notices",
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service",

@@ -22,6 +22,7 @@ from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
+from portal.finance.notice_scope import awaiting_dealer, period_text
 from portal.returns.compliance import compliance
 from portal.returns.receipt import incoming
 from portal.returns.scope import owed_summary
@@ -57,7 +58,8 @@ def dealer():
                   todo=todo, drafts=queues.dealer_drafts(dealer.id),
                   service_box=home_box(current_user),
                   compliance=compliance([dealer.id], today).get(dealer.id),
-                  owed_box=owed_summary(dealer.id, today))
+                  owed_box=owed_summary(dealer.id, today),
+                  notices_box=awaiting_dealer(dealer.id), period_text=period_text)
 
 
 @bp.route("/home/rep")

@@ -1,0 +1,187 @@
+"""What happens to a write-off notice after it is issued.
+
+issued → confirmed (by the dealer: its offset is posted to the receivable, its claims written
+off) · issued → disputed (by the dealer, with a reason) · issued / disputed → voided (by
+finance, with a reason: its claims are released) · voided → a new notice that replaces it.
+A confirmed notice never changes again (see immutability.py). Each transition is one
+transaction and one audit entry; the notice's version guards against two people at once.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from portal.accounts.roles import Role
+from portal.claims.models import Claim, FinanceStage
+from portal.core import audit
+from portal.core.db import SHANGHAI, utcnow
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.finance import immutability  # noqa: F401  (the guard must be listening)
+from portal.finance.models import LedgerEntry, LedgerKind, NoticeStatus, WriteOffNotice
+from portal.finance.notice_scope import replacement_of
+
+REASON_MAX = 1000
+
+
+class NoticeChanged(DomainError):
+    """Someone else changed the notice since this user loaded it."""
+
+    conflict = True
+
+    def __init__(self):
+        super().__init__(_("Someone else changed this notice while you were reading it. "
+                           "Reload it to see the change, then try again."))
+
+
+class WrongState(DomainError):
+    """The notice is not in a state that allows this (the API answers 409)."""
+
+    conflict = True
+
+
+def _expect_version(notice: WriteOffNotice, version: int | None) -> None:
+    if version is not None and version != notice.version:
+        raise NoticeChanged()
+
+
+def _require_dealer_of(notice: WriteOffNotice, actor) -> None:
+    if not actor.role.is_dealer or actor.dealer_id != notice.dealer_id:
+        raise DomainError(_("Only the dealer's own staff can confirm or dispute its notices."))
+
+
+def _require_finance(actor) -> None:
+    if actor.role != Role.FINANCE:
+        raise DomainError(_("Only finance can void or reissue a notice."))
+
+
+def _require_status(notice: WriteOffNotice, *allowed: NoticeStatus) -> None:
+    if notice.status == NoticeStatus.CONFIRMED:
+        raise WrongState(_("Notice %(number)s is confirmed; it can no longer change.",
+                           number=notice.number))
+    if notice.status not in allowed:
+        raise WrongState(_("Notice %(number)s is %(status)s.", number=notice.number,
+                           status=notice.status.title))
+
+
+def _reason(reason: str | None, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(message, field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(_("At most %(n)d characters.", n=REASON_MAX), field="reason")
+    return reason
+
+
+def claims_of(notice: WriteOffNotice) -> list[Claim]:
+    """The claims the notice holds now (a void releases them)."""
+    return db.session.scalars(sa.select(Claim).where(Claim.notice_id == notice.id)
+                              .order_by(Claim.id)).all()
+
+
+def _check_claims_unchanged(notice: WriteOffNotice, claims: list[Claim]) -> None:
+    """What the dealer confirms must still be exactly the claims the notice lists."""
+    listed = {row.claim_id for row in notice.claims}
+    if {c.id for c in claims} != listed or any(
+            c.finance_stage != FinanceStage.APPROVED for c in claims):
+        raise DomainError(_("The claims of notice %(number)s have changed since it was issued; "
+                            "finance must void and reissue it.", number=notice.number))
+
+
+def _offset_memo(notice: WriteOffNotice) -> str:
+    # The ledger reads the same whoever confirmed, in whatever language.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _("Warranty cost write-off notice %(number)s", number=notice.number)
+
+
+def confirm_notice(notice: WriteOffNotice, *, actor, now: datetime | None = None,
+                   version: int | None = None) -> LedgerEntry:
+    """The dealer agrees: offset the total against its receivable and write the claims off."""
+    _require_dealer_of(notice, actor)
+    _require_status(notice, NoticeStatus.ISSUED)
+    _expect_version(notice, version)
+    claims = claims_of(notice)
+    _check_claims_unchanged(notice, claims)
+    if db.session.scalar(sa.select(LedgerEntry.id).where(LedgerEntry.notice_id == notice.id)):
+        raise DomainError(_("The offset of notice %(number)s is already posted.",
+                            number=notice.number))
+    now = now or utcnow()
+    entry = LedgerEntry(dealer_id=notice.dealer_id, kind=LedgerKind.OFFSET,
+                        entry_date=now.astimezone(SHANGHAI).date(), reference=notice.number,
+                        memo=_offset_memo(notice), amount=-notice.total, notice_id=notice.id,
+                        source="notice", created_by_id=actor.id)
+    db.session.add(entry)
+    for claim in claims:
+        claim.finance_stage = FinanceStage.WRITTEN_OFF
+    audit.record_many("write_off", [
+        (claim, {"finance_stage": (FinanceStage.APPROVED, FinanceStage.WRITTEN_OFF),
+                 "notice": (None, notice.number)}) for claim in claims], actor=actor)
+    notice.status = NoticeStatus.CONFIRMED
+    notice.confirmed_by_id, notice.confirmed_at = actor.id, now
+    audit.record("confirm", notice, actor=actor, from_state=NoticeStatus.ISSUED,
+                 to_state=NoticeStatus.CONFIRMED, changes={"offset": (None, entry.amount)})
+    return entry
+
+
+def dispute_notice(notice: WriteOffNotice, reason: str, *, actor,
+                   version: int | None = None) -> None:
+    """The dealer does not agree: the notice goes back to finance with the dealer's reason."""
+    _require_dealer_of(notice, actor)
+    _require_status(notice, NoticeStatus.ISSUED)
+    _expect_version(notice, version)
+    reason = _reason(reason, _("Tell finance what is wrong with the notice."))
+    notice.status = NoticeStatus.DISPUTED
+    notice.disputed_by_id, notice.disputed_at = actor.id, utcnow()
+    notice.dispute_reason = reason
+    audit.record("dispute", notice, actor=actor, from_state=NoticeStatus.ISSUED,
+                 to_state=NoticeStatus.DISPUTED, reason=reason)
+
+
+def void_notice(notice: WriteOffNotice, reason: str, *, actor,
+                version: int | None = None) -> list[Claim]:
+    """Finance withdraws the notice: its claims are free for a new notice (history stays)."""
+    _require_finance(actor)
+    _require_status(notice, NoticeStatus.ISSUED, NoticeStatus.DISPUTED)
+    _expect_version(notice, version)
+    reason = _reason(reason, _("Say why the notice is voided."))
+    claims = claims_of(notice)
+    for claim in claims:
+        claim.notice_id = None
+    audit.record_many("release", [(claim, {"notice": (notice.number, None)})
+                                  for claim in claims], actor=actor)
+    before = notice.status
+    notice.status = NoticeStatus.VOIDED
+    notice.voided_by_id, notice.voided_at = actor.id, utcnow()
+    notice.void_reason = reason
+    audit.record("void", notice, actor=actor, from_state=before, to_state=NoticeStatus.VOIDED,
+                 reason=reason)
+    return claims
+
+
+def reissue_notice(notice: WriteOffNotice, *, actor) -> WriteOffNotice:
+    """Issue a new notice for the voided one's dealer and period, naming what it replaces."""
+    from portal.finance.notices import issue_notice
+
+    _require_finance(actor)
+    _require_status(notice, NoticeStatus.VOIDED)
+    if (newer := replacement_of(notice)) is not None:
+        raise DomainError(_("Notice %(number)s has already been reissued as %(new)s.",
+                            number=notice.number, new=newer.number))
+    new = issue_notice(notice.dealer_id, notice.period_start, notice.period_end, actor=actor,
+                       replaces_id=notice.id)
+    if new is None:
+        raise DomainError(_("No claim of this dealer and period is waiting for a notice any "
+                            "more; nothing to reissue."))
+    audit.record("reissue", notice, actor=actor, from_state=NoticeStatus.VOIDED,
+                 to_state=NoticeStatus.VOIDED, changes={"replaced_by": (None, new.number)})
+    return new
+
+
+def void_and_reissue(notice: WriteOffNotice, reason: str, *, actor,
+                     version: int | None = None) -> WriteOffNotice:
+    """Void and reissue in one step, when nothing about the claims needs to change first."""
+    void_notice(notice, reason, actor=actor, version=version)
+    return reissue_notice(notice, actor=actor)

@@ -1,0 +1,89 @@
+"""What each user may see of write-off notices: those of the dealers they may see."""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import DEALER_ROLES, Role
+from portal.claims.models import Claim
+from portal.dealers.scope import dealer_ids_for
+from portal.extensions import db
+from portal.finance.models import NoticeClaim, NoticeStatus, WriteOffNotice
+
+# Who reads notices at all: the dealers they are for, their reps, finance and the administrator.
+NOTICE_ROLES = (*DEALER_ROLES, Role.SALES_REP, Role.FINANCE, Role.ADMIN)
+
+
+def visible_notices(user):
+    """A SELECT of the notices ``user`` may see."""
+    stmt = sa.select(WriteOffNotice)
+    if user.role.is_dealer or user.role == Role.SALES_REP:
+        stmt = stmt.where(WriteOffNotice.dealer_id.in_(dealer_ids_for(user)))
+    elif user.role not in NOTICE_ROLES:
+        stmt = stmt.where(sa.false())
+    return stmt
+
+
+def find_notice(number: str, user) -> WriteOffNotice | None:
+    """The notice with its dealer and claims if ``user`` may see it, else None."""
+    return db.session.scalar(
+        visible_notices(user).where(WriteOffNotice.number == number)
+        .options(selectinload(WriteOffNotice.dealer),
+                 selectinload(WriteOffNotice.claims).selectinload(NoticeClaim.claim)
+                 .selectinload(Claim.unit)))
+
+
+def get_notice(number: str, user) -> WriteOffNotice:
+    """The notice if ``user`` may see it; 404 otherwise (never reveal that it exists)."""
+    notice = find_notice(number, user)
+    if notice is None:
+        abort(404)
+    return notice
+
+
+def month_bounds(text: str | None) -> tuple[date, date] | None:
+    """"2026-10" → (1 Oct 2026, 1 Nov 2026); None for anything else."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        return None
+    return first, date(year + month // 12, month % 12 + 1, 1)
+
+
+def filter_notices(stmt, *, status: str = "", period: str = "", dealer_id: int | None = None):
+    """Narrow a SELECT of notices by status, the month their period starts in, and dealer."""
+    if status in NoticeStatus.__members__.values():
+        stmt = stmt.where(WriteOffNotice.status == status)
+    if bounds := month_bounds(period):
+        stmt = stmt.where(WriteOffNotice.period_start >= bounds[0],
+                          WriteOffNotice.period_start < bounds[1])
+    if dealer_id:
+        stmt = stmt.where(WriteOffNotice.dealer_id == dealer_id)
+    return stmt
+
+
+def awaiting_dealer(dealer_id: int) -> list[WriteOffNotice]:
+    """The dealer's notices waiting for its confirmation, oldest first (for its home page)."""
+    return db.session.scalars(
+        sa.select(WriteOffNotice)
+        .where(WriteOffNotice.dealer_id == dealer_id,
+               WriteOffNotice.status == NoticeStatus.ISSUED)
+        .order_by(WriteOffNotice.id)).all()
+
+
+def replacement_of(notice: WriteOffNotice) -> WriteOffNotice | None:
+    """The notice reissued in place of a voided one, if any."""
+    return db.session.scalar(
+        sa.select(WriteOffNotice).where(WriteOffNotice.replaces_id == notice.id)
+        .order_by(WriteOffNotice.id.desc()).limit(1))
+
+
+def period_text(start, end) -> str:
+    """A period as people name it: "2026-10" for a calendar month, else "from/to" dates."""
+    following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    if start.day == 1 and end == following - timedelta(days=1):
+        return f"{start:%Y-%m}"
+    return f"{start.isoformat()}/{end.isoformat()}"

@@ -1,0 +1,176 @@
+"""Write-off notices after issue: the list, the notice page with its PDF, and what the dealer
+(confirm, dispute) and finance (void, reissue) do with it.
+
+Every change is a boosted form: success redirects back to the notice (303); refusal re-renders
+it with the message next to the field and status 422.
+"""
+
+import io
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import DEALER_ROLES, Role
+from portal.core import audit
+from portal.core.forms import attempt
+from portal.core.htmx import render
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required
+from portal.dealers.models import Dealer
+from portal.dealers.scope import visible_dealers
+from portal.extensions import db
+from portal.finance import lifecycle
+from portal.finance.models import NoticeStatus, WriteOffNotice
+from portal.finance.notice_forms import DisputeForm, NoticeForm, ReissueForm, VoidForm
+from portal.finance.notice_scope import (
+    NOTICE_ROLES,
+    awaiting_dealer,
+    filter_notices,
+    get_notice,
+    month_bounds,
+    period_text,
+    replacement_of,
+    visible_notices,
+)
+from portal.finance.views import bp
+
+readers = roles_required(*NOTICE_ROLES)
+dealers_only = roles_required(*DEALER_ROLES)
+finance_only = roles_required(Role.FINANCE)
+
+
+def _dealer_filter():
+    """Finance and reps may narrow the list to one of the dealers they see."""
+    if current_user.role.is_dealer:
+        return None, []
+    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
+    wanted = request.args.get("dealer", type=int)
+    return (wanted if wanted in {d.id for d in dealers} else None), dealers
+
+
+@bp.route("/notices")
+@readers
+def notices():
+    """The write-off notices this user may see, newest first; the dealer's open ones on top."""
+    status = request.args.get("status", "")
+    status = status if status in NoticeStatus.__members__.values() else ""
+    period = request.args.get("period", "")
+    period = period if month_bounds(period) else ""
+    dealer_id, dealers = _dealer_filter()
+    stmt = filter_notices(visible_notices(current_user), status=status, period=period,
+                          dealer_id=dealer_id).options(selectinload(WriteOffNotice.dealer))
+    page = keyset_page(stmt, WriteOffNotice.id, WriteOffNotice.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"], descending=True)
+    waiting = awaiting_dealer(current_user.dealer_id) if current_user.role.is_dealer else []
+    return render("finance/notices.html", "finance/_notice_rows.html", page=page,
+                  wanted=status, period=period, dealer_id=dealer_id, dealers=dealers,
+                  statuses=NoticeStatus, waiting=waiting, period_text=period_text)
+
+
+def _page(notice: WriteOffNotice, status: int = 200, **forms):
+    """The notice page with every form this user may use; ``forms`` override the blank ones."""
+    user, seen = current_user, notice.version
+    answering = (user.role.is_dealer and user.dealer_id == notice.dealer_id
+                 and notice.status == NoticeStatus.ISSUED)
+    finance = user.role == Role.FINANCE
+    replaced_by = replacement_of(notice) if notice.status == NoticeStatus.VOIDED else None
+    context = {
+        "notice": notice, "replaced_by": replaced_by, "period_text": period_text,
+        "history": audit.history(notice, limit=200),
+        "confirm_form": (forms.get("confirm") or NoticeForm(version=seen)) if answering else None,
+        "dispute_form": (forms.get("dispute") or DisputeForm(version=seen)) if answering else None,
+        "void_form": (forms.get("void") or VoidForm(version=seen)) if finance and notice.status
+        in (NoticeStatus.ISSUED, NoticeStatus.DISPUTED) else None,
+        "reissue_form": ReissueForm() if finance and notice.status == NoticeStatus.VOIDED
+        and replaced_by is None else None,
+    }
+    return render("finance/notice.html", status=status, **context)
+
+
+@bp.route("/notices/<number>")
+@readers
+def notice(number):
+    """The notice as the dealer reads it, its status and history, and what may be done next."""
+    return _page(get_notice(number, current_user))
+
+
+@bp.route("/notices/<number>.pdf")
+@readers
+def notice_pdf(number):
+    """The notice's PDF exactly as it was issued."""
+    notice = db.session.scalar(visible_notices(current_user)
+                               .where(WriteOffNotice.number == number))
+    if notice is None or notice.document is None:
+        abort(404)
+    return send_file(io.BytesIO(notice.document.pdf), mimetype="application/pdf",
+                     as_attachment=True, download_name=f"{notice.number}.pdf")
+
+
+def _act(notice, form, key: str, action, success: str):
+    """Run one change on the notice; redirect on success, re-render with the error otherwise."""
+    if form.validate_on_submit():
+        ok, result = attempt(form, action)
+        if ok:
+            flash(success, "success")
+            target = result if isinstance(result, WriteOffNotice) else notice
+            return redirect(url_for("finance.notice", number=target.number), 303)
+        db.session.expire_all()
+    return _page(notice, status=422, **{key: form})
+
+
+@bp.route("/notices/<number>/confirm", methods=["POST"])
+@dealers_only
+def confirm_notice(number):
+    """The dealer confirms the notice: its total is offset against what the dealer owes."""
+    notice = get_notice(number, current_user)
+    form = NoticeForm()
+    return _act(notice, form, "confirm", lambda: lifecycle.confirm_notice(
+        notice, actor=current_user, version=form.seen_version),
+        _("Notice %(number)s confirmed; its total is offset against your account.",
+          number=notice.number))
+
+
+@bp.route("/notices/<number>/dispute", methods=["POST"])
+@dealers_only
+def dispute_notice(number):
+    """The dealer disputes the notice with a reason; finance voids and reissues it."""
+    notice = get_notice(number, current_user)
+    form = DisputeForm()
+    return _act(notice, form, "dispute", lambda: lifecycle.dispute_notice(
+        notice, form.reason.data, actor=current_user, version=form.seen_version),
+        _("Notice %(number)s disputed; finance will answer.", number=notice.number))
+
+
+@bp.route("/notices/<number>/void", methods=["POST"])
+@finance_only
+def void_notice(number):
+    """Finance voids the notice with a reason (its claims are released), maybe reissuing it."""
+    notice = get_notice(number, current_user)
+    form = VoidForm()
+    if request.form.get("then") == "reissue":
+        return _act(notice, form, "void", lambda: lifecycle.void_and_reissue(
+            notice, form.reason.data, actor=current_user, version=form.seen_version),
+            _("Notice %(number)s voided and reissued.", number=notice.number))
+    return _act(notice, form, "void", lambda: lifecycle.void_notice(
+        notice, form.reason.data, actor=current_user, version=form.seen_version),
+        _("Notice %(number)s voided; its claims are free for a new notice.",
+          number=notice.number))
+
+
+@bp.route("/notices/<number>/reissue", methods=["POST"])
+@finance_only
+def reissue_notice(number):
+    """Finance issues a new notice in place of a voided one."""
+    notice = get_notice(number, current_user)
+    form = ReissueForm()
+    if form.validate_on_submit():
+        ok, new = attempt(form, lambda: lifecycle.reissue_notice(notice, actor=current_user))
+        if ok:
+            flash(_("Notice %(new)s issued in place of %(number)s.", new=new.number,
+                    number=number), "success")
+            return redirect(url_for("finance.notice", number=new.number), 303)
+    for error in form.form_errors:
+        flash(error, "error")
+    return redirect(url_for("finance.notice", number=number), 303)
