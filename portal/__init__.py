@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.api import (  # noqa: F401  (on api.bp)
         claims,
+        ledger,
         notices,
         openapi,
         resources,
@@ -84,7 +85,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.claims.views import bp as claims_bp
     from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp
-    from portal.finance import notice_views  # noqa: F401  (routes on finance.bp)
+    from portal.finance import (  # noqa: F401  (routes on finance.bp)
+        ledger_views,
+        notice_views,
+        report_views,
+    )
     from portal.finance.views import bp as finance_bp
     from portal.home.views import bp as home_bp
     from portal.returns import (  # noqa: F401  (routes on returns.bp)

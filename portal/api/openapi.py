@@ -232,6 +232,59 @@ NOTICE_SCHEMAS = {
             ["number", "serial", *COST_TYPES], number={"type": "string"},
             serial={"type": "string"}, **COST_TYPES)}),
 }
+LEDGER_IN = _obj(
+    ["dealer", "kind", "date", "reference", "amount"],
+    dealer={"type": "string", "description": "the dealer's code"},
+    kind={"type": "string", "enum": ["opening", "invoice", "payment"],
+          "description": "offsets come only from confirmed write-off notices"},
+    date=DATE, reference={"type": "string", "maxLength": 40,
+                          "description": "the ERP's document number; unique per dealer and kind"},
+    amount={"type": "string", "pattern": r"^-?\d{1,10}(\.\d{1,2})?$", "example": "12345.60",
+            "description": "positive for invoices and payments (a payment lowers the balance); "
+                           "an opening balance may be negative"},
+    memo={"type": "string", "maxLength": 200})
+LEDGER_PATHS = {
+    "/ledger-entries": {"post": {
+        "summary": "Post receivable ledger entries from the ERP (all or nothing)",
+        "description": "Administrator tokens only. The body is one entry or a list of up to "
+                       "1000. An entry already posted with the same dealer, kind and reference "
+                       "and the same values is answered as it is (re-posting is safe); with "
+                       "other values it is refused. With any error nothing is posted.",
+        "tags": ["administrator"],
+        "requestBody": {"required": True, **_json(
+            {"oneOf": [LEDGER_IN, {"type": "array", "minItems": 1, "maxItems": 1000,
+                                   "items": LEDGER_IN}]})},
+        "responses": {
+            "201": {"description": "At least one entry was new; the entries (one or a list, "
+                                   "as posted)", **_json({"oneOf": [
+                                       {"$ref": "#/components/schemas/LedgerEntry"},
+                                       {"type": "array", "items": {
+                                           "$ref": "#/components/schemas/LedgerEntry"}}]})},
+            "200": {"description": "Every entry was already posted identically"},
+            "422": {"description": "Nothing posted; every problem with its field "
+                                   "(\"[2].amount\" in a list)", **_json(_obj(
+                                       ["error", "message", "errors"],
+                                       error={"const": "invalid_entries"},
+                                       message={"type": "string"},
+                                       errors={"type": "array", "items": _obj(
+                                           ["field", "message"], field={"type": "string"},
+                                           message={"type": "string"})}))},
+            **_errors(400, 401, 403)}}},
+}
+LEDGER_SCHEMAS = {
+    "LedgerEntry": _obj(
+        ["id", "dealer", "kind", "date", "reference", "amount", "ledger_amount", "balance",
+         "created"],
+        id={"type": "integer"}, dealer={"type": "string"},
+        kind={"type": "string", "enum": ["opening", "invoice", "payment", "offset"]},
+        date=DATE, reference={"type": "string"}, amount={"type": "string", "example": "500.00",
+                                                          "description": "as posted"},
+        ledger_amount={"type": "string", "example": "-500.00",
+                       "description": "signed: + raises what the dealer owes, − lowers it"},
+        memo={"type": "string"}, source={"type": "string", "enum": ["excel", "api", "notice"]},
+        balance={"type": "string", "description": "the dealer's balance right after it"},
+        created={"type": "boolean", "description": "false when it was already posted"}),
+}
 
 SPEC = {
     "openapi": "3.1.0",
@@ -314,6 +367,7 @@ SPEC = {
                 late_days={"type": "integer"}))}, **_errors(400, 401, 403, 404, 409, 422)}}},
         **RETURNS_PATHS,
         **NOTICE_PATHS,
+        **LEDGER_PATHS,
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -375,6 +429,7 @@ SPEC = {
                     "out_of_period"]}}),
             **RETURNS_SCHEMAS,
             **NOTICE_SCHEMAS,
+            **LEDGER_SCHEMAS,
         },
     },
 }

@@ -109,6 +109,7 @@ class Column:
     required: bool = True
     width: int = 16
     number_format: str = ""  # e.g. "0.00" for money written as numbers
+    aliases: tuple[str, ...] = ()  # other headings accepted on import (e.g. the ERP's)
 
 
 @dataclass
@@ -129,7 +130,7 @@ class ExcelError(Exception):
 
 
 def _aliases(column: Column) -> set[str]:
-    names = {column.key.lower()}
+    names = {column.key.lower(), *(a.lower() for a in column.aliases)}
     for locale in ("zh_CN", "en"):
         with force_locale(locale):
             names.add(str(column.label).strip().lower())

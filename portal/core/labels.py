@@ -168,6 +168,11 @@ ENTITY_STATES["write_off_notices"].update({
     "confirmed": _l("Confirmed"), "disputed": _l("Disputed"), "voided": _l("Voided")})
 FIELDS.update({"offset": _l("Offset (yuan)"), "notice": _l("Write-off notice"),
                "replaced_by": _l("Replaced by"), "finance_stage": _l("Finance")})
+# The receivable ledger.
+ACTIONS.update({"import": _l("Imported from Excel")})
+ENTITIES.update({"ledger_entries": _l("Ledger entry")})
+FIELDS.update({"entry_date": _l("Date"), "reference": _l("Reference"), "memo": _l("Memo"),
+               "amount": _l("Amount (yuan)")})
 
 
 def label(table: dict, code) -> str:

@@ -30,6 +30,9 @@ NAV = [
     ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
     ("finance.notices", "notices", {Role.DEALER_ADMIN, Role.DEALER_STAFF, Role.SALES_REP,
                                     Role.FINANCE, Role.ADMIN}),
+    ("finance.ledger", "ledger", {Role.FINANCE, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
+                                  Role.DEALER_STAFF}),
+    ("finance.reports", "cost_reports", {Role.FINANCE, Role.ADMIN, Role.SALES_REP}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -50,6 +53,9 @@ SECTIONS = {
     "finance.notices": "notices", "finance.notice": "notices",
     "finance.confirm_notice": "notices", "finance.dispute_notice": "notices",
     "finance.void_notice": "notices", "finance.reissue_notice": "notices",
+    "finance.ledger": "ledger", "finance.ledger_detail": "ledger", "finance.statement": "ledger",
+    "finance.ledger_import_sheet": "ledger", "finance.ledger_import_confirm": "ledger",
+    "finance.reports": "cost_reports",
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service",

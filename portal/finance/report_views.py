@@ -1,0 +1,85 @@
+"""The warranty cost report page and its Excel export (exactly the table shown)."""
+
+import io
+from datetime import date
+
+import sqlalchemy as sa
+from flask import request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.roles import Role
+from portal.catalog.models import ProductModel
+from portal.core.excel import Column, write_sheet
+from portal.core.htmx import render
+from portal.core.permissions import roles_required
+from portal.core.regions import PROVINCES
+from portal.dealers.models import Dealer
+from portal.dealers.scope import visible_dealers
+from portal.extensions import db
+from portal.finance.reports import COST_TYPES, DIMENSIONS, Filters, Report, cost_report
+from portal.finance.views import bp
+
+report_readers = roles_required(Role.FINANCE, Role.ADMIN, Role.SALES_REP)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _date(name: str, errors: list) -> date | None:
+    text = request.args.get(name, "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        errors.append(_("Enter dates like 2026-03-01."))
+        return None
+
+
+def _asked() -> tuple[list[str], Filters, list]:
+    """The grouping and filters of the query string; what cannot be read is left out."""
+    errors = []
+    by = [b for b in (request.args.get("by", "month"), request.args.get("then", ""))
+          if b in DIMENSIONS]
+    by = list(dict.fromkeys(by)) or ["month"]
+    filters = Filters(start=_date("start", errors), end=_date("end", errors),
+                      dealer_id=request.args.get("dealer", type=int),
+                      model_id=request.args.get("model", type=int),
+                      province=request.args.get("province", "") if request.args.get(
+                          "province", "") in PROVINCES else "")
+    if filters.start and filters.end and filters.start > filters.end:
+        errors.append(_("The start date is after the end date."))
+    return by, filters, errors
+
+
+@bp.route("/reports")
+@report_readers
+def reports():
+    """Warranty cost accepted by finance, by month, dealer or model and by cost type."""
+    by, filters, errors = _asked()
+    report = cost_report(by, filters, current_user)
+    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
+    models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
+    return render("finance/reports.html", report=report, by=by, filters=filters,
+                  errors=errors, dimensions=DIMENSIONS, cost_types=COST_TYPES,
+                  dealers=dealers, models=models, provinces=PROVINCES)
+
+
+def report_sheet(report: Report) -> bytes:
+    """The report as shown: one column per grouping, the cost types, the total, a totals row."""
+    columns = [Column(name, DIMENSIONS[name], width=28) for name in report.by]
+    columns += [Column(kind.value, label, number_format="#,##0.00")
+                for kind, label in COST_TYPES]
+    columns += [Column("total", _("Total (yuan)"), number_format="#,##0.00"),
+                Column("claims", _("Claims"), width=8)]
+    rows = [[*r.keys, *r.costs, r.total, r.claims] for r in report.rows]
+    rows.append([str(_("Total")), *[""] * (len(report.by) - 1), *report.costs, report.total,
+                 report.claims])
+    return write_sheet(str(_("Warranty cost")), columns, rows)
+
+
+@bp.route("/reports.xlsx")
+@report_readers
+def reports_export():
+    """The same report as an Excel sheet, amounts as numbers with two decimals."""
+    by, filters, _errors = _asked()
+    data = report_sheet(cost_report(by, filters, current_user))
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name="warranty-cost.xlsx")

@@ -1,0 +1,138 @@
+"""The dealer statement (对账单) for any date range: opening balance, every entry with the
+running balance, closing balance; each offset traced to its notice and the notice to its claims.
+The same statement is a page, a PDF and an Excel workbook."""
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from portal.claims.models import Claim
+from portal.core.db import shanghai_today
+from portal.core.pdf import render_pdf
+from portal.dealers.models import Dealer
+from portal.extensions import db
+from portal.finance.ledger import ZERO, LedgerRow, entries_with_balance
+from portal.finance.models import LedgerKind, NoticeClaim
+from portal.units.models import Unit
+
+MONEY_FORMAT = "#,##0.00"
+
+
+@dataclass
+class TracedClaim:
+    number: str
+    serial: str
+    amount: Decimal
+
+
+@dataclass
+class Statement:
+    dealer: Dealer
+    start: date
+    end: date
+    opening: Decimal
+    rows: list[LedgerRow]
+    claims: dict[int, list[TracedClaim]] = field(default_factory=dict)  # by notice id
+    printed_on: date = field(default_factory=shanghai_today)
+
+    @property
+    def closing(self) -> Decimal:
+        return self.rows[-1].balance if self.rows else self.opening
+
+    @property
+    def raised(self) -> Decimal:
+        return sum((r.amount for r in self.rows if r.amount > 0), ZERO)
+
+    @property
+    def lowered(self) -> Decimal:
+        return sum((-r.amount for r in self.rows if r.amount < 0), ZERO)
+
+    def claims_of(self, row: LedgerRow) -> list[TracedClaim]:
+        return self.claims.get(row.notice_id, []) if row.notice_id else []
+
+
+def default_range(today: date) -> tuple[date, date]:
+    """This year so far."""
+    return date(today.year, 1, 1), today
+
+
+def build_statement(dealer: Dealer, start: date, end: date) -> Statement:
+    """The statement of ``dealer`` from ``start`` to ``end`` (inclusive): three queries."""
+    opening, rows = entries_with_balance(dealer.id, start, end)
+    statement = Statement(dealer, start, end, opening, rows)
+    notice_ids = [r.notice_id for r in rows if r.kind == LedgerKind.OFFSET and r.notice_id]
+    if notice_ids:
+        found = db.session.execute(
+            sa.select(NoticeClaim.notice_id, Claim.number, Unit.serial, NoticeClaim.total)
+            .join(Claim, Claim.id == NoticeClaim.claim_id).join(Unit, Unit.id == Claim.unit_id)
+            .where(NoticeClaim.notice_id.in_(notice_ids))
+            .order_by(NoticeClaim.notice_id, NoticeClaim.position))
+        for notice_id, number, serial, total in found:
+            statement.claims.setdefault(notice_id, []).append(TracedClaim(number, serial, total))
+    return statement
+
+
+def statement_html(statement: Statement) -> str:
+    return render_template("finance/statement_print.html", s=statement)
+
+
+def statement_pdf(statement: Statement) -> bytes:
+    return render_pdf(statement_html(statement))
+
+
+def _period(row: LedgerRow) -> str:
+    if not row.period_start:
+        return ""
+    return f"{row.period_start.isoformat()} – {row.period_end.isoformat()}"
+
+
+def statement_xlsx(statement: Statement) -> bytes:
+    """The statement as a workbook: amounts are numbers with two decimals, dates are dates."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(_("Statement"))[:31]
+    s = statement
+    sheet.append([str(_("Dealer statement"))])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([str(_("Dealer")), f"{s.dealer.code} {s.dealer.name}"])
+    sheet.append([str(_("Period")), s.start, s.end])
+    sheet.append([])
+    heading = [_("Date"), _("Kind"), _("Reference"), _("Memo"), _("Amount (yuan)"),
+               _("Balance (yuan)"), _("Notice period"), _("Claim"), _("Serial number"),
+               _("Claim amount (yuan)")]
+    sheet.append([str(h) for h in heading])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    sheet.append([s.start, str(_("Opening balance")), "", "", None, s.opening])
+    for row in s.rows:
+        sheet.append([row.entry_date, row.kind.title, row.reference, row.memo, row.amount,
+                      row.balance, _period(row)])
+        for claim in s.claims_of(row):
+            sheet.append([None] * 7 + [claim.number, claim.serial, claim.amount])
+    sheet.append([s.end, str(_("Closing balance")), "", "", None, s.closing])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    _formats(sheet)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _formats(sheet) -> None:
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = MONEY_FORMAT
+            elif isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    for letter, width in zip("ABCDEFGHIJ", (12, 14, 18, 28, 14, 14, 24, 16, 14, 14),
+                             strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A6"
