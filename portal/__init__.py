@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp
     from portal.finance import (  # noqa: F401  (routes on finance.bp)
+        audit_views,
         ledger_views,
         notice_views,
         report_views,

@@ -571,6 +571,8 @@ def review_sample(claim: Claim, *, actor, confirm: bool, reason: str = "",
         raise DomainError(_("Only a claim approved by the rules can be reviewed this way."))
     if claim.sample_reviewed_at is not None:
         raise DomainError(_("This claim has already been reviewed."))
+    if claim.finance_stage is not None:
+        raise DomainError(_("This claim is already with finance; it can no longer be reviewed."))
     if not confirm and not reason.strip():
         raise DomainError(_("Say why the rules' decision is reversed."), field="reason")
     now = now or utcnow()

@@ -48,6 +48,7 @@ from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
 from portal.core.uploads import IMAGE_TYPES, discard, store, uploads_root
 from portal.extensions import db
+from portal.finance.audit_panel import claim_finance
 from portal.returns.owed import line_returns
 from portal.units.coverage_text import REASONS
 from portal.units.models import Unit
@@ -207,6 +208,7 @@ def _page(claim, status: int = 200, **forms):
         send_back_form=forms.get("send_back") or ReasonForm(version=claim.version),
         sample_form=forms.get("sample") or OptionalReasonForm(version=claim.version),
         review_form=OptionalReasonForm(version=claim.version))
+    context.update(claim_finance(claim, forms))
     return render("claims/detail.html", status=status, **context)
 
 

@@ -173,6 +173,17 @@ ACTIONS.update({"import": _l("Imported from Excel")})
 ENTITIES.update({"ledger_entries": _l("Ledger entry")})
 FIELDS.update({"entry_date": _l("Date"), "reference": _l("Reference"), "memo": _l("Memo"),
                "amount": _l("Amount (yuan)")})
+# The finance track of claims: the rep's forwarding and finance's cost audit.
+ACTIONS.update({"forward": _l("Forwarded to finance"),
+                "return_to_technical": _l("Returned to the technical department"),
+                "finance_approve": _l("Cost approved by finance"),
+                "finance_reject": _l("Cost rejected by finance"),
+                "reopen_audit": _l("Finance audit reopened")})
+ENTITY_STATES["claims"].update({"forwarded": _l("With finance"),
+                                "written_off": _l("Written off")})
+FIELDS.update({"total_finance": _l("Accepted by finance (yuan)"),
+               "finance_amount": _l("Accepted by finance (yuan)"),
+               "finance_stage": _l("Finance")})
 
 
 def label(table: dict, code) -> str:

@@ -1,0 +1,296 @@
+"""The finance track of a technically decided claim: the dealer's sales rep forwards it (or
+returns it to the technical department), finance audits each line's amount and approves or
+rejects its cost.
+
+    decided ──(rep)──► forwarded ──(finance)──► cost approved ──(notice confirmed)──► written off
+        ▲                                   └─► cost rejected
+        └─(rep) back to the technical department          cost approved / rejected ──(finance,
+                                                           not in a notice)──► forwarded again
+
+``claim.status`` stays the technical outcome; ``claim.finance_stage`` is this track. Each
+transition is one function that checks it, records who/when/why and raises DomainError otherwise.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import Role
+from portal.claims.models import DECIDED, Claim, ClaimLine, ClaimStatus, Decision, FinanceStage
+from portal.claims.services import ClaimChanged, _clear_decisions
+from portal.core import audit
+from portal.core.db import CENT, SHANGHAI, money, utcnow
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.returns.models import OwedPart, OwedStatus
+from portal.returns.owed import line_returns
+
+READY_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)
+AUDITED = (FinanceStage.APPROVED, FinanceStage.REJECTED)
+
+
+# ---------------------------------------------------------------- readiness
+
+
+def _waiting_for_verdict():
+    """An owed part that still holds the claim back: neither judged nor excused from return.
+    (A late part whose lateness was waived is still received, and still needs its verdict.)"""
+    return sa.and_(OwedPart.status.notin_((OwedStatus.CANCELLED, OwedStatus.WAIVED)),
+                   OwedPart.verdict.is_(None))
+
+
+def _sample_pending():
+    return sa.and_(Claim.decided_by_rules, Claim.sampled, Claim.sample_reviewed_at.is_(None))
+
+
+def ready_for_finance():
+    """A WHERE clause for the claims ready for finance, for queues: one set-based test instead
+    of ``finance_readiness`` per row."""
+    return sa.and_(Claim.status.in_(READY_STATUSES), sa.not_(_sample_pending()),
+                   ~sa.exists().where(OwedPart.claim_id == Claim.id, _waiting_for_verdict()))
+
+
+def pending_parts(claim_ids) -> dict[int, list[OwedPart]]:
+    """Per claim id: its owed parts still waiting for a verdict or a waiver, in one query."""
+    found: dict[int, list[OwedPart]] = {}
+    if not claim_ids:
+        return found
+    for owed in db.session.scalars(
+            sa.select(OwedPart).where(OwedPart.claim_id.in_(claim_ids), _waiting_for_verdict())
+            .options(selectinload(OwedPart.part), selectinload(OwedPart.line))
+            .order_by(OwedPart.id)):
+        found.setdefault(owed.claim_id, []).append(owed)
+    return found
+
+
+def finance_readiness(claim: Claim, today: date) -> list[str]:
+    """Why the claim is not ready for finance; empty when it is."""
+    return readiness_reasons(claim, pending_parts([claim.id]).get(claim.id, []), today)
+
+
+def readiness_of(claims, today: date) -> dict[int, list[str]]:
+    """``finance_readiness`` for a page of claims, in a fixed number of queries."""
+    pending = pending_parts([c.id for c in claims])
+    return {c.id: readiness_reasons(c, pending.get(c.id, []), today) for c in claims}
+
+
+def readiness_reasons(claim: Claim, pending: list[OwedPart], today: date) -> list[str]:
+    reasons = []
+    if claim.status == ClaimStatus.REJECTED:
+        reasons.append(_("The technical department rejected this claim; it does not go to "
+                         "finance."))
+    elif claim.status not in READY_STATUSES:
+        reasons.append(_("The technical department has not decided this claim yet."))
+    if claim.decided_by_rules and claim.sampled and claim.sample_reviewed_at is None:
+        reasons.append(_("The rules approved it and it was drawn for review; the technical "
+                         "department has not reviewed it yet."))
+    for owed in pending:
+        reasons.append(_part_reason(owed, today))
+    return reasons
+
+
+def _part_reason(owed: OwedPart, today: date) -> str:
+    part = f"{owed.part.part_number} (#{owed.line.position})"
+    if owed.status == OwedStatus.RECEIVED:
+        return _("Old part %(part)s was received and waits for the technical verdict.",
+                 part=part)
+    if today > owed.due_on:
+        return _("Old part %(part)s was not returned by %(due)s: it needs the technical "
+                 "department's verdict or a waiver.", part=part, due=owed.due_on.isoformat())
+    return _("Old part %(part)s is still to be returned (due %(due)s) and judged.", part=part,
+             due=owed.due_on.isoformat())
+
+
+# ---------------------------------------------------------------- the sales rep
+
+
+def _expect_version(claim: Claim, version: int | None) -> None:
+    if version is not None and version != claim.version:
+        raise ClaimChanged()
+
+
+def is_dealers_rep(claim: Claim, user) -> bool:
+    return user.role == Role.SALES_REP and claim.dealer.sales_rep_id == user.id
+
+
+def _require_rep(claim: Claim, actor) -> None:
+    # Only the rep who looks after the dealer: the spot-check is theirs, and the administrator
+    # runs the portal, not the claims (a dealer without a rep needs one assigned).
+    if not is_dealers_rep(claim, actor):
+        raise DomainError(_("Only the dealer's sales rep forwards its claims to finance or "
+                            "returns them to the technical department."))
+
+
+def forward_claim(claim: Claim, *, actor, today: date, version: int | None = None) -> None:
+    """The rep has spot-checked a decided claim and hands it to finance."""
+    _require_rep(claim, actor)
+    _expect_version(claim, version)
+    if claim.finance_stage is not None:
+        raise DomainError(_("This claim is already with finance (%(stage)s).",
+                            stage=claim.finance_stage.title))
+    if reasons := finance_readiness(claim, today):
+        raise DomainError(_("Not ready for finance: %(why)s", why=" ".join(reasons)))
+    claim.finance_stage = FinanceStage.FORWARDED
+    claim.forwarded_by_id, claim.forwarded_at = actor.id, utcnow()
+    audit.record("forward", claim, actor=actor, from_state=claim.status,
+                 to_state=FinanceStage.FORWARDED,
+                 changes={"total_approved": (None, claim.total_approved)})
+
+
+def return_to_technical(claim: Claim, reason: str, *, actor, version: int | None = None) -> None:
+    """The rep's spot-check found a problem: the technical department decides the claim again.
+
+    Its old parts and their verdicts stay (the parts are at head office); a line an old-part
+    verdict set to zero stays so. Sending it on to the dealer's draft is then the technical
+    department's (or the rep's) ordinary send-back of a claim under review.
+    """
+    _require_rep(claim, actor)
+    _expect_version(claim, version)
+    if claim.status not in DECIDED or claim.finance_stage is not None:
+        raise DomainError(_("Only a decided claim not yet forwarded to finance can go back to "
+                            "the technical department."))
+    if not reason.strip():
+        raise DomainError(_("Tell the technical department what to look at again."),
+                          field="reason")
+    before = claim.status
+    _clear_decisions(claim)
+    claim.status = ClaimStatus.UNDER_REVIEW
+    audit.record("return_to_technical", claim, actor=actor, from_state=before,
+                 to_state=ClaimStatus.UNDER_REVIEW, reason=reason.strip())
+
+
+# ---------------------------------------------------------------- finance
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """A claim line finance audits, and what (if anything) stops it being paid."""
+
+    line: ClaimLine
+    blocked: str | None
+
+    @property
+    def suggested(self) -> Decimal:
+        return money(0) if self.blocked else self.line.approved_amount
+
+
+def audited_lines(claim: Claim, today: date) -> list[AuditLine]:
+    """The lines finance decides on: claimed from the maker and not rejected technically."""
+    returns = line_returns(claim, today)
+    return [AuditLine(line, returns[line.id].blocked if line.id in returns else None)
+            for line in claim.lines
+            if not line.paid_service and line.decision != Decision.REJECTED]
+
+
+def _require_finance(claim: Claim, actor) -> None:
+    if actor.role != Role.FINANCE:
+        raise DomainError(_("Only finance audits the cost of claims."))
+    if actor.id in (claim.created_by_id, claim.submitted_by_id, claim.decided_by_id,
+                    claim.sample_reviewed_by_id):
+        raise DomainError(_("Whoever filed or decided a claim cannot audit its cost."))
+
+
+def audit_claim(claim: Claim, amounts: dict[int, dict], *, actor, approve: bool,
+                reason: str = "", now: datetime | None = None,
+                version: int | None = None) -> FinanceStage:
+    """Finance's audit: per line the amount it accepts (``amounts[line.id]`` holds "amount"
+    and "note"), then approve the cost, or reject it with the reason."""
+    _require_finance(claim, actor)
+    _expect_version(claim, version)
+    if claim.finance_stage in AUDITED:
+        raise DomainError(_("Finance has already audited this claim (%(stage)s).",
+                            stage=claim.finance_stage.title))
+    if claim.finance_stage != FinanceStage.FORWARDED:
+        raise DomainError(_("Only a claim the sales rep forwarded can be audited."))
+    now = now or utcnow()
+    today = now.astimezone(SHANGHAI).date()
+    reason = reason.strip()
+    if approve:
+        _accept_amounts(claim, amounts, today)
+    else:
+        _refuse_amounts(claim, reason)
+    changes = {f"#{line.position}": (line.approved_amount, line.finance_amount)
+               for line in claim.lines if approve and line.finance_amount is not None
+               and line.finance_amount != line.approved_amount}
+    claim.finance_stage = FinanceStage.APPROVED if approve else FinanceStage.REJECTED
+    claim.finance_by_id, claim.finance_at, claim.finance_on = actor.id, now, today
+    claim.finance_note = reason
+    audit.record("finance_approve" if approve else "finance_reject", claim, actor=actor,
+                 from_state=FinanceStage.FORWARDED, to_state=claim.finance_stage, reason=reason,
+                 changes={**changes, "total_finance": (claim.total_approved,
+                                                       claim.total_finance)})
+    return claim.finance_stage
+
+
+def _accept_amounts(claim: Claim, amounts: dict[int, dict], today: date) -> None:
+    if reasons := finance_readiness(claim, today):  # the technical side may have moved since
+        raise DomainError(_("Not ready for finance: %(why)s", why=" ".join(reasons)))
+    total = Decimal(0)
+    for audited in audited_lines(claim, today):
+        line, wanted = audited.line, amounts.get(audited.line.id) or {}
+        amount = _checked_amount(audited, wanted.get("amount"))
+        note = (wanted.get("note") or "").strip() or (audited.blocked or "")
+        if amount != line.approved_amount and not note:
+            raise DomainError(_("Line %(n)d: say why finance accepts %(amount)s instead of the "
+                                "approved %(approved)s.", n=line.position, amount=amount,
+                                approved=line.approved_amount), field=f"line-{line.id}")
+        line.finance_amount, line.finance_note = amount, note
+        total += amount
+    for line in claim.lines:
+        if not line.paid_service and line.decision == Decision.REJECTED:
+            line.finance_amount, line.finance_note = money(0), ""
+    if total <= 0:
+        raise DomainError(_("Finance accepts nothing of this claim: reject its cost instead, "
+                            "with the reason."))
+    claim.total_finance = money(total)
+
+
+def _checked_amount(audited: AuditLine, amount) -> Decimal:
+    line, field = audited.line, f"line-{audited.line.id}"
+    if amount is None:
+        raise DomainError(_("Line %(n)d: enter the amount finance accepts.", n=line.position),
+                          field=field)
+    if amount < 0 or amount > line.approved_amount:
+        raise DomainError(_("Line %(n)d: the amount lies between 0 and the approved "
+                            "%(approved)s.", n=line.position, approved=line.approved_amount),
+                          field=field)
+    if amount != amount.quantize(CENT):
+        raise DomainError(_("Enter yuan with at most two decimal places."), field=field)
+    if audited.blocked and amount > 0:
+        raise DomainError(_("Line %(n)d cannot be paid: %(why)s", n=line.position,
+                            why=audited.blocked), field=field)
+    return money(amount)
+
+
+def _refuse_amounts(claim: Claim, reason: str) -> None:
+    if not reason:
+        raise DomainError(_("Say why finance rejects the cost of this claim."), field="reason")
+    for line in claim.lines:
+        if not line.paid_service:
+            line.finance_amount, line.finance_note = money(0), ""
+    claim.total_finance = money(0)
+
+
+def reopen_audit(claim: Claim, reason: str, *, actor, version: int | None = None) -> None:
+    """Finance takes back its audit of a claim that is in no notice, to audit it again."""
+    _require_finance(claim, actor)
+    _expect_version(claim, version)
+    if claim.finance_stage not in AUDITED:
+        raise DomainError(_("Only an audited claim can be reopened."))
+    if claim.notice_id is not None:
+        raise DomainError(_("This claim is in write-off notice %(number)s; void the notice "
+                            "first.", number=claim.notice.number))
+    if not reason.strip():
+        raise DomainError(_("Say why the audit is reopened."), field="reason")
+    before = claim.finance_stage
+    for line in claim.lines:
+        line.finance_amount, line.finance_note = None, ""
+    claim.finance_stage = FinanceStage.FORWARDED
+    claim.total_finance = claim.finance_by_id = claim.finance_at = claim.finance_on = None
+    claim.finance_note = ""
+    audit.record("reopen_audit", claim, actor=actor, from_state=before,
+                 to_state=FinanceStage.FORWARDED, reason=reason.strip())

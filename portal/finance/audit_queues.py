@@ -1,0 +1,53 @@
+"""The finance track's queues: what the sales rep forwards and has forwarded, what finance
+audits and has audited. Each is one scoped SELECT, sorted for keyset pagination."""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import Role
+from portal.claims.models import Claim, FinanceStage
+from portal.claims.scope import visible_claims
+from portal.dealers.models import Dealer
+from portal.finance.audit import READY_STATUSES, ready_for_finance
+from portal.units.models import Unit
+
+RECENT_DAYS = 90
+# queue -> (roles that see it, sort column, newest first)
+QUEUES = {
+    "forward": ({Role.SALES_REP, Role.ADMIN}, Claim.id, False),
+    "forwarded": ({Role.SALES_REP, Role.ADMIN}, Claim.forwarded_at, True),
+    "audit": ({Role.FINANCE, Role.ADMIN}, Claim.id, False),
+    "audited": ({Role.FINANCE, Role.ADMIN}, Claim.finance_at, True),
+}
+
+
+def queues_for(role: Role) -> list[str]:
+    return [name for name, (roles, _col, _desc) in QUEUES.items() if role in roles]
+
+
+def queue_select(name: str, user, today: date, *, dealer: str = "", ready: bool = False):
+    """A SELECT of the claims in queue ``name`` that ``user`` may see, with what a row shows."""
+    stmt = visible_claims(user).options(
+        selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
+    if name == "forward":  # decided, not yet forwarded; oldest first
+        stmt = stmt.where(Claim.status.in_(READY_STATUSES), Claim.finance_stage.is_(None))
+        if ready:
+            stmt = stmt.where(ready_for_finance())
+    elif name == "forwarded":
+        stmt = stmt.where(Claim.finance_stage.is_not(None)).options(
+            selectinload(Claim.forwarded_by), selectinload(Claim.notice))
+    elif name == "audit":
+        stmt = stmt.where(Claim.finance_stage == FinanceStage.FORWARDED).options(
+            selectinload(Claim.forwarded_by))
+    else:  # audited recently
+        stmt = stmt.where(
+            Claim.finance_stage.in_((FinanceStage.APPROVED, FinanceStage.REJECTED,
+                                     FinanceStage.WRITTEN_OFF)),
+            Claim.finance_on >= today - timedelta(days=RECENT_DAYS),
+        ).options(selectinload(Claim.finance_by), selectinload(Claim.notice))
+    if dealer:
+        stmt = stmt.where(Claim.dealer_id.in_(
+            sa.select(Dealer.id).where(Dealer.code.startswith(dealer))))
+    return stmt

@@ -1,0 +1,125 @@
+"""The finance track's pages: the queues, and the forms on the claim page (forward, return to
+the technical department, audit, reopen). Success redirects to the claim; a refusal re-renders
+the claim page with the message next to the field, status 422."""
+
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.roles import Role
+from portal.claims.models import Claim
+from portal.claims.scope import get_claim
+from portal.claims.views import _act, _page
+from portal.core.db import shanghai_today
+from portal.core.forms import attempt
+from portal.core.htmx import render
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required
+from portal.extensions import db
+from portal.finance.audit import (
+    audit_claim,
+    forward_claim,
+    readiness_of,
+    reopen_audit,
+    return_to_technical,
+)
+from portal.finance.audit_forms import AuditForm, ForwardForm, ReopenForm, ReturnForm
+from portal.finance.audit_queues import QUEUES, queue_select, queues_for
+from portal.finance.views import bp
+
+rep_only = roles_required(Role.SALES_REP)
+finance_only = roles_required(Role.FINANCE)
+
+
+@bp.route("/claims")
+@roles_required(Role.SALES_REP, Role.FINANCE, Role.ADMIN)
+def claims():
+    """Claims to forward and forwarded (sales rep), to audit and audited (finance)."""
+    tabs, today = queues_for(current_user.role), shanghai_today()
+    queue = request.args.get("queue", "")
+    queue = queue if queue in tabs else tabs[0]
+    wanted = {"queue": queue, "dealer": request.args.get("dealer", "").strip().upper(),
+              "ready": "1" if queue == "forward" and request.args.get("ready") == "1" else ""}
+    stmt = queue_select(queue, current_user, today, dealer=wanted["dealer"],
+                        ready=bool(wanted["ready"]))
+    _roles, sort_col, descending = QUEUES[queue]
+    page = keyset_page(stmt, sort_col, Claim.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"], descending=descending)
+    readiness = readiness_of(page.items, today) if queue == "forward" else {}
+    return render("finance/claims.html", "finance/_claim_rows.html", page=page, tabs=tabs,
+                  wanted=wanted, readiness=readiness)
+
+
+@bp.route("/claims/<int:claim_id>/forward", methods=["POST"])
+@rep_only
+def forward(claim_id):
+    """Forward a decided claim of one of the rep's dealers to finance."""
+    claim = get_claim(claim_id, current_user)
+    form = ForwardForm()
+    return _act(claim, form, "forward", lambda: forward_claim(
+        claim, actor=current_user, today=shanghai_today(), version=form.seen_version),
+        _("Forwarded to finance."))
+
+
+@bp.route("/claims/<int:claim_id>/return", methods=["POST"])
+@rep_only
+def send_to_technical(claim_id):
+    """Send a decided claim back to the technical department, with the reason."""
+    claim = get_claim(claim_id, current_user)
+    form = ReturnForm()
+    return _act(claim, form, "return_technical", lambda: return_to_technical(
+        claim, form.reason.data or "", actor=current_user, version=form.seen_version),
+        _("Returned to the technical department."))
+
+
+def _amounts(claim) -> dict:
+    wanted = {}
+    for line in claim.lines:
+        amount = request.form.get(f"amount-{line.id}", "").strip()
+        try:
+            amount = Decimal(amount) if amount else None
+        except InvalidOperation:
+            amount = Decimal(-1)  # refused by the service with the line's message
+        if amount is not None and not amount.is_finite():
+            amount = Decimal(-1)
+        wanted[line.id] = {"amount": amount, "note": request.form.get(f"note-{line.id}", "")}
+    return wanted
+
+
+@bp.route("/claims/<int:claim_id>/audit", methods=["POST"])
+@finance_only
+def audit(claim_id):
+    """Audit the claim's cost line by line, then approve it or reject it with the reason."""
+    claim = get_claim(claim_id, current_user)
+    form = AuditForm()
+    wanted = _amounts(claim)
+    approve = request.form.get("approve") == "1"
+    line_errors = {}
+    if form.validate_on_submit():
+        ok, stage = attempt(form, lambda: audit_claim(
+            claim, wanted, actor=current_user, approve=approve, reason=form.reason.data or "",
+            version=form.seen_version))
+        if ok:
+            flash(_("Audited: %(stage)s, ¥%(total)s.", stage=stage.title,
+                    total=claim.total_finance), "success")
+            return redirect(url_for("claims.detail", claim_id=claim.id), 303)
+        db.session.expire_all()
+        error = form.domain_error
+        if error.field and error.field.startswith("line-"):
+            form.form_errors.remove(error.message)
+            line_errors[int(error.field[5:])] = error.message
+    return _page(claim, status=422, finance_audit=form, audit_values=wanted,
+                 audit_errors=line_errors)
+
+
+@bp.route("/claims/<int:claim_id>/reopen", methods=["POST"])
+@finance_only
+def reopen(claim_id):
+    """Take back the audit of a claim that is in no notice, to audit it again."""
+    claim = get_claim(claim_id, current_user)
+    form = ReopenForm()
+    return _act(claim, form, "reopen_audit", lambda: reopen_audit(
+        claim, form.reason.data or "", actor=current_user, version=form.seen_version),
+        _("The audit is reopened."))
