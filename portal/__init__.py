@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
         ledger_views,
         notice_views,
         report_views,
+        run_views,
     )
     from portal.finance.views import bp as finance_bp
     from portal.home.views import bp as home_bp
@@ -115,6 +116,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.demo.cli import seed_demo
+    from portal.finance.cli import notices_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(notices_cli)

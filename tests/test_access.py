@@ -60,6 +60,7 @@ def objects(app, world, db):
         factories.make_owed_parts(dealer, 1)) for dealer in (world.dealer_a, world.dealer_b))
     visits, complaints, flags = _followup(world, unit_a, unit_b, part)
     owed, photos, item = _returns(app, unit_a, unit_b, part, victim)
+    run = _notice_run(world)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
         "visit_id": visits,
@@ -91,7 +92,21 @@ def objects(app, world, db):
         "photo_id": photos,
         "store": ("reusable", None),
         "item_id": (item, None),
+        "run_id": (run, None),
     }
+
+
+def _notice_run(world):
+    """A finished generation of write-off notices (helper NOTICES)."""
+    from datetime import date
+
+    from portal.finance.models import NoticeRun, RunStatus
+
+    run = NoticeRun(period_start=date(2026, 10, 1), period_end=date(2026, 10, 31),
+                    status=RunStatus.DONE, started_by_id=world.users[Role.FINANCE].id)
+    factories.db.session.add(run)
+    factories.db.session.flush()
+    return run.id
 
 
 def _returns(app, unit_a, unit_b, part, victim):

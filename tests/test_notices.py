@@ -15,7 +15,11 @@ from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.finance import notices
-from portal.finance.models import NoticeClaim, NoticeCounter, WriteOffNotice
+from portal.finance.models import (
+    NoticeClaim,
+    NoticeCounter,
+    WriteOffNotice,
+)
 from portal.finance.notices import eligible_claims, issue_notice, next_number
 from tests import factories
 

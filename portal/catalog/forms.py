@@ -199,6 +199,12 @@ class PolicyForm(FlaskForm):
     hold_overdue_days = IntegerField(
         _l("Hold a dealer's new claims when old parts are overdue by more than (days)"),
         validators=[InputRequired(), NumberRange(min=0, max=3650)])
+    # The maker as it signs its write-off notices.
+    maker_name = StringField(_l("Maker's name"), validators=[Optional(), Length(max=120)])
+    maker_address = StringField(_l("Maker's address"), validators=[Optional(), Length(max=200)])
+    maker_phone = StringField(_l("Maker's phone"), validators=[Optional(), Length(max=32)])
+    maker_tax_no = StringField(_l("Maker's tax number (unified social credit code)"),
+                               validators=[Optional(), Length(max=30)])
 
     def validate_return_date_2_day(self, field):
         if (self.return_date_1_month.data, self.return_date_1_day.data) == (

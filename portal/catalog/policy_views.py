@@ -19,7 +19,8 @@ POLICY_FIELDS = ("card_deadline_days", "arrange_deadline_hours", "check_deadline
                  "return_date_1_month", "return_date_1_day", "return_date_2_month",
                  "return_date_2_day", "plan_lead_days", "parts_markup_percent",
                  "duplicate_window_days", "late_claim_days", "auto_approve", "auto_max_total",
-                 "auto_sample_percent", "good_standing_days", "hold_overdue_days")
+                 "auto_sample_percent", "good_standing_days", "hold_overdue_days",
+                 "maker_name", "maker_address", "maker_phone", "maker_tax_no")
 
 
 @bp.route("/policy")
@@ -41,12 +42,16 @@ def edit_policy():
     settings = PolicySettings.current()
     form = PolicyForm(obj=settings)
     if form.validate_on_submit():
-        services.save_policy({k: getattr(form, k).data for k in POLICY_FIELDS},
+        services.save_policy({k: _stripped(getattr(form, k).data) for k in POLICY_FIELDS},
                              actor=current_user)
         db.session.commit()
         flash(_("Policy settings saved."), "success")
         return redirect(url_for("catalog.policy"), 303)
     return render_form("catalog/policy_form.html", form)
+
+
+def _stripped(value):
+    return (value or "").strip() if isinstance(value, str | None) else value
 
 
 @bp.route("/legal/<category>/edit", methods=["GET", "POST"])

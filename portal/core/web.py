@@ -29,6 +29,7 @@ NAV = [
     ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
     ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
     ("finance.claims", "finance_claims", {Role.SALES_REP, Role.FINANCE, Role.ADMIN}),
+    ("finance.generate", "generate_notices", {Role.FINANCE}),
     ("finance.notices", "notices", {Role.DEALER_ADMIN, Role.DEALER_STAFF, Role.SALES_REP,
                                     Role.FINANCE, Role.ADMIN}),
     ("finance.ledger", "ledger", {Role.FINANCE, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
@@ -63,6 +64,7 @@ SECTIONS = {
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service",
                       "returns": "returns"}
+SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 
 
 def current_section() -> str | None:

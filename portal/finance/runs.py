@@ -1,0 +1,175 @@
+"""Generating a period's write-off notices for all dealers, as one run with its progress.
+
+A run works dealer by dealer, each dealer in its own transaction: a crash loses at most the
+dealer in hand, never leaves half a notice, and running the period again is safe because
+claims already in a notice are no longer eligible. Progress, cancellation and the heartbeat
+live in the database, so any web worker can show a run that another one is executing.
+"""
+
+import threading
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask_babel import gettext as _
+
+from portal.accounts.models import User
+from portal.claims.models import Claim, FinanceStage
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.errors import DomainError
+from portal.dealers.models import Dealer
+from portal.extensions import db
+from portal.finance.models import NoticeRun, RunStatus, WriteOffNotice
+from portal.finance.notices import issue_notice
+
+# A running run that has not beaten for this long died with its worker.
+STALE_AFTER = timedelta(minutes=3)
+
+
+def is_interrupted(run: NoticeRun, now=None) -> bool:
+    """Still marked running, but its heartbeat stopped: the process executing it is gone."""
+    return run.status == RunStatus.RUNNING and (now or utcnow()) - run.heartbeat_at > STALE_AFTER
+
+
+def is_active(run: NoticeRun) -> bool:
+    return run.status == RunStatus.RUNNING and not is_interrupted(run)
+
+
+def dealers_to_notify(period_end: date) -> list[int]:
+    """Ids of the dealers with eligible claims up to ``period_end``, by dealer code."""
+    return list(db.session.scalars(
+        sa.select(Dealer.id).where(Dealer.id.in_(
+            sa.select(Claim.dealer_id).where(
+                Claim.finance_stage == FinanceStage.APPROVED, Claim.notice_id.is_(None),
+                Claim.finance_on <= period_end)))
+        .order_by(Dealer.code)))
+
+
+def start_run(period_start: date, period_end: date, *, actor) -> NoticeRun:
+    """Record a new run for the period (the caller commits, then executes it).
+
+    Refused while another run over an overlapping period is running and alive; one that was
+    interrupted is closed as failed, so its period can be generated again.
+    """
+    if period_start > period_end:
+        raise DomainError(_("The period must not end before it starts."), "period")
+    for other in _overlapping_running(period_start, period_end):
+        if is_active(other):
+            raise DomainError(_("Notices for an overlapping period are being generated right "
+                                "now (run %(id)d). Wait for it to finish or cancel it.",
+                                id=other.id), "period")
+        _finish(other, RunStatus.FAILED, error=_("Interrupted: the process running it stopped."))
+    run = NoticeRun(period_start=period_start, period_end=period_end,
+                    status=RunStatus.RUNNING, started_by_id=actor.id, heartbeat_at=utcnow(),
+                    dealers_total=len(dealers_to_notify(period_end)))
+    db.session.add(run)
+    audit.record("start_run", run, actor=actor, to_state=RunStatus.RUNNING,
+                 reason=f"{period_start} – {period_end}")
+    return run
+
+
+def _overlapping_running(period_start: date, period_end: date) -> list[NoticeRun]:
+    return list(db.session.scalars(
+        sa.select(NoticeRun).where(NoticeRun.status == RunStatus.RUNNING,
+                                   NoticeRun.period_start <= period_end,
+                                   NoticeRun.period_end >= period_start)))
+
+
+def cancel_run(run: NoticeRun, actor) -> NoticeRun:
+    """Ask a running run to stop after the dealer in hand; an interrupted one stops now."""
+    if run.status != RunStatus.RUNNING:
+        raise DomainError(_("This run has already finished."))
+    if is_interrupted(run):
+        _finish(run, RunStatus.CANCELLED)
+    else:
+        run.cancel_requested = True
+    audit.record("cancel_run", run, actor=actor, from_state=RunStatus.RUNNING,
+                 to_state=RunStatus.CANCELLED)
+    return run
+
+
+def _finish(run: NoticeRun, status: RunStatus, *, error: str = "") -> None:
+    run.status, run.finished_at, run.heartbeat_at = status, utcnow(), utcnow()
+    if error:
+        run.error = "\n".join(filter(None, [run.error, error]))
+
+
+# -- executing a run ------------------------------------------------------------------------------
+
+Checkpoint = Callable[[int, WriteOffNotice | None], None]
+
+
+def execute_run(run_id: int, *, checkpoint: Checkpoint | None = None,
+                progress: Callable[[NoticeRun], None] | None = None) -> NoticeRun:
+    """Make the run's notices dealer by dealer, committing after each dealer.
+
+    ``checkpoint(dealer_id, notice)`` is called inside each dealer's transaction, before its
+    commit; ``progress(run)`` after it. A business refusal for one dealer (its claims taken by
+    someone else meanwhile) is recorded and the run goes on; any other error rolls that dealer
+    back, marks the run failed and is raised again.
+    """
+    run = db.session.get(NoticeRun, run_id)
+    actor = db.session.get(User, run.started_by_id)
+    dealer_ids = dealers_to_notify(run.period_end)
+    run.dealers_total, run.heartbeat_at = len(dealer_ids), utcnow()
+    db.session.commit()
+    for dealer_id in dealer_ids:
+        db.session.refresh(run)
+        if run.status != RunStatus.RUNNING:
+            return run
+        if run.cancel_requested:
+            _finish(run, RunStatus.CANCELLED)
+            db.session.commit()
+            return run
+        _one_dealer(run, dealer_id, actor, checkpoint)
+        if progress:
+            progress(run)
+    _finish(run, RunStatus.DONE)
+    db.session.commit()
+    return run
+
+
+def _one_dealer(run: NoticeRun, dealer_id: int, actor, checkpoint) -> None:
+    try:
+        notice = issue_notice(dealer_id, run.period_start, run.period_end, actor=actor,
+                              run_id=run.id)
+        if checkpoint:
+            checkpoint(dealer_id, notice)
+        run.notices_made += 1 if notice else 0
+    except DomainError as error:
+        db.session.rollback()
+        dealer = db.session.get(Dealer, dealer_id)
+        run.error = "\n".join(filter(None, [run.error, f"{dealer.code}: {error.message}"]))
+    except BaseException as error:
+        db.session.rollback()
+        _finish(run, RunStatus.FAILED, error=f"{type(error).__name__}: {error}")
+        db.session.commit()
+        raise
+    run.dealers_done += 1
+    run.heartbeat_at = utcnow()
+    db.session.commit()
+
+
+def launch(run_id: int) -> threading.Thread:
+    """Execute the run in a background thread of this process, with its own app context.
+
+    The run survives only as long as this process; if the worker dies, its heartbeat stops and
+    the run shows as interrupted, to be started again.
+    """
+    app = current_app._get_current_object()
+    thread = threading.Thread(target=_run_in_background, args=(app, run_id), daemon=True,
+                              name=f"notice-run-{run_id}")
+    thread.start()
+    return thread
+
+
+def _run_in_background(app: Flask, run_id: int) -> None:
+    with app.app_context():
+        try:
+            execute_run(run_id)
+        except Exception:
+            app.logger.exception("notice run %s failed", run_id)
+        finally:
+            db.session.remove()
