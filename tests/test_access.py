@@ -60,6 +60,10 @@ def objects(app, world, db):
         factories.make_owed_parts(dealer, 1)) for dealer in (world.dealer_a, world.dealer_b))
     visits, complaints, flags = _followup(world, unit_a, unit_b, part)
     owed, photos, item = _returns(app, unit_a, unit_b, part, victim)
+    from tests.test_notice_lifecycle import make_notice
+
+    notices = [make_notice(dealer, 1, actor=world.users[Role.FINANCE])
+               for dealer in (world.dealer_a, world.dealer_b)]
     run = _notice_run(world)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
@@ -92,6 +96,7 @@ def objects(app, world, db):
         "photo_id": photos,
         "store": ("reusable", None),
         "item_id": (item, None),
+        "number": tuple(n.number for n in notices),
         "run_id": (run, None),
     }
 

@@ -216,7 +216,8 @@ NOTICE_SCHEMAS = {
     "Notice": _obj(
         [*NOTICE_SUMMARY["required"], "period_start", "period_end", "claims"],
         **NOTICE_SUMMARY["properties"], dealer_name={"type": "string"},
-        period_start=DATE, period_end={**DATE, "description": "inclusive"}, **COST_TYPES,
+        period_start=DATE, period_end={**DATE, "description": "inclusive"},
+        parts=MONEY, labour=MONEY, travel=MONEY, other=MONEY,
         issued_at={"type": "string", "format": "date-time"},
         confirmed_at={"type": ["string", "null"], "format": "date-time"},
         disputed_at={"type": ["string", "null"], "format": "date-time"},

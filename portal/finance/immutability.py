@@ -29,18 +29,19 @@ class NoticeLocked(DomainError):
                            "notice, nor its claims, its document or its offset."))
 
 
-def _old(obj, name: str):
-    """The attribute's value as the database has it (before this flush's change)."""
-    history = sa.inspect(obj).attrs[name].history
-    if history.deleted:
-        return history.deleted[0]
-    if history.unchanged:
-        return history.unchanged[0]
-    return None if history.added else getattr(obj, name)
+def _modified(session: Session, obj) -> bool:
+    return obj in session.deleted or obj in session.new or session.is_modified(obj)
 
 
-def _changed(obj, name: str) -> bool:
-    return sa.inspect(obj).attrs[name].history.has_changes()
+def _claim_touched(session: Session, claim: Claim) -> bool:
+    """Deleted, or a finance fact changed other than being written off."""
+    if claim in session.deleted:
+        return True
+    changed = [name for name in CLAIM_FIELDS
+               if sa.inspect(claim).attrs[name].history.has_changes()]
+    if changed == ["finance_stage"] and claim.finance_stage == FinanceStage.WRITTEN_OFF:
+        return False  # confirming writes the claims off
+    return bool(changed)
 
 
 def _notice_id_of(obj) -> int | None:
@@ -48,6 +49,14 @@ def _notice_id_of(obj) -> int | None:
         return obj.notice_id
     notice = obj.__dict__.get("notice")
     return notice.id if notice is not None else None
+
+
+def _stored(session: Session, column, ids: set) -> set:
+    """The notice ids the database holds in ``column`` for these rows (before this flush)."""
+    if not ids:
+        return set()
+    table = column.class_
+    return set(session.scalars(sa.select(column).where(table.id.in_(ids))))
 
 
 def _confirmed(session: Session, ids: set) -> set:
@@ -58,39 +67,27 @@ def _confirmed(session: Session, ids: set) -> set:
         WriteOffNotice.id.in_(ids), WriteOffNotice.status == NoticeStatus.CONFIRMED)))
 
 
-def _claim_change_refused(claim: Claim) -> bool:
-    changed = [name for name in CLAIM_FIELDS if _changed(claim, name)]
-    if changed == ["finance_stage"] and claim.finance_stage == FinanceStage.WRITTEN_OFF:
-        return False  # confirming writes the claims off
-    return bool(changed)
-
-
 @event.listens_for(Session, "before_flush")
 def _guard_confirmed_notices(session: Session, flush_context, instances) -> None:
-    touched = [*session.new, *session.dirty, *session.deleted]
-    if not any(isinstance(obj, WriteOffNotice | NoticeClaim | NoticeDocument | Claim
-                          | LedgerEntry) for obj in touched):
+    """Refuse the flush when it would change anything a confirmed notice stands on.
+
+    The notice ids come from the database, not the objects: an expired attribute set anew
+    has no "old value" in memory, and the database is what was confirmed.
+    """
+    old = [*session.dirty, *session.deleted]
+    notices = [o for o in old if isinstance(o, WriteOffNotice) and _modified(session, o)]
+    held = [o for o in [*session.new, *old] if isinstance(o, NoticeClaim | NoticeDocument)
+            and _modified(session, o)]
+    offsets = [o for o in old if isinstance(o, LedgerEntry) and _modified(session, o)]
+    claims = [o for o in old if isinstance(o, Claim)]
+    if not (notices or held or offsets or claims):
         return
     with session.no_autoflush:
-        for obj in [*session.dirty, *session.deleted]:
-            if (isinstance(obj, WriteOffNotice) and _old(obj, "status") == NoticeStatus.CONFIRMED
-                    and (obj in session.deleted or session.is_modified(obj))):
-                raise NoticeLocked()
-        held = [obj for obj in touched if isinstance(obj, NoticeClaim | NoticeDocument)]
-        offsets = [obj for obj in [*session.dirty, *session.deleted]
-                   if isinstance(obj, LedgerEntry) and _old(obj, "notice_id") is not None
-                   and (obj in session.deleted or session.is_modified(obj))]
-        claims = [obj for obj in [*session.dirty, *session.deleted] if isinstance(obj, Claim)]
-        confirmed = _confirmed(session, {_notice_id_of(o) for o in held}
-                               | {_old(o, "notice_id") for o in offsets}
-                               | {_old(c, "notice_id") for c in claims})
-        if not confirmed:
+        claims = [c for c in claims if _claim_touched(session, c)]
+        if not (notices or held or offsets or claims):
             return
-        if any(_notice_id_of(o) in confirmed for o in held):
+        held_ids = {_notice_id_of(o) for o in held}
+        offset_ids = _stored(session, LedgerEntry.notice_id, {o.id for o in offsets})
+        claim_ids = _stored(session, Claim.notice_id, {c.id for c in claims})
+        if _confirmed(session, {n.id for n in notices} | held_ids | offset_ids | claim_ids):
             raise NoticeLocked()
-        if any(_old(o, "notice_id") in confirmed for o in offsets):
-            raise NoticeLocked()
-        for claim in claims:
-            if _old(claim, "notice_id") in confirmed and (
-                    claim in session.deleted or _claim_change_refused(claim)):
-                raise NoticeLocked()

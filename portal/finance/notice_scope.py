@@ -11,6 +11,7 @@ from portal.claims.models import Claim
 from portal.dealers.scope import dealer_ids_for
 from portal.extensions import db
 from portal.finance.models import NoticeClaim, NoticeStatus, WriteOffNotice
+from portal.units.models import Unit
 
 # Who reads notices at all: the dealers they are for, their reps, finance and the administrator.
 NOTICE_ROLES = (*DEALER_ROLES, Role.SALES_REP, Role.FINANCE, Role.ADMIN)
@@ -32,7 +33,7 @@ def find_notice(number: str, user) -> WriteOffNotice | None:
         visible_notices(user).where(WriteOffNotice.number == number)
         .options(selectinload(WriteOffNotice.dealer),
                  selectinload(WriteOffNotice.claims).selectinload(NoticeClaim.claim)
-                 .selectinload(Claim.unit)))
+                 .selectinload(Claim.unit).selectinload(Unit.model)))
 
 
 def get_notice(number: str, user) -> WriteOffNotice:
