@@ -7,11 +7,14 @@ claim within days: most as the technical department decided, some with one line 
 reason), a line whose old part came back after its return date at 0, a few rejected.
 
 On the second working day of every month finance generates the previous month's write-off
-notices for all dealers, as a run. Dealers confirm theirs within one or two weeks (the offset
-goes to their receivable); now and then one disputes, and finance voids and reissues it. Today
-the latest run's notices of two slow dealers still wait, and one dealer's dispute of its last
-notice is still open with finance. Each dealer's receivable ledger (portal/demo/ledger.py) is
-imported from the ERP every week.
+notices for all dealers, as a run. The old parts come back twice a year, so most claims reach
+finance in the weeks after the return dates and the runs of the following months carry most
+of the notices. Dealers confirm theirs within one or two weeks (the offset goes to their
+receivable); now and then one disputes, and finance voids and reissues it. Three small
+dealers leave their latest notice waiting until finance chases them with the next one: so
+today their latest notices still wait, and one of them, chased at last, has just disputed its
+own. Each dealer's receivable ledger (portal/demo/ledger.py) is imported from the ERP every
+week.
 """
 
 import itertools
@@ -34,7 +37,7 @@ from portal.dealers.models import Dealer
 from portal.demo import finance_data as text
 from portal.demo.claims import Demo, _decisions, at
 from portal.extensions import db
-from portal.finance import audit, lifecycle, notices
+from portal.finance import audit, lifecycle, notices, runs
 from portal.finance.models import NoticeRun, NoticeStatus, RunStatus, WriteOffNotice
 from portal.returns.models import OwedPart
 
@@ -42,7 +45,7 @@ HISTORY = 700  # days: the first claims, the ERP's first entries in the ledger
 RETURN_SHARE = 0.03  # of the ready claims a rep looks at
 CUT_SHARE, REJECT_SHARE = 0.12, 0.015  # of the claims finance audits
 DISPUTE_SHARE = 0.03  # of the notices
-SLOW = {"NM-CF01", "XJ-CJ01"}  # confirm late: their latest notices still wait today
+SLOW = {"AH-FY01", "NM-CF01", "XJ-CJ01"}  # let their latest notice wait: it still does today
 REPS_DAY = {"rep_li": 0, "rep_wang": 3}  # the weekday each rep forwards on
 
 
@@ -54,7 +57,7 @@ class Finance:
     today: date
     admins: dict  # dealer id → the dealer user who confirms notices
     numbers: itertools.count = field(default_factory=lambda: itertools.count(2_000_000))
-    disputed_once: bool = False
+    disputed_once: bool = False  # the first run with a few notices has a dispute
 
     @property
     def now(self) -> datetime:
@@ -94,6 +97,10 @@ def finance_stories(demo: Demo, today: date) -> list:
         first = start + timedelta(days=(REPS_DAY.get(rep.username, 1) - start.weekday()) % 7)
         stories.append((at(first, rng), next(f.numbers), _forwarding(f, rep)))
     stories.append((at(_run_day(start), rng), next(f.numbers), _runs(f)))
+    last = today - timedelta(days=2)
+    while last.weekday() >= 5:
+        last -= timedelta(days=1)
+    stories.append((at(last, rng), next(f.numbers), _open_dispute(f)))
     return stories + ledger_stories(f, start)
 
 
@@ -181,30 +188,24 @@ def _runs(f: Finance):
     """Every month finance generates the previous month's notices for all dealers."""
     while True:
         period_end = f.on.replace(day=1) - timedelta(days=1)
-        made = []
-        if notices.eligible_summary(period_end):  # else there is nothing to run for
+        if runs.dealers_to_notify(period_end):  # else there is nothing to run for
             made = _run(f, period_end.replace(day=1), period_end)
-        latest = _run_day(f.on) >= f.today
-        open_dispute = f.on <= f.today - timedelta(days=5) and (
-            latest or _run_day(f.on) > f.today - timedelta(days=5))
-        fates = _fates(f, made, latest, open_dispute)
-        for notice in made:
-            f.spawn(f.now, _dealer_reads(f, notice, fates.get(notice.id, "confirm")))
+            fates = _fates(f, made)
+            for notice in made:
+                f.spawn(f.now, _dealer_reads(f, notice, fates.get(notice.id, "confirm")))
         yield at(_run_day(f.on), f.rng)
 
 
 def _run(f: Finance, start: date, end: date) -> list[WriteOffNotice]:
-    """One generation run over all dealers, as the background job makes it."""
-    dealers = db.session.scalars(sa.select(Dealer).order_by(Dealer.code)).all()
-    run = NoticeRun(period_start=start, period_end=end, status=RunStatus.RUNNING,
-                    dealers_total=len(dealers), started_by_id=f.clerk.id, started_at=f.now,
-                    heartbeat_at=f.now)
-    db.session.add(run)
+    """One generation run, as the background job makes it: the dealers with eligible claims,
+    one by one (here in the story's single transaction)."""
+    run = runs.start_run(start, end, actor=f.clerk)
+    run.started_at = run.heartbeat_at = f.now  # the service dates it with the real clock
     db.session.flush()
     made = []
     with _dated(f.on):
-        for dealer in dealers:
-            notice = notices.issue_notice(dealer.id, start, end, actor=f.clerk, run_id=run.id)
+        for dealer_id in runs.dealers_to_notify(end):
+            notice = notices.issue_notice(dealer_id, start, end, actor=f.clerk, run_id=run.id)
             if notice is not None:
                 made.append(notice)
             run.dealers_done += 1
@@ -214,50 +215,58 @@ def _run(f: Finance, start: date, end: date) -> list[WriteOffNotice]:
     return made
 
 
-def _fates(f: Finance, made: list, latest: bool, open_dispute: bool) -> dict:
-    """What each dealer makes of its notice: confirm it, dispute it, or (of the latest run, the
-    slow dealers) not yet have read it. One dispute is still open today; the first run with a
-    few notices had one that was voided and reissued."""
-    fates = {}
-    for notice in made:
-        if latest and notice.dealer.code in SLOW:
-            fates[notice.id] = "waiting"
-        elif not latest and f.rng.random() < DISPUTE_SHARE:
-            fates[notice.id] = "dispute"
-    quick = [n for n in made if n.dealer.code not in SLOW]
-    if open_dispute and quick:
-        fates[max(quick, key=lambda n: (len(n.claims), n.id)).id] = "open"
-    elif not f.disputed_once and not latest and len(made) >= 3:
+def _fates(f: Finance, made: list) -> dict:
+    """Now and then a dealer disputes its notice; the first run with a few notices has one."""
+    fates = {n.id: "dispute" for n in made if f.rng.random() < DISPUTE_SHARE}
+    if not f.disputed_once and len(made) >= 3:
         fates[max(made, key=lambda n: (n.total, n.id)).id] = "dispute"
-    f.disputed_once = f.disputed_once or "dispute" in fates.values()
+    f.disputed_once = f.disputed_once or bool(fates)
     return fates
 
 
 def _dealer_reads(f: Finance, notice: WriteOffNotice, fate: str):
     """The dealer reads its notice and confirms it, or disputes it; finance voids a disputed
-    notice a few days later and reissues it."""
+    notice a few days later and reissues it. A slow dealer lets its latest notice wait until
+    finance chases it with the next one."""
     admin = f.admins[notice.dealer_id]
-    if fate == "waiting":
-        return
     if fate == "confirm":
-        yield f.later(*((10, 25) if notice.dealer.code in SLOW else (3, 12)))
-        lifecycle.confirm_notice(notice, actor=admin, now=f.now)
-        return
-    if fate == "open":  # the dealer checks it against its books at its month's end
-        yield f.day_at(max(f.on + timedelta(days=1), f.today - timedelta(days=4)))
-        lifecycle.dispute_notice(notice, text.OPEN_DISPUTE, actor=admin)
-        notice.disputed_at = f.now  # the service dates it with the real clock
+        slow = notice.dealer.code in SLOW
+        yield f.later(*((10, 25) if slow else (3, 12)))
+        while slow and _newer(notice) is None:
+            yield f.later(7, 7)
+        if notice.status == NoticeStatus.ISSUED:
+            lifecycle.confirm_notice(notice, actor=admin, now=f.now)
         return
     dispute, void = f.rng.choice(text.DISPUTES)
     yield f.later(2, 6)
-    lifecycle.dispute_notice(notice, dispute, actor=admin)
-    notice.disputed_at = f.now
+    _dispute(f, notice, dispute)
     yield f.later(1, 4)
     lifecycle.void_notice(notice, void, actor=f.clerk)
-    notice.voided_at = f.now
+    notice.voided_at = f.now  # the service dates it with the real clock
     with _dated(f.on):
         new = lifecycle.reissue_notice(notice, actor=f.clerk)
     f.spawn(f.now, _dealer_reads(f, new, "confirm"))
+
+
+def _newer(notice: WriteOffNotice) -> int | None:
+    return db.session.scalar(sa.select(WriteOffNotice.id).where(
+        WriteOffNotice.dealer_id == notice.dealer_id, WriteOffNotice.id > notice.id).limit(1))
+
+
+def _dispute(f: Finance, notice: WriteOffNotice, reason: str) -> None:
+    lifecycle.dispute_notice(notice, reason, actor=f.admins[notice.dealer_id])
+    notice.disputed_at = f.now  # the service dates it with the real clock
+
+
+def _open_dispute(f: Finance):
+    """In the last days one slow dealer, chased by finance, has read its waiting notice and
+    disputes it; finance has not answered yet."""
+    yield f.now
+    waiting = db.session.scalars(sa.select(WriteOffNotice).join(WriteOffNotice.dealer).where(
+        WriteOffNotice.status == NoticeStatus.ISSUED, Dealer.code.in_(SLOW))
+        .order_by(Dealer.code, WriteOffNotice.id.desc())).all()
+    if len(waiting) > 1:
+        _dispute(f, waiting[0], text.OPEN_DISPUTE)
 
 
 def summary() -> str:
