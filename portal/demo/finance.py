@@ -86,8 +86,10 @@ def finance_stories(demo: Demo, today: date) -> list:
 
     rng = random.Random(2032)  # the other stories keep their own draws
     catalog.save_policy(dict(text.MAKER), actor=None)
-    admins = {u.dealer_id: u for u in db.session.scalars(
-        sa.select(User).where(User.role == Role.DEALER_ADMIN).order_by(User.id.desc()))}
+    admins = {}
+    for user in db.session.scalars(sa.select(User).where(User.role == Role.DEALER_ADMIN)
+                                   .order_by(User.id)):
+        admins.setdefault(user.dealer_id, user)
     clerk = db.session.scalar(sa.select(User).where(User.role == Role.FINANCE).order_by(User.id))
     f = Finance(demo, rng, clerk, today, admins)
     start = today - timedelta(days=HISTORY)
@@ -110,8 +112,8 @@ def finance_stories(demo: Demo, today: date) -> list:
 def _forwarding(f: Finance, rep: User):
     """Every week the rep looks at its dealers' claims ready for finance and forwards them."""
     returned = set()
-    dealer_ids = db.session.scalars(sa.select(Dealer.id).where(Dealer.sales_rep_id == rep.id))
-    dealer_ids = list(dealer_ids)
+    dealer_ids = db.session.scalars(sa.select(Dealer.id).where(Dealer.sales_rep_id == rep.id)
+                                    .order_by(Dealer.id)).all()
     while True:
         claims = db.session.scalars(sa.select(Claim).where(
             Claim.dealer_id.in_(dealer_ids), Claim.finance_stage.is_(None),
@@ -130,6 +132,7 @@ def _forwarding(f: Finance, rep: User):
 
 
 def _decide_again(f: Finance, claim: Claim, fate: str):
+    """The technical department looks at a returned claim again and decides it anew."""
     yield f.later(2, 6)
     services.decide(claim, _decisions(claim, fate, f.rng), actor=f.demo.tech, now=f.now)
 
@@ -153,6 +156,7 @@ def _audit(f: Finance, claim: Claim):
 
 
 def _due(audited) -> str:
+    """The return date the line's old part missed."""
     return db.session.scalar(sa.select(OwedPart.due_on).where(
         OwedPart.claim_line_id == audited.line.id)).isoformat()
 
@@ -179,7 +183,8 @@ def _run_day(day: date) -> date:
 
 @contextmanager
 def _dated(day: date):
-    """issue_notice numbers a notice in the real year; the story issues it in its own."""
+    """issue_notice numbers a notice in the year of the real date (it has no ``today``); the
+    story issues it on its own day, in its own year."""
     with mock.patch.object(notices, "shanghai_today", lambda: day):
         yield
 
@@ -273,10 +278,10 @@ def summary() -> str:
     """What the finance stories left, for the seed's closing line."""
     states = dict(db.session.execute(sa.select(WriteOffNotice.status, sa.func.count())
                                      .group_by(WriteOffNotice.status)).all())
-    runs = db.session.scalar(sa.select(sa.func.count(NoticeRun.id)))
+    made_by = db.session.scalar(sa.select(sa.func.count(NoticeRun.id)))
     total = sum(states.values(), 0)
     offset = db.session.scalar(sa.select(sa.func.sum(WriteOffNotice.total)).where(
         WriteOffNotice.status == NoticeStatus.CONFIRMED)) or Decimal(0)
-    return (f"{total} write-off notices from {runs} monthly runs ("
+    return (f"{total} write-off notices from {made_by} monthly runs ("
             + ", ".join(f"{s.value} {states.get(s, 0)}" for s in NoticeStatus)
             + f"; ¥{money(offset)} offset)")
