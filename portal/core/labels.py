@@ -156,9 +156,9 @@ ENTITY_STATES.setdefault("write_off_notices", {}).update({"issued": _l("Awaiting
 ENTITY_STATES.setdefault("notice_runs", {}).update({
     "running": _l("Running"), "done": _l("Done"), "cancelled": _l("Cancelled"),
     "failed": _l("Failed")})
-FIELDS.update({"claims": _l("Repair records"), "maker_name": _l("Maker's name"),
-               "maker_address": _l("Maker's address"), "maker_phone": _l("Maker's phone"),
-               "maker_tax_no": _l("Maker's tax number")})
+FIELDS.update({"claims": _l("Repair records"), "total": _l("Total (yuan)"),
+               "maker_name": _l("Maker's name"), "maker_address": _l("Maker's address"),
+               "maker_phone": _l("Maker's phone"), "maker_tax_no": _l("Maker's tax number")})
 
 # Write-off notices after issue, and the claims they write off (helper LIFECYCLE).
 ACTIONS.update({"confirm": _l("Confirmed by the dealer"), "dispute": _l("Disputed by the dealer"),

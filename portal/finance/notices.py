@@ -81,6 +81,13 @@ def eligible_summary(period_end: date) -> list[tuple[Dealer, int, Decimal]]:
                   key=lambda row: row[0].code)
 
 
+def sheet_options():
+    """Loader options for showing notices with the sheet (templates/finance/_notice_sheet.html)
+    without a query per claim: ``select(WriteOffNotice).options(*sheet_options())``."""
+    return (selectinload(WriteOffNotice.claims).selectinload(NoticeClaim.claim)
+            .selectinload(Claim.unit).selectinload(Unit.model),)
+
+
 def counts(line: ClaimLine) -> bool:
     """Whether a line's cost belongs on a notice: warranty work finance has not zeroed out."""
     return not line.paid_service and line.decision != Decision.REJECTED
@@ -128,9 +135,8 @@ def issue_notice(dealer_id: int, period_start: date, period_end: date, *, actor,
 
     notice.document = NoticeDocument(pdf=render_notice_pdf(notice))
     audit.record("issue", notice, actor=actor, to_state=NoticeStatus.ISSUED,
-                 reason=_("%(count)d claims, total %(total)s",
-                          count=len(claims), total=notice.total),
-                 changes={"claims": (None, [c.number for c in claims])})
+                 changes={"claims": (None, [c.number for c in claims]),
+                          "total": (None, notice.total)})
     return notice
 
 

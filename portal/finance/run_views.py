@@ -43,7 +43,8 @@ def generate():
     bounds = None if form.period.errors else month_bounds(form.period.data)
     summary = eligible_summary(bounds[1]) if bounds else []
     recent = db.session.scalars(
-        sa.select(NoticeRun).order_by(NoticeRun.started_at.desc(), NoticeRun.id.desc()).limit(10)
+        sa.select(NoticeRun).options(joinedload(NoticeRun.started_by))
+        .order_by(NoticeRun.started_at.desc(), NoticeRun.id.desc()).limit(10)
     ).all()
     return render_form("finance/generate.html", form, fragment="finance/_eligible.html",
                        bounds=bounds, summary=summary, recent=recent,

@@ -26,6 +26,7 @@ from portal.finance.notices import issue_notice
 
 # A running run that has not beaten for this long died with its worker.
 STALE_AFTER = timedelta(minutes=3)
+RUN_LOCK = 0x6E6F7469  # the advisory lock taken while a run is being started
 
 
 def is_interrupted(run: NoticeRun, now=None) -> bool:
@@ -55,6 +56,7 @@ def start_run(period_start: date, period_end: date, *, actor) -> NoticeRun:
     """
     if period_start > period_end:
         raise DomainError(_("The period must not end before it starts."), "period")
+    _serialise_starts()
     for other in _overlapping_running(period_start, period_end):
         if is_active(other):
             raise DomainError(_("Notices for an overlapping period are being generated right "
@@ -68,6 +70,13 @@ def start_run(period_start: date, period_end: date, *, actor) -> NoticeRun:
     audit.record("start_run", run, actor=actor, to_state=RunStatus.RUNNING,
                  reason=f"{period_start} – {period_end}")
     return run
+
+
+def _serialise_starts() -> None:
+    """Two people pressing start at once: the second waits for the first's commit and then
+    sees its run. (SQLite has a single writer anyway.)"""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": RUN_LOCK})
 
 
 def _overlapping_running(period_start: date, period_end: date) -> list[NoticeRun]:
@@ -111,6 +120,8 @@ def execute_run(run_id: int, *, checkpoint: Checkpoint | None = None,
     back, marks the run failed and is raised again.
     """
     run = db.session.get(NoticeRun, run_id)
+    if run.status != RunStatus.RUNNING:
+        return run  # finished, or closed as interrupted: started twice, or too late
     actor = db.session.get(User, run.started_by_id)
     dealer_ids = dealers_to_notify(run.period_end)
     run.dealers_total, run.heartbeat_at = len(dealer_ids), utcnow()
