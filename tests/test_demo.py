@@ -46,6 +46,7 @@ def test_seed_demo_loads_once(runner, db, client):
     assert db.session.scalars(escalation_query(utcnow())).first() is not None
     _assert_claims(db, result.output)
     _assert_returns(db, result.output)
+    _assert_finance(db, result.output)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and db.session.query(Dealer).count() == 12
     assert runner.invoke(args=["seed-demo"]).exit_code != 0
@@ -165,3 +166,84 @@ def _assert_returns(db, output):
     # Only the chosen dealer (not the one whose logins are printed) is held today.
     held = {d.code for d in db.session.query(Dealer) if hold_reason(d.id, today)}
     assert held == {HELD_DEALER} and HELD_DEALER != "SD-JN01"
+
+
+def _assert_finance(db, output):
+    """Claims forwarded and audited, write-off notices in every state, and each dealer's
+    receivable ledger over more than a year, told through the finance services."""
+    from collections import Counter
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from portal.catalog.models import PolicySettings
+    from portal.claims.models import Claim, ClaimLine, FinanceStage
+    from portal.core.db import SHANGHAI, utcnow
+    from portal.finance import ledger
+    from portal.finance.models import (
+        LedgerEntry,
+        LedgerKind,
+        NoticeClaim,
+        NoticeRun,
+        NoticeStatus,
+        RunStatus,
+        WriteOffNotice,
+    )
+
+    assert "write-off notices" in output and "receivable ledgers" in output
+    assert PolicySettings.current().maker_name
+    stages = set(db.session.scalars(sa.select(Claim.finance_stage).distinct()))
+    assert {FinanceStage.APPROVED, FinanceStage.REJECTED, FinanceStage.WRITTEN_OFF} <= stages
+    lines = db.session.scalars(sa.select(ClaimLine).where(
+        ClaimLine.finance_amount.is_not(None), ClaimLine.approved_amount > 0)).all()
+    assert any(0 < ln.finance_amount < ln.approved_amount and ln.finance_note for ln in lines)
+    assert any(ln.finance_amount == 0 and ln.finance_note for ln in lines)  # part came late
+    notices = db.session.scalars(sa.select(WriteOffNotice).order_by(WriteOffNotice.id)).all()
+    assert {n.status for n in notices} == set(NoticeStatus)
+    assert all(n.document.pdf.startswith(b"%PDF") for n in notices)
+    assert all(n.maker["name"] == PolicySettings.current().maker_name for n in notices)
+    # Numbered in the year of issue, gapless; issued over the history, not all today.
+    seqs = {}
+    for n in notices:
+        assert n.number.startswith(f"HX-{n.issued_at.astimezone(SHANGHAI).year}-")
+        seqs.setdefault(n.year, []).append(n.seq)
+    assert len(seqs) > 1
+    assert all(sorted(s) == list(range(1, len(s) + 1)) for s in seqs.values())
+    assert min(n.issued_at for n in notices) < utcnow() - timedelta(days=365)
+    # Every confirmed notice has exactly one offset, of minus its total.
+    offsets = db.session.scalars(sa.select(LedgerEntry).where(
+        LedgerEntry.kind == LedgerKind.OFFSET)).all()
+    confirmed = {n.id: n for n in notices if n.status == NoticeStatus.CONFIRMED}
+    assert Counter(e.notice_id for e in offsets) == Counter(set(confirmed))
+    assert all(e.amount == -confirmed[e.notice_id].total for e in offsets)
+    # No claim in two live notices; a claim's notice lists it; a voided notice was reissued.
+    live = db.session.scalars(sa.select(NoticeClaim.claim_id).join(NoticeClaim.notice).where(
+        WriteOffNotice.status != NoticeStatus.VOIDED)).all()
+    assert len(live) == len(set(live))
+    held = db.session.scalars(sa.select(Claim).where(Claim.notice_id.is_not(None))).all()
+    assert {c.id for c in held} == set(live)
+    replaced = {n.replaces_id for n in notices if n.replaces_id}
+    assert {n.id for n in notices if n.status == NoticeStatus.VOIDED} == replaced
+    assert all(n.dispute_reason for n in notices if n.disputed_at)
+    runs = db.session.scalars(sa.select(NoticeRun)).all()
+    assert runs and all(r.status == RunStatus.DONE for r in runs)
+    assert sum(r.notices_made for r in runs) == sum(1 for n in notices if n.run_id)
+    # Each dealer's ledger: an opening balance more than a year ago, invoices and payments
+    # imported from the ERP, offsets; its balance is the sum of its entries.
+    entries = db.session.scalars(sa.select(LedgerEntry)).all()
+    by_dealer = {}
+    for entry in entries:
+        by_dealer.setdefault(entry.dealer_id, []).append(entry)
+    assert len(by_dealer) == 12
+    for dealer_id, mine in by_dealer.items():
+        days = [e.entry_date for e in mine]
+        assert (max(days) - min(days)).days >= 365
+        assert {LedgerKind.OPENING, LedgerKind.INVOICE, LedgerKind.PAYMENT} <= {
+            e.kind for e in mine}
+        total = sum(e.amount for e in mine)
+        assert ledger.balance(dealer_id) == total > 0
+        opening, rows = ledger.entries_with_balance(dealer_id, None, None)
+        assert rows[-1].balance == total
+    assert all(e.source == "excel" for e in entries if e.kind != LedgerKind.OFFSET)
+    assert min(e.created_at for e in entries) < utcnow() - timedelta(days=365)
+    assert all(e.amount > 10_000 for e in entries if e.kind == LedgerKind.INVOICE)

@@ -6,7 +6,8 @@ department takes it up and decides it line by line. The stories are played toget
 order, so every check, coverage verdict and entitlement flag sees the unit's history as it
 stood that day. Where a service dates a row with utcnow() itself (a claim's creation, audit
 entries, files, flags, return visits), the demo clock puts the story's time there instead.
-The old-part returns (portal/demo/returns.py) play in the same time order.
+The old-part returns (portal/demo/returns.py) and finance (portal/demo/finance.py) play in the
+same time order.
 """
 
 import heapq
@@ -37,6 +38,7 @@ from portal.demo import claim_data as text
 from portal.demo.claim_plans import Planner
 from portal.demo.images import demo_files
 from portal.extensions import db
+from portal.finance.models import LedgerEntry, NoticeDocument, WriteOffNotice
 from portal.returns.models import OwedPart, ReturnShipment, VerdictPhoto
 from portal.service.models import ReturnVisit
 
@@ -49,7 +51,9 @@ class Clock:
 
     STAMPED = {audit.AuditEntry: "at", Claim: "created_at", ClaimAttachment: "uploaded_at",
                UnitFlag: "raised_at", ReturnVisit: "created_at", OwedPart: "created_at",
-               ReturnShipment: "created_at", VerdictPhoto: "uploaded_at"}
+               ReturnShipment: "created_at", VerdictPhoto: "uploaded_at",
+               WriteOffNotice: "issued_at", NoticeDocument: "rendered_at",
+               LedgerEntry: "created_at"}
 
     def __init__(self):
         self.now: datetime | None = None
@@ -122,9 +126,11 @@ def load_claims(today: date, rng: random.Random | None = None) -> list[Claim]:
         stories = [(at(plan.completed, rng), n, _story(plan, demo))
                    for n, plan in enumerate(plans)]
         until = datetime.combine(today, time(0), SHANGHAI)
-        from portal.demo.returns import return_stories  # it plays in this time order
+        from portal.demo.finance import finance_stories  # they play in this time order
+        from portal.demo.returns import return_stories
 
         stories += return_stories(demo, today)
+        stories += finance_stories(demo, today)
         _play(stories, clock, until=until, spawned=demo.spawned)
     return demo.claims
 
