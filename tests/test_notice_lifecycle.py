@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from portal.accounts.roles import Role
 from portal.claims.models import Claim, FinanceStage
@@ -25,6 +26,23 @@ from portal.finance.notice_scope import period_text, replacement_of
 from portal.finance.notices import eligible_claims, issue_notice
 from tests import factories
 from tests.test_notices import OCT_END, OCT_START, approved_claim
+
+
+@pytest.fixture
+def login(login, client):
+    """Sign in and read the pages in English, so messages are asserted in their source text."""
+
+    def in_english(user):
+        login(user)
+        client.post("/language", data={"lang": "en"})
+
+    return in_english
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with force_locale("en"):
+        yield
 
 AMOUNTS = {"part": "1200.00", "labour": "125.00", "travel": "80.00", "other": "15.50"}
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from portal.accounts.roles import Role
 from portal.claims.models import Claim
@@ -15,6 +16,23 @@ from portal.finance import runs
 from portal.finance.models import NoticeClaim, NoticeCounter, NoticeRun, RunStatus, WriteOffNotice
 from tests import factories
 from tests.test_notices import OCT_END, OCT_START, approved_claim
+
+
+@pytest.fixture
+def login(login, client):
+    """Sign in and read the pages in English, so messages are asserted in their source text."""
+
+    def in_english(user):
+        login(user)
+        client.post("/language", data={"lang": "en"})
+
+    return in_english
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

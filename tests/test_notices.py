@@ -2,7 +2,7 @@
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pypdfium2
@@ -426,3 +426,13 @@ def test_the_sheet_renders_with_a_fixed_number_of_queries(world, finance, app):
         return counter.count
 
     assert queries_for(1) == queries_for(6)
+
+
+def test_the_number_belongs_to_the_year_of_issue(world):
+    """A notice issued late on 31 December in Shanghai takes that year's number."""
+    claim = approved_claim(world.dealer_a)
+    eve = datetime(2030, 12, 31, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+    notice = issue_notice(world.dealer_a.id, date(2030, 12, 1), date(2030, 12, 31),
+                          actor=world.users[Role.FINANCE], now=eve)
+    assert notice.number == "HX-2030-0001" and notice.issued_at == eve
+    assert claim.notice_id == notice.id

@@ -19,11 +19,9 @@ week.
 
 import itertools
 import random
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from unittest import mock
 
 import sqlalchemy as sa
 
@@ -181,14 +179,6 @@ def _run_day(day: date) -> date:
     return [d for d in workdays if d.weekday() < 5][1]
 
 
-@contextmanager
-def _dated(day: date):
-    """issue_notice numbers a notice in the year of the real date (it has no ``today``); the
-    story issues it on its own day, in its own year."""
-    with mock.patch.object(notices, "shanghai_today", lambda: day):
-        yield
-
-
 def _runs(f: Finance):
     """Every month finance generates the previous month's notices for all dealers."""
     while True:
@@ -208,12 +198,12 @@ def _run(f: Finance, start: date, end: date) -> list[WriteOffNotice]:
     run.started_at = run.heartbeat_at = f.now  # the service dates it with the real clock
     db.session.flush()
     made = []
-    with _dated(f.on):
-        for dealer_id in runs.dealers_to_notify(end):
-            notice = notices.issue_notice(dealer_id, start, end, actor=f.clerk, run_id=run.id)
-            if notice is not None:
-                made.append(notice)
-            run.dealers_done += 1
+    for dealer_id in runs.dealers_to_notify(end):
+        notice = notices.issue_notice(dealer_id, start, end, actor=f.clerk, run_id=run.id,
+                                      now=f.now)
+        if notice is not None:
+            made.append(notice)
+        run.dealers_done += 1
     run.notices_made = len(made)
     run.status, run.finished_at = RunStatus.DONE, f.now + timedelta(seconds=2 + len(made))
     run.heartbeat_at = run.finished_at
@@ -246,10 +236,8 @@ def _dealer_reads(f: Finance, notice: WriteOffNotice, fate: str):
     yield f.later(2, 6)
     _dispute(f, notice, dispute)
     yield f.later(1, 4)
-    lifecycle.void_notice(notice, void, actor=f.clerk)
-    notice.voided_at = f.now  # the service dates it with the real clock
-    with _dated(f.on):
-        new = lifecycle.reissue_notice(notice, actor=f.clerk)
+    lifecycle.void_notice(notice, void, actor=f.clerk, now=f.now)
+    new = lifecycle.reissue_notice(notice, actor=f.clerk, now=f.now)
     f.spawn(f.now, _dealer_reads(f, new, "confirm"))
 
 
@@ -259,8 +247,7 @@ def _newer(notice: WriteOffNotice) -> int | None:
 
 
 def _dispute(f: Finance, notice: WriteOffNotice, reason: str) -> None:
-    lifecycle.dispute_notice(notice, reason, actor=f.admins[notice.dealer_id])
-    notice.disputed_at = f.now  # the service dates it with the real clock
+    lifecycle.dispute_notice(notice, reason, actor=f.admins[notice.dealer_id], now=f.now)
 
 
 def _open_dispute(f: Finance):

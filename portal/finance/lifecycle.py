@@ -126,7 +126,7 @@ def confirm_notice(notice: WriteOffNotice, *, actor, now: datetime | None = None
     return entry
 
 
-def dispute_notice(notice: WriteOffNotice, reason: str, *, actor,
+def dispute_notice(notice: WriteOffNotice, reason: str, *, actor, now: datetime | None = None,
                    version: int | None = None) -> None:
     """The dealer does not agree: the notice goes back to finance with the dealer's reason."""
     _require_dealer_of(notice, actor)
@@ -134,13 +134,13 @@ def dispute_notice(notice: WriteOffNotice, reason: str, *, actor,
     _expect_version(notice, version)
     reason = _reason(reason, _("Tell finance what is wrong with the notice."))
     notice.status = NoticeStatus.DISPUTED
-    notice.disputed_by_id, notice.disputed_at = actor.id, utcnow()
+    notice.disputed_by_id, notice.disputed_at = actor.id, now or utcnow()
     notice.dispute_reason = reason
     audit.record("dispute", notice, actor=actor, from_state=NoticeStatus.ISSUED,
                  to_state=NoticeStatus.DISPUTED, reason=reason)
 
 
-def void_notice(notice: WriteOffNotice, reason: str, *, actor,
+def void_notice(notice: WriteOffNotice, reason: str, *, actor, now: datetime | None = None,
                 version: int | None = None) -> list[Claim]:
     """Finance withdraws the notice: its claims are free for a new notice (history stays)."""
     _require_finance(actor)
@@ -154,14 +154,15 @@ def void_notice(notice: WriteOffNotice, reason: str, *, actor,
                                   for claim in claims], actor=actor)
     before = notice.status
     notice.status = NoticeStatus.VOIDED
-    notice.voided_by_id, notice.voided_at = actor.id, utcnow()
+    notice.voided_by_id, notice.voided_at = actor.id, now or utcnow()
     notice.void_reason = reason
     audit.record("void", notice, actor=actor, from_state=before, to_state=NoticeStatus.VOIDED,
                  reason=reason)
     return claims
 
 
-def reissue_notice(notice: WriteOffNotice, *, actor) -> WriteOffNotice:
+def reissue_notice(notice: WriteOffNotice, *, actor,
+                   now: datetime | None = None) -> WriteOffNotice:
     """Issue a new notice for the voided one's dealer and period, naming what it replaces."""
     from portal.finance.notices import issue_notice
 
@@ -171,7 +172,7 @@ def reissue_notice(notice: WriteOffNotice, *, actor) -> WriteOffNotice:
         raise DomainError(_("Notice %(number)s has already been reissued as %(new)s.",
                             number=notice.number, new=newer.number))
     new = issue_notice(notice.dealer_id, notice.period_start, notice.period_end, actor=actor,
-                       replaces_id=notice.id)
+                       replaces_id=notice.id, now=now)
     if new is None:
         raise DomainError(_("No claim of this dealer and period is waiting for a notice any "
                             "more; nothing to reissue."))

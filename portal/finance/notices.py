@@ -5,7 +5,7 @@ exist only once that transaction commits: a rolled-back issue leaves no notice, 
 and no used number.
 """
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from portal.catalog.models import PolicySettings
 from portal.claims.models import Claim, ClaimLine, Decision, FinanceStage, LineKind
 from portal.core import audit
-from portal.core.db import money, shanghai_today
+from portal.core.db import SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
 from portal.dealers.models import Dealer
 from portal.extensions import db
@@ -116,9 +116,10 @@ def dealer_details(dealer: Dealer) -> dict:
 
 
 def issue_notice(dealer_id: int, period_start: date, period_end: date, *, actor,
-                 run_id: int | None = None, replaces_id: int | None = None
-                 ) -> WriteOffNotice | None:
+                 run_id: int | None = None, replaces_id: int | None = None,
+                 now: datetime | None = None) -> WriteOffNotice | None:
     """Issue the dealer's notice for the period: every eligible claim up to ``period_end``.
+    Its number belongs to the Shanghai year of ``now`` (the moment of issue).
 
     Returns None when the dealer has no eligible claim. Raises DomainError when a claim was
     taken or changed by someone else meanwhile; the caller then rolls back.
@@ -129,7 +130,8 @@ def issue_notice(dealer_id: int, period_start: date, period_end: date, *, actor,
     if not claims:
         return None
     notice = _new_notice(db.session.get(Dealer, dealer_id), claims, period_start, period_end,
-                         actor=actor, run_id=run_id, replaces_id=replaces_id)
+                         actor=actor, run_id=run_id, replaces_id=replaces_id,
+                         now=now or utcnow())
     _take_claims(notice, claims)
     from portal.finance.documents import render_notice_pdf
 
@@ -140,14 +142,14 @@ def issue_notice(dealer_id: int, period_start: date, period_end: date, *, actor,
     return notice
 
 
-def _new_notice(dealer, claims, period_start, period_end, *, actor, run_id, replaces_id):
-    year = shanghai_today().year
+def _new_notice(dealer, claims, period_start, period_end, *, actor, run_id, replaces_id, now):
+    year = now.astimezone(SHANGHAI).year
     seq, number = next_number(year)
     notice = WriteOffNotice(
         number=number, year=year, seq=seq, dealer_id=dealer.id, period_start=period_start,
         period_end=period_end, status=NoticeStatus.ISSUED, maker=maker_details(),
         dealer_details=dealer_details(dealer), run_id=run_id, replaces_id=replaces_id,
-        issued_by_id=actor.id)
+        issued_by_id=actor.id, issued_at=now)
     totals = dict.fromkeys((*COST_TYPES, "total"), Decimal("0.00"))
     for position, claim in enumerate(claims, 1):
         amounts = claim_amounts(claim)
