@@ -23,6 +23,7 @@ from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
 from portal.finance.notice_scope import awaiting_dealer, period_text
+from portal.finance.work import finance_work, rep_work
 from portal.returns.compliance import compliance
 from portal.returns.receipt import incoming
 from portal.returns.scope import owed_summary
@@ -70,7 +71,8 @@ def rep():
         sa.select(Dealer).where(Dealer.sales_rep_id == current_user.id).order_by(Dealer.code)
     ).all()
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
-                  compliance=compliance([d.id for d in dealers], shanghai_today()))
+                  compliance=compliance([d.id for d in dealers], shanghai_today()),
+                  finance_box=rep_work(current_user.id))
 
 
 def _dealers_by_province():
@@ -106,13 +108,14 @@ def technical():
 @bp.route("/home/finance")
 @roles_required(Role.FINANCE)
 def finance():
-    """Finance's page: the rates and bands that claims are costed with."""
+    """Finance's page: the work waiting (audits, notices), the rates and bands claims are
+    costed with."""
     rates = db.session.scalars(sa.select(LabourRate).order_by(LabourRate.grade)).all()
     bands = db.session.scalars(sa.select(TravelBand).order_by(TravelBand.min_km)).all()
     grade_counts = dict(db.session.execute(
         sa.select(Dealer.grade, sa.func.count()).group_by(Dealer.grade)).all())
     return render("home/finance.html", rates=rates, bands=bands, grade_counts=grade_counts,
-                  policy=PolicySettings.current())
+                  policy=PolicySettings.current(), work=finance_work())
 
 
 @bp.route("/home/admin")

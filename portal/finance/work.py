@@ -1,0 +1,42 @@
+"""What waits for finance and for a sales rep: counts and the oldest item, for their home pages."""
+
+import sqlalchemy as sa
+
+from portal.claims.models import Claim, ClaimStatus, FinanceStage
+from portal.dealers.models import Dealer
+from portal.extensions import db
+from portal.finance.audit import ready_for_finance
+from portal.finance.models import NoticeStatus, WriteOffNotice
+
+
+def finance_work() -> dict:
+    """Claims to audit, cost-approved claims in no notice, notices disputed or still waiting for
+    their dealer: each a count with its oldest date (one query per row of the box)."""
+    audit = db.session.execute(
+        sa.select(sa.func.count(Claim.id), sa.func.min(Claim.forwarded_at))
+        .where(Claim.finance_stage == FinanceStage.FORWARDED)).one()
+    unnoticed = db.session.execute(
+        sa.select(sa.func.count(Claim.id), sa.func.coalesce(sa.func.sum(Claim.total_finance), 0),
+                  sa.func.min(Claim.finance_on))
+        .where(Claim.finance_stage == FinanceStage.APPROVED, Claim.notice_id.is_(None))).one()
+    notices = dict(
+        (status, (count, oldest)) for status, count, oldest in db.session.execute(
+            sa.select(WriteOffNotice.status, sa.func.count(WriteOffNotice.id),
+                      sa.func.min(WriteOffNotice.issued_at))
+            .where(WriteOffNotice.status.in_((NoticeStatus.ISSUED, NoticeStatus.DISPUTED)))
+            .group_by(WriteOffNotice.status)))
+    return {"audit": audit, "unnoticed": unnoticed,
+            "disputed": notices.get(NoticeStatus.DISPUTED, (0, None)),
+            "issued": notices.get(NoticeStatus.ISSUED, (0, None))}
+
+
+def rep_work(rep_id: int) -> dict:
+    """The rep's decided claims waiting to be forwarded: ready ones, and those still waiting for
+    old-part verdicts (counts)."""
+    dealers = sa.select(Dealer.id).where(Dealer.sales_rep_id == rep_id)
+    waiting = sa.and_(Claim.finance_stage.is_(None), Claim.dealer_id.in_(dealers),
+                      Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)))
+    ready, total = db.session.execute(
+        sa.select(sa.func.count(Claim.id).filter(ready_for_finance()), sa.func.count(Claim.id))
+        .where(waiting)).one()
+    return {"ready": ready, "not_ready": total - ready}

@@ -1,0 +1,57 @@
+"""Finance's and the sales rep's home pages show what waits for them."""
+
+import pytest
+from flask_babel import force_locale
+
+from portal.accounts.roles import Role
+from portal.claims.models import FinanceStage
+from portal.core.db import utcnow
+from portal.extensions import db
+from portal.finance import lifecycle
+from portal.finance.work import finance_work, rep_work
+from tests import factories
+from tests.test_notice_lifecycle import make_notice
+from tests.test_notices import approved_claim
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with force_locale("en"):
+        yield
+
+
+def test_finance_work_counts_what_waits(world):
+    empty = finance_work()
+    forwarded = approved_claim(world.dealer_a)
+    forwarded.finance_stage, forwarded.forwarded_at = FinanceStage.FORWARDED, utcnow()
+    waiting = make_notice(world.dealer_a, claims=1)
+    disputed = make_notice(world.dealer_b, claims=1)
+    approved_claim(world.dealer_b)  # cost approved after the notices: in no notice
+    lifecycle.dispute_notice(disputed, "金额不符", actor=factories.make_user(
+        Role.DEALER_STAFF, dealer=world.dealer_b))
+    db.session.flush()
+    work = finance_work()
+    assert work["audit"][0] == empty["audit"][0] + 1
+    assert work["audit"][1] is not None
+    assert work["unnoticed"][0] == empty["unnoticed"][0] + 1
+    assert work["issued"][0] == empty["issued"][0] + 1 and waiting.status.value == "issued"
+    assert work["disputed"][0] == empty["disputed"][0] + 1
+
+
+def test_the_finance_home_page_links_the_queues(client, login, world):
+    approved_claim(world.dealer_a)
+    login(world.users[Role.FINANCE])
+    page = client.get("/home/finance").get_data(as_text=True)
+    assert "/finance/claims?queue=audit" in page and "/finance/notices/generate" in page
+    assert "/finance/notices?status=disputed" in page
+
+
+def test_rep_work_counts_ready_claims_of_its_own_dealers(world):
+    rep = world.users[Role.SALES_REP]
+    before = rep_work(rep.id)
+    mine = factories.make_claim(factories.make_unit(dealer=world.dealer_a), status="approved")
+    assert world.dealer_a.sales_rep_id == rep.id
+    assert rep_work(rep.id)["ready"] == before["ready"] + 1
+    mine.finance_stage = FinanceStage.FORWARDED
+    db.session.flush()
+    assert rep_work(rep.id)["ready"] == before["ready"]
