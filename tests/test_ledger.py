@@ -326,7 +326,7 @@ def test_ledger_pages_by_role(client, login, world, history):
     assert own.status_code == 302
     assert own.headers["Location"].endswith(f"/finance/ledger/{world.dealer_a.id}")
     detail = client.get(f"/finance/ledger/{world.dealer_a.id}").get_data(as_text=True)
-    assert notice.number in detail and "4650.00" in detail and "-150.00" in detail
+    assert notice.number in detail and "4,650.00" in detail and "-150.00" in detail
     assert client.get(f"/finance/ledger/{world.dealer_b.id}").status_code == 404
     ranged = client.get(f"/finance/ledger/{world.dealer_a.id}?start=2026-02-01&end=2026-02-28")
     assert "¥6,000.00" in ranged.get_data(as_text=True)  # the balance before the range
