@@ -4,7 +4,10 @@ Every week each sales rep forwards the decided claims of its dealers that are re
 (all their old parts judged or excused), and now and then sends one back to the technical
 department with a reason; it is decided again a few days later. Finance audits a forwarded
 claim within days: most as the technical department decided, some with one line cut (with the
-reason), a line whose old part came back after its return date at 0, a few rejected.
+reason), a line whose old part came back after its return date at 0, a few rejected. The
+reps' weekdays are set from today: rep_li went round on the last working day, so finance has
+not audited those claims yet; rep_wang's is due today (at a weekend, on Monday), so his
+dealers' claims that came ready during the week wait for him.
 
 Once it has closed the month's books, on the fifth to eighth working day of the next month,
 finance generates the previous month's write-off notices for all dealers, as a run. Most old
@@ -12,14 +15,14 @@ parts come back before the two return dates, so most claims reach finance in the
 them; but the dealers whose parts go back monthly on the maker's delivery truck
 (portal/demo/returns.py, MONTHLY) keep claims coming all year. Last month's run has not been
 done yet: either today is before its day, or (later in the month) finance's closing of last
-month has run late this time. So today finance finds claims audited last month and this
-month waiting for a notice on the generate page, ready for whoever tries the demo to run.
-Dealers confirm theirs within one or two weeks (the offset goes to their
-receivable); now and then one disputes, and finance voids and reissues it. Three small
-dealers leave their latest notice waiting until finance chases them with the next one: so
-today their latest notices still wait, and one of them, chased at last, has just disputed its
-own. Each dealer's receivable ledger (portal/demo/ledger.py) is imported from the ERP every
-week.
+month has run late this time. So today finance finds the claims it audited last month and
+this month waiting for a notice on the generate page, for whoever tries the demo to run.
+
+Dealers confirm their notices within one or two weeks (the offset goes to their receivable);
+now and then one disputes, and finance voids and reissues it. Three small dealers leave their
+latest notice waiting until finance chases them with the next one: so today their latest
+notices still wait, and one of them, chased at last, has just disputed its own. Each dealer's
+receivable ledger (portal/demo/ledger.py) is imported from the ERP every week.
 """
 
 import itertools
