@@ -135,6 +135,9 @@ def _assert_returns(db, output):
     shipments = db.session.scalars(sa.select(ReturnShipment)).all()
     assert {s.status for s in shipments} == set(ShipmentStatus)
     assert {s.method for s in shipments} == set(ShipMethod)
+    # Some dealers send their parts back every month on the maker's delivery truck.
+    assert len({s.shipped_on.strftime("%Y-%m") for s in shipments
+                if s.method == ShipMethod.TRUCK}) >= 20
     assert all(s.waybill for s in shipments if s.method == ShipMethod.COURIER)
     assert min(s.created_at for s in shipments) < utcnow() - timedelta(days=300)
     receiving = [s for s in shipments if s.status == ShipmentStatus.RECEIVING]
@@ -228,6 +231,7 @@ def _assert_finance(db, output):
     runs = db.session.scalars(sa.select(NoticeRun)).all()
     assert runs and all(r.status == RunStatus.DONE for r in runs)
     assert sum(r.notices_made for r in runs) == sum(1 for n in notices if n.run_id)
+    _assert_finance_today(db, runs)
     # Each dealer's ledger: an opening balance more than a year ago, invoices and payments
     # imported from the ERP, offsets; its balance is the sum of its entries.
     entries = db.session.scalars(sa.select(LedgerEntry)).all()
@@ -247,3 +251,28 @@ def _assert_finance(db, output):
     assert all(e.source == "excel" for e in entries if e.kind != LedgerKind.OFFSET)
     assert min(e.created_at for e in entries) < utcnow() - timedelta(days=365)
     assert all(e.amount > 10_000 for e in entries if e.kind == LedgerKind.INVOICE)
+
+
+def _assert_finance_today(db, runs):
+    """Finance has work today: decided claims waiting for their rep, claims with finance, and
+    last month's cost-approved claims of several dealers waiting for last month's run."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from portal.claims.models import Claim, FinanceStage
+    from portal.core.db import shanghai_today
+    from portal.finance import audit
+    from portal.finance.notices import eligible_summary
+
+    today = shanghai_today()
+    count = sa.select(sa.func.count(Claim.id))
+    assert db.session.scalar(count.where(Claim.finance_stage.is_(None),
+                                         audit.ready_for_finance())) >= 1
+    assert db.session.scalar(count.where(Claim.finance_stage == FinanceStage.FORWARDED)) >= 1
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    assert all(r.period_end < last_month_end for r in runs)  # last month's run is not done
+    last_month = eligible_summary(last_month_end)
+    assert len(last_month) >= 4 and all(n > 0 and total > 0 for _d, n, total in last_month)
+    this_month = eligible_summary(today)
+    assert {d.id for d, _n, _t in this_month} >= {d.id for d, _n, _t in last_month}

@@ -4,17 +4,25 @@ Every week each sales rep forwards the decided claims of its dealers that are re
 (all their old parts judged or excused), and now and then sends one back to the technical
 department with a reason; it is decided again a few days later. Finance audits a forwarded
 claim within days: most as the technical department decided, some with one line cut (with the
-reason), a line whose old part came back after its return date at 0, a few rejected.
+reason), a line whose old part came back after its return date at 0, a few rejected. The
+reps' weekdays are set from today: rep_li went round on the last working day, so finance has
+not audited those claims yet; rep_wang's is due today (at a weekend, on Monday), so his
+dealers' claims that came ready during the week wait for him.
 
-On the second working day of every month finance generates the previous month's write-off
-notices for all dealers, as a run. The old parts come back twice a year, so most claims reach
-finance in the weeks after the return dates and the runs of the following months carry most
-of the notices. Dealers confirm theirs within one or two weeks (the offset goes to their
-receivable); now and then one disputes, and finance voids and reissues it. Three small
-dealers leave their latest notice waiting until finance chases them with the next one: so
-today their latest notices still wait, and one of them, chased at last, has just disputed its
-own. Each dealer's receivable ledger (portal/demo/ledger.py) is imported from the ERP every
-week.
+Once it has closed the month's books, on the fifth to eighth working day of the next month,
+finance generates the previous month's write-off notices for all dealers, as a run. Most old
+parts come back before the two return dates, so most claims reach finance in the weeks after
+them; but the dealers whose parts go back monthly on the maker's delivery truck
+(portal/demo/returns.py, MONTHLY) keep claims coming all year. Last month's run has not been
+done yet: either today is before its day, or (later in the month) finance's closing of last
+month has run late this time. So today finance finds the claims it audited last month and
+this month waiting for a notice on the generate page, for whoever tries the demo to run.
+
+Dealers confirm their notices within one or two weeks (the offset goes to their receivable);
+now and then one disputes, and finance voids and reissues it. Three small dealers leave their
+latest notice waiting until finance chases them with the next one: so today their latest
+notices still wait, and one of them, chased at last, has just disputed its own. Each dealer's
+receivable ledger (portal/demo/ledger.py) is imported from the ERP every week.
 """
 
 import itertools
@@ -44,7 +52,9 @@ RETURN_SHARE = 0.03  # of the ready claims a rep looks at
 CUT_SHARE, REJECT_SHARE = 0.12, 0.015  # of the claims finance audits
 DISPUTE_SHARE = 0.03  # of the notices
 SLOW = {"AH-FY01", "NM-CF01", "XJ-CJ01"}  # let their latest notice wait: it still does today
-REPS_DAY = {"rep_li": 0, "rep_wang": 3}  # the weekday each rep forwards on
+AUDIT_DAYS = (2, 9)  # from the rep's forwarding to finance's audit
+ROUNDS = {"rep_li": 1, "rep_wang": 5}  # working days from the rep's last weekly round to today
+CLOSING_DAYS = (5, 8)  # the working days of a month finance may generate last month's notices
 
 
 @dataclass
@@ -94,14 +104,22 @@ def finance_stories(demo: Demo, today: date) -> list:
     stories = []
     for rep in db.session.scalars(sa.select(User).where(User.role == Role.SALES_REP)
                                   .order_by(User.id)):
-        first = start + timedelta(days=(REPS_DAY.get(rep.username, 1) - start.weekday()) % 7)
+        weekday = _working_days_before(today, ROUNDS.get(rep.username, 3)).weekday()
+        first = start + timedelta(days=(weekday - start.weekday()) % 7)
         stories.append((at(first, rng), next(f.numbers), _forwarding(f, rep)))
-    stories.append((at(_run_day(start), rng), next(f.numbers), _runs(f)))
+    stories.append((at(_run_day(start, rng), rng), next(f.numbers), _runs(f)))
     last = today - timedelta(days=2)
     while last.weekday() >= 5:
         last -= timedelta(days=1)
     stories.append((at(last, rng), next(f.numbers), _open_dispute(f)))
     return stories + ledger_stories(f, start)
+
+
+def _working_days_before(day: date, n: int) -> date:
+    while n:
+        day -= timedelta(days=1)
+        n -= day.weekday() < 5
+    return day
 
 
 # ---------------------------------------------------------------- the rep and finance
@@ -137,7 +155,7 @@ def _decide_again(f: Finance, claim: Claim, fate: str):
 
 def _audit(f: Finance, claim: Claim):
     """Finance audits a forwarded claim within days."""
-    yield f.later(1, 6)
+    yield f.later(*AUDIT_DAYS)
     draw = f.rng.random()
     lines = audit.audited_lines(claim, f.on)
     amounts = {a.line.id: {"amount": a.suggested,
@@ -172,15 +190,16 @@ def _cut(f: Finance, lines, amounts: dict) -> None:
 # ---------------------------------------------------------------- the notices
 
 
-def _run_day(day: date) -> date:
-    """The second working day of the month after ``day``'s."""
+def _run_day(day: date, rng: random.Random) -> date:
+    """A day after the closing of ``day``'s month: its fifth to eighth working day after."""
     first = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-    workdays = (first + timedelta(days=n) for n in range(10))
-    return [d for d in workdays if d.weekday() < 5][1]
+    workdays = (first + timedelta(days=n) for n in range(14))
+    return [d for d in workdays if d.weekday() < 5][rng.randint(*CLOSING_DAYS) - 1]
 
 
 def _runs(f: Finance):
-    """Every month finance generates the previous month's notices for all dealers."""
+    """Every month finance generates the previous month's notices for all dealers; last
+    month's run is not done yet."""
     while True:
         period_end = f.on.replace(day=1) - timedelta(days=1)
         if runs.dealers_to_notify(period_end):  # else there is nothing to run for
@@ -188,7 +207,10 @@ def _runs(f: Finance):
             fates = _fates(f, made)
             for notice in made:
                 f.spawn(f.now, _dealer_reads(f, notice, fates.get(notice.id, "confirm")))
-        yield at(_run_day(f.on), f.rng)
+        day = _run_day(f.on, f.rng)
+        if (day.year, day.month) == (f.today.year, f.today.month):
+            return
+        yield at(day, f.rng)
 
 
 def _run(f: Finance, start: date, end: date) -> list[WriteOffNotice]:

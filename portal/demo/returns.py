@@ -7,6 +7,14 @@ missing or broken in transit, and reconciles it. A dealer ships its missing part
 technical department waives them. The technical department then gives its verdict on every
 part received, and the clerk empties the stores from time to time.
 
+Eight dealers on the maker's delivery routes do not wait for the return dates (MONTHLY: 济南
+SD-JN01, 潍坊 SD-WF02, 长春 JL-CC01, 阜阳 AH-FY01, 石家庄 HE-SJ01, 郑州 HA-ZZ01, 徐州 JS-XZ01
+and 周口 HA-ZK02): every thirty days the maker's truck, back from delivering their machines,
+brings everything they owe. The clerk receives a load a few days later and the technical
+department judges it within days, so their claims reach finance all year round. Their trucks
+come on days spread over the month: today one load is on its way, one is being received, the
+claims of the next are waiting for their rep, and those of the ones before are with finance.
+
 Nobody is held during the history: late parts go out within the 30 days' grace. Only one
 dealer's late courier parcel of the last season never arrived, and was closed as missing a few
 days ago: its parts are "not received", and the dealer's new claims are held today (the records
@@ -48,11 +56,17 @@ from portal.returns.verdicts import adjudicate
 HELD_DEALER = "HB-XY01"  # its lost parcel leaves parts long overdue: its new claims are held
 SLOPPY = {"XJ-CJ01": 0.8, "HA-ZK02": 0.6}  # how often they keep some parts back past the date
 NEARBY = {"SD-JN01"}  # brings its parts to head office itself
-FAR = {"XJ-CJ01", "HL-HB01", "JL-CC01", "NM-CF01"}  # send everything by courier
+# Their parts go back by the maker's truck every TRUCK_DAYS: days from its latest load to today.
+MONTHLY = {"SD-JN01": 1, "SD-WF02": 4, "JL-CC01": 7, "AH-FY01": 10, "HE-SJ01": 13,
+           "HA-ZZ01": 16, "JS-XZ01": 20, "HA-ZK02": 25}
+TRUCK_DAYS = 30
+FAR = {"XJ-CJ01", "HL-HB01", "JL-CC01", "NM-CF01"}  # send their season's parts by courier
 EARLY = 12  # days: the coming season's parts, sent early by a few dealers of late
 MISSING_SHARE, DAMAGED_SHARE = 0.04, 0.04  # of the parts in a dealer's main shipment
 RESHIP_SHARE = 0.6  # a missing part is found and sent again; else its return is waived
 DISPATCH_AT = 6  # parts of one supplier gathered before they are sent to it
+JUDGE_PACE = (2, 5)  # parts the technical department examines a day
+JUDGE_TRUCK, JUDGE_SEASON = (1, 5), (3, 20)  # days from reconciling to the first verdict
 WATCH_DAYS, WATCH_LATE = 7, 20  # how often parts forgotten past their date are looked for
 
 COURIERS = [("SF", 12), ("ZT75", 10), ("YT", 13), ("JDVA", 11)]
@@ -109,8 +123,9 @@ class Returns:
 
 
 def return_stories(demo: Demo, today: date) -> list:
-    """The return seasons of every dealer, the early shipments of the last days, the weekly
-    look for forgotten parts, the lost parcel's close-out and the store clearances."""
+    """The return seasons of every dealer, the monthly trucks of some, the early shipments of
+    the last days, the weekly look for forgotten parts, the lost parcel's close-out and the
+    store clearances."""
     rng = random.Random(2030)  # the repair stories keep their own draws
     clerk = db.session.scalar(sa.select(User).where(User.role == Role.CLERK).order_by(User.id))
     r = Returns(demo, rng, clerk)
@@ -128,6 +143,11 @@ def return_stories(demo: Demo, today: date) -> list:
             lost = dealer.code == HELD_DEALER and due == lost_on
             stories.append((at(due - timedelta(days=30), rng), next(r.numbers),
                             _season(r, dealer, due, lost)))
+        if dealer.code in MONTHLY:
+            trips = [today - timedelta(days=MONTHLY[dealer.code] + n * TRUCK_DAYS)
+                     for n in range(30)]
+            stories.append((at(first, rng), next(r.numbers),
+                            _monthly(r, dealer, sorted(d for d in trips if d > first))))
     # Two early shipments reconciled; two arrived on the last working day and are half
     # scanned; two left in the last days and are still on their way.
     last, ago = _weekday(today - timedelta(days=1)), lambda n: today - timedelta(days=n)
@@ -159,12 +179,15 @@ def _owed(dealer_id: int, due: date, statuses=(OwedStatus.OWED,)) -> list[OwedPa
 
 
 def _ship(r: Returns, dealer: Dealer, parts: list[OwedPart], *, courier: bool = False,
-          receive: bool = True, troubles: bool = False, transit: int | None = None):
+          truck: bool = False, receive: bool = True, troubles: bool = False,
+          transit: int | None = None):
     """The dealer's staff pack the parts and send them; the clerk receives them later."""
     if not parts:
         return None
     rng = r.rng
-    if courier or dealer.code in FAR:
+    if truck:
+        method = ShipMethod.TRUCK
+    elif courier or dealer.code in FAR:
         method = ShipMethod.COURIER
     elif dealer.code in NEARBY:
         method = rng.choice([ShipMethod.IN_PERSON, ShipMethod.IN_PERSON, ShipMethod.TRUCK])
@@ -180,7 +203,7 @@ def _ship(r: Returns, dealer: Dealer, parts: list[OwedPart], *, courier: bool = 
         if transit is None:
             transit = {ShipMethod.IN_PERSON: 0, ShipMethod.TRUCK: rng.randint(1, 4),
                        ShipMethod.COURIER: rng.randint(2, 5)}[method]
-        r.spawn(r.day_at(r.today + timedelta(days=transit)), _receive(r, shipment, troubles))
+        r.spawn(r.day_at(r.today + timedelta(days=transit)), _receive(r, shipment, troubles, truck))
     return shipment
 
 
@@ -207,6 +230,14 @@ def _season(r: Returns, dealer: Dealer, due: date, lost: bool):
         for part in missing:
             waive(part, rng.choice(WAIVE_MISSING), actor=r.demo.tech)
             part.waived_at = r.now  # the service dates it with the real clock
+
+
+def _monthly(r: Returns, dealer: Dealer, trips: list[date]):
+    """On each of its days the maker's delivery truck takes back all the parts the dealer
+    owes, whatever their return date."""
+    for day in trips:
+        yield r.day_at(day)
+        _ship(r, dealer, _owed(dealer.id, date.max), truck=True)
 
 
 def _early(r: Returns, arrives: date):
@@ -241,9 +272,10 @@ def _watch(r: Returns):
 # ---------------------------------------------------------------- head office receives
 
 
-def _receive(r: Returns, shipment: ReturnShipment, troubles: bool):
+def _receive(r: Returns, shipment: ReturnShipment, troubles: bool, small: bool):
     """The clerk scans the labels as the parts come out of the box, over two sittings; marks a
-    part missing or damaged now and then (in the dealer's main shipment); and reconciles."""
+    part missing or damaged now and then (in the dealer's main shipment); and reconciles. The
+    technical department takes a truck's small load up within days, a season's after weeks."""
     rng = r.rng
     lines = list(shipment.lines)
     rng.shuffle(lines)
@@ -262,7 +294,8 @@ def _receive(r: Returns, shipment: ReturnShipment, troubles: bool):
                                      now=r.now, today=r.today)
         yield r.day_at(r.today + timedelta(days=1))  # the rest the next working day
     receipt.reconcile(shipment, actor=r.clerk, now=r.now)
-    r.spawn(r.day_at(r.today + timedelta(days=rng.randint(3, 20))), _judge(r, shipment))
+    wait = rng.randint(*(JUDGE_TRUCK if small else JUDGE_SEASON))
+    r.spawn(r.day_at(r.today + timedelta(days=wait)), _judge(r, shipment))
 
 
 def _close_lost(r: Returns):
@@ -283,14 +316,18 @@ def _close_lost(r: Returns):
 
 
 def _judge(r: Returns, shipment: ReturnShipment):
-    """The technical department examines the parts of a reconciled shipment; a part that came
-    late may first have its lateness excused."""
+    """The technical department examines the parts of a reconciled shipment, a few a day; a
+    part that came late may first have its lateness excused."""
     yield r.now
     rng = r.rng
+    pace, judged = rng.randint(*JUDGE_PACE), 0
     for line in shipment.lines:
         owed = line.owed_part
         if owed.status != OwedStatus.RECEIVED or owed.verdict is not None:
             continue
+        if judged and judged % pace == 0:
+            yield r.day_at(r.today + timedelta(days=1))
+        judged += 1
         if owed.received_on > owed.due_on and rng.random() < 0.08:
             waive(owed, rng.choice(WAIVE_LATE), actor=r.demo.tech)
             owed.waived_at = r.now
