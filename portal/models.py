@@ -14,6 +14,7 @@ from portal.catalog.models import (
 from portal.claims.models import Claim, ClaimAttachment, ClaimLine, UnitFlag
 from portal.core.audit import AuditEntry
 from portal.dealers.models import Dealer
+from portal.deliveries.models import DeliveryLine, DeliveryNote
 from portal.finance.models import (
     LedgerEntry,
     NoticeClaim,
@@ -22,6 +23,7 @@ from portal.finance.models import (
     NoticeRun,
     WriteOffNotice,
 )
+from portal.planning.models import StockingPlan, StockingPlanLine
 from portal.returns.models import (
     OwedPart,
     ReturnShipment,
@@ -30,14 +32,16 @@ from portal.returns.models import (
     VerdictPhoto,
 )
 from portal.service.models import Complaint, ReturnVisit, ServiceRequest
+from portal.stock.models import StockReturn
 from portal.units.cards import CardOwnerChange, WarrantyCard
 from portal.units.models import Unit
 
 __all__ = [
     "ApiToken", "AuditEntry", "CardOwnerChange", "Claim", "ClaimAttachment", "ClaimLine",
-    "Complaint", "Dealer", "FaultCode", "FaultHours", "LabourRate", "LedgerEntry", "LegalMinimum",
-    "LoginFailure", "NoticeClaim", "NoticeCounter", "NoticeDocument", "NoticeRun", "OwedPart",
-    "Part", "PolicySettings", "ProductModel", "ReturnShipment", "ReturnVisit", "Season",
-    "ServiceRequest", "ShipmentLine", "StoreItem", "Unit", "UnitFlag", "User", "VerdictPhoto",
+    "Complaint", "Dealer", "DeliveryLine", "DeliveryNote", "FaultCode", "FaultHours", "LabourRate",
+    "LedgerEntry", "LegalMinimum", "LoginFailure", "NoticeClaim", "NoticeCounter",
+    "NoticeDocument", "NoticeRun", "OwedPart", "Part", "PolicySettings", "ProductModel",
+    "ReturnShipment", "ReturnVisit", "Season", "ServiceRequest", "ShipmentLine", "StockReturn",
+    "StockingPlan", "StockingPlanLine", "StoreItem", "Unit", "UnitFlag", "User", "VerdictPhoto",
     "WarrantyCard", "WriteOffNotice",
 ]

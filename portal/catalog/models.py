@@ -116,6 +116,9 @@ class Part(db.Model):
     warranty_months: Mapped[int | None]
     supplier: Mapped[str] = mapped_column(sa.String(120), default="")
     watched: Mapped[bool] = mapped_column(default=False)  # claims on it need a person
+    # Routine consumption per working unit and season (wear parts: filters, belts, blades),
+    # added to the failure rate when a stocking plan is suggested.
+    season_consumption = mapped_column(sa.Numeric(8, 3), nullable=False, default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -211,6 +214,8 @@ class PolicySettings(db.Model):
     return_date_2_month: Mapped[int] = mapped_column(default=12)
     return_date_2_day: Mapped[int] = mapped_column(default=31)
     plan_lead_days: Mapped[int] = mapped_column(default=30)
+    # A delivery note not confirmed this many days after shipping is chased by the rep.
+    delivery_confirm_days: Mapped[int] = mapped_column(default=7)
     parts_markup_percent = mapped_column(sa.Numeric(5, 2), nullable=False, default=0)
     # Claim checks.
     duplicate_window_days: Mapped[int] = mapped_column(default=30)
@@ -247,6 +252,8 @@ class Season(db.Model):
     end_on: Mapped[date]
     categories: Mapped[list] = mapped_column(sa.JSON, default=list)
     provinces: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Dealers selling these categories in these provinces submit a stocking plan for it.
+    plan_required: Mapped[bool] = mapped_column(default=False)
 
     @property
     def audit_label(self) -> str:

@@ -170,11 +170,13 @@ class LedgerKind(TitledEnum):
     INVOICE = "invoice"
     PAYMENT = "payment"
     OFFSET = "offset"
+    CHARGE = "charge"  # restoration labour on a dismantled unit returned from stock
 
     @classmethod
     def _titles(cls):
         return {cls.OPENING: _l("Opening balance"), cls.INVOICE: _l("Goods invoice"),
-                cls.PAYMENT: _l("Payment"), cls.OFFSET: _l("Warranty offset")}
+                cls.PAYMENT: _l("Payment"), cls.OFFSET: _l("Warranty offset"),
+                cls.CHARGE: _l("Restoration charge")}
 
 
 class LedgerEntry(db.Model):
@@ -199,7 +201,8 @@ class LedgerEntry(db.Model):
     amount = mapped_column(Money, nullable=False)
     notice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("write_off_notices.id"),
                                                   unique=True)
-    source: Mapped[str] = mapped_column(sa.String(10), default="excel")  # excel | api | notice
+    source: Mapped[str] = mapped_column(
+        sa.String(10), default="excel")  # excel | api | notice | stock
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,0 +1,117 @@
+"""The 配件储备计划 (spare-parts stocking plan) a dealer submits for a season, and its lines."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import Money, UTCDateTime, utcnow
+from portal.core.enums import TitledEnum, enum_column
+from portal.extensions import db
+
+
+class PlanStatus(TitledEnum):
+    DRAFT = "draft"  # the dealer is working on it (or it was sent back)
+    SUBMITTED = "submitted"  # waits for the rep or the clerk
+    APPROVED = "approved"  # the quantities are final; it exports as a parts order
+
+    @classmethod
+    def _titles(cls):
+        return {cls.DRAFT: _l("Draft"), cls.SUBMITTED: _l("Submitted"),
+                cls.APPROVED: _l("Approved")}
+
+
+class PlanSection(TitledEnum):
+    WARRANTY = "warranty"  # 三包件: main and other parts under warranty
+    WEAR = "wear"  # 易损件
+
+    @classmethod
+    def _titles(cls):
+        return {cls.WARRANTY: _l("Warranty parts"), cls.WEAR: _l("Wear parts")}
+
+
+class StockingPlan(db.Model):
+    """One dealer's stocking plan for one season (at most one per dealer and season)."""
+
+    __tablename__ = "stocking_plans"
+    __table_args__ = (
+        sa.UniqueConstraint("season_id", "dealer_id", name="uq_stocking_plans_season_dealer"),
+        sa.Index("ix_stocking_plans_season_status", "season_id", "status"),
+        sa.Index("ix_stocking_plans_dealer_season", "dealer_id", "season_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    season_id: Mapped[int] = mapped_column(sa.ForeignKey("seasons.id"))
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"))
+    status: Mapped[PlanStatus] = mapped_column(enum_column(PlanStatus), default=PlanStatus.DRAFT)
+    note: Mapped[str] = mapped_column(sa.Text, default="")  # the dealer's remarks
+    # When the suggested quantities were last worked out, and the units they assumed.
+    suggested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    working_units: Mapped[int] = mapped_column(default=0)
+    total_amount = mapped_column(Money, nullable=False, default=0)  # quantity × price
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    submitted_late: Mapped[bool] = mapped_column(default=False)  # after the due date
+    returned_reason: Mapped[str] = mapped_column(sa.Text, default="")  # the last send-back
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    review_note: Mapped[str] = mapped_column(sa.Text, default="")
+    approved_amount = mapped_column(Money)  # approved quantity × price
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    season = relationship("Season")
+    dealer = relationship("Dealer")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+    lines = relationship("StockingPlanLine", back_populates="plan", cascade="all, delete-orphan",
+                         order_by="StockingPlanLine.position")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def number(self) -> str:
+        """The order reference the parts sales department sees: season id and dealer code."""
+        return f"CB{self.season_id:03d}-{self.dealer.code}"
+
+    @property
+    def audit_label(self) -> str:
+        return self.number
+
+
+class StockingPlanLine(db.Model):
+    """One part of a plan: what the portal suggested and why, what the dealer asked for and
+    what the reviewer approved (a change needs a reason)."""
+
+    __tablename__ = "stocking_plan_lines"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "part_id", name="uq_stocking_plan_lines_plan_part"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("stocking_plans.id", ondelete="CASCADE"), index=True)
+    part_id: Mapped[int] = mapped_column(sa.ForeignKey("parts.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    section: Mapped[PlanSection] = mapped_column(enum_column(PlanSection))
+    suggested_qty: Mapped[int] = mapped_column(default=0)
+    # The suggestion's basis: units, rate, failures, exposure, prior, consumption, expected.
+    basis: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    quantity: Mapped[int] = mapped_column(default=0)  # the dealer's
+    approved_qty: Mapped[int | None]
+    adjust_reason: Mapped[str] = mapped_column(sa.Text, default="")  # the reviewer's
+    unit_price = mapped_column(Money, nullable=False)
+
+    plan = relationship(StockingPlan, back_populates="lines")
+    part = relationship("Part")
+
+    @property
+    def overridden(self) -> bool:
+        return self.quantity != self.suggested_qty
+
+    @property
+    def final_qty(self) -> int:
+        return self.quantity if self.approved_qty is None else self.approved_qty
