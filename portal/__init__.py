@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     from portal.finance.views import bp as finance_bp
     from portal.home.views import bp as home_bp
+    from portal.planning.blueprint import bp as planning_bp
     from portal.returns import (  # noqa: F401  (routes on returns.bp)
         receipt_views,
         shipment_views,
@@ -108,7 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.units.views import bp as units_bp
 
     for bp in (home_bp, accounts_bp, dealers_bp, units_bp, claims_bp, service_bp, catalog_bp,
-               core_bp, api_bp, followup_bp, returns_bp, finance_bp):
+               core_bp, api_bp, followup_bp, returns_bp, finance_bp, planning_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
 
