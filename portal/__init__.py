@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.claims.views import bp as claims_bp
     from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp
+    from portal.deliveries.views import bp as deliveries_bp
     from portal.finance import (  # noqa: F401  (routes on finance.bp)
         audit_views,
         ledger_views,
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (home_bp, accounts_bp, dealers_bp, units_bp, claims_bp, service_bp, catalog_bp,
                core_bp, api_bp, followup_bp, returns_bp, finance_bp, planning_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(deliveries_bp)
     csrf.exempt(api_bp)
 
 

@@ -166,7 +166,7 @@ def test_policy_settings_validation(client, login, world, db):
             "parts_markup_percent": "5", "duplicate_window_days": "30",
             "late_claim_days": "30", "auto_approve": "y", "auto_max_total": "800.00",
             "auto_sample_percent": "15", "good_standing_days": "90",
-            "hold_overdue_days": "45"}
+            "hold_overdue_days": "45", "delivery_confirm_days": "10"}
     response = client.post("/catalog/policy/edit", data=data)
     assert response.status_code == 422
     assert db.session.get(PolicySettings, 1).return_date_1_month == 6
@@ -177,6 +177,7 @@ def test_policy_settings_validation(client, login, world, db):
     assert policy.parts_markup_percent == Decimal("5.00")
     assert (policy.auto_approve, policy.auto_max_total, policy.auto_sample_percent,
             policy.hold_overdue_days) == (True, Decimal("800.00"), 15, 45)
+    assert policy.delivery_confirm_days == 10
 
 
 def test_seasons(client, login, world, db):

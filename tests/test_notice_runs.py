@@ -297,7 +297,7 @@ def test_admin_sets_the_makers_details_on_the_policy_page(client, login, world):
             "return_date_2_month": "12", "return_date_2_day": "31", "plan_lead_days": "30",
             "parts_markup_percent": "0", "duplicate_window_days": "30",
             "late_claim_days": "30", "auto_max_total": "1000.00", "auto_sample_percent": "10",
-            "good_standing_days": "90", "hold_overdue_days": "30",
+            "good_standing_days": "90", "hold_overdue_days": "30", "delivery_confirm_days": "7",
             "maker_name": "  山东重工农业装备有限公司 ", "maker_address": "潍坊市北海路1号",
             "maker_phone": "0536-1234567", "maker_tax_no": "91370700MA3C000000"}
     assert client.post("/catalog/policy/edit", data=data).status_code == 303

@@ -180,6 +180,9 @@ class PolicyForm(FlaskForm):
         validators=[InputRequired(), _month_day_check("return_date_2_month")])
     plan_lead_days = IntegerField(_l("Stocking plan lead time (days before season)"),
                                   validators=[InputRequired(), NumberRange(min=0, max=365)])
+    delivery_confirm_days = IntegerField(
+        _l("Delivery notes are confirmed within (days after shipping)"),
+        validators=[InputRequired(), NumberRange(min=1, max=90)])
     parts_markup_percent = DecimalField(_l("Parts mark-up (%)"), places=2,
                                         validators=[InputRequired(), NumberRange(min=0, max=100)])
     duplicate_window_days = IntegerField(

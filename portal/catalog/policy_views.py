@@ -20,7 +20,8 @@ POLICY_FIELDS = ("card_deadline_days", "arrange_deadline_hours", "check_deadline
                  "return_date_2_day", "plan_lead_days", "parts_markup_percent",
                  "duplicate_window_days", "late_claim_days", "auto_approve", "auto_max_total",
                  "auto_sample_percent", "good_standing_days", "hold_overdue_days",
-                 "maker_name", "maker_address", "maker_phone", "maker_tax_no")
+                 "maker_name", "maker_address", "maker_phone", "maker_tax_no",
+                 "delivery_confirm_days")
 
 
 @bp.route("/policy")

@@ -185,6 +185,16 @@ ENTITY_STATES["write_off_notices"].update({
 FIELDS.update({"offset": _l("Offset (yuan)"), "notice": _l("Write-off notice"),
                "replaced_by": _l("Replaced by"), "finance_stage": _l("Finance")})
 
+# Delivery notes (销售发货清单).
+ACTIONS.update({"deliver": _l("Shipped to the dealer"),
+                "confirm_delivery": _l("Receipt confirmed by the dealer")})
+ENTITIES.update({"delivery_notes": _l("Delivery note")})
+ENTITY_STATES.setdefault("delivery_notes", {}).update({
+    "shipped": _l("Shipped, not confirmed"), "confirmed": _l("Receipt confirmed")})
+FIELDS.update({"carrier": _l("Carrier / vehicle"), "units": _l("Units"), "parts": _l("Parts"),
+               "delivery_confirm_days": _l("Delivery notes confirmed within (days)"),
+               "stocking_plan": _l("Stocking plan")})
+
 
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""

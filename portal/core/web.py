@@ -21,6 +21,7 @@ NAV = [
     ("catalog.fault_codes", "fault_codes", None),
     ("catalog.policy", "policy", None),
     ("returns.owed", "returns", None),
+    ("deliveries.index", "deliveries", None),
     ("followup.visits", "visits", {Role.CLERK, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
                                    Role.DEALER_STAFF}),
     ("followup.complaints", "complaints", {Role.CLERK, Role.ADMIN, Role.TECHNICAL,
@@ -65,6 +66,7 @@ BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "c
                       "catalog": "policy", "followup": "complaints", "service": "service",
                       "returns": "returns"}
 SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
+BLUEPRINT_SECTIONS["deliveries"] = "deliveries"
 
 
 def current_section() -> str | None:

@@ -21,6 +21,7 @@ from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer, DealerStatus
+from portal.deliveries.services import home_box as deliveries_box
 from portal.extensions import db
 from portal.finance.notice_scope import awaiting_dealer, period_text
 from portal.finance.work import finance_work, rep_work
@@ -60,7 +61,8 @@ def dealer():
                   service_box=home_box(current_user),
                   compliance=compliance([dealer.id], today).get(dealer.id),
                   owed_box=owed_summary(dealer.id, today),
-                  notices_box=awaiting_dealer(dealer.id), period_text=period_text)
+                  notices_box=awaiting_dealer(dealer.id), period_text=period_text,
+                  deliveries_box=deliveries_box(current_user, today))
 
 
 @bp.route("/home/rep")
@@ -72,7 +74,8 @@ def rep():
     ).all()
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
                   compliance=compliance([d.id for d in dealers], shanghai_today()),
-                  finance_box=rep_work(current_user.id))
+                  finance_box=rep_work(current_user.id),
+                  deliveries_box=deliveries_box(current_user, shanghai_today()))
 
 
 def _dealers_by_province():
@@ -89,7 +92,8 @@ def clerk():
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
                   todo=clerk_todo(shanghai_today()), incoming=incoming(),
-                  service_box=home_box(current_user))
+                  service_box=home_box(current_user),
+                  deliveries_box=deliveries_box(current_user, shanghai_today()))
 
 
 @bp.route("/home/technical")
@@ -134,4 +138,5 @@ def admin():
     ).all()
     return render("home/admin.html", counts=counts, latest=latest,
                   share=queues.rules_share(utcnow()),
-                  service_box=home_box(current_user))
+                  service_box=home_box(current_user),
+                  deliveries_box=deliveries_box(current_user, shanghai_today()))

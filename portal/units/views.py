@@ -20,6 +20,7 @@ from portal.core.excel import ExcelError
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
+from portal.deliveries.scope import note_id_for
 from portal.extensions import db
 from portal.service.entitlements import flags_of_unit
 from portal.units import excel
@@ -69,7 +70,8 @@ def detail(unit_id):
                   card_keeper=current_user.role in CARD_KEEPERS, exception_form=ExceptionForm(),
                   on=on, part=None, verdict=coverage_for(unit, None, on), clocks=CLOCKS,
                   reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit),
-                  flags=flags_of_unit(unit.id), flag_resolver=current_user.role in FLAG_RESOLVERS)
+                  flags=flags_of_unit(unit.id), flag_resolver=current_user.role in FLAG_RESOLVERS,
+                  delivery_note_id=note_id_for(unit))
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -1,0 +1,45 @@
+"""What each user may see of delivery notes: those of the dealers they may see."""
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import Role
+from portal.dealers.scope import dealer_ids_for
+from portal.deliveries.models import DeliveryLine, DeliveryNote
+from portal.extensions import db
+from portal.units.models import Unit
+
+
+def visible_notes(user):
+    """A SELECT of the delivery notes ``user`` may see."""
+    stmt = sa.select(DeliveryNote)
+    if user.role.is_dealer or user.role == Role.SALES_REP:
+        stmt = stmt.where(DeliveryNote.dealer_id.in_(dealer_ids_for(user)))
+    return stmt
+
+
+def note_loading():
+    """What a note's page and document show: dealer, people, plan, lines with unit or part."""
+    lines = selectinload(DeliveryNote.lines)
+    return (selectinload(DeliveryNote.dealer), selectinload(DeliveryNote.created_by),
+            selectinload(DeliveryNote.confirmed_by), selectinload(DeliveryNote.plan),
+            lines.selectinload(DeliveryLine.unit).selectinload(Unit.model),
+            lines.selectinload(DeliveryLine.part))
+
+
+def get_note(note_id: int, user) -> DeliveryNote:
+    """The note if ``user`` may see it, with everything it shows; 404 otherwise."""
+    note = db.session.scalar(visible_notes(user).where(DeliveryNote.id == note_id)
+                             .options(*note_loading()))
+    if note is None:
+        abort(404)
+    return note
+
+
+def note_id_for(unit) -> int | None:
+    """The id of the note the unit was shipped on (the unit's page links it), if recorded."""
+    if not unit.delivery_note_no or unit.dealer_id is None:
+        return None
+    return db.session.scalar(sa.select(DeliveryNote.id).where(
+        DeliveryNote.number == unit.delivery_note_no, DeliveryNote.dealer_id == unit.dealer_id))

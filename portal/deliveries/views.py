@@ -1,0 +1,205 @@
+"""Delivery notes: head office records a shipment, the dealer confirms receipt, the rep chases
+the notes nobody confirmed. Dealers see their own notes, reps their dealers', head office all."""
+
+import io
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import DEALER_ROLES
+from portal.core import audit
+from portal.core.db import shanghai_today
+from portal.core.forms import attempt
+from portal.core.htmx import render
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required, signed_in
+from portal.dealers.models import Dealer
+from portal.dealers.scope import visible_dealers
+from portal.deliveries import documents, services
+from portal.deliveries.forms import NoteForm, confirm_form
+from portal.deliveries.models import DeliveryNote, DeliveryStatus
+from portal.deliveries.scope import get_note, visible_notes
+from portal.extensions import db
+from portal.planning.models import PlanStatus, StockingPlan, StockingPlanLine
+
+bp = Blueprint("deliveries", __name__, url_prefix="/deliveries")
+
+shippers_only = roles_required(*services.SHIPPERS)
+dealers_only = roles_required(*DEALER_ROLES)
+
+
+def _dealer_filter():
+    """Head office and reps may narrow the list to one of the dealers they see."""
+    if current_user.role.is_dealer:
+        return None, []
+    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
+    wanted = request.args.get("dealer", type=int)
+    return (wanted if wanted in {d.id for d in dealers} else None), dealers
+
+
+@bp.route("/")
+@signed_in
+def index():
+    """Delivery notes, newest first; ?overdue=1 lists the unconfirmed ones to chase, oldest
+    first."""
+    wanted = request.args.get("status", "")
+    wanted = wanted if wanted in {s.value for s in DeliveryStatus} else ""
+    overdue = request.args.get("overdue") == "1"
+    dealer_id, dealers = _dealer_filter()
+    today = shanghai_today()
+    stmt = visible_notes(current_user).options(selectinload(DeliveryNote.dealer),
+                                               selectinload(DeliveryNote.lines))
+    if wanted:
+        stmt = stmt.where(DeliveryNote.status == wanted)
+    if dealer_id:
+        stmt = stmt.where(DeliveryNote.dealer_id == dealer_id)
+    if overdue:
+        stmt = services.overdue_notes(stmt, today)
+    page = keyset_page(stmt, DeliveryNote.shipped_on, DeliveryNote.id, request.args.get("after"),
+                       current_app.config["PAGE_SIZE"], descending=not overdue)
+    return render("deliveries/index.html", "deliveries/_rows.html", page=page, wanted=wanted,
+                  overdue=overdue, statuses=DeliveryStatus, dealer_id=dealer_id,
+                  dealers=dealers, cutoff=services.overdue_cutoff(today))
+
+
+def _can_confirm(note) -> bool:
+    return (current_user.role.is_dealer and current_user.dealer_id == note.dealer_id
+            and note.status == DeliveryStatus.SHIPPED)
+
+
+def _detail(note, form=None, status: int = 200):
+    if form is None and _can_confirm(note):
+        form = confirm_form(note)
+    return render("deliveries/detail.html", status=status, note=note, form=form,
+                  line_amount=services.amount, total=services.total(note),
+                  overdue=note.status == DeliveryStatus.SHIPPED
+                  and note.shipped_on < services.overdue_cutoff(shanghai_today()),
+                  history=audit.history(note))
+
+
+@bp.route("/<int:note_id>")
+@signed_in
+def detail(note_id):
+    """A delivery note: its lines, what arrived, who confirmed it when."""
+    return _detail(get_note(note_id, current_user))
+
+
+@bp.route("/<int:note_id>/confirm", methods=["POST"])
+@dealers_only
+def confirm(note_id):
+    """The dealer confirms receipt: what arrived of each line, and a remark on differences."""
+    note = get_note(note_id, current_user)
+    form = confirm_form(note)
+    if form.validate_on_submit():
+        received = {line.id: form[f"received_{line.id}"].data for line in note.lines}
+        ok, _done = attempt(form, lambda: services.confirm_receipt(
+            note, received, form.remark.data or "", actor=current_user,
+            version=form.version.data))
+        if ok:
+            flash(_("Receipt of delivery note %(number)s confirmed.", number=note.number),
+                  "success")
+            return redirect(url_for("deliveries.detail", note_id=note.id), 303)
+        note = get_note(note_id, current_user)  # the rollback expired it
+    return _detail(note, form=form, status=422)
+
+
+@bp.route("/<int:note_id>/note.pdf")
+@signed_in
+def note_pdf(note_id):
+    """The delivery note to print (A4)."""
+    note = get_note(note_id, current_user)
+    return send_file(io.BytesIO(documents.note_pdf(note)), mimetype="application/pdf",
+                     download_name=f"{note.number}.pdf")
+
+
+def _approved_plan(plan_id) -> StockingPlan | None:
+    if not plan_id:
+        return None
+    try:
+        plan_id = int(plan_id)
+    except ValueError:
+        abort(404)
+    plan = db.session.scalar(sa.select(StockingPlan).where(StockingPlan.id == plan_id).options(
+        selectinload(StockingPlan.dealer), selectinload(StockingPlan.season),
+        selectinload(StockingPlan.lines).selectinload(StockingPlanLine.part)))
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _prefill(form: NoteForm, plan: StockingPlan | None) -> None:
+    form.shipped_on.data = shanghai_today()
+    if plan is None:
+        return
+    form.dealer.data, form.plan_id.data = plan.dealer_id, str(plan.id)
+    rows = [line for line in plan.lines if line.final_qty > 0]
+    while len(form.parts) < len(rows) + 2:
+        form.parts.append_entry()
+    for entry, line in zip(form.parts, rows, strict=False):
+        entry.form.part_number.data, entry.form.quantity.data = (line.part.part_number,
+                                                                 line.final_qty)
+        entry.form.unit_price.data = line.unit_price
+
+
+def _add_error(field, message) -> None:
+    field.errors = [*field.errors, message]
+
+
+def _part_lines(form: NoteForm) -> tuple[list, bool]:
+    """(part, quantity, price) for each filled row, and whether every row was understood;
+    an unknown number or a missing quantity gets a message by its row."""
+    rows = [e.form for e in form.parts if (e.form.part_number.data or "").strip()]
+    parts = services.find_parts(row.part_number.data for row in rows)
+    lines = []
+    for row in rows:
+        part = parts.get(row.part_number.data.strip().upper())
+        if part is None:
+            _add_error(row.part_number, _("No part has this number."))
+        elif row.quantity.data is None:
+            _add_error(row.quantity, _("Enter the quantity."))
+        else:
+            lines.append((part, row.quantity.data, row.unit_price.data))
+    return lines, len(lines) == len(rows)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@shippers_only
+def new():
+    """Record a delivery note: units by serial number, parts by number and quantity;
+    ?plan=<id> fills the parts in from an approved stocking plan."""
+    form = NoteForm()
+    form.dealer.choices = [(d.id, f"{d.code} {d.name}") for d in db.session.scalars(
+        sa.select(Dealer).order_by(Dealer.code))]
+    plan = _approved_plan(form.plan_id.data if request.method == "POST"
+                          else request.args.get("plan"))
+    unapproved = plan is not None and plan.status != PlanStatus.APPROVED
+    if request.method == "GET":
+        _prefill(form, plan)
+        return render("deliveries/new.html", form=form, plan=plan, unapproved=unapproved)
+    if form.validate_on_submit():
+        units, problems = services.find_units(form.serials.data)
+        for problem in problems:
+            _add_error(form.serials, problem)
+        part_lines, parts_ok = _part_lines(form)
+        if not problems and parts_ok:
+            ok, note = attempt(form, lambda: services.create_note(
+                db.session.get(Dealer, form.dealer.data), form.shipped_on.data, units=units,
+                parts=part_lines, carrier=form.carrier.data or "", note=form.note.data or "",
+                plan=plan, actor=current_user, number=form.number.data))
+            if ok:
+                flash(_("Delivery note %(number)s recorded; the dealer can now confirm "
+                        "receipt.", number=note.number), "success")
+                return redirect(url_for("deliveries.detail", note_id=note.id), 303)
+    return render("deliveries/new.html", status=422, form=form, plan=plan, unapproved=unapproved)
