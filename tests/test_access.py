@@ -65,6 +65,7 @@ def objects(app, world, db):
     notices = [make_notice(dealer, 1, actor=world.users[Role.FINANCE])
                for dealer in (world.dealer_a, world.dealer_b)]
     run = _notice_run(world)
+    notes = _delivery_notes(world, model)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
         "visit_id": visits,
@@ -98,7 +99,19 @@ def objects(app, world, db):
         "item_id": (item, None),
         "number": tuple(n.number for n in notices),
         "run_id": (run, None),
+        "note_id": notes,
     }
+
+
+def _delivery_notes(world, model):
+    """A delivery note of a factory-stock unit to each dealer, not yet confirmed."""
+    from datetime import date
+
+    from portal.deliveries.services import create_note
+
+    return tuple(create_note(dealer, date(2026, 11, 2), units=[factories.make_unit(model=model)],
+                             parts=[], actor=world.users[Role.CLERK]).id
+                 for dealer in (world.dealer_a, world.dealer_b))
 
 
 def _notice_run(world):

@@ -68,13 +68,14 @@ def _check_units(units: list[Unit]) -> None:
         if problem := unit_problem(unit):
             raise DomainError(problem, field="serials")
     ids = [u.id for u in units]
-    in_transit = db.session.scalars(
-        sa.select(Unit.serial).join(DeliveryLine, DeliveryLine.unit_id == Unit.id)
-        .join(DeliveryNote).where(Unit.id.in_(ids),
-                                  DeliveryNote.status == DeliveryStatus.SHIPPED)).first()
+    in_transit = db.session.execute(
+        sa.select(Unit.serial, DeliveryNote.number)
+        .join(DeliveryLine, DeliveryLine.unit_id == Unit.id).join(DeliveryNote)
+        .where(Unit.id.in_(ids), DeliveryNote.status == DeliveryStatus.SHIPPED)).first()
     if in_transit:
-        raise DomainError(_("%(serial)s is on another delivery note not yet confirmed.",
-                            serial=in_transit), field="serials")
+        raise DomainError(_("%(serial)s is on delivery note %(number)s, not yet confirmed.",
+                            serial=in_transit.serial, number=in_transit.number),
+                          field="serials")
 
 
 def _part_lines(parts) -> list[tuple[Part, int, Decimal]]:
