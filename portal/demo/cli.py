@@ -16,6 +16,7 @@ from portal.core.db import shanghai_today, utcnow
 from portal.dealers import services as dealers
 from portal.dealers.models import Dealer, DealerGrade
 from portal.demo import data
+from portal.demo import deliveries as demo_deliveries
 from portal.demo import finance as demo_finance
 from portal.demo import ledger as demo_ledger
 from portal.demo import returns as demo_returns
@@ -52,7 +53,8 @@ def load_demo() -> str:
     load_service_requests(utcnow())
     claims = load_claims(today)
     followup = seed_followup([c for c in claims if c.status != ClaimStatus.DRAFT], today=today)
-    return (f"{_summary(units, claims, followup)}; {demo_returns.summary(today)}; "
+    return (f"{_summary(units, claims, followup)}; {demo_deliveries.summary()}; "
+            f"{demo_returns.summary(today)}; "
             f"{demo_finance.summary()}, {demo_ledger.summary()}")
 
 

@@ -1,4 +1,6 @@
-"""Demo units and warranty cards: most filed on time, some late, some not yet filed."""
+"""Demo units and warranty cards: most filed on time, some late, some not yet filed.
+
+Units leave the factory ten at a time on a delivery note (portal/demo/deliveries.py)."""
 
 import random
 from datetime import date, timedelta
@@ -10,6 +12,7 @@ from portal.catalog.models import PolicySettings, ProductModel
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.dealers.models import Dealer
+from portal.demo.deliveries import latest_shipment, ship_units
 from portal.extensions import db
 from portal.units.card_services import late_days
 from portal.units.cards import CardStatus, WarrantyCard
@@ -18,6 +21,7 @@ from portal.units.models import Unit
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许"
 GIVEN = "伟芳娜敏静强磊军洋勇艳杰涛明超秀霞平刚桂英华建国志红玉兰德福海波宝山春生"
 UNITS_PER_DEALER = 250
+PER_NOTE = 10
 
 
 def load_units(today: date, rng: random.Random | None = None) -> int:
@@ -28,29 +32,34 @@ def load_units(today: date, rng: random.Random | None = None) -> int:
     clerk = db.session.scalar(sa.select(User).where(User.role == "clerk"))
     technician = db.session.scalar(sa.select(User).where(User.role == "technical"))
     deadline = PolicySettings.current().card_deadline_days
-    units, cards = [], []
+    units, shipments = [], []
     for d_index, dealer in enumerate(dealers):
-        for n in range(UNITS_PER_DEALER):
-            unit = _unit(rng, today, models, dealer, d_index, n)
-            units.append(unit)
-            if card := _card(rng, today, unit, deadline, clerk, technician):
-                cards.append(card)
+        for first in range(0, UNITS_PER_DEALER, PER_NOTE):
+            days_ago, left_open = rng.randint(5, 700), False
+            if first + PER_NOTE >= UNITS_PER_DEALER:
+                days_ago, left_open = latest_shipment(rng, d_index)
+            shipped = today - timedelta(days=days_ago)
+            group = [_unit(rng, models, shipped, d_index, n)
+                     for n in range(first, first + PER_NOTE)]
+            units += group
+            shipments.append((dealer, shipped, group, left_open))
     db.session.add_all(units)
-    db.session.add_all(cards)
     audit.record_many("create", [(u, {"serial": (None, u.serial)}) for u in units])
+    ship_units(shipments, today=today, rng=rng)
+    cards = [card for unit in units
+             if (card := _card(rng, today, unit, deadline, clerk, technician))]
+    db.session.add_all(cards)
     return len(units)
 
 
-def _unit(rng, today, models, dealer, d_index, n) -> Unit:
+def _unit(rng, models, shipped, d_index, n) -> Unit:
+    """A unit in factory stock, produced some weeks before it is shipped."""
     model = models[(d_index + n) % len(models)]
-    shipped = today - timedelta(days=rng.randint(5, 700))
     produced = shipped - timedelta(days=rng.randint(7, 60))
     return Unit(serial=f"{model.code.replace('-', '')}{produced:%y%m}{d_index:02d}{n:04d}",
-                model=model, dealer=dealer, engine_no=f"E{rng.randint(10**7, 10**8 - 1)}",
+                model=model, engine_no=f"E{rng.randint(10**7, 10**8 - 1)}",
                 frame_no=f"F{rng.randint(10**6, 10**7 - 1)}", production_date=produced,
-                batch=f"B{produced:%y%m}", shipped_on=shipped,
-                delivery_note_no=f"FH{shipped:%y%m}{d_index:02d}{n // 10:03d}",
-                delivery_confirmed=rng.random() < 0.9)
+                batch=f"B{produced:%y%m}")
 
 
 def _card(rng, today, unit, deadline, clerk, technician) -> WarrantyCard | None:
