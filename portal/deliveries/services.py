@@ -156,12 +156,12 @@ def create_note(dealer, shipped_on: date | None, *, units: list[Unit], parts, ca
     shipped = [(unit, audit.apply_changes(unit, {
         "dealer_id": dealer.id, "shipped_on": shipped_on, "delivery_note_no": record.number,
         "delivery_confirmed": False})) for unit in units]
-    audit.record("create", record, actor=actor, to_state=DeliveryStatus.SHIPPED, changes={
-        "dealer": (None, dealer.code), "shipped_on": (None, shipped_on),
-        "carrier": (None, carrier or None),
-        "stocking_plan": (None, plan.number if plan else None),
-        "units": (None, [u.serial for u in units] or None),
-        "parts": (None, [f"{p.part_number} × {q}" for p, q, _p in part_lines] or None)})
+    created = {"dealer": dealer.code, "shipped_on": shipped_on, "carrier": carrier,
+               "stocking_plan": plan.number if plan else None,
+               "units": [u.serial for u in units],
+               "parts": [f"{p.part_number} × {q}" for p, q, _p in part_lines]}
+    audit.record("create", record, actor=actor, to_state=DeliveryStatus.SHIPPED,
+                 changes={k: (None, v) for k, v in created.items() if v})
     audit.record_many("deliver", shipped, actor=actor)
     return record
 

@@ -25,12 +25,18 @@ def at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), SHANGHAI)
 
 
-def latest_shipment(rng: random.Random, d_index: int) -> tuple[int, bool]:
-    """How many days ago a dealer's latest unit shipment left and whether it is left
-    unconfirmed: for a third of the dealers long enough to be overdue, for a third so recent it
-    is still on the road, for the rest a while ago and confirmed."""
-    return ((rng.randint(9, 20), True), (rng.randint(1, 3), True),
-            (rng.randint(5, 30), False))[d_index % 3]
+def shipment_age(rng: random.Random, d_index: int, from_end: int) -> tuple[int, bool]:
+    """How many days ago a dealer's unit shipment left (``from_end`` 0 is its latest) and
+    whether it is left unconfirmed. The latest: for a third of the dealers long enough ago to be
+    overdue, for a third so recent it is still on the road, for the rest some days ago. The one
+    before it is always from the last weeks, not yet paid for, so every ledger ends with an
+    invoice open; the others spread over two years."""
+    if from_end == 1:
+        return rng.randint(8, 18), False
+    if from_end == 0:
+        return ((rng.randint(9, 19), True), (rng.randint(1, 3), True),
+                (rng.randint(4, 15), False))[d_index % 3]
+    return rng.randint(20, 700), False
 
 
 def ship_units(shipments, *, today: date, rng: random.Random) -> list[DeliveryNote]:

@@ -280,7 +280,9 @@ def _receive(r: Returns, shipment: ReturnShipment, troubles: bool, small: bool):
     lines = list(shipment.lines)
     rng.shuffle(lines)
     half = max(1, len(lines) // 2)
-    for batch in (lines[:half], lines[half:]):
+    for sitting, batch in enumerate(b for b in (lines[:half], lines[half:]) if b):
+        if sitting:
+            yield r.day_at(r.today + timedelta(days=1))  # the rest the next working day
         for line in batch:
             draw = rng.random() if troubles else 1
             if draw < MISSING_SHARE:
@@ -292,8 +294,7 @@ def _receive(r: Returns, shipment: ReturnShipment, troubles: bool, small: bool):
             else:
                 receipt.receive_scan(shipment, line.owed_part.qr_text, actor=r.clerk,
                                      now=r.now, today=r.today)
-        yield r.day_at(r.today + timedelta(days=1))  # the rest the next working day
-    receipt.reconcile(shipment, actor=r.clerk, now=r.now)
+    receipt.reconcile(shipment, actor=r.clerk, now=r.now)  # at the end of the last sitting
     wait = rng.randint(*(JUDGE_TRUCK if small else JUDGE_SEASON))
     r.spawn(r.day_at(r.today + timedelta(days=wait)), _judge(r, shipment))
 

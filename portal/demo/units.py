@@ -12,7 +12,7 @@ from portal.catalog.models import PolicySettings, ProductModel
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.dealers.models import Dealer
-from portal.demo.deliveries import latest_shipment, ship_units
+from portal.demo.deliveries import ship_units, shipment_age
 from portal.extensions import db
 from portal.units.card_services import late_days
 from portal.units.cards import CardStatus, WarrantyCard
@@ -35,9 +35,8 @@ def load_units(today: date, rng: random.Random | None = None) -> int:
     units, shipments = [], []
     for d_index, dealer in enumerate(dealers):
         for first in range(0, UNITS_PER_DEALER, PER_NOTE):
-            days_ago, left_open = rng.randint(5, 700), False
-            if first + PER_NOTE >= UNITS_PER_DEALER:
-                days_ago, left_open = latest_shipment(rng, d_index)
+            from_end = (UNITS_PER_DEALER - first) // PER_NOTE - 1
+            days_ago, left_open = shipment_age(rng, d_index, from_end)
             shipped = today - timedelta(days=days_ago)
             group = [_unit(rng, models, shipped, d_index, n)
                      for n in range(first, first + PER_NOTE)]
