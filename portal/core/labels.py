@@ -185,6 +185,21 @@ ENTITY_STATES["write_off_notices"].update({
 FIELDS.update({"offset": _l("Offset (yuan)"), "notice": _l("Write-off notice"),
                "replaced_by": _l("Replaced by"), "finance_stage": _l("Finance")})
 
+# Stock returned to the factory (helper STOCK).
+ACTIONS.update({"request_return": _l("Return requested"),
+                "cancel_return": _l("Return cancelled by the dealer"),
+                "approve_return": _l("Return approved"), "refuse_return": _l("Return refused"),
+                "receive_return": _l("Returned unit received"),
+                "return_to_factory": _l("Returned to the factory")})
+ENTITIES.update({"stock_returns": _l("Stock return")})
+ENTITY_STATES["stock_returns"] = {
+    "requested": _l("Requested"), "approved": _l("Approved, to be sent"),
+    "refused": _l("Refused"), "received": _l("Received at the factory"),
+    "cancelled": _l("Cancelled")}
+FIELDS.update({"reason": _l("Reason"), "freight_payer": _l("Freight paid by"),
+               "restoration_charged": _l("Restoration labour charged"),
+               "restoration_fee": _l("Restoration fee (yuan)")})
+
 
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""

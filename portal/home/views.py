@@ -29,6 +29,7 @@ from portal.returns.receipt import incoming
 from portal.returns.scope import owed_summary
 from portal.service.followup_todo import clerk_todo
 from portal.service.views import home_box
+from portal.stock.work import dealer_box, head_office_box
 from portal.units.card_services import cards_to_file
 
 bp = Blueprint("home", __name__)
@@ -60,7 +61,8 @@ def dealer():
                   service_box=home_box(current_user),
                   compliance=compliance([dealer.id], today).get(dealer.id),
                   owed_box=owed_summary(dealer.id, today),
-                  notices_box=awaiting_dealer(dealer.id), period_text=period_text)
+                  notices_box=awaiting_dealer(dealer.id), period_text=period_text,
+                  stock_box=dealer_box(dealer.id, today))
 
 
 @bp.route("/home/rep")
@@ -72,7 +74,7 @@ def rep():
     ).all()
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
                   compliance=compliance([d.id for d in dealers], shanghai_today()),
-                  finance_box=rep_work(current_user.id))
+                  finance_box=rep_work(current_user.id), stock_box=head_office_box(current_user))
 
 
 def _dealers_by_province():
@@ -89,7 +91,7 @@ def clerk():
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
                   todo=clerk_todo(shanghai_today()), incoming=incoming(),
-                  service_box=home_box(current_user))
+                  service_box=home_box(current_user), stock_box=head_office_box(current_user))
 
 
 @bp.route("/home/technical")
@@ -134,4 +136,4 @@ def admin():
     ).all()
     return render("home/admin.html", counts=counts, latest=latest,
                   share=queues.rules_share(utcnow()),
-                  service_box=home_box(current_user))
+                  service_box=home_box(current_user), stock_box=head_office_box(current_user))

@@ -22,6 +22,7 @@ from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
 from portal.extensions import db
 from portal.service.entitlements import flags_of_unit
+from portal.stock.services import can_request, open_return
 from portal.units import excel
 from portal.units.coverage_text import CLOCKS, REASONS
 from portal.units.forms import ExceptionForm
@@ -69,7 +70,8 @@ def detail(unit_id):
                   card_keeper=current_user.role in CARD_KEEPERS, exception_form=ExceptionForm(),
                   on=on, part=None, verdict=coverage_for(unit, None, on), clocks=CLOCKS,
                   reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit),
-                  flags=flags_of_unit(unit.id), flag_resolver=current_user.role in FLAG_RESOLVERS)
+                  flags=flags_of_unit(unit.id), flag_resolver=current_user.role in FLAG_RESOLVERS,
+                  stock_return=open_return(unit), returnable=can_request(unit, current_user))
 
 
 @bp.route("/import", methods=["GET", "POST"])
