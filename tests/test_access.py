@@ -65,6 +65,7 @@ def objects(app, world, db):
     notices = [make_notice(dealer, 1, actor=world.users[Role.FINANCE])
                for dealer in (world.dealer_a, world.dealer_b)]
     run = _notice_run(world)
+    stock_returns = _stock_returns(world, model)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
         "visit_id": visits,
@@ -98,7 +99,18 @@ def objects(app, world, db):
         "item_id": (item, None),
         "number": tuple(n.number for n in notices),
         "run_id": (run, None),
+        "return_id": stock_returns,
     }
+
+
+def _stock_returns(world, model):
+    """A requested stock return of an unsold unit of each dealer (helper STOCK)."""
+    from portal.stock.services import request_return
+
+    return tuple(request_return(factories.make_unit(model=model, dealer=dealer), "defective",
+                                "故障", actor=actor).id
+                 for dealer, actor in ((world.dealer_a, world.users[Role.DEALER_STAFF]),
+                                       (world.dealer_b, world.dealer_b_admin)))
 
 
 def _notice_run(world):
