@@ -330,3 +330,17 @@ def test_lists_load_in_a_fixed_number_of_queries(client, login, world, db):
     few = {url: _queries(db, client, url) for url in urls}
     add(6)
     assert {url: _queries(db, client, url) for url in urls} == few
+
+
+def test_the_database_keeps_one_open_return_per_unit(world, db):
+    """Two requests at once cannot both be stored: the second open return is refused."""
+    first = _request(world)
+    twin = StockReturn(number="FC-2026-9999", dealer_id=first.dealer_id, unit_id=first.unit_id,
+                       reason=R.DEFECTIVE, freight_payer=FreightPayer.MAKER,
+                       requested_by_id=first.requested_by_id)
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.add(twin)
+        db.session.flush()
+    services.cancel_return(first, actor=_staff(world), version=first.version)
+    db.session.add(twin)
+    db.session.flush()  # a cancelled return does not count

@@ -73,6 +73,7 @@ def load_stock_returns(today: date, rng: random.Random | None = None) -> None:
         for day, _order, step in sorted(steps, key=lambda s: (s[0], s[1])):
             clock.now = at(day, rng)
             step(clock.now)
+            db.session.flush()  # the audit entries of this step get this step's time
 
 
 def _stock_unit(dealer: Dealer, today: date) -> Unit:

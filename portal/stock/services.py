@@ -201,8 +201,11 @@ def receive_return(ret: StockReturn, note: str = "", *, actor, version,
 
 def _leave_stock(ret: StockReturn, *, actor) -> None:
     unit = ret.unit
+    dealer_code = ret.dealer.code
     changes = audit.apply_changes(unit, {"dealer_id": None, "shipped_on": None,
                                          "delivery_note_no": "", "delivery_confirmed": False})
+    changes["dealer"] = (dealer_code, None)
+    del changes["dealer_id"]
     audit.record("return_to_factory", unit, actor=actor, reason=ret.number, changes=changes)
 
 
