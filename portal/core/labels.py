@@ -185,6 +185,17 @@ ENTITY_STATES["write_off_notices"].update({
 FIELDS.update({"offset": _l("Offset (yuan)"), "notice": _l("Write-off notice"),
                "replaced_by": _l("Replaced by"), "finance_stage": _l("Finance")})
 
+# Stocking plans (helper PLANS).
+ACTIONS.update({"refresh_suggestions": _l("Suggestions recalculated"),
+                "approve": _l("Approved")})
+ENTITIES.update({"stocking_plans": _l("Stocking plan")})
+ENTITY_STATES.setdefault("stocking_plans", {}).update({
+    "draft": _l("Draft"), "submitted": _l("Submitted"), "approved": _l("Approved")})
+FIELDS.update({"working_units": _l("Working units"), "total_amount": _l("Total asked (yuan)"),
+               "approved_amount": _l("Total approved (yuan)"), "note": _l("Note"),
+               "lines_added": _l("Parts added"), "lines_followed": _l("Quantities following "
+                                                                      "the suggestion")})
+
 
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""
