@@ -99,7 +99,7 @@ def _page(plan, status: int = 200, *, line_errors=None, typed=None, **forms):
         "explain": explain, "units_basis": _units_basis(plan),
         "history": audit.history(plan, limit=100),
         "line_errors": line_errors or {}, "typed": typed or {},
-        "plan_form": (forms.get("plan") or PlanForm(version=seen, note=plan.note))
+        "plan_form": (forms.get("edit") or PlanForm(version=seen, note=plan.note))
         if planning else None,
         "refresh_form": (forms.get("refresh") or Versioned(version=seen)) if planning else None,
         "review_form": (forms.get("review") or ReviewForm(version=seen)) if reviewing else None,
@@ -147,7 +147,7 @@ def save(plan_id):
     """Keep the dealer's quantities and note on the draft."""
     plan = get_plan(plan_id, current_user)
     form, quantities = PlanForm(), _quantities(plan)
-    return _act(plan, form, "plan", lambda: services.save_plan(
+    return _act(plan, form, "edit", lambda: services.save_plan(
         plan, quantities, form.note.data, actor=current_user, version=form.seen_version),
         _("Plan saved."), typed=_typed(quantities))
 
@@ -158,7 +158,7 @@ def submit(plan_id):
     """Save the dealer's quantities and send the plan for review."""
     plan = get_plan(plan_id, current_user)
     form, quantities = PlanForm(), _quantities(plan)
-    return _act(plan, form, "plan", lambda: services.save_and_submit(
+    return _act(plan, form, "edit", lambda: services.save_and_submit(
         plan, quantities, form.note.data, actor=current_user, version=form.seen_version),
         _("Plan %(number)s submitted.", number=plan.number), typed=_typed(quantities))
 
