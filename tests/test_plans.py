@@ -89,16 +89,21 @@ def test_explain_in_plain_words(world, setup):
     line = line_of(opened(world, setup), setup.wear)
     with force_locale("en"):
         text = explain(line.basis, line.suggested_qty, "wear")
-        assert text == ("10 working units × 0.03 failures per unit and season (no failure "
-                        "history yet; thin history, pulled towards the 0.03 average of wear "
-                        "parts) + 0.5 consumed per unit = 5.3 → 5")
+        assert text == ("10 working units × (0.03 failures + 0.5 consumed) per unit and season "
+                        "= 5.3 → 5; rate: no failure history yet: the default rate of wear "
+                        "parts")
         basis = {"units": 42, "failures": 9, "exposure": 290, "rate": "0.0310",
-                 "prior_rate": "0.0200", "history": "thin", "consumption": "0.500",
-                 "expected": "14.20", "seasons": ["2025 秋季", "2026 春季"]}
+                 "prior_rate": "0.0200", "prior": "pooled", "history": "thin",
+                 "consumption": "0.500", "expected": "14.20",
+                 "seasons": ["2025 秋季", "2026 春季"]}
         assert explain(basis, 14, "main") == (
-            "42 working units × 0.031 failures per unit and season (9 failures over 290 "
-            "unit-seasons in 2025 秋季, 2026 春季; thin history, pulled towards the 0.02 "
-            "average of main parts) + 0.5 consumed per unit = 14.2 → 14")
+            "42 working units × (0.031 failures + 0.5 consumed) per unit and season = 14.2 → "
+            "14; rate: 9 failures over 290 unit-seasons in 2025 秋季, 2026 春季; thin history, "
+            "pulled towards the 0.02 average of main parts")
+        basis.update(consumption="0", exposure=0, failures=0, expected="0.84")
+        assert explain(basis, 1, "main") == (
+            "42 working units × 0.031 failures per unit and season = 0.84 → 1; rate: no "
+            "failure history for this part yet: the 0.02 average of main parts")
 
 
 def test_open_refuses_seasons_that_do_not_concern_the_dealer(world, setup):

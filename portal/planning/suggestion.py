@@ -215,6 +215,8 @@ def suggest(dealer: Dealer, season: Season, *, today: date | None = None) -> Sug
     exposure_by_model, failures = _history(seasons, season.categories)
     exposure = {p.id: sum(exposure_by_model.get(m, 0) for m in fits[p.id]) for p in parts}
     priors = _priors(parts, exposure, failures)
+    kind_has_history = {kind: any(exposure[p.id] for p in parts if p.kind == kind)
+                        for kind in PartKind}
     names = [s.name for s in seasons]
     for part in parts:
         part_units = sum(sum(units.get(m, (0, 0))) for m in fits[part.id])
@@ -235,6 +237,7 @@ def suggest(dealer: Dealer, season: Season, *, today: date | None = None) -> Sug
                 "observed_rate": (str(observed.quantize(RATE_PLACES, ROUND_HALF_UP))
                                   if observed is not None else None),
                 "prior_rate": str(prior),
+                "prior": "pooled" if kind_has_history[part.kind] else "default",
                 "prior_weight": PRIOR_WEIGHT,
                 "rate": str(rate),
                 "consumption": str(consumption),
