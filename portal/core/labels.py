@@ -185,6 +185,10 @@ ENTITY_STATES["write_off_notices"].update({
 FIELDS.update({"offset": _l("Offset (yuan)"), "notice": _l("Write-off notice"),
                "replaced_by": _l("Replaced by"), "finance_stage": _l("Finance")})
 
+# Catalogue fields stocking plans read (helper REALITY).
+FIELDS.update({"plan_required": _l("Stocking plan required"),
+               "season_consumption": _l("Consumed per working unit and season")})
+
 
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""
