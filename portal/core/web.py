@@ -35,6 +35,7 @@ NAV = [
     ("finance.notices", "notices", {Role.DEALER_ADMIN, Role.DEALER_STAFF, Role.SALES_REP,
                                     Role.FINANCE, Role.ADMIN}),
     ("finance.generate", "generate_notices", {Role.FINANCE}),
+    ("planning.reality", "plan_reality", None),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -65,6 +66,7 @@ BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "c
                       "catalog": "policy", "followup": "complaints", "service": "service",
                       "returns": "returns"}
 SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
+SECTIONS.update({"planning.reality": "plan_reality", "planning.reality_export": "plan_reality"})
 
 
 def current_section() -> str | None:
