@@ -19,12 +19,13 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from portal.catalog.models import Part, PolicySettings, ProductModel, Season, part_models
+from portal.catalog.models import Part, ProductModel, Season, part_models
 from portal.claims.models import Claim, ClaimLine, ClaimStatus, Decision, LineKind
 from portal.dealers.models import Dealer
 from portal.deliveries.models import DeliveryLine, DeliveryNote, DeliveryStatus
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan, StockingPlanLine
+from portal.planning.suggestion import due_on
 from portal.units.models import Unit
 
 COUNTED_PLANS = (PlanStatus.SUBMITTED, PlanStatus.APPROVED)
@@ -106,7 +107,7 @@ class Reality:
 
 def bought_window(season: Season) -> tuple[date, date]:
     """Deliveries count from the plan's due date to the season's last day (both included)."""
-    return season.plan_due_on(PolicySettings.current().plan_lead_days), season.end_on
+    return due_on(season), season.end_on
 
 
 def plan_vs_reality(season: Season, dealer_ids=None, *, part_ids=None) -> Reality:
