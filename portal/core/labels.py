@@ -195,6 +195,9 @@ FIELDS.update({"working_units": _l("Working units"), "total_amount": _l("Total a
                "approved_amount": _l("Total approved (yuan)"), "note": _l("Note"),
                "lines_added": _l("Parts added"), "lines_followed": _l("Quantities following "
                                                                       "the suggestion")})
+# Catalogue fields stocking plans read (helper REALITY).
+FIELDS.update({"plan_required": _l("Stocking plan required"),
+               "season_consumption": _l("Consumed per working unit and season")})
 
 
 def label(table: dict, code) -> str:
