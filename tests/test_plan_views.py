@@ -6,12 +6,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from portal.accounts.roles import Role
 from portal.core.db import shanghai_today
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan
+from portal.units.models import Unit
 from tests.test_notices import pdf_text
 from tests.test_plans import line_of, setup  # noqa: F401  (the fixture)
 from tests.test_suggestion import season as make_season
@@ -164,3 +166,22 @@ def test_dealer_home_shows_the_next_plan(client, login, world, upcoming):
     login(world.users[Role.DEALER_STAFF])
     home = client.get("/home/dealer").get_data(as_text=True)
     assert 'id="plan-due"' in home and "2027 春季" in home
+
+
+def test_each_suggestion_shows_what_last_season_planned_bought_and_used(client, login, world,
+                                                                      upcoming):
+    from tests.test_plan_reality import make_note, make_plan, use
+
+    last = make_season("2026 秋季", date(2026, 9, 15), date(2026, 11, 15))
+    make_plan(last, world.dealer_a, [(upcoming.main, 2, None)])
+    make_note(world.dealer_a, date(2026, 9, 1), [(upcoming.main, 2, 2)], confirmed=True)
+    unit = db.session.scalar(db.select(Unit).filter_by(dealer_id=world.dealer_a.id))
+    use(unit, upcoming.main, 3, date(2026, 10, 1))
+    db.session.commit()
+    login(world.users[Role.DEALER_STAFF])
+    opened = client.post(f"/plans/open/{upcoming.season.id}", data={"probe": "1"})
+    with force_locale("en"):
+        client.post("/language", data={"lang": "en"})
+        page = client.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "Last season (2026 秋季): planned 2, bought 2, used in repairs 3." in page
+    assert "Last season (2026 秋季): not planned, bought or used." in page  # the wear part

@@ -26,6 +26,7 @@ from portal.planning.blueprint import bp
 from portal.planning.forms import OpenForm, PlanForm, ReviewForm, SendBackForm, Versioned
 from portal.planning.models import PlanSection, PlanStatus
 from portal.planning.overview import dealer_seasons, planning_seasons, season_overview
+from portal.planning.reality import last_season_reality
 from portal.planning.scope import REVIEW_ROLES, get_plan, may_plan, may_review
 from portal.planning.suggestion import due_on, working_units
 
@@ -94,9 +95,11 @@ def _page(plan, status: int = 200, *, line_errors=None, typed=None, **forms):
     sections = [(section, [line for line in plan.lines if line.section == section])
                 for section in PlanSection]
     due = due_on(plan.season)
+    last_season, last = last_season_reality(plan.dealer, plan.season)
     context = {
         "plan": plan, "sections": sections, "due": due, "today": shanghai_today(),
         "explain": explain, "units_basis": _units_basis(plan),
+        "last_season": last_season, "last": last,
         "history": audit.history(plan, limit=100),
         "line_errors": line_errors or {}, "typed": typed or {},
         "plan_form": (forms.get("edit") or PlanForm(version=seen, note=plan.note))
