@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
         ledger,
         notices,
         openapi,
+        plans,
         resources,
         returns,
     )
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     from portal.finance.views import bp as finance_bp
     from portal.home.views import bp as home_bp
+    from portal.planning import reality_views, views  # noqa: F401  (routes on planning.bp)
     from portal.planning.blueprint import bp as planning_bp
     from portal.returns import (  # noqa: F401  (routes on returns.bp)
         receipt_views,

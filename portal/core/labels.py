@@ -199,6 +199,19 @@ ENTITY_STATES["stock_returns"] = {
 FIELDS.update({"reason": _l("Reason"), "freight_payer": _l("Freight paid by"),
                "restoration_charged": _l("Restoration labour charged"),
                "restoration_fee": _l("Restoration fee (yuan)")})
+# Stocking plans (helper PLANS).
+ACTIONS.update({"refresh_suggestions": _l("Suggestions recalculated"),
+                "approve": _l("Approved")})
+ENTITIES.update({"stocking_plans": _l("Stocking plan")})
+ENTITY_STATES.setdefault("stocking_plans", {}).update({
+    "draft": _l("Draft"), "submitted": _l("Submitted"), "approved": _l("Approved")})
+FIELDS.update({"working_units": _l("Working units"), "total_amount": _l("Total asked (yuan)"),
+               "approved_amount": _l("Total approved (yuan)"), "note": _l("Note"),
+               "lines_added": _l("Parts added"), "lines_followed": _l("Quantities following "
+                                                                      "the suggestion")})
+# Catalogue fields stocking plans read (helper REALITY).
+FIELDS.update({"plan_required": _l("Stocking plan required"),
+               "season_consumption": _l("Consumed per working unit and season")})
 
 
 def label(table: dict, code) -> str:

@@ -24,6 +24,7 @@ from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
 from portal.finance.notice_scope import awaiting_dealer, period_text
 from portal.finance.work import finance_work, rep_work
+from portal.planning.overview import missing_by_season, next_due, waiting_review
 from portal.returns.compliance import compliance
 from portal.returns.receipt import incoming
 from portal.returns.scope import owed_summary
@@ -62,6 +63,7 @@ def dealer():
                   compliance=compliance([dealer.id], today).get(dealer.id),
                   owed_box=owed_summary(dealer.id, today),
                   notices_box=awaiting_dealer(dealer.id), period_text=period_text,
+                  plan_due=next_due(dealer, today),
                   stock_box=dealer_box(dealer.id, today))
 
 
@@ -74,7 +76,9 @@ def rep():
     ).all()
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
                   compliance=compliance([d.id for d in dealers], shanghai_today()),
-                  finance_box=rep_work(current_user.id), stock_box=head_office_box(current_user))
+                  finance_box=rep_work(current_user.id),
+                  plans_waiting=waiting_review(current_user),
+                  stock_box=head_office_box(current_user))
 
 
 def _dealers_by_province():
@@ -88,10 +92,14 @@ def _dealers_by_province():
 @roles_required(Role.CLERK)
 def clerk():
     """The sales clerk's page: follow-up work, the dealer network and the deadlines."""
+    today = shanghai_today()
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
-                  todo=clerk_todo(shanghai_today()), incoming=incoming(),
-                  service_box=home_box(current_user), stock_box=head_office_box(current_user))
+                  todo=clerk_todo(today), incoming=incoming(),
+                  service_box=home_box(current_user),
+                  plans_missing=missing_by_season(current_user, today),
+                  plans_waiting=waiting_review(current_user),
+                  stock_box=head_office_box(current_user))
 
 
 @bp.route("/home/technical")
