@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
         ledger,
         notices,
         openapi,
+        plans,
         resources,
         returns,
     )
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     from portal.finance.views import bp as finance_bp
     from portal.home.views import bp as home_bp
+    from portal.planning import reality_views, views  # noqa: F401  (routes on planning.bp)
     from portal.planning.blueprint import bp as planning_bp
     from portal.returns import (  # noqa: F401  (routes on returns.bp)
         receipt_views,
@@ -106,11 +108,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.service import complaint_views, flag_views  # noqa: F401  (on followup.bp)
     from portal.service.followup_views import bp as followup_bp
     from portal.service.views import bp as service_bp
+    from portal.stock.views import bp as stock_bp
     from portal.units import card_views  # noqa: F401  (routes on units.bp)
     from portal.units.views import bp as units_bp
 
     for bp in (home_bp, accounts_bp, dealers_bp, units_bp, claims_bp, service_bp, catalog_bp,
-               core_bp, api_bp, followup_bp, returns_bp, finance_bp, planning_bp):
+               core_bp, api_bp, followup_bp, returns_bp, finance_bp, planning_bp,
+               stock_bp):
         app.register_blueprint(bp)
     app.register_blueprint(deliveries_bp)
     csrf.exempt(api_bp)

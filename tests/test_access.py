@@ -65,6 +65,8 @@ def objects(app, world, db):
     notices = [make_notice(dealer, 1, actor=world.users[Role.FINANCE])
                for dealer in (world.dealer_a, world.dealer_b)]
     run = _notice_run(world)
+    plans = _plans(world, part)
+    stock_returns = _stock_returns(world, model)
     notes = _delivery_notes(world, model)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
@@ -99,8 +101,42 @@ def objects(app, world, db):
         "item_id": (item, None),
         "number": tuple(n.number for n in notices),
         "run_id": (run, None),
+        "return_id": stock_returns,
+        "plan_id": plans,
         "note_id": notes,
     }
+
+
+def _stock_returns(world, model):
+    """A requested stock return of an unsold unit of each dealer (helper STOCK)."""
+    from portal.stock.services import request_return
+
+    return tuple(request_return(factories.make_unit(model=model, dealer=dealer), "defective",
+                                "故障", actor=actor).id
+                 for dealer, actor in ((world.dealer_a, world.users[Role.DEALER_STAFF]),
+                                       (world.dealer_b, world.dealer_b_admin)))
+
+
+def _plans(world, part):
+    """An approved stocking plan of dealer A (its order exports) and a draft of dealer B."""
+    from datetime import date
+
+    from portal.planning.models import PlanSection, PlanStatus, StockingPlan, StockingPlanLine
+
+    season = Season(name="计划季", kind=SeasonKind.OPERATING, start_on=date(2027, 3, 10),
+                    end_on=date(2027, 6, 15), categories=["tractor_large"], provinces=[],
+                    plan_required=True)
+    ids = []
+    for dealer, status in ((world.dealer_a, PlanStatus.APPROVED),
+                           (world.dealer_b, PlanStatus.DRAFT)):
+        plan = StockingPlan(season=season, dealer=dealer, status=status, total_amount=99,
+                            created_by_id=world.users[Role.CLERK].id)
+        plan.lines.append(StockingPlanLine(part=part, section=PlanSection.WARRANTY, position=1,
+                                           suggested_qty=1, quantity=1, unit_price=99))
+        factories.db.session.add(plan)
+        factories.db.session.flush()
+        ids.append(plan.id)
+    return tuple(ids)
 
 
 def _delivery_notes(world, model):

@@ -1,6 +1,9 @@
 """Product models, parts, fault codes, rates, bands, policy and seasons."""
 
+from datetime import date
 from decimal import Decimal
+
+from flask_babel import gettext as _
 
 from portal.accounts.roles import Role
 from portal.catalog.models import (
@@ -189,6 +192,59 @@ def test_seasons(client, login, world, db):
     assert client.post("/catalog/seasons/new", data=data).status_code == 303
     season = db.session.query(Season).filter_by(name="2027 春耕").one()
     assert season.categories == ["tractor_large"] and season.provinces == ["山东省"]
+
+
+def test_season_requiring_a_plan_shows_its_due_date(client, login, world, db):
+    login(world.users[Role.ADMIN])
+    data = {"name": "2027 秋收", "kind": "operating", "start_on": "2027-09-15",
+            "end_on": "2027-11-15", "categories": ["combine"], "plan_required": "y"}
+    assert client.post("/catalog/seasons/new", data=data).status_code == 303
+    season = db.session.query(Season).filter_by(name="2027 秋收").one()
+    assert season.plan_required and season.plan_due_on(30) == date(2027, 8, 16)
+    entry = db.session.query(AuditEntry).filter_by(entity_type="seasons").one()
+    assert entry.changes["plan_required"] == [None, True]
+    login(world.users[Role.DEALER_STAFF])
+    body = client.get("/catalog/policy").get_data(as_text=True)
+    assert _("due %(date)s", date="2027-08-16") in body
+    login(world.users[Role.ADMIN])
+    del data["plan_required"]
+    assert client.post(f"/catalog/seasons/{season.id}/edit", data=data).status_code == 303
+    assert not db.session.get(Season, season.id).plan_required
+    assert _("not required") in client.get("/catalog/policy").get_data(as_text=True)
+
+
+def _part_form(part, **values):
+    data = {"part_number": part.part_number, "name": part.name, "kind": "wear",
+            "price": "35.50", "supplier": "", "version": str(part.version)}
+    return data | values
+
+
+def test_part_season_consumption(client, login, world, db):
+    part = factories.make_part("SC-1", kind="wear")
+    assert part.season_consumption == 0
+    login(world.users[Role.ADMIN])
+    response = client.post(f"/catalog/parts/{part.id}/edit",
+                           data=_part_form(part, season_consumption="1.25"))
+    assert response.status_code == 303
+    part = db.session.get(Part, part.id)
+    assert part.season_consumption == Decimal("1.250")
+    entry = db.session.query(AuditEntry).filter_by(entity_type="parts", action="update").one()
+    assert entry.changes["season_consumption"] == ["0.000", "1.25"]
+    body = client.get(f"/catalog/parts/{part.id}").get_data(as_text=True)
+    assert "1.250" in body and _("Consumed per working unit and season") in body
+    for bad, message in (("-1", None), ("0.0005", _("At most three decimal places.")),
+                         ("lots", None), ("100000", None)):
+        response = client.post(f"/catalog/parts/{part.id}/edit",
+                               data=_part_form(part, season_consumption=bad))
+        assert response.status_code == 422, bad
+        assert 'class="error"' in response.get_data(as_text=True)
+        if message:
+            assert message in response.get_data(as_text=True)
+    assert db.session.get(Part, part.id).season_consumption == Decimal("1.250")
+    response = client.post(f"/catalog/parts/{part.id}/edit",
+                           data=_part_form(db.session.get(Part, part.id), season_consumption=""))
+    assert response.status_code == 303
+    assert db.session.get(Part, part.id).season_consumption == 0
 
 
 def test_legal_minimum_is_editable(client, login, world, db):

@@ -47,6 +47,7 @@ def test_seed_demo_loads_once(runner, db, client):
     _assert_claims(db, result.output)
     _assert_returns(db, result.output)
     _assert_finance(db, result.output)
+    _assert_stock(db, result.output)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and db.session.query(Dealer).count() == 12
     assert runner.invoke(args=["seed-demo"]).exit_code != 0
@@ -248,7 +249,8 @@ def _assert_finance(db, output):
         assert ledger.balance(dealer_id) == total > 0
         opening, rows = ledger.entries_with_balance(dealer_id, None, None)
         assert rows[-1].balance == total
-    assert all(e.source == "excel" for e in entries if e.kind != LedgerKind.OFFSET)
+    assert all(e.source == "excel" for e in entries
+               if e.kind not in (LedgerKind.OFFSET, LedgerKind.CHARGE))
     assert min(e.created_at for e in entries) < utcnow() - timedelta(days=365)
     assert all(e.amount > 10_000 for e in entries if e.kind == LedgerKind.INVOICE)
 
@@ -276,3 +278,26 @@ def _assert_finance_today(db, runs):
     assert len(last_month) >= 4 and all(n > 0 and total > 0 for _d, n, total in last_month)
     this_month = eligible_summary(today)
     assert {d.id for d, _n, _t in this_month} >= {d.id for d, _n, _t in last_month}
+
+
+def _assert_stock(db, output):
+    """Stock returns of each reason and status; a restoration charge posted; units deemed sold."""
+    import sqlalchemy as sa
+
+    from portal.core.db import shanghai_today
+    from portal.finance.models import LedgerEntry, LedgerKind
+    from portal.stock.deemed import deemed_sold
+    from portal.stock.models import StockReturn, StockReturnReason, StockReturnStatus
+
+    returns = db.session.scalars(sa.select(StockReturn)).all()
+    assert "stock returns" in output
+    assert {r.status for r in returns} == set(StockReturnStatus)
+    assert {r.reason for r in returns} == set(StockReturnReason)
+    received = [r for r in returns if r.status == StockReturnStatus.RECEIVED]
+    assert all(r.unit.dealer_id is None for r in received)
+    charged = [r for r in received if r.restoration_charged]
+    assert charged and all(r.ledger_entry.amount == r.restoration_fee for r in charged)
+    charges = db.session.scalars(sa.select(LedgerEntry).where(
+        LedgerEntry.kind == LedgerKind.CHARGE)).all()
+    assert len(charges) == len(charged)
+    assert len(deemed_sold(None, shanghai_today())) > 5

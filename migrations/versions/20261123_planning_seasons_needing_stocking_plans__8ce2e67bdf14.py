@@ -154,6 +154,9 @@ def upgrade():
         batch_op.create_index('ix_stock_returns_dealer_status_id', ['dealer_id', 'status', 'id'], unique=False)
         batch_op.create_index('ix_stock_returns_status_requested', ['status', 'requested_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_stock_returns_unit_id'), ['unit_id'], unique=False)
+        batch_op.create_index('uq_stock_returns_unit_open', ['unit_id'], unique=True,
+                              sqlite_where=sa.text("status IN ('requested', 'approved')"),
+                              postgresql_where=sa.text("status IN ('requested', 'approved')"))
 
     with op.batch_alter_table('parts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('season_consumption', sa.Numeric(precision=8, scale=3), nullable=False,
@@ -182,6 +185,7 @@ def downgrade():
         batch_op.drop_column('season_consumption')
 
     with op.batch_alter_table('stock_returns', schema=None) as batch_op:
+        batch_op.drop_index('uq_stock_returns_unit_open')
         batch_op.drop_index(batch_op.f('ix_stock_returns_unit_id'))
         batch_op.drop_index('ix_stock_returns_status_requested')
         batch_op.drop_index('ix_stock_returns_dealer_status_id')

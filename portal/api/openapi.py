@@ -286,6 +286,78 @@ NOTICE_SCHEMAS = {
             ["number", "serial", *COST_TYPES], number={"type": "string"},
             serial={"type": "string"}, **COST_TYPES)}),
 }
+SEASON_ID = {"name": "season_id", "in": "path", "required": True,
+             "schema": {"type": "integer"}, "description": "a season that asks for plans"}
+DEALER_PARAM = {"name": "dealer", "in": "query", "required": False,
+                "schema": {"type": "string"},
+                "description": "dealer code; required for head-office tokens"}
+PLAN_SECTION = {"type": "string", "enum": ["warranty", "wear"]}
+PLAN_PATHS = {
+    "/stocking-plans/{season_id}/suggestion": {"get": {
+        "summary": "Suggested stocking quantities (配件储备计划) with their basis",
+        "description": "A dealer token gets its own; head office passes ?dealer=CODE (a sales "
+                       "rep only its dealers). expected = units × (rate + consumption), "
+                       "rounded half up; rate = (failures + prior_weight × prior_rate) / "
+                       "(exposure + prior_weight).",
+        "parameters": [SEASON_ID, DEALER_PARAM],
+        "responses": {"200": {"description": "The suggestion", **_json(
+            {"$ref": "#/components/schemas/PlanSuggestion"})}, **_errors(400, 401, 404)}}},
+    "/stocking-plans/{season_id}": {
+        "get": {
+            "summary": "The dealer's stocking plan for the season",
+            "parameters": [SEASON_ID, DEALER_PARAM],
+            "responses": {"200": {"description": "The plan", **_json(
+                {"$ref": "#/components/schemas/StockingPlan"})}, **_errors(400, 401, 404)}},
+        "post": {
+            "summary": "Submit the dealer's stocking plan (dealers only)",
+            "description": "Opens the plan from the suggestion if needed, sets the quantities "
+                           "listed (parts not listed keep theirs), and submits it, all or "
+                           "nothing. Late after the due date. A plan with every quantity 0 "
+                           "needs a note. 409 when the plan is no longer a draft.",
+            "parameters": [SEASON_ID],
+            "requestBody": {"required": True, **_json(_obj(
+                [], note={"type": "string", "maxLength": 2000},
+                lines={"type": "array", "items": _obj(
+                    ["part_number", "quantity"], part_number={"type": "string"},
+                    quantity={"type": "integer", "minimum": 0, "maximum": 9999})}))},
+            "responses": {"200": {"description": "Submitted", **_json(
+                {"$ref": "#/components/schemas/StockingPlan"})},
+                **_errors(400, 401, 403, 404, 409, 422)}}},
+}
+PLAN_SCHEMAS = {
+    "PlanSuggestion": _obj(
+        ["season", "dealer", "due_on", "working_units", "units_basis", "lines"],
+        season={"type": "string"}, dealer={"type": "string"}, due_on=DATE,
+        working_units={"type": "integer"},
+        units_basis=_obj(["sold", "in_stock"], sold={"type": "integer"},
+                         in_stock={"type": "integer"}, by_model={"type": "object"}),
+        lines={"type": "array", "items": _obj(
+            ["part_number", "name", "section", "suggested_qty", "basis"],
+            part_number={"type": "string"}, name={"type": "string"}, section=PLAN_SECTION,
+            suggested_qty={"type": "integer"},
+            basis=_obj(["units", "rate", "expected", "history"],
+                       units={"type": "integer"}, failures={"type": "integer"},
+                       exposure={"type": "integer", "description": "unit-seasons"},
+                       observed_rate={"type": ["string", "null"]},
+                       prior_rate={"type": "string"}, prior_weight={"type": "integer"},
+                       rate={"type": "string"}, consumption={"type": "string"},
+                       expected={"type": "string"},
+                       seasons={"type": "array", "items": {"type": "string"}},
+                       history={"type": "string", "enum": ["thin", "ok"]}))}),
+    "StockingPlan": _obj(
+        ["number", "status", "due_on", "late", "lines"], number={"type": "string"},
+        season={"type": "string"}, dealer={"type": "string"},
+        status={"type": "string", "enum": ["draft", "submitted", "approved"]}, due_on=DATE,
+        submitted_at={"type": ["string", "null"], "format": "date-time"},
+        late={"type": "boolean"}, returned_reason={"type": "string"}, note={"type": "string"},
+        working_units={"type": "integer"}, total_amount=MONEY,
+        approved_amount={"type": ["string", "null"]},
+        lines={"type": "array", "items": _obj(
+            ["part_number", "section", "suggested_qty", "quantity"],
+            part_number={"type": "string"}, name={"type": "string"}, section=PLAN_SECTION,
+            suggested_qty={"type": "integer"}, quantity={"type": "integer"},
+            approved_qty={"type": ["integer", "null"]}, unit_price=MONEY)}),
+}
 
 SPEC = {
     "openapi": "3.1.0",
@@ -369,6 +441,7 @@ SPEC = {
         **RETURNS_PATHS,
         **LEDGER_PATHS,
         **NOTICE_PATHS,
+        **PLAN_PATHS,
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -431,6 +504,7 @@ SPEC = {
             **RETURNS_SCHEMAS,
             **LEDGER_SCHEMAS,
             **NOTICE_SCHEMAS,
+            **PLAN_SCHEMAS,
         },
     },
 }

@@ -1,6 +1,7 @@
 """Excel import and export of product models and parts (all rows or none)."""
 
 import re
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -23,6 +24,19 @@ from portal.core.excel import (
     write_sheet,
 )
 from portal.extensions import db
+
+
+def _consumption(value) -> Decimal:
+    """Units of a part one working unit uses in a season: 0 or more, three decimals at most."""
+    try:
+        number = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation:
+        raise ValueError(_("Enter a number like 0.5.")) from None
+    if not number.is_finite() or number < 0 or number >= 100000 or (
+        number.as_tuple().exponent < -3
+    ):
+        raise ValueError(_("Enter a number from 0 to 99999.999, at most three decimals."))
+    return number.quantize(Decimal("0.001"))
 
 
 def _model_codes(value) -> list[str]:
@@ -49,6 +63,9 @@ PART_COLUMNS = [
     Column("warranty_months", _l("Own warranty (months)"), parse_int(0, 120), required=False),
     Column("supplier", _l("Supplier"), parse_text(120), required=False, width=24),
     Column("models", _l("Fits models"), _model_codes, width=30),
+    # Optional, so sheets from before it still import; blank means none.
+    Column("season_consumption", _l("Consumed per working unit and season"), _consumption,
+           required=False, width=14, number_format="0.000"),
 ]
 
 
@@ -83,10 +100,11 @@ def import_parts(data: bytes, *, actor) -> tuple[int, int, list[RowError]]:
     sheet = read_sheet(data, PART_COLUMNS)
     flag_duplicates(sheet, "part_number", PART_COLUMNS[0].label)
     models = {m.code: m for m in db.session.scalars(sa.select(ProductModel))}
+    models_label = next(c.label for c in PART_COLUMNS if c.key == "models")
     for number, values in sheet.rows:
         unknown = [c for c in values.get("models") or [] if c not in models]
         if unknown:
-            sheet.errors.append(RowError(number, str(PART_COLUMNS[-1].label), _(
+            sheet.errors.append(RowError(number, str(models_label), _(
                 "Unknown model code(s): %(codes)s", codes=", ".join(unknown))))
     if sheet.errors:
         return 0, 0, sorted(sheet.errors, key=lambda e: e.row)
@@ -95,6 +113,7 @@ def import_parts(data: bytes, *, actor) -> tuple[int, int, list[RowError]]:
     for _number, values in sheet.rows:
         fits = [models[c] for c in values.pop("models")]
         values["supplier"] = values["supplier"] or ""
+        values["season_consumption"] = values["season_consumption"] or Decimal("0.000")
         values["is_active"] = True
         part = existing.get(values["part_number"])
         services.save_part(part, values, fits, actor=actor)
@@ -115,5 +134,5 @@ def export_parts() -> bytes:
     )
     rows = [[p.part_number, p.name, p.kind.title, p.price, _("Yes") if p.return_required
              else _("No"), p.warranty_months, p.supplier,
-             ", ".join(m.code for m in p.models)] for p in parts]
+             ", ".join(m.code for m in p.models), p.season_consumption] for p in parts]
     return write_sheet(_("Parts"), PART_COLUMNS, rows)

@@ -79,6 +79,9 @@ class PartForm(FlaskForm):
     return_required = BooleanField(_l("Old part must be returned"), default=True)
     warranty_months = IntegerField(_l("Own warranty (months)"), validators=[Optional(), *MONTHS])
     supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=120)])
+    season_consumption = DecimalField(
+        _l("Consumed per working unit and season"), places=3,
+        validators=[Optional(), NumberRange(min=0, max=99999)])
     model_ids = MultiCheckboxField(_l("Fits models"), choices=[], coerce=int)
     is_active = BooleanField(_l("In the catalogue"), default=True)
     watched = BooleanField(_l("Watched: claims on this part always need a technical decision"))
@@ -94,6 +97,10 @@ class PartForm(FlaskForm):
     def validate_price(self, field):
         if field.data is not None and field.data.as_tuple().exponent < -2:
             raise ValidationError(_l("At most two decimal places."))
+
+    def validate_season_consumption(self, field):
+        if field.data is not None and field.data.as_tuple().exponent < -3:
+            raise ValidationError(_l("At most three decimal places."))
 
 
 class FaultCodeForm(FlaskForm):
@@ -224,6 +231,8 @@ class SeasonForm(FlaskForm):
     categories = MultiCheckboxField(_l("Product categories"), choices=[])
     provinces = MultiCheckboxField(_l("Provinces (none = all)"),
                                    choices=options((p, p) for p in PROVINCES))
+    plan_required = BooleanField(_l("Dealers of these categories and provinces submit a "
+                                    "stocking plan"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,6 @@
 """Product models, parts, labour, travel bands, policy settings and seasons."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -258,3 +258,7 @@ class Season(db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.name} {self.start_on}–{self.end_on}"
+
+    def plan_due_on(self, lead_days: int) -> date:
+        """The last day a stocking plan for this season is on time (``lead_days`` before it)."""
+        return self.start_on - timedelta(days=lead_days)

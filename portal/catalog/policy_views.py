@@ -33,6 +33,7 @@ def policy():
     legal.sort(key=lambda row: list(ModelCategory).index(row.category))
     seasons = db.session.scalars(sa.select(Season).order_by(Season.start_on.desc())).all()
     return render("catalog/policy.html", settings=settings, legal=legal, seasons=seasons,
+                  plan_due={s.id: s.plan_due_on(settings.plan_lead_days) for s in seasons},
                   history=audit.history(settings, limit=10))
 
 
@@ -89,12 +90,14 @@ def edit_season(season_id):
         values = {"name": form.name.data.strip(), "kind": SeasonKind(form.kind.data),
                   "start_on": form.start_on.data, "end_on": form.end_on.data,
                   "categories": sorted(form.categories.data),
-                  "provinces": sorted(form.provinces.data)}
+                  "provinces": sorted(form.provinces.data),
+                  "plan_required": form.plan_required.data}
         services.save_season(season, values, actor=current_user)
         db.session.commit()
         flash(_("Season saved."), "success")
         return redirect(url_for("catalog.policy"), 303)
-    return render_form("catalog/season_form.html", form, season=season)
+    return render_form("catalog/season_form.html", form, season=season,
+                       lead_days=PolicySettings.current().plan_lead_days)
 
 
 @bp.route("/seasons/<int:season_id>/delete", methods=["POST"])

@@ -24,7 +24,9 @@ MODEL_FIELDS = ("code", "name", "category", "whole_months", "main_parts_months",
                 "wear_parts_months", "running_in_hours", "main_parts_named", "is_active")
 PART_FIELDS = ("part_number", "name", "kind", "price", "return_required", "warranty_months",
                "supplier", "is_active")
-OPTIONAL_PART_FIELDS = ("watched",)  # set on the form; imports and the API leave it alone
+# Set when given: watched on the form only, season_consumption on the form and in imports;
+# the API leaves both alone.
+OPTIONAL_PART_FIELDS = ("watched", "season_consumption")
 
 
 def legal_problems(category: ModelCategory, whole: int, main: int) -> dict:

@@ -2,6 +2,7 @@
 
 import io
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
@@ -119,6 +120,7 @@ def edit_part(part_id):
         values = {k: getattr(form, k).data for k in services.PART_FIELDS} | {
             "kind": PartKind(form.kind.data), "name": form.name.data.strip(),
             "supplier": (form.supplier.data or "").strip(), "watched": form.watched.data,
+            "season_consumption": form.season_consumption.data or Decimal("0"),
         }
         fits = db.session.scalars(
             sa.select(ProductModel).where(ProductModel.id.in_(form.model_ids.data or []))

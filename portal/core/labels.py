@@ -185,6 +185,33 @@ ENTITY_STATES["write_off_notices"].update({
 FIELDS.update({"offset": _l("Offset (yuan)"), "notice": _l("Write-off notice"),
                "replaced_by": _l("Replaced by"), "finance_stage": _l("Finance")})
 
+# Stock returned to the factory (helper STOCK).
+ACTIONS.update({"request_return": _l("Return requested"),
+                "cancel_return": _l("Return cancelled by the dealer"),
+                "approve_return": _l("Return approved"), "refuse_return": _l("Return refused"),
+                "receive_return": _l("Returned unit received"),
+                "return_to_factory": _l("Returned to the factory")})
+ENTITIES.update({"stock_returns": _l("Stock return")})
+ENTITY_STATES["stock_returns"] = {
+    "requested": _l("Requested"), "approved": _l("Approved, to be sent"),
+    "refused": _l("Refused"), "received": _l("Received at the factory"),
+    "cancelled": _l("Cancelled")}
+FIELDS.update({"reason": _l("Reason"), "freight_payer": _l("Freight paid by"),
+               "restoration_charged": _l("Restoration labour charged"),
+               "restoration_fee": _l("Restoration fee (yuan)")})
+# Stocking plans (helper PLANS).
+ACTIONS.update({"refresh_suggestions": _l("Suggestions recalculated"),
+                "approve": _l("Approved")})
+ENTITIES.update({"stocking_plans": _l("Stocking plan")})
+ENTITY_STATES.setdefault("stocking_plans", {}).update({
+    "draft": _l("Draft"), "submitted": _l("Submitted"), "approved": _l("Approved")})
+FIELDS.update({"working_units": _l("Working units"), "total_amount": _l("Total asked (yuan)"),
+               "approved_amount": _l("Total approved (yuan)"), "note": _l("Note"),
+               "lines_added": _l("Parts added"), "lines_followed": _l("Quantities following "
+                                                                      "the suggestion")})
+# Catalogue fields stocking plans read (helper REALITY).
+FIELDS.update({"plan_required": _l("Stocking plan required"),
+               "season_consumption": _l("Consumed per working unit and season")})
 # Delivery notes (销售发货清单).
 ACTIONS.update({"deliver": _l("Shipped to the dealer"),
                 "confirm_delivery": _l("Receipt confirmed by the dealer")})

@@ -29,6 +29,8 @@ NAV = [
                                            Role.DEALER_STAFF}),
     ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
     ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
+    ("planning.index", "plans", None),
+    ("stock.index", "stock_returns", None),
     ("finance.claims", "finance_claims", {Role.SALES_REP, Role.FINANCE, Role.ADMIN}),
     ("finance.ledger", "ledger", {Role.FINANCE, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
                                   Role.DEALER_STAFF}),
@@ -64,7 +66,7 @@ SECTIONS = {
 }
 BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "claims": "claims",
                       "catalog": "policy", "followup": "complaints", "service": "service",
-                      "returns": "returns"}
+                      "returns": "returns", "planning": "plans", "stock": "stock_returns"}
 SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 BLUEPRINT_SECTIONS["deliveries"] = "deliveries"
 

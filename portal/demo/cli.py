@@ -20,6 +20,7 @@ from portal.demo import deliveries as demo_deliveries
 from portal.demo import finance as demo_finance
 from portal.demo import ledger as demo_ledger
 from portal.demo import returns as demo_returns
+from portal.demo import stock as demo_stock
 from portal.demo.claims import load_claims
 from portal.demo.followup import seed_followup
 from portal.demo.service import load_service_requests
@@ -53,9 +54,10 @@ def load_demo() -> str:
     load_service_requests(utcnow())
     claims = load_claims(today)
     followup = seed_followup([c for c in claims if c.status != ClaimStatus.DRAFT], today=today)
+    demo_stock.load_stock_returns(today)
     return (f"{_summary(units, claims, followup)}; {demo_deliveries.summary()}; "
             f"{demo_returns.summary(today)}; "
-            f"{demo_finance.summary()}, {demo_ledger.summary()}")
+            f"{demo_finance.summary()}, {demo_ledger.summary()}; {demo_stock.summary(today)}")
 
 
 def _summary(units: int, claims: list, followup: dict) -> str:
@@ -91,10 +93,10 @@ def _load_catalogue() -> None:
                               actor=None)
     for low, high, fee in data.TRAVEL_BANDS:
         catalog.save_travel_band(None, {"min_km": low, "max_km": high, "fee": fee}, actor=None)
-    for name, kind, start, end, categories, provinces in data.SEASONS:
+    for name, kind, start, end, categories, provinces, plan in data.SEASONS:
         catalog.save_season(None, {"name": name, "kind": SeasonKind(kind), "start_on": start,
                                    "end_on": end, "categories": categories,
-                                   "provinces": provinces}, actor=None)
+                                   "provinces": provinces, "plan_required": plan}, actor=None)
 
 
 def print_logins() -> None:

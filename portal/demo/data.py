@@ -122,17 +122,22 @@ LABOUR_RATES = {"a": D("60.00"), "b": D("55.00"), "c": D("50.00"), "d": D("45.00
 TRAVEL_BANDS = [(0, 30, D("50.00")), (30, 60, D("100.00")), (60, 100, D("160.00")),
                 (100, 150, D("220.00")), (150, None, D("300.00"))]
 
+# name, kind, start, end, categories, provinces (none = all), stocking plan required
 SEASONS = [
+    ("2025 秋季作业季", "operating", date(2025, 9, 15), date(2025, 11, 15),
+     ["tractor_large", "tractor_small"], [], True),
+    ("2026 春季作业季", "operating", date(2026, 3, 10), date(2026, 6, 15),
+     ["tractor_large", "tractor_small"], [], True),
     ("2026 秋季作业季", "operating", date(2026, 9, 15), date(2026, 11, 15),
-     ["tractor_large", "tractor_small"], []),
+     ["tractor_large", "tractor_small"], [], True),
     ("2027 春季作业季", "operating", date(2027, 3, 10), date(2027, 6, 15),
-     ["tractor_large", "tractor_small"], []),
+     ["tractor_large", "tractor_small"], [], True),
     ("2027 三夏小麦收获", "operating", date(2027, 5, 25), date(2027, 6, 25), ["combine"],
-     ["河南省", "山东省", "河北省", "江苏省", "安徽省"]),
+     ["河南省", "山东省", "河北省", "江苏省", "安徽省"], True),
     ("2027 秋收玉米收获", "operating", date(2027, 9, 20), date(2027, 10, 31), ["combine"],
-     ["黑龙江省", "吉林省", "内蒙古自治区", "新疆维吾尔自治区"]),
+     ["黑龙江省", "吉林省", "内蒙古自治区", "新疆维吾尔自治区"], True),
     ("2027 春季销售季", "selling", date(2027, 1, 15), date(2027, 4, 30),
-     ["tractor_large", "tractor_small", "diesel_engine"], []),
+     ["tractor_large", "tractor_small", "diesel_engine"], [], False),
 ]
 
 PART_FAMILIES += [

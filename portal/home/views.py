@@ -25,11 +25,13 @@ from portal.deliveries.services import home_box as deliveries_box
 from portal.extensions import db
 from portal.finance.notice_scope import awaiting_dealer, period_text
 from portal.finance.work import finance_work, rep_work
+from portal.planning.overview import missing_by_season, next_due, waiting_review
 from portal.returns.compliance import compliance
 from portal.returns.receipt import incoming
 from portal.returns.scope import owed_summary
 from portal.service.followup_todo import clerk_todo
 from portal.service.views import home_box
+from portal.stock.work import dealer_box, head_office_box
 from portal.units.card_services import cards_to_file
 
 bp = Blueprint("home", __name__)
@@ -62,6 +64,8 @@ def dealer():
                   compliance=compliance([dealer.id], today).get(dealer.id),
                   owed_box=owed_summary(dealer.id, today),
                   notices_box=awaiting_dealer(dealer.id), period_text=period_text,
+                  plan_due=next_due(dealer, today),
+                  stock_box=dealer_box(dealer.id, today),
                   deliveries_box=deliveries_box(current_user, today))
 
 
@@ -75,6 +79,8 @@ def rep():
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
                   compliance=compliance([d.id for d in dealers], shanghai_today()),
                   finance_box=rep_work(current_user.id),
+                  plans_waiting=waiting_review(current_user),
+                  stock_box=head_office_box(current_user),
                   deliveries_box=deliveries_box(current_user, shanghai_today()))
 
 
@@ -89,11 +95,15 @@ def _dealers_by_province():
 @roles_required(Role.CLERK)
 def clerk():
     """The sales clerk's page: follow-up work, the dealer network and the deadlines."""
+    today = shanghai_today()
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
-                  todo=clerk_todo(shanghai_today()), incoming=incoming(),
+                  todo=clerk_todo(today), incoming=incoming(),
                   service_box=home_box(current_user),
-                  deliveries_box=deliveries_box(current_user, shanghai_today()))
+                  plans_missing=missing_by_season(current_user, today),
+                  plans_waiting=waiting_review(current_user),
+                  stock_box=head_office_box(current_user),
+                  deliveries_box=deliveries_box(current_user, today))
 
 
 @bp.route("/home/technical")
@@ -138,5 +148,5 @@ def admin():
     ).all()
     return render("home/admin.html", counts=counts, latest=latest,
                   share=queues.rules_share(utcnow()),
-                  service_box=home_box(current_user),
+                  service_box=home_box(current_user), stock_box=head_office_box(current_user),
                   deliveries_box=deliveries_box(current_user, shanghai_today()))

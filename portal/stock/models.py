@@ -57,6 +57,10 @@ class StockReturn(db.Model):
     __table_args__ = (
         sa.Index("ix_stock_returns_dealer_status_id", "dealer_id", "status", "id"),
         sa.Index("ix_stock_returns_status_requested", "status", "requested_at"),
+        # One open return per unit, even when two of the dealer's staff ask at once.
+        sa.Index("uq_stock_returns_unit_open", "unit_id", unique=True,
+                 sqlite_where=sa.text("status IN ('requested', 'approved')"),
+                 postgresql_where=sa.text("status IN ('requested', 'approved')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

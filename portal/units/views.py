@@ -23,6 +23,7 @@ from portal.core.permissions import roles_required, signed_in
 from portal.deliveries.scope import note_id_for
 from portal.extensions import db
 from portal.service.entitlements import flags_of_unit
+from portal.stock.services import can_request, open_return
 from portal.units import excel
 from portal.units.coverage_text import CLOCKS, REASONS
 from portal.units.forms import ExceptionForm
@@ -71,6 +72,7 @@ def detail(unit_id):
                   on=on, part=None, verdict=coverage_for(unit, None, on), clocks=CLOCKS,
                   reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit),
                   flags=flags_of_unit(unit.id), flag_resolver=current_user.role in FLAG_RESOLVERS,
+                  stock_return=open_return(unit), returnable=can_request(unit, current_user),
                   delivery_note_id=note_id_for(unit))
 
 

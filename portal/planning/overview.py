@@ -1,0 +1,143 @@
+"""Who owes which plan: a season's overview for head office, a dealer's seasons, the work
+waiting on home pages. Each list costs a fixed number of queries, however many dealers."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal.catalog.models import PolicySettings, Season
+from portal.dealers.models import Dealer
+from portal.dealers.scope import visible_dealers
+from portal.extensions import db
+from portal.planning.models import PlanStatus, StockingPlan
+from portal.planning.scope import visible_plans
+from portal.planning.suggestion import concerns, due_on, required_dealers
+
+# A dealer's page lists the seasons still to come and those ended within this many days.
+RECENT_DAYS = 180
+DEALER_SEASONS = 6
+
+
+def plan_state(plan: StockingPlan | None) -> str:
+    """none · draft · submitted · late (submitted after the due date) · approved."""
+    if plan is None:
+        return "none"
+    if plan.status == PlanStatus.SUBMITTED and plan.submitted_late:
+        return "late"
+    return plan.status.value
+
+
+def is_missing(plan: StockingPlan | None, due: date, today: date) -> bool:
+    """Past the due date and never submitted: the clerk chases it."""
+    return today > due and (plan is None or plan.submitted_at is None)
+
+
+@dataclass
+class OverviewRow:
+    dealer: Dealer
+    plan: StockingPlan | None
+    state: str
+    missing: bool
+
+
+@dataclass
+class Overview:
+    rows: list
+    due: date
+    total: int
+    missing: int
+    next_after: str | None
+
+
+def _plans_by_dealer(season_id: int, dealer_ids) -> dict:
+    plans = db.session.scalars(sa.select(StockingPlan).where(
+        StockingPlan.season_id == season_id, StockingPlan.dealer_id.in_(dealer_ids)))
+    return {plan.dealer_id: plan for plan in plans}
+
+
+def season_overview(season: Season, user, *, today: date, missing_only: bool = False,
+                    after: str | None = None, size: int = 100) -> Overview:
+    """Every dealer asked for a plan (a rep: only theirs) with its plan's state, by code."""
+    due = due_on(season)
+    seen = set(db.session.scalars(visible_dealers(user).with_only_columns(Dealer.id)))
+    dealers = sorted((d for d in required_dealers(season) if d.id in seen),
+                     key=lambda d: d.code)
+    plans = _plans_by_dealer(season.id, [d.id for d in dealers])
+    rows = [OverviewRow(d, plans.get(d.id), plan_state(plans.get(d.id)),
+                        is_missing(plans.get(d.id), due, today)) for d in dealers]
+    missing = sum(row.missing for row in rows)
+    if missing_only:
+        rows = [row for row in rows if row.missing]
+    if after:
+        rows = [row for row in rows if row.dealer.code > after]
+    next_after = rows[size - 1].dealer.code if len(rows) > size else None
+    return Overview(rows[:size], due, len(dealers), missing, next_after)
+
+
+def planning_seasons(*, since: date | None = None, limit: int | None = None) -> list[Season]:
+    """The seasons that need plans, latest first; ``since`` keeps those ending on or after it."""
+    stmt = sa.select(Season).where(Season.plan_required).order_by(Season.start_on.desc(),
+                                                                   Season.id.desc())
+    if since:
+        stmt = stmt.where(Season.end_on >= since)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+@dataclass
+class DealerSeason:
+    season: Season
+    due: date
+    days_left: int
+    plan: StockingPlan | None
+    state: str
+    missing: bool
+
+
+def dealer_seasons(dealer: Dealer, today: date) -> list[DealerSeason]:
+    """The seasons, upcoming and recent, that ask ``dealer`` for a plan, soonest due first."""
+    seasons = [s for s in planning_seasons(since=today - timedelta(days=RECENT_DAYS),
+                                           limit=DEALER_SEASONS)
+               if concerns(s, dealer)]
+    plans = {p.season_id: p for p in db.session.scalars(sa.select(StockingPlan).where(
+        StockingPlan.dealer_id == dealer.id,
+        StockingPlan.season_id.in_([s.id for s in seasons])))}
+    items = []
+    for season in seasons:
+        due, plan = due_on(season), plans.get(season.id)
+        items.append(DealerSeason(season, due, (due - today).days, plan, plan_state(plan),
+                                  is_missing(plan, due, today)))
+    return sorted(items, key=lambda item: item.due)
+
+
+def next_due(dealer: Dealer, today: date) -> DealerSeason | None:
+    """The dealer's next plan to do: the first season not over whose plan is not submitted."""
+    return next((item for item in dealer_seasons(dealer, today)
+                 if item.season.end_on >= today
+                 and (item.plan is None or item.plan.status == PlanStatus.DRAFT)), None)
+
+
+def missing_by_season(user, today: date) -> list[tuple[Season, int]]:
+    """Seasons under way or about to start whose due date has passed, with how many dealers
+    (that ``user`` sees) still have no submitted plan."""
+    lead = PolicySettings.current().plan_lead_days
+    seasons = db.session.scalars(sa.select(Season).where(
+        Season.plan_required, Season.start_on < today + timedelta(days=lead),
+        Season.end_on >= today).order_by(Season.start_on))
+    counts = []
+    for season in seasons:
+        overview = season_overview(season, user, today=today, missing_only=True, size=0)
+        if overview.missing:
+            counts.append((season, overview.missing))
+    return counts
+
+
+def waiting_review(user, limit: int = 20) -> list[StockingPlan]:
+    """Submitted plans ``user`` may see, oldest submission first."""
+    return list(db.session.scalars(
+        visible_plans(user).where(StockingPlan.status == PlanStatus.SUBMITTED)
+        .options(selectinload(StockingPlan.dealer), selectinload(StockingPlan.season))
+        .order_by(StockingPlan.submitted_at, StockingPlan.id).limit(limit)))

@@ -1,0 +1,229 @@
+"""Stocking plan pages: the dealer's seasons or head office's season overview, the plan with its
+suggestions, what the dealer (save, refresh, submit) and the reviewer (approve, send back) do
+with it, and the approved plan's parts order as Excel and PDF.
+
+Every change is a boosted form: success redirects back to the plan (303); refusal re-renders it
+with the message next to the field or line and status 422.
+"""
+
+import io
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.roles import ALL_ROLES, DEALER_ROLES
+from portal.catalog.models import Season
+from portal.core import audit
+from portal.core.db import shanghai_today
+from portal.core.forms import attempt
+from portal.core.htmx import render
+from portal.core.permissions import roles_required
+from portal.extensions import db
+from portal.planning import order, services
+from portal.planning.basis import explain
+from portal.planning.blueprint import bp
+from portal.planning.forms import OpenForm, PlanForm, ReviewForm, SendBackForm, Versioned
+from portal.planning.models import PlanSection, PlanStatus
+from portal.planning.overview import dealer_seasons, planning_seasons, season_overview
+from portal.planning.reality import last_season_reality
+from portal.planning.scope import REVIEW_ROLES, get_plan, may_plan, may_review
+from portal.planning.suggestion import due_on, working_units
+
+readers = roles_required(*ALL_ROLES)
+planners = roles_required(*DEALER_ROLES)
+reviewers = roles_required(*REVIEW_ROLES)
+
+
+def _picked_season(seasons: list[Season], today) -> Season | None:
+    """The season asked for, else the next one still running or to come, else the latest."""
+    wanted = request.args.get("season", type=int)
+    if chosen := next((s for s in seasons if s.id == wanted), None):
+        return chosen
+    running = [s for s in seasons if s.end_on >= today]
+    return running[-1] if running else (seasons[0] if seasons else None)
+
+
+@bp.route("")
+@readers
+def index():
+    """A dealer's seasons and plans; head office's overview of one season's dealers."""
+    today = shanghai_today()
+    if current_user.role.is_dealer:
+        return render("planning/dealer_index.html", items=dealer_seasons(current_user.dealer,
+                                                                          today),
+                      open_form=OpenForm(), today=today)
+    seasons = planning_seasons(limit=40)
+    season = _picked_season(seasons, today)
+    missing_only = request.args.get("missing") == "1"
+    overview = season_overview(season, current_user, today=today, missing_only=missing_only,
+                               after=request.args.get("after"),
+                               size=current_app.config["PAGE_SIZE"]) if season else None
+    return render("planning/index.html", "planning/_overview_rows.html", seasons=seasons,
+                  season=season, overview=overview, missing_only=missing_only, today=today)
+
+
+@bp.route("/open/<int:season_id>", methods=["POST"])
+@planners
+def open_plan(season_id):
+    """Open the dealer's plan for the season (a new draft from the suggestion), then show it."""
+    season = db.session.get(Season, season_id) or abort(404)
+    form = OpenForm()
+    if form.validate_on_submit():
+        ok, plan = attempt(form, lambda: services.open_plan(current_user.dealer, season,
+                                                            actor=current_user))
+        if ok:
+            return redirect(url_for("planning.detail", plan_id=plan.id), 303)
+    for error in form.form_errors:
+        flash(error, "error")
+    return redirect(url_for("planning.index"), 303)
+
+
+def _units_basis(plan):
+    """How the working units are counted now (a draft follows the catalogue and the cards)."""
+    if plan.status != PlanStatus.DRAFT:
+        return None
+    counts = working_units(plan.dealer, plan.season).values()
+    return {"sold": sum(s for s, _k in counts), "in_stock": sum(k for _s, k in counts)}
+
+
+def _page(plan, status: int = 200, *, line_errors=None, typed=None, **forms):
+    """The plan page with every form this user may use; ``forms`` override the blank ones."""
+    seen = plan.version
+    planning = may_plan(plan, current_user) and plan.status == PlanStatus.DRAFT
+    reviewing = may_review(plan, current_user) and plan.status == PlanStatus.SUBMITTED
+    sections = [(section, [line for line in plan.lines if line.section == section])
+                for section in PlanSection]
+    due = due_on(plan.season)
+    last_season, last = last_season_reality(plan.dealer, plan.season)
+    context = {
+        "plan": plan, "sections": sections, "due": due, "today": shanghai_today(),
+        "explain": explain, "units_basis": _units_basis(plan),
+        "last_season": last_season, "last": last,
+        "history": audit.history(plan, limit=100),
+        "line_errors": line_errors or {}, "typed": typed or {},
+        "plan_form": (forms.get("edit") or PlanForm(version=seen, note=plan.note))
+        if planning else None,
+        "refresh_form": (forms.get("refresh") or Versioned(version=seen)) if planning else None,
+        "review_form": (forms.get("review") or ReviewForm(version=seen)) if reviewing else None,
+        "send_back_form": (forms.get("send_back") or SendBackForm(version=seen))
+        if reviewing else None,
+    }
+    return render("planning/plan.html", status=status, **context)
+
+
+@bp.route("/<int:plan_id>")
+@readers
+def detail(plan_id):
+    """The plan: its lines with the suggestion and why, the quantities, the totals, history."""
+    return _page(get_plan(plan_id, current_user))
+
+
+def _act(plan, form, key: str, action, success: str, typed=None):
+    """Run one change; redirect on success, re-render with the errors by their lines."""
+    if form.validate_on_submit():
+        ok, _result = attempt(form, action)
+        if ok:
+            flash(success, "success")
+            return redirect(url_for("planning.detail", plan_id=plan.id), 303)
+        db.session.expire_all()
+        line_errors, error = {}, form.domain_error
+        if error.field and error.field.startswith(("qty-", "line-")):
+            form.form_errors.remove(error.message)
+            line_errors[error.field] = error.message
+        return _page(plan, status=422, line_errors=line_errors, typed=typed, **{key: form})
+    return _page(plan, status=422, typed=typed, **{key: form})
+
+
+def _quantities(plan) -> dict:
+    return {line.part_id: request.form[f"qty-{line.part_id}"] for line in plan.lines
+            if f"qty-{line.part_id}" in request.form}
+
+
+def _typed(quantities: dict) -> dict:
+    return {f"qty-{part_id}": value for part_id, value in quantities.items()}
+
+
+@bp.route("/<int:plan_id>/save", methods=["POST"])
+@planners
+def save(plan_id):
+    """Keep the dealer's quantities and note on the draft."""
+    plan = get_plan(plan_id, current_user)
+    form, quantities = PlanForm(), _quantities(plan)
+    return _act(plan, form, "edit", lambda: services.save_plan(
+        plan, quantities, form.note.data, actor=current_user, version=form.seen_version),
+        _("Plan saved."), typed=_typed(quantities))
+
+
+@bp.route("/<int:plan_id>/submit", methods=["POST"])
+@planners
+def submit(plan_id):
+    """Save the dealer's quantities and send the plan for review."""
+    plan = get_plan(plan_id, current_user)
+    form, quantities = PlanForm(), _quantities(plan)
+    return _act(plan, form, "edit", lambda: services.save_and_submit(
+        plan, quantities, form.note.data, actor=current_user, version=form.seen_version),
+        _("Plan %(number)s submitted.", number=plan.number), typed=_typed(quantities))
+
+
+@bp.route("/<int:plan_id>/refresh", methods=["POST"])
+@planners
+def refresh(plan_id):
+    """Work the suggestion out again; the quantities the dealer changed stay."""
+    plan = get_plan(plan_id, current_user)
+    form = Versioned()
+    return _act(plan, form, "refresh", lambda: services.refresh_suggestions(
+        plan, actor=current_user, version=form.seen_version), _("Suggestions recalculated."))
+
+
+@bp.route("/<int:plan_id>/approve", methods=["POST"])
+@reviewers
+def approve(plan_id):
+    """Approve the plan; a quantity changed from the dealer's needs a reason on its line."""
+    plan = get_plan(plan_id, current_user)
+    form = ReviewForm()
+    adjustments = {line.id: request.form.get(f"approved-{line.id}", "") for line in plan.lines}
+    reasons = {line.id: request.form.get(f"reason-{line.id}", "") for line in plan.lines}
+    typed = {**{f"approved-{k}": v for k, v in adjustments.items()},
+             **{f"reason-{k}": v for k, v in reasons.items()}}
+    return _act(plan, form, "review", lambda: services.approve_plan(
+        plan, adjustments, reasons, form.note.data, actor=current_user,
+        version=form.seen_version), _("Plan %(number)s approved.", number=plan.number),
+        typed=typed)
+
+
+@bp.route("/<int:plan_id>/send-back", methods=["POST"])
+@reviewers
+def send_back(plan_id):
+    """Send the plan back to the dealer's draft with what to change."""
+    plan = get_plan(plan_id, current_user)
+    form = SendBackForm()
+    return _act(plan, form, "send_back", lambda: services.return_plan(
+        plan, form.reason.data, actor=current_user, version=form.seen_version),
+        _("Plan sent back to the dealer."))
+
+
+def _approved(plan_id):
+    plan = get_plan(plan_id, current_user)
+    if plan.status != PlanStatus.APPROVED:
+        abort(404)
+    return plan
+
+
+@bp.route("/<int:plan_id>/order.xlsx")
+@readers
+def order_xlsx(plan_id):
+    """The approved plan as a parts order for the maker's parts sales, in Excel."""
+    plan = _approved(plan_id)
+    return send_file(io.BytesIO(order.order_xlsx(plan)), as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     download_name=f"{plan.number}.xlsx")
+
+
+@bp.route("/<int:plan_id>/order.pdf")
+@readers
+def order_pdf(plan_id):
+    """The approved plan as a parts order, in PDF."""
+    plan = _approved(plan_id)
+    return send_file(io.BytesIO(order.order_pdf(plan)), mimetype="application/pdf",
+                     as_attachment=True, download_name=f"{plan.number}.pdf")

@@ -1,0 +1,97 @@
+"""Units deemed sold: neither sold nor returned after two operating seasons (DOMAIN.md).
+
+A season counts for a unit when it started on or after the day the unit was shipped, has
+ended before today, is an operating season, covers the unit's model category, and covers the
+dealer's province (a season naming no province covers them all). The unit counts as sold on
+the last day of the second such season. Seasons are few: they are loaded once and matched in
+Python against one query of candidate units.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal.catalog.models import ProductModel, Season, SeasonKind
+from portal.dealers.models import Dealer
+from portal.extensions import db
+from portal.stock.models import OPEN_RETURN, StockReturn, StockReturnStatus
+from portal.units.cards import CardStatus, WarrantyCard
+from portal.units.models import Unit
+
+SEASONS_TO_SELL = 2
+BLOCKING = (*OPEN_RETURN, StockReturnStatus.RECEIVED)
+
+
+@dataclass
+class StockAge:
+    unit: Unit
+    dealer: Dealer
+    shipped_on: date
+    seasons: list[Season]  # the seasons that count, in the order they ended
+    next_season: Season | None = None  # the next one that would count, if known
+
+    @property
+    def sold_on(self) -> date | None:
+        """The day the unit counts as sold: the end of its second season."""
+        if len(self.seasons) >= SEASONS_TO_SELL:
+            return self.seasons[SEASONS_TO_SELL - 1].end_on
+        return None
+
+
+def operating_seasons() -> list[Season]:
+    """Every operating season, in the order they end."""
+    return list(db.session.scalars(sa.select(Season).where(Season.kind == SeasonKind.OPERATING)
+                                   .order_by(Season.end_on, Season.start_on, Season.id)))
+
+
+def applies(season: Season, category, province: str, shipped_on: date) -> bool:
+    """Whether ``season`` counts for a unit of this category at a dealer in this province."""
+    return (season.start_on >= shipped_on and category in (season.categories or [])
+            and (not season.provinces or province in season.provinces))
+
+
+def unsold_stock(dealer_ids=None, *, after_serial: str | None = None):
+    """A SELECT of units at a dealer, unsold and not in a return, with their category and
+    the dealer's province; ``dealer_ids`` (ids or a subquery) limits the dealers."""
+    in_force = sa.exists().where(WarrantyCard.unit_id == Unit.id,
+                                 WarrantyCard.status != CardStatus.VOID)
+    returning = sa.exists().where(StockReturn.unit_id == Unit.id,
+                                  StockReturn.status.in_(BLOCKING))
+    stmt = (sa.select(Unit, ProductModel.category, Dealer.province)
+            .join(ProductModel, ProductModel.id == Unit.model_id)
+            .join(Dealer, Dealer.id == Unit.dealer_id)
+            .where(Unit.shipped_on.is_not(None), ~in_force, ~returning)
+            .options(selectinload(Unit.model), selectinload(Unit.dealer))
+            .order_by(Unit.serial))
+    if dealer_ids is not None:
+        stmt = stmt.where(Unit.dealer_id.in_(dealer_ids))
+    if after_serial:
+        stmt = stmt.where(Unit.serial > after_serial)
+    return stmt
+
+
+def stock_ages(dealer_ids, today: date, *, after_serial: str | None = None) -> list[StockAge]:
+    """How many seasons each unsold unit has sat through (in serial order)."""
+    seasons = operating_seasons()
+    ended = [s for s in seasons if s.end_on < today]
+    ages = []
+    for unit, category, province in db.session.execute(
+            unsold_stock(dealer_ids, after_serial=after_serial)):
+        fits = [s for s in seasons if applies(s, category, province, unit.shipped_on)]
+        counted = [s for s in fits if s in ended]
+        upcoming = next((s for s in fits if s not in ended), None)
+        ages.append(StockAge(unit, unit.dealer, unit.shipped_on, counted, upcoming))
+    return ages
+
+
+def deemed_sold(dealer_ids, today: date, *, after_serial: str | None = None) -> list[StockAge]:
+    """The units that count as sold today: two seasons that count have ended."""
+    return [a for a in stock_ages(dealer_ids, today, after_serial=after_serial)
+            if len(a.seasons) >= SEASONS_TO_SELL]
+
+
+def nearly_sold(dealer_ids, today: date) -> list[StockAge]:
+    """The units one season away from counting as sold (next_season says which, if known)."""
+    return [a for a in stock_ages(dealer_ids, today) if len(a.seasons) == SEASONS_TO_SELL - 1]

@@ -1,0 +1,30 @@
+"""What each user may see of stock returns: those of the dealers they may see."""
+
+import sqlalchemy as sa
+from flask import abort
+
+from portal.accounts.roles import Role
+from portal.dealers.scope import dealer_ids_for
+from portal.extensions import db
+from portal.stock.models import StockReturn
+
+
+def scoped(user) -> bool:
+    """True when ``user`` sees only some dealers (a dealer's own users, a sales rep)."""
+    return user.role.is_dealer or user.role == Role.SALES_REP
+
+
+def visible_returns(user):
+    """A SELECT of the stock returns ``user`` may see."""
+    stmt = sa.select(StockReturn)
+    if scoped(user):
+        stmt = stmt.where(StockReturn.dealer_id.in_(dealer_ids_for(user)))
+    return stmt
+
+
+def get_return(return_id: int, user) -> StockReturn:
+    """The return if ``user`` may see it; 404 otherwise (never reveal that it exists)."""
+    found = db.session.scalar(visible_returns(user).where(StockReturn.id == return_id))
+    if found is None:
+        abort(404)
+    return found
