@@ -154,7 +154,9 @@ def test_new_note_from_an_approved_plan(client, login, world):
     draft = _plan(world.dealer_b, PlanStatus.DRAFT, part, world.users[Role.CLERK])
     db.session.commit()
     login(world.users[Role.ADMIN])
-    page = client.get(f"/deliveries/new?plan={plan.id}").get_data(as_text=True)
+    link = f"/deliveries/new?plan={plan.id}"
+    assert link in client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    page = client.get(link).get_data(as_text=True)
     assert 'value="JX-PLAN-1"' in page and 'name="parts-0-quantity" type="number" value="5"' in page
     assert client.get("/deliveries/new?plan=999999").status_code == 404
     assert "not approved" in client.get(f"/deliveries/new?plan={draft.id}").get_data(as_text=True)
