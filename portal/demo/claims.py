@@ -34,11 +34,13 @@ from portal.claims.models import (
 )
 from portal.core import audit
 from portal.core.db import SHANGHAI
+from portal.deliveries.models import DeliveryNote
 from portal.demo import claim_data as text
 from portal.demo.claim_plans import Planner
 from portal.demo.images import demo_files
 from portal.extensions import db
 from portal.finance.models import LedgerEntry, NoticeDocument, WriteOffNotice
+from portal.planning.models import StockingPlan
 from portal.returns.models import OwedPart, ReturnShipment, VerdictPhoto
 from portal.service.models import ReturnVisit
 
@@ -53,7 +55,8 @@ class Clock:
                UnitFlag: "raised_at", ReturnVisit: "created_at", OwedPart: "created_at",
                ReturnShipment: "created_at", VerdictPhoto: "uploaded_at",
                WriteOffNotice: "issued_at", NoticeDocument: "rendered_at",
-               LedgerEntry: "created_at"}
+               LedgerEntry: "created_at", StockingPlan: "created_at",
+               DeliveryNote: "created_at"}
 
     def __init__(self):
         self.now: datetime | None = None
@@ -127,9 +130,11 @@ def load_claims(today: date, rng: random.Random | None = None) -> list[Claim]:
                    for n, plan in enumerate(plans)]
         until = datetime.combine(today, time(0), SHANGHAI)
         from portal.demo.finance import finance_stories  # they play in this time order
+        from portal.demo.plans import plan_stories
         from portal.demo.returns import return_stories
 
         stories += return_stories(demo, today)
+        stories += plan_stories(demo, today)
         stories += finance_stories(demo, today)
         _play(stories, clock, until=until, spawned=demo.spawned)
     return demo.claims

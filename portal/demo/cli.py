@@ -19,6 +19,7 @@ from portal.demo import data
 from portal.demo import deliveries as demo_deliveries
 from portal.demo import finance as demo_finance
 from portal.demo import ledger as demo_ledger
+from portal.demo import plans as demo_plans
 from portal.demo import returns as demo_returns
 from portal.demo import stock as demo_stock
 from portal.demo.claims import load_claims
@@ -57,7 +58,8 @@ def load_demo() -> str:
     demo_stock.load_stock_returns(today)
     return (f"{_summary(units, claims, followup)}; {demo_deliveries.summary()}; "
             f"{demo_returns.summary(today)}; "
-            f"{demo_finance.summary()}, {demo_ledger.summary()}; {demo_stock.summary(today)}")
+            f"{demo_finance.summary()}, {demo_ledger.summary()}; {demo_plans.summary()}; "
+            f"{demo_stock.summary(today)}")
 
 
 def _summary(units: int, claims: list, followup: dict) -> str:
@@ -83,6 +85,7 @@ def _load_catalogue() -> None:
             "part_number": number, "name": name, "kind": PartKind(kind), "price": price,
             "return_required": ret, "warranty_months": months, "supplier": supplier,
             "is_active": True,
+            "season_consumption": data.SEASON_CONSUMPTION.get(number.split("-")[1], Decimal(0)),
         }, [models[m] for m in fits], actor=None)
     for code, description, hours in data.FAULT_CODES:
         catalog.save_fault_code(None, {"code": code, "description": description,

@@ -158,6 +158,13 @@ PLATFORMS = {
 }
 
 
+# Wear parts consumed in routine service per working unit and operating season (a season is
+# some 300 engine hours: filters at every service, belts and brake shoes now and then).
+SEASON_CONSUMPTION = {"KL": D("0.8"), "JL": D("1.0"), "RL": D("0.8"), "PD": D("0.3"),
+                      "SC": D("0.15"), "LP": D("0.05"), "YF": D("0.1"), "ZC6": D("0.05"),
+                      "HS": D("0.02"), "GD": D("0.3"), "TL": D("0.1"), "SL": D("0.05")}
+
+
 def parts():
     """Yield (part_number, name, kind, price, return_required, months, supplier, models)."""
     for stem, name, kind, price, ret, months, supplier, models in PART_FAMILIES:

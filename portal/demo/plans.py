@@ -48,6 +48,7 @@ REVIEW_REASONS = [
     "总部中心库已有备件，可随时调拨，本次少备",
     "该经销商服务半径大，适当增加储备",
 ]
+NOTHING_NOTE = "保有量小，本季不单独储备，需要时向总部中心库订货"
 SEND_BACK = "易损件数量明显低于保有量需要，请按建议量重新核对后再报"
 SHIP_NOTE = "按批准的配件储备计划发货"
 
@@ -102,8 +103,10 @@ def _draft(demo: Demo, rng: random.Random, season, dealer, admin) -> StockingPla
     changes = {}
     for line in rng.sample(lines, min(len(lines), rng.randint(1, 3))):
         changes[line.part_id] = max(0, line.suggested_qty + rng.choice([-2, -1, 1, 2, 3]))
-    services.save_plan(plan, changes, rng.choice(DEALER_NOTES), actor=admin,
-                       version=plan.version)
+    note = rng.choice(DEALER_NOTES)
+    if not any(changes.get(line.part_id, line.quantity) for line in plan.lines):
+        note = NOTHING_NOTE
+    services.save_plan(plan, changes, note, actor=admin, version=plan.version)
     return plan
 
 
@@ -138,7 +141,8 @@ def _last_season(demo, rng, season, dealer, admin, reviewer, clerk, submit_on):
     if not parts:
         return
     note = deliveries.create_note(dealer, demo.clock.today, units=[], parts=parts,
-                                  carrier="德邦物流", note=SHIP_NOTE, plan=plan, actor=clerk)
+                                  carrier="德邦物流", note=SHIP_NOTE, plan=plan, actor=clerk,
+                                  now=demo.clock.now)
     yield demo.later(2, 6)
     deliveries.confirm_receipt(note, {}, "", actor=admin, version=note.version,
                                now=demo.clock.now)
