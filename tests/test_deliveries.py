@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 
 from portal.accounts.roles import Role
 from portal.catalog.models import PolicySettings, Season, SeasonKind
@@ -19,6 +20,13 @@ from tests import factories
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages are asserted in their source text."""
+    with force_locale("en"):
+        yield
 
 
 def _stock_unit(**values):

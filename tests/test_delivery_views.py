@@ -154,6 +154,7 @@ def test_new_note_from_an_approved_plan(client, login, world):
     draft = _plan(world.dealer_b, PlanStatus.DRAFT, part, world.users[Role.CLERK])
     db.session.commit()
     login(world.users[Role.ADMIN])
+    client.post("/language", data={"lang": "en"})
     link = f"/deliveries/new?plan={plan.id}"
     assert link in client.get(f"/plans/{plan.id}").get_data(as_text=True)
     page = client.get(link).get_data(as_text=True)
@@ -178,3 +179,17 @@ def test_home_boxes(client, login, world):
     for role, url in ((Role.CLERK, "/home/clerk"), (Role.ADMIN, "/home/admin")):
         login(world.users[role])
         assert 'id="deliveries-box"' in client.get(url).get_data(as_text=True)
+
+
+def test_more_part_rows_keep_what_was_typed(client, login, world):
+    login(world.users[Role.CLERK])
+    form = {"dealer": str(world.dealer_a.id), "shipped_on": shanghai_today().isoformat(),
+            "carrier": "顺丰", "serials": "",
+            **{f"parts-{n}-part_number": f"TYPED-{n}" for n in range(5)},
+            **{f"parts-{n}-quantity": str(n + 1) for n in range(5)}, "more_rows": "1"}
+    response = client.post("/deliveries/new", data=form)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'name="parts-9-part_number"' in body and 'name="parts-10-part_number"' not in body
+    assert 'value="TYPED-4"' in body and 'value="顺丰"' in body
+    assert db.session.query(DeliveryNote).count() == 0

@@ -28,7 +28,7 @@ from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer
 from portal.dealers.scope import visible_dealers
 from portal.deliveries import documents, services
-from portal.deliveries.forms import NoteForm, confirm_form
+from portal.deliveries.forms import EMPTY_PART_ROWS, NoteForm, confirm_form
 from portal.deliveries.models import DeliveryNote, DeliveryStatus
 from portal.deliveries.scope import get_note, visible_notes
 from portal.extensions import db
@@ -187,6 +187,10 @@ def new():
     unapproved = plan is not None and plan.status != PlanStatus.APPROVED
     if request.method == "GET":
         _prefill(form, plan)
+        return render("deliveries/new.html", form=form, plan=plan, unapproved=unapproved)
+    if request.form.get("more_rows"):  # keep what was typed, add empty part rows
+        for _n in range(min(EMPTY_PART_ROWS, form.parts.max_entries - len(form.parts))):
+            form.parts.append_entry()
         return render("deliveries/new.html", form=form, plan=plan, unapproved=unapproved)
     if form.validate_on_submit():
         units, problems = services.find_units(form.serials.data)

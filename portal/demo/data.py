@@ -123,11 +123,13 @@ TRAVEL_BANDS = [(0, 30, D("50.00")), (30, 60, D("100.00")), (60, 100, D("160.00"
                 (100, 150, D("220.00")), (150, None, D("300.00"))]
 
 # name, kind, start, end, categories, provinces (none = all), stocking plan required
+# The last field: dealers submit stocking plans for the season. The portal took plans over from
+# paper with the 2026 autumn season; the earlier seasons are history (failure rates, deemed sold).
 SEASONS = [
     ("2025 秋季作业季", "operating", date(2025, 9, 15), date(2025, 11, 15),
-     ["tractor_large", "tractor_small"], [], True),
+     ["tractor_large", "tractor_small"], [], False),
     ("2026 春季作业季", "operating", date(2026, 3, 10), date(2026, 6, 15),
-     ["tractor_large", "tractor_small"], [], True),
+     ["tractor_large", "tractor_small"], [], False),
     ("2026 秋季作业季", "operating", date(2026, 9, 15), date(2026, 11, 15),
      ["tractor_large", "tractor_small"], [], True),
     ("2027 春季作业季", "operating", date(2027, 3, 10), date(2027, 6, 15),
