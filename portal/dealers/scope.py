@@ -29,3 +29,12 @@ def get_dealer(dealer_id: int, user) -> Dealer:
     if dealer is None:
         abort(404)
     return dealer
+
+
+def dealer_filter(user, wanted: int | None) -> tuple[int | None, list[Dealer]]:
+    """For a list head office and reps may narrow to one dealer: (the wanted dealer's id if
+    ``user`` sees it, else None; the dealers to pick from). Dealer users get (None, [])."""
+    if user.role.is_dealer:
+        return None, []
+    dealers = db.session.scalars(visible_dealers(user).order_by(Dealer.code)).all()
+    return (wanted if wanted in {d.id for d in dealers} else None), dealers

@@ -26,7 +26,7 @@ from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer
-from portal.dealers.scope import visible_dealers
+from portal.dealers.scope import dealer_filter
 from portal.deliveries import documents, services
 from portal.deliveries.forms import EMPTY_PART_ROWS, NoteForm, confirm_form
 from portal.deliveries.models import DeliveryNote, DeliveryStatus
@@ -40,14 +40,6 @@ shippers_only = roles_required(*services.SHIPPERS)
 dealers_only = roles_required(*DEALER_ROLES)
 
 
-def _dealer_filter():
-    """Head office and reps may narrow the list to one of the dealers they see."""
-    if current_user.role.is_dealer:
-        return None, []
-    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
-    wanted = request.args.get("dealer", type=int)
-    return (wanted if wanted in {d.id for d in dealers} else None), dealers
-
 
 @bp.route("/")
 @signed_in
@@ -57,7 +49,7 @@ def index():
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in {s.value for s in DeliveryStatus} else ""
     overdue = request.args.get("overdue") == "1"
-    dealer_id, dealers = _dealer_filter()
+    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     today = shanghai_today()
     stmt = visible_notes(current_user).options(selectinload(DeliveryNote.dealer),
                                                selectinload(DeliveryNote.lines))

@@ -18,8 +18,7 @@ from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required
-from portal.dealers.models import Dealer
-from portal.dealers.scope import visible_dealers
+from portal.dealers.scope import dealer_filter
 from portal.extensions import db
 from portal.finance import lifecycle
 from portal.finance.models import NoticeStatus, WriteOffNotice
@@ -41,14 +40,6 @@ dealers_only = roles_required(*DEALER_ROLES)
 finance_only = roles_required(Role.FINANCE)
 
 
-def _dealer_filter():
-    """Finance and reps may narrow the list to one of the dealers they see."""
-    if current_user.role.is_dealer:
-        return None, []
-    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
-    wanted = request.args.get("dealer", type=int)
-    return (wanted if wanted in {d.id for d in dealers} else None), dealers
-
 
 @bp.route("/notices")
 @readers
@@ -58,7 +49,7 @@ def notices():
     status = status if status in NoticeStatus.__members__.values() else ""
     period = request.args.get("period", "")
     period = period if month_bounds(period) else ""
-    dealer_id, dealers = _dealer_filter()
+    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     stmt = filter_notices(visible_notices(current_user), status=status, period=period,
                           dealer_id=dealer_id).options(selectinload(WriteOffNotice.dealer))
     page = keyset_page(stmt, WriteOffNotice.id, WriteOffNotice.id, request.args.get("after"),

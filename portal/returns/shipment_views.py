@@ -18,9 +18,7 @@ from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
-from portal.dealers.models import Dealer
-from portal.dealers.scope import visible_dealers
-from portal.extensions import db
+from portal.dealers.scope import dealer_filter
 from portal.returns import documents, shipments
 from portal.returns.models import (
     STILL_OWED,
@@ -44,14 +42,6 @@ OWED_FILTERS = ("", "overdue", "all", *(s.value for s in OwedStatus))
 PDF = "application/pdf"
 
 
-def _dealer_filter():
-    """Head office and reps may narrow a list to one of the dealers they see."""
-    if current_user.role.is_dealer:
-        return None, []
-    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
-    wanted = request.args.get("dealer", type=int)
-    return (wanted if wanted in {d.id for d in dealers} else None), dealers
-
 
 def _owed_stmt(wanted: str, dealer_id: int | None, today):
     stmt = visible_owed_parts(current_user).options(*owed_loading())
@@ -69,7 +59,7 @@ def _owed_stmt(wanted: str, dealer_id: int | None, today):
 def _owed_page(form=None, status: int = 200):
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in OWED_FILTERS else ""
-    dealer_id, dealers = _dealer_filter()
+    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     today = shanghai_today()
     page = keyset_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id,
                        request.args.get("after"), current_app.config["PAGE_SIZE"])
@@ -111,7 +101,7 @@ def shipments_index():
     """Return shipments, newest first: a dealer's own, a rep's dealers', all for head office."""
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in ShipmentStatus.__members__.values() else ""
-    dealer_id, dealers = _dealer_filter()
+    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     stmt = visible_shipments(current_user).options(selectinload(ReturnShipment.dealer),
                                                    selectinload(ReturnShipment.lines))
     if wanted:
