@@ -104,6 +104,10 @@ def test_sold_returned_and_returning_units_are_not_listed(world, seasons, db):
     services.refuse_return(no, "可以销售", actor=clerk, version=no.version)
     assert ret.status == "requested"
     assert serials(deemed_sold(None, TODAY)) == {voided.serial, refused.serial}
+    # Shipped again, to another dealer, before the two seasons: it counts afresh.
+    returned.dealer_id, returned.shipped_on = world.dealer_b.id, date(2025, 2, 1)
+    db.session.flush()
+    assert serials(deemed_sold(None, TODAY)) == {voided.serial, refused.serial, returned.serial}
 
 
 def test_scoped_to_the_dealers_given(world, seasons):

@@ -16,12 +16,11 @@ from sqlalchemy.orm import selectinload
 from portal.catalog.models import ProductModel, Season, SeasonKind
 from portal.dealers.models import Dealer
 from portal.extensions import db
-from portal.stock.models import OPEN_RETURN, StockReturn, StockReturnStatus
+from portal.stock.models import OPEN_RETURN, StockReturn
 from portal.units.cards import CardStatus, WarrantyCard
 from portal.units.models import Unit
 
 SEASONS_TO_SELL = 2
-BLOCKING = (*OPEN_RETURN, StockReturnStatus.RECEIVED)
 
 
 @dataclass
@@ -57,8 +56,10 @@ def unsold_stock(dealer_ids=None, *, after_serial: str | None = None):
     the dealer's province; ``dealer_ids`` (ids or a subquery) limits the dealers."""
     in_force = sa.exists().where(WarrantyCard.unit_id == Unit.id,
                                  WarrantyCard.status != CardStatus.VOID)
+    # A unit received back has left the dealer's stock (no dealer); shipped again, it counts
+    # afresh from its new shipping day, whatever its old return.
     returning = sa.exists().where(StockReturn.unit_id == Unit.id,
-                                  StockReturn.status.in_(BLOCKING))
+                                  StockReturn.status.in_(OPEN_RETURN))
     stmt = (sa.select(Unit, ProductModel.category, Dealer.province)
             .join(ProductModel, ProductModel.id == Unit.model_id)
             .join(Dealer, Dealer.id == Unit.dealer_id)
