@@ -48,6 +48,8 @@ def test_seed_demo_loads_once(runner, db, client):
     _assert_returns(db, result.output)
     _assert_finance(db, result.output)
     _assert_stock(db, result.output)
+    _assert_plans(db, result.output)
+    _assert_deliveries(db)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and db.session.query(Dealer).count() == 12
     assert runner.invoke(args=["seed-demo"]).exit_code != 0
@@ -301,3 +303,58 @@ def _assert_stock(db, output):
         LedgerEntry.kind == LedgerKind.CHARGE)).all()
     assert len(charges) == len(charged)
     assert len(deemed_sold(None, shanghai_today())) > 5
+
+
+def _assert_plans(db, output):
+    """Last season's plans on time, late and missing, reviewed and shipped; the next season's
+    first plans; the demo login's dealer has not opened the next one."""
+    import sqlalchemy as sa
+
+    from portal.catalog.models import Season
+    from portal.deliveries.models import DeliveryNote
+    from portal.planning.models import PlanStatus, StockingPlan
+    from portal.planning.suggestion import due_on, required_dealers
+
+    assert "stocking plans" in output
+    last = db.session.scalar(sa.select(Season).where(Season.name == "2026 秋季作业季"))
+    plans = db.session.scalars(sa.select(StockingPlan).where(
+        StockingPlan.season_id == last.id)).all()
+    assert {p.status for p in plans} == {PlanStatus.APPROVED}
+    late = [p for p in plans if p.submitted_late]
+    assert 1 <= len(late) < len(plans) - 4
+    assert all(p.submitted_at.date() > due_on(last) for p in late)
+    missing = {d.id for d in required_dealers(last)} - {p.dealer_id for p in plans}
+    assert len(missing) >= 2
+    assert any(p.lines and any(ln.quantity != ln.suggested_qty for ln in p.lines) for p in plans)
+    assert any(ln.approved_qty is not None and ln.adjust_reason for p in plans for ln in p.lines)
+    shipped = set(db.session.scalars(sa.select(DeliveryNote.plan_id).where(
+        DeliveryNote.plan_id.is_not(None))))
+    assert {p.id for p in plans} <= shipped
+    coming = db.session.scalar(sa.select(Season).where(Season.name == "2027 春季作业季"))
+    upcoming = db.session.scalars(sa.select(StockingPlan).where(
+        StockingPlan.season_id == coming.id)).all()
+    assert {p.status for p in upcoming} == set(PlanStatus)
+    assert "SD-JN01" not in {p.dealer.code for p in upcoming}
+
+
+def _assert_deliveries(db):
+    """Units shipped on real notes the unit pages mirror; most confirmed, a few overdue, some
+    with differences; parts-only notes too."""
+    import sqlalchemy as sa
+
+    from portal.core.db import shanghai_today
+    from portal.deliveries.models import DeliveryLine, DeliveryNote, DeliveryStatus
+    from portal.deliveries.services import overdue_notes
+    from portal.units.models import Unit
+
+    notes = db.session.scalars(sa.select(DeliveryNote)).all()
+    assert {n.status for n in notes} == set(DeliveryStatus)
+    assert sum(n.status == DeliveryStatus.CONFIRMED for n in notes) > 0.9 * len(notes)
+    assert any(n.discrepancy and n.remark for n in notes)
+    assert db.session.scalars(overdue_notes(sa.select(DeliveryNote), shanghai_today())).first()
+    assert any(all(ln.part_id for ln in n.lines) for n in notes)
+    pairs = db.session.execute(sa.select(Unit.delivery_note_no, DeliveryNote.number).join(
+        DeliveryLine, DeliveryLine.unit_id == Unit.id).join(
+        DeliveryNote, DeliveryNote.id == DeliveryLine.note_id).where(
+        Unit.dealer_id == DeliveryNote.dealer_id)).all()
+    assert pairs and all(no == number for no, number in pairs)
