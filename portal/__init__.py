@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
+    from portal.analytics.blueprint import bp as analytics_bp
     from portal.api import (  # noqa: F401  (on api.bp)
         claims,
         ledger,
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, accounts_bp, dealers_bp, units_bp, claims_bp, service_bp, catalog_bp,
                core_bp, api_bp, followup_bp, returns_bp, finance_bp, planning_bp,
+               analytics_bp,
                stock_bp):
         app.register_blueprint(bp)
     app.register_blueprint(deliveries_bp)

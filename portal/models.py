@@ -1,6 +1,7 @@
 """Import every domain's models, so metadata (and Alembic) holds the whole schema."""
 
 from portal.accounts.models import ApiToken, LoginFailure, User
+from portal.analytics.models import GradeReview
 from portal.catalog.models import (
     FaultCode,
     FaultHours,
@@ -24,6 +25,8 @@ from portal.finance.models import (
     WriteOffNotice,
 )
 from portal.planning.models import StockingPlan, StockingPlanLine
+from portal.quality.models import AlertRun, BatchAlert
+from portal.reports.models import WeeklyReport
 from portal.returns.models import (
     OwedPart,
     ReturnShipment,
@@ -37,6 +40,7 @@ from portal.units.cards import CardOwnerChange, WarrantyCard
 from portal.units.models import Unit
 
 __all__ = [
+    "AlertRun", "BatchAlert", "GradeReview", "WeeklyReport",
     "ApiToken", "AuditEntry", "CardOwnerChange", "Claim", "ClaimAttachment", "ClaimLine",
     "Complaint", "Dealer", "DeliveryLine", "DeliveryNote", "FaultCode", "FaultHours", "LabourRate",
     "LedgerEntry", "LegalMinimum", "LoginFailure", "NoticeClaim", "NoticeCounter",

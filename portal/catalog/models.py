@@ -116,6 +116,7 @@ class Part(db.Model):
     warranty_months: Mapped[int | None]
     supplier: Mapped[str] = mapped_column(sa.String(120), default="")
     watched: Mapped[bool] = mapped_column(default=False)  # claims on it need a person
+    key_part: Mapped[bool] = mapped_column(default=False)  # watched by batch early warning
     # Routine consumption per working unit and season (wear parts: filters, belts, blades),
     # added to the failure rate when a stocking plan is suggested.
     season_consumption = mapped_column(sa.Numeric(8, 3), nullable=False, default=0)
@@ -216,6 +217,10 @@ class PolicySettings(db.Model):
     plan_lead_days: Mapped[int] = mapped_column(default=30)
     # A delivery note not confirmed this many days after shipping is chased by the rep.
     delivery_confirm_days: Mapped[int] = mapped_column(default=7)
+    # Early warning: a batch is flagged when its excess of failures of a key part has a p-value
+    # below this level and at least this many failures.
+    alert_significance = mapped_column(sa.Numeric(6, 5), nullable=False, default=0.01)
+    alert_min_failures: Mapped[int] = mapped_column(default=3)
     parts_markup_percent = mapped_column(sa.Numeric(5, 2), nullable=False, default=0)
     # Claim checks.
     duplicate_window_days: Mapped[int] = mapped_column(default=30)

@@ -1,0 +1,1 @@
+"""Failure analytics and dealer scorecards."""

@@ -1,0 +1,50 @@
+"""Grade reviews: the sales branch's recorded recommendation for a dealer after its scorecard."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import UTCDateTime, utcnow
+from portal.core.enums import TitledEnum, enum_column
+from portal.dealers.models import DealerGrade
+from portal.extensions import db
+
+
+class Recommendation(TitledEnum):
+    REWARD = "reward"
+    KEEP = "keep"
+    DOWNGRADE = "downgrade"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.REWARD: _l("Reward"), cls.KEEP: _l("Keep the grade"),
+                cls.DOWNGRADE: _l("Downgrade")}
+
+
+class GradeReview(db.Model):
+    """A recommendation recorded against the dealer's scorecard for a period (months)."""
+
+    __tablename__ = "grade_reviews"
+    __table_args__ = (sa.Index("ix_grade_reviews_dealer_created", "dealer_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    recommendation: Mapped[Recommendation] = mapped_column(enum_column(Recommendation))
+    grade_before: Mapped[DealerGrade] = mapped_column(enum_column(DealerGrade, 2))
+    grade_proposed: Mapped[DealerGrade] = mapped_column(enum_column(DealerGrade, 2))
+    score = mapped_column(sa.Numeric(5, 1))  # the scorecard's overall score then
+    figures: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # the scorecard as reviewed
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    dealer = relationship("Dealer")
+    created_by = relationship("User")
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.dealer.code} {self.period_start}–{self.period_end}"

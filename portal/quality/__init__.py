@@ -1,0 +1,1 @@
+"""Early warning on production batches: a key part failing more often in one batch."""

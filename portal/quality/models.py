@@ -1,0 +1,92 @@
+"""Batch alerts raised by the early-warning check, and the check's runs."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import UTCDateTime, utcnow
+from portal.core.enums import TitledEnum, enum_column
+from portal.extensions import db
+
+
+class AlertStatus(TitledEnum):
+    OPEN = "open"  # raised; nobody has looked at it yet
+    ACKNOWLEDGED = "acknowledged"  # someone owns it and is acting
+    CLOSED = "closed"  # dealt with (the note says how)
+
+    @classmethod
+    def _titles(cls):
+        return {cls.OPEN: _l("Open"), cls.ACKNOWLEDGED: _l("Acknowledged"),
+                cls.CLOSED: _l("Closed")}
+
+
+OPEN_ALERT = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
+
+class BatchAlert(db.Model):
+    """A key part failing significantly more often in one production batch than in the others.
+
+    The figures are those of the check that raised it, refreshed by later checks while the alert
+    is not closed: failures observed in the batch, failures expected at the part's baseline rate
+    over the other batches for the batch's time in the field, the p-value of the excess."""
+
+    __tablename__ = "batch_alerts"
+    __table_args__ = (
+        # At most one alert not closed per part and batch.
+        sa.Index("uq_batch_alerts_part_batch_open", "part_id", "batch", unique=True,
+                 sqlite_where=sa.text("status != 'closed'"),
+                 postgresql_where=sa.text("status != 'closed'")),
+        sa.Index("ix_batch_alerts_status_raised", "status", "raised_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_id: Mapped[int] = mapped_column(sa.ForeignKey("parts.id"), index=True)
+    batch: Mapped[str] = mapped_column(sa.String(40))
+    status: Mapped[AlertStatus] = mapped_column(enum_column(AlertStatus),
+                                                default=AlertStatus.OPEN)
+    failures: Mapped[int]
+    expected = mapped_column(sa.Numeric(12, 4), nullable=False)
+    units: Mapped[int]  # units of the batch sold (in the field) that the part fits
+    unit_days: Mapped[int]  # the batch's exposure: days in the field summed over its units
+    baseline_rate = mapped_column(sa.Numeric(16, 10), nullable=False)  # per unit-day
+    p_value = mapped_column(sa.Numeric(16, 12), nullable=False)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("alert_runs.id"))
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledge_note: Mapped[str] = mapped_column(sa.Text, default="")
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_note: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    part = relationship("Part")
+    run = relationship("AlertRun")
+    acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.part.part_number} {self.batch}"
+
+
+class AlertRun(db.Model):
+    """One run of the early-warning check, on demand (by a user) or on schedule (no user)."""
+
+    __tablename__ = "alert_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    scheduled: Mapped[bool] = mapped_column(default=False)
+    pairs_checked: Mapped[int] = mapped_column(default=0)  # (key part, batch) pairs tested
+    alerts_raised: Mapped[int] = mapped_column(default=0)
+    alerts_updated: Mapped[int] = mapped_column(default=0)
+
+    started_by = relationship("User")

@@ -1,0 +1,1 @@
+"""The weekly report (日结周报) and the head-office dashboard."""
