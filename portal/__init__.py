@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home_bp
     from portal.planning import reality_views, views  # noqa: F401  (routes on planning.bp)
     from portal.planning.blueprint import bp as planning_bp
+    from portal.reports.views import bp as reports_bp
     from portal.returns import (  # noqa: F401  (routes on returns.bp)
         receipt_views,
         shipment_views,
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
                stock_bp):
         app.register_blueprint(bp)
     app.register_blueprint(deliveries_bp)
+    app.register_blueprint(reports_bp)
     csrf.exempt(api_bp)
 
 
@@ -126,7 +128,9 @@ def _register_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.demo.cli import seed_demo
     from portal.finance.cli import notices_cli
+    from portal.reports.cli import reports_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(notices_cli)
+    app.cli.add_command(reports_cli)

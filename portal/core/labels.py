@@ -244,3 +244,7 @@ def register(app) -> None:
     app.jinja_env.filters["state_title"] = lambda code, entity=None: label(
         {**STATES, **ENTITY_STATES.get(entity, {})}, code)
     app.jinja_env.filters["field_title"] = lambda code: label(FIELDS, code)
+
+# The weekly report (helper REPORTS).
+ACTIONS.update({"generate": _l("Generated"), "regenerate": _l("Generated again")})
+ENTITIES.update({"weekly_reports": _l("Weekly report")})

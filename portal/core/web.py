@@ -4,7 +4,7 @@ from flask import abort, has_request_context, redirect, request, session, url_fo
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal.accounts.roles import Role
+from portal.accounts.roles import HEAD_OFFICE_ROLES, Role
 
 # Endpoints a user who must change their password can still reach.
 PASSWORD_EXEMPT = {"accounts.change_password", "accounts.logout", "core.set_language", "static"}
@@ -12,6 +12,7 @@ PASSWORD_EXEMPT = {"accounts.change_password", "accounts.logout", "core.set_lang
 NAV = [
     # (endpoint, label key, roles or None for everyone signed in)
     ("home.index", "home", None),
+    ("reports.dashboard", "dashboard", set(HEAD_OFFICE_ROLES)),
     ("dealers.index", "dealers", None),
     ("units.index", "units", None),
     ("claims.index", "claims", None),
@@ -38,6 +39,7 @@ NAV = [
     ("finance.notices", "notices", {Role.DEALER_ADMIN, Role.DEALER_STAFF, Role.SALES_REP,
                                     Role.FINANCE, Role.ADMIN}),
     ("finance.generate", "generate_notices", {Role.FINANCE}),
+    ("reports.weekly_index", "weekly_reports", set(HEAD_OFFICE_ROLES)),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -69,6 +71,8 @@ BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "c
                       "returns": "returns", "planning": "plans", "stock": "stock_returns"}
 SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 BLUEPRINT_SECTIONS["deliveries"] = "deliveries"
+SECTIONS.update({"reports.dashboard": "dashboard", "reports.weekly_index": "weekly_reports",
+                 "reports.weekly_report": "weekly_reports"})
 
 
 def current_section() -> str | None:

@@ -1,0 +1,99 @@
+"""The weekly report (list, generate, on screen, PDF) and the head-office dashboard.
+
+Both are head office's: a dealer asking for them gets 404, as for any record outside its scope.
+"""
+
+import io
+from datetime import date
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from portal.accounts.roles import ALL_ROLES, Role
+from portal.core.db import utcnow
+from portal.core.forms import attempt
+from portal.core.htmx import render, render_form
+from portal.core.permissions import roles_required
+from portal.extensions import db
+from portal.reports import dashboard as board
+from portal.reports import weekly
+from portal.reports.forms import GenerateForm
+from portal.reports.models import WeeklyReport
+
+bp = Blueprint("reports", __name__)
+GENERATORS = (Role.TECHNICAL, Role.CLERK, Role.ADMIN, Role.FINANCE)
+
+
+def head_office(view):
+    """Signed-in users only; a dealer's users get 404 (the page does not exist for them)."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.role.is_dealer:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return roles_required(*ALL_ROLES)(wrapped)
+
+
+def _report_or_404(week_start: str) -> WeeklyReport:
+    try:
+        day = date.fromisoformat(week_start)
+    except ValueError:
+        abort(404)
+    report = weekly.get_report(day)
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.route("/reports/weekly", methods=["GET", "POST"])
+@head_office
+def weekly_index():
+    """List the generated weeks, newest first; generate a week (last week by default)."""
+    if request.method == "POST":
+        if current_user.role not in GENERATORS:
+            abort(403)
+        form = GenerateForm()
+        if form.validate_on_submit():
+            ok, report = attempt(form, lambda: weekly.generate(
+                form.week_start.data, actor=current_user, now=utcnow()))
+            if ok:
+                flash(_("The report of the week from %(day)s is ready.",
+                        day=report.week_start.isoformat()), "success")
+                return redirect(url_for("reports.weekly_report",
+                                        week_start=report.week_start.isoformat()), 303)
+    else:
+        form = GenerateForm(MultiDict({"week_start": weekly.last_week().isoformat()}))
+    return render_form("reports/weekly_index.html", form, reports=weekly.reports_list(),
+                       can_generate=current_user.role in GENERATORS)
+
+
+@bp.route("/reports/weekly/<week_start>")
+@head_office
+def weekly_report(week_start):
+    """Show one week's report as it was generated."""
+    report = _report_or_404(week_start)
+    return render("reports/weekly.html", report=report, f=report.figures)
+
+
+@bp.route("/reports/weekly/<week_start>.pdf")
+@head_office
+def weekly_pdf(week_start):
+    """Download the week's stored PDF."""
+    report = _report_or_404(week_start.removesuffix(".pdf"))
+    pdf = db.session.scalar(db.select(WeeklyReport.pdf).where(WeeklyReport.id == report.id))
+    if not pdf:
+        abort(404)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"weekly-report-{report.week_start.isoformat()}.pdf")
+
+
+@bp.route("/dashboard")
+@head_office
+def dashboard():
+    """Every head-office queue with its count and oldest item, today's alerts, what is
+    overdue (a sales rep: only its dealers)."""
+    return render("reports/dashboard.html", **board.dashboard(current_user, utcnow()))
