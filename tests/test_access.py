@@ -104,7 +104,22 @@ def objects(app, world, db):
         "return_id": stock_returns,
         "plan_id": plans,
         "note_id": notes,
+        "week_start": (_weekly_report(), None),
     }
+
+
+def _weekly_report():
+    """A generated weekly report (helper REPORTS), with a stand-in for its PDF."""
+    from datetime import date
+
+    from portal.reports.models import WeeklyReport
+    from portal.reports.weekly import figures
+
+    monday = date(2026, 11, 9)
+    factories.db.session.add(WeeklyReport(week_start=monday, week_end=date(2026, 11, 15),
+                                          figures=figures(monday), pdf=b"%PDF-1.7 stand-in"))
+    factories.db.session.flush()
+    return monday.isoformat()
 
 
 def _stock_returns(world, model):

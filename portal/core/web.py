@@ -72,6 +72,7 @@ BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "c
 SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 BLUEPRINT_SECTIONS["deliveries"] = "deliveries"
 SECTIONS.update({"reports.dashboard": "dashboard", "reports.weekly_index": "weekly_reports",
+                 "reports.generate_weekly": "weekly_reports",
                  "reports.weekly_report": "weekly_reports"})
 
 

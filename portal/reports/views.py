@@ -7,7 +7,7 @@ import io
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -49,24 +49,32 @@ def _report_or_404(week_start: str) -> WeeklyReport:
     return report
 
 
-@bp.route("/reports/weekly", methods=["GET", "POST"])
+@bp.route("/reports/weekly")
 @head_office
 def weekly_index():
-    """List the generated weeks, newest first; generate a week (last week by default)."""
-    if request.method == "POST":
-        if current_user.role not in GENERATORS:
-            abort(403)
-        form = GenerateForm()
-        if form.validate_on_submit():
-            ok, report = attempt(form, lambda: weekly.generate(
-                form.week_start.data, actor=current_user, now=utcnow()))
-            if ok:
-                flash(_("The report of the week from %(day)s is ready.",
-                        day=report.week_start.isoformat()), "success")
-                return redirect(url_for("reports.weekly_report",
-                                        week_start=report.week_start.isoformat()), 303)
-    else:
-        form = GenerateForm(MultiDict({"week_start": weekly.last_week().isoformat()}))
+    """List the generated weeks, newest first, with the form to generate one (last week by
+    default)."""
+    form = GenerateForm(MultiDict({"week_start": weekly.last_week().isoformat()}))
+    return _index_page(form)
+
+
+@bp.route("/reports/weekly", methods=["POST"])
+@roles_required(*GENERATORS)
+def generate_weekly():
+    """Generate a week's report (again), then show it."""
+    form = GenerateForm()
+    if form.validate_on_submit():
+        ok, report = attempt(form, lambda: weekly.generate(
+            form.week_start.data, actor=current_user, now=utcnow()))
+        if ok:
+            flash(_("The report of the week from %(day)s is ready.",
+                    day=report.week_start.isoformat()), "success")
+            return redirect(url_for("reports.weekly_report",
+                                    week_start=report.week_start.isoformat()), 303)
+    return _index_page(form)
+
+
+def _index_page(form):
     return render_form("reports/weekly_index.html", form, reports=weekly.reports_list(),
                        can_generate=current_user.role in GENERATORS)
 
@@ -83,7 +91,7 @@ def weekly_report(week_start):
 @head_office
 def weekly_pdf(week_start):
     """Download the week's stored PDF."""
-    report = _report_or_404(week_start.removesuffix(".pdf"))
+    report = _report_or_404(week_start)
     pdf = db.session.scalar(db.select(WeeklyReport.pdf).where(WeeklyReport.id == report.id))
     if not pdf:
         abort(404)
