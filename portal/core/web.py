@@ -38,6 +38,8 @@ NAV = [
     ("finance.notices", "notices", {Role.DEALER_ADMIN, Role.DEALER_STAFF, Role.SALES_REP,
                                     Role.FINANCE, Role.ADMIN}),
     ("finance.generate", "generate_notices", {Role.FINANCE}),
+    ("analytics.scorecards_index", "scorecards", {Role.CLERK, Role.SALES_REP, Role.TECHNICAL,
+                                                  Role.FINANCE, Role.ADMIN}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -69,6 +71,8 @@ BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "c
                       "returns": "returns", "planning": "plans", "stock": "stock_returns"}
 SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 BLUEPRINT_SECTIONS["deliveries"] = "deliveries"
+SECTIONS.update({"analytics.scorecards_index": "scorecards", "analytics.scorecard": "scorecards",
+                 "analytics.record_review": "scorecards", "analytics.grade_reviews": "scorecards"})
 
 
 def current_section() -> str | None:
