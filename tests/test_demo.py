@@ -358,3 +358,10 @@ def _assert_deliveries(db):
         DeliveryNote, DeliveryNote.id == DeliveryLine.note_id).where(
         Unit.dealer_id == DeliveryNote.dealer_id)).all()
     assert pairs and all(no == number for no, number in pairs)
+    # rep_li's grade reviews: a downgrade (or keep) for his worst dealer, a reward for the best.
+    from portal.analytics.models import GradeReview
+
+    reviews = db.session.scalars(sa.select(GradeReview).order_by(GradeReview.id)).all()
+    assert len(reviews) == 2 and all(r.created_by.username == "rep_li" for r in reviews)
+    assert reviews[0].score < reviews[1].score and reviews[0].figures["cards_due"] > 0
+    assert reviews[1].recommendation in ("reward", "keep")

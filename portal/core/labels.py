@@ -222,6 +222,10 @@ FIELDS.update({"carrier": _l("Carrier / vehicle"), "units": _l("Units"), "parts"
                "delivery_confirm_days": _l("Delivery notes confirmed within (days)"),
                "stocking_plan": _l("Stocking plan")})
 
+# Dealer scorecards and grade reviews (helper SCORECARDS).
+ACTIONS.update({"grade_review": _l("Grade review recorded")})
+ENTITIES.update({"grade_reviews": _l("Grade review")})
+FIELDS.update({"recommendation": _l("Recommendation"), "score": _l("Score")})
 
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""

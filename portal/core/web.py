@@ -40,6 +40,8 @@ NAV = [
                                     Role.FINANCE, Role.ADMIN}),
     ("finance.generate", "generate_notices", {Role.FINANCE}),
     ("reports.weekly_index", "weekly_reports", set(HEAD_OFFICE_ROLES)),
+    ("analytics.scorecards_index", "scorecards", {Role.CLERK, Role.SALES_REP, Role.TECHNICAL,
+                                                  Role.FINANCE, Role.ADMIN}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -74,6 +76,8 @@ BLUEPRINT_SECTIONS["deliveries"] = "deliveries"
 SECTIONS.update({"reports.dashboard": "dashboard", "reports.weekly_index": "weekly_reports",
                  "reports.generate_weekly": "weekly_reports",
                  "reports.weekly_report": "weekly_reports"})
+SECTIONS.update({"analytics.scorecards_index": "scorecards", "analytics.scorecard": "scorecards",
+                 "analytics.record_review": "scorecards", "analytics.grade_reviews": "scorecards"})
 
 
 def current_section() -> str | None:

@@ -21,6 +21,7 @@ from portal.demo import finance as demo_finance
 from portal.demo import ledger as demo_ledger
 from portal.demo import plans as demo_plans
 from portal.demo import returns as demo_returns
+from portal.demo import scorecards as demo_scorecards
 from portal.demo import stock as demo_stock
 from portal.demo.claims import load_claims
 from portal.demo.followup import seed_followup
@@ -56,10 +57,11 @@ def load_demo() -> str:
     claims = load_claims(today)
     followup = seed_followup([c for c in claims if c.status != ClaimStatus.DRAFT], today=today)
     demo_stock.load_stock_returns(today)
+    reviews = demo_scorecards.load_grade_reviews(today, utcnow())
     return (f"{_summary(units, claims, followup)}; {demo_deliveries.summary()}; "
             f"{demo_returns.summary(today)}; "
             f"{demo_finance.summary()}, {demo_ledger.summary()}; {demo_plans.summary()}; "
-            f"{demo_stock.summary(today)}")
+            f"{demo_stock.summary(today)}; {reviews} grade reviews")
 
 
 def _summary(units: int, claims: list, followup: dict) -> str:

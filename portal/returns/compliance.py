@@ -45,6 +45,12 @@ def _days(later, earlier):
 def compliance(dealer_ids, today: date) -> dict[int, Compliance]:
     """Per dealer id (a list or a subquery), in one aggregate query; dealers with nothing
     due are left out."""
+    return {key[0]: figures for key, figures in compliance_by(dealer_ids, today).items()}
+
+
+def compliance_by(dealer_ids, today: date, *where, by=()) -> dict[tuple, Compliance]:
+    """The same counts keyed by (dealer id, *by): ``where`` narrows the parts (e.g. to a due
+    period), ``by`` adds grouping columns (e.g. the month they were due)."""
     received = OwedPart.received_on.is_not(None)
     late = sa.and_(received, OwedPart.received_on > OwedPart.due_on)
     waived = sa.and_(OwedPart.status == OwedStatus.WAIVED, OwedPart.received_on.is_(None))
@@ -53,13 +59,16 @@ def compliance(dealer_ids, today: date) -> dict[int, Compliance]:
     def count(condition):
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
+    keys = [OwedPart.dealer_id, *by]
     rows = db.session.execute(
-        sa.select(OwedPart.dealer_id, sa.func.count(), count(
+        sa.select(*keys, sa.func.count(), count(
                       sa.and_(received, OwedPart.received_on <= OwedPart.due_on)),
                   count(late), count(overdue), count(waived),
                   sa.func.coalesce(sa.func.sum(sa.case(
                       (late, _days(OwedPart.received_on, OwedPart.due_on)), else_=0)), 0))
         .where(OwedPart.dealer_id.in_(dealer_ids), OwedPart.status != OwedStatus.CANCELLED,
-               sa.or_(OwedPart.due_on < today, received, OwedPart.status == OwedStatus.WAIVED))
-        .group_by(OwedPart.dealer_id)).all()
-    return {dealer_id: Compliance(*(int(v) for v in values)) for dealer_id, *values in rows}
+               sa.or_(OwedPart.due_on < today, received, OwedPart.status == OwedStatus.WAIVED),
+               *where)
+        .group_by(*keys)).all()
+    return {tuple(row[:len(keys)]): Compliance(*(int(v) for v in row[len(keys):]))
+            for row in rows}

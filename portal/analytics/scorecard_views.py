@@ -1,0 +1,184 @@
+"""Dealer scorecards: the ranked table, one dealer's card with its trend, grade reviews."""
+
+import io
+from datetime import date
+
+from flask import current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.roles import ALL_ROLES, HEAD_OFFICE_ROLES, Role
+from portal.analytics import scorecard_svg
+from portal.analytics.blueprint import bp
+from portal.analytics.models import GradeReview, Recommendation
+from portal.analytics.reviews import may_review, record_grade_review, reviews_query
+from portal.analytics.scorecard_cells import FIGURES, cell, tone_of_score
+from portal.analytics.scorecard_forms import GradeReviewForm
+from portal.analytics.scorecards import (
+    TREND_MONTHS,
+    Period,
+    month_starts,
+    months_back,
+    scorecards,
+)
+from portal.core.db import shanghai_today, utcnow
+from portal.core.excel import Column, write_sheet
+from portal.core.forms import attempt
+from portal.core.htmx import render
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required
+from portal.dealers.models import Dealer, DealerGrade
+from portal.dealers.scope import dealer_ids_for, get_dealer, visible_dealers
+from portal.extensions import db
+
+head_office = roles_required(*HEAD_OFFICE_ROLES)
+reviewers = roles_required(Role.SALES_REP, Role.CLERK, Role.ADMIN)
+PERIODS = (3, 6, 12)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _date(name: str, errors: list) -> date | None:
+    text = request.args.get(name, "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        errors.append(_("Enter dates like 2026-03-01."))
+        return None
+
+
+def _period(today: date) -> tuple[Period, int | None, list]:
+    """The period asked for: from–to when both are given and in order, else the last N months."""
+    errors = []
+    start, end = _date("start", errors), _date("end", errors)
+    if start and end:
+        if start <= end:
+            return Period(start, end), None, errors
+        errors.append(_("The start date is after the end date."))
+    months = request.args.get("months", type=int)
+    months = months if months in PERIODS else PERIODS[0]
+    return months_back(months, today), months, errors
+
+
+def _visible_ids() -> set[int]:
+    return set(db.session.scalars(visible_dealers(current_user).with_only_columns(Dealer.id)))
+
+
+def _context(period, months, errors):
+    return {"period": period, "months": months, "errors": errors, "periods": PERIODS,
+            "figures": FIGURES, "cell": cell, "tone_of_score": tone_of_score}
+
+
+@bp.route("/scorecards")
+@head_office
+def scorecards_index():
+    """The dealers the user sees, ranked by score over the period, with a 12-month sparkline."""
+    today = shanghai_today()
+    period, months, errors = _period(today)
+    cards = scorecards(period, today, utcnow(), dealers=_visible_ids())
+    lines = {c.dealer.id: scorecard_svg.line([m.score for m in c.trend]) for c in cards}
+    return render("analytics/scorecards.html", cards=cards, lines=lines,
+                  **_context(period, months, errors))
+
+
+def scorecard_sheet(cards) -> bytes:
+    """The ranked table as shown, each figure as a number with its numerator and denominator."""
+    pct = "0.0"
+    columns = [Column("rank", _("Rank"), width=6), Column("code", _("Dealer code")),
+               Column("name", _("Dealer"), width=30), Column("grade", _("Grade"), width=8),
+               Column("score", _("Score"), number_format=pct)]
+    for key, label, _target in FIGURES[:-1]:
+        columns.append(Column(key, label, width=14, number_format="0.00"))
+    columns += [Column("complaints", _("Complaints"), width=10),
+                Column("cards_on_time", _("Cards on time")), Column("cards_due", _("Cards due")),
+                Column("arranged", _("Arranged in time")), Column("requests", _("Requests")),
+                Column("parts_on_time", _("Parts on time")), Column("parts_due", _("Parts due")),
+                Column("rejected", _("Claims rejected")), Column("decided", _("Claims decided")),
+                Column("reached", _("Visits reached")), Column("visits", _("Visits due")),
+                Column("rated", _("Ratings")), Column("sold", _("Units sold"))]
+    rows = []
+    for c in cards:
+        f = c.figures
+        rows.append([c.rank, c.dealer.code, c.dealer.name, c.dealer.grade.value.upper(),
+                     c.score, *[cell(f, key).value for key, _l, _t in FIGURES],
+                     f.cards_on_time, f.cards_due, f.arranged_on_time, f.requests,
+                     f.parts_on_time, f.parts_due, f.claims_rejected, f.claims_decided,
+                     f.visits_reached, f.visits_due, f.satisfaction_count, f.units_sold])
+    return write_sheet(str(_("Dealer scorecards")), columns, rows)
+
+
+@bp.route("/scorecards.xlsx")
+@head_office
+def scorecards_export():
+    """The ranked table as an Excel sheet."""
+    today = shanghai_today()
+    period, _months, _errors = _period(today)
+    cards = scorecards(period, today, utcnow(), trend=False, dealers=_visible_ids())
+    return send_file(io.BytesIO(scorecard_sheet(cards)), mimetype=XLSX, as_attachment=True,
+                     download_name=f"scorecards-{period.start}-{period.end}.xlsx")
+
+
+def _charts(card) -> dict:
+    charts = {"score": scorecard_svg.line([m.score for m in card.trend], width=360,
+                                          height=90)}
+    for key, _label, _target in FIGURES:
+        values = [cell(m, key).value for m in card.trend]
+        top = 5 if key == "satisfaction" else (max([v for v in values if v] or [1])
+                                               if key == "complaints" else 100)
+        charts[key] = scorecard_svg.line(values, width=360, height=90, top=top)
+    return charts
+
+
+def _card_page(dealer, form=None):
+    today = shanghai_today()
+    period, months, errors = _period(today)
+    card = scorecards(period, today, utcnow(), dealers=[dealer.id])[0]
+    if form is None and may_review(current_user, dealer):
+        form = GradeReviewForm(data={"start": period.start, "end": period.end})
+    reviews = db.session.scalars(reviews_query([dealer.id]).order_by(
+        GradeReview.created_at.desc(), GradeReview.id.desc())).all()
+    status = 422 if form is not None and form.errors else 200
+    return render("analytics/scorecard.html", status=status, form=form, card=card, dealer=dealer,
+                       charts=_charts(card), months_list=month_starts(TREND_MONTHS, today),
+                       reviews=reviews, can_review=may_review(current_user, dealer),
+                       **_context(period, months, errors))
+
+
+@bp.route("/scorecards/<int:dealer_id>")
+@roles_required(*ALL_ROLES)
+def scorecard(dealer_id: int):
+    """One dealer's card: its figures, the monthly trend, its grade reviews."""
+    return _card_page(get_dealer(dealer_id, current_user))
+
+
+@bp.route("/scorecards/<int:dealer_id>/reviews", methods=["POST"])
+@reviewers
+def record_review(dealer_id: int):
+    """Record a grade recommendation with a snapshot of the scorecard."""
+    dealer = get_dealer(dealer_id, current_user)
+    form = GradeReviewForm()
+    if form.validate_on_submit():
+        ok, _review = attempt(form, lambda: record_grade_review(
+            dealer, Period(form.start.data, form.end.data),
+            recommendation=Recommendation(form.recommendation.data),
+            grade_proposed=DealerGrade(form.grade_proposed.data), note=form.note.data,
+            actor=current_user, today=shanghai_today(), now=utcnow()))
+        if ok:
+            flash(_("Grade review recorded. The dealer's grade is unchanged until an "
+                    "administrator edits the dealer."), "success")
+            return redirect(url_for("analytics.scorecard", dealer_id=dealer.id,
+                                    start=form.start.data, end=form.end.data), 303)
+    elif not may_review(current_user, dealer):
+        form.form_errors.append(_("Only the dealer's sales rep, a clerk or an administrator may "
+                                  "record a grade review."))
+    return _card_page(dealer, form=form)
+
+
+@bp.route("/grade-reviews")
+@head_office
+def grade_reviews():
+    """Every grade review of the dealers the user sees, newest first."""
+    size, after = current_app.config["PAGE_SIZE"], request.args.get("after")
+    page = keyset_page(reviews_query(dealer_ids_for(current_user)), GradeReview.created_at,
+                       GradeReview.id, after, size, descending=True)
+    return render("analytics/grade_reviews.html", "analytics/_grade_review_rows.html",
+                  page=page)
