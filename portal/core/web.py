@@ -27,6 +27,8 @@ NAV = [
     ("followup.complaints", "complaints", {Role.CLERK, Role.ADMIN, Role.TECHNICAL,
                                            Role.SALES_REP, Role.DEALER_ADMIN,
                                            Role.DEALER_STAFF}),
+    ("quality.alerts", "alerts", {Role.TECHNICAL, Role.ADMIN, Role.CLERK, Role.SALES_REP,
+                                  Role.FINANCE}),
     ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
     ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
     ("planning.index", "plans", None),
@@ -69,6 +71,7 @@ BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "c
                       "returns": "returns", "planning": "plans", "stock": "stock_returns"}
 SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 BLUEPRINT_SECTIONS["deliveries"] = "deliveries"
+BLUEPRINT_SECTIONS["quality"] = "alerts"
 
 
 def current_section() -> str | None:
