@@ -295,3 +295,39 @@ def test_cli_check(runner, fleet):
     assert result.exit_code == 0, result.output
     assert "1 alerts raised" in result.output
     assert f"raised: {fleet.part.part_number} batch B05" in result.output
+
+
+def test_policy_form_checks_the_alert_settings(client, login, world):
+    login(world.users[Role.ADMIN])
+    form = client.get("/catalog/policy/edit").get_data(as_text=True)
+    data = {name: value for name, value in _inputs(form).items() if name != "auto_approve"}
+    for bad in ({"alert_significance": "0"}, {"alert_significance": "0.5"},
+                {"alert_min_failures": "0"}):
+        response = client.post("/catalog/policy/edit", data={**data, **bad})
+        assert response.status_code == 422, bad
+    response = client.post("/catalog/policy/edit", data={
+        **data, "alert_significance": "0.005", "alert_min_failures": "4"})
+    assert response.status_code == 303
+    assert warning.thresholds() == (0.005, 4)
+
+
+def _inputs(html):
+    import re
+
+    return dict(re.findall(r'<input[^>]*name="([a-z_0-9]+)"[^>]*value="([^"]*)"', html))
+
+
+def test_key_part_on_the_part_form_and_list(client, login, world):
+    model = factories.make_model()
+    part = factories.make_part(models=[model])
+    other = factories.make_part(models=[model])
+    login(world.users[Role.ADMIN])
+    form = client.get(f"/catalog/parts/{part.id}/edit").get_data(as_text=True)
+    assert 'name="key_part"' in form
+    data = {**_inputs(form), "kind": "main", "model_ids": [model.id], "key_part": "y",
+            "return_required": "y", "is_active": "y"}
+    data.pop("watched", None)
+    assert client.post(f"/catalog/parts/{part.id}/edit", data=data).status_code == 303
+    assert db.session.get(type(part), part.id).key_part
+    listed = client.get("/catalog/parts?key=1").get_data(as_text=True)
+    assert part.part_number in listed and other.part_number not in listed
