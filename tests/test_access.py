@@ -104,7 +104,19 @@ def objects(app, world, db):
         "return_id": stock_returns,
         "plan_id": plans,
         "note_id": notes,
+        "alert_id": (_batch_alert(part), None),
     }
+
+
+def _batch_alert(part):
+    """An open batch alert on the part (not dealer-scoped: dealers get 404 for all of them)."""
+    from portal.quality.models import BatchAlert
+
+    alert = BatchAlert(part=part, batch="B2604", failures=5, expected=1, units=10,
+                       unit_days=3000, baseline_rate=0.0003, p_value=0.003)
+    factories.db.session.add(alert)
+    factories.db.session.flush()
+    return alert.id
 
 
 def _stock_returns(world, model):

@@ -274,3 +274,14 @@ def raised_by(run: AlertRun) -> list[BatchAlert]:
     return list(db.session.scalars(
         sa.select(BatchAlert).where(BatchAlert.run_id == run.id)
         .options(selectinload(BatchAlert.part)).order_by(BatchAlert.id)))
+
+
+def open_alerts_box() -> dict:
+    """For the home pages: how many alerts are open (not yet acknowledged), and the newest."""
+    count = db.session.scalar(sa.select(sa.func.count(BatchAlert.id))
+                              .where(BatchAlert.status == AlertStatus.OPEN))
+    newest = db.session.scalars(
+        sa.select(BatchAlert).where(BatchAlert.status == AlertStatus.OPEN)
+        .options(selectinload(BatchAlert.part))
+        .order_by(BatchAlert.raised_at.desc(), BatchAlert.id.desc()).limit(1)).first()
+    return {"open": count, "newest": newest}
