@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home_bp
     from portal.planning import reality_views, views  # noqa: F401  (routes on planning.bp)
     from portal.planning.blueprint import bp as planning_bp
+    from portal.quality.views import bp as quality_bp
     from portal.reports.views import bp as reports_bp
     from portal.returns import (  # noqa: F401  (routes on returns.bp)
         receipt_views,
@@ -117,7 +118,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, accounts_bp, dealers_bp, units_bp, claims_bp, service_bp, catalog_bp,
                core_bp, api_bp, followup_bp, returns_bp, finance_bp, planning_bp,
-               analytics_bp,
+               analytics_bp, quality_bp,
                stock_bp):
         app.register_blueprint(bp)
     app.register_blueprint(deliveries_bp)
@@ -129,9 +130,11 @@ def _register_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.demo.cli import seed_demo
     from portal.finance.cli import notices_cli
+    from portal.quality.cli import alerts_cli
     from portal.reports.cli import reports_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(notices_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(alerts_cli)

@@ -105,6 +105,7 @@ def objects(app, world, db):
         "plan_id": plans,
         "note_id": notes,
         "week_start": (_weekly_report(), None),
+        "alert_id": (_batch_alert(part), None),
     }
 
 
@@ -120,6 +121,17 @@ def _weekly_report():
                                           figures=figures(monday), pdf=b"%PDF-1.7 stand-in"))
     factories.db.session.flush()
     return monday.isoformat()
+
+
+def _batch_alert(part):
+    """An open batch alert on the part (not dealer-scoped: dealers get 404 for all of them)."""
+    from portal.quality.models import BatchAlert
+
+    alert = BatchAlert(part=part, batch="B2604", failures=5, expected=1, units=10,
+                       unit_days=3000, baseline_rate=0.0003, p_value=0.003)
+    factories.db.session.add(alert)
+    factories.db.session.flush()
+    return alert.id
 
 
 def _stock_returns(world, model):

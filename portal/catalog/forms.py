@@ -2,6 +2,7 @@
 
 import re
 from calendar import monthrange
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -85,6 +86,7 @@ class PartForm(FlaskForm):
     model_ids = MultiCheckboxField(_l("Fits models"), choices=[], coerce=int)
     is_active = BooleanField(_l("In the catalogue"), default=True)
     watched = BooleanField(_l("Watched: claims on this part always need a technical decision"))
+    key_part = BooleanField(_l("Key part: watched by the early warning on production batches"))
     version = HiddenField()
 
     def __init__(self, *args, obj=None, **kwargs):
@@ -209,12 +211,24 @@ class PolicyForm(FlaskForm):
     hold_overdue_days = IntegerField(
         _l("Hold a dealer's new claims when old parts are overdue by more than (days)"),
         validators=[InputRequired(), NumberRange(min=0, max=3650)])
+    alert_significance = DecimalField(
+        _l("Early warning: significance level (p-value below which a batch is flagged)"),
+        places=5, validators=[InputRequired()])
+    alert_min_failures = IntegerField(
+        _l("Early warning: least failures in a batch before it is flagged"),
+        validators=[InputRequired(), NumberRange(min=1, max=1000)])
     # The maker as it signs its write-off notices.
     maker_name = StringField(_l("Maker's name"), validators=[Optional(), Length(max=120)])
     maker_address = StringField(_l("Maker's address"), validators=[Optional(), Length(max=200)])
     maker_phone = StringField(_l("Maker's phone"), validators=[Optional(), Length(max=32)])
     maker_tax_no = StringField(_l("Maker's tax number (unified social credit code)"),
                                validators=[Optional(), Length(max=30)])
+
+    def validate_alert_significance(self, field):
+        if field.data is not None and not 0 < field.data < Decimal("0.5"):
+            raise ValidationError(_l("Enter a level above 0 and below 0.5, such as 0.01."))
+        if field.data is not None and field.data.as_tuple().exponent < -5:
+            raise ValidationError(_l("At most five decimal places."))
 
     def validate_return_date_2_day(self, field):
         if (self.return_date_1_month.data, self.return_date_1_day.data) == (

@@ -24,9 +24,9 @@ MODEL_FIELDS = ("code", "name", "category", "whole_months", "main_parts_months",
                 "wear_parts_months", "running_in_hours", "main_parts_named", "is_active")
 PART_FIELDS = ("part_number", "name", "kind", "price", "return_required", "warranty_months",
                "supplier", "is_active")
-# Set when given: watched on the form only, season_consumption on the form and in imports;
-# the API leaves both alone.
-OPTIONAL_PART_FIELDS = ("watched", "season_consumption")
+# Set when given: watched and key_part on the form only, season_consumption on the form and
+# in imports; the API leaves them alone.
+OPTIONAL_PART_FIELDS = ("watched", "season_consumption", "key_part")
 
 
 def legal_problems(category: ModelCategory, whole: int, main: int) -> dict:

@@ -90,11 +90,13 @@ def parts():
         stmt = stmt.where(Part.kind == kind)
     if model_id:
         stmt = stmt.where(Part.models.any(ProductModel.id == model_id))
+    if key := request.args.get("key") == "1":
+        stmt = stmt.where(Part.key_part.is_(True))
     page = keyset_page(stmt, Part.part_number, Part.id, request.args.get("after"),
                        current_app.config["PAGE_SIZE"])
     all_models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
     return render("catalog/parts.html", "catalog/_part_rows.html", page=page, q=q, kind=kind,
-                  model_id=model_id, kinds=PartKind, all_models=all_models)
+                  model_id=model_id, kinds=PartKind, all_models=all_models, key=key)
 
 
 @bp.route("/parts/<int:part_id>")
@@ -120,6 +122,7 @@ def edit_part(part_id):
         values = {k: getattr(form, k).data for k in services.PART_FIELDS} | {
             "kind": PartKind(form.kind.data), "name": form.name.data.strip(),
             "supplier": (form.supplier.data or "").strip(), "watched": form.watched.data,
+            "key_part": form.key_part.data,
             "season_consumption": form.season_consumption.data or Decimal("0"),
         }
         fits = db.session.scalars(

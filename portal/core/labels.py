@@ -227,6 +227,20 @@ ACTIONS.update({"grade_review": _l("Grade review recorded")})
 ENTITIES.update({"grade_reviews": _l("Grade review")})
 FIELDS.update({"recommendation": _l("Recommendation"), "score": _l("Score")})
 
+# Early warning on production batches.
+ACTIONS.update({"raise_alert": _l("Alert raised"), "acknowledge": _l("Acknowledged"),
+                "run_alert_check": _l("Early-warning check run")})
+ENTITIES.update({"batch_alerts": _l("Batch alert"), "alert_runs": _l("Early-warning check")})
+ENTITY_STATES.setdefault("batch_alerts", {}).update({
+    "open": _l("Open"), "acknowledged": _l("Acknowledged"), "closed": _l("Closed")})
+FIELDS.update({"failures": _l("Failures"), "expected": _l("Expected failures"),
+               "unit_days": _l("Unit-days in the field"), "p_value": _l("p-value"),
+               "baseline_rate": _l("Baseline rate per unit-day"),
+               "key_part": _l("Key part (early warning)"),
+               "alert_significance": _l("Alert significance level"),
+               "alert_min_failures": _l("Minimum failures for an alert")})
+
+
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""
     if code is None:

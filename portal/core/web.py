@@ -28,6 +28,8 @@ NAV = [
     ("followup.complaints", "complaints", {Role.CLERK, Role.ADMIN, Role.TECHNICAL,
                                            Role.SALES_REP, Role.DEALER_ADMIN,
                                            Role.DEALER_STAFF}),
+    ("quality.alerts", "alerts", {Role.TECHNICAL, Role.ADMIN, Role.CLERK, Role.SALES_REP,
+                                  Role.FINANCE}),
     ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
     ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
     ("planning.index", "plans", None),
@@ -78,6 +80,7 @@ SECTIONS.update({"reports.dashboard": "dashboard", "reports.weekly_index": "week
                  "reports.weekly_report": "weekly_reports"})
 SECTIONS.update({"analytics.scorecards_index": "scorecards", "analytics.scorecard": "scorecards",
                  "analytics.record_review": "scorecards", "analytics.grade_reviews": "scorecards"})
+BLUEPRINT_SECTIONS["quality"] = "alerts"
 
 
 def current_section() -> str | None:

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.finance.notice_scope import awaiting_dealer, period_text
 from portal.finance.work import finance_work, rep_work
 from portal.planning.overview import missing_by_season, next_due, waiting_review
+from portal.quality.warning import open_alerts_box
 from portal.returns.compliance import compliance
 from portal.returns.receipt import incoming
 from portal.returns.scope import owed_summary
@@ -116,7 +117,7 @@ def technical():
     ).all()
     return render("home/technical.html", models=models, fault_codes=faults,
                   queue=queues.review_queue(), share=queues.rules_share(utcnow()),
-                  service_box=home_box(current_user))
+                  service_box=home_box(current_user), alerts_box=open_alerts_box())
 
 
 @bp.route("/home/finance")
@@ -146,7 +147,7 @@ def admin():
         sa.select(AuditEntry).where(AuditEntry.action != "sign_in")
         .order_by(AuditEntry.id.desc()).limit(15)
     ).all()
-    return render("home/admin.html", counts=counts, latest=latest,
+    return render("home/admin.html", counts=counts, latest=latest, alerts_box=open_alerts_box(),
                   share=queues.rules_share(utcnow()),
                   service_box=home_box(current_user), stock_box=head_office_box(current_user),
                   deliveries_box=deliveries_box(current_user, shanghai_today()))

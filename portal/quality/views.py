@@ -1,0 +1,134 @@
+"""Early-warning alerts: the list, one alert with its evidence and units at risk, the check."""
+
+import io
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import ALL_ROLES, Role
+from portal.claims.models import Claim
+from portal.claims.scope import visible_claims
+from portal.core import audit
+from portal.core.db import SHANGHAI, utcnow
+from portal.core.forms import attempt
+from portal.core.htmx import render
+from portal.core.pagination import keyset_page
+from portal.core.permissions import roles_required
+from portal.extensions import db
+from portal.quality import charts, warning
+from portal.quality.excel import risk_sheet
+from portal.quality.forms import AlertNoteForm
+from portal.quality.models import AlertRun, AlertStatus, BatchAlert
+from portal.units.scope import visible_units
+
+bp = Blueprint("quality", __name__, url_prefix="/quality")
+
+ACTORS = (Role.TECHNICAL, Role.ADMIN)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Dealers are let through only to be told there is nothing here (404, as for foreign records).
+everyone = roles_required(*ALL_ROLES)
+
+
+def get_alert(alert_id: int) -> BatchAlert:
+    """The alert for a head-office user; 404 for dealers and unknown ids."""
+    _head_office_only()
+    alert = db.session.get(BatchAlert, alert_id)
+    if alert is None:
+        abort(404)
+    return alert
+
+
+def _head_office_only() -> None:
+    if current_user.role.is_dealer:
+        abort(404)
+
+
+@bp.route("/alerts")
+@everyone
+def alerts():
+    """List alerts: open first, then acknowledged, then closed, newest first in each."""
+    _head_office_only()
+    status = AlertStatus.parse(request.args.get("status"))
+    shown = [status] if status else list(AlertStatus)
+    size = current_app.config["PAGE_SIZE"]
+    pages = [(s, keyset_page(_alerts_stmt(s), BatchAlert.raised_at, BatchAlert.id,
+                             request.args.get("after") if status else None, size,
+                             descending=True)) for s in shown]
+    last_run = db.session.scalar(sa.select(AlertRun).order_by(AlertRun.id.desc()).limit(1))
+    return render("quality/alerts.html", "quality/_alert_rows.html", pages=pages,
+                  status=status, statuses=AlertStatus, can_act=current_user.role in ACTORS,
+                  last_run=last_run)
+
+
+def _alerts_stmt(status):
+    return (sa.select(BatchAlert).where(BatchAlert.status == status)
+            .options(selectinload(BatchAlert.part)))
+
+
+@bp.route("/alerts/<int:alert_id>")
+@everyone
+def alert(alert_id):
+    """Show one alert: its figures in words, the chart, the units at risk, the claims."""
+    alert = get_alert(alert_id)
+    return _detail(alert, AlertNoteForm(formdata=None))
+
+
+def _detail(alert, form, status=200):
+    as_of = utcnow().astimezone(SHANGHAI).date()
+    others = warning.batch_figures(as_of, [alert.part_id])
+    claims = db.session.scalars(warning.claims_behind(alert, visible_claims(current_user))
+                                .options(selectinload(Claim.unit))).all()
+    return render("quality/alert.html", status=status, alert=alert, form=form,
+                  risk=warning.units_at_risk(alert, visible_units(current_user)),
+                  chart=charts.batch_rates(alert, others), claims=claims,
+                  can_act=current_user.role in ACTORS, history=audit.history(alert))
+
+
+@bp.route("/alerts/<int:alert_id>/units.xlsx")
+@everyone
+def units_sheet(alert_id):
+    """Download the units at risk (the user's dealers only) as a spreadsheet."""
+    alert = get_alert(alert_id)
+    data = risk_sheet(alert, warning.units_at_risk(alert, visible_units(current_user)))
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"units-at-risk-{alert.part.part_number}-{alert.batch}.xlsx")
+
+
+@bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@roles_required(*ACTORS)
+def acknowledge(alert_id):
+    """Take the alert on, with a note of what is being done."""
+    return _move(get_alert(alert_id), warning.acknowledge, _("Alert acknowledged."))
+
+
+@bp.route("/alerts/<int:alert_id>/close", methods=["POST"])
+@roles_required(*ACTORS)
+def close(alert_id):
+    """Close the alert, with a note of how it was dealt with."""
+    return _move(get_alert(alert_id), warning.close, _("Alert closed."))
+
+
+def _move(alert, transition, message):
+    form = AlertNoteForm()
+    if form.validate_on_submit():
+        ok, _r = attempt(form, lambda: transition(alert, form.note.data or "",
+                                                  actor=current_user, now=utcnow()))
+        if ok:
+            flash(message, "success")
+            return redirect(url_for("quality.alert", alert_id=alert.id), 303)
+    return _detail(alert, form, status=422)
+
+
+@bp.route("/check", methods=["POST"])
+@roles_required(*ACTORS)
+def check():
+    """Run the early-warning check now and say what it found."""
+    run = warning.check(actor=current_user)
+    db.session.commit()
+    flash(_("Check done: %(pairs)d part and batch pairs tested, %(raised)d alerts raised, "
+            "%(updated)d open alerts updated.", pairs=run.pairs_checked,
+            raised=run.alerts_raised, updated=run.alerts_updated), "success")
+    return redirect(url_for("quality.alerts"), 303)

@@ -1,0 +1,333 @@
+"""Early warning on production batches: the Poisson tail, exposure, the check, the pages."""
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from portal.accounts.roles import Role
+from portal.catalog.models import PolicySettings
+from portal.core.audit import AuditEntry
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.quality import warning
+from portal.quality.models import AlertRun, AlertStatus, BatchAlert
+from tests import factories
+
+NOW = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)  # noon in Shanghai
+AS_OF = date(2026, 6, 1)
+SOLD = AS_OF - timedelta(days=180)
+
+
+@pytest.mark.parametrize(("n", "lam", "expected"), [
+    (7, 1.2, 0.00025111246258770560),
+    (1, 0.5, 0.39346934028736657640),
+    (3, 0.1, 0.00015465307026467165),
+    (150, 100.0, 0.0000018842104660386700),
+    (100, 100.0, 0.51329879827914866486),
+    (30, 2.0, 5.8553186093785770e-25),
+])
+def test_poisson_tail_known_values(n, lam, expected):
+    assert warning.poisson_tail(n, lam) == pytest.approx(expected, rel=1e-9)
+
+
+def test_poisson_tail_edges():
+    assert warning.poisson_tail(0, 0.0) == 1.0
+    assert warning.poisson_tail(0, 5.0) == 1.0
+    assert warning.poisson_tail(1, 0.0) == 0.0  # nothing expected, something seen
+    assert warning.poisson_tail(1000, 1000.0) == pytest.approx(0.5042052441803, rel=1e-9)
+    assert 0.0 <= warning.poisson_tail(5, 5000.0) <= 1.0  # e^-5000 would underflow
+
+
+class Fleet:
+    """One tractor model, a key part it fits, and batches of sold units."""
+
+    def __init__(self, world):
+        self.world = world
+        self.model = factories.make_model()
+        self.part = factories.make_part(models=[self.model], key_part=True)
+        self.units: dict[str, list] = {}
+
+    def batch(self, name, count, *, sold=SOLD, dealer=None, card=True):
+        units = [factories.make_unit(model=self.model, dealer=dealer or self.world.dealer_a,
+                                     batch=name) for _ in range(count)]
+        if card:
+            for unit in units:
+                factories.make_card(unit, sale_date=sold)
+        self.units.setdefault(name, []).extend(units)
+        return units
+
+    def fail(self, name, count, *, status="approved", decision="approved", day=None):
+        for unit in self.units[name][:count]:
+            factories.make_claim(unit, status=status, failure_date=day or AS_OF - timedelta(20),
+                                 lines=[{"kind": "part", "amount": "99.50", "part": self.part,
+                                         "quantity": 1, "unit_price": "99.50",
+                                         "decision": decision}])
+
+
+@pytest.fixture
+def fleet(world):
+    """Five batches of 20 units sold 180 days ago (3,600 unit-days each); one failure in each
+    of four batches (noise) and 8 in B05 (the planted bad batch)."""
+    fleet = Fleet(world)
+    for n in range(1, 6):
+        fleet.batch(f"B0{n}", 20, dealer=world.dealer_a if n % 2 else world.dealer_b)
+        fleet.fail(f"B0{n}", 8 if n == 5 else 1)
+    return fleet
+
+
+def _figures(part):
+    return {f.batch: f for f in warning.batch_figures(AS_OF, [part.id])}
+
+
+def test_exposure_counts_sold_units_days_in_the_field(world):
+    fleet = Fleet(world)
+    fleet.batch("X1", 2, sold=AS_OF - timedelta(days=10))
+    fleet.batch("X1", 1, sold=AS_OF - timedelta(days=5))
+    fleet.batch("X1", 1, sold=AS_OF + timedelta(days=3))  # sold after the day: not yet
+    fleet.batch("X1", 2, card=False)  # in dealer stock
+    void = fleet.batch("X1", 1, sold=AS_OF - timedelta(days=50))[0]
+    void.card.status = "void"
+    factories.make_unit(model=factories.make_model(), batch="X1", dealer=world.dealer_a)
+    db.session.flush()
+    assert warning.exposure(AS_OF, [fleet.part.id]) == {(fleet.part.id, "X1"): (3, 25)}
+
+
+def test_failures_count_part_quantity_on_failures_only(world):
+    fleet = Fleet(world)
+    fleet.batch("X1", 6)
+    fleet.fail("X1", 1)
+    factories.make_claim(fleet.units["X1"][1], status="submitted", failure_date=AS_OF, lines=[
+        {"kind": "part", "amount": "199", "part": fleet.part, "quantity": 2, "unit_price": "99.5"}])
+    fleet.units["X1"] = fleet.units["X1"][2:]
+    fleet.fail("X1", 1, status="draft")
+    fleet.units["X1"] = fleet.units["X1"][1:]
+    fleet.fail("X1", 1, status="rejected")
+    fleet.units["X1"] = fleet.units["X1"][1:]
+    fleet.fail("X1", 1, decision="rejected", status="partly_approved")
+    fleet.units["X1"] = fleet.units["X1"][1:]
+    fleet.fail("X1", 1, day=AS_OF + timedelta(days=1))  # after the day
+    assert warning.failures(AS_OF, [fleet.part.id]) == {(fleet.part.id, "X1"): 3}
+
+
+def test_baseline_leaves_the_batch_out(fleet):
+    figures = _figures(fleet.part)
+    b5 = figures["B05"]
+    assert (b5.failures, b5.units, b5.unit_days) == (8, 20, 3600)
+    assert b5.baseline_rate == pytest.approx(4 / 14400)
+    assert b5.expected == pytest.approx(1.0)
+    assert b5.p_value == pytest.approx(warning.poisson_tail(8, 1.0))
+    assert figures["B01"].baseline_rate == pytest.approx(11 / 14400)
+
+
+def test_no_baseline_no_test(world):
+    fleet = Fleet(world)
+    fleet.batch("ONLY", 5)
+    fleet.fail("ONLY", 5)
+    assert warning.batch_figures(AS_OF, [fleet.part.id]) == []
+
+
+def test_check_fires_on_the_planted_batch_only(fleet):
+    run = warning.check(now=NOW)
+    alerts = db.session.scalars(sa.select(BatchAlert)).all()
+    assert [(a.part_id, a.batch, a.status) for a in alerts] == [
+        (fleet.part.id, "B05", AlertStatus.OPEN)]
+    alert = alerts[0]
+    assert (alert.failures, alert.units, alert.unit_days) == (8, 20, 3600)
+    assert alert.expected == Decimal("1.0000")
+    assert alert.p_value < Decimal("0.0001")
+    assert (run.pairs_checked, run.alerts_raised, run.alerts_updated) == (5, 1, 0)
+    assert run.scheduled and run.started_by is None and alert.run is run
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(
+        AuditEntry.entity_type.in_(("batch_alerts", "alert_runs")))).all()
+    assert sorted(actions) == ["raise_alert", "run_alert_check"]
+
+
+def test_not_a_key_part_not_checked(fleet):
+    fleet.part.key_part = False
+    assert warning.check(now=NOW).pairs_checked == 0
+
+
+def test_one_failure_on_tiny_exposure_stays_silent(fleet):
+    fleet.batch("TINY", 1, sold=AS_OF - timedelta(days=1))
+    fleet.fail("TINY", 1)
+    tiny = _figures(fleet.part)["TINY"]
+    assert tiny.p_value < 0.01  # significant, but a single failure must not alarm
+    warning.check(now=NOW)
+    assert db.session.scalars(sa.select(BatchAlert.batch)).all() == ["B05"]
+
+
+def test_policy_sets_min_failures_and_significance(fleet):
+    policy = PolicySettings.current()
+    policy.alert_min_failures, policy.alert_significance = 9, Decimal("0.01")
+    db.session.add(policy)
+    assert warning.check(now=NOW).alerts_raised == 0
+    policy.alert_min_failures = 3
+    policy.alert_significance = Decimal("0.00001")  # p for 8 where 1 is expected ≈ 1.0e-5
+    assert warning.check(now=NOW).alerts_raised == 0
+    policy.alert_significance = Decimal("0.0001")
+    assert warning.check(now=NOW).alerts_raised == 1
+
+
+def test_a_second_run_refreshes_without_duplicates(fleet):
+    warning.check(now=NOW)
+    fleet.fail("B05", 10)  # two more units of the batch fail (the first 8 fail again too)
+    run = warning.check(now=NOW + timedelta(days=1))
+    alert = db.session.scalars(sa.select(BatchAlert)).one()
+    assert (run.alerts_raised, run.alerts_updated) == (0, 1)
+    assert alert.failures == 18 and alert.checked_at == NOW + timedelta(days=1)
+    assert alert.raised_at == NOW
+
+
+def test_closed_alert_comes_back_only_when_failures_grow(fleet):
+    warning.check(now=NOW)
+    alert = db.session.scalars(sa.select(BatchAlert)).one()
+    user = fleet.world.users[Role.TECHNICAL]
+    warning.close(alert, "Supplier told; batch recalled.", actor=user, now=NOW)
+    assert warning.check(now=NOW).alerts_raised == 0
+    fleet.fail("B05", 9)
+    assert warning.check(now=NOW).alerts_raised == 1
+    statuses = db.session.scalars(sa.select(BatchAlert.status).order_by(BatchAlert.id)).all()
+    assert statuses == [AlertStatus.CLOSED, AlertStatus.OPEN]
+
+
+def test_acknowledge_and_close_need_notes(fleet):
+    warning.check(now=NOW)
+    alert = db.session.scalars(sa.select(BatchAlert)).one()
+    user = fleet.world.users[Role.TECHNICAL]
+    with pytest.raises(DomainError) as error:
+        warning.acknowledge(alert, "  ", actor=user, now=NOW)
+    assert error.value.field == "note" and alert.status == AlertStatus.OPEN
+    warning.acknowledge(alert, "Casting supplier asked for its records.", actor=user, now=NOW)
+    assert alert.status == AlertStatus.ACKNOWLEDGED and alert.acknowledged_by == user
+    with pytest.raises(DomainError):
+        warning.acknowledge(alert, "again", actor=user, now=NOW)
+    with pytest.raises(DomainError):
+        warning.close(alert, "", actor=user, now=NOW)
+    warning.close(alert, "Housings replaced on every unit.", actor=user, now=NOW)
+    assert alert.status == AlertStatus.CLOSED and alert.close_note.startswith("Housings")
+    entries = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.entity_type == "batch_alerts").order_by(AuditEntry.id)).all()
+    assert [(e.action, e.from_state, e.to_state) for e in entries] == [
+        ("raise_alert", None, "open"), ("acknowledge", "open", "acknowledged"),
+        ("close", "acknowledged", "closed")]
+
+
+def test_units_at_risk_by_dealer(fleet):
+    world = fleet.world
+    fleet.batch("B05", 2, card=False, dealer=world.dealer_b)  # in dealer B's stock
+    warning.check(now=NOW)
+    alert = db.session.scalars(sa.select(BatchAlert)).one()
+    groups = warning.units_at_risk(alert)
+    assert [(g.dealer.code, len(g.sold), len(g.unsold)) for g in groups] == [("DA-01", 20, 0),
+                                                                             ("DB-01", 0, 2)]
+    from portal.units.scope import visible_units
+
+    rep_b = warning.units_at_risk(alert, visible_units(world.rep_b))
+    assert [g.dealer.code for g in rep_b] == ["DB-01"]
+    assert [g.dealer.code for g in warning.units_at_risk(
+        alert, visible_units(world.users[Role.SALES_REP]))] == ["DA-01"]
+
+
+@pytest.fixture
+def raised(fleet):
+    warning.check(now=NOW)
+    return db.session.scalars(sa.select(BatchAlert)).one()
+
+
+def test_pages_for_head_office(client, login, fleet, raised):
+    login(fleet.world.users[Role.TECHNICAL])
+    page = client.get("/quality/alerts").get_data(as_text=True)
+    assert f"/quality/alerts/{raised.id}" in page and "B05" in page
+    page = client.get(f"/quality/alerts/{raised.id}").get_data(as_text=True)
+    assert "<svg" in page and "3,600" in page
+    assert page.count("/claims/") >= 8
+    sheet = client.get(f"/quality/alerts/{raised.id}/units.xlsx")
+    rows = list(load_workbook(io.BytesIO(sheet.data)).active.values)
+    assert len(rows) == 1 + 20
+
+
+def test_dealers_get_404(client, login, fleet, raised):
+    login(fleet.world.users[Role.DEALER_ADMIN])
+    assert client.get("/quality/alerts").status_code == 404
+    assert client.get(f"/quality/alerts/{raised.id}").status_code == 404
+    assert client.get(f"/quality/alerts/{raised.id}/units.xlsx").status_code == 404
+
+
+def test_rep_sees_only_its_dealers_units(client, login, fleet, raised):
+    login(fleet.world.rep_b)  # B05 was sold by dealer A
+    page = client.get(f"/quality/alerts/{raised.id}").get_data(as_text=True)
+    assert fleet.units["B05"][0].serial not in page
+    assert "None you can see." in page or "/claims/" not in page
+    rows = list(load_workbook(io.BytesIO(client.get(
+        f"/quality/alerts/{raised.id}/units.xlsx").data)).active.values)
+    assert len(rows) == 1
+    assert client.post(f"/quality/alerts/{raised.id}/close",
+                       data={"note": "x"}).status_code == 403
+
+
+def test_acknowledge_and_close_by_form(client, login, fleet, raised):
+    login(fleet.world.users[Role.TECHNICAL])
+    response = client.post(f"/quality/alerts/{raised.id}/acknowledge", data={"note": " "})
+    assert response.status_code == 422 and raised.status == AlertStatus.OPEN
+    response = client.post(f"/quality/alerts/{raised.id}/acknowledge",
+                           data={"note": "Asked the foundry."})
+    assert response.status_code == 303
+    response = client.post(f"/quality/alerts/{raised.id}/close", data={"note": "Done."})
+    assert response.status_code == 303
+    assert db.session.get(BatchAlert, raised.id).status == AlertStatus.CLOSED
+
+
+def test_run_the_check_from_the_page(client, login, fleet):
+    login(fleet.world.users[Role.ADMIN])
+    response = client.post("/quality/check", follow_redirects=True)
+    assert response.status_code == 200
+    run = db.session.scalars(sa.select(AlertRun)).one()
+    assert run.started_by == fleet.world.users[Role.ADMIN] and not run.scheduled
+    assert run.alerts_raised == 1
+
+
+def test_cli_check(runner, fleet):
+    result = runner.invoke(args=["alerts", "check"])
+    assert result.exit_code == 0, result.output
+    assert "1 alerts raised" in result.output
+    assert f"raised: {fleet.part.part_number} batch B05" in result.output
+
+
+def test_policy_form_checks_the_alert_settings(client, login, world):
+    login(world.users[Role.ADMIN])
+    form = client.get("/catalog/policy/edit").get_data(as_text=True)
+    data = {name: value for name, value in _inputs(form).items() if name != "auto_approve"}
+    for bad in ({"alert_significance": "0"}, {"alert_significance": "0.5"},
+                {"alert_min_failures": "0"}):
+        response = client.post("/catalog/policy/edit", data={**data, **bad})
+        assert response.status_code == 422, bad
+    response = client.post("/catalog/policy/edit", data={
+        **data, "alert_significance": "0.005", "alert_min_failures": "4"})
+    assert response.status_code == 303
+    assert warning.thresholds() == (0.005, 4)
+
+
+def _inputs(html):
+    import re
+
+    return dict(re.findall(r'<input[^>]*name="([a-z_0-9]+)"[^>]*value="([^"]*)"', html))
+
+
+def test_key_part_on_the_part_form_and_list(client, login, world):
+    model = factories.make_model()
+    part = factories.make_part(models=[model])
+    other = factories.make_part(models=[model])
+    login(world.users[Role.ADMIN])
+    form = client.get(f"/catalog/parts/{part.id}/edit").get_data(as_text=True)
+    assert 'name="key_part"' in form
+    data = {**_inputs(form), "kind": "main", "model_ids": [model.id], "key_part": "y",
+            "return_required": "y", "is_active": "y"}
+    data.pop("watched", None)
+    assert client.post(f"/catalog/parts/{part.id}/edit", data=data).status_code == 303
+    assert db.session.get(type(part), part.id).key_part
+    listed = client.get("/catalog/parts?key=1").get_data(as_text=True)
+    assert part.part_number in listed and other.part_number not in listed
