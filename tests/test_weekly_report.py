@@ -248,6 +248,7 @@ def test_technical_generates_and_reads_the_report(client, login, week, world):
 
 def test_a_day_that_is_not_a_monday_is_refused_next_to_the_field(client, login, world):
     login(world.users[Role.CLERK])
+    client.post("/language", data={"lang": "en"})
     response = client.post("/reports/weekly", data={"week_start": "2026-11-10"})
     assert response.status_code == 422
     assert "starts on a Monday" in response.get_data(as_text=True)
