@@ -104,6 +104,7 @@ def objects(app, world, db):
         "return_id": stock_returns,
         "plan_id": plans,
         "note_id": notes,
+        "chart": ("model", None),
     }
 
 

@@ -38,6 +38,8 @@ NAV = [
     ("finance.notices", "notices", {Role.DEALER_ADMIN, Role.DEALER_STAFF, Role.SALES_REP,
                                     Role.FINANCE, Role.ADMIN}),
     ("finance.generate", "generate_notices", {Role.FINANCE}),
+    ("analytics.failures", "analytics", {Role.TECHNICAL, Role.CLERK, Role.ADMIN, Role.FINANCE,
+                                         Role.SALES_REP}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -69,6 +71,7 @@ BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "c
                       "returns": "returns", "planning": "plans", "stock": "stock_returns"}
 SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 BLUEPRINT_SECTIONS["deliveries"] = "deliveries"
+SECTIONS.update({"analytics.failures": "analytics", "analytics.failure_claims": "analytics"})
 
 
 def current_section() -> str | None:
