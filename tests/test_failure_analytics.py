@@ -83,8 +83,8 @@ def data(world):
         "c4": factories.make_claim(b1[0], status="under_review", failure_date=date(2025, 4, 21),
                                    fault_code_id=f1.id, lines=[_part(p2, 1)]),
         "c5": factories.make_claim(b1[1], status="approved", failure_date=date(2025, 2, 25),
-                                   total_approved=D("100.00"), lines=[
-                                       _part(p2, 1, "reduced", D("80.00")),
+                                   total_approved=D("100.10"), lines=[
+                                       _part(p2, 1, "reduced", D("80.10")),
                                        _labour("20.00", "approved")]),
         "draft": factories.make_claim(b1[2], status="draft", failure_date=date(2025, 3, 1),
                                       fault_code_id=f1.id, lines=[_part(p2, 1)]),
@@ -114,27 +114,27 @@ def _table(dimension, filters=None, user=None):
 def test_failures_per_100_units_by_model(data):
     assert _table("model") == {
         str(data.m1.id): (6, 3, D("50.00"), D("340.00"), D("56.67")),  # finance's 40 for c3
-        str(data.m2.id): (5, 2, D("40.00"), D("100.00"), D("20.00")),  # no draft, no rejected
+        str(data.m2.id): (5, 2, D("40.00"), D("100.10"), D("20.02")),  # no draft, no rejected
     }
     total = fa.rate_by("model", Filters()).total
     assert (total.units, total.failures, total.per_100, total.cost) == (11, 5, D("45.45"),
-                                                                      D("440.00"))
+                                                                      D("440.10"))
 
 
 def test_failures_per_100_units_by_batch_month_and_province(data):
-    assert _table("batch") == {"B1": (9, 4, D("44.44"), D("400.00"), D("44.44")),
+    assert _table("batch") == {"B1": (9, 4, D("44.44"), D("400.10"), D("44.46")),
                                "B2": (2, 1, D("50.00"), D("40.00"), D("20.00"))}
     assert _table("sale_month") == {"2025-01": (4, 2, D("50.00"), D("300.00"), D("75.00")),
-                                    "2025-02": (7, 3, D("42.86"), D("140.00"), D("20.00"))}
+                                    "2025-02": (7, 3, D("42.86"), D("140.10"), D("20.01"))}
     assert [r.key for r in fa.rate_by("sale_month", Filters()).rows] == ["2025-01", "2025-02"]
     assert _table("province") == {"山东省": (6, 3, D("50.00"), D("340.00"), D("56.67")),
-                                  "河南省": (5, 2, D("40.00"), D("100.00"), D("20.00"))}
+                                  "河南省": (5, 2, D("40.00"), D("100.10"), D("20.02"))}
 
 
 def test_part_rates_count_quantities_of_lines_not_rejected(data):
     # P1 fits both models (11 units): c1 ×2 pending + c2 ×1; c3's P1 line was rejected.
     assert _table("part") == {str(data.p1.id): (11, 3, D("27.27"), D("200.00"), D("18.18")),
-                              str(data.p2.id): (5, 2, D("40.00"), D("80.00"), D("16.00"))}
+                              str(data.p2.id): (5, 2, D("40.00"), D("80.10"), D("16.02"))}
     approved = Filters(approved_only=True)
     assert _table("part", approved)[str(data.p1.id)][:3] == (11, 1, D("9.09"))
     assert _table("model", approved)[str(data.m1.id)][:3] == (6, 2, D("33.33"))
@@ -143,7 +143,7 @@ def test_part_rates_count_quantities_of_lines_not_rejected(data):
 def test_filters_narrow_units_and_failures(data):
     assert _table("model", Filters(sale_from=date(2025, 2, 1), sale_to=date(2025, 2, 1))) == {
         str(data.m1.id): (2, 1, D("50.00"), D("40.00"), D("20.00")),
-        str(data.m2.id): (5, 2, D("40.00"), D("100.00"), D("20.00"))}
+        str(data.m2.id): (5, 2, D("40.00"), D("100.10"), D("20.02"))}
     failed = Filters(failed_from=date(2025, 3, 1), failed_to=date(2025, 5, 31))
     assert {k: v[:2] for k, v in _table("model", failed).items()} == {
         str(data.m1.id): (6, 1), str(data.m2.id): (5, 1)}
@@ -289,3 +289,12 @@ def test_draft_and_rejected_claims_are_not_behind_any_number(data):
     assert data.claims["draft"].number not in numbers
     assert data.claims["rejected"].number not in numbers
     assert _db.session.get(Claim, data.claims["draft"].id) is not None
+
+
+def test_chart_bars_scale_to_the_largest_and_labels_fit():
+    from portal.analytics.charts import Bar, bar_chart, fit
+
+    chart = bar_chart("t", "d", [Bar("甲" * 30, D("50.00"), "50"), Bar("B", D("25.00"), "25")])
+    assert [b.width for b in chart.bars] == [chart.bar_space, chart.bar_space / 2]
+    assert chart.bars[0].short.endswith("…") and len(chart.bars[0].short) < 13
+    assert fit("B2411") == "B2411"

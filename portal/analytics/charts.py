@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 WIDTH = 400  # viewBox units; the SVG scales to the width of its box
-LABEL_WIDTH = 130
+LABEL_WIDTH = 150
+FONT = 12  # px in viewBox units; a CJK character is about FONT wide, a Latin one about half
 VALUE_WIDTH = 70
 BAR_HEIGHT = 18
 GAP = 8
@@ -22,6 +23,7 @@ class Bar:
     highlight: bool = False
     y: int = 0
     width: float = 0
+    short: str = ""  # the label cut to fit the label column
 
 
 @dataclass
@@ -40,12 +42,22 @@ class Chart:
         return BAR_HEIGHT // 2 + 4
 
 
+def fit(label: str, room: float = LABEL_WIDTH - 8) -> str:
+    """The label cut (with …) to what fits ``room`` viewBox units."""
+    used = 0.0
+    for index, char in enumerate(label):
+        used += FONT if ord(char) > 0x2E7F else FONT * 0.6
+        if used > room:
+            return label[:max(index - 1, 1)] + "…"
+    return label
+
+
 def bar_chart(title: str, desc: str, bars: list[Bar]) -> Chart:
     """Lay out up to MAX_BARS bars, lengths proportional to the largest value."""
     chart = Chart(str(title), str(desc), bars[:MAX_BARS], more=max(0, len(bars) - MAX_BARS))
     top = max((b.value or 0 for b in chart.bars), default=0)
     for index, bar in enumerate(chart.bars):
-        bar.y = index * (BAR_HEIGHT + GAP)
+        bar.y, bar.short = index * (BAR_HEIGHT + GAP), fit(bar.label)
         bar.width = round(float((bar.value or 0) / top) * chart.bar_space, 1) if top else 0
     chart.height = max(len(chart.bars) * (BAR_HEIGHT + GAP), BAR_HEIGHT + GAP)
     return chart

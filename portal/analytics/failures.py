@@ -29,7 +29,7 @@ from portal.analytics.filters import (
 )
 from portal.catalog.models import FaultCode, Part, ProductModel, part_models
 from portal.claims.models import Claim, ClaimLine, FinanceStage
-from portal.core.db import money
+from portal.core.db import Money, money
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.returns.models import OwedPart, Verdict
@@ -134,14 +134,14 @@ def _failures(dimension: str, filters: Filters, user):
     if dimension == "part":
         stmt = failed_from(sa.select(
             *groups, sa.func.sum(sa.func.coalesce(ClaimLine.quantity, 1)),
-            sa.func.sum(_line_cost())).select_from(ClaimLine).join(
+            sa.func.sum(_line_cost(), type_=Money)).select_from(ClaimLine).join(
             Claim, Claim.id == ClaimLine.claim_id)).join(Part, Part.id == ClaimLine.part_id)
         stmt = stmt.where(line_counts(filters))
         if filters.part_id:
             stmt = stmt.where(ClaimLine.part_id == filters.part_id)
     else:
         stmt = failed_from(sa.select(*groups, sa.func.count(Claim.id),
-                                     sa.func.sum(_claim_cost())).select_from(Claim))
+                                     sa.func.sum(_claim_cost(), type_=Money)).select_from(Claim))
     stmt = stmt.join(ProductModel, ProductModel.id == Unit.model_id)
     return db.session.execute(stmt.where(*failure_clauses(filters, user)).group_by(*groups))
 
