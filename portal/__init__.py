@@ -71,7 +71,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
-    from portal.analytics import scorecard_views  # noqa: F401
+    from portal.analytics import (
+        failure_views,  # noqa: F401  (routes on analytics.bp)
+        scorecard_views,  # noqa: F401
+    )
     from portal.analytics.blueprint import bp as analytics_bp
     from portal.api import (  # noqa: F401  (on api.bp)
         claims,

@@ -106,6 +106,7 @@ def objects(app, world, db):
         "note_id": notes,
         "week_start": (_weekly_report(), None),
         "alert_id": (_batch_alert(part), None),
+        "chart": ("model", None),
     }
 
 

@@ -44,6 +44,8 @@ NAV = [
     ("reports.weekly_index", "weekly_reports", set(HEAD_OFFICE_ROLES)),
     ("analytics.scorecards_index", "scorecards", {Role.CLERK, Role.SALES_REP, Role.TECHNICAL,
                                                   Role.FINANCE, Role.ADMIN}),
+    ("analytics.failures", "analytics", {Role.TECHNICAL, Role.CLERK, Role.ADMIN, Role.FINANCE,
+                                         Role.SALES_REP}),
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
@@ -81,6 +83,7 @@ SECTIONS.update({"reports.dashboard": "dashboard", "reports.weekly_index": "week
 SECTIONS.update({"analytics.scorecards_index": "scorecards", "analytics.scorecard": "scorecards",
                  "analytics.record_review": "scorecards", "analytics.grade_reviews": "scorecards"})
 BLUEPRINT_SECTIONS["quality"] = "alerts"
+SECTIONS.update({"analytics.failures": "analytics", "analytics.failure_claims": "analytics"})
 
 
 def current_section() -> str | None:
