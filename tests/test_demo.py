@@ -49,6 +49,7 @@ def test_seed_demo_loads_once(runner, db, client):
     _assert_finance(db, result.output)
     _assert_stock(db, result.output)
     _assert_plans(db, result.output)
+    _assert_alerts(db, result.output)
     _assert_deliveries(db)
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and db.session.query(Dealer).count() == 12
@@ -365,3 +366,26 @@ def _assert_deliveries(db):
     assert len(reviews) == 2 and all(r.created_by.username == "rep_li" for r in reviews)
     assert reviews[0].score < reviews[1].score and reviews[0].figures["cards_due"] > 0
     assert reviews[1].recommendation in ("reward", "keep")
+
+
+def _assert_alerts(db, output):
+    """The scheduled check found the planted bad batch and nothing else; last week's report is
+    there."""
+    import sqlalchemy as sa
+
+    from portal.demo.claim_plans import BAD_BATCH_FAILURES, BAD_BATCH_MODEL, BAD_BATCH_STEM
+    from portal.quality.models import AlertRun, BatchAlert
+    from portal.reports.models import WeeklyReport
+    from portal.units.models import Unit
+
+    [alert] = db.session.scalars(sa.select(BatchAlert)).all()
+    assert alert.status == "open" and alert.part.key_part
+    assert alert.part.part_number.split("-")[1] == BAD_BATCH_STEM
+    assert BAD_BATCH_FAILURES - 2 <= alert.failures <= BAD_BATCH_FAILURES
+    units = db.session.scalars(sa.select(Unit).where(Unit.batch == alert.batch)).all()
+    assert {u.model.code for u in units} >= {BAD_BATCH_MODEL}
+    run = db.session.scalar(sa.select(AlertRun))
+    assert run.started_by_id is None and run.pairs_checked > 100 and run.alerts_raised == 1
+    assert "1 batch alerts" in output
+    report = db.session.scalar(sa.select(WeeklyReport))
+    assert report and report.pdf.startswith(b"%PDF")

@@ -117,10 +117,11 @@ def test_baseline_leaves_the_batch_out(fleet):
     figures = _figures(fleet.part)
     b5 = figures["B05"]
     assert (b5.failures, b5.units, b5.unit_days) == (8, 20, 3600)
-    assert b5.baseline_rate == pytest.approx(4 / 14400)
-    assert b5.expected == pytest.approx(1.0)
-    assert b5.p_value == pytest.approx(warning.poisson_tail(8, 1.0))
-    assert figures["B01"].baseline_rate == pytest.approx(11 / 14400)
+    # The other batches' 4 failures, plus half a failure, over their 14,400 unit-days.
+    assert b5.baseline_rate == pytest.approx(4.5 / 14400)
+    assert b5.expected == pytest.approx(1.125)
+    assert b5.p_value == pytest.approx(warning.poisson_tail(8, 1.125))
+    assert figures["B01"].baseline_rate == pytest.approx(11.5 / 14400)
 
 
 def test_no_baseline_no_test(world):
@@ -137,7 +138,7 @@ def test_check_fires_on_the_planted_batch_only(fleet):
         (fleet.part.id, "B05", AlertStatus.OPEN)]
     alert = alerts[0]
     assert (alert.failures, alert.units, alert.unit_days) == (8, 20, 3600)
-    assert alert.expected == Decimal("1.0000")
+    assert alert.expected == Decimal("1.1250")
     assert alert.p_value < Decimal("0.0001")
     assert (run.pairs_checked, run.alerts_raised, run.alerts_updated) == (5, 1, 0)
     assert run.scheduled and run.started_by is None and alert.run is run

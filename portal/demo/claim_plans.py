@@ -28,6 +28,9 @@ HELD = 4  # of them, sent back and not yet corrected
 DRAFTS = 24  # written up in the last days, not filed yet
 SPAN_DAYS = 700
 FIELD_WORK = {3, 4, 5, 6, 9, 10, 11}
+# The planted bad batch: its differential housings (差速器壳体) crack.
+BAD_BATCH_MODEL, BAD_BATCH_STEM, BAD_BATCH_FAILURES = "SB-904", "CS", 9
+BAD_BATCH_SOLD = (60, 330)  # days ago the batch's units were sold
 HARVEST = {5, 6, 9, 10}
 
 
@@ -203,7 +206,32 @@ class Planner:
         plans += [self._worn_out(paid=n < 6) for n in range(8)]
         plans += [self._not_recognised() for _n in range(3)]
         plans += [self._out_of_period() for _n in range(3)]
+        plans += self._bad_batch()
         return [plan for plan in plans if plan is not None]
+
+    def _bad_batch(self) -> list[Plan]:
+        """The batch accident the early warning must catch: the differential housings of one
+        production batch of the big tractor crack, on units sold over the last months at
+        several dealers — far more often than in any other batch."""
+        newest, oldest = (self.today - timedelta(days=d) for d in BAD_BATCH_SOLD)
+        by_batch = {}
+        for unit in self.units:
+            if (unit.id not in self.used and unit.model.code == BAD_BATCH_MODEL
+                    and oldest <= unit.card.sale_date <= newest):
+                by_batch.setdefault(unit.batch, []).append(unit)
+        if not by_batch:
+            return []
+        batch = max(sorted(by_batch), key=lambda b: len(by_batch[b]))
+        units = sorted(by_batch[batch], key=lambda u: u.id)
+        self.rng.shuffle(units)
+        plans = []
+        for unit in units[:BAD_BATCH_FAILURES]:
+            self.used.add(unit.id)
+            failure = unit.card.sale_date + timedelta(days=self.rng.randint(20, 90))
+            part = self.fits[(unit.model_id, BAD_BATCH_STEM)]
+            plans.append(self._plan(unit, min(failure, self.today - timedelta(days=12)),
+                                    self.faults["T03"], [(part, 1)], fate="approve"))
+        return plans
 
     def _pick(self, units, sold_days: tuple[int, int], model_code: str = "SB-904") -> Unit:
         newest, oldest = (self.today - timedelta(days=d) for d in sold_days)

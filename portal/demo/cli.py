@@ -28,6 +28,8 @@ from portal.demo.followup import seed_followup
 from portal.demo.service import load_service_requests
 from portal.demo.units import load_units
 from portal.extensions import db
+from portal.quality import warning
+from portal.reports import weekly
 
 
 def load_demo() -> str:
@@ -58,10 +60,15 @@ def load_demo() -> str:
     followup = seed_followup([c for c in claims if c.status != ClaimStatus.DRAFT], today=today)
     demo_stock.load_stock_returns(today)
     reviews = demo_scorecards.load_grade_reviews(today, utcnow())
+    # What the schedule did last night and on Monday morning: the early-warning check (it
+    # finds the planted bad batch, portal/demo/claim_plans.py) and last week's report.
+    run = warning.check()
+    weekly.generate(weekly.last_week())
     return (f"{_summary(units, claims, followup)}; {demo_deliveries.summary()}; "
             f"{demo_returns.summary(today)}; "
             f"{demo_finance.summary()}, {demo_ledger.summary()}; {demo_plans.summary()}; "
-            f"{demo_stock.summary(today)}; {reviews} grade reviews")
+            f"{demo_stock.summary(today)}; {reviews} grade reviews; "
+            f"{run.alerts_raised} batch alerts from {run.pairs_checked} (key part, batch) pairs")
 
 
 def _summary(units: int, claims: list, followup: dict) -> str:
@@ -88,6 +95,7 @@ def _load_catalogue() -> None:
             "return_required": ret, "warranty_months": months, "supplier": supplier,
             "is_active": True,
             "season_consumption": data.SEASON_CONSUMPTION.get(number.split("-")[1], Decimal(0)),
+            "key_part": number.split("-")[1] in data.KEY_PARTS,
         }, [models[m] for m in fits], actor=None)
     for code, description, hours in data.FAULT_CODES:
         catalog.save_fault_code(None, {"code": code, "description": description,

@@ -160,6 +160,10 @@ PLATFORMS = {
 }
 
 
+# Key parts watched by the early warning on production batches: the castings and structures whose
+# failure in one batch would be a batch accident (the seeds name axles, differentials, frames).
+KEY_PARTS = {"JT", "JJ", "BZ", "CS", "ZC", "BX"}
+
 # Wear parts consumed in routine service per working unit and operating season (a season is
 # some 300 engine hours: filters at every service, belts and brake shoes now and then).
 SEASON_CONSUMPTION = {"KL": D("0.8"), "JL": D("1.0"), "RL": D("0.8"), "PD": D("0.3"),

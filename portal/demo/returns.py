@@ -55,7 +55,7 @@ from portal.returns.verdicts import adjudicate
 
 HELD_DEALER = "HB-XY01"  # its lost parcel leaves parts long overdue: its new claims are held
 SLOPPY = {"XJ-CJ01": 0.8, "HA-ZK02": 0.6}  # how often they keep some parts back past the date
-NEARBY = {"SD-JN01"}  # brings its parts to head office itself
+NEARBY = {"SD-JN01", "HB-XY01"}  # bring their parts to head office themselves
 # Their parts go back by the maker's truck every TRUCK_DAYS: days from its latest load to today.
 MONTHLY = {"SD-JN01": 1, "SD-WF02": 4, "JL-CC01": 7, "AH-FY01": 10, "HE-SJ01": 13,
            "HA-ZZ01": 16, "JS-XZ01": 20, "HA-ZK02": 25}

@@ -2,7 +2,8 @@
 
 For each key part and each production batch of units the part fits, the batch's failures of
 the part are compared with what the part's baseline rate over all the OTHER batches (failures
-per unit-day in the field) predicts for the batch's own unit-days; the excess is tested with a
+per unit-day in the field, with half a failure added so a part that never failed elsewhere is
+not compared with zero) predicts for the batch's own unit-days; the excess is tested with a
 one-sided Poisson test. Everything comes from a few grouped queries, never one per unit or pair.
 """
 
@@ -25,6 +26,10 @@ from portal.extensions import db
 from portal.quality.models import OPEN_ALERT, AlertRun, AlertStatus, BatchAlert
 from portal.units.cards import CardStatus, WarrantyCard
 from portal.units.models import Unit
+
+# Added to the other batches' failures: a part that never failed elsewhere is not compared with
+# a rate of zero (against which any single failure would look infinitely unlikely).
+BASELINE_PRIOR = 0.5
 
 # A failure: a claim past draft and not rejected outright (the shared definition).
 FAILURE_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW, ClaimStatus.APPROVED,
@@ -128,7 +133,7 @@ def batch_figures(as_of: date, part_ids=None) -> list[BatchFigures]:
         other_days = totals[part_id][1] - days
         if days <= 0 or other_days <= 0:
             continue  # no time in the field, or no other batches to compare with
-        rate = other_failures / other_days
+        rate = (other_failures + BASELINE_PRIOR) / other_days
         expected = rate * days
         result.append(BatchFigures(part_id, batch, observed, units, days, rate, expected,
                                    poisson_tail(observed, expected)))
