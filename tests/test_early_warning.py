@@ -260,6 +260,7 @@ def test_dealers_get_404(client, login, fleet, raised):
 
 def test_rep_sees_only_its_dealers_units(client, login, fleet, raised):
     login(fleet.world.rep_b)  # B05 was sold by dealer A
+    client.post("/language", data={"lang": "en"})
     page = client.get(f"/quality/alerts/{raised.id}").get_data(as_text=True)
     assert fleet.units["B05"][0].serial not in page
     assert "None you can see." in page or "/claims/" not in page
