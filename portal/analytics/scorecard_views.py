@@ -23,7 +23,7 @@ from portal.analytics.scorecards import (
 )
 from portal.core.db import shanghai_today, utcnow
 from portal.core.excel import Column, write_sheet
-from portal.core.forms import attempt
+from portal.core.forms import arg_date, attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required
@@ -37,19 +37,11 @@ PERIODS = (3, 6, 12)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _date(name: str, errors: list) -> date | None:
-    text = request.args.get(name, "").strip()
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        errors.append(_("Enter dates like 2026-03-01."))
-        return None
-
 
 def _period(today: date) -> tuple[Period, int | None, list]:
     """The period asked for: from–to when both are given and in order, else the last N months."""
     errors = []
-    start, end = _date("start", errors), _date("end", errors)
+    start, end = arg_date("start", errors), arg_date("end", errors)
     if start and end:
         if start <= end:
             return Period(start, end), None, errors

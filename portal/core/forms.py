@@ -1,5 +1,7 @@
 """Helpers shared by forms."""
 
+from datetime import date
+
 from flask import flash, redirect, request
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
@@ -54,3 +56,14 @@ def show_error(form, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def arg_date(name: str, errors: list) -> date | None:
+    """A date from the query string (a filter on a list or report); a bad one adds a message to
+    ``errors`` and counts as not given."""
+    text = request.args.get(name, "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        errors.append(_("Enter dates like 2026-03-01."))
+        return None

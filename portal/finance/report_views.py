@@ -1,7 +1,6 @@
 """The warranty cost report page and its Excel export (exactly the table shown)."""
 
 import io
-from datetime import date
 
 import sqlalchemy as sa
 from flask import request, send_file
@@ -11,6 +10,7 @@ from flask_login import current_user
 from portal.accounts.roles import Role
 from portal.catalog.models import ProductModel
 from portal.core.excel import Column, write_sheet
+from portal.core.forms import arg_date
 from portal.core.htmx import render
 from portal.core.permissions import roles_required
 from portal.core.regions import PROVINCES
@@ -24,14 +24,6 @@ report_readers = roles_required(Role.FINANCE, Role.ADMIN, Role.SALES_REP)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _date(name: str, errors: list) -> date | None:
-    text = request.args.get(name, "").strip()
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        errors.append(_("Enter dates like 2026-03-01."))
-        return None
-
 
 def _asked() -> tuple[list[str], Filters, list]:
     """The grouping and filters of the query string; what cannot be read is left out."""
@@ -39,7 +31,7 @@ def _asked() -> tuple[list[str], Filters, list]:
     by = [b for b in (request.args.get("by", "month"), request.args.get("then", ""))
           if b in DIMENSIONS]
     by = list(dict.fromkeys(by)) or ["month"]
-    filters = Filters(start=_date("start", errors), end=_date("end", errors),
+    filters = Filters(start=arg_date("start", errors), end=arg_date("end", errors),
                       dealer_id=request.args.get("dealer", type=int),
                       model_id=request.args.get("model", type=int),
                       province=request.args.get("province", "") if request.args.get(
