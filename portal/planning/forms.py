@@ -4,21 +4,11 @@ are read by the view, and the services say what is wrong with them, next to the 
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import Length
 
+from portal.claims.forms import Versioned
 from portal.planning.services import TEXT_MAX
-
-
-class Versioned(FlaskForm):
-    version = HiddenField()
-
-    @property
-    def seen_version(self) -> int | None:
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
-            return None
 
 
 class PlanForm(Versioned):
