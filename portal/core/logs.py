@@ -75,9 +75,10 @@ def _handler(stream) -> logging.Handler:
 
 def configure_logging(app: Flask) -> None:
     """Send every log record as a JSON line to stderr and log each request."""
-    level = app.config.get("LOG_LEVEL", "INFO")
-    logging.getLogger("portal").setLevel(level)  # app.logger and every portal.* module
-    if not app.testing or app.config.get("LOG_JSON"):
+    quiet = app.testing and not app.config.get("LOG_JSON")
+    # app.logger and every portal.* module; a test asks for more with caplog.at_level.
+    logging.getLogger("portal").setLevel("WARNING" if quiet else app.config["LOG_LEVEL"])
+    if not quiet:
         root = logging.getLogger()
         for old in [h for h in root.handlers if getattr(h, "portal_json", False)]:
             root.removeHandler(old)
