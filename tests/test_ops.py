@@ -94,3 +94,12 @@ def test_health_answers_503_when_the_database_is_unreachable(url, tmp_path):
     assert response.status_code == 503
     assert response.json == {"status": "unavailable", "database": "unreachable"}
     assert "Set-Cookie" not in response.headers
+
+
+def test_behind_a_load_balancer_the_client_address_is_the_forwarded_one(database_url, tmp_path,
+                                                                         caplog):
+    with (portal_app(database_url, tmp_path, PROXY_HOPS=1) as app,
+          caplog.at_level(logging.INFO, logger="portal")):
+        app.test_client().get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"},
+                              environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert access_records(caplog)[-1].remote_addr == "203.0.113.9"
