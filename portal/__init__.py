@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
@@ -20,6 +21,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_mapping(load_config(app.instance_path, test_config))
+    from portal.core.logs import configure_logging
+
+    configure_logging(app)  # first, so the request id exists before any other hook runs
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     # "/api/v1/dealers//0" is a 404, not a redirect that API clients would not expect.
     app.url_map.merge_slashes = False
     _init_extensions(app)
@@ -131,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
+    from portal.core.backup import backup_cli
     from portal.demo.cli import seed_demo
     from portal.finance.cli import notices_cli
     from portal.quality.cli import alerts_cli
@@ -141,3 +149,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(notices_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(alerts_cli)
+    app.cli.add_command(backup_cli)

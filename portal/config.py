@@ -67,6 +67,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "WTF_CSRF_TIME_LIMIT": None,
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        # Proxies in front of the app (a load balancer: 1) whose X-Forwarded-For/-Proto to trust.
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
     }
     if env == "testing":
         # A cheap hash keeps hundreds of test sign-ins fast; production uses scrypt.

@@ -48,6 +48,12 @@ def audit_log():
 @bp.route("/healthz")
 @public
 def healthz():
-    """Answer 200 when the database answers."""
-    db.session.execute(sa.text("SELECT 1"))
-    return {"status": "ok"}
+    """Answer 200 when the database answers a query, 503 when it does not (for load balancers)."""
+    headers = {"Cache-Control": "no-store"}
+    try:
+        db.session.execute(sa.text("SELECT 1")).scalar_one()
+    except sa.exc.SQLAlchemyError as error:
+        db.session.rollback()
+        current_app.logger.warning("health check: database unreachable: %s", error)
+        return {"status": "unavailable", "database": "unreachable"}, 503, headers
+    return {"status": "ok", "database": "ok"}, 200, headers

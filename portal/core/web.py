@@ -6,6 +6,9 @@ from flask_login import current_user
 
 from portal.accounts.roles import HEAD_OFFICE_ROLES, Role
 
+# Endpoints that never use the session: a load balancer's probe gets no cookie.
+SESSIONLESS = {"core.healthz"}
+
 # Endpoints a user who must change their password can still reach.
 PASSWORD_EXEMPT = {"accounts.change_password", "accounts.logout", "core.set_language", "static"}
 
@@ -117,6 +120,8 @@ def register_request_hooks(app):
 
     @app.before_request
     def keep_session_fresh():
+        if request.endpoint in SESSIONLESS:
+            return None
         session.permanent = True
         if (
             current_user.is_authenticated
