@@ -35,7 +35,7 @@ def password_problem(password: str, username: str = "") -> str | None:
         r"\d", password
     ):
         return str(PASSWORD_RULE)
-    if len(username) >= 3 and username.lower() in password.lower():
+    if len(username) >= 4 and username.lower() in password.lower():  # "rep" may stay
         return _("The password must not contain the username.")
     if password.lower() in COMMON_PASSWORDS:
         return _("This password is too common; choose another.")

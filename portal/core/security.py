@@ -25,7 +25,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
 # entered by must already allow the camera: it is allowed to this origin on every page.
 PERMISSIONS_POLICY = ", ".join([
     "camera=(self)", "microphone=()", "geolocation=()", "payment=()", "usb=()",
-    "serial=()", "bluetooth=()", "midi=()", "magnetometer=()", "gyroscope=()",
+    "serial=()", "midi=()", "magnetometer=()", "gyroscope=()",
     "accelerometer=()", "display-capture=()",
 ])
 
