@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_cli(app)
     from portal.core import labels
     from portal.core.errors import register_error_handlers
+    from portal.core.security import register_security_headers
     from portal.core.timefmt import register_filters
     from portal.core.web import register_request_hooks
 
@@ -41,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_filters(app)
     labels.register(app)
     register_request_hooks(app)
+    register_security_headers(app)
     return app
 
 

@@ -66,6 +66,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PAGE_SIZE": 25,
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
+        "API_MAX_FAILURES": 20,  # failed bearer tokens per address inside API_LOCK_MINUTES
+        "API_LOCK_MINUTES": 15,
         "WTF_CSRF_TIME_LIMIT": None,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         # Proxies in front of the app (a load balancer: 1) whose X-Forwarded-For/-Proto to trust.

@@ -126,7 +126,8 @@ def test_password_rules():
     assert services.password_problem("abcdefghij")
     assert services.password_problem("1234567890")
     assert services.password_problem("abc123")
-    assert services.password_problem("abcde12345") is None
+    assert services.password_problem("abcde12345")  # too common
+    assert services.password_problem("harvest2026") is None
 
 
 def test_authenticate_is_case_exact_and_counts(world, db):

@@ -3,6 +3,7 @@
 import re
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,14 +20,25 @@ from portal.extensions import db
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 PASSWORD_RULE = _l("At least 10 characters, with letters and digits.")
+PASSWORD_MAX = 128
+COMMON_PASSWORDS = frozenset(
+    line for line in Path(__file__).with_name("common_passwords.txt").read_text().splitlines()
+    if line and not line.startswith("#")
+)
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, username: str = "") -> str | None:
     """Why a password is not acceptable, or None."""
+    if len(password) > PASSWORD_MAX:
+        return _("At most %(max)d characters.", max=PASSWORD_MAX)
     if len(password) < 10 or not re.search(r"[A-Za-z]", password) or not re.search(
         r"\d", password
     ):
         return str(PASSWORD_RULE)
+    if len(username) >= 4 and username.lower() in password.lower():  # "rep" may stay
+        return _("The password must not contain the username.")
+    if password.lower() in COMMON_PASSWORDS:
+        return _("This password is too common; choose another.")
     return None
 
 
@@ -44,6 +56,21 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == username.strip()))
 
 
+# LoginFailure.username of a failed bearer token: no real username can hold "<".
+API_TOKEN_FAILURE = "<api token>"
+
+
+def _locked_for(condition, allowed: int, window: timedelta) -> timedelta | None:
+    """How long until the failures matching ``condition`` fall below ``allowed``, if they
+    have reached it inside the window (attempts while locked are not counted)."""
+    now = utcnow()
+    count, oldest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(LoginFailure.at))
+        .where(condition, LoginFailure.at >= now - window)
+    ).one()
+    return oldest + window - now if count >= allowed else None
+
+
 def lockout_minutes(username: str, remote_addr: str) -> int:
     """Minutes until this username (or address) may try again; 0 when not locked.
 
@@ -52,18 +79,28 @@ def lockout_minutes(username: str, remote_addr: str) -> int:
     """
     limit = current_app.config["LOGIN_MAX_FAILURES"]
     window = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-    now = utcnow()
-    for column, value, allowed in (
-        (LoginFailure.username, username.strip().lower(), limit),
-        (LoginFailure.remote_addr, remote_addr, limit * 4),
+    for condition, allowed in (
+        (LoginFailure.username == username.strip().lower(), limit),
+        (sa.and_(LoginFailure.remote_addr == remote_addr,
+                 LoginFailure.username != API_TOKEN_FAILURE), limit * 4),
     ):
-        count, oldest = db.session.execute(
-            sa.select(sa.func.count(), sa.func.min(LoginFailure.at))
-            .where(column == value, LoginFailure.at >= now - window)
-        ).one()
-        if count >= allowed:
-            return int((oldest + window - now).total_seconds() // 60) + 1
+        if wait := _locked_for(condition, allowed, window):
+            return int(wait.total_seconds() // 60) + 1
     return 0
+
+
+def api_lockout_seconds(remote_addr: str) -> int:
+    """Seconds until this address may present a bearer token again; 0 when not locked."""
+    window = timedelta(minutes=current_app.config["API_LOCK_MINUTES"])
+    wait = _locked_for(sa.and_(LoginFailure.remote_addr == remote_addr[:64],
+                               LoginFailure.username == API_TOKEN_FAILURE),
+                       current_app.config["API_MAX_FAILURES"], window)
+    return int(wait.total_seconds()) + 1 if wait else 0
+
+
+def record_api_failure(remote_addr: str) -> None:
+    """Count one unknown, revoked or malformed bearer token from this address."""
+    db.session.add(LoginFailure(username=API_TOKEN_FAILURE, remote_addr=remote_addr[:64]))
 
 
 def authenticate(username: str, password: str, remote_addr: str) -> User:
@@ -99,7 +136,7 @@ def create_user(*, username, display_name, role, password, dealer=None, rep_deal
         raise DomainError(_("3–64 letters, digits, dot, dash or underscore."), field="username")
     if find_user(username):
         raise DomainError(_("This username is already taken."), field="username")
-    if problem := password_problem(password):
+    if problem := password_problem(password, username):
         raise DomainError(problem, field="password")
     _check_assignment(role, dealer)
     user = User(username=username, display_name=display_name or username, role=role,
@@ -164,7 +201,7 @@ def set_active(user: User, active: bool, *, actor, reason: str = "") -> None:
 
 def reset_password(user: User, new_password: str, *, actor) -> None:
     """Set a temporary password the user must change at next sign-in."""
-    if problem := password_problem(new_password):
+    if problem := password_problem(new_password, user.username):
         raise DomainError(problem, field="password")
     user.set_password(new_password)
     user.must_change_password = True
@@ -176,7 +213,7 @@ def change_password(user: User, current: str, new_password: str) -> None:
     """Let a user replace their own password after proving the current one."""
     if not user.check_password(current):
         raise DomainError(_("The current password is wrong."), field="current_password")
-    if problem := password_problem(new_password):
+    if problem := password_problem(new_password, user.username):
         raise DomainError(problem, field="new_password")
     if user.check_password(new_password):
         raise DomainError(_("Choose a password different from the current one."),

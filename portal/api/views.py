@@ -7,7 +7,7 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
-from portal.accounts.services import user_for_token
+from portal.accounts.services import api_lockout_seconds, record_api_failure, user_for_token
 from portal.core.errors import DomainError
 from portal.core.permissions import PUBLIC
 from portal.extensions import db
@@ -18,9 +18,11 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 class ApiError(Exception):
     """An answer other than success: status, a stable code, a message, maybe the field."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.headers = headers or {}
 
 
 @bp.errorhandler(ApiError)
@@ -29,7 +31,7 @@ def api_error(error: ApiError):
     if error.field:
         payload["field"] = error.field
     db.session.rollback()
-    return jsonify(payload), error.status
+    return jsonify(payload), error.status, error.headers
 
 
 def rule_broken(error: DomainError) -> ApiError:
@@ -45,10 +47,7 @@ def token_required(*roles):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
-            user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
-            if user is None:
-                raise ApiError(401, "unauthorized", "A valid bearer token is required.")
+            user = _authenticate()
             if roles and user.role not in roles:
                 raise ApiError(403, "forbidden", "Your role may not do this.")
             db.session.commit()  # keeps last_used_at
@@ -60,6 +59,25 @@ def token_required(*roles):
         return wrapped
 
     return decorator
+
+
+def _authenticate():
+    """The user of the request's bearer token. Wrong tokens are counted per address, and an
+    address with too many of them is refused for a while (429) without looking further."""
+    address = request.remote_addr or ""
+    if wait := api_lockout_seconds(address):
+        raise ApiError(429, "too_many_requests",
+                       "Too many invalid tokens from this address; try again later.",
+                       headers={"Retry-After": str(wait)})
+    presented = request.headers.get("Authorization", "")
+    scheme, _sep, token = presented.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        if presented:  # no header at all is not a guess
+            record_api_failure(address)
+            db.session.commit()  # the error handler rolls back; the failure must stay counted
+        raise ApiError(401, "unauthorized", "A valid bearer token is required.")
+    return user
 
 
 def json_body() -> dict:
