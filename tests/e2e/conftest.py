@@ -24,9 +24,9 @@ def db():
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def portal(tmp_path_factory):
-    """(base URL, seeded ids) of a portal served by gunicorn for the whole session."""
+    """(base URL, seeded ids) of a portal served by gunicorn while tests/e2e runs."""
     _compile_translations()
     tmp = tmp_path_factory.mktemp("e2e")
     instance = tmp / "instance"
@@ -36,7 +36,7 @@ def portal(tmp_path_factory):
             yield base, seeded
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if os.environ.get("SKIP_BROWSER") == "1":
         pytest.skip("SKIP_BROWSER=1: the browser tests are not run")
