@@ -42,8 +42,11 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     # 1. The dealer sells the machine and files its warranty card, with the scan of the paper.
     shot(dealer, "dealer-home")
     dealer.click('.mainnav a[href="/units/"]')
+    dealer.wait_for_url("**/units/")
     dealer.click(f'a:text-is("{seeded.story_serial}")')
+    dealer.wait_for_url(f"**/units/{seeded.story_unit}")
     dealer.click(f'a[href="/units/{seeded.story_unit}/card"]')
+    dealer.wait_for_url(f"**/units/{seeded.story_unit}/card")
     sale = today - timedelta(days=10)
     dealer.fill("#buyer_name", "张建国")
     dealer.fill("#buyer_phone", "13905310001")
@@ -67,7 +70,9 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
 
     # 2. The customer calls head office: the clerk registers it and routes it to the dealer.
     clerk.click('.mainnav a[href="/service/"]')
+    clerk.wait_for_url("**/service/")
     clerk.click('a[href="/service/new"]')
+    clerk.wait_for_url("**/service/new")
     clerk.fill("#customer_name", "张建国")
     clerk.fill("#customer_phone", "13905310001")
     clerk.fill("#location", "章丘区明水街道东关村麦田")
@@ -87,6 +92,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
 
     # 3. The dealer arranges the visit within the deadline (an htmx form).
     dealer.click('.mainnav a[href="/service/"]')
+    dealer.wait_for_url("**/service/")
     dealer.click(f'a:text-is("{entry_number}")')
     dealer.wait_for_url(entry_url)
     dealer.fill("#plan", "派服务车上门检查变速箱")
@@ -100,6 +106,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
 
     # 4. The dealer files the repair record from the entry: part, labour, photo, signature.
     dealer.click(f'#entry a[href^="/claims/new/{seeded.story_unit}"]')
+    dealer.wait_for_url(re.compile(r"/claims/new/\d+"))
     expect(dealer.locator("#description")).to_have_value("变速箱漏油，无法挂挡")
     dealer.fill("#failure_date", (today - timedelta(days=3)).isoformat())
     dealer.fill("#handed_in_on", (today - timedelta(days=3)).isoformat())
@@ -154,7 +161,9 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
 
     # 5. The technical department decides the claim line by line (the filer cannot).
     tech.click('a[href="/claims/?status=review"]')
+    tech.wait_for_url("**/claims/?status=review")
     tech.click(f'a:text-is("{claim_number}")')
+    tech.wait_for_url(re.compile(rf"/claims/{claim_id}(#\w+)?$"))
     expect(tech.locator('select[name^="decision-"]')).to_have_count(2)
     for select in tech.locator('select[name^="decision-"]').all():
         select.select_option("approved")
@@ -165,6 +174,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
 
     # 6. The old part is owed: the dealer ships it by courier and prints its QR label.
     dealer.click('.mainnav a[href="/returns/owed"]')
+    dealer.wait_for_url("**/returns/owed")
     row = dealer.locator("#owed-rows tr", has_text=claim_number)
     expect(row).to_contain_text(seeded.part_number)
     row.locator('input[name="owed_parts"]').check()
@@ -187,7 +197,9 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
 
     # 7. The clerk receives the box: the QR text goes into the scan field, then reconciles.
     clerk.click('.mainnav a[href="/returns/receiving"]')
+    clerk.wait_for_url("**/returns/receiving")
     clerk.click(f'a:text-is("{shipment_number}")')
+    clerk.wait_for_url(re.compile(r"/returns/receiving/\d+$"))
     clerk.fill("#scan-code", qr_texts[0])
     clerk.press("#scan-code", "Enter")  # as a USB scanner does
     message = clerk.locator("#receipt-panel .scan-message")
@@ -204,6 +216,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     # 8. The technical department gives its verdict on the part.
     tech.goto("/returns/verdicts")
     tech.click(f'#owed-rows tr:has-text("{claim_number}") a')
+    tech.wait_for_url(re.compile(r"/returns/parts/\d+$"))
     tech.select_option('select[name="verdict"]', "quality_fault")
     tech.select_option("#cause_code_id", str(seeded.fault_id))
     tech.fill("#cause", "壳体铸造砂眼")
@@ -216,7 +229,9 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     # 9. The sales rep forwards the claim to finance.
     rep.goto("/")
     rep.click('a[href="/finance/claims?queue=forward&ready=1"]')
+    rep.wait_for_url("**/finance/claims?queue=forward&ready=1")
     rep.click(f'a:text-is("{claim_number}")')
+    rep.wait_for_url(re.compile(rf"/claims/{claim_id}(#\w+)?$"))
     expect(rep.locator("#finance")).to_contain_text(zh("Ready for finance"))
     rep.click('form[action$="/forward"] button')
     expect(flash(rep)).to_have_text(zh("Forwarded to finance."))
@@ -226,7 +241,9 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     # 10. Finance audits the cost, approves it and generates the month's notices.
     finance.goto("/")
     finance.click('a[href="/finance/claims?queue=audit"]')
+    finance.wait_for_url("**/finance/claims?queue=audit")
     finance.click(f'a:text-is("{claim_number}")')
+    finance.wait_for_url(re.compile(rf"/claims/{claim_id}(#\w+)?$"))
     audit = finance.locator("form.audit")
     expect(audit.locator('input[name^="amount-"]').first).to_have_value(f"{PART_PRICE:.2f}")
     shot(finance, "cost-audit")
@@ -235,6 +252,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     expect(finance.locator("#finance h2")).to_contain_text(zh("Cost approved"))
 
     finance.click('.mainnav a[href="/finance/notices/generate"]')
+    finance.wait_for_url("**/finance/notices/generate")
     month = finance.locator("#period")
     month.fill(today.strftime("%Y-%m"))
     month.dispatch_event("change")  # as picking the month does: htmx swaps in what it issues
@@ -242,6 +260,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     expect(finance.locator("#eligible")).to_contain_text("E2E-A")
     shot(finance, "generate-notices")
     finance.click('main form[action="/finance/notices/generate"] .actions button')
+    finance.wait_for_url(re.compile(r"/finance/runs/\d+$"))
     progress = finance.locator("#run-progress")
     expect(progress).to_be_visible()
     shot(finance, "run-progress")
@@ -255,7 +274,9 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
 
     # 11. The dealer reads the notice and confirms it.
     dealer.click('.mainnav a[href="/finance/notices"]')
+    dealer.wait_for_url("**/finance/notices")
     dealer.click(f'a:text-is("{notice_number}")')
+    dealer.wait_for_url(f"**/finance/notices/{notice_number}")
     expect(dealer.locator("main > h1")).to_contain_text(zh("Awaiting dealer"))
     expect(dealer.locator("main")).to_contain_text(claim_number)
     shot(dealer, "notice-to-confirm")
@@ -265,6 +286,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
 
     # 12. The dealer's ledger shows the offset with the notice number and the amount.
     dealer.click('.mainnav a[href="/finance/ledger"]')
+    dealer.wait_for_url(f"**/finance/ledger/{seeded.dealer_a}")
     offset = dealer.locator("#ledger-rows tr", has_text=notice_number)
     expect(offset).to_contain_text(zh("Warranty offset"))
     expect(offset).to_contain_text(f"-{TOTAL:,.2f}")
