@@ -5,7 +5,8 @@ set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-ensure_base_packages postgresql
+# Debian's chromium for the browser tests (tests/e2e), driven by the playwright package.
+ensure_base_packages postgresql chromium
 ensure_venv
 compile_translations
 

@@ -188,3 +188,24 @@ def test_lock_lifts_when_the_failures_age_out(world, db):
     db.session.flush()
     assert services.lockout_minutes("w_clerk", "9.9.9.9") == 0
     assert services.authenticate("w_clerk", factories.PASSWORD, "9.9.9.9").username == "w_clerk"
+
+
+def test_a_form_sent_after_the_session_ended_goes_to_the_login_page(csrf_client):
+    """The expired session took its CSRF token along: sign in again, not a 400 page."""
+    response = csrf_client.post("/service/1/route", data={"assignee": "dealer"},
+                                headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login"
+    response = csrf_client.post("/service/1/route", data={"assignee": "dealer"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"  # a form's address is no page to return to
+
+
+def test_a_signed_in_user_without_the_csrf_token_still_gets_400(app, client, login, world,
+                                                               monkeypatch):
+    login(world.users[Role.CLERK])
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post("/service/1/route", data={"assignee": "dealer"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert "HX-Redirect" not in response.headers

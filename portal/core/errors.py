@@ -1,6 +1,8 @@
 """Domain errors and the HTTP error pages (JSON for the API, HTML otherwise)."""
 
 from flask import jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
@@ -30,6 +32,18 @@ def register_error_handlers(app):
         )
         response.vary.add("HX-Request")
         return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        """A form sent after the session ended carries the token of a session that is gone:
+        the user signs in again (htmx gets HX-Redirect), rather than meeting a 400 page
+        swapped into the part of the page the form was to update."""
+        from portal.core.permissions import PUBLIC, unauthorized_response
+
+        view = app.view_functions.get(request.endpoint)
+        if not current_user.is_authenticated and getattr(view, "access", PUBLIC) != PUBLIC:
+            return unauthorized_response()
+        return http_error(error)
 
     @app.errorhandler(500)
     def server_error(error):

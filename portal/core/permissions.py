@@ -41,11 +41,12 @@ def public(view):
 
 def unauthorized_response():
     """Send anonymous users to the login page; htmx gets HX-Redirect, the API gets JSON."""
-    login_url = url_for("accounts.login", next=request.full_path.rstrip("?"))
     if request.blueprint == "api":
         return make_response(jsonify(error="authentication required"), 401)
     if request.htmx:
         response = make_response("", 401)
         response.headers["HX-Redirect"] = url_for("accounts.login")
         return response
-    return redirect(login_url)
+    if request.method != "GET":  # a form's address is no page to come back to
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))

@@ -1,0 +1,160 @@
+"""Helpers for driving the portal in Chromium: people signed in in their own browser contexts,
+console and CSP watching, numbered screenshots, the zh_CN wording of the interface."""
+
+import io
+import re
+from functools import cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from PIL import Image
+
+from portal import ROOT
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+PO = ROOT / "portal" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+
+
+@cache
+def _catalog():
+    with open(PO, "rb") as source:
+        return read_po(source)
+
+
+def zh(msgid: str) -> str:
+    """The Chinese the interface shows for an English source string (zh_CN is the default)."""
+    message = _catalog().get(msgid)
+    assert message is not None and message.string, f"no translation for {msgid!r}"
+    return message.string
+
+
+def jpeg(size=(64, 48), color=(180, 90, 40)) -> bytes:
+    """A real small JPEG, as a phone camera would upload."""
+    image = Image.new("RGB", size, color)
+    for x in range(0, size[0], 4):
+        image.putpixel((x, x % size[1]), (0, 0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+class Shots:
+    """Screenshots of one test, numbered in order: test-artifacts/<test>/NN-step.png."""
+
+    def __init__(self, test_name: str):
+        self.folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", test_name)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):
+            old.unlink()
+        self.count = 0
+
+    def __call__(self, page, step: str) -> Path:
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{step}.png"
+        # caret="initial": hiding the caret injects a style sheet, which the CSP refuses
+        page.screenshot(path=str(path), full_page=True, caret="initial")
+        return path
+
+
+class Watch:
+    """JavaScript errors, console errors (CSP refusals among them) of the pages of a context.
+
+    A failed request shows in the console as "Failed to load resource: … status of N"; a test
+    that expects some (a 404 page) says so with ``expect_status``.
+    """
+
+    def __init__(self):
+        self.problems: list[str] = []
+        self.expected_statuses: set[int] = set()
+
+    def attach(self, page, who: str) -> None:
+        page.on("console", lambda message: self._console(who, page, message))
+        page.on("pageerror", lambda error: self.problems.append(
+            f"{who} {page.url}: page error: {error}"))
+
+    def _console(self, who, page, message) -> None:
+        text, source = message.text, message.location.get("url", "")
+        failed = re.match(r"Failed to load resource: the server responded with a status of "
+                          r"(\d+)", text)
+        if failed and (int(failed.group(1)) in self.expected_statuses
+                       or source.endswith("/favicon.ico")):  # browsers ask; there is none
+            return
+        if message.type == "error" or "Content Security Policy" in text or "Refused" in text:
+            where = f" ({source}:{message.location.get('lineNumber')})" if source else ""
+            self.problems.append(f"{who} {page.url}: console {message.type}: {text}{where}")
+
+    def expect_status(self, *codes: int) -> None:
+        self.expected_statuses.update(codes)
+
+
+class People:
+    """Each user in a browser context of their own, signed in through the login page."""
+
+    def __init__(self, browser, base: str, password: str, watch: Watch):
+        self.browser, self.base, self.password, self.watch = browser, base, password, watch
+        self.contexts = []
+
+    def page(self, username: str | None = None, **context_options):
+        context = self.browser.new_context(base_url=self.base, locale="zh-CN",
+                                           timezone_id="Asia/Shanghai", **context_options)
+        context.set_default_timeout(15_000)
+        self.contexts.append(context)
+        page = context.new_page()
+        self.watch.attach(page, username or "anonymous")
+        page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm: the user says yes
+        if username:
+            sign_in(page, username, self.password)
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+def sign_in(page, username: str, password: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def wait_for_htmx(page) -> None:
+    """Until no htmx request is in flight (htmx marks the elements it is requesting for)."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
+def draw_signature(page, canvas_selector: str = "canvas[data-signature-pad]") -> None:
+    """Sign like a customer with a mouse: a few strokes across the pad."""
+    canvas = page.locator(canvas_selector)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    for start, end in (((0.1, 0.6), (0.4, 0.3)), ((0.4, 0.3), (0.6, 0.7)),
+                       ((0.6, 0.7), (0.9, 0.35))):
+        page.mouse.move(x + w * start[0], y + h * start[1])
+        page.mouse.down()
+        page.mouse.move(x + w * end[0], y + h * end[1], steps=12)
+        page.mouse.up()
+
+
+def draw_signature_by_touch(page, canvas_selector: str = "canvas[data-signature-pad]") -> None:
+    """Sign with a finger: touch events through the DevTools protocol (Playwright's own
+    touchscreen only taps)."""
+    canvas = page.locator(canvas_selector)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    cdp = page.context.new_cdp_session(page)
+    points = [(x + w * (0.1 + 0.8 * i / 20), y + h * (0.5 + 0.3 * ((-1) ** i) * (i % 5) / 5))
+              for i in range(21)]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart",
+                                          "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
+    for px, py in points[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
+                                              "touchPoints": [{"x": px, "y": py}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()

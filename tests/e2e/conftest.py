@@ -1,0 +1,80 @@
+"""Fixtures of the browser tests: a served portal on its own database, Chromium, people.
+
+These tests do not use the suite's rolled-back transaction: the portal runs in its own process
+and commits for real. Chromium is Debian's (/usr/bin/chromium, or CHROMIUM); without it the
+tests fail, unless SKIP_BROWSER=1 says to skip them (scripts/test.sh never sets it).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _compile_translations
+from tests.e2e import server
+from tests.e2e.browser import ARTIFACTS, CHROMIUM_ARGS, People, Shots, Watch
+from tests.e2e.seed import PASSWORD
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def db():
+    """Replaces the suite's rolled-back transaction: the browser's portal commits for real."""
+    return None
+
+
+@pytest.fixture(scope="package")
+def portal(tmp_path_factory):
+    """(base URL, seeded ids) of a portal served by gunicorn while tests/e2e runs."""
+    _compile_translations()
+    tmp = tmp_path_factory.mktemp("e2e")
+    instance = tmp / "instance"
+    with server.database(tmp) as url:
+        seeded = server.migrate_and_seed(url, instance)
+        with server.serve(url, instance, ARTIFACTS / "server.log") as base:
+            yield base, seeded
+
+
+@pytest.fixture(scope="package")
+def browser():
+    if os.environ.get("SKIP_BROWSER") == "1":
+        pytest.skip("SKIP_BROWSER=1: the browser tests are not run")
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"No Chromium at {CHROMIUM}: the browser tests need Debian's chromium "
+                    "package (scripts/test.sh installs it; or apt-get install chromium, or set "
+                    "CHROMIUM). SKIP_BROWSER=1 skips them.", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def watch():
+    """Collects console errors, CSP refusals and page errors; the test fails on any."""
+    watch = Watch()
+    yield watch
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+@pytest.fixture
+def people(browser, portal, watch):
+    """``people.page(username, **context options)``: a page signed in as that user."""
+    base, _seeded = portal
+    crowd = People(browser, base, PASSWORD, watch)
+    yield crowd
+    crowd.close()
+
+
+@pytest.fixture
+def seeded(portal):
+    return portal[1]
+
+
+@pytest.fixture
+def shot(request):
+    """``shot(page, "step")`` saves test-artifacts/<test>/NN-step.png."""
+    return Shots(request.node.name)
