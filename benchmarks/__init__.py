@@ -1,0 +1,1 @@
+"""The benchmark: ``bash scripts/benchmark.sh`` (see README.md, section Benchmark)."""

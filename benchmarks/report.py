@@ -1,0 +1,103 @@
+"""The benchmark's results as Markdown: one section per database."""
+
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from benchmarks.documents import BatchTiming, NoticeTiming
+from benchmarks.load import Measure
+
+P99_MS = 50.0
+HELLO_SHARE = 6  # a page must reach 1/6 of the bare route's throughput
+ONE_PAGE_S = 0.5
+ONE_PAGE_BYTES = 1_000_000
+BATCH_PER_S = 2.0
+
+
+@dataclass
+class PageResult:
+    name: str
+    role: str
+    path: str
+    measure: Measure | None = None
+    bytes: int = 0
+    error: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} `{unquote(self.path)}`" if self.path else self.name
+
+    def met(self, hello_rps: float) -> bool:
+        m = self.measure
+        return (not self.error and m is not None and m.not_ok == 0 and m.socket_errors == 0
+                and m.p99_ms <= P99_MS and m.rps * HELLO_SHARE >= hello_rps)
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "**NO**"
+
+
+def page_table(hello: Measure, pages: list[PageResult]) -> list[str]:
+    lines = ["| page | role | requests/s | p50 ms | p99 ms | KB | target met |",
+             "|---|---|--:|--:|--:|--:|---|",
+             f"| bare Flask `/hello` (reference) | — | {hello.rps:.0f} | {hello.p50_ms:.1f} | "
+             f"{hello.p99_ms:.1f} | — | — |"]
+    for page in pages:
+        m = page.measure
+        if m is None:
+            lines.append(f"| {page.title} | {page.role} | — | — | — | — | "
+                         f"**ERROR**: {page.error} |")
+            continue
+        trouble = f" ({m.not_ok} not 200, {m.socket_errors} socket errors)" if (
+            m.not_ok or m.socket_errors) else ""
+        lines.append(f"| {page.title} | {page.role} | {m.rps:.0f} | {m.p50_ms:.1f} | "
+                     f"{m.p99_ms:.1f} | {page.bytes / 1024:.0f} | "
+                     f"{_yes(page.met(hello.rps))}{trouble} |")
+    return lines
+
+
+def notice_met(timing: NoticeTiming) -> bool:
+    return (timing.warm_s is not None and timing.warm_s <= ONE_PAGE_S
+            and timing.size < ONE_PAGE_BYTES and timing.pages == 1)
+
+
+def document_table(notices: list[NoticeTiming], batch: BatchTiming) -> list[str]:
+    lines = ["| document | claims | cold s | warm s | bytes | pages | target met |",
+             "|---|--:|--:|--:|--:|--:|---|"]
+    for t in notices:
+        if t.cold_s is None:
+            lines.append(f"| {t.label} | — | — | — | — | — | **ERROR**: {t.note} |")
+            continue
+        target = _yes(notice_met(t)) if t.label.startswith("one-page") else "(no target)"
+        note = f" — {t.note}" if t.note else ""
+        lines.append(f"| {t.label} | {t.claims} | {t.cold_s:.2f} | {t.warm_s:.2f} | "
+                     f"{t.size:,} | {t.pages} | {target}{note} |")
+    lines += ["", "| batch | notices | dealers | claims | seconds | notices/s | target met |",
+              "|---|--:|--:|--:|--:|--:|---|"]
+    if batch.seconds:
+        note = f" — {batch.note}" if batch.note else ""
+        lines.append(f"| notice run {batch.period} | {batch.notices} | {batch.dealers} | "
+                     f"{batch.claims} | {batch.seconds:.1f} | {batch.per_second:.2f} | "
+                     f"{_yes(batch.per_second >= BATCH_PER_S)}{note} |")
+    else:
+        lines.append(f"| notice run | — | — | — | — | — | **ERROR**: {batch.note} |")
+    return lines
+
+
+def tally(hello: Measure, pages, notices, batch) -> tuple[int, int]:
+    """(targets met, targets): each page, the one-page notice and the batch."""
+    met = sum(p.met(hello.rps) for p in pages)
+    met += sum(notice_met(t) for t in notices if t.label.startswith("one-page"))
+    met += batch.per_second >= BATCH_PER_S
+    return met, len(pages) + 2
+
+
+def section(label: str, facts: dict, hello: Measure, pages, notices, batch) -> str:
+    met, total = tally(hello, pages, notices, batch)
+    slowest = sorted((p for p in pages if p.measure), key=lambda p: -p.measure.p99_ms)[:5]
+    lines = [f"## {label}", "", f"**targets met: {met} of {total}**", ""]
+    lines += [f"- {key}: {value}" for key, value in facts.items()]
+    lines += ["", *page_table(hello, pages), "",
+              "Slowest by p99: " + ", ".join(f"{p.title} ({p.role}) {p.measure.p99_ms:.1f} ms"
+                                             for p in slowest), "",
+              *document_table(notices, batch), ""]
+    return "\n".join(lines)
