@@ -114,9 +114,8 @@ def check_pages(app, pages: dict | None = None) -> list[tuple[str, str, int, flo
     (user, path, status, seconds) for each."""
     from portal.extensions import db
 
-    with app.app_context():
-        with db.engine.connect() as conn:
-            ids = sample_ids(conn)
+    with app.app_context(), db.engine.connect() as conn:
+        ids = sample_ids(conn)
     results = []
     for username, paths in (pages or PAGES).items():
         client = app.test_client()

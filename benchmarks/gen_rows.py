@@ -515,7 +515,8 @@ class Rows:
             sink.add("claim_lines", (
                 line_id, claim_id, position, line[0], line[1], line[2], line[3], line[4],
                 line[5], line[6], line[7], line[8], line[9], line[10], True, [], False,
-                decision[0], decision[1], decision[2], "" if decision[2] is None else "经鉴定不属三包",
+                decision[0], decision[1], decision[2],
+                "" if decision[2] is None else "经鉴定不属三包",
                 decider if decided else None, decided_at, finance_amounts[position - 1]))
         for row in owed_rows:
             sink.add("owed_parts", row)
@@ -642,6 +643,8 @@ class Rows:
                 continue
             plans.append((at(issue_day, rng), d_index, month, claims))
         plans.sort(key=lambda p: (p[0], p[1]))
+        # The bench dealer's latest notice waits for it to confirm (its open work today).
+        latest = max((p[2] for p in plans if p[1] == 0), default=None)
         seqs: dict[int, int] = {}
         self.notice_of_claim = {}
         self.offsets = []  # (dealer id, date, notice id, number, total)
@@ -665,7 +668,9 @@ class Rows:
             confirm_at = issued_at + timedelta(days=rng.randint(2, 12), hours=rng.randint(0, 5))
             status = "confirmed" if confirm_at < self.now and (age > 25 or rng.random() < 0.5) \
                 else "issued"
-            if status == "issued" and age > 10 and rng.random() < 0.1:
+            if d_index == 0 and month == latest:
+                status = "issued"
+            elif status == "issued" and age > 10 and rng.random() < 0.1:
                 status = "disputed"
             details = {"code": dealer[1], "name": dealer[6], "province": dealer[3],
                        "city": dealer[7], "address": f"{dealer[3]}{dealer[7]}",
@@ -766,7 +771,7 @@ class Rows:
             if finance_at is not None:
                 entry(finance_at, finance_by, "finance_approve", "claims", claim_id, number,
                       "forwarded", "approved" if stage != "rejected" else "rejected")
-        for notice_id, (d_index, number, status, issued_at, issuer, confirmed_at) in \
+        for notice_id, (d_index, number, _status, issued_at, issuer, confirmed_at) in \
                 self.notice_rows.items():
             if d_index != 0:
                 continue

@@ -20,7 +20,6 @@ stores them. Then ANALYZE.
 """
 
 import argparse
-import os
 import sqlite3
 import sys
 import time
@@ -42,7 +41,6 @@ def log(message: str) -> None:
 
 
 def make_app(url: str):
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
     from portal import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "LOG_LEVEL": "WARNING"})
