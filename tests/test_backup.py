@@ -139,4 +139,4 @@ def test_restore_refuses_what_is_not_a_backup(runner, tmp_path):
 def test_a_missing_pg_dump_is_named(monkeypatch):
     monkeypatch.setenv("PATH", "")
     with pytest.raises(BackupError, match="pg_dump was not found"):
-        _run_pg("pg_dump", ["--version"], sa.make_url("postgresql://u:secret@h/d"))
+        _run_pg("pg_dump", ["--version"], sa.make_url("postgresql://u:PASSWORD@h/d"))
