@@ -315,7 +315,49 @@ def finish_with_app(app) -> None:
         if documents:
             db.session.execute(sa.insert(NoticeDocument.__table__), documents)
         db.session.commit()
+        head_office_work(dealer)
         db.engine.dispose()
+
+
+def head_office_work(dealer) -> None:
+    """What the portal's own services make on real data: the bench dealer's stocking plan for
+    the next season (with its suggestion), a delivery note of parts to it, the nightly batch
+    check's alerts and last week's report. Each is timed, as each is real work at this scale."""
+    from portal.accounts.models import User
+    from portal.catalog.models import Part, Season
+    from portal.core.db import utcnow
+    from portal.deliveries.services import create_note
+    from portal.extensions import db
+    from portal.planning.services import open_plan
+    from portal.quality import warning
+    from portal.reports import weekly
+
+    def user(name):
+        return db.session.scalar(sa.select(User).where(User.username == name))
+
+    today = utcnow().date()
+    started = time.perf_counter()
+    season = db.session.scalars(sa.select(Season).where(
+        Season.plan_required.is_(True), Season.start_on > today)
+        .order_by(Season.start_on)).first()
+    if season is not None:
+        open_plan(dealer, season, actor=user("bench_dealer"))
+    parts = db.session.scalars(sa.select(Part).where(Part.is_active.is_(True))
+                               .order_by(Part.id).limit(8)).all()
+    create_note(dealer, today, units=[], parts=[(p, 4, None) for p in parts],
+                carrier="德邦物流", actor=user("bench_clerk"))
+    db.session.commit()
+    log(f"the bench dealer's stocking plan and a delivery note: "
+        f"{time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    run = warning.check()
+    db.session.commit()
+    log(f"batch check (flask alerts check): {run.pairs_checked:,} part-batch pairs, "
+        f"{run.alerts_raised} alerts raised, in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    weekly.generate(weekly.last_week())
+    db.session.commit()
+    log(f"weekly report (flask reports weekly): {time.perf_counter() - started:.1f} s")
 
 
 def database_size(url: str) -> str:
