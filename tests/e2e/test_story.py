@@ -223,7 +223,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     tech.select_option("#destination", "supplier")
     tech.click('#verdict-form button[type="submit"]')
     tech.wait_for_selector("#verdict-form", state="detached")
-    expect(tech.locator("#verdict")).to_contain_text(zh("Quality fault (三包成立)"))
+    expect(tech.locator("#verdict-card")).to_contain_text(zh("Quality fault (三包成立)"))
     shot(tech, "verdict-given")
 
     # 9. The sales rep forwards the claim to finance.
