@@ -84,7 +84,8 @@ stop_bench_postgres() {
 generate() {
     local url=$1
     if [ "${BENCH_SKIP_GENERATE:-}" = 1 ]; then
-        log "reusing the data set in $url"
+        log "reusing the data set in $url (migrating it to this revision's schema)"
+        DATABASE_URL=$url .venv/bin/flask --app wsgi db upgrade
         return
     fi
     log "generating the data set (scale $SCALE) into $url"
