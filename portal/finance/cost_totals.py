@@ -63,7 +63,8 @@ def move_unit(unit_id: int, old_model_id: int, new_model_id: int) -> None:
                     sign * row.claims)
 
 
-def _month():
+def month_of_audit():
+    """The first day of the claim's audit month, as a date, in SQL."""
     if db.session.get_bind().dialect.name == "postgresql":
         return sa.cast(sa.func.date_trunc("month", Claim.finance_on), sa.Date)
     return sa.func.date(Claim.finance_on, "start of month", type_=sa.Date)
@@ -72,7 +73,7 @@ def _month():
 def _grouped(*where) -> sa.Select:
     """The totals recomputed from the counted claims' lines, per month, dealer and model."""
     amount = sa.func.coalesce(ClaimLine.finance_amount, 0)
-    month = _month().label("month")
+    month = month_of_audit().label("month")
     return (sa.select(month, Claim.dealer_id, Unit.model_id,
                       *[sa.func.coalesce(sa.func.sum(sa.case((ClaimLine.kind == kind, amount),
                                                              else_=0)), 0).label(kind.value)

@@ -20,6 +20,7 @@ from portal.core.db import money
 from portal.dealers.models import Dealer
 from portal.dealers.scope import dealer_ids_for
 from portal.extensions import db
+from portal.finance import cost_totals
 from portal.finance.models import DealerCost, DealerModelCost
 from portal.units.models import Unit
 
@@ -70,10 +71,8 @@ class Report:
 
 def _dimension(name: str, month) -> list:
     """The columns a dimension groups by, in display order."""
-    if name == "month":
-        # extract() compiles to strftime on SQLite and to EXTRACT on PostgreSQL.
-        return [sa.extract("year", month).label("year"),
-                sa.extract("month", month).label("month")]
+    if name == "month":  # the first day of the month: one date, the same in both sources
+        return [month.label("month")]
     if name == "dealer":
         return [Dealer.code.label("dealer_code"), Dealer.name.label("dealer_name")]
     return [ProductModel.code.label("model_code"), ProductModel.name.label("model_name")]
@@ -81,7 +80,7 @@ def _dimension(name: str, month) -> list:
 
 def _key(name: str, row) -> str:
     if name == "month":
-        return f"{int(row.year):04d}-{int(row.month):02d}"
+        return f"{row.month.year:04d}-{row.month.month:02d}"
     if name == "dealer":
         return f"{row.dealer_code} {row.dealer_name}"
     return f"{row.model_code} {row.model_name}"
@@ -129,10 +128,12 @@ def _from_totals(by: list[str], filters: Filters, user, first, after) -> sa.Sele
     stmt = (sa.select(*groups, *[sa.func.sum(getattr(table, kind.value)).label(
                 f"cost_{kind.value}") for kind, _label in COST_TYPES],
                       sa.func.sum(table.claims).label("claims"))
-            .select_from(table).join(Dealer, Dealer.id == table.dealer_id)
+            .select_from(table)
             .where(*_scope(user, filters, table.dealer_id, getattr(table, "model_id", None)))
             .group_by(*groups))
-    if table is DealerModelCost:
+    if "dealer" in by or filters.province:
+        stmt = stmt.join(Dealer, Dealer.id == table.dealer_id)
+    if "model" in by:
         stmt = stmt.join(ProductModel, ProductModel.id == table.model_id)
     if first:
         stmt = stmt.where(table.month >= first)
@@ -154,7 +155,7 @@ def _from_claims(by: list[str], filters: Filters, user, first, after) -> sa.Sele
         days = [Claim.finance_on.between(filters.start, filters.end)]
     if not days:
         return None
-    groups = [c for name in by for c in _dimension(name, Claim.finance_on)]
+    groups = [c for name in by for c in _dimension(name, cost_totals.month_of_audit())]
     amount = sa.func.coalesce(ClaimLine.finance_amount, 0)
     sums = [sa.func.coalesce(sa.func.sum(sa.case((ClaimLine.kind == kind, amount), else_=0)), 0)
             .label(f"cost_{kind.value}") for kind, _label in COST_TYPES]
@@ -177,8 +178,7 @@ def cost_report(by: list[str], filters: Filters, user=None) -> Report:
     for stmt in (_from_totals(by, filters, user, first, after),
                  _from_claims(by, filters, user, first, after)):
         for row in db.session.execute(stmt) if stmt is not None else ():
-            group = tuple(int(v) if name in ("year", "month") else v
-                          for name, v in row._mapping.items()
+            group = tuple(v for name, v in row._mapping.items()
                           if not name.startswith("cost_") and name != "claims")
             sums = merged.setdefault(group, [row, [ZERO] * len(COST_TYPES), 0])
             for i, (kind, _label) in enumerate(COST_TYPES):
