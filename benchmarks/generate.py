@@ -289,6 +289,7 @@ def finish_with_app(app) -> None:
     from portal.catalog.models import PolicySettings
     from portal.dealers.models import Dealer
     from portal.extensions import db
+    from portal.finance import cost_totals
     from portal.finance.documents import render_notice_pdf
     from portal.finance.models import NoticeDocument, NoticeStatus, WriteOffNotice
 
@@ -301,6 +302,7 @@ def finish_with_app(app) -> None:
         policy.auto_approve = True
         policy.auto_max_total = 800
         policy.auto_sample_percent = 20
+        cost_totals.rebuild()  # the cost report's totals of the claims loaded as rows
         dealer = db.session.scalar(sa.select(Dealer).where(Dealer.code == BENCH_DEALER))
         notices = db.session.scalars(
             sa.select(WriteOffNotice).where(WriteOffNotice.dealer_id == dealer.id)

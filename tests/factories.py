@@ -128,6 +128,10 @@ def make_claim(unit, *, status="draft", lines=(), failure_date=None, created_by=
     claim.total_claimed = total
     db.session.add(claim)
     db.session.flush()
+    if claim.finance_stage in ("approved", "written_off"):  # as the audit keeps them
+        from portal.finance.cost_totals import count_claim
+
+        count_claim(claim)
     return claim
 
 

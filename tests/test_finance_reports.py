@@ -117,3 +117,37 @@ def test_the_report_is_one_query_whatever_the_rows(client, login, world, costs, 
               date(2026, 3, n + 1), part="1.00")
     db.session.commit()
     assert count() == few
+
+
+def test_whole_months_from_the_totals_and_part_months_from_the_claims(world, costs):
+    report = cost_report(["month"], Filters(start=date(2026, 1, 1), end=date(2026, 2, 10)))
+    assert table(report) == [
+        (["2026-01"], ["110.00", "50.00", "80.00", "0.00"], "240.00", 2),
+        (["2026-02"], ["0.00", "25.50", "0.00", "4.50"], "30.00", 2)]
+
+
+def test_totals_kept_in_step_equal_totals_rebuilt(world, costs):
+    from portal.finance import cost_totals
+
+    shapes = [(["month", "dealer"], Filters()), (["model"], Filters()),
+              (["dealer"], Filters(province="河南省"))]
+    kept = [table(cost_report(by, f)) for by, f in shapes]
+    cost_totals.rebuild()
+    assert [table(cost_report(by, f)) for by, f in shapes] == kept
+
+
+def test_a_reopened_audit_and_a_unit_moved_to_another_model_move_the_totals(world, costs):
+    from portal.finance.audit import reopen_audit
+    from portal.units.services import save_unit
+
+    tractor, combine = costs
+    unit = factories.make_unit(model=tractor, dealer=world.dealer_b)
+    late = claim(unit, "approved", date(2026, 3, 3), part="70.00")
+    assert cost_report(["month"], Filters()).total == D("560.00")
+    save_unit(unit, {"model_id": combine.id}, actor=world.users[Role.ADMIN],
+              today=date(2026, 3, 4))
+    by_model = cost_report(["model"], Filters(start=date(2026, 3, 1)))
+    assert [(r.keys[0].split()[0], str(r.total)) for r in by_model.rows] == [("CB-1", "70.00")]
+    reopen_audit(late, "wrong amount", actor=world.users[Role.FINANCE])
+    assert cost_report(["model"], Filters(start=date(2026, 3, 1))).rows == []
+    assert cost_report(["month"], Filters()).total == D("490.00")

@@ -26,6 +26,7 @@ from portal.core import audit
 from portal.core.db import CENT, SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.finance import cost_totals
 from portal.returns.models import OwedPart, OwedStatus
 from portal.returns.owed import line_returns
 
@@ -219,6 +220,8 @@ def audit_claim(claim: Claim, amounts: dict[int, dict], *, actor, approve: bool,
     claim.finance_stage = FinanceStage.APPROVED if approve else FinanceStage.REJECTED
     claim.finance_by_id, claim.finance_at, claim.finance_on = actor.id, now, today
     claim.finance_note = reason
+    if approve:
+        cost_totals.count_claim(claim)
     audit.record("finance_approve" if approve else "finance_reject", claim, actor=actor,
                  from_state=FinanceStage.FORWARDED, to_state=claim.finance_stage, reason=reason,
                  changes={**changes, "total_finance": (claim.total_approved,
@@ -287,6 +290,8 @@ def reopen_audit(claim: Claim, reason: str, *, actor, version: int | None = None
     if not reason.strip():
         raise DomainError(_("Say why the audit is reopened."), field="reason")
     before = claim.finance_stage
+    if before == FinanceStage.APPROVED:
+        cost_totals.count_claim(claim, -1)  # before its amounts and month are cleared
     for line in claim.lines:
         line.finance_amount, line.finance_note = None, ""
     claim.finance_stage = FinanceStage.FORWARDED

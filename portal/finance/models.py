@@ -2,6 +2,7 @@
 generate them, and each dealer's receivable ledger the confirmed notices are offset against."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -213,3 +214,35 @@ class LedgerEntry(db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.kind.value} {self.reference}"
+
+
+class _CostTotalColumns:
+    """Finance-accepted cost of the counted claims (approved or written off) of one audit month,
+    by cost type, kept in step by ``portal.finance.cost_totals`` in the audit's transaction."""
+
+    month: Mapped[date] = mapped_column(primary_key=True)  # the first day of the audit month
+    part: Mapped[Decimal] = mapped_column(Money, default=0)
+    labour: Mapped[Decimal] = mapped_column(Money, default=0)
+    travel: Mapped[Decimal] = mapped_column(Money, default=0)
+    other: Mapped[Decimal] = mapped_column(Money, default=0)
+    claims: Mapped[int] = mapped_column(default=0)
+
+
+class DealerModelCost(_CostTotalColumns, db.Model):
+    """The warranty cost report's totals per audit month, dealer and product model."""
+
+    __tablename__ = "dealer_model_costs"
+    __table_args__ = (sa.Index("ix_dealer_model_costs_dealer", "dealer_id", "month"),
+                      sa.Index("ix_dealer_model_costs_model", "model_id", "month"))
+
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"), primary_key=True)
+    model_id: Mapped[int] = mapped_column(sa.ForeignKey("product_models.id"), primary_key=True)
+
+
+class DealerCost(_CostTotalColumns, db.Model):
+    """The same totals per audit month and dealer, all models together (a tenth the rows)."""
+
+    __tablename__ = "dealer_costs"
+    __table_args__ = (sa.Index("ix_dealer_costs_dealer", "dealer_id", "month"),)
+
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"), primary_key=True)

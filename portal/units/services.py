@@ -66,7 +66,12 @@ def save_unit(unit, values: dict, *, actor, today: date):
     """Create a unit (unit None) or update one, refusing impossible dates."""
     for field, message in unit_problems(values, today).items():
         raise DomainError(message, field=field)
-    return audit.create_or_update(Unit, unit, values, actor=actor)
+    old_model_id = unit.model_id if unit is not None else None
+    saved = audit.create_or_update(Unit, unit, values, actor=actor)
+    if old_model_id is not None and saved.model_id != old_model_id:
+        from portal.finance.cost_totals import move_unit  # the cost report counts by model
+        move_unit(saved.id, old_model_id, saved.model_id)
+    return saved
 
 
 def clocks_for(unit) -> list[tuple[Clock, int, Period]]:
