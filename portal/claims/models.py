@@ -109,6 +109,15 @@ class Claim(db.Model):
         sa.Index("ix_claims_status_submitted", "status", "submitted_at"),
         sa.Index("ix_claims_unit_failure", "unit_id", "failure_date"),
         sa.Index("ix_claims_finance", "finance_stage", "dealer_id", "finance_on"),
+        # Indexes whose leading columns are exactly the WHERE of an open-work count (home pages,
+        # dashboard) and which hold every column it reads: the count reads only those rows.
+        sa.Index("ix_claims_samples_pending", "status", "sampled", "sample_reviewed_at",
+                 "dealer_id", "decided_at", "decided_by_rules"),
+        sa.Index("ix_claims_to_forward", "finance_stage", "status", "dealer_id", "decided_at"),
+        sa.Index("ix_claims_forwarded", "finance_stage", "dealer_id", "forwarded_at"),
+        sa.Index("ix_claims_unnoticed", "finance_stage", "notice_id", "dealer_id", "finance_on",
+                 "total_finance"),
+        sa.Index("ix_claims_decided_rules", "decided_at", "status", "decided_by_rules"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -95,11 +95,8 @@ def _in_warranty_clause(models, start: date):
         for m in models))
 
 
-def required_dealers(season: Season) -> list[Dealer]:
-    """The active dealers that must submit a plan for the season: those in its provinces (all,
-    when it names none) with units of its categories."""
-    if not season.plan_required:
-        return []
+def _required(season: Season):
+    """A SELECT of the active dealers in the season's provinces with units of its categories."""
     has_units = sa.exists().where(
         Unit.dealer_id == Dealer.id, Unit.model_id == ProductModel.id,
         ProductModel.category.in_(season.categories))
@@ -107,15 +104,24 @@ def required_dealers(season: Season) -> list[Dealer]:
         WarrantyCard.dealer_id == Dealer.id, WarrantyCard.status != CardStatus.VOID,
         WarrantyCard.unit_id == Unit.id, Unit.model_id == ProductModel.id,
         ProductModel.category.in_(season.categories))
-    return db.session.scalars(
-        sa.select(Dealer).where(Dealer.status == DealerStatus.ACTIVE,
-                                _province_clause(season, Dealer.province),
-                                sa.or_(has_units, sold_units))
-        .order_by(Dealer.code)).all()
+    return sa.select(Dealer).where(Dealer.status == DealerStatus.ACTIVE,
+                                   _province_clause(season, Dealer.province),
+                                   sa.or_(has_units, sold_units))
+
+
+def required_dealers(season: Season) -> list[Dealer]:
+    """The active dealers that must submit a plan for the season: those in its provinces (all,
+    when it names none) with units of its categories."""
+    if not season.plan_required:
+        return []
+    return db.session.scalars(_required(season).order_by(Dealer.code)).all()
 
 
 def concerns(season: Season, dealer: Dealer) -> bool:
-    return any(d.id == dealer.id for d in required_dealers(season))
+    """Whether the season asks ``dealer`` for a plan: the same test, for that dealer alone."""
+    return season.plan_required and db.session.scalar(
+        _required(season).where(Dealer.id == dealer.id)
+        .with_only_columns(Dealer.id).limit(1)) is not None
 
 
 def history_seasons(season: Season, today: date) -> list[Season]:

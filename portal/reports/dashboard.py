@@ -125,7 +125,8 @@ def service_tiles(b: Board) -> list[Tile]:
         *part(r.status == RequestStatus.NEW, r.received_at),
         *part(r.status == RequestStatus.ROUTED, r.arrange_due_at),
         *part(r.status == RequestStatus.ARRANGED, r.check_due_at),
-        *part(deadlines.overdue_clause(b.now), deadlines.due_column()))).one()
+        *part(deadlines.overdue_clause(b.now), deadlines.due_column()))
+        .where(r.status.in_(deadlines.OPEN_WORK))).one()  # all four are of open entries
     return [
         b.tile("requests_to_route", _l("Service requests to route"), *row[0:2],
                url_for("service.index", status="new")),

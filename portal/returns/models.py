@@ -65,6 +65,11 @@ class OwedPart(db.Model):
         sa.Index("ix_owed_parts_dealer_status_due", "dealer_id", "status", "due_on"),
         sa.Index("ix_owed_parts_status_due", "status", "due_on"),
         sa.Index("ix_owed_parts_verdict", "verdict", "verdict_at"),
+        # Indexes whose leading columns are exactly the WHERE of an open-work count (home pages,
+        # dashboard, readiness for finance) and which hold every column it reads.
+        sa.Index("ix_owed_parts_to_judge", "status", "verdict", "dealer_id", "received_on"),
+        sa.Index("ix_owed_parts_waiting", "claim_id", "verdict", "status"),
+        sa.Index("ix_owed_parts_past_due", "verdict", "status", "due_on", "dealer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,6 +17,8 @@ from portal.service.models import RequestStatus, ServiceRequest
 ARRANGE = "arrange"
 CHECK = "check"
 TO_ARRANGE = (RequestStatus.NEW, RequestStatus.ROUTED)
+# Every status with work waiting (a deadline running): counts of open work read only these.
+OPEN_WORK = (*TO_ARRANGE, RequestStatus.ARRANGED)
 SOON_SECONDS = 30 * 60  # under half an hour left: shown as a warning
 
 

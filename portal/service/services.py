@@ -19,7 +19,7 @@ from portal.core.errors import DomainError
 from portal.core.versioning import check_version
 from portal.dealers.models import DealerStatus
 from portal.extensions import db
-from portal.service.deadlines import overdue_clause
+from portal.service.deadlines import OPEN_WORK, overdue_clause
 from portal.service.models import Assignee, RequestStatus, ServiceRequest
 from portal.service.scope import visible_requests
 from portal.units.models import Unit
@@ -263,5 +263,5 @@ def work_counts(user, now: datetime) -> dict[str, int]:
         count(sa.and_(r.status == RequestStatus.ROUTED, assigned_to(user))),
         count(r.status == RequestStatus.ARRANGED),
         count(overdue_clause(now)),
-    )).one()
+    ).where(r.status.in_(OPEN_WORK))).one()  # every count is of open entries: read only those
     return dict(zip(("to_route", "to_arrange", "to_check", "overdue"), row, strict=True))
