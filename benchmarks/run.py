@@ -126,8 +126,12 @@ def measure_pages(app, base: str, values: dict, args, connections: int) -> list[
             continue
         if page.role not in cookies:
             cookies[page.role] = load.sign_in(base, USERS[page.role], PASSWORD)
-        answer = load.fetch(base, result.path, cookie=cookies[page.role], htmx=page.htmx)
-        result.error, result.bytes = check_answer(answer, page.htmx), len(answer.body)
+        try:
+            answer = load.fetch(base, result.path, cookie=cookies[page.role], htmx=page.htmx)
+        except TimeoutError:
+            result.error = "no answer within 30 s"
+        else:
+            result.error, result.bytes = check_answer(answer, page.htmx), len(answer.body)
         if not result.error:
             result.measure = measure_url(base, result.path, args, connections,
                                          cookies[page.role], page.htmx)
