@@ -140,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
+    from portal.analytics.cli import analytics_cli
     from portal.core.backup import backup_cli
     from portal.demo.cli import seed_demo
     from portal.finance.cli import notices_cli
@@ -152,3 +153,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(reports_cli)
     app.cli.add_command(alerts_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(analytics_cli)

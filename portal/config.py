@@ -72,9 +72,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         # Proxies in front of the app (a load balancer: 1) whose X-Forwarded-For/-Proto to trust.
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        # Analytics over all the data are served from snapshots this many minutes old at most
+        # (``flask analytics refresh`` from cron; a page refreshes an older one in the background).
+        "ANALYTICS_SNAPSHOT_MINUTES": int(os.environ.get("ANALYTICS_SNAPSHOT_MINUTES", "60")),
+        "ANALYTICS_REFRESH_IN_BACKGROUND": True,
     }
     if env == "testing":
         # A cheap hash keeps hundreds of test sign-ins fast; production uses scrypt.
-        config.update(TESTING=True, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")
+        config.update(TESTING=True, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
+                      ANALYTICS_REFRESH_IN_BACKGROUND=False)
     config.update(overrides or {})
     return config

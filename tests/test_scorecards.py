@@ -281,6 +281,8 @@ def test_scorecard_queries_do_not_grow_with_dealers(client, login, world):
             "/analytics/scorecards.xlsx"]
     add(2)
     count("/home/admin")
+    for url in urls:  # the first view of a period computes its snapshot
+        count(url)
     few = [count(url) for url in urls]
     add(10)
     assert [count(url) for url in urls] == few

@@ -3,6 +3,7 @@ each chart's table as an Excel sheet. Dealer users see their own figures only; r
 dealers'; head office everyone's (scoping in portal.analytics.filters)."""
 
 import io
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, current_app, request, send_file, url_for
@@ -11,12 +12,14 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.analytics import failures as fa
+from portal.analytics import snapshots
 from portal.analytics.blueprint import bp
 from portal.analytics.charts import Bar, bar_chart
-from portal.analytics.filters import Filters, parse_filters
+from portal.analytics.filters import Filters, parse_filters, scoped
 from portal.analytics.sheets import SHEETS, XLSX
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
+from portal.core.db import utcnow
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import signed_in
@@ -89,19 +92,28 @@ def pareto_chart(rows: list[fa.ParetoRow], filters: Filters, by: str):
 def failures():
     """Failure rates, time to failure, top causes and cost per unit sold, with the filters."""
     filters, errors, dealers = _asked()
-    user = current_user
-    tables = {d: fa.rate_by(d, filters, user) for d in RATE_CHARTS}
+    counts, as_of = _counts(filters)
+    tables = {d: fa.rate_table(d, counts["rates"][d]) for d in RATE_CHARTS}
     cost_by = "model" if request.args.get("cost_by") == "model" else "sale_month"
-    days = fa.time_to_failure(filters, user)
-    paretos = {by: fa.pareto(filters, user, by) for by in fa.PARETO_BY}
+    days = fa.summarise_day_counts(counts["days"])
+    paretos = {by: fa.pareto_of(counts["pareto"][by], by) for by in fa.PARETO_BY}
     charts = {d: rate_chart(t, filters) for d, t in tables.items()}
     charts["cost"] = cost_chart(tables[cost_by], filters)
     charts["time_to_failure"] = days_chart(days, filters)
     charts.update({by: pareto_chart(rows, filters, by) for by, rows in paretos.items()})
     return render("analytics/failures.html", filters=filters, errors=errors, dealers=dealers,
                   tables=tables, days=days, paretos=paretos, charts=charts, cost_by=cost_by,
+                  as_of=as_of,
                   link=lambda dimension, key: _link(filters, **_group(dimension, key)),
                   **_choices())
+
+
+def _counts(filters: Filters) -> tuple[dict, datetime | None]:
+    """The overview's counts: over all the data unfiltered, from the snapshot (and as of when);
+    else counted now."""
+    if filters == Filters() and not scoped(current_user):
+        return snapshots.failure_counts(utcnow())
+    return fa.page_counts(filters, current_user), None
 
 
 def _choices() -> dict:

@@ -7,9 +7,11 @@ the claim (nothing where finance rejected it), else the technically approved amo
 function runs a fixed handful of grouped queries, whatever the number of rows.
 """
 
-import statistics
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import accumulate
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -146,17 +148,24 @@ def _failures(dimension: str, filters: Filters, user):
     return db.session.execute(stmt.where(*failure_clauses(filters, user)).group_by(*groups))
 
 
-def rate_by(dimension: str, filters: Filters, user=None) -> RateTable:
-    """Units sold, failures, failures per 100 units, warranty cost and cost per unit sold, per
-    group of ``dimension`` (model, part, batch, sale_month, province); two grouped queries."""
+def rate_rows(dimension: str, filters: Filters, user=None) -> dict:
+    """The two grouped queries behind a rate table, as plain lists (a snapshot stores them):
+    ``units`` [key, label, units] and ``failures`` [key, label, failures, cost]."""
+    units = [[*_key_label(dimension, row), int(row[-1])]
+             for row in _units(dimension, filters, user)]
+    failed = [[*_key_label(dimension, row), int(row[-2] or 0), str(money(row[-1] or 0))]
+              for row in _failures(dimension, filters, user)]
+    return {"units": units, "failures": failed}
+
+
+def rate_table(dimension: str, found: dict) -> RateTable:
+    """The rate table of ``rate_rows``' lists."""
     rows: dict[str, RateRow] = {}
-    for row in _units(dimension, filters, user):
-        key, label = _key_label(dimension, row)
-        rows[key] = RateRow(key, label, units=row[-1])
-    for row in _failures(dimension, filters, user):
-        key, label = _key_label(dimension, row)
+    for key, label, units in found["units"]:
+        rows[key] = RateRow(key, label, units=units)
+    for key, label, failures, cost in found["failures"]:
         line = rows.setdefault(key, RateRow(key, label))
-        line.failures, line.cost = int(row[-2] or 0), money(row[-1] or 0)
+        line.failures, line.cost = failures, Decimal(cost)
     table = RateTable(dimension, list(rows.values()))
     if dimension == "part":  # every part fits many units: list those that failed
         table.rows = [r for r in table.rows if r.failures]
@@ -169,6 +178,12 @@ def rate_by(dimension: str, filters: Filters, user=None) -> RateTable:
     else:
         table.rows.sort(key=lambda r: (-(r.per_100 or Decimal(-1)), -r.failures, r.label))
     return table
+
+
+def rate_by(dimension: str, filters: Filters, user=None) -> RateTable:
+    """Units sold, failures, failures per 100 units, warranty cost and cost per unit sold, per
+    group of ``dimension`` (model, part, batch, sale_month, province); two grouped queries."""
+    return rate_table(dimension, rate_rows(dimension, filters, user))
 
 
 def cost_per_unit(filters: Filters, user=None, by: str = "sale_month") -> RateTable:
@@ -208,24 +223,50 @@ def _days(value) -> Decimal:
 
 def summarise_days(days: list[int]) -> TimeToFailure:
     """The histogram, the exact median and the quartiles of some days from sale to failure."""
+    return summarise_day_counts(sorted(Counter(days).items()))
+
+
+def _nth(counts: list[tuple[int, int]], ends: list[int], index: int) -> int:
+    """The value at ``index`` of the sorted values that ``counts`` (value, how many) stand for."""
+    return counts[bisect_right(ends, index)][0]
+
+
+def summarise_day_counts(counts: list[tuple[int, int]]) -> TimeToFailure:
+    """``summarise_days`` of the days given as (day, how many) in order of day: the same
+    median and quartiles (statistics' inclusive method) without listing every failure."""
     buckets = [Bucket(first, last) for first, last in BUCKETS]
-    for value in days:
-        next(b for b in buckets if b.last is None or value <= b.last).count += 1
+    for value, count in counts:
+        next(b for b in buckets if b.last is None or value <= b.last).count += count
     if buckets[0].count == 0:  # a failure before the sale is a data error; show it only if any
         buckets = buckets[1:]
-    if not days:
+    ends = list(accumulate(count for _day, count in counts))
+    total = ends[-1] if ends else 0
+    if not total:
         return TimeToFailure(0, buckets, None, None)
+    nth = lambda index: _nth(counts, ends, index)  # noqa: E731
+    half = total // 2
+    median = nth(half) if total % 2 else (nth(half - 1) + nth(half)) / 2
     quartiles = None
-    if len(days) > 1:
-        quartiles = tuple(_days(q) for q in statistics.quantiles(days, n=4, method="inclusive"))
-    return TimeToFailure(len(days), buckets, _days(statistics.median(days)), quartiles)
+    if total > 1:
+        points = []
+        for i in range(1, 4):  # as statistics.quantiles(n=4, method="inclusive")
+            j, delta = divmod(i * (total - 1), 4)
+            points.append(_days((nth(j) * (4 - delta) + nth(j + 1) * delta) / 4))
+        quartiles = tuple(points)
+    return TimeToFailure(total, buckets, _days(median), quartiles)
+
+
+def day_counts(filters: Filters, user=None) -> list[list[int]]:
+    """[days from sale to failure, failures] in order of days, one grouped query."""
+    days = days_to_failure()
+    stmt = failed_from(sa.select(days, sa.func.count()).select_from(Claim))
+    return [[int(d), int(n)] for d, n in db.session.execute(
+        stmt.where(*failure_clauses(filters, user)).group_by(days).order_by(days))]
 
 
 def time_to_failure(filters: Filters, user=None) -> TimeToFailure:
     """Days from sale (card's sale date) to failure (claim's failure date), per failure."""
-    stmt = failed_from(sa.select(days_to_failure()).select_from(Claim))
-    return summarise_days([int(d) for d in db.session.scalars(
-        stmt.where(*failure_clauses(filters, user)))])
+    return summarise_day_counts(day_counts(filters, user))
 
 
 # ---------------------------------------------------------------- Pareto of causes
@@ -241,7 +282,9 @@ class ParetoRow:
     vital: bool = False  # among the few causes that make up the first 80 %
 
 
-def _pareto_rows(filters: Filters, user, by: str) -> list[ParetoRow]:
+def pareto_counts(filters: Filters, user=None, by: str = "fault_code") -> list[list]:
+    """The grouped query behind a Pareto, as plain lists (a snapshot stores them): [verdict,]
+    cause id, code, description, failures."""
     if by == "verdict_cause":
         stmt = failed_from(sa.select(
             OwedPart.verdict, OwedPart.cause_code_id, FaultCode.code, FaultCode.description,
@@ -250,23 +293,29 @@ def _pareto_rows(filters: Filters, user, by: str) -> list[ParetoRow]:
             FaultCode, FaultCode.id == OwedPart.cause_code_id).where(OwedPart.verdict.is_not(None))
         groups = [OwedPart.verdict, OwedPart.cause_code_id, FaultCode.code, FaultCode.description]
         rows = db.session.execute(stmt.where(*failure_clauses(filters, user)).group_by(*groups))
-        return [ParetoRow(f"{Verdict(v).value}:{cid or ''}",
-                          f"{Verdict(v).title} · {code} {desc}" if cid else Verdict(v).title,
-                          int(n)) for v, cid, code, desc, n in rows]
+        return [[Verdict(v).value, cid, code, desc, int(n)] for v, cid, code, desc, n in rows]
     stmt = failed_from(sa.select(Claim.fault_code_id, FaultCode.code, FaultCode.description,
                                  sa.func.count(Claim.id)).select_from(Claim)).outerjoin(
         FaultCode, FaultCode.id == Claim.fault_code_id)
     groups = [Claim.fault_code_id, FaultCode.code, FaultCode.description]
     rows = db.session.execute(stmt.where(*failure_clauses(filters, user)).group_by(*groups))
+    return [[cid, code, desc, int(n)] for cid, code, desc, n in rows]
+
+
+def _pareto_rows(counts: list[list], by: str) -> list[ParetoRow]:
+    if by == "verdict_cause":
+        return [ParetoRow(f"{Verdict(v).value}:{cid or ''}",
+                          f"{Verdict(v).title} · {code} {desc}" if cid else Verdict(v).title,
+                          n) for v, cid, code, desc, n in counts]
     return [ParetoRow(str(cid) if cid else NO_CODE,
-                      f"{code} {desc}" if cid else _("No fault code"), int(n))
-            for cid, code, desc, n in rows]
+                      f"{code} {desc}" if cid else _("No fault code"), n)
+            for cid, code, desc, n in counts]
 
 
-def pareto(filters: Filters, user=None, by: str = "fault_code") -> list[ParetoRow]:
-    """Failures per cause, most first, with each cause's share and the running share; the
-    causes up to the one that takes the running share to 80 % are the vital few."""
-    rows = sorted(_pareto_rows(filters, user, by), key=lambda r: (-r.count, r.label))
+def pareto_of(counts: list[list], by: str) -> list[ParetoRow]:
+    """The Pareto of ``pareto_counts``' lists: most first, each cause's share and the running
+    share; the causes up to the one that takes the running share to 80 % are the vital few."""
+    rows = sorted(_pareto_rows(counts, by), key=lambda r: (-r.count, r.label))
     total, running = sum(r.count for r in rows), 0
     for row in rows:
         row.vital = running * 100 < 80 * total
@@ -274,6 +323,21 @@ def pareto(filters: Filters, user=None, by: str = "fault_code") -> list[ParetoRo
         row.share = _ratio(row.count, total, 100)
         row.cumulative = _ratio(running, total, 100)
     return rows
+
+
+def pareto(filters: Filters, user=None, by: str = "fault_code") -> list[ParetoRow]:
+    """Failures per cause, most first, with each cause's share and the running share."""
+    return pareto_of(pareto_counts(filters, user, by), by)
+
+
+# ---------------------------------------------------------------- the whole page
+
+
+def page_counts(filters: Filters, user=None) -> dict:
+    """Every count the overview shows, as plain lists: what a snapshot stores."""
+    return {"rates": {d: rate_rows(d, filters, user) for d in DIMENSIONS},
+            "days": day_counts(filters, user),
+            "pareto": {by: pareto_counts(filters, user, by) for by in PARETO_BY}}
 
 
 # ---------------------------------------------------------------- the drill-down

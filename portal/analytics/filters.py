@@ -10,7 +10,7 @@
 """
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -85,7 +85,7 @@ class Filters:
     def args(self) -> dict:
         """The filters as query-string arguments (those set), for links and the Excel export."""
         out = {}
-        for name, value in asdict(self).items():
+        for name, value in ((f.name, getattr(self, f.name)) for f in fields(self)):
             if value is None or value == "" or value is False:
                 continue
             if name in ("sale_from", "sale_to"):

@@ -48,3 +48,32 @@ class GradeReview(db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.dealer.code} {self.period_start}–{self.period_end}"
+
+
+class AnalyticsSnapshot(db.Model):
+    """A page's figures computed over all the data at ``as_of``, served until refreshed
+    (``flask analytics refresh`` from cron; a page refreshes one that has grown stale)."""
+
+    __tablename__ = "analytics_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(40), unique=True)  # e.g. failures, scorecards:3
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScorecardSnapshot(db.Model):
+    """One dealer's scorecard in a snapshot of every dealer's (``months`` back from the
+    snapshot's day), so a page reads only the dealers it shows."""
+
+    __tablename__ = "scorecard_snapshots"
+    __table_args__ = (sa.UniqueConstraint("months", "dealer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    months: Mapped[int]
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"), index=True)
+    rank: Mapped[int | None]
+    figures: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    trend: Mapped[list] = mapped_column(sa.JSON, default=list)  # Figures per month, oldest first
+
+    dealer = relationship("Dealer")

@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts.roles import ALL_ROLES, HEAD_OFFICE_ROLES, Role
-from portal.analytics import scorecard_svg
+from portal.analytics import scorecard_svg, snapshots
 from portal.analytics.blueprint import bp
 from portal.analytics.models import GradeReview, Recommendation
 from portal.analytics.reviews import may_review, record_grade_review, reviews_query
 from portal.analytics.scorecard_cells import FIGURES, cell, tone_of_score
 from portal.analytics.scorecard_forms import GradeReviewForm
 from portal.analytics.scorecards import (
+    STANDARD_MONTHS,
     TREND_MONTHS,
     Period,
     month_starts,
@@ -33,7 +34,7 @@ from portal.extensions import db
 
 head_office = roles_required(*HEAD_OFFICE_ROLES)
 reviewers = roles_required(Role.SALES_REP, Role.CLERK, Role.ADMIN)
-PERIODS = (3, 6, 12)
+PERIODS = STANDARD_MONTHS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -55,8 +56,18 @@ def _visible_ids() -> set[int]:
     return set(db.session.scalars(visible_dealers(current_user).with_only_columns(Dealer.id)))
 
 
-def _context(period, months, errors):
+def _cards(period, months, dealer_ids) -> tuple[list, Period, object]:
+    """The scorecards of ``dealer_ids``: a standard period's from the snapshot (its period and
+    as of when), a period of the user's own dates counted now."""
+    today, now = shanghai_today(), utcnow()
+    if months:
+        return snapshots.stored_scorecards(months, dealer_ids, today, now)
+    return scorecards(period, today, now, dealers=dealer_ids), period, None
+
+
+def _context(period, months, errors, as_of=None):
     return {"period": period, "months": months, "errors": errors, "periods": PERIODS,
+            "as_of": as_of,
             "figures": FIGURES, "cell": cell, "tone_of_score": tone_of_score}
 
 
@@ -64,12 +75,11 @@ def _context(period, months, errors):
 @head_office
 def scorecards_index():
     """The dealers the user sees, ranked by score over the period, with a 12-month sparkline."""
-    today = shanghai_today()
-    period, months, errors = _period(today)
-    cards = scorecards(period, today, utcnow(), dealers=_visible_ids())
+    period, months, errors = _period(shanghai_today())
+    cards, period, as_of = _cards(period, months, _visible_ids())
     lines = {c.dealer.id: scorecard_svg.line([m.score for m in c.trend]) for c in cards}
     return render("analytics/scorecards.html", cards=cards, lines=lines,
-                  **_context(period, months, errors))
+                  **_context(period, months, errors, as_of))
 
 
 def scorecard_sheet(cards) -> bytes:
@@ -123,7 +133,10 @@ def _charts(card) -> dict:
 def _card_page(dealer, form=None):
     today = shanghai_today()
     period, months, errors = _period(today)
-    card = scorecards(period, today, utcnow(), dealers=[dealer.id])[0]
+    cards, period, as_of = _cards(period, months, [dealer.id])
+    if not cards:  # a dealer added since the snapshot: count its card now
+        cards, as_of = scorecards(period, today, utcnow(), dealers=[dealer.id]), None
+    card = cards[0]
     if form is None and may_review(current_user, dealer):
         form = GradeReviewForm(data={"start": period.start, "end": period.end})
     reviews = db.session.scalars(reviews_query([dealer.id]).order_by(
@@ -132,7 +145,7 @@ def _card_page(dealer, form=None):
     return render("analytics/scorecard.html", status=status, form=form, card=card, dealer=dealer,
                        charts=_charts(card), months_list=month_starts(TREND_MONTHS, today),
                        reviews=reviews, can_review=may_review(current_user, dealer),
-                       **_context(period, months, errors))
+                       **_context(period, months, errors, as_of))
 
 
 @bp.route("/scorecards/<int:dealer_id>")

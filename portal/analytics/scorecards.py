@@ -50,6 +50,7 @@ COMPLAINT_CAP = 10
 SATISFACTION_TARGET = Decimal("4.9")  # 98 % of 5, DOMAIN.md's "satisfaction 98 % or better"
 DECIDED = (ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED, ClaimStatus.REJECTED)
 TREND_MONTHS = 12
+STANDARD_MONTHS = (3, 6, 12)  # the periods offered, kept as snapshots (analytics.snapshots)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,30 @@
+"""``flask analytics refresh``: recompute the analytics snapshots (portal.analytics.snapshots).
+
+Run it from cron well within ANALYTICS_SNAPSHOT_MINUTES (60 by default), and once after
+midnight for the scorecards' new day, for example every 15 minutes::
+
+    */15 * * * *  cd /srv/portal && .venv/bin/flask --app wsgi analytics refresh \
+        >> log/analytics.log 2>&1
+"""
+
+import time
+
+import click
+from flask.cli import AppGroup
+
+from portal.accounts.cli import in_english
+from portal.analytics.snapshots import refresh_all
+from portal.core.db import shanghai_today, utcnow
+from portal.extensions import db
+
+analytics_cli = AppGroup("analytics", help="Snapshots of the analytics over all the data.")
+
+
+@analytics_cli.command("refresh")
+@in_english
+def refresh():
+    """Recompute the failure overview and every dealer's scorecards; print what took how long."""
+    started = time.monotonic()
+    names = refresh_all(shanghai_today(), utcnow())
+    db.session.commit()
+    click.echo(f"refreshed {', '.join(names)} in {time.monotonic() - started:.1f} s")

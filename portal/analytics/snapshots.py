@@ -1,0 +1,151 @@
+"""Snapshots of the analytics over all the data: the failure overview as head office first sees
+it (no filters) and every dealer's scorecard for the standard periods. Computing them reads
+every unit, card and claim (seconds to a minute at production scale), so pages read a snapshot
+kept in the database (shared by every worker and host) and say how old it is.
+
+``flask analytics refresh`` (cron, every few minutes) recomputes them all. A page that finds one
+older than ANALYTICS_SNAPSHOT_MINUTES, or a scorecard snapshot of an earlier day, still shows it
+and starts one refresh in the background; one that finds none computes it there and then.
+"""
+
+import logging
+import threading
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from portal.analytics.failures import page_counts
+from portal.analytics.filters import Filters
+from portal.analytics.models import AnalyticsSnapshot, ScorecardSnapshot
+from portal.analytics.scorecards import (
+    STANDARD_MONTHS,
+    Figures,
+    Period,
+    Scorecard,
+    months_back,
+    scorecards,
+)
+from portal.core.db import shanghai_today, utcnow
+from portal.dealers.models import Dealer
+from portal.extensions import db
+
+FAILURES = "failures"
+log = logging.getLogger(__name__)
+_running: set[str] = set()  # refreshes under way in this process
+_lock = threading.Lock()
+
+
+def _stored(name: str) -> AnalyticsSnapshot | None:
+    return db.session.scalar(sa.select(AnalyticsSnapshot).where(AnalyticsSnapshot.name == name))
+
+
+def _save(name: str, data: dict, now: datetime) -> AnalyticsSnapshot:
+    snapshot = _stored(name) or AnalyticsSnapshot(name=name)
+    snapshot.data, snapshot.as_of = data, now
+    db.session.add(snapshot)
+    db.session.flush()
+    return snapshot
+
+
+def refresh_failures(now: datetime) -> AnalyticsSnapshot:
+    """Recompute the failure overview's counts over all the data."""
+    return _save(FAILURES, page_counts(Filters()), now)
+
+
+def _scorecard_name(months: int) -> str:
+    return f"scorecards:{months}"
+
+
+def refresh_scorecards(months: int, today: date, now: datetime) -> AnalyticsSnapshot:
+    """Recompute every dealer's scorecard for the last ``months`` months, with its trend."""
+    period = months_back(months, today)
+    cards = scorecards(period, today, now)
+    db.session.execute(sa.delete(ScorecardSnapshot).where(ScorecardSnapshot.months == months))
+    db.session.execute(sa.insert(ScorecardSnapshot), [
+        {"months": months, "dealer_id": c.dealer.id, "rank": c.rank,
+         "figures": asdict(c.figures), "trend": [asdict(m) for m in c.trend]} for c in cards])
+    return _save(_scorecard_name(months), {"today": today.isoformat(),
+                                           "start": period.start.isoformat(),
+                                           "end": period.end.isoformat()}, now)
+
+
+def refresh_all(today: date, now: datetime) -> list[str]:
+    """Recompute every snapshot; the names refreshed."""
+    refresh_failures(now)
+    for months in STANDARD_MONTHS:
+        refresh_scorecards(months, today, now)
+    return [FAILURES, *(_scorecard_name(m) for m in STANDARD_MONTHS)]
+
+
+def _refresh(name: str) -> None:
+    if name == FAILURES:
+        refresh_failures(utcnow())
+    else:
+        refresh_scorecards(int(name.partition(":")[2]), shanghai_today(), utcnow())
+
+
+def _run_in_background(app, name: str) -> None:
+    with app.app_context():
+        try:
+            _refresh(name)
+            db.session.commit()
+        except Exception:  # a failed refresh leaves the old snapshot; the next page retries
+            db.session.rollback()
+            log.exception("analytics snapshot %s: refresh failed", name)
+        finally:
+            db.session.remove()
+            with _lock:
+                _running.discard(name)
+
+
+def _refresh_later(name: str) -> None:
+    """Refresh in a background thread (one per snapshot per process), or here when configured
+    not to (tests)."""
+    if not current_app.config["ANALYTICS_REFRESH_IN_BACKGROUND"]:
+        _refresh(name)
+        return
+    with _lock:
+        if name in _running:
+            return
+        _running.add(name)
+    app = current_app._get_current_object()
+    threading.Thread(target=_run_in_background, args=(app, name), daemon=True).start()
+
+
+def _current(name: str, now: datetime, today: date | None = None) -> AnalyticsSnapshot:
+    """The snapshot ``name``: computed here when missing, refreshed later when stale."""
+    snapshot = _stored(name)
+    if snapshot is None:
+        _refresh(name)
+        db.session.commit()  # a page's read: keep what took long to compute
+        return _stored(name)
+    age = timedelta(minutes=current_app.config["ANALYTICS_SNAPSHOT_MINUTES"])
+    if snapshot.as_of < now - age or (today and snapshot.data["today"] != today.isoformat()):
+        _refresh_later(name)
+    return snapshot
+
+
+def failure_counts(now: datetime) -> tuple[dict, datetime]:
+    """The unfiltered overview's counts (``page_counts``) over all the data, and as of when."""
+    snapshot = _current(FAILURES, now)
+    return snapshot.data, snapshot.as_of
+
+
+def stored_scorecards(months: int, dealer_ids, today: date,
+                      now: datetime) -> tuple[list[Scorecard], Period, datetime]:
+    """The scorecards of ``dealer_ids`` (a list or subquery) for the last ``months`` months as
+    ``scorecards`` ranks them, from the snapshot; its period and as of when."""
+    snapshot = _current(_scorecard_name(months), now, today)
+    rows = db.session.scalars(
+        sa.select(ScorecardSnapshot).join(Dealer, Dealer.id == ScorecardSnapshot.dealer_id)
+        .options(joinedload(ScorecardSnapshot.dealer))
+        .where(ScorecardSnapshot.months == months, ScorecardSnapshot.dealer_id.in_(dealer_ids))
+        .order_by(ScorecardSnapshot.rank.is_(None), ScorecardSnapshot.rank, Dealer.code))
+    cards = [Scorecard(r.dealer, Figures(**r.figures), r.rank, [Figures(**m) for m in r.trend])
+             for r in rows]
+    period = Period(date.fromisoformat(snapshot.data["start"]),
+                    date.fromisoformat(snapshot.data["end"]))
+    return cards, period, snapshot.as_of

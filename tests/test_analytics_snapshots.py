@@ -1,0 +1,76 @@
+"""Analytics snapshots: served until refreshed (cron or stale), the same figures as counted now."""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from portal.accounts.roles import Role
+from portal.analytics import snapshots
+from portal.analytics.failures import page_counts
+from portal.analytics.filters import Filters
+from portal.analytics.models import AnalyticsSnapshot
+from portal.analytics.scorecards import months_back, scorecards
+from portal.core.db import shanghai_today, utcnow
+from portal.extensions import db as _db
+from tests import factories
+
+
+def _failure(model, dealer, serial):
+    unit = factories.make_unit(serial=serial, model=model, dealer=dealer)
+    factories.make_card(unit, sale_date=date(2025, 1, 10))
+    factories.make_claim(unit, status="submitted", failure_date=date(2025, 2, 10))
+    _db.session.flush()
+
+
+def _failures_by_model(counts, model) -> int:
+    return {key: n for key, _label, n, _cost in counts["rates"]["model"]["failures"]}.get(
+        str(model.id), 0)
+
+
+def _snapshot(name):
+    return _db.session.scalar(sa.select(AnalyticsSnapshot).where(AnalyticsSnapshot.name == name))
+
+
+def test_failure_overview_is_served_from_its_snapshot_until_refreshed(app, client, login,
+                                                                       world):
+    model = factories.make_model(code="SNAP1")
+    _failure(model, world.dealer_a, "SNAP-1")
+    login(world.users[Role.TECHNICAL])
+    page = client.get("/analytics/").get_data(as_text=True)
+    assert _snapshot("failures") is not None and "SNAP1" in page and 'class="muted as-of"' in page
+    counts, as_of = snapshots.failure_counts(utcnow())
+    assert _failures_by_model(counts, model) == 1 and counts == page_counts(Filters())
+
+    _failure(model, world.dealer_a, "SNAP-2")
+    assert _failures_by_model(snapshots.failure_counts(utcnow())[0], model) == 1  # as of then
+    filtered = client.get(f"/analytics/?model_id={model.id}").get_data(as_text=True)
+    assert 'class="muted as-of"' not in filtered and "SNAP1" in filtered  # counted now
+
+    result = app.test_cli_runner().invoke(args=["analytics", "refresh"])
+    assert result.exit_code == 0 and "failures" in result.output
+    assert _failures_by_model(snapshots.failure_counts(utcnow())[0], model) == 2
+
+    _failure(model, world.dealer_a, "SNAP-3")
+    _snapshot("failures").as_of = utcnow() - timedelta(hours=2)  # stale: refreshed on view
+    assert _failures_by_model(snapshots.failure_counts(utcnow())[0], model) == 3
+
+
+def test_stored_scorecards_are_the_ranked_scorecards_of_the_period(world):
+    dealer = factories.make_dealer()
+    unit = factories.make_unit(serial="SC-1", dealer=dealer)
+    today, now = shanghai_today(), utcnow()
+    factories.make_card(unit, sale_date=today - timedelta(days=40), late_days=3)
+    _db.session.flush()
+    ids = [dealer.id, world.dealer_a.id]
+    stored, period, _as_of = snapshots.stored_scorecards(3, ids, today, now)
+    live = scorecards(months_back(3, today), today, now, dealers=ids)
+    assert period == months_back(3, today)
+    assert [(c.dealer.id, c.rank, c.figures, c.trend) for c in stored] == \
+        [(c.dealer.id, c.rank, c.figures, c.trend) for c in live]
+    assert stored[0].figures.cards_due == 1 or stored[1].figures.cards_due == 1
+
+    yesterday = _snapshot("scorecards:3")
+    yesterday.data = {**yesterday.data, "today": (today - timedelta(days=1)).isoformat()}
+    _db.session.flush()
+    snapshots.stored_scorecards(3, ids, today, now)  # a new day: refreshed (here, in tests)
+    assert _snapshot("scorecards:3").data["today"] == today.isoformat()
