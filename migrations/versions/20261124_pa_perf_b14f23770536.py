@@ -1,7 +1,7 @@
 """analytics snapshots: the failure overview and every dealer's scorecards, precomputed
 
 Revision ID: b14f23770536
-Revises: 158deb5d599a
+Revises: 5a1c0e7d9b21
 Create Date: 2026-11-23 21:45:49.701316
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b14f23770536'
-down_revision = '158deb5d599a'
+down_revision = '5a1c0e7d9b21'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """perf (pc): running totals for the warranty cost report, backfilled from the claims
 
 Revision ID: 5a1c0e7d9b21
-Revises: 158deb5d599a
+Revises: 3c1e7a9b2d40
 Create Date: 2026-11-24 10:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5a1c0e7d9b21'
-down_revision = '158deb5d599a'
+down_revision = '3c1e7a9b2d40'
 branch_labels = None
 depends_on = None
 
