@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_mapping(load_config(app.instance_path, test_config))
+    from portal.core.sessions import SessionInterface
+
+    app.session_interface = SessionInterface()
     from portal.core.logs import configure_logging
 
     configure_logging(app)  # first, so the request id exists before any other hook runs
