@@ -70,9 +70,9 @@ def _init_extensions(app: Flask) -> None:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=str(ROOT / "portal" / "translations"))
-    from portal.core.i18n import init_templates
+    from portal.core import i18n
 
-    init_templates(app)
+    i18n.init_app(app)  # after htmx: its request class is extended
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "basic"

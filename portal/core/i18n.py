@@ -7,12 +7,14 @@ namespace beside the locale it was loaded for, so ``force_locale`` (which swaps 
 PDFs in the default language) still gets its own catalogue, and ``refresh()`` is respected.
 """
 
-from babel import Locale
+from babel import Locale, support
 from flask import g
-from flask_babel import Babel, Domain, get_domain
+from flask_babel import Babel, Domain, get_domain, get_locale
+from htmx_flask.requests import HtmxAwareRequest
 from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.utils import cached_property
+from wtforms.i18n import messages_path
 
 _LOCALES: dict[str, Locale] = {}
 
@@ -71,5 +73,32 @@ def template_gettext(context, string, **variables):
     return rv % variables
 
 
-def init_templates(app) -> None:
+def init_app(app) -> None:
     app.jinja_env.globals["_"] = template_gettext
+    app.request_class = Request
+
+
+_WTFORMS_CATALOGUES: dict[str, support.Translations] = {}
+
+
+def wtforms_catalogue():
+    """WTForms' own messages in the current locale, read from disk once per process."""
+    locale = get_locale()
+    key = str(locale)
+    catalogue = _WTFORMS_CATALOGUES.get(key)
+    if catalogue is None:
+        catalogue = _WTFORMS_CATALOGUES[key] = support.Translations.load(
+            messages_path(), [locale], domain="wtforms")
+    return catalogue
+
+
+class Request(HtmxAwareRequest):
+    """The request, answering Flask-WTF's per-request catalogue from a per-process one.
+
+    Flask-WTF reads WTForms' .mo file again in every request that builds a form (most pages
+    hold one), unless ``request.wtforms_translations`` is already there.
+    """
+
+    @property
+    def wtforms_translations(self):
+        return wtforms_catalogue()
