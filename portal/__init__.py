@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_mapping(load_config(app.instance_path, test_config))
+    from portal.core.sessions import SessionInterface
+
+    app.session_interface = SessionInterface()
     from portal.core.logs import configure_logging
 
     configure_logging(app)  # first, so the request id exists before any other hook runs
@@ -46,15 +49,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _select_locale() -> str:
+def _select_locale():
     from flask import current_app, has_request_context, request
 
+    from portal.core.i18n import parsed_locale
+
     if has_request_context() and request.blueprint == "api":
-        return "en"  # machines read the API's messages
+        return parsed_locale("en")  # machines read the API's messages
     lang = session.get("lang") if has_request_context() else None
-    return lang if lang in current_app.config["LANGUAGES"] else current_app.config[
+    return parsed_locale(lang if lang in current_app.config["LANGUAGES"] else current_app.config[
         "BABEL_DEFAULT_LOCALE"
-    ]
+    ])
 
 
 def _init_extensions(app: Flask) -> None:
@@ -65,6 +70,9 @@ def _init_extensions(app: Flask) -> None:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=str(ROOT / "portal" / "translations"))
+    from portal.core import i18n
+
+    i18n.init_app(app)  # after htmx: its request class is extended
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "basic"

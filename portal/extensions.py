@@ -1,12 +1,13 @@
 """Extension singletons, bound to the app in the factory."""
 
-from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
+
+from portal.core.i18n import PortalBabel
 
 # Stable constraint names keep Alembic scripts identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -21,5 +22,5 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = PortalBabel()
 htmx = Htmx()

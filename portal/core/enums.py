@@ -5,6 +5,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+_TITLES: dict[type, dict] = {}
+
 
 class TitledEnum(StrEnum):
     """An enum whose members carry a human title; subclasses define ``_titles()``."""
@@ -15,7 +17,11 @@ class TitledEnum(StrEnum):
 
     @property
     def title(self) -> str:
-        return str(type(self)._titles().get(self, self.value))
+        # The lazy titles are built once per class; each is translated when shown.
+        titles = _TITLES.get(type(self))
+        if titles is None:
+            titles = _TITLES[type(self)] = type(self)._titles()
+        return str(titles.get(self, self.value))
 
     @classmethod
     def choices(cls):

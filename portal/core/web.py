@@ -1,6 +1,6 @@
 """Per-request plumbing: session lifetime, forced password change, template context."""
 
-from flask import abort, has_request_context, redirect, request, session, url_for
+from flask import abort, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -115,6 +115,15 @@ def refuse_nul_characters():
         abort(400, description="NUL characters are not allowed in the input.")
 
 
+def _nav_urls() -> dict[str, str]:
+    """The menu's addresses: fixed for an application mounted at one path, so built once."""
+    cache = current_app.extensions.setdefault("portal_nav_urls", {})
+    urls = cache.get(request.script_root)
+    if urls is None:
+        urls = cache[request.script_root] = {e: url_for(e) for e, _key, _roles in NAV}
+    return urls
+
+
 def register_request_hooks(app):
     app.before_request(refuse_nul_characters)
 
@@ -141,6 +150,8 @@ def register_request_hooks(app):
             return {"locale": str(get_locale()), "Role": Role}
         nav = []
         if current_user.is_authenticated:
-            nav = [(e, k) for e, k, roles in NAV if roles is None or current_user.role in roles]
+            role = current_user.role
+            urls = _nav_urls()
+            nav = [(urls[e], k) for e, k, roles in NAV if roles is None or role in roles]
         return {"nav": nav, "section": current_section(), "locale": str(get_locale()),
                 "Role": Role}
