@@ -106,6 +106,8 @@ class Claim(db.Model):
     __tablename__ = "claims"
     __table_args__ = (
         sa.Index("ix_claims_dealer_status_id", "dealer_id", "status", "id"),
+        # A dealer's newest claims (the claims list), read in order without a sort.
+        sa.Index("ix_claims_dealer_id", "dealer_id", "id"),
         sa.Index("ix_claims_status_submitted", "status", "submitted_at"),
         sa.Index("ix_claims_unit_failure", "unit_id", "failure_date"),
         sa.Index("ix_claims_finance", "finance_stage", "dealer_id", "finance_on"),
