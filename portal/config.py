@@ -46,11 +46,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             )
     elif not secret:
         secret = _instance_secret_key(instance_path)
+    database_url = _database_url(instance_path)
     config = {
         "PORTAL_ENV": env,
         "SECRET_KEY": secret,
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # A server connection can drop (a restart, a proxy's idle timeout): test it before use.
+        # A SQLite file cannot, so its requests skip that extra statement.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ["zh_CN", "en"],
@@ -79,7 +82,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     }
     if env == "testing":
         # A cheap hash keeps hundreds of test sign-ins fast; production uses scrypt.
-        config.update(TESTING=True, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
-                      ANALYTICS_REFRESH_IN_BACKGROUND=False)
+        config.update(
+            TESTING=True,
+            PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
+            ANALYTICS_REFRESH_IN_BACKGROUND=False,
+        )
     config.update(overrides or {})
     return config

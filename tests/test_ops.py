@@ -65,8 +65,9 @@ def test_an_error_is_one_json_line_with_its_traceback(database_url, tmp_path):
             raise RuntimeError("kaputt")
 
         try:
-            assert app.test_client().get("/boom", headers={"X-Request-ID": "r-9"}).status_code \
-                == 500
+            assert (
+                app.test_client().get("/boom", headers={"X-Request-ID": "r-9"}).status_code == 500
+            )
         finally:
             logging.getLogger().removeHandler(handler)
             logging.getLogger("portal").setLevel("WARNING")  # quiet again for the other tests
@@ -84,10 +85,13 @@ def test_health_answers_ok_without_a_session_cookie(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.parametrize("url", [
-    "sqlite:////nonexistent-folder/for/sure/portal.sqlite3",
-    "postgresql+psycopg://portal@127.0.0.1:1/portal",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:////nonexistent-folder/for/sure/portal.sqlite3",
+        "postgresql+psycopg://portal@127.0.0.1:1/portal",
+    ],
+)
 def test_health_answers_503_when_the_database_is_unreachable(url, tmp_path):
     with portal_app(url, tmp_path) as app:
         response = app.test_client().get("/healthz")
@@ -96,10 +100,55 @@ def test_health_answers_503_when_the_database_is_unreachable(url, tmp_path):
     assert "Set-Cookie" not in response.headers
 
 
-def test_behind_a_load_balancer_the_client_address_is_the_forwarded_one(database_url, tmp_path,
-                                                                         caplog):
-    with (portal_app(database_url, tmp_path, PROXY_HOPS=1) as app,
-          caplog.at_level(logging.INFO, logger="portal")):
-        app.test_client().get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"},
-                              environ_base={"REMOTE_ADDR": "10.0.0.2"})
+def test_behind_a_load_balancer_the_client_address_is_the_forwarded_one(
+    database_url, tmp_path, caplog
+):
+    with (
+        portal_app(database_url, tmp_path, PROXY_HOPS=1) as app,
+        caplog.at_level(logging.INFO, logger="portal"),
+    ):
+        app.test_client().get(
+            "/healthz",
+            headers={"X-Forwarded-For": "203.0.113.9"},
+            environ_base={"REMOTE_ADDR": "10.0.0.2"},
+        )
     assert access_records(caplog)[-1].remote_addr == "203.0.113.9"
+
+
+def test_the_wsgi_module_freezes_what_starting_made(database_url, tmp_path):
+    """gunicorn imports wsgi.py in each worker: the objects made while starting are frozen, so
+    the collector's full passes do not walk them during requests."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DATABASE_URL": database_url, "PORTAL_INSTANCE_PATH": str(tmp_path)}
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc, wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    frozen, tracked = int(out[0]), int(out[1])
+    assert frozen > 50_000 and tracked < frozen / 10
+
+
+def test_sqlite_connections_read_through_a_memory_map(app):
+    from portal.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+            return
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() > 1_000_000_000
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -65_536

@@ -56,6 +56,10 @@ class UTCDateTime(TypeDecorator):
 Money = Numeric(12, 2, asdecimal=True)
 
 
+SQLITE_MMAP_BYTES = 2_147_418_112  # SQLITE_MAX_MMAP_SIZE of common builds; larger is clamped
+SQLITE_CACHE_KIB = 65_536
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """Turn on WAL, foreign keys and a busy timeout; let SQLAlchemy own transactions."""
@@ -66,6 +70,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Read the file through a memory map (up to SQLite's usual 2 GiB limit) and keep 64 MiB of
+    # pages per connection instead of the default 2 MiB: on a production-sized file (gigabytes)
+    # list and detail pages read half as fast through read() calls into the small cache.
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
