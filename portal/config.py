@@ -79,6 +79,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # (``flask analytics refresh`` from cron; a page refreshes an older one in the background).
         "ANALYTICS_SNAPSHOT_MINUTES": int(os.environ.get("ANALYTICS_SNAPSHOT_MINUTES", "60")),
         "ANALYTICS_REFRESH_IN_BACKGROUND": True,
+        # Processes a notice run renders its PDFs in, side by side (0: in the run's own thread).
+        "NOTICE_RUN_PROCESSES": int(os.environ.get("NOTICE_RUN_PROCESSES", os.cpu_count() or 1)),
     }
     if env == "testing":
         # A cheap hash keeps hundreds of test sign-ins fast; production uses scrypt.
@@ -86,6 +88,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             TESTING=True,
             PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
             ANALYTICS_REFRESH_IN_BACKGROUND=False,
+            NOTICE_RUN_PROCESSES=0,  # a test that wants the processes asks for them
         )
     config.update(overrides or {})
     return config

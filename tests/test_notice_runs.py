@@ -71,6 +71,53 @@ def test_run_issues_one_notice_per_dealer_each_committed(world, finance):
     assert [n.dealer_id for n in made] == [d.id for d in dealers]
     assert len(made[0].claims) == 2  # the older claim goes in too
     assert [n.seq for n in made] == [made[0].seq, made[0].seq + 1, made[0].seq + 2]
+    for notice in made:  # each PDF rendered after its dealer's commit, and stored
+        assert notice.document.pdf.startswith(b"%PDF") and _pdf_text(notice.number, notice)
+
+
+def _pdf_text(number, notice):
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(notice.document.pdf)
+    return number in pdf[0].get_textpage().get_text_range()
+
+
+def test_a_run_renders_its_pdfs_in_other_processes(app, world, finance):
+    """With rendering processes, as in production: every notice gets its own PDF, and the
+    numbers are taken in dealer order as without them."""
+    dealers = _three_dealers(world)
+    app.config["NOTICE_RUN_PROCESSES"] = 2
+    try:
+        run = runs.start_run(OCT_START, OCT_END, actor=finance)
+        db.session.commit()
+        done = runs.execute_run(run.id)
+    finally:
+        app.config["NOTICE_RUN_PROCESSES"] = 0
+    assert done.status == RunStatus.DONE and done.notices_made == 3
+    db.session.expire_all()
+    made = _notices_of(run.id)
+    assert [n.dealer_id for n in made] == [d.id for d in dealers]
+    for notice in made:
+        assert _pdf_text(notice.number, notice)
+
+
+def test_a_notice_whose_pdf_was_not_stored_gets_it_when_first_read(world, finance, client,
+                                                                    login):
+    """The run's worker died between a dealer's commit and storing its PDF: the notice stands,
+    and its PDF is rendered from it the first time someone opens it."""
+    approved_claim(world.dealer_a)
+    from portal.finance.notices import issue_notice
+
+    notice = issue_notice(world.dealer_a.id, OCT_START, OCT_END, actor=finance, with_pdf=False)
+    db.session.commit()
+    assert notice.document is None
+    login(finance)
+    answer = client.get(f"/finance/notices/{notice.number}.pdf")
+    assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
+    db.session.expire_all()
+    stored = db.session.get(WriteOffNotice, notice.id).document
+    assert stored is not None and stored.pdf == answer.data
+    assert client.get(f"/finance/notices/{notice.number}.pdf").data == answer.data
 
 
 def test_rerunning_a_period_is_safe(world, finance):
@@ -116,7 +163,7 @@ def test_a_crash_mid_way_leaves_no_half_made_notice_and_a_rerun_completes(world,
 
     def crash_on_second(dealer_id, notice):
         if dealer_id == dealers[1].id:
-            assert notice is not None  # made, flushed, its PDF rendered: not yet committed
+            assert notice is not None  # made and flushed, not yet committed
             raise Crash("power cut")
 
     with pytest.raises(Crash):

@@ -14,7 +14,7 @@ from portal.core.errors import DomainError
 from portal.core.pagination import keyset_page
 from portal.dealers.models import Dealer
 from portal.extensions import db
-from portal.finance import lifecycle
+from portal.finance import documents, lifecycle
 from portal.finance.models import LedgerEntry, NoticeStatus, WriteOffNotice
 from portal.finance.notice_scope import (
     NOTICE_ROLES,
@@ -114,9 +114,7 @@ def get_notice(number):
 def get_notice_pdf(number):
     """The notice's PDF exactly as it was issued."""
     notice = _visible_notice(number)
-    if notice.document is None:
-        raise ApiError(404, "not_found", "This notice has no PDF.")
-    return send_file(io.BytesIO(notice.document.pdf), mimetype="application/pdf",
+    return send_file(io.BytesIO(documents.notice_pdf(notice)), mimetype="application/pdf",
                      as_attachment=True, download_name=f"{notice.number}.pdf")
 
 

@@ -1,6 +1,8 @@
 """Documents as PDF: WeasyPrint with the CJK font, reading nothing but the app's static files."""
 
 import mimetypes
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -57,8 +59,48 @@ def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
     Relative URLs resolve against the static folder unless ``base_url`` says otherwise; fonts
     are embedded as subsets of the glyphs used, so a page of Chinese stays small.
     """
-    fetcher = static_fetcher()
+    return html_to_pdf(html, current_app.static_folder, current_app.static_url_path,
+                       base_url=base_url)
+
+
+def html_to_pdf(html: str, static_folder: str, static_url_path: str = "/static", *,
+                base_url: str | None = None) -> bytes:
+    """``render_pdf`` without an application: what a rendering process (``PdfPool``) runs."""
+    fetcher = StaticFetcher(static_folder, static_url_path)
     root = fetcher.root
     document = HTML(string=html, base_url=base_url or root.as_uri() + "/", url_fetcher=fetcher)
     stylesheet = CSS(filename=str(root / PRINT_CSS), url_fetcher=fetcher)
     return document.write_pdf(stylesheets=[stylesheet], full_fonts=False, hinting=False)
+
+
+class PdfPool:
+    """Render documents on several cores: ``submit(html)`` returns a future of the PDF bytes.
+
+    Rendering is CPU-bound Python, so threads would take turns; processes render side by side.
+    They are started fresh ("spawn"), not forked from a web worker that has threads and open
+    database connections. With ``processes`` 0 each document is rendered at once, in this
+    process (what the tests and a one-core host use).
+    """
+
+    def __init__(self, processes: int):
+        self.static = (current_app.static_folder, current_app.static_url_path)
+        self.executor = None
+        if processes > 0:
+            self.executor = ProcessPoolExecutor(processes, mp_context=get_context("spawn"))
+
+    def submit(self, html: str) -> Future:
+        if self.executor is not None:
+            return self.executor.submit(html_to_pdf, html, *self.static)
+        future = Future()
+        try:
+            future.set_result(html_to_pdf(html, *self.static))
+        except Exception as error:  # noqa: BLE001 - handed to whoever reads the future
+            future.set_exception(error)
+        return future
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)

@@ -20,7 +20,7 @@ from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required
 from portal.dealers.scope import dealer_filter
 from portal.extensions import db
-from portal.finance import lifecycle
+from portal.finance import documents, lifecycle
 from portal.finance.models import NoticeStatus, WriteOffNotice
 from portal.finance.notice_forms import DisputeForm, NoticeForm, ReissueForm, VoidForm
 from portal.finance.notice_scope import (
@@ -93,9 +93,9 @@ def notice_pdf(number):
     """The notice's PDF exactly as it was issued."""
     notice = db.session.scalar(visible_notices(current_user)
                                .where(WriteOffNotice.number == number))
-    if notice is None or notice.document is None:
+    if notice is None:
         abort(404)
-    return send_file(io.BytesIO(notice.document.pdf), mimetype="application/pdf",
+    return send_file(io.BytesIO(documents.notice_pdf(notice)), mimetype="application/pdf",
                      as_attachment=True, download_name=f"{notice.number}.pdf")
 
 

@@ -117,9 +117,13 @@ def dealer_details(dealer: Dealer) -> dict:
 
 def issue_notice(dealer_id: int, period_start: date, period_end: date, *, actor,
                  run_id: int | None = None, replaces_id: int | None = None,
-                 now: datetime | None = None) -> WriteOffNotice | None:
+                 now: datetime | None = None, with_pdf: bool = True) -> WriteOffNotice | None:
     """Issue the dealer's notice for the period: every eligible claim up to ``period_end``.
     Its number belongs to the Shanghai year of ``now`` (the moment of issue).
+
+    The PDF is rendered and stored in the same transaction, unless ``with_pdf`` is false: a
+    notice run renders its PDFs on other cores after each dealer's commit
+    (``documents.store_pdf``), so the notice number is not held while a PDF renders.
 
     Returns None when the dealer has no eligible claim. Raises DomainError when a claim was
     taken or changed by someone else meanwhile; the caller then rolls back.
@@ -133,9 +137,10 @@ def issue_notice(dealer_id: int, period_start: date, period_end: date, *, actor,
                          actor=actor, run_id=run_id, replaces_id=replaces_id,
                          now=now or utcnow())
     _take_claims(notice, claims)
-    from portal.finance.documents import render_notice_pdf
+    if with_pdf:
+        from portal.finance.documents import render_notice_pdf
 
-    notice.document = NoticeDocument(pdf=render_notice_pdf(notice))
+        notice.document = NoticeDocument(pdf=render_notice_pdf(notice))
     audit.record("issue", notice, actor=actor, to_state=NoticeStatus.ISSUED,
                  changes={"claims": (None, [c.number for c in claims]),
                           "total": (None, notice.total)})

@@ -7,7 +7,9 @@ live in the database, so any web worker can show a run that another one is execu
 """
 
 import threading
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -19,8 +21,10 @@ from portal.claims.models import Claim, FinanceStage
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import DomainError
+from portal.core.pdf import PdfPool
 from portal.dealers.models import Dealer
 from portal.extensions import db
+from portal.finance import documents
 from portal.finance.models import NoticeRun, RunStatus, WriteOffNotice
 from portal.finance.notices import issue_notice
 
@@ -118,6 +122,12 @@ def execute_run(run_id: int, *, checkpoint: Checkpoint | None = None,
     commit; ``progress(run)`` after it. A business refusal for one dealer (its claims taken by
     someone else meanwhile) is recorded and the run goes on; any other error rolls that dealer
     back, marks the run failed and is raised again.
+
+    Each notice's number is taken and its claims put in it in the dealer's transaction; its
+    PDF, made from the HTML rendered in that transaction, is rendered on the other cores
+    (``NOTICE_RUN_PROCESSES``) while the next dealers are issued, and stored as soon as it is
+    ready. The numbering lock is never held while a PDF renders, so issuers do not queue
+    behind rendering. A PDF the run could not store is rendered when it is first read.
     """
     run = db.session.get(NoticeRun, run_id)
     if run.status != RunStatus.RUNNING:
@@ -126,31 +136,60 @@ def execute_run(run_id: int, *, checkpoint: Checkpoint | None = None,
     dealer_ids = dealers_to_notify(run.period_end)
     run.dealers_total, run.heartbeat_at = len(dealer_ids), utcnow()
     db.session.commit()
-    for dealer_id in dealer_ids:
-        db.session.refresh(run)
-        if run.status != RunStatus.RUNNING:
-            return run
-        if run.cancel_requested:
-            _finish(run, RunStatus.CANCELLED)
+    processes = current_app.config["NOTICE_RUN_PROCESSES"]
+    with PdfPool(processes) as pool:
+        rendering: deque[tuple[int, Future]] = deque()
+        try:
+            for dealer_id in dealer_ids:
+                db.session.refresh(run)
+                if run.status != RunStatus.RUNNING:
+                    return run
+                if run.cancel_requested:
+                    _finish(run, RunStatus.CANCELLED)
+                    db.session.commit()
+                    return run
+                made = _one_dealer(run, dealer_id, actor, checkpoint)
+                if made:
+                    rendering.append((made[0], pool.submit(made[1])))
+                # Store what is ready; keep at most two PDFs per process waiting, so the
+                # progress shown stays close to the PDFs made.
+                while rendering and (rendering[0][1].done()
+                                     or len(rendering) > 2 * max(processes, 1)):
+                    _store_pdf(*rendering.popleft())
+                if progress:
+                    progress(run)
+            _finish(run, RunStatus.DONE)
             db.session.commit()
             return run
-        _one_dealer(run, dealer_id, actor, checkpoint)
-        if progress:
-            progress(run)
-    _finish(run, RunStatus.DONE)
+        finally:
+            for notice_id, future in rendering:
+                _store_pdf(notice_id, future)
+
+
+def _store_pdf(notice_id: int, future: Future) -> None:
+    try:
+        pdf = future.result()
+    except Exception:  # noqa: BLE001 - the notice stands; its PDF is rendered when first read
+        current_app.logger.exception("notice %s: PDF not rendered by the run", notice_id)
+        return
+    documents.store_pdf(notice_id, pdf)
     db.session.commit()
-    return run
 
 
-def _one_dealer(run: NoticeRun, dealer_id: int, actor, checkpoint) -> None:
+def _one_dealer(run: NoticeRun, dealer_id: int, actor, checkpoint) -> tuple[int, str] | None:
+    """Issue the dealer's notice and commit; (its id, the HTML of its PDF) when one was made."""
+    made = None
     try:
         notice = issue_notice(dealer_id, run.period_start, run.period_end, actor=actor,
-                              run_id=run.id)
+                              run_id=run.id, with_pdf=False)
+        if notice:
+            made = (notice.id, documents.notice_html(notice))
         if checkpoint:
             checkpoint(dealer_id, notice)
         run.notices_made += 1 if notice else 0
     except DomainError as error:
         db.session.rollback()
+        made = None
         dealer = db.session.get(Dealer, dealer_id)
         run.error = "\n".join(filter(None, [run.error, f"{dealer.code}: {error.message}"]))
     except BaseException as error:
@@ -161,6 +200,7 @@ def _one_dealer(run: NoticeRun, dealer_id: int, actor, checkpoint) -> None:
     run.dealers_done += 1
     run.heartbeat_at = utcnow()
     db.session.commit()
+    return made
 
 
 def launch(run_id: int) -> threading.Thread:
