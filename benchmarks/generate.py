@@ -292,6 +292,7 @@ def finish_with_app(app) -> None:
     from portal.finance import cost_totals
     from portal.finance.documents import render_notice_pdf
     from portal.finance.models import NoticeDocument, NoticeStatus, WriteOffNotice
+    from portal.service import visit_tallies
 
     with app.app_context():
         policy = db.session.get(PolicySettings, 1)
@@ -303,6 +304,7 @@ def finish_with_app(app) -> None:
         policy.auto_max_total = 800
         policy.auto_sample_percent = 20
         cost_totals.rebuild()  # the cost report's totals of the claims loaded as rows
+        visit_tallies.rebuild()  # the return-visit rate's tallies, likewise
         dealer = db.session.scalar(sa.select(Dealer).where(Dealer.code == BENCH_DEALER))
         notices = db.session.scalars(
             sa.select(WriteOffNotice).where(WriteOffNotice.dealer_id == dealer.id)

@@ -34,7 +34,14 @@ from portal.returns.models import (
     StoreItem,
     VerdictPhoto,
 )
-from portal.service.models import Complaint, ReturnVisit, ServiceRequest
+from portal.service import visit_tallies  # noqa: F401  (keeps the visit tallies in step)
+from portal.service.models import (
+    Complaint,
+    ReturnVisit,
+    ServiceRequest,
+    VisitDayTally,
+    VisitTally,
+)
 from portal.stock.models import StockReturn
 from portal.units.cards import CardOwnerChange, WarrantyCard
 from portal.units.models import Unit
@@ -47,5 +54,5 @@ __all__ = [
     "NoticeDocument", "NoticeRun", "OwedPart", "Part", "PolicySettings", "ProductModel",
     "ReturnShipment", "ReturnVisit", "Season", "ServiceRequest", "ShipmentLine", "StockReturn",
     "StockingPlan", "StockingPlanLine", "StoreItem", "Unit", "UnitFlag", "User", "VerdictPhoto",
-    "WarrantyCard", "WriteOffNotice",
+    "VisitDayTally", "VisitTally", "WarrantyCard", "WriteOffNotice",
 ]

@@ -149,3 +149,35 @@ def test_ages_count_shanghai_days(world):
     assert board.age(datetime(2026, 11, 23, 15, tzinfo=UTC)) == 1  # the 23rd, 23:00 Shanghai
     assert board.age(date(2026, 11, 20)) == 4
     assert board.age(None) is None
+
+
+def test_head_office_tiles_come_from_the_snapshot_as_of_its_time(client, login, world, queues):
+    """Head office reads the figures a snapshot counted (the same as counted live), says as of
+    when, and sees new work once the snapshot is refreshed; a rep's counts stay live."""
+    from portal.analytics import snapshots
+    from portal.reports.dashboard import head_office_figures
+
+    admin = world.users[Role.ADMIN]
+    now = queues["now"]
+    stored = head_office_figures(now)
+    live = tiles(admin, now)
+    board = dashboard(admin, now, stored)
+    from_snapshot = {t.key: t for _title, group in board["groups"] for t in group}
+    assert {k: (t.count, t.age_days, t.alert, t.note) for k, t in from_snapshot.items()} == {
+        k: (t.count, t.age_days, t.alert, t.note) for k, t in live.items()}
+    snapshots.refresh_dashboard(now)
+    db.session.commit()
+    _complaint("TS-D-4", now, world.dealer_a)
+    db.session.commit()
+    login(admin)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "as-of" in html
+    assert '<span class="tile-count">2</span>' in html.split('id="tile-complaints_open"')[1]
+    snapshots.refresh_dashboard(utcnow())
+    db.session.commit()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert '<span class="tile-count">3</span>' in html.split('id="tile-complaints_open"')[1]
+    login(world.users[Role.SALES_REP])
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "as-of" not in html
+    assert '<span class="tile-count">2</span>' in html.split('id="tile-complaints_open"')[1]

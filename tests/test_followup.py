@@ -8,12 +8,20 @@ import pytest
 import sqlalchemy as sa
 
 from portal.accounts.roles import Role
-from portal.claims.models import Claim, FlagKind, UnitFlag
+from portal.claims.models import ClaimStatus, FlagKind, UnitFlag
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
-from portal.service import complaints, visits
+from portal.extensions import db
+from portal.service import complaints, visit_tallies, visits
 from portal.service.entitlements import resolve_flag
-from portal.service.models import Channel, Complaint, ComplaintStatus, ReturnVisit
+from portal.service.models import (
+    Channel,
+    Complaint,
+    ComplaintStatus,
+    ReturnVisit,
+    VisitDayTally,
+    VisitTally,
+)
 from tests import factories
 from tests.helpers import walk_pages
 from tests.test_queries import QueryCounter
@@ -130,14 +138,48 @@ def test_rate_and_satisfaction_on_a_known_set(world):
     _visited(a, clerk, status="rejected", score=1)  # not an in-warranty repair
     _visited(a, clerk, completed_on=date(2025, 6, 1), score=1)  # outside the period
     _visited(world.dealer_b, clerk, score=1)  # another dealer
-    stats = visits.visit_stats(Claim.dealer_id == a.id, start=date(2025, 8, 1),
-                               end=date(2025, 8, 31))
+    db.session.flush()
+    stats = visits.visit_stats([a.id], start=date(2025, 8, 1), end=date(2025, 8, 31))
     assert (stats.repairs, stats.reached, stats.not_reached, stats.rated) == (5, 3, 1, 3)
     assert stats.rate == 60 and not stats.rate_ok
     assert stats.average == pytest.approx(11 / 3)
     assert stats.satisfied == 2 and stats.satisfied_share == pytest.approx(200 / 3)
-    everyone = visits.visit_stats(sa.true(), start=date(2025, 8, 1), end=date(2025, 8, 31))
+    everyone = visits.visit_stats(start=date(2025, 8, 1), end=date(2025, 8, 31))
     assert everyone.repairs == 6 and everyone.average == pytest.approx(12 / 4)
+    assert visits.visit_stats(start=date(2025, 8, 1), end=date(2025, 8, 31),
+                              dealer_id=world.dealer_b.id).repairs == 1
+
+
+def _tallies():
+    return {name: sorted(tuple(row) for row in db.session.execute(sa.select(table)))
+            for name, table in (
+        ("dealer", VisitTally.__table__), ("day", VisitDayTally.__table__))}
+
+
+def test_visit_tallies_stay_in_step_with_claims_and_calls(world):
+    """Every change the figures depend on (a repair reported, its visit opened and called, the
+    claim rejected or moved to another day, a draft deleted) leaves the tallies exactly as a
+    rebuild from the claims makes them."""
+    clerk, a = world.users[Role.CLERK], world.dealer_a
+    visit = _visited(a, clerk, score=5)
+    _visited(a, clerk, reached=False, tries=3)
+    _visited(world.dealer_b, clerk, status="draft")
+    pending = _visited(a, clerk, status="submitted")
+    db.session.flush()
+    pending.claim.completed_on = date(2025, 8, 5)  # corrected before the call
+    db.session.flush()
+    visits.record_call(pending, reached=True, satisfaction=2, comment="", actor=clerk, now=NOW)
+    visit.claim.status = ClaimStatus.REJECTED
+    db.session.flush()
+    draft = repair(a, status="draft", completed_on=date(2025, 8, 3))
+    db.session.flush()
+    db.session.delete(draft)
+    db.session.flush()
+    kept = _tallies()
+    assert kept["day"] == [(date(2025, 8, 3), 1, 0, 1, 0, 0, 0),
+                           (date(2025, 8, 5), 1, 1, 0, 1, 2, 0)]
+    visit_tallies.rebuild()
+    assert _tallies() == kept
 
 
 # --- Return visits: the pages ---------------------------------------------------------------

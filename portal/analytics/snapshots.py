@@ -1,5 +1,6 @@
 """Snapshots of the analytics over all the data: the failure overview as head office first sees
-it (no filters) and every dealer's scorecard for the standard periods. Computing them reads
+it (no filters), every dealer's scorecard for the standard periods and head office's dashboard
+tiles (``portal.reports.dashboard``). Computing them reads
 every unit, card and claim (seconds to a minute at production scale), so pages read a snapshot
 kept in the database (shared by every worker and host) and say how old it is.
 
@@ -28,11 +29,12 @@ from portal.analytics.scorecards import (
     months_back,
     scorecards,
 )
-from portal.core.db import shanghai_today, utcnow
+from portal.core.db import SHANGHAI, shanghai_today, utcnow
 from portal.dealers.models import Dealer
 from portal.extensions import db
 
 FAILURES = "failures"
+DASHBOARD = "dashboard"
 log = logging.getLogger(__name__)
 _running: set[str] = set()  # refreshes under way in this process
 _lock = threading.Lock()
@@ -72,17 +74,29 @@ def refresh_scorecards(months: int, today: date, now: datetime) -> AnalyticsSnap
                                            "end": period.end.isoformat()}, now)
 
 
+def refresh_dashboard(now: datetime) -> AnalyticsSnapshot:
+    """Recount head office's dashboard tiles."""
+    from portal.reports.dashboard import head_office_figures  # it reads this module's snapshot
+
+    today = now.astimezone(SHANGHAI).date()
+    return _save(DASHBOARD, {"today": today.isoformat(), "figures": head_office_figures(now)},
+                 now)
+
+
 def refresh_all(today: date, now: datetime) -> list[str]:
     """Recompute every snapshot; the names refreshed."""
     refresh_failures(now)
     for months in STANDARD_MONTHS:
         refresh_scorecards(months, today, now)
-    return [FAILURES, *(_scorecard_name(m) for m in STANDARD_MONTHS)]
+    refresh_dashboard(now)
+    return [FAILURES, *(_scorecard_name(m) for m in STANDARD_MONTHS), DASHBOARD]
 
 
 def _refresh(name: str) -> None:
     if name == FAILURES:
         refresh_failures(utcnow())
+    elif name == DASHBOARD:
+        refresh_dashboard(utcnow())
     else:
         refresh_scorecards(int(name.partition(":")[2]), shanghai_today(), utcnow())
 
@@ -132,6 +146,12 @@ def failure_counts(now: datetime) -> tuple[dict, datetime]:
     """The unfiltered overview's counts (``page_counts``) over all the data, and as of when."""
     snapshot = _current(FAILURES, now)
     return snapshot.data, snapshot.as_of
+
+
+def dashboard_figures(now: datetime) -> tuple[dict, datetime]:
+    """Head office's dashboard figures (``head_office_figures``), and as of when."""
+    snapshot = _current(DASHBOARD, now, now.astimezone(SHANGHAI).date())
+    return snapshot.data["figures"], snapshot.as_of
 
 
 def stored_scorecards(months: int, dealer_ids, today: date,

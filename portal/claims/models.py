@@ -120,6 +120,8 @@ class Claim(db.Model):
         sa.Index("ix_claims_unnoticed", "finance_stage", "notice_id", "dealer_id", "finance_on",
                  "total_finance"),
         sa.Index("ix_claims_decided_rules", "decided_at", "status", "decided_by_rules"),
+        # A dealer's repairs of one day: the return-visit tallies recount them on each change.
+        sa.Index("ix_claims_dealer_completed", "dealer_id", "completed_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

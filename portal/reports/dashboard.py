@@ -1,9 +1,15 @@
 """The head-office dashboard: every role's queues as tiles (count, oldest item, link), today's
 alerts and the overdue items. One aggregate query per tile (a few tiles share one); a sales rep's
-counts cover only its dealers. The lists under the tiles load a fixed number of rows."""
+counts cover only its dealers. The lists under the tiles load a fixed number of rows.
+
+Head office's counts are the same for every head-office user and read hundreds of thousands of
+rows (every claim waiting to be forwarded, each with a check of its old parts), so its board
+reads them from a snapshot (``portal.analytics.snapshots``, "as of" on the page); a rep's
+counts, over its own dealers, are counted when asked."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import url_for
@@ -56,13 +62,37 @@ class Tile:
     note: str = ""
 
 
-class Board:
-    """The figures of one user's dashboard at one instant."""
+# Whom a snapshot's counts are made for: every head-office user sees all of it.
+HEAD_OFFICE = SimpleNamespace(role=Role.ADMIN, id=None, dealer_id=None)
 
-    def __init__(self, user, now: datetime):
-        self.user, self.now = user, now
+
+def _encode(values) -> list:
+    return [{"date": v.isoformat()} if isinstance(v, date) and not isinstance(v, datetime)
+            else {"datetime": v.isoformat()} if isinstance(v, datetime) else v for v in values]
+
+
+def _decode(values) -> list:
+    def one(v):
+        if isinstance(v, dict):
+            kind, text = next(iter(v.items()))
+            return date.fromisoformat(text) if kind == "date" else datetime.fromisoformat(text)
+        return v
+    return [one(v) for v in values]
+
+
+class Board:
+    """The figures of one user's dashboard at one instant (``stored``: from a snapshot)."""
+
+    def __init__(self, user, now: datetime, stored: dict | None = None):
+        self.user, self.now, self.stored = user, now, stored
         self.today = now.astimezone(SHANGHAI).date()
         self.scoped = user.role == Role.SALES_REP
+
+    def figure(self, name: str) -> list:
+        """One of FIGURES: from the snapshot when the board reads one, else counted now."""
+        if self.stored is not None:
+            return _decode(self.stored[name])
+        return list(FIGURES[name](self))
 
     def mine(self, column):
         """SQL: the record's dealer is one the user covers (always true for head office)."""
@@ -83,12 +113,33 @@ class Board:
             sa.select(sa.func.count(), sa.func.min(column)).where(*where)).one()
 
 
+FIGURES = {}  # name: the function of a Board counting one tile's figures (a few values)
+
+
+def figure(function):
+    FIGURES[function.__name__] = function
+    return function
+
+
+@figure
+def review(b: Board):
+    return b.pile(Claim.submitted_at, Claim.status.in_(OPEN_FOR_REVIEW), b.mine(Claim.dealer_id))
+
+
+@figure
+def samples(b: Board):
+    return b.pile(Claim.decided_at, Claim.status == ClaimStatus.APPROVED, Claim.sampled,
+                  Claim.sample_reviewed_at.is_(None), b.mine(Claim.dealer_id))
+
+
+@figure
+def judge(b: Board):
+    return b.pile(OwedPart.received_on, OwedPart.status == OwedStatus.RECEIVED,
+                  OwedPart.verdict.is_(None), b.mine(OwedPart.dealer_id))
+
+
 def technical_tiles(b: Board) -> list[Tile]:
-    review = b.pile(Claim.submitted_at, Claim.status.in_(OPEN_FOR_REVIEW), b.mine(Claim.dealer_id))
-    samples = b.pile(Claim.decided_at, Claim.status == ClaimStatus.APPROVED, Claim.sampled,
-                     Claim.sample_reviewed_at.is_(None), b.mine(Claim.dealer_id))
-    judge = b.pile(OwedPart.received_on, OwedPart.status == OwedStatus.RECEIVED,
-                   OwedPart.verdict.is_(None), b.mine(OwedPart.dealer_id))
+    review, samples, judge = b.figure("review"), b.figure("samples"), b.figure("judge")
     return [
         b.tile("claims_to_decide", _l("Claims to decide"), *review,
                url_for("claims.index", status="review")),
@@ -99,12 +150,18 @@ def technical_tiles(b: Board) -> list[Tile]:
     ]
 
 
-def alert_tile(b: Board) -> tuple[Tile, list[BatchAlert]]:
+@figure
+def alerts(b: Board):
     start = datetime.combine(b.today, time(), SHANGHAI)
-    count, oldest, today = db.session.execute(sa.select(
+    return db.session.execute(sa.select(
         sa.func.count(), sa.func.min(BatchAlert.raised_at),
         sa.func.count().filter(BatchAlert.raised_at >= start))
         .where(BatchAlert.status.in_(OPEN_ALERT))).one()
+
+
+def alert_tile(b: Board) -> tuple[Tile, list[BatchAlert]]:
+    start = datetime.combine(b.today, time(), SHANGHAI)
+    count, oldest, today = b.figure("alerts")
     raised = db.session.scalars(
         sa.select(BatchAlert).where(BatchAlert.status.in_(OPEN_ALERT),
                                     BatchAlert.raised_at >= start)
@@ -115,18 +172,23 @@ def alert_tile(b: Board) -> tuple[Tile, list[BatchAlert]]:
     return tile, raised
 
 
-def service_tiles(b: Board) -> list[Tile]:
+@figure
+def requests(b: Board):
     r = ServiceRequest
 
     def part(condition, column):
         return sa.func.count().filter(condition), sa.func.min(column).filter(condition)
 
-    row = db.session.execute(visible_requests(b.user).with_only_columns(
+    return db.session.execute(visible_requests(b.user).with_only_columns(
         *part(r.status == RequestStatus.NEW, r.received_at),
         *part(r.status == RequestStatus.ROUTED, r.arrange_due_at),
         *part(r.status == RequestStatus.ARRANGED, r.check_due_at),
         *part(deadlines.overdue_clause(b.now), deadlines.due_column()))
         .where(r.status.in_(deadlines.OPEN_WORK))).one()  # all four are of open entries
+
+
+def service_tiles(b: Board) -> list[Tile]:
+    row = b.figure("requests")
     return [
         b.tile("requests_to_route", _l("Service requests to route"), *row[0:2],
                url_for("service.index", status="new")),
@@ -139,16 +201,34 @@ def service_tiles(b: Board) -> list[Tile]:
     ]
 
 
-def clerk_tiles(b: Board) -> list[Tile]:
-    receive = b.pile(ReturnShipment.shipped_on, ReturnShipment.status.in_(SHIPMENT_OPEN),
-                     b.mine(ReturnShipment.dealer_id))
-    visits = b.pile(ReturnVisit.due_on, ReturnVisit.status == VisitStatus.OPEN,
-                    ReturnVisit.due_on <= b.today, b.mine(ReturnVisit.dealer_id))
-    complaints = b.pile(Complaint.received_at, Complaint.status.in_(
+@figure
+def receive(b: Board):
+    return b.pile(ReturnShipment.shipped_on, ReturnShipment.status.in_(SHIPMENT_OPEN),
+                  b.mine(ReturnShipment.dealer_id))
+
+
+@figure
+def visits(b: Board):
+    return b.pile(ReturnVisit.due_on, ReturnVisit.status == VisitStatus.OPEN,
+                  ReturnVisit.due_on <= b.today, b.mine(ReturnVisit.dealer_id))
+
+
+@figure
+def complaints(b: Board):
+    return b.pile(Complaint.received_at, Complaint.status.in_(
         (ComplaintStatus.OPEN, ComplaintStatus.ESCALATED)), b.mine(Complaint.dealer_id))
-    flags = db.session.execute(visible_flags(b.user).with_only_columns(
+
+
+@figure
+def flags(b: Board):
+    return db.session.execute(visible_flags(b.user).with_only_columns(
         sa.func.count(UnitFlag.id), sa.func.min(UnitFlag.raised_at))
         .where(UnitFlag.resolved_at.is_(None))).one()
+
+
+def clerk_tiles(b: Board) -> list[Tile]:
+    receive, visits = b.figure("receive"), b.figure("visits")
+    complaints, flags = b.figure("complaints"), b.figure("flags")
     return [
         b.tile("parts_to_receive", _l("Old-part shipments to receive"), *receive,
                url_for("returns.incoming")),
@@ -160,56 +240,96 @@ def clerk_tiles(b: Board) -> list[Tile]:
     ]
 
 
-def rep_tiles(b: Board) -> list[Tile]:
+@figure
+def forward(b: Board):
     forward = sa.and_(Claim.finance_stage.is_(None), b.mine(Claim.dealer_id),
                       Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)))
-    count, oldest, ready = db.session.execute(sa.select(
+    return db.session.execute(sa.select(
         sa.func.count(Claim.id), sa.func.min(Claim.decided_at),
         sa.func.count(Claim.id).filter(ready_for_finance())).where(forward)).one()
+
+
+@figure
+def owed(b: Board):
     owed = past_due(dealer_ids_for(b.user), b.today).subquery()
-    owed_count, owed_oldest = db.session.execute(
+    return db.session.execute(
         sa.select(sa.func.count(owed.c.id), sa.func.min(owed.c.due_on))).one()
+
+
+@figure
+def notes(b: Board):
     notes = chase_summary(visible_notes(b.user), b.today)
-    plans = db.session.execute(visible_plans(b.user).with_only_columns(
+    return notes["waiting"], notes["oldest"], notes["overdue"]
+
+
+@figure
+def plans(b: Board):
+    return db.session.execute(visible_plans(b.user).with_only_columns(
         sa.func.count(StockingPlan.id), sa.func.min(StockingPlan.submitted_at))
         .where(StockingPlan.status == PlanStatus.SUBMITTED)).one()
-    missing = sum(n for _season, n in missing_by_season(b.user, b.today))
+
+
+@figure
+def missing(b: Board):
+    return (sum(n for _season, n in missing_by_season(b.user, b.today)),)
+
+
+@figure
+def stock(b: Board):
     stock = head_office_box(b.user)["requested"]
+    return stock.count, stock.oldest
+
+
+def rep_tiles(b: Board) -> list[Tile]:
+    count, oldest, ready = b.figure("forward")
+    owed_count, owed_oldest = b.figure("owed")
+    waiting, waiting_oldest, overdue = b.figure("notes")
+    (missing,) = b.figure("missing")
     return [
         b.tile("claims_to_forward", _l("Claims to forward to finance"), count, oldest,
                url_for("finance.claims", queue="forward"),
                note=str(_l("%(n)d ready", n=ready))),
         b.tile("parts_overdue", _l("Old parts overdue"), owed_count, owed_oldest,
                url_for("returns.overdue"), alert=bool(owed_count)),
-        b.tile("notes_waiting", _l("Delivery notes awaiting the dealer"), notes["waiting"],
-               notes["oldest"], url_for("deliveries.index"),
-               note=str(_l("%(n)d overdue", n=notes["overdue"])), alert=bool(notes["overdue"])),
-        b.tile("plans_to_review", _l("Stocking plans to review"), *plans,
+        b.tile("notes_waiting", _l("Delivery notes awaiting the dealer"), waiting,
+               waiting_oldest, url_for("deliveries.index"),
+               note=str(_l("%(n)d overdue", n=overdue)), alert=bool(overdue)),
+        b.tile("plans_to_review", _l("Stocking plans to review"), *b.figure("plans"),
                url_for("planning.index")),
         b.tile("plans_missing", _l("Stocking plans missing"), missing, None,
                url_for("planning.index", missing="1"), alert=bool(missing)),
-        b.tile("stock_to_decide", _l("Stock returns to decide"), stock.count, stock.oldest,
+        b.tile("stock_to_decide", _l("Stock returns to decide"), *b.figure("stock"),
                url_for("stock.index", status="requested")),
     ]
 
 
-def finance_tiles(b: Board) -> list[Tile]:
-    audit = b.pile(Claim.forwarded_at, Claim.finance_stage == FinanceStage.FORWARDED,
-                   b.mine(Claim.dealer_id))
-    notices = {status: (n, oldest) for status, n, oldest in db.session.execute(
+@figure
+def audit(b: Board):
+    return b.pile(Claim.forwarded_at, Claim.finance_stage == FinanceStage.FORWARDED,
+                  b.mine(Claim.dealer_id))
+
+
+@figure
+def notices(b: Board):
+    """(count, oldest) of the notices issued, then of those disputed."""
+    found = {status: (n, oldest) for status, n, oldest in db.session.execute(
         sa.select(WriteOffNotice.status, sa.func.count(), sa.func.min(WriteOffNotice.issued_at))
         .where(WriteOffNotice.status.in_((NoticeStatus.ISSUED, NoticeStatus.DISPUTED)),
                b.mine(WriteOffNotice.dealer_id)).group_by(WriteOffNotice.status))}
+    return (*found.get(NoticeStatus.ISSUED, (0, None)),
+            *found.get(NoticeStatus.DISPUTED, (0, None)))
+
+
+def finance_tiles(b: Board) -> list[Tile]:
+    audit = b.figure("audit")
+    issued, issued_oldest, disputed, disputed_oldest = b.figure("notices")
     return [
         b.tile("claims_to_audit", _l("Claims to audit"), *audit,
                url_for("finance.claims", queue="audit")),
-        b.tile("notices_waiting", _l("Notices waiting for dealers"),
-               *notices.get(NoticeStatus.ISSUED, (0, None)),
+        b.tile("notices_waiting", _l("Notices waiting for dealers"), issued, issued_oldest,
                url_for("finance.notices", status="issued")),
-        b.tile("notices_disputed", _l("Notices disputed"),
-               *notices.get(NoticeStatus.DISPUTED, (0, None)),
-               url_for("finance.notices", status="disputed"),
-               alert=NoticeStatus.DISPUTED in notices),
+        b.tile("notices_disputed", _l("Notices disputed"), disputed, disputed_oldest,
+               url_for("finance.notices", status="disputed"), alert=bool(disputed)),
     ]
 
 
@@ -228,9 +348,16 @@ def overdue_lists(b: Board) -> dict:
     return {"requests": requests, "parts": parts, "notes": notes}
 
 
-def dashboard(user, now: datetime) -> dict:
-    """Everything the dashboard page shows, for ``user`` at ``now``."""
-    b = Board(user, now)
+def head_office_figures(now: datetime) -> dict:
+    """Every tile's figures for head office at ``now``, as a snapshot keeps them."""
+    b = Board(HEAD_OFFICE, now)
+    return {name: _encode(count(b)) for name, count in FIGURES.items()}
+
+
+def dashboard(user, now: datetime, stored: dict | None = None) -> dict:
+    """Everything the dashboard page shows, for ``user`` at ``now`` (the tiles' figures from
+    ``stored``, ``head_office_figures`` of a moment before, when given)."""
+    b = Board(user, now, stored)
     alert, raised_today = alert_tile(b)
     groups = [
         (_l("Technical department"), [*technical_tiles(b), alert]),

@@ -13,6 +13,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from portal.accounts.roles import ALL_ROLES, Role
+from portal.analytics import snapshots
 from portal.core.db import utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
@@ -104,4 +105,9 @@ def weekly_pdf(week_start):
 def dashboard():
     """Every head-office queue with its count and oldest item, today's alerts, what is
     overdue (a sales rep: only its dealers)."""
-    return render("reports/dashboard.html", **board.dashboard(current_user, utcnow()))
+    now = utcnow()
+    if current_user.role == Role.SALES_REP:  # its own dealers' counts: a few, counted now
+        return render("reports/dashboard.html", **board.dashboard(current_user, now))
+    figures, as_of = snapshots.dashboard_figures(now)
+    return render("reports/dashboard.html", **board.dashboard(current_user, now, figures),
+                  as_of=as_of)

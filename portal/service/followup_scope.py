@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from portal.accounts.roles import Role
-from portal.claims.models import Claim, UnitFlag
+from portal.claims.models import UnitFlag
 from portal.dealers.scope import dealer_ids_for
 from portal.extensions import db
 from portal.service.models import Complaint, ReturnVisit, VisitStatus
@@ -31,9 +31,9 @@ def visible_visits(user):
     return stmt
 
 
-def visible_claims(user):
-    """A WHERE clause on claims for the visit statistics."""
-    return Claim.dealer_id.in_(dealer_ids_for(user)) if _limited(user) else sa.true()
+def visit_stats_scope(user):
+    """The dealer ids the visit statistics count for ``user`` (None: every dealer)."""
+    return dealer_ids_for(user) if _limited(user) else None
 
 
 def visible_complaints(user):

@@ -2,14 +2,12 @@
 
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import Role
-from portal.claims.models import Claim
 from portal.core import audit
 from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
@@ -21,7 +19,7 @@ from portal.dealers.scope import visible_dealers
 from portal.extensions import db
 from portal.service import visits as services
 from portal.service.followup_forms import CallForm
-from portal.service.followup_scope import get_visit, visible_claims, visible_visits
+from portal.service.followup_scope import get_visit, visible_visits, visit_stats_scope
 from portal.service.models import ReturnVisit, VisitStatus
 from portal.units.models import Unit
 
@@ -68,10 +66,8 @@ def _visit_rows(status: VisitStatus, dealer_id: int | None):
 
 
 def _stats(dealer_id: int | None, start: date, end: date):
-    scope = visible_claims(current_user)
-    if dealer_id:
-        scope = sa.and_(scope, Claim.dealer_id == dealer_id)
-    return services.visit_stats(scope, start=start, end=end)
+    return services.visit_stats(visit_stats_scope(current_user), start=start, end=end,
+                                dealer_id=dealer_id or None)
 
 
 @bp.route("/visits")

@@ -220,3 +220,32 @@ class Complaint(db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.number} {self.customer_name}"
+
+
+class _VisitTallyColumns:
+    """The return-visit figures of the repairs completed on one day (``visit_stats`` counts
+    claims neither draft nor rejected), kept in step by ``portal.service.visit_tallies`` in the
+    transaction that changes a claim or its visit."""
+
+    day: Mapped[date] = mapped_column(primary_key=True)  # the claim's completed_on
+    repairs: Mapped[int] = mapped_column(default=0)
+    reached: Mapped[int] = mapped_column(default=0)
+    not_reached: Mapped[int] = mapped_column(default=0)
+    rated: Mapped[int] = mapped_column(default=0)
+    satisfaction_sum: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+
+
+class VisitTally(_VisitTallyColumns, db.Model):
+    """The figures per day and dealer (a sales rep's dealers, one dealer)."""
+
+    __tablename__ = "visit_tallies"
+    __table_args__ = (sa.Index("ix_visit_tallies_dealer", "dealer_id", "day"),)
+
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"), primary_key=True)
+
+
+class VisitDayTally(_VisitTallyColumns, db.Model):
+    """The figures per day, all dealers together (head office's rate: a thousandth the rows)."""
+
+    __tablename__ = "visit_day_tallies"

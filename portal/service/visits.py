@@ -11,18 +11,19 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from portal.claims.models import Claim, ClaimStatus
+from portal.claims.models import Claim
 from portal.core import audit
 from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
 from portal.core.versioning import check_version
 from portal.extensions import db
-from portal.service.models import ReturnVisit, VisitStatus
+from portal.service import visit_tallies
+from portal.service.models import ReturnVisit, VisitDayTally, VisitStatus, VisitTally
 
 # The customer has used the machine for a few days before we ask how the repair went.
 SETTLE_DAYS = 3
 MAX_ATTEMPTS = 3
-SATISFIED = 4  # 4 and 5 count as satisfied
+SATISFIED = visit_tallies.SATISFIED  # 4 and 5 count as satisfied
 TARGET_RATE, TARGET_SATISFIED = 100, 98  # per cent, from the maker's service standard
 COMMENT_MAX = 1000
 
@@ -117,30 +118,25 @@ class VisitStats:
         return self.satisfied_share is not None and self.satisfied_share >= TARGET_SATISFIED
 
 
-def visit_stats(claims_scope, *, start: date, end: date) -> VisitStats:
+def visit_stats(dealer_ids=None, *, start: date, end: date,
+                dealer_id: int | None = None) -> VisitStats:
     """Visit rate and satisfaction for repairs completed from ``start`` to ``end`` inclusive.
 
-    ``claims_scope`` is a WHERE clause on claims (the user's dealers, a dealer filter). A draft
-    is not reported yet and a rejected claim was not an in-warranty repair: neither counts.
-    One aggregate query, whatever the number of repairs.
+    ``dealer_ids``: the dealers counted (a list or subquery; None: all), ``dealer_id`` one of
+    them. A draft is not reported yet and a rejected claim was not an in-warranty repair:
+    neither counts. Read from the tallies (``visit_tallies``): one row per day, or per day and
+    dealer when narrowed, whatever the number of repairs.
     """
-    done = ReturnVisit.status == VisitStatus.DONE
-    reached = sa.and_(done, ReturnVisit.reached.is_(True))
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(Claim.id),
-            sa.func.count(sa.case((reached, 1))),
-            sa.func.count(sa.case((sa.and_(done, ReturnVisit.reached.is_(False)), 1))),
-            sa.func.count(ReturnVisit.satisfaction),
-            sa.func.avg(ReturnVisit.satisfaction),
-            sa.func.count(sa.case((ReturnVisit.satisfaction >= SATISFIED, 1))),
-        )
-        .select_from(Claim)
-        .outerjoin(ReturnVisit, ReturnVisit.claim_id == Claim.id)
-        .where(Claim.completed_on.between(start, end),
-               Claim.status.not_in([ClaimStatus.DRAFT, ClaimStatus.REJECTED]),
-               claims_scope)
-    ).one()
-    repairs, n_reached, n_not, rated, average, satisfied = row
-    return VisitStats(repairs, n_reached, n_not, rated,
-                      float(average) if average is not None else None, satisfied)
+    narrowed = dealer_ids is not None or dealer_id is not None
+    table = VisitTally if narrowed else VisitDayTally
+    where = [table.day.between(start, end)]
+    if dealer_ids is not None:
+        where.append(VisitTally.dealer_id.in_(dealer_ids))
+    if dealer_id is not None:
+        where.append(VisitTally.dealer_id == dealer_id)
+    sums = [sa.func.coalesce(sa.func.sum(getattr(table, name)), 0)
+            for name in visit_tallies.FIGURES]
+    repairs, n_reached, n_not, rated, total, satisfied = db.session.execute(
+        sa.select(*sums).where(*where)).one()
+    return VisitStats(repairs, n_reached, n_not, rated, total / rated if rated else None,
+                      satisfied)
