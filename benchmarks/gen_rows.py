@@ -23,6 +23,7 @@ from decimal import Decimal
 from portal.core.db import SHANGHAI
 from portal.core.regions import PROVINCES
 from portal.demo import data as demo
+from portal.service.models import digits_only
 
 PASSWORD = "Bench-Portal-2026"
 BENCH_DEALER = "BD0001"
@@ -831,11 +832,11 @@ class Rows:
         rng, sink, today = self.rng, self.sink, self.today
         sink.columns("service_requests", [
             "id", "number", "channel", "received_at", "customer_name", "customer_phone",
-            "location", "unit_id", "description", "urgency", "status", "received_by_dealer_id",
-            "registered_by_id", "registered_at", "assignee", "dealer_id", "assigned_user_id",
-            "routed_at", "routed_by_id", "arrange_due_at", "check_due_at", "arranged_at",
-            "arranged_by_id", "plan", "planned_for", "who_goes", "customer_told", "checked_at",
-            "checked_by_id", "closed_at", "closed_by_id", "outcome"])
+            "phone_digits", "location", "unit_id", "description", "urgency", "status",
+            "received_by_dealer_id", "registered_by_id", "registered_at", "assignee", "dealer_id",
+            "assigned_user_id", "routed_at", "routed_by_id", "arrange_due_at", "check_due_at",
+            "arranged_at", "arranged_by_id", "plan", "planned_for", "who_goes", "customer_told",
+            "checked_at", "checked_by_id", "closed_at", "closed_by_id", "outcome"])
         first = today - timedelta(days=365 * YEARS)
         span = (today - first).days
         moments = sorted(at(first + timedelta(days=rng.randrange(span + 1)), rng, 7, 12)
@@ -872,7 +873,7 @@ class Rows:
             sink.add("service_requests", (
                 self.next_id("service_requests"), f"FW{year}{seq[year]:06d}",
                 rng.choice(("phone", "phone", "phone", "visit", "letter", "online")), received,
-                person(rng), phone(rng), f"{dealer[3]}某乡某村", unit_id,
+                person(rng), (tel := phone(rng)), digits_only(tel), f"{dealer[3]}某乡某村", unit_id,
                 rng.choice(DESCRIPTIONS), "urgent" if rng.random() < 0.2 else "normal", status,
                 dealer[0] if own else None, dealer[4] if own else self.clerk, received,
                 "dealer" if routed_at else None, dealer[0] if routed_at else None, None,

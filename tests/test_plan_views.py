@@ -185,3 +185,25 @@ def test_each_suggestion_shows_what_last_season_planned_bought_and_used(client, 
         page = client.get(opened.headers["Location"]).get_data(as_text=True)
     assert "Last season (2026 秋季): planned 2, bought 2, used in repairs 3." in page
     assert "Last season (2026 秋季): not planned, bought or used." in page  # the wear part
+
+
+def test_lines_come_a_page_at_a_time_and_moving_on_saves(client, login, world, upcoming,
+                                                          monkeypatch):
+    from portal.planning import scope
+
+    monkeypatch.setattr(scope, "LINES_PAGE", 1)
+    plan_setup = upcoming
+    login(world.users[Role.DEALER_ADMIN])
+    client.post(f"/plans/open/{plan_setup.season.id}", data={"probe": "1"})
+    plan = _plan(world, plan_setup.season)
+    first, second = sorted(plan.lines, key=lambda line: line.position)[:2]
+    page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert f'name="qty-{first.part_id}"' in page and f'name="qty-{second.part_id}"' not in page
+    assert f"Parts 1–1 of {len(plan.lines)}" in page
+    moved = client.post(f"/plans/{plan.id}/save", data={
+        "version": plan.version, "page": "1", "go": "2", f"qty-{first.part_id}": "9"})
+    assert moved.status_code == 303 and moved.headers["Location"].endswith("?page=2")
+    page = client.get(moved.headers["Location"]).get_data(as_text=True)
+    assert f'name="qty-{second.part_id}"' in page and f'name="qty-{first.part_id}"' not in page
+    db.session.refresh(first)
+    assert first.quantity == 9 and second.quantity == second.suggested_qty

@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 
 from portal.accounts.roles import Role
@@ -13,7 +14,7 @@ from portal.core.db import SHANGHAI, utcnow
 from portal.core.errors import DomainError
 from portal.dealers.models import DealerStatus
 from portal.extensions import db as _db
-from portal.service import deadlines, services
+from portal.service import deadlines, search, services
 from portal.service.models import Assignee, Channel, RequestStatus, ServiceRequest, Urgency
 from portal.service.scope import visible_requests
 from tests import factories
@@ -529,3 +530,42 @@ def test_the_menu_and_the_script(client, login, world):
     assert "js/countdown.js" in body and "<script>" not in body
     script = client.get("/static/js/countdown.js").get_data(as_text=True)
     assert "data-" in script and "setInterval" in script
+
+
+def test_phone_digits_follow_the_number_as_written(world, db):
+    entry = factories.make_service_request(customer_phone="+86 138-1234 5678")
+    assert entry.phone_digits == "8613812345678"
+    entry.customer_phone = "(0531) 8888-1234"
+    db.session.flush()
+    assert db.session.scalar(sa.select(ServiceRequest.phone_digits)
+                             .where(ServiceRequest.id == entry.id)) == "053188881234"
+
+
+@pytest.mark.parametrize("recent", [3, 2000])  # found among the newest, or by the indexes
+def test_search_finds_number_name_start_phone_and_serial(client, login, world, db, monkeypatch,
+                                                         recent):
+    monkeypatch.setattr(search, "RECENT", recent)
+    unit = factories.make_unit("SBFIND01", dealer=world.dealer_a)
+    start = utcnow() - timedelta(days=5)
+    for n in range(40):
+        factories.make_service_request(
+            dealer=world.dealer_a, number=f"FW2026{n:06d}",
+            received_at=start + timedelta(hours=n),
+            customer_name="王伟" if n % 10 == 3 else "赵六",
+            customer_phone=f"138-1234-{n:04d}" if n in (5, 35) else "13900000000",
+            unit=unit if n == 8 else None)
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    assert walk_pages(client, "/service/?q=13812340005", r"FW\d+") == ["FW2026000005"]
+    assert walk_pages(client, "/service/?q=138 1234", r"FW\d+") == ["FW2026000035",
+                                                                    "FW2026000005"]
+    assert walk_pages(client, "/service/?q=王", r"FW\d+") == [
+        "FW2026000033", "FW2026000023", "FW2026000013", "FW2026000003"]
+    assert walk_pages(client, "/service/?q=伟", r"FW\d+") == []  # the start of the name
+    assert walk_pages(client, "/service/?q=sbfind", r"FW\d+") == ["FW2026000008"]
+    assert walk_pages(client, "/service/?q=fw202600001", r"FW\d+") == [
+        f"FW2026{n:06d}" for n in range(19, 9, -1)]
+    every = walk_pages(client, "/service/?q=1", r"FW\d+")  # all phones start with 1
+    assert every == [f"FW2026{n:06d}" for n in range(39, -1, -1)]
+    login(world.users[Role.DEALER_ADMIN])
+    assert len(walk_pages(client, "/service/?q=赵", r"FW\d+")) == 36

@@ -137,13 +137,15 @@ def plan_vs_reality(season: Season, dealer_ids=None, *, part_ids=None) -> Realit
     return Reality(season, start, ordered)
 
 
-def last_season_reality(dealer: Dealer, season: Season) -> tuple[Season | None, dict]:
+def last_season_reality(dealer: Dealer, season: Season,
+                        part_ids=None) -> tuple[Season | None, dict]:
     """The latest plan-required season of the same kind sharing a product category with
-    ``season`` that ended before it starts, and the dealer's rows of it by part id."""
+    ``season`` that ended before it starts, and the dealer's rows of it by part id (of
+    ``part_ids`` when given)."""
     previous = previous_season(season)
     if previous is None:
         return None, {}
-    reality = plan_vs_reality(previous, [dealer.id])
+    reality = plan_vs_reality(previous, [dealer.id], part_ids=part_ids)
     return previous, {row.part.id: row for row in reality.rows}
 
 

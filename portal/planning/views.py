@@ -27,7 +27,7 @@ from portal.planning.forms import OpenForm, PlanForm, ReviewForm, SendBackForm, 
 from portal.planning.models import PlanSection, PlanStatus
 from portal.planning.overview import dealer_seasons, planning_seasons, season_overview
 from portal.planning.reality import last_season_reality
-from portal.planning.scope import REVIEW_ROLES, get_plan, may_plan, may_review
+from portal.planning.scope import REVIEW_ROLES, get_plan, lines_page, may_plan, may_review
 from portal.planning.suggestion import due_on, working_units
 
 readers = roles_required(*ALL_ROLES)
@@ -88,16 +88,21 @@ def _units_basis(plan):
 
 
 def _page(plan, status: int = 200, *, line_errors=None, typed=None, **forms):
-    """The plan page with every form this user may use; ``forms`` override the blank ones."""
+    """The plan page with every form this user may use; ``forms`` override the blank ones.
+
+    The lines come a page at a time, except to a reviewer, who approves them all at once."""
     seen = plan.version
     planning = may_plan(plan, current_user) and plan.status == PlanStatus.DRAFT
     reviewing = may_review(plan, current_user) and plan.status == PlanStatus.SUBMITTED
-    sections = [(section, [line for line in plan.lines if line.section == section])
+    lines = lines_page(plan, None if reviewing else request.values.get("page", 1, type=int))
+    sections = [(section, [line for line in lines.items if line.section == section])
                 for section in PlanSection]
     due = due_on(plan.season)
-    last_season, last = last_season_reality(plan.dealer, plan.season)
+    last_season, last = last_season_reality(plan.dealer, plan.season,
+                                            part_ids=[line.part_id for line in lines.items])
     context = {
-        "plan": plan, "sections": sections, "due": due, "today": shanghai_today(),
+        "plan": plan, "sections": sections, "lines": lines, "due": due,
+        "today": shanghai_today(),
         "explain": explain, "units_basis": _units_basis(plan),
         "last_season": last_season, "last": last,
         "history": audit.history(plan, limit=100),
@@ -116,16 +121,18 @@ def _page(plan, status: int = 200, *, line_errors=None, typed=None, **forms):
 @readers
 def detail(plan_id):
     """The plan: its lines with the suggestion and why, the quantities, the totals, history."""
-    return _page(get_plan(plan_id, current_user))
+    return _page(get_plan(plan_id, current_user, lines=False))
 
 
 def _act(plan, form, key: str, action, success: str, typed=None):
-    """Run one change; redirect on success, re-render with the errors by their lines."""
+    """Run one change; redirect on success (to the page of lines asked for), re-render with the
+    errors by their lines."""
     if form.validate_on_submit():
         ok, _result = attempt(form, action)
         if ok:
             flash(success, "success")
-            return redirect(url_for("planning.detail", plan_id=plan.id), 303)
+            page = request.form.get("go", type=int) or request.values.get("page", type=int)
+            return redirect(url_for("planning.detail", plan_id=plan.id, page=page), 303)
         db.session.expire_all()
         line_errors, error = {}, form.domain_error
         if error.field and error.field.startswith(("qty-", "line-")):

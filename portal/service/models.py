@@ -4,11 +4,16 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
 from portal.extensions import db
+
+
+def digits_only(text: str | None) -> str:
+    """The digits of a phone number however it was written: "+86 138-1234" → "861381234"."""
+    return "".join(c for c in text or "" if c.isascii() and c.isdigit())
 
 
 class Channel(TitledEnum):
@@ -71,6 +76,9 @@ class ServiceRequest(db.Model):
         sa.Index("ix_service_requests_dealer_received", "dealer_id", "received_at"),
         # Dealer scoping: what a dealer received directly stays its own after re-routing.
         sa.Index("ix_service_requests_received_by_dealer", "received_by_dealer_id", "received_at"),
+        # Search: the start of a name or of a phone number's digits, answered by an index.
+        sa.Index("ix_service_requests_customer_name", "customer_name"),
+        sa.Index("ix_service_requests_phone_digits", "phone_digits"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +87,8 @@ class ServiceRequest(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     customer_name: Mapped[str] = mapped_column(sa.String(60))
     customer_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    # The phone number's digits alone ("138-1234 5678" → "13812345678"), kept by set_phone.
+    phone_digits: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
     location: Mapped[str] = mapped_column(sa.String(200), default="")
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     description: Mapped[str] = mapped_column(sa.Text)
@@ -126,6 +136,12 @@ class ServiceRequest(db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.number} {self.customer_name}"
+
+    @validates("customer_phone")
+    def set_phone(self, _key, value):
+        """Keep the digits beside the phone number as written, for searching by number."""
+        self.phone_digits = digits_only(value)
+        return value
 
 
 class VisitStatus(TitledEnum):

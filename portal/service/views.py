@@ -27,7 +27,7 @@ from portal.service.forms import (
 )
 from portal.service.models import Assignee, RequestStatus, ServiceRequest
 from portal.service.scope import get_request, visible_requests
-from portal.units.models import Unit
+from portal.service.search import search_page
 
 bp = Blueprint("service", __name__, url_prefix="/service")
 ASSIGNEES = (*DEALER_ROLES, Role.SALES_REP, Role.TECHNICAL)
@@ -54,21 +54,16 @@ def index():
     overdue, mine = bool(request.args.get("overdue")), bool(request.args.get("mine"))
     now = utcnow()
     stmt = visible_requests(current_user).options(*ROW_LOADS)
-    if q:
-        serials = sa.select(Unit.id).where(Unit.serial.startswith(q.upper()))
-        stmt = stmt.where(sa.or_(ServiceRequest.number.startswith(q.upper()),
-                                 ServiceRequest.customer_name.contains(q),
-                                 ServiceRequest.customer_phone.startswith(q),
-                                 ServiceRequest.unit_id.in_(serials)))
     if status:
         stmt = stmt.where(ServiceRequest.status == status)
     if overdue:
         stmt = stmt.where(deadlines.overdue_clause(now))
     if mine:
         stmt = stmt.where(services.assigned_to(current_user))
-    page = keyset_page(stmt, ServiceRequest.received_at, ServiceRequest.id,
-                       request.args.get("after"), current_app.config["PAGE_SIZE"],
-                       descending=True)
+    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
+    page = (search_page(stmt, q, after, size) if q else
+            keyset_page(stmt, ServiceRequest.received_at, ServiceRequest.id, after, size,
+                        descending=True))
     filters = {"q": q, "status": status.value if status else "", "overdue": "1" if overdue else "",
                "mine": "1" if mine else ""}
     return render("service/index.html", "service/_rows.html", page=page, filters=filters,

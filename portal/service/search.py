@@ -1,0 +1,66 @@
+"""Finding service entries by what a caller gives: the entry's number, the start of the
+customer's name, the phone number however it is written, or the start of the unit's serial.
+
+Every term is the start of an indexed column, so an index answers it. The newest matches are
+looked for among the newest entries first (a common term fills a page there at once); a rare
+term is looked up in the indexes and only its matches are sorted.
+"""
+
+import re
+
+import sqlalchemy as sa
+
+from portal.core.pagination import keyset_page
+from portal.extensions import db
+from portal.service.models import ServiceRequest, digits_only
+from portal.units.models import Unit
+
+PHONE = re.compile(r"[\d\s+\-().]+")
+RECENT = 2000  # how many of the newest entries the first look reads at most
+
+
+def starts_with(column, text: str):
+    """``column`` starts with ``text``, as a range of the column's (binary) order: unlike LIKE,
+    a plain index answers it on SQLite as on PostgreSQL."""
+    return sa.and_(column >= text, column < text + "\U0010ffff")
+
+
+def _terms(q: str) -> list:
+    """Each way ``q`` can match an entry: a condition on the entry's own columns, or (the
+    serial) on its unit's."""
+    upper = q.upper()
+    terms = [starts_with(ServiceRequest.number, upper),
+             starts_with(ServiceRequest.customer_name, q)]
+    digits = digits_only(q)
+    if digits and PHONE.fullmatch(q):
+        terms.append(starts_with(ServiceRequest.phone_digits, digits))
+    return terms
+
+
+def _serial(q: str):
+    return starts_with(Unit.serial, q.upper())
+
+
+def search_page(stmt, q: str, cursor: str | None, size: int):
+    """One page of the entries of ``stmt`` that match ``q``, newest first."""
+    terms = _terms(q)
+    floor = db.session.scalar(stmt.with_only_columns(ServiceRequest.received_at)
+                              .order_by(ServiceRequest.received_at.desc())
+                              .offset(RECENT - 1).limit(1))
+    # Row by row: the entry's columns, and its unit's serial by the unit's key.
+    by_row = sa.or_(*terms, sa.exists().where(Unit.id == ServiceRequest.unit_id, _serial(q)))
+    if floor is None:  # this user sees few entries: read them all
+        return _page(stmt.where(by_row), cursor, size)
+    page = _page(stmt.where(ServiceRequest.received_at >= floor, by_row), cursor, size)
+    if page.next_cursor:  # a full page among the newest: nothing older comes before it
+        return page
+    # A rare term: each index gives its matches, and only they are sorted.
+    matches = sa.union(*(sa.select(ServiceRequest.id).where(term) for term in terms),
+                       sa.select(ServiceRequest.id).join(Unit, Unit.id == ServiceRequest.unit_id)
+                       .where(_serial(q)))
+    return _page(stmt.where(ServiceRequest.id.in_(matches)), cursor, size)
+
+
+def _page(stmt, cursor, size):
+    return keyset_page(stmt, ServiceRequest.received_at, ServiceRequest.id, cursor, size,
+                       descending=True)
