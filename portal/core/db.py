@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import DateTime, Numeric, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -83,3 +84,9 @@ def _sqlite_begin(conn):
     # pysqlite's own transaction handling breaks SAVEPOINT; emit BEGIN ourselves.
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")
+
+
+def starts_with(column, text: str):
+    """``column`` starts with ``text``, as a range of the column's (binary) order: unlike LIKE,
+    a plain index answers it on SQLite as on PostgreSQL."""
+    return sa.and_(column >= text, column < text + "\U0010ffff")

@@ -10,6 +10,7 @@ import re
 
 import sqlalchemy as sa
 
+from portal.core.db import starts_with
 from portal.core.pagination import keyset_page
 from portal.extensions import db
 from portal.service.models import ServiceRequest, digits_only
@@ -17,12 +18,6 @@ from portal.units.models import Unit
 
 PHONE = re.compile(r"[\d\s+\-().]+")
 RECENT = 2000  # how many of the newest entries the first look reads at most
-
-
-def starts_with(column, text: str):
-    """``column`` starts with ``text``, as a range of the column's (binary) order: unlike LIKE,
-    a plain index answers it on SQLite as on PostgreSQL."""
-    return sa.and_(column >= text, column < text + "\U0010ffff")
 
 
 def _terms(q: str) -> list:
