@@ -279,7 +279,9 @@ def _delete_committed(conn, made):
     from portal.catalog.models import ProductModel
     from portal.claims.models import ClaimLine
     from portal.dealers.models import Dealer
-    from portal.finance.models import NoticeDocument
+    from portal.finance.models import DealerCost, DealerModelCost, NoticeDocument
+    from portal.service import visit_tallies
+    from portal.service.models import VisitDayTally, VisitTally
     from portal.units.models import Unit
 
     dealers, users = made.get("dealers", []), made.get("users", [])
@@ -294,6 +296,13 @@ def _delete_committed(conn, made):
     conn.execute(sa.delete(Claim).where(Claim.dealer_id.in_(dealers)))
     conn.execute(sa.delete(Unit).where(Unit.dealer_id.in_(dealers)))
     conn.execute(sa.delete(ProductModel).where(ProductModel.id.in_(made.get("models", []))))
+    # The running totals the claims' flushes kept (cost totals, return-visit tallies).
+    conn.execute(sa.delete(DealerCost).where(DealerCost.dealer_id.in_(dealers)))
+    conn.execute(sa.delete(DealerModelCost).where(DealerModelCost.dealer_id.in_(dealers)))
+    conn.execute(sa.delete(VisitTally).where(VisitTally.dealer_id.in_(dealers)))
+    conn.execute(sa.delete(VisitDayTally))
+    conn.execute(sa.insert(VisitDayTally).from_select(["day", *visit_tallies.FIGURES],
+                                                      visit_tallies._day_totals()))
     conn.execute(sa.delete(Dealer).where(Dealer.id.in_(dealers)))
     conn.execute(sa.delete(NoticeRun).where(NoticeRun.started_by_id.in_(users)))
     conn.execute(sa.delete(User).where(User.id.in_(users)))

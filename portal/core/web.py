@@ -125,7 +125,10 @@ def _nav_urls() -> dict[str, str]:
 
 
 def register_request_hooks(app):
+    from portal.dealers.scope import dealer_options
+
     app.before_request(refuse_nul_characters)
+    app.jinja_env.globals["dealer_options"] = dealer_options
 
     @app.before_request
     def keep_session_fresh():

@@ -14,9 +14,7 @@ from portal.core.forms import attempt
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
-from portal.dealers.models import Dealer
-from portal.dealers.scope import visible_dealers
-from portal.extensions import db
+from portal.dealers.scope import dealer_choices
 from portal.service import visits as services
 from portal.service.followup_forms import CallForm
 from portal.service.followup_scope import get_visit, visible_visits, visit_stats_scope
@@ -42,13 +40,6 @@ def date_arg(name: str) -> date | None:
         return date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
-
-
-def dealer_choices():
-    """The dealers this user may filter by (one for a dealer's own users)."""
-    return db.session.execute(
-        visible_dealers(current_user).with_only_columns(Dealer.id, Dealer.code, Dealer.name)
-        .order_by(Dealer.code)).all()
 
 
 def _visit_rows(status: VisitStatus, dealer_id: int | None):
@@ -87,8 +78,8 @@ def visits():
     if wants_fragment():  # the next rows only
         return render("followup/_visit_rows.html", page=page, state=status, today=today,
                       args=args)
-    return render("followup/visits.html", page=page,
-                  state=status, dealer_id=dealer_id, dealers=dealer_choices(), today=today,
+    return render("followup/visits.html", page=page, state=status, dealer_id=dealer_id,
+                  dealers=dealer_choices(current_user), today=today,
                   start=start, end=end, stats=_stats(dealer_id, start, end), args=args,
                   statuses=VisitStatus, targets=(services.TARGET_RATE,
                                                  services.TARGET_SATISFIED))

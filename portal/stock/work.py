@@ -6,8 +6,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from portal.dealers.models import Dealer
-from portal.dealers.scope import dealer_ids_for, get_dealer, visible_dealers
+from portal.dealers.scope import dealer_choices as all_dealer_choices
+from portal.dealers.scope import dealer_ids_for, get_dealer
 from portal.extensions import db
 from portal.stock.deemed import nearly_sold
 from portal.stock.models import OPEN_RETURN, StockReturn, StockReturnStatus
@@ -28,9 +28,7 @@ def dealer_choices():
 
     if current_user.role.is_dealer:
         return []
-    return db.session.execute(
-        visible_dealers(current_user).with_only_columns(Dealer.id, Dealer.code, Dealer.name)
-        .order_by(Dealer.code)).all()
+    return all_dealer_choices(current_user)
 
 
 @dataclass
