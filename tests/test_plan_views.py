@@ -194,6 +194,7 @@ def test_lines_come_a_page_at_a_time_and_moving_on_saves(client, login, world, u
     monkeypatch.setattr(scope, "LINES_PAGE", 1)
     plan_setup = upcoming
     login(world.users[Role.DEALER_ADMIN])
+    client.post("/language", data={"lang": "en"})
     client.post(f"/plans/open/{plan_setup.season.id}", data={"probe": "1"})
     plan = _plan(world, plan_setup.season)
     first, second = sorted(plan.lines, key=lambda line: line.position)[:2]

@@ -9,11 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import PolicySettings, Season
 from portal.dealers.models import Dealer
-from portal.dealers.scope import visible_dealers
+from portal.dealers.scope import dealer_ids_for
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan
 from portal.planning.scope import visible_plans
-from portal.planning.suggestion import concerns, due_on, required_dealers
+from portal.planning.suggestion import asked_dealers, concerns, due_on
 
 # A dealer's page lists the seasons still to come and those ended within this many days.
 RECENT_DAYS = 180
@@ -36,7 +36,7 @@ def is_missing(plan: StockingPlan | None, due: date, today: date) -> bool:
 
 @dataclass
 class OverviewRow:
-    dealer: Dealer
+    dealer: Dealer  # or a row of its id, code, name, province and city
     plan: StockingPlan | None
     state: str
     missing: bool
@@ -51,29 +51,39 @@ class Overview:
     next_after: str | None
 
 
-def _plans_by_dealer(season_id: int, dealer_ids) -> dict:
-    plans = db.session.scalars(sa.select(StockingPlan).where(
-        StockingPlan.season_id == season_id, StockingPlan.dealer_id.in_(dealer_ids)))
-    return {plan.dealer_id: plan for plan in plans}
-
-
 def season_overview(season: Season, user, *, today: date, missing_only: bool = False,
                     after: str | None = None, size: int = 100) -> Overview:
-    """Every dealer asked for a plan (a rep: only theirs) with its plan's state, by code."""
+    """Every dealer asked for a plan (a rep: only theirs) with its plan's state, by code.
+
+    The counts need every asked dealer's plan state, so those are read as plain rows (a
+    thousand dealers for head office); whole plans are loaded for the page shown only.
+    """
     due = due_on(season)
-    seen = set(db.session.scalars(visible_dealers(user).with_only_columns(Dealer.id)))
-    dealers = sorted((d for d in required_dealers(season) if d.id in seen),
-                     key=lambda d: d.code)
-    plans = _plans_by_dealer(season.id, [d.id for d in dealers])
-    rows = [OverviewRow(d, plans.get(d.id), plan_state(plans.get(d.id)),
-                        is_missing(plans.get(d.id), due, today)) for d in dealers]
+    dealers = []
+    if season.plan_required:
+        dealers = db.session.execute(
+            asked_dealers(season).where(Dealer.id.in_(dealer_ids_for(user)))
+            .with_only_columns(Dealer.id, Dealer.code, Dealer.name, Dealer.province,
+                               Dealer.city).order_by(Dealer.code)).all()
+    states = {row.dealer_id: row for row in db.session.execute(
+        sa.select(StockingPlan.dealer_id, StockingPlan.id, StockingPlan.status,
+                  StockingPlan.submitted_late, StockingPlan.submitted_at)
+        .where(StockingPlan.season_id == season.id,
+               StockingPlan.dealer_id.in_([d.id for d in dealers])))}
+    rows = [OverviewRow(d, states.get(d.id), plan_state(states.get(d.id)),
+                        is_missing(states.get(d.id), due, today)) for d in dealers]
     missing = sum(row.missing for row in rows)
     if missing_only:
         rows = [row for row in rows if row.missing]
     if after:
         rows = [row for row in rows if row.dealer.code > after]
     next_after = rows[size - 1].dealer.code if len(rows) > size else None
-    return Overview(rows[:size], due, len(dealers), missing, next_after)
+    rows = rows[:size]
+    plans = {plan.id: plan for plan in db.session.scalars(sa.select(StockingPlan).where(
+        StockingPlan.id.in_([row.plan.id for row in rows if row.plan])))} if rows else {}
+    for row in rows:
+        row.plan = plans.get(row.plan.id) if row.plan else None
+    return Overview(rows, due, len(dealers), missing, next_after)
 
 
 def planning_seasons(*, since: date | None = None, limit: int | None = None) -> list[Season]:

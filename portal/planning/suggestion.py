@@ -95,7 +95,7 @@ def _in_warranty_clause(models, start: date):
         for m in models))
 
 
-def _required(season: Season):
+def asked_dealers(season: Season):
     """A SELECT of the active dealers in the season's provinces with units of its categories."""
     has_units = sa.exists().where(
         Unit.dealer_id == Dealer.id, Unit.model_id == ProductModel.id,
@@ -114,13 +114,13 @@ def required_dealers(season: Season) -> list[Dealer]:
     when it names none) with units of its categories."""
     if not season.plan_required:
         return []
-    return db.session.scalars(_required(season).order_by(Dealer.code)).all()
+    return db.session.scalars(asked_dealers(season).order_by(Dealer.code)).all()
 
 
 def concerns(season: Season, dealer: Dealer) -> bool:
     """Whether the season asks ``dealer`` for a plan: the same test, for that dealer alone."""
     return season.plan_required and db.session.scalar(
-        _required(season).where(Dealer.id == dealer.id)
+        asked_dealers(season).where(Dealer.id == dealer.id)
         .with_only_columns(Dealer.id).limit(1)) is not None
 
 
