@@ -2,7 +2,9 @@
 
 from flask import abort, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.accounts.roles import HEAD_OFFICE_ROLES, Role
 
@@ -52,6 +54,21 @@ NAV = [
     ("accounts.users", "users", {Role.ADMIN}),
     ("core.audit_log", "audit", {Role.ADMIN}),
 ]
+
+NAV_LABELS = {
+    "home": _l("My work"), "dealers": _l("Dealers"), "units": _l("Units"),
+    "claims": _l("Claims"), "models": _l("Models"), "parts": _l("Parts"),
+    "fault_codes": _l("Labour"), "policy": _l("Policy"), "users": _l("Users"),
+    "audit": _l("Audit trail"), "visits": _l("Return visits"), "complaints": _l("Complaints"),
+    "flags": _l("Entitlements"), "service": _l("Service register"),
+    "alerts": _l("Batch alerts"), "receiving": _l("Old parts in"), "returns": _l("Old parts"),
+    "finance_claims": _l("Cost audit"), "notices": _l("Write-off notices"),
+    "ledger": _l("Receivables"), "cost_reports": _l("Warranty cost"),
+    "generate_notices": _l("Generate notices"), "plans": _l("Stocking plans"),
+    "stock_returns": _l("Stock returns"), "deliveries": _l("Delivery notes"),
+    "dashboard": _l("Dashboard"), "weekly_reports": _l("Weekly reports"),
+    "scorecards": _l("Dealer scorecards"), "analytics": _l("Failure analytics"),
+}
 
 
 # Which menu entry a page belongs to: by endpoint, else by blueprint.
@@ -124,6 +141,22 @@ def _nav_urls() -> dict[str, str]:
     return urls
 
 
+def _nav_html(role, section) -> Markup:
+    """The menu's links for a role, in the current language, the current section marked. The
+    same for every request with these four keys, so each combination is built once."""
+    key = (request.script_root, role, str(get_locale()), section)
+    cache = current_app.extensions.setdefault("portal_nav_html", {})
+    html = cache.get(key)
+    if html is None:
+        urls = _nav_urls()
+        html = cache[key] = Markup("".join(
+            f'<a href="{escape(urls[e])}"'
+            + (' aria-current="page"' if k == section else "")
+            + f">{escape(str(NAV_LABELS[k]))}</a>"
+            for e, k, roles in NAV if roles is None or role in roles))
+    return html
+
+
 def register_request_hooks(app):
     from portal.dealers.scope import dealer_options
 
@@ -151,10 +184,6 @@ def register_request_hooks(app):
     def inject():
         if not has_request_context():  # a document rendered by a background run or a command
             return {"locale": str(get_locale()), "Role": Role}
-        nav = []
-        if current_user.is_authenticated:
-            role = current_user.role
-            urls = _nav_urls()
-            nav = [(urls[e], k) for e, k, roles in NAV if roles is None or role in roles]
-        return {"nav": nav, "section": current_section(), "locale": str(get_locale()),
-                "Role": Role}
+        section = current_section()
+        nav = _nav_html(current_user.role, section) if current_user.is_authenticated else ""
+        return {"nav": nav, "section": section, "locale": str(get_locale()), "Role": Role}
