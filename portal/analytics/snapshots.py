@@ -10,12 +10,15 @@ and starts one refresh in the background; one that finds none computes it there 
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from flask_babel import get_locale
+from sqlalchemy.orm import defer, joinedload
 
 from portal.analytics.failures import page_counts
 from portal.analytics.filters import Filters
@@ -36,10 +39,14 @@ FAILURES = "failures"
 log = logging.getLogger(__name__)
 _running: set[str] = set()  # refreshes under way in this process
 _lock = threading.Lock()
+_made: dict[str, tuple[tuple, object]] = {}  # name → ((id, as_of, language), built of its data)
+T = TypeVar("T")
 
 
 def _stored(name: str) -> AnalyticsSnapshot | None:
-    return db.session.scalar(sa.select(AnalyticsSnapshot).where(AnalyticsSnapshot.name == name))
+    """The snapshot, its data loaded when first used (the failure overview's is large)."""
+    return db.session.scalar(sa.select(AnalyticsSnapshot).options(
+        defer(AnalyticsSnapshot.data)).where(AnalyticsSnapshot.name == name))
 
 
 def _save(name: str, data: dict, now: datetime) -> AnalyticsSnapshot:
@@ -132,6 +139,22 @@ def failure_counts(now: datetime) -> tuple[dict, datetime]:
     """The unfiltered overview's counts (``page_counts``) over all the data, and as of when."""
     snapshot = _current(FAILURES, now)
     return snapshot.data, snapshot.as_of
+
+
+def failure_overview(now: datetime, build: Callable[[dict], T]) -> tuple[T, datetime]:
+    """``build(counts)`` of the unfiltered overview's counts (``failure_counts``), and as of when.
+    Made once per snapshot and language in each process: reading the counts and building the
+    tables of them took longer than the rest of the page. ``build`` must not depend on the
+    request but through the language, and its result is shared: read it, never change it."""
+    snapshot = _current(FAILURES, now)
+    key = (snapshot.id, snapshot.as_of, str(get_locale()))
+    with _lock:
+        made = _made.get(FAILURES)
+    if made is None or made[0] != key:
+        made = (key, build(snapshot.data))
+        with _lock:
+            _made[FAILURES] = made
+    return made[1], snapshot.as_of
 
 
 def stored_scorecards(months: int, dealer_ids, today: date,
