@@ -14,6 +14,7 @@ from portal.analytics import failures as fa
 from portal.analytics.filters import NO_CODE, Filters, parse_filters
 from portal.catalog.models import FaultCode
 from portal.claims.models import Claim
+from portal.core.options import options
 from portal.extensions import db as _db
 from portal.returns.models import OwedPart
 from tests import factories
@@ -334,6 +335,6 @@ def test_linker_builds_the_links_url_for_builds(app):
 
 
 def test_options_escape_and_select():
-    html = failure_views.options([(1, "A <b>"), (2, "B")], 2)
+    html = options([(1, "A <b>"), (2, "B")], 2)
     assert html == ('<option value="1">A &lt;b&gt;</option>'
                     '<option value="2" selected>B</option>')

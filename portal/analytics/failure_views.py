@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask import abort, current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from portal.analytics import failures as fa
@@ -23,6 +22,7 @@ from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
 from portal.core.db import utcnow
 from portal.core.htmx import render
+from portal.core.options import options
 from portal.core.pagination import keyset_page
 from portal.core.permissions import signed_in
 from portal.core.regions import PROVINCES
@@ -188,14 +188,6 @@ def _choices(filters: Filters, dealers: list) -> dict:
             "dealer_options": options(((d.id, f"{d.code} {d.name}") for d in dealers),
                                       filters.dealer_id),
             "dimensions": fa.DIMENSIONS, "pareto_by": fa.PARETO_BY}
-
-
-def options(choices, selected) -> Markup:
-    """<option>s of (value, text) pairs: a template's loop costs several times more over the
-    hundreds of parts and the thousand dealers head office picks from."""
-    return Markup("".join(
-        f'<option value="{value}"{" selected" if value == selected else ""}>{escape(text)}</option>'
-        for value, text in choices))
 
 
 @bp.route("/claims")

@@ -12,6 +12,7 @@ from portal.catalog.models import ProductModel
 from portal.core.excel import Column, write_sheet
 from portal.core.forms import arg_date
 from portal.core.htmx import render
+from portal.core.options import options
 from portal.core.permissions import roles_required
 from portal.core.regions import PROVINCES
 from portal.dealers.models import Dealer
@@ -47,11 +48,15 @@ def reports():
     """Warranty cost accepted by finance, by month, dealer or model and by cost type."""
     by, filters, errors = _asked()
     report = cost_report(by, filters, current_user)
-    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
-    models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
+    dealers = db.session.execute(visible_dealers(current_user).with_only_columns(
+        Dealer.id, Dealer.code, Dealer.name).order_by(Dealer.code))
+    models = db.session.execute(sa.select(ProductModel.id, ProductModel.code, ProductModel.name)
+                                .order_by(ProductModel.code)).all()
     return render("finance/reports.html", report=report, by=by, filters=filters,
                   errors=errors, dimensions=DIMENSIONS, cost_types=COST_TYPES,
-                  dealers=dealers, models=models, provinces=PROVINCES)
+                  dealer_options=options(((d.id, f"{d.code} {d.name}") for d in dealers),
+                                         filters.dealer_id),
+                  models=models, provinces=PROVINCES)
 
 
 def report_sheet(report: Report) -> bytes:
