@@ -338,3 +338,6 @@ def test_options_escape_and_select():
     html = options([(1, "A <b>"), (2, "B")], 2)
     assert html == ('<option value="1">A &lt;b&gt;</option>'
                     '<option value="2" selected>B</option>')
+    assert options([(1, "A\n<b>"), (2, "B")], None) == (
+        '<option value="1">A\n&lt;b&gt;</option><option value="2">B</option>')
+    assert options([], None) == ""
