@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from portal.accounts.roles import Role
 from portal.analytics import snapshots
@@ -90,3 +91,6 @@ def test_the_overview_is_built_once_per_snapshot(world):
     made, as_of = snapshots.failure_overview(now + timedelta(seconds=1), build)
     assert made == 2 and as_of == now + timedelta(seconds=1)
     assert built[1] == page_counts(Filters())
+    with force_locale("en"):  # labels are translated when built: one per language
+        assert snapshots.failure_overview(now + timedelta(seconds=1), build)[0] == 3
+    assert snapshots.failure_overview(now + timedelta(seconds=1), build)[0] == 2

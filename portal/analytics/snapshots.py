@@ -39,7 +39,7 @@ FAILURES = "failures"
 log = logging.getLogger(__name__)
 _running: set[str] = set()  # refreshes under way in this process
 _lock = threading.Lock()
-_made: dict[str, tuple[tuple, object]] = {}  # name → ((id, as_of, language), built of its data)
+_made: dict[tuple, tuple[tuple, object]] = {}  # (name, language) → ((id, as_of), built of it)
 T = TypeVar("T")
 
 
@@ -147,13 +147,13 @@ def failure_overview(now: datetime, build: Callable[[dict], T]) -> tuple[T, date
     tables of them took longer than the rest of the page. ``build`` must not depend on the
     request but through the language, and its result is shared: read it, never change it."""
     snapshot = _current(FAILURES, now)
-    key = (snapshot.id, snapshot.as_of, str(get_locale()))
+    name, stamp = (FAILURES, str(get_locale())), (snapshot.id, snapshot.as_of)
     with _lock:
-        made = _made.get(FAILURES)
-    if made is None or made[0] != key:
-        made = (key, build(snapshot.data))
+        made = _made.get(name)
+    if made is None or made[0] != stamp:
+        made = (stamp, build(snapshot.data))
         with _lock:
-            _made[FAILURES] = made
+            _made[name] = made
     return made[1], snapshot.as_of
 
 
