@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from portal.accounts.roles import Role
 from portal.analytics import snapshots
@@ -74,3 +75,22 @@ def test_stored_scorecards_are_the_ranked_scorecards_of_the_period(world):
     _db.session.flush()
     snapshots.stored_scorecards(3, ids, today, now)  # a new day: refreshed (here, in tests)
     assert _snapshot("scorecards:3").data["today"] == today.isoformat()
+
+
+def test_the_overview_is_built_once_per_snapshot(world):
+    built = []
+
+    def build(counts):
+        built.append(counts)
+        return len(built)
+
+    now = utcnow()
+    assert snapshots.failure_overview(now, build)[0] == 1
+    assert snapshots.failure_overview(now, build)[0] == 1 and len(built) == 1
+    snapshots.refresh_failures(now + timedelta(seconds=1))
+    made, as_of = snapshots.failure_overview(now + timedelta(seconds=1), build)
+    assert made == 2 and as_of == now + timedelta(seconds=1)
+    assert built[1] == page_counts(Filters())
+    with force_locale("en"):  # labels are translated when built: one per language
+        assert snapshots.failure_overview(now + timedelta(seconds=1), build)[0] == 3
+    assert snapshots.failure_overview(now + timedelta(seconds=1), build)[0] == 2

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from portal.accounts.roles import Role
 from portal.catalog.models import PolicySettings
 from portal.core.audit import AuditEntry
+from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.quality import warning
@@ -333,3 +334,39 @@ def test_key_part_on_the_part_form_and_list(client, login, world):
     assert db.session.get(type(part), part.id).key_part
     listed = client.get("/catalog/parts?key=1").get_data(as_text=True)
     assert part.part_number in listed and other.part_number not in listed
+
+
+def test_risk_counts_count_the_units_at_risk(fleet):
+    from portal.units.scope import visible_units
+
+    world = fleet.world
+    fleet.batch("B05", 2, card=False, dealer=world.dealer_b)
+    warning.check(now=NOW)
+    alert = db.session.scalars(sa.select(BatchAlert)).one()
+    for stmt in (None, visible_units(world.rep_b), visible_units(world.users[Role.SALES_REP])):
+        assert [(c.dealer.code, c.sold, c.unsold) for c in warning.risk_counts(alert, stmt)] == [
+            (g.dealer.code, len(g.sold), len(g.unsold))
+            for g in warning.units_at_risk(alert, stmt)]
+
+
+def test_the_check_keeps_its_counts_for_the_alert_page(fleet):
+    run = warning.check(now=NOW)
+    alert = db.session.scalars(sa.select(BatchAlert)).one()
+    as_of = run.started_at.astimezone(SHANGHAI).date()
+    assert warning.last_checked(alert.part_id) == warning.batch_figures(as_of, [alert.part_id])
+    assert warning.last_checked(-1) is None
+    warning.check(now=NOW)  # replaced, not added to
+    assert warning.last_checked(alert.part_id) == warning.batch_figures(as_of, [alert.part_id])
+
+
+def test_the_page_opens_a_dealers_units_in_place(client, login, fleet, raised):
+    login(fleet.world.users[Role.TECHNICAL])
+    page = client.get(f"/quality/alerts/{raised.id}").get_data(as_text=True)
+    dealer = fleet.world.dealer_a
+    url = f"/quality/alerts/{raised.id}/units?dealer={dealer.id}"
+    assert url in page and "<li>" not in page.split('id="units-at-risk"')[1].split("</section>")[0]
+    units = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in units and units.count("<li>") == 20
+    assert fleet.units["B05"][0].serial in client.get(url).get_data(as_text=True)
+    login(fleet.world.rep_b)  # B05 was sold by dealer A
+    assert fleet.units["B05"][0].serial not in client.get(url).get_data(as_text=True)

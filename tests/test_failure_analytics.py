@@ -9,10 +9,12 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.accounts.roles import Role
+from portal.analytics import failure_views
 from portal.analytics import failures as fa
 from portal.analytics.filters import NO_CODE, Filters, parse_filters
 from portal.catalog.models import FaultCode
 from portal.claims.models import Claim
+from portal.core.options import options
 from portal.extensions import db as _db
 from portal.returns.models import OwedPart
 from tests import factories
@@ -298,3 +300,44 @@ def test_chart_bars_scale_to_the_largest_and_labels_fit():
     assert [b.width for b in chart.bars] == [chart.bar_space, chart.bar_space / 2]
     assert chart.bars[0].short.endswith("…") and len(chart.bars[0].short) < 13
     assert fit("B2411") == "B2411"
+
+
+def test_overview_shows_the_first_rows_and_the_rest_on_asking(client, login, world, data,
+                                                              monkeypatch):
+    monkeypatch.setattr(failure_views, "TOP_ROWS", 1)
+    login(world.users[Role.TECHNICAL])
+    html = client.get("/analytics/").get_data(as_text=True)
+    section = html.split('id="rate-model"')[1].split("</section>")[0]
+    assert section.count("<tr><td") == 1 and "/analytics/model/rows" in section
+    assert "AM1" in section and "AM2" in section  # the chart draws both; the table lists one
+
+    whole = client.get("/analytics/model/rows", headers={"HX-Request": "true"})
+    rows = whole.get_data(as_text=True)
+    assert "<html" not in rows and rows.count("<tr><td") == 2
+    assert f"/analytics/claims?model_id={data.m2.id}" in rows
+    page = client.get("/analytics/model/rows?province=山东省").get_data(as_text=True)
+    assert "<html" in page and "AM1" in page and "AM2" not in page.split("<table")[1]
+    assert "/analytics/claims?" in client.get("/analytics/fault_code/rows").get_data(as_text=True)
+    assert client.get("/analytics/nothing/rows").status_code == 404
+
+
+def test_linker_builds_the_links_url_for_builds(app):
+    filters = Filters(sale_from=date(2025, 1, 1), province="山东省", approved_only=True,
+                      days_from=0)
+    with app.test_request_context():
+        link = failure_views.linker(filters)
+        for dimension, key in (("model", "3"), ("sale_month", "2025-02"), ("batch", "B 1/2&x"),
+                               ("fault_code", NO_CODE), ("verdict_cause", "misuse:4"),
+                               ("province", "河南省")):
+            group = failure_views._group(dimension, key)
+            assert link(dimension, key) == failure_views._link(filters, **group)
+        assert failure_views.linker(Filters())("batch", "B1") == "/analytics/claims?batch=B1"
+
+
+def test_options_escape_and_select():
+    html = options([(1, "A <b>"), (2, "B")], 2)
+    assert html == ('<option value="1">A &lt;b&gt;</option>'
+                    '<option value="2" selected>B</option>')
+    assert options([(1, "A\n<b>"), (2, "B")], None) == (
+        '<option value="1">A\n&lt;b&gt;</option><option value="2">B</option>')
+    assert options([], None) == ""

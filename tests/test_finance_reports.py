@@ -128,10 +128,17 @@ def test_whole_months_from_the_totals_and_part_months_from_the_claims(world, cos
 
 def test_totals_kept_in_step_equal_totals_rebuilt(world, costs):
     from portal.finance import cost_totals
+    from portal.finance.models import MonthCost
+    from portal.finance.reports import _totals_table
 
     shapes = [(["month", "dealer"], Filters()), (["model"], Filters()),
-              (["dealer"], Filters(province="河南省"))]
+              (["dealer"], Filters(province="河南省")), (["month"], Filters())]
     kept = [table(cost_report(by, f)) for by, f in shapes]
+    assert _totals_table(["month"], Filters(), world.users[Role.FINANCE]) is MonthCost
+    by_dealer = cost_report(["month", "dealer"], Filters())
+    assert {r.keys[0]: r.total for r in cost_report(["month"], Filters()).rows} == {
+        month: sum((r.total for r in by_dealer.rows if r.keys[0] == month), D("0"))
+        for month in {r.keys[0] for r in by_dealer.rows}}
     cost_totals.rebuild()
     assert [table(cost_report(by, f)) for by, f in shapes] == kept
 

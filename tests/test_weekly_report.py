@@ -277,3 +277,23 @@ def test_an_unknown_week_is_404(client, login, world):
     assert client.get("/reports/weekly/2026-11-02").status_code == 404
     assert client.get("/reports/weekly/not-a-day").status_code == 404
     assert client.get("/reports/weekly/2026-11-02.pdf").status_code == 404
+
+
+def test_the_page_lists_the_oldest_alerts_and_says_the_pdf_has_all(client, login, world,
+                                                                   monkeypatch):
+    from flask import render_template
+
+    from portal.reports import views
+
+    report = weekly.generate(MONDAY, now=NOW)
+    report.figures = {**report.figures, "alerts": {"open": 3, "list": [
+        {"id": i, "batch": f"LB{i}", "status": "open", "failures": 5, "expected": "1.00",
+         "units": 10, "raised_at": "2026-11-10T10:00", "part": f"P{i}"} for i in (1, 2, 3)]}}
+    db.session.commit()
+    monkeypatch.setattr(views, "LISTED", 2)
+    login(world.users[Role.ADMIN])
+    html = client.get("/reports/weekly/2026-11-09").get_data(as_text=True)
+    assert "LB1" in html and "LB2" in html and "LB3" not in html
+    assert "/quality/alerts\"" in html  # the live list, below the note
+    sheet = render_template("reports/weekly_pdf.html", report=report, f=report.figures)
+    assert "LB3" in sheet

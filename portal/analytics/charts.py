@@ -52,9 +52,11 @@ def fit(label: str, room: float = LABEL_WIDTH - 8) -> str:
     return label
 
 
-def bar_chart(title: str, desc: str, bars: list[Bar]) -> Chart:
-    """Lay out up to MAX_BARS bars, lengths proportional to the largest value."""
-    chart = Chart(str(title), str(desc), bars[:MAX_BARS], more=max(0, len(bars) - MAX_BARS))
+def bar_chart(title: str, desc: str, bars: list[Bar], count: int | None = None) -> Chart:
+    """Lay out up to MAX_BARS bars, lengths proportional to the largest value; ``count`` is
+    how many there are when ``bars`` holds only the first (those drawn)."""
+    count = len(bars) if count is None else count
+    chart = Chart(str(title), str(desc), bars[:MAX_BARS], more=max(0, count - MAX_BARS))
     top = max((b.value or 0 for b in chart.bars), default=0)
     for index, bar in enumerate(chart.bars):
         bar.y, bar.short = index * (BAR_HEIGHT + GAP), fit(bar.label)

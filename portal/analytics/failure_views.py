@@ -4,6 +4,7 @@ dealers'; head office everyone's (scoping in portal.analytics.filters)."""
 
 import io
 from datetime import datetime
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import abort, current_app, request, send_file, url_for
@@ -14,28 +15,33 @@ from sqlalchemy.orm import selectinload
 from portal.analytics import failures as fa
 from portal.analytics import snapshots
 from portal.analytics.blueprint import bp
-from portal.analytics.charts import Bar, bar_chart
+from portal.analytics.charts import MAX_BARS, Bar, bar_chart
 from portal.analytics.filters import Filters, parse_filters, scoped
 from portal.analytics.sheets import SHEETS, XLSX
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
 from portal.core.db import utcnow
 from portal.core.htmx import render
+from portal.core.options import options
 from portal.core.pagination import keyset_page
 from portal.core.permissions import signed_in
 from portal.core.regions import PROVINCES
-from portal.dealers.scope import dealer_filter
+from portal.dealers.scope import dealer_filter, dealer_options
 from portal.extensions import db
 from portal.units.models import Unit
 
-RATE_CHARTS = ("model", "part", "batch", "sale_month", "province")
+URL_SAFE = "!$'()*,/:;?@"  # as url_for encodes a query string
 
 
 def _asked() -> tuple[Filters, list[str], list]:
-    """The query string's filters, the selling dealer narrowed to those the user may see."""
+    """The query string's filters, the selling dealer narrowed to those the user may see, and
+    those dealers (id, code, name) to pick from (none for a dealer user: its own only)."""
     filters, errors = parse_filters(request.args)
     dealer_id, dealers = dealer_filter(current_user, filters.dealer_id)
     return filters.narrowed(dealer_id=dealer_id), errors, dealers
+
+
+TOP_ROWS = 25  # rows of a table on the overview; the rest behind "show all" and in Excel
 
 
 def _link(filters: Filters, **group) -> str:
@@ -56,20 +62,35 @@ def _group(dimension: str, key: str) -> dict:
     return {dimension: key}
 
 
-def rate_chart(table: fa.RateTable, filters: Filters):
+def linker(filters: Filters):
+    """``link(dimension, key)``: the drill-down of a table row or chart bar, as ``_link`` builds
+    it, at a fraction of the cost (a page links hundreds of rows)."""
+    base, links = url_for("analytics.failure_claims"), {}
+
+    def link(dimension: str, key: str) -> str:
+        if (dimension, key) not in links:
+            args = filters.narrowed_args(**_group(dimension, key))
+            links[dimension, key] = f"{base}?{urlencode(args, safe=URL_SAFE)}" if args else base
+        return links[dimension, key]
+
+    return link
+
+
+def rate_chart(table: fa.RateTable, link):
     bars = [Bar(r.label, r.per_100, f"{r.per_100 if r.per_100 is not None else '—'} ({r.failures})",
-                _link(filters, **_group(table.dimension, r.key))) for r in table.rows]
+                link(table.dimension, r.key)) for r in table.rows[:MAX_BARS]]
     return bar_chart(_("Failures per 100 units sold by %(group)s",
                        group=fa.DIMENSIONS[table.dimension]),
-                     _("Bars: failures per 100 units sold; in brackets the failures."), bars)
+                     _("Bars: failures per 100 units sold; in brackets the failures."), bars,
+                     len(table.rows))
 
 
-def cost_chart(table: fa.RateTable, filters: Filters):
+def cost_chart(table: fa.RateTable, link):
     bars = [Bar(r.label, r.cost_per_unit, f"¥{r.cost_per_unit}" if r.units else "—",
-                _link(filters, **_group(table.dimension, r.key))) for r in table.rows]
+                link(table.dimension, r.key)) for r in table.rows[:MAX_BARS]]
     return bar_chart(_("Warranty cost per unit sold by %(group)s",
                        group=fa.DIMENSIONS[table.dimension]),
-                     _("Bars: warranty cost in yuan per unit sold."), bars)
+                     _("Bars: warranty cost in yuan per unit sold."), bars, len(table.rows))
 
 
 def days_chart(summary: fa.TimeToFailure, filters: Filters):
@@ -79,48 +100,86 @@ def days_chart(summary: fa.TimeToFailure, filters: Filters):
                      _("Bars: failures by the days from the sale to the failure."), bars)
 
 
-def pareto_chart(rows: list[fa.ParetoRow], filters: Filters, by: str):
-    bars = [Bar(r.label, r.count, f"{r.count} · {r.cumulative}%",
-                _link(filters, **_group(by, r.key)), highlight=r.vital) for r in rows]
+def pareto_chart(rows: list[fa.ParetoRow], link, by: str):
+    bars = [Bar(r.label, r.count, f"{r.count} · {r.cumulative}%", link(by, r.key),
+                highlight=r.vital) for r in rows[:MAX_BARS]]
     return bar_chart(_("Top failure causes: %(by)s", by=fa.PARETO_BY[by]),
                      _("Bars: failures per cause, most first, with the running share; the dark "
-                       "bars are the few causes that make up the first 80 per cent."), bars)
+                       "bars are the few causes that make up the first 80 per cent."), bars,
+                     len(rows))
 
 
 @bp.route("/")
 @signed_in
 def failures():
-    """Failure rates, time to failure, top causes and cost per unit sold, with the filters."""
+    """Failure rates, time to failure, top causes and cost per unit sold, with the filters; each
+    table's first TOP_ROWS rows (the rest behind "show all" and in the Excel sheet)."""
     filters, errors, dealers = _asked()
-    counts, as_of = _counts(filters)
-    tables = {d: fa.rate_table(d, counts["rates"][d]) for d in RATE_CHARTS}
+    (tables, days, paretos), as_of = _overview(filters)
+    link = linker(filters)
     cost_by = "model" if request.args.get("cost_by") == "model" else "sale_month"
-    days = fa.summarise_day_counts(counts["days"])
-    paretos = {by: fa.pareto_of(counts["pareto"][by], by) for by in fa.PARETO_BY}
-    charts = {d: rate_chart(t, filters) for d, t in tables.items()}
-    charts["cost"] = cost_chart(tables[cost_by], filters)
+    charts = {d: rate_chart(t, link) for d, t in tables.items()}
+    charts["cost"] = cost_chart(tables[cost_by], link)
     charts["time_to_failure"] = days_chart(days, filters)
-    charts.update({by: pareto_chart(rows, filters, by) for by, rows in paretos.items()})
+    charts.update({by: pareto_chart(rows, link, by) for by, rows in paretos.items()})
     return render("analytics/failures.html", filters=filters, errors=errors, dealers=dealers,
-                  tables=tables, days=days, paretos=paretos, charts=charts, cost_by=cost_by,
-                  as_of=as_of,
-                  link=lambda dimension, key: _link(filters, **_group(dimension, key)),
-                  **_choices())
+                  tables={d: t.top(TOP_ROWS) for d, t in tables.items()}, days=days,
+                  paretos={by: rows[:TOP_ROWS] for by, rows in paretos.items()},
+                  pareto_counts={by: len(rows) for by, rows in paretos.items()},
+                  charts=charts, cost_by=cost_by, as_of=as_of, link=link,
+                  **_choices(filters, dealers))
 
 
-def _counts(filters: Filters) -> tuple[dict, datetime | None]:
-    """The overview's counts: over all the data unfiltered, from the snapshot (and as of when);
-    else counted now."""
+@bp.route("/<chart>/rows")
+@signed_in
+def failure_table(chart: str):
+    """Every row of one table of the overview (a rate table or a Pareto), with the filters."""
+    if chart not in fa.DIMENSIONS and chart not in fa.PARETO_BY:
+        abort(404)
+    filters, errors, _dealers = _asked()
+    context = {"filters": filters, "errors": errors, "chart": chart, "link": linker(filters),
+               "dimensions": fa.DIMENSIONS, "pareto_by": fa.PARETO_BY}
+    if chart in fa.PARETO_BY:
+        (_tables, _days, paretos), as_of = _overview(filters, pareto=chart)
+        return render("analytics/table.html", "analytics/_pareto_table.html", by=chart,
+                      rows=paretos[chart], as_of=as_of, **context)
+    (tables, _days, _paretos), as_of = _overview(filters, rates=chart)
+    return render("analytics/table.html", "analytics/_rate_table.html", d=chart,
+                  table=tables[chart], as_of=as_of, **context)
+
+
+def _tables(counts: dict) -> tuple[dict, fa.TimeToFailure | None, dict]:
+    """The rate tables, time to failure and Paretos of (some of) ``page_counts``' lists."""
+    return ({d: fa.rate_table(d, rows) for d, rows in counts.get("rates", {}).items()},
+            fa.summarise_day_counts(counts["days"]) if "days" in counts else None,
+            {by: fa.pareto_of(rows, by) for by, rows in counts.get("pareto", {}).items()})
+
+
+def _overview(filters: Filters, rates: str = "", pareto: str = "") -> tuple[tuple, datetime | None]:
+    """``_tables`` of the overview: over all the data unfiltered, from the snapshot (and as of
+    when); else counted now (only the rate table ``rates`` or the Pareto ``pareto`` if given)."""
     if filters == Filters() and not scoped(current_user):
-        return snapshots.failure_counts(utcnow())
-    return fa.page_counts(filters, current_user), None
+        return snapshots.failure_overview(utcnow(), _tables)
+    if pareto:
+        counts = {"pareto": {pareto: fa.pareto_counts(filters, current_user, pareto)}}
+    elif rates:
+        counts = {"rates": {rates: fa.rate_rows(rates, filters, current_user)}}
+    else:
+        counts = fa.page_counts(filters, current_user)
+    return _tables(counts), None
 
 
-def _choices() -> dict:
-    models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
-    parts = db.session.scalars(sa.select(Part).where(Part.is_active).order_by(
-        Part.key_part.desc(), Part.part_number)).all()
-    return {"models": models, "parts": parts, "provinces": PROVINCES,
+def _choices(filters: Filters, dealers: list) -> dict:
+    """The filter form's choices; the long lists (parts, dealers) as ready <option>s."""
+    models = db.session.execute(sa.select(ProductModel.id, ProductModel.code, ProductModel.name)
+                                .order_by(ProductModel.code)).all()
+    parts = db.session.execute(sa.select(Part.id, Part.part_number, Part.name, Part.key_part)
+                               .where(Part.is_active)
+                               .order_by(Part.key_part.desc(), Part.part_number)).all()
+    return {"models": models, "provinces": PROVINCES,
+            "part_options": options(((p.id, f"{p.part_number} {p.name}{' ★' * p.key_part}")
+                                     for p in parts), filters.part_id),
+            "dealer_options": dealer_options(dealers, filters.dealer_id),
             "dimensions": fa.DIMENSIONS, "pareto_by": fa.PARETO_BY}
 
 

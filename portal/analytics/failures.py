@@ -9,7 +9,7 @@ function runs a fixed handful of grouped queries, whatever the number of rows.
 
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import accumulate
 
@@ -77,6 +77,14 @@ class RateTable:
     dimension: str
     rows: list[RateRow] = field(default_factory=list)
     total: RateRow | None = None  # none for parts: one unit counts under every part it has
+    more: int = 0  # rows left out of ``top``'s copy
+
+    def top(self, count: int) -> "RateTable":
+        """A copy with the first ``count`` rows, highest rate first; of months, the latest."""
+        if len(self.rows) <= count:
+            return self
+        rows = self.rows[-count:] if self.dimension == "sale_month" else self.rows[:count]
+        return replace(self, rows=rows, more=len(self.rows) - count)
 
 
 def _claim_cost():

@@ -84,8 +84,14 @@ class Filters:
 
     def args(self) -> dict:
         """The filters as query-string arguments (those set), for links and the Excel export."""
+        return self.narrowed_args()
+
+    def narrowed_args(self, **values) -> dict:
+        """``self.narrowed(**values).args()`` without building the filters: a page links every
+        row of its tables this way."""
         out = {}
-        for name, value in ((f.name, getattr(self, f.name)) for f in fields(self)):
+        for name in _NAMES:
+            value = values[name] if name in values else getattr(self, name)
             if value is None or value == "" or value is False:
                 continue
             if name in ("sale_from", "sale_to"):
@@ -94,6 +100,9 @@ class Filters:
                 value = "1"
             out[name] = value.isoformat() if isinstance(value, date) else value
         return out
+
+
+_NAMES = tuple(f.name for f in fields(Filters))
 
 
 def _month(text: str, errors: list) -> date | None:

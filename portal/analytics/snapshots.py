@@ -11,12 +11,15 @@ and starts one refresh in the background; one that finds none computes it there 
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from flask_babel import get_locale
+from sqlalchemy.orm import defer, joinedload
 
 from portal.analytics.failures import page_counts
 from portal.analytics.filters import Filters
@@ -38,10 +41,14 @@ DASHBOARD = "dashboard"
 log = logging.getLogger(__name__)
 _running: set[str] = set()  # refreshes under way in this process
 _lock = threading.Lock()
+_made: dict[tuple, tuple[tuple, object]] = {}  # (name, language) → ((id, as_of), built of it)
+T = TypeVar("T")
 
 
 def _stored(name: str) -> AnalyticsSnapshot | None:
-    return db.session.scalar(sa.select(AnalyticsSnapshot).where(AnalyticsSnapshot.name == name))
+    """The snapshot, its data loaded when first used (the failure overview's is large)."""
+    return db.session.scalar(sa.select(AnalyticsSnapshot).options(
+        defer(AnalyticsSnapshot.data)).where(AnalyticsSnapshot.name == name))
 
 
 def _save(name: str, data: dict, now: datetime) -> AnalyticsSnapshot:
@@ -152,6 +159,22 @@ def dashboard_figures(now: datetime) -> tuple[dict, datetime]:
     """Head office's dashboard figures (``head_office_figures``), and as of when."""
     snapshot = _current(DASHBOARD, now, now.astimezone(SHANGHAI).date())
     return snapshot.data["figures"], snapshot.as_of
+
+
+def failure_overview(now: datetime, build: Callable[[dict], T]) -> tuple[T, datetime]:
+    """``build(counts)`` of the unfiltered overview's counts (``failure_counts``), and as of when.
+    Made once per snapshot and language in each process: reading the counts and building the
+    tables of them took longer than the rest of the page. ``build`` must not depend on the
+    request but through the language, and its result is shared: read it, never change it."""
+    snapshot = _current(FAILURES, now)
+    name, stamp = (FAILURES, str(get_locale())), (snapshot.id, snapshot.as_of)
+    with _lock:
+        made = _made.get(name)
+    if made is None or made[0] != stamp:
+        made = (stamp, build(snapshot.data))
+        with _lock:
+            _made[name] = made
+    return made[1], snapshot.as_of
 
 
 def stored_scorecards(months: int, dealer_ids, today: date,

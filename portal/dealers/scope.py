@@ -2,9 +2,10 @@
 
 import sqlalchemy as sa
 from flask import abort
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.accounts.roles import Role
+from portal.core.options import options
 from portal.dealers.models import Dealer
 from portal.extensions import db
 
@@ -50,8 +51,5 @@ def dealer_filter(user, wanted: int | None) -> tuple[int | None, list]:
 
 
 def dealer_options(dealers, selected) -> Markup:
-    """The <option>s of a dealer picker (rows of ``dealer_choices``): one string join, since a
-    template loop over a thousand dealers costs milliseconds on every page view."""
-    return Markup("".join(
-        f'<option value="{d[0]}"{" selected" if d[0] == selected else ""}>'
-        f"{escape(d[1])} {escape(d[2])}</option>" for d in dealers))
+    """The <option>s of a dealer picker (rows of ``dealer_choices``), in one pass."""
+    return options(((d[0], f"{d[1]} {d[2]}") for d in dealers), selected)

@@ -1,6 +1,6 @@
 """The warranty cost report's running totals: finance-accepted cost per audit month, dealer and
-product model (and per month and dealer), so the report sums a few thousand rows instead of
-every claim line.
+product model (and per month and dealer, and per month), so the report sums a few thousand rows
+instead of every claim line.
 
 A claim counts from finance's approval until a reopened audit takes it back (written off it
 still counts); the services that move it call ``count_claim``, in their own transaction, so the
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.claims.models import Claim, ClaimLine, FinanceStage, LineKind
 from portal.core.db import money
 from portal.extensions import db
-from portal.finance.models import DealerCost, DealerModelCost
+from portal.finance.models import DealerCost, DealerModelCost, MonthCost
 from portal.units.models import Unit
 
 COUNTED = (FinanceStage.APPROVED, FinanceStage.WRITTEN_OFF)
@@ -38,6 +38,7 @@ def _add(month, dealer_id: int, model_id: int, amounts: dict[str, Decimal], clai
     _upsert(DealerModelCost.__table__, {"month": month, "dealer_id": dealer_id,
                                         "model_id": model_id}, amounts, claims)
     _upsert(DealerCost.__table__, {"month": month, "dealer_id": dealer_id}, amounts, claims)
+    _upsert(MonthCost.__table__, {"month": month}, amounts, claims)
 
 
 def count_claim(claim: Claim, sign: int = 1) -> None:
@@ -89,6 +90,7 @@ def rebuild() -> None:
     """Recompute all totals from the claims, set-based (after a bulk load or a repair)."""
     db.session.execute(sa.delete(DealerModelCost))
     db.session.execute(sa.delete(DealerCost))
+    db.session.execute(sa.delete(MonthCost))
     detail = _grouped().subquery()
     names = ["month", "dealer_id", "model_id", *KINDS, "claims"]
     db.session.execute(sa.insert(DealerModelCost).from_select(
@@ -98,3 +100,8 @@ def rebuild() -> None:
         sa.select(DealerModelCost.month, DealerModelCost.dealer_id,
                   *[sa.func.sum(getattr(DealerModelCost, k)) for k in [*KINDS, "claims"]])
         .group_by(DealerModelCost.month, DealerModelCost.dealer_id)))
+    db.session.execute(sa.insert(MonthCost).from_select(
+        ["month", *KINDS, "claims"],
+        sa.select(DealerCost.month, *[sa.func.sum(getattr(DealerCost, k))
+                                      for k in [*KINDS, "claims"]])
+        .group_by(DealerCost.month)))

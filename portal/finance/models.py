@@ -246,3 +246,10 @@ class DealerCost(_CostTotalColumns, db.Model):
     __table_args__ = (sa.Index("ix_dealer_costs_dealer", "dealer_id", "month"),)
 
     dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"), primary_key=True)
+
+
+class MonthCost(_CostTotalColumns, db.Model):
+    """The same totals per audit month, all dealers and models together: head office's report
+    by month reads a row a month instead of one per dealer and month."""
+
+    __tablename__ = "month_costs"

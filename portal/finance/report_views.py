@@ -14,8 +14,7 @@ from portal.core.forms import arg_date
 from portal.core.htmx import render
 from portal.core.permissions import roles_required
 from portal.core.regions import PROVINCES
-from portal.dealers.models import Dealer
-from portal.dealers.scope import visible_dealers
+from portal.dealers.scope import dealer_choices, dealer_options
 from portal.extensions import db
 from portal.finance.reports import COST_TYPES, DIMENSIONS, Filters, Report, cost_report
 from portal.finance.views import bp
@@ -47,11 +46,13 @@ def reports():
     """Warranty cost accepted by finance, by month, dealer or model and by cost type."""
     by, filters, errors = _asked()
     report = cost_report(by, filters, current_user)
-    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
-    models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
+    models = db.session.execute(sa.select(ProductModel.id, ProductModel.code, ProductModel.name)
+                                .order_by(ProductModel.code)).all()
     return render("finance/reports.html", report=report, by=by, filters=filters,
                   errors=errors, dimensions=DIMENSIONS, cost_types=COST_TYPES,
-                  dealers=dealers, models=models, provinces=PROVINCES)
+                  dealer_options=dealer_options(dealer_choices(current_user),
+                                                filters.dealer_id),
+                  models=models, provinces=PROVINCES)
 
 
 def report_sheet(report: Report) -> bytes:

@@ -21,7 +21,7 @@ from portal.dealers.models import Dealer
 from portal.dealers.scope import dealer_ids_for
 from portal.extensions import db
 from portal.finance import cost_totals
-from portal.finance.models import DealerCost, DealerModelCost
+from portal.finance.models import DealerCost, DealerModelCost, MonthCost
 from portal.units.models import Unit
 
 ZERO = Decimal("0.00")
@@ -89,7 +89,7 @@ def _key(name: str, row) -> str:
 def _scope(user, filters: Filters, dealer_id, model_id) -> list:
     """The conditions every source shares: the user's dealers, the dealer, model, province."""
     where = []
-    if user is not None and (user.role.is_dealer or user.role == Role.SALES_REP):
+    if _scoped(user):
         where.append(dealer_id.in_(dealer_ids_for(user)))
     if filters.dealer_id:
         where.append(dealer_id == filters.dealer_id)
@@ -119,17 +119,31 @@ def _whole_months(filters: Filters) -> tuple[date | None, date | None]:
     return first, after
 
 
+def _totals_table(by: list[str], filters: Filters, user):
+    """The smallest running totals that hold what is asked: by model, by dealer or by month."""
+    if "model" in by or filters.model_id:
+        return DealerModelCost
+    if "dealer" in by or filters.dealer_id or filters.province or _scoped(user):
+        return DealerCost
+    return MonthCost
+
+
+def _scoped(user) -> bool:
+    return user is not None and (user.role.is_dealer or user.role == Role.SALES_REP)
+
+
 def _from_totals(by: list[str], filters: Filters, user, first, after) -> sa.Select | None:
     """The whole months' sums from the running totals, by model only when asked for."""
     if first and after and first >= after:
         return None
-    table = DealerModelCost if "model" in by or filters.model_id else DealerCost
+    table = _totals_table(by, filters, user)
     groups = [c for name in by for c in _dimension(name, table.month)]
     stmt = (sa.select(*groups, *[sa.func.sum(getattr(table, kind.value)).label(
                 f"cost_{kind.value}") for kind, _label in COST_TYPES],
                       sa.func.sum(table.claims).label("claims"))
             .select_from(table)
-            .where(*_scope(user, filters, table.dealer_id, getattr(table, "model_id", None)))
+            .where(*_scope(user, filters, getattr(table, "dealer_id", None),
+                           getattr(table, "model_id", None)))
             .group_by(*groups))
     if "dealer" in by or filters.province:
         stmt = stmt.join(Dealer, Dealer.id == table.dealer_id)

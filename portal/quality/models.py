@@ -90,3 +90,17 @@ class AlertRun(db.Model):
     alerts_updated: Mapped[int] = mapped_column(default=0)
 
     started_by = relationship("User")
+
+
+class BatchExposure(db.Model):
+    """One (key part, batch) pair's counts at the last check, which replaces them all: an
+    alert's page compares its batch with the part's others from these, not by counting every
+    unit the part fits again."""
+
+    __tablename__ = "batch_exposures"
+
+    part_id: Mapped[int] = mapped_column(sa.ForeignKey("parts.id"), primary_key=True)
+    batch: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    units: Mapped[int]  # units of the batch sold (in the field) that the part fits
+    unit_days: Mapped[int]
+    failures: Mapped[int]

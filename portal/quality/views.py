@@ -22,6 +22,7 @@ from portal.quality import charts, warning
 from portal.quality.excel import risk_sheet
 from portal.quality.forms import AlertNoteForm
 from portal.quality.models import AlertRun, AlertStatus, BatchAlert
+from portal.units.models import Unit
 from portal.units.scope import visible_units
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
@@ -77,14 +78,27 @@ def alert(alert_id):
 
 
 def _detail(alert, form, status=200):
-    as_of = utcnow().astimezone(SHANGHAI).date()
-    others = warning.batch_figures(as_of, [alert.part_id])
+    others = warning.last_checked(alert.part_id)
+    checked = others is not None
+    if not checked:  # the part was not counted at the last check: count it now
+        others = warning.batch_figures(utcnow().astimezone(SHANGHAI).date(), [alert.part_id])
     claims = db.session.scalars(warning.claims_behind(alert, visible_claims(current_user))
                                 .options(selectinload(Claim.unit))).all()
     return render("quality/alert.html", status=status, alert=alert, form=form,
-                  risk=warning.units_at_risk(alert, visible_units(current_user)),
-                  chart=charts.batch_rates(alert, others), claims=claims,
+                  risk=warning.risk_counts(alert, visible_units(current_user)),
+                  chart=charts.batch_rates(alert, others), checked=checked, claims=claims,
                   can_act=current_user.role in ACTORS, history=audit.history(alert))
+
+
+@bp.route("/alerts/<int:alert_id>/units")
+@everyone
+def alert_units(alert_id):
+    """One dealer's units at risk (``dealer``), which the alert's page opens in place."""
+    alert = get_alert(alert_id)
+    units = visible_units(current_user).where(Unit.dealer_id == request.args.get("dealer",
+                                                                               type=int))
+    return render("quality/alert_units.html", "quality/_risk_units.html", alert=alert,
+                  risk=warning.units_at_risk(alert, units))
 
 
 @bp.route("/alerts/<int:alert_id>/units.xlsx")

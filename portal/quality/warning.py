@@ -8,7 +8,7 @@ one-sided Poisson test. Everything comes from a few grouped queries, never one p
 """
 
 import math
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,8 +22,9 @@ from portal.claims.models import Claim, ClaimLine, ClaimStatus, Decision, LineKi
 from portal.core import audit
 from portal.core.db import SHANGHAI, utcnow
 from portal.core.errors import DomainError
+from portal.dealers.models import Dealer
 from portal.extensions import db
-from portal.quality.models import OPEN_ALERT, AlertRun, AlertStatus, BatchAlert
+from portal.quality.models import OPEN_ALERT, AlertRun, AlertStatus, BatchAlert, BatchExposure
 from portal.units.cards import CardStatus, WarrantyCard
 from portal.units.models import Unit
 
@@ -121,7 +122,32 @@ def failures(as_of: date, part_ids) -> dict[tuple[int, str], int]:
 def batch_figures(as_of: date, part_ids=None) -> list[BatchFigures]:
     """The figures of every (key part, batch) pair with units in the field and a baseline."""
     part_ids = key_part_ids() if part_ids is None else list(part_ids)
-    exposed, failed = exposure(as_of, part_ids), failures(as_of, part_ids)
+    return figures_of(exposure(as_of, part_ids), failures(as_of, part_ids))
+
+
+def last_checked(part_id: int) -> list[BatchFigures] | None:
+    """``batch_figures`` of the part as the last check counted them (None: not counted)."""
+    e = BatchExposure
+    rows = db.session.execute(sa.select(e.batch, e.units, e.unit_days, e.failures)
+                              .where(e.part_id == part_id)).all()
+    if not rows:
+        return None
+    return figures_of({(part_id, r.batch): (r.units, r.unit_days) for r in rows},
+                      {(part_id, r.batch): r.failures for r in rows})
+
+
+def _keep_counts(exposed: dict, failed: dict) -> None:
+    """Replace the last check's counts (``last_checked``) with these."""
+    db.session.execute(sa.delete(BatchExposure))
+    rows = [{"part_id": part_id, "batch": batch, "units": units, "unit_days": days,
+             "failures": failed.get((part_id, batch), 0)}
+            for (part_id, batch), (units, days) in exposed.items()]
+    if rows:
+        db.session.execute(sa.insert(BatchExposure), rows)
+
+
+def figures_of(exposed: dict, failed: dict) -> list[BatchFigures]:
+    """``batch_figures`` of the counts: (part, batch) -> (units, unit-days) and -> failures."""
     totals = defaultdict(lambda: [0, 0])
     for (part_id, batch), (_units, days) in exposed.items():
         totals[part_id][0] += failed.get((part_id, batch), 0)
@@ -153,7 +179,10 @@ def check(*, actor=None, now: datetime | None = None) -> AlertRun:
     run = AlertRun(started_at=started, started_by=actor, scheduled=actor is None,
                    pairs_checked=0, alerts_raised=0, alerts_updated=0)
     db.session.add(run)
-    figures = batch_figures(started.astimezone(SHANGHAI).date())
+    as_of, part_ids = started.astimezone(SHANGHAI).date(), key_part_ids()
+    exposed, failed = exposure(as_of, part_ids), failures(as_of, part_ids)
+    _keep_counts(exposed, failed)
+    figures = figures_of(exposed, failed)
     open_alerts = {(a.part_id, a.batch): a for a in db.session.scalars(
         sa.select(BatchAlert).where(BatchAlert.status.in_(OPEN_ALERT)))}
     closed = _last_closed_failures()
@@ -259,6 +288,33 @@ def units_at_risk(alert: BatchAlert, units_stmt=None) -> list[DealerRisk]:
         else:
             group.sold.append((unit, card))
     return sorted(groups.values(), key=lambda g: g.dealer.code)
+
+
+DealerName = namedtuple("DealerName", "id code name")
+
+
+@dataclass
+class DealerCount:
+    """``DealerRisk`` counted: one dealer's units of an alert's batch, sold and in stock."""
+
+    dealer: "DealerName"
+    sold: int
+    unsold: int
+
+
+def risk_counts(alert: BatchAlert, units_stmt=None) -> list[DealerCount]:
+    """``units_at_risk`` counted per dealer (code order), in one grouped query."""
+    stmt = units_stmt if units_stmt is not None else sa.select(Unit)
+    in_force = sa.and_(WarrantyCard.unit_id == Unit.id, WarrantyCard.status != CardStatus.VOID)
+    fits = sa.select(part_models.c.model_id).where(part_models.c.part_id == alert.part_id)
+    sold = sa.func.count(WarrantyCard.id)
+    rows = db.session.execute(
+        stmt.with_only_columns(Dealer.id, Dealer.code, Dealer.name, sold, sa.func.count(),
+                               maintain_column_froms=True)
+        .join(Dealer, Dealer.id == Unit.dealer_id).outerjoin(WarrantyCard, in_force)
+        .where(Unit.batch == alert.batch, Unit.model_id.in_(fits))
+        .group_by(Dealer.id, Dealer.code, Dealer.name).order_by(Dealer.code))
+    return [DealerCount(DealerName(*row[:3]), row[3], row[4] - row[3]) for row in rows]
 
 
 def claims_behind(alert: BatchAlert, claims_stmt=None):

@@ -26,6 +26,7 @@ from portal.reports.models import WeeklyReport
 
 bp = Blueprint("reports", __name__)
 GENERATORS = (Role.TECHNICAL, Role.CLERK, Role.ADMIN, Role.FINANCE)
+LISTED = 50  # rows of a long list on screen
 
 
 def head_office(view):
@@ -83,9 +84,10 @@ def _index_page(form):
 @bp.route("/reports/weekly/<week_start>")
 @head_office
 def weekly_report(week_start):
-    """Show one week's report as it was generated."""
+    """Show one week's report as it was generated; of a long list, the first rows (the PDF
+    has them all)."""
     report = _report_or_404(week_start)
-    return render("reports/weekly.html", report=report, f=report.figures)
+    return render("reports/weekly.html", report=report, f=report.figures, listed=LISTED)
 
 
 @bp.route("/reports/weekly/<week_start>.pdf")
