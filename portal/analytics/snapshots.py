@@ -1,6 +1,6 @@
 """Snapshots of the analytics over all the data: the failure overview as head office first sees
-it (no filters), every dealer's scorecard for the standard periods and head office's dashboard
-tiles (``portal.reports.dashboard``). Computing them reads
+it (no filters), every dealer's scorecard for the standard periods, head office's dashboard
+tiles (``portal.reports.dashboard``) and the home pages' big counts. Computing them reads
 every unit, card and claim (seconds to a minute at production scale), so pages read a snapshot
 kept in the database (shared by every worker and host) and say how old it is.
 
@@ -29,12 +29,15 @@ from portal.analytics.scorecards import (
     months_back,
     scorecards,
 )
+from portal.claims.queues import rules_share
 from portal.core.db import SHANGHAI, shanghai_today, utcnow
 from portal.dealers.models import Dealer
 from portal.extensions import db
+from portal.finance.work import claim_queues
 
 FAILURES = "failures"
 DASHBOARD = "dashboard"
+WORK = "work"
 log = logging.getLogger(__name__)
 _running: set[str] = set()  # refreshes under way in this process
 _lock = threading.Lock()
@@ -83,13 +86,20 @@ def refresh_dashboard(now: datetime) -> AnalyticsSnapshot:
                  now)
 
 
+def refresh_work(now: datetime) -> AnalyticsSnapshot:
+    """Recount the big figures of the home pages: the share of claims the rules decided, the
+    claims waiting for finance."""
+    return _save(WORK, {"rules_share": rules_share(now), "finance": claim_queues()}, now)
+
+
 def refresh_all(today: date, now: datetime) -> list[str]:
     """Recompute every snapshot; the names refreshed."""
     refresh_failures(now)
     for months in STANDARD_MONTHS:
         refresh_scorecards(months, today, now)
     refresh_dashboard(now)
-    return [FAILURES, *(_scorecard_name(m) for m in STANDARD_MONTHS), DASHBOARD]
+    refresh_work(now)
+    return [FAILURES, *(_scorecard_name(m) for m in STANDARD_MONTHS), DASHBOARD, WORK]
 
 
 def _refresh(name: str) -> None:
@@ -97,6 +107,8 @@ def _refresh(name: str) -> None:
         refresh_failures(utcnow())
     elif name == DASHBOARD:
         refresh_dashboard(utcnow())
+    elif name == WORK:
+        refresh_work(utcnow())
     else:
         refresh_scorecards(int(name.partition(":")[2]), shanghai_today(), utcnow())
 
@@ -152,6 +164,12 @@ def dashboard_figures(now: datetime) -> tuple[dict, datetime]:
     """Head office's dashboard figures (``head_office_figures``), and as of when."""
     snapshot = _current(DASHBOARD, now, now.astimezone(SHANGHAI).date())
     return snapshot.data["figures"], snapshot.as_of
+
+
+def work_figures(now: datetime) -> tuple[dict, datetime]:
+    """The home pages' big figures (``rules_share``; finance's ``claim_queues``), as of when."""
+    snapshot = _current(WORK, now)
+    return snapshot.data, snapshot.as_of
 
 
 def stored_scorecards(months: int, dealer_ids, today: date,
