@@ -64,16 +64,18 @@ def _forward(claim):
 
 def test_claim_queues_and_rules_share_come_from_a_snapshot_as_of_its_time(app, client, login,
                                                                          world):
-    """The finance page's claim counts and the rules' share (technical, admin) are read from the
-    work snapshot, the same figures as counted now, until it is refreshed; notices stay live."""
+    """The finance page's claim counts, the technical queue and the rules' share (technical,
+    admin) are read from the work snapshot, the same figures as counted now, until it is
+    refreshed; notices stay live."""
     from portal.analytics import snapshots
-    from portal.claims.queues import rules_share
+    from portal.claims.queues import review_queue, rules_share
 
     _forward(approved_claim(world.dealer_a))
     snapshots.refresh_work(utcnow())
     figures, _as_of = snapshots.work_figures(utcnow())
     assert finance_work(figures["finance"]) == finance_work()
     assert figures["rules_share"] == rules_share(utcnow())
+    assert review_queue(figures["review"]) == review_queue()
     audit = finance_work()["audit"][0]
 
     _forward(approved_claim(world.dealer_b))  # after the snapshot

@@ -29,7 +29,7 @@ from portal.analytics.scorecards import (
     months_back,
     scorecards,
 )
-from portal.claims.queues import rules_share
+from portal.claims.queues import review_counts, rules_share
 from portal.core.db import SHANGHAI, shanghai_today, utcnow
 from portal.dealers.models import Dealer
 from portal.extensions import db
@@ -87,9 +87,10 @@ def refresh_dashboard(now: datetime) -> AnalyticsSnapshot:
 
 
 def refresh_work(now: datetime) -> AnalyticsSnapshot:
-    """Recount the big figures of the home pages: the share of claims the rules decided, the
-    claims waiting for finance."""
-    return _save(WORK, {"rules_share": rules_share(now), "finance": claim_queues()}, now)
+    """Recount the big figures of the home pages: the claims waiting for the technical
+    department, the share of claims the rules decided, the claims waiting for finance."""
+    return _save(WORK, {"review": review_counts(), "rules_share": rules_share(now),
+                        "finance": claim_queues()}, now)
 
 
 def refresh_all(today: date, now: datetime) -> list[str]:
@@ -167,7 +168,8 @@ def dashboard_figures(now: datetime) -> tuple[dict, datetime]:
 
 
 def work_figures(now: datetime) -> tuple[dict, datetime]:
-    """The home pages' big figures (``rules_share``; finance's ``claim_queues``), as of when."""
+    """The home pages' big figures (``review_counts``, ``rules_share``, finance's
+    ``claim_queues``), and as of when."""
     snapshot = _current(WORK, now)
     return snapshot.data, snapshot.as_of
 

@@ -118,12 +118,14 @@ def _rules_share() -> dict:
 @roles_required(Role.TECHNICAL)
 def technical():
     """The technical department's page: models and their periods, fault codes."""
+    figures, as_of = snapshots.work_figures(utcnow())
     models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
     faults = db.session.scalars(
         sa.select(FaultCode).options(selectinload(FaultCode.hours)).order_by(FaultCode.code)
     ).all()
     return render("home/technical.html", models=models, fault_codes=faults,
-                  queue=queues.review_queue(), **_rules_share(),
+                  queue=queues.review_queue(figures["review"]), share=figures["rules_share"],
+                  as_of=as_of,
                   service_box=home_box(current_user), alerts_box=open_alerts_box())
 
 
