@@ -77,20 +77,31 @@ def unsold_stock(dealer_ids=None, *, after_serial: str | None = None):
                    ).options(selectinload(Unit.model), selectinload(Unit.dealer))
 
 
-def _age(seasons, ended, category, province, shipped_on) -> tuple[list[Season], Season | None]:
-    """The seasons that count for a unit (ended), and the next one that would."""
-    fits = [s for s in seasons if applies(s, category, province, shipped_on)]
-    return [s for s in fits if s in ended], next((s for s in fits if s not in ended), None)
+def _ages(today: date):
+    """A function of (category, province, shipped_on): the operating seasons that count for
+    such a unit (ended by ``today``) and the next one that would. Seasons are matched to a
+    category and province once, not once per unit."""
+    seasons = operating_seasons()
+    ended = {s.id for s in seasons if s.end_on < today}
+    of_kind = {}
+
+    def age(category, province, shipped_on: date) -> tuple[list[Season], Season | None]:
+        if (category, province) not in of_kind:
+            of_kind[category, province] = [
+                s for s in seasons if applies(s, category, province, date.min)]
+        fits = [s for s in of_kind[category, province] if s.start_on >= shipped_on]
+        return [s for s in fits if s.id in ended], next(
+            (s for s in fits if s.id not in ended), None)
+    return age
 
 
 def stock_ages(dealer_ids, today: date, *, after_serial: str | None = None) -> list[StockAge]:
     """How many seasons each unsold unit has sat through (in serial order)."""
-    seasons = operating_seasons()
-    ended = [s for s in seasons if s.end_on < today]
+    age = _ages(today)
     ages = []
     for unit, category, province in db.session.execute(
             unsold_stock(dealer_ids, after_serial=after_serial)):
-        counted, upcoming = _age(seasons, ended, category, province, unit.shipped_on)
+        counted, upcoming = age(category, province, unit.shipped_on)
         ages.append(StockAge(unit, unit.dealer, unit.shipped_on, counted, upcoming))
     return ages
 
@@ -110,13 +121,12 @@ def nearly_sold_first(dealer_ids, today: date, first: int) -> tuple[int, list[St
     """How many units are one season away from counting as sold, and the first ``first`` of
     them (``nearly_sold``'s, in serial order): a dealer holds hundreds of unsold units, so only
     their dates and categories are read, and only the listed units are loaded."""
-    seasons = operating_seasons()
-    ended = [s for s in seasons if s.end_on < today]
+    age = _ages(today)
     nearly = []
     for unit_id, shipped_on, category, province in db.session.execute(_unsold(
             (Unit.id, Unit.shipped_on, ProductModel.category, Dealer.province), dealer_ids,
             None)):
-        counted, upcoming = _age(seasons, ended, category, province, shipped_on)
+        counted, upcoming = age(category, province, shipped_on)
         if len(counted) == SEASONS_TO_SELL - 1:
             nearly.append((unit_id, counted, upcoming))
     units = {u.id: u for u in db.session.scalars(
