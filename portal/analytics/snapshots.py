@@ -1,6 +1,7 @@
 """Snapshots of the analytics over all the data: the failure overview as head office first sees
 it (no filters), every dealer's scorecard for the standard periods, head office's dashboard
-tiles (``portal.reports.dashboard``) and the home pages' big counts. Computing them reads
+tiles (``portal.reports.dashboard``), the home pages' big counts and every dealer's old-part
+returns. Computing them reads
 every unit, card and claim (seconds to a minute at production scale), so pages read a snapshot
 kept in the database (shared by every worker and host) and say how old it is.
 
@@ -34,10 +35,12 @@ from portal.core.db import SHANGHAI, shanghai_today, utcnow
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance.work import claim_queues, every_rep_work
+from portal.returns.compliance import Compliance, compliance
 
 FAILURES = "failures"
 DASHBOARD = "dashboard"
 WORK = "work"
+COMPLIANCE = "compliance"
 log = logging.getLogger(__name__)
 _running: set[str] = set()  # refreshes under way in this process
 _lock = threading.Lock()
@@ -94,6 +97,13 @@ def refresh_work(now: datetime) -> AnalyticsSnapshot:
                         "finance": claim_queues(), "reps": every_rep_work()}, now)
 
 
+def refresh_compliance(today: date, now: datetime) -> AnalyticsSnapshot:
+    """Recount every dealer's old-part returns (``compliance``) as of ``today``."""
+    dealers = compliance(sa.select(Dealer.id), today)
+    return _save(COMPLIANCE, {"today": today.isoformat(), "dealers": {
+        str(dealer_id): asdict(figures) for dealer_id, figures in dealers.items()}}, now)
+
+
 def refresh_all(today: date, now: datetime) -> list[str]:
     """Recompute every snapshot; the names refreshed."""
     refresh_failures(now)
@@ -101,7 +111,9 @@ def refresh_all(today: date, now: datetime) -> list[str]:
         refresh_scorecards(months, today, now)
     refresh_dashboard(now)
     refresh_work(now)
-    return [FAILURES, *(_scorecard_name(m) for m in STANDARD_MONTHS), DASHBOARD, WORK]
+    refresh_compliance(today, now)
+    return [FAILURES, *(_scorecard_name(m) for m in STANDARD_MONTHS), DASHBOARD, WORK,
+            COMPLIANCE]
 
 
 def _refresh(name: str) -> None:
@@ -111,6 +123,8 @@ def _refresh(name: str) -> None:
         refresh_dashboard(utcnow())
     elif name == WORK:
         refresh_work(utcnow())
+    elif name == COMPLIANCE:
+        refresh_compliance(shanghai_today(), utcnow())
     else:
         refresh_scorecards(int(name.partition(":")[2]), shanghai_today(), utcnow())
 
@@ -173,6 +187,15 @@ def work_figures(now: datetime) -> tuple[dict, datetime]:
     ``claim_queues``, ``every_rep_work``), and as of when."""
     snapshot = _current(WORK, now)
     return snapshot.data, snapshot.as_of
+
+
+def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datetime]:
+    """``compliance`` of ``dealer_ids`` (by dealer id; those with nothing due left out), and
+    as of when."""
+    snapshot = _current(COMPLIANCE, now, now.astimezone(SHANGHAI).date())
+    dealers = snapshot.data["dealers"]
+    return {dealer_id: Compliance(**dealers[str(dealer_id)]) for dealer_id in dealer_ids
+            if str(dealer_id) in dealers}, snapshot.as_of
 
 
 def stored_scorecards(months: int, dealer_ids, today: date,

@@ -79,8 +79,9 @@ def rep():
     dealers = db.session.scalars(
         sa.select(Dealer).where(Dealer.sales_rep_id == current_user.id).order_by(Dealer.code)
     ).all()
+    returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], utcnow())
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
-                  compliance=compliance([d.id for d in dealers], shanghai_today()),
+                  compliance=returns, compliance_as_of=returns_as_of,
                   finance_box=stored_rep_work(figures["reps"], current_user.id), as_of=as_of,
                   plans_waiting=waiting_review(current_user),
                   stock_box=head_office_box(current_user),
