@@ -92,25 +92,3 @@ def test_claim_queues_and_rules_share_come_from_a_snapshot_as_of_its_time(app, c
         page = client.get(url).get_data(as_text=True)
         assert 'id="rules-share"' in page and 'class="muted as-of"' in page
     assert "rules-share" not in page.split("<title>")[1].split("</title>")[0]
-
-
-def test_every_reps_work_is_each_reps_work_and_the_rep_page_reads_it(client, login, world):
-    """The snapshot's per-rep counts are ``rep_work`` of each rep; the rep's page shows them
-    as of the snapshot."""
-    from portal.analytics import snapshots
-    from portal.finance.work import every_rep_work, stored_rep_work
-
-    rep = world.users[Role.SALES_REP]
-    factories.make_claim(factories.make_unit(dealer=world.dealer_a), status="approved")
-    factories.make_claim(factories.make_unit(dealer=world.dealer_b), status="approved")
-    db.session.flush()
-    reps = every_rep_work()
-    assert reps and all(stored_rep_work(reps, int(rep_id)) == rep_work(int(rep_id))
-                        for rep_id in reps)
-    assert stored_rep_work(reps, rep.id) == rep_work(rep.id) and rep_work(rep.id)["ready"]
-    assert stored_rep_work(reps, -1) == {"ready": 0, "not_ready": 0}
-    snapshots.refresh_work(utcnow())
-    login(rep)
-    page = client.get("/home/rep").get_data(as_text=True)
-    assert "queue=forward" in page  # the box shows only when claims wait
-    assert 'class="muted as-of"' in page

@@ -34,7 +34,7 @@ from portal.claims.queues import review_counts, rules_share
 from portal.core.db import SHANGHAI, shanghai_today, utcnow
 from portal.dealers.models import Dealer
 from portal.extensions import db
-from portal.finance.work import claim_queues, every_rep_work
+from portal.finance.work import claim_queues
 from portal.returns.compliance import Compliance, compliance
 
 FAILURES = "failures"
@@ -91,10 +91,9 @@ def refresh_dashboard(now: datetime) -> AnalyticsSnapshot:
 
 def refresh_work(now: datetime) -> AnalyticsSnapshot:
     """Recount the big figures of the home pages: the claims waiting for the technical
-    department, the share of claims the rules decided, the claims waiting for finance, each
-    rep's claims waiting to be forwarded."""
+    department, the share of claims the rules decided, the claims waiting for finance."""
     return _save(WORK, {"review": review_counts(), "rules_share": rules_share(now),
-                        "finance": claim_queues(), "reps": every_rep_work()}, now)
+                        "finance": claim_queues()}, now)
 
 
 def refresh_compliance(today: date, now: datetime) -> AnalyticsSnapshot:
@@ -184,7 +183,7 @@ def dashboard_figures(now: datetime) -> tuple[dict, datetime]:
 
 def work_figures(now: datetime) -> tuple[dict, datetime]:
     """The home pages' big figures (``review_counts``, ``rules_share``, finance's
-    ``claim_queues``, ``every_rep_work``), and as of when."""
+    ``claim_queues``), and as of when."""
     snapshot = _current(WORK, now)
     return snapshot.data, snapshot.as_of
 

@@ -46,34 +46,13 @@ def finance_work(claims: dict | None = None) -> dict:
             "issued": notices.get(NoticeStatus.ISSUED, (0, None))}
 
 
-def _waiting_to_forward(*where):
-    return sa.and_(Claim.finance_stage.is_(None), *where,
-                   Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)))
-
-
 def rep_work(rep_id: int) -> dict:
     """The rep's decided claims waiting to be forwarded: ready ones, and those still waiting for
     old-part verdicts (counts)."""
     dealers = sa.select(Dealer.id).where(Dealer.sales_rep_id == rep_id)
+    waiting = sa.and_(Claim.finance_stage.is_(None), Claim.dealer_id.in_(dealers),
+                      Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)))
     ready, total = db.session.execute(
         sa.select(sa.func.count(Claim.id).filter(ready_for_finance()), sa.func.count(Claim.id))
-        .where(_waiting_to_forward(Claim.dealer_id.in_(dealers)))).one()
+        .where(waiting)).one()
     return {"ready": ready, "not_ready": total - ready}
-
-
-def every_rep_work() -> dict[str, dict]:
-    """``rep_work`` of every rep with claims waiting, by rep id (a string, as JSON keeps it),
-    in one query over all the claims waiting to be forwarded, for a snapshot."""
-    rows = db.session.execute(
-        sa.select(Dealer.sales_rep_id, sa.func.count(Claim.id).filter(ready_for_finance()),
-                  sa.func.count(Claim.id))
-        .join(Dealer, Dealer.id == Claim.dealer_id)
-        .where(_waiting_to_forward(Dealer.sales_rep_id.is_not(None)))
-        .group_by(Dealer.sales_rep_id))
-    return {str(rep_id): {"ready": ready, "not_ready": total - ready}
-            for rep_id, ready, total in rows}
-
-
-def stored_rep_work(reps: dict, rep_id: int) -> dict:
-    """A rep's ``rep_work`` from ``every_rep_work`` of a moment before."""
-    return reps.get(str(rep_id), {"ready": 0, "not_ready": 0})

@@ -25,7 +25,7 @@ from portal.dealers.models import Dealer, DealerStatus
 from portal.deliveries.services import home_box as deliveries_box
 from portal.extensions import db
 from portal.finance.notice_scope import awaiting_dealer, period_text
-from portal.finance.work import finance_work, stored_rep_work
+from portal.finance.work import finance_work, rep_work
 from portal.planning.overview import missing_by_season, next_due, waiting_review
 from portal.quality.warning import open_alerts_box
 from portal.returns.compliance import compliance
@@ -75,14 +75,13 @@ def dealer():
 @roles_required(Role.SALES_REP)
 def rep():
     """A sales rep's page: the dealers assigned to them."""
-    figures, as_of = snapshots.work_figures(utcnow())
     dealers = db.session.scalars(
         sa.select(Dealer).where(Dealer.sales_rep_id == current_user.id).order_by(Dealer.code)
     ).all()
     returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], utcnow())
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
                   compliance=returns, compliance_as_of=returns_as_of,
-                  finance_box=stored_rep_work(figures["reps"], current_user.id), as_of=as_of,
+                  finance_box=rep_work(current_user.id),
                   plans_waiting=waiting_review(current_user),
                   stock_box=head_office_box(current_user),
                   deliveries_box=deliveries_box(current_user, shanghai_today()))
