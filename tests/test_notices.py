@@ -274,6 +274,17 @@ def committing(app, monkeypatch):
     engine.dispose()
 
 
+def _forget_tallies(conn, dealers):
+    """The return-visit tallies the committed claims added (the deletes above bypass the
+    session that keeps them in step): the dealers' go, every day's are summed again."""
+    from portal.service.models import VisitDayTally, VisitTally
+    from portal.service.visit_tallies import FIGURES, _day_totals
+
+    conn.execute(sa.delete(VisitTally).where(VisitTally.dealer_id.in_(dealers)))
+    conn.execute(sa.delete(VisitDayTally))
+    conn.execute(sa.insert(VisitDayTally).from_select(["day", *FIGURES], _day_totals()))
+
+
 def _delete_committed(conn, made):
     from portal.accounts.models import User
     from portal.catalog.models import ProductModel
@@ -293,6 +304,7 @@ def _delete_committed(conn, made):
     conn.execute(sa.delete(ClaimLine).where(ClaimLine.claim_id.in_(claims)))
     conn.execute(sa.delete(Claim).where(Claim.dealer_id.in_(dealers)))
     conn.execute(sa.delete(Unit).where(Unit.dealer_id.in_(dealers)))
+    _forget_tallies(conn, dealers)
     conn.execute(sa.delete(ProductModel).where(ProductModel.id.in_(made.get("models", []))))
     conn.execute(sa.delete(Dealer).where(Dealer.id.in_(dealers)))
     conn.execute(sa.delete(NoticeRun).where(NoticeRun.started_by_id.in_(users)))
