@@ -152,3 +152,17 @@ def test_the_list_pages_by_serial(client, login, world, seasons, db, app):
         assert seen == made
     finally:
         app.config["PAGE_SIZE"] = size
+
+
+def test_nearly_sold_first_counts_and_lists_as_nearly_sold_does(world, seasons):
+    """The dealer page's count and first units are nearly_sold's, in serial order."""
+    from portal.stock.deemed import nearly_sold_first
+
+    for shipped_on in (date(2026, 3, 11), date(2026, 4, 1), date(2025, 12, 1), TODAY):
+        unit(world, shipped_on)
+    everyone = nearly_sold(None, TODAY)
+    for first in (0, 1, 10):
+        count, listed = nearly_sold_first(None, TODAY, first)
+        assert count == len(everyone) >= 2
+        assert [(a.unit.serial, a.shipped_on, a.seasons, a.next_season) for a in listed] == [
+            (a.unit.serial, a.shipped_on, a.seasons, a.next_season) for a in everyone[:first]]

@@ -55,3 +55,40 @@ def test_rep_work_counts_ready_claims_of_its_own_dealers(world):
     mine.finance_stage = FinanceStage.FORWARDED
     db.session.flush()
     assert rep_work(rep.id)["ready"] == before["ready"]
+
+
+def _forward(claim):
+    claim.finance_stage, claim.forwarded_at = FinanceStage.FORWARDED, utcnow()
+    db.session.flush()
+
+
+def test_claim_queues_and_rules_share_come_from_a_snapshot_as_of_its_time(app, client, login,
+                                                                         world):
+    """The finance page's claim counts, the technical queue and the rules' share (technical,
+    admin) are read from the work snapshot, the same figures as counted now, until it is
+    refreshed; notices stay live."""
+    from portal.analytics import snapshots
+    from portal.claims.queues import review_queue, rules_share
+
+    _forward(approved_claim(world.dealer_a))
+    snapshots.refresh_work(utcnow())
+    figures, _as_of = snapshots.work_figures(utcnow())
+    assert finance_work(figures["finance"]) == finance_work()
+    assert figures["rules_share"] == rules_share(utcnow())
+    assert review_queue(figures["review"]) == review_queue()
+    audit = finance_work()["audit"][0]
+
+    _forward(approved_claim(world.dealer_b))  # after the snapshot
+    make_notice(world.dealer_a, claims=1)
+    login(world.users[Role.FINANCE])
+    page = client.get("/home/finance").get_data(as_text=True)
+    assert 'class="muted as-of"' in page
+    work = finance_work(snapshots.work_figures(utcnow())[0]["finance"])
+    assert work["audit"][0] == audit and work["issued"][0] == finance_work()["issued"][0]
+    snapshots.refresh_work(utcnow())
+    assert snapshots.work_figures(utcnow())[0]["finance"]["audit"][0] == audit + 1
+    for role, url in ((Role.TECHNICAL, "/home/technical"), (Role.ADMIN, "/home/admin")):
+        login(world.users[role])
+        page = client.get(url).get_data(as_text=True)
+        assert 'id="rules-share"' in page and 'class="muted as-of"' in page
+    assert "rules-share" not in page.split("<title>")[1].split("</title>")[0]

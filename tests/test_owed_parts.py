@@ -231,3 +231,23 @@ def test_all_lines_zeroed_rejects_the_claim(world, dealer, tech):
     owed_rules.record_verdict(owed, Verdict.NO_DEFECT, actor=tech, today=TODAY,
                               destination="reusable", cause="检测无故障")
     assert claim.status == ClaimStatus.REJECTED and claim.total_approved == Decimal("0.00")
+
+
+def test_head_office_overdue_list_can_read_the_partial_index_in_due_order(app):
+    """Every dealer's overdue parts, oldest first, can come from ix_owed_parts_to_come_due
+    walked in order (no sort of every overdue part): SQLite refuses INDEXED BY unless the
+    query's terms prove the partial index holds every row asked for, which it only proves from
+    literal values."""
+    from portal.returns.verdicts import past_due
+
+    if db.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("INDEXED BY is SQLite's")
+    stmt = past_due(None, date(2026, 11, 24)).order_by(OwedPart.due_on, OwedPart.id).limit(10)
+    compiled = stmt.compile(db.session.get_bind())
+    sql = str(compiled).replace(
+        "FROM owed_parts", "FROM owed_parts INDEXED BY ix_owed_parts_to_come_due", 1)
+    params = tuple(compiled.params[name] for name in compiled.positiontup)
+    plan = " ".join(str(row) for row in db.session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + sql, params))
+    assert "ix_owed_parts_to_come_due" in plan
+    assert "TEMP B-TREE" not in plan

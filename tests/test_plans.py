@@ -120,6 +120,20 @@ def test_open_refuses_seasons_that_do_not_concern_the_dealer(world, setup):
         services.open_plan(world.dealer_a, setup.season, actor=world.users[Role.CLERK])
 
 
+def test_the_seasons_concerning_a_dealer_are_asked_in_one_query(world, setup):
+    """``concerning`` keeps exactly the seasons ``concerns`` says ask the dealer for a plan."""
+    from portal.planning.suggestion import concerning, concerns
+
+    seasons = [setup.season, make_season("不需计划", START, END, required=False),
+               make_season("收获季", START, END, categories=[ModelCategory.COMBINE.value]),
+               make_season("山东", START, END, provinces=[world.dealer_a.province]),
+               make_season("别省", START, END, provinces=["西藏自治区"])]
+    for dealer in (world.dealer_a, world.dealer_b):
+        assert concerning(seasons, dealer) == [s for s in seasons if concerns(s, dealer)]
+    assert concerning(seasons, world.dealer_a) != concerning(seasons, world.dealer_b)
+    assert concerning([], world.dealer_a) == []
+
+
 @pytest.mark.parametrize("bad", ["-1", "abc", "10000", "2.5", "", None])
 def test_save_refuses_bad_quantities_and_changes_nothing(world, setup, bad):
     plan = opened(world, setup)

@@ -289,6 +289,29 @@ def test_compliance_figures_on_a_known_set(world, shop):
     assert lonely.id not in figures
 
 
+def test_stored_compliance_is_compliance_as_of_its_refresh(world, shop):
+    """The rep's page reads every dealer's figures from a snapshot: the same as counted, until
+    it is refreshed."""
+    from portal.analytics import snapshots
+    from portal.core.db import shanghai_today, utcnow
+
+    today = shanghai_today()
+    owed_rows(shop.unit, shop.main_part, [
+        {"due_on": date(2025, 6, 30), "status": OwedStatus.MISSING},
+        {"due_on": date(2025, 6, 30), "status": OwedStatus.RECEIVED,
+         "received_on": date(2025, 7, 3)}])
+    lonely = factories.make_dealer()
+    ids = [world.dealer_a.id, world.dealer_b.id, lonely.id]
+    snapshots.refresh_compliance(today, utcnow())
+    stored, as_of = snapshots.stored_compliance(ids, utcnow())
+    assert stored == compliance(ids, today) and world.dealer_a.id in stored and as_of
+    owed_rows(shop.unit, shop.main_part, [
+        {"due_on": date(2025, 6, 30), "status": OwedStatus.MISSING}])
+    assert snapshots.stored_compliance(ids, utcnow())[0] == stored  # as of then
+    snapshots.refresh_compliance(today, utcnow())
+    assert snapshots.stored_compliance(ids, utcnow())[0] == compliance(ids, today) != stored
+
+
 def test_compliance_is_shown_to_the_dealer_its_rep_and_head_office(client, login, world, shop):
     owed_rows(shop.unit, shop.main_part, [
         {"due_on": date(2025, 6, 30), "status": OwedStatus.MISSING},
@@ -301,6 +324,7 @@ def test_compliance_is_shown_to_the_dealer_its_rep_and_head_office(client, login
     login(world.users[Role.SALES_REP])
     rep = client.get("/home/rep").get_data(as_text=True)
     assert 'id="returns-compliance"' in rep and world.dealer_a.code in rep
+    assert 'class="muted as-of"' in rep.split('id="returns-compliance"')[1]
     login(world.users[Role.ADMIN])
     detail = client.get(f"/dealers/{world.dealer_a.id}").get_data(as_text=True)
     assert 'id="returns-compliance"' in detail

@@ -23,8 +23,8 @@ analytics_cli = AppGroup("analytics", help="Snapshots of the analytics over all 
 @analytics_cli.command("refresh")
 @in_english
 def refresh():
-    """Recompute the failure overview, every dealer's scorecards and head office's dashboard
-    tiles; print what took how long."""
+    """Recompute the failure overview, every dealer's scorecards, head office's dashboard
+    tiles and the home pages' big counts; print what took how long."""
     started = time.monotonic()
     names = refresh_all(shanghai_today(), utcnow())
     db.session.commit()

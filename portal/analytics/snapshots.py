@@ -1,6 +1,7 @@
 """Snapshots of the analytics over all the data: the failure overview as head office first sees
-it (no filters), every dealer's scorecard for the standard periods and head office's dashboard
-tiles (``portal.reports.dashboard``). Computing them reads
+it (no filters), every dealer's scorecard for the standard periods, head office's dashboard
+tiles (``portal.reports.dashboard``), the home pages' big counts and every dealer's old-part
+returns. Computing them reads
 every unit, card and claim (seconds to a minute at production scale), so pages read a snapshot
 kept in the database (shared by every worker and host) and say how old it is.
 
@@ -32,12 +33,17 @@ from portal.analytics.scorecards import (
     months_back,
     scorecards,
 )
+from portal.claims.queues import review_counts, rules_share
 from portal.core.db import SHANGHAI, shanghai_today, utcnow
 from portal.dealers.models import Dealer
 from portal.extensions import db
+from portal.finance.work import claim_queues
+from portal.returns.compliance import Compliance, compliance
 
 FAILURES = "failures"
 DASHBOARD = "dashboard"
+WORK = "work"
+COMPLIANCE = "compliance"
 log = logging.getLogger(__name__)
 _running: set[str] = set()  # refreshes under way in this process
 _lock = threading.Lock()
@@ -90,13 +96,30 @@ def refresh_dashboard(now: datetime) -> AnalyticsSnapshot:
                  now)
 
 
+def refresh_work(now: datetime) -> AnalyticsSnapshot:
+    """Recount the big figures of the home pages: the claims waiting for the technical
+    department, the share of claims the rules decided, the claims waiting for finance."""
+    return _save(WORK, {"review": review_counts(), "rules_share": rules_share(now),
+                        "finance": claim_queues()}, now)
+
+
+def refresh_compliance(today: date, now: datetime) -> AnalyticsSnapshot:
+    """Recount every dealer's old-part returns (``compliance``) as of ``today``."""
+    dealers = compliance(sa.select(Dealer.id), today)
+    return _save(COMPLIANCE, {"today": today.isoformat(), "dealers": {
+        str(dealer_id): asdict(figures) for dealer_id, figures in dealers.items()}}, now)
+
+
 def refresh_all(today: date, now: datetime) -> list[str]:
     """Recompute every snapshot; the names refreshed."""
     refresh_failures(now)
     for months in STANDARD_MONTHS:
         refresh_scorecards(months, today, now)
     refresh_dashboard(now)
-    return [FAILURES, *(_scorecard_name(m) for m in STANDARD_MONTHS), DASHBOARD]
+    refresh_work(now)
+    refresh_compliance(today, now)
+    return [FAILURES, *(_scorecard_name(m) for m in STANDARD_MONTHS), DASHBOARD, WORK,
+            COMPLIANCE]
 
 
 def _refresh(name: str) -> None:
@@ -104,6 +127,10 @@ def _refresh(name: str) -> None:
         refresh_failures(utcnow())
     elif name == DASHBOARD:
         refresh_dashboard(utcnow())
+    elif name == WORK:
+        refresh_work(utcnow())
+    elif name == COMPLIANCE:
+        refresh_compliance(shanghai_today(), utcnow())
     else:
         refresh_scorecards(int(name.partition(":")[2]), shanghai_today(), utcnow())
 
@@ -175,6 +202,20 @@ def failure_overview(now: datetime, build: Callable[[dict], T]) -> tuple[T, date
         with _lock:
             _made[name] = made
     return made[1], snapshot.as_of
+def work_figures(now: datetime) -> tuple[dict, datetime]:
+    """The home pages' big figures (``review_counts``, ``rules_share``, finance's
+    ``claim_queues``), and as of when."""
+    snapshot = _current(WORK, now)
+    return snapshot.data, snapshot.as_of
+
+
+def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datetime]:
+    """``compliance`` of ``dealer_ids`` (by dealer id; those with nothing due left out), and
+    as of when."""
+    snapshot = _current(COMPLIANCE, now, now.astimezone(SHANGHAI).date())
+    dealers = snapshot.data["dealers"]
+    return {dealer_id: Compliance(**dealers[str(dealer_id)]) for dealer_id in dealer_ids
+            if str(dealer_id) in dealers}, snapshot.as_of
 
 
 def stored_scorecards(months: int, dealer_ids, today: date,

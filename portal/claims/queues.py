@@ -9,8 +9,9 @@ from portal.claims.models import DECIDED, Claim, ClaimStatus
 from portal.extensions import db
 
 
-def review_queue() -> dict:
-    """The technical department's queue: how many wait, the oldest, samples to review."""
+def review_counts() -> dict:
+    """The technical department's queue as JSON a snapshot keeps (``review_queue``): tens of
+    thousands of claims wait, too many to count on every view."""
     waiting, oldest = db.session.execute(
         sa.select(sa.func.count(), sa.func.min(Claim.submitted_at))
         .where(Claim.status.in_((ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW)))).one()
@@ -18,7 +19,15 @@ def review_queue() -> dict:
         sa.select(sa.func.count()).select_from(Claim)
         .where(Claim.status == ClaimStatus.APPROVED, Claim.sampled,
                Claim.sample_reviewed_at.is_(None)))
-    return {"waiting": waiting, "oldest": oldest, "samples": samples}
+    return {"waiting": waiting, "oldest": oldest and oldest.isoformat(), "samples": samples}
+
+
+def review_queue(counts: dict | None = None) -> dict:
+    """The technical department's queue: how many wait, the oldest, samples to review (from
+    ``counts``, ``review_counts`` of a moment before, when given; else counted now)."""
+    counts = counts if counts is not None else review_counts()
+    oldest = counts["oldest"]
+    return {**counts, "oldest": oldest and datetime.fromisoformat(oldest)}
 
 
 def rules_share(now: datetime, days: int = 90) -> dict:

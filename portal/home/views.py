@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.accounts.roles import DEALER_ROLES, Role
+from portal.analytics import snapshots
 from portal.catalog.models import (
     FaultCode,
     LabourRate,
@@ -77,8 +78,9 @@ def rep():
     dealers = db.session.scalars(
         sa.select(Dealer).where(Dealer.sales_rep_id == current_user.id).order_by(Dealer.code)
     ).all()
+    returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], utcnow())
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
-                  compliance=compliance([d.id for d in dealers], shanghai_today()),
+                  compliance=returns, compliance_as_of=returns_as_of,
                   finance_box=rep_work(current_user.id),
                   plans_waiting=waiting_review(current_user),
                   stock_box=head_office_box(current_user),
@@ -107,16 +109,24 @@ def clerk():
                   deliveries_box=deliveries_box(current_user, today))
 
 
+def _rules_share() -> dict:
+    """The share of claims the rules decided (from a snapshot: a quarter's claims), as of when."""
+    figures, as_of = snapshots.work_figures(utcnow())
+    return {"share": figures["rules_share"], "as_of": as_of}
+
+
 @bp.route("/home/technical")
 @roles_required(Role.TECHNICAL)
 def technical():
     """The technical department's page: models and their periods, fault codes."""
+    figures, as_of = snapshots.work_figures(utcnow())
     models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
     faults = db.session.scalars(
         sa.select(FaultCode).options(selectinload(FaultCode.hours)).order_by(FaultCode.code)
     ).all()
     return render("home/technical.html", models=models, fault_codes=faults,
-                  queue=queues.review_queue(), share=queues.rules_share(utcnow()),
+                  queue=queues.review_queue(figures["review"]), share=figures["rules_share"],
+                  as_of=as_of,
                   service_box=home_box(current_user), alerts_box=open_alerts_box())
 
 
@@ -125,12 +135,14 @@ def technical():
 def finance():
     """Finance's page: the work waiting (audits, notices), the rates and bands claims are
     costed with."""
+    figures, as_of = snapshots.work_figures(utcnow())
     rates = db.session.scalars(sa.select(LabourRate).order_by(LabourRate.grade)).all()
     bands = db.session.scalars(sa.select(TravelBand).order_by(TravelBand.min_km)).all()
     grade_counts = dict(db.session.execute(
         sa.select(Dealer.grade, sa.func.count()).group_by(Dealer.grade)).all())
     return render("home/finance.html", rates=rates, bands=bands, grade_counts=grade_counts,
-                  policy=PolicySettings.current(), work=finance_work())
+                  policy=PolicySettings.current(), work=finance_work(figures["finance"]),
+                  as_of=as_of)
 
 
 @bp.route("/home/admin")
@@ -148,6 +160,6 @@ def admin():
         .order_by(AuditEntry.id.desc()).limit(15)
     ).all()
     return render("home/admin.html", counts=counts, latest=latest, alerts_box=open_alerts_box(),
-                  share=queues.rules_share(utcnow()),
+                  **_rules_share(),
                   service_box=home_box(current_user), stock_box=head_office_box(current_user),
                   deliveries_box=deliveries_box(current_user, shanghai_today()))

@@ -13,7 +13,7 @@ from portal.dealers.scope import dealer_ids_for
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan
 from portal.planning.scope import visible_plans
-from portal.planning.suggestion import asked_dealers, concerns, due_on
+from portal.planning.suggestion import asked_dealers, concerning, due_on
 
 # A dealer's page lists the seasons still to come and those ended within this many days.
 RECENT_DAYS = 180
@@ -109,9 +109,8 @@ class DealerSeason:
 
 def dealer_seasons(dealer: Dealer, today: date) -> list[DealerSeason]:
     """The seasons, upcoming and recent, that ask ``dealer`` for a plan, soonest due first."""
-    seasons = [s for s in planning_seasons(since=today - timedelta(days=RECENT_DAYS),
-                                           limit=DEALER_SEASONS)
-               if concerns(s, dealer)]
+    seasons = concerning(planning_seasons(since=today - timedelta(days=RECENT_DAYS),
+                                          limit=DEALER_SEASONS), dealer)
     plans = {p.season_id: p for p in db.session.scalars(sa.select(StockingPlan).where(
         StockingPlan.dealer_id == dealer.id,
         StockingPlan.season_id.in_([s.id for s in seasons])))}

@@ -124,6 +124,16 @@ def concerns(season: Season, dealer: Dealer) -> bool:
         .with_only_columns(Dealer.id).limit(1)) is not None
 
 
+def concerning(seasons: list[Season], dealer: Dealer) -> list[Season]:
+    """The seasons of ``seasons`` that ask ``dealer`` for a plan (``concerns``), in one query."""
+    asked = [s for s in seasons if s.plan_required]
+    if not asked:
+        return []
+    found = db.session.execute(sa.select(
+        *(asked_dealers(s).where(Dealer.id == dealer.id).exists() for s in asked))).one()
+    return [season for season, yes in zip(asked, found, strict=True) if yes]
+
+
 def history_seasons(season: Season, today: date) -> list[Season]:
     """The latest seasons of the same kind, over by today and before ``season`` starts, that
     share a product category with it."""

@@ -98,6 +98,10 @@ class Board:
         """SQL: the record's dealer is one the user covers (always true for head office)."""
         return column.in_(dealer_ids_for(self.user)) if self.scoped else sa.true()
 
+    def dealer_ids(self):
+        """The dealers the user covers (a subquery), or None for head office (every dealer)."""
+        return dealer_ids_for(self.user) if self.scoped else None
+
     def age(self, oldest) -> int | None:
         if oldest is None:
             return None
@@ -251,7 +255,7 @@ def forward(b: Board):
 
 @figure
 def owed(b: Board):
-    owed = past_due(dealer_ids_for(b.user), b.today).subquery()
+    owed = past_due(b.dealer_ids(), b.today).subquery()
     return db.session.execute(
         sa.select(sa.func.count(owed.c.id), sa.func.min(owed.c.due_on))).one()
 
@@ -339,7 +343,7 @@ def overdue_lists(b: Board) -> dict:
         deadlines.escalation_query(b.now, visible_requests(b.user))
         .options(selectinload(ServiceRequest.dealer)).limit(LISTED)).all()
     parts = db.session.scalars(
-        past_due(dealer_ids_for(b.user), b.today).order_by(OwedPart.due_on, OwedPart.id)
+        past_due(b.dealer_ids(), b.today).order_by(OwedPart.due_on, OwedPart.id)
         .limit(LISTED)).all()
     notes = db.session.scalars(
         overdue_notes(visible_notes(b.user), b.today)

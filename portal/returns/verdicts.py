@@ -12,7 +12,7 @@ from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
 from portal.dealers.models import Dealer
 from portal.dealers.scope import dealer_ids_for
-from portal.returns.models import STILL_OWED, OwedPart, OwedStatus, VerdictPhoto
+from portal.returns.models import TO_COME_BACK, OwedPart, OwedStatus, VerdictPhoto
 from portal.returns.owed import record_verdict
 
 
@@ -60,10 +60,15 @@ def awaiting_verdict(dealer_ids, *, part: str = "", dealer: str = ""):
 
 
 def past_due(dealer_ids, today: date, *, part: str = "", dealer: str = ""):
-    """A SELECT of parts still owed (or on their way) after their return date, no verdict."""
-    return _listed(sa.select(OwedPart).where(
-        OwedPart.status.in_((*STILL_OWED, OwedStatus.SHIPPED)), OwedPart.verdict.is_(None),
-        OwedPart.due_on < today, OwedPart.dealer_id.in_(dealer_ids)), part, dealer)
+    """A SELECT of parts still owed (or on their way) after their return date, no verdict, of
+    ``dealer_ids`` (None: of every dealer). Sorted by (due_on, id) it reads the partial index
+    ix_owed_parts_to_come_due in order."""
+    stmt = sa.select(OwedPart).where(
+        OwedPart.status.in_([sa.literal_column(f"'{s.value}'") for s in TO_COME_BACK]),
+        OwedPart.verdict.is_(None), OwedPart.due_on < today)
+    if dealer_ids is not None:
+        stmt = stmt.where(OwedPart.dealer_id.in_(dealer_ids))
+    return _listed(stmt, part, dealer)
 
 
 def visible_owed(user):

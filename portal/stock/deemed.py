@@ -51,20 +51,17 @@ def applies(season: Season, category, province: str, shipped_on: date) -> bool:
             and (not season.provinces or province in season.provinces))
 
 
-def unsold_stock(dealer_ids=None, *, after_serial: str | None = None):
-    """A SELECT of units at a dealer, unsold and not in a return, with their category and
-    the dealer's province; ``dealer_ids`` (ids or a subquery) limits the dealers."""
+def _unsold(columns, dealer_ids, after_serial: str | None):
     in_force = sa.exists().where(WarrantyCard.unit_id == Unit.id,
                                  WarrantyCard.status != CardStatus.VOID)
     # A unit received back has left the dealer's stock (no dealer); shipped again, it counts
     # afresh from its new shipping day, whatever its old return.
     returning = sa.exists().where(StockReturn.unit_id == Unit.id,
                                   StockReturn.status.in_(OPEN_RETURN))
-    stmt = (sa.select(Unit, ProductModel.category, Dealer.province)
+    stmt = (sa.select(*columns)
             .join(ProductModel, ProductModel.id == Unit.model_id)
             .join(Dealer, Dealer.id == Unit.dealer_id)
             .where(Unit.shipped_on.is_not(None), ~in_force, ~returning)
-            .options(selectinload(Unit.model), selectinload(Unit.dealer))
             .order_by(Unit.serial))
     if dealer_ids is not None:
         stmt = stmt.where(Unit.dealer_id.in_(dealer_ids))
@@ -73,16 +70,38 @@ def unsold_stock(dealer_ids=None, *, after_serial: str | None = None):
     return stmt
 
 
+def unsold_stock(dealer_ids=None, *, after_serial: str | None = None):
+    """A SELECT of units at a dealer, unsold and not in a return, with their category and
+    the dealer's province; ``dealer_ids`` (ids or a subquery) limits the dealers."""
+    return _unsold((Unit, ProductModel.category, Dealer.province), dealer_ids, after_serial
+                   ).options(selectinload(Unit.model), selectinload(Unit.dealer))
+
+
+def _ages(today: date):
+    """A function of (category, province, shipped_on): the operating seasons that count for
+    such a unit (ended by ``today``) and the next one that would. Seasons are matched to a
+    category and province once, not once per unit."""
+    seasons = operating_seasons()
+    ended = {s.id for s in seasons if s.end_on < today}
+    of_kind = {}
+
+    def age(category, province, shipped_on: date) -> tuple[list[Season], Season | None]:
+        if (category, province) not in of_kind:
+            of_kind[category, province] = [
+                s for s in seasons if applies(s, category, province, date.min)]
+        fits = [s for s in of_kind[category, province] if s.start_on >= shipped_on]
+        return [s for s in fits if s.id in ended], next(
+            (s for s in fits if s.id not in ended), None)
+    return age
+
+
 def stock_ages(dealer_ids, today: date, *, after_serial: str | None = None) -> list[StockAge]:
     """How many seasons each unsold unit has sat through (in serial order)."""
-    seasons = operating_seasons()
-    ended = [s for s in seasons if s.end_on < today]
+    age = _ages(today)
     ages = []
     for unit, category, province in db.session.execute(
             unsold_stock(dealer_ids, after_serial=after_serial)):
-        fits = [s for s in seasons if applies(s, category, province, unit.shipped_on)]
-        counted = [s for s in fits if s in ended]
-        upcoming = next((s for s in fits if s not in ended), None)
+        counted, upcoming = age(category, province, unit.shipped_on)
         ages.append(StockAge(unit, unit.dealer, unit.shipped_on, counted, upcoming))
     return ages
 
@@ -96,3 +115,23 @@ def deemed_sold(dealer_ids, today: date, *, after_serial: str | None = None) -> 
 def nearly_sold(dealer_ids, today: date) -> list[StockAge]:
     """The units one season away from counting as sold (next_season says which, if known)."""
     return [a for a in stock_ages(dealer_ids, today) if len(a.seasons) == SEASONS_TO_SELL - 1]
+
+
+def nearly_sold_first(dealer_ids, today: date, first: int) -> tuple[int, list[StockAge]]:
+    """How many units are one season away from counting as sold, and the first ``first`` of
+    them (``nearly_sold``'s, in serial order): a dealer holds hundreds of unsold units, so only
+    their dates and categories are read, and only the listed units are loaded."""
+    age = _ages(today)
+    nearly = []
+    for unit_id, shipped_on, category, province in db.session.execute(_unsold(
+            (Unit.id, Unit.shipped_on, ProductModel.category, Dealer.province), dealer_ids,
+            None)):
+        counted, upcoming = age(category, province, shipped_on)
+        if len(counted) == SEASONS_TO_SELL - 1:
+            nearly.append((unit_id, counted, upcoming))
+    units = {u.id: u for u in db.session.scalars(
+        sa.select(Unit).where(Unit.id.in_([unit_id for unit_id, *_ in nearly[:first]]))
+        .options(selectinload(Unit.dealer)))}
+    return len(nearly), [StockAge(units[unit_id], units[unit_id].dealer,
+                                  units[unit_id].shipped_on, counted, upcoming)
+                         for unit_id, counted, upcoming in nearly[:first]]

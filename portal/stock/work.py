@@ -9,9 +9,11 @@ from sqlalchemy.orm import selectinload
 from portal.dealers.scope import dealer_choices as all_dealer_choices
 from portal.dealers.scope import dealer_ids_for, get_dealer
 from portal.extensions import db
-from portal.stock.deemed import nearly_sold
+from portal.stock.deemed import nearly_sold_first
 from portal.stock.models import OPEN_RETURN, StockReturn, StockReturnStatus
 from portal.stock.scope import scoped, visible_returns
+
+NEARLY_LISTED = 10  # units one season away from counting as sold, listed on a dealer's page
 
 
 def scope_of(user, dealer_id: int | None):
@@ -56,6 +58,7 @@ def dealer_box(dealer_id: int, today: date) -> dict:
         sa.select(StockReturn).where(StockReturn.dealer_id == dealer_id,
                                      StockReturn.status.in_(OPEN_RETURN))
         .options(selectinload(StockReturn.unit)).order_by(StockReturn.requested_at)).all()
-    return {"open": open_returns, "nearly": nearly_sold([dealer_id], today)}
+    count, first = nearly_sold_first([dealer_id], today, NEARLY_LISTED)
+    return {"open": open_returns, "nearly": first, "nearly_count": count}
 
 
