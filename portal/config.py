@@ -46,14 +46,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             )
     elif not secret:
         secret = _instance_secret_key(instance_path)
-    database_url = _database_url(instance_path)
     config = {
         "PORTAL_ENV": env,
         "SECRET_KEY": secret,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        # A server connection can drop (a restart, a proxy's idle timeout): test it before use.
-        # A SQLite file cannot, so its requests skip that extra statement.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ["zh_CN", "en"],
@@ -91,4 +87,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             NOTICE_RUN_PROCESSES=0,  # a test that wants the processes asks for them
         )
     config.update(overrides or {})
+    # A server connection can drop (a restart, a proxy's idle timeout): test it before use.
+    # A SQLite file cannot, so its requests skip that extra statement.
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
+        "pool_pre_ping": not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")})
     return config
