@@ -37,7 +37,7 @@ def get_plan(plan_id: int, user, *, lines: bool = True) -> StockingPlan:
     return plan
 
 
-LINES_PAGE = 50  # lines of a plan on one page
+LINES_PAGE = 25  # lines of a plan on one page, as many as the rows of any list
 
 
 @dataclass

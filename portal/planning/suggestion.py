@@ -89,10 +89,14 @@ def _models(categories) -> list[ProductModel]:
 
 
 def _in_warranty_clause(models, start: date):
-    """Cards whose unit's whole-machine warranty still runs on ``start``."""
+    """Cards whose unit's whole-machine warranty still runs on ``start``: one branch per length
+    of warranty (a few), not per model (dozens), for the planner's sake."""
+    by_months = defaultdict(list)
+    for m in models:
+        by_months[m.whole_months].append(m.id)
     return sa.or_(sa.false(), *(
-        sa.and_(Unit.model_id == m.id, WarrantyCard.sale_date > add_months(start, -m.whole_months))
-        for m in models))
+        sa.and_(Unit.model_id.in_(ids), WarrantyCard.sale_date > add_months(start, -months))
+        for months, ids in sorted(by_months.items())))
 
 
 def asked_dealers(season: Season):
