@@ -355,3 +355,22 @@ def test_admin_sets_the_makers_details_on_the_policy_page(client, login, world):
     assert "山东重工农业装备有限公司" in client.get("/catalog/policy").get_data(as_text=True)
     data["maker_tax_no"] = "9" * 31
     assert client.post("/catalog/policy/edit", data=data).status_code == 422
+
+
+def test_a_confirmed_notice_without_its_pdf_is_served_one_not_kept(world, finance, client,
+                                                                    login):
+    """Nothing of a confirmed notice may change, so a PDF rendered after the confirmation is
+    served but not stored; the notice stays as the dealer confirmed it."""
+    from portal.finance import lifecycle
+    from portal.finance.notices import issue_notice
+
+    approved_claim(world.dealer_a)
+    notice = issue_notice(world.dealer_a.id, OCT_START, OCT_END, actor=finance, with_pdf=False)
+    db.session.commit()
+    lifecycle.confirm_notice(notice, actor=world.users[Role.DEALER_STAFF])
+    db.session.commit()
+    login(finance)
+    answer = client.get(f"/finance/notices/{notice.number}.pdf")
+    assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
+    db.session.expire_all()
+    assert db.session.get(WriteOffNotice, notice.id).document is None

@@ -6,6 +6,7 @@ from flask_babel import force_locale
 
 from portal.core.pdf import render_pdf
 from portal.extensions import db
+from portal.finance.immutability import NoticeLocked
 from portal.finance.models import NoticeDocument, WriteOffNotice
 
 
@@ -31,12 +32,18 @@ def store_pdf(notice_id: int, pdf: bytes) -> None:
 
 def notice_pdf(notice: WriteOffNotice) -> bytes:
     """The stored PDF. A notice whose run stopped before its PDF was stored (the worker died in
-    that second) gets it rendered now, from the notice as committed, and kept."""
-    if notice.document is None:
-        store_pdf(notice.id, render_notice_pdf(notice))
-        try:
-            db.session.commit()
-        except sa.exc.IntegrityError:  # another request stored it first: that one is kept
-            db.session.rollback()
-        db.session.refresh(notice)
+    that second) gets it rendered now, from the notice as committed, and kept; if the dealer has
+    confirmed it meanwhile, nothing of it may change, so the PDF is served without being kept."""
+    if notice.document is not None:
+        return notice.document.pdf
+    pdf = render_notice_pdf(notice)
+    store_pdf(notice.id, pdf)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # another request stored it first: that one is kept
+        db.session.rollback()
+    except NoticeLocked:
+        db.session.rollback()
+        return pdf
+    db.session.refresh(notice)
     return notice.document.pdf

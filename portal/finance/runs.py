@@ -167,13 +167,15 @@ def execute_run(run_id: int, *, checkpoint: Checkpoint | None = None,
 
 
 def _store_pdf(notice_id: int, future: Future) -> None:
+    """Keep a notice's PDF once rendered. Whatever fails here (the rendering, or the dealer
+    confirmed the notice in that second) leaves the notice as committed: its PDF is rendered
+    when it is first read (``documents.notice_pdf``), and the run goes on."""
     try:
-        pdf = future.result()
-    except Exception:  # noqa: BLE001 - the notice stands; its PDF is rendered when first read
-        current_app.logger.exception("notice %s: PDF not rendered by the run", notice_id)
-        return
-    documents.store_pdf(notice_id, pdf)
-    db.session.commit()
+        documents.store_pdf(notice_id, future.result())
+        db.session.commit()
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        current_app.logger.exception("notice %s: PDF not stored by the run", notice_id)
 
 
 def _one_dealer(run: NoticeRun, dealer_id: int, actor, checkpoint) -> tuple[int, str] | None:
