@@ -158,12 +158,14 @@ def execute_run(run_id: int, *, checkpoint: Checkpoint | None = None,
                     _store_pdf(*rendering.popleft())
                 if progress:
                     progress(run)
+            while rendering:  # done only once every PDF is stored
+                _store_pdf(*rendering.popleft())
             _finish(run, RunStatus.DONE)
             db.session.commit()
             return run
-        finally:
-            for notice_id, future in rendering:
-                _store_pdf(notice_id, future)
+        finally:  # stopped early (cancelled, closed, failed): keep the PDFs already under way
+            while rendering:
+                _store_pdf(*rendering.popleft())
 
 
 def _store_pdf(notice_id: int, future: Future) -> None:
