@@ -50,13 +50,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, *, workers: int, env: dict, log_path: Path, ready_path: str):
-    """Serve ``app`` (``module:variable``) with sync workers on a free loopback port; yield
-    its base URL once ``ready_path`` answers 200; stop the server afterwards."""
+def gunicorn(app: str, *, workers: int, env: dict, log_path: Path, ready_path: str,
+             threads: int = 0):
+    """Serve ``app`` (``module:variable``) on a free loopback port: sync workers, or with
+    ``threads`` gthread workers; yield its base URL once ``ready_path`` answers 200; stop the
+    server afterwards."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
-               "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--backlog", "2048",
-               "--timeout", "120", app]
+    worker = ["--worker-class", "gthread", "--threads", str(threads)] if threads else [
+        "--worker-class", "sync"]
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), *worker,
+               "--bind", f"127.0.0.1:{port}", "--backlog", "2048", "--timeout", "120", app]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log,
@@ -78,14 +81,19 @@ def _wait_ready(base: str, path: str, server: subprocess.Popen, log_path: Path) 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}; see {log_path}")
+            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n"
+                               + _tail(log_path))
         try:
             if fetch(base, path).status == 200:
                 return
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"{base}{path} did not answer 200 within 60 s; see {log_path}")
+    raise RuntimeError(f"{base}{path} did not answer 200 within 60 s:\n" + _tail(log_path))
+
+
+def _tail(log_path: Path) -> str:
+    return log_path.read_text(errors="replace")[-3000:]
 
 
 def fetch(base: str, path: str, *, cookie: str = "", htmx: bool = False, form: dict | None = None,

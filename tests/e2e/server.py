@@ -8,29 +8,19 @@ so the suite's own database (reset and used in rolled-back transactions) is left
 
 import os
 import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from portal import ROOT, create_app
+from benchmarks.load import gunicorn
+from portal import create_app
 from portal.core.db import shanghai_today
 from portal.extensions import db
 from tests.e2e.seed import Seeded, seed
 
 E2E_DATABASE = "portal_e2e"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -74,45 +64,12 @@ def migrate_and_seed(url: str, instance: Path) -> Seeded:
     return seeded
 
 
-@contextmanager
 def serve(url: str, instance: Path, log: Path):
     """gunicorn (one worker, threads: the notice runs' background thread lives there too);
     yields the base URL once /healthz answers."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(instance),
+    env = {"DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(instance),
            "SECRET_KEY": secrets.token_hex(32), "PORTAL_ENV": "development",
            "LOG_LEVEL": "WARNING"}
-    env.pop("TEST_DATABASE_URL", None)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-             "--worker-class", "gthread", "--threads", "8", "--timeout", "120", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(base, process, log)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_until_up(base: str, process, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the portal server exited ({process.returncode}):\n"
-                               + log.read_text(errors="replace")[-3000:])
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the portal server did not answer within {seconds:.0f} s:\n"
-                       + log.read_text(errors="replace")[-3000:])
+    log.unlink(missing_ok=True)  # this run's server log only
+    return gunicorn("wsgi:app", workers=1, threads=8, env=env, log_path=log,
+                    ready_path="/healthz")
