@@ -32,15 +32,26 @@ class PageResult:
                 and m.p99_ms <= P99_MS and m.rps * HELLO_SHARE >= hello_rps)
 
 
+@dataclass
+class Reference:
+    """A row measured for comparison, with no target of its own."""
+
+    title: str
+    role: str
+    measure: Measure
+
+
 def _yes(ok: bool) -> str:
     return "yes" if ok else "**NO**"
 
 
-def page_table(hello: Measure, pages: list[PageResult]) -> list[str]:
+def page_table(hello: Measure, pages: list[PageResult],
+               references: list[Reference] = ()) -> list[str]:
     lines = ["| page | role | requests/s | p50 ms | p99 ms | KB | target met |",
-             "|---|---|--:|--:|--:|--:|---|",
-             f"| bare Flask `/hello` (reference) | — | {hello.rps:.0f} | {hello.p50_ms:.1f} | "
-             f"{hello.p99_ms:.1f} | — | — |"]
+             "|---|---|--:|--:|--:|--:|---|"]
+    for ref in [Reference("bare Flask `/hello`", "—", hello), *references]:
+        lines.append(f"| {ref.title} (reference) | {ref.role} | {ref.measure.rps:.0f} | "
+                     f"{ref.measure.p50_ms:.1f} | {ref.measure.p99_ms:.1f} | — | — |")
     for page in pages:
         m = page.measure
         if m is None:
@@ -91,12 +102,30 @@ def tally(hello: Measure, pages, notices, batch) -> tuple[int, int]:
     return met, len(pages) + 2
 
 
-def section(label: str, facts: dict, hello: Measure, pages, notices, batch) -> str:
+def floor_line(hello: Measure, references: list[Reference]) -> str:
+    """Where the throughput target stands against the portal's own floor, the last reference
+    row (a signed-in empty page): the page work left to a page that is to meet it."""
+    if not references or not hello.rps:
+        return ""
+    floor = references[-1].measure
+    need = hello.rps / HELLO_SHARE
+    return (f"The throughput target is {need:.0f} requests/s (1/{HELLO_SHARE} of the bare route). "
+            f"The portal's signed-in empty page serves {floor.rps:.0f}/s, 1/"
+            f"{hello.rps / floor.rps:.1f} of the bare route, "
+            + ("so no page with content of its own can reach it."
+               if floor.rps < need else
+               f"leaving {1000 / need - 1000 / floor.rps:.2f} ms per request for a page's own "
+               "work."))
+
+
+def section(label: str, facts: dict, hello: Measure, pages, notices, batch,
+            references: list[Reference] = ()) -> str:
     met, total = tally(hello, pages, notices, batch)
     slowest = sorted((p for p in pages if p.measure), key=lambda p: -p.measure.p99_ms)[:5]
     lines = [f"## {label}", "", f"**targets met: {met} of {total}**", ""]
     lines += [f"- {key}: {value}" for key, value in facts.items()]
-    lines += ["", *page_table(hello, pages), "",
+    floor = floor_line(hello, references)
+    lines += ["", *page_table(hello, pages, references), "", *([floor, ""] if floor else []),
               "Slowest by p99: " + ", ".join(f"{p.title} ({p.role}) {p.measure.p99_ms:.1f} ms"
                                              for p in slowest), "",
               *document_table(notices, batch), ""]

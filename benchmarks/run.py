@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from benchmarks import documents, load
 from benchmarks.pages import PAGES, PASSWORD, USERS, page_path, samples
-from benchmarks.report import PageResult, section
+from benchmarks.report import PageResult, Reference, section
 
 TABLES = ("dealers", "users", "units", "warranty_cards", "service_requests", "claims",
           "claim_lines", "owed_parts", "write_off_notices", "ledger_entries", "audit_entries")
@@ -143,6 +143,23 @@ def measure_pages(app, base: str, values: dict, args, connections: int) -> list[
     return results
 
 
+def measure_floor(base: str, args, connections: int) -> list[Reference]:
+    """The portal's own floor (``benchmarks/floor.py``): its plain text route, not signed in,
+    and its empty page in the base layout, signed in as the bench dealer."""
+    text = measure_url(base, "/_bench/text", args, connections)
+    cookie = load.sign_in(base, USERS["dealer"], PASSWORD)
+    trouble = check_answer(load.fetch(base, "/_bench/empty", cookie=cookie), htmx=False)
+    if trouble:
+        raise RuntimeError(f"the portal's empty page {trouble}")
+    empty = measure_url(base, "/_bench/empty", args, connections, cookie)
+    for path, m in (("/_bench/text", text), ("/_bench/empty", empty)):
+        print(f"  {path:50} {m.rps:7.0f}/s p50 {m.p50_ms:6.1f} p99 {m.p99_ms:6.1f} ms",
+              file=sys.stderr, flush=True)
+    return [Reference("portal, not signed in: plain text `/_bench/text`", "—", text),
+            Reference("portal, signed in: empty page in the base layout `/_bench/empty`",
+                      "dealer", empty)]
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     connections = args.connections or args.workers
@@ -162,6 +179,10 @@ def main(argv=None) -> int:
                        log_path=work / "hello.log", ready_path="/hello") as base:
         hello = measure_url(base, "/hello", args, connections)
     print(f"  hello {hello.rps:.0f}/s p99 {hello.p99_ms:.1f} ms", file=sys.stderr, flush=True)
+    print(f"== {label}: the portal's floor", file=sys.stderr, flush=True)
+    with load.gunicorn("benchmarks.floor:serve()", workers=args.workers, env=env,
+                       log_path=work / f"floor-{kind}.log", ready_path="/_bench/text") as base:
+        floor = measure_floor(base, args, connections)
     print(f"== {label}: portal pages", file=sys.stderr, flush=True)
     with load.gunicorn("wsgi:app", workers=args.workers, env=env,
                        log_path=work / f"portal-{kind}.log", ready_path="/healthz") as base:
@@ -175,7 +196,7 @@ def main(argv=None) -> int:
             notices, batch = documents.measure(scratch_app, USERS["finance"],
                                                args.batch_dealers)
     facts["took"] = f"{time.monotonic() - started:.0f} s"
-    text = section(label, facts, hello, pages, notices, batch)
+    text = section(label, facts, hello, pages, notices, batch, floor)
     if args.output:
         Path(args.output).write_text(text)
     print(text)

@@ -5,10 +5,15 @@ from email.message import Message
 import pytest
 
 from benchmarks.documents import BatchTiming, NoticeTiming
+from benchmarks.floor import add_floor_routes
 from benchmarks.load import Answer, Measure
 from benchmarks.pages import PAGES, USERS, page_path
-from benchmarks.report import PageResult, tally
+from benchmarks.report import PageResult, Reference, floor_line, page_table, tally
 from benchmarks.run import check_answer
+from portal import create_app
+from portal.accounts.roles import Role
+from tests import factories
+from tests.conftest import FreshContextClient
 
 SAMPLES = {"dealer": "1", "claim": "2", "unit": "3", "notice": "HX-2026-0001", "service": "4",
            "shipment": "5", "plan": "6", "delivery": "7", "alert": "8", "week": "2026-11-16",
@@ -68,3 +73,35 @@ def test_targets():
                NoticeTiming("ten-page notice", 285, 2.5, 2.0, 120_000, 10)]
     assert tally(hello, pages, notices, BatchTiming(notices=3, seconds=2.0)) == (2, 7)
     assert tally(hello, pages, notices, BatchTiming(notices=3, seconds=1.0)) == (3, 7)
+
+
+def test_the_floor_pages(app, world, database_url):
+    """The portal's floor rows go through the portal's own hooks: the text route as anyone, the
+    empty page only signed in, inside the base layout with its menu and CSRF token."""
+    floor_app = create_app({"PORTAL_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
+                            "WTF_CSRF_ENABLED": False, "SECRET_KEY": app.secret_key})
+    add_floor_routes(floor_app)
+    floor_app.test_client_class = FreshContextClient
+    client = floor_app.test_client()
+    text = client.get("/_bench/text")
+    assert text.status_code == 200 and text.text == "Hello, world!"
+    assert text.headers["X-Request-ID"]  # the access line's id
+    assert client.get("/_bench/empty").status_code == 302  # to the sign-in page
+    assert client.post("/login", data={"username": world.users[Role.DEALER_ADMIN].username,
+                                       "password": factories.PASSWORD}).status_code == 303
+    empty = client.get("/_bench/empty")
+    assert empty.status_code == 200
+    assert check_answer(Answer(200, Message(), empty.data), htmx=False) == ""
+    assert "X-CSRFToken" in empty.text and "Content-Security-Policy" in empty.headers
+    assert 'href="/claims/"' in empty.text  # the menu
+
+
+def test_the_floor_line():
+    hello = _measure(6000, 1)
+    assert floor_line(hello, []) == ""
+    below = floor_line(hello, [Reference("empty", "dealer", _measure(900, 3))])
+    assert "1000 requests/s" in below and "1/6.7" in below and "no page" in below
+    above = floor_line(hello, [Reference("empty", "dealer", _measure(2000, 3))])
+    assert "leaving 0.50 ms" in above
+    table = page_table(hello, [], [Reference("empty `/x`", "dealer", _measure(900, 3))])
+    assert table[-1] == "| empty `/x` (reference) | dealer | 900 | 1.5 | 3.0 | — | — |"
