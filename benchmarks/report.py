@@ -1,5 +1,6 @@
 """The benchmark's results as Markdown: one section per database."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -46,7 +47,7 @@ def _yes(ok: bool) -> str:
 
 
 def page_table(hello: Measure, pages: list[PageResult],
-               references: list[Reference] = ()) -> list[str]:
+               references: Sequence[Reference] = ()) -> list[str]:
     lines = ["| page | role | requests/s | p50 ms | p99 ms | KB | target met |",
              "|---|---|--:|--:|--:|--:|---|"]
     for ref in [Reference("bare Flask `/hello`", "—", hello), *references]:
@@ -102,12 +103,13 @@ def tally(hello: Measure, pages, notices, batch) -> tuple[int, int]:
     return met, len(pages) + 2
 
 
-def floor_line(hello: Measure, references: list[Reference]) -> str:
+def floor_line(hello: Measure, references: Sequence[Reference]) -> str:
     """Where the throughput target stands against the portal's own floor, the last reference
-    row (a signed-in empty page): the page work left to a page that is to meet it."""
-    if not references or not hello.rps:
+    row (a signed-in empty page): how much time per request a page has left for its own work
+    if it is to meet the target, or that it has none."""
+    floor = references[-1].measure if references else None
+    if floor is None or not hello.rps or not floor.rps:
         return ""
-    floor = references[-1].measure
     need = hello.rps / HELLO_SHARE
     return (f"The throughput target is {need:.0f} requests/s (1/{HELLO_SHARE} of the bare route). "
             f"The portal's signed-in empty page serves {floor.rps:.0f}/s, 1/"
@@ -119,7 +121,7 @@ def floor_line(hello: Measure, references: list[Reference]) -> str:
 
 
 def section(label: str, facts: dict, hello: Measure, pages, notices, batch,
-            references: list[Reference] = ()) -> str:
+            references: Sequence[Reference] = ()) -> str:
     met, total = tally(hello, pages, notices, batch)
     slowest = sorted((p for p in pages if p.measure), key=lambda p: -p.measure.p99_ms)[:5]
     lines = [f"## {label}", "", f"**targets met: {met} of {total}**", ""]

@@ -99,6 +99,7 @@ def test_the_floor_pages(app, world, database_url):
 def test_the_floor_line():
     hello = _measure(6000, 1)
     assert floor_line(hello, []) == ""
+    assert floor_line(hello, [Reference("empty", "dealer", _measure(0, 3))]) == ""  # no answer
     below = floor_line(hello, [Reference("empty", "dealer", _measure(900, 3))])
     assert "1000 requests/s" in below and "1/6.7" in below and "no page" in below
     above = floor_line(hello, [Reference("empty", "dealer", _measure(2000, 3))])
