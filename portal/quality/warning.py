@@ -267,17 +267,24 @@ class DealerRisk:
     unsold: list  # units
 
 
+def _batch_units(alert: BatchAlert, units_stmt=None):
+    """A SELECT of the alert's batch units the part fits, at a dealer (``units_stmt``, else
+    every unit, narrowed), and the join condition of such a unit's card in force."""
+    stmt = units_stmt if units_stmt is not None else sa.select(Unit)
+    fits = sa.select(part_models.c.model_id).where(part_models.c.part_id == alert.part_id)
+    in_force = sa.and_(WarrantyCard.unit_id == Unit.id, WarrantyCard.status != CardStatus.VOID)
+    return (stmt.where(Unit.batch == alert.batch, Unit.model_id.in_(fits),
+                       Unit.dealer_id.is_not(None)), in_force)
+
+
 def units_at_risk(alert: BatchAlert, units_stmt=None) -> list[DealerRisk]:
     """The alert's batch units the part fits, by dealer (code order): those sold and still in
     the field (card in force), and those not sold yet, listed separately.
 
     ``units_stmt`` narrows the units (a user's scope: ``visible_units(user)``)."""
-    stmt = units_stmt if units_stmt is not None else sa.select(Unit)
-    in_force = sa.and_(WarrantyCard.unit_id == Unit.id, WarrantyCard.status != CardStatus.VOID)
-    fits = sa.select(part_models.c.model_id).where(part_models.c.part_id == alert.part_id)
+    stmt, in_force = _batch_units(alert, units_stmt)
     rows = db.session.execute(
         stmt.add_columns(WarrantyCard).outerjoin(WarrantyCard, in_force)
-        .where(Unit.batch == alert.batch, Unit.model_id.in_(fits), Unit.dealer_id.is_not(None))
         .options(selectinload(Unit.dealer), selectinload(Unit.model))
         .order_by(Unit.serial)).all()
     groups: dict[int, DealerRisk] = {}
@@ -304,15 +311,12 @@ class DealerCount:
 
 def risk_counts(alert: BatchAlert, units_stmt=None) -> list[DealerCount]:
     """``units_at_risk`` counted per dealer (code order), in one grouped query."""
-    stmt = units_stmt if units_stmt is not None else sa.select(Unit)
-    in_force = sa.and_(WarrantyCard.unit_id == Unit.id, WarrantyCard.status != CardStatus.VOID)
-    fits = sa.select(part_models.c.model_id).where(part_models.c.part_id == alert.part_id)
+    stmt, in_force = _batch_units(alert, units_stmt)
     sold = sa.func.count(WarrantyCard.id)
     rows = db.session.execute(
         stmt.with_only_columns(Dealer.id, Dealer.code, Dealer.name, sold, sa.func.count(),
                                maintain_column_froms=True)
         .join(Dealer, Dealer.id == Unit.dealer_id).outerjoin(WarrantyCard, in_force)
-        .where(Unit.batch == alert.batch, Unit.model_id.in_(fits))
         .group_by(Dealer.id, Dealer.code, Dealer.name).order_by(Dealer.code))
     return [DealerCount(DealerName(*row[:3]), row[3], row[4] - row[3]) for row in rows]
 
