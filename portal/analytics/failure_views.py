@@ -44,8 +44,11 @@ def _asked() -> tuple[Filters, list[str], list]:
 TOP_ROWS = 25  # rows of a table on the overview; the rest behind "show all" and in Excel
 
 
-def _link(filters: Filters, **group) -> str:
-    return url_for("analytics.failure_claims", **filters.narrowed(**group).args())
+def _drill(base: str, filters: Filters, **group) -> str:
+    """The claims behind a table row or chart bar: ``base`` (the claims list's address) with the
+    filters narrowed to ``group``, encoded as url_for encodes a query string."""
+    args = filters.narrowed_args(**group)
+    return f"{base}?{urlencode(args, safe=URL_SAFE)}" if args else base
 
 
 def _group(dimension: str, key: str) -> dict:
@@ -63,14 +66,13 @@ def _group(dimension: str, key: str) -> dict:
 
 
 def linker(filters: Filters):
-    """``link(dimension, key)``: the drill-down of a table row or chart bar, as ``_link`` builds
-    it, at a fraction of the cost (a page links hundreds of rows)."""
+    """``link(dimension, key)``: the drill-down of a table row or chart bar, each built once and
+    without a url_for per row (a page links hundreds of rows)."""
     base, links = url_for("analytics.failure_claims"), {}
 
     def link(dimension: str, key: str) -> str:
         if (dimension, key) not in links:
-            args = filters.narrowed_args(**_group(dimension, key))
-            links[dimension, key] = f"{base}?{urlencode(args, safe=URL_SAFE)}" if args else base
+            links[dimension, key] = _drill(base, filters, **_group(dimension, key))
         return links[dimension, key]
 
     return link
@@ -94,8 +96,10 @@ def cost_chart(table: fa.RateTable, link):
 
 
 def days_chart(summary: fa.TimeToFailure, filters: Filters):
-    bars = [Bar(b.label, b.count, str(b.count), _link(
-        filters, days_from=b.first, days_to=b.last)) for b in summary.buckets]
+    base = url_for("analytics.failure_claims")
+    bars = [Bar(b.label, b.count, str(b.count),
+                _drill(base, filters, days_from=b.first, days_to=b.last))
+            for b in summary.buckets]
     return bar_chart(_("Days from sale to failure"),
                      _("Bars: failures by the days from the sale to the failure."), bars)
 
