@@ -202,6 +202,8 @@ def failure_overview(now: datetime, build: Callable[[dict], T]) -> tuple[T, date
         with _lock:
             _made[name] = made
     return made[1], snapshot.as_of
+
+
 def work_figures(now: datetime) -> tuple[dict, datetime]:
     """The home pages' big figures (``review_counts``, ``rules_share``, finance's
     ``claim_queues``), and as of when."""
