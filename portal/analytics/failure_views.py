@@ -16,7 +16,7 @@ from portal.analytics import failures as fa
 from portal.analytics import snapshots
 from portal.analytics.blueprint import bp
 from portal.analytics.charts import MAX_BARS, Bar, bar_chart
-from portal.analytics.filters import Filters, parse_filters, scoped
+from portal.analytics.filters import Filters, parse_filters
 from portal.analytics.sheets import SHEETS, XLSX
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
@@ -26,7 +26,7 @@ from portal.core.options import options
 from portal.core.pagination import keyset_page
 from portal.core.permissions import signed_in
 from portal.core.regions import PROVINCES
-from portal.dealers.scope import dealer_filter, dealer_options
+from portal.dealers.scope import dealer_filter, dealer_options, scoped
 from portal.extensions import db
 from portal.units.models import Unit
 

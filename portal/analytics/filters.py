@@ -18,12 +18,11 @@ from flask_babel import gettext as _
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from portal.accounts.roles import Role
 from portal.catalog.models import part_models
 from portal.claims.models import Claim, ClaimLine, ClaimStatus, Decision, LineKind
 from portal.core.regions import PROVINCES
 from portal.dealers.models import Dealer
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import dealer_ids_for, scoped
 from portal.returns.models import OwedPart, Verdict
 from portal.units.cards import CardStatus, WarrantyCard
 from portal.units.coverage import add_months
@@ -148,10 +147,6 @@ def parse_filters(args: Mapping) -> tuple[Filters, list[str]]:
                 getattr(filters, low) > getattr(filters, high):
             errors.append(_("The start is after the end."))
     return filters, errors
-
-
-def scoped(user) -> bool:
-    return user is not None and (user.role.is_dealer or user.role == Role.SALES_REP)
 
 
 def unit_clauses(filters: Filters, user) -> list:

@@ -10,6 +10,12 @@ from portal.dealers.models import Dealer
 from portal.extensions import db
 
 
+def scoped(user) -> bool:
+    """True when ``user`` sees only some dealers (a dealer's own users, a sales rep); false for
+    head office and for no user (a command)."""
+    return user is not None and (user.role.is_dealer or user.role == Role.SALES_REP)
+
+
 def visible_dealers(user):
     """A SELECT of the dealers ``user`` may see."""
     stmt = sa.select(Dealer)

@@ -13,12 +13,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from portal.accounts.roles import Role
 from portal.catalog.models import ProductModel
 from portal.claims.models import Claim, ClaimLine, FinanceStage, LineKind
 from portal.core.db import money
 from portal.dealers.models import Dealer
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import dealer_ids_for, scoped
 from portal.extensions import db
 from portal.finance import cost_totals
 from portal.finance.models import DealerCost, DealerModelCost, MonthCost
@@ -89,7 +88,7 @@ def _key(name: str, row) -> str:
 def _scope(user, filters: Filters, dealer_id, model_id) -> list:
     """The conditions every source shares: the user's dealers, the dealer, model, province."""
     where = []
-    if _scoped(user):
+    if scoped(user):
         where.append(dealer_id.in_(dealer_ids_for(user)))
     if filters.dealer_id:
         where.append(dealer_id == filters.dealer_id)
@@ -123,13 +122,9 @@ def _totals_table(by: list[str], filters: Filters, user):
     """The smallest running totals that hold what is asked: by model, by dealer or by month."""
     if "model" in by or filters.model_id:
         return DealerModelCost
-    if "dealer" in by or filters.dealer_id or filters.province or _scoped(user):
+    if "dealer" in by or filters.dealer_id or filters.province or scoped(user):
         return DealerCost
     return MonthCost
-
-
-def _scoped(user) -> bool:
-    return user is not None and (user.role.is_dealer or user.role == Role.SALES_REP)
 
 
 def _from_totals(by: list[str], filters: Filters, user, first, after) -> sa.Select | None:

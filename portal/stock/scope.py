@@ -3,15 +3,9 @@
 import sqlalchemy as sa
 from flask import abort
 
-from portal.accounts.roles import Role
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import dealer_ids_for, scoped
 from portal.extensions import db
 from portal.stock.models import StockReturn
-
-
-def scoped(user) -> bool:
-    """True when ``user`` sees only some dealers (a dealer's own users, a sales rep)."""
-    return user.role.is_dealer or user.role == Role.SALES_REP
 
 
 def visible_returns(user):

@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal.dealers.scope import dealer_choices as all_dealer_choices
-from portal.dealers.scope import dealer_ids_for, get_dealer
+from portal.dealers.scope import dealer_ids_for, get_dealer, scoped
 from portal.extensions import db
 from portal.stock.deemed import nearly_sold_first
 from portal.stock.models import OPEN_RETURN, StockReturn, StockReturnStatus
-from portal.stock.scope import scoped, visible_returns
+from portal.stock.scope import visible_returns
 
 NEARLY_LISTED = 10  # units one season away from counting as sold, listed on a dealer's page
 
