@@ -123,9 +123,7 @@ def required_dealers(season: Season) -> list[Dealer]:
 
 def concerns(season: Season, dealer: Dealer) -> bool:
     """Whether the season asks ``dealer`` for a plan: the same test, for that dealer alone."""
-    return season.plan_required and db.session.scalar(
-        asked_dealers(season).where(Dealer.id == dealer.id)
-        .with_only_columns(Dealer.id).limit(1)) is not None
+    return bool(concerning([season], dealer))
 
 
 def concerning(seasons: list[Season], dealer: Dealer) -> list[Season]:
