@@ -130,7 +130,7 @@ done
         "$(git rev-parse --short HEAD 2>/dev/null || echo unknown), data set scale $SCALE" \
         "(what is measured and how: README.md, section Benchmark)."
     echo
-    echo "Targets: every page's p99 ≤ 50 ms and throughput ≥ 1/6 of the bare route's; a one-page" \
+    echo "Targets: every page's p99 ≤ 50 ms and throughput ≥ 1/4 of the portal's signed-in empty page; a one-page" \
         "notice ≤ 0.5 s warm and under 1 MB; a notice run ≥ 2 notices per second."
     for section in "${sections[@]}"; do
         echo
