@@ -26,8 +26,9 @@ def scoped(user) -> bool:
 def visible_dealer_ids(user) -> list[int] | None:
     """The ids of the dealers ``user`` sees; None when it sees every dealer.
 
-    A rep's come from its ``rep_dealers``, which the ORM loads once per session and reloads
-    after a commit: one query per request, and never stale in a command or a test.
+    A rep's come from its ``rep_dealers``, which the ORM loads once and keeps until the session
+    commits: one query per request however many lists and counts a page scopes, and never
+    stale in a command or a test.
     """
     if not scoped(user):
         return None
