@@ -48,13 +48,13 @@ def test_the_finance_home_page_links_the_queues(client, login, world):
 
 def test_rep_work_counts_ready_claims_of_its_own_dealers(world):
     rep = world.users[Role.SALES_REP]
-    before = rep_work(rep.id)
+    before = rep_work(rep)
     mine = factories.make_claim(factories.make_unit(dealer=world.dealer_a), status="approved")
     assert world.dealer_a.sales_rep_id == rep.id
-    assert rep_work(rep.id)["ready"] == before["ready"] + 1
+    assert rep_work(rep)["ready"] == before["ready"] + 1
     mine.finance_stage = FinanceStage.FORWARDED
     db.session.flush()
-    assert rep_work(rep.id)["ready"] == before["ready"]
+    assert rep_work(rep)["ready"] == before["ready"]
 
 
 def _forward(claim):

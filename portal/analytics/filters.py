@@ -22,7 +22,7 @@ from portal.catalog.models import part_models
 from portal.claims.models import Claim, ClaimLine, ClaimStatus, Decision, LineKind
 from portal.core.regions import PROVINCES
 from portal.dealers.models import Dealer
-from portal.dealers.scope import dealer_ids_for, scoped
+from portal.dealers.scope import in_scope, scoped
 from portal.returns.models import OwedPart, Verdict
 from portal.units.cards import CardStatus, WarrantyCard
 from portal.units.coverage import add_months
@@ -154,7 +154,7 @@ def unit_clauses(filters: Filters, user) -> list:
     f = filters
     where = [IN_FORCE]
     if scoped(user):
-        where.append(WarrantyCard.dealer_id.in_(dealer_ids_for(user)))
+        where.append(in_scope(WarrantyCard.dealer_id, user))
     if f.sale_from:
         where.append(WarrantyCard.sale_date >= f.sale_from)
     if f.sale_to:
@@ -186,7 +186,7 @@ def failure_clauses(filters: Filters, user) -> list:
     where = [*unit_clauses(f, user),
              Claim.status.in_(APPROVED_CLAIMS if f.approved_only else FAILED)]
     if scoped(user):
-        where.append(Claim.dealer_id.in_(dealer_ids_for(user)))
+        where.append(in_scope(Claim.dealer_id, user))
     if f.failed_from:
         where.append(Claim.failure_date >= f.failed_from)
     if f.failed_to:

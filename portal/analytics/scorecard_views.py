@@ -29,7 +29,7 @@ from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required
 from portal.dealers.models import Dealer, DealerGrade
-from portal.dealers.scope import dealer_ids_for, get_dealer, visible_dealers
+from portal.dealers.scope import get_dealer, visible_dealer_ids, visible_dealers
 from portal.extensions import db
 
 head_office = roles_required(*HEAD_OFFICE_ROLES)
@@ -183,7 +183,7 @@ def record_review(dealer_id: int):
 def grade_reviews():
     """Every grade review of the dealers the user sees, newest first."""
     size, after = current_app.config["PAGE_SIZE"], request.args.get("after")
-    page = keyset_page(reviews_query(dealer_ids_for(current_user)), GradeReview.created_at,
+    page = keyset_page(reviews_query(visible_dealer_ids(current_user)), GradeReview.created_at,
                        GradeReview.id, after, size, descending=True)
     return render("analytics/grade_reviews.html", "analytics/_grade_review_rows.html",
                   page=page)

@@ -4,18 +4,14 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
 from portal.claims.models import Claim, ClaimLine
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import scope
 from portal.extensions import db
 
 
 def visible_claims(user):
     """A SELECT of the claims ``user`` may see."""
-    stmt = sa.select(Claim)
-    if user.role.is_dealer or user.role == Role.SALES_REP:
-        stmt = stmt.where(Claim.dealer_id.in_(dealer_ids_for(user)))
-    return stmt
+    return scope(sa.select(Claim), Claim.dealer_id, user)
 
 
 def get_claim(claim_id: int, user) -> Claim:

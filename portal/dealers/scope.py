@@ -1,4 +1,11 @@
-"""What each user may see of dealers: the one place dealer scoping is decided."""
+"""What each user may see of dealers: the one place dealer scoping is decided.
+
+Every list, loader, count, export and API call of any domain narrows its records with
+``in_scope(column, user)`` (or ``scope(stmt, column, user)``). The predicate is one an index on
+``column`` answers: a dealer's user ``column = :dealer_id``, a sales rep ``column IN (:ids)``
+of its dealers (read once, see ``visible_dealer_ids``), head office and commands (no user)
+nothing. A sub-select of dealers instead lets SQLite scan the whole table in the list's order.
+"""
 
 import sqlalchemy as sa
 from flask import abort
@@ -16,19 +23,38 @@ def scoped(user) -> bool:
     return user is not None and (user.role.is_dealer or user.role == Role.SALES_REP)
 
 
+def visible_dealer_ids(user) -> list[int] | None:
+    """The ids of the dealers ``user`` sees; None when it sees every dealer.
+
+    A rep's come from its ``rep_dealers``, which the ORM loads once and keeps until the session
+    commits: one query per request however many lists and counts a page scopes, and never
+    stale in a command or a test.
+    """
+    if not scoped(user):
+        return None
+    if user.role.is_dealer:
+        return [user.dealer_id]
+    return [dealer.id for dealer in user.rep_dealers]
+
+
+def in_scope(column, user):
+    """The WHERE clause keeping the rows whose dealer (``column``) ``user`` sees; ``true()`` for
+    head office, which SQLAlchemy drops beside any other condition."""
+    if not scoped(user):
+        return sa.true()
+    if user.role.is_dealer:  # without its dealer (never so) it sees nothing, not the NULL rows
+        return column == user.dealer_id if user.dealer_id is not None else sa.false()
+    return column.in_(visible_dealer_ids(user))  # empty for a rep with no dealers: matches nothing
+
+
+def scope(stmt, column, user):
+    """``stmt`` narrowed to the rows whose dealer (``column``) ``user`` sees."""
+    return stmt.where(in_scope(column, user)) if scoped(user) else stmt
+
+
 def visible_dealers(user):
     """A SELECT of the dealers ``user`` may see."""
-    stmt = sa.select(Dealer)
-    if user.role.is_dealer:
-        return stmt.where(Dealer.id == user.dealer_id)
-    if user.role == Role.SALES_REP:
-        return stmt.where(Dealer.sales_rep_id == user.id)
-    return stmt
-
-
-def dealer_ids_for(user):
-    """A subquery of the dealer ids ``user`` may see, for scoping other domains' records."""
-    return visible_dealers(user).with_only_columns(Dealer.id).scalar_subquery()
+    return scope(sa.select(Dealer), Dealer.id, user)
 
 
 def get_dealer(dealer_id: int, user) -> Dealer:

@@ -4,8 +4,7 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import scope
 from portal.deliveries.models import DeliveryLine, DeliveryNote
 from portal.extensions import db
 from portal.units.models import Unit
@@ -13,10 +12,7 @@ from portal.units.models import Unit
 
 def visible_notes(user):
     """A SELECT of the delivery notes ``user`` may see."""
-    stmt = sa.select(DeliveryNote)
-    if user.role.is_dealer or user.role == Role.SALES_REP:
-        stmt = stmt.where(DeliveryNote.dealer_id.in_(dealer_ids_for(user)))
-    return stmt
+    return scope(sa.select(DeliveryNote), DeliveryNote.dealer_id, user)
 
 
 def note_loading():

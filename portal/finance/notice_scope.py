@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.claims.models import Claim
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import scope, scoped
 from portal.extensions import db
 from portal.finance.models import NoticeClaim, NoticeStatus, WriteOffNotice
 from portal.units.models import Unit
@@ -19,10 +19,8 @@ NOTICE_ROLES = (*DEALER_ROLES, Role.SALES_REP, Role.FINANCE, Role.ADMIN)
 
 def visible_notices(user):
     """A SELECT of the notices ``user`` may see."""
-    stmt = sa.select(WriteOffNotice)
-    if user.role.is_dealer or user.role == Role.SALES_REP:
-        stmt = stmt.where(WriteOffNotice.dealer_id.in_(dealer_ids_for(user)))
-    elif user.role not in NOTICE_ROLES:
+    stmt = scope(sa.select(WriteOffNotice), WriteOffNotice.dealer_id, user)
+    if not scoped(user) and user.role not in NOTICE_ROLES:
         stmt = stmt.where(sa.false())
     return stmt
 

@@ -17,7 +17,7 @@ from portal.catalog.models import ProductModel
 from portal.claims.models import Claim, ClaimLine, FinanceStage, LineKind
 from portal.core.db import money
 from portal.dealers.models import Dealer
-from portal.dealers.scope import dealer_ids_for, scoped
+from portal.dealers.scope import in_scope, scoped
 from portal.extensions import db
 from portal.finance import cost_totals
 from portal.finance.models import DealerCost, DealerModelCost, MonthCost
@@ -89,7 +89,7 @@ def _scope(user, filters: Filters, dealer_id, model_id) -> list:
     """The conditions every source shares: the user's dealers, the dealer, model, province."""
     where = []
     if scoped(user):
-        where.append(dealer_id.in_(dealer_ids_for(user)))
+        where.append(in_scope(dealer_id, user))
     if filters.dealer_id:
         where.append(dealer_id == filters.dealer_id)
     if filters.model_id:

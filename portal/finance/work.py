@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from portal.claims.models import Claim, ClaimStatus, FinanceStage
-from portal.dealers.models import Dealer
+from portal.dealers.scope import in_scope
 from portal.extensions import db
 from portal.finance.audit import ready_for_finance
 from portal.finance.models import NoticeStatus, WriteOffNotice
@@ -46,11 +46,10 @@ def finance_work(claims: dict | None = None) -> dict:
             "issued": notices.get(NoticeStatus.ISSUED, (0, None))}
 
 
-def rep_work(rep_id: int) -> dict:
+def rep_work(rep) -> dict:
     """The rep's decided claims waiting to be forwarded: ready ones, and those still waiting for
     old-part verdicts (counts)."""
-    dealers = sa.select(Dealer.id).where(Dealer.sales_rep_id == rep_id)
-    waiting = sa.and_(Claim.finance_stage.is_(None), Claim.dealer_id.in_(dealers),
+    waiting = sa.and_(Claim.finance_stage.is_(None), in_scope(Claim.dealer_id, rep),
                       Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)))
     ready, total = db.session.execute(
         sa.select(sa.func.count(Claim.id).filter(ready_for_finance()), sa.func.count(Claim.id))

@@ -22,6 +22,7 @@ from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
 from portal.dealers.models import Dealer, DealerStatus
+from portal.dealers.scope import visible_dealers
 from portal.deliveries.services import home_box as deliveries_box
 from portal.extensions import db
 from portal.finance.notice_scope import awaiting_dealer, period_text
@@ -75,13 +76,11 @@ def dealer():
 @roles_required(Role.SALES_REP)
 def rep():
     """A sales rep's page: the dealers assigned to them."""
-    dealers = db.session.scalars(
-        sa.select(Dealer).where(Dealer.sales_rep_id == current_user.id).order_by(Dealer.code)
-    ).all()
+    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
     returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], utcnow())
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
                   compliance=returns, compliance_as_of=returns_as_of,
-                  finance_box=rep_work(current_user.id),
+                  finance_box=rep_work(current_user),
                   plans_waiting=waiting_review(current_user),
                   stock_box=head_office_box(current_user),
                   deliveries_box=deliveries_box(current_user, shanghai_today()))

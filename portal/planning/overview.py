@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import PolicySettings, Season
 from portal.dealers.models import Dealer
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan
 from portal.planning.scope import visible_plans
@@ -62,7 +62,7 @@ def season_overview(season: Season, user, *, today: date, missing_only: bool = F
     dealers = []
     if season.plan_required:
         dealers = db.session.execute(
-            asked_dealers(season).where(Dealer.id.in_(dealer_ids_for(user)))
+            scope(asked_dealers(season), Dealer.id, user)
             .with_only_columns(Dealer.id, Dealer.code, Dealer.name, Dealer.province,
                                Dealer.city).order_by(Dealer.code)).all()
     states = {row.dealer_id: row for row in db.session.execute(

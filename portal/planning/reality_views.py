@@ -7,14 +7,13 @@ from flask import abort, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts.roles import Role
 from portal.catalog.models import Part, Season
 from portal.core.db import shanghai_today
 from portal.core.excel import Column, write_sheet
 from portal.core.htmx import render
 from portal.core.permissions import signed_in
 from portal.dealers.models import Dealer
-from portal.dealers.scope import dealer_ids_for, get_dealer, visible_dealers
+from portal.dealers.scope import get_dealer, visible_dealer_ids, visible_dealers
 from portal.extensions import db
 from portal.planning.blueprint import bp
 from portal.planning.reality import Reality, plan_vs_reality
@@ -43,9 +42,7 @@ def _dealer_scope() -> tuple[Dealer | None, object]:
     if dealer_id:
         dealer = get_dealer(dealer_id, current_user)
         return dealer, [dealer.id]
-    if current_user.role == Role.SALES_REP:
-        return None, dealer_ids_for(current_user)
-    return None, None
+    return None, visible_dealer_ids(current_user)
 
 
 def _part_ids(q: str):

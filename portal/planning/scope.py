@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import Role
 from portal.core.db import money
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan, StockingPlanLine
 
@@ -18,10 +18,7 @@ REVIEW_ROLES = (Role.SALES_REP, Role.CLERK, Role.ADMIN)
 
 def visible_plans(user):
     """A SELECT of the plans ``user`` may see (technical and finance read them all)."""
-    stmt = sa.select(StockingPlan)
-    if user.role.is_dealer or user.role == Role.SALES_REP:
-        stmt = stmt.where(StockingPlan.dealer_id.in_(dealer_ids_for(user)))
-    return stmt
+    return scope(sa.select(StockingPlan), StockingPlan.dealer_id, user)
 
 
 def get_plan(plan_id: int, user, *, lines: bool = True) -> StockingPlan:

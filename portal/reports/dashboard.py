@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import Role
 from portal.claims.models import OPEN_FOR_REVIEW, Claim, ClaimStatus, FinanceStage, UnitFlag
 from portal.core.db import SHANGHAI
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import in_scope, scoped
 from portal.deliveries.models import DeliveryNote
 from portal.deliveries.scope import visible_notes
 from portal.deliveries.services import chase_summary, overdue_notes
@@ -86,7 +86,7 @@ class Board:
     def __init__(self, user, now: datetime, stored: dict | None = None):
         self.user, self.now, self.stored = user, now, stored
         self.today = now.astimezone(SHANGHAI).date()
-        self.scoped = user.role == Role.SALES_REP
+        self.scoped = scoped(user)  # a sales rep: the dashboard is head office's
 
     def figure(self, name: str) -> list:
         """One of FIGURES: from the snapshot when the board reads one, else counted now."""
@@ -96,11 +96,7 @@ class Board:
 
     def mine(self, column):
         """SQL: the record's dealer is one the user covers (always true for head office)."""
-        return column.in_(dealer_ids_for(self.user)) if self.scoped else sa.true()
-
-    def dealer_ids(self):
-        """The dealers the user covers (a subquery), or None for head office (every dealer)."""
-        return dealer_ids_for(self.user) if self.scoped else None
+        return in_scope(column, self.user)
 
     def age(self, oldest) -> int | None:
         if oldest is None:
@@ -255,7 +251,7 @@ def forward(b: Board):
 
 @figure
 def owed(b: Board):
-    owed = past_due(b.dealer_ids(), b.today).subquery()
+    owed = past_due(b.user, b.today).subquery()
     return db.session.execute(
         sa.select(sa.func.count(owed.c.id), sa.func.min(owed.c.due_on))).one()
 
@@ -343,7 +339,7 @@ def overdue_lists(b: Board) -> dict:
         deadlines.escalation_query(b.now, visible_requests(b.user))
         .options(selectinload(ServiceRequest.dealer)).limit(LISTED)).all()
     parts = db.session.scalars(
-        past_due(b.dealer_ids(), b.today).order_by(OwedPart.due_on, OwedPart.id)
+        past_due(b.user, b.today).order_by(OwedPart.due_on, OwedPart.id)
         .limit(LISTED)).all()
     notes = db.session.scalars(
         overdue_notes(visible_notes(b.user), b.today)

@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import ALL_ROLES, Role
+from portal.accounts.roles import ALL_ROLES
 from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.returns import receipt as services
 from portal.returns.models import Receipt, ReturnShipment, ShipmentLine
@@ -31,9 +31,8 @@ def _see_other(target: str):
 
 def _shipment(shipment_id: int, user=None) -> ReturnShipment:
     """The shipment with its lines, parts, claims and units; 404 outside the user's dealers."""
-    stmt = sa.select(ReturnShipment).where(ReturnShipment.id == shipment_id)
-    if user is not None and (user.role.is_dealer or user.role == Role.SALES_REP):
-        stmt = stmt.where(ReturnShipment.dealer_id.in_(dealer_ids_for(user)))
+    stmt = scope(sa.select(ReturnShipment).where(ReturnShipment.id == shipment_id),
+                 ReturnShipment.dealer_id, user)
     shipment = db.session.scalar(stmt.options(*services.line_options()))
     if shipment is None:
         abort(404)

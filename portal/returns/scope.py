@@ -6,26 +6,19 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.returns.models import STILL_OWED, OwedPart, ReturnShipment, ShipmentLine
 
 
-def _scoped(stmt, column, user):
-    if user.role.is_dealer or user.role == Role.SALES_REP:
-        return stmt.where(column.in_(dealer_ids_for(user)))
-    return stmt
-
-
 def visible_owed_parts(user):
     """A SELECT of the owed parts ``user`` may see."""
-    return _scoped(sa.select(OwedPart), OwedPart.dealer_id, user)
+    return scope(sa.select(OwedPart), OwedPart.dealer_id, user)
 
 
 def visible_shipments(user):
     """A SELECT of the return shipments ``user`` may see."""
-    return _scoped(sa.select(ReturnShipment), ReturnShipment.dealer_id, user)
+    return scope(sa.select(ReturnShipment), ReturnShipment.dealer_id, user)
 
 
 def owed_loading():

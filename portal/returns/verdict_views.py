@@ -16,7 +16,6 @@ from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
 from portal.core.uploads import IMAGE_TYPES, discard, store, uploads_root
-from portal.dealers.scope import dealer_ids_for
 from portal.extensions import db
 from portal.returns import verdicts
 from portal.returns.models import (
@@ -29,6 +28,7 @@ from portal.returns.models import (
     Verdict,
 )
 from portal.returns.owed import may_waive, waive, write_off_block
+from portal.returns.scope import visible_owed_parts
 from portal.returns.verdict_forms import VerdictForm, WaiveForm
 from portal.returns.views import bp
 
@@ -46,7 +46,7 @@ def _filters() -> dict:
 def verdict_queue():
     """Received parts waiting for the technical verdict, oldest first."""
     wanted = _filters()
-    stmt = verdicts.awaiting_verdict(dealer_ids_for(current_user), **wanted)
+    stmt = verdicts.awaiting_verdict(current_user, **wanted)
     page = keyset_page(stmt, OwedPart.received_on, OwedPart.id, request.args.get("after"),
                        current_app.config["PAGE_SIZE"])
     return render("returns/verdicts.html", "returns/_verdict_rows.html", page=page,
@@ -58,7 +58,7 @@ def verdict_queue():
 def overdue():
     """Parts still owed after their return date: candidates for "not received" or a waiver."""
     wanted, today = _filters(), shanghai_today()
-    stmt = verdicts.past_due(dealer_ids_for(current_user), today, **wanted)
+    stmt = verdicts.past_due(current_user, today, **wanted)
     page = keyset_page(stmt, OwedPart.due_on, OwedPart.id, request.args.get("after"),
                        current_app.config["PAGE_SIZE"])
     return render("returns/overdue.html", "returns/_overdue_rows.html", page=page,
@@ -68,7 +68,7 @@ def overdue():
 def get_owed(owed_id: int, user) -> OwedPart:
     """The owed part if ``user`` may see its dealer's records, with its history; 404 otherwise."""
     owed = db.session.scalar(
-        verdicts.visible_owed(user).where(OwedPart.id == owed_id).options(
+        visible_owed_parts(user).where(OwedPart.id == owed_id).options(
             selectinload(OwedPart.claim), selectinload(OwedPart.line),
             selectinload(OwedPart.part), selectinload(OwedPart.unit),
             selectinload(OwedPart.dealer), selectinload(OwedPart.cause_code),

@@ -11,7 +11,7 @@ from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
 from portal.dealers.models import Dealer
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import scope
 from portal.returns.models import TO_COME_BACK, OwedPart, OwedStatus, VerdictPhoto
 from portal.returns.owed import record_verdict
 
@@ -52,26 +52,20 @@ def _listed(stmt, part: str, dealer: str):
     return stmt
 
 
-def awaiting_verdict(dealer_ids, *, part: str = "", dealer: str = ""):
-    """A SELECT of received parts with no verdict yet (sort by received_on, oldest first)."""
-    return _listed(sa.select(OwedPart).where(
-        OwedPart.status == OwedStatus.RECEIVED, OwedPart.verdict.is_(None),
-        OwedPart.dealer_id.in_(dealer_ids)), part, dealer)
+def awaiting_verdict(user, *, part: str = "", dealer: str = ""):
+    """A SELECT of received parts with no verdict yet of the dealers ``user`` sees (None: of
+    every dealer); sort by received_on, oldest first."""
+    stmt = sa.select(OwedPart).where(OwedPart.status == OwedStatus.RECEIVED,
+                                     OwedPart.verdict.is_(None))
+    return _listed(scope(stmt, OwedPart.dealer_id, user), part, dealer)
 
 
-def past_due(dealer_ids, today: date, *, part: str = "", dealer: str = ""):
+def past_due(user, today: date, *, part: str = "", dealer: str = ""):
     """A SELECT of parts still owed (or on their way) after their return date, no verdict, of
-    ``dealer_ids`` (None: of every dealer). Sorted by (due_on, id) it reads the partial index
-    ix_owed_parts_to_come_due in order."""
+    the dealers ``user`` sees (None: of every dealer). Sorted by (due_on, id) it reads the
+    partial index ix_owed_parts_to_come_due in order."""
     stmt = sa.select(OwedPart).where(
         OwedPart.status.in_([sa.literal_column(f"'{s.value}'") for s in TO_COME_BACK]),
         OwedPart.verdict.is_(None), OwedPart.due_on < today)
-    if dealer_ids is not None:
-        stmt = stmt.where(OwedPart.dealer_id.in_(dealer_ids))
-    return _listed(stmt, part, dealer)
-
-
-def visible_owed(user):
-    """A SELECT of the owed parts ``user`` may see (those of the dealers they may see)."""
-    return sa.select(OwedPart).where(OwedPart.dealer_id.in_(dealer_ids_for(user)))
+    return _listed(scope(stmt, OwedPart.dealer_id, user), part, dealer)
 

@@ -11,13 +11,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.accounts.roles import Role
 from portal.claims.models import Claim
 from portal.core import audit
 from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
 from portal.dealers.models import Dealer
-from portal.dealers.scope import dealer_ids_for, visible_dealers
+from portal.dealers.scope import scope, visible_dealers
 from portal.extensions import db
 from portal.service.models import Complaint, ComplaintStatus
 from portal.units.models import Unit
@@ -81,10 +80,8 @@ def _unit(serial: str, actor) -> Unit | None:
 def _claim(number: str, actor) -> Claim | None:
     if not number:
         return None
-    stmt = sa.select(Claim).where(Claim.number == number.upper())
-    if actor.role.is_dealer or actor.role == Role.SALES_REP:
-        stmt = stmt.where(Claim.dealer_id.in_(dealer_ids_for(actor)))
-    claim = db.session.scalar(stmt)
+    claim = db.session.scalar(scope(sa.select(Claim).where(Claim.number == number.upper()),
+                                    Claim.dealer_id, actor))
     if claim is None:
         raise DomainError(_("No repair record with this number."), field="claim_number")
     return claim

@@ -9,47 +9,31 @@ A record outside a user's scope is a 404.
 import sqlalchemy as sa
 from flask import abort
 
-from portal.accounts.roles import Role
 from portal.claims.models import UnitFlag
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import scope, scoped
 from portal.extensions import db
 from portal.service.models import Complaint, ReturnVisit, VisitStatus
 from portal.units.models import Unit
 
 
-def _limited(user) -> bool:
-    return user.role.is_dealer or user.role == Role.SALES_REP
-
-
 def visible_visits(user):
     """A SELECT of the return visits ``user`` may see."""
-    stmt = sa.select(ReturnVisit)
-    if _limited(user):
-        stmt = stmt.where(ReturnVisit.dealer_id.in_(dealer_ids_for(user)))
+    stmt = scope(sa.select(ReturnVisit), ReturnVisit.dealer_id, user)
     if user.role.is_dealer:
         stmt = stmt.where(ReturnVisit.status == VisitStatus.DONE)
     return stmt
 
 
-def visit_stats_scope(user):
-    """The dealer ids the visit statistics count for ``user`` (None: every dealer)."""
-    return dealer_ids_for(user) if _limited(user) else None
-
-
 def visible_complaints(user):
     """A SELECT of the complaints ``user`` may see (none without a dealer for dealers/reps)."""
-    stmt = sa.select(Complaint)
-    if _limited(user):
-        stmt = stmt.where(Complaint.dealer_id.in_(dealer_ids_for(user)))
-    return stmt
+    return scope(sa.select(Complaint), Complaint.dealer_id, user)
 
 
 def visible_flags(user):
     """A SELECT of the entitlement flags ``user`` may see, by the dealer of the unit."""
     stmt = sa.select(UnitFlag)
-    if _limited(user):
-        stmt = stmt.where(UnitFlag.unit_id.in_(
-            sa.select(Unit.id).where(Unit.dealer_id.in_(dealer_ids_for(user)))))
+    if scoped(user):
+        stmt = stmt.where(UnitFlag.unit_id.in_(scope(sa.select(Unit.id), Unit.dealer_id, user)))
     return stmt
 
 

@@ -14,10 +14,10 @@ from portal.core.forms import attempt
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
-from portal.dealers.scope import dealer_choices
+from portal.dealers.scope import dealer_choices, visible_dealer_ids
 from portal.service import visits as services
 from portal.service.followup_forms import CallForm
-from portal.service.followup_scope import get_visit, visible_visits, visit_stats_scope
+from portal.service.followup_scope import get_visit, visible_visits
 from portal.service.models import ReturnVisit, VisitStatus
 from portal.units.models import Unit
 
@@ -57,7 +57,7 @@ def _visit_rows(status: VisitStatus, dealer_id: int | None):
 
 
 def _stats(dealer_id: int | None, start: date, end: date):
-    return services.visit_stats(visit_stats_scope(current_user), start=start, end=end,
+    return services.visit_stats(visible_dealer_ids(current_user), start=start, end=end,
                                 dealer_id=dealer_id or None)
 
 

@@ -3,8 +3,7 @@
 import sqlalchemy as sa
 from flask import abort
 
-from portal.accounts.roles import Role
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import in_scope, scoped
 from portal.extensions import db
 from portal.service.models import ServiceRequest
 
@@ -16,15 +15,13 @@ def visible_requests(user):
     of their dealers and those routed to them.
     """
     stmt = sa.select(ServiceRequest)
-    if user.role.is_dealer:
-        return stmt.where(sa.or_(ServiceRequest.dealer_id == user.dealer_id,
-                                 ServiceRequest.received_by_dealer_id == user.dealer_id))
-    if user.role == Role.SALES_REP:
-        dealers = dealer_ids_for(user)
-        return stmt.where(sa.or_(ServiceRequest.dealer_id.in_(dealers),
-                                 ServiceRequest.received_by_dealer_id.in_(dealers),
-                                 ServiceRequest.assigned_user_id == user.id))
-    return stmt
+    if not scoped(user):
+        return stmt
+    mine = [in_scope(ServiceRequest.dealer_id, user),
+            in_scope(ServiceRequest.received_by_dealer_id, user)]
+    if not user.role.is_dealer:
+        mine.append(ServiceRequest.assigned_user_id == user.id)
+    return stmt.where(sa.or_(*mine))
 
 
 def get_request(request_id: int, user) -> ServiceRequest:

@@ -18,6 +18,7 @@ from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
 from portal.core.versioning import check_version
 from portal.dealers.models import DealerStatus
+from portal.dealers.scope import in_scope
 from portal.extensions import db
 from portal.service.deadlines import OPEN_WORK, overdue_clause
 from portal.service.models import Assignee, RequestStatus, ServiceRequest
@@ -243,7 +244,7 @@ def assigned_to(user):
     """SQL: the entry is routed to ``user`` (their dealer, themselves, or their department)."""
     r = ServiceRequest
     if user.role.is_dealer:
-        return sa.and_(r.assignee == Assignee.DEALER, r.dealer_id == user.dealer_id)
+        return sa.and_(r.assignee == Assignee.DEALER, in_scope(r.dealer_id, user))
     if user.role == Role.SALES_REP:
         return sa.and_(r.assignee == Assignee.SALES_REP, r.assigned_user_id == user.id)
     if user.role == Role.TECHNICAL:

@@ -3,17 +3,14 @@
 import sqlalchemy as sa
 from flask import abort
 
-from portal.dealers.scope import dealer_ids_for, scoped
+from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.stock.models import StockReturn
 
 
 def visible_returns(user):
     """A SELECT of the stock returns ``user`` may see."""
-    stmt = sa.select(StockReturn)
-    if scoped(user):
-        stmt = stmt.where(StockReturn.dealer_id.in_(dealer_ids_for(user)))
-    return stmt
+    return scope(sa.select(StockReturn), StockReturn.dealer_id, user)
 
 
 def get_return(return_id: int, user) -> StockReturn:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal.dealers.scope import dealer_choices as all_dealer_choices
-from portal.dealers.scope import dealer_ids_for, get_dealer, scoped
+from portal.dealers.scope import get_dealer, visible_dealer_ids
 from portal.extensions import db
 from portal.stock.deemed import nearly_sold_first
 from portal.stock.models import OPEN_RETURN, StockReturn, StockReturnStatus
@@ -21,7 +21,7 @@ def scope_of(user, dealer_id: int | None):
     (None: every dealer, for head office)."""
     if dealer_id:
         return [get_dealer(dealer_id, user).id]
-    return dealer_ids_for(user) if scoped(user) else None
+    return visible_dealer_ids(user)
 
 
 def dealer_choices():

@@ -3,18 +3,14 @@
 import sqlalchemy as sa
 from flask import abort
 
-from portal.accounts.roles import Role
-from portal.dealers.scope import dealer_ids_for
+from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.units.models import Unit
 
 
 def visible_units(user):
     """A SELECT of the units ``user`` may see."""
-    stmt = sa.select(Unit)
-    if user.role.is_dealer or user.role == Role.SALES_REP:
-        stmt = stmt.where(Unit.dealer_id.in_(dealer_ids_for(user)))
-    return stmt
+    return scope(sa.select(Unit), Unit.dealer_id, user)
 
 
 def get_unit(unit_id: int, user) -> Unit:

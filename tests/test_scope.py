@@ -1,0 +1,125 @@
+"""Dealer scope: the one predicate every list, loader and count narrows its records with."""
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+
+from portal.accounts.roles import Role
+from portal.claims.models import Claim
+from portal.claims.scope import visible_claims
+from portal.dealers.scope import in_scope, visible_dealer_ids, visible_dealers
+from tests import factories
+from tests.test_queries import QueryCounter
+
+
+def _where(stmt) -> str:
+    """The WHERE clause of ``stmt`` as SQLite would get it, values written in."""
+    sql = str(stmt.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    return sql.partition("WHERE")[2].strip()
+
+
+def _rep_of(*dealers):
+    rep = factories.make_user(Role.SALES_REP)
+    for dealer in dealers:
+        dealer.sales_rep = rep
+    return rep
+
+
+def test_a_dealer_user_filters_on_its_dealer_id(world):
+    user = world.users[Role.DEALER_STAFF]
+    assert _where(visible_claims(user)) == f"claims.dealer_id = {world.dealer_a.id}"
+
+
+def test_a_rep_filters_on_exactly_its_dealers(world, db):
+    third = factories.make_dealer()
+    rep = _rep_of(world.dealer_a, third)
+    db.session.flush()
+    where = _where(visible_claims(rep))
+    assert where.startswith("claims.dealer_id IN (") and "SELECT" not in where
+    listed = {int(n) for n in where.removeprefix("claims.dealer_id IN (").rstrip(")").split(",")}
+    assert listed == {world.dealer_a.id, third.id}
+
+
+def test_head_office_and_commands_are_not_filtered(world):
+    for role in (Role.CLERK, Role.TECHNICAL, Role.FINANCE, Role.ADMIN, None):
+        user = world.users[role] if role else None
+        assert "WHERE" not in str(visible_claims(user).compile(dialect=sqlite.dialect()))
+        assert "WHERE" not in str(visible_dealers(user).compile(dialect=sqlite.dialect()))
+        narrowed = sa.select(Claim).where(Claim.id > 0, in_scope(Claim.dealer_id, user))
+        assert _where(narrowed) == "claims.id > 0"
+
+
+def test_a_rep_with_no_dealers_sees_nothing(world, db):
+    shop = factories.workshop(world.dealer_a)
+    factories.make_claim(shop.unit)
+    rep = factories.make_user(Role.SALES_REP)
+    db.session.flush()
+    assert db.session.scalars(visible_claims(rep)).all() == []
+    assert db.session.scalars(visible_dealers(rep)).all() == []
+    assert db.session.scalars(visible_claims(world.users[Role.SALES_REP])).all() != []
+
+
+def test_a_reps_dealers_are_read_once_and_follow_a_reassignment(world, db):
+    rep = world.users[Role.SALES_REP]
+    db.session.commit()
+    assert rep.role == Role.SALES_REP  # the user itself is loaded, as a request's user is
+    with QueryCounter(db.engine) as counter:
+        first, again = visible_dealer_ids(rep), visible_dealer_ids(rep)
+    assert first == again == [world.dealer_a.id] and counter.count == 1
+    world.dealer_b.sales_rep = rep
+    db.session.commit()
+    assert set(visible_dealer_ids(rep)) == {world.dealer_a.id, world.dealer_b.id}
+
+
+def _list_sql(db, client, url):
+    """The SELECTs of claims (with their bound values) that a page runs."""
+    seen = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT") and "FROM claims" in statement:
+            seen.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", keep)
+    return seen
+
+
+def test_the_dealers_claims_list_reads_its_index_not_every_claim(client, login, world, db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the query plan asked for is SQLite's")
+    shop = factories.workshop(world.dealer_a)
+    for _ in range(3):
+        factories.make_claim(shop.unit)
+    db.session.commit()
+    login(world.users[Role.DEALER_STAFF])
+    statement, parameters = next(
+        (s, p) for s, p in _list_sql(db, client, "/claims/") if "ORDER BY claims.id DESC" in s)
+    with db.engine.connect() as connection:
+        plan = " | ".join(row[-1] for row in connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {statement}", parameters))
+    assert "USING INDEX ix_claims_dealer_id (dealer_id=?)" in plan, plan
+    assert "SCAN claims" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_reps_list_pages_run_as_many_queries_however_many_dealers(client, login, world, db):
+    rep = world.users[Role.SALES_REP]
+    shop = factories.workshop(world.dealer_a)
+    factories.make_claim(shop.unit, status="submitted")
+    db.session.commit()
+    login(rep)
+    urls = ["/claims/", "/units/", "/dealers/", "/service/", "/home/rep"]
+
+    def queries(url):
+        with QueryCounter(db.engine) as counter:
+            assert client.get(url, headers={"HX-Request": "true"}).status_code == 200
+        return counter.count
+
+    queries("/home/rep")  # the first request of a session warms up
+    few = {url: queries(url) for url in urls}
+    for _ in range(8):
+        factories.make_dealer(sales_rep=rep)
+    db.session.commit()
+    assert {url: queries(url) for url in urls} == few
