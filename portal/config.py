@@ -71,10 +71,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         # Proxies in front of the app (a load balancer: 1) whose X-Forwarded-For/-Proto to trust.
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
-        # Analytics over all the data are served from snapshots this many minutes old at most
-        # (``flask analytics refresh`` from cron; a page refreshes an older one in the background).
+        # How often cron runs ``flask analytics refresh`` (the pages showing a snapshot say so
+        # beside its "as of"); nothing else refreshes the snapshots.
         "ANALYTICS_SNAPSHOT_MINUTES": int(os.environ.get("ANALYTICS_SNAPSHOT_MINUTES", "60")),
-        "ANALYTICS_REFRESH_IN_BACKGROUND": True,
         # Processes a notice run renders its PDFs in, side by side (0: in the run's own thread).
         "NOTICE_RUN_PROCESSES": int(os.environ.get("NOTICE_RUN_PROCESSES", os.cpu_count() or 1)),
     }
@@ -83,7 +82,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         config.update(
             TESTING=True,
             PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
-            ANALYTICS_REFRESH_IN_BACKGROUND=False,
             NOTICE_RUN_PROCESSES=0,  # a test that wants the processes asks for them
         )
     config.update(overrides or {})

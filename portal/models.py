@@ -34,7 +34,6 @@ from portal.returns.models import (
     StoreItem,
     VerdictPhoto,
 )
-from portal.service import visit_tallies  # noqa: F401  (keeps the visit tallies in step)
 from portal.service.models import (
     Complaint,
     ReturnVisit,

@@ -128,6 +128,9 @@ def make_claim(unit, *, status="draft", lines=(), failure_date=None, created_by=
     claim.total_claimed = total
     db.session.add(claim)
     db.session.flush()
+    from portal.service import visit_tallies
+
+    visit_tallies.move(claim, None)  # as submission counts a reported repair
     if claim.finance_stage in ("approved", "written_off"):  # as the audit keeps them
         from portal.finance.cost_totals import count_claim
 

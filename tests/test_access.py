@@ -4,9 +4,12 @@ A new route cannot escape: it must declare its roles, and every URL argument it 
 listed in ARGS below, with a record of dealer A and (when dealer-scoped) one of dealer B.
 """
 
+import re
+import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.catalog.models import Season, SeasonKind, TravelBand
@@ -339,3 +342,53 @@ def test_dealer_b_cannot_reach_dealer_a(client, login, world):
     login(world.dealer_b_admin)
     assert client.get(f"/dealers/{world.dealer_a.id}").status_code == 404
     assert client.get(f"/dealers/{world.dealer_b.id}").status_code == 200
+
+
+# A GET reads. The one write allowed is the API's note of when a token was last used (shown to
+# its owner on the tokens page, as a sign-in keeps its time): bookkeeping of who called, not data.
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE)\b"
+                   r"|^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\s", re.I | re.S)
+TOKEN_USED = re.compile(r"^\s*UPDATE api_tokens SET last_used_at=\S+ WHERE", re.I)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_a_get_writes_nothing_and_starts_no_thread(app, client, login, world, objects, db, role,
+                                                   monkeypatch):
+    """Every GET of the URL map the role may call (pages, fragments, files, the API with the
+    role's token) leaves the database as it was and starts no background work. No snapshot
+    has been refreshed yet, so the pages that read one count for themselves."""
+    from portal.accounts.services import issue_token
+
+    user = world.users[role]
+    token = issue_token(user)
+    db.session.commit()
+    login(user)
+    own = {k: v[0] for k, v in objects.items()}
+    writes, threads = [], []
+
+    def watch(_conn, _cursor, statement, *_args):
+        if WRITE.match(statement) and not TOKEN_USED.match(statement):
+            writes.append(" ".join(statement.split())[:120])
+
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start",
+                        lambda thread: threads.append(thread.name) or start(thread))
+    found = []
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        for rule, method in _routes(app):
+            view = app.view_functions[rule.endpoint]
+            api = getattr(view, "api", False)
+            if method != "GET" or rule.endpoint == "accounts.logout" or not (
+                    api or view.access == PUBLIC or role in view.access):
+                continue
+            headers = {"Authorization": f"Bearer {token}"} if api else {}
+            response = client.get(_url(rule, own), headers=headers)
+            assert response.status_code < 500, (rule.rule, response.status_code)
+            if writes or threads:
+                found.append((rule.rule, writes[:3], threads))
+                writes.clear()
+                threads.clear()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    assert found == []

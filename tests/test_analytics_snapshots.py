@@ -1,4 +1,5 @@
-"""Analytics snapshots: served until refreshed (cron or stale), the same figures as counted now."""
+"""Analytics snapshots: refreshed by cron only and served however old, with "as of"; before the
+first refresh a page counts for itself and keeps nothing. The same figures as counted now."""
 
 from datetime import date, timedelta
 
@@ -37,10 +38,12 @@ def test_failure_overview_is_served_from_its_snapshot_until_refreshed(app, clien
     model = factories.make_model(code="SNAP1")
     _failure(model, world.dealer_a, "SNAP-1")
     login(world.users[Role.TECHNICAL])
-    page = client.get("/analytics/").get_data(as_text=True)
-    assert _snapshot("failures") is not None and "SNAP1" in page and 'class="muted as-of"' in page
+    page = client.get("/analytics/").get_data(as_text=True)  # before the first refresh
+    assert _snapshot("failures") is None and "SNAP1" in page and 'class="muted as-of"' in page
     counts, as_of = snapshots.failure_counts(utcnow())
     assert _failures_by_model(counts, model) == 1 and counts == page_counts(Filters())
+    assert app.test_cli_runner().invoke(args=["analytics", "refresh"]).exit_code == 0
+    assert _snapshot("failures") is not None
 
     _failure(model, world.dealer_a, "SNAP-2")
     assert _failures_by_model(snapshots.failure_counts(utcnow())[0], model) == 1  # as of then
@@ -52,8 +55,13 @@ def test_failure_overview_is_served_from_its_snapshot_until_refreshed(app, clien
     assert _failures_by_model(snapshots.failure_counts(utcnow())[0], model) == 2
 
     _failure(model, world.dealer_a, "SNAP-3")
-    _snapshot("failures").as_of = utcnow() - timedelta(hours=2)  # stale: refreshed on view
-    assert _failures_by_model(snapshots.failure_counts(utcnow())[0], model) == 3
+    stale = utcnow() - timedelta(hours=2)
+    _snapshot("failures").as_of = stale  # cron stopped: the page says how old, and waits
+    _db.session.commit()
+    counts, as_of = snapshots.failure_counts(utcnow())
+    assert _failures_by_model(counts, model) == 2 and as_of == stale
+    page = client.get("/analytics/").get_data(as_text=True)
+    assert _snapshot("failures").as_of == stale and "SNAP1" in page
 
 
 def test_stored_scorecards_are_the_ranked_scorecards_of_the_period(world):
@@ -63,18 +71,23 @@ def test_stored_scorecards_are_the_ranked_scorecards_of_the_period(world):
     factories.make_card(unit, sale_date=today - timedelta(days=40), late_days=3)
     _db.session.flush()
     ids = [dealer.id, world.dealer_a.id]
-    stored, period, _as_of = snapshots.stored_scorecards(3, ids, today, now)
     live = scorecards(months_back(3, today), today, now, dealers=ids)
+
+    def as_read(cards):
+        return [(c.dealer.id, c.rank, c.figures, c.trend) for c in cards]
+
+    unsaved, period, as_of = snapshots.stored_scorecards(3, ids, today, now)  # not refreshed yet
+    assert as_read(unsaved) == as_read(live) and as_of == now
+    assert _snapshot("scorecards:3") is None
+    snapshots.refresh_scorecards(3, today, now)
+    stored, period, _as_of = snapshots.stored_scorecards(3, ids, today, now)
     assert period == months_back(3, today)
-    assert [(c.dealer.id, c.rank, c.figures, c.trend) for c in stored] == \
-        [(c.dealer.id, c.rank, c.figures, c.trend) for c in live]
+    assert as_read(stored) == as_read(live)
     assert stored[0].figures.cards_due == 1 or stored[1].figures.cards_due == 1
 
-    yesterday = _snapshot("scorecards:3")
-    yesterday.data = {**yesterday.data, "today": (today - timedelta(days=1)).isoformat()}
-    _db.session.flush()
-    snapshots.stored_scorecards(3, ids, today, now)  # a new day: refreshed (here, in tests)
-    assert _snapshot("scorecards:3").data["today"] == today.isoformat()
+    tomorrow = today + timedelta(days=1)  # a new day before cron ran: yesterday's, as of then
+    again, period, as_of = snapshots.stored_scorecards(3, ids, tomorrow, now)
+    assert period == months_back(3, today) and as_of == now and as_read(again) == as_read(stored)
 
 
 def test_the_overview_is_built_once_per_snapshot(world):
@@ -85,6 +98,7 @@ def test_the_overview_is_built_once_per_snapshot(world):
         return len(built)
 
     now = utcnow()
+    snapshots.refresh_failures(now)
     assert snapshots.failure_overview(now, build)[0] == 1
     assert snapshots.failure_overview(now, build)[0] == 1 and len(built) == 1
     snapshots.refresh_failures(now + timedelta(seconds=1))

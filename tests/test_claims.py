@@ -27,6 +27,7 @@ from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
+from portal.service import visit_tallies
 from portal.units.services import clocks_for, coverage_for
 from tests import factories
 
@@ -301,6 +302,7 @@ def test_all_rejected_is_rejected_and_no_extension(shop, dealer, tech):
     services.decide(claim, {line.id: {"decision": "rejected", "reject_code": "misuse"}
                             for line in claim.lines}, actor=tech)
     assert claim.status == ClaimStatus.REJECTED and claim.total_approved == Decimal("0.00")
+    assert visit_tallies.drift() == {}  # no longer counted as a warranty repair
 
 
 def test_who_may_decide(world, shop, dealer, tech):
@@ -336,8 +338,10 @@ def test_send_back_returns_to_draft_and_keeps_history(world, shop, dealer, tech)
     assert refused.value.field == "reason"
     with pytest.raises(DomainError):
         services.send_back(claim, "补照片", actor=dealer)
+    assert visit_tallies.drift() == {}  # the submission counted the repair
     services.send_back(claim, "请补充故障照片", actor=world.users[Role.SALES_REP])
     assert claim.status == ClaimStatus.DRAFT and claim.submitted_at is None
+    assert visit_tallies.drift() == {}  # the draft no longer counts
     actions = [e.action for e in db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.entity_type == "claims",
                                     AuditEntry.entity_id == str(claim.id))
@@ -345,6 +349,7 @@ def test_send_back_returns_to_draft_and_keeps_history(world, shop, dealer, tech)
     assert actions[0] == "create" and actions[-2:] == ["submit", "send_back"]
     services.submit(claim, actor=dealer, today=TODAY)  # fixed and filed again
     assert claim.status == ClaimStatus.SUBMITTED
+    assert visit_tallies.drift() == {}
 
 
 def test_a_stale_version_is_told_it_changed(shop, dealer, tech):

@@ -5,13 +5,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 
 from portal.accounts.roles import Role
+from portal.claims import services as claim_services
 from portal.claims.models import ClaimStatus, FlagKind, UnitFlag
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.finance.audit import return_to_technical
 from portal.service import complaints, visit_tallies, visits
 from portal.service.entitlements import resolve_flag
 from portal.service.models import (
@@ -20,7 +21,6 @@ from portal.service.models import (
     ComplaintStatus,
     ReturnVisit,
     VisitDayTally,
-    VisitTally,
 )
 from tests import factories
 from tests.helpers import walk_pages
@@ -150,36 +150,39 @@ def test_rate_and_satisfaction_on_a_known_set(world):
                               dealer_id=world.dealer_b.id).repairs == 1
 
 
-def _tallies():
-    return {name: sorted(tuple(row) for row in db.session.execute(sa.select(table)))
-            for name, table in (
-        ("dealer", VisitTally.__table__), ("day", VisitDayTally.__table__))}
-
-
-def test_visit_tallies_stay_in_step_with_claims_and_calls(world):
-    """Every change the figures depend on (a repair reported, its visit opened and called, the
-    claim rejected or moved to another day, a draft deleted) leaves the tallies exactly as a
-    rebuild from the claims makes them."""
-    clerk, a = world.users[Role.CLERK], world.dealer_a
-    visit = _visited(a, clerk, score=5)
+def test_visit_tallies_stay_exact_after_every_service_that_moves_them(world):
+    """Each service that changes what the tallies count (a call, a decision, the rep's return
+    to the technical department, a send-back) leaves them as a recount from the claims makes
+    them; a claim changed behind the services' back is what ``drift`` reports."""
+    clerk, tech, rep = (world.users[r] for r in (Role.CLERK, Role.TECHNICAL, Role.SALES_REP))
+    a = world.dealer_a
+    _visited(a, clerk, score=5)
     _visited(a, clerk, reached=False, tries=3)
     _visited(world.dealer_b, clerk, status="draft")
-    pending = _visited(a, clerk, status="submitted")
-    db.session.flush()
-    pending.claim.completed_on = date(2025, 8, 5)  # corrected before the call
-    db.session.flush()
+    assert visit_tallies.drift() == {}
+    pending = _visited(a, clerk, status="submitted", completed_on=date(2025, 8, 5))
     visits.record_call(pending, reached=True, satisfaction=2, comment="", actor=clerk, now=NOW)
-    visit.claim.status = ClaimStatus.REJECTED
-    db.session.flush()
-    draft = repair(a, status="draft", completed_on=date(2025, 8, 3))
-    db.session.flush()
-    db.session.delete(draft)
-    db.session.flush()
-    kept = _tallies()
-    assert kept["day"] == [(date(2025, 8, 3), 1, 0, 1, 0, 0, 0),
-                           (date(2025, 8, 5), 1, 1, 0, 1, 2, 0)]
+    assert visit_tallies.drift() == {}
+    assert _day(date(2025, 8, 5)) == (1, 1, 0, 1, 2, 0)
+    claim = pending.claim
+    claim_services.decide(claim, {line.id: {"decision": "rejected", "reject_code": "misuse"}
+                                  for line in claim.lines}, actor=tech)
+    assert visit_tallies.drift() == {} and _day(date(2025, 8, 5)) == (0,) * 6
+    return_to_technical(claim, "复核", actor=rep)
+    assert visit_tallies.drift() == {} and _day(date(2025, 8, 5)) == (1, 1, 0, 1, 2, 0)
+    claim_services.send_back(claim, "补照片", actor=tech)
+    assert visit_tallies.drift() == {} and _day(date(2025, 8, 5)) == (0,) * 6
+    assert _day(date(2025, 8, 3)) == (2, 1, 1, 1, 5, 1)
+    claim.status = ClaimStatus.SUBMITTED  # not through a service: nothing follows
+    assert visit_tallies.drift() == {(date(2025, 8, 5), a.id): ((0,) * 6, (1, 1, 0, 1, 2, 0)),
+                                     (date(2025, 8, 5),): ((0,) * 6, (1, 1, 0, 1, 2, 0))}
     visit_tallies.rebuild()
-    assert _tallies() == kept
+    assert visit_tallies.drift() == {}
+
+
+def _day(day: date) -> tuple:
+    row = db.session.get(VisitDayTally, day)
+    return tuple(getattr(row, name) for name in visit_tallies.FIGURES) if row else (0,) * 6
 
 
 # --- Return visits: the pages ---------------------------------------------------------------

@@ -276,7 +276,7 @@ def committing(app, monkeypatch):
 
 def _forget_tallies(conn, dealers):
     """The return-visit tallies the committed claims added (the deletes above bypass the
-    session that keeps them in step): the dealers' go, every day's are summed again."""
+    services that keep them in step): the dealers' go, every day's are summed again."""
     from portal.service.models import VisitDayTally, VisitTally
     from portal.service.visit_tallies import FIGURES, _day_totals
 

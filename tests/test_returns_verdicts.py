@@ -26,6 +26,7 @@ from portal.returns.models import (
     VerdictPhoto,
 )
 from portal.returns.owed import line_returns, record_verdict, waive, write_off_block
+from portal.service import visit_tallies
 from tests import factories
 from tests.helpers import image_bytes, walk_pages
 
@@ -158,6 +159,7 @@ def test_a_claim_whose_every_line_is_zeroed_is_rejected(shop, dealer, tech):
                    cause="超负荷作业", destination=Destination.SCRAP)
     assert claim.status == ClaimStatus.REJECTED
     assert claim.total_approved == Decimal("0.00")
+    assert visit_tallies.drift() == {}  # the verdict took it out of the visit rate
 
 
 def test_a_verdict_before_the_decision_locks_the_line(shop, dealer, tech):

@@ -1,7 +1,9 @@
 """``flask analytics refresh``: recompute the analytics snapshots (portal.analytics.snapshots).
 
-Run it from cron well within ANALYTICS_SNAPSHOT_MINUTES (60 by default), and once after
-midnight for the scorecards' new day, for example every 15 minutes::
+It is the only thing that refreshes them: pages show a snapshot however old it is, with its
+"as of", and never write. Run it from cron at least every ANALYTICS_SNAPSHOT_MINUTES (60 by
+default; the pages promise it), and once after midnight for the scorecards' new day, for
+example every 15 minutes::
 
     */15 * * * *  cd /srv/portal && .venv/bin/flask --app wsgi analytics refresh \
         >> log/analytics.log 2>&1

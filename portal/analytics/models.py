@@ -52,7 +52,7 @@ class GradeReview(db.Model):
 
 class AnalyticsSnapshot(db.Model):
     """A page's figures computed over all the data at ``as_of``, served until refreshed
-    (``flask analytics refresh`` from cron; a page refreshes one that has grown stale)."""
+    (``flask analytics refresh`` from cron, the only writer: ``portal.analytics.snapshots``)."""
 
     __tablename__ = "analytics_snapshots"
 

@@ -1,24 +1,25 @@
 """Snapshots of the analytics over all the data: the failure overview as head office first sees
 it (no filters), every dealer's scorecard for the standard periods, head office's dashboard
 tiles (``portal.reports.dashboard``), the home pages' big counts and every dealer's old-part
-returns. Computing them reads
-every unit, card and claim (seconds to a minute at production scale), so pages read a snapshot
-kept in the database (shared by every worker and host) and say how old it is.
+returns. Computing them reads every unit, card and claim (seconds to a minute at production
+scale), so pages read a snapshot kept in the database (shared by every worker and host) and
+say "as of" when it was made.
 
-``flask analytics refresh`` (cron, every few minutes) recomputes them all. A page that finds one
-older than ANALYTICS_SNAPSHOT_MINUTES, or a scorecard snapshot of an earlier day, still shows it
-and starts one refresh in the background; one that finds none computes it there and then.
+Refresh: ``flask analytics refresh`` (cron, every ANALYTICS_SNAPSHOT_MINUTES) recomputes them
+all; nothing else writes them, and they are never invalidated by a change (a page reading one
+says as of when instead). A page never writes: it shows a stored snapshot however old it is,
+and before the first refresh it computes the figures for its own request without keeping them.
+The one cache in memory, the failure overview's tables per language, follows the stored
+snapshot it was built of.
 """
 
-import logging
 import threading
 from collections.abc import Callable
-from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import get_locale
 from sqlalchemy.orm import defer, joinedload
 
@@ -34,7 +35,7 @@ from portal.analytics.scorecards import (
     scorecards,
 )
 from portal.claims.queues import review_counts, rules_share
-from portal.core.db import SHANGHAI, shanghai_today, utcnow
+from portal.core.db import SHANGHAI
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance.work import claim_queues
@@ -44,9 +45,7 @@ FAILURES = "failures"
 DASHBOARD = "dashboard"
 WORK = "work"
 COMPLIANCE = "compliance"
-log = logging.getLogger(__name__)
-_running: set[str] = set()  # refreshes under way in this process
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards _made between a worker's threads
 _made: dict[tuple, tuple[tuple, object]] = {}  # (name, language) → ((id, as_of), built of it)
 T = TypeVar("T")
 
@@ -57,6 +56,16 @@ def _stored(name: str) -> AnalyticsSnapshot | None:
         defer(AnalyticsSnapshot.data)).where(AnalyticsSnapshot.name == name))
 
 
+@dataclass(frozen=True)
+class Unsaved:
+    """Figures computed for one request before the first refresh, not kept: read as a stored
+    snapshot is."""
+
+    data: dict
+    as_of: datetime
+    id: None = None
+
+
 def _save(name: str, data: dict, now: datetime) -> AnalyticsSnapshot:
     snapshot = _stored(name) or AnalyticsSnapshot(name=name)
     snapshot.data, snapshot.as_of = data, now
@@ -65,9 +74,19 @@ def _save(name: str, data: dict, now: datetime) -> AnalyticsSnapshot:
     return snapshot
 
 
+def _current(name: str, compute: Callable[[], dict], now: datetime):
+    """The stored snapshot ``name`` however old (the page says as of when); before the first
+    refresh, ``compute()`` for this request only."""
+    return _stored(name) or Unsaved(compute(), now)
+
+
+def _failures() -> dict:
+    return page_counts(Filters())
+
+
 def refresh_failures(now: datetime) -> AnalyticsSnapshot:
     """Recompute the failure overview's counts over all the data."""
-    return _save(FAILURES, page_counts(Filters()), now)
+    return _save(FAILURES, _failures(), now)
 
 
 def _scorecard_name(months: int) -> str:
@@ -87,27 +106,38 @@ def refresh_scorecards(months: int, today: date, now: datetime) -> AnalyticsSnap
                                            "end": period.end.isoformat()}, now)
 
 
-def refresh_dashboard(now: datetime) -> AnalyticsSnapshot:
-    """Recount head office's dashboard tiles."""
+def _dashboard(now: datetime) -> dict:
     from portal.reports.dashboard import head_office_figures  # it reads this module's snapshot
 
-    today = now.astimezone(SHANGHAI).date()
-    return _save(DASHBOARD, {"today": today.isoformat(), "figures": head_office_figures(now)},
-                 now)
+    return {"today": now.astimezone(SHANGHAI).date().isoformat(),
+            "figures": head_office_figures(now)}
+
+
+def refresh_dashboard(now: datetime) -> AnalyticsSnapshot:
+    """Recount head office's dashboard tiles."""
+    return _save(DASHBOARD, _dashboard(now), now)
+
+
+def _work(now: datetime) -> dict:
+    return {"review": review_counts(), "rules_share": rules_share(now),
+            "finance": claim_queues()}
 
 
 def refresh_work(now: datetime) -> AnalyticsSnapshot:
     """Recount the big figures of the home pages: the claims waiting for the technical
     department, the share of claims the rules decided, the claims waiting for finance."""
-    return _save(WORK, {"review": review_counts(), "rules_share": rules_share(now),
-                        "finance": claim_queues()}, now)
+    return _save(WORK, _work(now), now)
+
+
+def _compliance(today: date) -> dict:
+    dealers = compliance(sa.select(Dealer.id), today)
+    return {"today": today.isoformat(), "dealers": {
+        str(dealer_id): asdict(figures) for dealer_id, figures in dealers.items()}}
 
 
 def refresh_compliance(today: date, now: datetime) -> AnalyticsSnapshot:
     """Recount every dealer's old-part returns (``compliance``) as of ``today``."""
-    dealers = compliance(sa.select(Dealer.id), today)
-    return _save(COMPLIANCE, {"today": today.isoformat(), "dealers": {
-        str(dealer_id): asdict(figures) for dealer_id, figures in dealers.items()}}, now)
+    return _save(COMPLIANCE, _compliance(today), now)
 
 
 def refresh_all(today: date, now: datetime) -> list[str]:
@@ -122,69 +152,15 @@ def refresh_all(today: date, now: datetime) -> list[str]:
             COMPLIANCE]
 
 
-def _refresh(name: str) -> None:
-    if name == FAILURES:
-        refresh_failures(utcnow())
-    elif name == DASHBOARD:
-        refresh_dashboard(utcnow())
-    elif name == WORK:
-        refresh_work(utcnow())
-    elif name == COMPLIANCE:
-        refresh_compliance(shanghai_today(), utcnow())
-    else:
-        refresh_scorecards(int(name.partition(":")[2]), shanghai_today(), utcnow())
-
-
-def _run_in_background(app, name: str) -> None:
-    with app.app_context():
-        try:
-            _refresh(name)
-            db.session.commit()
-        except Exception:  # a failed refresh leaves the old snapshot; the next page retries
-            db.session.rollback()
-            log.exception("analytics snapshot %s: refresh failed", name)
-        finally:
-            db.session.remove()
-            with _lock:
-                _running.discard(name)
-
-
-def _refresh_later(name: str) -> None:
-    """Refresh in a background thread (one per snapshot per process), or here when configured
-    not to (tests)."""
-    if not current_app.config["ANALYTICS_REFRESH_IN_BACKGROUND"]:
-        _refresh(name)
-        return
-    with _lock:
-        if name in _running:
-            return
-        _running.add(name)
-    app = current_app._get_current_object()
-    threading.Thread(target=_run_in_background, args=(app, name), daemon=True).start()
-
-
-def _current(name: str, now: datetime, today: date | None = None) -> AnalyticsSnapshot:
-    """The snapshot ``name``: computed here when missing, refreshed later when stale."""
-    snapshot = _stored(name)
-    if snapshot is None:
-        _refresh(name)
-        db.session.commit()  # a page's read: keep what took long to compute
-        return _stored(name)
-    age = timedelta(minutes=current_app.config["ANALYTICS_SNAPSHOT_MINUTES"])
-    if snapshot.as_of < now - age or (today and snapshot.data["today"] != today.isoformat()):
-        _refresh_later(name)
-    return snapshot
-
-
 def failure_counts(now: datetime) -> tuple[dict, datetime]:
     """The unfiltered overview's counts (``page_counts``) over all the data, and as of when."""
-    snapshot = _current(FAILURES, now)
+    snapshot = _current(FAILURES, _failures, now)
     return snapshot.data, snapshot.as_of
 
 
 def dashboard_figures(now: datetime) -> tuple[dict, datetime]:
     """Head office's dashboard figures (``head_office_figures``), and as of when."""
-    snapshot = _current(DASHBOARD, now, now.astimezone(SHANGHAI).date())
+    snapshot = _current(DASHBOARD, lambda: _dashboard(now), now)
     return snapshot.data["figures"], snapshot.as_of
 
 
@@ -193,7 +169,7 @@ def failure_overview(now: datetime, build: Callable[[dict], T]) -> tuple[T, date
     Made once per snapshot and language in each process: reading the counts and building the
     tables of them took longer than the rest of the page. ``build`` must not depend on the
     request but through the language, and its result is shared: read it, never change it."""
-    snapshot = _current(FAILURES, now)
+    snapshot = _current(FAILURES, _failures, now)
     name, stamp = (FAILURES, str(get_locale())), (snapshot.id, snapshot.as_of)
     with _lock:
         made = _made.get(name)
@@ -207,14 +183,14 @@ def failure_overview(now: datetime, build: Callable[[dict], T]) -> tuple[T, date
 def work_figures(now: datetime) -> tuple[dict, datetime]:
     """The home pages' big figures (``review_counts``, ``rules_share``, finance's
     ``claim_queues``), and as of when."""
-    snapshot = _current(WORK, now)
+    snapshot = _current(WORK, lambda: _work(now), now)
     return snapshot.data, snapshot.as_of
 
 
 def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datetime]:
     """``compliance`` of ``dealer_ids`` (by dealer id; those with nothing due left out), and
     as of when."""
-    snapshot = _current(COMPLIANCE, now, now.astimezone(SHANGHAI).date())
+    snapshot = _current(COMPLIANCE, lambda: _compliance(now.astimezone(SHANGHAI).date()), now)
     dealers = snapshot.data["dealers"]
     return {dealer_id: Compliance(**dealers[str(dealer_id)]) for dealer_id in dealer_ids
             if str(dealer_id) in dealers}, snapshot.as_of
@@ -224,7 +200,10 @@ def stored_scorecards(months: int, dealer_ids, today: date,
                       now: datetime) -> tuple[list[Scorecard], Period, datetime]:
     """The scorecards of ``dealer_ids`` (a list or subquery) for the last ``months`` months as
     ``scorecards`` ranks them, from the snapshot; its period and as of when."""
-    snapshot = _current(_scorecard_name(months), now, today)
+    snapshot = _stored(_scorecard_name(months))
+    if snapshot is None:  # before the first refresh: counted for this request, not kept
+        period = months_back(months, today)
+        return scorecards(period, today, now, dealers=_ids(dealer_ids)), period, now
     rows = db.session.scalars(
         sa.select(ScorecardSnapshot).join(Dealer, Dealer.id == ScorecardSnapshot.dealer_id)
         .options(joinedload(ScorecardSnapshot.dealer))
@@ -235,3 +214,10 @@ def stored_scorecards(months: int, dealer_ids, today: date,
     period = Period(date.fromisoformat(snapshot.data["start"]),
                     date.fromisoformat(snapshot.data["end"]))
     return cards, period, snapshot.as_of
+
+
+def _ids(dealer_ids) -> list[int]:
+    """The dealer ids of a list or of a SELECT of them."""
+    if isinstance(dealer_ids, sa.Select):
+        return list(db.session.scalars(dealer_ids))
+    return list(dealer_ids)

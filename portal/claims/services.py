@@ -41,6 +41,7 @@ from portal.returns.owed import (
     locked_by_verdict,
     open_owed_parts,
 )
+from portal.service import visit_tallies
 from portal.service.visits import open_return_visit
 from portal.units.calendar import working_days_between
 from portal.units.services import coverage_for
@@ -334,6 +335,7 @@ def submit(claim: Claim, *, actor, today: date, now: datetime | None = None,
     checks = run_checks(claim, today)
     if failed := blocking(checks):
         raise ChecksFailed(failed)
+    counted = visit_tallies.share(claim)
     claim.status = ClaimStatus.SUBMITTED
     claim.submitted_by_id, claim.submitted_at = actor.id, now
     claim.checks = [c.as_dict() for c in checks]
@@ -345,6 +347,7 @@ def submit(claim: Claim, *, actor, today: date, now: datetime | None = None,
     open_return_visit(claim, today=today, actor=actor)
     if rules_may_decide(claim, checks):
         _decide_by_rules(claim, now, rng or SAMPLER)
+    visit_tallies.move(claim, counted)  # a reported repair counts in its day's visit rate
     return checks
 
 
@@ -482,7 +485,7 @@ def decide(claim: Claim, decisions: dict[int, dict], *, actor, now: datetime | N
             None, f"{line.decision.title} ¥{line.approved_amount}"
             + (f" {line.reject_code.title}" if line.reject_code else "")
             + (f" {line.decision_note}" if line.decision_note else ""))
-    before = claim.status
+    before, counted = claim.status, visit_tallies.share(claim)
     claim.total_approved = money(sum((line.approved_amount for line in claimed), Decimal(0)))
     if all(line.decision == Decision.REJECTED for line in claimed):
         claim.status = ClaimStatus.REJECTED
@@ -492,6 +495,7 @@ def decide(claim: Claim, decisions: dict[int, dict], *, actor, now: datetime | N
         claim.status = ClaimStatus.PARTLY_APPROVED
     claim.decided_by_id, claim.decided_at, claim.decided_by_rules = actor.id, now, False
     claim.reviewer_id = claim.reviewer_id or actor.id
+    visit_tallies.move(claim, counted)  # a rejected claim was no warranty repair
     audit.record("decide", claim, actor=actor, from_state=before, to_state=claim.status,
                  changes={**changes, "total_approved": (None, claim.total_approved)})
     return claim.status
@@ -541,11 +545,12 @@ def send_back(claim: Claim, reason: str, *, actor, version: int | None = None) -
         raise DomainError(_("Only a claim waiting for review can be sent back."))
     if not reason.strip():
         raise DomainError(_("Tell the dealer what to fix."), field="reason")
-    before = claim.status
+    before, counted = claim.status, visit_tallies.share(claim)
     _clear_decisions(claim)
     cancel_owed_parts(claim)
     claim.status = ClaimStatus.DRAFT
     claim.submitted_at = claim.submitted_by_id = None
+    visit_tallies.move(claim, counted)  # a draft is not reported yet
     audit.record("send_back", claim, actor=actor, from_state=before, to_state=ClaimStatus.DRAFT,
                  reason=reason.strip())
 

@@ -261,7 +261,7 @@ def add_line(claim_id, kind):
     claim = get_claim(claim_id, current_user)
     kind = LineKind(kind)
     form = _line_form(claim, kind, formdata=request.form)
-    values = {name: field.data for name, field in form._fields.items()}
+    values = dict(form.data)
     return _act(claim, form, kind.value, lambda: services.add_line(
         claim, kind, values, actor=current_user, version=form.seen_version), "")
 

@@ -4,7 +4,7 @@ from flask import abort, current_app, has_request_context, redirect, request, se
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.accounts.roles import HEAD_OFFICE_ROLES, Role
 
@@ -149,11 +149,10 @@ def _nav_html(role, section) -> Markup:
     html = cache.get(key)
     if html is None:
         urls = _nav_urls()
-        html = cache[key] = Markup("".join(
-            f'<a href="{escape(urls[e])}"'
-            + (' aria-current="page"' if k == section else "")
-            + f">{escape(str(NAV_LABELS[k]))}</a>"
-            for e, k, roles in NAV if roles is None or role in roles))
+        template = current_app.jinja_env.get_template("core/_nav_links.html")  # no context
+        html = cache[key] = Markup(template.render(links=[
+            (urls[e], k == section, str(NAV_LABELS[k]))
+            for e, k, roles in NAV if roles is None or role in roles]))
     return html
 
 

@@ -29,6 +29,7 @@ from portal.extensions import db
 from portal.finance import cost_totals
 from portal.returns.models import OwedPart, OwedStatus
 from portal.returns.owed import line_returns
+from portal.service import visit_tallies
 
 READY_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)
 AUDITED = (FinanceStage.APPROVED, FinanceStage.REJECTED)
@@ -157,9 +158,10 @@ def return_to_technical(claim: Claim, reason: str, *, actor, version: int | None
     if not reason.strip():
         raise DomainError(_("Tell the technical department what to look at again."),
                           field="reason")
-    before = claim.status
+    before, counted = claim.status, visit_tallies.share(claim)
     _clear_decisions(claim)
     claim.status = ClaimStatus.UNDER_REVIEW
+    visit_tallies.move(claim, counted)  # a rejected claim under review counts again
     audit.record("return_to_technical", claim, actor=actor, from_state=before,
                  to_state=ClaimStatus.UNDER_REVIEW, reason=reason.strip())
 

@@ -1,8 +1,10 @@
 """A confirmed write-off notice can no longer change: guarded at the ORM, whatever the caller.
 
-Before every flush, refuse any change to a confirmed notice, to the claim rows and the PDF it
-holds, to the offset it posted, and to the finance facts of the claims it wrote off (their
-notice, stage, audited total and day) — except writing them off, which confirming does.
+The portal's one flush hook (``tests/test_side_effects.py`` keeps it so), and it writes
+nothing: before every flush it refuses any change to what a confirmed notice stands on — the
+notice, the claim rows and the PDF it holds, the offset it posted, and the finance facts of the
+claims it wrote off (their notice, stage, audited total and day), except writing them off,
+which confirming does.
 """
 
 import sqlalchemy as sa
@@ -21,6 +23,11 @@ from portal.finance.models import (
 )
 
 CLAIM_FIELDS = ("notice_id", "finance_stage", "total_finance", "finance_on")
+# Rows whose notice is read from the database: an expired attribute set anew has no "old
+# value" in memory, and the database is what was confirmed.
+STORED = {WriteOffNotice: WriteOffNotice.id, LedgerEntry: LedgerEntry.notice_id,
+          Claim: Claim.notice_id}
+HELD = (NoticeClaim, NoticeDocument)  # the notice is part of their key: known, also when new
 
 
 class NoticeLocked(DomainError):
@@ -29,65 +36,43 @@ class NoticeLocked(DomainError):
                            "notice, nor its claims, its document or its offset."))
 
 
-def _modified(session: Session, obj) -> bool:
-    return obj in session.deleted or obj in session.new or session.is_modified(obj)
-
-
-def _claim_touched(session: Session, claim: Claim) -> bool:
-    """Deleted, or a finance fact changed other than being written off."""
-    if claim in session.deleted:
+def _touched(session: Session, obj) -> bool:
+    """Added, deleted or changed; for a claim, a finance fact changed other than its being
+    written off (which confirming does)."""
+    if obj in session.new or obj in session.deleted:
         return True
+    if not isinstance(obj, Claim):
+        return session.is_modified(obj)
     changed = [name for name in CLAIM_FIELDS
-               if sa.inspect(claim).attrs[name].history.has_changes()]
-    if changed == ["finance_stage"] and claim.finance_stage == FinanceStage.WRITTEN_OFF:
-        return False  # confirming writes the claims off
-    return bool(changed)
+               if sa.inspect(obj).attrs[name].history.has_changes()]
+    return bool(changed) and not (changed == ["finance_stage"]
+                                  and obj.finance_stage == FinanceStage.WRITTEN_OFF)
 
 
-def _notice_id_of(obj) -> int | None:
-    if obj.notice_id is not None:
-        return obj.notice_id
-    notice = obj.__dict__.get("notice")
-    return notice.id if notice is not None else None
+def _held_notice_id(obj) -> int | None:
+    notice = obj.__dict__.get("notice")  # set by relationship before the flush fills the key
+    return obj.notice_id if obj.notice_id is not None else getattr(notice, "id", None)
 
 
-def _stored(session: Session, column, ids: set) -> set:
-    """The notice ids the database holds in ``column`` for these rows (before this flush)."""
-    if not ids:
-        return set()
-    table = column.class_
-    return set(session.scalars(sa.select(column).where(table.id.in_(ids))))
-
-
-def _confirmed(session: Session, ids: set) -> set:
+def _notice_ids(session: Session, rows: list) -> set[int]:
+    """The notices the touched ``rows`` belong to."""
+    ids = {_held_notice_id(o) for o in rows if isinstance(o, HELD)}
+    for cls, column in STORED.items():
+        if row_ids := {o.id for o in rows if type(o) is cls}:
+            ids.update(session.scalars(sa.select(column).where(cls.id.in_(row_ids))))
     ids.discard(None)
-    if not ids:
-        return set()
-    return set(session.scalars(sa.select(WriteOffNotice.id).where(
-        WriteOffNotice.id.in_(ids), WriteOffNotice.status == NoticeStatus.CONFIRMED)))
+    return ids
 
 
 @event.listens_for(Session, "before_flush")
 def _guard_confirmed_notices(session: Session, flush_context, instances) -> None:
-    """Refuse the flush when it would change anything a confirmed notice stands on.
-
-    The notice ids come from the database, not the objects: an expired attribute set anew
-    has no "old value" in memory, and the database is what was confirmed.
-    """
-    old = [*session.dirty, *session.deleted]
-    notices = [o for o in old if isinstance(o, WriteOffNotice) and _modified(session, o)]
-    held = [o for o in [*session.new, *old] if isinstance(o, NoticeClaim | NoticeDocument)
-            and _modified(session, o)]
-    offsets = [o for o in old if isinstance(o, LedgerEntry) and _modified(session, o)]
-    claims = [o for o in old if isinstance(o, Claim)]
-    if not (notices or held or offsets or claims):
+    """Refuse the flush when it would change anything a confirmed notice stands on."""
+    rows = [o for o in (*session.new, *session.dirty, *session.deleted)
+            if isinstance(o, HELD) or (type(o) in STORED and o not in session.new)]
+    if not rows:
         return
     with session.no_autoflush:
-        claims = [c for c in claims if _claim_touched(session, c)]
-        if not (notices or held or offsets or claims):
-            return
-        held_ids = {_notice_id_of(o) for o in held}
-        offset_ids = _stored(session, LedgerEntry.notice_id, {o.id for o in offsets})
-        claim_ids = _stored(session, Claim.notice_id, {c.id for c in claims})
-        if _confirmed(session, {n.id for n in notices} | held_ids | offset_ids | claim_ids):
+        ids = _notice_ids(session, [o for o in rows if _touched(session, o)])
+        if ids and session.scalar(sa.select(sa.exists().where(
+                WriteOffNotice.id.in_(ids), WriteOffNotice.status == NoticeStatus.CONFIRMED))):
             raise NoticeLocked()

@@ -28,6 +28,7 @@ from portal.returns.models import (
     StoreItem,
     Verdict,
 )
+from portal.service import visit_tallies
 
 # What each verdict other than a quality fault does to the claim line.
 VERDICT_REJECTS = {
@@ -255,7 +256,7 @@ def apply_verdict(owed: OwedPart, *, actor) -> None:
     line.reject_code = VERDICT_REJECTS[owed.verdict]
     line.decision_note = " ".join(filter(None, [owed.verdict.title, owed.cause]))
     line.decided_by_id, line.decided_at = actor.id, owed.verdict_at
-    before_status = claim.status
+    before_status, counted = claim.status, visit_tallies.share(claim)
     if claim.status in DECIDED:
         claimed = [lin for lin in claim.lines if not lin.paid_service]
         claim.total_approved = money(sum(lin.approved_amount or 0 for lin in claimed))
@@ -263,6 +264,7 @@ def apply_verdict(owed: OwedPart, *, actor) -> None:
             claim.status = ClaimStatus.REJECTED
         elif claim.status == ClaimStatus.APPROVED:
             claim.status = ClaimStatus.PARTLY_APPROVED
+        visit_tallies.move(claim, counted)  # rejected by its parts: no warranty repair
     audit.record("verdict", claim, actor=actor, from_state=before_status, to_state=claim.status,
                  reason=line.decision_note, changes={
                      f"#{line.position}": (

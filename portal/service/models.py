@@ -240,8 +240,8 @@ class Complaint(db.Model):
 
 class _VisitTallyColumns:
     """The return-visit figures of the repairs completed on one day (``visit_stats`` counts
-    claims neither draft nor rejected), kept in step by ``portal.service.visit_tallies`` in the
-    transaction that changes a claim or its visit."""
+    claims neither draft nor rejected), kept in step by the services that change a claim's
+    status or its visit's outcome, in their transaction (``portal.service.visit_tallies``)."""
 
     day: Mapped[date] = mapped_column(primary_key=True)  # the claim's completed_on
     repairs: Mapped[int] = mapped_column(default=0)

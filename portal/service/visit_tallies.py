@@ -2,21 +2,26 @@
 return visits went, so the visit rate of a month sums thirty rows instead of joining a hundred
 thousand claims to their visits.
 
-Kept in step by every flush that adds, removes or changes a claim's status, completion day or
-dealer, or a visit's outcome: the claims' figures as stored before the flush are taken out and
-those after it put in, in the same transaction, so the tallies never lag. The additions are
-upserts, so two transactions on the same day's row wait for each other instead of one
-overwriting the other. ``rebuild`` recomputes everything
-(after a bulk load; the migration's backfill does the same in SQL).
+They count a claim from the moment it is reported (neither draft nor rejected, with a
+completion day) and its visit's outcome. Every service that changes one of those facts says
+so where it makes the change, in its own transaction:
+
+    counted = visit_tallies.share(claim)   # before the change
+    ...                                    # the claim's status or its visit's outcome changes
+    visit_tallies.move(claim, counted)     # the tallies follow
+
+The writers: claim submission, the technical decision and send-back (``portal.claims``), the
+rep's return to the technical department (``portal.finance.audit``), an old part's verdict
+(``portal.returns.owed``) and a return-visit call (``portal.service.visits``). The additions
+are upserts, so two transactions on the same day's row wait for each other instead of one
+overwriting the other. ``rebuild`` recomputes everything (after a bulk load; the migration's
+backfill does the same in SQL).
 """
 
 from datetime import date
-from itertools import chain
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from portal.claims.models import Claim, ClaimStatus
 from portal.extensions import db
@@ -25,9 +30,7 @@ from portal.service.models import ReturnVisit, VisitDayTally, VisitStatus, Visit
 SATISFIED = 4  # 4 and 5 count as satisfied
 NOT_COUNTED = (ClaimStatus.DRAFT, ClaimStatus.REJECTED)  # not reported / not a warranty repair
 FIGURES = ("repairs", "reached", "not_reached", "rated", "satisfaction_sum", "satisfied")
-_PENDING = "visit_tallies"  # session.info: what a flush under way changes
-CLAIM_FIELDS = ("status", "completed_on", "dealer_id")
-VISIT_FIELDS = ("status", "reached", "satisfaction", "claim_id")
+Share = tuple[tuple[date, int], tuple[int, ...]] | None  # ((day, dealer id), figures)
 
 
 def _counted(*where) -> sa.Select:
@@ -62,108 +65,64 @@ def rebuild() -> None:
     db.session.execute(sa.insert(VisitDayTally).from_select(["day", *FIGURES], _day_totals()))
 
 
-def _contributions(connection, claim_ids: set[int]) -> dict[int, tuple]:
-    """Per claim id: ((day, dealer id), its figures) as the database holds it now, for the
-    claims that count."""
-    if not claim_ids:
-        return {}
-    v = ReturnVisit
-    rows = connection.execute(
-        sa.select(Claim.id, Claim.completed_on, Claim.dealer_id, v.status, v.reached,
-                  v.satisfaction)
-        .outerjoin(v, v.claim_id == Claim.id)
-        .where(Claim.id.in_(claim_ids), Claim.completed_on.is_not(None),
-               Claim.status.not_in(NOT_COUNTED)))
-    found = {}
-    for claim_id, day, dealer_id, status, reached, score in rows:
-        done = status == VisitStatus.DONE
-        found[claim_id] = ((day, dealer_id), (
-            1, int(done and reached is True), int(done and reached is False),
-            int(score is not None), score or 0, int(score is not None and score >= SATISFIED)))
-    return found
+def _figures(stmt, keys: int) -> dict[tuple, tuple]:
+    return {tuple(row[:keys]): tuple(row[keys:]) for row in db.session.execute(stmt)}
 
 
-def _upsert(connection, table, keys: dict, figures) -> None:
-    """Add to one tally row, creating it at the first repair (one statement, race-free)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(**keys, **dict(zip(FIGURES, figures, strict=True)))
-    connection.execute(stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: table.c[name] + stmt.excluded[name] for name in FIGURES}))
+def drift() -> dict[tuple, tuple]:
+    """Where the tallies differ from a recount of the claims: ``{(day, dealer id) or (day,):
+    (kept, recounted)}``, empty when they are exact (a row of zeros is as good as none)."""
+    zero = (0,) * len(FIGURES)
+    counted = _figures(_counted(), 2)
+    days: dict[tuple, tuple] = {}
+    for (day, _dealer), figures in counted.items():
+        days[(day,)] = tuple(map(sum, zip(days.get((day,), zero), figures, strict=True)))
+    columns = [getattr(VisitTally, name) for name in FIGURES]
+    kept = _figures(sa.select(VisitTally.day, VisitTally.dealer_id, *columns), 2)
+    kept_days = _figures(sa.select(VisitDayTally.day,
+                                   *[getattr(VisitDayTally, n) for n in FIGURES]), 1)
+    return {key: (have.get(key, zero), want.get(key, zero))
+            for have, want in ((kept, counted), (kept_days, days))
+            for key in {*have, *want} if have.get(key, zero) != want.get(key, zero)}
 
 
-def apply_changes(connection, before: dict, after: dict) -> None:
-    """Move the tallies from the claims' figures ``before`` to ``after`` (``_contributions``)."""
+def share(claim: Claim) -> Share:
+    """What the claim adds to the tallies as it stands: its day and dealer and its figures,
+    or None while it does not count."""
+    if claim.completed_on is None or claim.status in NOT_COUNTED:
+        return None
+    visit = claim.return_visit
+    done = visit is not None and visit.status == VisitStatus.DONE
+    reached = visit.reached if visit is not None else None
+    score = visit.satisfaction if visit is not None else None
+    return ((claim.completed_on, claim.dealer_id), (
+        1, int(done and reached is True), int(done and reached is False),
+        int(score is not None), score or 0, int(score is not None and score >= SATISFIED)))
+
+
+def move(claim: Claim, before: Share) -> None:
+    """The claim counted as ``before`` (``share`` taken before the change; None: not at all);
+    make the tallies count it as it stands now."""
+    after = share(claim)
+    if after == before:
+        return
     deltas: dict[tuple, list[int]] = {}
     for found, sign in ((before, -1), (after, 1)):
-        for key, figures in found.values():
+        if found is not None:
+            key, figures = found
             total = deltas.setdefault(key, [0] * len(FIGURES))
             for i, n in enumerate(figures):
                 total[i] += sign * n
-    by_day: dict[date, list[int]] = {}
-    for (day, dealer_id), delta in deltas.items():
+    for (day, dealer_id), delta in sorted(deltas.items()):
         if any(delta):
-            _upsert(connection, VisitTally.__table__, {"day": day, "dealer_id": dealer_id}, delta)
-            day_total = by_day.setdefault(day, [0] * len(FIGURES))
-            for i, n in enumerate(delta):
-                day_total[i] += n
-    for day, delta in sorted(by_day.items()):
-        _upsert(connection, VisitDayTally.__table__, {"day": day}, delta)
+            _upsert(VisitTally.__table__, {"day": day, "dealer_id": dealer_id}, delta)
+            _upsert(VisitDayTally.__table__, {"day": day}, delta)
 
 
-def _changed(session: Session, obj, names) -> bool:
-    if obj in session.new or obj in session.deleted:
-        return True
-    state = sa.inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
-def _touched(session: Session) -> tuple[list[Claim], list[ReturnVisit]]:
-    """The claims whose counted fields change in this flush, and the visits whose outcome does."""
-    claims, visits = [], []
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, Claim) and _changed(session, obj, CLAIM_FIELDS):
-            claims.append(obj)
-        elif isinstance(obj, ReturnVisit) and _changed(session, obj, VISIT_FIELDS):
-            visits.append(obj)
-    return claims, visits
-
-
-def _claim_id(visit: ReturnVisit) -> int | None:
-    """The visit's claim id, also for a visit just added through ``claim=`` (set at flush)."""
-    if visit.claim_id is None and visit.claim is not None:
-        return visit.claim.id
-    return visit.claim_id
-
-
-def _claim_ids(claims, visits) -> set[int]:
-    ids = {c.id for c in claims} | {_claim_id(v) for v in visits}
-    ids.discard(None)
-    return ids
-
-
-@event.listens_for(Session, "before_flush")
-def _note_before(session: Session, flush_context, instances) -> None:
-    """The touched claims' figures as stored before this flush."""
-    claims, visits = _touched(session)
-    if claims or visits:
-        with session.no_autoflush:
-            ids = _claim_ids(claims, visits)
-            before = _contributions(session.connection(), ids)
-        session.info.setdefault(_PENDING, []).append((claims, visits, ids, before))
-
-
-@event.listens_for(Session, "after_flush")
-def _keep_in_step(session: Session, flush_context) -> None:
-    """Add the change to the tallies, in the flush's transaction."""
-    for claims, visits, ids, before in session.info.pop(_PENDING, []):
-        kept = [o for o in [*claims, *visits] if o not in session.deleted]
-        ids = ids | _claim_ids([o for o in kept if isinstance(o, Claim)],
-                               [o for o in kept if isinstance(o, ReturnVisit)])
-        connection = session.connection()
-        apply_changes(connection, before, _contributions(connection, ids))
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _upsert(table, keys: dict, figures) -> None:
+    """Add to one tally row, creating it at the first repair (one statement, race-free)."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(**keys, **dict(zip(FIGURES, figures, strict=True)))
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + stmt.excluded[name] for name in FIGURES}))

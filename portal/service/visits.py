@@ -75,6 +75,7 @@ def record_call(visit: ReturnVisit, *, reached: bool, satisfaction: int | None, 
         check_version(visit, version)
     comment = (comment or "").strip()
     _check_call(visit, reached, satisfaction, comment)
+    counted = visit_tallies.share(visit.claim)
     visit.attempts += 1
     closes = reached or visit.attempts >= MAX_ATTEMPTS
     changes = audit.apply_changes(visit, {
@@ -87,6 +88,7 @@ def record_call(visit: ReturnVisit, *, reached: bool, satisfaction: int | None, 
     else:  # try again tomorrow
         tomorrow = now.astimezone(SHANGHAI).date() + timedelta(days=1)
         changes.update(audit.apply_changes(visit, {"due_on": max(visit.due_on, tomorrow)}))
+    visit_tallies.move(visit.claim, counted)  # the outcome counts in the repair's day
     audit.record("call", visit, actor=actor, from_state=VisitStatus.OPEN, to_state=visit.status,
                  reason=comment, changes=changes)
     return visit
