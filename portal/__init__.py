@@ -46,7 +46,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     labels.register(app)
     register_request_hooks(app)
     register_security_headers(app)
+    _expose_predicates(app)
     return app
+
+
+def _expose_predicates(app: Flask) -> None:
+    """Every domain's ``can_*`` predicates, for the templates to show only what a user may do."""
+    from portal.claims import access as claims
+    from portal.core.permissions import expose_predicates
+
+    expose_predicates(app, claims)
 
 
 def _select_locale():
