@@ -52,10 +52,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _expose_predicates(app: Flask) -> None:
     """Every domain's ``can_*`` predicates, for the templates to show only what a user may do."""
+    from portal.accounts import access as accounts
+    from portal.analytics import access as analytics
+    from portal.catalog import access as catalog
     from portal.claims import access as claims
     from portal.core.permissions import expose_predicates
+    from portal.dealers import access as dealers
+    from portal.quality import access as quality
+    from portal.reports import access as reports
+    from portal.service import access as service
+    from portal.units import access as units
 
-    expose_predicates(app, claims)
+    expose_predicates(app, accounts, analytics, catalog, claims, dealers, quality, reports,
+                      service, units)
 
 
 def _select_locale():
