@@ -58,13 +58,18 @@ def _expose_predicates(app: Flask) -> None:
     from portal.claims import access as claims
     from portal.core.permissions import expose_predicates
     from portal.dealers import access as dealers
+    from portal.deliveries import access as deliveries
+    from portal.finance import access as finance
+    from portal.planning import access as planning
     from portal.quality import access as quality
     from portal.reports import access as reports
+    from portal.returns import access as returns
     from portal.service import access as service
+    from portal.stock import access as stock
     from portal.units import access as units
 
-    expose_predicates(app, accounts, analytics, catalog, claims, dealers, quality, reports,
-                      service, units)
+    expose_predicates(app, accounts, analytics, catalog, claims, dealers, deliveries, finance,
+                      planning, quality, reports, returns, service, stock, units)
 
 
 def _select_locale():

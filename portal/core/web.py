@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from portal.accounts.roles import Role
 
 # Endpoints that never use the session: a load balancer's probe gets no cookie.
 SESSIONLESS = {"core.healthz"}
@@ -184,7 +183,7 @@ def register_request_hooks(app):
     @app.context_processor
     def inject():
         if not has_request_context():  # a document rendered by a background run or a command
-            return {"locale": str(get_locale()), "Role": Role}
+            return {"locale": str(get_locale())}
         section = current_section()
         nav = _nav_html(current_user.role, section) if current_user.is_authenticated else ""
-        return {"nav": nav, "section": section, "locale": str(get_locale()), "Role": Role}
+        return {"nav": nav, "section": section, "locale": str(get_locale())}

@@ -20,6 +20,7 @@ from portal.core.versioning import check_version
 from portal.extensions import db
 from portal.finance.models import LedgerEntry, LedgerKind
 from portal.stock import rules
+from portal.stock.access import can_cancel_stock_return, can_request_stock_returns
 from portal.stock.models import OPEN_RETURN, StockReturn, StockReturnReason, StockReturnStatus
 from portal.units.models import Unit
 
@@ -61,15 +62,10 @@ def stock_problem(unit: Unit, dealer_id: int | None) -> str | None:
     return None
 
 
-def can_request(unit: Unit, user) -> bool:
-    """Whether ``user`` may ask to return this unit now (for the button on the unit page)."""
-    return user.role.is_dealer and stock_problem(unit, user.dealer_id) is None
-
-
 def request_return(unit: Unit, reason, description: str, *, actor,
                    now: datetime | None = None) -> StockReturn:
     """A dealer asks to send an unsold unit of its stock back to the factory."""
-    if not actor.role.is_dealer:
+    if not can_request_stock_returns(actor):
         raise DomainError(_("Only the dealer's own staff can ask to return its stock."))
     if (problem := stock_problem(unit, actor.dealer_id)) is not None:
         raise DomainError(problem)
@@ -111,7 +107,7 @@ def _move(ret: StockReturn, action: str, *, actor, reason: str = "",
 
 def cancel_return(ret: StockReturn, reason: str = "", *, actor, version) -> None:
     """The dealer withdraws its request before head office decides."""
-    if not actor.role.is_dealer or actor.dealer_id != ret.dealer_id:
+    if not can_cancel_stock_return(ret, actor):
         raise DomainError(_("Only the dealer's own staff can cancel its request."))
     _require(ret, "cancel", version=version)
     _move(ret, "cancel", actor=actor, reason=(reason or "").strip())

@@ -24,7 +24,8 @@ from portal.deliveries.scope import note_id_for
 from portal.extensions import db
 from portal.service.access import can_resolve_flags
 from portal.service.entitlements import flags_of_unit
-from portal.stock.services import can_request, open_return
+from portal.stock.access import can_request_return
+from portal.stock.services import open_return
 from portal.units import access, excel
 from portal.units.coverage_text import CLOCKS, REASONS
 from portal.units.forms import ExceptionForm
@@ -71,7 +72,7 @@ def detail(unit_id):
                   on=on, part=None, verdict=coverage_for(unit, None, on), clocks=CLOCKS,
                   reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit),
                   flags=flags_of_unit(unit.id), flag_resolver=can_resolve_flags(current_user),
-                  stock_return=open_return(unit), returnable=can_request(unit, current_user),
+                  stock_return=open_return(unit), returnable=can_request_return(unit, current_user),
                   delivery_note_id=note_id_for(unit))
 
 
