@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-
 # Endpoints that never use the session: a load balancer's probe gets no cookie.
 SESSIONLESS = {"core.healthz"}
 
