@@ -18,6 +18,8 @@ can_read_notice_runs = granted_to(Role.FINANCE, Role.ADMIN)
 # Receivables and cost reports.
 can_read_ledger = granted_to(Role.FINANCE, Role.ADMIN, Role.SALES_REP, *DEALER_ROLES)
 can_import_ledger = granted_to(Role.ADMIN, Role.FINANCE)
+# The ERP posts invoices and payments through an administrator's API token.
+can_post_ledger_entries = granted_to(Role.ADMIN)
 can_read_cost_reports = granted_to(Role.FINANCE, Role.ADMIN, Role.SALES_REP)
 
 

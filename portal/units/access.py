@@ -5,6 +5,8 @@ from portal.core.permissions import granted_to
 from portal.units.cards import CardStatus
 
 can_import_units = granted_to(Role.ADMIN, Role.CLERK)
+# The ERP's integration (an administrator's API token) records shipped units one by one.
+can_sync_units = granted_to(Role.ADMIN)
 # The dealer records its sales and files the cards; a clerk digitises paper ones.
 can_keep_cards = granted_to(*DEALER_ROLES, Role.CLERK, Role.ADMIN)
 # Dealers file today; only a clerk digitising paper may give the date the card arrived.
