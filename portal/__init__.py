@@ -46,7 +46,30 @@ def create_app(test_config: dict | None = None) -> Flask:
     labels.register(app)
     register_request_hooks(app)
     register_security_headers(app)
+    _expose_predicates(app)
     return app
+
+
+def _expose_predicates(app: Flask) -> None:
+    """Every domain's ``can_*`` predicates, for the templates to show only what a user may do."""
+    from portal.accounts import access as accounts
+    from portal.analytics import access as analytics
+    from portal.catalog import access as catalog
+    from portal.claims import access as claims
+    from portal.core.permissions import expose_predicates
+    from portal.dealers import access as dealers
+    from portal.deliveries import access as deliveries
+    from portal.finance import access as finance
+    from portal.planning import access as planning
+    from portal.quality import access as quality
+    from portal.reports import access as reports
+    from portal.returns import access as returns
+    from portal.service import access as service
+    from portal.stock import access as stock
+    from portal.units import access as units
+
+    expose_predicates(app, accounts, analytics, catalog, claims, dealers, deliveries, finance,
+                      planning, quality, reports, returns, service, stock, units)
 
 
 def _select_locale():

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from portal.accounts.roles import DEALER_ROLES, Role
@@ -392,3 +393,179 @@ def test_a_get_writes_nothing_and_starts_no_thread(app, client, login, world, ob
     finally:
         event.remove(db.engine, "before_cursor_execute", watch)
     assert found == []
+
+
+# ---------------------------------------------------------------- one predicate per action
+#
+# For each key action: the predicate of its domain's access module, and whether the route, the
+# control on the page and the service agree with it. Each case: (predicate, how to load the
+# object from the access-matrix objects and put it in the state the action needs, the page
+# that shows the control, the route that does it, the service doing it directly, who may,
+# who may not).
+
+
+def _claim(objects, status):
+    from portal.claims.models import Claim
+
+    claim = factories.db.session.get(Claim, objects["claim_id"][0])
+    claim.status = status
+    return claim
+
+
+def _plan(objects):
+    from portal.planning.models import PlanStatus, StockingPlan
+
+    plan = factories.db.session.get(StockingPlan, objects["plan_id"][0])
+    plan.status = PlanStatus.SUBMITTED
+    return plan
+
+
+def _owed(objects):
+    from portal.returns.models import OwedPart, OwedStatus
+
+    owed = factories.db.session.get(OwedPart, objects["owed_id"][0])
+    owed.status, owed.received_on = OwedStatus.OWED, None
+    return owed
+
+
+def _notice(objects):
+    from portal.finance.models import WriteOffNotice
+
+    return factories.db.session.scalar(sa.select(WriteOffNotice).where(
+        WriteOffNotice.number == objects["number"][0]))
+
+
+def _get(model_path, key):
+    def load(objects):
+        module, name = model_path.rsplit(".", 1)
+        model = getattr(__import__(module, fromlist=[name]), name)
+        return factories.db.session.get(model, objects[key][0])
+    return load
+
+
+def _service_call(name):
+    """The service doing the action directly, as ``call(obj, user)``."""
+    from datetime import UTC, date, datetime
+
+    from portal.claims import services as claims
+    from portal.deliveries import services as deliveries
+    from portal.finance import lifecycle
+    from portal.planning import services as planning
+    from portal.returns import owed
+    from portal.service import services as service
+    from portal.service.models import Assignee
+
+    now = datetime(2026, 11, 20, 2, tzinfo=UTC)
+    return {
+        "decide": lambda c, u: claims.decide(c, {}, actor=u),
+        "edit": lambda c, u: claims.update_claim(c, {}, actor=u, today=date(2026, 11, 20)),
+        "confirm_notice": lambda n, u: lifecycle.confirm_notice(n, actor=u, now=now),
+        "review_plan": lambda p, u: planning.approve_plan(p, {}, {}, "", actor=u, version=None,
+                                                          now=now),
+        "confirm_delivery": lambda n, u: deliveries.confirm_receipt(n, {}, actor=u,
+                                                                    version=None, now=now),
+        "waive": lambda o, u: owed.waive(o, "不必返还", actor=u),
+        "route": lambda e, u: service.route(e, Assignee.TECHNICAL, actor=u, now=now,
+                                            reason="改派"),
+    }[name]
+
+
+AGREEMENT = {
+    # action: (predicate module.name, load, page endpoint + arg, action endpoint, allowed,
+    #          refused) — users are roles of the world, or "dealer_b" (dealer B's admin)
+    "decide": ("claims.can_decide_claim", lambda o: _claim(o, "submitted"),
+               ("claims.detail", "claim_id", "id"), "claims.decide",
+               Role.TECHNICAL, [Role.SALES_REP, Role.DEALER_STAFF, "dealer_b"]),
+    "edit": ("claims.can_edit_claim", lambda o: _claim(o, "draft"),
+             ("claims.detail", "claim_id", "id"), "claims.edit",
+             Role.DEALER_STAFF, [Role.TECHNICAL, Role.CLERK, "dealer_b"]),
+    "confirm_notice": ("finance.can_confirm_notice", _notice,
+                       ("finance.notice", "number", "number"), "finance.confirm_notice",
+                       Role.DEALER_ADMIN, [Role.FINANCE, Role.SALES_REP, "dealer_b"]),
+    "review_plan": ("planning.can_review_plan", _plan, ("planning.detail", "plan_id", "id"),
+                    "planning.approve", Role.SALES_REP,
+                    [Role.DEALER_ADMIN, Role.TECHNICAL, Role.FINANCE, "rep_b"]),
+    "confirm_delivery": ("deliveries.can_confirm_delivery",
+                         _get("portal.deliveries.models.DeliveryNote", "note_id"),
+                         ("deliveries.detail", "note_id", "id"), "deliveries.confirm",
+                         Role.DEALER_STAFF, [Role.CLERK, Role.SALES_REP, "dealer_b"]),
+    "waive": ("returns.can_waive_return", _owed, ("returns.owed_part", "owed_id", "id"),
+              "returns.waive_return", Role.TECHNICAL, [Role.CLERK, Role.DEALER_ADMIN]),
+    "route": ("service.can_route", _get("portal.service.models.ServiceRequest", "request_id"),
+              ("service.detail", "request_id", "id"), "service.route",
+              Role.CLERK, [Role.DEALER_STAFF, Role.TECHNICAL, Role.SALES_REP]),
+}
+
+
+def _user(world, who):
+    return {"dealer_b": world.dealer_b_admin, "rep_b": world.rep_b}.get(who) or world.users[who]
+
+
+@pytest.mark.parametrize("action", list(AGREEMENT))
+def test_route_control_and_service_agree_with_the_predicate(app, client, login, world, objects,
+                                                            action):
+    """Whoever the predicate refuses gets 403/404 (or the service's 422) from the route, does not
+    see the control, and is refused by the service called directly; whoever it allows sees it."""
+    from flask import url_for
+
+    from portal.core.errors import DomainError
+
+    name, load, (page, arg, attr), endpoint, allowed, refused = AGREEMENT[action]
+    module, predicate = name.split(".")
+    can = getattr(__import__(f"portal.{module}.access", fromlist=[predicate]), predicate)
+    obj = load(objects)
+    factories.db.session.commit()
+    with app.test_request_context():
+        page_url = url_for(page, **{arg: getattr(obj, attr)})
+        action_url = url_for(endpoint, **{arg: getattr(obj, attr)})
+    control = f'action="{action_url}"'
+    state = obj.status
+    login(_user(world, allowed))
+    assert can(obj, _user(world, allowed))
+    assert control in client.get(page_url).get_data(as_text=True), action
+    for who in refused:
+        user = _user(world, who)
+        assert not can(obj, user), (action, who)
+        login(user)
+        shown = client.get(page_url)
+        assert shown.status_code in (200, 404), (action, who)
+        assert control not in shown.get_data(as_text=True), (action, who)
+        answer = client.post(action_url, data={"version": obj.version})
+        assert answer.status_code in (403, 404, 422), (action, who, answer.status_code)
+        with pytest.raises(DomainError):
+            _service_call(action)(obj, user)
+        factories.db.session.rollback()
+        obj = load(objects)
+        assert obj.status == state, (action, who)
+
+
+def test_templates_hold_no_role_tests():
+    """Templates ask the domains' predicates (``can_*``), never the role: a role test there is a
+    second definition of a permission. Showing one's own role's title is no test."""
+    import re
+
+    role_test = re.compile(r"current_user\.role\b(?!\.title\b)|\.role\s*(==|!=|\bin\b|\bnot\b)"
+                           r"|\bRole\.")
+    found = [f"{path}:{n}" for path in sorted(Path("templates").rglob("*.html"))
+             for n, line in enumerate(path.read_text().splitlines(), 1) if role_test.search(line)]
+    assert found == []
+
+
+def test_the_menu_links_only_where_the_route_lets_in(app):
+    """A menu entry a role sees is a page its route lets that role reach (never a 403)."""
+    from portal.core.web import NAV, _nav_roles
+
+    with app.test_request_context():
+        for endpoint, _key, can in NAV:
+            assert _nav_roles(endpoint, can) <= app.view_functions[endpoint].access, endpoint
+
+
+def test_a_predicate_name_means_one_thing(app):
+    """Two domains exposing different predicates under one name to the templates is refused."""
+    from types import SimpleNamespace
+
+    from portal.core.permissions import expose_predicates, granted_to
+
+    clash = SimpleNamespace(can_edit_catalog=granted_to(Role.CLERK))
+    with pytest.raises(RuntimeError):
+        expose_predicates(app, clash)

@@ -210,3 +210,13 @@ def test_coverage_without_a_filed_card(client, login, world, unit, db):
     login(world.users[Role.CLERK])
     body = client.get(f"/units/{unit.id}/coverage", headers={"HX-Request": "true"})
     assert "尚未提交三包回执卡" in body.get_data(as_text=True)
+
+
+def test_only_the_technical_department_recognises_a_late_card(world, unit, db):
+    card = factories.make_card(unit, late_days=3)
+    for role in (Role.CLERK, Role.ADMIN, Role.DEALER_ADMIN):
+        with pytest.raises(DomainError):
+            services.grant_exception(card, "纸卡延误", actor=world.users[role])
+    assert card.exception_at is None
+    services.grant_exception(card, "纸卡延误", actor=world.users[Role.TECHNICAL])
+    assert card.exception_by_id == world.users[Role.TECHNICAL].id

@@ -370,3 +370,14 @@ def test_the_page_opens_a_dealers_units_in_place(client, login, fleet, raised):
     assert fleet.units["B05"][0].serial in client.get(url).get_data(as_text=True)
     login(fleet.world.rep_b)  # B05 was sold by dealer A
     assert fleet.units["B05"][0].serial not in client.get(url).get_data(as_text=True)
+
+
+def test_only_technical_and_admin_act_on_alerts(fleet):
+    warning.check(now=NOW)
+    alert = db.session.scalars(sa.select(BatchAlert)).one()
+    for role in (Role.CLERK, Role.SALES_REP, Role.FINANCE):
+        with pytest.raises(DomainError):
+            warning.acknowledge(alert, "I will look.", actor=fleet.world.users[role], now=NOW)
+    assert alert.status == AlertStatus.OPEN and alert.acknowledged_by is None
+    warning.acknowledge(alert, "Looking into it.", actor=fleet.world.users[Role.ADMIN], now=NOW)
+    assert alert.status == AlertStatus.ACKNOWLEDGED

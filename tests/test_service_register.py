@@ -14,7 +14,7 @@ from portal.core.db import SHANGHAI, utcnow
 from portal.core.errors import DomainError
 from portal.dealers.models import DealerStatus
 from portal.extensions import db as _db
-from portal.service import deadlines, search, services
+from portal.service import access, deadlines, search, services
 from portal.service.models import Assignee, Channel, RequestStatus, ServiceRequest, Urgency
 from portal.service.scope import visible_requests
 from tests import factories
@@ -228,7 +228,7 @@ def test_only_the_assignee_arranges(world):
     entry = routed_to_dealer(world)
     for user in (world.users[Role.TECHNICAL], world.users[Role.CLERK], world.dealer_b_admin,
                  world.users[Role.SALES_REP]):
-        assert not services.can_arrange(entry, user)
+        assert not access.can_arrange(entry, user)
         with pytest.raises(DomainError):
             services.arrange(entry, arrangement(), actor=user, now=NOW)
     services.arrange(entry, arrangement(), actor=world.users[Role.DEALER_STAFF], now=NOW)
@@ -257,8 +257,8 @@ def test_rep_and_technical_arrange_what_is_routed_to_them(world):
     services.route(to_rep, Assignee.SALES_REP, rep=world.users[Role.SALES_REP], actor=clerk,
                    now=NOW)
     services.route(to_tech, Assignee.TECHNICAL, actor=clerk, now=NOW)
-    assert not services.can_arrange(to_rep, world.rep_b)
-    assert not services.can_arrange(to_tech, world.users[Role.SALES_REP])
+    assert not access.can_arrange(to_rep, world.rep_b)
+    assert not access.can_arrange(to_tech, world.users[Role.SALES_REP])
     services.arrange(to_rep, arrangement(), actor=world.users[Role.SALES_REP], now=NOW)
     services.arrange(to_tech, arrangement(), actor=world.users[Role.TECHNICAL], now=NOW)
     assert to_rep.status == to_tech.status == RequestStatus.ARRANGED

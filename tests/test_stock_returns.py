@@ -344,3 +344,18 @@ def test_the_database_keeps_one_open_return_per_unit(world, db):
     services.cancel_return(first, actor=_staff(world), version=first.version)
     db.session.add(twin)
     db.session.flush()  # a cancelled return does not count
+
+
+def test_only_head_office_decides_and_receives(world):
+    """The service asks the same predicate as the routes: a dealer cannot approve, refuse or
+    receive its own return."""
+    ret = _request(world)
+    for decide in (lambda: services.approve_return(ret, "", actor=_staff(world),
+                                                   version=ret.version),
+                   lambda: services.refuse_return(ret, "不行", actor=_staff(world),
+                                                  version=ret.version),
+                   lambda: services.receive_return(ret, "", actor=_staff(world),
+                                                   version=ret.version)):
+        with pytest.raises(DomainError):
+            decide()
+    assert ret.status == StockReturnStatus.REQUESTED and ret.decided_by_id is None

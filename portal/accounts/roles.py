@@ -30,6 +30,11 @@ class Role(TitledEnum):
     def is_dealer(self) -> bool:
         return self in DEALER_ROLES
 
+    @property
+    def is_rep(self) -> bool:
+        """A sales rep: the one role assigned a set of dealers."""
+        return self == Role.SALES_REP
+
 
 ALL_ROLES = tuple(Role)
 DEALER_ROLES = (Role.DEALER_ADMIN, Role.DEALER_STAFF)

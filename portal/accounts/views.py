@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts import services
+from portal.accounts.access import can_manage_users
 from portal.accounts.forms import (
     ActiveForm,
     ChangePasswordForm,
@@ -24,12 +25,12 @@ from portal.core.errors import DomainError
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
-from portal.core.permissions import public, roles_required, signed_in
+from portal.core.permissions import public, requires, signed_in
 from portal.dealers.models import Dealer
 from portal.extensions import db
 
 bp = Blueprint("accounts", __name__)
-admin_only = roles_required(Role.ADMIN)
+admin_only = requires(can_manage_users)
 
 
 def is_safe_next(target: str | None) -> bool:

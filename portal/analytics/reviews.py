@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from portal.accounts.roles import Role
+from portal.analytics.access import can_review_grade
 from portal.analytics.models import GradeReview, Recommendation
 from portal.analytics.scorecards import Period, scorecards
 from portal.core.audit import record
@@ -19,13 +19,6 @@ from portal.dealers.models import Dealer, DealerGrade
 from portal.extensions import db
 
 GRADE_ORDER = [DealerGrade.D, DealerGrade.C, DealerGrade.B, DealerGrade.A]  # worst to best
-
-
-def may_review(user, dealer: Dealer) -> bool:
-    """The dealer's own sales rep, a clerk or an administrator."""
-    if user.role in (Role.CLERK, Role.ADMIN):
-        return True
-    return user.role == Role.SALES_REP and dealer.sales_rep_id == user.id
 
 
 def _check_direction(recommendation: Recommendation, before: DealerGrade,
@@ -46,7 +39,7 @@ def record_grade_review(dealer: Dealer, period: Period, *, recommendation: Recom
                         grade_proposed: DealerGrade, note: str, actor, today: date,
                         now: datetime) -> GradeReview:
     """Record a recommendation with a snapshot of the dealer's scorecard for ``period``."""
-    if not may_review(actor, dealer):
+    if not can_review_grade(dealer, actor):
         raise DomainError(_("Only the dealer's sales rep, a clerk or an administrator may "
                             "record a grade review."))
     if period.start > period.end:

@@ -7,11 +7,12 @@ from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts.roles import ALL_ROLES, HEAD_OFFICE_ROLES, Role
+from portal.accounts.roles import ALL_ROLES
 from portal.analytics import scorecard_svg, snapshots
+from portal.analytics.access import can_compare_dealers, can_review_grade, can_review_grades
 from portal.analytics.blueprint import bp
 from portal.analytics.models import GradeReview, Recommendation
-from portal.analytics.reviews import may_review, record_grade_review, reviews_query
+from portal.analytics.reviews import record_grade_review, reviews_query
 from portal.analytics.scorecard_cells import FIGURES, cell, tone_of_score
 from portal.analytics.scorecard_forms import GradeReviewForm
 from portal.analytics.scorecards import (
@@ -27,13 +28,13 @@ from portal.core.excel import Column, write_sheet
 from portal.core.forms import arg_date, attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires, roles_required
 from portal.dealers.models import Dealer, DealerGrade
 from portal.dealers.scope import get_dealer, visible_dealer_ids, visible_dealers
 from portal.extensions import db
 
-head_office = roles_required(*HEAD_OFFICE_ROLES)
-reviewers = roles_required(Role.SALES_REP, Role.CLERK, Role.ADMIN)
+head_office = requires(can_compare_dealers)
+reviewers = requires(can_review_grades)
 PERIODS = STANDARD_MONTHS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -137,14 +138,14 @@ def _card_page(dealer, form=None):
     if not cards:  # a dealer added since the snapshot: count its card now
         cards, as_of = scorecards(period, today, utcnow(), dealers=[dealer.id]), None
     card = cards[0]
-    if form is None and may_review(current_user, dealer):
+    if form is None and can_review_grade(dealer, current_user):
         form = GradeReviewForm(data={"start": period.start, "end": period.end})
     reviews = db.session.scalars(reviews_query([dealer.id]).order_by(
         GradeReview.created_at.desc(), GradeReview.id.desc())).all()
     status = 422 if form is not None and form.errors else 200
     return render("analytics/scorecard.html", status=status, form=form, card=card, dealer=dealer,
                        charts=_charts(card), months_list=month_starts(TREND_MONTHS, today),
-                       reviews=reviews, can_review=may_review(current_user, dealer),
+                       reviews=reviews, can_review=can_review_grade(dealer, current_user),
                        **_context(period, months, errors, as_of))
 
 
@@ -172,7 +173,7 @@ def record_review(dealer_id: int):
                     "administrator edits the dealer."), "success")
             return redirect(url_for("analytics.scorecard", dealer_id=dealer.id,
                                     start=form.start.data, end=form.end.data), 303)
-    elif not may_review(current_user, dealer):
+    elif not can_review_grade(dealer, current_user):
         form.form_errors.append(_("Only the dealer's sales rep, a clerk or an administrator may "
                                   "record a grade review."))
     return _card_page(dealer, form=form)

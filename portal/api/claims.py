@@ -5,7 +5,6 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask import g, jsonify, request, url_for
 
-from portal.accounts.roles import DEALER_ROLES
 from portal.api.views import (
     ApiError,
     bp,
@@ -20,6 +19,7 @@ from portal.api.views import (
 )
 from portal.catalog.models import FaultCode, Part
 from portal.claims import services
+from portal.claims.access import can_file_claims
 from portal.claims.checks import run_checks
 from portal.claims.models import AttachmentKind, Claim, LineKind
 from portal.claims.scope import visible_claims
@@ -33,7 +33,7 @@ from portal.extensions import db
 from portal.units.models import Unit
 from portal.units.scope import visible_units
 
-dealer_only = token_required(*DEALER_ROLES)
+dealer_only = token_required(can_file_claims)
 # Where a service's field names differ from the API's.
 LINE_FIELDS = {"part_id": "part_no", "quantity": "qty", "fault_code": "fault_code",
                "hours": "hours", "km": "km", "amount": "amount", "reason": "reason"}

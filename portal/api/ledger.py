@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from flask import g, jsonify, request
 
-from portal.accounts.roles import Role
 from portal.api.views import DATE_RE, ApiError, bp, token_required
 from portal.extensions import db
+from portal.finance.access import can_post_ledger_entries
 from portal.finance.ledger import ERP_KINDS, Problem, balances_after, import_entries
 from portal.finance.models import LedgerEntry, LedgerKind
 
@@ -76,7 +76,7 @@ def entry_json(entry: LedgerEntry, balance: Decimal, created: bool) -> dict:
 
 
 @bp.post("/ledger-entries")
-@token_required(Role.ADMIN)
+@token_required(can_post_ledger_entries)
 def post_ledger_entries():
     """Post one entry or a list, all or nothing: 201 when any is new, 200 for a repeat."""
     data = request.get_json(silent=True)

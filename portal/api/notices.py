@@ -8,16 +8,15 @@ from flask import g, jsonify, request, send_file, url_for
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.accounts.roles import DEALER_ROLES
 from portal.api.views import ApiError, bp, json_body, rule_broken, text, token_required
 from portal.core.errors import DomainError
 from portal.core.pagination import keyset_page
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance import documents, lifecycle
+from portal.finance.access import can_answer_notices, can_read_notices
 from portal.finance.models import LedgerEntry, NoticeStatus, WriteOffNotice
 from portal.finance.notice_scope import (
-    NOTICE_ROLES,
     filter_notices,
     find_notice,
     month_bounds,
@@ -27,8 +26,8 @@ from portal.finance.notice_scope import (
 )
 
 NOTICE_PAGE = 100
-readers = token_required(*NOTICE_ROLES)
-dealer_only = token_required(*DEALER_ROLES)
+readers = token_required(can_read_notices)
+dealer_only = token_required(can_answer_notices)
 AMOUNTS = ("parts", "labour", "travel", "other", "total")
 
 

@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from flask import g, jsonify, request
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.accounts.roles import DEALER_ROLES
 from portal.api.views import ApiError, bp, json_body, rule_broken, text, token_required
 from portal.catalog.models import Season
 from portal.core.db import shanghai_today
@@ -14,6 +13,7 @@ from portal.dealers.models import Dealer
 from portal.dealers.scope import visible_dealers
 from portal.extensions import db
 from portal.planning import services
+from portal.planning.access import can_draft_plans
 from portal.planning.models import StockingPlan
 from portal.planning.scope import visible_plans
 from portal.planning.suggestion import concerns, due_on, suggest
@@ -31,7 +31,7 @@ def _season(season_id: int) -> Season:
 def _dealer() -> Dealer:
     """The caller's dealer; head office names one it may see with ?dealer=CODE."""
     user = g.api_user
-    if user.role.is_dealer:
+    if can_draft_plans(user):
         return user.dealer
     code = request.args.get("dealer")
     if not code:
@@ -123,7 +123,7 @@ def _quantities(plan: StockingPlan, lines) -> tuple[dict, dict]:
 
 
 @bp.post("/stocking-plans/<int:season_id>")
-@token_required(*DEALER_ROLES)
+@token_required(can_draft_plans)
 def submit_stocking_plan(season_id):
     """Submit the dealer's plan: open it if needed, set the quantities listed (the rest keep
     the suggestion), submit; all or nothing."""

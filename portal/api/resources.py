@@ -3,7 +3,6 @@
 import sqlalchemy as sa
 from flask import g, jsonify, request, url_for
 
-from portal.accounts.roles import DEALER_ROLES, Role
 from portal.api.views import (
     ApiError,
     boolean,
@@ -19,19 +18,20 @@ from portal.api.views import (
     token_required,
 )
 from portal.catalog import services as catalog
+from portal.catalog.access import can_edit_catalog
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.core.regions import PROVINCES
 from portal.dealers import services as dealers
+from portal.dealers.access import can_manage_dealers
 from portal.dealers.models import Dealer, DealerGrade
 from portal.extensions import db
 from portal.units import card_services as cards
+from portal.units.access import can_keep_cards, can_sync_units
 from portal.units.models import Unit
 from portal.units.scope import visible_units
 from portal.units.services import coverage_for, save_unit
-
-admin = token_required(Role.ADMIN)
 
 
 def _commit(action):
@@ -57,7 +57,7 @@ def _enum(enum_cls, value, field):
 
 
 @bp.put("/dealers/<dealer_code>")
-@admin
+@token_required(can_manage_dealers)
 def put_dealer(dealer_code):
     """Create or update a dealer."""
     data = json_body()
@@ -87,7 +87,7 @@ def dealer_json(dealer) -> dict:
 
 
 @bp.put("/models/<model_code>")
-@admin
+@token_required(can_edit_catalog)
 def put_model(model_code):
     """Create or update a product model."""
     data = json_body()
@@ -113,7 +113,7 @@ def model_json(model) -> dict:
 
 
 @bp.put("/parts/<part_no>")
-@admin
+@token_required(can_edit_catalog)
 def put_part(part_no):
     """Create or update a part and the models it fits."""
     data = json_body()
@@ -140,7 +140,7 @@ def part_json(part) -> dict:
 
 
 @bp.put("/units/<serial>")
-@admin
+@token_required(can_sync_units)
 def put_unit(serial):
     """Create or update a shipped unit."""
     data = json_body()
@@ -195,7 +195,7 @@ def get_unit(serial):
 
 
 @bp.post("/warranty-cards")
-@token_required(*DEALER_ROLES, Role.CLERK, Role.ADMIN)
+@token_required(can_keep_cards)
 def post_card():
     """File a unit's warranty card (dealers for their own units)."""
     data = json_body()

@@ -3,12 +3,12 @@
 from flask import g, jsonify, request, url_for
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import DEALER_ROLES
 from portal.api.views import ApiError, bp, iso_date, json_body, rule_broken, text, token_required
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.core.pagination import keyset_page
 from portal.extensions import db
+from portal.returns.access import can_ship_parts
 from portal.returns.models import OwedPart, OwedStatus, ReturnShipment, ShipmentLine, ShipMethod
 from portal.returns.scope import owed_loading, visible_owed_parts, visible_shipments
 from portal.returns.shipments import MAX_PARTS, create_shipment
@@ -64,7 +64,7 @@ def _owed_ids(data: dict) -> list[int]:
 
 
 @bp.post("/return-shipments")
-@token_required(*DEALER_ROLES)
+@token_required(can_ship_parts)
 def post_return_shipment():
     """Ship owed parts back: 201 with the shipment and its lines."""
     data = json_body()

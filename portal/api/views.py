@@ -41,8 +41,10 @@ def rule_broken(error: DomainError) -> ApiError:
     return ApiError(status, code, str(error.message), error.field)
 
 
-def token_required(*roles):
-    """Authenticate by ``Authorization: Bearer <token>``; restrict to ``roles`` if given."""
+def token_required(*predicates):
+    """Authenticate by ``Authorization: Bearer <token>``; restrict to the roles the given
+    role-only predicates (``can_*`` of the domains' access modules) grant, if any."""
+    roles = frozenset().union(*(p.roles for p in predicates))
 
     def decorator(view):
         @wraps(view)

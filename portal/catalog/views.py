@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
 from portal.catalog import excel, services
+from portal.catalog.access import can_edit_catalog
 from portal.catalog.forms import ImportForm, PartForm, ProductModelForm
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core import audit
@@ -19,11 +19,11 @@ from portal.core.excel import ExcelError, RowError
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required, signed_in
+from portal.core.permissions import requires, signed_in
 from portal.extensions import db
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
-admin_only = roles_required(Role.ADMIN)
+admin_only = requires(can_edit_catalog)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

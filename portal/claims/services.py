@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import flag_modified
 
-from portal.accounts.roles import Role
 from portal.catalog.models import FaultCode, Part, PolicySettings
 from portal.claims import costing
+from portal.claims.access import can_decide_claims, can_file_claim, can_send_back_claims, filed_by
 from portal.claims.checks import all_pass, blocking, run_checks
 from portal.claims.models import (
     OPEN_FOR_REVIEW,
@@ -91,7 +91,7 @@ def _require_draft(claim: Claim) -> None:
 
 
 def _require_dealer_of(claim_or_unit, actor) -> None:
-    if not actor.role.is_dealer or actor.dealer_id != claim_or_unit.dealer_id:
+    if not can_file_claim(claim_or_unit, actor):
         raise DomainError(_("Only the dealer's own staff can change its repair records."))
 
 
@@ -447,9 +447,9 @@ def _flag(claim: Claim, kind: FlagKind, part_id: int | None, detail: str) -> Uni
 
 
 def _require_technical(claim: Claim, actor) -> None:
-    if actor.role != Role.TECHNICAL:
+    if not can_decide_claims(actor):
         raise DomainError(_("Only the technical department decides claims."))
-    if actor.id in (claim.created_by_id, claim.submitted_by_id):
+    if filed_by(claim, actor):
         raise DomainError(_("Whoever filed a claim cannot decide it."))
 
 
@@ -536,9 +536,9 @@ def _decide_line(line: ClaimLine, wanted: dict, actor, now: datetime) -> None:
 
 def send_back(claim: Claim, reason: str, *, actor, version: int | None = None) -> None:
     """Return a claim to the dealer's draft with the reason; its history stays."""
-    if actor.role not in (Role.TECHNICAL, Role.SALES_REP, Role.FINANCE):
+    if not can_send_back_claims(actor):
         raise DomainError(_("Only a reviewer can send a claim back."))
-    if actor.role == Role.TECHNICAL and actor.id in (claim.created_by_id, claim.submitted_by_id):
+    if can_decide_claims(actor) and filed_by(claim, actor):
         raise DomainError(_("Whoever filed a claim cannot decide it."))
     _expect_version(claim, version)
     if claim.status not in OPEN_FOR_REVIEW:

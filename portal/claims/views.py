@@ -13,9 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import DEALER_ROLES, Role
 from portal.catalog.models import FaultCode, Part, ProductModel
-from portal.claims import services
+from portal.claims import access, services
 from portal.claims.checks import Level, run_checks
 from portal.claims.forms import (
     ClaimForm,
@@ -29,7 +28,6 @@ from portal.claims.forms import (
     TravelLineForm,
 )
 from portal.claims.models import (
-    OPEN_FOR_REVIEW,
     AttachmentKind,
     Claim,
     ClaimStatus,
@@ -45,7 +43,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import attempt, options
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required, signed_in
+from portal.core.permissions import requires, signed_in
 from portal.core.uploads import IMAGE_TYPES, discard, store, uploads_root
 from portal.extensions import db
 from portal.finance.audit_panel import claim_finance
@@ -55,9 +53,9 @@ from portal.units.models import Unit
 from portal.units.scope import get_unit
 
 bp = Blueprint("claims", __name__, url_prefix="/claims")
-dealers_only = roles_required(*DEALER_ROLES)
-technical_only = roles_required(Role.TECHNICAL)
-reviewers = roles_required(Role.TECHNICAL, Role.SALES_REP, Role.FINANCE)
+dealers_only = requires(access.can_file_claims)
+technical_only = requires(access.can_decide_claims)
+reviewers = requires(access.can_send_back_claims)
 PHOTO_TYPES = IMAGE_TYPES
 PHOTO_MAX = 8 * 1024 * 1024
 LINE_FORMS = {LineKind.PART: PartLineForm, LineKind.LABOUR: LabourLineForm,
@@ -164,27 +162,16 @@ def _service_request_arg(unit):
     if not request_id:
         return None
     entry = db.session.get(ServiceRequest, request_id)
-    # Only an entry about this dealer's work can lead to its repair record.
-    if entry is None or current_user.dealer_id not in (entry.dealer_id,
-                                                       entry.received_by_dealer_id):
+    if entry is None or not access.can_file_claim_from(entry, current_user):
         abort(404)
     return entry
 
 
-def _can_edit(claim) -> bool:
-    return (current_user.role.is_dealer and current_user.dealer_id == claim.dealer_id
-            and claim.status == ClaimStatus.DRAFT)
-
-
-def _can_decide(claim) -> bool:
-    return (current_user.role == Role.TECHNICAL and claim.status in OPEN_FOR_REVIEW
-            and current_user.id not in (claim.created_by_id, claim.submitted_by_id))
-
-
 def _page(claim, status: int = 200, **forms):
     """The claim page with every form this user may use; ``forms`` override the blank ones."""
-    editing = _can_edit(claim)
-    context = {"claim": claim, "editing": editing, "deciding": _can_decide(claim),
+    editing = access.can_edit_claim(claim, current_user)
+    context = {"claim": claim, "editing": editing,
+               "deciding": access.can_decide_claim(claim, current_user),
                "reasons": REASONS, "reject_codes": RejectCode, "decisions": Decision,
                "kinds": LineKind, "levels": Level,
                "history": audit.history(claim, limit=200),

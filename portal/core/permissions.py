@@ -1,4 +1,12 @@
-"""Who may reach a view: every view declares its roles, so the access matrix sees them all."""
+"""Who may do what: the plumbing every domain's ``access`` module builds its predicates on.
+
+Each domain says who may do what in one module, ``portal/<domain>/access.py``: a predicate
+``can_<action>(obj, user) -> bool`` per action on a record, and ``can_<action>(user)`` for what
+a role may do without a record (open a list, see a menu entry). The route, the service, the
+template and the API all ask that predicate. A role-only predicate is made by ``granted_to``;
+routes declare it with ``requires``, so the URL-map access matrix and the predicate read the
+same roles and cannot disagree. Every ``can_*`` is a Jinja global (``expose_predicates``).
+"""
 
 from functools import wraps
 
@@ -31,6 +39,35 @@ def roles_required(*roles: Role):
 
 
 signed_in = roles_required(*ALL_ROLES)
+
+
+def granted_to(*roles: Role):
+    """A role-only predicate ``can(user) -> bool``; its ``roles`` are what ``requires`` lets
+    through."""
+    allowed = frozenset(roles)
+
+    def can(user) -> bool:
+        return getattr(user, "role", None) in allowed  # an anonymous user has no role
+
+    can.roles = allowed
+    return can
+
+
+def requires(*predicates):
+    """The route decorator for role-only predicates: the roles any of them grants."""
+    return roles_required(*frozenset().union(*(p.roles for p in predicates)))
+
+
+def expose_predicates(app, *modules) -> None:
+    """Make every ``can_*`` of the domains' access modules a Jinja global, so a template shows
+    a control by asking the same predicate the route and the service ask."""
+    for module in modules:
+        for name, predicate in vars(module).items():
+            if not name.startswith("can_") or not callable(predicate):
+                continue
+            known = app.jinja_env.globals.setdefault(name, predicate)
+            if known is not predicate:  # two domains would answer one question differently
+                raise RuntimeError(f"two predicates are named {name}")
 
 
 def public(view):

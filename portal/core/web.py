@@ -6,18 +6,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.accounts.roles import HEAD_OFFICE_ROLES, Role
-
 # Endpoints that never use the session: a load balancer's probe gets no cookie.
 SESSIONLESS = {"core.healthz"}
 
 # Endpoints a user who must change their password can still reach.
 PASSWORD_EXEMPT = {"accounts.change_password", "accounts.logout", "core.set_language", "static"}
 
+# The menu: (endpoint, label key, role-only predicate naming who sees the entry, or None when
+# the entry is shown to every role its route lets in). The predicates are the domains' own
+# ``can_*`` (Jinja globals, so this bottom layer imports no domain).
 NAV = [
-    # (endpoint, label key, roles or None for everyone signed in)
     ("home.index", "home", None),
-    ("reports.dashboard", "dashboard", set(HEAD_OFFICE_ROLES)),
+    ("reports.dashboard", "dashboard", "can_read_reports"),
     ("dealers.index", "dealers", None),
     ("units.index", "units", None),
     ("claims.index", "claims", None),
@@ -28,31 +28,23 @@ NAV = [
     ("catalog.policy", "policy", None),
     ("returns.owed", "returns", None),
     ("deliveries.index", "deliveries", None),
-    ("followup.visits", "visits", {Role.CLERK, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
-                                   Role.DEALER_STAFF}),
-    ("followup.complaints", "complaints", {Role.CLERK, Role.ADMIN, Role.TECHNICAL,
-                                           Role.SALES_REP, Role.DEALER_ADMIN,
-                                           Role.DEALER_STAFF}),
-    ("quality.alerts", "alerts", {Role.TECHNICAL, Role.ADMIN, Role.CLERK, Role.SALES_REP,
-                                  Role.FINANCE}),
-    ("followup.flags", "flags", {Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP}),
-    ("returns.incoming", "receiving", {Role.CLERK, Role.ADMIN}),
+    ("followup.visits", "visits", "can_follow_visits"),
+    ("followup.complaints", "complaints", None),
+    ("quality.alerts", "alerts", "can_read_alerts"),
+    ("followup.flags", "flags", None),
+    ("returns.incoming", "receiving", None),
     ("planning.index", "plans", None),
     ("stock.index", "stock_returns", None),
-    ("finance.claims", "finance_claims", {Role.SALES_REP, Role.FINANCE, Role.ADMIN}),
-    ("finance.ledger", "ledger", {Role.FINANCE, Role.ADMIN, Role.SALES_REP, Role.DEALER_ADMIN,
-                                  Role.DEALER_STAFF}),
-    ("finance.reports", "cost_reports", {Role.FINANCE, Role.ADMIN, Role.SALES_REP}),
-    ("finance.notices", "notices", {Role.DEALER_ADMIN, Role.DEALER_STAFF, Role.SALES_REP,
-                                    Role.FINANCE, Role.ADMIN}),
-    ("finance.generate", "generate_notices", {Role.FINANCE}),
-    ("reports.weekly_index", "weekly_reports", set(HEAD_OFFICE_ROLES)),
-    ("analytics.scorecards_index", "scorecards", {Role.CLERK, Role.SALES_REP, Role.TECHNICAL,
-                                                  Role.FINANCE, Role.ADMIN}),
-    ("analytics.failures", "analytics", {Role.TECHNICAL, Role.CLERK, Role.ADMIN, Role.FINANCE,
-                                         Role.SALES_REP}),
-    ("accounts.users", "users", {Role.ADMIN}),
-    ("core.audit_log", "audit", {Role.ADMIN}),
+    ("finance.claims", "finance_claims", None),
+    ("finance.ledger", "ledger", None),
+    ("finance.reports", "cost_reports", None),
+    ("finance.notices", "notices", None),
+    ("finance.generate", "generate_notices", None),
+    ("reports.weekly_index", "weekly_reports", "can_read_reports"),
+    ("analytics.scorecards_index", "scorecards", None),
+    ("analytics.failures", "analytics", "can_analyse_failures"),
+    ("accounts.users", "users", None),
+    ("core.audit_log", "audit", None),
 ]
 
 NAV_LABELS = {
@@ -137,8 +129,15 @@ def _nav_urls() -> dict[str, str]:
     cache = current_app.extensions.setdefault("portal_nav_urls", {})
     urls = cache.get(request.script_root)
     if urls is None:
-        urls = cache[request.script_root] = {e: url_for(e) for e, _key, _roles in NAV}
+        urls = cache[request.script_root] = {e: url_for(e) for e, _key, _can in NAV}
     return urls
+
+
+def _nav_roles(endpoint: str, can: str | None) -> frozenset:
+    """The roles that see a menu entry: its predicate's, else those its route lets in."""
+    if can is None:
+        return current_app.view_functions[endpoint].access
+    return current_app.jinja_env.globals[can].roles
 
 
 def _nav_html(role, section) -> Markup:
@@ -152,7 +151,7 @@ def _nav_html(role, section) -> Markup:
         template = current_app.jinja_env.get_template("core/_nav_links.html")  # no context
         html = cache[key] = Markup(template.render(links=[
             (urls[e], k == section, str(NAV_LABELS[k]))
-            for e, k, roles in NAV if roles is None or role in roles]))
+            for e, k, can in NAV if role in _nav_roles(e, can)]))
     return html
 
 
@@ -182,7 +181,7 @@ def register_request_hooks(app):
     @app.context_processor
     def inject():
         if not has_request_context():  # a document rendered by a background run or a command
-            return {"locale": str(get_locale()), "Role": Role}
+            return {"locale": str(get_locale())}
         section = current_section()
         nav = _nav_html(current_user.role, section) if current_user.is_authenticated else ""
-        return {"nav": nav, "section": section, "locale": str(get_locale()), "Role": Role}
+        return {"nav": nav, "section": section, "locale": str(get_locale())}

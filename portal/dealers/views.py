@@ -6,16 +6,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
+from portal.accounts.access import can_read_history
 from portal.catalog.models import LabourRate
 from portal.core import audit
 from portal.core.db import shanghai_today
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required, signed_in
+from portal.core.permissions import requires, signed_in
 from portal.core.regions import PROVINCES
 from portal.dealers import services
+from portal.dealers.access import can_manage_dealers
 from portal.dealers.forms import DealerForm, StatusForm
 from portal.dealers.models import Dealer, DealerGrade, DealerStatus
 from portal.dealers.scope import get_dealer, visible_dealers
@@ -23,7 +24,7 @@ from portal.extensions import db
 from portal.returns.compliance import compliance
 
 bp = Blueprint("dealers", __name__, url_prefix="/dealers")
-admin_only = roles_required(Role.ADMIN)
+admin_only = requires(can_manage_dealers)
 
 
 def _values(form: DealerForm) -> dict:
@@ -67,7 +68,7 @@ def detail(dealer_id):
     """Show one dealer: details, rep, users, labour rate and history."""
     dealer = get_dealer(dealer_id, current_user)
     rate = db.session.get(LabourRate, dealer.grade)
-    show_history = not current_user.role.is_dealer
+    show_history = can_read_history(current_user)
     returns = compliance([dealer.id], shanghai_today()).get(dealer.id) if show_history else None
     return render("dealers/detail.html", dealer=dealer, rate=rate,
                   history=audit.history(dealer) if show_history else [],

@@ -12,18 +12,17 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from portal.accounts.roles import Role
 from portal.catalog.models import Part, PolicySettings
 from portal.core import audit
 from portal.core.db import SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
 from portal.core.versioning import check_version
+from portal.deliveries.access import can_confirm_receipt_of, can_ship_deliveries
 from portal.deliveries.models import DeliveryLine, DeliveryNote, DeliveryStatus
 from portal.extensions import db
 from portal.planning.models import PlanStatus
 from portal.units.models import Unit
 
-SHIPPERS = (Role.CLERK, Role.ADMIN)
 MAX_QTY = 9999
 MAX_LINES = 500
 NUMBER_MAX = 30
@@ -131,7 +130,7 @@ def create_note(dealer, shipped_on: date | None, *, units: list[Unit], parts, ca
                 now: datetime | None = None) -> DeliveryNote:
     """Record what head office shipped to ``dealer``: units from factory stock and parts as
     (part, quantity, unit price or None for the catalogue price)."""
-    if actor is None or actor.role not in SHIPPERS:
+    if actor is None or not can_ship_deliveries(actor):
         raise DomainError(_("Only head office records delivery notes."))
     now = now or utcnow()
     carrier = (carrier or "").strip()
@@ -180,7 +179,7 @@ def _received(note: DeliveryNote, received: dict) -> dict[int, int]:
 def confirm_receipt(note: DeliveryNote, received: dict, remark: str = "", *, actor, version,
                     now: datetime | None = None) -> DeliveryNote:
     """The dealer confirms what arrived; any difference from the note needs a remark."""
-    if not actor.role.is_dealer or actor.dealer_id != note.dealer_id:
+    if not can_confirm_receipt_of(note, actor):
         raise DomainError(_("Only the dealer's own staff can confirm receipt."))
     check_version(note, version)
     if note.status != DeliveryStatus.SHIPPED:

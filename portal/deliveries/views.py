@@ -18,16 +18,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import DEALER_ROLES
 from portal.core import audit
 from portal.core.db import shanghai_today
 from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required, signed_in
+from portal.core.permissions import requires, signed_in
 from portal.dealers.models import Dealer
 from portal.dealers.scope import dealer_filter
-from portal.deliveries import documents, services
+from portal.deliveries import access, documents, services
 from portal.deliveries.forms import EMPTY_PART_ROWS, NoteForm, confirm_form
 from portal.deliveries.models import DeliveryNote, DeliveryStatus
 from portal.deliveries.scope import get_note, visible_notes
@@ -36,8 +35,8 @@ from portal.planning.models import PlanStatus, StockingPlan, StockingPlanLine
 
 bp = Blueprint("deliveries", __name__, url_prefix="/deliveries")
 
-shippers_only = roles_required(*services.SHIPPERS)
-dealers_only = roles_required(*DEALER_ROLES)
+shippers_only = requires(access.can_ship_deliveries)
+dealers_only = requires(access.can_confirm_deliveries)
 
 
 
@@ -66,13 +65,8 @@ def index():
                   dealers=dealers, cutoff=services.overdue_cutoff(today))
 
 
-def _can_confirm(note) -> bool:
-    return (current_user.role.is_dealer and current_user.dealer_id == note.dealer_id
-            and note.status == DeliveryStatus.SHIPPED)
-
-
 def _detail(note, form=None, status: int = 200):
-    if form is None and _can_confirm(note):
+    if form is None and access.can_confirm_delivery(note, current_user):
         form = confirm_form(note)
     return render("deliveries/detail.html", status=status, note=note, form=form,
                   line_amount=services.amount, total=services.total(note),

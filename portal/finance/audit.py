@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
 from portal.claims.models import DECIDED, Claim, ClaimLine, ClaimStatus, Decision, FinanceStage
 from portal.claims.services import ClaimChanged, _clear_decisions
 from portal.core import audit
@@ -27,6 +26,7 @@ from portal.core.db import CENT, SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.finance import cost_totals
+from portal.finance.access import can_audit_costs, can_forward_claim, handled_by
 from portal.returns.models import OwedPart, OwedStatus
 from portal.returns.owed import line_returns
 from portal.service import visit_tallies
@@ -115,14 +115,8 @@ def _expect_version(claim: Claim, version: int | None) -> None:
         raise ClaimChanged()
 
 
-def is_dealers_rep(claim: Claim, user) -> bool:
-    return user.role == Role.SALES_REP and claim.dealer.sales_rep_id == user.id
-
-
 def _require_rep(claim: Claim, actor) -> None:
-    # Only the rep who looks after the dealer: the spot-check is theirs, and the administrator
-    # runs the portal, not the claims (a dealer without a rep needs one assigned).
-    if not is_dealers_rep(claim, actor):
+    if not can_forward_claim(claim, actor):
         raise DomainError(_("Only the dealer's sales rep forwards its claims to finance or "
                             "returns them to the technical department."))
 
@@ -190,10 +184,9 @@ def audited_lines(claim: Claim, today: date) -> list[AuditLine]:
 
 
 def _require_finance(claim: Claim, actor) -> None:
-    if actor.role != Role.FINANCE:
+    if not can_audit_costs(actor):
         raise DomainError(_("Only finance audits the cost of claims."))
-    if actor.id in (claim.created_by_id, claim.submitted_by_id, claim.decided_by_id,
-                    claim.sample_reviewed_by_id):
+    if handled_by(claim, actor):
         raise DomainError(_("Whoever filed or decided a claim cannot audit its cost."))
 
 

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 from flask_login import current_user
 
-from portal.accounts.roles import Role
 from portal.claims.models import DECIDED, Claim, FinanceStage
 from portal.core.db import shanghai_today
-from portal.finance.audit import AUDITED, audited_lines, finance_readiness, is_dealers_rep
+from portal.finance.access import can_audit_costs, can_forward_claim
+from portal.finance.audit import AUDITED, audited_lines, finance_readiness
 from portal.finance.audit_forms import AuditForm, ForwardForm, ReopenForm, ReturnForm
 
 
@@ -20,12 +20,12 @@ def claim_finance(claim: Claim, forms: dict) -> dict:
     if claim.status not in DECIDED and claim.finance_stage is None:
         return {"fin": None}
     today = shanghai_today()
-    finance = current_user.role == Role.FINANCE
+    finance = can_audit_costs(current_user)
     auditing = finance and claim.finance_stage == FinanceStage.FORWARDED
     version = {"version": claim.version}
     return {"fin": SimpleNamespace(
         reasons=finance_readiness(claim, today) if claim.finance_stage is None else [],
-        forwarding=claim.finance_stage is None and is_dealers_rep(claim, current_user),
+        forwarding=claim.finance_stage is None and can_forward_claim(claim, current_user),
         auditing=auditing,
         reopening=finance and claim.finance_stage in AUDITED and claim.notice_id is None,
         lines=audited_lines(claim, today) if auditing else [],

@@ -8,7 +8,6 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts.roles import Role
 from portal.claims.models import Claim
 from portal.claims.scope import get_claim
 from portal.claims.views import _act, _page
@@ -16,8 +15,9 @@ from portal.core.db import shanghai_today
 from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires
 from portal.extensions import db
+from portal.finance import access
 from portal.finance.audit import (
     audit_claim,
     forward_claim,
@@ -29,12 +29,12 @@ from portal.finance.audit_forms import AuditForm, ForwardForm, ReopenForm, Retur
 from portal.finance.audit_queues import QUEUES, queue_select, queues_for
 from portal.finance.views import bp
 
-rep_only = roles_required(Role.SALES_REP)
-finance_only = roles_required(Role.FINANCE)
+rep_only = requires(access.can_forward_claims)
+finance_only = requires(access.can_audit_costs)
 
 
 @bp.route("/claims")
-@roles_required(Role.SALES_REP, Role.FINANCE, Role.ADMIN)
+@requires(access.can_see_cost_audit)
 def claims():
     """Claims to forward and forwarded (sales rep), to audit and audited (finance)."""
     tabs, today = queues_for(current_user.role), shanghai_today()

@@ -10,17 +10,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import DEALER_ROLES, Role
 from portal.catalog.forms import ImportForm
 from portal.core.db import shanghai_today
 from portal.core.excel import ExcelError
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires
 from portal.dealers.models import Dealer
 from portal.dealers.scope import get_dealer, visible_dealers
 from portal.extensions import db
-from portal.finance import ledger_import
+from portal.finance import access, ledger_import
 from portal.finance.ledger import ZERO, balance, balances, ledger_page
 from portal.finance.statement import (
     build_statement,
@@ -30,10 +29,8 @@ from portal.finance.statement import (
 )
 from portal.finance.views import bp
 
-LEDGER_READERS = (Role.FINANCE, Role.ADMIN, Role.SALES_REP, *DEALER_ROLES)
-ledger_readers = roles_required(*LEDGER_READERS)
-IMPORTERS = (Role.ADMIN, Role.FINANCE)
-importers = roles_required(*IMPORTERS)
+ledger_readers = requires(access.can_read_ledger)
+importers = requires(access.can_import_ledger)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -82,7 +79,7 @@ def ledger():
                        current_app.config["PAGE_SIZE"])
     owed = balances([d.id for d in page.items]) if page.items else {}
     return render("finance/ledger.html", "finance/_ledger_dealers.html", page=page, q=q,
-                  owed=owed, zero=ZERO, importer=current_user.role in IMPORTERS)
+                  owed=owed, zero=ZERO, importer=access.can_import_ledger(current_user))
 
 
 @bp.route("/ledger/<int:dealer_id>")

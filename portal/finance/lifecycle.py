@@ -14,13 +14,13 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from portal.accounts.roles import Role
 from portal.claims.models import Claim, FinanceStage
 from portal.core import audit
 from portal.core.db import SHANGHAI, utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.finance import immutability  # noqa: F401  (the guard must be listening)
+from portal.finance.access import can_answer_notices_of, can_manage_notices
 from portal.finance.models import LedgerEntry, LedgerKind, NoticeStatus, WriteOffNotice
 from portal.finance.notice_scope import replacement_of
 
@@ -49,12 +49,12 @@ def _expect_version(notice: WriteOffNotice, version: int | None) -> None:
 
 
 def _require_dealer_of(notice: WriteOffNotice, actor) -> None:
-    if not actor.role.is_dealer or actor.dealer_id != notice.dealer_id:
+    if not can_answer_notices_of(notice.dealer_id, actor):
         raise DomainError(_("Only the dealer's own staff can confirm or dispute its notices."))
 
 
 def _require_finance(actor) -> None:
-    if actor.role != Role.FINANCE:
+    if not can_manage_notices(actor):
         raise DomainError(_("Only finance can void or reissue a notice."))
 
 

@@ -12,19 +12,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import DEALER_ROLES, Role
 from portal.core import audit
 from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires
 from portal.dealers.scope import dealer_filter
 from portal.extensions import db
-from portal.finance import documents, lifecycle
+from portal.finance import access, documents, lifecycle
 from portal.finance.models import NoticeStatus, WriteOffNotice
 from portal.finance.notice_forms import DisputeForm, NoticeForm, ReissueForm, VoidForm
 from portal.finance.notice_scope import (
-    NOTICE_ROLES,
     awaiting_dealer,
     filter_notices,
     get_notice,
@@ -35,9 +33,9 @@ from portal.finance.notice_scope import (
 )
 from portal.finance.views import bp
 
-readers = roles_required(*NOTICE_ROLES)
-dealers_only = roles_required(*DEALER_ROLES)
-finance_only = roles_required(Role.FINANCE)
+readers = requires(access.can_read_notices)
+dealers_only = requires(access.can_answer_notices)
+finance_only = requires(access.can_manage_notices)
 
 
 
@@ -54,7 +52,8 @@ def notices():
                           dealer_id=dealer_id).options(selectinload(WriteOffNotice.dealer))
     page = keyset_page(stmt, WriteOffNotice.id, WriteOffNotice.id, request.args.get("after"),
                        current_app.config["PAGE_SIZE"], descending=True)
-    waiting = awaiting_dealer(current_user.dealer_id) if current_user.role.is_dealer else []
+    waiting = (awaiting_dealer(current_user.dealer_id)
+               if access.can_answer_notices(current_user) else [])
     return render("finance/notices.html", "finance/_notice_rows.html", page=page,
                   wanted=status, period=period, dealer_id=dealer_id, dealers=dealers,
                   statuses=NoticeStatus, waiting=waiting, period_text=period_text)
@@ -63,17 +62,16 @@ def notices():
 def _page(notice: WriteOffNotice, status: int = 200, **forms):
     """The notice page with every form this user may use; ``forms`` override the blank ones."""
     user, seen = current_user, notice.version
-    answering = (user.role.is_dealer and user.dealer_id == notice.dealer_id
-                 and notice.status == NoticeStatus.ISSUED)
-    finance = user.role == Role.FINANCE
+    answering = access.can_confirm_notice(notice, user)
+    finance = access.can_manage_notices(user)
     replaced_by = replacement_of(notice) if notice.status == NoticeStatus.VOIDED else None
     context = {
         "notice": notice, "replaced_by": replaced_by, "period_text": period_text,
         "history": audit.history(notice, limit=200),
         "confirm_form": (forms.get("confirm") or NoticeForm(version=seen)) if answering else None,
         "dispute_form": (forms.get("dispute") or DisputeForm(version=seen)) if answering else None,
-        "void_form": (forms.get("void") or VoidForm(version=seen)) if finance and notice.status
-        in (NoticeStatus.ISSUED, NoticeStatus.DISPUTED) else None,
+        "void_form": (forms.get("void") or VoidForm(version=seen))
+        if access.can_void_notice(notice, user) else None,
         "reissue_form": ReissueForm() if finance and notice.status == NoticeStatus.VOIDED
         and replaced_by is None else None,
     }

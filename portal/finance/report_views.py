@@ -7,19 +7,19 @@ from flask import request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts.roles import Role
 from portal.catalog.models import ProductModel
 from portal.core.excel import Column, write_sheet
 from portal.core.forms import arg_date
 from portal.core.htmx import render
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires
 from portal.core.regions import PROVINCES
 from portal.dealers.scope import dealer_choices, dealer_options
 from portal.extensions import db
+from portal.finance import access
 from portal.finance.reports import COST_TYPES, DIMENSIONS, Filters, Report, cost_report
 from portal.finance.views import bp
 
-report_readers = roles_required(Role.FINANCE, Role.ADMIN, Role.SALES_REP)
+report_readers = requires(access.can_read_cost_reports)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

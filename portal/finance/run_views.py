@@ -7,21 +7,20 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
-from portal.accounts.roles import Role
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires
 from portal.extensions import db
-from portal.finance import runs
+from portal.finance import access, runs
 from portal.finance.models import NoticeRun, WriteOffNotice
 from portal.finance.notices import eligible_summary
 from portal.finance.run_forms import GenerateForm, last_month, month_bounds
 from portal.finance.views import bp
 
-finance_only = roles_required(Role.FINANCE)
-run_readers = roles_required(Role.FINANCE, Role.ADMIN)
+finance_only = requires(access.can_manage_notices)
+run_readers = requires(access.can_read_notice_runs)
 
 
 @bp.route("/notices/generate", methods=["GET", "POST"])

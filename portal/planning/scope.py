@@ -6,14 +6,10 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
 from portal.core.db import money
 from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan, StockingPlanLine
-
-# Who reviews a plan: the dealer's own sales rep, a clerk or the administrator.
-REVIEW_ROLES = (Role.SALES_REP, Role.CLERK, Role.ADMIN)
 
 
 def visible_plans(user):
@@ -70,14 +66,3 @@ def lines_page(plan: StockingPlan, number: int | None, size: int | None = None) 
     items = db.session.scalars(stmt.offset((number - 1) * size).limit(size)).all()
     return LinesPage(items, number, pages, total, sections)
 
-
-def may_plan(plan: StockingPlan, user) -> bool:
-    """The dealer's own users draft, save and submit its plan."""
-    return user.role.is_dealer and user.dealer_id == plan.dealer_id
-
-
-def may_review(plan: StockingPlan, user) -> bool:
-    """The dealer's own rep, a clerk or the administrator approve or send back its plan."""
-    if user.role == Role.SALES_REP:
-        return plan.dealer.sales_rep_id == user.id
-    return user.role in (Role.CLERK, Role.ADMIN)

@@ -19,8 +19,8 @@ from portal.core import audit
 from portal.core.db import SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.planning.access import can_plan_for, can_review_plans_of
 from portal.planning.models import PlanSection, PlanStatus, StockingPlan, StockingPlanLine
-from portal.planning.scope import may_plan, may_review
 from portal.planning.suggestion import concerns, due_on, suggest
 
 QTY_MAX = 9999
@@ -59,12 +59,12 @@ def _require_status(plan: StockingPlan, status: PlanStatus, message: str) -> Non
 
 
 def _require_planner(plan: StockingPlan, actor) -> None:
-    if not may_plan(plan, actor):
+    if not can_plan_for(plan.dealer_id, actor):
         raise DomainError(_("Only the dealer's own staff can change and submit its plan."))
 
 
 def _require_reviewer(plan: StockingPlan, actor) -> None:
-    if not may_review(plan, actor):
+    if not can_review_plans_of(plan.dealer, actor):
         raise DomainError(_("Only the dealer's sales rep, a sales clerk or the administrator "
                             "can review its plan."))
 
@@ -103,7 +103,7 @@ def _touch(plan: StockingPlan) -> None:
 
 def open_plan(dealer, season, *, actor, now: datetime | None = None) -> StockingPlan:
     """The dealer's plan for the season: the existing one, or a new draft from the suggestion."""
-    if not actor.role.is_dealer or actor.dealer_id != dealer.id:
+    if not can_plan_for(dealer.id, actor):
         raise DomainError(_("Only the dealer's own staff can open its plan."))
     plan = db.session.scalar(sa.select(StockingPlan).where(
         StockingPlan.season_id == season.id, StockingPlan.dealer_id == dealer.id))

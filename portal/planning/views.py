@@ -12,27 +12,27 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts.roles import ALL_ROLES, DEALER_ROLES
+from portal.accounts.roles import ALL_ROLES
 from portal.catalog.models import Season
 from portal.core import audit
 from portal.core.db import shanghai_today
 from portal.core.forms import attempt
 from portal.core.htmx import render
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires, roles_required
 from portal.extensions import db
-from portal.planning import order, services
+from portal.planning import access, order, services
 from portal.planning.basis import explain
 from portal.planning.blueprint import bp
 from portal.planning.forms import OpenForm, PlanForm, ReviewForm, SendBackForm, Versioned
 from portal.planning.models import PlanSection, PlanStatus
 from portal.planning.overview import dealer_seasons, planning_seasons, season_overview
 from portal.planning.reality import last_season_reality
-from portal.planning.scope import REVIEW_ROLES, get_plan, lines_page, may_plan, may_review
+from portal.planning.scope import get_plan, lines_page
 from portal.planning.suggestion import due_on, working_units
 
 readers = roles_required(*ALL_ROLES)
-planners = roles_required(*DEALER_ROLES)
-reviewers = roles_required(*REVIEW_ROLES)
+planners = requires(access.can_draft_plans)
+reviewers = requires(access.can_review_plans)
 
 
 def _picked_season(seasons: list[Season], today) -> Season | None:
@@ -49,7 +49,7 @@ def _picked_season(seasons: list[Season], today) -> Season | None:
 def index():
     """A dealer's seasons and plans; head office's overview of one season's dealers."""
     today = shanghai_today()
-    if current_user.role.is_dealer:
+    if access.can_draft_plans(current_user):
         return render("planning/dealer_index.html", items=dealer_seasons(current_user.dealer,
                                                                           today),
                       open_form=OpenForm(), today=today)
@@ -92,8 +92,8 @@ def _page(plan, status: int = 200, *, line_errors=None, typed=None, **forms):
 
     The lines come a page at a time, except to a reviewer, who approves them all at once."""
     seen = plan.version
-    planning = may_plan(plan, current_user) and plan.status == PlanStatus.DRAFT
-    reviewing = may_review(plan, current_user) and plan.status == PlanStatus.SUBMITTED
+    planning = access.can_edit_plan(plan, current_user)
+    reviewing = access.can_review_plan(plan, current_user)
     lines = lines_page(plan, None if reviewing else request.values.get("page", 1, type=int))
     sections = [(section, [line for line in lines.items if line.section == section])
                 for section in PlanSection]

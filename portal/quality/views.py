@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import ALL_ROLES, Role
+from portal.accounts.roles import ALL_ROLES
 from portal.claims.models import Claim
 from portal.claims.scope import visible_claims
 from portal.core import audit
@@ -16,9 +16,10 @@ from portal.core.db import SHANGHAI, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires, roles_required
 from portal.extensions import db
 from portal.quality import charts, warning
+from portal.quality.access import can_act_on_alerts, can_read_alerts
 from portal.quality.excel import risk_sheet
 from portal.quality.forms import AlertNoteForm
 from portal.quality.models import AlertRun, AlertStatus, BatchAlert
@@ -27,7 +28,6 @@ from portal.units.scope import visible_units
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
 
-ACTORS = (Role.TECHNICAL, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Dealers are let through only to be told there is nothing here (404, as for foreign records).
 everyone = roles_required(*ALL_ROLES)
@@ -43,7 +43,7 @@ def get_alert(alert_id: int) -> BatchAlert:
 
 
 def _head_office_only() -> None:
-    if current_user.role.is_dealer:
+    if not can_read_alerts(current_user):
         abort(404)
 
 
@@ -60,7 +60,7 @@ def alerts():
                              descending=True)) for s in shown]
     last_run = db.session.scalar(sa.select(AlertRun).order_by(AlertRun.id.desc()).limit(1))
     return render("quality/alerts.html", "quality/_alert_rows.html", pages=pages,
-                  status=status, statuses=AlertStatus, can_act=current_user.role in ACTORS,
+                  status=status, statuses=AlertStatus,
                   last_run=last_run)
 
 
@@ -87,7 +87,7 @@ def _detail(alert, form, status=200):
     return render("quality/alert.html", status=status, alert=alert, form=form,
                   risk=warning.risk_counts(alert, visible_units(current_user)),
                   chart=charts.batch_rates(alert, others), checked=checked, claims=claims,
-                  can_act=current_user.role in ACTORS, history=audit.history(alert))
+                  history=audit.history(alert))
 
 
 @bp.route("/alerts/<int:alert_id>/units")
@@ -112,14 +112,14 @@ def units_sheet(alert_id):
 
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
-@roles_required(*ACTORS)
+@requires(can_act_on_alerts)
 def acknowledge(alert_id):
     """Take the alert on, with a note of what is being done."""
     return _move(get_alert(alert_id), warning.acknowledge, _("Alert acknowledged."))
 
 
 @bp.route("/alerts/<int:alert_id>/close", methods=["POST"])
-@roles_required(*ACTORS)
+@requires(can_act_on_alerts)
 def close(alert_id):
     """Close the alert, with a note of how it was dealt with."""
     return _move(get_alert(alert_id), warning.close, _("Alert closed."))
@@ -137,7 +137,7 @@ def _move(alert, transition, message):
 
 
 @bp.route("/check", methods=["POST"])
-@roles_required(*ACTORS)
+@requires(can_act_on_alerts)
 def check():
     """Run the early-warning check now and say what it found."""
     run = warning.check(actor=current_user)

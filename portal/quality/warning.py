@@ -24,6 +24,7 @@ from portal.core.db import SHANGHAI, utcnow
 from portal.core.errors import DomainError
 from portal.dealers.models import Dealer
 from portal.extensions import db
+from portal.quality.access import can_act_on_alerts
 from portal.quality.models import OPEN_ALERT, AlertRun, AlertStatus, BatchAlert, BatchExposure
 from portal.units.cards import CardStatus, WarrantyCard
 from portal.units.models import Unit
@@ -248,6 +249,8 @@ def close(alert: BatchAlert, note: str, *, actor, now: datetime) -> None:
 
 
 def _transition(alert, action, to_state, allowed, note, actor) -> None:
+    if not can_act_on_alerts(actor):
+        raise DomainError(_("Your role is not allowed to do this."))
     if alert.status not in allowed:
         raise DomainError(_("This alert is already %(status)s.", status=alert.status.title))
     if not (note or "").strip():

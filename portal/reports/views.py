@@ -17,15 +17,15 @@ from portal.analytics import snapshots
 from portal.core.db import utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires, roles_required
 from portal.extensions import db
 from portal.reports import dashboard as board
 from portal.reports import weekly
+from portal.reports.access import can_generate_reports, can_read_reports
 from portal.reports.forms import GenerateForm
 from portal.reports.models import WeeklyReport
 
 bp = Blueprint("reports", __name__)
-GENERATORS = (Role.TECHNICAL, Role.CLERK, Role.ADMIN, Role.FINANCE)
 LISTED = 50  # rows of a long list on screen
 
 
@@ -33,7 +33,7 @@ def head_office(view):
     """Signed-in users only; a dealer's users get 404 (the page does not exist for them)."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if current_user.role.is_dealer:
+        if not can_read_reports(current_user):
             abort(404)
         return view(*args, **kwargs)
 
@@ -61,7 +61,7 @@ def weekly_index():
 
 
 @bp.route("/reports/weekly", methods=["POST"])
-@roles_required(*GENERATORS)
+@requires(can_generate_reports)
 def generate_weekly():
     """Generate a week's report (again), then show it."""
     form = GenerateForm()
@@ -77,8 +77,7 @@ def generate_weekly():
 
 
 def _index_page(form):
-    return render_form("reports/weekly_index.html", form, reports=weekly.reports_list(),
-                       can_generate=current_user.role in GENERATORS)
+    return render_form("reports/weekly_index.html", form, reports=weekly.reports_list())
 
 
 @bp.route("/reports/weekly/<week_start>")

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
 from portal.catalog.models import PolicySettings
 from portal.claims.models import DECIDED, Claim, ClaimStatus, Decision, LineKind, RejectCode
 from portal.core import audit
 from portal.core.db import money, utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.returns.access import can_judge_parts, return_waivable
 from portal.returns.models import (
     STILL_OWED,
     Destination,
@@ -174,9 +174,9 @@ def write_off_block(owed: OwedPart, today: date) -> str | None:
 
 def waive(owed: OwedPart, reason: str, *, actor) -> None:
     """The technical department excuses the return of a part, with the reason on record."""
-    if actor.role != Role.TECHNICAL:
+    if not can_judge_parts(actor):
         raise DomainError(_("Only the technical department waives a return."))
-    if not may_waive(owed):
+    if not return_waivable(owed):
         raise DomainError(_("Only a part not yet received, or received after its return date, "
                             "can have its return waived."))
     if not reason.strip():
@@ -193,17 +193,6 @@ def waive(owed: OwedPart, reason: str, *, actor) -> None:
                  changes={f"#{owed.line.position}": (before, OwedStatus.WAIVED)})
 
 
-def may_waive(owed: OwedPart) -> bool:
-    """A return can be waived while the part is still owed or on its way, or when it arrived
-    after its return date (which would otherwise block the write-off for good)."""
-    if owed.waived_at is not None:
-        return False
-    if owed.status in (*STILL_OWED, OwedStatus.SHIPPED):
-        return True
-    return (owed.status == OwedStatus.RECEIVED and owed.received_on is not None
-            and owed.received_on > owed.due_on)
-
-
 # ---------------------------------------------------------------- the verdict
 
 
@@ -211,7 +200,7 @@ def record_verdict(owed: OwedPart, verdict: Verdict, *, actor, today: date,
                    cause_code_id: int | None = None, cause: str = "",
                    destination: Destination | None = None) -> None:
     """The technical department's 鉴定 of a part; it changes the claim line at once."""
-    if actor.role != Role.TECHNICAL:
+    if not can_judge_parts(actor):
         raise DomainError(_("Only the technical department gives verdicts."))
     if owed.verdict is not None:
         raise DomainError(_("This part already has a verdict."))

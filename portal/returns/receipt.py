@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.versioning import check_version
 from portal.dealers.models import Dealer
 from portal.extensions import db
+from portal.returns.access import can_receive_parts
 from portal.returns.models import (
     OwedPart,
     OwedStatus,
@@ -31,7 +31,6 @@ from portal.returns.models import (
     ShipmentStatus,
 )
 
-RECEIVERS = (Role.CLERK, Role.ADMIN)
 OPEN = (ShipmentStatus.SHIPPED, ShipmentStatus.RECEIVING)
 LABEL = re.compile(r"SBOP:(\d{1,9}):([A-Z0-9-]{1,20}):(\d{1,4})")
 
@@ -106,7 +105,7 @@ def find_by_scan(text: str, shipment: ReturnShipment | None = None) -> ShipmentL
 
 
 def _require_receiver(actor) -> None:
-    if actor.role not in RECEIVERS:
+    if not can_receive_parts(actor):
         raise DomainError(_("Only the sales clerk or an administrator receives old parts."))
 
 

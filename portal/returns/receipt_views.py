@@ -12,15 +12,16 @@ from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires, roles_required
 from portal.dealers.scope import scope
 from portal.extensions import db
+from portal.returns import access
 from portal.returns import receipt as services
 from portal.returns.models import Receipt, ReturnShipment, ShipmentLine
 from portal.returns.receipt_forms import MarkForm, ScanForm, ShipmentForm
 from portal.returns.views import bp
 
-receivers = roles_required(*services.RECEIVERS)
+receivers = requires(access.can_receive_parts)
 
 
 def _see_other(target: str):

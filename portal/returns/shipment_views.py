@@ -11,15 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import DEALER_ROLES
 from portal.core import audit
 from portal.core.db import shanghai_today
 from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required, signed_in
+from portal.core.permissions import requires, signed_in
 from portal.dealers.scope import dealer_filter
-from portal.returns import documents, shipments
+from portal.returns import access, documents, shipments
 from portal.returns.models import (
     STILL_OWED,
     OwedPart,
@@ -37,7 +36,7 @@ from portal.returns.scope import (
 from portal.returns.shipment_forms import CancelShipmentForm, ShipmentForm
 from portal.returns.views import bp
 
-dealers_only = roles_required(*DEALER_ROLES)
+dealers_only = requires(access.can_ship_parts)
 OWED_FILTERS = ("", "overdue", "all", *(s.value for s in OwedStatus))
 PDF = "application/pdf"
 
@@ -63,7 +62,7 @@ def _owed_page(form=None, status: int = 200):
     today = shanghai_today()
     page = keyset_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id,
                        request.args.get("after"), current_app.config["PAGE_SIZE"])
-    shipping = current_user.role.is_dealer
+    shipping = access.can_ship_parts(current_user)
     if shipping and form is None:
         form = ShipmentForm(shipped_on=today)
     return render("returns/owed.html", "returns/_owed_rows.html", status=status, page=page,
@@ -124,7 +123,7 @@ def shipment(shipment_id):
     return render("returns/shipment.html", shipment=shipment, problems=problems,
                   receipts=Receipt, history=audit.history(shipment),
                   cancel_form=CancelShipmentForm()
-                  if shipments.can_cancel(shipment, current_user) else None)
+                  if access.can_cancel_shipment(shipment, current_user) else None)
 
 
 @bp.route("/shipments/<int:shipment_id>/cancel", methods=["POST"])

@@ -10,6 +10,7 @@ from portal.core import audit
 from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.returns.access import can_cancel_shipment, can_ship_parts_of
 from portal.returns.models import (
     STILL_OWED,
     OwedPart,
@@ -27,7 +28,7 @@ MAX_PARTS = 200
 
 
 def _require_staff_of(dealer_id: int, actor) -> None:
-    if not actor.role.is_dealer or actor.dealer_id != dealer_id:
+    if not can_ship_parts_of(dealer_id, actor):
         raise DomainError(_("Only the dealer's own staff can ship its old parts."))
 
 
@@ -93,13 +94,6 @@ def create_shipment(dealer, owed_ids, *, method, waybill: str = "", shipped_on: 
     return shipment
 
 
-def can_cancel(shipment: ReturnShipment, user) -> bool:
-    """The dealer's staff may take a shipment back while nothing of it has been received."""
-    return (user.role.is_dealer and user.dealer_id == shipment.dealer_id
-            and shipment.status == ShipmentStatus.SHIPPED
-            and all(line.receipt == Receipt.PENDING for line in shipment.lines))
-
-
 def _state_before(part: OwedPart, shipment: ReturnShipment) -> OwedStatus:
     """Missing again if an earlier shipment arrived without it, else simply owed."""
     earlier = [line for line in part.shipment_lines if line.shipment_id != shipment.id]
@@ -110,7 +104,7 @@ def _state_before(part: OwedPart, shipment: ReturnShipment) -> OwedStatus:
 def cancel_shipment(shipment: ReturnShipment, *, actor, reason: str = "") -> None:
     """The parts did not leave after all: they are owed again and the shipment is gone."""
     _require_staff_of(shipment.dealer_id, actor)
-    if not can_cancel(shipment, actor):
+    if not can_cancel_shipment(shipment, actor):
         raise DomainError(_("Head office has started receiving this shipment; it can no longer "
                             "be cancelled."))
     labels, parts = [], [line.owed_part for line in shipment.lines]

@@ -9,23 +9,23 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.accounts.roles import Role
 from portal.core.db import SHANGHAI, shanghai_today
 from portal.core.errors import DomainError
 from portal.core.excel import Column, write_sheet
 from portal.core.forms import attempt, options
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires
 from portal.extensions import db
+from portal.returns import access
 from portal.returns.models import Destination, StoreItem, StoreState
 from portal.returns.recovery import recovery
-from portal.returns.stores import MOVES, STORE_KEEPERS, move_item, store_items
+from portal.returns.stores import MOVES, move_item, store_items
 from portal.returns.verdict_forms import StoreMoveForm
 from portal.returns.views import bp
 
-store_readers = roles_required(Role.CLERK, Role.ADMIN, Role.TECHNICAL)
-recovery_readers = roles_required(Role.TECHNICAL, Role.FINANCE, Role.ADMIN)
+store_readers = requires(access.can_read_stores)
+recovery_readers = requires(access.can_read_recovery)
 
 
 def _store_arg(store: str) -> Destination:
@@ -49,7 +49,7 @@ def _store_page(store: Destination, status: int = 200, errors: dict | None = Non
                        request.args.get("after"), current_app.config["PAGE_SIZE"])
     return render("returns/store.html", "returns/_store_rows.html", status=status, page=page,
                   store=store, wanted=wanted, states=StoreState, stores=Destination,
-                  moves=MOVES, keeping=current_user.role in STORE_KEEPERS,
+                  moves=MOVES, keeping=access.can_keep_stores(current_user),
                   errors=errors or {})
 
 
@@ -61,7 +61,7 @@ def store(store):
 
 
 @bp.route("/stores/items/<int:item_id>/move", methods=["POST"])
-@roles_required(*STORE_KEEPERS)
+@requires(access.can_keep_stores)
 def store_move(item_id):
     """Record that a part left its store: reused, scrapped or dispatched to its supplier."""
     item = db.session.get(StoreItem, item_id)

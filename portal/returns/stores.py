@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
 from portal.core import audit
 from portal.core.errors import DomainError
+from portal.returns.access import can_keep_stores
 from portal.returns.models import Destination, OwedPart, StoreItem, StoreState
 
 # Where a part in each store may go; every move leaves the store for good.
@@ -24,7 +24,6 @@ NOTE_NEEDED = {
     StoreState.REUSED: _l("Say which repair the part went into."),
     StoreState.DISPATCHED: _l("Enter the waybill number of the dispatch."),
 }
-STORE_KEEPERS = (Role.CLERK, Role.ADMIN)
 
 
 def store_items(store: Destination, state: StoreState | None):
@@ -41,7 +40,7 @@ def store_items(store: Destination, state: StoreState | None):
 
 def move_item(item: StoreItem, to_state: StoreState, note: str, *, actor, today: date) -> None:
     """Take a part out of its store: reused, scrapped or dispatched to its supplier."""
-    if actor.role not in STORE_KEEPERS:
+    if not can_keep_stores(actor):
         raise DomainError(_("Only the sales clerk keeps the old-part stores."))
     if item.state != StoreState.IN_STORE:
         raise DomainError(_("This part has already left the store (%(state)s).",

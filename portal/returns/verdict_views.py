@@ -7,19 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
 from portal.catalog.models import FaultCode
 from portal.core import audit
 from portal.core.db import shanghai_today
 from portal.core.forms import attempt, options
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required, signed_in
+from portal.core.permissions import requires, signed_in
 from portal.core.uploads import IMAGE_TYPES, discard, store, uploads_root
 from portal.extensions import db
-from portal.returns import verdicts
+from portal.returns import access, verdicts
 from portal.returns.models import (
-    STILL_OWED,
     Destination,
     OwedPart,
     OwedStatus,
@@ -27,12 +25,12 @@ from portal.returns.models import (
     StoreItem,
     Verdict,
 )
-from portal.returns.owed import may_waive, waive, write_off_block
+from portal.returns.owed import waive, write_off_block
 from portal.returns.scope import visible_owed_parts
 from portal.returns.verdict_forms import VerdictForm, WaiveForm
 from portal.returns.views import bp
 
-technical_only = roles_required(Role.TECHNICAL)
+technical_only = requires(access.can_judge_parts)
 PHOTO_MAX = 8 * 1024 * 1024
 
 
@@ -42,7 +40,7 @@ def _filters() -> dict:
 
 
 @bp.route("/verdicts")
-@roles_required(Role.TECHNICAL, Role.ADMIN)
+@requires(access.can_list_verdicts)
 def verdict_queue():
     """Received parts waiting for the technical verdict, oldest first."""
     wanted = _filters()
@@ -54,7 +52,7 @@ def verdict_queue():
 
 
 @bp.route("/overdue")
-@roles_required(Role.TECHNICAL, Role.CLERK, Role.SALES_REP, Role.ADMIN)
+@requires(access.can_list_overdue_parts)
 def overdue():
     """Parts still owed after their return date: candidates for "not received" or a waiver."""
     wanted, today = _filters(), shanghai_today()
@@ -82,13 +80,6 @@ def get_owed(owed_id: int, user) -> OwedPart:
     return owed
 
 
-def _may_adjudicate(owed: OwedPart, today) -> bool:
-    if current_user.role != Role.TECHNICAL or owed.verdict is not None:
-        return False
-    return owed.status == OwedStatus.RECEIVED or (
-        owed.status in (*STILL_OWED, OwedStatus.SHIPPED) and owed.due_on < today)
-
-
 def _verdict_form(owed: OwedPart) -> VerdictForm:
     form = VerdictForm()
     received = owed.status == OwedStatus.RECEIVED
@@ -107,8 +98,8 @@ def _verdict_form(owed: OwedPart) -> VerdictForm:
 
 def _page(owed: OwedPart, status: int = 200, **forms):
     today = shanghai_today()
-    adjudicating = _may_adjudicate(owed, today)
-    waiving = current_user.role == Role.TECHNICAL and may_waive(owed)
+    adjudicating = access.can_judge_part(owed, current_user, today)
+    waiving = access.can_waive_return(owed, current_user)
     history = audit.history(*filter(None, [owed, owed.store_item]), limit=100)
     return render("returns/owed_part.html", status=status, owed=owed, today=today,
                   block=write_off_block(owed, today), history=history,

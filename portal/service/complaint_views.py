@@ -13,20 +13,21 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import DEALER_ROLES, Role
+from portal.accounts.access import can_read_history
 from portal.core import audit
 from portal.core.db import SHANGHAI, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires
+from portal.service import access
 from portal.service import complaints as services
 from portal.service.followup_forms import ComplaintForm, NoteForm
 from portal.service.followup_scope import get_complaint, visible_complaints
-from portal.service.followup_views import HANDLERS, bp, handlers_only, see_other
+from portal.service.followup_views import bp, handlers_only, see_other
 from portal.service.models import Channel, Complaint, ComplaintStatus
 
-readers = roles_required(*HANDLERS, Role.TECHNICAL, Role.SALES_REP, *DEALER_ROLES)
+readers = requires(access.can_read_complaints)
 # action: (service, message on success, what its note is)
 ACTIONS = {
     "escalate": (services.escalate_complaint, _l("Escalated to management."),
@@ -95,10 +96,10 @@ def _complaint_page(complaint, failed: str | None = None, form: NoteForm | None 
         note_form.note.label.text = str(ACTIONS[action][2])
     # A move the complaint no longer allows (another clerk was quicker): say why up top.
     refused = form.form_errors if form is not None and failed not in forms else []
-    handler = current_user.role in HANDLERS
+    handler = access.can_handle_followup(current_user)
     return render("followup/complaint.html", status=422 if failed else 200,
                   complaint=complaint, forms=forms if handler else {}, refused=refused,
-                  history=[] if current_user.role.is_dealer else audit.history(complaint))
+                  history=audit.history(complaint) if can_read_history(current_user) else [])
 
 
 def _act(complaint_id: int, action: str):

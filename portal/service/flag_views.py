@@ -5,24 +5,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
 from portal.claims.models import FlagKind, UnitFlag
 from portal.core.db import utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required
-from portal.service import entitlements
+from portal.core.permissions import requires
+from portal.service import access, entitlements
 from portal.service.followup_forms import NoteForm
 from portal.service.followup_scope import get_flag, visible_flags
 from portal.service.followup_views import bp
 from portal.units.models import Unit
 
-RESOLVERS = (Role.CLERK, Role.ADMIN, Role.TECHNICAL)
-
 
 @bp.route("/flags")
-@roles_required(*RESOLVERS, Role.SALES_REP)
+@requires(access.can_list_flags)
 def flags():
     """List open entitlement flags, oldest first, or the resolved ones, newest first."""
     kind = FlagKind.parse(request.args.get("kind"))
@@ -43,11 +40,11 @@ def flags():
                            size)
     return render("followup/flags.html", "followup/_flag_rows.html", page=page, kind=kind,
                   kinds=FlagKind, resolved=resolved, form=NoteForm(formdata=None),
-                  can_resolve=current_user.role in RESOLVERS)
+                  can_resolve=access.can_resolve_flags(current_user))
 
 
 @bp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
-@roles_required(*RESOLVERS)
+@requires(access.can_resolve_flags)
 def resolve_flag(flag_id):
     """Close a flag with what was done about the entitlement."""
     flag = get_flag(flag_id, current_user)

@@ -7,14 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
+from portal.accounts.access import can_read_history
 from portal.core import audit
 from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required, signed_in
+from portal.core.permissions import requires, signed_in
 from portal.dealers.scope import dealer_choices, visible_dealer_ids
+from portal.service import access
 from portal.service import visits as services
 from portal.service.followup_forms import CallForm
 from portal.service.followup_scope import get_visit, visible_visits
@@ -22,8 +23,7 @@ from portal.service.models import ReturnVisit, VisitStatus
 from portal.units.models import Unit
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
-HANDLERS = (Role.CLERK, Role.ADMIN)
-handlers_only = roles_required(*HANDLERS)
+handlers_only = requires(access.can_handle_followup)
 STATS_DAYS = 30
 
 
@@ -66,7 +66,7 @@ def _stats(dealer_id: int | None, start: date, end: date):
 def visits():
     """List the return visits to make (oldest due first) or made, with the visit rate."""
     status = VisitStatus.parse(request.args.get("status")) or VisitStatus.OPEN
-    if current_user.role.is_dealer:
+    if not access.can_plan_visits(current_user):
         status = VisitStatus.DONE  # dealers see results, not the calling plan
     dealer_id = request.args.get("dealer", type=int)
     today = shanghai_today()
@@ -94,10 +94,10 @@ def visit(visit_id):
 
 
 def _visit_page(visit, form):
-    history = [] if current_user.role.is_dealer else audit.history(visit)
+    history = audit.history(visit) if can_read_history(current_user) else []
     return render_form("followup/visit.html", form, "followup/_call_form.html", visit=visit,
                        claim=visit.claim, card=visit.unit.card, history=history,
-                       can_call=current_user.role in HANDLERS and visit.status == VisitStatus.OPEN,
+                       can_call=access.can_call_visit(visit, current_user),
                        max_attempts=services.MAX_ATTEMPTS)
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.roles import DEALER_ROLES, Role
+from portal.accounts.roles import Role
 from portal.catalog.models import PolicySettings
 from portal.core import audit
 from portal.core.db import SHANGHAI
@@ -20,14 +20,20 @@ from portal.core.versioning import check_version
 from portal.dealers.models import DealerStatus
 from portal.dealers.scope import in_scope
 from portal.extensions import db
+from portal.service.access import (
+    can_arrange,
+    can_check,
+    can_close,
+    can_register_requests,
+    can_route,
+    can_route_to_itself,
+)
 from portal.service.deadlines import OPEN_WORK, overdue_clause
 from portal.service.models import Assignee, RequestStatus, ServiceRequest
 from portal.service.scope import visible_requests
 from portal.units.models import Unit
 from portal.units.scope import visible_units
 
-REGISTRARS = (*DEALER_ROLES, Role.CLERK, Role.ADMIN)
-DISPATCHERS = (Role.CLERK, Role.ADMIN)
 MAX_AGE = timedelta(days=30)
 NUMBER_PREFIX = "FW"
 REGISTER_FIELDS = ("channel", "received_at", "customer_name", "customer_phone", "location",
@@ -42,37 +48,6 @@ def local(moment: datetime | None) -> str:
 
 def _record(action: str, entry, actor, now: datetime, **details) -> None:
     audit.record(action, entry, actor=actor, **details).at = now
-
-
-# Who may do what.
-
-def is_assignee(entry: ServiceRequest, user) -> bool:
-    """The user is the one the entry was routed to (a user of that dealer, that rep, or tech)."""
-    if entry.assignee == Assignee.DEALER:
-        return user.role.is_dealer and user.dealer_id == entry.dealer_id
-    if entry.assignee == Assignee.SALES_REP:
-        return user.id == entry.assigned_user_id
-    if entry.assignee == Assignee.TECHNICAL:
-        return user.role == Role.TECHNICAL
-    return False
-
-
-def can_route(entry, user) -> bool:
-    return user.role in DISPATCHERS and entry.status in (RequestStatus.NEW, RequestStatus.ROUTED)
-
-
-def can_arrange(entry, user) -> bool:
-    return entry.status == RequestStatus.ROUTED and is_assignee(entry, user)
-
-
-def can_check(entry, user) -> bool:
-    return user.role in DISPATCHERS and entry.status == RequestStatus.ARRANGED
-
-
-def can_close(entry, user) -> bool:
-    if user.role in DISPATCHERS:
-        return entry.status in (RequestStatus.ARRANGED, RequestStatus.CHECKED)
-    return entry.status == RequestStatus.CHECKED and is_assignee(entry, user)
 
 
 def _refuse_unless(allowed: bool, version, entry) -> None:
@@ -103,7 +78,7 @@ def find_unit(serial: str, user) -> Unit:
 
 def register(values: dict, *, actor, now: datetime, serial: str = "") -> ServiceRequest:
     """Enter a call, letter or visit. A dealer's own entry is routed to itself at once."""
-    if actor.role not in REGISTRARS:
+    if not can_register_requests(actor):
         raise DomainError(_("You cannot register service requests."))
     values = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
     for key in REQUIRED:
@@ -116,7 +91,7 @@ def register(values: dict, *, actor, now: datetime, serial: str = "") -> Service
                            registered_by_id=actor.id, registered_at=now,
                            status=RequestStatus.NEW, arrange_due_at=values["received_at"]
                            + timedelta(hours=policy.arrange_deadline_hours))
-    if actor.role.is_dealer:
+    if can_route_to_itself(actor):
         entry.received_by_dealer_id = entry.dealer_id = actor.dealer_id
         entry.assignee, entry.status = Assignee.DEALER, RequestStatus.ROUTED
         entry.routed_at, entry.routed_by_id = now, actor.id

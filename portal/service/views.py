@@ -6,17 +6,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.access import can_read_history
 from portal.accounts.models import User
-from portal.accounts.roles import DEALER_ROLES, Role
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required, signed_in
+from portal.core.permissions import requires, signed_in
 from portal.dealers.models import Dealer
 from portal.extensions import db
-from portal.service import deadlines, services
+from portal.service import access, deadlines, services
 from portal.service.forms import (
     ArrangeForm,
     CheckForm,
@@ -30,8 +30,6 @@ from portal.service.scope import get_request, visible_requests
 from portal.service.search import search_page
 
 bp = Blueprint("service", __name__, url_prefix="/service")
-ASSIGNEES = (*DEALER_ROLES, Role.SALES_REP, Role.TECHNICAL)
-MANAGERS = (Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP)
 ESCALATION_LIMIT = 200
 ROW_LOADS = (selectinload(ServiceRequest.unit), selectinload(ServiceRequest.dealer),
              selectinload(ServiceRequest.assigned_user),
@@ -71,13 +69,13 @@ def index():
 
 
 def _abilities() -> dict:
-    role = current_user.role
-    return {"can_register": role in services.REGISTRARS, "is_manager": role in MANAGERS,
-            "is_assignee_role": role in ASSIGNEES}
+    return {"can_register": access.can_register_requests(current_user),
+            "is_manager": access.can_watch_escalation(current_user),
+            "is_assignee_role": access.can_arrange_requests(current_user)}
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*services.REGISTRARS)
+@requires(access.can_register_requests)
 def new():
     """Register a call, letter or visit."""
     form = RegisterForm()
@@ -99,8 +97,8 @@ def detail(request_id):
     return _entry_page(get_request(request_id, current_user))
 
 
-FORMS = {"route": (RouteForm, services.can_route), "arrange": (ArrangeForm, services.can_arrange),
-         "check": (CheckForm, services.can_check), "close": (CloseForm, services.can_close)}
+FORMS = {"route": (RouteForm, access.can_route), "arrange": (ArrangeForm, access.can_arrange),
+         "check": (CheckForm, access.can_check), "close": (CloseForm, access.can_close)}
 
 
 def _entry_page(entry: ServiceRequest, active=None, status: int = 200):
@@ -111,7 +109,7 @@ def _entry_page(entry: ServiceRequest, active=None, status: int = 200):
             forms[name] = active
         elif allowed(entry, current_user):
             forms[name] = form_cls.blank(entry)
-    history = [] if current_user.role.is_dealer else audit.history(entry)
+    history = audit.history(entry) if can_read_history(current_user) else []
     return render("service/detail.html", "service/_entry.html", status=status, entry=entry,
                   forms=forms, history=history, now=utcnow(), as_fragment=wants_fragment())
 
@@ -129,7 +127,7 @@ def _act(request_id: int, form_cls, action, done: str):
 
 
 @bp.route("/<int:request_id>/route", methods=["POST"])
-@roles_required(*services.DISPATCHERS)
+@requires(access.can_dispatch_requests)
 def route(request_id):
     """Give the entry to a dealer, a sales rep or the technical department."""
     def action(entry, form, version):
@@ -145,7 +143,7 @@ def _get(model, field):
 
 
 @bp.route("/<int:request_id>/arrange", methods=["POST"])
-@roles_required(*ASSIGNEES)
+@requires(access.can_arrange_requests)
 def arrange(request_id):
     """Record what was arranged, and that the customer was told."""
     return _act(request_id, ArrangeForm, lambda entry, form, version: services.arrange(
@@ -154,7 +152,7 @@ def arrange(request_id):
 
 
 @bp.route("/<int:request_id>/check", methods=["POST"])
-@roles_required(*services.DISPATCHERS)
+@requires(access.can_dispatch_requests)
 def check(request_id):
     """Confirm that the entry was arranged."""
     return _act(request_id, CheckForm, lambda entry, form, version: services.check(
@@ -163,7 +161,7 @@ def check(request_id):
 
 
 @bp.route("/<int:request_id>/close", methods=["POST"])
-@roles_required(*services.DISPATCHERS, *ASSIGNEES)
+@requires(access.can_dispatch_requests, access.can_arrange_requests)
 def close(request_id):
     """Close the entry with its outcome."""
     return _act(request_id, CloseForm, lambda entry, form, version: services.close(
@@ -172,7 +170,7 @@ def close(request_id):
 
 
 @bp.route("/escalation")
-@roles_required(*MANAGERS)
+@requires(access.can_watch_escalation)
 def escalation():
     """The entries past their arrange or check deadline, the latest first."""
     now = utcnow()
@@ -189,14 +187,15 @@ def escalation():
 def home_box(user) -> list[dict]:
     """The register's counts for a home page, each with the list it links to."""
     counts = services.work_counts(user, utcnow())
-    role, rows = user.role, []
-    if role in services.DISPATCHERS:
+    rows = []
+    if access.can_dispatch_requests(user):
         rows += [(_("Not routed"), "to_route", url_for("service.index", status="new")),
                  (_("To check"), "to_check", url_for("service.index", status="arranged"))]
-    if role in ASSIGNEES:
+    if access.can_arrange_requests(user):
         rows.append((_("To arrange"), "to_arrange",
                      url_for("service.index", status="routed", mine="1")))
-    rows.append((_("Overdue"), "overdue", url_for("service.escalation") if role in MANAGERS
-                 else url_for("service.index", overdue="1")))
+    overdue = (url_for("service.escalation") if access.can_watch_escalation(user)
+               else url_for("service.index", overdue="1"))
+    rows.append((_("Overdue"), "overdue", overdue))
     return [{"label": label, "count": counts[key], "url": url,
              "alert": key == "overdue" and counts[key] > 0} for label, key, url in rows]

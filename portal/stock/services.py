@@ -20,6 +20,11 @@ from portal.core.versioning import check_version
 from portal.extensions import db
 from portal.finance.models import LedgerEntry, LedgerKind
 from portal.stock import rules
+from portal.stock.access import (
+    can_cancel_stock_return,
+    can_decide_stock_returns,
+    can_request_stock_returns,
+)
 from portal.stock.models import OPEN_RETURN, StockReturn, StockReturnReason, StockReturnStatus
 from portal.units.models import Unit
 
@@ -61,15 +66,10 @@ def stock_problem(unit: Unit, dealer_id: int | None) -> str | None:
     return None
 
 
-def can_request(unit: Unit, user) -> bool:
-    """Whether ``user`` may ask to return this unit now (for the button on the unit page)."""
-    return user.role.is_dealer and stock_problem(unit, user.dealer_id) is None
-
-
 def request_return(unit: Unit, reason, description: str, *, actor,
                    now: datetime | None = None) -> StockReturn:
     """A dealer asks to send an unsold unit of its stock back to the factory."""
-    if not actor.role.is_dealer:
+    if not can_request_stock_returns(actor):
         raise DomainError(_("Only the dealer's own staff can ask to return its stock."))
     if (problem := stock_problem(unit, actor.dealer_id)) is not None:
         raise DomainError(problem)
@@ -94,6 +94,11 @@ def request_return(unit: Unit, reason, description: str, *, actor,
     return ret
 
 
+def _require_decider(actor) -> None:
+    if not can_decide_stock_returns(actor):
+        raise DomainError(_("Your role is not allowed to do this."))
+
+
 def _require(ret: StockReturn, action: str, *, version) -> None:
     """Refuse a move the return's state does not allow, or made on a stale page."""
     if ret.status not in MOVES[action][0]:
@@ -111,7 +116,7 @@ def _move(ret: StockReturn, action: str, *, actor, reason: str = "",
 
 def cancel_return(ret: StockReturn, reason: str = "", *, actor, version) -> None:
     """The dealer withdraws its request before head office decides."""
-    if not actor.role.is_dealer or actor.dealer_id != ret.dealer_id:
+    if not can_cancel_stock_return(ret, actor):
         raise DomainError(_("Only the dealer's own staff can cancel its request."))
     _require(ret, "cancel", version=version)
     _move(ret, "cancel", actor=actor, reason=(reason or "").strip())
@@ -161,6 +166,7 @@ def _still_in_stock(ret: StockReturn) -> None:
 def approve_return(ret: StockReturn, note: str, restoration_fee=None, *, actor, version,
                    now: datetime | None = None) -> None:
     """Head office lets the dealer send the unit; a dismantled unit gets its restoration fee."""
+    _require_decider(actor)
     _require(ret, "approve", version=version)
     fee = _checked_fee(ret, restoration_fee)
     _still_in_stock(ret)
@@ -174,6 +180,7 @@ def approve_return(ret: StockReturn, note: str, restoration_fee=None, *, actor, 
 def refuse_return(ret: StockReturn, reason: str, *, actor, version,
                   now: datetime | None = None) -> None:
     """Head office refuses the return, saying why; the unit stays the dealer's stock."""
+    _require_decider(actor)
     _require(ret, "refuse", version=version)
     reason = (reason or "").strip()
     if not reason:
@@ -187,6 +194,7 @@ def receive_return(ret: StockReturn, note: str = "", *, actor, version,
                    now: datetime | None = None) -> LedgerEntry | None:
     """The unit is back at the factory: it leaves the dealer's stock; a restoration fee is
     charged to the dealer's receivable. Answers the charge posted, if any."""
+    _require_decider(actor)
     _require(ret, "receive", version=version)
     _still_in_stock(ret)
     now = now or utcnow()

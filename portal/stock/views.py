@@ -21,14 +21,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import DEALER_ROLES, Role
+from portal.accounts.access import can_read_history
 from portal.core import audit
 from portal.core.db import shanghai_today
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required, signed_in
-from portal.stock import excel, rules, services
+from portal.core.permissions import requires, signed_in
+from portal.stock import access, excel, rules, services
 from portal.stock.deemed import deemed_sold as deemed_rows
 from portal.stock.forms import ApproveForm, MoveForm, RequestForm
 from portal.stock.models import StockReturn, StockReturnReason, StockReturnStatus
@@ -38,9 +38,8 @@ from portal.units.models import Unit
 from portal.units.scope import get_unit
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
-DECIDERS = (Role.CLERK, Role.ADMIN)
-deciders_only = roles_required(*DECIDERS)
-dealers_only = roles_required(*DEALER_ROLES)
+deciders_only = requires(access.can_decide_stock_returns)
+dealers_only = requires(access.can_request_stock_returns)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # action: (service, message on success, label of its note)
 ACTIONS = {
@@ -52,7 +51,8 @@ ACTIONS = {
                 _l("What arrived (optional)")),
     "cancel": (services.cancel_return, _l("Request cancelled."), _l("Why (optional)")),
 }
-FOR = {"approve": DECIDERS, "refuse": DECIDERS, "receive": DECIDERS, "cancel": DEALER_ROLES}
+FOR = {"approve": access.can_decide_stock_return, "refuse": access.can_decide_stock_return,
+       "receive": access.can_decide_stock_return, "cancel": access.can_cancel_stock_return}
 
 
 def see_other(target: str):
@@ -122,9 +122,7 @@ def _forms_for(ret: StockReturn) -> dict:
     allowed = [a for a, (sources, _t) in services.MOVES.items() if ret.status in sources]
     forms = {}
     for action in allowed:
-        if current_user.role not in FOR[action]:
-            continue
-        if action == "cancel" and current_user.dealer_id != ret.dealer_id:
+        if not FOR[action](ret, current_user):
             continue
         form_cls = ApproveForm if action == "approve" else MoveForm
         forms[action] = form_cls(formdata=None, prefix=action, version=ret.version)
@@ -138,7 +136,7 @@ def _page(ret: StockReturn, failed: str | None = None, form=None):
     for action, move_form in forms.items():
         move_form.note.label.text = str(ACTIONS[action][2])
     refused = form.form_errors if form is not None and failed not in forms else []
-    history = [] if current_user.role.is_dealer else audit.history(ret, ret.unit, limit=30)
+    history = audit.history(ret, ret.unit, limit=30) if can_read_history(current_user) else []
     return render("stock/detail.html", status=422 if failed else 200, ret=ret, forms=forms,
                   refused=refused, outcome=rules.outcome(ret.reason), history=history)
 

@@ -7,12 +7,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
 from portal.catalog.models import PolicySettings
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.units.access import can_backdate_cards, can_grant_card_exceptions
 from portal.units.cards import CardOwnerChange, CardStatus, WarrantyCard
 
 OWNER_FIELDS = ("buyer_name", "buyer_phone", "buyer_id_no", "province", "city", "county",
@@ -63,7 +63,7 @@ def _check(unit, values: dict, today: date, filing: bool) -> None:
 
 def _received_on(actor, wanted: date | None, sale_date: date, today: date) -> date:
     """Dealers file today; a head-office clerk digitising paper may give the receipt date."""
-    if wanted is None or actor.role not in (Role.CLERK, Role.ADMIN):
+    if wanted is None or not can_backdate_cards(actor):
         return today
     if wanted > today or wanted < sale_date:
         raise DomainError(_("The receipt date must lie between the sale and today."),
@@ -109,6 +109,8 @@ def _file(card: WarrantyCard, actor, received_on: date, changes: dict) -> None:
 
 def grant_exception(card: WarrantyCard, reason: str, *, actor) -> None:
     """Let the technical department recognise a late card, with the reason on record."""
+    if not can_grant_card_exceptions(actor):
+        raise DomainError(_("Your role is not allowed to do this."))
     if card.status != CardStatus.FILED or not card.is_late:
         raise DomainError(_("Only a late filed card needs an exception."))
     if card.exception_at:

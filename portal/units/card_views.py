@@ -4,20 +4,20 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts.roles import Role
 from portal.catalog.models import PolicySettings
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.core.forms import attempt
 from portal.core.htmx import render_form
-from portal.core.permissions import roles_required, signed_in
+from portal.core.permissions import requires, signed_in
 from portal.core.uploads import store, uploads_root
+from portal.units import access
 from portal.units import card_services as services
 from portal.units.forms import CardForm, ExceptionForm, TransferForm
 from portal.units.scope import get_unit
-from portal.units.views import CARD_KEEPERS, bp
+from portal.units.views import bp
 
-card_keepers = roles_required(*CARD_KEEPERS)
+card_keepers = requires(access.can_keep_cards)
 SCAN_MAX = 5 * 1024 * 1024
 
 
@@ -59,7 +59,7 @@ def edit_card(unit_id):
                   else _("Sale recorded; file the card before the deadline."), "success")
             return redirect(url_for("units.detail", unit_id=unit.id), 303)
     return render_form("units/card_form.html", form, unit=unit, card=card,
-                       head_office=current_user.role in (Role.CLERK, Role.ADMIN),
+                       head_office=access.can_backdate_cards(current_user),
                        policy_deadline=PolicySettings.current().card_deadline_days)
 
 
@@ -72,7 +72,7 @@ def _unit_with_card(unit_id: int):
 
 
 @bp.route("/<int:unit_id>/card/exception", methods=["POST"])
-@roles_required(Role.TECHNICAL)
+@requires(access.can_grant_card_exceptions)
 def grant_exception(unit_id):
     """Recognise a late card, with the reason on record."""
     unit = _unit_with_card(unit_id)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import DEALER_ROLES, Role
+from portal.accounts.access import can_read_history
 from portal.catalog.forms import ImportForm
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
@@ -19,12 +19,14 @@ from portal.core.db import shanghai_today
 from portal.core.excel import ExcelError
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import roles_required, signed_in
+from portal.core.permissions import requires, signed_in
 from portal.deliveries.scope import note_id_for
 from portal.extensions import db
+from portal.service.access import can_resolve_flags
 from portal.service.entitlements import flags_of_unit
-from portal.stock.services import can_request, open_return
-from portal.units import excel
+from portal.stock.access import can_request_return
+from portal.stock.services import open_return
+from portal.units import access, excel
 from portal.units.coverage_text import CLOCKS, REASONS
 from portal.units.forms import ExceptionForm
 from portal.units.models import Unit
@@ -32,9 +34,7 @@ from portal.units.scope import get_unit, visible_units
 from portal.units.services import clocks_for, coverage_for
 
 bp = Blueprint("units", __name__, url_prefix="/units")
-importers = roles_required(Role.ADMIN, Role.CLERK)
-CARD_KEEPERS = (*DEALER_ROLES, Role.CLERK, Role.ADMIN)
-FLAG_RESOLVERS = (Role.CLERK, Role.ADMIN, Role.TECHNICAL)
+importers = requires(access.can_import_units)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -63,16 +63,16 @@ def index():
 def detail(unit_id):
     """Show a unit's whole life: where it came from, where it went, what happened to it."""
     unit = get_unit(unit_id, current_user)
-    history = [] if current_user.role.is_dealer else audit.history(unit, *unit.cards)
+    history = audit.history(unit, *unit.cards) if can_read_history(current_user) else []
     on = shanghai_today()
     claims = db.session.scalars(visible_claims(current_user).where(Claim.unit_id == unit.id)
                                 .order_by(Claim.failure_date.desc(), Claim.id.desc())).all()
     return render("units/detail.html", unit=unit, history=history, claims=claims,
-                  card_keeper=current_user.role in CARD_KEEPERS, exception_form=ExceptionForm(),
+                  card_keeper=access.can_keep_cards(current_user), exception_form=ExceptionForm(),
                   on=on, part=None, verdict=coverage_for(unit, None, on), clocks=CLOCKS,
                   reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit),
-                  flags=flags_of_unit(unit.id), flag_resolver=current_user.role in FLAG_RESOLVERS,
-                  stock_return=open_return(unit), returnable=can_request(unit, current_user),
+                  flags=flags_of_unit(unit.id), flag_resolver=can_resolve_flags(current_user),
+                  stock_return=open_return(unit), returnable=can_request_return(unit, current_user),
                   delivery_note_id=note_id_for(unit))
 
 

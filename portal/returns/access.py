@@ -1,0 +1,58 @@
+"""Who may do what with old-part returns: shipping, receiving, verdicts, waivers, stores and
+supplier recovery. Each rule said once, asked by the routes, the services and the templates."""
+
+from portal.accounts.roles import DEALER_ROLES, Role
+from portal.core.permissions import granted_to
+from portal.returns.models import STILL_OWED, OwedStatus, Receipt, ShipmentStatus
+
+can_ship_parts = granted_to(*DEALER_ROLES)
+can_receive_parts = granted_to(Role.CLERK, Role.ADMIN)
+can_keep_stores = granted_to(Role.CLERK, Role.ADMIN)
+can_read_stores = granted_to(Role.CLERK, Role.ADMIN, Role.TECHNICAL)
+can_read_recovery = granted_to(Role.TECHNICAL, Role.FINANCE, Role.ADMIN)
+# The technical department gives verdicts and waives returns.
+can_judge_parts = granted_to(Role.TECHNICAL)
+can_list_verdicts = granted_to(Role.TECHNICAL, Role.ADMIN)
+can_list_overdue_parts = granted_to(Role.TECHNICAL, Role.CLERK, Role.SALES_REP, Role.ADMIN)
+
+
+def can_ship_parts_of(dealer_id: int, user) -> bool:
+    """Only the dealer's own staff ship (and take back) its old parts."""
+    return can_ship_parts(user) and user.dealer_id == dealer_id
+
+
+def can_cancel_shipment(shipment, user) -> bool:
+    """The dealer's staff take a shipment back while nothing of it has been received."""
+    return (can_ship_parts_of(shipment.dealer_id, user)
+            and shipment.status == ShipmentStatus.SHIPPED
+            and all(line.receipt == Receipt.PENDING for line in shipment.lines))
+
+
+def can_receive_shipment(shipment, user) -> bool:
+    """A receiver opens a shipment until it is reconciled."""
+    return can_receive_parts(user) and shipment.status != ShipmentStatus.RECONCILED
+
+
+def return_waivable(owed) -> bool:
+    """A return can be waived while the part is still owed or on its way, or when it arrived
+    after its return date (which would otherwise block the write-off for good)."""
+    if owed.waived_at is not None:
+        return False
+    if owed.status in (*STILL_OWED, OwedStatus.SHIPPED):
+        return True
+    return (owed.status == OwedStatus.RECEIVED and owed.received_on is not None
+            and owed.received_on > owed.due_on)
+
+
+def can_waive_return(owed, user) -> bool:
+    """The technical department waives a return that can still be waived."""
+    return can_judge_parts(user) and return_waivable(owed)
+
+
+def can_judge_part(owed, user, today) -> bool:
+    """The technical department gives the verdict on a part received, or not received by its
+    date."""
+    if not can_judge_parts(user) or owed.verdict is not None:
+        return False
+    return owed.status == OwedStatus.RECEIVED or (
+        owed.status in (*STILL_OWED, OwedStatus.SHIPPED) and owed.due_on < today)
