@@ -499,8 +499,10 @@ def test_rates_follow_the_dealer_grade(world, dealer):
     assert line.amount == Decimal("150.00")
 
 
-def test_number_is_set(shop, dealer):
+def test_numbers_follow_each_other_in_the_year_of_creation(shop, dealer):
     claim = open_claim(shop, dealer)
     year = claim.created_at.astimezone(SHANGHAI).year
-    assert claim.number == f"WX{year}{claim.id:07d}"
+    seq = int(claim.number.removeprefix(f"WX{year}"))
+    assert claim.number == f"WX{year}{seq:07d}"
+    assert open_claim(shop, dealer).number == f"WX{year}{seq + 1:07d}"
     assert db.session.get(Claim, claim.id).status == ClaimStatus.DRAFT

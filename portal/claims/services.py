@@ -6,7 +6,6 @@ entry; a claim's version guards against two people acting on it at once.
 """
 
 import secrets
-import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -32,8 +31,9 @@ from portal.claims.models import (
     UnitFlag,
 )
 from portal.core import audit
-from portal.core.db import SHANGHAI, money, utcnow
+from portal.core.db import money, utcnow
 from portal.core.errors import DomainError
+from portal.core.numbering import next_number
 from portal.extensions import db
 from portal.returns.owed import (
     cancel_owed_parts,
@@ -125,13 +125,13 @@ def create_claim(unit, values: dict, *, actor, today: date, service_request=None
         raise DomainError(_("Enter the failure date."), field="failure_date")
     for field, message in header_problems(values, unit, today).items():
         raise DomainError(message, field=field)
-    claim = Claim(number=uuid.uuid4().hex[:20], unit=unit, dealer_id=unit.dealer_id,
-                  created_by_id=actor.id, service_request=service_request,
+    now = utcnow()
+    claim = Claim(number=next_number("claim", now).text, created_at=now, unit=unit,
+                  dealer_id=unit.dealer_id, created_by_id=actor.id,
+                  service_request=service_request,
                   **{k: values.get(k) for k in HEADER_FIELDS if k in values})
     db.session.add(claim)
     db.session.flush()
-    # The year of the number is the business year, in Shanghai.
-    claim.number = f"WX{claim.created_at.astimezone(SHANGHAI).year}{claim.id:07d}"
     audit.record("create", claim, actor=actor, to_state=ClaimStatus.DRAFT,
                  changes=_readable({k: (None, v) for k, v in values.items()
                                     if v not in (None, "")}))

@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.core import audit
-from portal.core.db import SHANGHAI
+from portal.core.db import utcnow
 from portal.core.errors import DomainError
+from portal.core.numbering import next_number
 from portal.extensions import db
 from portal.returns.models import (
     STILL_OWED,
@@ -75,12 +76,12 @@ def create_shipment(dealer, owed_ids, *, method, waybill: str = "", shipped_on: 
     waybill = (waybill or "").strip()
     _shipping_problems(method, waybill, shipped_on, today)
     parts = _parts_to_ship(dealer, owed_ids)
-    shipment = ReturnShipment(number="-", dealer_id=dealer.id, method=ShipMethod(method),
-                              waybill=waybill, shipped_on=shipped_on, created_by_id=actor.id)
+    now = utcnow()
+    shipment = ReturnShipment(number=next_number("return_shipment", now).text,
+                              dealer_id=dealer.id, method=ShipMethod(method), waybill=waybill,
+                              shipped_on=shipped_on, created_by_id=actor.id, created_at=now)
     db.session.add(shipment)
     db.session.flush()
-    # Like claim numbers: the business year in Shanghai and the row's own sequence.
-    shipment.number = f"HY{shipment.created_at.astimezone(SHANGHAI).year}{shipment.id:06d}"
     for part in parts:
         shipment.lines.append(ShipmentLine(owed_part=part))
         audit.record("ship", part, actor=actor, from_state=part.status,

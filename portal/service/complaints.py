@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.roles import Role
 from portal.claims.models import Claim
 from portal.core import audit
-from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
+from portal.core.numbering import next_number
 from portal.dealers.models import Dealer
 from portal.dealers.scope import dealer_ids_for, visible_dealers
 from portal.extensions import db
@@ -50,14 +50,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 def allowed_actions(complaint: Complaint) -> list[str]:
     """The moves this complaint's state allows, in the order they are offered."""
     return [a for a, (sources, _t) in TRANSITIONS.items() if complaint.status in sources]
-
-
-def next_number(now: datetime) -> str:
-    """TS + year + a five-digit sequence within that year (Shanghai calendar)."""
-    prefix = f"TS{now.astimezone(SHANGHAI).year}"
-    last = db.session.scalar(sa.select(sa.func.max(Complaint.number))
-                             .where(Complaint.number.startswith(prefix)))
-    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:05d}"
 
 
 def _dealer(code: str, actor) -> Dealer | None:
@@ -115,7 +107,7 @@ def register_complaint(values: dict, *, actor, now: datetime) -> Complaint:
     if not values["description"].strip():
         raise DomainError(_("Say what the customer complains about."), field="description")
     dealer, unit, claim = resolve_links(values, actor)
-    complaint = Complaint(number=next_number(now), registered_by_id=actor.id,
+    complaint = Complaint(number=next_number("complaint", now).text, registered_by_id=actor.id,
                           dealer=dealer, unit=unit, claim=claim, status=S.OPEN,
                           **{k: values[k].strip() if isinstance(values[k], str) else values[k]
                              for k in FIELDS})

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.catalog.models import PolicySettings
 from portal.core import audit
 from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
+from portal.core.numbering import next_number
 from portal.core.versioning import check_version
 from portal.dealers.models import DealerStatus
 from portal.extensions import db
@@ -28,7 +28,6 @@ from portal.units.scope import visible_units
 REGISTRARS = (*DEALER_ROLES, Role.CLERK, Role.ADMIN)
 DISPATCHERS = (Role.CLERK, Role.ADMIN)
 MAX_AGE = timedelta(days=30)
-NUMBER_PREFIX = "FW"
 REGISTER_FIELDS = ("channel", "received_at", "customer_name", "customer_phone", "location",
                    "description", "urgency")
 REQUIRED = ("customer_name", "description")
@@ -120,29 +119,14 @@ def register(values: dict, *, actor, now: datetime, serial: str = "") -> Service
         entry.assignee, entry.status = Assignee.DEALER, RequestStatus.ROUTED
         entry.routed_at, entry.routed_by_id = now, actor.id
         entry.check_due_at = now + timedelta(hours=policy.check_deadline_hours)
-    _give_number(entry, now)
+    entry.number = next_number("service_request", now).text
+    db.session.add(entry)
     changes = {k: (None, getattr(entry, k)) for k in REGISTER_FIELDS if getattr(entry, k)}
     changes["received_at"] = (None, local(entry.received_at))
     if unit:
         changes["unit"] = (None, unit.serial)
     _record("create", entry, actor, now, to_state=entry.status, changes=changes)
     return entry
-
-
-def _give_number(entry: ServiceRequest, now: datetime) -> None:
-    """Number the entry FW<year><6 digits>; a clash with a parallel registration retries."""
-    prefix = f"{NUMBER_PREFIX}{now.astimezone(SHANGHAI):%Y}"
-    for _attempt in range(5):
-        last = db.session.scalar(sa.select(sa.func.max(ServiceRequest.number))
-                                 .where(ServiceRequest.number.startswith(prefix)))
-        entry.number = f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:06d}"
-        try:
-            with db.session.begin_nested():
-                db.session.add(entry)
-        except IntegrityError:
-            continue
-        return
-    raise DomainError(_("The register is busy. Please submit again."))
 
 
 # The flow.
