@@ -25,6 +25,7 @@ from portal.core.audit import AuditEntry
 from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
+from portal.core.versioning import StaleVersion
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
 from portal.units.services import clocks_for, coverage_for
@@ -352,7 +353,7 @@ def test_a_stale_version_is_told_it_changed(shop, dealer, tech):
     seen = claim.version
     services.start_review(claim, actor=tech, version=seen)
     db.session.flush()
-    with pytest.raises(services.ClaimChanged):
+    with pytest.raises(StaleVersion):
         services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
                         actor=tech, version=seen)
 

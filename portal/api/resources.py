@@ -23,6 +23,7 @@ from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.core.regions import PROVINCES
+from portal.core.versioning import api_version
 from portal.dealers import services as dealers
 from portal.dealers.models import Dealer, DealerGrade
 from portal.extensions import db
@@ -75,15 +76,16 @@ def put_dealer(dealer_code):
         status = 201
     else:
         current = {k: getattr(dealer, k) for k in dealers.FIELDS}
-        _commit(lambda: dealers.update_dealer(dealer, current | values, version=dealer.version,
-                                              actor=g.api_user))
+        _commit(lambda: dealers.update_dealer(dealer, current | values,
+                                              version=api_version(data), actor=g.api_user))
         status = 200
     return jsonify(dealer_json(dealer)), status
 
 
 def dealer_json(dealer) -> dict:
     return {"code": dealer.code, "name": dealer.name, "province": dealer.province,
-            "city": dealer.city, "grade": dealer.grade.value, "status": dealer.status.value}
+            "city": dealer.city, "grade": dealer.grade.value, "status": dealer.status.value,
+            "version": dealer.version}
 
 
 @bp.put("/models/<model_code>")
@@ -102,7 +104,8 @@ def put_model(model_code):
         "main_parts_named": model.main_parts_named if model else "",
         "is_active": True,
     }
-    model = _commit(lambda: catalog.save_model(model, values, actor=g.api_user))
+    model = _commit(lambda: catalog.save_model(model, values, actor=g.api_user,
+                                               version=api_version(data)))
     return jsonify(model_json(model)), 200
 
 
@@ -129,7 +132,8 @@ def put_part(part_no):
         raise ApiError(422, "rule_violated", f"models: unknown {', '.join(unknown)}", "models")
     part = _one(Part, Part.part_number, part_no)
     values |= {"supplier": part.supplier if part else "", "is_active": True}
-    part = _commit(lambda: catalog.save_part(part, values, fits, actor=g.api_user))
+    part = _commit(lambda: catalog.save_part(part, values, fits, actor=g.api_user,
+                                             version=api_version(data)))
     return jsonify(part_json(part)), 200
 
 

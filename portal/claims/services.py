@@ -34,6 +34,7 @@ from portal.core import audit
 from portal.core.db import money, utcnow
 from portal.core.errors import DomainError
 from portal.core.numbering import next_number
+from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.returns.owed import (
     cancel_owed_parts,
@@ -51,16 +52,6 @@ EXCHANGE_AFTER_WORKING_DAYS = 30
 SAMPLER = secrets.SystemRandom()
 
 
-class ClaimChanged(DomainError):
-    """Someone else changed the claim since this user loaded it."""
-
-    conflict = True
-
-    def __init__(self):
-        super().__init__(_("Someone else changed this claim while you were working on it. "
-                           "Reload it to see the change, then try again."))
-
-
 class ChecksFailed(DomainError):
     """Submission refused: the blocking checks say why."""
 
@@ -71,11 +62,6 @@ class ChecksFailed(DomainError):
 
 
 # ---------------------------------------------------------------- the dealer's record
-
-
-def _expect_version(claim: Claim, version: int | None) -> None:
-    if version is not None and version != claim.version:
-        raise ClaimChanged()
 
 
 def _touch(claim: Claim) -> None:
@@ -139,11 +125,11 @@ def create_claim(unit, values: dict, *, actor, today: date, service_request=None
 
 
 def update_claim(claim: Claim, values: dict, *, actor, today: date,
-                 version: int | None = None) -> Claim:
+                 version=LATEST) -> Claim:
     """Change the record's facts; the lines' coverage follows the new failure date."""
     _require_dealer_of(claim, actor)
     _require_draft(claim)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if not values.get("failure_date", claim.failure_date):
         raise DomainError(_("Enter the failure date."), field="failure_date")
     for field, message in header_problems(values, claim.unit, today).items():
@@ -215,10 +201,10 @@ def price_line(claim: Claim, kind: LineKind, values: dict) -> costing.Priced:
 
 
 def add_line(claim: Claim, kind: LineKind, values: dict, *, actor,
-             version: int | None = None) -> ClaimLine:
+             version=LATEST) -> ClaimLine:
     _require_dealer_of(claim, actor)
     _require_draft(claim)
-    _expect_version(claim, version)
+    check_version(claim, version)
     priced = price_line(claim, kind, values)
     position = max((line.position for line in claim.lines), default=0) + 1
     line = ClaimLine(position=position, kind=kind, part=priced.part, quantity=priced.quantity,
@@ -251,10 +237,10 @@ def _line(claim: Claim, line_id: int) -> ClaimLine:
     return line
 
 
-def remove_line(claim: Claim, line_id: int, *, actor, version: int | None = None) -> None:
+def remove_line(claim: Claim, line_id: int, *, actor, version=LATEST) -> None:
     _require_dealer_of(claim, actor)
     _require_draft(claim)
-    _expect_version(claim, version)
+    check_version(claim, version)
     line = _line(claim, line_id)
     forget_line(line)
     claim.lines.remove(line)
@@ -265,11 +251,11 @@ def remove_line(claim: Claim, line_id: int, *, actor, version: int | None = None
 
 
 def set_paid_service(claim: Claim, line_id: int, paid: bool, *, actor,
-                     version: int | None = None) -> None:
+                     version=LATEST) -> None:
     """Turn an uncovered line into paid service (the customer pays), or back."""
     _require_dealer_of(claim, actor)
     _require_draft(claim)
-    _expect_version(claim, version)
+    check_version(claim, version)
     line = _line(claim, line_id)
     if paid and line.covered:
         raise DomainError(_("A covered line is paid by the warranty, not by the customer."))
@@ -324,11 +310,11 @@ def checks_for(claim: Claim, today: date):
 
 
 def submit(claim: Claim, *, actor, today: date, now: datetime | None = None,
-           version: int | None = None, rng=None) -> list:
+           version=LATEST, rng=None) -> list:
     """File the claim: refused while a check blocks; clean claims may be decided by rules."""
     _require_dealer_of(claim, actor)
     _require_draft(claim)
-    _expect_version(claim, version)
+    check_version(claim, version)
     now = now or utcnow()
     refresh_lines(claim)
     checks = run_checks(claim, today)
@@ -450,9 +436,9 @@ def _require_technical(claim: Claim, actor) -> None:
         raise DomainError(_("Whoever filed a claim cannot decide it."))
 
 
-def start_review(claim: Claim, *, actor, version: int | None = None) -> None:
+def start_review(claim: Claim, *, actor, version=LATEST) -> None:
     _require_technical(claim, actor)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if claim.status != ClaimStatus.SUBMITTED:
         raise DomainError(_("Only a submitted claim can be taken for review."))
     claim.status, claim.reviewer_id = ClaimStatus.UNDER_REVIEW, actor.id
@@ -461,10 +447,10 @@ def start_review(claim: Claim, *, actor, version: int | None = None) -> None:
 
 
 def decide(claim: Claim, decisions: dict[int, dict], *, actor, now: datetime | None = None,
-           version: int | None = None) -> ClaimStatus:
+           version=LATEST) -> ClaimStatus:
     """Decide every claimed line: approve, reduce (amount and reason) or reject (code)."""
     _require_technical(claim, actor)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if claim.status not in OPEN_FOR_REVIEW:
         raise DomainError(_("This claim is %(status)s; it is not waiting for a decision.",
                             status=claim.status.title))
@@ -530,13 +516,13 @@ def _decide_line(line: ClaimLine, wanted: dict, actor, now: datetime) -> None:
     line.decision, line.decided_by_id, line.decided_at = decision, actor.id, now
 
 
-def send_back(claim: Claim, reason: str, *, actor, version: int | None = None) -> None:
+def send_back(claim: Claim, reason: str, *, actor, version=LATEST) -> None:
     """Return a claim to the dealer's draft with the reason; its history stays."""
     if actor.role not in (Role.TECHNICAL, Role.SALES_REP, Role.FINANCE):
         raise DomainError(_("Only a reviewer can send a claim back."))
     if actor.role == Role.TECHNICAL and actor.id in (claim.created_by_id, claim.submitted_by_id):
         raise DomainError(_("Whoever filed a claim cannot decide it."))
-    _expect_version(claim, version)
+    check_version(claim, version)
     if claim.status not in OPEN_FOR_REVIEW:
         raise DomainError(_("Only a claim waiting for review can be sent back."))
     if not reason.strip():
@@ -563,10 +549,10 @@ def _clear_decisions(claim: Claim) -> None:
 
 
 def review_sample(claim: Claim, *, actor, confirm: bool, reason: str = "",
-                  now: datetime | None = None, version: int | None = None) -> None:
+                  now: datetime | None = None, version=LATEST) -> None:
     """Review a rules-decided claim after the fact: confirm it, or reverse it for a person."""
     _require_technical(claim, actor)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if not claim.decided_by_rules or claim.status != ClaimStatus.APPROVED:
         raise DomainError(_("Only a claim approved by the rules can be reviewed this way."))
     if claim.sample_reviewed_at is not None:

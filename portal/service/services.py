@@ -16,7 +16,7 @@ from portal.core import audit
 from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
 from portal.core.numbering import next_number
-from portal.core.versioning import check_version
+from portal.core.versioning import LATEST, check_version
 from portal.dealers.models import DealerStatus
 from portal.extensions import db
 from portal.service.deadlines import OPEN_WORK, overdue_clause
@@ -74,8 +74,7 @@ def can_close(entry, user) -> bool:
 
 
 def _refuse_unless(allowed: bool, version, entry) -> None:
-    if version is not None:
-        check_version(entry, version)
+    check_version(entry, version)
     if not allowed:
         raise DomainError(_("You cannot do this to this entry in its present state."))
 
@@ -132,7 +131,7 @@ def register(values: dict, *, actor, now: datetime, serial: str = "") -> Service
 # The flow.
 
 def route(entry: ServiceRequest, assignee: Assignee, *, actor, now: datetime, dealer=None,
-          rep=None, reason: str = "", version=None) -> None:
+          rep=None, reason: str = "", version=LATEST) -> None:
     """Give the entry to a dealer, a sales rep or the technical department (again, with a
     reason, while it is not arranged); the check deadline runs from now."""
     _refuse_unless(can_route(entry, actor), version, entry)
@@ -176,7 +175,7 @@ def _routing(entry) -> dict:
             "check_due_at": local(entry.check_due_at) or None}
 
 
-def arrange(entry: ServiceRequest, values: dict, *, actor, now: datetime, version=None) -> None:
+def arrange(entry: ServiceRequest, values: dict, *, actor, now: datetime, version=LATEST) -> None:
     """Record the arrangement: what will be done, when, who goes; the customer has been told."""
     _refuse_unless(can_arrange(entry, actor), version, entry)
     plan, who_goes = (values.get("plan") or "").strip(), (values.get("who_goes") or "").strip()
@@ -198,7 +197,7 @@ def arrange(entry: ServiceRequest, values: dict, *, actor, now: datetime, versio
                      "who_goes": (None, who_goes), "customer_told": (None, True)})
 
 
-def check(entry: ServiceRequest, note: str = "", *, actor, now: datetime, version=None) -> None:
+def check(entry: ServiceRequest, note: str = "", *, actor, now: datetime, version=LATEST) -> None:
     """The clerk confirms that the arrangement was made (and the customer told)."""
     _refuse_unless(can_check(entry, actor), version, entry)
     entry.check_note = (note or "").strip()
@@ -208,7 +207,7 @@ def check(entry: ServiceRequest, note: str = "", *, actor, now: datetime, versio
             reason=entry.check_note)
 
 
-def close(entry: ServiceRequest, outcome: str, *, actor, now: datetime, version=None) -> None:
+def close(entry: ServiceRequest, outcome: str, *, actor, now: datetime, version=LATEST) -> None:
     """Close the entry with its outcome."""
     _refuse_unless(can_close(entry, actor), version, entry)
     outcome = (outcome or "").strip()
