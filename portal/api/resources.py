@@ -112,7 +112,7 @@ def put_model(model_code):
 def model_json(model) -> dict:
     return {"code": model.code, "name": model.name, "category": model.category.value,
             "whole_months": model.whole_months, "main_months": model.main_parts_months,
-            "wear_months": model.wear_parts_months}
+            "wear_months": model.wear_parts_months, "version": model.version}
 
 
 @bp.put("/parts/<part_no>")
@@ -140,7 +140,8 @@ def put_part(part_no):
 def part_json(part) -> dict:
     return {"part_no": part.part_number, "name": part.name, "kind": part.kind.value,
             "price": str(part.price), "models": [m.code for m in part.models],
-            "months": part.warranty_months, "return_required": part.return_required}
+            "months": part.warranty_months, "return_required": part.return_required,
+            "version": part.version}
 
 
 @bp.put("/units/<serial>")
