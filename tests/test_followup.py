@@ -380,16 +380,22 @@ def test_recording_a_complaint_on_the_page(client, login, world, db):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f'href="/dealers/{world.dealer_a.id}"' in page
     assert f'href="/units/{claim.unit_id}"' in page and claim.number in page
+    assert f'name="resolve-version" type="hidden" value="{complaint.version}"' in page
+    seen = str(complaint.version)
     missing = client.post(f"/followup/complaints/{complaint.id}/resolve",
-                          data={"resolve-note": ""})
+                          data={"resolve-note": "", "resolve-version": seen})
     assert missing.status_code == 422 and "Write how the complaint was resolved." in \
         missing.get_data(True)
+    unversioned = client.post(f"/followup/complaints/{complaint.id}/resolve",
+                              data={"resolve-note": "已解决"})
+    assert unversioned.status_code == 422 and "Someone else changed" in \
+        unversioned.get_data(True)
     done = client.post(f"/followup/complaints/{complaint.id}/resolve",
-                       data={"resolve-note": "已解决"})
+                       data={"resolve-note": "已解决", "resolve-version": seen})
     assert done.status_code == 303 and db.session.get(Complaint, complaint.id).status == \
         "resolved"
     stale = client.post(f"/followup/complaints/{complaint.id}/escalate",
-                        data={"escalate-note": "x"})
+                        data={"escalate-note": "x", "escalate-version": seen})
     assert stale.status_code == 422 and "Only an open complaint" in stale.get_data(True)
 
 

@@ -111,8 +111,8 @@ def create_claim(unit, values: dict, *, actor, today: date, service_request=None
         raise DomainError(_("Enter the failure date."), field="failure_date")
     for field, message in header_problems(values, unit, today).items():
         raise DomainError(message, field=field)
-    now = utcnow()
-    claim = Claim(number=next_number("claim", now).text, created_at=now, unit=unit,
+    # Numbered in the business year of the day it is opened.
+    claim = Claim(number=next_number("claim", today).text, unit=unit,
                   dealer_id=unit.dealer_id, created_by_id=actor.id,
                   service_request=service_request,
                   **{k: values.get(k) for k in HEADER_FIELDS if k in values})

@@ -16,7 +16,7 @@ are continued, never repeated.
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -80,14 +80,14 @@ class Number(NamedTuple):
     text: str
 
 
-def year_of(at: datetime) -> int:
-    """The business year of a moment: its year in Shanghai."""
-    return at.astimezone(SHANGHAI).year
+def year_of(at: datetime | date) -> int:
+    """The business year of a moment (its year in Shanghai) or of a business date."""
+    return at.astimezone(SHANGHAI).year if isinstance(at, datetime) else at.year
 
 
-def next_number(kind: str, at: datetime) -> Number:
-    """Take the next number of ``kind`` in the Shanghai year of ``at``, in the caller's
-    transaction: (7, "FC-2026-0007")."""
+def next_number(kind: str, at: datetime | date) -> Number:
+    """Take the next number of ``kind`` in the Shanghai year of ``at`` (a moment, or a
+    business date), in the caller's transaction: (7, "FC-2026-0007")."""
     year = year_of(at)
     seq = _increment(kind, year)
     if seq is None:  # the year's first: start its counter, then take from it

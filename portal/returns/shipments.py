@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.core import audit
-from portal.core.db import utcnow
 from portal.core.errors import DomainError
 from portal.core.numbering import next_number
 from portal.extensions import db
@@ -76,10 +75,9 @@ def create_shipment(dealer, owed_ids, *, method, waybill: str = "", shipped_on: 
     waybill = (waybill or "").strip()
     _shipping_problems(method, waybill, shipped_on, today)
     parts = _parts_to_ship(dealer, owed_ids)
-    now = utcnow()
-    shipment = ReturnShipment(number=next_number("return_shipment", now).text,
+    shipment = ReturnShipment(number=next_number("return_shipment", today).text,
                               dealer_id=dealer.id, method=ShipMethod(method), waybill=waybill,
-                              shipped_on=shipped_on, created_by_id=actor.id, created_at=now)
+                              shipped_on=shipped_on, created_by_id=actor.id)
     db.session.add(shipment)
     db.session.flush()
     for part in parts:

@@ -54,3 +54,7 @@ class NoteForm(FlaskForm):
     """The note that goes with a move: escalate, resolve, reopen, archive, close a flag."""
 
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+
+class ComplaintMoveForm(NoteForm, Versioned):
+    """A complaint's move: its note and the version of the complaint seen."""
