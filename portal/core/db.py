@@ -79,15 +79,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+WRITER = "portal_writer"  # the execution option begin_writing sets on the session's connection
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     # pysqlite's own transaction handling breaks SAVEPOINT; emit BEGIN ourselves.
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITER)
                              else "BEGIN")
-
-
-WRITER = "portal_writer"
 
 
 def begin_writing(session) -> None:
