@@ -81,9 +81,9 @@ def invariants(conn) -> list[str]:
             "SELECT count(*) FROM owed_parts o JOIN claims c ON c.id = o.claim_id "
             "WHERE o.dealer_id <> c.dealer_id OR o.unit_id <> c.unit_id",
         "notice numbers are gapless per year":
-            "SELECT count(*) FROM notice_counters k WHERE k.last <> (SELECT count(*) FROM "
-            "write_off_notices n WHERE n.year = k.year) OR k.last <> (SELECT max(seq) FROM "
-            "write_off_notices n WHERE n.year = k.year)",
+            "SELECT count(*) FROM document_counters k WHERE k.kind = 'notice' AND "
+            "(k.last <> (SELECT count(*) FROM write_off_notices n WHERE n.year = k.year) OR "
+            "k.last <> (SELECT max(seq) FROM write_off_notices n WHERE n.year = k.year))",
         "draft claims are not submitted":
             "SELECT count(*) FROM claims WHERE status = 'draft' AND submitted_at IS NOT NULL",
     }

@@ -122,6 +122,12 @@ class Rows:
         self.n_requests = max(100, round(SERVICE_REQUESTS * scale))
         self.counts: dict[str, int] = {}
         self.ids: dict[str, int] = {}
+        self.numbers: dict[tuple[str, int], int] = {}  # (kind, year) → the last number used
+
+    def numbered(self, kind: str, year: int, seq: int) -> int:
+        """Note a document number used, for the document counters the portal continues."""
+        self.numbers[kind, year] = max(self.numbers.get((kind, year), 0), seq)
+        return seq
 
     def next_id(self, table: str) -> int:
         self.ids[table] = self.ids.get(table, 0) + 1
@@ -139,6 +145,9 @@ class Rows:
         self._emit_claims()
         self._ledger()
         self._service_requests()
+        sink.columns("document_counters", ["kind", "year", "last"])
+        for (kind, year), last in sorted(self.numbers.items()):
+            sink.add("document_counters", (kind, year, last))
 
     # ------------------------------------------------------------------ catalogue
     def _catalogue(self) -> None:
@@ -501,7 +510,8 @@ class Rows:
                 stage, total_finance = "rejected", ZERO
         checks = PASS_CHECKS if status != "draft" else []
         self.claim_rows.append([
-            claim_id, f"WX{created.astimezone(SHANGHAI).year}{claim_id:07d}", unit_id, dealer_id,
+            claim_id, f"WX{(y := created.astimezone(SHANGHAI).year)}"
+            f"{self.numbered('claim', y, claim_id):07d}", unit_id, dealer_id,
             status, failure, failure, completed if status != "draft" or rng.random() < 0.8
             else None, Decimal(rng.randint(20, 2400)), fault_id, rng.choice(DESCRIPTIONS),
             rng.choice(CAUSES), rng.choice(WORK), person(rng), total, total_approved, staff,
@@ -612,7 +622,8 @@ class Rows:
                       "receiving" if arrived else "shipped")
             last = max((i[1][1] for i in arrived), default=None)
             sink.add("return_shipments", (
-                shipment_id, f"HY{created.astimezone(SHANGHAI).year}{shipment_id:06d}",
+                shipment_id, f"HY{(y := created.astimezone(SHANGHAI).year)}"
+                f"{self.numbered('return_shipment', y, shipment_id):06d}",
                 dealer[0], rng.choice(("truck", "courier", "courier", "in_person")),
                 f"SF{rng.randrange(10**12):012d}", shipped_on, status, dealer[4], created,
                 at(last, rng, 17, 2) if status == "reconciled" else None,
@@ -695,9 +706,8 @@ class Rows:
                                      notice_id, number, total, confirm_at, d_index))
             self.notice_rows[notice_id] = (d_index, number, status, issued_at, issuer,
                                            confirm_at if status == "confirmed" else None)
-        sink.columns("notice_counters", ["year", "last"])
-        for year, last in sorted(seqs.items()):
-            sink.add("notice_counters", (year, last))
+        for year, last in seqs.items():
+            self.numbered("notice", year, last)
 
     def _store_items(self) -> None:
         """Judged old parts in the reusable store, the scrap store or back to the supplier;
@@ -871,7 +881,8 @@ class Rows:
                 now_ok[0] = received
             routed_at, arranged_at, checked_at, closed_at = now_ok
             sink.add("service_requests", (
-                self.next_id("service_requests"), f"FW{year}{seq[year]:06d}",
+                self.next_id("service_requests"),
+                f"FW{year}{self.numbered('service_request', year, seq[year]):06d}",
                 rng.choice(("phone", "phone", "phone", "visit", "letter", "online")), received,
                 person(rng), (tel := phone(rng)), digits_only(tel), f"{dealer[3]}某乡某村", unit_id,
                 rng.choice(DESCRIPTIONS), "urgent" if rng.random() < 0.2 else "normal", status,

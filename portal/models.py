@@ -14,12 +14,12 @@ from portal.catalog.models import (
 )
 from portal.claims.models import Claim, ClaimAttachment, ClaimLine, UnitFlag
 from portal.core.audit import AuditEntry
+from portal.core.numbering import DocumentCounter
 from portal.dealers.models import Dealer
 from portal.deliveries.models import DeliveryLine, DeliveryNote
 from portal.finance.models import (
     LedgerEntry,
     NoticeClaim,
-    NoticeCounter,
     NoticeDocument,
     NoticeRun,
     WriteOffNotice,
@@ -48,8 +48,8 @@ from portal.units.models import Unit
 __all__ = [
     "AlertRun", "BatchAlert", "GradeReview", "WeeklyReport",
     "ApiToken", "AuditEntry", "CardOwnerChange", "Claim", "ClaimAttachment", "ClaimLine",
-    "Complaint", "Dealer", "DeliveryLine", "DeliveryNote", "FaultCode", "FaultHours", "LabourRate",
-    "LedgerEntry", "LegalMinimum", "LoginFailure", "NoticeClaim", "NoticeCounter",
+    "Complaint", "Dealer", "DeliveryLine", "DeliveryNote", "DocumentCounter", "FaultCode",
+    "FaultHours", "LabourRate", "LedgerEntry", "LegalMinimum", "LoginFailure", "NoticeClaim",
     "NoticeDocument", "NoticeRun", "OwedPart", "Part", "PolicySettings", "ProductModel",
     "ReturnShipment", "ReturnVisit", "Season", "ServiceRequest", "ShipmentLine", "StockReturn",
     "StockingPlan", "StockingPlanLine", "StoreItem", "Unit", "UnitFlag", "User", "VerdictPhoto",

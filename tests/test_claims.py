@@ -22,9 +22,9 @@ from portal.claims.models import (
     UnitFlag,
 )
 from portal.core.audit import AuditEntry
-from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
+from portal.core.versioning import StaleVersion
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
 from portal.service import visit_tallies
@@ -357,7 +357,7 @@ def test_a_stale_version_is_told_it_changed(shop, dealer, tech):
     seen = claim.version
     services.start_review(claim, actor=tech, version=seen)
     db.session.flush()
-    with pytest.raises(services.ClaimChanged):
+    with pytest.raises(StaleVersion):
         services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
                         actor=tech, version=seen)
 
@@ -504,8 +504,10 @@ def test_rates_follow_the_dealer_grade(world, dealer):
     assert line.amount == Decimal("150.00")
 
 
-def test_number_is_set(shop, dealer):
+def test_numbers_follow_each_other_in_the_year_of_creation(shop, dealer):
     claim = open_claim(shop, dealer)
-    year = claim.created_at.astimezone(SHANGHAI).year
-    assert claim.number == f"WX{year}{claim.id:07d}"
+    year = TODAY.year  # the business day it was opened on
+    seq = int(claim.number.removeprefix(f"WX{year}"))
+    assert claim.number == f"WX{year}{seq:07d}"
+    assert open_claim(shop, dealer).number == f"WX{year}{seq + 1:07d}"
     assert db.session.get(Claim, claim.id).status == ClaimStatus.DRAFT

@@ -235,11 +235,13 @@ def test_call_form_with_htmx_errors_in_place_then_redirects(client, login, world
     htmx = {"HX-Request": "true"}
     page = client.get(f"/followup/visits/{visit.id}").get_data(as_text=True)
     assert 'href="tel:13900001111"' in page and 'hx-post="' + url in page
-    bad = client.post(url, data={"reached": "1", "comment": "x"}, headers=htmx)
+    seen = str(visit.version)
+    bad = client.post(url, data={"reached": "1", "comment": "x", "version": seen}, headers=htmx)
     assert bad.status_code == 422
     body = bad.get_data(as_text=True)
     assert "<html" not in body and "1 to 5" in body
-    wrong = client.post(url, data={"reached": "0", "satisfaction": "4"}, headers=htmx)
+    wrong = client.post(url, data={"reached": "0", "satisfaction": "4", "version": seen},
+                        headers=htmx)
     assert wrong.status_code == 422 and "Leave satisfaction empty" in wrong.get_data(True)
     assert f'name="version" type="hidden" value="{visit.version}"' in page
     stale = client.post(url, data={"reached": "0", "version": str(visit.version - 1)},
@@ -256,7 +258,10 @@ def test_call_form_with_htmx_errors_in_place_then_redirects(client, login, world
 
 def test_visit_call_without_htmx_redirects(client, login, world, visit):
     login(world.users[Role.ADMIN])
-    response = client.post(f"/followup/visits/{visit.id}/call", data={"reached": "0"})
+    missing = client.post(f"/followup/visits/{visit.id}/call", data={"reached": "0"})
+    assert missing.status_code == 422 and "Someone else changed" in missing.get_data(True)
+    response = client.post(f"/followup/visits/{visit.id}/call",
+                           data={"reached": "0", "version": str(visit.version)})
     assert response.status_code == 303 and response.headers["Location"] == "/followup/visits"
 
 
@@ -378,16 +383,22 @@ def test_recording_a_complaint_on_the_page(client, login, world, db):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f'href="/dealers/{world.dealer_a.id}"' in page
     assert f'href="/units/{claim.unit_id}"' in page and claim.number in page
+    assert f'name="resolve-version" type="hidden" value="{complaint.version}"' in page
+    seen = str(complaint.version)
     missing = client.post(f"/followup/complaints/{complaint.id}/resolve",
-                          data={"resolve-note": ""})
+                          data={"resolve-note": "", "resolve-version": seen})
     assert missing.status_code == 422 and "Write how the complaint was resolved." in \
         missing.get_data(True)
+    unversioned = client.post(f"/followup/complaints/{complaint.id}/resolve",
+                              data={"resolve-note": "已解决"})
+    assert unversioned.status_code == 422 and "Someone else changed" in \
+        unversioned.get_data(True)
     done = client.post(f"/followup/complaints/{complaint.id}/resolve",
-                       data={"resolve-note": "已解决"})
+                       data={"resolve-note": "已解决", "resolve-version": seen})
     assert done.status_code == 303 and db.session.get(Complaint, complaint.id).status == \
         "resolved"
     stale = client.post(f"/followup/complaints/{complaint.id}/escalate",
-                        data={"escalate-note": "x"})
+                        data={"escalate-note": "x", "escalate-version": seen})
     assert stale.status_code == 422 and "Only an open complaint" in stale.get_data(True)
 
 

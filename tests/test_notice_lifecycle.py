@@ -12,6 +12,7 @@ from portal.accounts.roles import Role
 from portal.claims.models import Claim, FinanceStage
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
+from portal.core.versioning import StaleVersion
 from portal.extensions import db
 from portal.finance import lifecycle
 from portal.finance.immutability import NoticeLocked
@@ -134,7 +135,7 @@ def test_only_the_dealers_own_staff_confirm_or_dispute(notice, world, who):
 
 
 def test_a_notice_read_before_someone_else_changed_it_is_refused(notice, staff):
-    with pytest.raises(lifecycle.NoticeChanged):
+    with pytest.raises(StaleVersion):
         lifecycle.confirm_notice(notice, actor=staff, version=notice.version - 1)
 
 

@@ -11,9 +11,10 @@ from portal.accounts.roles import Role
 from portal.claims.models import Claim
 from portal.core.db import shanghai_today, utcnow
 from portal.core.errors import DomainError
+from portal.core.numbering import DocumentCounter
 from portal.extensions import db
 from portal.finance import runs
-from portal.finance.models import NoticeClaim, NoticeCounter, NoticeRun, RunStatus, WriteOffNotice
+from portal.finance.models import NoticeClaim, NoticeRun, RunStatus, WriteOffNotice
 from tests import factories
 from tests.test_notices import OCT_END, OCT_START, approved_claim
 
@@ -187,7 +188,7 @@ def test_a_crash_mid_way_leaves_no_half_made_notice_and_a_rerun_completes(world,
 
 
 def _counter() -> int:
-    counter = db.session.get(NoticeCounter, shanghai_today().year)
+    counter = db.session.get(DocumentCounter, ("notice", shanghai_today().year))
     db.session.refresh(counter) if counter else None
     return counter.last if counter else 0
 

@@ -17,16 +17,16 @@ from portal.claims.models import Claim, Decision, FinanceStage, LineKind
 from portal.core.audit import AuditEntry
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
+from portal.core.numbering import DocumentCounter, next_number
 from portal.extensions import db
 from portal.finance import notices
 from portal.finance.models import (
     NoticeClaim,
-    NoticeCounter,
     NoticeRun,
     RunStatus,
     WriteOffNotice,
 )
-from portal.finance.notices import eligible_claims, issue_notice, next_number
+from portal.finance.notices import eligible_claims, issue_notice
 from tests import factories
 
 OCT_START, OCT_END = date(2026, 10, 1), date(2026, 10, 31)
@@ -60,22 +60,6 @@ def pdf_text(data: bytes) -> str:
 
 
 # -- numbering ----------------------------------------------------------------------------------
-
-def test_numbers_are_sequential_within_a_year_and_restart_each_year(db):
-    assert next_number(2031) == (1, "HX-2031-0001")
-    assert next_number(2031) == (2, "HX-2031-0002")
-    assert next_number(2032) == (1, "HX-2032-0001")
-    assert next_number(2031) == (3, "HX-2031-0003")
-    assert db.session.get(NoticeCounter, 2031).last == 3
-
-
-def test_a_rolled_back_number_is_used_again_so_there_is_no_gap(db):
-    next_number(2033)
-    savepoint = db.session.begin_nested()
-    assert next_number(2033)[0] == 2
-    savepoint.rollback()
-    assert next_number(2033)[0] == 2
-
 
 def test_notice_takes_the_number_of_its_shanghai_year(world, finance):
     approved_claim(world.dealer_a)
@@ -164,10 +148,11 @@ def test_issue_is_audited(world, finance):
 
 
 def test_no_eligible_claim_means_no_notice_and_no_number(world, finance):
-    before = db.session.get(NoticeCounter, shanghai_today().year)
+    key = ("notice", shanghai_today().year)
+    before = db.session.get(DocumentCounter, key)
     last = before.last if before else 0
     assert issue_notice(world.dealer_a.id, OCT_START, OCT_END, actor=finance) is None
-    counter = db.session.get(NoticeCounter, shanghai_today().year)
+    counter = db.session.get(DocumentCounter, key)
     assert (counter.last if counter else 0) == last
 
 
@@ -312,7 +297,8 @@ def _delete_committed(conn, made):
     conn.execute(sa.delete(Dealer).where(Dealer.id.in_(dealers)))
     conn.execute(sa.delete(NoticeRun).where(NoticeRun.started_by_id.in_(users)))
     conn.execute(sa.delete(User).where(User.id.in_(users)))
-    conn.execute(sa.delete(NoticeCounter).where(NoticeCounter.year.in_(made.get("years", []))))
+    conn.execute(sa.delete(DocumentCounter).where(DocumentCounter.kind == "notice",
+                                                  DocumentCounter.year.in_(made.get("years", []))))
 
 
 def _in_threads(app, work, count):
@@ -340,7 +326,7 @@ def test_concurrent_numbering_is_gapless_and_unique(app, committing):
     committing["years"] = [year]
 
     def take(i):
-        seq, number = next_number(year)
+        seq, _number = next_number("notice", datetime(year, 6, 1, tzinfo=UTC))
         if i % 3 == 2:
             raise RuntimeError("this issue failed")  # rolled back: its number is given back
         db.session.commit()
@@ -351,7 +337,7 @@ def test_concurrent_numbering_is_gapless_and_unique(app, committing):
     assert sorted(seqs) == list(range(1, 7))
     assert sum(isinstance(r, RuntimeError) for r in results) == 3
     with app.app_context():
-        assert db.session.get(NoticeCounter, year).last == 6
+        assert db.session.get(DocumentCounter, ("notice", year)).last == 6
 
 
 def test_concurrent_generation_gives_each_claim_one_notice(app, committing):

@@ -13,6 +13,7 @@ from portal.accounts.roles import Role
 from portal.catalog.models import ModelCategory, PartKind, Season
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
+from portal.core.versioning import StaleVersion
 from portal.extensions import db
 from portal.planning import services
 from portal.planning.basis import explain
@@ -156,7 +157,7 @@ def test_save_keeps_quantities_note_and_total(world, setup):
     db.session.flush()
     assert line_of(plan, setup.main).overridden and line_of(plan, setup.wear).overridden
     assert plan.total_amount == Decimal("300.00") and plan.note == "多备一件"
-    with pytest.raises(services.PlanChanged):
+    with pytest.raises(StaleVersion):
         services.save_plan(plan, {}, "x", actor=dealer_user(world), version=plan.version - 1)
     with pytest.raises(DomainError):  # dealer B's staff
         services.save_plan(plan, {}, "x", actor=world.dealer_b_admin, version=plan.version)

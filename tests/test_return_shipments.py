@@ -16,6 +16,7 @@ from portal.claims.models import AttachmentKind, LineKind
 from portal.core.audit import AuditEntry
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
+from portal.core.numbering import SCHEMES
 from portal.core.uploads import StoredFile
 from portal.extensions import db
 from portal.returns import documents
@@ -89,7 +90,8 @@ def test_submission_owes_the_parts_and_a_shipment_takes_them(world, staff, owed)
     assert len(owed) == 3 and {o.status for o in owed} == {OwedStatus.OWED}
     shipment = ship(world.dealer_a, owed, staff, method=ShipMethod.COURIER, waybill=" SF123 ",
                     shipped_on=TODAY - timedelta(days=30))
-    assert shipment.number == f"HY{TODAY.year}{shipment.id:06d}"
+    year, seq = SCHEMES["return_shipment"].parse(shipment.number)
+    assert (year, shipment.number) == (TODAY.year, f"HY{TODAY.year}{seq:06d}")
     assert shipment.waybill == "SF123" and shipment.status == "shipped"
     assert [line.owed_part for line in shipment.lines] == owed
     assert {line.receipt for line in shipment.lines} == {Receipt.PENDING}

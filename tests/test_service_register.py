@@ -388,28 +388,34 @@ def test_clerk_routes_checks_and_closes_through_the_pages(client, login, world, 
     login(world.users[Role.CLERK])
     page = client.get(f"/service/{entry.id}").get_data(as_text=True)
     assert "/route" in page and "/arrange" not in page
-    response = client.post(f"/service/{entry.id}/route",
-                           data={"assignee": "dealer", "dealer_id": world.dealer_a.id})
+    response = client.post(f"/service/{entry.id}/route", data={
+        "assignee": "dealer", "dealer_id": world.dealer_a.id, "version": entry.version})
     assert response.status_code == 303
     entry = db.session.get(ServiceRequest, entry.id)
     assert entry.status == RequestStatus.ROUTED and entry.dealer_id == world.dealer_a.id
-    response = client.post(f"/service/{entry.id}/check", data={"note": "x"})
+    response = client.post(f"/service/{entry.id}/check",
+                           data={"note": "x", "version": entry.version})
     assert response.status_code == 422  # not arranged yet
     login(world.users[Role.DEALER_ADMIN])
     planned = (utcnow().astimezone(SHANGHAI) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
-    client.post(f"/service/{entry.id}/arrange", data={"plan": "上门", "planned_for": planned,
-                                                      "who_goes": "张师傅", "customer_told": "y"})
-    assert client.post(f"/service/{entry.id}/close", data={"outcome": "x"}).status_code == 422
+    client.post(f"/service/{entry.id}/arrange", data={
+        "plan": "上门", "planned_for": planned, "who_goes": "张师傅", "customer_told": "y",
+        "version": entry.version})
+    entry = db.session.get(ServiceRequest, entry.id)
+    assert client.post(f"/service/{entry.id}/close", data={
+        "outcome": "x", "version": entry.version}).status_code == 422
     login(world.users[Role.CLERK])
-    response = client.post(f"/service/{entry.id}/check", data={"note": "已回访"},
+    response = client.post(f"/service/{entry.id}/check",
+                           data={"note": "已回访", "version": entry.version},
                            headers={"HX-Request": "true"})
     assert response.status_code == 303
     fragment = client.get(f"/service/{entry.id}", headers={"HX-Request": "true"})
     text = fragment.get_data(as_text=True)
     assert "<html" not in text and "flash-success" in text and "/close" in text
     assert "HX-Request" in fragment.headers["Vary"]
-    assert client.post(f"/service/{entry.id}/close", data={"outcome": "更换启动机"}
-                       ).status_code == 303
+    entry = db.session.get(ServiceRequest, entry.id)
+    assert client.post(f"/service/{entry.id}/close", data={
+        "outcome": "更换启动机", "version": entry.version}).status_code == 303
     assert db.session.get(ServiceRequest, entry.id).status == RequestStatus.CLOSED
     actions = [a.action for a in db.session.query(AuditEntry).filter_by(
         entity_type="service_requests").order_by(AuditEntry.id)]

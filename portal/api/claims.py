@@ -14,6 +14,7 @@ from portal.api.views import (
     json_body,
     money,
     rule_broken,
+    sent_version,
     text,
     token_required,
 )
@@ -141,8 +142,8 @@ def post_claim():
 def claim_json(claim: Claim, *, full: bool = False) -> dict:
     checks = (run_checks(claim, shanghai_today()) if claim.status == "draft" else None)
     body = {
-        "id": claim.id, "number": claim.number, "status": claim.status.value,
-        "serial": claim.unit.serial,
+        "id": claim.id, "number": claim.number, "version": claim.version,
+        "status": claim.status.value, "serial": claim.unit.serial,
         "lines": [line_json(line, full) for line in claim.lines],
         "checks": [c.as_dict() for c in checks] if checks is not None else claim.checks,
         "total": str(claim.total_claimed),
@@ -215,7 +216,8 @@ def submit_claim(claim_id):
     """Submit a draft: 200 with the new status, or 422 listing the blocking checks."""
     claim = _visible_claim(claim_id)
     try:
-        services.submit(claim, actor=g.api_user, today=shanghai_today())
+        services.submit(claim, actor=g.api_user, today=shanghai_today(),
+                        version=sent_version())
     except services.ChecksFailed as failed:
         db.session.rollback()
         return jsonify({"error": "checks_failed", "message": str(failed.message),

@@ -6,9 +6,16 @@ import io
 import sqlalchemy as sa
 from flask import g, jsonify, request, send_file, url_for
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal.api.views import ApiError, bp, json_body, rule_broken, text, token_required
+from portal.api.views import (
+    ApiError,
+    bp,
+    json_body,
+    rule_broken,
+    sent_version,
+    text,
+    token_required,
+)
 from portal.core.errors import DomainError
 from portal.core.pagination import keyset_page
 from portal.dealers.models import Dealer
@@ -46,7 +53,7 @@ def notice_json(notice: WriteOffNotice) -> dict:
     offset = db.session.scalar(sa.select(LedgerEntry).where(LedgerEntry.notice_id == notice.id))
     newer = replacement_of(notice)
     return {
-        **notice_summary(notice), "dealer_name": notice.dealer.name,
+        **notice_summary(notice), "version": notice.version, "dealer_name": notice.dealer.name,
         "period_start": notice.period_start.isoformat(),
         "period_end": notice.period_end.isoformat(),
         **{name: str(getattr(notice, name)) for name in AMOUNTS},
@@ -124,8 +131,6 @@ def _answer(notice: WriteOffNotice, action) -> tuple:
         db.session.commit()
     except DomainError as error:
         raise rule_broken(error) from None
-    except StaleDataError:
-        raise rule_broken(lifecycle.NoticeChanged()) from None
     return jsonify(notice_json(_visible_notice(number)))
 
 
@@ -134,7 +139,8 @@ def _answer(notice: WriteOffNotice, action) -> tuple:
 def confirm_notice(number):
     """The dealer confirms the notice: its total is offset against the dealer's receivable."""
     return _answer(_visible_notice(number),
-                   lambda notice: lifecycle.confirm_notice(notice, actor=g.api_user))
+                   lambda notice: lifecycle.confirm_notice(notice, actor=g.api_user,
+                                                           version=sent_version()))
 
 
 @bp.post("/notices/<number>/dispute")
@@ -143,5 +149,5 @@ def dispute_notice(number):
     """The dealer disputes the notice, saying why; finance voids and reissues it."""
     notice = _visible_notice(number)
     reason = text(json_body(), "reason", lifecycle.REASON_MAX)
-    return _answer(notice, lambda notice: lifecycle.dispute_notice(notice, reason,
-                                                                   actor=g.api_user))
+    return _answer(notice, lambda notice: lifecycle.dispute_notice(
+        notice, reason, actor=g.api_user, version=sent_version()))

@@ -38,11 +38,18 @@ def _put(summary: str, name: str, schema: str, body: dict) -> dict:
     }}
 
 
-DEALER_IN = _obj(["name", "province", "city", "grade"], name={"type": "string", "maxLength": 120},
+# Stale saves (core/versioning.py): the version a call read, optional; absent means "as it is now".
+VERSION_IN = {"type": "integer", "description": "the version of the record read; 409 when "
+              "someone else changed it since; leave out to act on the record as it is now"}
+VERSION = {"type": "integer", "description": "send it back as `version` to refuse a stale save"}
+SEEN = _obj([], version=VERSION_IN)
+DEALER_IN = _obj(["name", "province", "city", "grade"], version=VERSION_IN,
+                 name={"type": "string", "maxLength": 120},
                  province={"type": "string", "example": "山东省"},
                  city={"type": "string", "maxLength": 30},
                  grade={"type": "string", "enum": ["a", "b", "c", "d"]})
 MODEL_IN = _obj(["name", "category", "whole_months", "main_months", "wear_months"],
+                version=VERSION_IN,
                 name={"type": "string", "maxLength": 120},
                 category={"type": "string", "enum": ["tractor_large", "tractor_small", "combine",
                                                      "diesel_engine", "other"]},
@@ -50,6 +57,7 @@ MODEL_IN = _obj(["name", "category", "whole_months", "main_months", "wear_months
                 main_months={"type": "integer", "minimum": 1, "maximum": 120},
                 wear_months={"type": "integer", "minimum": 0, "maximum": 120})
 PART_IN = _obj(["name", "kind", "price", "models", "months", "return_required"],
+               version=VERSION_IN,
                name={"type": "string", "maxLength": 120},
                kind={"type": "string", "enum": ["main", "wear", "other"]},
                price={"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$", "example": "123.45"},
@@ -248,6 +256,7 @@ NOTICE_PATHS = {
                        "are written off; a confirmed notice never changes again. 409 when the "
                        "notice is not waiting (already confirmed, disputed or voided).",
         "parameters": [NOTICE_NUMBER],
+        "requestBody": {"required": False, **_json(SEEN)},
         "responses": {"200": {"description": "Confirmed", **_json(
             {"$ref": "#/components/schemas/Notice"})}, **_errors(401, 403, 404, 409, 422)}}},
     "/notices/{number}/dispute": {"post": {
@@ -255,7 +264,7 @@ NOTICE_PATHS = {
         "description": "Finance then voids it, releasing its claims, and reissues it.",
         "parameters": [NOTICE_NUMBER],
         "requestBody": {"required": True, **_json(_obj(
-            ["reason"], reason={"type": "string", "maxLength": 1000}))},
+            ["reason"], reason={"type": "string", "maxLength": 1000}, version=VERSION_IN))},
         "responses": {"200": {"description": "Disputed", **_json(
             {"$ref": "#/components/schemas/Notice"})},
             **_errors(400, 401, 403, 404, 409, 422)}}},
@@ -268,7 +277,7 @@ NOTICE_SCHEMAS = {
     "NoticeSummary": NOTICE_SUMMARY,
     "Notice": _obj(
         [*NOTICE_SUMMARY["required"], "period_start", "period_end", "claims"],
-        **NOTICE_SUMMARY["properties"], dealer_name={"type": "string"},
+        **NOTICE_SUMMARY["properties"], version=VERSION, dealer_name={"type": "string"},
         period_start=DATE, period_end={**DATE, "description": "inclusive"},
         parts=MONEY, labour=MONEY, travel=MONEY, other=MONEY,
         issued_at={"type": "string", "format": "date-time"},
@@ -316,7 +325,7 @@ PLAN_PATHS = {
                            "needs a note. 409 when the plan is no longer a draft.",
             "parameters": [SEASON_ID],
             "requestBody": {"required": True, **_json(_obj(
-                [], note={"type": "string", "maxLength": 2000},
+                [], note={"type": "string", "maxLength": 2000}, version=VERSION_IN,
                 lines={"type": "array", "items": _obj(
                     ["part_number", "quantity"], part_number={"type": "string"},
                     quantity={"type": "integer", "minimum": 0, "maximum": 9999})}))},
@@ -346,6 +355,7 @@ PLAN_SCHEMAS = {
                        history={"type": "string", "enum": ["thin", "ok"]}))}),
     "StockingPlan": _obj(
         ["number", "status", "due_on", "late", "lines"], number={"type": "string"},
+        version=VERSION,
         season={"type": "string"}, dealer={"type": "string"},
         status={"type": "string", "enum": ["draft", "submitted", "approved"]}, due_on=DATE,
         submitted_at={"type": ["string", "null"], "format": "date-time"},
@@ -423,6 +433,7 @@ SPEC = {
                            "check blocks (a missing signature, for one). A clean claim may be "
                            "approved at once by head office's rules.",
             "parameters": [CLAIM_ID],
+            "requestBody": {"required": False, **_json(SEEN)},
             "responses": {"200": {"description": "Submitted", **_json(_obj(
                 ["id", "status"], id={"type": "integer"}, status=CLAIM_STATUS,
                 decided_by_rules={"type": "boolean"}))},
@@ -453,6 +464,7 @@ SPEC = {
                                checks={"type": "array", "items": CHECK}, total=MONEY),
             "Claim": _obj(
                 ["id", "status", "lines", "checks", "timeline"], id={"type": "integer"},
+                version=VERSION,
                 number={"type": "string"}, status=CLAIM_STATUS, serial={"type": "string"},
                 failure_date=DATE, handed_in_on={"type": ["string", "null"]},
                 completed_on={"type": ["string", "null"]}, total=MONEY,
@@ -475,15 +487,17 @@ SPEC = {
                           message={"type": "string"}, field={"type": "string"}),
             "Dealer": _obj(["code"], code={"type": "string"}, name={"type": "string"},
                            province={"type": "string"}, city={"type": "string"},
-                           grade={"type": "string"}, status={"type": "string"}),
+                           grade={"type": "string"}, status={"type": "string"},
+                           version=VERSION),
             "Model": _obj(["code"], code={"type": "string"}, name={"type": "string"},
                           category={"type": "string"}, whole_months={"type": "integer"},
-                          main_months={"type": "integer"}, wear_months={"type": "integer"}),
+                          main_months={"type": "integer"}, wear_months={"type": "integer"},
+                          version=VERSION),
             "Part": _obj(["part_no"], part_no={"type": "string"}, name={"type": "string"},
                          kind={"type": "string"}, price={"type": "string"},
                          models={"type": "array", "items": {"type": "string"}},
                          months={"type": ["integer", "null"]},
-                         return_required={"type": "boolean"}),
+                         return_required={"type": "boolean"}, version=VERSION),
             "Unit": _obj(["serial"], serial={"type": "string"}, model={"type": "string"},
                          dealer={"type": ["string", "null"]}, production_date=DATE,
                          batch={"type": "string"}, engine_no={"type": "string"},

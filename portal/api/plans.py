@@ -3,12 +3,12 @@ plan, and submitting it in one call."""
 
 import sqlalchemy as sa
 from flask import g, jsonify, request
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.api.views import ApiError, bp, json_body, rule_broken, text, token_required
 from portal.catalog.models import Season
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
+from portal.core.versioning import api_version
 from portal.dealers.models import Dealer
 from portal.dealers.scope import visible_dealers
 from portal.extensions import db
@@ -66,8 +66,9 @@ def plan_suggestion(season_id):
 def plan_json(plan: StockingPlan) -> dict:
     approved = plan.status.value == "approved"
     return {
-        "number": plan.number, "season": plan.season.name, "dealer": plan.dealer.code,
-        "status": plan.status.value, "due_on": due_on(plan.season).isoformat(),
+        "number": plan.number, "version": plan.version, "season": plan.season.name,
+        "dealer": plan.dealer.code, "status": plan.status.value,
+        "due_on": due_on(plan.season).isoformat(),
         "submitted_at": plan.submitted_at.isoformat() if plan.submitted_at else None,
         "late": plan.submitted_late, "returned_reason": plan.returned_reason,
         "note": plan.note, "working_units": plan.working_units,
@@ -136,13 +137,11 @@ def submit_stocking_plan(season_id):
         plan = services.open_plan(dealer, season, actor=g.api_user)
         quantities, fields = _quantities(plan, lines)
         services.save_and_submit(plan, quantities, note or None, actor=g.api_user,
-                                 version=None)
+                                 version=api_version(data))
         db.session.commit()
     except DomainError as error:
         error.field = fields.get(error.field, error.field)
         raise rule_broken(error) from None
-    except StaleDataError:
-        raise rule_broken(services.PlanChanged()) from None
     db.session.expire_all()
     return jsonify(plan_json(db.session.scalar(
         sa.select(StockingPlan).where(StockingPlan.id == plan.id))))

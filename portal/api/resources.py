@@ -23,6 +23,7 @@ from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.core.regions import PROVINCES
+from portal.core.versioning import api_version
 from portal.dealers import services as dealers
 from portal.dealers.access import can_manage_dealers
 from portal.dealers.models import Dealer, DealerGrade
@@ -75,15 +76,16 @@ def put_dealer(dealer_code):
         status = 201
     else:
         current = {k: getattr(dealer, k) for k in dealers.FIELDS}
-        _commit(lambda: dealers.update_dealer(dealer, current | values, version=dealer.version,
-                                              actor=g.api_user))
+        _commit(lambda: dealers.update_dealer(dealer, current | values,
+                                              version=api_version(data), actor=g.api_user))
         status = 200
     return jsonify(dealer_json(dealer)), status
 
 
 def dealer_json(dealer) -> dict:
     return {"code": dealer.code, "name": dealer.name, "province": dealer.province,
-            "city": dealer.city, "grade": dealer.grade.value, "status": dealer.status.value}
+            "city": dealer.city, "grade": dealer.grade.value, "status": dealer.status.value,
+            "version": dealer.version}
 
 
 @bp.put("/models/<model_code>")
@@ -102,14 +104,15 @@ def put_model(model_code):
         "main_parts_named": model.main_parts_named if model else "",
         "is_active": True,
     }
-    model = _commit(lambda: catalog.save_model(model, values, actor=g.api_user))
+    model = _commit(lambda: catalog.save_model(model, values, actor=g.api_user,
+                                               version=api_version(data)))
     return jsonify(model_json(model)), 200
 
 
 def model_json(model) -> dict:
     return {"code": model.code, "name": model.name, "category": model.category.value,
             "whole_months": model.whole_months, "main_months": model.main_parts_months,
-            "wear_months": model.wear_parts_months}
+            "wear_months": model.wear_parts_months, "version": model.version}
 
 
 @bp.put("/parts/<part_no>")
@@ -129,14 +132,16 @@ def put_part(part_no):
         raise ApiError(422, "rule_violated", f"models: unknown {', '.join(unknown)}", "models")
     part = _one(Part, Part.part_number, part_no)
     values |= {"supplier": part.supplier if part else "", "is_active": True}
-    part = _commit(lambda: catalog.save_part(part, values, fits, actor=g.api_user))
+    part = _commit(lambda: catalog.save_part(part, values, fits, actor=g.api_user,
+                                             version=api_version(data)))
     return jsonify(part_json(part)), 200
 
 
 def part_json(part) -> dict:
     return {"part_no": part.part_number, "name": part.name, "kind": part.kind.value,
             "price": str(part.price), "models": [m.code for m in part.models],
-            "months": part.warranty_months, "return_required": part.return_required}
+            "months": part.warranty_months, "return_required": part.return_required,
+            "version": part.version}
 
 
 @bp.put("/units/<serial>")

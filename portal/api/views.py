@@ -10,6 +10,7 @@ from flask import Blueprint, g, jsonify, request
 from portal.accounts.services import api_lockout_seconds, record_api_failure, user_for_token
 from portal.core.errors import DomainError
 from portal.core.permissions import PUBLIC
+from portal.core.versioning import api_version
 from portal.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -80,6 +81,13 @@ def _authenticate():
             db.session.commit()  # the error handler rolls back; the failure must stay counted
         raise ApiError(401, "unauthorized", "A valid bearer token is required.")
     return user
+
+
+def sent_version():
+    """The version of the record the client acted on: the optional ``version`` of the JSON body
+    (none, or no body, means the latest; ``core.versioning.api_version``)."""
+    data = request.get_json(silent=True)
+    return api_version(data if isinstance(data, dict) else {})
 
 
 def json_body() -> dict:

@@ -12,7 +12,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -25,6 +24,7 @@ from portal.accounts.forms import MultiCheckboxField
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel, SeasonKind
 from portal.core.forms import options
 from portal.core.regions import PROVINCES
+from portal.core.versioning import Versioned
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
 
@@ -47,7 +47,7 @@ def unique_check(model, column, label_obj_attr="_obj"):
     return check
 
 
-class ProductModelForm(FlaskForm):
+class ProductModelForm(Versioned):
     code = StringField(_l("Model code"), validators=[DataRequired(),
                                                      unique_check(ProductModel, ProductModel.code)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
@@ -62,7 +62,6 @@ class ProductModelForm(FlaskForm):
     main_parts_named = TextAreaField(_l("Main parts named"), validators=[Length(max=2000)])
     is_active = BooleanField(_l("In the catalogue"), default=True)
     watched = BooleanField(_l("Watched: claims on this part always need a technical decision"))
-    version = HiddenField()
 
     def __init__(self, *args, obj=None, **kwargs):
         super().__init__(*args, obj=obj, **kwargs)
@@ -70,7 +69,7 @@ class ProductModelForm(FlaskForm):
         self.category.choices = ModelCategory.choices()
 
 
-class PartForm(FlaskForm):
+class PartForm(Versioned):
     part_number = StringField(_l("Part number"), validators=[DataRequired(),
                                                              unique_check(Part, Part.part_number)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
@@ -87,7 +86,6 @@ class PartForm(FlaskForm):
     is_active = BooleanField(_l("In the catalogue"), default=True)
     watched = BooleanField(_l("Watched: claims on this part always need a technical decision"))
     key_part = BooleanField(_l("Key part: watched by the early warning on production batches"))
-    version = HiddenField()
 
     def __init__(self, *args, obj=None, **kwargs):
         super().__init__(*args, obj=obj, **kwargs)

@@ -17,7 +17,7 @@ from portal.catalog.models import (
 )
 from portal.core import audit
 from portal.core.errors import DomainError
-from portal.core.versioning import check_version
+from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 
 MODEL_FIELDS = ("code", "name", "category", "whole_months", "main_parts_months",
@@ -55,17 +55,17 @@ def _check_model(values: dict) -> None:
         raise DomainError(message, field=field)
 
 
-def save_model(model: ProductModel | None, values: dict, *, actor, version=None) -> ProductModel:
+def save_model(model: ProductModel | None, values: dict, *, actor, version=LATEST) -> ProductModel:
     """Create a product model (model None) or change one; periods may not go below the law."""
     _check_model(values)
-    if model is not None and version is not None:
+    if model is not None:
         check_version(model, version)
     return audit.create_or_update(ProductModel, model, {k: values[k] for k in MODEL_FIELDS},
                                   actor=actor)
 
 
 def save_part(part: Part | None, values: dict, models: list[ProductModel], *, actor,
-              version=None) -> Part:
+              version=LATEST) -> Part:
     """Create a part (part None) or change one, including the models it fits."""
     if part is None:
         part = Part(**{k: values[k] for k in (*PART_FIELDS, *OPTIONAL_PART_FIELDS)
@@ -77,8 +77,7 @@ def save_part(part: Part | None, values: dict, models: list[ProductModel], *, ac
         changes["models"] = (None, sorted(m.code for m in models))
         audit.record("create", part, actor=actor, changes=changes)
         return part
-    if version is not None:
-        check_version(part, version)
+    check_version(part, version)
     changes = audit.apply_changes(part, {k: values[k] for k in (*PART_FIELDS,
                                                                 *OPTIONAL_PART_FIELDS)
                                          if k in values})

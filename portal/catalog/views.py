@@ -68,7 +68,7 @@ def edit_model(model_id):
     if form.validate_on_submit():
         ok, model = attempt(form, lambda: services.save_model(
             model, _model_values(form), actor=current_user,
-            version=form.version.data if model else None))
+            version=form.seen_version))
         if ok:
             flash(_("Model %(code)s saved.", code=model.code), "success")
             return redirect(url_for("catalog.model_detail", model_id=model.id), 303)
@@ -129,7 +129,7 @@ def edit_part(part_id):
             sa.select(ProductModel).where(ProductModel.id.in_(form.model_ids.data or []))
         ).all()
         ok, part = attempt(form, lambda: services.save_part(
-            part, values, fits, actor=current_user, version=form.version.data if part else None))
+            part, values, fits, actor=current_user, version=form.seen_version))
         if ok:
             flash(_("Part %(code)s saved.", code=part.part_number), "success")
             return redirect(url_for("catalog.part_detail", part_id=part.id), 303)

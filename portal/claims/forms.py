@@ -1,12 +1,10 @@
 """Forms of the repair record: its facts, its lines, its files, and the reviewers' decisions."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
     DecimalField,
-    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -14,18 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-
-class Versioned(FlaskForm):
-    """Every change carries the version the user saw, so a concurrent change is noticed."""
-
-    version = HiddenField()
-
-    @property
-    def seen_version(self) -> int | None:
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
-            return None
+from portal.core.versioning import Versioned
 
 
 class ClaimForm(Versioned):

@@ -6,7 +6,6 @@ entry; a claim's version guards against two people acting on it at once.
 """
 
 import secrets
-import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -32,8 +31,10 @@ from portal.claims.models import (
     UnitFlag,
 )
 from portal.core import audit
-from portal.core.db import SHANGHAI, money, utcnow
+from portal.core.db import money, utcnow
 from portal.core.errors import DomainError
+from portal.core.numbering import next_number
+from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.returns.owed import (
     cancel_owed_parts,
@@ -52,16 +53,6 @@ EXCHANGE_AFTER_WORKING_DAYS = 30
 SAMPLER = secrets.SystemRandom()
 
 
-class ClaimChanged(DomainError):
-    """Someone else changed the claim since this user loaded it."""
-
-    conflict = True
-
-    def __init__(self):
-        super().__init__(_("Someone else changed this claim while you were working on it. "
-                           "Reload it to see the change, then try again."))
-
-
 class ChecksFailed(DomainError):
     """Submission refused: the blocking checks say why."""
 
@@ -72,11 +63,6 @@ class ChecksFailed(DomainError):
 
 
 # ---------------------------------------------------------------- the dealer's record
-
-
-def _expect_version(claim: Claim, version: int | None) -> None:
-    if version is not None and version != claim.version:
-        raise ClaimChanged()
 
 
 def _touch(claim: Claim) -> None:
@@ -126,13 +112,13 @@ def create_claim(unit, values: dict, *, actor, today: date, service_request=None
         raise DomainError(_("Enter the failure date."), field="failure_date")
     for field, message in header_problems(values, unit, today).items():
         raise DomainError(message, field=field)
-    claim = Claim(number=uuid.uuid4().hex[:20], unit=unit, dealer_id=unit.dealer_id,
-                  created_by_id=actor.id, service_request=service_request,
+    # Numbered in the business year of the day it is opened.
+    claim = Claim(number=next_number("claim", today).text, unit=unit,
+                  dealer_id=unit.dealer_id, created_by_id=actor.id,
+                  service_request=service_request,
                   **{k: values.get(k) for k in HEADER_FIELDS if k in values})
     db.session.add(claim)
     db.session.flush()
-    # The year of the number is the business year, in Shanghai.
-    claim.number = f"WX{claim.created_at.astimezone(SHANGHAI).year}{claim.id:07d}"
     audit.record("create", claim, actor=actor, to_state=ClaimStatus.DRAFT,
                  changes=_readable({k: (None, v) for k, v in values.items()
                                     if v not in (None, "")}))
@@ -140,11 +126,11 @@ def create_claim(unit, values: dict, *, actor, today: date, service_request=None
 
 
 def update_claim(claim: Claim, values: dict, *, actor, today: date,
-                 version: int | None = None) -> Claim:
+                 version=LATEST) -> Claim:
     """Change the record's facts; the lines' coverage follows the new failure date."""
     _require_dealer_of(claim, actor)
     _require_draft(claim)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if not values.get("failure_date", claim.failure_date):
         raise DomainError(_("Enter the failure date."), field="failure_date")
     for field, message in header_problems(values, claim.unit, today).items():
@@ -216,10 +202,10 @@ def price_line(claim: Claim, kind: LineKind, values: dict) -> costing.Priced:
 
 
 def add_line(claim: Claim, kind: LineKind, values: dict, *, actor,
-             version: int | None = None) -> ClaimLine:
+             version=LATEST) -> ClaimLine:
     _require_dealer_of(claim, actor)
     _require_draft(claim)
-    _expect_version(claim, version)
+    check_version(claim, version)
     priced = price_line(claim, kind, values)
     position = max((line.position for line in claim.lines), default=0) + 1
     line = ClaimLine(position=position, kind=kind, part=priced.part, quantity=priced.quantity,
@@ -252,10 +238,10 @@ def _line(claim: Claim, line_id: int) -> ClaimLine:
     return line
 
 
-def remove_line(claim: Claim, line_id: int, *, actor, version: int | None = None) -> None:
+def remove_line(claim: Claim, line_id: int, *, actor, version=LATEST) -> None:
     _require_dealer_of(claim, actor)
     _require_draft(claim)
-    _expect_version(claim, version)
+    check_version(claim, version)
     line = _line(claim, line_id)
     forget_line(line)
     claim.lines.remove(line)
@@ -266,11 +252,11 @@ def remove_line(claim: Claim, line_id: int, *, actor, version: int | None = None
 
 
 def set_paid_service(claim: Claim, line_id: int, paid: bool, *, actor,
-                     version: int | None = None) -> None:
+                     version=LATEST) -> None:
     """Turn an uncovered line into paid service (the customer pays), or back."""
     _require_dealer_of(claim, actor)
     _require_draft(claim)
-    _expect_version(claim, version)
+    check_version(claim, version)
     line = _line(claim, line_id)
     if paid and line.covered:
         raise DomainError(_("A covered line is paid by the warranty, not by the customer."))
@@ -325,11 +311,11 @@ def checks_for(claim: Claim, today: date):
 
 
 def submit(claim: Claim, *, actor, today: date, now: datetime | None = None,
-           version: int | None = None, rng=None) -> list:
+           version=LATEST, rng=None) -> list:
     """File the claim: refused while a check blocks; clean claims may be decided by rules."""
     _require_dealer_of(claim, actor)
     _require_draft(claim)
-    _expect_version(claim, version)
+    check_version(claim, version)
     now = now or utcnow()
     refresh_lines(claim)
     checks = run_checks(claim, today)
@@ -453,9 +439,9 @@ def _require_technical(claim: Claim, actor) -> None:
         raise DomainError(_("Whoever filed a claim cannot decide it."))
 
 
-def start_review(claim: Claim, *, actor, version: int | None = None) -> None:
+def start_review(claim: Claim, *, actor, version=LATEST) -> None:
     _require_technical(claim, actor)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if claim.status != ClaimStatus.SUBMITTED:
         raise DomainError(_("Only a submitted claim can be taken for review."))
     claim.status, claim.reviewer_id = ClaimStatus.UNDER_REVIEW, actor.id
@@ -464,10 +450,10 @@ def start_review(claim: Claim, *, actor, version: int | None = None) -> None:
 
 
 def decide(claim: Claim, decisions: dict[int, dict], *, actor, now: datetime | None = None,
-           version: int | None = None) -> ClaimStatus:
+           version=LATEST) -> ClaimStatus:
     """Decide every claimed line: approve, reduce (amount and reason) or reject (code)."""
     _require_technical(claim, actor)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if claim.status not in OPEN_FOR_REVIEW:
         raise DomainError(_("This claim is %(status)s; it is not waiting for a decision.",
                             status=claim.status.title))
@@ -534,13 +520,13 @@ def _decide_line(line: ClaimLine, wanted: dict, actor, now: datetime) -> None:
     line.decision, line.decided_by_id, line.decided_at = decision, actor.id, now
 
 
-def send_back(claim: Claim, reason: str, *, actor, version: int | None = None) -> None:
+def send_back(claim: Claim, reason: str, *, actor, version=LATEST) -> None:
     """Return a claim to the dealer's draft with the reason; its history stays."""
     if not can_send_back_claims(actor):
         raise DomainError(_("Only a reviewer can send a claim back."))
     if can_decide_claims(actor) and filed_by(claim, actor):
         raise DomainError(_("Whoever filed a claim cannot decide it."))
-    _expect_version(claim, version)
+    check_version(claim, version)
     if claim.status not in OPEN_FOR_REVIEW:
         raise DomainError(_("Only a claim waiting for review can be sent back."))
     if not reason.strip():
@@ -568,10 +554,10 @@ def _clear_decisions(claim: Claim) -> None:
 
 
 def review_sample(claim: Claim, *, actor, confirm: bool, reason: str = "",
-                  now: datetime | None = None, version: int | None = None) -> None:
+                  now: datetime | None = None, version=LATEST) -> None:
     """Review a rules-decided claim after the fact: confirm it, or reverse it for a person."""
     _require_technical(claim, actor)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if not claim.decided_by_rules or claim.status != ClaimStatus.APPROVED:
         raise DomainError(_("Only a claim approved by the rules can be reviewed this way."))
     if claim.sample_reviewed_at is not None:

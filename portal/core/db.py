@@ -79,11 +79,27 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+WRITER = "portal_writer"  # the execution option begin_writing sets on the session's connection
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     # pysqlite's own transaction handling breaks SAVEPOINT; emit BEGIN ourselves.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITER)
+                             else "BEGIN")
+
+
+def begin_writing(session) -> None:
+    """Start the session's transaction as a writer, unless it has begun already.
+
+    On SQLite that is BEGIN IMMEDIATE: the write lock is taken at once, a second writer waiting
+    for it on the busy timeout. A transaction begun by a plain BEGIN that reads and then
+    writes fails instead ("database is locked") when another wrote in between, because its
+    reads are older than that commit. PostgreSQL needs nothing: its row locks queue writers.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options={WRITER: True})
 
 
 def starts_with(column, text: str):

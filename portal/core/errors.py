@@ -3,7 +3,8 @@
 from flask import jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import Conflict, HTTPException
 
 from portal.extensions import db
 
@@ -44,6 +45,14 @@ def register_error_handlers(app):
         if not current_user.is_authenticated and getattr(view, "access", PUBLIC) != PUBLIC:
             return unauthorized_response()
         return http_error(error)
+
+    @app.errorhandler(StaleDataError)
+    def stale_save(_error):
+        """A save that met someone else's change at flush time, where no form catches it."""
+        from portal.core.versioning import StaleVersion
+
+        db.session.rollback()
+        return http_error(Conflict(str(StaleVersion().message)))
 
     @app.errorhandler(500)
     def server_error(error):

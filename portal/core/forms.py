@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from portal.core.errors import DomainError
+from portal.core.versioning import StaleVersion
 from portal.extensions import db
 
 
@@ -26,15 +27,9 @@ def attempt(form, action) -> tuple[bool, object]:
     try:
         result = action()
         db.session.commit()
-    except DomainError as error:
+    except (DomainError, StaleDataError) as refusal:
         db.session.rollback()
-        show_error(form, error)
-        form.domain_error = error
-        return False, None
-    except StaleDataError:
-        db.session.rollback()
-        error = DomainError(_("Someone else changed this record while you were working on it. "
-                              "Reload it to see the change, then try again."))
+        error = StaleVersion() if isinstance(refusal, StaleDataError) else refusal
         show_error(form, error)
         form.domain_error = error
         return False, None

@@ -6,6 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from portal.core.db import begin_writing
+from portal.extensions import db
+
 # Endpoints that never use the session: a load balancer's probe gets no cookie.
 SESSIONLESS = {"core.healthz"}
 
@@ -155,10 +158,17 @@ def _nav_html(role, section) -> Markup:
     return html
 
 
+def begin_writes() -> None:
+    """A request that may write starts its transaction as a writer (see ``begin_writing``)."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        begin_writing(db.session())
+
+
 def register_request_hooks(app):
     from portal.dealers.scope import dealer_options
 
     app.before_request(refuse_nul_characters)
+    app.before_request(begin_writes)  # before any hook reads: the user's sign-in is a read
     app.jinja_env.globals["dealer_options"] = dealer_options
 
     @app.before_request

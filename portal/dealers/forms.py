@@ -5,7 +5,7 @@ import re
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.validators import Email as EmailValidator
 
@@ -13,6 +13,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.core.forms import options
 from portal.core.regions import PROVINCES
+from portal.core.versioning import Versioned
 from portal.dealers.models import Dealer, DealerGrade
 from portal.extensions import db
 
@@ -25,7 +26,7 @@ def phone_check(form, field):
         raise ValidationError(_l("Enter a phone number (digits, spaces, + - ( ))."))
 
 
-class DealerForm(FlaskForm):
+class DealerForm(Versioned):
     code = StringField(_l("Dealer code"), validators=[DataRequired(), Length(max=20)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     province = SelectField(_l("Province"), choices=options((p, p) for p in PROVINCES),
@@ -38,7 +39,6 @@ class DealerForm(FlaskForm):
     email = StringField(_l("Email"), validators=[Optional(), EmailValidator(), Length(max=120)])
     grade = SelectField(_l("Grade"), choices=[], validators=[DataRequired()])
     sales_rep_id = SelectField(_l("Sales rep"), choices=[], validators=[Optional()])
-    version = HiddenField()
 
     def __init__(self, *args, dealer: Dealer | None = None, **kwargs):
         super().__init__(*args, **kwargs)

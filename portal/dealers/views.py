@@ -101,7 +101,7 @@ def edit(dealer_id):
         form.version.data = dealer.version
     if form.validate_on_submit():
         ok, _r = attempt(form, lambda: services.update_dealer(
-            dealer, _values(form), version=form.version.data, actor=current_user))
+            dealer, _values(form), version=form.seen_version, actor=current_user))
         if ok:
             flash(_("Dealer %(code)s saved.", code=dealer.code), "success")
             return redirect(url_for("dealers.detail", dealer_id=dealer.id), 303)

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from portal.core.versioning import Versioned
 from portal.deliveries.services import MAX_QTY, NUMBER_MAX
 
 EMPTY_PART_ROWS = 5
@@ -48,10 +49,9 @@ class NoteForm(FlaskForm):
     plan_id = HiddenField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Versioned):
     remark = TextAreaField(_l("Remark (required when something differs)"),
                            validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
-    version = HiddenField()
 
 
 def confirm_form(note, **kwargs) -> ConfirmForm:

@@ -16,6 +16,7 @@ from portal.catalog.models import Part, PolicySettings
 from portal.core import audit
 from portal.core.db import SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
+from portal.core.numbering import next_number, note_typed
 from portal.core.versioning import check_version
 from portal.deliveries.access import can_confirm_receipt_of, can_ship_deliveries
 from portal.deliveries.models import DeliveryLine, DeliveryNote, DeliveryStatus
@@ -103,22 +104,14 @@ def _check_plan(plan, dealer) -> None:
         raise DomainError(_("Only an approved stocking plan can be shipped against."))
 
 
-def next_number(year: int) -> str:
-    """FH-{year}-{n:05d}: one more than the highest of the year (typed-in numbers included)."""
-    prefix = f"FH-{year}-"
-    taken = db.session.scalars(sa.select(DeliveryNote.number)
-                               .where(DeliveryNote.number.like(f"{prefix}%"))).all()
-    numbers = [int(n[len(prefix):]) for n in taken if re.fullmatch(r"\d{1,9}", n[len(prefix):])]
-    return f"{prefix}{max(numbers, default=0) + 1:05d}"
-
-
 def _note_number(number: str | None, now: datetime) -> str:
     number = (number or "").strip()
     if not number:
-        return next_number(now.astimezone(SHANGHAI).year)
+        return next_number("delivery_note", now).text
     if len(number) > NUMBER_MAX:
         raise DomainError(_("The number is at most %(n)d characters.", n=NUMBER_MAX),
                           field="number")
+    note_typed("delivery_note", number)  # first: it waits for a concurrent note's number
     if db.session.scalar(sa.select(DeliveryNote.id).where(DeliveryNote.number == number)):
         raise DomainError(_("Delivery note %(number)s already exists.", number=number),
                           field="number")

@@ -92,7 +92,7 @@ def confirm(note_id):
         received = {line.id: form[f"received_{line.id}"].data for line in note.lines}
         ok, _done = attempt(form, lambda: services.confirm_receipt(
             note, received, form.remark.data or "", actor=current_user,
-            version=form.version.data))
+            version=form.seen_version))
         if ok:
             flash(_("Receipt of delivery note %(number)s confirmed.", number=note.number),
                   "success")

@@ -20,10 +20,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from portal.claims.models import DECIDED, Claim, ClaimLine, ClaimStatus, Decision, FinanceStage
-from portal.claims.services import ClaimChanged, _clear_decisions
+from portal.claims.services import _clear_decisions
 from portal.core import audit
 from portal.core.db import CENT, SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
+from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.finance import cost_totals
 from portal.finance.access import can_audit_costs, can_forward_claim, handled_by
@@ -110,9 +111,6 @@ def _part_reason(owed: OwedPart, today: date) -> str:
 # ---------------------------------------------------------------- the sales rep
 
 
-def _expect_version(claim: Claim, version: int | None) -> None:
-    if version is not None and version != claim.version:
-        raise ClaimChanged()
 
 
 def _require_rep(claim: Claim, actor) -> None:
@@ -121,10 +119,10 @@ def _require_rep(claim: Claim, actor) -> None:
                             "returns them to the technical department."))
 
 
-def forward_claim(claim: Claim, *, actor, today: date, version: int | None = None) -> None:
+def forward_claim(claim: Claim, *, actor, today: date, version=LATEST) -> None:
     """The rep has spot-checked a decided claim and hands it to finance."""
     _require_rep(claim, actor)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if claim.finance_stage is not None:
         raise DomainError(_("This claim is already with finance (%(stage)s).",
                             stage=claim.finance_stage.title))
@@ -137,7 +135,7 @@ def forward_claim(claim: Claim, *, actor, today: date, version: int | None = Non
                  changes={"total_approved": (None, claim.total_approved)})
 
 
-def return_to_technical(claim: Claim, reason: str, *, actor, version: int | None = None) -> None:
+def return_to_technical(claim: Claim, reason: str, *, actor, version=LATEST) -> None:
     """The rep's spot-check found a problem: the technical department decides the claim again.
 
     Its old parts and their verdicts stay (the parts are at head office); a line an old-part
@@ -145,7 +143,7 @@ def return_to_technical(claim: Claim, reason: str, *, actor, version: int | None
     department's (or the rep's) ordinary send-back of a claim under review.
     """
     _require_rep(claim, actor)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if claim.status not in DECIDED or claim.finance_stage is not None:
         raise DomainError(_("Only a decided claim not yet forwarded to finance can go back to "
                             "the technical department."))
@@ -192,11 +190,11 @@ def _require_finance(claim: Claim, actor) -> None:
 
 def audit_claim(claim: Claim, amounts: dict[int, dict], *, actor, approve: bool,
                 reason: str = "", now: datetime | None = None,
-                version: int | None = None) -> FinanceStage:
+                version=LATEST) -> FinanceStage:
     """Finance's audit: per line the amount it accepts (``amounts[line.id]`` holds "amount"
     and "note"), then approve the cost, or reject it with the reason."""
     _require_finance(claim, actor)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if claim.finance_stage in AUDITED:
         raise DomainError(_("Finance has already audited this claim (%(stage)s).",
                             stage=claim.finance_stage.title))
@@ -273,10 +271,10 @@ def _refuse_amounts(claim: Claim, reason: str) -> None:
     claim.total_finance = money(0)
 
 
-def reopen_audit(claim: Claim, reason: str, *, actor, version: int | None = None) -> None:
+def reopen_audit(claim: Claim, reason: str, *, actor, version=LATEST) -> None:
     """Finance takes back its audit of a claim that is in no notice, to audit it again."""
     _require_finance(claim, actor)
-    _expect_version(claim, version)
+    check_version(claim, version)
     if claim.finance_stage not in AUDITED:
         raise DomainError(_("Only an audited claim can be reopened."))
     if claim.notice_id is not None:

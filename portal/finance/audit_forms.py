@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.claims.forms import Versioned
+from portal.core.versioning import Versioned
 
 
 class ForwardForm(Versioned):

@@ -18,6 +18,7 @@ from portal.claims.models import Claim, FinanceStage
 from portal.core import audit
 from portal.core.db import SHANGHAI, utcnow
 from portal.core.errors import DomainError
+from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.finance import immutability  # noqa: F401  (the guard must be listening)
 from portal.finance.access import can_answer_notices_of, can_manage_notices
@@ -27,25 +28,10 @@ from portal.finance.notice_scope import replacement_of
 REASON_MAX = 1000
 
 
-class NoticeChanged(DomainError):
-    """Someone else changed the notice since this user loaded it."""
-
-    conflict = True
-
-    def __init__(self):
-        super().__init__(_("Someone else changed this notice while you were reading it. "
-                           "Reload it to see the change, then try again."))
-
-
 class WrongState(DomainError):
     """The notice is not in a state that allows this (the API answers 409)."""
 
     conflict = True
-
-
-def _expect_version(notice: WriteOffNotice, version: int | None) -> None:
-    if version is not None and version != notice.version:
-        raise NoticeChanged()
 
 
 def _require_dealer_of(notice: WriteOffNotice, actor) -> None:
@@ -98,11 +84,11 @@ def _offset_memo(notice: WriteOffNotice) -> str:
 
 
 def confirm_notice(notice: WriteOffNotice, *, actor, now: datetime | None = None,
-                   version: int | None = None) -> LedgerEntry:
+                   version=LATEST) -> LedgerEntry:
     """The dealer agrees: offset the total against its receivable and write the claims off."""
     _require_dealer_of(notice, actor)
     _require_status(notice, NoticeStatus.ISSUED)
-    _expect_version(notice, version)
+    check_version(notice, version)
     claims = claims_of(notice)
     _check_claims_unchanged(notice, claims)
     if db.session.scalar(sa.select(LedgerEntry.id).where(LedgerEntry.notice_id == notice.id)):
@@ -127,11 +113,11 @@ def confirm_notice(notice: WriteOffNotice, *, actor, now: datetime | None = None
 
 
 def dispute_notice(notice: WriteOffNotice, reason: str, *, actor, now: datetime | None = None,
-                   version: int | None = None) -> None:
+                   version=LATEST) -> None:
     """The dealer does not agree: the notice goes back to finance with the dealer's reason."""
     _require_dealer_of(notice, actor)
     _require_status(notice, NoticeStatus.ISSUED)
-    _expect_version(notice, version)
+    check_version(notice, version)
     reason = _reason(reason, _("Tell finance what is wrong with the notice."))
     notice.status = NoticeStatus.DISPUTED
     notice.disputed_by_id, notice.disputed_at = actor.id, now or utcnow()
@@ -141,11 +127,11 @@ def dispute_notice(notice: WriteOffNotice, reason: str, *, actor, now: datetime 
 
 
 def void_notice(notice: WriteOffNotice, reason: str, *, actor, now: datetime | None = None,
-                version: int | None = None) -> list[Claim]:
+                version=LATEST) -> list[Claim]:
     """Finance withdraws the notice: its claims are free for a new notice (history stays)."""
     _require_finance(actor)
     _require_status(notice, NoticeStatus.ISSUED, NoticeStatus.DISPUTED)
-    _expect_version(notice, version)
+    check_version(notice, version)
     reason = _reason(reason, _("Say why the notice is voided."))
     claims = claims_of(notice)
     for claim in claims:
@@ -182,7 +168,7 @@ def reissue_notice(notice: WriteOffNotice, *, actor,
 
 
 def void_and_reissue(notice: WriteOffNotice, reason: str, *, actor,
-                     version: int | None = None) -> WriteOffNotice:
+                     version=LATEST) -> WriteOffNotice:
     """Void and reissue in one step, when nothing about the claims needs to change first."""
     void_notice(notice, reason, actor=actor, version=version)
     return reissue_notice(notice, actor=actor)

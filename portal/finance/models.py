@@ -121,16 +121,6 @@ class NoticeDocument(db.Model):
     notice = relationship(WriteOffNotice, back_populates="document")
 
 
-class NoticeCounter(db.Model):
-    """The last notice number used in a year. Incremented in the transaction that issues the
-    notice (the row lock serialises concurrent issuers), so numbers are gapless and never reused."""
-
-    __tablename__ = "notice_counters"
-
-    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    last: Mapped[int] = mapped_column(default=0)
-
-
 class RunStatus(TitledEnum):
     RUNNING = "running"
     DONE = "done"

@@ -6,21 +6,15 @@ missing, so the message is the business's, next to the field.
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import TextAreaField
+from wtforms.validators import Length
 
+from portal.core.versioning import Versioned
 from portal.finance.lifecycle import REASON_MAX
 
 
-class NoticeForm(FlaskForm):
-    version = HiddenField(validators=[InputRequired()])
-
-    @property
-    def seen_version(self) -> int | None:
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
-            return None
+class NoticeForm(Versioned):
+    pass
 
 
 class DisputeForm(NoticeForm):

@@ -1,4 +1,5 @@
-"""Issuing 三包费用核销通知: the yearly numbering, the claims a notice takes, the notice itself.
+"""Issuing 三包费用核销通知: the claims a notice takes, the notice itself (numbered by
+``core.numbering``).
 
 Everything here runs in the caller's transaction and never commits. A notice and its number
 exist only once that transaction commits: a rolled-back issue leaves no notice, no taken claim
@@ -10,19 +11,18 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import PolicySettings
 from portal.claims.models import Claim, ClaimLine, Decision, FinanceStage, LineKind
 from portal.core import audit
-from portal.core.db import SHANGHAI, money, utcnow
+from portal.core.db import money, utcnow
 from portal.core.errors import DomainError
+from portal.core.numbering import next_number, year_of
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance.models import (
     NoticeClaim,
-    NoticeCounter,
     NoticeDocument,
     NoticeStatus,
     WriteOffNotice,
@@ -32,28 +32,6 @@ from portal.units.models import Unit
 COST_TYPES = ("parts", "labour", "travel", "other")
 _COST_TYPE = {LineKind.PART: "parts", LineKind.LABOUR: "labour", LineKind.TRAVEL: "travel",
               LineKind.OTHER: "other"}
-
-
-def notice_number(year: int, seq: int) -> str:
-    return f"HX-{year}-{seq:04d}"
-
-
-def next_number(year: int) -> tuple[int, str]:
-    """Take the next number of ``year`` in the caller's transaction: (seq, "HX-2026-0001").
-
-    The counter row stays locked until that transaction ends, so concurrent issuers queue
-    behind it; a rollback gives the number back, which keeps the sequence gapless.
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(NoticeCounter)
-    db.session.execute(insert.values(year=year, last=0)
-                       .on_conflict_do_nothing(index_elements=["year"]))
-    seq = db.session.execute(
-        sa.update(NoticeCounter).where(NoticeCounter.year == year)
-        .values(last=NoticeCounter.last + 1).returning(NoticeCounter.last)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    return seq, notice_number(year, seq)
 
 
 def eligible_claims(dealer_id: int, period_end: date) -> list[Claim]:
@@ -148,10 +126,10 @@ def issue_notice(dealer_id: int, period_start: date, period_end: date, *, actor,
 
 
 def _new_notice(dealer, claims, period_start, period_end, *, actor, run_id, replaces_id, now):
-    year = now.astimezone(SHANGHAI).year
-    seq, number = next_number(year)
+    # Gapless within the Shanghai year of issue: the counter is taken in this transaction.
+    seq, number = next_number("notice", now)
     notice = WriteOffNotice(
-        number=number, year=year, seq=seq, dealer_id=dealer.id, period_start=period_start,
+        number=number, year=year_of(now), seq=seq, dealer_id=dealer.id, period_start=period_start,
         period_end=period_end, status=NoticeStatus.ISSUED, maker=maker_details(),
         dealer_details=dealer_details(dealer), run_id=run_id, replaces_id=replaces_id,
         issued_by_id=actor.id, issued_at=now)

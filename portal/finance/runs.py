@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from portal.accounts.models import User
 from portal.claims.models import Claim, FinanceStage
 from portal.core import audit
-from portal.core.db import utcnow
+from portal.core.db import begin_writing, utcnow
 from portal.core.errors import DomainError
 from portal.core.pdf import PdfPool
 from portal.dealers.models import Dealer
@@ -182,6 +182,7 @@ def _store_pdf(notice_id: int, future: Future) -> None:
 
 def _one_dealer(run: NoticeRun, dealer_id: int, actor, checkpoint) -> tuple[int, str] | None:
     """Issue the dealer's notice and commit; (its id, the HTML of its PDF) when one was made."""
+    begin_writing(db.session())  # before reading the run: a web request may write meanwhile
     made = None
     try:
         notice = issue_notice(dealer_id, run.period_start, run.period_end, actor=actor,

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from portal.claims.forms import Versioned
+from portal.core.versioning import Versioned
 from portal.planning.services import TEXT_MAX
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Money, UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.numbering import plan_reference
 from portal.extensions import db
 
 
@@ -75,7 +76,7 @@ class StockingPlan(db.Model):
     @property
     def number(self) -> str:
         """The order reference the parts sales department sees: season id and dealer code."""
-        return f"CB{self.season_id:03d}-{self.dealer.code}"
+        return plan_reference(self.season_id, self.dealer.code)
 
     @property
     def audit_label(self) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from portal.core import audit
 from portal.core.db import SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
+from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.planning.access import can_plan_for, can_review_plans_of
 from portal.planning.models import PlanSection, PlanStatus, StockingPlan, StockingPlanLine
@@ -28,16 +29,6 @@ TEXT_MAX = 2000
 SECTION_ORDER = {PlanSection.WARRANTY: 0, PlanSection.WEAR: 1}
 
 
-class PlanChanged(DomainError):
-    """Someone else changed the plan since this user loaded it (the API answers 409)."""
-
-    conflict = True
-
-    def __init__(self):
-        super().__init__(_("Someone else changed this plan while you were working on it. "
-                           "Reload it to see the change, then try again."))
-
-
 class WrongState(DomainError):
     """The plan is not in a state that allows this (the API answers 409)."""
 
@@ -46,11 +37,6 @@ class WrongState(DomainError):
 
 def _today(now: datetime | None) -> date:
     return (now or utcnow()).astimezone(SHANGHAI).date()
-
-
-def _expect_version(plan: StockingPlan, version: int | None) -> None:
-    if version is not None and version != plan.version:
-        raise PlanChanged()
 
 
 def _require_status(plan: StockingPlan, status: PlanStatus, message: str) -> None:
@@ -134,12 +120,12 @@ def open_plan(dealer, season, *, actor, now: datetime | None = None) -> Stocking
     return plan
 
 
-def refresh_suggestions(plan: StockingPlan, *, actor, version: int | None,
+def refresh_suggestions(plan: StockingPlan, *, actor, version,
                         now: datetime | None = None) -> StockingPlan:
     """Work the suggestion out again: lines the dealer kept follow it, changed ones stay."""
     _require_planner(plan, actor)
     _require_status(plan, PlanStatus.DRAFT, _("Only a draft plan can be recalculated."))
-    _expect_version(plan, version)
+    check_version(plan, version)
     suggestion = suggest(plan.dealer, plan.season, today=_today(now))
     lines = {line.part_id: line for line in plan.lines}
     added = followed = 0
@@ -166,11 +152,11 @@ def refresh_suggestions(plan: StockingPlan, *, actor, version: int | None,
 
 
 def save_plan(plan: StockingPlan, quantities: dict, note: str | None, *, actor,
-              version: int | None) -> StockingPlan:
+              version) -> StockingPlan:
     """Keep the dealer's quantities (part id → whole number) and note on the draft."""
     _require_planner(plan, actor)
     _require_status(plan, PlanStatus.DRAFT, _("Only a draft plan can be changed."))
-    _expect_version(plan, version)
+    check_version(plan, version)
     lines = {line.part_id: line for line in plan.lines}
     wanted = {part_id: whole_quantity(value, f"qty-{part_id}")
               for part_id, value in quantities.items() if part_id in lines}
@@ -186,7 +172,7 @@ def save_plan(plan: StockingPlan, quantities: dict, note: str | None, *, actor,
     return plan
 
 
-def submit_plan(plan: StockingPlan, *, actor, version: int | None,
+def submit_plan(plan: StockingPlan, *, actor, version,
                 now: datetime | None = None) -> StockingPlan:
     """Send the draft for review; late when the Shanghai date is past the due date.
 
@@ -195,7 +181,7 @@ def submit_plan(plan: StockingPlan, *, actor, version: int | None,
     """
     _require_planner(plan, actor)
     _require_status(plan, PlanStatus.DRAFT, _("Only a draft plan can be submitted."))
-    _expect_version(plan, version)
+    check_version(plan, version)
     if all(line.quantity == 0 for line in plan.lines) and not plan.note.strip():
         raise DomainError(_("Every quantity is 0: say in the note why you stock nothing."),
                           field="note")
@@ -212,19 +198,19 @@ def submit_plan(plan: StockingPlan, *, actor, version: int | None,
 
 
 def save_and_submit(plan: StockingPlan, quantities: dict, note: str | None, *, actor,
-                    version: int | None, now: datetime | None = None) -> StockingPlan:
+                    version, now: datetime | None = None) -> StockingPlan:
     """Save what the dealer typed and submit it, in one step."""
     save_plan(plan, quantities, note, actor=actor, version=version)
     db.session.flush()
-    return submit_plan(plan, actor=actor, version=None, now=now)
+    return submit_plan(plan, actor=actor, version=LATEST, now=now)
 
 
 def return_plan(plan: StockingPlan, reason: str | None, *, actor,
-                version: int | None) -> StockingPlan:
+                version) -> StockingPlan:
     """Send the submitted plan back to the dealer's draft, saying what to change."""
     _require_reviewer(plan, actor)
     _require_status(plan, PlanStatus.SUBMITTED, _("Only a submitted plan can be sent back."))
-    _expect_version(plan, version)
+    check_version(plan, version)
     reason = _text(reason, "reason")
     if not reason:
         raise DomainError(_("Tell the dealer what to change."), field="reason")
@@ -235,11 +221,11 @@ def return_plan(plan: StockingPlan, reason: str | None, *, actor,
 
 
 def approve_plan(plan: StockingPlan, adjustments: dict, reasons: dict, note: str | None, *,
-                 actor, version: int | None, now: datetime | None = None) -> StockingPlan:
+                 actor, version, now: datetime | None = None) -> StockingPlan:
     """Approve the plan; a quantity other than the dealer's (line id → number) needs a reason."""
     _require_reviewer(plan, actor)
     _require_status(plan, PlanStatus.SUBMITTED, _("Only a submitted plan can be approved."))
-    _expect_version(plan, version)
+    check_version(plan, version)
     note = _text(note, "note")
     changes = {}
     for line in plan.lines:

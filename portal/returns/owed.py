@@ -15,6 +15,7 @@ from portal.claims.models import DECIDED, Claim, ClaimStatus, Decision, LineKind
 from portal.core import audit
 from portal.core.db import money, utcnow
 from portal.core.errors import DomainError
+from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.returns.access import can_judge_parts, return_waivable
 from portal.returns.models import (
@@ -172,10 +173,11 @@ def write_off_block(owed: OwedPart, today: date) -> str | None:
     return None
 
 
-def waive(owed: OwedPart, reason: str, *, actor) -> None:
+def waive(owed: OwedPart, reason: str, *, actor, version=LATEST) -> None:
     """The technical department excuses the return of a part, with the reason on record."""
     if not can_judge_parts(actor):
         raise DomainError(_("Only the technical department waives a return."))
+    check_version(owed, version)
     if not return_waivable(owed):
         raise DomainError(_("Only a part not yet received, or received after its return date, "
                             "can have its return waived."))

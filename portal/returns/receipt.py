@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.core import audit
 from portal.core.errors import DomainError
-from portal.core.versioning import check_version
+from portal.core.versioning import LATEST, check_version
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.returns.access import can_receive_parts
@@ -185,12 +185,11 @@ def receive_scan(shipment: ReturnShipment, text: str, *, actor, now: datetime,
 
 
 def mark_unchecked_missing(shipment: ReturnShipment, *, actor, now: datetime, today: date,
-                           version=None) -> int:
+                           version=LATEST) -> int:
     """The clerk's deliberate "the rest are not here": every unchecked part becomes missing."""
     _require_receiver(actor)
     _require_open(shipment)
-    if version is not None:
-        check_version(shipment, version)
+    check_version(shipment, version)
     pending = [ln for ln in shipment.lines if ln.receipt == Receipt.PENDING]
     for line in pending:
         mark(line, Receipt.MISSING, actor=actor, now=now, today=today)
@@ -205,12 +204,11 @@ def counts(shipment: ReturnShipment) -> dict[Receipt, int]:
     return result
 
 
-def reconcile(shipment: ReturnShipment, *, actor, now: datetime, version=None) -> dict:
+def reconcile(shipment: ReturnShipment, *, actor, now: datetime, version=LATEST) -> dict:
     """Close the receipt: every part checked; the counts go into the audit trail."""
     _require_receiver(actor)
     _require_open(shipment)
-    if version is not None:
-        check_version(shipment, version)
+    check_version(shipment, version)
     tally = counts(shipment)
     if tally[Receipt.PENDING]:
         raise DomainError(_("%(n)d part(s) are not checked yet. Scan them, or record them as "

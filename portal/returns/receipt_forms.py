@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length
 
+from portal.core.versioning import Versioned
 from portal.returns.models import Receipt
 
 
@@ -25,5 +26,5 @@ class MarkForm(FlaskForm):
         return Receipt.parse(self.was.data)
 
 
-class ShipmentForm(FlaskForm):
-    version = HiddenField()
+class ShipmentForm(Versioned):
+    """Receiving a shipment's parts, or closing it: the version of the shipment seen."""

@@ -133,7 +133,7 @@ def mark_rest_missing(shipment_id):
     form = ShipmentForm()
     ok, n = _run(form, lambda: services.mark_unchecked_missing(
         shipment, actor=current_user, now=utcnow(), today=shanghai_today(),
-        version=form.version.data))
+        version=form.seen_version))
     if not ok:
         return _answer(shipment, False, _refusal(form))
     return _answer(shipment, True, _("%(n)d part(s) recorded as missing.", n=n))
@@ -146,7 +146,7 @@ def reconcile(shipment_id):
     shipment = _shipment(shipment_id)
     form = ShipmentForm()
     ok, tally = _run(form, lambda: services.reconcile(
-        shipment, actor=current_user, now=utcnow(), version=form.version.data))
+        shipment, actor=current_user, now=utcnow(), version=form.seen_version))
     if not ok:
         return _answer(shipment, False, _refusal(form))
     flash(_("Shipment %(number)s reconciled: %(received)d received, %(missing)d missing, "

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.core import audit
-from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
+from portal.core.numbering import next_number
 from portal.extensions import db
 from portal.returns.access import can_cancel_shipment, can_ship_parts_of
 from portal.returns.models import (
@@ -76,12 +76,11 @@ def create_shipment(dealer, owed_ids, *, method, waybill: str = "", shipped_on: 
     waybill = (waybill or "").strip()
     _shipping_problems(method, waybill, shipped_on, today)
     parts = _parts_to_ship(dealer, owed_ids)
-    shipment = ReturnShipment(number="-", dealer_id=dealer.id, method=ShipMethod(method),
-                              waybill=waybill, shipped_on=shipped_on, created_by_id=actor.id)
+    shipment = ReturnShipment(number=next_number("return_shipment", today).text,
+                              dealer_id=dealer.id, method=ShipMethod(method), waybill=waybill,
+                              shipped_on=shipped_on, created_by_id=actor.id)
     db.session.add(shipment)
     db.session.flush()
-    # Like claim numbers: the business year in Shanghai and the row's own sequence.
-    shipment.number = f"HY{shipment.created_at.astimezone(SHANGHAI).year}{shipment.id:06d}"
     for part in parts:
         shipment.lines.append(ShipmentLine(owed_part=part))
         audit.record("ship", part, actor=actor, from_state=part.status,

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.core.db import SHANGHAI, shanghai_today
-from portal.core.errors import DomainError
 from portal.core.excel import Column, write_sheet
 from portal.core.forms import attempt, options
 from portal.core.htmx import render
@@ -71,11 +70,8 @@ def store_move(item_id):
     form.to.choices = options((s.value, s.title) for s in MOVES[item.store])
     if form.validate_on_submit():
         def action():
-            if form.seen_version is not None and form.seen_version != item.version:
-                raise DomainError(_("Someone else changed this part while you were working "
-                                    "on it. Reload it to see the change, then try again."))
             move_item(item, StoreState(form.to.data), form.note.data or "",
-                      actor=current_user, today=shanghai_today())
+                      actor=current_user, today=shanghai_today(), version=form.seen_version)
 
         ok, _result = attempt(form, action)
         if ok:

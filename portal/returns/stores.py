@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.core import audit
 from portal.core.errors import DomainError
+from portal.core.versioning import LATEST, check_version
 from portal.returns.access import can_keep_stores
 from portal.returns.models import Destination, OwedPart, StoreItem, StoreState
 
@@ -38,10 +39,12 @@ def store_items(store: Destination, state: StoreState | None):
     return stmt if state is None else stmt.where(StoreItem.state == state)
 
 
-def move_item(item: StoreItem, to_state: StoreState, note: str, *, actor, today: date) -> None:
+def move_item(item: StoreItem, to_state: StoreState, note: str, *, actor, today: date,
+              version=LATEST) -> None:
     """Take a part out of its store: reused, scrapped or dispatched to its supplier."""
     if not can_keep_stores(actor):
         raise DomainError(_("Only the sales clerk keeps the old-part stores."))
+    check_version(item, version)
     if item.state != StoreState.IN_STORE:
         raise DomainError(_("This part has already left the store (%(state)s).",
                             state=item.state.title))

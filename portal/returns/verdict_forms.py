@@ -5,7 +5,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.claims.forms import Versioned
+from portal.core.versioning import Versioned
 
 
 class VerdictForm(Versioned):

@@ -162,8 +162,7 @@ def waive_return(owed_id):
     form = WaiveForm()
     if form.validate_on_submit():
         def action():
-            verdicts.expect_version(owed, form.seen_version)
-            waive(owed, form.reason.data or "", actor=current_user)
+            waive(owed, form.reason.data or "", actor=current_user, version=form.seen_version)
 
         ok, _result = attempt(form, action)
         if ok:

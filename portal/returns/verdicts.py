@@ -3,30 +3,22 @@
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import Part
 from portal.core import audit
-from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
+from portal.core.versioning import LATEST, check_version
 from portal.dealers.models import Dealer
 from portal.dealers.scope import scope
 from portal.returns.models import TO_COME_BACK, OwedPart, OwedStatus, VerdictPhoto
 from portal.returns.owed import record_verdict
 
 
-def expect_version(owed: OwedPart, version: int | None) -> None:
-    """Refuse when someone else changed the part since this user loaded it."""
-    if version is not None and version != owed.version:
-        raise DomainError(_("Someone else changed this part while you were working on it. "
-                            "Reload it to see the change, then try again."))
-
-
 def adjudicate(owed: OwedPart, values: dict, photos: list[StoredFile], *, actor, today: date,
-               version: int | None = None) -> None:
+               version=LATEST) -> None:
     """Record the verdict (which changes the claim line) and keep its photos, all or none."""
-    expect_version(owed, version)
+    check_version(owed, version)
     record_verdict(owed, values["verdict"], actor=actor, today=today,
                    cause_code_id=values.get("cause_code_id"), cause=values.get("cause", ""),
                    destination=values.get("destination"))

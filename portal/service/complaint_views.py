@@ -22,7 +22,7 @@ from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
 from portal.service import access
 from portal.service import complaints as services
-from portal.service.followup_forms import ComplaintForm, NoteForm
+from portal.service.followup_forms import ComplaintForm, ComplaintMoveForm
 from portal.service.followup_scope import get_complaint, visible_complaints
 from portal.service.followup_views import bp, handlers_only, see_other
 from portal.service.models import Channel, Complaint, ComplaintStatus
@@ -89,8 +89,10 @@ def complaint(complaint_id):
     return _complaint_page(get_complaint(complaint_id, current_user))
 
 
-def _complaint_page(complaint, failed: str | None = None, form: NoteForm | None = None):
-    forms = {a: (form if a == failed else NoteForm(formdata=None, prefix=a))
+def _complaint_page(complaint, failed: str | None = None,
+                    form: ComplaintMoveForm | None = None):
+    forms = {a: (form if a == failed else ComplaintMoveForm(formdata=None, prefix=a,
+                                                            version=complaint.version))
              for a in services.allowed_actions(complaint)}
     for action, note_form in forms.items():
         note_form.note.label.text = str(ACTIONS[action][2])
@@ -104,10 +106,10 @@ def _complaint_page(complaint, failed: str | None = None, form: NoteForm | None 
 
 def _act(complaint_id: int, action: str):
     complaint = get_complaint(complaint_id, current_user)
-    form = NoteForm(prefix=action)
+    form = ComplaintMoveForm(prefix=action)
     move, message, _note = ACTIONS[action]
     if form.validate_on_submit():
-        kwargs = {"actor": current_user}
+        kwargs = {"actor": current_user, "version": form.seen_version}
         if action != "reopen":
             kwargs["now"] = utcnow()
         ok, _r = attempt(form, lambda: move(complaint, form.note.data or "", **kwargs))

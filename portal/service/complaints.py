@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 
 from portal.claims.models import Claim
 from portal.core import audit
-from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
+from portal.core.numbering import next_number
+from portal.core.versioning import LATEST, check_version
 from portal.dealers.models import Dealer
 from portal.dealers.scope import scope, visible_dealers
 from portal.extensions import db
@@ -49,14 +50,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 def allowed_actions(complaint: Complaint) -> list[str]:
     """The moves this complaint's state allows, in the order they are offered."""
     return [a for a, (sources, _t) in TRANSITIONS.items() if complaint.status in sources]
-
-
-def next_number(now: datetime) -> str:
-    """TS + year + a five-digit sequence within that year (Shanghai calendar)."""
-    prefix = f"TS{now.astimezone(SHANGHAI).year}"
-    last = db.session.scalar(sa.select(sa.func.max(Complaint.number))
-                             .where(Complaint.number.startswith(prefix)))
-    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:05d}"
 
 
 def _dealer(code: str, actor) -> Dealer | None:
@@ -112,7 +105,7 @@ def register_complaint(values: dict, *, actor, now: datetime) -> Complaint:
     if not values["description"].strip():
         raise DomainError(_("Say what the customer complains about."), field="description")
     dealer, unit, claim = resolve_links(values, actor)
-    complaint = Complaint(number=next_number(now), registered_by_id=actor.id,
+    complaint = Complaint(number=next_number("complaint", now).text, registered_by_id=actor.id,
                           dealer=dealer, unit=unit, claim=claim, status=S.OPEN,
                           **{k: values[k].strip() if isinstance(values[k], str) else values[k]
                              for k in FIELDS})
@@ -124,11 +117,13 @@ def register_complaint(values: dict, *, actor, now: datetime) -> Complaint:
     return complaint
 
 
-def _move(complaint: Complaint, action: str, reason: str, *, actor, **updates) -> None:
+def _move(complaint: Complaint, action: str, reason: str, *, actor, version,
+          **updates) -> None:
     """Check the move is allowed, make it with its updates, and put it on the audit trail."""
     sources, target = TRANSITIONS[action]
     if complaint.status not in sources:
         raise DomainError(REFUSED[action])
+    check_version(complaint, version)
     reason = (reason or "").strip()
     if action in NOTE_NEEDED and not reason:
         raise DomainError(NOTE_NEEDED[action], field="note")
@@ -140,23 +135,27 @@ def _move(complaint: Complaint, action: str, reason: str, *, actor, **updates) -
                  reason=reason)
 
 
-def escalate_complaint(complaint: Complaint, note: str, *, actor, now: datetime) -> None:
+def escalate_complaint(complaint: Complaint, note: str, *, actor, now: datetime,
+                       version=LATEST) -> None:
     """Pass the complaint to management, saying why."""
-    _move(complaint, "escalate", note, actor=actor, escalation_note=(note or "").strip(),
-          escalated_at=now)
+    _move(complaint, "escalate", note, actor=actor, version=version,
+          escalation_note=(note or "").strip(), escalated_at=now)
 
 
-def resolve_complaint(complaint: Complaint, resolution: str, *, actor, now: datetime) -> None:
+def resolve_complaint(complaint: Complaint, resolution: str, *, actor, now: datetime,
+                      version=LATEST) -> None:
     """Record how the complaint was settled."""
-    _move(complaint, "resolve", resolution, actor=actor,
+    _move(complaint, "resolve", resolution, actor=actor, version=version,
           resolution=(resolution or "").strip(), resolved_at=now)
 
 
-def archive_complaint(complaint: Complaint, note: str = "", *, actor, now: datetime) -> None:
+def archive_complaint(complaint: Complaint, note: str = "", *, actor, now: datetime,
+                      version=LATEST) -> None:
     """File a resolved complaint away; it can no longer change."""
-    _move(complaint, "archive", note, actor=actor, archived_at=now)
+    _move(complaint, "archive", note, actor=actor, version=version, archived_at=now)
 
 
-def reopen_complaint(complaint: Complaint, reason: str, *, actor) -> None:
+def reopen_complaint(complaint: Complaint, reason: str, *, actor, version=LATEST) -> None:
     """Open a resolved complaint again; the old resolution stays on the audit trail."""
-    _move(complaint, "reopen", reason, actor=actor, resolution="", resolved_at=None)
+    _move(complaint, "reopen", reason, actor=actor, version=version, resolution="",
+          resolved_at=None)

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
-    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.core.forms import options
+from portal.core.versioning import Versioned
 from portal.dealers.forms import phone_check
 from portal.service.models import Channel
 
@@ -21,14 +21,13 @@ def _score(value):
     return int(value) if value not in (None, "") else None
 
 
-class CallForm(FlaskForm):
+class CallForm(Versioned):
     reached = RadioField(_l("Did you reach the customer?"), validators=[InputRequired()],
                          choices=options([("1", _l("Reached")), ("0", _l("Not reached"))]))
     satisfaction = RadioField(
         _l("Satisfaction"), coerce=_score, validators=[Optional()],
         choices=options((n, str(n)) for n in range(5, 0, -1)))
     comment = TextAreaField(_l("What the customer said"), validators=[Length(max=1000)])
-    version = HiddenField()
 
 
 class ComplaintForm(FlaskForm):
@@ -55,3 +54,7 @@ class NoteForm(FlaskForm):
     """The note that goes with a move: escalate, resolve, reopen, archive, close a flag."""
 
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+
+class ComplaintMoveForm(NoteForm, Versioned):
+    """A complaint's move: its note and the version of the complaint seen."""

@@ -111,7 +111,7 @@ def call(visit_id):
         ok, _r = attempt(form, lambda: services.record_call(
             visit, reached=form.reached.data == "1", satisfaction=form.satisfaction.data,
             comment=form.comment.data or "", actor=current_user, now=utcnow(),
-            version=form.version.data or None))
+            version=form.seen_version))
         if ok:
             flash(_call_message(visit), "success")
             return see_other(url_for("followup.visits"))

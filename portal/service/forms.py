@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -20,6 +19,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.core.db import SHANGHAI
 from portal.core.forms import options
+from portal.core.versioning import Versioned
 from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
 from portal.service.models import Assignee, Channel, Urgency
@@ -64,10 +64,8 @@ class RegisterForm(FlaskForm):
                 "description": self.description.data, "urgency": Urgency(self.urgency.data)}
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Versioned):
     """A form about one entry, carrying the version it was read at."""
-
-    version = HiddenField()
 
     @classmethod
     def blank(cls, entry):

@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.roles import Role
 from portal.catalog.models import PolicySettings
 from portal.core import audit
 from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
-from portal.core.versioning import check_version
+from portal.core.numbering import next_number
+from portal.core.versioning import LATEST, check_version
 from portal.dealers.models import DealerStatus
 from portal.dealers.scope import in_scope
 from portal.extensions import db
@@ -35,7 +35,6 @@ from portal.units.models import Unit
 from portal.units.scope import visible_units
 
 MAX_AGE = timedelta(days=30)
-NUMBER_PREFIX = "FW"
 REGISTER_FIELDS = ("channel", "received_at", "customer_name", "customer_phone", "location",
                    "description", "urgency")
 REQUIRED = ("customer_name", "description")
@@ -51,8 +50,7 @@ def _record(action: str, entry, actor, now: datetime, **details) -> None:
 
 
 def _refuse_unless(allowed: bool, version, entry) -> None:
-    if version is not None:
-        check_version(entry, version)
+    check_version(entry, version)
     if not allowed:
         raise DomainError(_("You cannot do this to this entry in its present state."))
 
@@ -96,7 +94,8 @@ def register(values: dict, *, actor, now: datetime, serial: str = "") -> Service
         entry.assignee, entry.status = Assignee.DEALER, RequestStatus.ROUTED
         entry.routed_at, entry.routed_by_id = now, actor.id
         entry.check_due_at = now + timedelta(hours=policy.check_deadline_hours)
-    _give_number(entry, now)
+    entry.number = next_number("service_request", now).text
+    db.session.add(entry)
     changes = {k: (None, getattr(entry, k)) for k in REGISTER_FIELDS if getattr(entry, k)}
     changes["received_at"] = (None, local(entry.received_at))
     if unit:
@@ -105,26 +104,10 @@ def register(values: dict, *, actor, now: datetime, serial: str = "") -> Service
     return entry
 
 
-def _give_number(entry: ServiceRequest, now: datetime) -> None:
-    """Number the entry FW<year><6 digits>; a clash with a parallel registration retries."""
-    prefix = f"{NUMBER_PREFIX}{now.astimezone(SHANGHAI):%Y}"
-    for _attempt in range(5):
-        last = db.session.scalar(sa.select(sa.func.max(ServiceRequest.number))
-                                 .where(ServiceRequest.number.startswith(prefix)))
-        entry.number = f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:06d}"
-        try:
-            with db.session.begin_nested():
-                db.session.add(entry)
-        except IntegrityError:
-            continue
-        return
-    raise DomainError(_("The register is busy. Please submit again."))
-
-
 # The flow.
 
 def route(entry: ServiceRequest, assignee: Assignee, *, actor, now: datetime, dealer=None,
-          rep=None, reason: str = "", version=None) -> None:
+          rep=None, reason: str = "", version=LATEST) -> None:
     """Give the entry to a dealer, a sales rep or the technical department (again, with a
     reason, while it is not arranged); the check deadline runs from now."""
     _refuse_unless(can_route(entry, actor), version, entry)
@@ -168,7 +151,7 @@ def _routing(entry) -> dict:
             "check_due_at": local(entry.check_due_at) or None}
 
 
-def arrange(entry: ServiceRequest, values: dict, *, actor, now: datetime, version=None) -> None:
+def arrange(entry: ServiceRequest, values: dict, *, actor, now: datetime, version=LATEST) -> None:
     """Record the arrangement: what will be done, when, who goes; the customer has been told."""
     _refuse_unless(can_arrange(entry, actor), version, entry)
     plan, who_goes = (values.get("plan") or "").strip(), (values.get("who_goes") or "").strip()
@@ -190,7 +173,7 @@ def arrange(entry: ServiceRequest, values: dict, *, actor, now: datetime, versio
                      "who_goes": (None, who_goes), "customer_told": (None, True)})
 
 
-def check(entry: ServiceRequest, note: str = "", *, actor, now: datetime, version=None) -> None:
+def check(entry: ServiceRequest, note: str = "", *, actor, now: datetime, version=LATEST) -> None:
     """The clerk confirms that the arrangement was made (and the customer told)."""
     _refuse_unless(can_check(entry, actor), version, entry)
     entry.check_note = (note or "").strip()
@@ -200,7 +183,7 @@ def check(entry: ServiceRequest, note: str = "", *, actor, now: datetime, versio
             reason=entry.check_note)
 
 
-def close(entry: ServiceRequest, outcome: str, *, actor, now: datetime, version=None) -> None:
+def close(entry: ServiceRequest, outcome: str, *, actor, now: datetime, version=LATEST) -> None:
     """Close the entry with its outcome."""
     _refuse_unless(can_close(entry, actor), version, entry)
     outcome = (outcome or "").strip()

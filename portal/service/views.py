@@ -119,7 +119,7 @@ def _act(request_id: int, form_cls, action, done: str):
     entry = get_request(request_id, current_user)
     form = form_cls()
     if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: action(entry, form, form.version.data or None))
+        ok, _r = attempt(form, lambda: action(entry, form, form.seen_version))
         if ok:
             flash(done, "success")
             return redirect(url_for("service.detail", request_id=entry.id), 303)

@@ -15,7 +15,7 @@ from portal.claims.models import Claim
 from portal.core import audit
 from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
-from portal.core.versioning import check_version
+from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.service import visit_tallies
 from portal.service.models import ReturnVisit, VisitDayTally, VisitStatus, VisitTally
@@ -65,14 +65,13 @@ def _check_call(visit: ReturnVisit, reached: bool, satisfaction, comment: str) -
 
 
 def record_call(visit: ReturnVisit, *, reached: bool, satisfaction: int | None, comment: str,
-                actor, now: datetime, version=None) -> ReturnVisit:
+                actor, now: datetime, version=LATEST) -> ReturnVisit:
     """Record one call; close the task when reached or after the last unanswered try.
 
     ``version`` is the one the caller's form was opened at: two clerks calling the same
     customer must not both count an attempt.
     """
-    if version is not None:
-        check_version(visit, version)
+    check_version(visit, version)
     comment = (comment or "").strip()
     _check_call(visit, reached, satisfaction, comment)
     counted = visit_tallies.share(visit.claim)

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.core.versioning import Versioned
 from portal.stock.models import StockReturnReason
 
 
@@ -19,11 +20,10 @@ class RequestForm(FlaskForm):
         self.reason.choices = StockReturnReason.choices()
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Versioned):
     """A note with the version of the return the user saw."""
 
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
-    version = HiddenField()
 
 
 class ApproveForm(MoveForm):

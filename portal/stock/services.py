@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from portal.core import audit
 from portal.core.db import CENT, SHANGHAI, utcnow
 from portal.core.errors import DomainError
+from portal.core.numbering import next_number
 from portal.core.versioning import check_version
 from portal.extensions import db
 from portal.finance.models import LedgerEntry, LedgerKind
@@ -39,14 +40,6 @@ REFUSED = {
     "refuse": _l("Only a requested return can be refused."),
     "receive": _l("Only an approved return can be received."),
 }
-
-
-def next_number(now: datetime) -> str:
-    """FC-<year>-<four-digit sequence within the year> (Shanghai calendar)."""
-    prefix = f"FC-{now.astimezone(SHANGHAI).year}-"
-    last = db.session.scalar(sa.select(sa.func.max(StockReturn.number))
-                             .where(StockReturn.number.startswith(prefix)))
-    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:04d}"
 
 
 def open_return(unit: Unit) -> StockReturn | None:
@@ -81,8 +74,8 @@ def request_return(unit: Unit, reason, description: str, *, actor,
         raise DomainError(_("Describe the unit's state and why it cannot be sold."),
                           field="description")
     now = now or utcnow()
-    ret = StockReturn(number=next_number(now), dealer_id=unit.dealer_id, unit=unit,
-                      reason=reason, description=description, status=S.REQUESTED,
+    ret = StockReturn(number=next_number("stock_return", now).text, dealer_id=unit.dealer_id,
+                      unit=unit, reason=reason, description=description, status=S.REQUESTED,
                       freight_payer=rules.freight_payer(reason),
                       restoration_charged=rules.restoration_charged(reason),
                       requested_by_id=actor.id, requested_at=now)

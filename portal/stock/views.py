@@ -145,7 +145,7 @@ def _act(return_id: int, action: str):
     ret = get_return(return_id, current_user)
     form = (ApproveForm if action == "approve" else MoveForm)(prefix=action)
     move, message, _note = ACTIONS[action]
-    kwargs = {"actor": current_user, "version": form.version.data}
+    kwargs = {"actor": current_user, "version": form.seen_version}
     if action == "approve":
         kwargs["restoration_fee"] = form.restoration_fee.data
     if form.validate_on_submit():
