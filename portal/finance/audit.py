@@ -111,8 +111,6 @@ def _part_reason(owed: OwedPart, today: date) -> str:
 # ---------------------------------------------------------------- the sales rep
 
 
-
-
 def _require_rep(claim: Claim, actor) -> None:
     if not can_forward_claim(claim, actor):
         raise DomainError(_("Only the dealer's sales rep forwards its claims to finance or "
