@@ -99,8 +99,8 @@ def refresh_dashboard(now: datetime) -> AnalyticsSnapshot:
 def refresh_work(now: datetime) -> AnalyticsSnapshot:
     """Recount the big figures of the home pages: the claims waiting for the technical
     department, the share of claims the rules decided, the claims waiting for finance."""
-    return _save(WORK, {"review": review_counts(), "rules_share": rules_share(now),
-                        "finance": claim_queues()}, now)
+    return _save(WORK, {"review": review_counts(now), "rules_share": rules_share(now),
+                        "finance": claim_queues(now)}, now)
 
 
 def refresh_compliance(today: date, now: datetime) -> AnalyticsSnapshot:

@@ -12,11 +12,12 @@ from portal.accounts.roles import Role
 from portal.claims.models import Claim
 from portal.claims.scope import get_claim
 from portal.claims.views import _act, _page
-from portal.core.db import shanghai_today
+from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required
+from portal.core.queues import day_of
 from portal.extensions import db
 from portal.finance.audit import (
     audit_claim,
@@ -37,12 +38,13 @@ finance_only = roles_required(Role.FINANCE)
 @roles_required(Role.SALES_REP, Role.FINANCE, Role.ADMIN)
 def claims():
     """Claims to forward and forwarded (sales rep), to audit and audited (finance)."""
-    tabs, today = queues_for(current_user.role), shanghai_today()
+    tabs, now = queues_for(current_user.role), utcnow()
+    today = day_of(now)
     queue = request.args.get("queue", "")
     queue = queue if queue in tabs else tabs[0]
     wanted = {"queue": queue, "dealer": request.args.get("dealer", "").strip().upper(),
               "ready": "1" if queue == "forward" and request.args.get("ready") == "1" else ""}
-    stmt = queue_select(queue, current_user, today, dealer=wanted["dealer"],
+    stmt = queue_select(queue, current_user, now, dealer=wanted["dealer"],
                         ready=bool(wanted["ready"]))
     _roles, sort_col, descending = QUEUES[queue]
     page = keyset_page(stmt, sort_col, Claim.id, request.args.get("after"),

@@ -14,10 +14,12 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.core import audit
+from portal.core.db import utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required
+from portal.core.queues import requested
 from portal.dealers.scope import dealer_filter
 from portal.extensions import db
 from portal.finance import documents, lifecycle
@@ -25,7 +27,6 @@ from portal.finance.models import NoticeStatus, WriteOffNotice
 from portal.finance.notice_forms import DisputeForm, NoticeForm, ReissueForm, VoidForm
 from portal.finance.notice_scope import (
     NOTICE_ROLES,
-    awaiting_dealer,
     filter_notices,
     get_notice,
     month_bounds,
@@ -33,6 +34,7 @@ from portal.finance.notice_scope import (
     replacement_of,
     visible_notices,
 )
+from portal.finance.queues import awaiting_dealer
 from portal.finance.views import bp
 
 readers = roles_required(*NOTICE_ROLES)
@@ -50,11 +52,14 @@ def notices():
     period = request.args.get("period", "")
     period = period if month_bounds(period) else ""
     dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
-    stmt = filter_notices(visible_notices(current_user), status=status, period=period,
+    now, queue = utcnow(), requested()
+    stmt = filter_notices(queue.select(current_user, now) if queue else
+                          visible_notices(current_user), status=status, period=period,
                           dealer_id=dealer_id).options(selectinload(WriteOffNotice.dealer))
-    page = keyset_page(stmt, WriteOffNotice.id, WriteOffNotice.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=True)
-    waiting = awaiting_dealer(current_user.dealer_id) if current_user.role.is_dealer else []
+    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
+    page = (queue.page(stmt, after, size) if queue else keyset_page(
+        stmt, WriteOffNotice.id, WriteOffNotice.id, after, size, descending=True))
+    waiting = awaiting_dealer(current_user, now) if current_user.role.is_dealer else []
     return render("finance/notices.html", "finance/_notice_rows.html", page=page,
                   wanted=status, period=period, dealer_id=dealer_id, dealers=dealers,
                   statuses=NoticeStatus, waiting=waiting, period_text=period_text)

@@ -21,15 +21,17 @@ from portal.core.audit import AuditEntry
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
+from portal.core.queues import REGISTRY
 from portal.dealers.models import Dealer, DealerStatus
 from portal.deliveries.services import home_box as deliveries_box
 from portal.extensions import db
-from portal.finance.notice_scope import awaiting_dealer, period_text
+from portal.finance.notice_scope import period_text
+from portal.finance.queues import awaiting_dealer
 from portal.finance.work import finance_work, rep_work
 from portal.planning.overview import missing_by_season, next_due, waiting_review
 from portal.quality.warning import open_alerts_box
 from portal.returns.compliance import compliance
-from portal.returns.receipt import incoming
+from portal.returns.queues import RECEIVE
 from portal.returns.scope import owed_summary
 from portal.service.followup_todo import clerk_todo
 from portal.service.views import home_box
@@ -37,6 +39,12 @@ from portal.stock.work import dealer_box, head_office_box
 from portal.units.card_services import cards_to_file
 
 bp = Blueprint("home", __name__)
+
+
+@bp.context_processor
+def work_queues():
+    """Every work queue by name, for the links of the counts: ``queues.review.url()``."""
+    return {"queues": REGISTRY}
 
 PAGES = {
     Role.DEALER_ADMIN: "home.dealer", Role.DEALER_STAFF: "home.dealer",
@@ -58,14 +66,14 @@ def dealer():
     """A dealer's page: its record, its rep, its rate, its colleagues."""
     dealer = current_user.dealer
     rate = db.session.get(LabourRate, dealer.grade)
-    today = shanghai_today()
+    now, today = utcnow(), shanghai_today()
     todo = cards_to_file(dealer.id, today)
     return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
-                  todo=todo, drafts=queues.dealer_drafts(dealer.id),
+                  todo=todo, drafts=queues.dealer_drafts(current_user, now),
                   service_box=home_box(current_user),
                   compliance=compliance([dealer.id], today).get(dealer.id),
                   owed_box=owed_summary(dealer.id, today),
-                  notices_box=awaiting_dealer(dealer.id), period_text=period_text,
+                  notices_box=awaiting_dealer(current_user, now), period_text=period_text,
                   plan_due=next_due(dealer, today),
                   stock_box=dealer_box(dealer.id, today),
                   deliveries_box=deliveries_box(current_user, today))
@@ -81,7 +89,7 @@ def rep():
     returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], utcnow())
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
                   compliance=returns, compliance_as_of=returns_as_of,
-                  finance_box=rep_work(current_user.id),
+                  finance_box=rep_work(current_user, utcnow()),
                   plans_waiting=waiting_review(current_user),
                   stock_box=head_office_box(current_user),
                   deliveries_box=deliveries_box(current_user, shanghai_today()))
@@ -98,10 +106,10 @@ def _dealers_by_province():
 @roles_required(Role.CLERK)
 def clerk():
     """The sales clerk's page: follow-up work, the dealer network and the deadlines."""
-    today = shanghai_today()
+    now, today = utcnow(), shanghai_today()
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
-                  todo=clerk_todo(today), incoming=incoming(),
+                  todo=clerk_todo(current_user, now), incoming=RECEIVE.pile(current_user, now),
                   service_box=home_box(current_user),
                   plans_missing=missing_by_season(current_user, today),
                   plans_waiting=waiting_review(current_user),
@@ -135,13 +143,14 @@ def technical():
 def finance():
     """Finance's page: the work waiting (audits, notices), the rates and bands claims are
     costed with."""
-    figures, as_of = snapshots.work_figures(utcnow())
+    now = utcnow()
+    figures, as_of = snapshots.work_figures(now)
     rates = db.session.scalars(sa.select(LabourRate).order_by(LabourRate.grade)).all()
     bands = db.session.scalars(sa.select(TravelBand).order_by(TravelBand.min_km)).all()
     grade_counts = dict(db.session.execute(
         sa.select(Dealer.grade, sa.func.count()).group_by(Dealer.grade)).all())
     return render("home/finance.html", rates=rates, bands=bands, grade_counts=grade_counts,
-                  policy=PolicySettings.current(), work=finance_work(figures["finance"]),
+                  policy=PolicySettings.current(), work=finance_work(figures["finance"], now),
                   as_of=as_of)
 
 

@@ -12,7 +12,7 @@ from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
 from portal.dealers.models import Dealer
 from portal.dealers.scope import dealer_ids_for
-from portal.returns.models import TO_COME_BACK, OwedPart, OwedStatus, VerdictPhoto
+from portal.returns.models import OwedPart, VerdictPhoto
 from portal.returns.owed import record_verdict
 
 
@@ -38,7 +38,7 @@ def adjudicate(owed: OwedPart, values: dict, photos: list[StoredFile], *, actor,
                      changes={"photo": (None, ", ".join(p.name for p in photos))})
 
 
-def _listed(stmt, part: str, dealer: str):
+def listed(stmt, part: str = "", dealer: str = ""):
     """Load what a row shows in fixed queries; filter by the start of a part or dealer code."""
     stmt = stmt.options(selectinload(OwedPart.claim), selectinload(OwedPart.line),
                         selectinload(OwedPart.part), selectinload(OwedPart.dealer),
@@ -50,25 +50,6 @@ def _listed(stmt, part: str, dealer: str):
         stmt = stmt.where(OwedPart.dealer_id.in_(
             sa.select(Dealer.id).where(Dealer.code.startswith(dealer))))
     return stmt
-
-
-def awaiting_verdict(dealer_ids, *, part: str = "", dealer: str = ""):
-    """A SELECT of received parts with no verdict yet (sort by received_on, oldest first)."""
-    return _listed(sa.select(OwedPart).where(
-        OwedPart.status == OwedStatus.RECEIVED, OwedPart.verdict.is_(None),
-        OwedPart.dealer_id.in_(dealer_ids)), part, dealer)
-
-
-def past_due(dealer_ids, today: date, *, part: str = "", dealer: str = ""):
-    """A SELECT of parts still owed (or on their way) after their return date, no verdict, of
-    ``dealer_ids`` (None: of every dealer). Sorted by (due_on, id) it reads the partial index
-    ix_owed_parts_to_come_due in order."""
-    stmt = sa.select(OwedPart).where(
-        OwedPart.status.in_([sa.literal_column(f"'{s.value}'") for s in TO_COME_BACK]),
-        OwedPart.verdict.is_(None), OwedPart.due_on < today)
-    if dealer_ids is not None:
-        stmt = stmt.where(OwedPart.dealer_id.in_(dealer_ids))
-    return _listed(stmt, part, dealer)
 
 
 def visible_owed(user):
