@@ -12,16 +12,20 @@ from portal.accounts.roles import DEALER_ROLES, Role
 from portal.claims.models import FinanceStage, FlagKind, UnitFlag
 from portal.core.db import utcnow
 from portal.core.queues import REGISTRY, day_of, piles
+from portal.deliveries.services import create_note
 from portal.extensions import db
 from portal.finance import lifecycle
 from portal.finance.notices import issue_notice
 from portal.returns.models import OwedStatus
 from portal.service.models import Channel, Complaint, ComplaintStatus, ReturnVisit, VisitStatus
+from portal.stock.models import StockReturnReason, StockReturnStatus
+from portal.stock.services import request_return
 from tests import factories
 
 # Every domain's queues, declared (the app imports them with its views).
 __import__("portal.claims.queues"), __import__("portal.finance.queues")
 __import__("portal.returns.queues"), __import__("portal.service.queues")
+__import__("portal.deliveries.queues"), __import__("portal.stock.queues")
 
 HX = {"HX-Request": "true"}
 ROW = re.compile(r"<tr[^>]*>\s*<td(?![^>]*colspan)")  # a record's row: not a note, not "more"
@@ -93,6 +97,19 @@ def _notices(dealer, world, now):
             lifecycle.dispute_notice(notice, "金额不符", actor=staff)
 
 
+def _stock_and_deliveries(dealer, staff, world, now):
+    """Delivery notes waiting (one overdue); stock returns requested and approved."""
+    for days in (12, 2):
+        create_note(dealer, day_of(now) - timedelta(days=days),
+                    units=[factories.make_unit(dealer=None, shipped_on=None)], parts=[],
+                    actor=world.users[Role.CLERK], carrier="鲁A12345")
+    for approved in (False, True):
+        ret = request_return(factories.make_unit(dealer=dealer), StockReturnReason.DEFECTIVE,
+                             "发动机无法启动", actor=staff, now=now - timedelta(days=3))
+        if approved:
+            ret.status, ret.decided_at = StockReturnStatus.APPROVED, now - timedelta(days=1)
+
+
 @pytest.fixture
 def work(world):
     """Work in every queue at both dealers (dealer A's older), committed for the pages."""
@@ -102,6 +119,8 @@ def work(world):
         _returns(dealer, day_of(now))
         _service(dealer, now)
         _notices(dealer, world, now)
+    _stock_and_deliveries(world.dealer_a, world.users[Role.DEALER_STAFF], world, now)
+    _stock_and_deliveries(world.dealer_b, world.dealer_b_admin, world, now)
     db.session.commit()
     return now
 

@@ -23,7 +23,7 @@ from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
 from portal.core.queues import REGISTRY
 from portal.dealers.models import Dealer, DealerStatus
-from portal.deliveries.services import home_box as deliveries_box
+from portal.deliveries.queues import home_box as deliveries_box
 from portal.extensions import db
 from portal.finance.notice_scope import period_text
 from portal.finance.queues import awaiting_dealer
@@ -75,8 +75,8 @@ def dealer():
                   owed_box=owed_summary(dealer.id, today),
                   notices_box=awaiting_dealer(current_user, now), period_text=period_text,
                   plan_due=next_due(dealer, today),
-                  stock_box=dealer_box(dealer.id, today),
-                  deliveries_box=deliveries_box(current_user, today))
+                  stock_box=dealer_box(current_user, now),
+                  deliveries_box=deliveries_box(current_user, now))
 
 
 @bp.route("/home/rep")
@@ -91,8 +91,8 @@ def rep():
                   compliance=returns, compliance_as_of=returns_as_of,
                   finance_box=rep_work(current_user, utcnow()),
                   plans_waiting=waiting_review(current_user),
-                  stock_box=head_office_box(current_user),
-                  deliveries_box=deliveries_box(current_user, shanghai_today()))
+                  stock_box=head_office_box(current_user, utcnow()),
+                  deliveries_box=deliveries_box(current_user, utcnow()))
 
 
 def _dealers_by_province():
@@ -113,8 +113,8 @@ def clerk():
                   service_box=home_box(current_user),
                   plans_missing=missing_by_season(current_user, today),
                   plans_waiting=waiting_review(current_user),
-                  stock_box=head_office_box(current_user),
-                  deliveries_box=deliveries_box(current_user, today))
+                  stock_box=head_office_box(current_user, utcnow()),
+                  deliveries_box=deliveries_box(current_user, now))
 
 
 def _rules_share() -> dict:
@@ -168,7 +168,8 @@ def admin():
         sa.select(AuditEntry).where(AuditEntry.action != "sign_in")
         .order_by(AuditEntry.id.desc()).limit(15)
     ).all()
+    now = utcnow()
     return render("home/admin.html", counts=counts, latest=latest, alerts_box=open_alerts_box(),
-                  **_rules_share(),
-                  service_box=home_box(current_user), stock_box=head_office_box(current_user),
-                  deliveries_box=deliveries_box(current_user, shanghai_today()))
+                  **_rules_share(), service_box=home_box(current_user),
+                  stock_box=head_office_box(current_user, now),
+                  deliveries_box=deliveries_box(current_user, now))

@@ -20,9 +20,8 @@ from portal.claims import queues as claim_queues
 from portal.core.db import SHANGHAI
 from portal.core.queues import Queue, piles
 from portal.dealers.scope import dealer_ids_for
+from portal.deliveries import queues as note_queues
 from portal.deliveries.models import DeliveryNote
-from portal.deliveries.scope import visible_notes
-from portal.deliveries.services import chase_summary, overdue_notes
 from portal.extensions import db
 from portal.finance import queues as finance_queues
 from portal.finance.audit import ready_for_finance
@@ -36,7 +35,7 @@ from portal.service import queues as service_queues
 from portal.service.models import (
     ServiceRequest,
 )
-from portal.stock.work import head_office_box
+from portal.stock import queues as stock_queues
 
 LISTED = 10
 ALERTS_URL = "/quality/alerts"  # the early-warning pages (portal/quality), linked by path
@@ -211,8 +210,9 @@ def owed(b: Board):
 
 @figure
 def notes(b: Board):
-    notes = chase_summary(visible_notes(b.user), b.today)
-    return notes["waiting"], notes["oldest"], notes["overdue"]
+    """The notes waiting for their dealer (count, oldest), and how many are overdue."""
+    waiting, overdue = piles([note_queues.WAITING, note_queues.OVERDUE], b.user, b.now)
+    return waiting.count, waiting.oldest, overdue.count
 
 
 @figure
@@ -229,8 +229,7 @@ def missing(b: Board):
 
 @figure
 def stock(b: Board):
-    stock = head_office_box(b.user)["requested"]
-    return stock.count, stock.oldest
+    return b.piles(stock_queues.TO_DECIDE)
 
 
 def rep_tiles(b: Board) -> list[Tile]:
@@ -243,15 +242,13 @@ def rep_tiles(b: Board) -> list[Tile]:
                      note=str(_l("%(n)d ready", n=ready))),
         b.queue_tile("parts_overdue", return_queues.OVERDUE, owed_count, owed_oldest,
                      alert=bool(owed_count)),
-        b.tile("notes_waiting", _l("Delivery notes awaiting the dealer"), waiting,
-               waiting_oldest, url_for("deliveries.index"),
-               note=str(_l("%(n)d overdue", n=overdue)), alert=bool(overdue)),
+        b.queue_tile("notes_waiting", note_queues.WAITING, waiting, waiting_oldest,
+                     note=str(_l("%(n)d overdue", n=overdue)), alert=bool(overdue)),
         b.tile("plans_to_review", _l("Stocking plans to review"), *b.figure("plans"),
                url_for("planning.index")),
         b.tile("plans_missing", _l("Stocking plans missing"), missing, None,
                url_for("planning.index", missing="1"), alert=bool(missing)),
-        b.tile("stock_to_decide", _l("Stock returns to decide"), *b.figure("stock"),
-               url_for("stock.index", status="requested")),
+        b.queue_tile("stock_to_decide", stock_queues.TO_DECIDE, *b.figure("stock")),
     ]
 
 
@@ -283,10 +280,8 @@ def overdue_lists(b: Board) -> dict:
         .options(selectinload(ServiceRequest.dealer)).limit(LISTED)).all()
     parts = db.session.scalars(listed(return_queues.OVERDUE.ordered(b.user, b.now))
                                .limit(LISTED)).all()
-    notes = db.session.scalars(
-        overdue_notes(visible_notes(b.user), b.today)
-        .options(selectinload(DeliveryNote.dealer))
-        .order_by(DeliveryNote.shipped_on, DeliveryNote.id).limit(LISTED)).all()
+    notes = db.session.scalars(note_queues.OVERDUE.ordered(b.user, b.now)
+                               .options(selectinload(DeliveryNote.dealer)).limit(LISTED)).all()
     return {"requests": requests, "parts": parts, "notes": notes}
 
 
