@@ -70,6 +70,7 @@ def dealer():
     todo = cards_to_file(dealer.id, today)
     return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
                   todo=todo, drafts=queues.dealer_drafts(current_user, now),
+                  drafts_count=queues.DRAFTS.pile(current_user, now).count,
                   service_box=home_box(current_user),
                   compliance=compliance([dealer.id], today).get(dealer.id),
                   owed_box=owed_summary(dealer.id, today),
