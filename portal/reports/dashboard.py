@@ -1,6 +1,7 @@
 """The head-office dashboard: every role's queues as tiles (count, oldest item, link), today's
-alerts and the overdue items. One aggregate query per tile (a few tiles share one); a sales rep's
-counts cover only its dealers. The lists under the tiles load a fixed number of rows.
+alerts and the overdue items. Each tile is a work queue (``portal.core.queues``), counted with
+the scope of the user (a sales rep's cover only its dealers), one aggregate query per tile or per
+group of tiles of one scope. The lists under the tiles load a fixed number of rows.
 
 Head office's counts are the same for every head-office user and read hundreds of thousands of
 rows (every claim waiting to be forwarded, each with a check of its old parts), so its board
@@ -19,7 +20,6 @@ from portal.accounts.roles import WHOLE_VIEW, Role
 from portal.claims import queues as claim_queues
 from portal.core.db import SHANGHAI
 from portal.core.queues import Queue, piles
-from portal.dealers.scope import dealer_ids_for
 from portal.deliveries import queues as note_queues
 from portal.deliveries.models import DeliveryNote
 from portal.extensions import db
@@ -80,14 +80,6 @@ class Board:
         if self.stored is not None and name in self.stored:  # else a figure new since then
             return _decode(self.stored[name])
         return list(FIGURES[name](self))
-
-    def mine(self, column):
-        """SQL: the record's dealer is one the user covers (always true for head office)."""
-        return column.in_(dealer_ids_for(self.user)) if self.scoped else sa.true()
-
-    def dealer_ids(self):
-        """The dealers the user covers (a subquery), or None for head office (every dealer)."""
-        return dealer_ids_for(self.user) if self.scoped else None
 
     def age(self, oldest) -> int | None:
         if oldest is None:
