@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from portal.accounts.roles import DEALER_ROLES, Role
+from portal.catalog.models import Season, SeasonKind
 from portal.claims.models import FinanceStage, FlagKind, UnitFlag
 from portal.core.db import utcnow
 from portal.core.queues import REGISTRY, day_of, piles
@@ -16,6 +17,7 @@ from portal.deliveries.services import create_note
 from portal.extensions import db
 from portal.finance import lifecycle
 from portal.finance.notices import issue_notice
+from portal.planning.models import PlanStatus, StockingPlan
 from portal.returns.models import OwedStatus
 from portal.service.models import Channel, Complaint, ComplaintStatus, ReturnVisit, VisitStatus
 from portal.stock.models import StockReturnReason, StockReturnStatus
@@ -26,6 +28,7 @@ from tests import factories
 __import__("portal.claims.queues"), __import__("portal.finance.queues")
 __import__("portal.returns.queues"), __import__("portal.service.queues")
 __import__("portal.deliveries.queues"), __import__("portal.stock.queues")
+__import__("portal.planning.queues")
 
 HX = {"HX-Request": "true"}
 ROW = re.compile(r"<tr[^>]*>\s*<td(?![^>]*colspan)")  # a record's row: not a note, not "more"
@@ -110,6 +113,17 @@ def _stock_and_deliveries(dealer, staff, world, now):
             ret.status, ret.decided_at = StockReturnStatus.APPROVED, now - timedelta(days=1)
 
 
+def _plans(world, now):
+    """A plan submitted by each dealer for one season, dealer A's first."""
+    season = Season(name="队列季", kind=SeasonKind.OPERATING, start_on=date(2027, 3, 10),
+                    end_on=date(2027, 6, 15), categories=["tractor_large"])
+    for dealer, hours in ((world.dealer_a, 30), (world.dealer_b, 3)):
+        db.session.add(StockingPlan(season=season, dealer_id=dealer.id,
+                                    status=PlanStatus.SUBMITTED,
+                                    submitted_at=now - timedelta(hours=hours),
+                                    created_by_id=factories._any_user_id()))
+
+
 @pytest.fixture
 def work(world):
     """Work in every queue at both dealers (dealer A's older), committed for the pages."""
@@ -121,6 +135,7 @@ def work(world):
         _notices(dealer, world, now)
     _stock_and_deliveries(world.dealer_a, world.users[Role.DEALER_STAFF], world, now)
     _stock_and_deliveries(world.dealer_b, world.dealer_b_admin, world, now)
+    _plans(world, now)
     db.session.commit()
     return now
 

@@ -28,7 +28,8 @@ from portal.extensions import db
 from portal.finance.notice_scope import period_text
 from portal.finance.queues import awaiting_dealer
 from portal.finance.work import finance_work, rep_work
-from portal.planning.overview import missing_by_season, next_due, waiting_review
+from portal.planning.overview import missing_by_season, next_due
+from portal.planning.queues import TO_REVIEW, waiting_review
 from portal.quality.warning import open_alerts_box
 from portal.returns.compliance import compliance
 from portal.returns.queues import RECEIVE
@@ -87,13 +88,15 @@ def rep():
     dealers = db.session.scalars(
         sa.select(Dealer).where(Dealer.sales_rep_id == current_user.id).order_by(Dealer.code)
     ).all()
-    returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], utcnow())
+    now = utcnow()
+    returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], now)
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
                   compliance=returns, compliance_as_of=returns_as_of,
-                  finance_box=rep_work(current_user, utcnow()),
-                  plans_waiting=waiting_review(current_user),
-                  stock_box=head_office_box(current_user, utcnow()),
-                  deliveries_box=deliveries_box(current_user, utcnow()))
+                  finance_box=rep_work(current_user, now),
+                  plans_waiting=waiting_review(current_user, now),
+                  plans_waiting_count=TO_REVIEW.pile(current_user, now).count,
+                  stock_box=head_office_box(current_user, now),
+                  deliveries_box=deliveries_box(current_user, now))
 
 
 def _dealers_by_province():
@@ -113,7 +116,8 @@ def clerk():
                   todo=clerk_todo(current_user, now), incoming=RECEIVE.pile(current_user, now),
                   service_box=home_box(current_user),
                   plans_missing=missing_by_season(current_user, today),
-                  plans_waiting=waiting_review(current_user),
+                  plans_waiting=waiting_review(current_user, now),
+                  plans_waiting_count=TO_REVIEW.pile(current_user, now).count,
                   stock_box=head_office_box(current_user, utcnow()),
                   deliveries_box=deliveries_box(current_user, now))
 

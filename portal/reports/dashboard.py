@@ -25,9 +25,8 @@ from portal.deliveries.models import DeliveryNote
 from portal.extensions import db
 from portal.finance import queues as finance_queues
 from portal.finance.audit import ready_for_finance
-from portal.planning.models import PlanStatus, StockingPlan
+from portal.planning import queues as plan_queues
 from portal.planning.overview import missing_by_season
-from portal.planning.scope import visible_plans
 from portal.quality.models import OPEN_ALERT, BatchAlert
 from portal.returns import queues as return_queues
 from portal.returns.verdicts import listed
@@ -209,9 +208,7 @@ def notes(b: Board):
 
 @figure
 def plans(b: Board):
-    return db.session.execute(visible_plans(b.user).with_only_columns(
-        sa.func.count(StockingPlan.id), sa.func.min(StockingPlan.submitted_at))
-        .where(StockingPlan.status == PlanStatus.SUBMITTED)).one()
+    return b.piles(plan_queues.TO_REVIEW)
 
 
 @figure
@@ -236,8 +233,7 @@ def rep_tiles(b: Board) -> list[Tile]:
                      alert=bool(owed_count)),
         b.queue_tile("notes_waiting", note_queues.WAITING, waiting, waiting_oldest,
                      note=str(_l("%(n)d overdue", n=overdue)), alert=bool(overdue)),
-        b.tile("plans_to_review", _l("Stocking plans to review"), *b.figure("plans"),
-               url_for("planning.index")),
+        b.queue_tile("plans_to_review", plan_queues.TO_REVIEW, *b.figure("plans")),
         b.tile("plans_missing", _l("Stocking plans missing"), missing, None,
                url_for("planning.index", missing="1"), alert=bool(missing)),
         b.queue_tile("stock_to_decide", stock_queues.TO_DECIDE, *b.figure("stock")),
