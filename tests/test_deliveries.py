@@ -13,6 +13,7 @@ from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
 from portal.deliveries import services
 from portal.deliveries.models import DeliveryNote, DeliveryStatus
+from portal.deliveries.queues import home_box
 from portal.deliveries.scope import visible_notes
 from portal.extensions import db
 from portal.planning.models import PlanSection, PlanStatus, StockingPlan, StockingPlanLine
@@ -207,13 +208,13 @@ def test_overdue_is_more_than_the_policy_days_after_shipping(world):
     everyone = db.session.scalars(services.overdue_notes(
         visible_notes(world.users[Role.CLERK]), TODAY)).all()
     assert set(everyone) == {late, elsewhere} and on_time not in everyone
-    box = services.home_box(rep, TODAY)
+    box = home_box(rep, NOW)
     assert (box["waiting"], box["overdue"], box["oldest"]) == (2, 1, TODAY - timedelta(days=8))
     assert box["notes"] == [late, on_time]
     policy = PolicySettings.current()
     db.session.add(policy)
     policy.delivery_confirm_days = 6
-    assert services.home_box(rep, TODAY)["overdue"] == 2
+    assert home_box(rep, NOW)["overdue"] == 2
 
 
 def test_find_units_names_each_bad_serial(world):

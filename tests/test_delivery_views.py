@@ -173,7 +173,7 @@ def test_home_boxes(client, login, world):
     login(world.users[Role.SALES_REP])
     page = client.get("/home/rep").get_data(as_text=True)
     assert 'id="deliveries-box"' in page and late.number in page
-    assert "/deliveries/?overdue=1" in page
+    assert "/deliveries/?queue=notes_overdue&amp;overdue=1" in page
     login(world.users[Role.DEALER_STAFF])
     assert late.number in client.get("/home/dealer").get_data(as_text=True)
     for role, url in ((Role.CLERK, "/home/clerk"), (Role.ADMIN, "/home/admin")):

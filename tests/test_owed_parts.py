@@ -1,6 +1,6 @@
 """Owed old parts: due dates, the hold on new claims, waivers and verdicts that change claims."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -238,11 +238,13 @@ def test_head_office_overdue_list_can_read_the_partial_index_in_due_order(app):
     walked in order (no sort of every overdue part): SQLite refuses INDEXED BY unless the
     query's terms prove the partial index holds every row asked for, which it only proves from
     literal values."""
-    from portal.returns.verdicts import past_due
+    from portal.accounts.roles import WHOLE_VIEW
+    from portal.returns.queues import OVERDUE
 
     if db.session.get_bind().dialect.name != "sqlite":
         pytest.skip("INDEXED BY is SQLite's")
-    stmt = past_due(None, date(2026, 11, 24)).order_by(OwedPart.due_on, OwedPart.id).limit(10)
+    now = datetime(2026, 11, 24, 4, tzinfo=UTC)
+    stmt = OVERDUE.ordered(WHOLE_VIEW, now).limit(10)
     compiled = stmt.compile(db.session.get_bind())
     sql = str(compiled).replace(
         "FROM owed_parts", "FROM owed_parts INDEXED BY ix_owed_parts_to_come_due", 1)

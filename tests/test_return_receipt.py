@@ -13,6 +13,7 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.returns import receipt
 from portal.returns.models import OwedStatus, Receipt, ShipmentStatus
+from portal.returns.queues import RECEIVE
 from tests import factories
 
 TODAY = date(2026, 11, 24)
@@ -236,11 +237,13 @@ def test_a_missing_part_can_come_in_a_later_shipment(world, shipment, clerk, par
 def test_the_clerk_sees_what_waits(world, shipment):
     factories.make_return_shipment(factories.make_owed_parts(world.dealer_b, 1),
                                    shipped_on=date(2026, 1, 5), waybill="ZT777")
-    waiting = receipt.incoming()
+    clerk, now = world.users[Role.CLERK], utcnow()
+    waiting = RECEIVE.pile(clerk, now)
     assert (waiting.count, waiting.oldest) == (2, date(2026, 1, 5))
-    assert db.session.scalars(receipt.incoming_shipments("zt7")).one().dealer_id == \
+    to_receive = RECEIVE.select(clerk, now)
+    assert db.session.scalars(receipt.searched(to_receive, "zt7")).one().dealer_id == \
         world.dealer_b.id
-    assert db.session.scalars(receipt.incoming_shipments(world.dealer_a.code)).one() == shipment
+    assert db.session.scalars(receipt.searched(to_receive, world.dealer_a.code)).one() == shipment
 
 
 # ---------------------------------------------------------------- pages

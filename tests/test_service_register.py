@@ -12,9 +12,10 @@ from portal.catalog.models import PolicySettings
 from portal.core.audit import AuditEntry
 from portal.core.db import SHANGHAI, utcnow
 from portal.core.errors import DomainError
+from portal.core.queues import piles
 from portal.dealers.models import DealerStatus
 from portal.extensions import db as _db
-from portal.service import access, deadlines, search, services
+from portal.service import access, deadlines, queues, search, services
 from portal.service.models import Assignee, Channel, RequestStatus, ServiceRequest, Urgency
 from portal.service.scope import visible_requests
 from tests import factories
@@ -307,6 +308,14 @@ def test_a_stale_form_is_refused(world):
                          version=entry.version - 1)
 
 
+def work_counts(user) -> dict:
+    """The register's queues as a home page counts them, at NOW."""
+    found = piles([queues.TO_ROUTE, queues.MINE_TO_ARRANGE, queues.TO_CHECK, queues.OVERDUE],
+                  user, NOW)
+    return dict(zip(("to_route", "to_arrange", "to_check", "overdue"),
+                    (pile.count for pile in found), strict=True))
+
+
 def test_work_counts(world):
     clerk = world.users[Role.CLERK]
     register(world)
@@ -314,10 +323,9 @@ def test_work_counts(world):
     routed_to_dealer(world, now=NOW - timedelta(hours=3))
     services.arrange(routed_to_dealer(world), arrangement(), actor=world.users[Role.DEALER_STAFF],
                      now=NOW)
-    assert services.work_counts(clerk, NOW) == {"to_route": 1, "to_arrange": 0, "to_check": 1,
-                                                "overdue": 1}
-    assert services.work_counts(world.users[Role.DEALER_STAFF], NOW)["to_arrange"] == 2
-    assert services.work_counts(world.dealer_b_admin, NOW) == {
+    assert work_counts(clerk) == {"to_route": 1, "to_arrange": 0, "to_check": 1, "overdue": 1}
+    assert work_counts(world.users[Role.DEALER_STAFF])["to_arrange"] == 2
+    assert work_counts(world.dealer_b_admin) == {
         "to_route": 0, "to_arrange": 0, "to_check": 0, "overdue": 0}
 
 
@@ -464,7 +472,8 @@ def test_the_escalation_list_shows_late_entries_in_scope(client, login, world, d
     login(world.users[Role.DEALER_STAFF])
     assert client.get("/service/escalation").status_code == 403
     assert late_a.number in client.get("/service/?overdue=1").get_data(as_text=True)
-    assert 'href="/service/?overdue=1"><b>2</b>' in client.get("/home/dealer").get_data(
+    overdue_link = 'href="/service/?queue=requests_late&amp;overdue=1"><b>2</b>'
+    assert overdue_link in client.get("/home/dealer").get_data(
         as_text=True)
 
 
@@ -521,12 +530,12 @@ def test_home_pages_show_the_registers_counts(client, login, world, db):
     db.session.commit()
     login(world.users[Role.CLERK])
     body = client.get("/home/clerk").get_data(as_text=True)
-    assert 'href="/service/?status=new"><b>1</b>' in body
+    assert 'href="/service/?queue=requests_new&amp;status=new"><b>1</b>' in body
     login(world.users[Role.TECHNICAL])
     assert "/service/escalation" in client.get("/home/technical").get_data(as_text=True)
     login(world.users[Role.DEALER_STAFF])
     body = client.get("/home/dealer").get_data(as_text=True)
-    assert 'href="/service/?status=routed&amp;mine=1"><b>1</b>' in body
+    assert 'href="/service/?queue=requests_mine&amp;status=routed&amp;mine=1"><b>1</b>' in body
 
 
 def test_the_menu_and_the_script(client, login, world):

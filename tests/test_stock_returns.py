@@ -303,7 +303,7 @@ def test_home_pages_show_the_waiting_returns(client, login, world, db):
     db.session.commit()
     login(world.users[Role.CLERK])
     page = client.get("/home/clerk").get_data(as_text=True)
-    assert "/stock/?status=requested" in page
+    assert "/stock/?queue=stock_requested&amp;status=requested" in page
     login(_staff(world))
     assert ret.number in client.get("/home/dealer").get_data(as_text=True)
 

@@ -1,5 +1,7 @@
 """The portal's roles and the groups views grant access to."""
 
+from types import SimpleNamespace
+
 from flask_babel import lazy_gettext as _l
 
 from portal.core.enums import TitledEnum
@@ -39,3 +41,7 @@ class Role(TitledEnum):
 ALL_ROLES = tuple(Role)
 DEALER_ROLES = (Role.DEALER_ADMIN, Role.DEALER_STAFF)
 HEAD_OFFICE_ROLES = (Role.CLERK, Role.SALES_REP, Role.TECHNICAL, Role.FINANCE, Role.ADMIN)
+
+# Whom a figure shared by all of head office is counted for (a snapshot's, a command's): a
+# user who sees every dealer.
+WHOLE_VIEW = SimpleNamespace(role=Role.ADMIN, id=None, dealer_id=None)

@@ -119,8 +119,8 @@ def refresh_dashboard(now: datetime) -> AnalyticsSnapshot:
 
 
 def _work(now: datetime) -> dict:
-    return {"review": review_counts(), "rules_share": rules_share(now),
-            "finance": claim_queues()}
+    return {"review": review_counts(now), "rules_share": rules_share(now),
+            "finance": claim_queues(now)}
 
 
 def refresh_work(now: datetime) -> AnalyticsSnapshot:

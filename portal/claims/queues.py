@@ -1,31 +1,47 @@
-"""Claim work waiting for each role, counted in a few indexed queries."""
+"""The claims' work queues (``portal.core.queues``): claims to decide, rules-approved samples
+to review, a dealer's repair records not yet submitted; and the technical department's figures
+a snapshot keeps."""
 
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from portal.claims.models import DECIDED, Claim, ClaimStatus
+from portal.accounts.roles import DEALER_ROLES, WHOLE_VIEW, Role
+from portal.claims.models import DECIDED, OPEN_FOR_REVIEW, Claim, ClaimStatus
+from portal.claims.scope import visible_claims
+from portal.core.queues import Queue
 from portal.extensions import db
 
+REVIEW = Queue(
+    "review", _l("Claims to decide"), frozenset({Role.TECHNICAL}), visible_claims,
+    lambda user, now: (Claim.status.in_(OPEN_FOR_REVIEW),), Claim.submitted_at, Claim.id,
+    "claims.index", args={"status": "review"})
+SAMPLES = Queue(
+    "samples", _l("Rules-approved samples to review"), frozenset({Role.TECHNICAL}),
+    visible_claims,
+    lambda user, now: (Claim.status == ClaimStatus.APPROVED, Claim.sampled,
+                 Claim.sample_reviewed_at.is_(None)),
+    Claim.decided_at, Claim.id, "claims.index", order=Claim.id,
+    args={"status": "approved", "sample": "1"})
+DRAFTS = Queue(
+    "drafts", _l("Repair records not yet submitted"), frozenset(DEALER_ROLES), visible_claims,
+    lambda user, now: (Claim.status == ClaimStatus.DRAFT,), Claim.created_at, Claim.id,
+    "claims.index", order=Claim.id, args={"status": "draft"})
 
-def review_counts() -> dict:
+
+def review_counts(now: datetime) -> dict:
     """The technical department's queue as JSON a snapshot keeps (``review_queue``): tens of
     thousands of claims wait, too many to count on every view."""
-    waiting, oldest = db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(Claim.submitted_at))
-        .where(Claim.status.in_((ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW)))).one()
-    samples = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Claim)
-        .where(Claim.status == ClaimStatus.APPROVED, Claim.sampled,
-               Claim.sample_reviewed_at.is_(None)))
-    return {"waiting": waiting, "oldest": oldest and oldest.isoformat(), "samples": samples}
+    waiting, samples = REVIEW.pile(WHOLE_VIEW, now), SAMPLES.pile(WHOLE_VIEW, now)
+    return {"waiting": waiting.count, "oldest": waiting.oldest and waiting.oldest.isoformat(),
+            "samples": samples.count}
 
 
-def review_queue(counts: dict | None = None) -> dict:
-    """The technical department's queue: how many wait, the oldest, samples to review (from
-    ``counts``, ``review_counts`` of a moment before, when given; else counted now)."""
-    counts = counts if counts is not None else review_counts()
+def review_queue(counts: dict) -> dict:
+    """The technical department's queue from ``review_counts``: how many wait, the oldest,
+    samples to review."""
     oldest = counts["oldest"]
     return {**counts, "oldest": oldest and datetime.fromisoformat(oldest)}
 
@@ -39,8 +55,7 @@ def rules_share(now: datetime, days: int = 90) -> dict:
             "percent": round(100 * by_rules / decided) if decided else None}
 
 
-def dealer_drafts(dealer_id: int, limit: int = 20) -> list[Claim]:
-    """A dealer's repair records not yet submitted (including those sent back), oldest first."""
-    return db.session.scalars(
-        sa.select(Claim).where(Claim.dealer_id == dealer_id, Claim.status == ClaimStatus.DRAFT)
-        .options(selectinload(Claim.unit)).order_by(Claim.id).limit(limit)).all()
+def dealer_drafts(user, now: datetime, limit: int = 20) -> list[Claim]:
+    """The first ``limit`` of ``user``'s dealer's repair records not yet submitted."""
+    return db.session.scalars(DRAFTS.ordered(user, now).options(
+        selectinload(Claim.unit)).limit(limit)).all()

@@ -38,12 +38,13 @@ from portal.claims.models import (
 from portal.claims.scope import get_claim, visible_claims
 from portal.claims.signature import SignatureForm, receive_signature
 from portal.core import audit
-from portal.core.db import shanghai_today, starts_with
+from portal.core.db import shanghai_today, starts_with, utcnow
 from portal.core.errors import DomainError
 from portal.core.forms import attempt, options
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
+from portal.core.queues import requested
 from portal.core.uploads import IMAGE_TYPES, discard, store, uploads_root
 from portal.extensions import db
 from portal.finance.audit_panel import claim_finance
@@ -77,8 +78,10 @@ def index():
     status = request.args.get("status", "")
     q = request.args.get("q", "").strip().upper()
     sample = request.args.get("sample") == "1"
-    stmt = visible_claims(current_user).options(
-        selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
+    queue = requested()
+    stmt = (queue.select(current_user, utcnow()) if queue else visible_claims(current_user))
+    stmt = stmt.options(selectinload(Claim.unit).selectinload(Unit.model),
+                        selectinload(Claim.dealer))
     if status in QUEUES:
         stmt = stmt.where(Claim.status.in_(QUEUES[status]))
     elif status in ClaimStatus.__members__.values():
@@ -89,10 +92,11 @@ def index():
         # Ranges, not LIKE: an index answers them on SQLite too (q is upper case, as they are).
         units = sa.select(Unit.id).where(starts_with(Unit.serial, q))
         stmt = stmt.where(sa.or_(starts_with(Claim.number, q), Claim.unit_id.in_(units)))
-    page = keyset_page(stmt, Claim.id, Claim.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=True)
+    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
+    page = (queue.page(stmt, after, size) if queue else
+            keyset_page(stmt, Claim.id, Claim.id, after, size, descending=True))
     return render("claims/index.html", "claims/_rows.html", page=page, wanted=status, q=q,
-                  sample=sample, statuses=ClaimStatus, queues=QUEUES)
+                  sample=sample, statuses=ClaimStatus, queues=QUEUES, queue=queue)
 
 
 # ---------------------------------------------------------------- the dealer's record

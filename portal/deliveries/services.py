@@ -208,21 +208,16 @@ def overdue_cutoff(today: date) -> date:
     return today - timedelta(days=PolicySettings.current().delivery_confirm_days)
 
 
+def overdue_terms(today: date) -> tuple:
+    """SQL: the note is not confirmed although shipped more than ``delivery_confirm_days``
+    before ``today``."""
+    return (DeliveryNote.status == DeliveryStatus.SHIPPED,
+            DeliveryNote.shipped_on < overdue_cutoff(today))
+
+
 def overdue_notes(scope, today: date):
-    """The rep's chase list: notes in ``scope`` (a SELECT of notes) not confirmed although
-    shipped more than ``delivery_confirm_days`` ago."""
-    return scope.where(DeliveryNote.status == DeliveryStatus.SHIPPED,
-                       DeliveryNote.shipped_on < overdue_cutoff(today))
-
-
-def chase_summary(scope, today: date) -> dict:
-    """For the home pages: notes waiting for confirmation, how many overdue, the oldest."""
-    waiting = scope.where(DeliveryNote.status == DeliveryStatus.SHIPPED).subquery()
-    count, overdue, oldest = db.session.execute(sa.select(
-        sa.func.count(waiting.c.id),
-        sa.func.count(waiting.c.id).filter(waiting.c.shipped_on < overdue_cutoff(today)),
-        sa.func.min(waiting.c.shipped_on))).one()
-    return {"waiting": count, "overdue": overdue, "oldest": oldest}
+    """The rep's chase list: notes in ``scope`` (a SELECT of notes) overdue on ``today``."""
+    return scope.where(*overdue_terms(today))
 
 
 def find_units(text: str) -> tuple[list[Unit], list[str]]:
@@ -252,17 +247,3 @@ def find_parts(numbers) -> dict[str, Part]:
     parts = db.session.scalars(
         sa.select(Part).where(sa.func.upper(Part.part_number).in_(wanted))).all()
     return {p.part_number.upper(): p for p in parts}
-
-
-def home_box(user, today: date, *, listed: int = 5) -> dict:
-    """The home pages' box: the user's notes waiting for confirmation, the oldest few listed."""
-    from portal.deliveries.scope import visible_notes
-
-    scope = visible_notes(user)
-    box = chase_summary(scope, today)
-    box["notes"] = db.session.scalars(
-        scope.where(DeliveryNote.status == DeliveryStatus.SHIPPED)
-        .order_by(DeliveryNote.shipped_on, DeliveryNote.id).limit(listed)).all() \
-        if box["waiting"] else []
-    box["cutoff"] = overdue_cutoff(today)
-    return box

@@ -19,16 +19,18 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.core import audit
-from portal.core.db import shanghai_today
+from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
+from portal.core.queues import requested
 from portal.dealers.models import Dealer
 from portal.dealers.scope import dealer_filter
 from portal.deliveries import access, documents, services
 from portal.deliveries.forms import EMPTY_PART_ROWS, NoteForm, confirm_form
 from portal.deliveries.models import DeliveryNote, DeliveryStatus
+from portal.deliveries.queues import OVERDUE
 from portal.deliveries.scope import get_note, visible_notes
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan, StockingPlanLine
@@ -49,17 +51,17 @@ def index():
     wanted = wanted if wanted in {s.value for s in DeliveryStatus} else ""
     overdue = request.args.get("overdue") == "1"
     dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
-    today = shanghai_today()
-    stmt = visible_notes(current_user).options(selectinload(DeliveryNote.dealer),
-                                               selectinload(DeliveryNote.lines))
+    now, today = utcnow(), shanghai_today()
+    queue = requested(OVERDUE if overdue else None)
+    stmt = (queue.select(current_user, now) if queue else visible_notes(current_user)).options(
+        selectinload(DeliveryNote.dealer), selectinload(DeliveryNote.lines))
     if wanted:
         stmt = stmt.where(DeliveryNote.status == wanted)
     if dealer_id:
         stmt = stmt.where(DeliveryNote.dealer_id == dealer_id)
-    if overdue:
-        stmt = services.overdue_notes(stmt, today)
-    page = keyset_page(stmt, DeliveryNote.shipped_on, DeliveryNote.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=not overdue)
+    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
+    page = (queue.page(stmt, after, size) if queue else keyset_page(
+        stmt, DeliveryNote.shipped_on, DeliveryNote.id, after, size, descending=True))
     return render("deliveries/index.html", "deliveries/_rows.html", page=page, wanted=wanted,
                   overdue=overdue, statuses=DeliveryStatus, dealer_id=dealer_id,
                   dealers=dealers, cutoff=services.overdue_cutoff(today))

@@ -1,7 +1,7 @@
 """The finance track's queues: what the sales rep forwards and has forwarded, what finance
 audits and has audited. Each is one scoped SELECT, sorted for keyset pagination."""
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -9,8 +9,10 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import Role
 from portal.claims.models import Claim, FinanceStage
 from portal.claims.scope import visible_claims
+from portal.core.queues import day_of
 from portal.dealers.models import Dealer
-from portal.finance.audit import READY_STATUSES, ready_for_finance
+from portal.finance.audit import ready_for_finance
+from portal.finance.queues import AUDIT, FORWARD
 from portal.units.models import Unit
 
 RECENT_DAYS = 90
@@ -27,19 +29,22 @@ def queues_for(role: Role) -> list[str]:
     return [name for name, (roles, _col, _desc) in QUEUES.items() if role in roles]
 
 
-def queue_select(name: str, user, today: date, *, dealer: str = "", ready: bool = False):
-    """A SELECT of the claims in queue ``name`` that ``user`` may see, with what a row shows."""
+def queue_select(name: str, user, now: datetime, *, dealer: str = "", ready: bool = False):
+    """A SELECT of the claims in queue ``name`` that ``user`` may see, with what a row shows:
+    the work queues ``forward`` and ``audit`` (``portal.finance.queues``), or the claims
+    forwarded and audited recently."""
+    today = day_of(now)
     stmt = visible_claims(user).options(
         selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
     if name == "forward":  # decided, not yet forwarded; oldest first
-        stmt = stmt.where(Claim.status.in_(READY_STATUSES), Claim.finance_stage.is_(None))
+        stmt = stmt.where(*FORWARD.where(user, now))
         if ready:
             stmt = stmt.where(ready_for_finance())
     elif name == "forwarded":
         stmt = stmt.where(Claim.finance_stage.is_not(None)).options(
             selectinload(Claim.forwarded_by), selectinload(Claim.notice))
     elif name == "audit":
-        stmt = stmt.where(Claim.finance_stage == FinanceStage.FORWARDED).options(
+        stmt = stmt.where(*AUDIT.where(user, now)).options(
             selectinload(Claim.forwarded_by))
     else:  # audited recently
         stmt = stmt.where(

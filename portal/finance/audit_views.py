@@ -11,11 +11,12 @@ from flask_login import current_user
 from portal.claims.models import Claim
 from portal.claims.scope import get_claim
 from portal.claims.views import _act, _page
-from portal.core.db import shanghai_today
+from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
+from portal.core.queues import day_of
 from portal.extensions import db
 from portal.finance import access
 from portal.finance.audit import (
@@ -37,12 +38,13 @@ finance_only = requires(access.can_audit_costs)
 @requires(access.can_see_cost_audit)
 def claims():
     """Claims to forward and forwarded (sales rep), to audit and audited (finance)."""
-    tabs, today = queues_for(current_user.role), shanghai_today()
+    tabs, now = queues_for(current_user.role), utcnow()
+    today = day_of(now)
     queue = request.args.get("queue", "")
     queue = queue if queue in tabs else tabs[0]
     wanted = {"queue": queue, "dealer": request.args.get("dealer", "").strip().upper(),
               "ready": "1" if queue == "forward" and request.args.get("ready") == "1" else ""}
-    stmt = queue_select(queue, current_user, today, dealer=wanted["dealer"],
+    stmt = queue_select(queue, current_user, now, dealer=wanted["dealer"],
                         ready=bool(wanted["ready"]))
     _roles, sort_col, descending = QUEUES[queue]
     page = keyset_page(stmt, sort_col, Claim.id, request.args.get("after"),

@@ -64,15 +64,6 @@ def filter_notices(stmt, *, status: str = "", period: str = "", dealer_id: int |
     return stmt
 
 
-def awaiting_dealer(dealer_id: int) -> list[WriteOffNotice]:
-    """The dealer's notices waiting for its confirmation, oldest first (for its home page)."""
-    return db.session.scalars(
-        sa.select(WriteOffNotice)
-        .where(WriteOffNotice.dealer_id == dealer_id,
-               WriteOffNotice.status == NoticeStatus.ISSUED)
-        .order_by(WriteOffNotice.id)).all()
-
-
 def replacement_of(notice: WriteOffNotice) -> WriteOffNotice | None:
     """The notice reissued in place of a voided one, if any."""
     return db.session.scalar(

@@ -13,17 +13,18 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.core import audit
+from portal.core.db import utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
+from portal.core.queues import requested
 from portal.dealers.scope import dealer_filter
 from portal.extensions import db
 from portal.finance import access, documents, lifecycle
 from portal.finance.models import NoticeStatus, WriteOffNotice
 from portal.finance.notice_forms import DisputeForm, NoticeForm, ReissueForm, VoidForm
 from portal.finance.notice_scope import (
-    awaiting_dealer,
     filter_notices,
     get_notice,
     month_bounds,
@@ -31,6 +32,7 @@ from portal.finance.notice_scope import (
     replacement_of,
     visible_notices,
 )
+from portal.finance.queues import awaiting_dealer
 from portal.finance.views import bp
 
 readers = requires(access.can_read_notices)
@@ -48,11 +50,14 @@ def notices():
     period = request.args.get("period", "")
     period = period if month_bounds(period) else ""
     dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
-    stmt = filter_notices(visible_notices(current_user), status=status, period=period,
+    now, queue = utcnow(), requested()
+    stmt = filter_notices(queue.select(current_user, now) if queue else
+                          visible_notices(current_user), status=status, period=period,
                           dealer_id=dealer_id).options(selectinload(WriteOffNotice.dealer))
-    page = keyset_page(stmt, WriteOffNotice.id, WriteOffNotice.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=True)
-    waiting = (awaiting_dealer(current_user.dealer_id)
+    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
+    page = (queue.page(stmt, after, size) if queue else keyset_page(
+        stmt, WriteOffNotice.id, WriteOffNotice.id, after, size, descending=True))
+    waiting = (awaiting_dealer(current_user, now)
                if access.can_answer_notices(current_user) else [])
     return render("finance/notices.html", "finance/_notice_rows.html", page=page,
                   wanted=status, period=period, dealer_id=dealer_id, dealers=dealers,

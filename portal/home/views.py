@@ -21,16 +21,19 @@ from portal.core.audit import AuditEntry
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.permissions import roles_required, signed_in
+from portal.core.queues import REGISTRY
 from portal.dealers.models import Dealer, DealerStatus
 from portal.dealers.scope import visible_dealers
-from portal.deliveries.services import home_box as deliveries_box
+from portal.deliveries.queues import home_box as deliveries_box
 from portal.extensions import db
-from portal.finance.notice_scope import awaiting_dealer, period_text
+from portal.finance.notice_scope import period_text
+from portal.finance.queues import awaiting_dealer
 from portal.finance.work import finance_work, rep_work
-from portal.planning.overview import missing_by_season, next_due, waiting_review
+from portal.planning.overview import missing_by_season, next_due
+from portal.planning.queues import TO_REVIEW, waiting_review
 from portal.quality.warning import open_alerts_box
 from portal.returns.compliance import compliance
-from portal.returns.receipt import incoming
+from portal.returns.queues import RECEIVE
 from portal.returns.scope import owed_summary
 from portal.service.followup_todo import clerk_todo
 from portal.service.views import home_box
@@ -38,6 +41,12 @@ from portal.stock.work import dealer_box, head_office_box
 from portal.units.card_services import cards_to_file
 
 bp = Blueprint("home", __name__)
+
+
+@bp.context_processor
+def work_queues():
+    """Every work queue by name, for the links of the counts: ``queues.review.url()``."""
+    return {"queues": REGISTRY}
 
 PAGES = {
     Role.DEALER_ADMIN: "home.dealer", Role.DEALER_STAFF: "home.dealer",
@@ -59,17 +68,18 @@ def dealer():
     """A dealer's page: its record, its rep, its rate, its colleagues."""
     dealer = current_user.dealer
     rate = db.session.get(LabourRate, dealer.grade)
-    today = shanghai_today()
+    now, today = utcnow(), shanghai_today()
     todo = cards_to_file(dealer.id, today)
     return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
-                  todo=todo, drafts=queues.dealer_drafts(dealer.id),
+                  todo=todo, drafts=queues.dealer_drafts(current_user, now),
+                  drafts_count=queues.DRAFTS.pile(current_user, now).count,
                   service_box=home_box(current_user),
                   compliance=compliance([dealer.id], today).get(dealer.id),
                   owed_box=owed_summary(dealer.id, today),
-                  notices_box=awaiting_dealer(dealer.id), period_text=period_text,
+                  notices_box=awaiting_dealer(current_user, now), period_text=period_text,
                   plan_due=next_due(dealer, today),
-                  stock_box=dealer_box(dealer.id, today),
-                  deliveries_box=deliveries_box(current_user, today))
+                  stock_box=dealer_box(current_user, now),
+                  deliveries_box=deliveries_box(current_user, now))
 
 
 @bp.route("/home/rep")
@@ -77,13 +87,15 @@ def dealer():
 def rep():
     """A sales rep's page: the dealers assigned to them."""
     dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
-    returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], utcnow())
+    now = utcnow()
+    returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], now)
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
                   compliance=returns, compliance_as_of=returns_as_of,
-                  finance_box=rep_work(current_user),
-                  plans_waiting=waiting_review(current_user),
-                  stock_box=head_office_box(current_user),
-                  deliveries_box=deliveries_box(current_user, shanghai_today()))
+                  finance_box=rep_work(current_user, now),
+                  plans_waiting=waiting_review(current_user, now),
+                  plans_waiting_count=TO_REVIEW.pile(current_user, now).count,
+                  stock_box=head_office_box(current_user, now),
+                  deliveries_box=deliveries_box(current_user, now))
 
 
 def _dealers_by_province():
@@ -97,15 +109,16 @@ def _dealers_by_province():
 @roles_required(Role.CLERK)
 def clerk():
     """The sales clerk's page: follow-up work, the dealer network and the deadlines."""
-    today = shanghai_today()
+    now, today = utcnow(), shanghai_today()
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
-                  todo=clerk_todo(today), incoming=incoming(),
+                  todo=clerk_todo(current_user, now), incoming=RECEIVE.pile(current_user, now),
                   service_box=home_box(current_user),
                   plans_missing=missing_by_season(current_user, today),
-                  plans_waiting=waiting_review(current_user),
-                  stock_box=head_office_box(current_user),
-                  deliveries_box=deliveries_box(current_user, today))
+                  plans_waiting=waiting_review(current_user, now),
+                  plans_waiting_count=TO_REVIEW.pile(current_user, now).count,
+                  stock_box=head_office_box(current_user, utcnow()),
+                  deliveries_box=deliveries_box(current_user, now))
 
 
 def _rules_share() -> dict:
@@ -134,13 +147,14 @@ def technical():
 def finance():
     """Finance's page: the work waiting (audits, notices), the rates and bands claims are
     costed with."""
-    figures, as_of = snapshots.work_figures(utcnow())
+    now = utcnow()
+    figures, as_of = snapshots.work_figures(now)
     rates = db.session.scalars(sa.select(LabourRate).order_by(LabourRate.grade)).all()
     bands = db.session.scalars(sa.select(TravelBand).order_by(TravelBand.min_km)).all()
     grade_counts = dict(db.session.execute(
         sa.select(Dealer.grade, sa.func.count()).group_by(Dealer.grade)).all())
     return render("home/finance.html", rates=rates, bands=bands, grade_counts=grade_counts,
-                  policy=PolicySettings.current(), work=finance_work(figures["finance"]),
+                  policy=PolicySettings.current(), work=finance_work(figures["finance"], now),
                   as_of=as_of)
 
 
@@ -158,7 +172,8 @@ def admin():
         sa.select(AuditEntry).where(AuditEntry.action != "sign_in")
         .order_by(AuditEntry.id.desc()).limit(15)
     ).all()
+    now = utcnow()
     return render("home/admin.html", counts=counts, latest=latest, alerts_box=open_alerts_box(),
-                  **_rules_share(),
-                  service_box=home_box(current_user), stock_box=head_office_box(current_user),
-                  deliveries_box=deliveries_box(current_user, shanghai_today()))
+                  **_rules_share(), service_box=home_box(current_user),
+                  stock_box=head_office_box(current_user, now),
+                  deliveries_box=deliveries_box(current_user, now))

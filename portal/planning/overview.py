@@ -5,14 +5,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import PolicySettings, Season
 from portal.dealers.models import Dealer
 from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan
-from portal.planning.scope import visible_plans
 from portal.planning.suggestion import asked_dealers, concerning, due_on
 
 # A dealer's page lists the seasons still to come and those ended within this many days.
@@ -142,11 +140,3 @@ def missing_by_season(user, today: date) -> list[tuple[Season, int]]:
         if overview.missing:
             counts.append((season, overview.missing))
     return counts
-
-
-def waiting_review(user, limit: int = 20) -> list[StockingPlan]:
-    """Submitted plans ``user`` may see, oldest submission first."""
-    return list(db.session.scalars(
-        visible_plans(user).where(StockingPlan.status == PlanStatus.SUBMITTED)
-        .options(selectinload(StockingPlan.dealer), selectinload(StockingPlan.season))
-        .order_by(StockingPlan.submitted_at, StockingPlan.id).limit(limit)))

@@ -15,7 +15,7 @@ from flask_login import current_user
 from portal.accounts.roles import ALL_ROLES
 from portal.catalog.models import Season
 from portal.core import audit
-from portal.core.db import shanghai_today
+from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.permissions import requires, roles_required
@@ -26,6 +26,7 @@ from portal.planning.blueprint import bp
 from portal.planning.forms import OpenForm, PlanForm, ReviewForm, SendBackForm, Versioned
 from portal.planning.models import PlanSection, PlanStatus
 from portal.planning.overview import dealer_seasons, planning_seasons, season_overview
+from portal.planning.queues import TO_REVIEW, listed
 from portal.planning.reality import last_season_reality
 from portal.planning.scope import get_plan, lines_page
 from portal.planning.suggestion import due_on, working_units
@@ -61,6 +62,15 @@ def index():
                                size=current_app.config["PAGE_SIZE"]) if season else None
     return render("planning/index.html", "planning/_overview_rows.html", seasons=seasons,
                   season=season, overview=overview, missing_only=missing_only, today=today)
+
+
+@bp.route("/review")
+@reviewers
+def review_queue():
+    """Submitted plans waiting for review, the longest waiting first."""
+    stmt = listed(TO_REVIEW.select(current_user, utcnow()))
+    page = TO_REVIEW.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    return render("planning/review_queue.html", "planning/_review_rows.html", page=page)
 
 
 @bp.route("/open/<int:season_id>", methods=["POST"])

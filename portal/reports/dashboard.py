@@ -1,6 +1,7 @@
 """The head-office dashboard: every role's queues as tiles (count, oldest item, link), today's
-alerts and the overdue items. One aggregate query per tile (a few tiles share one); a sales rep's
-counts cover only its dealers. The lists under the tiles load a fixed number of rows.
+alerts and the overdue items. Each tile is a work queue (``portal.core.queues``), counted with
+the scope of the user (a sales rep's cover only its dealers), one aggregate query per tile or per
+group of tiles of one scope. The lists under the tiles load a fixed number of rows.
 
 Head office's counts are the same for every head-office user and read hundreds of thousands of
 rows (every claim waiting to be forwarded, each with a check of its old parts), so its board
@@ -9,42 +10,32 @@ counts, over its own dealers, are counted when asked."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
-from portal.claims.models import OPEN_FOR_REVIEW, Claim, ClaimStatus, FinanceStage, UnitFlag
+from portal.accounts.roles import WHOLE_VIEW
+from portal.claims import queues as claim_queues
 from portal.core.db import SHANGHAI
-from portal.dealers.scope import in_scope, scoped
+from portal.core.queues import Queue, piles
+from portal.dealers.scope import scoped
+from portal.deliveries import queues as note_queues
 from portal.deliveries.models import DeliveryNote
-from portal.deliveries.scope import visible_notes
-from portal.deliveries.services import chase_summary, overdue_notes
 from portal.extensions import db
+from portal.finance import queues as finance_queues
 from portal.finance.audit import ready_for_finance
-from portal.finance.models import NoticeStatus, WriteOffNotice
-from portal.planning.models import PlanStatus, StockingPlan
+from portal.planning import queues as plan_queues
 from portal.planning.overview import missing_by_season
-from portal.planning.scope import visible_plans
 from portal.quality.models import OPEN_ALERT, BatchAlert
-from portal.returns.models import OwedPart, OwedStatus, ReturnShipment
-from portal.returns.receipt import OPEN as SHIPMENT_OPEN
-from portal.returns.verdicts import past_due
-from portal.service import deadlines
-from portal.service.followup_scope import visible_flags
+from portal.returns import queues as return_queues
+from portal.returns.verdicts import listed
+from portal.service import queues as service_queues
 from portal.service.models import (
-    Complaint,
-    ComplaintStatus,
-    RequestStatus,
-    ReturnVisit,
     ServiceRequest,
-    VisitStatus,
 )
-from portal.service.scope import visible_requests
-from portal.stock.work import head_office_box
+from portal.stock import queues as stock_queues
 
 LISTED = 10
 ALERTS_URL = "/quality/alerts"  # the early-warning pages (portal/quality), linked by path
@@ -60,10 +51,6 @@ class Tile:
     age_days: int | None = None
     alert: bool = False  # shown highlighted: overdue work, new alerts
     note: str = ""
-
-
-# Whom a snapshot's counts are made for: every head-office user sees all of it.
-HEAD_OFFICE = SimpleNamespace(role=Role.ADMIN, id=None, dealer_id=None)
 
 
 def _encode(values) -> list:
@@ -90,13 +77,9 @@ class Board:
 
     def figure(self, name: str) -> list:
         """One of FIGURES: from the snapshot when the board reads one, else counted now."""
-        if self.stored is not None:
+        if self.stored is not None and name in self.stored:  # else a figure new since then
             return _decode(self.stored[name])
         return list(FIGURES[name](self))
-
-    def mine(self, column):
-        """SQL: the record's dealer is one the user covers (always true for head office)."""
-        return in_scope(column, self.user)
 
     def age(self, oldest) -> int | None:
         if oldest is None:
@@ -107,10 +90,13 @@ class Board:
     def tile(self, key, label, count, oldest, url, **extra) -> Tile:
         return Tile(key, str(label), count or 0, oldest, url, self.age(oldest), **extra)
 
-    def pile(self, column, *where):
-        """(count, oldest) of the rows matching ``where``, in one query."""
-        return db.session.execute(
-            sa.select(sa.func.count(), sa.func.min(column)).where(*where)).one()
+    def piles(self, *queues: Queue) -> list:
+        """(count, oldest) of each of ``queues`` for the user, one after the other."""
+        return [value for pile in piles(queues, self.user, self.now)
+                for value in (pile.count, pile.oldest)]
+
+    def queue_tile(self, key, queue: Queue, count, oldest, **extra) -> Tile:
+        return self.tile(key, queue.label, count, oldest, queue.url(), **extra)
 
 
 FIGURES = {}  # name: the function of a Board counting one tile's figures (a few values)
@@ -122,31 +108,21 @@ def figure(function):
 
 
 @figure
-def review(b: Board):
-    return b.pile(Claim.submitted_at, Claim.status.in_(OPEN_FOR_REVIEW), b.mine(Claim.dealer_id))
-
-
-@figure
-def samples(b: Board):
-    return b.pile(Claim.decided_at, Claim.status == ClaimStatus.APPROVED, Claim.sampled,
-                  Claim.sample_reviewed_at.is_(None), b.mine(Claim.dealer_id))
+def to_review(b: Board):
+    return b.piles(claim_queues.REVIEW, claim_queues.SAMPLES)
 
 
 @figure
 def judge(b: Board):
-    return b.pile(OwedPart.received_on, OwedPart.status == OwedStatus.RECEIVED,
-                  OwedPart.verdict.is_(None), b.mine(OwedPart.dealer_id))
+    return b.piles(return_queues.JUDGE)
 
 
 def technical_tiles(b: Board) -> list[Tile]:
-    review, samples, judge = b.figure("review"), b.figure("samples"), b.figure("judge")
+    review = b.figure("to_review")
     return [
-        b.tile("claims_to_decide", _l("Claims to decide"), *review,
-               url_for("claims.index", status="review")),
-        b.tile("samples", _l("Rules-approved samples to review"), *samples,
-               url_for("claims.index", sample="1", status="approved")),
-        b.tile("parts_to_judge", _l("Old parts to judge"), *judge,
-               url_for("returns.verdict_queue")),
+        b.queue_tile("claims_to_decide", claim_queues.REVIEW, *review[0:2]),
+        b.queue_tile("samples", claim_queues.SAMPLES, *review[2:4]),
+        b.queue_tile("parts_to_judge", return_queues.JUDGE, *b.figure("judge")),
     ]
 
 
@@ -172,101 +148,68 @@ def alert_tile(b: Board) -> tuple[Tile, list[BatchAlert]]:
     return tile, raised
 
 
+SERVICE = (service_queues.TO_ROUTE, service_queues.TO_ARRANGE, service_queues.TO_CHECK,
+           service_queues.OVERDUE)
+
+
 @figure
 def requests(b: Board):
-    r = ServiceRequest
-
-    def part(condition, column):
-        return sa.func.count().filter(condition), sa.func.min(column).filter(condition)
-
-    return db.session.execute(visible_requests(b.user).with_only_columns(
-        *part(r.status == RequestStatus.NEW, r.received_at),
-        *part(r.status == RequestStatus.ROUTED, r.arrange_due_at),
-        *part(r.status == RequestStatus.ARRANGED, r.check_due_at),
-        *part(deadlines.overdue_clause(b.now), deadlines.due_column()))
-        .where(r.status.in_(deadlines.OPEN_WORK))).one()  # all four are of open entries
+    return b.piles(*SERVICE)
 
 
 def service_tiles(b: Board) -> list[Tile]:
     row = b.figure("requests")
-    return [
-        b.tile("requests_to_route", _l("Service requests to route"), *row[0:2],
-               url_for("service.index", status="new")),
-        b.tile("requests_to_arrange", _l("Service requests to arrange"), *row[2:4],
-               url_for("service.index", status="routed")),
-        b.tile("requests_to_check", _l("Service requests to check"), *row[4:6],
-               url_for("service.index", status="arranged")),
-        b.tile("requests_overdue", _l("Service requests overdue"), *row[6:8],
-               url_for("service.escalation"), alert=bool(row[6])),
-    ]
+    keys = ("requests_to_route", "requests_to_arrange", "requests_to_check", "requests_overdue")
+    return [b.queue_tile(key, queue, *row[2 * i:2 * i + 2],
+                         alert=queue is service_queues.OVERDUE and bool(row[2 * i]))
+            for i, (key, queue) in enumerate(zip(keys, SERVICE, strict=True))]
 
 
 @figure
 def receive(b: Board):
-    return b.pile(ReturnShipment.shipped_on, ReturnShipment.status.in_(SHIPMENT_OPEN),
-                  b.mine(ReturnShipment.dealer_id))
+    return b.piles(return_queues.RECEIVE)
 
 
 @figure
-def visits(b: Board):
-    return b.pile(ReturnVisit.due_on, ReturnVisit.status == VisitStatus.OPEN,
-                  ReturnVisit.due_on <= b.today, b.mine(ReturnVisit.dealer_id))
-
-
-@figure
-def complaints(b: Board):
-    return b.pile(Complaint.received_at, Complaint.status.in_(
-        (ComplaintStatus.OPEN, ComplaintStatus.ESCALATED)), b.mine(Complaint.dealer_id))
-
-
-@figure
-def flags(b: Board):
-    return db.session.execute(visible_flags(b.user).with_only_columns(
-        sa.func.count(UnitFlag.id), sa.func.min(UnitFlag.raised_at))
-        .where(UnitFlag.resolved_at.is_(None))).one()
+def followup(b: Board):
+    return b.piles(service_queues.VISITS, service_queues.COMPLAINTS, service_queues.FLAGS)
 
 
 def clerk_tiles(b: Board) -> list[Tile]:
-    receive, visits = b.figure("receive"), b.figure("visits")
-    complaints, flags = b.figure("complaints"), b.figure("flags")
+    followup = b.figure("followup")
     return [
-        b.tile("parts_to_receive", _l("Old-part shipments to receive"), *receive,
-               url_for("returns.incoming")),
+        b.queue_tile("parts_to_receive", return_queues.RECEIVE, *b.figure("receive")),
         *service_tiles(b),
-        b.tile("visits_due", _l("Return visits due"), *visits, url_for("followup.visits")),
-        b.tile("complaints_open", _l("Complaints open"), *complaints,
-               url_for("followup.complaints")),
-        b.tile("flags_open", _l("Entitlement flags open"), *flags, url_for("followup.flags")),
+        b.queue_tile("visits_due", service_queues.VISITS, *followup[0:2]),
+        b.queue_tile("complaints_open", service_queues.COMPLAINTS, *followup[2:4]),
+        b.queue_tile("flags_open", service_queues.FLAGS, *followup[4:6]),
     ]
 
 
 @figure
 def forward(b: Board):
-    forward = sa.and_(Claim.finance_stage.is_(None), b.mine(Claim.dealer_id),
-                      Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)))
-    return db.session.execute(sa.select(
-        sa.func.count(Claim.id), sa.func.min(Claim.decided_at),
-        sa.func.count(Claim.id).filter(ready_for_finance())).where(forward)).one()
+    """The claims to forward (count, oldest), and how many of them are ready."""
+    forward = finance_queues.FORWARD
+    return db.session.execute(forward.select(b.user, b.now).with_only_columns(
+        sa.func.count(forward.key), sa.func.min(forward.since),
+        sa.func.count(forward.key).filter(ready_for_finance()))).one()
 
 
 @figure
 def owed(b: Board):
-    owed = past_due(b.user, b.today).subquery()
-    return db.session.execute(
-        sa.select(sa.func.count(owed.c.id), sa.func.min(owed.c.due_on))).one()
+    return b.piles(return_queues.OVERDUE)
 
 
 @figure
 def notes(b: Board):
-    notes = chase_summary(visible_notes(b.user), b.today)
-    return notes["waiting"], notes["oldest"], notes["overdue"]
+    """The notes waiting for their dealer (count, oldest), and how many are overdue."""
+    waiting, overdue = piles([note_queues.WAITING, note_queues.OVERDUE], b.user, b.now)
+    return waiting.count, waiting.oldest, overdue.count
 
 
 @figure
 def plans(b: Board):
-    return db.session.execute(visible_plans(b.user).with_only_columns(
-        sa.func.count(StockingPlan.id), sa.func.min(StockingPlan.submitted_at))
-        .where(StockingPlan.status == PlanStatus.SUBMITTED)).one()
+    return b.piles(plan_queues.TO_REVIEW)
 
 
 @figure
@@ -276,8 +219,7 @@ def missing(b: Board):
 
 @figure
 def stock(b: Board):
-    stock = head_office_box(b.user)["requested"]
-    return stock.count, stock.oldest
+    return b.piles(stock_queues.TO_DECIDE)
 
 
 def rep_tiles(b: Board) -> list[Tile]:
@@ -286,71 +228,55 @@ def rep_tiles(b: Board) -> list[Tile]:
     waiting, waiting_oldest, overdue = b.figure("notes")
     (missing,) = b.figure("missing")
     return [
-        b.tile("claims_to_forward", _l("Claims to forward to finance"), count, oldest,
-               url_for("finance.claims", queue="forward"),
-               note=str(_l("%(n)d ready", n=ready))),
-        b.tile("parts_overdue", _l("Old parts overdue"), owed_count, owed_oldest,
-               url_for("returns.overdue"), alert=bool(owed_count)),
-        b.tile("notes_waiting", _l("Delivery notes awaiting the dealer"), waiting,
-               waiting_oldest, url_for("deliveries.index"),
-               note=str(_l("%(n)d overdue", n=overdue)), alert=bool(overdue)),
-        b.tile("plans_to_review", _l("Stocking plans to review"), *b.figure("plans"),
-               url_for("planning.index")),
+        b.queue_tile("claims_to_forward", finance_queues.FORWARD, count, oldest,
+                     note=str(_l("%(n)d ready", n=ready))),
+        b.queue_tile("parts_overdue", return_queues.OVERDUE, owed_count, owed_oldest,
+                     alert=bool(owed_count)),
+        b.queue_tile("notes_waiting", note_queues.WAITING, waiting, waiting_oldest,
+                     note=str(_l("%(n)d overdue", n=overdue)), alert=bool(overdue)),
+        b.queue_tile("plans_to_review", plan_queues.TO_REVIEW, *b.figure("plans")),
         b.tile("plans_missing", _l("Stocking plans missing"), missing, None,
                url_for("planning.index", missing="1"), alert=bool(missing)),
-        b.tile("stock_to_decide", _l("Stock returns to decide"), *b.figure("stock"),
-               url_for("stock.index", status="requested")),
+        b.queue_tile("stock_to_decide", stock_queues.TO_DECIDE, *b.figure("stock")),
     ]
 
 
 @figure
 def audit(b: Board):
-    return b.pile(Claim.forwarded_at, Claim.finance_stage == FinanceStage.FORWARDED,
-                  b.mine(Claim.dealer_id))
+    return b.piles(finance_queues.AUDIT)
 
 
 @figure
 def notices(b: Board):
     """(count, oldest) of the notices issued, then of those disputed."""
-    found = {status: (n, oldest) for status, n, oldest in db.session.execute(
-        sa.select(WriteOffNotice.status, sa.func.count(), sa.func.min(WriteOffNotice.issued_at))
-        .where(WriteOffNotice.status.in_((NoticeStatus.ISSUED, NoticeStatus.DISPUTED)),
-               b.mine(WriteOffNotice.dealer_id)).group_by(WriteOffNotice.status))}
-    return (*found.get(NoticeStatus.ISSUED, (0, None)),
-            *found.get(NoticeStatus.DISPUTED, (0, None)))
+    return b.piles(finance_queues.NOTICES_ISSUED, finance_queues.NOTICES_DISPUTED)
 
 
 def finance_tiles(b: Board) -> list[Tile]:
-    audit = b.figure("audit")
     issued, issued_oldest, disputed, disputed_oldest = b.figure("notices")
     return [
-        b.tile("claims_to_audit", _l("Claims to audit"), *audit,
-               url_for("finance.claims", queue="audit")),
-        b.tile("notices_waiting", _l("Notices waiting for dealers"), issued, issued_oldest,
-               url_for("finance.notices", status="issued")),
-        b.tile("notices_disputed", _l("Notices disputed"), disputed, disputed_oldest,
-               url_for("finance.notices", status="disputed"), alert=bool(disputed)),
+        b.queue_tile("claims_to_audit", finance_queues.AUDIT, *b.figure("audit")),
+        b.queue_tile("notices_waiting", finance_queues.NOTICES_ISSUED, issued, issued_oldest),
+        b.queue_tile("notices_disputed", finance_queues.NOTICES_DISPUTED, disputed,
+                     disputed_oldest, alert=bool(disputed)),
     ]
 
 
 def overdue_lists(b: Board) -> dict:
     """The overdue items themselves, the longest overdue first, a few of each."""
     requests = db.session.scalars(
-        deadlines.escalation_query(b.now, visible_requests(b.user))
+        service_queues.OVERDUE.ordered(b.user, b.now)
         .options(selectinload(ServiceRequest.dealer)).limit(LISTED)).all()
-    parts = db.session.scalars(
-        past_due(b.user, b.today).order_by(OwedPart.due_on, OwedPart.id)
-        .limit(LISTED)).all()
-    notes = db.session.scalars(
-        overdue_notes(visible_notes(b.user), b.today)
-        .options(selectinload(DeliveryNote.dealer))
-        .order_by(DeliveryNote.shipped_on, DeliveryNote.id).limit(LISTED)).all()
+    parts = db.session.scalars(listed(return_queues.OVERDUE.ordered(b.user, b.now))
+                               .limit(LISTED)).all()
+    notes = db.session.scalars(note_queues.OVERDUE.ordered(b.user, b.now)
+                               .options(selectinload(DeliveryNote.dealer)).limit(LISTED)).all()
     return {"requests": requests, "parts": parts, "notes": notes}
 
 
 def head_office_figures(now: datetime) -> dict:
     """Every tile's figures for head office at ``now``, as a snapshot keeps them."""
-    b = Board(HEAD_OFFICE, now)
+    b = Board(WHOLE_VIEW, now)
     return {name: _encode(count(b)) for name, count in FIGURES.items()}
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from portal.accounts.roles import WHOLE_VIEW
 from portal.catalog.models import FaultCode, Part
 from portal.claims.models import Claim, ClaimLine, ClaimStatus, Decision, LineKind
 from portal.core.db import SHANGHAI, money
@@ -15,14 +16,14 @@ from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance.models import NoticeStatus, WriteOffNotice
 from portal.quality.models import OPEN_ALERT, BatchAlert
-from portal.service.deadlines import due_column, overdue_clause
+from portal.service.deadlines import due_column
 from portal.service.models import (
     Complaint,
-    ComplaintStatus,
     ReturnVisit,
     ServiceRequest,
     VisitStatus,
 )
+from portal.service.queues import COMPLAINTS, OVERDUE
 
 # A failure in the shared sense: a claim filed and not rejected outright.
 FAILURE_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW, ClaimStatus.APPROVED,
@@ -30,7 +31,6 @@ FAILURE_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW, ClaimStatus
 APPROVED_CLAIMS = (ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)
 APPROVED_LINES = (Decision.APPROVED, Decision.REDUCED)
 DISSATISFIED = 3  # a score of 3 or less is followed up
-OPEN_COMPLAINT = (ComplaintStatus.OPEN, ComplaintStatus.ESCALATED)
 TOP = 10
 LISTED = 50  # rows listed per table; the counts cover everything
 
@@ -111,15 +111,15 @@ def _complaint_counts(week: Week) -> tuple[int, int, int]:
         sa.func.count().filter(week.holds(c.resolved_at)))).one())
 
 
-def complaints(week: Week) -> dict:
-    """Received, escalated and resolved in the week; those open now, listed oldest first."""
+def complaints(week: Week, now: datetime) -> dict:
+    """Received, escalated and resolved in the week; those open now (the clerk's queue),
+    listed oldest first."""
     c = Complaint
     received, escalated, resolved = _complaint_counts(week)
     open_rows = db.session.execute(
-        sa.select(c.id, c.number, c.customer_name, c.status, c.received_at, c.description,
-                  Dealer.code, Dealer.name)
-        .outerjoin(Dealer, Dealer.id == c.dealer_id)
-        .where(c.status.in_(OPEN_COMPLAINT)).order_by(c.received_at, c.id)).all()
+        COMPLAINTS.ordered(WHOLE_VIEW, now).with_only_columns(
+            c.id, c.number, c.customer_name, c.status, c.received_at, c.description,
+            Dealer.code, Dealer.name).outerjoin(Dealer, Dealer.id == c.dealer_id)).all()
     return {
         "received": received, "escalated": escalated, "resolved": resolved,
         "open": len(open_rows),
@@ -140,14 +140,14 @@ def _request_counts(week: Week) -> tuple[int, int]:
 
 
 def requests(week: Week, now: datetime) -> dict:
-    """Received in the week, arranged late in the week, and overdue now (by its deadline)."""
+    """Received in the week, arranged late in the week, and overdue now (the escalation
+    queue, by its deadline)."""
     r = ServiceRequest
     received, late = _request_counts(week)
     overdue = db.session.execute(
-        sa.select(r.id, r.number, r.customer_name, r.status, r.received_at, due_column(),
-                  Dealer.code, Dealer.name)
-        .outerjoin(Dealer, Dealer.id == r.dealer_id)
-        .where(overdue_clause(now)).order_by(due_column(), r.id)).all()
+        OVERDUE.ordered(WHOLE_VIEW, now).with_only_columns(
+            r.id, r.number, r.customer_name, r.status, r.received_at, due_column(),
+            Dealer.code, Dealer.name).outerjoin(Dealer, Dealer.id == r.dealer_id)).all()
     return {
         "received": received, "arranged_late": late, "overdue": len(overdue),
         "overdue_list": [

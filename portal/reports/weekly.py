@@ -48,7 +48,7 @@ def figures(week_start: date, *, now: datetime | None = None) -> dict:
         "week_start": week.start.isoformat(), "week_end": week.end.isoformat(),
         "as_of": sections.moment(now),
         "visits": sections.visits(week),
-        "complaints": sections.complaints(week),
+        "complaints": sections.complaints(week, now),
         "requests": sections.requests(week, now),
         "alerts": sections.alerts(),
         "failures": sections.failures(week),

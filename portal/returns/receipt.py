@@ -228,23 +228,8 @@ def reconcile(shipment: ReturnShipment, *, actor, now: datetime, version=LATEST)
 # ---------------------------------------------------------------- what waits
 
 
-@dataclass(frozen=True)
-class Incoming:
-    count: int
-    oldest: date | None
-
-
-def incoming() -> Incoming:
-    """Shipments on their way or being received, and the oldest one's shipping date."""
-    count, oldest = db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(ReturnShipment.shipped_on))
-        .where(ReturnShipment.status.in_(OPEN))).one()
-    return Incoming(count, oldest)
-
-
-def incoming_shipments(q: str = ""):
-    """A SELECT of the shipments to receive, searched by number, waybill or dealer."""
-    stmt = sa.select(ReturnShipment).where(ReturnShipment.status.in_(OPEN))
+def searched(stmt, q: str = ""):
+    """``stmt`` (a SELECT of shipments) searched by number, waybill or dealer."""
     if q := q.strip():
         dealers = sa.select(Dealer.id).where(sa.or_(Dealer.code.ilike(f"{q}%"),
                                                     Dealer.name.contains(q)))
@@ -252,4 +237,3 @@ def incoming_shipments(q: str = ""):
                                  ReturnShipment.waybill.ilike(f"{q}%"),
                                  ReturnShipment.dealer_id.in_(dealers)))
     return stmt
-

@@ -11,13 +11,13 @@ from portal.accounts.roles import ALL_ROLES
 from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, wants_fragment
-from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, roles_required
 from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.returns import access
 from portal.returns import receipt as services
 from portal.returns.models import Receipt, ReturnShipment, ShipmentLine
+from portal.returns.queues import RECEIVE
 from portal.returns.receipt_forms import MarkForm, ScanForm, ShipmentForm
 from portal.returns.views import bp
 
@@ -46,10 +46,9 @@ def incoming():
     """Shipments on their way or being received, oldest first; search by number, waybill,
     dealer."""
     q = request.args.get("q", "").strip()
-    stmt = services.incoming_shipments(q).options(selectinload(ReturnShipment.dealer),
-                                                  selectinload(ReturnShipment.lines))
-    page = keyset_page(stmt, ReturnShipment.shipped_on, ReturnShipment.id,
-                       request.args.get("after"), current_app.config["PAGE_SIZE"])
+    stmt = services.searched(RECEIVE.select(current_user, utcnow()), q).options(
+        selectinload(ReturnShipment.dealer), selectinload(ReturnShipment.lines))
+    page = RECEIVE.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
     return render("returns/receipt_list.html", "returns/_receipt_rows.html", page=page, q=q,
                   counts=services.counts)
 

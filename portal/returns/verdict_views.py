@@ -9,11 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import FaultCode
 from portal.core import audit
-from portal.core.db import shanghai_today
+from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt, options
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
+from portal.core.queues import day_of
 from portal.core.uploads import IMAGE_TYPES, discard, store, uploads_root
 from portal.extensions import db
 from portal.returns import access, verdicts
@@ -26,6 +26,7 @@ from portal.returns.models import (
     Verdict,
 )
 from portal.returns.owed import waive, write_off_block
+from portal.returns.queues import JUDGE, OVERDUE
 from portal.returns.scope import visible_owed_parts
 from portal.returns.verdict_forms import VerdictForm, WaiveForm
 from portal.returns.views import bp
@@ -39,28 +40,27 @@ def _filters() -> dict:
             "dealer": request.args.get("dealer", "").strip().upper()}
 
 
+def _queue_page(queue, template: str, fragment: str):
+    """A queue of owed parts, narrowed by part or dealer code, a page at a time."""
+    wanted, now = _filters(), utcnow()
+    stmt = verdicts.listed(queue.select(current_user, now), **wanted)
+    page = queue.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    return render(template, fragment, page=page, wanted=wanted, endpoint=queue.endpoint,
+                  today=day_of(now))
+
+
 @bp.route("/verdicts")
 @requires(access.can_list_verdicts)
 def verdict_queue():
     """Received parts waiting for the technical verdict, oldest first."""
-    wanted = _filters()
-    stmt = verdicts.awaiting_verdict(current_user, **wanted)
-    page = keyset_page(stmt, OwedPart.received_on, OwedPart.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"])
-    return render("returns/verdicts.html", "returns/_verdict_rows.html", page=page,
-                  wanted=wanted, endpoint="returns.verdict_queue", today=shanghai_today())
+    return _queue_page(JUDGE, "returns/verdicts.html", "returns/_verdict_rows.html")
 
 
 @bp.route("/overdue")
 @requires(access.can_list_overdue_parts)
 def overdue():
     """Parts still owed after their return date: candidates for "not received" or a waiver."""
-    wanted, today = _filters(), shanghai_today()
-    stmt = verdicts.past_due(current_user, today, **wanted)
-    page = keyset_page(stmt, OwedPart.due_on, OwedPart.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"])
-    return render("returns/overdue.html", "returns/_overdue_rows.html", page=page,
-                  wanted=wanted, endpoint="returns.overdue", today=today)
+    return _queue_page(OVERDUE, "returns/overdue.html", "returns/_overdue_rows.html")
 
 
 def get_owed(owed_id: int, user) -> OwedPart:

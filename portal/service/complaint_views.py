@@ -20,6 +20,7 @@ from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
+from portal.core.queues import requested
 from portal.service import access
 from portal.service import complaints as services
 from portal.service.followup_forms import ComplaintForm, ComplaintMoveForm
@@ -43,15 +44,16 @@ ACTIONS = {
 @bp.route("/complaints")
 @readers
 def complaints():
-    """List complaints, newest first, by status."""
-    status = ComplaintStatus.parse(request.args.get("status"))
-    stmt = visible_complaints(current_user).options(selectinload(Complaint.dealer),
-                                                    selectinload(Complaint.unit),
-                                                    selectinload(Complaint.claim))
+    """List complaints, newest first, by status; those open, oldest first."""
+    status, queue = ComplaintStatus.parse(request.args.get("status")), requested()
+    stmt = (queue.select(current_user, utcnow()) if queue else visible_complaints(current_user))
+    stmt = stmt.options(selectinload(Complaint.dealer), selectinload(Complaint.unit),
+                        selectinload(Complaint.claim))
     if status:
         stmt = stmt.where(Complaint.status == status)
-    page = keyset_page(stmt, Complaint.received_at, Complaint.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=True)
+    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
+    page = (queue.page(stmt, after, size) if queue else keyset_page(
+        stmt, Complaint.received_at, Complaint.id, after, size, descending=True))
     return render("followup/complaints.html", "followup/_complaint_rows.html", page=page,
                   status_filter=status, statuses=ComplaintStatus)
 

@@ -15,6 +15,7 @@ from portal.service import access, entitlements
 from portal.service.followup_forms import NoteForm
 from portal.service.followup_scope import get_flag, visible_flags
 from portal.service.followup_views import bp
+from portal.service.queues import FLAGS
 from portal.units.models import Unit
 
 
@@ -24,20 +25,16 @@ def flags():
     """List open entitlement flags, oldest first, or the resolved ones, newest first."""
     kind = FlagKind.parse(request.args.get("kind"))
     resolved = request.args.get("state") == "resolved"
-    stmt = visible_flags(current_user).options(
+    stmt = (visible_flags(current_user).where(UnitFlag.resolved_at.is_not(None)) if resolved
+            else FLAGS.select(current_user, utcnow()))
+    stmt = stmt.options(
         selectinload(UnitFlag.unit).selectinload(Unit.dealer), selectinload(UnitFlag.part),
         selectinload(UnitFlag.claim), selectinload(UnitFlag.resolved_by))
-    stmt = stmt.where(UnitFlag.resolved_at.is_not(None) if resolved
-                      else UnitFlag.resolved_at.is_(None))
     if kind:
         stmt = stmt.where(UnitFlag.kind == kind)
-    size = current_app.config["PAGE_SIZE"]
-    if resolved:
-        page = keyset_page(stmt, UnitFlag.resolved_at, UnitFlag.id, request.args.get("after"),
-                           size, descending=True)
-    else:
-        page = keyset_page(stmt, UnitFlag.raised_at, UnitFlag.id, request.args.get("after"),
-                           size)
+    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
+    page = (keyset_page(stmt, UnitFlag.resolved_at, UnitFlag.id, after, size, descending=True)
+            if resolved else FLAGS.page(stmt, after, size))
     return render("followup/flags.html", "followup/_flag_rows.html", page=page, kind=kind,
                   kinds=FlagKind, resolved=resolved, form=NoteForm(formdata=None),
                   can_resolve=access.can_resolve_flags(current_user))

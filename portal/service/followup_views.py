@@ -14,6 +14,7 @@ from portal.core.forms import attempt
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
+from portal.core.queues import requested
 from portal.dealers.scope import dealer_choices, visible_dealer_ids
 from portal.service import access
 from portal.service import visits as services
@@ -43,13 +44,17 @@ def date_arg(name: str) -> date | None:
 
 
 def _visit_rows(status: VisitStatus, dealer_id: int | None):
-    stmt = visible_visits(current_user).where(ReturnVisit.status == status).options(
+    queue = requested()  # the visits due: those open and due by today
+    stmt = (queue.select(current_user, utcnow()) if queue else visible_visits(current_user))
+    stmt = stmt.where(ReturnVisit.status == status).options(
         selectinload(ReturnVisit.claim), selectinload(ReturnVisit.dealer),
         selectinload(ReturnVisit.unit).selectinload(Unit.cards),
         selectinload(ReturnVisit.unit).selectinload(Unit.model))
     if dealer_id:
         stmt = stmt.where(ReturnVisit.dealer_id == dealer_id)
     size, after = current_app.config["PAGE_SIZE"], request.args.get("after")
+    if queue:
+        return queue.page(stmt, after, size)
     if status == VisitStatus.OPEN:
         return keyset_page(stmt, ReturnVisit.due_on, ReturnVisit.id, after, size)
     return keyset_page(stmt, ReturnVisit.called_at, ReturnVisit.id, after, size,

@@ -200,6 +200,9 @@ class ComplaintStatus(TitledEnum):
                 cls.RESOLVED: _l("Resolved"), cls.ARCHIVED: _l("Archived")}
 
 
+OPEN_COMPLAINT = (ComplaintStatus.OPEN, ComplaintStatus.ESCALATED)  # still to be dealt with
+
+
 class Complaint(db.Model):
     """A customer complaint (投诉): recorded, escalated, resolved, archived."""
 

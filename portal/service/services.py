@@ -28,9 +28,7 @@ from portal.service.access import (
     can_route,
     can_route_to_itself,
 )
-from portal.service.deadlines import OPEN_WORK, overdue_clause
 from portal.service.models import Assignee, RequestStatus, ServiceRequest
-from portal.service.scope import visible_requests
 from portal.units.models import Unit
 from portal.units.scope import visible_units
 
@@ -209,18 +207,3 @@ def assigned_to(user):
         return r.assignee == Assignee.TECHNICAL
     return sa.false()
 
-
-def work_counts(user, now: datetime) -> dict[str, int]:
-    """What waits in the register for ``user``: to route, to arrange, to check, overdue."""
-    r = ServiceRequest
-
-    def count(condition):
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-    row = db.session.execute(visible_requests(user).with_only_columns(
-        count(r.status == RequestStatus.NEW),
-        count(sa.and_(r.status == RequestStatus.ROUTED, assigned_to(user))),
-        count(r.status == RequestStatus.ARRANGED),
-        count(overdue_clause(now)),
-    ).where(r.status.in_(OPEN_WORK))).one()  # every count is of open entries: read only those
-    return dict(zip(("to_route", "to_arrange", "to_check", "overdue"), row, strict=True))

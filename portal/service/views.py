@@ -1,6 +1,5 @@
 """The service register: list, new entry, entry page with its actions, escalation list."""
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,9 +13,10 @@ from portal.core.forms import attempt
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
+from portal.core.queues import piles, requested
 from portal.dealers.models import Dealer
 from portal.extensions import db
-from portal.service import access, deadlines, services
+from portal.service import access, deadlines, queues, services
 from portal.service.forms import (
     ArrangeForm,
     CheckForm,
@@ -50,8 +50,9 @@ def index():
     q = request.args.get("q", "").strip()
     status = RequestStatus.parse(request.args.get("status"))
     overdue, mine = bool(request.args.get("overdue")), bool(request.args.get("mine"))
-    now = utcnow()
-    stmt = visible_requests(current_user).options(*ROW_LOADS)
+    now, queue = utcnow(), requested()
+    stmt = (queue.select(current_user, now) if queue else
+            visible_requests(current_user)).options(*ROW_LOADS)
     if status:
         stmt = stmt.where(ServiceRequest.status == status)
     if overdue:
@@ -59,9 +60,9 @@ def index():
     if mine:
         stmt = stmt.where(services.assigned_to(current_user))
     after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (search_page(stmt, q, after, size) if q else
-            keyset_page(stmt, ServiceRequest.received_at, ServiceRequest.id, after, size,
-                        descending=True))
+    page = (search_page(stmt, q, after, size) if q else queue.page(stmt, after, size) if queue
+            else keyset_page(stmt, ServiceRequest.received_at, ServiceRequest.id, after, size,
+                             descending=True))
     filters = {"q": q, "status": status.value if status else "", "overdue": "1" if overdue else "",
                "mine": "1" if mine else ""}
     return render("service/index.html", "service/_rows.html", page=page, filters=filters,
@@ -174,28 +175,21 @@ def close(request_id):
 def escalation():
     """The entries past their arrange or check deadline, the latest first."""
     now = utcnow()
-    stmt = deadlines.escalation_query(now, visible_requests(current_user)).options(*ROW_LOADS)
+    stmt = queues.OVERDUE.ordered(current_user, now).options(*ROW_LOADS)
     entries = db.session.scalars(stmt.limit(ESCALATION_LIMIT)).all()
     total = len(entries)
     if total == ESCALATION_LIMIT:
-        total = db.session.scalar(
-            deadlines.escalation_query(now, visible_requests(current_user)).order_by(None)
-            .with_only_columns(sa.func.count(ServiceRequest.id)))
+        total = queues.OVERDUE.pile(current_user, now).count
     return render("service/escalation.html", entries=entries, total=total, now=now)
 
 
 def home_box(user) -> list[dict]:
-    """The register's counts for a home page, each with the list it links to."""
-    counts = services.work_counts(user, utcnow())
-    rows = []
-    if access.can_dispatch_requests(user):
-        rows += [(_("Not routed"), "to_route", url_for("service.index", status="new")),
-                 (_("To check"), "to_check", url_for("service.index", status="arranged"))]
-    if access.can_arrange_requests(user):
-        rows.append((_("To arrange"), "to_arrange",
-                     url_for("service.index", status="routed", mine="1")))
-    overdue = (url_for("service.escalation") if access.can_watch_escalation(user)
-               else url_for("service.index", overdue="1"))
-    rows.append((_("Overdue"), "overdue", overdue))
-    return [{"label": label, "count": counts[key], "url": url,
-             "alert": key == "overdue" and counts[key] > 0} for label, key, url in rows]
+    """The register's queues ``user`` works, for a home page: count and the list it links to."""
+    shown = [(queue, label) for queue, label in (
+        (queues.TO_ROUTE, _("Not routed")), (queues.TO_CHECK, _("To check")),
+        (queues.MINE_TO_ARRANGE, _("To arrange")), (queues.OVERDUE, _("Overdue")),
+        (queues.OVERDUE_HERE, _("Overdue"))) if user.role in queue.roles]
+    found = piles([queue for queue, _label in shown], user, utcnow())
+    return [{"label": label, "count": pile.count, "url": queue.url(),
+             "alert": queue in (queues.OVERDUE, queues.OVERDUE_HERE) and pile.count > 0}
+            for (queue, label), pile in zip(shown, found, strict=True)]

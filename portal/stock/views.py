@@ -23,11 +23,12 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.access import can_read_history
 from portal.core import audit
-from portal.core.db import shanghai_today
+from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
+from portal.core.queues import requested
 from portal.stock import access, excel, rules, services
 from portal.stock.deemed import deemed_sold as deemed_rows
 from portal.stock.forms import ApproveForm, MoveForm, RequestForm
@@ -65,14 +66,16 @@ def see_other(target: str):
 @bp.route("/")
 @signed_in
 def index():
-    """List stock returns, newest first, by status."""
-    status = StockReturnStatus.parse(request.args.get("status"))
-    stmt = visible_returns(current_user).options(
+    """List stock returns, newest first, by status; a queue of them oldest first."""
+    status, queue = StockReturnStatus.parse(request.args.get("status")), requested()
+    stmt = (queue.select(current_user, utcnow()) if queue else
+            visible_returns(current_user)).options(
         selectinload(StockReturn.dealer), selectinload(StockReturn.unit).selectinload(Unit.model))
     if status:
         stmt = stmt.where(StockReturn.status == status)
-    page = keyset_page(stmt, StockReturn.requested_at, StockReturn.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=True)
+    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
+    page = (queue.page(stmt, after, size) if queue else keyset_page(
+        stmt, StockReturn.requested_at, StockReturn.id, after, size, descending=True))
     return render("stock/index.html", "stock/_rows.html", page=page, status_filter=status,
                   statuses=StockReturnStatus)
 

@@ -1,0 +1,118 @@
+"""Work queues: what waits for someone, each defined once.
+
+A ``Queue`` names the records waiting (the SELECT of what a user may see, narrowed by the
+queue's filter), the order people work them in (oldest first unless said otherwise), the
+column its "waiting since" figure reads, the roles it is for and the list page that shows it.
+Its count, its oldest item and its list are all read from that one definition, so a tile's
+number and the list it links to cannot disagree. Each domain declares its queues in its own
+``queues.py``; this module names no domain's states.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import request, url_for
+
+from portal.core.db import SHANGHAI
+from portal.core.pagination import Page, keyset_page
+from portal.extensions import db
+
+REGISTRY: dict[str, "Queue"] = {}  # name → queue, filled as the domains' queues.py load
+
+
+@dataclass(frozen=True)
+class Pile:
+    """How many wait, and since when the oldest has waited (None when none does)."""
+
+    count: int
+    oldest: date | datetime | None
+
+
+@dataclass(frozen=True, eq=False)
+class Queue:
+    """One queue. ``scope(user)`` is the domain's SELECT of what ``user`` may see;
+    ``where(user, now)`` the queue's conditions at ``now`` (a UTC instant); ``order`` the column it
+    is worked down by (with ``key`` to break ties), ``since`` the column its oldest item is
+    dated by; ``endpoint`` and ``args`` its list page."""
+
+    name: str
+    label: str
+    roles: frozenset
+    scope: Callable
+    where: Callable[..., tuple]
+    since: object
+    key: object
+    endpoint: str
+    order: object = None  # defaults to ``since``
+    args: Mapping = field(default_factory=dict)
+    newest_first: bool = False
+
+    def __post_init__(self):
+        if self.name in REGISTRY:
+            raise ValueError(f"queue {self.name!r} is defined twice")
+        REGISTRY[self.name] = self
+
+    @property
+    def sort(self):
+        return self.since if self.order is None else self.order
+
+    def select(self, user, now: datetime):
+        """A SELECT of the records in the queue that ``user`` may see, unordered."""
+        return self.scope(user).where(*self.where(user, now))
+
+    def ordered(self, user, now: datetime):
+        """``select`` in the order people work the queue down."""
+        sort = (self.sort.desc(), self.key.desc()) if self.newest_first else (self.sort, self.key)
+        return self.select(user, now).order_by(*sort)
+
+    def pile(self, user, now: datetime) -> Pile:
+        """How many records wait for ``user`` and the oldest one's date, in one query."""
+        return piles([self], user, now)[0]
+
+    def page(self, stmt, after: str | None, size: int) -> Page:
+        """One page of ``stmt`` (``select`` narrowed further) in the queue's order."""
+        return keyset_page(stmt, self.sort, self.key, after, size, descending=self.newest_first)
+
+    def url(self) -> str:
+        """The list page that shows exactly this queue."""
+        return url_for(self.endpoint, queue=self.name, **self.args)
+
+
+def day_of(now: datetime) -> date:
+    """The working day (Shanghai) at the instant ``now``: what date-based queues compare to."""
+    return now.astimezone(SHANGHAI).date()
+
+
+def requested(default: Queue | None = None) -> Queue | None:
+    """The queue a list page was opened for (``?queue=`` naming one listed on this page),
+    else ``default``."""
+    queue = REGISTRY.get(request.args.get("queue", ""))
+    return queue if queue is not None and queue.endpoint == request.endpoint else default
+
+
+def for_role(role) -> list[Queue]:
+    """The queues ``role`` works, in the order they were declared."""
+    return [queue for queue in REGISTRY.values() if role in queue.roles]
+
+
+def piles(queues, user, now: datetime) -> list[Pile]:
+    """``Queue.pile`` of each of ``queues`` for ``user`` at ``now``, one query per scope they
+    share: each count and oldest date filtered by its queue's conditions, the rows read only
+    those in any of them."""
+    found: dict[Queue, Pile] = {}
+    for scope in dict.fromkeys(queue.scope for queue in queues):
+        group = [queue for queue in queues if queue.scope is scope]
+        found.update(zip(group, _count(scope, group, user, now), strict=True))
+    return [found[queue] for queue in queues]
+
+
+def _count(scope, queues: list[Queue], user, now: datetime) -> list[Pile]:
+    conditions = [sa.and_(*queue.where(user, now)) for queue in queues]
+    columns = [column for queue, condition in zip(queues, conditions, strict=True)
+               for column in (sa.func.count(queue.key).filter(condition),
+                              sa.func.min(queue.since).filter(condition))]
+    row = db.session.execute(scope(user).with_only_columns(*columns)
+                             .where(sa.or_(*conditions))).one()
+    return [Pile(row[i], row[i + 1]) for i in range(0, len(row), 2)]

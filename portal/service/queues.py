@@ -1,0 +1,68 @@
+"""The service register's and the follow-up's work queues (``portal.core.queues``): entries to
+route, arrange and check, entries overdue; return visits due, complaints open, entitlement
+flags open."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.accounts.roles import DEALER_ROLES, Role
+from portal.claims.models import UnitFlag
+from portal.core.queues import Queue, day_of
+from portal.service.deadlines import due_column, overdue_clause
+from portal.service.followup_scope import visible_complaints, visible_flags, visible_visits
+from portal.service.models import (
+    OPEN_COMPLAINT,
+    Complaint,
+    RequestStatus,
+    ReturnVisit,
+    ServiceRequest,
+    VisitStatus,
+)
+from portal.service.scope import visible_requests
+from portal.service.services import DISPATCHERS, assigned_to
+
+R = ServiceRequest
+ASSIGNEES = frozenset({*DEALER_ROLES, Role.SALES_REP, Role.TECHNICAL})  # entries are routed to
+MANAGERS = frozenset({Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP})  # they escalate
+
+
+def _overdue(user, now):
+    return (overdue_clause(now),)
+
+
+TO_ROUTE = Queue(
+    "requests_new", _l("Service requests to route"), frozenset(DISPATCHERS), visible_requests,
+    lambda user, now: (R.status == RequestStatus.NEW,), R.received_at, R.id, "service.index",
+    args={"status": "new"})
+TO_ARRANGE = Queue(
+    "requests_routed", _l("Service requests to arrange"), frozenset(DISPATCHERS),
+    visible_requests, lambda user, now: (R.status == RequestStatus.ROUTED,), R.arrange_due_at,
+    R.id, "service.index", args={"status": "routed"})
+MINE_TO_ARRANGE = Queue(
+    "requests_mine", _l("Service requests routed to you to arrange"), ASSIGNEES,
+    visible_requests, lambda user, now: (R.status == RequestStatus.ROUTED, assigned_to(user)),
+    R.arrange_due_at, R.id,
+    "service.index", args={"status": "routed", "mine": "1"})
+TO_CHECK = Queue(
+    "requests_arranged", _l("Service requests to check"), frozenset(DISPATCHERS),
+    visible_requests, lambda user, now: (R.status == RequestStatus.ARRANGED,), R.check_due_at,
+    R.id, "service.index", args={"status": "arranged"})
+# Overdue entries, the longest overdue first: managers escalate them from their own page,
+# dealers see theirs in the register.
+OVERDUE = Queue(
+    "requests_overdue", _l("Service requests overdue"), MANAGERS, visible_requests,
+    _overdue, due_column(), R.id, "service.escalation")
+OVERDUE_HERE = Queue(
+    "requests_late", _l("Service requests overdue"), frozenset(DEALER_ROLES), visible_requests,
+    _overdue, due_column(), R.id, "service.index", order=R.received_at, args={"overdue": "1"})
+VISITS = Queue(
+    "visits_due", _l("Return visits due"), frozenset({Role.CLERK}), visible_visits,
+    lambda user, now: (ReturnVisit.status == VisitStatus.OPEN, ReturnVisit.due_on <= day_of(now)),
+    ReturnVisit.due_on, ReturnVisit.id, "followup.visits", args={"status": "open"})
+COMPLAINTS = Queue(
+    "complaints_open", _l("Complaints open"), frozenset({Role.CLERK}), visible_complaints,
+    lambda user, now: (Complaint.status.in_(OPEN_COMPLAINT),), Complaint.received_at,
+    Complaint.id, "followup.complaints")
+FLAGS = Queue(
+    "flags_open", _l("Entitlement flags open"), frozenset({Role.CLERK, Role.TECHNICAL}),
+    visible_flags, lambda user, now: (UnitFlag.resolved_at.is_(None),), UnitFlag.raised_at,
+    UnitFlag.id, "followup.flags")
