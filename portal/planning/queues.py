@@ -9,10 +9,11 @@ from sqlalchemy.orm import selectinload
 from portal.core.queues import Queue
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan
-from portal.planning.scope import REVIEW_ROLES, visible_plans
+from portal.planning.access import can_review_plans
+from portal.planning.scope import visible_plans
 
 TO_REVIEW = Queue(
-    "plans_review", _l("Stocking plans to review"), frozenset(REVIEW_ROLES), visible_plans,
+    "plans_review", _l("Stocking plans to review"), can_review_plans.roles, visible_plans,
     lambda user, now: (StockingPlan.status == PlanStatus.SUBMITTED,), StockingPlan.submitted_at,
     StockingPlan.id, "planning.review_queue")
 

@@ -7,6 +7,11 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.claims.models import UnitFlag
 from portal.core.queues import Queue, day_of
+from portal.service.access import (
+    can_arrange_requests,
+    can_dispatch_requests,
+    can_watch_escalation,
+)
 from portal.service.deadlines import due_column, overdue_clause
 from portal.service.followup_scope import visible_complaints, visible_flags, visible_visits
 from portal.service.models import (
@@ -18,11 +23,12 @@ from portal.service.models import (
     VisitStatus,
 )
 from portal.service.scope import visible_requests
-from portal.service.services import DISPATCHERS, assigned_to
+from portal.service.services import assigned_to
 
 R = ServiceRequest
-ASSIGNEES = frozenset({*DEALER_ROLES, Role.SALES_REP, Role.TECHNICAL})  # entries are routed to
-MANAGERS = frozenset({Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP})  # they escalate
+DISPATCHERS = can_dispatch_requests.roles  # route and check
+ASSIGNEES = can_arrange_requests.roles  # entries are routed to
+MANAGERS = can_watch_escalation.roles  # they escalate
 
 
 def _overdue(user, now):
@@ -30,11 +36,11 @@ def _overdue(user, now):
 
 
 TO_ROUTE = Queue(
-    "requests_new", _l("Service requests to route"), frozenset(DISPATCHERS), visible_requests,
+    "requests_new", _l("Service requests to route"), DISPATCHERS, visible_requests,
     lambda user, now: (R.status == RequestStatus.NEW,), R.received_at, R.id, "service.index",
     args={"status": "new"})
 TO_ARRANGE = Queue(
-    "requests_routed", _l("Service requests to arrange"), frozenset(DISPATCHERS),
+    "requests_routed", _l("Service requests to arrange"), DISPATCHERS,
     visible_requests, lambda user, now: (R.status == RequestStatus.ROUTED,), R.arrange_due_at,
     R.id, "service.index", args={"status": "routed"})
 MINE_TO_ARRANGE = Queue(
@@ -43,7 +49,7 @@ MINE_TO_ARRANGE = Queue(
     R.arrange_due_at, R.id,
     "service.index", args={"status": "routed", "mine": "1"})
 TO_CHECK = Queue(
-    "requests_arranged", _l("Service requests to check"), frozenset(DISPATCHERS),
+    "requests_arranged", _l("Service requests to check"), DISPATCHERS,
     visible_requests, lambda user, now: (R.status == RequestStatus.ARRANGED,), R.check_due_at,
     R.id, "service.index", args={"status": "arranged"})
 # Overdue entries, the longest overdue first: managers escalate them from their own page,
