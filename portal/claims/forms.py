@@ -14,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from portal.core.uploads import with_limit
+
 
 class Versioned(FlaskForm):
     """Every change carries the version the user saw, so a concurrent change is noticed."""
@@ -73,7 +75,8 @@ class OtherLineForm(Versioned):
 
 
 class PhotoForm(Versioned):
-    photos = MultipleFileField(_l("Photos of the repair (JPEG or PNG, up to 8 MB each)"))
+    photos = MultipleFileField(with_limit(_l("Photos of the repair (JPEG or PNG, up to %(mb)d MB "
+                                             "each)")))
 
 
 class ReasonForm(Versioned):
