@@ -23,9 +23,9 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.core import audit
+from portal.core.actions import form_action
 from portal.core.db import shanghai_today
-from portal.core.forms import attempt
-from portal.core.htmx import render, render_form, wants_fragment
+from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import roles_required, signed_in
 from portal.stock import excel, rules, services
@@ -55,13 +55,6 @@ ACTIONS = {
 FOR = {"approve": DECIDERS, "refuse": DECIDERS, "receive": DECIDERS, "cancel": DEALER_ROLES}
 
 
-def see_other(target: str):
-    """Answer a successful form: 303, or HX-Redirect for a plain htmx form."""
-    if wants_fragment():
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target, 303)
-
-
 @bp.route("/")
 @signed_in
 def index():
@@ -88,16 +81,15 @@ def new():
         return redirect(url_for("units.index"), 303)
     unit = get_unit(unit_id, current_user)
     form.unit.data = str(unit.id)
-    if form.validate_on_submit():
-        ok, ret = attempt(form, lambda: services.request_return(
-            unit, form.reason.data, form.description.data, actor=current_user))
-        if ok:
-            flash(_("Return %(number)s requested: head office will decide.",
-                    number=ret.number), "success")
-            return see_other(url_for("stock.detail", return_id=ret.id))
-    return render_form("stock/new.html", form, unit=unit,
-                       problem=services.stock_problem(unit, current_user.dealer_id),
-                       current=services.open_return(unit), outcomes=_outcomes())
+    return form_action(
+        form, lambda: services.request_return(unit, form.reason.data, form.description.data,
+                                              actor=current_user),
+        success=lambda ret: _("Return %(number)s requested: head office will decide.",
+                              number=ret.number),
+        done=lambda ret: url_for("stock.detail", return_id=ret.id), leave=True,
+        again=lambda form: render("stock/new.html", form=form, unit=unit,
+                                  problem=services.stock_problem(unit, current_user.dealer_id),
+                                  current=services.open_return(unit), outcomes=_outcomes()))
 
 
 def _int(value):
@@ -150,12 +142,9 @@ def _act(return_id: int, action: str):
     kwargs = {"actor": current_user, "version": form.version.data}
     if action == "approve":
         kwargs["restoration_fee"] = form.restoration_fee.data
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: move(ret, form.note.data or "", **kwargs))
-        if ok:
-            flash(str(message), "success")
-            return see_other(url_for("stock.detail", return_id=ret.id))
-    return _page(ret, failed=action, form=form)
+    return form_action(form, lambda: move(ret, form.note.data or "", **kwargs),
+                       success=message, done=url_for("stock.detail", return_id=ret.id),
+                       leave=True, again=lambda form: _page(ret, failed=action, form=form))
 
 
 @bp.route("/<int:return_id>/approve", methods=["POST"])
