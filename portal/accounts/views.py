@@ -78,13 +78,11 @@ def logout():
 def change_password():
     """Change one's own password."""
     form, user = ChangePasswordForm(), current_user._get_current_object()
-    response = form_action(form, lambda: services.change_password(
+    return form_action(form, lambda: services.change_password(
         user, form.current_password.data, form.new_password.data),
+        then=lambda _r: login_user(user),  # the session follows the new password
         success=_("Your password has been changed."), done=url_for("home.index"),
         again=lambda form: render("accounts/password.html", form=form))
-    if response.status_code == 303:  # committed: the session follows the new password
-        login_user(user)
-    return response
 
 
 def get_user(user_id: int) -> User:

@@ -332,17 +332,14 @@ def sign(claim_id):
 def remove_file(claim_id, attachment_id):
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()
-    removed = []
+    return form_action(form, lambda: services.detach(claim, attachment_id, actor=current_user),
+                       then=_remove_file, **on_claim(claim, "submit"))
 
-    def action():
-        removed.append(services.detach(claim, attachment_id, actor=current_user))
 
-    response = form_action(form, action, **on_claim(claim, "submit"))
-    if response.status_code == 303:  # committed: the file itself can go
-        for attachment in removed:
-            if attachment.path and not _shared_path(attachment.path):
-                (uploads_root() / attachment.path).unlink(missing_ok=True)
-    return response
+def _remove_file(attachment) -> None:
+    """Once the record is gone, its file goes too, unless another record still names it."""
+    if attachment.path and not _shared_path(attachment.path):
+        (uploads_root() / attachment.path).unlink(missing_ok=True)
 
 
 def _shared_path(path: str) -> bool:

@@ -16,10 +16,12 @@ from portal.core.uploads import staged
 
 
 def form_action(form, action: Callable, *, done, again: Callable, success=None,
-                leave: bool = False):
+                then: Callable | None = None, leave: bool = False):
     """Answer ``form``: run ``action`` when it is valid, then redirect to ``done``.
 
-    ``done`` and ``success`` (the flash) may be callables of the action's result. ``leave`` says
+    ``done`` and ``success`` (the flash) may be callables of the action's result; ``then(result)``
+    is what must wait for the commit (removing a detached file, starting work that reads the
+    committed rows). ``leave`` says
     the redirect leaves the page a plain htmx form sits in (``HX-Redirect``, see ``see_other``);
     otherwise htmx follows the 303 and swaps the page's fragment in place. ``again(form)`` renders
     the page with the form; it is answered 422 when the form holds errors (200 on a first GET).
@@ -29,6 +31,8 @@ def form_action(form, action: Callable, *, done, again: Callable, success=None,
             ok, result = attempt(form, action)
             files.committed = ok
         if ok:
+            if then is not None:
+                then(result)
             if success:
                 flash(str(_of(success, result)), "success")
             target = _of(done, result)
