@@ -60,7 +60,7 @@ def objects(app, world, db):
         factories.make_owed_parts(dealer, 1)) for dealer in (world.dealer_a, world.dealer_b))
     visits, complaints, flags = _followup(world, unit_a, unit_b, part)
     owed, photos, item = _returns(app, unit_a, unit_b, part, victim)
-    from tests.test_notice_lifecycle import make_notice
+    from tests.builders import make_notice
 
     notices = [make_notice(dealer, 1, actor=world.users[Role.FINANCE])
                for dealer in (world.dealer_a, world.dealer_b)]

@@ -53,15 +53,15 @@ def test_lists_are_scoped_and_filtered(client, login, world):
 
 
 def test_list_queries_do_not_grow_with_rows(client, login, world, db):
-    from tests.test_queries import _queries
+    from tests.helpers import count_queries
 
     part = factories.make_part()
     _ship(world, world.dealer_a, parts=[(part, 2, None)])
     login(world.users[Role.CLERK])
-    few = _queries(db, client, "/deliveries/")
+    few = count_queries(db, client, "/deliveries/")
     for _ in range(8):
         _ship(world, world.dealer_b, units=2, parts=[(part, 2, None)])
-    assert _queries(db, client, "/deliveries/") == few
+    assert count_queries(db, client, "/deliveries/") == few
 
 
 def test_another_dealers_note_is_404_on_page_pdf_and_confirm(client, login, world):

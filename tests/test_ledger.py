@@ -23,53 +23,12 @@ from portal.finance.ledger import (
     entries_with_balance,
     ledger_page,
 )
-from portal.finance.models import LedgerEntry, LedgerKind, NoticeClaim, WriteOffNotice
+from portal.finance.models import LedgerEntry, LedgerKind
 from tests import factories
-from tests.test_queries import QueryCounter
+from tests.builders import confirmed_offset, post
+from tests.helpers import QueryCounter
 
 D = Decimal
-
-
-def post(dealer, kind, on, reference, amount, memo=""):
-    """An entry as stored (signed), the way the ERP import or the notice lifecycle leaves it."""
-    entry = LedgerEntry(dealer_id=dealer.id, kind=kind, entry_date=on, reference=reference,
-                        memo=memo, amount=D(amount), source="excel",
-                        created_by_id=factories._any_user_id())
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
-def confirmed_offset(dealer, on, *, number="HX-2026-0007", claims=(("120.00", "30.00"),)):
-    """A confirmed notice with its claims, and its offset posted as the lifecycle posts it:
-    kind OFFSET, amount −total, reference the notice number, notice_id, source notice."""
-    shop_unit = factories.make_unit(dealer=dealer)
-    finance = factories.make_user(Role.FINANCE)
-    notice = WriteOffNotice(number=number, year=int(number[3:7]), seq=int(number[-4:]),
-                            dealer_id=dealer.id, period_start=date(2026, 2, 1),
-                            period_end=date(2026, 2, 28), status="issued",
-                            issued_by_id=finance.id, dealer_details={"name": dealer.name})
-    total = D("0.00")
-    for position, (parts, labour) in enumerate(claims, 1):
-        claim = factories.make_claim(shop_unit, status="approved",
-                                     number=f"WX-{number}-{position}")
-        amount = D(parts) + D(labour)
-        notice.claims.append(NoticeClaim(claim=claim, position=position, parts=D(parts),
-                                         labour=D(labour), total=amount))
-        claim.notice = notice
-        total += amount
-    notice.parts = sum((D(p) for p, _l in claims), D(0))
-    notice.labour = sum((D(lab) for _p, lab in claims), D(0))
-    notice.total = total
-    db.session.add(notice)
-    db.session.flush()
-    notice.status = "confirmed"  # as confirm_notice does; a confirmed notice cannot be built
-    entry = LedgerEntry(dealer_id=dealer.id, kind=LedgerKind.OFFSET, entry_date=on,
-                        reference=notice.number, amount=-total, notice_id=notice.id,
-                        source="notice", created_by_id=finance.id)
-    db.session.add(entry)
-    db.session.flush()
-    return notice, entry
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.finance import runs
 from portal.finance.models import NoticeClaim, NoticeCounter, NoticeRun, RunStatus, WriteOffNotice
 from tests import factories
-from tests.test_notices import OCT_END, OCT_START, approved_claim
+from tests.builders import OCT_END, OCT_START, approved_claim
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from portal.deliveries.models import DeliveryLine, DeliveryNote, DeliveryStatus
 from portal.planning.models import PlanSection, PlanStatus, StockingPlan, StockingPlanLine
 from portal.planning.reality import last_season_reality, plan_vs_reality
 from tests import factories
-from tests.test_queries import QueryCounter
+from tests.helpers import QueryCounter
 
 _seq = itertools.count(1)
 SPRING = (date(2026, 3, 10), date(2026, 6, 15))  # the plan is due on 8 February

@@ -14,7 +14,7 @@ from portal.core.db import shanghai_today
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan
 from portal.units.models import Unit
-from tests.test_notices import pdf_text
+from tests.helpers import pdf_text
 from tests.test_plans import line_of, setup  # noqa: F401  (the fixture)
 from tests.test_suggestion import season as make_season
 

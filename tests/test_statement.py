@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from portal.accounts.roles import Role
 from portal.finance.statement import build_statement, default_range
+from tests.helpers import QueryCounter
 from tests.test_ledger import confirmed_offset, history  # noqa: F401  (fixture)
-from tests.test_queries import QueryCounter
 
 D = Decimal
 

@@ -27,8 +27,8 @@ from portal.service.models import (
     VisitStatus,
 )
 from tests import factories
-from tests.test_notice_lifecycle import make_notice
-from tests.test_notices import pdf_text
+from tests.builders import make_notice
+from tests.helpers import pdf_text
 
 MONDAY = date(2026, 11, 9)
 NOW = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # Tuesday of the next week, 10:00 Shanghai
