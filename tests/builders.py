@@ -4,24 +4,29 @@ claims ready to submit or submitted, finance-approved claims, notices and ledger
 Shared by several test modules; the day is always given (``today``), never read here.
 """
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from portal.accounts.roles import Role
+from portal.catalog.models import ModelCategory, Season, SeasonKind
 from portal.claims import services
 from portal.claims.models import AttachmentKind, Decision, FinanceStage, LineKind
 from portal.core.uploads import StoredFile
+from portal.deliveries.models import DeliveryLine, DeliveryNote, DeliveryStatus
 from portal.extensions import db
 from portal.finance.models import LedgerEntry, LedgerKind, NoticeClaim, WriteOffNotice
 from portal.finance.notices import issue_notice
+from portal.planning.models import PlanSection, PlanStatus, StockingPlan, StockingPlanLine
 from portal.returns.models import OwedPart, OwedStatus
 from tests import factories
 
 D = Decimal
 # The month the notice builders issue for.
 OCT_START, OCT_END = date(2026, 10, 1), date(2026, 10, 31)
+_notes = itertools.count(1)
 
 
 # -- claims -----------------------------------------------------------------------------------
@@ -164,3 +169,70 @@ def confirmed_offset(dealer, on, *, number="HX-2026-0007", claims=(("120.00", "3
     db.session.add(entry)
     db.session.flush()
     return notice, entry
+
+
+# -- planning and deliveries ------------------------------------------------------------------
+
+TRACTORS = [ModelCategory.TRACTOR_LARGE.value, ModelCategory.TRACTOR_SMALL.value]
+SPRING_2027 = (date(2027, 3, 10), date(2027, 6, 15))  # the plans' season: due 2027-02-08
+
+
+def make_season(name, start, end, *, categories=TRACTORS, provinces=(), required=True,
+                kind=SeasonKind.OPERATING):
+    row = Season(name=name, kind=kind, start_on=start, end_on=end, categories=list(categories),
+                 provinces=list(provinces), plan_required=required)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_plan(season, dealer, lines, *, status=PlanStatus.APPROVED) -> StockingPlan:
+    """A plan with lines given as (part, quantity, approved_qty or None)."""
+    plan = StockingPlan(season_id=season.id, dealer_id=dealer.id, status=status,
+                        created_by_id=factories._any_user_id())
+    for position, (part, quantity, approved) in enumerate(lines, 1):
+        plan.lines.append(StockingPlanLine(part_id=part.id, position=position,
+                                           section=PlanSection.WARRANTY, quantity=quantity,
+                                           suggested_qty=quantity, approved_qty=approved,
+                                           unit_price=part.price))
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def spring_plan(dealer, status, part, clerk) -> StockingPlan:
+    """A plan of its own 2027 spring selling season with one wear line (6 planned, 5 approved)."""
+    season = Season(name=f"2027春季{dealer.code}", kind=SeasonKind.SELLING,
+                    start_on=date(2027, 3, 10), end_on=date(2027, 6, 15),
+                    categories=["tractor_large"], provinces=[])
+    plan = StockingPlan(season=season, dealer=dealer, status=status, created_by_id=clerk.id)
+    plan.lines.append(StockingPlanLine(part=part, position=1, section=PlanSection.WEAR,
+                                       suggested_qty=4, quantity=6, approved_qty=5,
+                                       unit_price=part.price))
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def line_of(plan, part):
+    return next(line for line in plan.lines if line.part_id == part.id)
+
+
+def make_note(dealer, shipped_on, lines, *, confirmed=False) -> DeliveryNote:
+    """A delivery note with part lines given as (part, quantity, received_qty or None)."""
+    note = DeliveryNote(number=f"FH-T-{next(_notes):05d}", dealer_id=dealer.id,
+                        shipped_on=shipped_on, created_by_id=factories._any_user_id(),
+                        status=DeliveryStatus.CONFIRMED if confirmed else DeliveryStatus.SHIPPED)
+    for position, (part, quantity, received) in enumerate(lines, 1):
+        note.lines.append(DeliveryLine(position=position, part_id=part.id, quantity=quantity,
+                                       received_qty=received, unit_price=part.price))
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def use(unit, part, quantity, failure_date, *, status="submitted", decision="pending"):
+    """A claim on ``unit`` whose one part line used ``quantity`` of ``part``."""
+    return factories.make_claim(unit, status=status, failure_date=failure_date, lines=[
+        {"kind": "part", "part": part, "quantity": quantity, "unit_price": part.price,
+         "amount": part.price * quantity, "decision": decision}])

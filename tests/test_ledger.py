@@ -25,26 +25,13 @@ from portal.finance.ledger import (
 )
 from portal.finance.models import LedgerEntry, LedgerKind
 from tests import factories
-from tests.builders import confirmed_offset, post
+from tests.builders import post
 from tests.helpers import QueryCounter
 
 D = Decimal
 
 
-@pytest.fixture
-def history(world):
-    """Dealer A: opening 1000, invoice 5000, payment 2000, a 150 offset, invoice 800."""
-    a = world.dealer_a
-    post(a, LedgerKind.OPENING, date(2025, 12, 31), "QC-2026", "1000.00")
-    post(a, LedgerKind.INVOICE, date(2026, 1, 10), "FP-001", "5000.00")
-    post(a, LedgerKind.PAYMENT, date(2026, 2, 5), "SK-001", "-2000.00")
-    notice, offset = confirmed_offset(a, date(2026, 3, 3))
-    post(a, LedgerKind.INVOICE, date(2026, 3, 20), "FP-002", "800.00")
-    post(world.dealer_b, LedgerKind.INVOICE, date(2026, 1, 1), "FP-B1", "333.33")
-    return notice, offset
-
-
-def test_balances_on_dates_and_for_many_dealers(world, history):
+def test_balances_on_dates_and_for_many_dealers(world, ledger_history):
     a, b = world.dealer_a, world.dealer_b
     assert balance(a.id) == D("4650.00")
     assert balance(a.id, date(2026, 2, 5)) == D("4000.00")
@@ -54,8 +41,8 @@ def test_balances_on_dates_and_for_many_dealers(world, history):
     assert balances([a.id, b.id, nobody.id]) == {a.id: D("4650.00"), b.id: D("333.33")}
 
 
-def test_running_balance_over_a_range_starts_from_the_opening_balance(world, history):
-    notice, offset = history
+def test_running_balance_over_a_range_starts_from_the_opening_balance(world, ledger_history):
+    notice, offset = ledger_history
     opening, rows = entries_with_balance(world.dealer_a.id, date(2026, 2, 1),
                                          date(2026, 3, 31))
     assert opening == D("6000.00")
@@ -272,8 +259,8 @@ def test_import_page_lists_row_errors_and_refuses_other_files(client, login, wor
     assert client.get("/finance/ledger/import").status_code == 403
 
 
-def test_ledger_pages_by_role(client, login, world, history):
-    notice, _offset = history
+def test_ledger_pages_by_role(client, login, world, ledger_history):
+    notice, _offset = ledger_history
     login(world.users[Role.FINANCE])
     listing = client.get("/finance/ledger").get_data(as_text=True)
     assert "¥4,650.00" in listing and "¥333.33" in listing
