@@ -22,6 +22,7 @@ from portal.catalog.models import ModelCategory, PartKind, Season
 from portal.extensions import db as _db
 from portal.finance.models import LedgerKind
 from tests import factories
+from tests.access_records import access_records
 from tests.builders import SPRING_2027, confirmed_offset, make_season, post
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -198,3 +199,9 @@ def ledger_history(world):
     post(a, LedgerKind.INVOICE, date(2026, 3, 20), "FP-002", "800.00")
     post(world.dealer_b, LedgerKind.INVOICE, date(2026, 1, 1), "FP-B1", "333.33")
     return notice, offset
+
+
+@pytest.fixture
+def objects(app, world, db):
+    """A record of every kind a URL names, for the access matrix and the CSRF walk."""
+    return access_records(app, world, db)
