@@ -1,7 +1,7 @@
 """The access matrix: every route in the URL map, for anonymous users and every role.
 
-A new route cannot escape: it must declare its roles, and every URL argument it takes must be
-have a record of dealer A and (when dealer-scoped) one of dealer B in tests/access_records.py.
+A new route cannot escape: it must declare its roles, and every URL argument it takes must
+have a record of dealer A (and, when dealer-scoped, one of dealer B) in tests/access_records.py.
 """
 
 import pytest
