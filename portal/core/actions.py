@@ -16,16 +16,19 @@ from portal.core.uploads import staged
 
 
 def form_action(form, action: Callable, *, done, again: Callable, success=None,
-                then: Callable | None = None, leave: bool = False):
+                then: Callable | None = None, leave: bool = False,
+                in_place: Callable | None = None):
     """Answer ``form``: run ``action`` when it is valid, then redirect to ``done``.
 
     ``done`` and ``success`` (the flash) may be callables of the action's result; ``then(result)``
     is what must wait for the commit (removing a detached file, starting work that reads the
-    committed rows). ``leave`` says
-    the redirect leaves the page a plain htmx form sits in (``HX-Redirect``, see ``see_other``);
-    otherwise htmx follows the 303 and swaps the page's fragment in place. ``again(form)`` renders
-    the page with the form; it is answered 422 when the form holds errors (200 on a first GET).
+    committed rows). ``leave`` says the redirect leaves the page a plain htmx form sits in
+    (``HX-Redirect``, see ``see_other``); otherwise htmx follows the 303 and swaps the page's
+    fragment in place. ``again(form)`` renders the page with the form; it is answered 422 when
+    the form holds errors (200 on a first GET). ``in_place(form)``, when given, answers a plain
+    htmx request instead, done or not: the fragment the form sits in (a row), updated where it is.
     """
+    fragment = in_place is not None and wants_fragment()
     if form.validate_on_submit():
         with staged() as files:
             ok, result = attempt(form, action)
@@ -33,15 +36,19 @@ def form_action(form, action: Callable, *, done, again: Callable, success=None,
         if ok:
             if then is not None:
                 then(result)
-            if success:
-                flash(str(_of(success, result)), "success")
-            target = _of(done, result)
-            return see_other(target) if leave else redirect(target, 303)
+            return in_place(form) if fragment else _redirect(done, success, result, leave)
     failed = bool(form.errors)  # before ``again`` moves a line's message off the form
-    response = make_response(again(form))
+    response = make_response((in_place if fragment else again)(form))
     if failed and response.status_code == 200:
         response.status_code = 422
     return response
+
+
+def _redirect(done, success, result, leave: bool):
+    if success:
+        flash(str(_of(success, result)), "success")
+    target = _of(done, result)
+    return see_other(target) if leave else redirect(target, 303)
 
 
 def see_other(target: str):
