@@ -36,7 +36,8 @@ def form_action(form, action: Callable, *, done, again: Callable, success=None,
         if ok:
             if then is not None:
                 then(result)
-            return in_place(form) if fragment else _redirect(done, success, result, leave)
+            return make_response(in_place(form) if fragment
+                                 else _redirect(done, success, result, leave))
     failed = bool(form.errors)  # before ``again`` moves a line's message off the form
     response = make_response((in_place if fragment else again)(form))
     if failed and response.status_code == 200:
