@@ -100,7 +100,8 @@ def _complaint_page(complaint, failed: str | None = None, form: NoteForm | None 
                   history=[] if current_user.role.is_dealer else audit.history(complaint))
 
 
-def _act(complaint_id: int, action: str):
+def _move(complaint_id: int, action: str):
+    """One of the complaint's moves (ACTIONS) from its note form, answered by form_action."""
     complaint = get_complaint(complaint_id, current_user)
     form = NoteForm(prefix=action)
     move, message, _note = ACTIONS[action]
@@ -116,26 +117,26 @@ def _act(complaint_id: int, action: str):
 @handlers_only
 def escalate_complaint(complaint_id):
     """Pass a complaint to management with a note."""
-    return _act(complaint_id, "escalate")
+    return _move(complaint_id, "escalate")
 
 
 @bp.route("/complaints/<int:complaint_id>/resolve", methods=["POST"])
 @handlers_only
 def resolve_complaint(complaint_id):
     """Record how a complaint was resolved."""
-    return _act(complaint_id, "resolve")
+    return _move(complaint_id, "resolve")
 
 
 @bp.route("/complaints/<int:complaint_id>/archive", methods=["POST"])
 @handlers_only
 def archive_complaint(complaint_id):
     """Archive a resolved complaint."""
-    return _act(complaint_id, "archive")
+    return _move(complaint_id, "archive")
 
 
 @bp.route("/complaints/<int:complaint_id>/reopen", methods=["POST"])
 @handlers_only
 def reopen_complaint(complaint_id):
     """Reopen a resolved complaint the customer is still unhappy with."""
-    return _act(complaint_id, "reopen")
+    return _move(complaint_id, "reopen")
 

@@ -135,7 +135,8 @@ def _page(ret: StockReturn, failed: str | None = None, form=None):
                   refused=refused, outcome=rules.outcome(ret.reason), history=history)
 
 
-def _act(return_id: int, action: str):
+def _move(return_id: int, action: str):
+    """One of the return's moves (ACTIONS) from its form, answered by form_action."""
     ret = get_return(return_id, current_user)
     form = (ApproveForm if action == "approve" else MoveForm)(prefix=action)
     move, message, _note = ACTIONS[action]
@@ -151,28 +152,28 @@ def _act(return_id: int, action: str):
 @deciders_only
 def approve(return_id):
     """Let the dealer send the unit back (with the restoration fee when it was taken apart)."""
-    return _act(return_id, "approve")
+    return _move(return_id, "approve")
 
 
 @bp.route("/<int:return_id>/refuse", methods=["POST"])
 @deciders_only
 def refuse(return_id):
     """Refuse a return, saying why."""
-    return _act(return_id, "refuse")
+    return _move(return_id, "refuse")
 
 
 @bp.route("/<int:return_id>/receive", methods=["POST"])
 @deciders_only
 def receive(return_id):
     """Record that the unit arrived at the factory."""
-    return _act(return_id, "receive")
+    return _move(return_id, "receive")
 
 
 @bp.route("/<int:return_id>/cancel", methods=["POST"])
 @dealers_only
 def cancel(return_id):
     """Withdraw our request before head office decides."""
-    return _act(return_id, "cancel")
+    return _move(return_id, "cancel")
 
 
 @bp.route("/deemed-sold")
