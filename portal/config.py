@@ -62,6 +62,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_DURATION": timedelta(days=0),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "EXCEL_MAX_BYTES": 5 * 1024 * 1024,
+        # Every photo, scan and signature (portal.core.uploads); the forms' labels quote it.
+        "UPLOAD_MAX_BYTES": 8 * 1024 * 1024,
         "PAGE_SIZE": 25,
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,

@@ -5,6 +5,9 @@ TEST_DATABASE_URL selects PostgreSQL; without it the suite runs on a SQLite file
 
 import contextvars
 import os
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -15,8 +18,12 @@ from flask_sqlalchemy.session import Session
 
 from portal import ROOT, create_app
 from portal.accounts.roles import Role
+from portal.catalog.models import ModelCategory, PartKind, Season
 from portal.extensions import db as _db
+from portal.finance.models import LedgerKind
 from tests import factories
+from tests.access_records import access_records
+from tests.builders import SPRING_2027, confirmed_offset, make_season, post
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -154,3 +161,47 @@ def api(client, world, db):
         return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
 
     return call
+
+
+@dataclass
+class Setup:
+    season: Season
+    model: object
+    main: object
+    wear: object
+
+
+@pytest.fixture
+def setup(world):
+    """For stocking plans: ten unsold tractors in dealer A's stock, four in B's; a main and a
+    wear part; the 2027 spring season."""
+    tractor = factories.make_model(category=ModelCategory.TRACTOR_LARGE)
+    main = factories.make_part("PLAN-M1", models=[tractor], kind=PartKind.MAIN,
+                               price=Decimal("100.00"), season_consumption=Decimal("0.2"))
+    wear = factories.make_part("PLAN-W1", models=[tractor], kind=PartKind.WEAR,
+                               price=Decimal("12.50"), season_consumption=Decimal("0.5"))
+    for _ in range(10):
+        factories.make_unit(model=tractor, dealer=world.dealer_a)
+    for _ in range(4):
+        factories.make_unit(model=tractor, dealer=world.dealer_b)
+    season = make_season("2027 春季", *SPRING_2027)
+    return Setup(season, tractor, main, wear)
+
+
+@pytest.fixture
+def ledger_history(world):
+    """Dealer A: opening 1000, invoice 5000, payment 2000, a 150 offset, invoice 800."""
+    a = world.dealer_a
+    post(a, LedgerKind.OPENING, date(2025, 12, 31), "QC-2026", "1000.00")
+    post(a, LedgerKind.INVOICE, date(2026, 1, 10), "FP-001", "5000.00")
+    post(a, LedgerKind.PAYMENT, date(2026, 2, 5), "SK-001", "-2000.00")
+    notice, offset = confirmed_offset(a, date(2026, 3, 3))
+    post(a, LedgerKind.INVOICE, date(2026, 3, 20), "FP-002", "800.00")
+    post(world.dealer_b, LedgerKind.INVOICE, date(2026, 1, 1), "FP-B1", "333.33")
+    return notice, offset
+
+
+@pytest.fixture
+def objects(app, world, db):
+    """A record of every kind a URL names, for the access matrix and the CSRF walk."""
+    return access_records(app, world, db)

@@ -4,6 +4,8 @@ import io
 import re
 import zlib
 
+import pypdfium2
+import sqlalchemy as sa
 from PIL import Image
 
 
@@ -42,3 +44,33 @@ def pdf_objects(pdf: bytes) -> bytes:
 def pdf_page_count(objects: bytes) -> int:
     """Pages in a PDF, counted in pdf_objects()' text."""
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", objects))
+
+
+class QueryCounter:
+    """Count the SQL statements sent while inside the block."""
+
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args, **kwargs):
+        self.count += 1
+
+
+def count_queries(db, client, url) -> int:
+    """The statements an htmx request for ``url`` sends (it must answer 200)."""
+    with QueryCounter(db.engine) as counter:
+        assert client.get(url, headers={"HX-Request": "true"}).status_code == 200
+    return counter.count
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of every page of a PDF."""
+    pdf = pypdfium2.PdfDocument(data)
+    return "\n".join(page.get_textpage().get_text_range() for page in pdf)

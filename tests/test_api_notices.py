@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.finance import lifecycle
 from portal.finance.models import LedgerEntry, NoticeStatus
 from portal.finance.notice_scope import replacement_of
-from tests.test_notice_lifecycle import make_notice
+from tests.builders import make_notice
 
 
 @pytest.fixture

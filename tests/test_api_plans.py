@@ -7,13 +7,12 @@ import pytest
 from portal.accounts.roles import Role
 from portal.core.db import shanghai_today
 from portal.extensions import db
-from tests.test_plans import setup  # noqa: F401  (the fixture)
 
 TODAY = shanghai_today()
 
 
 @pytest.fixture
-def season(setup):  # noqa: F811
+def season(setup):
     setup.season.start_on = TODAY + timedelta(days=40)
     setup.season.end_on = TODAY + timedelta(days=130)
     db.session.commit()

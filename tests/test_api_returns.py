@@ -1,6 +1,7 @@
 """API v1 old-part returns: owed parts by scope, shipping them, reading a shipment back."""
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -9,9 +10,11 @@ from portal.accounts.roles import Role
 from portal.core.db import shanghai_today
 from portal.extensions import db
 from portal.returns.models import OwedStatus, Receipt, ReturnShipment
-from tests.test_return_shipments import owed_of, submitted_claim
+from tests.builders import claim_owing_parts
+from tests.builders import owed_parts_of as owed_of
 
 TODAY = shanghai_today()
+submitted_claim = partial(claim_owing_parts, today=TODAY)
 
 
 @pytest.fixture

@@ -79,17 +79,48 @@ def test_part_with_models_and_exact_price(client, login, world, db):
     assert db.session.get(Part, part.id).price == Decimal("235.10")
 
 
-def test_part_edit_records_model_changes(client, login, world, db):
+def test_part_edit_saves_every_field_and_the_models_it_fits(client, login, world, db):
     m1, m2 = factories.make_model("FM-3"), factories.make_model("FM-4")
-    part = factories.make_part("PX-200", models=[m1])
+    part = factories.make_part("PX-200", models=[m1], kind="wear", return_required=False,
+                               watched=True)
+    part_id, seen = part.id, part.version
     login(world.users[Role.ADMIN])
-    response = client.post(f"/catalog/parts/{part.id}/edit", data={
-        "part_number": "PX-200", "name": part.name, "kind": "main", "price": "99.50",
-        "return_required": "y", "supplier": "", "model_ids": [str(m2.id)],
-        "is_active": "y", "version": str(part.version)})
+    response = client.post(f"/catalog/parts/{part_id}/edit", data={
+        "part_number": "PX-200", "name": "  机油泵  ", "kind": "main", "price": "99.50",
+        "return_required": "y", "warranty_months": "18", "supplier": " 潍坊油泵厂 ",
+        "model_ids": [str(m2.id)], "key_part": "y", "is_active": "y",
+        "season_consumption": "0.5", "version": str(seen)})
     assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/catalog/parts/{part_id}")
+    db.session.expire_all()
+    saved = db.session.get(Part, part_id)
+    assert (saved.name, saved.kind.value, saved.price, saved.warranty_months, saved.supplier) == (
+        "机油泵", "main", Decimal("99.50"), 18, "潍坊油泵厂")
+    assert (saved.return_required, saved.watched, saved.key_part, saved.is_active) == (
+        True, False, True, True)
+    assert saved.season_consumption == Decimal("0.500")
+    assert [m.code for m in saved.models] == ["FM-4"]
+    assert saved.version == seen + 1
     entry = db.session.query(AuditEntry).filter_by(entity_type="parts", action="update").one()
     assert entry.changes["models"] == [["FM-3"], ["FM-4"]]
+
+
+def test_model_saved_as_entered_and_changed_on_edit(client, login, world, db):
+    login(world.users[Role.ADMIN])
+    assert client.post("/catalog/models/new", data=_model()).status_code == 303
+    model = db.session.query(ProductModel).filter_by(code="NEW-1").one()
+    assert (model.name, model.category, model.whole_months, model.main_parts_months,
+            model.wear_parts_months, model.running_in_hours, model.main_parts_named,
+            model.is_active) == ("新机型", ModelCategory.TRACTOR_LARGE, 12, 24, 6, 50, "机体", True)
+    response = client.post(f"/catalog/models/{model.id}/edit", data=_model(
+        name=" 新机型二代 ", whole_months="18", wear_parts_months="3", running_in_hours="80",
+        main_parts_named="机体、机架", is_active="", version=str(model.version)))
+    assert response.status_code == 303
+    db.session.expire_all()
+    model = db.session.get(ProductModel, model.id)
+    assert (model.name, model.whole_months, model.main_parts_months, model.wear_parts_months,
+            model.running_in_hours, model.main_parts_named, model.is_active) == (
+        "新机型二代", 18, 24, 3, 80, "机体、机架", False)
 
 
 def test_parts_search_filters_by_model_and_kind(client, login, world, db):

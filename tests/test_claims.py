@@ -3,6 +3,7 @@
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,6 @@ from portal.catalog.models import LabourRate, PolicySettings
 from portal.claims import services
 from portal.claims.checks import Level, run_checks
 from portal.claims.models import (
-    AttachmentKind,
     Claim,
     ClaimStatus,
     Decision,
@@ -23,13 +23,13 @@ from portal.claims.models import (
 )
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
-from portal.core.uploads import StoredFile
 from portal.core.versioning import StaleVersion
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
 from portal.service import visit_tallies
 from portal.units.services import clocks_for, coverage_for
-from tests import factories
+from tests import builders, factories
+from tests.builders import sign
 
 TODAY = date.today()
 
@@ -56,29 +56,8 @@ def tech(world):
     return world.users[Role.TECHNICAL]
 
 
-def open_claim(shop, dealer, *, failure=None, handed_in=None, completed=None, hours="300.0"):
-    failure = failure or TODAY - timedelta(days=10)
-    return services.create_claim(shop.unit, {
-        "failure_date": failure, "handed_in_on": handed_in or failure,
-        "completed_on": completed or failure + timedelta(days=2),
-        "hour_meter": Decimal(hours), "fault_code_id": shop.fault.id,
-        "description": "变速箱漏油"}, actor=dealer, today=TODAY)
-
-
-def sign(claim, dealer):
-    services.attach(claim, AttachmentKind.SIGNATURE,
-                    StoredFile("claims/test-sig.png", "sig.png", "image/png"), actor=dealer)
-
-
-def ready_claim(shop, dealer, **kwargs):
-    """A claim with a part, labour and travel line and a signature."""
-    claim = open_claim(shop, dealer, **kwargs)
-    services.add_line(claim, LineKind.PART, {"part_id": shop.main_part.id, "quantity": 1},
-                      actor=dealer)
-    services.add_line(claim, LineKind.LABOUR, {"fault_code_id": shop.fault.id}, actor=dealer)
-    services.add_line(claim, LineKind.TRAVEL, {"km": 35}, actor=dealer)
-    sign(claim, dealer)
-    return claim
+open_claim = partial(builders.open_claim, today=TODAY)
+ready_claim = partial(builders.ready_claim, today=TODAY)
 
 
 def by_code(checks, code, line=None):

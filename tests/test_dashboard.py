@@ -15,7 +15,7 @@ from portal.quality.models import AlertStatus, BatchAlert
 from portal.reports.dashboard import dashboard
 from portal.service.models import Channel, Complaint, ComplaintStatus
 from tests import factories
-from tests.test_queries import QueryCounter
+from tests.helpers import QueryCounter
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import pytest
 from flask_babel import force_locale
 
 from portal.accounts.roles import Role
-from portal.catalog.models import PolicySettings, Season, SeasonKind
+from portal.catalog.models import PolicySettings
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
 from portal.deliveries import services
@@ -16,8 +16,9 @@ from portal.deliveries.models import DeliveryNote, DeliveryStatus
 from portal.deliveries.queues import home_box
 from portal.deliveries.scope import visible_notes
 from portal.extensions import db
-from portal.planning.models import PlanSection, PlanStatus, StockingPlan, StockingPlanLine
+from portal.planning.models import PlanStatus
 from tests import factories
+from tests.builders import spring_plan
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 TODAY = date(2026, 11, 20)
@@ -120,27 +121,14 @@ def test_other_bad_notes(world):
     assert _note(world, parts=[(part, 9999, None)], actor=world.users[Role.ADMIN]).lines
 
 
-def _plan(dealer, status, part, clerk):
-    season = Season(name=f"2027春季{dealer.code}", kind=SeasonKind.SELLING,
-                    start_on=date(2027, 3, 10), end_on=date(2027, 6, 15),
-                    categories=["tractor_large"], provinces=[])
-    plan = StockingPlan(season=season, dealer=dealer, status=status, created_by_id=clerk.id)
-    plan.lines.append(StockingPlanLine(part=part, position=1, section=PlanSection.WEAR,
-                                       suggested_qty=4, quantity=6, approved_qty=5,
-                                       unit_price=part.price))
-    db.session.add(plan)
-    db.session.flush()
-    return plan
-
-
 def test_a_note_may_ship_an_approved_plan_of_the_same_dealer(world):
     part, clerk = factories.make_part(), world.users[Role.CLERK]
-    approved = _plan(world.dealer_a, PlanStatus.APPROVED, part, clerk)
+    approved = spring_plan(world.dealer_a, PlanStatus.APPROVED, part, clerk)
     note = _note(world, parts=[(part, 5, None)], plan=approved)
     assert note.plan_id == approved.id
     _refused("dealer", lambda: _note(world, world.dealer_b, parts=[(part, 5, None)],
                                      plan=approved))
-    draft = _plan(world.dealer_b, PlanStatus.SUBMITTED, part, clerk)
+    draft = spring_plan(world.dealer_b, PlanStatus.SUBMITTED, part, clerk)
     _refused(None, lambda: _note(world, world.dealer_b, parts=[(part, 5, None)], plan=draft))
 
 

@@ -13,7 +13,7 @@ from portal.deliveries.models import DeliveryNote, DeliveryStatus
 from portal.extensions import db
 from portal.planning.models import PlanStatus
 from tests import factories
-from tests.test_deliveries import _plan
+from tests.builders import spring_plan
 
 
 def _stock_unit(**values):
@@ -53,15 +53,15 @@ def test_lists_are_scoped_and_filtered(client, login, world):
 
 
 def test_list_queries_do_not_grow_with_rows(client, login, world, db):
-    from tests.test_queries import _queries
+    from tests.helpers import count_queries
 
     part = factories.make_part()
     _ship(world, world.dealer_a, parts=[(part, 2, None)])
     login(world.users[Role.CLERK])
-    few = _queries(db, client, "/deliveries/")
+    few = count_queries(db, client, "/deliveries/")
     for _ in range(8):
         _ship(world, world.dealer_b, units=2, parts=[(part, 2, None)])
-    assert _queries(db, client, "/deliveries/") == few
+    assert count_queries(db, client, "/deliveries/") == few
 
 
 def test_another_dealers_note_is_404_on_page_pdf_and_confirm(client, login, world):
@@ -150,8 +150,8 @@ def test_clerk_records_a_note_with_a_message_per_bad_serial(client, login, world
 
 def test_new_note_from_an_approved_plan(client, login, world):
     part = factories.make_part("JX-PLAN-1")
-    plan = _plan(world.dealer_a, PlanStatus.APPROVED, part, world.users[Role.CLERK])
-    draft = _plan(world.dealer_b, PlanStatus.DRAFT, part, world.users[Role.CLERK])
+    plan = spring_plan(world.dealer_a, PlanStatus.APPROVED, part, world.users[Role.CLERK])
+    draft = spring_plan(world.dealer_b, PlanStatus.DRAFT, part, world.users[Role.CLERK])
     db.session.commit()
     login(world.users[Role.ADMIN])
     client.post("/language", data={"lang": "en"})

@@ -19,7 +19,7 @@ from portal.core.options import options
 from portal.extensions import db as _db
 from portal.returns.models import OwedPart
 from tests import factories
-from tests.test_queries import QueryCounter
+from tests.helpers import QueryCounter
 
 D = Decimal
 

@@ -33,8 +33,7 @@ from portal.finance.models import WriteOffNotice
 from portal.returns.models import Destination, OwedPart, OwedStatus, Verdict
 from portal.returns.owed import record_verdict, waive
 from tests import factories
-from tests.helpers import walk_pages
-from tests.test_queries import QueryCounter
+from tests.helpers import QueryCounter, walk_pages
 
 TODAY = date.today()
 

@@ -10,8 +10,7 @@ from portal.extensions import db
 from portal.finance import lifecycle
 from portal.finance.work import claim_queues, finance_work, rep_work
 from tests import factories
-from tests.test_notice_lifecycle import make_notice
-from tests.test_notices import approved_claim
+from tests.builders import approved_claim, make_notice
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from portal.accounts.roles import Role
 from portal.finance.reports import Filters, cost_report
 from tests import factories
-from tests.test_queries import QueryCounter
+from tests.helpers import QueryCounter
 
 D = Decimal
 

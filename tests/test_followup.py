@@ -23,8 +23,7 @@ from portal.service.models import (
     VisitDayTally,
 )
 from tests import factories
-from tests.helpers import walk_pages
-from tests.test_queries import QueryCounter
+from tests.helpers import QueryCounter, walk_pages
 
 NOW = datetime(2025, 8, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 

@@ -23,69 +23,15 @@ from portal.finance.ledger import (
     entries_with_balance,
     ledger_page,
 )
-from portal.finance.models import LedgerEntry, LedgerKind, NoticeClaim, WriteOffNotice
+from portal.finance.models import LedgerEntry, LedgerKind
 from tests import factories
-from tests.test_queries import QueryCounter
+from tests.builders import post
+from tests.helpers import QueryCounter
 
 D = Decimal
 
 
-def post(dealer, kind, on, reference, amount, memo=""):
-    """An entry as stored (signed), the way the ERP import or the notice lifecycle leaves it."""
-    entry = LedgerEntry(dealer_id=dealer.id, kind=kind, entry_date=on, reference=reference,
-                        memo=memo, amount=D(amount), source="excel",
-                        created_by_id=factories._any_user_id())
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
-def confirmed_offset(dealer, on, *, number="HX-2026-0007", claims=(("120.00", "30.00"),)):
-    """A confirmed notice with its claims, and its offset posted as the lifecycle posts it:
-    kind OFFSET, amount −total, reference the notice number, notice_id, source notice."""
-    shop_unit = factories.make_unit(dealer=dealer)
-    finance = factories.make_user(Role.FINANCE)
-    notice = WriteOffNotice(number=number, year=int(number[3:7]), seq=int(number[-4:]),
-                            dealer_id=dealer.id, period_start=date(2026, 2, 1),
-                            period_end=date(2026, 2, 28), status="issued",
-                            issued_by_id=finance.id, dealer_details={"name": dealer.name})
-    total = D("0.00")
-    for position, (parts, labour) in enumerate(claims, 1):
-        claim = factories.make_claim(shop_unit, status="approved",
-                                     number=f"WX-{number}-{position}")
-        amount = D(parts) + D(labour)
-        notice.claims.append(NoticeClaim(claim=claim, position=position, parts=D(parts),
-                                         labour=D(labour), total=amount))
-        claim.notice = notice
-        total += amount
-    notice.parts = sum((D(p) for p, _l in claims), D(0))
-    notice.labour = sum((D(lab) for _p, lab in claims), D(0))
-    notice.total = total
-    db.session.add(notice)
-    db.session.flush()
-    notice.status = "confirmed"  # as confirm_notice does; a confirmed notice cannot be built
-    entry = LedgerEntry(dealer_id=dealer.id, kind=LedgerKind.OFFSET, entry_date=on,
-                        reference=notice.number, amount=-total, notice_id=notice.id,
-                        source="notice", created_by_id=finance.id)
-    db.session.add(entry)
-    db.session.flush()
-    return notice, entry
-
-
-@pytest.fixture
-def history(world):
-    """Dealer A: opening 1000, invoice 5000, payment 2000, a 150 offset, invoice 800."""
-    a = world.dealer_a
-    post(a, LedgerKind.OPENING, date(2025, 12, 31), "QC-2026", "1000.00")
-    post(a, LedgerKind.INVOICE, date(2026, 1, 10), "FP-001", "5000.00")
-    post(a, LedgerKind.PAYMENT, date(2026, 2, 5), "SK-001", "-2000.00")
-    notice, offset = confirmed_offset(a, date(2026, 3, 3))
-    post(a, LedgerKind.INVOICE, date(2026, 3, 20), "FP-002", "800.00")
-    post(world.dealer_b, LedgerKind.INVOICE, date(2026, 1, 1), "FP-B1", "333.33")
-    return notice, offset
-
-
-def test_balances_on_dates_and_for_many_dealers(world, history):
+def test_balances_on_dates_and_for_many_dealers(world, ledger_history):
     a, b = world.dealer_a, world.dealer_b
     assert balance(a.id) == D("4650.00")
     assert balance(a.id, date(2026, 2, 5)) == D("4000.00")
@@ -95,8 +41,8 @@ def test_balances_on_dates_and_for_many_dealers(world, history):
     assert balances([a.id, b.id, nobody.id]) == {a.id: D("4650.00"), b.id: D("333.33")}
 
 
-def test_running_balance_over_a_range_starts_from_the_opening_balance(world, history):
-    notice, offset = history
+def test_running_balance_over_a_range_starts_from_the_opening_balance(world, ledger_history):
+    notice, offset = ledger_history
     opening, rows = entries_with_balance(world.dealer_a.id, date(2026, 2, 1),
                                          date(2026, 3, 31))
     assert opening == D("6000.00")
@@ -313,8 +259,8 @@ def test_import_page_lists_row_errors_and_refuses_other_files(client, login, wor
     assert client.get("/finance/ledger/import").status_code == 403
 
 
-def test_ledger_pages_by_role(client, login, world, history):
-    notice, _offset = history
+def test_ledger_pages_by_role(client, login, world, ledger_history):
+    notice, _offset = ledger_history
     login(world.users[Role.FINANCE])
     listing = client.get("/finance/ledger").get_data(as_text=True)
     assert "¥4,650.00" in listing and "¥333.33" in listing

@@ -24,9 +24,9 @@ from portal.finance.models import (
     WriteOffNotice,
 )
 from portal.finance.notice_scope import period_text, replacement_of
-from portal.finance.notices import eligible_claims, issue_notice
+from portal.finance.notices import eligible_claims
 from tests import factories
-from tests.test_notices import OCT_END, OCT_START, approved_claim
+from tests.builders import OCT_END, approved_claim, make_notice
 
 
 @pytest.fixture
@@ -46,17 +46,6 @@ def english():
         yield
 
 AMOUNTS = {"part": "1200.00", "labour": "125.00", "travel": "80.00", "other": "15.50"}
-
-
-def make_notice(dealer, claims: int = 2, *, actor=None, **claim_values) -> WriteOffNotice:
-    """An issued notice of October 2026 holding ``claims`` finance-approved claims."""
-    for _ in range(claims):
-        approved_claim(dealer, **claim_values)
-    actor = actor or db.session.scalar(sa.select(factories.User).where(
-        factories.User.role == Role.FINANCE).limit(1)) or factories.make_user(Role.FINANCE)
-    notice = issue_notice(dealer.id, OCT_START, OCT_END, actor=actor)
-    db.session.flush()
-    return notice
 
 
 @pytest.fixture
@@ -438,7 +427,7 @@ def test_period_text():
 
 
 def test_list_and_notice_pages_do_not_grow_with_rows(client, login, world, finance, db):
-    from tests.test_queries import QueryCounter
+    from tests.helpers import QueryCounter
 
     def count(url):
         with QueryCounter(db.engine) as counter:

@@ -1,6 +1,7 @@
 """Generating a period's notices for all dealers: the run, its progress, cancel, crash and
 re-run, the command for cron and the pages."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from portal.extensions import db
 from portal.finance import runs
 from portal.finance.models import NoticeClaim, NoticeRun, RunStatus, WriteOffNotice
 from tests import factories
-from tests.test_notices import OCT_END, OCT_START, approved_claim
+from tests.builders import OCT_END, OCT_START, approved_claim
 
 
 @pytest.fixture
@@ -271,9 +272,16 @@ def test_changing_the_month_swaps_only_the_eligible_list(client, login, world, f
 
 def test_a_bad_month_is_refused_next_to_the_field(client, login, finance):
     login(finance)
+    client.post("/language", data={"lang": "en"})
     response = client.post("/finance/notices/generate", data={"period": "2026-13"})
     assert response.status_code == 422
-    assert "2026-10" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    # What was typed comes back in the field, with the message right after it.
+    typed = re.search(r'<input[^>]*name="period"[^>]*>', html).group(0)
+    assert 'value="2026-13"' in typed
+    after = html[html.index(typed) + len(typed):]
+    assert after.lstrip().startswith('<small class="error" role="alert">Enter a month as '
+                                     'year-month, for example 2026-10.</small>')
     assert client.post("/finance/notices/generate", data={"probe": "1"}).status_code == 422
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeRun)) == 0
 

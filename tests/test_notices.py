@@ -28,35 +28,13 @@ from portal.finance.models import (
 )
 from portal.finance.notices import eligible_claims, issue_notice
 from tests import factories
-
-OCT_START, OCT_END = date(2026, 10, 1), date(2026, 10, 31)
-
-
-def approved_claim(dealer, *, finance_on=date(2026, 10, 15), unit=None, amounts=None,
-                   extra_lines=(), **values):
-    """A claim finance approved on ``finance_on``: one line per cost type, audited amounts."""
-    amounts = amounts or {LineKind.PART: "1200.00", LineKind.LABOUR: "125.00",
-                          LineKind.TRAVEL: "80.00", LineKind.OTHER: "15.50"}
-    lines = [{"kind": kind, "amount": Decimal(value), "decision": Decision.APPROVED,
-              "approved_amount": Decimal(value), "finance_amount": Decimal(value)}
-             for kind, value in amounts.items()]
-    claim = factories.make_claim(unit or factories.make_unit(dealer=dealer),
-                                 status="approved", lines=[*lines, *extra_lines], **values)
-    claim.finance_stage = FinanceStage.APPROVED
-    claim.finance_on = finance_on
-    claim.total_finance = sum((Decimal(v) for v in amounts.values()), Decimal("0.00"))
-    db.session.flush()
-    return claim
+from tests.builders import OCT_END, OCT_START, approved_claim
+from tests.helpers import pdf_text
 
 
 @pytest.fixture
 def finance(world):
     return world.users[Role.FINANCE]
-
-
-def pdf_text(data: bytes) -> str:
-    pdf = pypdfium2.PdfDocument(data)
-    return "\n".join(page.get_textpage().get_text_range() for page in pdf)
 
 
 # -- numbering ----------------------------------------------------------------------------------
@@ -411,7 +389,7 @@ def test_a_run_launched_in_the_background_completes_on_its_own(app, committing):
 def test_the_sheet_renders_with_a_fixed_number_of_queries(world, finance, app):
     from flask import render_template
 
-    from tests.test_queries import QueryCounter
+    from tests.helpers import QueryCounter
 
     def queries_for(n):
         dealer = factories.make_dealer()

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from flask_babel import force_locale
@@ -16,10 +17,11 @@ from portal.extensions import db
 from portal.returns import owed as owed_rules
 from portal.returns.models import OwedPart, OwedStatus, StoreItem, Verdict
 from portal.returns.shipments import create_shipment
-from tests import factories
-from tests.test_claims import ready_claim
+from tests import builders, factories
+from tests.builders import sign
 
 TODAY = date.today()
+ready_claim = partial(builders.ready_claim, today=TODAY)
 
 
 @pytest.fixture(autouse=True)
@@ -221,8 +223,6 @@ def test_all_lines_zeroed_rejects_the_claim(world, dealer, tech):
         "description": "x"}, actor=dealer, today=TODAY)
     services.add_line(claim, LineKind.PART, {"part_id": shop.main_part.id, "quantity": 1},
                       actor=dealer)
-    from tests.test_claims import sign
-
     sign(claim, dealer)
     services.submit(claim, actor=dealer, today=TODAY)
     services.decide(claim, {claim.lines[0].id: {"decision": "approved"}}, actor=tech)

@@ -11,11 +11,11 @@ from openpyxl import load_workbook
 
 from portal.accounts.roles import Role
 from portal.catalog.models import ModelCategory, PolicySettings, Season, SeasonKind
-from portal.deliveries.models import DeliveryLine, DeliveryNote, DeliveryStatus
-from portal.planning.models import PlanSection, PlanStatus, StockingPlan, StockingPlanLine
+from portal.planning.models import PlanStatus
 from portal.planning.reality import last_season_reality, plan_vs_reality
 from tests import factories
-from tests.test_queries import QueryCounter
+from tests.builders import make_note, make_plan, use
+from tests.helpers import QueryCounter
 
 _seq = itertools.count(1)
 SPRING = (date(2026, 3, 10), date(2026, 6, 15))  # the plan is due on 8 February
@@ -29,40 +29,6 @@ def make_season(start_on=SPRING[0], end_on=SPRING[1], *, categories=("tractor_la
     factories.db.session.add(season)
     factories.db.session.flush()
     return season
-
-
-def make_plan(season, dealer, lines, *, status=PlanStatus.APPROVED) -> StockingPlan:
-    """A plan with lines given as (part, quantity, approved_qty or None)."""
-    plan = StockingPlan(season_id=season.id, dealer_id=dealer.id, status=status,
-                        created_by_id=factories._any_user_id())
-    for position, (part, quantity, approved) in enumerate(lines, 1):
-        plan.lines.append(StockingPlanLine(part_id=part.id, position=position,
-                                           section=PlanSection.WARRANTY, quantity=quantity,
-                                           suggested_qty=quantity, approved_qty=approved,
-                                           unit_price=part.price))
-    factories.db.session.add(plan)
-    factories.db.session.flush()
-    return plan
-
-
-def make_note(dealer, shipped_on, lines, *, confirmed=False) -> DeliveryNote:
-    """A delivery note with part lines given as (part, quantity, received_qty or None)."""
-    note = DeliveryNote(number=f"FH-T-{next(_seq):05d}", dealer_id=dealer.id,
-                        shipped_on=shipped_on, created_by_id=factories._any_user_id(),
-                        status=DeliveryStatus.CONFIRMED if confirmed else DeliveryStatus.SHIPPED)
-    for position, (part, quantity, received) in enumerate(lines, 1):
-        note.lines.append(DeliveryLine(position=position, part_id=part.id, quantity=quantity,
-                                       received_qty=received, unit_price=part.price))
-    factories.db.session.add(note)
-    factories.db.session.flush()
-    return note
-
-
-def use(unit, part, quantity, failure_date, *, status="submitted", decision="pending"):
-    """A claim on ``unit`` whose one part line used ``quantity`` of ``part``."""
-    return factories.make_claim(unit, status=status, failure_date=failure_date, lines=[
-        {"kind": "part", "part": part, "quantity": quantity, "unit_price": part.price,
-         "amount": part.price * quantity, "decision": decision}])
 
 
 def _figures(reality):

@@ -14,15 +14,14 @@ from portal.core.db import shanghai_today
 from portal.extensions import db
 from portal.planning.models import PlanStatus, StockingPlan
 from portal.units.models import Unit
-from tests.test_notices import pdf_text
-from tests.test_plans import line_of, setup  # noqa: F401  (the fixture)
-from tests.test_suggestion import season as make_season
+from tests.builders import line_of, make_note, make_plan, make_season, use
+from tests.helpers import pdf_text
 
 TODAY = shanghai_today()
 
 
 @pytest.fixture
-def upcoming(setup):  # noqa: F811
+def upcoming(setup):
     """The setup's season moved to start in 40 days: due in 10."""
     setup.season.start_on = TODAY + timedelta(days=40)
     setup.season.end_on = TODAY + timedelta(days=130)
@@ -113,7 +112,7 @@ def test_bad_quantity_is_refused_next_to_its_line(client, login, world, upcoming
     assert client.get(f"/plans/{plan.id}/order.pdf").status_code == 404
 
 
-def test_late_warning_and_refresh(client, login, world, setup):  # noqa: F811
+def test_late_warning_and_refresh(client, login, world, setup):
     setup.season.start_on = TODAY + timedelta(days=10)  # due 20 days ago
     db.session.commit()
     login(world.users[Role.DEALER_STAFF])
@@ -128,7 +127,7 @@ def test_late_warning_and_refresh(client, login, world, setup):  # noqa: F811
     assert plan.status == PlanStatus.SUBMITTED and plan.submitted_late
 
 
-def test_overview_missing_filter_and_scope(client, login, world, setup):  # noqa: F811
+def test_overview_missing_filter_and_scope(client, login, world, setup):
     setup.season.start_on = TODAY + timedelta(days=10)
     make_season("旧季", date(2020, 3, 1), date(2020, 6, 1))
     db.session.commit()
@@ -170,7 +169,6 @@ def test_dealer_home_shows_the_next_plan(client, login, world, upcoming):
 
 def test_each_suggestion_shows_what_last_season_planned_bought_and_used(client, login, world,
                                                                       upcoming):
-    from tests.test_plan_reality import make_note, make_plan, use
 
     last = make_season("2026 秋季", date(2026, 9, 15), date(2026, 11, 15))
     make_plan(last, world.dealer_a, [(upcoming.main, 2, None)])

@@ -1,7 +1,6 @@
 """Stocking plans: opened from the suggestion, saved, refreshed, submitted on time or late,
 sent back and approved — and who may do which."""
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -10,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from portal.accounts.roles import Role
-from portal.catalog.models import ModelCategory, PartKind, Season
+from portal.catalog.models import ModelCategory, PartKind
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
 from portal.core.versioning import StaleVersion
@@ -20,37 +19,13 @@ from portal.planning.basis import explain
 from portal.planning.models import PlanSection, PlanStatus
 from portal.planning.overview import missing_by_season, season_overview
 from portal.planning.suggestion import due_on, suggest
-from tests.factories import make_dealer, make_model, make_part, make_unit
-from tests.test_suggestion import season as make_season
+from tests.builders import SPRING_2027, line_of, make_season
+from tests.factories import make_dealer, make_part, make_unit
 
 # Due on 2027-02-08 (30 days before the start).
-START, END = date(2027, 3, 10), date(2027, 6, 15)
+START, END = SPRING_2027
 DUE = date(2027, 2, 8)
 OPENED = datetime(2027, 1, 10, 2, tzinfo=UTC)
-
-
-@dataclass
-class Setup:
-    season: Season
-    model: object
-    main: object
-    wear: object
-
-
-@pytest.fixture
-def setup(world):
-    """Ten unsold tractors in dealer A's stock, four in B's; a main and a wear part."""
-    tractor = make_model(category=ModelCategory.TRACTOR_LARGE)
-    main = make_part("PLAN-M1", models=[tractor], kind=PartKind.MAIN, price=Decimal("100.00"),
-                     season_consumption=Decimal("0.2"))
-    wear = make_part("PLAN-W1", models=[tractor], kind=PartKind.WEAR, price=Decimal("12.50"),
-                     season_consumption=Decimal("0.5"))
-    for _ in range(10):
-        make_unit(model=tractor, dealer=world.dealer_a)
-    for _ in range(4):
-        make_unit(model=tractor, dealer=world.dealer_b)
-    season = make_season("2027 春季", START, END)
-    return Setup(season, tractor, main, wear)
 
 
 def dealer_user(world):
@@ -60,10 +35,6 @@ def dealer_user(world):
 def opened(world, setup):
     return services.open_plan(world.dealer_a, setup.season, actor=dealer_user(world),
                               now=OPENED)
-
-
-def line_of(plan, part):
-    return next(line for line in plan.lines if line.part_id == part.id)
 
 
 def test_open_plan_from_the_suggestion(world, setup):

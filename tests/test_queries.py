@@ -1,30 +1,9 @@
 """Lists load their rows with a fixed number of queries, however many rows there are."""
 
-import sqlalchemy as sa
 
 from portal.accounts.roles import Role
 from tests import factories
-
-
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def __enter__(self):
-        sa.event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        sa.event.remove(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args, **kwargs):
-        self.count += 1
-
-
-def _queries(db, client, url):
-    with QueryCounter(db.engine) as counter:
-        assert client.get(url, headers={"HX-Request": "true"}).status_code == 200
-    return counter.count
+from tests.helpers import count_queries
 
 
 def _add_rows(world, db, n):
@@ -40,10 +19,10 @@ def test_list_queries_do_not_grow_with_rows(client, login, world, db):
     login(world.users[Role.ADMIN])
     urls = ["/dealers/", "/admin/users", "/catalog/parts", "/audit"]
     _add_rows(world, db, 3)
-    _queries(db, client, "/home/admin")  # the first request of a session warms up
-    few = {url: _queries(db, client, url) for url in urls}
+    count_queries(db, client, "/home/admin")  # the first request of a session warms up
+    few = {url: count_queries(db, client, url) for url in urls}
     _add_rows(world, db, 15)
-    many = {url: _queries(db, client, url) for url in urls}
+    many = {url: count_queries(db, client, url) for url in urls}
     assert many == few
 
 
@@ -62,8 +41,8 @@ def test_claim_pages_do_not_grow_with_rows(client, login, world, db):
     login(world.users[Role.TECHNICAL])
     add(2)
     urls = ["/claims/", "/claims/?status=review", f"/units/{shop.unit.id}"]
-    _queries(db, client, "/home/technical")
-    few = {url: _queries(db, client, url) for url in urls}
+    count_queries(db, client, "/home/technical")
+    few = {url: count_queries(db, client, url) for url in urls}
     add(12)
-    many = {url: _queries(db, client, url) for url in urls}
+    many = {url: count_queries(db, client, url) for url in urls}
     assert many == few

@@ -335,7 +335,7 @@ def test_the_dealer_sees_the_discrepancies_of_its_own_shipments(client, login, w
 
 
 def test_receipt_pages_do_not_grow_with_parts(client, login, world, clerk, db):
-    from tests.test_queries import QueryCounter
+    from tests.helpers import QueryCounter
 
     login(clerk)
     shipment = factories.make_return_shipment(factories.make_owed_parts(world.dealer_a, 1))

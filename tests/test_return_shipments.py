@@ -3,6 +3,7 @@ codes and CJK text are read back from the PDF."""
 
 import io
 from datetime import timedelta
+from functools import partial
 
 import pypdfium2
 import pytest
@@ -11,18 +12,17 @@ import zxingcpp
 from flask_babel import force_locale
 
 from portal.accounts.roles import Role
-from portal.claims import services
-from portal.claims.models import AttachmentKind, LineKind
 from portal.core.audit import AuditEntry
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.core.numbering import SCHEMES
-from portal.core.uploads import StoredFile
 from portal.extensions import db
 from portal.returns import documents
-from portal.returns.models import OwedPart, OwedStatus, Receipt, ReturnShipment, ShipMethod
+from portal.returns.models import OwedStatus, Receipt, ReturnShipment, ShipMethod
 from portal.returns.shipments import cancel_shipment, create_shipment
-from tests import factories
+from tests import builders, factories
+from tests.builders import owed_parts_of as owed_of
+from tests.helpers import count_queries
 
 TODAY = shanghai_today()
 
@@ -33,28 +33,7 @@ def english():
         yield
 
 
-def submitted_claim(dealer, user, *, serial=None, extra_parts=("液压泵", "滤清器")):
-    """A submitted claim of ``dealer`` with one owed part per part line (three by default)."""
-    shop = factories.workshop(dealer, serial=serial)
-    failure = TODAY - timedelta(days=10)
-    claim = services.create_claim(shop.unit, {
-        "failure_date": failure, "handed_in_on": failure,
-        "completed_on": failure + timedelta(days=2), "hour_meter": 300,
-        "fault_code_id": shop.fault.id, "description": "变速箱漏油"}, actor=user, today=TODAY)
-    parts = [shop.main_part, *(factories.make_part(models=[shop.model], name=name)
-                               for name in extra_parts)]
-    for part in parts:
-        services.add_line(claim, LineKind.PART, {"part_id": part.id, "quantity": 1}, actor=user)
-    services.add_line(claim, LineKind.LABOUR, {"fault_code_id": shop.fault.id}, actor=user)
-    services.attach(claim, AttachmentKind.SIGNATURE,
-                    StoredFile("claims/test-sig.png", "sig.png", "image/png"), actor=user)
-    services.submit(claim, actor=user, today=TODAY)
-    return claim
-
-
-def owed_of(claim) -> list[OwedPart]:
-    return db.session.scalars(sa.select(OwedPart).where(OwedPart.claim_id == claim.id)
-                              .order_by(OwedPart.id)).all()
+submitted_claim = partial(builders.claim_owing_parts, today=TODAY)
 
 
 @pytest.fixture
@@ -335,7 +314,6 @@ def test_the_pdf_endpoints(client, login, world, staff, shipment):
 
 def test_return_pages_do_not_grow_with_rows(client, login, world, staff):
     """The owed list, the shipment list and a shipment's lines load in fixed queries."""
-    from tests.test_queries import _queries
 
     shop = factories.workshop(world.dealer_a)
     shipment_ids = []
@@ -353,9 +331,9 @@ def test_return_pages_do_not_grow_with_rows(client, login, world, staff):
     add(2)
     login(staff)
     urls = ["/returns/owed?status=all", "/returns/shipments", "/home/dealer"]
-    few = {url: _queries(db, client, url) for url in urls}
-    few["one"] = _queries(db, client, f"/returns/shipments/{shipment_ids[-1]}")
+    few = {url: count_queries(db, client, url) for url in urls}
+    few["one"] = count_queries(db, client, f"/returns/shipments/{shipment_ids[-1]}")
     add(8)
-    many = {url: _queries(db, client, url) for url in urls}
-    many["one"] = _queries(db, client, f"/returns/shipments/{shipment_ids[-1]}")
+    many = {url: count_queries(db, client, url) for url in urls}
+    many["one"] = count_queries(db, client, f"/returns/shipments/{shipment_ids[-1]}")
     assert many == few

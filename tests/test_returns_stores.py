@@ -3,6 +3,7 @@
 import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from flask_babel import force_locale
@@ -24,11 +25,12 @@ from portal.returns.models import (
 from portal.returns.owed import record_verdict
 from portal.returns.recovery import recovery
 from portal.returns.stores import move_item
-from tests import factories
-from tests.test_queries import QueryCounter
-from tests.test_returns_verdicts import owed_of, receive, submitted_claim
+from tests import builders, factories
+from tests.builders import owed_of, receive
+from tests.helpers import QueryCounter, count_queries
 
 TODAY = date.today()
+submitted_claim = partial(builders.submitted_claim, today=TODAY)
 
 
 @pytest.fixture
@@ -331,7 +333,6 @@ def test_compliance_is_shown_to_the_dealer_its_rep_and_head_office(client, login
 
 
 def test_store_and_queue_pages_take_a_fixed_number_of_queries(client, login, world, shop, db):
-    from tests.test_queries import _queries
 
     login(world.users[Role.TECHNICAL])
 
@@ -343,8 +344,9 @@ def test_store_and_queue_pages_take_a_fixed_number_of_queries(client, login, wor
         db.session.commit()
 
     add(2)
-    _queries(db, client, "/home/technical")
-    few = [_queries(db, client, url) for url in ("/returns/stores/scrap", "/returns/verdicts")]
+    count_queries(db, client, "/home/technical")
+    urls = ("/returns/stores/scrap", "/returns/verdicts")
+    few = [count_queries(db, client, url) for url in urls]
     add(10)
-    many = [_queries(db, client, url) for url in ("/returns/stores/scrap", "/returns/verdicts")]
+    many = [count_queries(db, client, url) for url in urls]
     assert many == few

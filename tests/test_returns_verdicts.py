@@ -4,6 +4,7 @@ import io
 import os
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -12,10 +13,9 @@ from flask_babel import force_locale
 
 from portal.accounts.roles import Role
 from portal.claims import services
-from portal.claims.models import AttachmentKind, ClaimStatus, Decision, LineKind, RejectCode
+from portal.claims.models import ClaimStatus, Decision, RejectCode
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
-from portal.core.uploads import StoredFile
 from portal.extensions import db
 from portal.returns.models import (
     Destination,
@@ -27,7 +27,8 @@ from portal.returns.models import (
 )
 from portal.returns.owed import line_returns, record_verdict, waive, write_off_block
 from portal.service import visit_tallies
-from tests import factories
+from tests import builders, factories
+from tests.builders import owed_of, receive
 from tests.helpers import image_bytes, walk_pages
 
 TODAY = date.today()
@@ -68,37 +69,7 @@ def tech(world):
 # ---------------------------------------------------------------- helpers
 
 
-def submitted_claim(shop, dealer, *, parts=None, labour=True, travel=True):
-    """A claim submitted through the services: its return-required part lines are owed."""
-    failure = TODAY - timedelta(days=10)
-    claim = services.create_claim(shop.unit, {
-        "failure_date": failure, "handed_in_on": failure,
-        "completed_on": failure + timedelta(days=2), "hour_meter": Decimal("300.0"),
-        "fault_code_id": shop.fault.id, "description": "变速箱漏油"}, actor=dealer, today=TODAY)
-    for part in parts or [shop.main_part]:
-        services.add_line(claim, LineKind.PART, {"part_id": part.id, "quantity": 1},
-                          actor=dealer)
-    if labour:
-        services.add_line(claim, LineKind.LABOUR, {"fault_code_id": shop.fault.id},
-                          actor=dealer)
-    if travel:
-        services.add_line(claim, LineKind.TRAVEL, {"km": 35}, actor=dealer)
-    services.attach(claim, AttachmentKind.SIGNATURE,
-                    StoredFile("claims/sig.png", "sig.png", "image/png"), actor=dealer)
-    services.submit(claim, actor=dealer, today=TODAY)
-    return claim
-
-
-def owed_of(claim, position=1) -> OwedPart:
-    line = next(line for line in claim.lines if line.position == position)
-    return db.session.scalar(sa.select(OwedPart).where(OwedPart.claim_line_id == line.id))
-
-
-def receive(owed: OwedPart, on: date | None = None) -> OwedPart:
-    """What the receipt does to an owed part (the receipt pages are another helper's)."""
-    owed.status, owed.received_on = OwedStatus.RECEIVED, on or owed.due_on
-    db.session.flush()
-    return owed
+submitted_claim = partial(builders.submitted_claim, today=TODAY)
 
 
 def approve_all(claim, tech):

@@ -19,7 +19,7 @@ from portal.dealers.models import DealerGrade
 from portal.extensions import db
 from portal.service.models import Channel, Complaint, ReturnVisit, VisitStatus
 from tests import factories
-from tests.test_queries import QueryCounter
+from tests.helpers import QueryCounter
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 TODAY = date(2026, 5, 10)

@@ -13,7 +13,7 @@ from portal.accounts.roles import Role
 from portal.core.permissions import PUBLIC
 from portal.core.security import CONTENT_SECURITY_POLICY
 from tests import factories
-from tests.test_access import _url, objects  # noqa: F401  (the access matrix's records)
+from tests.access_records import url_of
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -103,7 +103,7 @@ def _first_allowed_role(view):
     return None if view.access == PUBLIC else min(view.access, key=lambda r: r.value)
 
 
-def test_every_unsafe_request_needs_the_csrf_token(app, client, login, world, objects,  # noqa: F811
+def test_every_unsafe_request_needs_the_csrf_token(app, client, login, world, objects,
                                                    monkeypatch):
     """Post to every unsafe endpoint as a user allowed there, without a token: 400 each."""
     own = {k: v[0] for k, v in objects.items()}
@@ -123,7 +123,7 @@ def test_every_unsafe_request_needs_the_csrf_token(app, client, login, world, ob
         monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
         for rule, method in routes:
             for headers in ({}, {"HX-Request": "true"}):
-                response = client.open(_url(rule, own), method=method, data={"probe": "1"},
+                response = client.open(url_of(rule, own), method=method, data={"probe": "1"},
                                        headers=headers)
                 assert response.status_code == 400, (role, method, rule.rule,
                                                      response.status_code)
@@ -131,7 +131,7 @@ def test_every_unsafe_request_needs_the_csrf_token(app, client, login, world, ob
     assert len(walked) > 80 and "accounts.login" in walked and "accounts.logout" in walked
 
 
-def test_a_session_cookie_alone_cannot_call_the_api(app, client, login, world, objects):  # noqa: F811
+def test_a_session_cookie_alone_cannot_call_the_api(app, client, login, world, objects):
     """The API is exempt from CSRF because it reads only bearer tokens, never the cookie."""
     login(world.users[Role.ADMIN])
     own = {k: v[0] for k, v in objects.items()}
@@ -140,7 +140,7 @@ def test_a_session_cookie_alone_cannot_call_the_api(app, client, login, world, o
         if not getattr(app.view_functions[rule.endpoint], "api", False):
             continue
         for method in sorted(rule.methods & (UNSAFE | {"GET"})):
-            response = client.open(_url(rule, own), method=method, json={})
+            response = client.open(url_of(rule, own), method=method, json={})
             assert response.status_code == 401, (method, rule.rule, response.status_code)
             called += 1
     assert called >= 20

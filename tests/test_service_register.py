@@ -19,8 +19,7 @@ from portal.service import access, deadlines, queues, search, services
 from portal.service.models import Assignee, Channel, RequestStatus, ServiceRequest, Urgency
 from portal.service.scope import visible_requests
 from tests import factories
-from tests.helpers import walk_pages
-from tests.test_queries import QueryCounter
+from tests.helpers import QueryCounter, walk_pages
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 

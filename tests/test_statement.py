@@ -10,14 +10,14 @@ from openpyxl import load_workbook
 
 from portal.accounts.roles import Role
 from portal.finance.statement import build_statement, default_range
-from tests.test_ledger import confirmed_offset, history  # noqa: F401  (fixture)
-from tests.test_queries import QueryCounter
+from tests.builders import confirmed_offset
+from tests.helpers import QueryCounter
 
 D = Decimal
 
 
-def test_a_range_starting_mid_history(world, history):  # noqa: F811
-    notice, _offset = history
+def test_a_range_starting_mid_history(world, ledger_history):
+    notice, _offset = ledger_history
     s = build_statement(world.dealer_a, date(2026, 2, 1), date(2026, 3, 10))
     assert s.opening == D("6000.00")  # opening 1000 + January's invoice 5000
     assert [(r.reference, r.balance) for r in s.rows] == [("SK-001", D("4000.00")),
@@ -36,7 +36,7 @@ def test_default_range_is_this_year_so_far():
     assert default_range(date(2026, 5, 17)) == (date(2026, 1, 1), date(2026, 5, 17))
 
 
-def test_the_statement_loads_in_a_fixed_number_of_queries(world, history, db):  # noqa: F811
+def test_the_statement_loads_in_a_fixed_number_of_queries(world, ledger_history, db):
     with QueryCounter(db.engine) as few:
         build_statement(world.dealer_a, date(2025, 1, 1), date(2026, 12, 31))
     confirmed_offset(world.dealer_a, date(2026, 4, 1), number="HX-2026-0008",
@@ -51,8 +51,8 @@ def _pdf_text(data: bytes) -> str:
     return "\n".join(page.get_textpage().get_text_range() for page in document)
 
 
-def test_page_pdf_and_excel(client, login, world, history):  # noqa: F811
-    notice, _offset = history
+def test_page_pdf_and_excel(client, login, world, ledger_history):
+    notice, _offset = ledger_history
     login(world.users[Role.DEALER_ADMIN])
     query = "start=2026-02-01&end=2026-03-31"
     base = f"/finance/ledger/{world.dealer_a.id}/statement"
@@ -86,7 +86,7 @@ def test_page_pdf_and_excel(client, login, world, history):  # noqa: F811
     assert by_ref["FP-002"][0].is_date
 
 
-def test_scoping_and_bad_ranges(client, login, world, history):  # noqa: F811
+def test_scoping_and_bad_ranges(client, login, world, ledger_history):
     login(world.users[Role.DEALER_STAFF])
     for suffix in ("", ".pdf", ".xlsx"):
         assert client.get(f"/finance/ledger/{world.dealer_b.id}/statement{suffix}"

@@ -310,7 +310,7 @@ def test_home_pages_show_the_waiting_returns(client, login, world, db):
 
 def test_lists_load_in_a_fixed_number_of_queries(client, login, world, db):
     from portal.catalog.models import Season, SeasonKind
-    from tests.test_queries import _queries
+    from tests.helpers import count_queries
 
     for name, start, end in (("春", (2025, 3, 1), (2025, 6, 1)),
                              ("秋", (2025, 9, 1), (2025, 11, 1))):
@@ -326,10 +326,10 @@ def test_lists_load_in_a_fixed_number_of_queries(client, login, world, db):
     login(_staff(world))
     urls = ["/stock/", "/stock/deemed-sold", "/home/dealer"]
     add(2)
-    _queries(db, client, "/home/dealer")
-    few = {url: _queries(db, client, url) for url in urls}
+    count_queries(db, client, "/home/dealer")
+    few = {url: count_queries(db, client, url) for url in urls}
     add(6)
-    assert {url: _queries(db, client, url) for url in urls} == few
+    assert {url: count_queries(db, client, url) for url in urls} == few
 
 
 def test_the_database_keeps_one_open_return_per_unit(world, db):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from portal.accounts.roles import Role
-from portal.catalog.models import ModelCategory, PartKind, PolicySettings, Season, SeasonKind
+from portal.catalog.models import ModelCategory, PartKind, PolicySettings, SeasonKind
 from portal.claims.models import Decision, LineKind
 from portal.dealers.models import DealerStatus
 from portal.extensions import db
@@ -20,6 +20,7 @@ from portal.planning.suggestion import (
     suggest,
 )
 from portal.stock.models import FreightPayer, StockReturn, StockReturnReason
+from tests.builders import make_season
 from tests.factories import (
     make_card,
     make_claim,
@@ -31,18 +32,6 @@ from tests.factories import (
 )
 
 TODAY = date(2026, 11, 23)
-TRACTORS = [ModelCategory.TRACTOR_LARGE.value, ModelCategory.TRACTOR_SMALL.value]
-
-
-def season(name, start, end, *, categories=TRACTORS, provinces=(), required=True,
-           kind=SeasonKind.OPERATING):
-    row = Season(name=name, kind=kind, start_on=start, end_on=end, categories=list(categories),
-                 provinces=list(provinces), plan_required=required)
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
 def approved_failure(unit, part, quantity, failure_date, *, status="approved",
                      decision=Decision.APPROVED):
     return make_claim(unit, status=status, failure_date=failure_date, lines=[{
@@ -60,9 +49,9 @@ def history(app):
     p3 = make_part(models=[tractor], kind=PartKind.MAIN)
     w1 = make_part(models=[tractor], kind=PartKind.WEAR, season_consumption=Decimal("0.5"))
     p_combine = make_part(models=[combine], kind=PartKind.MAIN)
-    h1 = season("2025 秋季", date(2025, 9, 15), date(2025, 11, 15))
-    h2 = season("2026 春季", date(2026, 3, 10), date(2026, 6, 15))
-    target = season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
+    h1 = make_season("2025 秋季", date(2025, 9, 15), date(2025, 11, 15))
+    h2 = make_season("2026 春季", date(2026, 3, 10), date(2026, 6, 15))
+    target = make_season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
 
     other = make_dealer(province="河南省")
     units = [make_unit(model=tractor, dealer=other) for _ in range(10)]
@@ -143,7 +132,7 @@ def test_suggestion_arithmetic_on_a_known_history(history):
 def test_no_history_falls_back_to_the_default_prior(app):
     tractor = make_model(category=ModelCategory.TRACTOR_LARGE)
     part = make_part(models=[tractor], kind=PartKind.MAIN)
-    target = season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
+    target = make_season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
     dealer = make_dealer()
     for _ in range(120):
         make_unit(model=tractor, dealer=dealer)
@@ -160,8 +149,8 @@ def test_a_long_history_outweighs_the_prior(app):
     tractor = make_model(category=ModelCategory.TRACTOR_LARGE, whole_months=36)
     part = make_part(models=[tractor], kind=PartKind.MAIN)
     quiet = make_part(models=[tractor], kind=PartKind.MAIN)
-    season("2026 春季", date(2026, 3, 10), date(2026, 6, 15))
-    target = season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
+    make_season("2026 春季", date(2026, 3, 10), date(2026, 6, 15))
+    target = make_season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
     dealer = make_dealer()
     units = [make_unit(model=tractor, dealer=dealer) for _ in range(400)]
     for unit in units:
@@ -179,18 +168,18 @@ def test_a_long_history_outweighs_the_prior(app):
 
 
 def test_history_seasons_are_earlier_over_and_share_a_category(app):
-    target = season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
-    old = [season(f"S{n}", date(2020 + n, 3, 10), date(2020 + n, 6, 15)) for n in range(6)]
-    season("combines", date(2026, 5, 25), date(2026, 6, 25), categories=["combine"])
-    season("selling", date(2026, 1, 15), date(2026, 4, 30), kind=SeasonKind.SELLING)
-    running = season("running", date(2026, 9, 15), date(2026, 11, 23))  # ends today
+    target = make_season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
+    old = [make_season(f"S{n}", date(2020 + n, 3, 10), date(2020 + n, 6, 15)) for n in range(6)]
+    make_season("combines", date(2026, 5, 25), date(2026, 6, 25), categories=["combine"])
+    make_season("selling", date(2026, 1, 15), date(2026, 4, 30), kind=SeasonKind.SELLING)
+    running = make_season("running", date(2026, 9, 15), date(2026, 11, 23))  # ends today
     found = history_seasons(target, TODAY)
     assert [s.name for s in found] == ["S5", "S4", "S3", "S2"]
     assert running not in found and old[0] not in found
 
 
 def test_due_date_is_lead_days_before_the_start(app):
-    target = season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
+    target = make_season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
     assert due_on(target) == date(2027, 2, 8)  # 30 days by default
     policy = PolicySettings.current()
     policy.plan_lead_days = 45
@@ -212,14 +201,14 @@ def test_required_dealers_by_province_category_and_status(app):
     make_unit(model=tractor, dealer=suspended)
     no_units = make_dealer(province="山东省")
 
-    everywhere = season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
+    everywhere = make_season("2027 春季", date(2027, 3, 10), date(2027, 6, 15))
     assert {d.id for d in required_dealers(everywhere)} >= {shandong.id, henan.id}
     ids = {d.id for d in required_dealers(everywhere)}
     assert not ids & {combines_only.id, suspended.id, no_units.id}
 
-    in_shandong = season("鲁", date(2027, 3, 10), date(2027, 6, 15), provinces=["山东省"])
+    in_shandong = make_season("鲁", date(2027, 3, 10), date(2027, 6, 15), provinces=["山东省"])
     ids = {d.id for d in required_dealers(in_shandong)}
     assert shandong.id in ids and henan.id not in ids
 
-    optional = season("可选", date(2027, 3, 10), date(2027, 6, 15), required=False)
+    optional = make_season("可选", date(2027, 3, 10), date(2027, 6, 15), required=False)
     assert required_dealers(optional) == []

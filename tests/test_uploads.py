@@ -12,9 +12,11 @@ from portal.core.uploads import (
     DOCUMENT_TYPES,
     IMAGE_TYPES,
     discard,
+    staged,
     store,
     store_data_url,
     uploads_root,
+    with_limit,
 )
 from tests.helpers import image_bytes
 
@@ -37,13 +39,12 @@ def upload(data: bytes, name: str) -> FileStorage:
     return FileStorage(io.BytesIO(data), filename=name)
 
 
-def photo(data, name, max_bytes=2 * MB):
-    return store(upload(data, name), folder="claims", allowed=IMAGE_TYPES, max_bytes=max_bytes,
-                 field="photo")
+def photo(data, name):
+    return store(upload(data, name), folder="claims", allowed=IMAGE_TYPES, field="photo")
 
 
-def signature(text, max_bytes=MB):
-    return store_data_url(text, folder="signatures", max_bytes=max_bytes, field="drawn")
+def signature(text):
+    return store_data_url(text, folder="signatures", field="drawn")
 
 
 def data_url(data: bytes) -> str:
@@ -97,10 +98,11 @@ def test_a_bad_photo_is_refused_and_nothing_is_written(stored_files, what, data,
     assert stored_files() == before
 
 
-def test_an_oversized_file_is_refused_and_nothing_is_written(stored_files):
+def test_an_oversized_file_is_refused_and_nothing_is_written(app, monkeypatch, stored_files):
     before = stored_files()
     data = image_bytes("JPEG", size=(1200, 1200))
-    error = refused(photo, data, "big.jpg", max_bytes=len(data) - 1)
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", len(data) - 1)
+    error = refused(photo, data, "big.jpg")
     assert str(error.message) == "The file is larger than 1 MB."
     assert stored_files() == before
 
@@ -108,12 +110,11 @@ def test_an_oversized_file_is_refused_and_nothing_is_written(stored_files):
 def test_scans_of_paper_records_still_take_pdf_and_say_so():
     pdf = b"%PDF-1.4 test scan"
     stored = store(upload(pdf, "回执卡.pdf"), folder="cards", allowed=DOCUMENT_TYPES,
-                   max_bytes=MB, field="scan")
+                   field="scan")
     assert stored.content_type == "application/pdf"
     discard(stored)
     error = refused(store, upload(image_bytes("GIF"), "a.gif"), folder="cards",
-                    allowed={"image/jpeg", "image/png", "application/pdf"}, max_bytes=MB,
-                    field="scan")
+                    allowed={"image/jpeg", "image/png", "application/pdf"}, field="scan")
     assert str(error.message) == "Only JPEG, PNG or PDF files are accepted."
 
 
@@ -140,8 +141,34 @@ BAD_DRAWINGS = [
 
 
 @pytest.mark.parametrize("what,text,message", BAD_DRAWINGS, ids=[b[0] for b in BAD_DRAWINGS])
-def test_a_bad_drawing_is_refused_and_nothing_is_written(stored_files, what, text, message):
+def test_a_bad_drawing_is_refused_and_nothing_is_written(app, monkeypatch, stored_files, what,
+                                                         text, message):
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", MB)
     before = stored_files()
     error = refused(signature, text)
     assert message in str(error.message) and error.field == "drawn"
     assert stored_files() == before
+
+
+def test_files_stored_for_a_change_that_fails_are_removed_again(stored_files):
+    before = stored_files()
+    with pytest.raises(DomainError), staged():
+        photo(image_bytes("JPEG"), "first.jpg")
+        photo(b"not an image", "second.jpg")
+    assert stored_files() == before
+    with staged():  # refused without an exception: the block never says it committed
+        photo(image_bytes("PNG"), "third.png")
+    assert stored_files() == before
+
+
+def test_files_of_a_committed_change_stay(stored_files):
+    with staged() as files:
+        kept = photo(image_bytes("JPEG"), "kept.jpg")
+        files.committed = True
+    assert (uploads_root() / kept.path).exists()
+    discard(kept)
+
+
+def test_the_one_size_limit_is_what_the_labels_quote(app, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", 3 * MB)
+    assert str(with_limit("up to %(mb)d MB")) == "up to 3 MB"

@@ -27,8 +27,8 @@ from portal.service.models import (
     VisitStatus,
 )
 from tests import factories
-from tests.test_notice_lifecycle import make_notice
-from tests.test_notices import pdf_text
+from tests.builders import make_notice
+from tests.helpers import pdf_text
 
 MONDAY = date(2026, 11, 9)
 NOW = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # Tuesday of the next week, 10:00 Shanghai
@@ -162,6 +162,33 @@ def test_failures_cost_and_alerts(week):
     assert (k["notices"], k["notices_total"]) == (1, str(week["notice"].total))
     assert [a["batch"] for a in f["alerts"]["list"]] == ["B-open"]
     assert f["previous"]["complaints"] == 1 and f["headline"]["complaints"] == 2
+
+
+def test_the_week_is_set_against_the_week_before_figure_by_figure(week):
+    unit = factories.make_unit(dealer=factories.make_dealer())
+    factories.make_claim(unit, status="approved", failure_date=date(2026, 10, 1),
+                         decided_at=BEFORE, total_approved=Decimal("70.00"), lines=[
+                             {"kind": "labour", "amount": "70.00", "decision": Decision.APPROVED,
+                              "approved_amount": Decimal("70.00")}])
+    f = weekly.figures(MONDAY, now=NOW)
+    # This week: three calls closed (two reached), two complaints, two requests (one arranged
+    # late), two failures, the 180.00 claim decided on Sunday 23:59.
+    assert f["headline"] == {"visits_made": 3, "visits_reached": 2, "complaints": 2,
+                             "requests": 2, "arranged_late": 1, "failures": 2,
+                             "cost": "180.00"}
+    # The week before: what the fixture put just before Monday 00:00, and the 70.00 claim.
+    assert f["previous"] == {"visits_made": 1, "visits_reached": 1, "complaints": 1,
+                             "requests": 1, "arranged_late": 0, "failures": 1, "cost": "70.00"}
+
+
+def test_open_alerts_are_listed_with_their_figures_and_closed_ones_are_not(week):
+    alerts = weekly.figures(MONDAY, now=NOW)["alerts"]
+    part = week["part"]
+    assert alerts["open"] == 1
+    (alert,) = alerts["list"]
+    assert (alert["batch"], alert["status"], alert["failures"], alert["expected"],
+            alert["units"], alert["part"]) == ("B-open", "open", 6, "1.20", 40,
+                                               f"{part.part_number} {part.name}")
 
 
 def test_generate_stores_figures_and_a_real_pdf(week, world):

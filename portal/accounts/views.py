@@ -21,8 +21,8 @@ from portal.accounts.forms import (
 from portal.accounts.models import ApiToken, User
 from portal.accounts.roles import Role
 from portal.core import audit
+from portal.core.actions import back_with_errors, form_action
 from portal.core.errors import DomainError
-from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
 from portal.core.permissions import public, requires, signed_in
@@ -78,16 +78,12 @@ def logout():
 @signed_in
 def change_password():
     """Change one's own password."""
-    form = ChangePasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        ok, _r = attempt(form, lambda: services.change_password(
-            user, form.current_password.data, form.new_password.data))
-        if ok:
-            login_user(user)
-            flash(_("Your password has been changed."), "success")
-            return redirect(url_for("home.index"), 303)
-    return render_form("accounts/password.html", form)
+    form, user = ChangePasswordForm(), current_user._get_current_object()
+    return form_action(form, lambda: services.change_password(
+        user, form.current_password.data, form.new_password.data),
+        then=lambda _r: login_user(user),  # the session follows the new password
+        success=_("Your password has been changed."), done=url_for("home.index"),
+        again=lambda form: render("accounts/password.html", form=form))
 
 
 def get_user(user_id: int) -> User:
@@ -131,17 +127,14 @@ def new_user():
     """Create a user."""
     form = UserForm()
     form.fill_choices(_all_dealers())
-    if form.validate_on_submit():
-        ok, user = attempt(form, lambda: services.create_user(
-            username=form.username.data.strip(), display_name=form.display_name.data.strip(),
-            role=form.role.data, password=form.password.data, dealer=_dealer_choice(form),
-            rep_dealers=_rep_choice(form), phone=form.phone.data or "",
-            email=form.email.data or "", actor=current_user,
-        ))
-        if ok:
-            flash(_("User %(name)s created.", name=user.username), "success")
-            return redirect(url_for("accounts.user_detail", user_id=user.id), 303)
-    return render_form("accounts/user_form.html", form, user=None)
+    return form_action(form, lambda: services.create_user(
+        username=form.username.data.strip(), display_name=form.display_name.data.strip(),
+        role=form.role.data, password=form.password.data, dealer=_dealer_choice(form),
+        rep_dealers=_rep_choice(form), phone=form.phone.data or "",
+        email=form.email.data or "", actor=current_user,
+    ), success=lambda user: _("User %(name)s created.", name=user.username),
+        done=lambda user: url_for("accounts.user_detail", user_id=user.id),
+        again=lambda form: render("accounts/user_form.html", form=form, user=None))
 
 
 @bp.route("/admin/users/<int:user_id>")
@@ -164,16 +157,13 @@ def edit_user(user_id):
         form.role.data = user.role.value
         form.dealer_id.data = str(user.dealer_id or "")
         form.rep_dealer_ids.data = [d.id for d in user.rep_dealers]
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: services.update_user(
-            user, display_name=form.display_name.data.strip(), role=form.role.data,
-            dealer=_dealer_choice(form), rep_dealers=_rep_choice(form),
-            phone=form.phone.data or "", email=form.email.data or "", actor=current_user,
-        ))
-        if ok:
-            flash(_("User %(name)s saved.", name=user.username), "success")
-            return redirect(url_for("accounts.user_detail", user_id=user.id), 303)
-    return render_form("accounts/user_form.html", form, user=user)
+    return form_action(form, lambda: services.update_user(
+        user, display_name=form.display_name.data.strip(), role=form.role.data,
+        dealer=_dealer_choice(form), rep_dealers=_rep_choice(form),
+        phone=form.phone.data or "", email=form.email.data or "", actor=current_user,
+    ), success=_("User %(name)s saved.", name=user.username),
+        done=url_for("accounts.user_detail", user_id=user.id),
+        again=lambda form: render("accounts/user_form.html", form=form, user=user))
 
 
 @bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
@@ -182,15 +172,14 @@ def reset_password(user_id):
     """Give a user a temporary password to change at next sign-in."""
     user = get_user(user_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: services.reset_password(
-            user, form.password.data, actor=current_user))
-        if ok:
-            flash(_("Password of %(name)s reset; they must change it at next sign-in.",
-                    name=user.username), "success")
-            return redirect(url_for("accounts.user_detail", user_id=user.id), 303)
-    return render("accounts/user_detail.html", status=422, user=user, history=audit.history(user),
-                  reset_form=form, active_form=ActiveForm())
+    return form_action(form, lambda: services.reset_password(
+        user, form.password.data, actor=current_user),
+        success=_("Password of %(name)s reset; they must change it at next sign-in.",
+                  name=user.username),
+        done=url_for("accounts.user_detail", user_id=user.id),
+        again=lambda form: render("accounts/user_detail.html", user=user,
+                                  history=audit.history(user), reset_form=form,
+                                  active_form=ActiveForm()))
 
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
@@ -198,16 +187,12 @@ def reset_password(user_id):
 def set_active(user_id):
     """Deactivate or reactivate a user."""
     user = get_user(user_id)
-    form = ActiveForm()
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: services.set_active(
-            user, form.active.data, actor=current_user, reason=form.reason.data or ""))
-        if ok:
-            flash(_("User %(name)s is now %(state)s.", name=user.username,
-                    state=_("active") if user.is_active_user else _("deactivated")), "success")
-        for message in form.form_errors:
-            flash(message, "error")  # the page we return to has no such form to show it in
-    return redirect(url_for("accounts.user_detail", user_id=user.id), 303)
+    form, back = ActiveForm(), url_for("accounts.user_detail", user_id=user.id)
+    return form_action(form, lambda: services.set_active(
+        user, form.active.data, actor=current_user, reason=form.reason.data or ""),
+        success=lambda _r: _("User %(name)s is now %(state)s.", name=user.username,
+                             state=_("active") if user.is_active_user else _("deactivated")),
+        done=back, again=back_with_errors(back))  # the user page has no such form to show
 
 
 @bp.route("/account/tokens")
@@ -226,11 +211,12 @@ def tokens():
 @signed_in
 def new_token():
     """Make an API token for oneself."""
-    form = ActiveForm()
-    if form.validate_on_submit():
+    form, back = ActiveForm(), url_for("accounts.tokens")
+
+    def action():  # shown once, on the next page
         session["new_token"] = services.issue_token(current_user, actor=current_user)
-        db.session.commit()
-    return redirect(url_for("accounts.tokens"), 303)
+
+    return form_action(form, action, done=back, again=back_with_errors(back))
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -239,9 +225,6 @@ def revoke_token(token_id):
     """Revoke one of one's own tokens."""
     token = db.session.scalar(sa.select(ApiToken).where(
         ApiToken.id == token_id, ApiToken.user_id == current_user.id)) or abort(404)
-    form = ActiveForm()
-    if form.validate_on_submit():
-        services.revoke_token(token, actor=current_user)
-        db.session.commit()
-        flash(_("Token revoked."), "success")
-    return redirect(url_for("accounts.tokens"), 303)
+    form, back = ActiveForm(), url_for("accounts.tokens")
+    return form_action(form, lambda: services.revoke_token(token, actor=current_user),
+                       success=_("Token revoked."), done=back, again=back_with_errors(back))

@@ -3,7 +3,7 @@
 import io
 from datetime import date
 
-from flask import current_app, flash, redirect, request, send_file, url_for
+from flask import current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,9 +23,10 @@ from portal.analytics.scorecards import (
     months_back,
     scorecards,
 )
+from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.excel import Column, write_sheet
-from portal.core.forms import arg_date, attempt
+from portal.core.forms import arg_date
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, roles_required
@@ -162,18 +163,22 @@ def record_review(dealer_id: int):
     """Record a grade recommendation with a snapshot of the scorecard."""
     dealer = get_dealer(dealer_id, current_user)
     form = GradeReviewForm()
-    if form.validate_on_submit():
-        ok, _review = attempt(form, lambda: record_grade_review(
-            dealer, Period(form.start.data, form.end.data),
-            recommendation=Recommendation(form.recommendation.data),
-            grade_proposed=DealerGrade(form.grade_proposed.data), note=form.note.data,
-            actor=current_user, today=shanghai_today(), now=utcnow()))
-        if ok:
-            flash(_("Grade review recorded. The dealer's grade is unchanged until an "
-                    "administrator edits the dealer."), "success")
-            return redirect(url_for("analytics.scorecard", dealer_id=dealer.id,
-                                    start=form.start.data, end=form.end.data), 303)
-    elif not can_review_grade(dealer, current_user):
+    return form_action(form, lambda: record_grade_review(
+        dealer, Period(form.start.data, form.end.data),
+        recommendation=Recommendation(form.recommendation.data),
+        grade_proposed=DealerGrade(form.grade_proposed.data), note=form.note.data,
+        actor=current_user, today=shanghai_today(), now=utcnow()),
+        success=_("Grade review recorded. The dealer's grade is unchanged until an "
+                  "administrator edits the dealer."),
+        done=lambda _r: url_for("analytics.scorecard", dealer_id=dealer.id,
+                                start=form.start.data, end=form.end.data),
+        again=lambda form: _refused_review(dealer, form))
+
+
+def _refused_review(dealer, form):
+    """The card again with the review form; an invalid form from someone who may not review
+    is told so (the service says it when the form was valid)."""
+    if getattr(form, "domain_error", None) is None and not can_review_grade(dealer, current_user):
         form.form_errors.append(_("Only the dealer's sales rep, a clerk or an administrator may "
                                   "record a grade review."))
     return _card_page(dealer, form=form)

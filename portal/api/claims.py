@@ -24,12 +24,11 @@ from portal.claims.access import can_file_claims
 from portal.claims.checks import run_checks
 from portal.claims.models import AttachmentKind, Claim, LineKind
 from portal.claims.scope import visible_claims
-from portal.claims.signature import SCAN_MAX
-from portal.claims.views import PHOTO_MAX, PHOTO_TYPES
+from portal.claims.views import PHOTO_TYPES
 from portal.core import audit
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
-from portal.core.uploads import DOCUMENT_TYPES, store
+from portal.core.uploads import DOCUMENT_TYPES, staged, store
 from portal.extensions import db
 from portal.units.models import Unit
 from portal.units.scope import visible_units
@@ -196,16 +195,17 @@ def post_attachment(claim_id):
     if upload is None or not upload.filename:
         raise ApiError(400, "bad_request", "file: a file is required", "file")
     photo = kind == "photo"
-    try:
-        services.check_editable(claim, g.api_user)
-        kept = store(upload, folder=f"claims/{claim.id}",
-                     allowed=PHOTO_TYPES if photo else DOCUMENT_TYPES,
-                     max_bytes=PHOTO_MAX if photo else SCAN_MAX, field="file")
-        attachment = services.attach(claim, AttachmentKind(kind), kept, actor=g.api_user,
-                                     size=kept.size)
-    except DomainError as error:
-        raise rule_broken(error) from None
-    db.session.commit()
+    with staged() as files:  # the file goes again unless its record is committed
+        try:
+            services.check_editable(claim, g.api_user)
+            kept = store(upload, folder=f"claims/{claim.id}",
+                         allowed=PHOTO_TYPES if photo else DOCUMENT_TYPES, field="file")
+            attachment = services.attach(claim, AttachmentKind(kind), kept, actor=g.api_user,
+                                         size=kept.size)
+        except DomainError as error:
+            raise rule_broken(error) from None
+        db.session.commit()
+        files.committed = True
     return jsonify({"id": attachment.id, "kind": kind, "name": attachment.name,
                     "content_type": attachment.content_type}), 201
 

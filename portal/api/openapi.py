@@ -417,8 +417,8 @@ SPEC = {
             "responses": {"200": {"description": "The claim", **_json(
                 {"$ref": "#/components/schemas/Claim"})}, **_errors(401, 404)}}},
         "/claims/{claim_id}/attachments": {"post": {
-            "summary": "Attach a photo (JPEG/PNG, 8 MB) or the customer's signed record "
-                       "(JPEG/PNG/PDF, 5 MB) to a draft",
+            "summary": "Attach a photo (JPEG/PNG) or the customer's signed record "
+                       "(JPEG/PNG/PDF) to a draft, each up to UPLOAD_MAX_BYTES (8 MB)",
             "parameters": [CLAIM_ID],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
                 ["file", "kind"], file={"type": "string", "format": "binary"},

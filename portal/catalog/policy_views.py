@@ -1,7 +1,7 @@
 """Policy settings, operating/selling seasons and the legal-minimum period table."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,8 +10,9 @@ from portal.catalog.forms import LegalMinimumForm, PolicyForm, SeasonForm
 from portal.catalog.models import LegalMinimum, ModelCategory, PolicySettings, Season, SeasonKind
 from portal.catalog.views import admin_only, bp, get_or_404
 from portal.core import audit
+from portal.core.actions import form_action
 from portal.core.forms import deleted
-from portal.core.htmx import render, render_form
+from portal.core.htmx import render
 from portal.core.permissions import signed_in
 from portal.extensions import db
 
@@ -43,13 +44,10 @@ def edit_policy():
     """Change the policy settings."""
     settings = PolicySettings.current()
     form = PolicyForm(obj=settings)
-    if form.validate_on_submit():
-        services.save_policy({k: _stripped(getattr(form, k).data) for k in POLICY_FIELDS},
-                             actor=current_user)
-        db.session.commit()
-        flash(_("Policy settings saved."), "success")
-        return redirect(url_for("catalog.policy"), 303)
-    return render_form("catalog/policy_form.html", form)
+    return form_action(form, lambda: services.save_policy(
+        {k: _stripped(getattr(form, k).data) for k in POLICY_FIELDS}, actor=current_user),
+        success=_("Policy settings saved."), done=url_for("catalog.policy"),
+        again=lambda form: render("catalog/policy_form.html", form=form))
 
 
 def _stripped(value):
@@ -64,17 +62,14 @@ def edit_legal(category):
         abort(404)
     legal = get_or_404(LegalMinimum, ModelCategory(category))
     form = LegalMinimumForm(obj=legal)
-    if form.validate_on_submit():
-        services.save_legal_minimum(legal, {
-            "whole_months": form.whole_months.data,
-            "main_parts_months": form.main_parts_months.data,
-            "main_parts_named": (form.main_parts_named.data or "").strip(),
-        }, actor=current_user)
-        db.session.commit()
-        flash(_("Legal minimum for %(category)s saved.", category=legal.category.title),
-              "success")
-        return redirect(url_for("catalog.policy"), 303)
-    return render_form("catalog/legal_form.html", form, legal=legal)
+    return form_action(form, lambda: services.save_legal_minimum(legal, {
+        "whole_months": form.whole_months.data,
+        "main_parts_months": form.main_parts_months.data,
+        "main_parts_named": (form.main_parts_named.data or "").strip(),
+    }, actor=current_user),
+        success=_("Legal minimum for %(category)s saved.", category=legal.category.title),
+        done=url_for("catalog.policy"),
+        again=lambda form: render("catalog/legal_form.html", form=form, legal=legal))
 
 
 @bp.route("/seasons/new", methods=["GET", "POST"], defaults={"season_id": None})
@@ -86,18 +81,14 @@ def edit_season(season_id):
     form = SeasonForm(obj=season)
     if season and request.method == "GET":
         form.kind.data = season.kind.value
-    if form.validate_on_submit():
-        values = {"name": form.name.data.strip(), "kind": SeasonKind(form.kind.data),
-                  "start_on": form.start_on.data, "end_on": form.end_on.data,
-                  "categories": sorted(form.categories.data),
-                  "provinces": sorted(form.provinces.data),
-                  "plan_required": form.plan_required.data}
-        services.save_season(season, values, actor=current_user)
-        db.session.commit()
-        flash(_("Season saved."), "success")
-        return redirect(url_for("catalog.policy"), 303)
-    return render_form("catalog/season_form.html", form, season=season,
-                       lead_days=PolicySettings.current().plan_lead_days)
+    return form_action(form, lambda: services.save_season(season, {
+        "name": form.name.data.strip(), "kind": SeasonKind(form.kind.data),
+        "start_on": form.start_on.data, "end_on": form.end_on.data,
+        "categories": sorted(form.categories.data), "provinces": sorted(form.provinces.data),
+        "plan_required": form.plan_required.data}, actor=current_user),
+        success=_("Season saved."), done=url_for("catalog.policy"),
+        again=lambda form: render("catalog/season_form.html", form=form, season=season,
+                                  lead_days=PolicySettings.current().plan_lead_days))
 
 
 @bp.route("/seasons/<int:season_id>/delete", methods=["POST"])

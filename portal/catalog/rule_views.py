@@ -1,7 +1,7 @@
 """Fault codes with standard hours, labour rates per dealer grade, travel-fee bands."""
 
 import sqlalchemy as sa
-from flask import flash, redirect, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -10,8 +10,9 @@ from portal.catalog import services
 from portal.catalog.forms import FaultCodeForm, LabourRateForm, TravelBandForm
 from portal.catalog.models import FaultCode, LabourRate, ModelCategory, TravelBand
 from portal.catalog.views import admin_only, bp, get_or_404
-from portal.core.forms import attempt, deleted
-from portal.core.htmx import render, render_form
+from portal.core.actions import form_action
+from portal.core.forms import deleted
+from portal.core.htmx import render
 from portal.core.permissions import signed_in
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
@@ -34,16 +35,18 @@ def edit_fault_code(fault_id):
     """Create or edit a fault code and its standard hours."""
     fault = get_or_404(FaultCode, fault_id) if fault_id else None
     form = FaultCodeForm(obj=fault)
-    if form.validate_on_submit():
+
+    def action():
         values = {"code": form.code.data, "description": form.description.data.strip(),
                   "is_active": form.is_active.data, "watched": form.watched.data}
         hours = {c: getattr(form, f"hours_{c.value}").data for c in ModelCategory}
-        fault = services.save_fault_code(fault, values, hours, actor=current_user)
-        db.session.commit()
-        flash(_("Fault code %(code)s saved.", code=fault.code), "success")
-        return redirect(url_for("catalog.fault_codes"), 303)
-    return render_form("catalog/fault_code_form.html", form, fault=fault,
-                       categories=ModelCategory)
+        return services.save_fault_code(fault, values, hours, actor=current_user)
+
+    return form_action(
+        form, action, success=lambda saved: _("Fault code %(code)s saved.", code=saved.code),
+        done=url_for("catalog.fault_codes"),
+        again=lambda form: render("catalog/fault_code_form.html", form=form, fault=fault,
+                                  categories=ModelCategory))
 
 
 @bp.route("/labour-rates")
@@ -62,13 +65,11 @@ def edit_labour_rates():
     if request.method == "GET":
         for rate in db.session.scalars(sa.select(LabourRate)):
             getattr(form, f"rate_{rate.grade.value}").data = rate.hourly_rate
-    if form.validate_on_submit():
-        services.save_labour_rates(
-            {g: getattr(form, f"rate_{g.value}").data for g in DealerGrade}, actor=current_user)
-        db.session.commit()
-        flash(_("Labour rates saved."), "success")
-        return redirect(url_for("catalog.labour_rates"), 303)
-    return render_form("catalog/labour_rates_form.html", form, grades=DealerGrade)
+    return form_action(form, lambda: services.save_labour_rates(
+        {g: getattr(form, f"rate_{g.value}").data for g in DealerGrade}, actor=current_user),
+        success=_("Labour rates saved."), done=url_for("catalog.labour_rates"),
+        again=lambda form: render("catalog/labour_rates_form.html", form=form,
+                                  grades=DealerGrade))
 
 
 @bp.route("/travel-bands")
@@ -86,14 +87,11 @@ def edit_travel_band(band_id):
     """Create or edit a travel-fee band."""
     band = get_or_404(TravelBand, band_id) if band_id else None
     form = TravelBandForm(obj=band)
-    if form.validate_on_submit():
-        values = {"min_km": form.min_km.data, "max_km": form.max_km.data, "fee": form.fee.data}
-        ok, _r = attempt(form, lambda: services.save_travel_band(band, values,
-                                                                 actor=current_user))
-        if ok:
-            flash(_("Travel band saved."), "success")
-            return redirect(url_for("catalog.travel_bands"), 303)
-    return render_form("catalog/travel_band_form.html", form, band=band)
+    return form_action(form, lambda: services.save_travel_band(
+        band, {"min_km": form.min_km.data, "max_km": form.max_km.data, "fee": form.fee.data},
+        actor=current_user), success=_("Travel band saved."),
+        done=url_for("catalog.travel_bands"),
+        again=lambda form: render("catalog/travel_band_form.html", form=form, band=band))
 
 
 @bp.route("/travel-bands/<int:band_id>/delete", methods=["POST"])

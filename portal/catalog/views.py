@@ -15,9 +15,9 @@ from portal.catalog.access import can_edit_catalog
 from portal.catalog.forms import ImportForm, PartForm, ProductModelForm
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core import audit
+from portal.core.actions import form_action
 from portal.core.excel import ExcelError, RowError
-from portal.core.forms import attempt
-from portal.core.htmx import render, render_form
+from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
 from portal.extensions import db
@@ -65,14 +65,12 @@ def edit_model(model_id):
     if model and request.method == "GET":
         form.category.data = model.category.value
         form.version.data = model.version
-    if form.validate_on_submit():
-        ok, model = attempt(form, lambda: services.save_model(
-            model, _model_values(form), actor=current_user,
-            version=form.seen_version))
-        if ok:
-            flash(_("Model %(code)s saved.", code=model.code), "success")
-            return redirect(url_for("catalog.model_detail", model_id=model.id), 303)
-    return render_form("catalog/model_form.html", form, model=model)
+    return form_action(form, lambda: services.save_model(
+        model, _model_values(form), actor=current_user,
+        version=form.seen_version),
+        success=lambda saved: _("Model %(code)s saved.", code=saved.code),
+        done=lambda saved: url_for("catalog.model_detail", model_id=saved.id),
+        again=lambda form: render("catalog/model_form.html", form=form, model=model))
 
 
 @bp.route("/parts")
@@ -118,7 +116,8 @@ def edit_part(part_id):
         form.kind.data = part.kind.value
         form.model_ids.data = [m.id for m in part.models]
         form.version.data = part.version
-    if form.validate_on_submit():
+
+    def action():
         values = {k: getattr(form, k).data for k in services.PART_FIELDS} | {
             "kind": PartKind(form.kind.data), "name": form.name.data.strip(),
             "supplier": (form.supplier.data or "").strip(), "watched": form.watched.data,
@@ -128,12 +127,13 @@ def edit_part(part_id):
         fits = db.session.scalars(
             sa.select(ProductModel).where(ProductModel.id.in_(form.model_ids.data or []))
         ).all()
-        ok, part = attempt(form, lambda: services.save_part(
-            part, values, fits, actor=current_user, version=form.seen_version))
-        if ok:
-            flash(_("Part %(code)s saved.", code=part.part_number), "success")
-            return redirect(url_for("catalog.part_detail", part_id=part.id), 303)
-    return render_form("catalog/part_form.html", form, part=part)
+        return services.save_part(part, values, fits, actor=current_user,
+                                  version=form.seen_version)
+
+    return form_action(
+        form, action, success=lambda saved: _("Part %(code)s saved.", code=saved.part_number),
+        done=lambda saved: url_for("catalog.part_detail", part_id=saved.id),
+        again=lambda form: render("catalog/part_form.html", form=form, part=part))
 
 
 IMPORTS = {"models": excel.import_models, "parts": excel.import_parts}

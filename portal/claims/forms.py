@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from portal.core.uploads import with_limit
 from portal.core.versioning import Versioned
 
 
@@ -60,7 +61,8 @@ class OtherLineForm(Versioned):
 
 
 class PhotoForm(Versioned):
-    photos = MultipleFileField(_l("Photos of the repair (JPEG or PNG, up to 8 MB each)"))
+    photos = MultipleFileField(with_limit(_l("Photos of the repair (JPEG or PNG, up to %(mb)d MB "
+                                             "each)")))
 
 
 class ReasonForm(Versioned):

@@ -7,18 +7,15 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField
 
 from portal.core.errors import DomainError
-from portal.core.uploads import DOCUMENT_TYPES, StoredFile, store, store_data_url
-
-DRAWN_MAX = 2 * 2**20  # a PNG from the pad is far smaller, even on a dense tablet screen
-SCAN_MAX = 5 * 2**20
+from portal.core.uploads import DOCUMENT_TYPES, StoredFile, store, store_data_url, with_limit
 
 
 class SignatureForm(FlaskForm):
     """Rendered by signature_form() in templates/claims/_signature.html."""
 
     drawn = HiddenField()  # a PNG data URL, filled by static/js/signature.js
-    scan = FileField(_l("Or a photo or scan of the signed paper record "
-                        "(JPEG, PNG or PDF, up to 5 MB)"))
+    scan = FileField(with_limit(_l("Or a photo or scan of the signed paper record "
+                                   "(JPEG, PNG or PDF, up to %(mb)d MB)")))
 
 
 def receive_signature(form: SignatureForm, *, folder: str = "claims") -> tuple[StoredFile, bool]:
@@ -31,9 +28,8 @@ def receive_signature(form: SignatureForm, *, folder: str = "claims") -> tuple[S
     if drawn and scan:
         raise DomainError(_("Either sign on the pad or attach a scan, not both."), field="scan")
     if drawn:
-        return store_data_url(drawn, folder=folder, max_bytes=DRAWN_MAX, field="drawn"), True
+        return store_data_url(drawn, folder=folder, field="drawn"), True
     if scan:
-        return store(scan, folder=folder, allowed=DOCUMENT_TYPES, max_bytes=SCAN_MAX,
-                     field="scan"), False
+        return store(scan, folder=folder, allowed=DOCUMENT_TYPES, field="scan"), False
     raise DomainError(_("The customer's signature is missing: sign on the pad, or attach a "
                         "scan of the signed paper record."), field="drawn")

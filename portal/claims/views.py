@@ -8,7 +8,7 @@ import io
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -38,14 +38,15 @@ from portal.claims.models import (
 from portal.claims.scope import get_claim, visible_claims
 from portal.claims.signature import SignatureForm, receive_signature
 from portal.core import audit
+from portal.core.actions import errors_by_line, form_action
 from portal.core.db import shanghai_today, starts_with, utcnow
 from portal.core.errors import DomainError
-from portal.core.forms import attempt, options
+from portal.core.forms import options
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
 from portal.core.queues import requested
-from portal.core.uploads import IMAGE_TYPES, discard, store, uploads_root
+from portal.core.uploads import IMAGE_TYPES, store, uploads_root
 from portal.extensions import db
 from portal.finance.audit_panel import claim_finance
 from portal.returns.owed import line_returns
@@ -58,7 +59,6 @@ dealers_only = requires(access.can_file_claims)
 technical_only = requires(access.can_decide_claims)
 reviewers = requires(access.can_send_back_claims)
 PHOTO_TYPES = IMAGE_TYPES
-PHOTO_MAX = 8 * 1024 * 1024
 LINE_FORMS = {LineKind.PART: PartLineForm, LineKind.LABOUR: LabourLineForm,
               LineKind.TRAVEL: TravelLineForm, LineKind.OTHER: OtherLineForm}
 QUEUES = {
@@ -146,17 +146,15 @@ def new_claim(unit_id):
     form = _header_form(unit=unit, formdata=request.form if request.method == "POST" else None)
     if request.method == "GET" and service_request is not None:
         form.description.data = service_request.description
-    if form.validate_on_submit():
-        ok, claim = attempt(form, lambda: services.create_claim(
-            unit, _header_values(form), actor=current_user, today=shanghai_today(),
-            service_request=service_request))
-        if ok:
-            flash(_("Repair record %(number)s opened: add its lines, photos and the customer's "
-                    "signature.", number=claim.number), "success")
-            return redirect(url_for("claims.detail", claim_id=claim.id), 303)
-    status = 422 if form.errors else 200
-    return render("claims/new.html", status=status, form=form, unit=unit,
-                  service_request=service_request)
+    return form_action(
+        form, lambda: services.create_claim(unit, _header_values(form), actor=current_user,
+                                            today=shanghai_today(),
+                                            service_request=service_request),
+        success=lambda claim: _("Repair record %(number)s opened: add its lines, photos and "
+                                "the customer's signature.", number=claim.number),
+        done=lambda claim: url_for("claims.detail", claim_id=claim.id),
+        again=lambda form: render("claims/new.html", form=form, unit=unit,
+                                  service_request=service_request))
 
 
 def _service_request_arg(unit):
@@ -224,16 +222,17 @@ def detail(claim_id):
     return _page(get_claim(claim_id, current_user))
 
 
-def _act(claim, form, key, action, success: str):
-    """Run one change on the claim; redirect on success, re-render with the error otherwise."""
-    if form.validate_on_submit():
-        ok, _result = attempt(form, action)
-        if ok:
-            if success:
-                flash(success, "success")
-            return redirect(url_for("claims.detail", claim_id=claim.id), 303)
-        db.session.expire_all()
-    return _page(claim, status=422, **{key: form})
+def on_claim(claim, key: str, **context) -> dict:
+    """form_action's answers for a form on the claim page (its ``key`` in ``_page``, with more
+    of the page's ``context`` as callables of the form)."""
+    return {"done": url_for("claims.detail", claim_id=claim.id),
+            "again": lambda form: _page(claim, **{key: form},
+                                        **{k: v(form) for k, v in context.items()})}
+
+
+def line_errors(form) -> dict[int, str]:
+    """A refusal about one claim line, moved from the top of the form to the line: {id: text}."""
+    return {int(field[5:]): text for field, text in errors_by_line(form, "line-").items()}
 
 
 @bp.route("/<int:claim_id>/edit", methods=["POST"])
@@ -241,9 +240,9 @@ def _act(claim, form, key, action, success: str):
 def edit(claim_id):
     claim = get_claim(claim_id, current_user)
     form = _header_form(claim, formdata=request.form)
-    return _act(claim, form, "header", lambda: services.update_claim(
+    return form_action(form, lambda: services.update_claim(
         claim, _header_values(form), actor=current_user, today=shanghai_today(),
-        version=form.seen_version), _("Saved."))
+        version=form.seen_version), success=_("Saved."), **on_claim(claim, "header"))
 
 
 @bp.route("/<int:claim_id>/lines/<any(part,labour,travel,other):kind>", methods=["POST"])
@@ -253,8 +252,9 @@ def add_line(claim_id, kind):
     kind = LineKind(kind)
     form = _line_form(claim, kind, formdata=request.form)
     values = dict(form.data)
-    return _act(claim, form, kind.value, lambda: services.add_line(
-        claim, kind, values, actor=current_user, version=form.seen_version), "")
+    return form_action(form, lambda: services.add_line(
+        claim, kind, values, actor=current_user, version=form.seen_version),
+        **on_claim(claim, kind.value))
 
 
 @bp.route("/<int:claim_id>/lines/<int:line_id>/remove", methods=["POST"])
@@ -262,8 +262,9 @@ def add_line(claim_id, kind):
 def remove_line(claim_id, line_id):
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()
-    return _act(claim, form, "submit", lambda: services.remove_line(
-        claim, line_id, actor=current_user, version=form.seen_version), "")
+    return form_action(form, lambda: services.remove_line(
+        claim, line_id, actor=current_user, version=form.seen_version),
+        **on_claim(claim, "submit"))
 
 
 @bp.route("/<int:claim_id>/lines/<int:line_id>/paid", methods=["POST"])
@@ -273,8 +274,9 @@ def paid_service(claim_id, line_id):
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()
     paid = request.form.get("paid") == "1"
-    return _act(claim, form, "submit", lambda: services.set_paid_service(
-        claim, line_id, paid, actor=current_user, version=form.seen_version), "")
+    return form_action(form, lambda: services.set_paid_service(
+        claim, line_id, paid, actor=current_user, version=form.seen_version),
+        **on_claim(claim, "submit"))
 
 
 @bp.route("/<int:claim_id>/photos", methods=["POST"])
@@ -289,21 +291,14 @@ def add_photos(claim_id):
         services.check_editable(claim, current_user)
         if not files:
             raise DomainError(_("Choose at least one photo."), field="photos")
-        stored = []
-        try:
-            for upload in files:
-                kept = store(upload, folder=f"claims/{claim.id}", allowed=PHOTO_TYPES,
-                             max_bytes=PHOTO_MAX, field="photos")
-                stored.append(kept)
-                services.attach(claim, AttachmentKind.PHOTO, kept, actor=current_user,
-                                size=kept.size)
-        except DomainError:
-            for kept in stored:
-                discard(kept)
-            raise
+        for upload in files:  # all or none: form_action removes the stored ones on failure
+            kept = store(upload, folder=f"claims/{claim.id}", allowed=PHOTO_TYPES,
+                         field="photos")
+            services.attach(claim, AttachmentKind.PHOTO, kept, actor=current_user,
+                            size=kept.size)
 
-    return _act(claim, form, "photos", action,
-                _("%(n)d photo(s) attached.", n=len(files)) if files else "")
+    return form_action(form, action, success=_("%(n)d photo(s) attached.", n=len(files)),
+                       **on_claim(claim, "photos"))
 
 
 @bp.route("/<int:claim_id>/signature", methods=["POST"])
@@ -316,14 +311,11 @@ def sign(claim_id):
     def action():
         services.check_editable(claim, current_user)  # before any file is written
         kept, drawn = receive_signature(form, folder=f"claims/{claim.id}")
-        try:
-            services.attach(claim, AttachmentKind.SIGNATURE, kept, actor=current_user,
-                            drawn=drawn, size=kept.size)
-        except DomainError:
-            discard(kept)
-            raise
+        services.attach(claim, AttachmentKind.SIGNATURE, kept, actor=current_user,
+                        drawn=drawn, size=kept.size)
 
-    return _act(claim, form, "signature", action, _("The customer's signature is attached."))
+    return form_action(form, action, success=_("The customer's signature is attached."),
+                       **on_claim(claim, "signature"))
 
 
 @bp.route("/<int:claim_id>/files/<int:attachment_id>/remove", methods=["POST"])
@@ -331,16 +323,14 @@ def sign(claim_id):
 def remove_file(claim_id, attachment_id):
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()
-    removed = []
+    return form_action(form, lambda: services.detach(claim, attachment_id, actor=current_user),
+                       then=_remove_file, **on_claim(claim, "submit"))
 
-    def action():
-        removed.append(services.detach(claim, attachment_id, actor=current_user))
 
-    response = _act(claim, form, "submit", action, "")
-    for attachment in removed:  # committed: the file itself can go
-        if attachment.path and not _shared_path(attachment.path):
-            (uploads_root() / attachment.path).unlink(missing_ok=True)
-    return response
+def _remove_file(attachment) -> None:
+    """Once the record is gone, its file goes too, unless another record still names it."""
+    if attachment.path and not _shared_path(attachment.path):
+        (uploads_root() / attachment.path).unlink(missing_ok=True)
 
 
 def _shared_path(path: str) -> bool:
@@ -370,19 +360,16 @@ def file(claim_id, attachment_id):
 def submit(claim_id):
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()
-    outcome = []
 
     def action():
         services.submit(claim, actor=current_user, today=shanghai_today(),
                         version=form.seen_version)
-        outcome.append(claim.status)
+        return claim.status
 
-    response = _act(claim, form, "submit", action, "")
-    if outcome:
-        flash(_("Submitted and approved by the rules for clean claims.")
-              if outcome[0] == ClaimStatus.APPROVED
-              else _("Submitted to the technical department."), "success")
-    return response
+    return form_action(form, action, success=lambda status: (
+        _("Submitted and approved by the rules for clean claims.")
+        if status == ClaimStatus.APPROVED else _("Submitted to the technical department.")),
+        **on_claim(claim, "submit"))
 
 
 # ---------------------------------------------------------------- review
@@ -393,8 +380,8 @@ def submit(claim_id):
 def start_review(claim_id):
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()
-    return _act(claim, form, "decision", lambda: services.start_review(
-        claim, actor=current_user, version=form.seen_version), "")
+    return form_action(form, lambda: services.start_review(
+        claim, actor=current_user, version=form.seen_version), **on_claim(claim, "decision"))
 
 
 def _decisions(claim) -> dict:
@@ -422,20 +409,11 @@ def decide(claim_id):
     claim = get_claim(claim_id, current_user)
     form = DecisionForm()
     wanted = _decisions(claim)
-    if form.validate_on_submit():
-        ok, result = attempt(form, lambda: services.decide(
-            claim, wanted, actor=current_user, version=form.seen_version))
-        if ok:
-            flash(_("Decided: %(status)s.", status=result.title), "success")
-            return redirect(url_for("claims.detail", claim_id=claim.id), 303)
-        db.session.expire_all()
-        line_errors, error = {}, form.domain_error
-        if error.field and error.field.startswith("line-"):
-            form.form_errors.remove(error.message)
-            line_errors[int(error.field[5:])] = error.message
-        return _page(claim, status=422, decision=form, line_errors=line_errors,
-                     decision_values=wanted)
-    return _page(claim, status=422, decision=form, decision_values=wanted)
+    return form_action(
+        form, lambda: services.decide(claim, wanted, actor=current_user,
+                                      version=form.seen_version),
+        success=lambda status: _("Decided: %(status)s.", status=status.title),
+        **on_claim(claim, "decision", decision_values=lambda _f: wanted, line_errors=line_errors))
 
 
 @bp.route("/<int:claim_id>/send-back", methods=["POST"])
@@ -443,9 +421,9 @@ def decide(claim_id):
 def send_back(claim_id):
     claim = get_claim(claim_id, current_user)
     form = ReasonForm()
-    return _act(claim, form, "send_back", lambda: services.send_back(
+    return form_action(form, lambda: services.send_back(
         claim, form.reason.data or "", actor=current_user, version=form.seen_version),
-        _("Sent back to the dealer."))
+        success=_("Sent back to the dealer."), **on_claim(claim, "send_back"))
 
 
 @bp.route("/<int:claim_id>/sample", methods=["POST"])
@@ -455,10 +433,11 @@ def review_sample(claim_id):
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()
     confirm = request.form.get("confirm") == "1"
-    return _act(claim, form, "sample", lambda: services.review_sample(
+    return form_action(form, lambda: services.review_sample(
         claim, actor=current_user, confirm=confirm, reason=form.reason.data or "",
         version=form.seen_version),
-        _("The rules' decision stands.") if confirm else _("Reversed: decide it line by line."))
+        success=_("The rules' decision stands.") if confirm
+        else _("Reversed: decide it line by line."), **on_claim(claim, "sample"))
 
 
 

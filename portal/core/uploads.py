@@ -4,10 +4,14 @@ import base64
 import binascii
 import io
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
@@ -49,8 +53,43 @@ class StoredFile:
     size: int = 0
 
 
+class Staged(list):
+    """The files stored inside one ``staged()`` block; ``committed`` once their transaction is."""
+
+    committed = False
+
+
+_STAGED: ContextVar[Staged | None] = ContextVar("staged_uploads", default=None)
+
+
+@contextmanager
+def staged() -> Iterator[Staged]:
+    """Files are written before the transaction that records them commits: the ones stored
+    inside this block are removed again unless the block sets ``committed`` (the change was
+    refused, or the commit failed), so a refused change leaves no orphan file."""
+    files = Staged()
+    token = _STAGED.set(files)
+    try:
+        yield files
+    finally:
+        _STAGED.reset(token)
+        if not files.committed:
+            for stored in files:
+                discard(stored)
+
+
 def uploads_root() -> Path:
     return Path(current_app.instance_path) / "uploads"
+
+
+def max_bytes() -> int:
+    """The one size limit of a photo, a scan or a signature."""
+    return current_app.config["UPLOAD_MAX_BYTES"]
+
+
+def with_limit(label) -> LazyString:
+    """A form label quoting the size limit as ``%(mb)d``, filled in when it is shown."""
+    return LazyString(lambda: str(label) % {"mb": max_bytes() // 2**20})
 
 
 def sniff(data: bytes, allowed) -> tuple[str, str] | None:
@@ -60,26 +99,29 @@ def sniff(data: bytes, allowed) -> tuple[str, str] | None:
     return None
 
 
-def store(file_storage, *, folder: str, allowed, max_bytes: int, field: str) -> StoredFile:
-    """Save an upload after checking what it really is and how big it is."""
-    data = file_storage.read(max_bytes + 1)
+def store(file_storage, *, folder: str, allowed, field: str) -> StoredFile:
+    """Save an upload after checking what it really is and how big it is; inside ``staged()``
+    it is removed again if the change fails."""
+    limit = max_bytes()
+    data = file_storage.read(limit + 1)
     name = Path(file_storage.filename or "upload").name[:200]
-    return _save(data, name, folder=folder, allowed=allowed, max_bytes=max_bytes, field=field)
+    return _save(data, name, folder=folder, allowed=allowed, limit=limit, field=field)
 
 
-def store_data_url(text: str, *, folder: str, max_bytes: int, field: str) -> StoredFile:
+def store_data_url(text: str, *, folder: str, field: str) -> StoredFile:
     """Save a drawing sent as a PNG data URL (the signature pad's output)."""
+    limit = max_bytes()
     unreadable = DomainError(_("The drawing could not be read; please sign again."), field=field)
     if not text.startswith(DATA_URL_PNG):
         raise unreadable
     payload = text[len(DATA_URL_PNG):]
-    if len(payload) > (max_bytes // 3 + 1) * 4:  # too large before decoding it
-        raise _too_large(max_bytes, field)
+    if len(payload) > (limit // 3 + 1) * 4:  # too large before decoding it
+        raise _too_large(limit, field)
     try:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         raise unreadable from None
-    return _save(data, "signature.png", folder=folder, allowed={PNG}, max_bytes=max_bytes,
+    return _save(data, "signature.png", folder=folder, allowed={PNG}, limit=limit,
                  field=field, keep=_not_blank)
 
 
@@ -89,9 +131,9 @@ def discard(stored: StoredFile | None) -> None:
         (uploads_root() / stored.path).unlink(missing_ok=True)
 
 
-def _save(data: bytes, name: str, *, folder, allowed, max_bytes, field, keep=None):
-    if len(data) > max_bytes:
-        raise _too_large(max_bytes, field)
+def _save(data: bytes, name: str, *, folder, allowed, limit, field, keep=None):
+    if len(data) > limit:
+        raise _too_large(limit, field)
     kind = sniff(data, allowed)
     if kind is None:
         accepted = ACCEPTED.get(frozenset(allowed), _l("This kind of file is not accepted."))
@@ -104,11 +146,14 @@ def _save(data: bytes, name: str, *, folder, allowed, max_bytes, field, keep=Non
     target = uploads_root() / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    return StoredFile(path=relative, name=name, content_type=kind[0], size=len(data))
+    stored = StoredFile(path=relative, name=name, content_type=kind[0], size=len(data))
+    if (files := _STAGED.get()) is not None:
+        files.append(stored)
+    return stored
 
 
-def _too_large(max_bytes: int, field: str) -> DomainError:
-    return DomainError(_("The file is larger than %(mb)d MB.", mb=max(max_bytes // 2**20, 1)),
+def _too_large(limit: int, field: str) -> DomainError:
+    return DomainError(_("The file is larger than %(mb)d MB.", mb=max(limit // 2**20, 1)),
                        field=field)
 
 

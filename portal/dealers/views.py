@@ -1,7 +1,7 @@
 """Dealer list, detail and administration."""
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -9,9 +9,9 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.access import can_read_history
 from portal.catalog.models import LabourRate
 from portal.core import audit
+from portal.core.actions import form_action
 from portal.core.db import shanghai_today
-from portal.core.forms import attempt
-from portal.core.htmx import render, render_form
+from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
 from portal.core.regions import PROVINCES
@@ -80,13 +80,11 @@ def detail(dealer_id):
 def new():
     """Register a dealer."""
     form = DealerForm()
-    if form.validate_on_submit():
-        ok, dealer = attempt(form, lambda: services.create_dealer(_values(form),
-                                                                  actor=current_user))
-        if ok:
-            flash(_("Dealer %(code)s created.", code=dealer.code), "success")
-            return redirect(url_for("dealers.detail", dealer_id=dealer.id), 303)
-    return render_form("dealers/form.html", form, dealer=None)
+    return form_action(
+        form, lambda: services.create_dealer(_values(form), actor=current_user),
+        success=lambda dealer: _("Dealer %(code)s created.", code=dealer.code),
+        done=lambda dealer: url_for("dealers.detail", dealer_id=dealer.id),
+        again=lambda form: render("dealers/form.html", form=form, dealer=None))
 
 
 @bp.route("/<int:dealer_id>/edit", methods=["GET", "POST"])
@@ -99,13 +97,11 @@ def edit(dealer_id):
         form.grade.data = dealer.grade.value
         form.sales_rep_id.data = str(dealer.sales_rep_id or "")
         form.version.data = dealer.version
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: services.update_dealer(
-            dealer, _values(form), version=form.seen_version, actor=current_user))
-        if ok:
-            flash(_("Dealer %(code)s saved.", code=dealer.code), "success")
-            return redirect(url_for("dealers.detail", dealer_id=dealer.id), 303)
-    return render_form("dealers/form.html", form, dealer=dealer)
+    return form_action(form, lambda: services.update_dealer(
+        dealer, _values(form), version=form.seen_version, actor=current_user),
+        success=lambda _r: _("Dealer %(code)s saved.", code=dealer.code),
+        done=url_for("dealers.detail", dealer_id=dealer.id),
+        again=lambda form: render("dealers/form.html", form=form, dealer=dealer))
 
 
 @bp.route("/<int:dealer_id>/status", methods=["POST"])
@@ -116,13 +112,10 @@ def change_status(dealer_id):
     form = StatusForm()
     target = (DealerStatus.ACTIVE if dealer.status == DealerStatus.SUSPENDED
               else DealerStatus.SUSPENDED)
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: services.change_status(
-            dealer, target, reason=form.reason.data, actor=current_user))
-        if ok:
-            flash(_("Dealer %(code)s is now %(state)s.", code=dealer.code, state=target.title),
-                  "success")
-            return redirect(url_for("dealers.detail", dealer_id=dealer.id), 303)
-    rate = db.session.get(LabourRate, dealer.grade)
-    return render("dealers/detail.html", status=422, dealer=dealer, rate=rate,
-                  history=audit.history(dealer), status_form=form)
+    return form_action(form, lambda: services.change_status(
+        dealer, target, reason=form.reason.data, actor=current_user),
+        success=_("Dealer %(code)s is now %(state)s.", code=dealer.code, state=target.title),
+        done=url_for("dealers.detail", dealer_id=dealer.id),
+        again=lambda form: render("dealers/detail.html", dealer=dealer,
+                                  rate=db.session.get(LabourRate, dealer.grade),
+                                  history=audit.history(dealer), status_form=form))

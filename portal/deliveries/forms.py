@@ -1,5 +1,6 @@
 """Forms of delivery notes: head office's new note, the dealer's confirmation of receipt."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,7 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.core.versioning import Versioned
-from portal.deliveries.services import MAX_QTY, NUMBER_MAX
+from portal.deliveries.services import MAX_QTY, NUMBER_MAX, find_parts, find_units
 
 EMPTY_PART_ROWS = 5
 
@@ -47,6 +48,32 @@ class NoteForm(FlaskForm):
     note = TextAreaField(_l("Remarks"), validators=[Optional(), Length(max=2000)],
                          render_kw={"rows": 2})
     plan_id = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then the catalogue: every serial a unit in factory stock, every part row
+        a known part with its quantity (a message by each that is not); what was found is kept
+        as ``units`` and ``part_lines``."""
+        if not super().validate(extra_validators):
+            return False
+        self.units, problems = find_units(self.serials.data)
+        self.serials.errors = [*self.serials.errors, *problems]
+        self.part_lines, parts_ok = self._part_lines()
+        return not problems and parts_ok
+
+    def _part_lines(self) -> tuple[list, bool]:
+        """(part, quantity, price) for each filled row, and whether every row was understood."""
+        rows = [e.form for e in self.parts if (e.form.part_number.data or "").strip()]
+        parts = find_parts(row.part_number.data for row in rows)
+        lines = []
+        for row in rows:
+            part = parts.get(row.part_number.data.strip().upper())
+            if part is None:
+                row.part_number.errors = [*row.part_number.errors, _("No part has this number.")]
+            elif row.quantity.data is None:
+                row.quantity.errors = [*row.quantity.errors, _("Enter the quantity.")]
+            else:
+                lines.append((part, row.quantity.data, row.unit_price.data))
+        return lines, len(lines) == len(rows)
 
 
 class ConfirmForm(Versioned):

@@ -8,8 +8,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
-    redirect,
     request,
     send_file,
     url_for,
@@ -19,8 +17,8 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.core import audit
+from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
-from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
@@ -90,17 +88,13 @@ def confirm(note_id):
     """The dealer confirms receipt: what arrived of each line, and a remark on differences."""
     note = get_note(note_id, current_user)
     form = confirm_form(note)
-    if form.validate_on_submit():
-        received = {line.id: form[f"received_{line.id}"].data for line in note.lines}
-        ok, _done = attempt(form, lambda: services.confirm_receipt(
-            note, received, form.remark.data or "", actor=current_user,
-            version=form.seen_version))
-        if ok:
-            flash(_("Receipt of delivery note %(number)s confirmed.", number=note.number),
-                  "success")
-            return redirect(url_for("deliveries.detail", note_id=note.id), 303)
-        note = get_note(note_id, current_user)  # the rollback expired it
-    return _detail(note, form=form, status=422)
+    return form_action(form, lambda: services.confirm_receipt(
+        note, {line.id: form[f"received_{line.id}"].data for line in note.lines},
+        form.remark.data or "", actor=current_user, version=form.seen_version),
+        success=_("Receipt of delivery note %(number)s confirmed.", number=note.number),
+        done=url_for("deliveries.detail", note_id=note.id),
+        # a rollback expired the note: load it again
+        again=lambda form: _detail(get_note(note_id, current_user), form=form))
 
 
 @bp.route("/<int:note_id>/note.pdf")
@@ -141,27 +135,6 @@ def _prefill(form: NoteForm, plan: StockingPlan | None) -> None:
         entry.form.unit_price.data = line.unit_price
 
 
-def _add_error(field, message) -> None:
-    field.errors = [*field.errors, message]
-
-
-def _part_lines(form: NoteForm) -> tuple[list, bool]:
-    """(part, quantity, price) for each filled row, and whether every row was understood;
-    an unknown number or a missing quantity gets a message by its row."""
-    rows = [e.form for e in form.parts if (e.form.part_number.data or "").strip()]
-    parts = services.find_parts(row.part_number.data for row in rows)
-    lines = []
-    for row in rows:
-        part = parts.get(row.part_number.data.strip().upper())
-        if part is None:
-            _add_error(row.part_number, _("No part has this number."))
-        elif row.quantity.data is None:
-            _add_error(row.quantity, _("Enter the quantity."))
-        else:
-            lines.append((part, row.quantity.data, row.unit_price.data))
-    return lines, len(lines) == len(rows)
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @shippers_only
 def new():
@@ -180,18 +153,12 @@ def new():
         for _n in range(min(EMPTY_PART_ROWS, form.parts.max_entries - len(form.parts))):
             form.parts.append_entry()
         return render("deliveries/new.html", form=form, plan=plan, unapproved=unapproved)
-    if form.validate_on_submit():
-        units, problems = services.find_units(form.serials.data)
-        for problem in problems:
-            _add_error(form.serials, problem)
-        part_lines, parts_ok = _part_lines(form)
-        if not problems and parts_ok:
-            ok, note = attempt(form, lambda: services.create_note(
-                db.session.get(Dealer, form.dealer.data), form.shipped_on.data, units=units,
-                parts=part_lines, carrier=form.carrier.data or "", note=form.note.data or "",
-                plan=plan, actor=current_user, number=form.number.data))
-            if ok:
-                flash(_("Delivery note %(number)s recorded; the dealer can now confirm "
-                        "receipt.", number=note.number), "success")
-                return redirect(url_for("deliveries.detail", note_id=note.id), 303)
-    return render("deliveries/new.html", status=422, form=form, plan=plan, unapproved=unapproved)
+    return form_action(form, lambda: services.create_note(
+        db.session.get(Dealer, form.dealer.data), form.shipped_on.data, units=form.units,
+        parts=form.part_lines, carrier=form.carrier.data or "", note=form.note.data or "",
+        plan=plan, actor=current_user, number=form.number.data),
+        success=lambda note: _("Delivery note %(number)s recorded; the dealer can now confirm "
+                               "receipt.", number=note.number),
+        done=lambda note: url_for("deliveries.detail", note_id=note.id),
+        again=lambda form: render("deliveries/new.html", form=form, plan=plan,
+                                  unapproved=unapproved))

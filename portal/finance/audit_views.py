@@ -4,20 +4,19 @@ the claim page with the message next to the field, status 422."""
 
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.claims.models import Claim
 from portal.claims.scope import get_claim
-from portal.claims.views import _act, _page
+from portal.claims.views import line_errors, on_claim
+from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
-from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
 from portal.core.queues import day_of
-from portal.extensions import db
 from portal.finance import access
 from portal.finance.audit import (
     audit_claim,
@@ -60,9 +59,9 @@ def forward(claim_id):
     """Forward a decided claim of one of the rep's dealers to finance."""
     claim = get_claim(claim_id, current_user)
     form = ForwardForm()
-    return _act(claim, form, "forward", lambda: forward_claim(
+    return form_action(form, lambda: forward_claim(
         claim, actor=current_user, today=shanghai_today(), version=form.seen_version),
-        _("Forwarded to finance."))
+        success=_("Forwarded to finance."), **on_claim(claim, "forward"))
 
 
 @bp.route("/claims/<int:claim_id>/return", methods=["POST"])
@@ -71,9 +70,10 @@ def send_to_technical(claim_id):
     """Send a decided claim back to the technical department, with the reason."""
     claim = get_claim(claim_id, current_user)
     form = ReturnForm()
-    return _act(claim, form, "return_technical", lambda: return_to_technical(
+    return form_action(form, lambda: return_to_technical(
         claim, form.reason.data or "", actor=current_user, version=form.seen_version),
-        _("Returned to the technical department."))
+        success=_("Returned to the technical department."),
+        **on_claim(claim, "return_technical"))
 
 
 def _amounts(claim) -> dict:
@@ -98,22 +98,13 @@ def audit(claim_id):
     form = AuditForm()
     wanted = _amounts(claim)
     approve = request.form.get("approve") == "1"
-    line_errors = {}
-    if form.validate_on_submit():
-        ok, stage = attempt(form, lambda: audit_claim(
-            claim, wanted, actor=current_user, approve=approve, reason=form.reason.data or "",
-            version=form.seen_version))
-        if ok:
-            flash(_("Audited: %(stage)s, ¥%(total)s.", stage=stage.title,
-                    total=claim.total_finance), "success")
-            return redirect(url_for("claims.detail", claim_id=claim.id), 303)
-        db.session.expire_all()
-        error = form.domain_error
-        if error.field and error.field.startswith("line-"):
-            form.form_errors.remove(error.message)
-            line_errors[int(error.field[5:])] = error.message
-    return _page(claim, status=422, finance_audit=form, audit_values=wanted,
-                 audit_errors=line_errors)
+    return form_action(
+        form, lambda: audit_claim(claim, wanted, actor=current_user, approve=approve,
+                                  reason=form.reason.data or "", version=form.seen_version),
+        success=lambda stage: _("Audited: %(stage)s, ¥%(total)s.", stage=stage.title,
+                                total=claim.total_finance),
+        **on_claim(claim, "finance_audit", audit_values=lambda _f: wanted,
+                   audit_errors=line_errors))
 
 
 @bp.route("/claims/<int:claim_id>/reopen", methods=["POST"])
@@ -122,6 +113,6 @@ def reopen(claim_id):
     """Take back the audit of a claim that is in no notice, to audit it again."""
     claim = get_claim(claim_id, current_user)
     form = ReopenForm()
-    return _act(claim, form, "reopen_audit", lambda: reopen_audit(
+    return form_action(form, lambda: reopen_audit(
         claim, form.reason.data or "", actor=current_user, version=form.seen_version),
-        _("The audit is reopened."))
+        success=_("The audit is reopened."), **on_claim(claim, "reopen_audit"))

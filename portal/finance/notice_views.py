@@ -7,14 +7,14 @@ it with the message next to the field and status 422.
 
 import io
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.core import audit
+from portal.core.actions import back_with_errors, form_action
 from portal.core.db import utcnow
-from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
@@ -102,16 +102,12 @@ def notice_pdf(number):
                      as_attachment=True, download_name=f"{notice.number}.pdf")
 
 
-def _act(notice, form, key: str, action, success: str):
-    """Run one change on the notice; redirect on success, re-render with the error otherwise."""
-    if form.validate_on_submit():
-        ok, result = attempt(form, action)
-        if ok:
-            flash(success, "success")
-            target = result if isinstance(result, WriteOffNotice) else notice
-            return redirect(url_for("finance.notice", number=target.number), 303)
-        db.session.expire_all()
-    return _page(notice, status=422, **{key: form})
+def _on_notice(notice, key: str) -> dict:
+    """form_action's answers for a form on the notice page: the notice (or the one the action
+    issued in its place), or the page again with the form as ``key``."""
+    return {"done": lambda result: url_for("finance.notice", number=(
+                result if isinstance(result, WriteOffNotice) else notice).number),
+            "again": lambda form: _page(notice, **{key: form})}
 
 
 @bp.route("/notices/<number>/confirm", methods=["POST"])
@@ -120,10 +116,10 @@ def confirm_notice(number):
     """The dealer confirms the notice: its total is offset against what the dealer owes."""
     notice = get_notice(number, current_user)
     form = NoticeForm()
-    return _act(notice, form, "confirm", lambda: lifecycle.confirm_notice(
+    return form_action(form, lambda: lifecycle.confirm_notice(
         notice, actor=current_user, version=form.seen_version),
-        _("Notice %(number)s confirmed; its total is offset against your account.",
-          number=notice.number))
+        success=_("Notice %(number)s confirmed; its total is offset against your account.",
+                  number=notice.number), **_on_notice(notice, "confirm"))
 
 
 @bp.route("/notices/<number>/dispute", methods=["POST"])
@@ -132,9 +128,10 @@ def dispute_notice(number):
     """The dealer disputes the notice with a reason; finance voids and reissues it."""
     notice = get_notice(number, current_user)
     form = DisputeForm()
-    return _act(notice, form, "dispute", lambda: lifecycle.dispute_notice(
+    return form_action(form, lambda: lifecycle.dispute_notice(
         notice, form.reason.data, actor=current_user, version=form.seen_version),
-        _("Notice %(number)s disputed; finance will answer.", number=notice.number))
+        success=_("Notice %(number)s disputed; finance will answer.", number=notice.number),
+        **_on_notice(notice, "dispute"))
 
 
 @bp.route("/notices/<number>/void", methods=["POST"])
@@ -144,13 +141,14 @@ def void_notice(number):
     notice = get_notice(number, current_user)
     form = VoidForm()
     if request.form.get("then") == "reissue":
-        return _act(notice, form, "void", lambda: lifecycle.void_and_reissue(
+        return form_action(form, lambda: lifecycle.void_and_reissue(
             notice, form.reason.data, actor=current_user, version=form.seen_version),
-            _("Notice %(number)s voided and reissued.", number=notice.number))
-    return _act(notice, form, "void", lambda: lifecycle.void_notice(
+            success=_("Notice %(number)s voided and reissued.", number=notice.number),
+            **_on_notice(notice, "void"))
+    return form_action(form, lambda: lifecycle.void_notice(
         notice, form.reason.data, actor=current_user, version=form.seen_version),
-        _("Notice %(number)s voided; its claims are free for a new notice.",
-          number=notice.number))
+        success=_("Notice %(number)s voided; its claims are free for a new notice.",
+                  number=notice.number), **_on_notice(notice, "void"))
 
 
 @bp.route("/notices/<number>/reissue", methods=["POST"])
@@ -158,13 +156,9 @@ def void_notice(number):
 def reissue_notice(number):
     """Finance issues a new notice in place of a voided one."""
     notice = get_notice(number, current_user)
-    form = ReissueForm()
-    if form.validate_on_submit():
-        ok, new = attempt(form, lambda: lifecycle.reissue_notice(notice, actor=current_user))
-        if ok:
-            flash(_("Notice %(new)s issued in place of %(number)s.", new=new.number,
-                    number=number), "success")
-            return redirect(url_for("finance.notice", number=new.number), 303)
-    for error in form.form_errors:
-        flash(error, "error")
-    return redirect(url_for("finance.notice", number=number), 303)
+    return form_action(
+        ReissueForm(), lambda: lifecycle.reissue_notice(notice, actor=current_user),
+        success=lambda new: _("Notice %(new)s issued in place of %(number)s.", new=new.number,
+                              number=number),
+        done=lambda new: url_for("finance.notice", number=new.number),
+        again=back_with_errors(url_for("finance.notice", number=number)))

@@ -7,9 +7,9 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
+from portal.core.actions import form_action
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
-from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.permissions import requires
 from portal.extensions import db
@@ -33,12 +33,15 @@ def generate():
         form.period.validate(form)
     else:
         form = GenerateForm()
-    if form.validate_on_submit():
-        start, end = month_bounds(form.period.data)
-        ok, run = attempt(form, lambda: runs.start_run(start, end, actor=current_user))
-        if ok:
-            runs.launch(run.id)
-            return redirect(url_for("finance.run", run_id=run.id), 303)
+    return form_action(form, lambda: runs.start_run(*month_bounds(form.period.data),
+                                                    actor=current_user),
+                       then=lambda run: runs.launch(run.id),
+                       done=lambda run: url_for("finance.run", run_id=run.id),
+                       again=_generate_page)
+
+
+def _generate_page(form):
+    """What the month in the form would issue per dealer, and the latest runs."""
     bounds = None if form.period.errors else month_bounds(form.period.data)
     summary = eligible_summary(bounds[1]) if bounds else []
     recent = db.session.scalars(

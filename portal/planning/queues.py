@@ -8,8 +8,8 @@ from sqlalchemy.orm import selectinload
 
 from portal.core.queues import Queue
 from portal.extensions import db
-from portal.planning.models import PlanStatus, StockingPlan
 from portal.planning.access import can_review_plans
+from portal.planning.models import PlanStatus, StockingPlan
 from portal.planning.scope import visible_plans
 
 TO_REVIEW = Queue(

@@ -8,15 +8,15 @@ with the message next to the field or line and status 422.
 
 import io
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts.roles import ALL_ROLES
 from portal.catalog.models import Season
 from portal.core import audit
+from portal.core.actions import back_with_errors, errors_by_line, form_action
 from portal.core.db import shanghai_today, utcnow
-from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.permissions import requires, roles_required
 from portal.extensions import db
@@ -79,14 +79,10 @@ def open_plan(season_id):
     """Open the dealer's plan for the season (a new draft from the suggestion), then show it."""
     season = db.session.get(Season, season_id) or abort(404)
     form = OpenForm()
-    if form.validate_on_submit():
-        ok, plan = attempt(form, lambda: services.open_plan(current_user.dealer, season,
-                                                            actor=current_user))
-        if ok:
-            return redirect(url_for("planning.detail", plan_id=plan.id), 303)
-    for error in form.form_errors:
-        flash(error, "error")
-    return redirect(url_for("planning.index"), 303)
+    return form_action(form, lambda: services.open_plan(current_user.dealer, season,
+                                                        actor=current_user),
+                       done=lambda plan: url_for("planning.detail", plan_id=plan.id),
+                       again=back_with_errors(url_for("planning.index")))
 
 
 def _units_basis(plan):
@@ -134,22 +130,13 @@ def detail(plan_id):
     return _page(get_plan(plan_id, current_user, lines=False))
 
 
-def _act(plan, form, key: str, action, success: str, typed=None):
-    """Run one change; redirect on success (to the page of lines asked for), re-render with the
-    errors by their lines."""
-    if form.validate_on_submit():
-        ok, _result = attempt(form, action)
-        if ok:
-            flash(success, "success")
-            page = request.form.get("go", type=int) or request.values.get("page", type=int)
-            return redirect(url_for("planning.detail", plan_id=plan.id, page=page), 303)
-        db.session.expire_all()
-        line_errors, error = {}, form.domain_error
-        if error.field and error.field.startswith(("qty-", "line-")):
-            form.form_errors.remove(error.message)
-            line_errors[error.field] = error.message
-        return _page(plan, status=422, line_errors=line_errors, typed=typed, **{key: form})
-    return _page(plan, status=422, typed=typed, **{key: form})
+def _on_plan(plan, key: str, typed=None) -> dict:
+    """form_action's answers for a form on the plan page: the page of lines asked for, or the
+    plan again with the form as ``key``, what was typed and the errors by their lines."""
+    page = request.form.get("go", type=int) or request.values.get("page", type=int)
+    return {"done": url_for("planning.detail", plan_id=plan.id, page=page),
+            "again": lambda form: _page(plan, typed=typed, **{key: form},
+                                        line_errors=errors_by_line(form, "qty-", "line-"))}
 
 
 def _quantities(plan) -> dict:
@@ -167,9 +154,9 @@ def save(plan_id):
     """Keep the dealer's quantities and note on the draft."""
     plan = get_plan(plan_id, current_user)
     form, quantities = PlanForm(), _quantities(plan)
-    return _act(plan, form, "edit", lambda: services.save_plan(
+    return form_action(form, lambda: services.save_plan(
         plan, quantities, form.note.data, actor=current_user, version=form.seen_version),
-        _("Plan saved."), typed=_typed(quantities))
+        success=_("Plan saved."), **_on_plan(plan, "edit", _typed(quantities)))
 
 
 @bp.route("/<int:plan_id>/submit", methods=["POST"])
@@ -178,9 +165,10 @@ def submit(plan_id):
     """Save the dealer's quantities and send the plan for review."""
     plan = get_plan(plan_id, current_user)
     form, quantities = PlanForm(), _quantities(plan)
-    return _act(plan, form, "edit", lambda: services.save_and_submit(
+    return form_action(form, lambda: services.save_and_submit(
         plan, quantities, form.note.data, actor=current_user, version=form.seen_version),
-        _("Plan %(number)s submitted.", number=plan.number), typed=_typed(quantities))
+        success=_("Plan %(number)s submitted.", number=plan.number),
+        **_on_plan(plan, "edit", _typed(quantities)))
 
 
 @bp.route("/<int:plan_id>/refresh", methods=["POST"])
@@ -189,8 +177,9 @@ def refresh(plan_id):
     """Work the suggestion out again; the quantities the dealer changed stay."""
     plan = get_plan(plan_id, current_user)
     form = Versioned()
-    return _act(plan, form, "refresh", lambda: services.refresh_suggestions(
-        plan, actor=current_user, version=form.seen_version), _("Suggestions recalculated."))
+    return form_action(form, lambda: services.refresh_suggestions(
+        plan, actor=current_user, version=form.seen_version),
+        success=_("Suggestions recalculated."), **_on_plan(plan, "refresh"))
 
 
 @bp.route("/<int:plan_id>/approve", methods=["POST"])
@@ -203,10 +192,10 @@ def approve(plan_id):
     reasons = {line.id: request.form.get(f"reason-{line.id}", "") for line in plan.lines}
     typed = {**{f"approved-{k}": v for k, v in adjustments.items()},
              **{f"reason-{k}": v for k, v in reasons.items()}}
-    return _act(plan, form, "review", lambda: services.approve_plan(
+    return form_action(form, lambda: services.approve_plan(
         plan, adjustments, reasons, form.note.data, actor=current_user,
-        version=form.seen_version), _("Plan %(number)s approved.", number=plan.number),
-        typed=typed)
+        version=form.seen_version), success=_("Plan %(number)s approved.", number=plan.number),
+        **_on_plan(plan, "review", typed))
 
 
 @bp.route("/<int:plan_id>/send-back", methods=["POST"])
@@ -215,9 +204,9 @@ def send_back(plan_id):
     """Send the plan back to the dealer's draft with what to change."""
     plan = get_plan(plan_id, current_user)
     form = SendBackForm()
-    return _act(plan, form, "send_back", lambda: services.return_plan(
+    return form_action(form, lambda: services.return_plan(
         plan, form.reason.data, actor=current_user, version=form.seen_version),
-        _("Plan sent back to the dealer."))
+        success=_("Plan sent back to the dealer."), **_on_plan(plan, "send_back"))
 
 
 def _approved(plan_id):

@@ -12,8 +12,8 @@ from portal.accounts.roles import ALL_ROLES
 from portal.claims.models import Claim
 from portal.claims.scope import visible_claims
 from portal.core import audit
+from portal.core.actions import form_action
 from portal.core.db import SHANGHAI, utcnow
-from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, roles_required
@@ -127,13 +127,10 @@ def close(alert_id):
 
 def _move(alert, transition, message):
     form = AlertNoteForm()
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: transition(alert, form.note.data or "",
-                                                  actor=current_user, now=utcnow()))
-        if ok:
-            flash(message, "success")
-            return redirect(url_for("quality.alert", alert_id=alert.id), 303)
-    return _detail(alert, form, status=422)
+    return form_action(form, lambda: transition(
+        alert, form.note.data or "", actor=current_user, now=utcnow()),
+        success=message, done=url_for("quality.alert", alert_id=alert.id),
+        again=lambda form: _detail(alert, form))
 
 
 @bp.route("/check", methods=["POST"])

@@ -7,15 +7,15 @@ import io
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, send_file, url_for
+from flask import Blueprint, abort, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from portal.accounts.roles import ALL_ROLES, Role
 from portal.analytics import snapshots
+from portal.core.actions import form_action
 from portal.core.db import utcnow
-from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
 from portal.core.permissions import requires, roles_required
 from portal.extensions import db
@@ -65,15 +65,13 @@ def weekly_index():
 def generate_weekly():
     """Generate a week's report (again), then show it."""
     form = GenerateForm()
-    if form.validate_on_submit():
-        ok, report = attempt(form, lambda: weekly.generate(
-            form.week_start.data, actor=current_user, now=utcnow()))
-        if ok:
-            flash(_("The report of the week from %(day)s is ready.",
-                    day=report.week_start.isoformat()), "success")
-            return redirect(url_for("reports.weekly_report",
-                                    week_start=report.week_start.isoformat()), 303)
-    return _index_page(form)
+    return form_action(form, lambda: weekly.generate(
+        form.week_start.data, actor=current_user, now=utcnow()),
+        success=lambda report: _("The report of the week from %(day)s is ready.",
+                                 day=report.week_start.isoformat()),
+        done=lambda report: url_for("reports.weekly_report",
+                                    week_start=report.week_start.isoformat()),
+        again=_index_page)
 
 
 def _index_page(form):

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import ALL_ROLES
+from portal.core.actions import see_other
 from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, wants_fragment
@@ -22,12 +23,6 @@ from portal.returns.receipt_forms import MarkForm, ScanForm, ShipmentForm
 from portal.returns.views import bp
 
 receivers = requires(access.can_receive_parts)
-
-
-def _see_other(target: str):
-    if wants_fragment():
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target, 303)
 
 
 def _shipment(shipment_id: int, user=None) -> ReturnShipment:
@@ -151,7 +146,7 @@ def reconcile(shipment_id):
     flash(_("Shipment %(number)s reconciled: %(received)d received, %(missing)d missing, "
             "%(damaged)d damaged.", number=shipment.number, received=tally[Receipt.RECEIVED],
             missing=tally[Receipt.MISSING], damaged=tally[Receipt.DAMAGED]), "success")
-    return _see_other(url_for("returns.incoming"))
+    return see_other(url_for("returns.incoming"))
 
 
 @bp.route("/shipments/<int:shipment_id>/receipt")

@@ -6,14 +6,14 @@ receiving of a shipment lives in receipt_views.py; the shipment page leaves it a
 
 import io
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.core import audit
+from portal.core.actions import back_with_errors, form_action
 from portal.core.db import shanghai_today
-from portal.core.forms import attempt
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
@@ -82,16 +82,14 @@ def owed():
 def new_shipment():
     """Ship the ticked parts: method, waybill and date; then print the papers."""
     form = ShipmentForm()
-    if form.validate_on_submit():
-        ok, shipment = attempt(form, lambda: shipments.create_shipment(
-            current_user.dealer, form.owed_parts.data, method=form.method.data,
-            waybill=form.waybill.data or "", shipped_on=form.shipped_on.data,
-            actor=current_user, today=shanghai_today()))
-        if ok:
-            flash(_("Shipment %(number)s recorded: print its packing list and a label for "
-                    "each part.", number=shipment.number), "success")
-            return redirect(url_for("returns.shipment", shipment_id=shipment.id), 303)
-    return _owed_page(form=form, status=422)
+    return form_action(form, lambda: shipments.create_shipment(
+        current_user.dealer, form.owed_parts.data, method=form.method.data,
+        waybill=form.waybill.data or "", shipped_on=form.shipped_on.data,
+        actor=current_user, today=shanghai_today()),
+        success=lambda shipment: _("Shipment %(number)s recorded: print its packing list and a "
+                                   "label for each part.", number=shipment.number),
+        done=lambda shipment: url_for("returns.shipment", shipment_id=shipment.id),
+        again=lambda form: _owed_page(form=form))
 
 
 @bp.route("/shipments")
@@ -132,17 +130,11 @@ def cancel_shipment(shipment_id):
     """Take back a shipment that has not left (nothing of it received): its parts are owed."""
     shipment = get_shipment(shipment_id, current_user)
     form = CancelShipmentForm()
-    if form.validate_on_submit():
-        number = shipment.number
-        ok, _done = attempt(form, lambda: shipments.cancel_shipment(
-            shipment, actor=current_user, reason=form.reason.data or ""))
-        if ok:
-            flash(_("Shipment %(number)s cancelled; its parts are to ship again.",
-                    number=number), "success")
-            return redirect(url_for("returns.owed"), 303)
-    for error in [*form.form_errors, *form.reason.errors]:
-        flash(error, "error")
-    return redirect(url_for("returns.shipment", shipment_id=shipment_id), 303)
+    return form_action(form, lambda: shipments.cancel_shipment(
+        shipment, actor=current_user, reason=form.reason.data or ""),
+        success=_("Shipment %(number)s cancelled; its parts are to ship again.",
+                  number=shipment.number), done=url_for("returns.owed"),
+        again=back_with_errors(url_for("returns.shipment", shipment_id=shipment_id)))
 
 
 @bp.route("/shipments/<int:shipment_id>/packing-list.pdf")

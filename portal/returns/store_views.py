@@ -4,14 +4,15 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.core.actions import errors_of, form_action
 from portal.core.db import SHANGHAI, shanghai_today
 from portal.core.excel import Column, write_sheet
-from portal.core.forms import attempt, options
+from portal.core.forms import options
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
@@ -68,19 +69,17 @@ def store_move(item_id):
         abort(404)
     form = StoreMoveForm()
     form.to.choices = options((s.value, s.title) for s in MOVES[item.store])
-    if form.validate_on_submit():
-        def action():
-            move_item(item, StoreState(form.to.data), form.note.data or "",
-                      actor=current_user, today=shanghai_today(), version=form.seen_version)
 
-        ok, _result = attempt(form, action)
-        if ok:
-            flash(_("%(part)s: %(state)s.", part=item.owed_part.part.part_number,
-                    state=item.state.title), "success")
-            return redirect(url_for("returns.store", store=item.store.value), 303)
-        db.session.expire_all()
-    messages = [*form.form_errors, *(e for f in form for e in f.errors)]
-    return _store_page(item.store, status=422, errors={item.id: " ".join(map(str, messages))})
+    def action():
+        move_item(item, StoreState(form.to.data), form.note.data or "",
+                  actor=current_user, today=shanghai_today(), version=form.seen_version)
+
+    return form_action(form, action, success=lambda _r: _(
+        "%(part)s: %(state)s.", part=item.owed_part.part.part_number, state=item.state.title),
+        done=lambda _r: url_for("returns.store", store=item.store.value),
+        # the store's list, the messages by the item's row
+        again=lambda form: _store_page(item.store, errors={
+            item.id: " ".join(map(str, errors_of(form)))}))
 
 
 def _date_arg(name: str) -> date | None:

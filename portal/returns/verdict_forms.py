@@ -5,6 +5,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.core.uploads import with_limit
 from portal.core.versioning import Versioned
 
 
@@ -13,7 +14,8 @@ class VerdictForm(Versioned):
     cause_code_id = SelectField(_l("Failure cause code"), coerce=int, validators=[Optional()])
     cause = TextAreaField(_l("Cause found"), validators=[Optional(), Length(max=2000)])
     destination = SelectField(_l("Where the part goes"), validators=[Optional()])
-    photos = MultipleFileField(_l("Photos of the part (JPEG or PNG, up to 8 MB each)"))
+    photos = MultipleFileField(with_limit(_l("Photos of the part (JPEG or PNG, up to %(mb)d MB "
+                                             "each)")))
 
 
 class WaiveForm(Versioned):

@@ -2,19 +2,20 @@
 part with its history, its verdict form and its waiver form."""
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import FaultCode
 from portal.core import audit
+from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
-from portal.core.forms import attempt, options
+from portal.core.forms import options
 from portal.core.htmx import render
 from portal.core.permissions import requires, signed_in
 from portal.core.queues import day_of
-from portal.core.uploads import IMAGE_TYPES, discard, store, uploads_root
+from portal.core.uploads import IMAGE_TYPES, store, uploads_root
 from portal.extensions import db
 from portal.returns import access, verdicts
 from portal.returns.models import (
@@ -32,7 +33,6 @@ from portal.returns.verdict_forms import VerdictForm, WaiveForm
 from portal.returns.views import bp
 
 technical_only = requires(access.can_judge_parts)
-PHOTO_MAX = 8 * 1024 * 1024
 
 
 def _filters() -> dict:
@@ -97,6 +97,7 @@ def _verdict_form(owed: OwedPart) -> VerdictForm:
 
 
 def _page(owed: OwedPart, status: int = 200, **forms):
+    """The owed part's page with the forms this user may use; ``forms`` override the blank ones."""
     today = shanghai_today()
     adjudicating = access.can_judge_part(owed, current_user, today)
     waiving = access.can_waive_return(owed, current_user)
@@ -130,28 +131,21 @@ def record_verdict(owed_id):
     owed = get_owed(owed_id, current_user)
     form = _verdict_form(owed)
     files = [f for f in request.files.getlist("photos") if f and f.filename]
-    if form.validate_on_submit():
-        stored = []
 
-        def action():
-            try:
-                for upload in files:
-                    stored.append(store(upload, folder=f"returns/{owed.id}",
-                                        allowed=IMAGE_TYPES, max_bytes=PHOTO_MAX,
-                                        field="photos"))
-                verdicts.adjudicate(owed, _verdict_values(form), stored, actor=current_user,
-                                    today=shanghai_today(), version=form.seen_version)
-            except Exception:
-                for kept in stored:
-                    discard(kept)
-                raise
+    def action():  # the photos go again if the verdict is refused (form_action)
+        stored = [store(upload, folder=f"returns/{owed.id}", allowed=IMAGE_TYPES,
+                        field="photos") for upload in files]
+        verdicts.adjudicate(owed, _verdict_values(form), stored, actor=current_user,
+                            today=shanghai_today(), version=form.seen_version)
 
-        ok, _result = attempt(form, action)
-        if ok:
-            flash(_("Verdict recorded: %(verdict)s.", verdict=owed.verdict.title), "success")
-            return redirect(url_for("returns.owed_part", owed_id=owed.id), 303)
-        db.session.expire_all()
-    return _page(owed, status=422, verdict=form)
+    return form_action(form, action, **_on_part(owed, "verdict"), success=lambda _r: _(
+        "Verdict recorded: %(verdict)s.", verdict=owed.verdict.title))
+
+
+def _on_part(owed, key: str) -> dict:
+    """form_action's answers for a form on the owed part's page (its ``key`` in ``_page``)."""
+    return {"done": url_for("returns.owed_part", owed_id=owed.id),
+            "again": lambda form: _page(owed, **{key: form})}
 
 
 @bp.route("/parts/<int:owed_id>/waive", methods=["POST"])
@@ -160,16 +154,12 @@ def waive_return(owed_id):
     """Waive the return of a part, with the reason; its write-off is no longer blocked."""
     owed = get_owed(owed_id, current_user)
     form = WaiveForm()
-    if form.validate_on_submit():
-        def action():
-            waive(owed, form.reason.data or "", actor=current_user, version=form.seen_version)
 
-        ok, _result = attempt(form, action)
-        if ok:
-            flash(_("The return is waived."), "success")
-            return redirect(url_for("returns.owed_part", owed_id=owed.id), 303)
-        db.session.expire_all()
-    return _page(owed, status=422, waive=form)
+    def action():
+        waive(owed, form.reason.data or "", actor=current_user, version=form.seen_version)
+
+    return form_action(form, action, success=_("The return is waived."),
+                       **_on_part(owed, "waive"))
 
 
 @bp.route("/parts/<int:owed_id>/photos/<int:photo_id>")

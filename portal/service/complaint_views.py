@@ -7,7 +7,7 @@ without the internal escalation note.
 
 from datetime import datetime
 
-from flask import current_app, flash, request, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,9 +15,9 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.access import can_read_history
 from portal.core import audit
+from portal.core.actions import form_action
 from portal.core.db import SHANGHAI, utcnow
-from portal.core.forms import attempt
-from portal.core.htmx import render, render_form
+from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
 from portal.core.queues import requested
@@ -25,7 +25,7 @@ from portal.service import access
 from portal.service import complaints as services
 from portal.service.followup_forms import ComplaintForm, ComplaintMoveForm
 from portal.service.followup_scope import get_complaint, visible_complaints
-from portal.service.followup_views import bp, handlers_only, see_other
+from portal.service.followup_views import bp, handlers_only
 from portal.service.models import Channel, Complaint, ComplaintStatus
 
 readers = requires(access.can_read_complaints)
@@ -75,13 +75,12 @@ def new_complaint():
         form.received_at.data = datetime.now(SHANGHAI).replace(second=0, microsecond=0,
                                                                tzinfo=None)
         form.claim_number.data = request.args.get("claim", "")[:20]
-    if form.validate_on_submit():
-        ok, complaint = attempt(form, lambda: services.register_complaint(
-            _values(form), actor=current_user, now=utcnow()))
-        if ok:
-            flash(_("Complaint %(number)s recorded.", number=complaint.number), "success")
-            return see_other(url_for("followup.complaint", complaint_id=complaint.id))
-    return render_form("followup/complaint_form.html", form)
+    return form_action(
+        form, lambda: services.register_complaint(_values(form), actor=current_user,
+                                                  now=utcnow()),
+        success=lambda complaint: _("Complaint %(number)s recorded.", number=complaint.number),
+        done=lambda complaint: url_for("followup.complaint", complaint_id=complaint.id),
+        leave=True, again=lambda form: render("followup/complaint_form.html", form=form))
 
 
 @bp.route("/complaints/<int:complaint_id>")
@@ -106,45 +105,44 @@ def _complaint_page(complaint, failed: str | None = None,
                   history=audit.history(complaint) if can_read_history(current_user) else [])
 
 
-def _act(complaint_id: int, action: str):
+def _move(complaint_id: int, action: str):
+    """One of the complaint's moves (ACTIONS) from its note form, answered by form_action."""
     complaint = get_complaint(complaint_id, current_user)
     form = ComplaintMoveForm(prefix=action)
     move, message, _note = ACTIONS[action]
-    if form.validate_on_submit():
-        kwargs = {"actor": current_user, "version": form.seen_version}
-        if action != "reopen":
-            kwargs["now"] = utcnow()
-        ok, _r = attempt(form, lambda: move(complaint, form.note.data or "", **kwargs))
-        if ok:
-            flash(str(message), "success")
-            return see_other(url_for("followup.complaint", complaint_id=complaint.id))
-    return _complaint_page(complaint, failed=action, form=form)
+    kwargs = {"actor": current_user, "version": form.seen_version}
+    if action != "reopen":
+        kwargs["now"] = utcnow()
+    return form_action(form, lambda: move(complaint, form.note.data or "", **kwargs),
+                       success=message, leave=True,
+                       done=url_for("followup.complaint", complaint_id=complaint.id),
+                       again=lambda form: _complaint_page(complaint, failed=action, form=form))
 
 
 @bp.route("/complaints/<int:complaint_id>/escalate", methods=["POST"])
 @handlers_only
 def escalate_complaint(complaint_id):
     """Pass a complaint to management with a note."""
-    return _act(complaint_id, "escalate")
+    return _move(complaint_id, "escalate")
 
 
 @bp.route("/complaints/<int:complaint_id>/resolve", methods=["POST"])
 @handlers_only
 def resolve_complaint(complaint_id):
     """Record how a complaint was resolved."""
-    return _act(complaint_id, "resolve")
+    return _move(complaint_id, "resolve")
 
 
 @bp.route("/complaints/<int:complaint_id>/archive", methods=["POST"])
 @handlers_only
 def archive_complaint(complaint_id):
     """Archive a resolved complaint."""
-    return _act(complaint_id, "archive")
+    return _move(complaint_id, "archive")
 
 
 @bp.route("/complaints/<int:complaint_id>/reopen", methods=["POST"])
 @handlers_only
 def reopen_complaint(complaint_id):
     """Reopen a resolved complaint the customer is still unhappy with."""
-    return _act(complaint_id, "reopen")
+    return _move(complaint_id, "reopen")
 

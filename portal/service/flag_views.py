@@ -1,14 +1,14 @@
 """Entitlement flags: the list the clerk works through, and closing a flag with a note."""
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.claims.models import FlagKind, UnitFlag
+from portal.core.actions import back_with_errors, form_action
 from portal.core.db import utcnow
-from portal.core.forms import attempt
-from portal.core.htmx import render, wants_fragment
+from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
 from portal.service import access, entitlements
@@ -46,17 +46,12 @@ def resolve_flag(flag_id):
     """Close a flag with what was done about the entitlement."""
     flag = get_flag(flag_id, current_user)
     form = NoteForm()
-    ok = False
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: entitlements.resolve_flag(
-            flag, form.note.data or "", actor=current_user, now=utcnow()))
-    if wants_fragment():  # the row in the list, resolved or with the message under the note
-        return render("followup/_flag_row.html", status=200 if ok else 422, flag=flag,
-                      form=form, can_resolve=True)
-    for message in [*form.note.errors, *form.form_errors]:
-        flash(message, "error")
-    if ok:
-        flash(_("Entitlement closed: %(serial)s.", serial=flag.unit.serial), "success")
-    if request.form.get("back") == "unit":
-        return redirect(url_for("units.detail", unit_id=flag.unit_id), 303)
-    return redirect(url_for("followup.flags"), 303)
+    back = (url_for("units.detail", unit_id=flag.unit_id) if request.form.get("back") == "unit"
+            else url_for("followup.flags"))
+    return form_action(form, lambda: entitlements.resolve_flag(
+        flag, form.note.data or "", actor=current_user, now=utcnow()),
+        success=_("Entitlement closed: %(serial)s.", serial=flag.unit.serial),
+        done=back, again=back_with_errors(back),
+        # the row in the list, resolved or with the message under the note
+        in_place=lambda form: render("followup/_flag_row.html", flag=flag, form=form,
+                                     can_resolve=True))

@@ -2,15 +2,15 @@
 
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.access import can_read_history
 from portal.core import audit
+from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
-from portal.core.forms import attempt
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
@@ -26,14 +26,6 @@ from portal.units.models import Unit
 bp = Blueprint("followup", __name__, url_prefix="/followup")
 handlers_only = requires(access.can_handle_followup)
 STATS_DAYS = 30
-
-
-def see_other(target: str):
-    """Answer a successful form: 303, or HX-Redirect for an htmx form (which would otherwise
-    follow the 303 and swap the next page into the form)."""
-    if wants_fragment():
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target, 303)
 
 
 def date_arg(name: str) -> date | None:
@@ -112,15 +104,12 @@ def call(visit_id):
     """Record one call to the customer."""
     visit = get_visit(visit_id, current_user)
     form = CallForm()
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: services.record_call(
-            visit, reached=form.reached.data == "1", satisfaction=form.satisfaction.data,
-            comment=form.comment.data or "", actor=current_user, now=utcnow(),
-            version=form.seen_version))
-        if ok:
-            flash(_call_message(visit), "success")
-            return see_other(url_for("followup.visits"))
-    return _visit_page(visit, form)
+    return form_action(form, lambda: services.record_call(
+        visit, reached=form.reached.data == "1", satisfaction=form.satisfaction.data,
+        comment=form.comment.data or "", actor=current_user, now=utcnow(),
+        version=form.seen_version),
+        success=lambda _r: _call_message(visit), done=url_for("followup.visits"), leave=True,
+        again=lambda form: _visit_page(visit, form))
 
 
 def _call_message(visit) -> str:

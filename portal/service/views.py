@@ -1,6 +1,6 @@
 """The service register: list, new entry, entry page with its actions, escalation list."""
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -8,9 +8,9 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.access import can_read_history
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.actions import form_action
 from portal.core.db import utcnow
-from portal.core.forms import attempt
-from portal.core.htmx import render, render_form, wants_fragment
+from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
 from portal.core.queues import piles, requested
@@ -82,13 +82,11 @@ def new():
     form = RegisterForm()
     if not form.is_submitted():
         form.received_at.data = to_local(utcnow())
-    if form.validate_on_submit():
-        ok, entry = attempt(form, lambda: services.register(
-            form.values(), serial=form.serial.data or "", actor=current_user, now=utcnow()))
-        if ok:
-            flash(_("Entry %(number)s registered.", number=entry.number), "success")
-            return redirect(url_for("service.detail", request_id=entry.id), 303)
-    return render_form("service/new.html", form)
+    return form_action(form, lambda: services.register(
+        form.values(), serial=form.serial.data or "", actor=current_user, now=utcnow()),
+        success=lambda entry: _("Entry %(number)s registered.", number=entry.number),
+        done=lambda entry: url_for("service.detail", request_id=entry.id),
+        again=lambda form: render("service/new.html", form=form))
 
 
 @bp.route("/<int:request_id>")
@@ -115,28 +113,22 @@ def _entry_page(entry: ServiceRequest, active=None, status: int = 200):
                   forms=forms, history=history, now=utcnow(), as_fragment=wants_fragment())
 
 
-def _act(request_id: int, form_cls, action, done: str):
-    """Run one transition from its form: 303 to the entry when done, else the errors (422)."""
-    entry = get_request(request_id, current_user)
-    form = form_cls()
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: action(entry, form, form.seen_version))
-        if ok:
-            flash(done, "success")
-            return redirect(url_for("service.detail", request_id=entry.id), 303)
-    return _entry_page(entry, active=form, status=422)
+def _on_entry(entry) -> dict:
+    """form_action's answers for a form on the entry: 303 to it (htmx swaps the entry in place),
+    or the entry again with the form and its errors."""
+    return {"done": url_for("service.detail", request_id=entry.id),
+            "again": lambda form: _entry_page(entry, active=form)}
 
 
 @bp.route("/<int:request_id>/route", methods=["POST"])
 @requires(access.can_dispatch_requests)
 def route(request_id):
     """Give the entry to a dealer, a sales rep or the technical department."""
-    def action(entry, form, version):
-        services.route(entry, Assignee(form.assignee.data), dealer=_get(Dealer, form.dealer_id),
-                       rep=_get(User, form.rep_id), reason=form.reason.data,
-                       actor=current_user, now=utcnow(), version=version)
-
-    return _act(request_id, RouteForm, action, _("Entry routed."))
+    entry, form = get_request(request_id, current_user), RouteForm()
+    return form_action(form, lambda: services.route(
+        entry, Assignee(form.assignee.data), dealer=_get(Dealer, form.dealer_id),
+        rep=_get(User, form.rep_id), reason=form.reason.data, actor=current_user, now=utcnow(),
+        version=form.seen_version), success=_("Entry routed."), **_on_entry(entry))
 
 
 def _get(model, field):
@@ -147,27 +139,32 @@ def _get(model, field):
 @requires(access.can_arrange_requests)
 def arrange(request_id):
     """Record what was arranged, and that the customer was told."""
-    return _act(request_id, ArrangeForm, lambda entry, form, version: services.arrange(
-        entry, form.values(), actor=current_user, now=utcnow(), version=version),
-        _("Arrangement recorded."))
+    entry, form = get_request(request_id, current_user), ArrangeForm()
+    return form_action(form, lambda: services.arrange(
+        entry, form.values(), actor=current_user, now=utcnow(),
+        version=form.seen_version), success=_("Arrangement recorded."),
+        **_on_entry(entry))
 
 
 @bp.route("/<int:request_id>/check", methods=["POST"])
 @requires(access.can_dispatch_requests)
 def check(request_id):
     """Confirm that the entry was arranged."""
-    return _act(request_id, CheckForm, lambda entry, form, version: services.check(
-        entry, form.note.data, actor=current_user, now=utcnow(), version=version),
-        _("Arrangement checked."))
+    entry, form = get_request(request_id, current_user), CheckForm()
+    return form_action(form, lambda: services.check(
+        entry, form.note.data, actor=current_user, now=utcnow(),
+        version=form.seen_version), success=_("Arrangement checked."),
+        **_on_entry(entry))
 
 
 @bp.route("/<int:request_id>/close", methods=["POST"])
 @requires(access.can_dispatch_requests, access.can_arrange_requests)
 def close(request_id):
     """Close the entry with its outcome."""
-    return _act(request_id, CloseForm, lambda entry, form, version: services.close(
-        entry, form.outcome.data, actor=current_user, now=utcnow(), version=version),
-        _("Entry closed."))
+    entry, form = get_request(request_id, current_user), CloseForm()
+    return form_action(form, lambda: services.close(
+        entry, form.outcome.data, actor=current_user, now=utcnow(),
+        version=form.seen_version), success=_("Entry closed."), **_on_entry(entry))
 
 
 @bp.route("/escalation")

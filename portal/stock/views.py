@@ -23,9 +23,9 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.access import can_read_history
 from portal.core import audit
+from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
-from portal.core.forms import attempt
-from portal.core.htmx import render, render_form, wants_fragment
+from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires, signed_in
 from portal.core.queues import requested
@@ -56,13 +56,6 @@ FOR = {"approve": access.can_decide_stock_return, "refuse": access.can_decide_st
        "receive": access.can_decide_stock_return, "cancel": access.can_cancel_stock_return}
 
 
-def see_other(target: str):
-    """Answer a successful form: 303, or HX-Redirect for a plain htmx form."""
-    if wants_fragment():
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target, 303)
-
-
 @bp.route("/")
 @signed_in
 def index():
@@ -91,16 +84,15 @@ def new():
         return redirect(url_for("units.index"), 303)
     unit = get_unit(unit_id, current_user)
     form.unit.data = str(unit.id)
-    if form.validate_on_submit():
-        ok, ret = attempt(form, lambda: services.request_return(
-            unit, form.reason.data, form.description.data, actor=current_user))
-        if ok:
-            flash(_("Return %(number)s requested: head office will decide.",
-                    number=ret.number), "success")
-            return see_other(url_for("stock.detail", return_id=ret.id))
-    return render_form("stock/new.html", form, unit=unit,
-                       problem=services.stock_problem(unit, current_user.dealer_id),
-                       current=services.open_return(unit), outcomes=_outcomes())
+    return form_action(
+        form, lambda: services.request_return(unit, form.reason.data, form.description.data,
+                                              actor=current_user),
+        success=lambda ret: _("Return %(number)s requested: head office will decide.",
+                              number=ret.number),
+        done=lambda ret: url_for("stock.detail", return_id=ret.id), leave=True,
+        again=lambda form: render("stock/new.html", form=form, unit=unit,
+                                  problem=services.stock_problem(unit, current_user.dealer_id),
+                                  current=services.open_return(unit), outcomes=_outcomes()))
 
 
 def _int(value):
@@ -144,47 +136,45 @@ def _page(ret: StockReturn, failed: str | None = None, form=None):
                   refused=refused, outcome=rules.outcome(ret.reason), history=history)
 
 
-def _act(return_id: int, action: str):
+def _move(return_id: int, action: str):
+    """One of the return's moves (ACTIONS) from its form, answered by form_action."""
     ret = get_return(return_id, current_user)
     form = (ApproveForm if action == "approve" else MoveForm)(prefix=action)
     move, message, _note = ACTIONS[action]
     kwargs = {"actor": current_user, "version": form.seen_version}
     if action == "approve":
         kwargs["restoration_fee"] = form.restoration_fee.data
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: move(ret, form.note.data or "", **kwargs))
-        if ok:
-            flash(str(message), "success")
-            return see_other(url_for("stock.detail", return_id=ret.id))
-    return _page(ret, failed=action, form=form)
+    return form_action(form, lambda: move(ret, form.note.data or "", **kwargs),
+                       success=message, done=url_for("stock.detail", return_id=ret.id),
+                       leave=True, again=lambda form: _page(ret, failed=action, form=form))
 
 
 @bp.route("/<int:return_id>/approve", methods=["POST"])
 @deciders_only
 def approve(return_id):
     """Let the dealer send the unit back (with the restoration fee when it was taken apart)."""
-    return _act(return_id, "approve")
+    return _move(return_id, "approve")
 
 
 @bp.route("/<int:return_id>/refuse", methods=["POST"])
 @deciders_only
 def refuse(return_id):
     """Refuse a return, saying why."""
-    return _act(return_id, "refuse")
+    return _move(return_id, "refuse")
 
 
 @bp.route("/<int:return_id>/receive", methods=["POST"])
 @deciders_only
 def receive(return_id):
     """Record that the unit arrived at the factory."""
-    return _act(return_id, "receive")
+    return _move(return_id, "receive")
 
 
 @bp.route("/<int:return_id>/cancel", methods=["POST"])
 @dealers_only
 def cancel(return_id):
     """Withdraw our request before head office decides."""
-    return _act(return_id, "cancel")
+    return _move(return_id, "cancel")
 
 
 @bp.route("/deemed-sold")

@@ -5,10 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.catalog.models import PolicySettings
+from portal.core.actions import back_with_errors, form_action
 from portal.core.db import shanghai_today
-from portal.core.errors import DomainError
-from portal.core.forms import attempt
-from portal.core.htmx import render_form
+from portal.core.htmx import render
 from portal.core.permissions import requires, signed_in
 from portal.core.uploads import store, uploads_root
 from portal.units import access
@@ -18,7 +17,6 @@ from portal.units.scope import get_unit
 from portal.units.views import bp
 
 card_keepers = requires(access.can_keep_cards)
-SCAN_MAX = 5 * 1024 * 1024
 
 
 def _values(form, fields) -> dict:
@@ -28,18 +26,12 @@ def _values(form, fields) -> dict:
 
 def _save(unit, form):
     scan = None
-    if form.scan.data:
-        scan = store(form.scan.data, folder="cards", allowed=services.SCAN_TYPES,
-                     max_bytes=SCAN_MAX, field="scan")
-    try:
-        return services.save_card(
-            unit, _values(form, services.CARD_FIELDS), actor=current_user,
-            today=shanghai_today(), file="file" in request.form,
-            received_on=form.received_on.data, scan=scan)
-    except DomainError:
-        if scan is not None:  # the card was refused: keep no orphan file
-            (uploads_root() / scan.path).unlink(missing_ok=True)
-        raise
+    if form.scan.data:  # removed again by form_action if the card is refused
+        scan = store(form.scan.data, folder="cards", allowed=services.SCAN_TYPES, field="scan")
+    return services.save_card(
+        unit, _values(form, services.CARD_FIELDS), actor=current_user,
+        today=shanghai_today(), file="file" in request.form,
+        received_on=form.received_on.data, scan=scan)
 
 
 @bp.route("/<int:unit_id>/card", methods=["GET", "POST"])
@@ -52,15 +44,14 @@ def edit_card(unit_id):
         flash(_("This unit already has a filed warranty card."), "info")
         return redirect(url_for("units.detail", unit_id=unit.id), 303)
     form = CardForm(obj=card)
-    if form.validate_on_submit():
-        ok, card = attempt(form, lambda: _save(unit, form))
-        if ok:
-            flash(_("Warranty card filed.") if card.status == "filed"
-                  else _("Sale recorded; file the card before the deadline."), "success")
-            return redirect(url_for("units.detail", unit_id=unit.id), 303)
-    return render_form("units/card_form.html", form, unit=unit, card=card,
-                       head_office=access.can_backdate_cards(current_user),
-                       policy_deadline=PolicySettings.current().card_deadline_days)
+    return form_action(
+        form, lambda: _save(unit, form),
+        success=lambda saved: _("Warranty card filed.") if saved.status == "filed"
+        else _("Sale recorded; file the card before the deadline."),
+        done=url_for("units.detail", unit_id=unit.id),
+        again=lambda form: render("units/card_form.html", form=form, unit=unit, card=card,
+                                  head_office=access.can_backdate_cards(current_user),
+                                  policy_deadline=PolicySettings.current().card_deadline_days))
 
 
 def _unit_with_card(unit_id: int):
@@ -76,15 +67,11 @@ def _unit_with_card(unit_id: int):
 def grant_exception(unit_id):
     """Recognise a late card, with the reason on record."""
     unit = _unit_with_card(unit_id)
-    form = ExceptionForm()
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: services.grant_exception(
-            unit.card, form.reason.data, actor=current_user))
-        if ok:
-            flash(_("Exception granted: the card is recognised."), "success")
-    for message in [*form.reason.errors, *form.form_errors]:
-        flash(message, "error")
-    return redirect(url_for("units.detail", unit_id=unit.id), 303)
+    form, back = ExceptionForm(), url_for("units.detail", unit_id=unit.id)
+    return form_action(form, lambda: services.grant_exception(
+        unit.card, form.reason.data, actor=current_user),
+        success=_("Exception granted: the card is recognised."),
+        done=back, again=back_with_errors(back))
 
 
 @bp.route("/<int:unit_id>/card/transfer", methods=["GET", "POST"])
@@ -93,14 +80,12 @@ def transfer_card(unit_id):
     """Pass the card to the unit's new owner after a resale."""
     unit = _unit_with_card(unit_id)
     form = TransferForm()
-    if form.validate_on_submit():
-        ok, _r = attempt(form, lambda: services.transfer_card(
-            unit.card, _values(form, services.OWNER_FIELDS), changed_on=form.changed_on.data,
-            today=shanghai_today(), actor=current_user))
-        if ok:
-            flash(_("The card now names the new owner; its dates are unchanged."), "success")
-            return redirect(url_for("units.detail", unit_id=unit.id), 303)
-    return render_form("units/transfer_form.html", form, unit=unit)
+    return form_action(form, lambda: services.transfer_card(
+        unit.card, _values(form, services.OWNER_FIELDS), changed_on=form.changed_on.data,
+        today=shanghai_today(), actor=current_user),
+        success=_("The card now names the new owner; its dates are unchanged."),
+        done=url_for("units.detail", unit_id=unit.id),
+        again=lambda form: render("units/transfer_form.html", form=form, unit=unit))
 
 
 @bp.route("/<int:unit_id>/card/scan")

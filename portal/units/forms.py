@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.core.forms import options
 from portal.core.regions import PROVINCES
+from portal.core.uploads import with_limit
 
 
 class OwnerFields(FlaskForm):
@@ -28,7 +29,7 @@ class CardForm(OwnerFields):
     invoice_no = StringField(_l("Invoice number"), validators=[Optional(), Length(max=40)])
     invoice_date = DateField(_l("Invoice date"), validators=[Optional()])
     received_on = DateField(_l("Paper card received on"), validators=[Optional()])
-    scan = FileField(_l("Scan of the paper card (JPEG, PNG or PDF, up to 5 MB)"))
+    scan = FileField(with_limit(_l("Scan of the paper card (JPEG, PNG or PDF, up to %(mb)d MB)")))
 
 
 class TransferForm(OwnerFields):
