@@ -9,7 +9,7 @@ from portal.claims.models import Claim
 from portal.claims.scope import visible_claims
 from portal.dealers.scope import in_scope, visible_dealer_ids, visible_dealers
 from tests import factories
-from tests.test_queries import QueryCounter
+from tests.helpers import QueryCounter
 
 
 def _where(stmt) -> str:
