@@ -160,8 +160,8 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     shot(dealer, "claim-submitted")
 
     # 5. The technical department decides the claim line by line (the filer cannot).
-    tech.click('a[href="/claims/?status=review"]')
-    tech.wait_for_url("**/claims/?status=review")
+    tech.click('a[href="/claims/?queue=review&status=review"]')  # the queue, oldest first
+    tech.wait_for_url("**/claims/?queue=review&status=review")
     tech.click(f'a:text-is("{claim_number}")')
     tech.wait_for_url(re.compile(rf"/claims/{claim_id}(#\w+)?$"))
     expect(tech.locator('select[name^="decision-"]')).to_have_count(2)
