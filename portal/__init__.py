@@ -35,11 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
-    from portal.core import labels
     from portal.core.errors import register_error_handlers
     from portal.core.security import register_security_headers
     from portal.core.timefmt import register_filters
-    from portal.core.web import register_request_hooks
+    from portal.home import labels
+    from portal.home.web import register_request_hooks
 
     register_error_handlers(app)
     register_filters(app)
@@ -129,7 +129,6 @@ def _register_blueprints(app: Flask) -> None:
     from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp
     from portal.claims.views import bp as claims_bp
-    from portal.core.views import bp as core_bp
     from portal.dealers.views import bp as dealers_bp
     from portal.deliveries.views import bp as deliveries_bp
     from portal.finance import (  # noqa: F401  (routes on finance.bp)
@@ -140,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
         run_views,
     )
     from portal.finance.views import bp as finance_bp
+    from portal.home.core_views import bp as core_bp
     from portal.home.views import bp as home_bp
     from portal.planning import reality_views, views  # noqa: F401  (routes on planning.bp)
     from portal.planning.blueprint import bp as planning_bp

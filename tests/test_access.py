@@ -312,7 +312,7 @@ def test_templates_hold_no_role_tests():
 
 def test_the_menu_links_only_where_the_route_lets_in(app):
     """A menu entry a role sees is a page its route lets that role reach (never a 403)."""
-    from portal.core.web import NAV, _nav_roles
+    from portal.home.web import NAV, _nav_roles
 
     with app.test_request_context():
         for endpoint, _key, can in NAV:

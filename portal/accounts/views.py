@@ -19,13 +19,13 @@ from portal.accounts.forms import (
     UserForm,
 )
 from portal.accounts.models import ApiToken, User
-from portal.accounts.roles import Role
+from portal.accounts.roles import Role, signed_in
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
 from portal.core.errors import DomainError
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
-from portal.core.permissions import public, requires, signed_in
+from portal.core.permissions import public, requires
 from portal.dealers.models import Dealer
 from portal.extensions import db
 

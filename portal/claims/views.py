@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.roles import signed_in
 from portal.catalog.models import FaultCode, Part, ProductModel
 from portal.claims import access, services
 from portal.claims.checks import Level, run_checks
@@ -44,7 +45,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import options
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.core.uploads import IMAGE_TYPES, store, uploads_root
 from portal.extensions import db

@@ -7,13 +7,14 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.access import can_read_history
+from portal.accounts.roles import signed_in
 from portal.catalog.models import LabourRate
 from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.core.regions import PROVINCES
 from portal.dealers import services
 from portal.dealers.access import can_manage_dealers

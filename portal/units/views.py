@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.access import can_read_history
+from portal.accounts.roles import signed_in
 from portal.catalog.forms import ImportForm
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
@@ -19,7 +20,7 @@ from portal.core.db import shanghai_today
 from portal.core.excel import ExcelError
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.deliveries.scope import note_id_for
 from portal.extensions import db
 from portal.service.access import can_resolve_flags
