@@ -158,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.stock.views import bp as stock_bp
     from portal.units import card_views  # noqa: F401  (routes on units.bp)
     from portal.units.views import bp as units_bp
+    from portal.workflow import claim_views  # noqa: F401  (routes on claims.bp)
 
     for bp in (home_bp, accounts_bp, dealers_bp, units_bp, claims_bp, service_bp, catalog_bp,
                core_bp, api_bp, followup_bp, returns_bp, finance_bp, planning_bp,

@@ -213,10 +213,11 @@ def _service_call(name):
     from portal.returns import owed
     from portal.service import services as service
     from portal.service.models import Assignee
+    from portal.workflow import claims as workflow
 
     now = datetime(2026, 11, 20, 2, tzinfo=UTC)
     return {
-        "decide": lambda c, u: claims.decide(c, {}, actor=u),
+        "decide": lambda c, u: workflow.decide(c, {}, actor=u),
         "edit": lambda c, u: claims.update_claim(c, {}, actor=u, today=date(2026, 11, 20)),
         "confirm_notice": lambda n, u: lifecycle.confirm_notice(n, actor=u, now=now),
         "review_plan": lambda p, u: planning.approve_plan(p, {}, {}, "", actor=u, version=None,
