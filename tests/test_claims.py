@@ -21,6 +21,7 @@ from portal.claims.models import (
     LineKind,
     UnitFlag,
 )
+from portal.claims.repairs import clocks_for, coverage_for
 from portal.core.audit import AuditEntry
 from portal.core.db import utcnow
 from portal.core.errors import DomainError
@@ -28,7 +29,6 @@ from portal.core.versioning import StaleVersion
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
 from portal.service import visit_tallies
-from portal.units.services import clocks_for, coverage_for
 from portal.workflow import claims as workflow
 from tests import builders, factories
 from tests.builders import sign

@@ -32,6 +32,7 @@ from portal.claims.models import (
     RejectCode,
     UnitFlag,
 )
+from portal.claims.repairs import coverage_for
 from portal.core import audit
 from portal.core.db import money
 from portal.core.errors import DomainError
@@ -39,7 +40,6 @@ from portal.core.numbering import next_number
 from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.units.calendar import working_days_between
-from portal.units.services import coverage_for
 
 HEADER_FIELDS = ("failure_date", "handed_in_on", "completed_on", "hour_meter", "fault_code_id",
                  "description", "cause", "work_done", "technician")
