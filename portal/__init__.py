@@ -35,11 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
-    from portal.core import labels
     from portal.core.errors import register_error_handlers
     from portal.core.security import register_security_headers
     from portal.core.timefmt import register_filters
-    from portal.core.web import register_request_hooks
+    from portal.home import labels
+    from portal.home.web import register_request_hooks
 
     register_error_handlers(app)
     register_filters(app)
@@ -112,6 +112,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.analytics import (
+        dashboard_views,  # noqa: F401  (routes on reports.bp)
         failure_views,  # noqa: F401  (routes on analytics.bp)
         scorecard_views,  # noqa: F401
     )
@@ -129,7 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp
     from portal.claims.views import bp as claims_bp
-    from portal.core.views import bp as core_bp
+    from portal.dealers import user_views  # noqa: F401  (routes on accounts.bp)
     from portal.dealers.views import bp as dealers_bp
     from portal.deliveries.views import bp as deliveries_bp
     from portal.finance import (  # noqa: F401  (routes on finance.bp)
@@ -140,8 +141,17 @@ def _register_blueprints(app: Flask) -> None:
         run_views,
     )
     from portal.finance.views import bp as finance_bp
+    from portal.home import (
+        dealer_views,  # noqa: F401  (routes on dealers.bp)
+        unit_views,  # noqa: F401  (routes on units.bp)
+    )
+    from portal.home.core_views import bp as core_bp
     from portal.home.views import bp as home_bp
-    from portal.planning import reality_views, views  # noqa: F401  (routes on planning.bp)
+    from portal.planning import (  # noqa: F401  (routes on planning.bp)
+        delivery_views,  # noqa: F401  (routes on deliveries.bp)
+        reality_views,
+        views,
+    )
     from portal.planning.blueprint import bp as planning_bp
     from portal.quality.views import bp as quality_bp
     from portal.reports.views import bp as reports_bp
@@ -158,6 +168,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.stock.views import bp as stock_bp
     from portal.units import card_views  # noqa: F401  (routes on units.bp)
     from portal.units.views import bp as units_bp
+    from portal.workflow import claim_views  # noqa: F401  (routes on claims.bp)
 
     for bp in (home_bp, accounts_bp, dealers_bp, units_bp, claims_bp, service_bp, catalog_bp,
                core_bp, api_bp, followup_bp, returns_bp, finance_bp, planning_bp,
@@ -173,6 +184,7 @@ def _register_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.analytics.cli import analytics_cli
     from portal.core.backup import backup_cli
+    from portal.dealers import cli as dealer_cli  # noqa: F401  (`flask users create`)
     from portal.demo.cli import seed_demo
     from portal.finance.cli import notices_cli
     from portal.quality.cli import alerts_cli

@@ -21,6 +21,7 @@ from portal.finance.models import LedgerEntry, LedgerKind, NoticeClaim, WriteOff
 from portal.finance.notices import issue_notice
 from portal.planning.models import PlanSection, PlanStatus, StockingPlan, StockingPlanLine
 from portal.returns.models import OwedPart, OwedStatus
+from portal.workflow import claims as workflow
 from tests import factories
 
 D = Decimal
@@ -70,7 +71,7 @@ def submitted_claim(shop, dealer, *, today, parts=None, labour=True, travel=True
     if travel:
         services.add_line(claim, LineKind.TRAVEL, {"km": 35}, actor=dealer)
     sign(claim, dealer)
-    services.submit(claim, actor=dealer, today=today)
+    workflow.submit(claim, actor=dealer, today=today)
     return claim
 
 

@@ -244,6 +244,7 @@ def make_owed_parts(dealer, count=3, *, shop=None):
     from portal.claims.models import AttachmentKind, LineKind
     from portal.core.uploads import StoredFile
     from portal.returns.models import OwedPart
+    from portal.workflow import claims as workflow
 
     shop = shop or workshop(dealer)
     staff = make_user(Role.DEALER_STAFF, dealer=dealer)
@@ -259,7 +260,7 @@ def make_owed_parts(dealer, count=3, *, shop=None):
     services.add_line(claim, LineKind.LABOUR, {"fault_code_id": shop.fault.id}, actor=staff)
     services.attach(claim, AttachmentKind.SIGNATURE,
                     StoredFile("claims/test-sig.png", "sig.png", "image/png"), actor=staff)
-    services.submit(claim, actor=staff, today=failure + timedelta(days=3))
+    workflow.submit(claim, actor=staff, today=failure + timedelta(days=3))
     db.session.flush()
     return db.session.query(OwedPart).filter_by(claim_id=claim.id).order_by(OwedPart.id).all()
 

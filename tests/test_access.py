@@ -213,10 +213,11 @@ def _service_call(name):
     from portal.returns import owed
     from portal.service import services as service
     from portal.service.models import Assignee
+    from portal.workflow import claims as workflow
 
     now = datetime(2026, 11, 20, 2, tzinfo=UTC)
     return {
-        "decide": lambda c, u: claims.decide(c, {}, actor=u),
+        "decide": lambda c, u: workflow.decide(c, {}, actor=u),
         "edit": lambda c, u: claims.update_claim(c, {}, actor=u, today=date(2026, 11, 20)),
         "confirm_notice": lambda n, u: lifecycle.confirm_notice(n, actor=u, now=now),
         "review_plan": lambda p, u: planning.approve_plan(p, {}, {}, "", actor=u, version=None,
@@ -312,7 +313,7 @@ def test_templates_hold_no_role_tests():
 
 def test_the_menu_links_only_where_the_route_lets_in(app):
     """A menu entry a role sees is a page its route lets that role reach (never a 403)."""
-    from portal.core.web import NAV, _nav_roles
+    from portal.home.web import NAV, _nav_roles
 
     with app.test_request_context():
         for endpoint, _key, can in NAV:

@@ -21,13 +21,15 @@ from portal.claims.models import (
     LineKind,
     UnitFlag,
 )
+from portal.claims.repairs import clocks_for, coverage_for
 from portal.core.audit import AuditEntry
+from portal.core.db import utcnow
 from portal.core.errors import DomainError
 from portal.core.versioning import StaleVersion
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
 from portal.service import visit_tallies
-from portal.units.services import clocks_for, coverage_for
+from portal.workflow import claims as workflow
 from tests import builders, factories
 from tests.builders import sign
 
@@ -142,7 +144,7 @@ def test_no_signature_no_submission(shop, dealer):
                       actor=dealer)
     assert by_code(run_checks(claim, TODAY), "signature")[0].level == Level.BLOCKING
     with pytest.raises(services.ChecksFailed) as refused:
-        services.submit(claim, actor=dealer, today=TODAY)
+        workflow.submit(claim, actor=dealer, today=TODAY)
     assert [c.code for c in refused.value.checks] == ["signature"]
     assert claim.status == ClaimStatus.DRAFT
 
@@ -168,7 +170,7 @@ def test_failure_before_the_sale(shop, dealer, offset, level):
 
 def submitted(shop, dealer, **kwargs):
     claim = ready_claim(shop, dealer, **kwargs)
-    services.submit(claim, actor=dealer, today=claim.completed_on + timedelta(days=1))
+    workflow.submit(claim, actor=dealer, today=claim.completed_on + timedelta(days=1))
     return claim
 
 
@@ -247,7 +249,7 @@ def test_decide_line_by_line(shop, dealer, tech):
     claim = submitted(shop, dealer)
     services.start_review(claim, actor=tech)
     part, labour, travel = claim.lines
-    status = services.decide(claim, {
+    status = workflow.decide(claim, {
         part.id: {"decision": "approved"},
         labour.id: {"decision": "reduced", "amount": Decimal("100.00"), "note": "标准工时内"},
         travel.id: {"decision": "rejected", "reject_code": "no_defect"}}, actor=tech)
@@ -273,12 +275,12 @@ def test_decisions_are_checked(shop, dealer, tech):
         ({part.id: approve, labour.id: approve, travel.id: {"decision": "rejected"}}, "reason"),
     ]:
         with pytest.raises(DomainError, match=message):
-            services.decide(claim, wanted, actor=tech)
+            workflow.decide(claim, wanted, actor=tech)
 
 
 def test_all_rejected_is_rejected_and_no_extension(shop, dealer, tech):
     claim = submitted(shop, dealer)
-    services.decide(claim, {line.id: {"decision": "rejected", "reject_code": "misuse"}
+    workflow.decide(claim, {line.id: {"decision": "rejected", "reject_code": "misuse"}
                             for line in claim.lines}, actor=tech)
     assert claim.status == ClaimStatus.REJECTED and claim.total_approved == Decimal("0.00")
     assert visit_tallies.drift() == {}  # no longer counted as a warranty repair
@@ -289,7 +291,7 @@ def test_who_may_decide(world, shop, dealer, tech):
     for actor in (dealer, world.users[Role.SALES_REP], world.users[Role.FINANCE],
                   world.users[Role.ADMIN]):
         with pytest.raises(DomainError, match="Only the technical department"):
-            services.decide(claim, {}, actor=actor)
+            workflow.decide(claim, {}, actor=actor)
     claim.submitted_by_id = tech.id  # whoever filed a claim cannot decide it
     with pytest.raises(DomainError, match="cannot decide"):
         services.start_review(claim, actor=tech)
@@ -299,26 +301,26 @@ def test_only_the_claims_dealer_edits_and_submits_drafts(world, shop, dealer):
     claim = ready_claim(shop, dealer)
     for actor in (world.dealer_b_admin, world.users[Role.CLERK], world.users[Role.TECHNICAL]):
         with pytest.raises(DomainError):
-            services.submit(claim, actor=actor, today=TODAY)
+            workflow.submit(claim, actor=actor, today=TODAY)
         with pytest.raises(DomainError):
             services.add_line(claim, LineKind.TRAVEL, {"km": 1}, actor=actor)
-    services.submit(claim, actor=world.users[Role.DEALER_ADMIN], today=TODAY)
+    workflow.submit(claim, actor=world.users[Role.DEALER_ADMIN], today=TODAY)
     with pytest.raises(DomainError, match="Only a draft"):
         services.add_line(claim, LineKind.OTHER, {"amount": Decimal(1), "reason": "x"},
                           actor=dealer)
     with pytest.raises(DomainError, match="Only a draft"):
-        services.submit(claim, actor=dealer, today=TODAY)
+        workflow.submit(claim, actor=dealer, today=TODAY)
 
 
 def test_send_back_returns_to_draft_and_keeps_history(world, shop, dealer, tech):
     claim = submitted(shop, dealer)
     with pytest.raises(DomainError) as refused:
-        services.send_back(claim, " ", actor=tech)
+        workflow.send_back(claim, " ", actor=tech)
     assert refused.value.field == "reason"
     with pytest.raises(DomainError):
-        services.send_back(claim, "补照片", actor=dealer)
+        workflow.send_back(claim, "补照片", actor=dealer)
     assert visit_tallies.drift() == {}  # the submission counted the repair
-    services.send_back(claim, "请补充故障照片", actor=world.users[Role.SALES_REP])
+    workflow.send_back(claim, "请补充故障照片", actor=world.users[Role.SALES_REP])
     assert claim.status == ClaimStatus.DRAFT and claim.submitted_at is None
     assert visit_tallies.drift() == {}  # the draft no longer counts
     actions = [e.action for e in db.session.scalars(
@@ -326,7 +328,7 @@ def test_send_back_returns_to_draft_and_keeps_history(world, shop, dealer, tech)
                                     AuditEntry.entity_id == str(claim.id))
         .order_by(AuditEntry.id))]
     assert actions[0] == "create" and actions[-2:] == ["submit", "send_back"]
-    services.submit(claim, actor=dealer, today=TODAY)  # fixed and filed again
+    workflow.submit(claim, actor=dealer, today=TODAY)  # fixed and filed again
     assert claim.status == ClaimStatus.SUBMITTED
     assert visit_tallies.drift() == {}
 
@@ -337,7 +339,7 @@ def test_a_stale_version_is_told_it_changed(shop, dealer, tech):
     services.start_review(claim, actor=tech, version=seen)
     db.session.flush()
     with pytest.raises(StaleVersion):
-        services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
+        workflow.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
                         actor=tech, version=seen)
 
 
@@ -367,14 +369,14 @@ class Draw(random.Random):
 
 def test_a_clean_claim_is_approved_by_the_rules(shop, dealer, rules):
     claim = ready_claim(shop, dealer)
-    services.submit(claim, actor=dealer, today=TODAY, rng=Draw(49))
+    workflow.submit(claim, actor=dealer, today=TODAY, rng=Draw(49))
     assert claim.status == ClaimStatus.APPROVED and claim.decided_by_rules and claim.sampled
     assert claim.total_approved == Decimal("1405.00")
     entry = db.session.scalars(sa.select(AuditEntry)
                                .where(AuditEntry.action == "decide_by_rules")).one()
     assert entry.actor_id is None and entry.actor_name == "system"
     other = ready_claim(factories.workshop(shop.unit.dealer), dealer)
-    services.submit(other, actor=dealer, today=TODAY, rng=Draw(50))
+    workflow.submit(other, actor=dealer, today=TODAY, rng=Draw(50))
     assert other.status == ClaimStatus.APPROVED and not other.sampled
 
 
@@ -392,23 +394,23 @@ def test_rules_leave_other_claims_to_a_person(world, shop, dealer, rules, tech, 
         services.update_claim(claim, {"hour_meter": Decimal("10")}, actor=dealer, today=TODAY)
     elif spoil == "standing":
         rejected = factories.make_claim(shop.unit, status="rejected", created_by=dealer)
-        rejected.decided_at = services.utcnow() - timedelta(days=89)
+        rejected.decided_at = utcnow() - timedelta(days=89)
     else:
         rules.auto_approve = False
     db.session.flush()
-    services.submit(claim, actor=dealer, today=TODAY, rng=Draw(0))
+    workflow.submit(claim, actor=dealer, today=TODAY, rng=Draw(0))
     assert claim.status == ClaimStatus.SUBMITTED and not claim.decided_by_rules
 
 
 def test_a_sampled_rules_decision_can_be_reversed(shop, dealer, tech, rules):
     claim = ready_claim(shop, dealer)
-    services.submit(claim, actor=dealer, today=TODAY, rng=Draw(0))
+    workflow.submit(claim, actor=dealer, today=TODAY, rng=Draw(0))
     with pytest.raises(DomainError):
-        services.review_sample(claim, actor=tech, confirm=False, reason="")
-    services.review_sample(claim, actor=tech, confirm=False, reason="照片不清楚")
+        workflow.review_sample(claim, actor=tech, confirm=False, reason="")
+    workflow.review_sample(claim, actor=tech, confirm=False, reason="照片不清楚")
     assert claim.status == ClaimStatus.UNDER_REVIEW and claim.total_approved is None
     assert all(line.decision == Decision.PENDING for line in claim.lines)
-    services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
+    workflow.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
                     actor=tech)
     assert claim.status == ClaimStatus.APPROVED and not claim.decided_by_rules
 
@@ -428,13 +430,13 @@ def test_a_repair_extends_the_clocks_then_coverage_follows(world, dealer, tech):
     claim = ready_claim(shop, dealer, failure=failure, completed=failure + timedelta(days=12))
     claim.completed_on = TODAY - timedelta(days=5)  # filed in time: completed lately
     claim.handed_in_on = claim.completed_on - timedelta(days=12)
-    services.submit(claim, actor=dealer, today=TODAY)
+    workflow.submit(claim, actor=dealer, today=TODAY)
     db.session.flush()
     extended = clocks_for(shop.unit)[0][2]
     assert extended.extension_days == 12
     verdict = coverage_for(shop.unit, None, just_after)
     assert verdict.covered and verdict.extension_days == 12
-    services.decide(claim, {line.id: {"decision": "rejected", "reject_code": "misuse"}
+    workflow.decide(claim, {line.id: {"decision": "rejected", "reject_code": "misuse"}
                             for line in claim.lines}, actor=tech)
     db.session.flush()
     assert not coverage_for(shop.unit, None, just_after).covered
@@ -456,7 +458,7 @@ def test_a_wear_part_twice_raises_nothing(shop, dealer):
         services.add_line(claim, LineKind.PART, {"part_id": shop.wear_part.id, "quantity": 1},
                           actor=dealer)
         sign(claim, dealer)
-        services.submit(claim, actor=dealer, today=claim.completed_on)
+        workflow.submit(claim, actor=dealer, today=claim.completed_on)
     assert not db.session.scalars(sa.select(UnitFlag)).all()
 
 
@@ -468,7 +470,7 @@ def test_a_repair_over_30_working_days_flags_an_exchange(world, dealer, end, fla
     shop = factories.workshop(world.dealer_a, sale_date=date(2025, 1, 10))
     claim = ready_claim(shop, dealer, failure=date(2025, 2, 20), handed_in=date(2025, 2, 21),
                         completed=end)
-    services.submit(claim, actor=dealer, today=end + timedelta(days=3))
+    workflow.submit(claim, actor=dealer, today=end + timedelta(days=3))
     kinds = [f.kind for f in db.session.scalars(sa.select(UnitFlag))]
     assert (FlagKind.EXCHANGE in kinds) is flagged
 

@@ -32,6 +32,7 @@ from portal.finance.audit import (
 from portal.finance.models import WriteOffNotice
 from portal.returns.models import Destination, OwedPart, OwedStatus, Verdict
 from portal.returns.owed import record_verdict, waive
+from portal.workflow import claims as workflow
 from tests import factories
 from tests.helpers import QueryCounter, walk_pages
 
@@ -96,7 +97,7 @@ def submitted_claim(shop, dealer):
     services.add_line(claim, LineKind.TRAVEL, {"km": 35}, actor=dealer)
     services.attach(claim, AttachmentKind.SIGNATURE,
                     StoredFile("claims/sig.png", "sig.png", "image/png"), actor=dealer)
-    services.submit(claim, actor=dealer, today=TODAY)
+    workflow.submit(claim, actor=dealer, today=TODAY)
     return claim
 
 
@@ -106,7 +107,7 @@ def owed_of(claim) -> OwedPart:
 
 def approved(shop, dealer, tech) -> Claim:
     claim = submitted_claim(shop, dealer)
-    services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
+    workflow.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
                     actor=tech)
     return claim
 
@@ -189,7 +190,7 @@ def test_a_sampled_rules_decision_waits_for_its_review(shop, dealer, tech):
     db.session.flush()
     assert "drawn for review" in finance_readiness(claim, TODAY)[0]
     assert ready_ids(claim) == set()
-    services.review_sample(claim, actor=tech, confirm=True)
+    workflow.review_sample(claim, actor=tech, confirm=True)
     assert finance_readiness(claim, TODAY) == []
     assert ready_ids(claim) == {claim.id}
 
@@ -198,7 +199,7 @@ def test_undecided_and_rejected_claims_are_not_ready(shop, dealer, tech):
     open_claim = submitted_claim(shop, dealer)
     assert "not decided" in finance_readiness(open_claim, TODAY)[0]
     rejected = submitted_claim(shop, dealer)
-    services.decide(rejected, {line.id: {"decision": "rejected", "reject_code": "misuse"}
+    workflow.decide(rejected, {line.id: {"decision": "rejected", "reject_code": "misuse"}
                                for line in rejected.lines}, actor=tech)
     assert "rejected this claim" in finance_readiness(rejected, TODAY)[0]
     assert ready_ids(open_claim, rejected) == set()
@@ -256,7 +257,7 @@ def test_return_to_technical_keeps_old_parts_and_verdict_zeroed_lines(shop, deal
     assert (entry.from_state, entry.to_state, entry.reason) == (
         "partly_approved", "under_review", "工时偏高，请复核")
     # The technical department decides it again; the rep can then forward it.
-    services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
+    workflow.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
                     actor=tech)
     forward_claim(claim, actor=rep, today=TODAY)
     with pytest.raises(DomainError, match="not yet forwarded"):
@@ -268,7 +269,7 @@ def test_a_forwarded_claim_escapes_the_after_the_fact_review(shop, dealer, tech,
     claim.decided_by_rules = True  # approved by the rules, not drawn for review
     forward_claim(claim, actor=rep, today=TODAY)
     with pytest.raises(DomainError, match="already with finance"):
-        services.review_sample(claim, actor=tech, confirm=False, reason="复核")
+        workflow.review_sample(claim, actor=tech, confirm=False, reason="复核")
 
 
 # ---------------------------------------------------------------- finance
@@ -355,7 +356,7 @@ def test_only_finance_audits_a_forwarded_claim_and_not_all_at_zero(world, shop, 
 def test_a_technically_rejected_line_is_not_paid(shop, dealer, tech, rep, finance):
     claim = submitted_claim(shop, dealer)
     part, labour, travel = claim.lines
-    services.decide(claim, {part.id: {"decision": "approved"},
+    workflow.decide(claim, {part.id: {"decision": "approved"},
                             labour.id: {"decision": "approved"},
                             travel.id: {"decision": "rejected", "reject_code": "other",
                                         "note": "距离不符"}}, actor=tech)

@@ -145,7 +145,7 @@ def test_totals_kept_in_step_equal_totals_rebuilt(world, costs):
 
 def test_a_reopened_audit_and_a_unit_moved_to_another_model_move_the_totals(world, costs):
     from portal.finance.audit import reopen_audit
-    from portal.units.services import save_unit
+    from portal.finance.cost_totals import save_unit
 
     tractor, combine = costs
     unit = factories.make_unit(model=tractor, dealer=world.dealer_b)

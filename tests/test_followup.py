@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 
 from portal.accounts.roles import Role
-from portal.claims import services as claim_services
 from portal.claims.models import ClaimStatus, FlagKind, UnitFlag
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
@@ -22,6 +21,7 @@ from portal.service.models import (
     ReturnVisit,
     VisitDayTally,
 )
+from portal.workflow import claims as workflow
 from tests import factories
 from tests.helpers import QueryCounter, walk_pages
 
@@ -164,12 +164,12 @@ def test_visit_tallies_stay_exact_after_every_service_that_moves_them(world):
     assert visit_tallies.drift() == {}
     assert _day(date(2025, 8, 5)) == (1, 1, 0, 1, 2, 0)
     claim = pending.claim
-    claim_services.decide(claim, {line.id: {"decision": "rejected", "reject_code": "misuse"}
+    workflow.decide(claim, {line.id: {"decision": "rejected", "reject_code": "misuse"}
                                   for line in claim.lines}, actor=tech)
     assert visit_tallies.drift() == {} and _day(date(2025, 8, 5)) == (0,) * 6
     return_to_technical(claim, "复核", actor=rep)
     assert visit_tallies.drift() == {} and _day(date(2025, 8, 5)) == (1, 1, 0, 1, 2, 0)
-    claim_services.send_back(claim, "补照片", actor=tech)
+    workflow.send_back(claim, "补照片", actor=tech)
     assert visit_tallies.drift() == {} and _day(date(2025, 8, 5)) == (0,) * 6
     assert _day(date(2025, 8, 3)) == (2, 1, 1, 1, 5, 1)
     claim.status = ClaimStatus.SUBMITTED  # not through a service: nothing follows

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.returns import owed as owed_rules
 from portal.returns.models import OwedPart, OwedStatus, StoreItem, Verdict
 from portal.returns.shipments import create_shipment
+from portal.workflow import claims as workflow
 from tests import builders, factories
 from tests.builders import sign
 
@@ -69,7 +70,7 @@ def tech(world):
 
 def submitted(shop, dealer, **kwargs):
     claim = ready_claim(shop, dealer, **kwargs)
-    services.submit(claim, actor=dealer, today=claim.completed_on)
+    workflow.submit(claim, actor=dealer, today=claim.completed_on)
     return claim
 
 
@@ -82,7 +83,7 @@ def test_submission_owes_the_return_required_parts_only(shop, dealer):
     claim = ready_claim(shop, dealer)
     services.add_line(claim, LineKind.PART, {"part_id": shop.wear_part.id, "quantity": 2},
                       actor=dealer)
-    services.submit(claim, actor=dealer, today=TODAY)
+    workflow.submit(claim, actor=dealer, today=TODAY)
     owed = owed_of(claim)  # the main part only; labour and travel owe nothing
     assert (owed.part_id, owed.status, owed.due_on) == (
         shop.main_part.id, OwedStatus.OWED, owed_rules.due_date(claim.completed_on))
@@ -90,12 +91,12 @@ def test_submission_owes_the_return_required_parts_only(shop, dealer):
 
 def test_send_back_cancels_and_resubmission_owes_again(world, shop, dealer):
     claim = submitted(shop, dealer)
-    services.send_back(claim, "补充照片", actor=world.users[Role.SALES_REP])
+    workflow.send_back(claim, "补充照片", actor=world.users[Role.SALES_REP])
     assert owed_of(claim).status == OwedStatus.CANCELLED
-    services.submit(claim, actor=dealer, today=claim.completed_on)
+    workflow.submit(claim, actor=dealer, today=claim.completed_on)
     assert owed_of(claim).status == OwedStatus.OWED
-    services.send_back(claim, "再补充", actor=world.users[Role.SALES_REP])
-    services.remove_line(claim, claim.lines[0].id, actor=dealer)  # the cancelled row goes too
+    workflow.send_back(claim, "再补充", actor=world.users[Role.SALES_REP])
+    workflow.remove_line(claim, claim.lines[0].id, actor=dealer)  # the cancelled row goes too
     assert db.session.query(OwedPart).filter_by(claim_id=claim.id).count() == 0
 
 
@@ -111,9 +112,9 @@ def test_long_overdue_parts_hold_new_claims(shop, dealer, tech):
     held = [c for c in run_checks(fresh, TODAY) if c.code == "held"][0]
     assert held.level == Level.BLOCKING and old.number in held.message
     with pytest.raises(services.ChecksFailed):
-        services.submit(fresh, actor=dealer, today=TODAY)
+        workflow.submit(fresh, actor=dealer, today=TODAY)
     owed_rules.waive(owed, "零件随整机召回处理", actor=tech)
-    services.submit(fresh, actor=dealer, today=TODAY)
+    workflow.submit(fresh, actor=dealer, today=TODAY)
     assert fresh.status == ClaimStatus.SUBMITTED
 
 
@@ -158,7 +159,7 @@ def test_write_off_blocks_and_the_waiver(shop, dealer, tech, world):
 
 def decided(shop, dealer, tech):
     claim = submitted(shop, dealer)
-    services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
+    workflow.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
                     actor=tech)
     owed = owed_of(claim)
     owed.status, owed.received_on = OwedStatus.RECEIVED, TODAY
@@ -208,7 +209,7 @@ def test_a_verdict_before_the_decision_is_kept_by_it(shop, dealer, tech, world):
     owed_rules.record_verdict(owed, Verdict.NOT_RECEIVED, actor=tech, today=TODAY,
                               cause="超过回运期限未寄回")
     part_line, labour, travel = claim.lines
-    services.decide(claim, {labour.id: {"decision": "approved"},
+    workflow.decide(claim, {labour.id: {"decision": "approved"},
                             travel.id: {"decision": "approved"}}, actor=tech)
     assert part_line.decision == Decision.REJECTED and claim.status == (
         ClaimStatus.PARTLY_APPROVED)
@@ -224,8 +225,8 @@ def test_all_lines_zeroed_rejects_the_claim(world, dealer, tech):
     services.add_line(claim, LineKind.PART, {"part_id": shop.main_part.id, "quantity": 1},
                       actor=dealer)
     sign(claim, dealer)
-    services.submit(claim, actor=dealer, today=TODAY)
-    services.decide(claim, {claim.lines[0].id: {"decision": "approved"}}, actor=tech)
+    workflow.submit(claim, actor=dealer, today=TODAY)
+    workflow.decide(claim, {claim.lines[0].id: {"decision": "approved"}}, actor=tech)
     owed = owed_of(claim)
     owed.status, owed.received_on = OwedStatus.RECEIVED, TODAY
     owed_rules.record_verdict(owed, Verdict.NO_DEFECT, actor=tech, today=TODAY,

@@ -10,7 +10,6 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from portal.accounts.roles import Role
-from portal.claims import services
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.returns.compliance import compliance
@@ -25,6 +24,7 @@ from portal.returns.models import (
 from portal.returns.owed import record_verdict
 from portal.returns.recovery import recovery
 from portal.returns.stores import move_item
+from portal.workflow import claims as workflow
 from tests import builders, factories
 from tests.builders import owed_of, receive
 from tests.helpers import QueryCounter, count_queries
@@ -187,10 +187,10 @@ def recoverable(shop, dealer, tech):
               submitted_claim(shop, dealer),
               submitted_claim(shop, dealer)]
     for claim in claims[:3]:
-        services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
+        workflow.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
                         actor=tech)
     reduced = claims[3]
-    services.decide(reduced, {line.id: (
+    workflow.decide(reduced, {line.id: (
         {"decision": "reduced", "amount": Decimal("60.00"), "note": "工时偏多"}
         if line.kind == "labour" else {"decision": "approved"}) for line in reduced.lines},
         actor=tech)

@@ -12,7 +12,6 @@ from flask import render_template
 from flask_babel import force_locale
 
 from portal.accounts.roles import Role
-from portal.claims import services
 from portal.claims.models import ClaimStatus, Decision, RejectCode
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
@@ -27,6 +26,7 @@ from portal.returns.models import (
 )
 from portal.returns.owed import line_returns, record_verdict, waive, write_off_block
 from portal.service import visit_tallies
+from portal.workflow import claims as workflow
 from tests import builders, factories
 from tests.builders import owed_of, receive
 from tests.helpers import image_bytes, walk_pages
@@ -73,7 +73,7 @@ submitted_claim = partial(builders.submitted_claim, today=TODAY)
 
 
 def approve_all(claim, tech):
-    services.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
+    workflow.decide(claim, {line.id: {"decision": "approved"} for line in claim.lines},
                     actor=tech)
 
 

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from flask_babel import lazy_gettext as _l
 
 from portal.core.enums import TitledEnum
+from portal.core.permissions import roles_required
 
 
 class Role(TitledEnum):
@@ -45,3 +46,6 @@ HEAD_OFFICE_ROLES = (Role.CLERK, Role.SALES_REP, Role.TECHNICAL, Role.FINANCE, R
 # Whom a figure shared by all of head office is counted for (a snapshot's, a command's): a
 # user who sees every dealer.
 WHOLE_VIEW = SimpleNamespace(role=Role.ADMIN, id=None, dealer_id=None)
+
+# The route decorator for a page every signed-in user may open.
+signed_in = roles_required(*ALL_ROLES)

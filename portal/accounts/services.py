@@ -15,7 +15,6 @@ from portal.accounts.roles import DEALER_ROLES, Role
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import DomainError
-from portal.dealers.models import Dealer
 from portal.extensions import db
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
@@ -123,7 +122,7 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
     return user
 
 
-def _check_assignment(role: Role, dealer: Dealer | None) -> None:
+def _check_assignment(role: Role, dealer) -> None:
     if role in DEALER_ROLES and dealer is None:
         raise DomainError(_("A dealer user must belong to a dealer."), field="dealer_id")
 

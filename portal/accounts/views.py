@@ -13,20 +13,17 @@ from portal.accounts.access import can_manage_users
 from portal.accounts.forms import (
     ActiveForm,
     ChangePasswordForm,
-    EditUserForm,
     LoginForm,
     ResetPasswordForm,
-    UserForm,
 )
 from portal.accounts.models import ApiToken, User
-from portal.accounts.roles import Role
+from portal.accounts.roles import Role, signed_in
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
 from portal.core.errors import DomainError
 from portal.core.htmx import render, render_form
 from portal.core.pagination import keyset_page
-from portal.core.permissions import public, requires, signed_in
-from portal.dealers.models import Dealer
+from portal.core.permissions import public, requires
 from portal.extensions import db
 
 bp = Blueprint("accounts", __name__)
@@ -90,19 +87,6 @@ def get_user(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
 
 
-def _all_dealers():
-    return db.session.scalars(sa.select(Dealer).order_by(Dealer.code)).all()
-
-
-def _dealer_choice(form) -> Dealer | None:
-    return db.session.get(Dealer, int(form.dealer_id.data)) if form.dealer_id.data else None
-
-
-def _rep_choice(form) -> list[Dealer]:
-    ids = form.rep_dealer_ids.data or []
-    return db.session.scalars(sa.select(Dealer).where(Dealer.id.in_(ids))).all() if ids else []
-
-
 @bp.route("/admin/users")
 @admin_only
 def users():
@@ -121,22 +105,6 @@ def users():
                   roles=Role)
 
 
-@bp.route("/admin/users/new", methods=["GET", "POST"])
-@admin_only
-def new_user():
-    """Create a user."""
-    form = UserForm()
-    form.fill_choices(_all_dealers())
-    return form_action(form, lambda: services.create_user(
-        username=form.username.data.strip(), display_name=form.display_name.data.strip(),
-        role=form.role.data, password=form.password.data, dealer=_dealer_choice(form),
-        rep_dealers=_rep_choice(form), phone=form.phone.data or "",
-        email=form.email.data or "", actor=current_user,
-    ), success=lambda user: _("User %(name)s created.", name=user.username),
-        done=lambda user: url_for("accounts.user_detail", user_id=user.id),
-        again=lambda form: render("accounts/user_form.html", form=form, user=None))
-
-
 @bp.route("/admin/users/<int:user_id>")
 @admin_only
 def user_detail(user_id):
@@ -144,26 +112,6 @@ def user_detail(user_id):
     user = get_user(user_id)
     return render("accounts/user_detail.html", user=user, history=audit.history(user),
                   reset_form=ResetPasswordForm(), active_form=ActiveForm())
-
-
-@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
-@admin_only
-def edit_user(user_id):
-    """Change a user's name, role and dealers."""
-    user = get_user(user_id)
-    form = EditUserForm(obj=user)
-    form.fill_choices(_all_dealers())
-    if request.method == "GET":
-        form.role.data = user.role.value
-        form.dealer_id.data = str(user.dealer_id or "")
-        form.rep_dealer_ids.data = [d.id for d in user.rep_dealers]
-    return form_action(form, lambda: services.update_user(
-        user, display_name=form.display_name.data.strip(), role=form.role.data,
-        dealer=_dealer_choice(form), rep_dealers=_rep_choice(form),
-        phone=form.phone.data or "", email=form.email.data or "", actor=current_user,
-    ), success=_("User %(name)s saved.", name=user.username),
-        done=url_for("accounts.user_detail", user_id=user.id),
-        again=lambda form: render("accounts/user_form.html", form=form, user=user))
 
 
 @bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])

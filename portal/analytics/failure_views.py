@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.roles import signed_in
 from portal.analytics import failures as fa
 from portal.analytics import snapshots
 from portal.analytics.blueprint import bp
@@ -24,7 +25,6 @@ from portal.core.db import utcnow
 from portal.core.htmx import render
 from portal.core.options import options
 from portal.core.pagination import keyset_page
-from portal.core.permissions import signed_in
 from portal.core.regions import PROVINCES
 from portal.dealers.scope import dealer_filter, dealer_options, scoped
 from portal.extensions import db

@@ -39,6 +39,7 @@ from portal.core.db import SHANGHAI
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance.work import claim_queues
+from portal.reports.dashboard import head_office_figures
 from portal.returns.compliance import Compliance, compliance
 
 FAILURES = "failures"
@@ -107,8 +108,6 @@ def refresh_scorecards(months: int, today: date, now: datetime) -> AnalyticsSnap
 
 
 def _dashboard(now: datetime) -> dict:
-    from portal.reports.dashboard import head_office_figures  # it reads this module's snapshot
-
     return {"today": now.astimezone(SHANGHAI).date().isoformat(),
             "figures": head_office_figures(now)}
 

@@ -32,6 +32,7 @@ from portal.core.uploads import DOCUMENT_TYPES, staged, store
 from portal.extensions import db
 from portal.units.models import Unit
 from portal.units.scope import visible_units
+from portal.workflow import claims as workflow
 
 dealer_only = token_required(can_file_claims)
 # Where a service's field names differ from the API's.
@@ -216,7 +217,7 @@ def submit_claim(claim_id):
     """Submit a draft: 200 with the new status, or 422 listing the blocking checks."""
     claim = _visible_claim(claim_id)
     try:
-        services.submit(claim, actor=g.api_user, today=shanghai_today(),
+        workflow.submit(claim, actor=g.api_user, today=shanghai_today(),
                         version=sent_version())
     except services.ChecksFailed as failed:
         db.session.rollback()

@@ -20,6 +20,7 @@ from portal.api.views import (
 from portal.catalog import services as catalog
 from portal.catalog.access import can_edit_catalog
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
+from portal.claims.repairs import coverage_for
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.core.regions import PROVINCES
@@ -28,11 +29,11 @@ from portal.dealers import services as dealers
 from portal.dealers.access import can_manage_dealers
 from portal.dealers.models import Dealer, DealerGrade
 from portal.extensions import db
+from portal.finance.cost_totals import save_unit
 from portal.units import card_services as cards
 from portal.units.access import can_keep_cards, can_sync_units
 from portal.units.models import Unit
 from portal.units.scope import visible_units
-from portal.units.services import coverage_for, save_unit
 
 
 def _commit(action):

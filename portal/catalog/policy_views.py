@@ -5,6 +5,7 @@ from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.accounts.roles import signed_in
 from portal.catalog import services
 from portal.catalog.forms import LegalMinimumForm, PolicyForm, SeasonForm
 from portal.catalog.models import LegalMinimum, ModelCategory, PolicySettings, Season, SeasonKind
@@ -13,7 +14,6 @@ from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.forms import deleted
 from portal.core.htmx import render
-from portal.core.permissions import signed_in
 from portal.extensions import db
 
 POLICY_FIELDS = ("card_deadline_days", "arrange_deadline_hours", "check_deadline_hours",

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.roles import signed_in
 from portal.catalog import services
 from portal.catalog.forms import FaultCodeForm, LabourRateForm, TravelBandForm
 from portal.catalog.models import FaultCode, LabourRate, ModelCategory, TravelBand
@@ -13,7 +14,6 @@ from portal.catalog.views import admin_only, bp, get_or_404
 from portal.core.actions import form_action
 from portal.core.forms import deleted
 from portal.core.htmx import render
-from portal.core.permissions import signed_in
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.roles import signed_in
 from portal.catalog import excel, services
 from portal.catalog.access import can_edit_catalog
 from portal.catalog.forms import ImportForm, PartForm, ProductModelForm
@@ -19,7 +20,7 @@ from portal.core.actions import form_action
 from portal.core.excel import ExcelError, RowError
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.extensions import db
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")

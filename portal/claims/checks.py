@@ -49,6 +49,11 @@ def other_claims(claim: Claim) -> list[Claim]:
     return list(db.session.scalars(stmt))
 
 
+# Checks another domain adds, each ``check(claim, today)`` yielding Checks, run last: the held
+# dealer (``portal.workflow.claims.held_check``, which reads the owed old parts).
+EXTRA_CHECKS: list = []
+
+
 def run_checks(claim: Claim, today: date) -> list[Check]:
     """Every check, in a fixed order; lines must already carry their coverage."""
     policy = PolicySettings.current()
@@ -58,7 +63,7 @@ def run_checks(claim: Claim, today: date) -> list[Check]:
         *_card(claim), *_before_sale(claim), *_same_day(claim, others),
         *_duplicates(claim, others, policy.duplicate_window_days),
         *_hour_meter(claim, others), *_running_in(claim), *_fit(claim), *_labour(claim),
-        *_coverage(claim), *_held(claim, today),
+        *_coverage(claim), *(check for extra in EXTRA_CHECKS for check in extra(claim, today)),
     ]
 
 
@@ -207,16 +212,6 @@ def _labour(claim):
             yield Check("labour", Level.PASS,
                         _("%(hours)s h is within the standard %(standard)s h.", hours=line.hours,
                           standard=line.standard_hours), line.position)
-
-
-def _held(claim, today):
-    from portal.returns.owed import hold_reason
-
-    reason = hold_reason(claim.dealer_id, today)
-    if reason:
-        yield Check("held", Level.BLOCKING, reason)
-    else:
-        yield Check("held", Level.PASS, _("No old parts long overdue: new claims are accepted."))
 
 
 def _coverage(claim):

@@ -1,4 +1,5 @@
-"""The unit's warranty repairs, which extend its coverage clocks by the days they took."""
+"""The unit's warranty repairs, which extend its coverage clocks by the days they took, and the
+coverage rules applied to a unit's records with them."""
 
 from datetime import date
 
@@ -6,7 +7,18 @@ import sqlalchemy as sa
 
 from portal.claims.models import Claim, ClaimLine, ClaimStatus
 from portal.extensions import db
-from portal.units.coverage import RepairSpan
+from portal.units.coverage import (
+    CardTerms,
+    Clock,
+    Coverage,
+    ModelTerms,
+    PartTerms,
+    Period,
+    RepairSpan,
+    coverage,
+    extension_days,
+    warranty_period,
+)
 
 # A submitted record with a covered line extends the clocks unless it is rejected entirely.
 EXTENDING = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW, ClaimStatus.APPROVED,
@@ -27,3 +39,41 @@ def warranty_repairs(unit_id: int, *, before: date | None = None,
     if exclude_claim_id is not None:
         stmt = stmt.where(Claim.id != exclude_claim_id)
     return [RepairSpan(handed_in, completed) for handed_in, completed in db.session.execute(stmt)]
+
+
+def coverage_for(unit, part, on: date, *, exclude_claim_id: int | None = None) -> Coverage:
+    """Apply the coverage rules to a unit's records: its model, its filed card, a part.
+
+    Warranty repairs handed in before the failure extend the clocks by the days they took; a
+    claim being judged does not extend its own coverage.
+    """
+    model = unit.model
+    terms = ModelTerms(whole_months=model.whole_months, main_months=model.main_parts_months,
+                       wear_months=model.wear_parts_months)
+    card = unit.card
+    card_terms = None
+    if card is not None and card.status == "filed":
+        card_terms = CardTerms(invoice_date=card.invoice_date or card.sale_date,
+                               sale_date=card.sale_date, recognised=card.recognised)
+    part_terms = None
+    if part is not None:
+        part_terms = PartTerms(part_number=part.part_number, kind=part.kind.value,
+                               own_months=part.warranty_months,
+                               fits_model=any(m.id == model.id for m in part.models))
+    repairs = warranty_repairs(unit.id, before=on, exclude_claim_id=exclude_claim_id)
+    return coverage(model=terms, card=card_terms, failure_date=on, part=part_terms,
+                    repairs=repairs)
+
+
+def clocks_for(unit) -> list[tuple[Clock, int, Period]]:
+    """The unit's three clocks (whole machine, main parts, wear parts) when its card is filed,
+    each extended by the unit's warranty repairs."""
+    card = unit.card
+    if card is None or card.status != "filed":
+        return []
+    start = card.invoice_date or card.sale_date
+    model = unit.model
+    extension = extension_days(warranty_repairs(unit.id))
+    return [(clock, months, warranty_period(start, months, extension)) for clock, months in (
+        (Clock.WHOLE, model.whole_months), (Clock.MAIN, model.main_parts_months),
+        (Clock.WEAR, model.wear_parts_months))]

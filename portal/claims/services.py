@@ -1,8 +1,11 @@
-"""Write operations on claims: the dealer's record, its lines and files, and the workflow.
+"""Write operations on claims: the dealer's record, its lines and files, and the claim's own
+part of each transition.
 
 draft → submitted → under technical review → approved / partly approved / rejected; any
 reviewer may send a claim back to draft. Every transition is one transaction and one audit
-entry; a claim's version guards against two people acting on it at once.
+entry; a claim's version guards against two people acting on it at once. The transitions that
+also write in other domains (submit, remove a line, decide, send back, review a sample) are in
+``portal.workflow.claims``, which lists their steps.
 """
 
 import secrets
@@ -15,10 +18,9 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from portal.catalog.models import FaultCode, Part, PolicySettings
 from portal.claims import costing
-from portal.claims.access import can_decide_claims, can_file_claim, can_send_back_claims, filed_by
+from portal.claims.access import can_decide_claims, can_file_claim, filed_by
 from portal.claims.checks import all_pass, blocking, run_checks
 from portal.claims.models import (
-    OPEN_FOR_REVIEW,
     AttachmentKind,
     Claim,
     ClaimAttachment,
@@ -30,22 +32,14 @@ from portal.claims.models import (
     RejectCode,
     UnitFlag,
 )
+from portal.claims.repairs import coverage_for
 from portal.core import audit
-from portal.core.db import money, utcnow
+from portal.core.db import money
 from portal.core.errors import DomainError
 from portal.core.numbering import next_number
 from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
-from portal.returns.owed import (
-    cancel_owed_parts,
-    forget_line,
-    locked_by_verdict,
-    open_owed_parts,
-)
-from portal.service import visit_tallies
-from portal.service.visits import open_return_visit
 from portal.units.calendar import working_days_between
-from portal.units.services import coverage_for
 
 HEADER_FIELDS = ("failure_date", "handed_in_on", "completed_on", "hour_meter", "fault_code_id",
                  "description", "cause", "work_done", "technician")
@@ -65,18 +59,18 @@ class ChecksFailed(DomainError):
 # ---------------------------------------------------------------- the dealer's record
 
 
-def _touch(claim: Claim) -> None:
+def touch(claim: Claim) -> None:
     """Mark the claim row changed, so its version moves with any change to its lines or files."""
     flag_modified(claim, "total_claimed")
 
 
-def _require_draft(claim: Claim) -> None:
+def require_draft(claim: Claim) -> None:
     if claim.status != ClaimStatus.DRAFT:
         raise DomainError(_("Only a draft can be changed; this claim is %(status)s.",
                             status=claim.status.title))
 
 
-def _require_dealer_of(claim_or_unit, actor) -> None:
+def require_dealer_of(claim_or_unit, actor) -> None:
     if not can_file_claim(claim_or_unit, actor):
         raise DomainError(_("Only the dealer's own staff can change its repair records."))
 
@@ -107,7 +101,7 @@ def header_problems(values: dict, unit, today: date) -> dict:
 
 def create_claim(unit, values: dict, *, actor, today: date, service_request=None) -> Claim:
     """Open a draft repair record for a unit the dealer sold or serves."""
-    _require_dealer_of(unit, actor)
+    require_dealer_of(unit, actor)
     if not values.get("failure_date"):
         raise DomainError(_("Enter the failure date."), field="failure_date")
     for field, message in header_problems(values, unit, today).items():
@@ -128,8 +122,8 @@ def create_claim(unit, values: dict, *, actor, today: date, service_request=None
 def update_claim(claim: Claim, values: dict, *, actor, today: date,
                  version=LATEST) -> Claim:
     """Change the record's facts; the lines' coverage follows the new failure date."""
-    _require_dealer_of(claim, actor)
-    _require_draft(claim)
+    require_dealer_of(claim, actor)
+    require_draft(claim)
     check_version(claim, version)
     if not values.get("failure_date", claim.failure_date):
         raise DomainError(_("Enter the failure date."), field="failure_date")
@@ -203,8 +197,8 @@ def price_line(claim: Claim, kind: LineKind, values: dict) -> costing.Priced:
 
 def add_line(claim: Claim, kind: LineKind, values: dict, *, actor,
              version=LATEST) -> ClaimLine:
-    _require_dealer_of(claim, actor)
-    _require_draft(claim)
+    require_dealer_of(claim, actor)
+    require_draft(claim)
     check_version(claim, version)
     priced = price_line(claim, kind, values)
     position = max((line.position for line in claim.lines), default=0) + 1
@@ -215,13 +209,13 @@ def add_line(claim: Claim, kind: LineKind, values: dict, *, actor,
                      amount=priced.amount)
     claim.lines.append(line)
     refresh_lines(claim)
-    _touch(claim)
+    touch(claim)
     audit.record("add_line", claim, actor=actor, changes={
-        f"#{position}": (None, f"{kind.title} {_line_label(line)} ¥{line.amount}")})
+        f"#{position}": (None, f"{kind.title} {line_label(line)} ¥{line.amount}")})
     return line
 
 
-def _line_label(line: ClaimLine) -> str:
+def line_label(line: ClaimLine) -> str:
     if line.kind == LineKind.PART:
         return f"{line.part.part_number} × {line.quantity}"
     if line.kind == LineKind.LABOUR:
@@ -231,33 +225,20 @@ def _line_label(line: ClaimLine) -> str:
     return line.reason
 
 
-def _line(claim: Claim, line_id: int) -> ClaimLine:
+def find_line(claim: Claim, line_id: int) -> ClaimLine:
     line = next((line for line in claim.lines if line.id == line_id), None)
     if line is None:
         raise DomainError(_("That line is not on this claim."))
     return line
 
 
-def remove_line(claim: Claim, line_id: int, *, actor, version=LATEST) -> None:
-    _require_dealer_of(claim, actor)
-    _require_draft(claim)
-    check_version(claim, version)
-    line = _line(claim, line_id)
-    forget_line(line)
-    claim.lines.remove(line)
-    refresh_lines(claim)
-    _touch(claim)
-    audit.record("remove_line", claim, actor=actor, changes={
-        f"#{line.position}": (f"{line.kind.title} {_line_label(line)} ¥{line.amount}", None)})
-
-
 def set_paid_service(claim: Claim, line_id: int, paid: bool, *, actor,
                      version=LATEST) -> None:
     """Turn an uncovered line into paid service (the customer pays), or back."""
-    _require_dealer_of(claim, actor)
-    _require_draft(claim)
+    require_dealer_of(claim, actor)
+    require_draft(claim)
     check_version(claim, version)
-    line = _line(claim, line_id)
+    line = find_line(claim, line_id)
     if paid and line.covered:
         raise DomainError(_("A covered line is paid by the warranty, not by the customer."))
     if paid and line.kind == LineKind.OTHER:
@@ -266,15 +247,15 @@ def set_paid_service(claim: Claim, line_id: int, paid: bool, *, actor,
     if line.paid_service != paid:
         line.paid_service = paid
         refresh_lines(claim)
-        _touch(claim)
+        touch(claim)
         audit.record("paid_service" if paid else "warranty_line", claim, actor=actor,
                      changes={f"#{line.position}": (not paid, paid)})
 
 
 def check_editable(claim: Claim, actor) -> None:
     """Refuse unless the actor's dealer owns the claim and it is still a draft."""
-    _require_dealer_of(claim, actor)
-    _require_draft(claim)
+    require_dealer_of(claim, actor)
+    require_draft(claim)
 
 
 def attach(claim: Claim, kind: AttachmentKind, stored, *, actor, drawn: bool = False,
@@ -285,19 +266,19 @@ def attach(claim: Claim, kind: AttachmentKind, stored, *, actor, drawn: bool = F
                                  content_type=stored.content_type, size=size,
                                  uploaded_by_id=actor.id)
     claim.attachments.append(attachment)
-    _touch(claim)
+    touch(claim)
     audit.record("attach", claim, actor=actor, changes={kind.value: (None, stored.name)})
     return attachment
 
 
 def detach(claim: Claim, attachment_id: int, *, actor) -> ClaimAttachment:
-    _require_dealer_of(claim, actor)
-    _require_draft(claim)
+    require_dealer_of(claim, actor)
+    require_draft(claim)
     attachment = next((a for a in claim.attachments if a.id == attachment_id), None)
     if attachment is None:
         raise DomainError(_("That file is not on this claim."))
     claim.attachments.remove(attachment)
-    _touch(claim)
+    touch(claim)
     audit.record("detach", claim, actor=actor,
                  changes={attachment.kind.value: (attachment.name, None)})
     return attachment
@@ -310,30 +291,22 @@ def checks_for(claim: Claim, today: date):
 # ---------------------------------------------------------------- submission
 
 
-def submit(claim: Claim, *, actor, today: date, now: datetime | None = None,
-           version=LATEST, rng=None) -> list:
-    """File the claim: refused while a check blocks; clean claims may be decided by rules."""
-    _require_dealer_of(claim, actor)
-    _require_draft(claim)
+def file(claim: Claim, *, actor, today: date, now: datetime, version=LATEST) -> list:
+    """The claim's own part of filing it: refused while a check blocks, else submitted.
+    ``portal.workflow.claims.submit`` runs it and everything filing does in other domains."""
+    require_dealer_of(claim, actor)
+    require_draft(claim)
     check_version(claim, version)
-    now = now or utcnow()
     refresh_lines(claim)
     checks = run_checks(claim, today)
     if failed := blocking(checks):
         raise ChecksFailed(failed)
-    counted = visit_tallies.share(claim)
     claim.status = ClaimStatus.SUBMITTED
     claim.submitted_by_id, claim.submitted_at = actor.id, now
     claim.checks = [c.as_dict() for c in checks]
     audit.record("submit", claim, actor=actor, from_state=ClaimStatus.DRAFT,
                  to_state=ClaimStatus.SUBMITTED,
                  changes={"total_claimed": (None, claim.total_claimed)})
-    raise_flags(claim)
-    open_owed_parts(claim)
-    open_return_visit(claim, today=today, actor=actor)
-    if rules_may_decide(claim, checks):
-        _decide_by_rules(claim, now, rng or SAMPLER)
-    visit_tallies.move(claim, counted)  # a reported repair counts in its day's visit rate
     return checks
 
 
@@ -366,7 +339,7 @@ def rules_may_decide(claim: Claim, checks) -> bool:
                                    policy.good_standing_days)
 
 
-def _decide_by_rules(claim: Claim, now: datetime, rng) -> None:
+def decide_by_rules(claim: Claim, now: datetime, rng) -> None:
     for line in claim.lines:
         line.decision, line.approved_amount, line.decided_at = Decision.APPROVED, line.amount, now
     claim.status = ClaimStatus.APPROVED
@@ -432,7 +405,7 @@ def _flag(claim: Claim, kind: FlagKind, part_id: int | None, detail: str) -> Uni
 # ---------------------------------------------------------------- technical review
 
 
-def _require_technical(claim: Claim, actor) -> None:
+def require_technical(claim: Claim, actor) -> None:
     if not can_decide_claims(actor):
         raise DomainError(_("Only the technical department decides claims."))
     if filed_by(claim, actor):
@@ -440,7 +413,7 @@ def _require_technical(claim: Claim, actor) -> None:
 
 
 def start_review(claim: Claim, *, actor, version=LATEST) -> None:
-    _require_technical(claim, actor)
+    require_technical(claim, actor)
     check_version(claim, version)
     if claim.status != ClaimStatus.SUBMITTED:
         raise DomainError(_("Only a submitted claim can be taken for review."))
@@ -449,45 +422,7 @@ def start_review(claim: Claim, *, actor, version=LATEST) -> None:
                  to_state=ClaimStatus.UNDER_REVIEW)
 
 
-def decide(claim: Claim, decisions: dict[int, dict], *, actor, now: datetime | None = None,
-           version=LATEST) -> ClaimStatus:
-    """Decide every claimed line: approve, reduce (amount and reason) or reject (code)."""
-    _require_technical(claim, actor)
-    check_version(claim, version)
-    if claim.status not in OPEN_FOR_REVIEW:
-        raise DomainError(_("This claim is %(status)s; it is not waiting for a decision.",
-                            status=claim.status.title))
-    now = now or utcnow()
-    claimed = [line for line in claim.lines if not line.paid_service]
-    changes = {}
-    for line in claimed:
-        if locked_by_verdict(line):  # the old part's verdict already set it to zero
-            continue
-        wanted = decisions.get(line.id)
-        if not wanted or not wanted.get("decision"):
-            raise DomainError(_("Decide line %(n)d.", n=line.position), field=f"line-{line.id}")
-        _decide_line(line, wanted, actor, now)
-        changes[f"#{line.position}"] = (
-            None, f"{line.decision.title} ¥{line.approved_amount}"
-            + (f" {line.reject_code.title}" if line.reject_code else "")
-            + (f" {line.decision_note}" if line.decision_note else ""))
-    before, counted = claim.status, visit_tallies.share(claim)
-    claim.total_approved = money(sum((line.approved_amount for line in claimed), Decimal(0)))
-    if all(line.decision == Decision.REJECTED for line in claimed):
-        claim.status = ClaimStatus.REJECTED
-    elif all(line.decision == Decision.APPROVED for line in claimed):
-        claim.status = ClaimStatus.APPROVED
-    else:
-        claim.status = ClaimStatus.PARTLY_APPROVED
-    claim.decided_by_id, claim.decided_at, claim.decided_by_rules = actor.id, now, False
-    claim.reviewer_id = claim.reviewer_id or actor.id
-    visit_tallies.move(claim, counted)  # a rejected claim was no warranty repair
-    audit.record("decide", claim, actor=actor, from_state=before, to_state=claim.status,
-                 changes={**changes, "total_approved": (None, claim.total_approved)})
-    return claim.status
-
-
-def _decide_line(line: ClaimLine, wanted: dict, actor, now: datetime) -> None:
+def decide_line(line: ClaimLine, wanted: dict, actor, now: datetime) -> None:
     field = f"line-{line.id}"
     decision = Decision(wanted["decision"])
     note = (wanted.get("note") or "").strip()
@@ -518,61 +453,3 @@ def _decide_line(line: ClaimLine, wanted: dict, actor, now: datetime) -> None:
     else:
         raise DomainError(_("Decide line %(n)d.", n=line.position), field=field)
     line.decision, line.decided_by_id, line.decided_at = decision, actor.id, now
-
-
-def send_back(claim: Claim, reason: str, *, actor, version=LATEST) -> None:
-    """Return a claim to the dealer's draft with the reason; its history stays."""
-    if not can_send_back_claims(actor):
-        raise DomainError(_("Only a reviewer can send a claim back."))
-    if can_decide_claims(actor) and filed_by(claim, actor):
-        raise DomainError(_("Whoever filed a claim cannot decide it."))
-    check_version(claim, version)
-    if claim.status not in OPEN_FOR_REVIEW:
-        raise DomainError(_("Only a claim waiting for review can be sent back."))
-    if not reason.strip():
-        raise DomainError(_("Tell the dealer what to fix."), field="reason")
-    before, counted = claim.status, visit_tallies.share(claim)
-    _clear_decisions(claim)
-    cancel_owed_parts(claim)
-    claim.status = ClaimStatus.DRAFT
-    claim.submitted_at = claim.submitted_by_id = None
-    visit_tallies.move(claim, counted)  # a draft is not reported yet
-    audit.record("send_back", claim, actor=actor, from_state=before, to_state=ClaimStatus.DRAFT,
-                 reason=reason.strip())
-
-
-def _clear_decisions(claim: Claim) -> None:
-    """Undo the people's and rules' decisions; a line an old-part verdict zeroed stays so."""
-    for line in claim.lines:
-        if locked_by_verdict(line):
-            continue
-        line.decision, line.approved_amount, line.reject_code = Decision.PENDING, None, None
-        line.decision_note, line.decided_by_id, line.decided_at = "", None, None
-    claim.total_approved = None
-    claim.decided_at = claim.decided_by_id = claim.reviewer_id = None
-    claim.decided_by_rules = False
-
-
-def review_sample(claim: Claim, *, actor, confirm: bool, reason: str = "",
-                  now: datetime | None = None, version=LATEST) -> None:
-    """Review a rules-decided claim after the fact: confirm it, or reverse it for a person."""
-    _require_technical(claim, actor)
-    check_version(claim, version)
-    if not claim.decided_by_rules or claim.status != ClaimStatus.APPROVED:
-        raise DomainError(_("Only a claim approved by the rules can be reviewed this way."))
-    if claim.sample_reviewed_at is not None:
-        raise DomainError(_("This claim has already been reviewed."))
-    if claim.finance_stage is not None:
-        raise DomainError(_("This claim is already with finance; it can no longer be reviewed."))
-    if not confirm and not reason.strip():
-        raise DomainError(_("Say why the rules' decision is reversed."), field="reason")
-    now = now or utcnow()
-    claim.sample_reviewed_at, claim.sample_reviewed_by_id = now, actor.id
-    if confirm:
-        audit.record("confirm_rules", claim, actor=actor, from_state=claim.status,
-                     to_state=claim.status, reason=reason.strip())
-        return
-    _clear_decisions(claim)
-    claim.status, claim.reviewer_id = ClaimStatus.UNDER_REVIEW, actor.id
-    audit.record("reverse_rules", claim, actor=actor, from_state=ClaimStatus.APPROVED,
-                 to_state=ClaimStatus.UNDER_REVIEW, reason=reason.strip())

@@ -5,7 +5,6 @@ refusal re-renders the claim with the message next to the field and status 422.
 """
 
 import io
-from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, request, send_file, url_for
@@ -13,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.roles import signed_in
 from portal.catalog.models import FaultCode, Part, ProductModel
 from portal.claims import access, services
 from portal.claims.checks import Level, run_checks
@@ -44,15 +44,12 @@ from portal.core.errors import DomainError
 from portal.core.forms import options
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.core.uploads import IMAGE_TYPES, store, uploads_root
 from portal.extensions import db
-from portal.finance.audit_panel import claim_finance
-from portal.returns.owed import line_returns
 from portal.units.coverage_text import REASONS
 from portal.units.models import Unit
-from portal.units.scope import get_unit
 
 bp = Blueprint("claims", __name__, url_prefix="/claims")
 dealers_only = requires(access.can_file_claims)
@@ -61,6 +58,9 @@ reviewers = requires(access.can_send_back_claims)
 PHOTO_TYPES = IMAGE_TYPES
 LINE_FORMS = {LineKind.PART: PartLineForm, LineKind.LABOUR: LabourLineForm,
               LineKind.TRAVEL: TravelLineForm, LineKind.OTHER: OtherLineForm}
+# What other domains add to the claim page: ``panel(claim, forms) -> context`` (the old parts per
+# line: portal.workflow.claim_views; the finance track: portal.finance.audit_views).
+PANELS: list = []
 QUEUES = {
     "review": (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW),
     "draft": (ClaimStatus.DRAFT,),
@@ -119,7 +119,7 @@ def _part_choices(model_id: int):
     return [(p.id, f"{p.part_number} {p.name} · {p.kind.title} · ¥{p.price}") for p in parts]
 
 
-def _header_form(claim=None, unit=None, formdata=None):
+def header_form(claim=None, unit=None, formdata=None):
     form = ClaimForm(formdata=formdata, obj=claim)
     model = (claim.unit if claim else unit).model
     form.fault_code_id.choices = options([(0, "—"), *_fault_choices(model)])
@@ -129,44 +129,12 @@ def _header_form(claim=None, unit=None, formdata=None):
     return form
 
 
-def _header_values(form) -> dict:
+def header_values(form) -> dict:
     values = {k: getattr(form, k).data for k in services.HEADER_FIELDS}
     values["fault_code_id"] = values["fault_code_id"] or None
     for key in ("description", "cause", "work_done", "technician"):
         values[key] = (values[key] or "").strip()
     return values
-
-
-@bp.route("/new/<int:unit_id>", methods=["GET", "POST"])
-@dealers_only
-def new_claim(unit_id):
-    """Open a repair record for a unit, directly or from a service-register entry."""
-    unit = get_unit(unit_id, current_user)
-    service_request = _service_request_arg(unit)
-    form = _header_form(unit=unit, formdata=request.form if request.method == "POST" else None)
-    if request.method == "GET" and service_request is not None:
-        form.description.data = service_request.description
-    return form_action(
-        form, lambda: services.create_claim(unit, _header_values(form), actor=current_user,
-                                            today=shanghai_today(),
-                                            service_request=service_request),
-        success=lambda claim: _("Repair record %(number)s opened: add its lines, photos and "
-                                "the customer's signature.", number=claim.number),
-        done=lambda claim: url_for("claims.detail", claim_id=claim.id),
-        again=lambda form: render("claims/new.html", form=form, unit=unit,
-                                  service_request=service_request))
-
-
-def _service_request_arg(unit):
-    from portal.service.models import ServiceRequest
-
-    request_id = request.args.get("service_request", type=int)
-    if not request_id:
-        return None
-    entry = db.session.get(ServiceRequest, request_id)
-    if entry is None or not access.can_file_claim_from(entry, current_user):
-        abort(404)
-    return entry
 
 
 def _page(claim, status: int = 200, **forms):
@@ -177,13 +145,12 @@ def _page(claim, status: int = 200, **forms):
                "reasons": REASONS, "reject_codes": RejectCode, "decisions": Decision,
                "kinds": LineKind, "levels": Level,
                "history": audit.history(claim, limit=200),
-               "returns": line_returns(claim, shanghai_today()),
                "line_errors": forms.pop("line_errors", {}),
                "decision_values": forms.pop("decision_values", {})}
     if editing:
         checks = run_checks(claim, shanghai_today())
         context.update(
-            checks=checks, header=forms.get("header") or _header_form(claim),
+            checks=checks, header=forms.get("header") or header_form(claim),
             part_form=forms.get("part") or _line_form(claim, LineKind.PART),
             labour_form=forms.get("labour") or _line_form(claim, LineKind.LABOUR),
             travel_form=forms.get("travel") or _line_form(claim, LineKind.TRAVEL),
@@ -198,7 +165,8 @@ def _page(claim, status: int = 200, **forms):
         send_back_form=forms.get("send_back") or ReasonForm(version=claim.version),
         sample_form=forms.get("sample") or OptionalReasonForm(version=claim.version),
         review_form=OptionalReasonForm(version=claim.version))
-    context.update(claim_finance(claim, forms))
+    for panel in PANELS:  # e.g. the old parts per line, the finance track
+        context.update(panel(claim, forms))
     return render("claims/detail.html", status=status, **context)
 
 
@@ -239,9 +207,9 @@ def line_errors(form) -> dict[int, str]:
 @dealers_only
 def edit(claim_id):
     claim = get_claim(claim_id, current_user)
-    form = _header_form(claim, formdata=request.form)
+    form = header_form(claim, formdata=request.form)
     return form_action(form, lambda: services.update_claim(
-        claim, _header_values(form), actor=current_user, today=shanghai_today(),
+        claim, header_values(form), actor=current_user, today=shanghai_today(),
         version=form.seen_version), success=_("Saved."), **on_claim(claim, "header"))
 
 
@@ -255,16 +223,6 @@ def add_line(claim_id, kind):
     return form_action(form, lambda: services.add_line(
         claim, kind, values, actor=current_user, version=form.seen_version),
         **on_claim(claim, kind.value))
-
-
-@bp.route("/<int:claim_id>/lines/<int:line_id>/remove", methods=["POST"])
-@dealers_only
-def remove_line(claim_id, line_id):
-    claim = get_claim(claim_id, current_user)
-    form = OptionalReasonForm()
-    return form_action(form, lambda: services.remove_line(
-        claim, line_id, actor=current_user, version=form.seen_version),
-        **on_claim(claim, "submit"))
 
 
 @bp.route("/<int:claim_id>/lines/<int:line_id>/paid", methods=["POST"])
@@ -355,23 +313,6 @@ def file(claim_id, attachment_id):
                      max_age=0)
 
 
-@bp.route("/<int:claim_id>/submit", methods=["POST"])
-@dealers_only
-def submit(claim_id):
-    claim = get_claim(claim_id, current_user)
-    form = OptionalReasonForm()
-
-    def action():
-        services.submit(claim, actor=current_user, today=shanghai_today(),
-                        version=form.seen_version)
-        return claim.status
-
-    return form_action(form, action, success=lambda status: (
-        _("Submitted and approved by the rules for clean claims.")
-        if status == ClaimStatus.APPROVED else _("Submitted to the technical department.")),
-        **on_claim(claim, "submit"))
-
-
 # ---------------------------------------------------------------- review
 
 
@@ -382,64 +323,6 @@ def start_review(claim_id):
     form = OptionalReasonForm()
     return form_action(form, lambda: services.start_review(
         claim, actor=current_user, version=form.seen_version), **on_claim(claim, "decision"))
-
-
-def _decisions(claim) -> dict:
-    wanted = {}
-    for line in claim.lines:
-        amount = request.form.get(f"amount-{line.id}", "").strip()
-        try:
-            amount = Decimal(amount) if amount else None
-        except InvalidOperation:
-            amount = Decimal(-1)  # refused by the service with the line's message
-        decision = request.form.get(f"decision-{line.id}", "")
-        if decision not in Decision.__members__.values():
-            decision = ""
-        code = request.form.get(f"code-{line.id}", "")
-        wanted[line.id] = {
-            "decision": decision, "amount": amount, "note": request.form.get(f"note-{line.id}"),
-            "reject_code": code if code in RejectCode.__members__.values() else None}
-    return wanted
-
-
-@bp.route("/<int:claim_id>/decide", methods=["POST"])
-@technical_only
-def decide(claim_id):
-    """Decide the claim line by line: approve, reduce with a reason, or reject with a code."""
-    claim = get_claim(claim_id, current_user)
-    form = DecisionForm()
-    wanted = _decisions(claim)
-    return form_action(
-        form, lambda: services.decide(claim, wanted, actor=current_user,
-                                      version=form.seen_version),
-        success=lambda status: _("Decided: %(status)s.", status=status.title),
-        **on_claim(claim, "decision", decision_values=lambda _f: wanted, line_errors=line_errors))
-
-
-@bp.route("/<int:claim_id>/send-back", methods=["POST"])
-@reviewers
-def send_back(claim_id):
-    claim = get_claim(claim_id, current_user)
-    form = ReasonForm()
-    return form_action(form, lambda: services.send_back(
-        claim, form.reason.data or "", actor=current_user, version=form.seen_version),
-        success=_("Sent back to the dealer."), **on_claim(claim, "send_back"))
-
-
-@bp.route("/<int:claim_id>/sample", methods=["POST"])
-@technical_only
-def review_sample(claim_id):
-    """Confirm or reverse a claim the rules approved, after the fact."""
-    claim = get_claim(claim_id, current_user)
-    form = OptionalReasonForm()
-    confirm = request.form.get("confirm") == "1"
-    return form_action(form, lambda: services.review_sample(
-        claim, actor=current_user, confirm=confirm, reason=form.reason.data or "",
-        version=form.seen_version),
-        success=_("The rules' decision stands.") if confirm
-        else _("Reversed: decide it line by line."), **on_claim(claim, "sample"))
-
-
 
 
 @bp.route("/<int:claim_id>/bill.pdf")

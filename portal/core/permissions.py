@@ -13,13 +13,12 @@ from functools import wraps
 from flask import abort, jsonify, make_response, redirect, request, url_for
 from flask_login import current_user
 
-from portal.accounts.roles import ALL_ROLES, Role
 from portal.extensions import login_manager
 
 PUBLIC = "public"
 
 
-def roles_required(*roles: Role):
+def roles_required(*roles):
     """Let only signed-in users of the given roles through; others get 403."""
     allowed = frozenset(roles)
 
@@ -38,10 +37,8 @@ def roles_required(*roles: Role):
     return decorator
 
 
-signed_in = roles_required(*ALL_ROLES)
 
-
-def granted_to(*roles: Role):
+def granted_to(*roles):
     """A role-only predicate ``can(user) -> bool``; its ``roles`` are what ``requires`` lets
     through."""
     allowed = frozenset(roles)

@@ -40,14 +40,6 @@ def _in_shanghai(value: datetime) -> datetime:
 def register_filters(app):
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["plaindate"] = plaindate
-    app.jinja_env.filters["category_title"] = _category_title
     app.jinja_env.filters["yuan"] = lambda value: "" if value is None else f"¥{value:,.2f}"
     # A signed amount in a ledger column: thousands separated, two places, no currency sign.
     app.jinja_env.filters["amount"] = lambda value: "" if value is None else f"{value:,.2f}"
-
-
-def _category_title(value) -> str:
-    from portal.catalog.models import ModelCategory
-
-    member = ModelCategory.parse(value)
-    return member.title if member else str(value)

@@ -1,4 +1,5 @@
-"""Dealer list, detail and administration."""
+"""Dealer list and administration (the dealer's page, which shows other domains' figures, is in
+``portal.home.dealer_views``)."""
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, request, url_for
@@ -6,22 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.access import can_read_history
-from portal.catalog.models import LabourRate
-from portal.core import audit
+from portal.accounts.roles import signed_in
 from portal.core.actions import form_action
-from portal.core.db import shanghai_today
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.core.regions import PROVINCES
 from portal.dealers import services
 from portal.dealers.access import can_manage_dealers
-from portal.dealers.forms import DealerForm, StatusForm
+from portal.dealers.forms import DealerForm
 from portal.dealers.models import Dealer, DealerGrade, DealerStatus
 from portal.dealers.scope import get_dealer, visible_dealers
-from portal.extensions import db
-from portal.returns.compliance import compliance
 
 bp = Blueprint("dealers", __name__, url_prefix="/dealers")
 admin_only = requires(can_manage_dealers)
@@ -62,19 +58,6 @@ def index():
                   statuses=DealerStatus)
 
 
-@bp.route("/<int:dealer_id>")
-@signed_in
-def detail(dealer_id):
-    """Show one dealer: details, rep, users, labour rate and history."""
-    dealer = get_dealer(dealer_id, current_user)
-    rate = db.session.get(LabourRate, dealer.grade)
-    show_history = can_read_history(current_user)
-    returns = compliance([dealer.id], shanghai_today()).get(dealer.id) if show_history else None
-    return render("dealers/detail.html", dealer=dealer, rate=rate,
-                  history=audit.history(dealer) if show_history else [],
-                  status_form=StatusForm(), compliance=returns, show_compliance=show_history)
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @admin_only
 def new():
@@ -102,20 +85,3 @@ def edit(dealer_id):
         success=lambda _r: _("Dealer %(code)s saved.", code=dealer.code),
         done=url_for("dealers.detail", dealer_id=dealer.id),
         again=lambda form: render("dealers/form.html", form=form, dealer=dealer))
-
-
-@bp.route("/<int:dealer_id>/status", methods=["POST"])
-@admin_only
-def change_status(dealer_id):
-    """Suspend or reactivate a dealer, with a reason."""
-    dealer = get_dealer(dealer_id, current_user)
-    form = StatusForm()
-    target = (DealerStatus.ACTIVE if dealer.status == DealerStatus.SUSPENDED
-              else DealerStatus.SUSPENDED)
-    return form_action(form, lambda: services.change_status(
-        dealer, target, reason=form.reason.data, actor=current_user),
-        success=_("Dealer %(code)s is now %(state)s.", code=dealer.code, state=target.title),
-        done=url_for("dealers.detail", dealer_id=dealer.id),
-        again=lambda form: render("dealers/detail.html", dealer=dealer,
-                                  rate=db.session.get(LabourRate, dealer.grade),
-                                  history=audit.history(dealer), status_form=form))

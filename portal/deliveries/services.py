@@ -21,7 +21,6 @@ from portal.core.versioning import check_version
 from portal.deliveries.access import can_confirm_receipt_of, can_ship_deliveries
 from portal.deliveries.models import DeliveryLine, DeliveryNote, DeliveryStatus
 from portal.extensions import db
-from portal.planning.models import PlanStatus
 from portal.units.models import Unit
 
 MAX_QTY = 9999
@@ -100,7 +99,7 @@ def _check_plan(plan, dealer) -> None:
         return
     if plan.dealer_id != dealer.id:
         raise DomainError(_("This stocking plan belongs to another dealer."), field="dealer")
-    if plan.status != PlanStatus.APPROVED:
+    if not plan.shippable:
         raise DomainError(_("Only an approved stocking plan can be shipped against."))
 
 

@@ -3,10 +3,8 @@ the notes nobody confirmed. Dealers see their own notes, reps their dealers', he
 
 import io
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
-    abort,
     current_app,
     request,
     send_file,
@@ -16,28 +14,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.core.queues import requested
-from portal.dealers.models import Dealer
 from portal.dealers.scope import dealer_filter
 from portal.deliveries import access, documents, services
-from portal.deliveries.forms import EMPTY_PART_ROWS, NoteForm, confirm_form
+from portal.deliveries.forms import confirm_form
 from portal.deliveries.models import DeliveryNote, DeliveryStatus
 from portal.deliveries.queues import OVERDUE
 from portal.deliveries.scope import get_note, visible_notes
-from portal.extensions import db
-from portal.planning.models import PlanStatus, StockingPlan, StockingPlanLine
 
 bp = Blueprint("deliveries", __name__, url_prefix="/deliveries")
 
 shippers_only = requires(access.can_ship_deliveries)
 dealers_only = requires(access.can_confirm_deliveries)
-
 
 
 @bp.route("/")
@@ -104,61 +99,3 @@ def note_pdf(note_id):
     note = get_note(note_id, current_user)
     return send_file(io.BytesIO(documents.note_pdf(note)), mimetype="application/pdf",
                      download_name=f"{note.number}.pdf")
-
-
-def _approved_plan(plan_id) -> StockingPlan | None:
-    if not plan_id:
-        return None
-    try:
-        plan_id = int(plan_id)
-    except ValueError:
-        abort(404)
-    plan = db.session.scalar(sa.select(StockingPlan).where(StockingPlan.id == plan_id).options(
-        selectinload(StockingPlan.dealer), selectinload(StockingPlan.season),
-        selectinload(StockingPlan.lines).selectinload(StockingPlanLine.part)))
-    if plan is None:
-        abort(404)
-    return plan
-
-
-def _prefill(form: NoteForm, plan: StockingPlan | None) -> None:
-    form.shipped_on.data = shanghai_today()
-    if plan is None:
-        return
-    form.dealer.data, form.plan_id.data = plan.dealer_id, str(plan.id)
-    rows = [line for line in plan.lines if line.final_qty > 0]
-    while len(form.parts) < len(rows) + 2:
-        form.parts.append_entry()
-    for entry, line in zip(form.parts, rows, strict=False):
-        entry.form.part_number.data, entry.form.quantity.data = (line.part.part_number,
-                                                                 line.final_qty)
-        entry.form.unit_price.data = line.unit_price
-
-
-@bp.route("/new", methods=["GET", "POST"])
-@shippers_only
-def new():
-    """Record a delivery note: units by serial number, parts by number and quantity;
-    ?plan=<id> fills the parts in from an approved stocking plan."""
-    form = NoteForm()
-    form.dealer.choices = [(d.id, f"{d.code} {d.name}") for d in db.session.scalars(
-        sa.select(Dealer).order_by(Dealer.code))]
-    plan = _approved_plan(form.plan_id.data if request.method == "POST"
-                          else request.args.get("plan"))
-    unapproved = plan is not None and plan.status != PlanStatus.APPROVED
-    if request.method == "GET":
-        _prefill(form, plan)
-        return render("deliveries/new.html", form=form, plan=plan, unapproved=unapproved)
-    if request.form.get("more_rows"):  # keep what was typed, add empty part rows
-        for _n in range(min(EMPTY_PART_ROWS, form.parts.max_entries - len(form.parts))):
-            form.parts.append_entry()
-        return render("deliveries/new.html", form=form, plan=plan, unapproved=unapproved)
-    return form_action(form, lambda: services.create_note(
-        db.session.get(Dealer, form.dealer.data), form.shipped_on.data, units=form.units,
-        parts=form.part_lines, carrier=form.carrier.data or "", note=form.note.data or "",
-        plan=plan, actor=current_user, number=form.number.data),
-        success=lambda note: _("Delivery note %(number)s recorded; the dealer can now confirm "
-                               "receipt.", number=note.number),
-        done=lambda note: url_for("deliveries.detail", note_id=note.id),
-        again=lambda form: render("deliveries/new.html", form=form, plan=plan,
-                                  unapproved=unapproved))

@@ -43,6 +43,7 @@ from portal.finance.models import LedgerEntry, NoticeDocument, WriteOffNotice
 from portal.planning.models import StockingPlan
 from portal.returns.models import OwedPart, ReturnShipment, VerdictPhoto
 from portal.service.models import ReturnVisit
+from portal.workflow import claims as workflow
 
 SEND_BACK_SHARE = 0.07  # of the claims a person looks at
 REVERSALS = 2  # rules decisions a sample review sends to a person
@@ -181,7 +182,7 @@ def _story(plan, demo: Demo):
         yield max(at(plan.filed, demo.rng), demo.clock.now + timedelta(minutes=30))
     while True:
         try:
-            services.submit(claim, actor=staff, today=demo.clock.today, now=demo.clock.now,
+            workflow.submit(claim, actor=staff, today=demo.clock.today, now=demo.clock.now,
                             rng=demo.rng)
         except services.ChecksFailed as refused:
             if {check.code for check in refused.checks} != {"held"}:
@@ -202,7 +203,7 @@ def _story(plan, demo: Demo):
             return
         yield demo.later(1, 6)
         _fix(claim, fix, demo, staff)
-    services.decide(claim, _decisions(claim, plan.fate or _fate(claim, demo.rng), demo.rng),
+    workflow.decide(claim, _decisions(claim, plan.fate or _fate(claim, demo.rng), demo.rng),
                     actor=demo.tech, now=demo.clock.now)
 
 
@@ -255,7 +256,7 @@ def _record(plan, demo: Demo, staff) -> Claim:
 
 def _send_back(claim: Claim, demo: Demo, actor) -> str:
     reason, fix = demo.rng.choice(text.SEND_BACK)
-    services.send_back(claim, reason, actor=actor)
+    workflow.send_back(claim, reason, actor=actor)
     demo.sent_back.add(claim.id)
     return fix
 
@@ -272,7 +273,7 @@ def _fix(claim: Claim, fix: str, demo: Demo, staff) -> None:
 def _review_sample(claim: Claim, plan, demo: Demo) -> bool:
     """Confirm the rules' decision, or (rarely) hand the claim to a person; True if handed."""
     reverse = demo.reversed < REVERSALS and demo.rng.random() < 0.3
-    services.review_sample(claim, actor=demo.tech, confirm=not reverse,
+    workflow.review_sample(claim, actor=demo.tech, confirm=not reverse,
                            reason=text.REVERSE_SAMPLE if reverse else text.CONFIRM_SAMPLE,
                            now=demo.clock.now)
     if reverse:

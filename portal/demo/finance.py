@@ -36,7 +36,6 @@ import sqlalchemy as sa
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.catalog import services as catalog
-from portal.claims import services
 from portal.claims.models import Claim
 from portal.core.db import CENT, money
 from portal.dealers.models import Dealer
@@ -46,6 +45,7 @@ from portal.extensions import db
 from portal.finance import audit, lifecycle, notices, runs
 from portal.finance.models import NoticeRun, NoticeStatus, RunStatus, WriteOffNotice
 from portal.returns.models import OwedPart
+from portal.workflow import claims as workflow
 
 HISTORY = 700  # days: the first claims, the ERP's first entries in the ledger
 RETURN_SHARE = 0.03  # of the ready claims a rep looks at
@@ -150,7 +150,7 @@ def _forwarding(f: Finance, rep: User):
 def _decide_again(f: Finance, claim: Claim, fate: str):
     """The technical department looks at a returned claim again and decides it anew."""
     yield f.later(2, 6)
-    services.decide(claim, _decisions(claim, fate, f.rng), actor=f.demo.tech, now=f.now)
+    workflow.decide(claim, _decisions(claim, fate, f.rng), actor=f.demo.tech, now=f.now)
 
 
 def _audit(f: Finance, claim: Claim):

@@ -20,7 +20,6 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from portal.claims.models import DECIDED, Claim, ClaimLine, ClaimStatus, Decision, FinanceStage
-from portal.claims.services import _clear_decisions
 from portal.core import audit
 from portal.core.db import CENT, SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
@@ -31,6 +30,7 @@ from portal.finance.access import can_audit_costs, can_forward_claim, handled_by
 from portal.returns.models import OwedPart, OwedStatus
 from portal.returns.owed import line_returns
 from portal.service import visit_tallies
+from portal.workflow.claims import clear_decisions
 
 READY_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)
 AUDITED = (FinanceStage.APPROVED, FinanceStage.REJECTED)
@@ -149,7 +149,7 @@ def return_to_technical(claim: Claim, reason: str, *, actor, version=LATEST) -> 
         raise DomainError(_("Tell the technical department what to look at again."),
                           field="reason")
     before, counted = claim.status, visit_tallies.share(claim)
-    _clear_decisions(claim)
+    clear_decisions(claim)
     claim.status = ClaimStatus.UNDER_REVIEW
     visit_tallies.move(claim, counted)  # a rejected claim under review counts again
     audit.record("return_to_technical", claim, actor=actor, from_state=before,

@@ -1,7 +1,8 @@
 """The finance track on the shared claim page: what templates/finance/_claim_finance.html needs.
 
-claims.views builds the page and adds ``claim_finance(claim, forms)`` to its context; the
-finance views re-render that page with their forms (and errors) under the keys used here.
+claims.views builds the page and adds ``claim_finance(claim, forms)`` to its context (one of
+its ``PANELS``, registered by finance.audit_views); the finance views re-render that page with
+their forms (and errors) under the keys used here.
 """
 
 from types import SimpleNamespace

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.claims.models import Claim
 from portal.claims.scope import get_claim
-from portal.claims.views import line_errors, on_claim
+from portal.claims.views import PANELS, line_errors, on_claim
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
@@ -26,11 +26,13 @@ from portal.finance.audit import (
     return_to_technical,
 )
 from portal.finance.audit_forms import AuditForm, ForwardForm, ReopenForm, ReturnForm
+from portal.finance.audit_panel import claim_finance
 from portal.finance.audit_queues import QUEUES, queue_select, queues_for
 from portal.finance.views import bp
 
 rep_only = requires(access.can_forward_claims)
 finance_only = requires(access.can_audit_costs)
+PANELS.append(claim_finance)  # the finance track on the claim page
 
 
 @bp.route("/claims")

@@ -4,20 +4,25 @@ instead of every claim line.
 
 A claim counts from finance's approval until a reopened audit takes it back (written off it
 still counts); the services that move it call ``count_claim``, in their own transaction, so the
-totals never lag. A unit moved to another model moves its claims' totals with it.
+totals never lag. A unit moved to another model moves its claims' totals with it, so saving a
+unit (``save_unit``) is here.
 ``rebuild`` recomputes everything from the claims (the migration's backfill, the benchmark).
 """
 
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.claims.models import Claim, ClaimLine, FinanceStage, LineKind
+from portal.core import audit
 from portal.core.db import money
+from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.finance.models import DealerCost, DealerModelCost, MonthCost
 from portal.units.models import Unit
+from portal.units.services import unit_problems
 
 COUNTED = (FinanceStage.APPROVED, FinanceStage.WRITTEN_OFF)
 KINDS = [kind.value for kind in LineKind]  # the totals' cost columns, named by line kind
@@ -105,3 +110,14 @@ def rebuild() -> None:
         sa.select(DealerCost.month, *[sa.func.sum(getattr(DealerCost, k))
                                       for k in [*KINDS, "claims"]])
         .group_by(DealerCost.month)))
+
+
+def save_unit(unit, values: dict, *, actor, today: date):
+    """Create a unit (unit None) or update one, refusing impossible dates."""
+    for field, message in unit_problems(values, today).items():
+        raise DomainError(message, field=field)
+    old_model_id = unit.model_id if unit is not None else None
+    saved = audit.create_or_update(Unit, unit, values, actor=actor)
+    if old_model_id is not None and saved.model_id != old_model_id:
+        move_unit(saved.id, old_model_id, saved.model_id)  # the cost report counts by model
+    return saved

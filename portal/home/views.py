@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.accounts.roles import DEALER_ROLES, Role
+from portal.accounts.roles import DEALER_ROLES, Role, signed_in
 from portal.analytics import snapshots
 from portal.catalog.models import (
     FaultCode,
@@ -20,7 +20,7 @@ from portal.claims import queues
 from portal.core.audit import AuditEntry
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
-from portal.core.permissions import roles_required, signed_in
+from portal.core.permissions import roles_required
 from portal.core.queues import REGISTRY
 from portal.dealers.models import Dealer, DealerStatus
 from portal.dealers.scope import visible_dealers

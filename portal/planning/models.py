@@ -74,6 +74,11 @@ class StockingPlan(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     @property
+    def shippable(self) -> bool:
+        """Delivery notes may be shipped against an approved plan only."""
+        return self.status == PlanStatus.APPROVED
+
+    @property
     def number(self) -> str:
         """The order reference the parts sales department sees: season id and dealer code."""
         return plan_reference(self.season_id, self.dealer.code)

@@ -7,11 +7,11 @@ from flask import abort, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.accounts.roles import signed_in
 from portal.catalog.models import Part, Season
 from portal.core.db import shanghai_today
 from portal.core.excel import Column, write_sheet
 from portal.core.htmx import render
-from portal.core.permissions import signed_in
 from portal.dealers.models import Dealer
 from portal.dealers.scope import get_dealer, visible_dealer_ids, visible_dealers
 from portal.extensions import db

@@ -12,14 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from portal.accounts.roles import ALL_ROLES, Role
-from portal.analytics import snapshots
+from portal.accounts.roles import ALL_ROLES
 from portal.core.actions import form_action
 from portal.core.db import utcnow
 from portal.core.htmx import render, render_form
 from portal.core.permissions import requires, roles_required
 from portal.extensions import db
-from portal.reports import dashboard as board
 from portal.reports import weekly
 from portal.reports.access import can_generate_reports, can_read_reports
 from portal.reports.forms import GenerateForm
@@ -97,16 +95,3 @@ def weekly_pdf(week_start):
         abort(404)
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"weekly-report-{report.week_start.isoformat()}.pdf")
-
-
-@bp.route("/dashboard")
-@head_office
-def dashboard():
-    """Every head-office queue with its count and oldest item, today's alerts, what is
-    overdue (a sales rep: only its dealers)."""
-    now = utcnow()
-    if current_user.role == Role.SALES_REP:  # its own dealers' counts: a few, counted now
-        return render("reports/dashboard.html", **board.dashboard(current_user, now))
-    figures, as_of = snapshots.dashboard_figures(now)
-    return render("reports/dashboard.html", **board.dashboard(current_user, now, figures),
-                  as_of=as_of)

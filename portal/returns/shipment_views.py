@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
 from portal.core.db import shanghai_today
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.dealers.scope import dealer_filter
 from portal.returns import access, documents, shipments
 from portal.returns.models import (

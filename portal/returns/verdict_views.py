@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.roles import signed_in
 from portal.catalog.models import FaultCode
 from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import options
 from portal.core.htmx import render
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.core.queues import day_of
 from portal.core.uploads import IMAGE_TYPES, store, uploads_root
 from portal.extensions import db

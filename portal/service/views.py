@@ -7,12 +7,13 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.access import can_read_history
 from portal.accounts.models import User
+from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import utcnow
 from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.core.queues import piles, requested
 from portal.dealers.models import Dealer
 from portal.extensions import db

@@ -10,7 +10,7 @@ so where it makes the change, in its own transaction:
     ...                                    # the claim's status or its visit's outcome changes
     visit_tallies.move(claim, counted)     # the tallies follow
 
-The writers: claim submission, the technical decision and send-back (``portal.claims``), the
+The writers: claim submission, the technical decision and send-back (``portal.workflow``), the
 rep's return to the technical department (``portal.finance.audit``), an old part's verdict
 (``portal.returns.owed``) and a return-visit call (``portal.service.visits``). The additions
 are upserts, so two transactions on the same day's row wait for each other instead of one

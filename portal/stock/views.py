@@ -22,12 +22,13 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.access import can_read_history
+from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.stock import access, excel, rules, services
 from portal.stock.deemed import deemed_sold as deemed_rows

@@ -4,11 +4,12 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.accounts.roles import signed_in
 from portal.catalog.models import PolicySettings
 from portal.core.actions import back_with_errors, form_action
 from portal.core.db import shanghai_today
 from portal.core.htmx import render
-from portal.core.permissions import requires, signed_in
+from portal.core.permissions import requires
 from portal.core.uploads import store, uploads_root
 from portal.units import access
 from portal.units import card_services as services

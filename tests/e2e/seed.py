@@ -18,10 +18,10 @@ from portal.catalog.models import ModelCategory, PartKind
 from portal.dealers.models import DealerGrade
 from portal.dealers.services import create_dealer
 from portal.extensions import db
+from portal.finance.cost_totals import save_unit
 from portal.finance.ledger import add_entry
 from portal.finance.models import LedgerKind
 from portal.units import card_services
-from portal.units.services import save_unit
 
 PASSWORD = "Browser-2026-pass"
 OPENING_BALANCE = Decimal("50000.00")

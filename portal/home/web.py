@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.core.db import begin_writing
+from portal.dealers.scope import dealer_options
 from portal.extensions import db
 
 # Endpoints that never use the session: a load balancer's probe gets no cookie.
@@ -17,7 +18,7 @@ PASSWORD_EXEMPT = {"accounts.change_password", "accounts.logout", "core.set_lang
 
 # The menu: (endpoint, label key, role-only predicate naming who sees the entry, or None when
 # the entry is shown to every role its route lets in). The predicates are the domains' own
-# ``can_*`` (Jinja globals, so this bottom layer imports no domain).
+# ``can_*`` (Jinja globals, looked up by name).
 NAV = [
     ("home.index", "home", None),
     ("reports.dashboard", "dashboard", "can_read_reports"),
@@ -165,8 +166,6 @@ def begin_writes() -> None:
 
 
 def register_request_hooks(app):
-    from portal.dealers.scope import dealer_options
-
     app.before_request(refuse_nul_characters)
     app.before_request(begin_writes)  # before any hook reads: the user's sign-in is a read
     app.jinja_env.globals["dealer_options"] = dealer_options

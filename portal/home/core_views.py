@@ -1,15 +1,17 @@
-"""Language switch, the audit-trail browser and a health check."""
+"""Language switch, the audit-trail browser and a health check (blueprint ``core``: the
+endpoints are app-wide, the views name domains, so they live above them)."""
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, request, session, url_for
 
 from portal.accounts.roles import Role
+from portal.accounts.views import is_safe_next
 from portal.core.audit import AuditEntry
 from portal.core.htmx import render
-from portal.core.labels import ENTITIES
 from portal.core.pagination import keyset_page
 from portal.core.permissions import public, roles_required
 from portal.extensions import db
+from portal.home.labels import ENTITIES
 
 bp = Blueprint("core", __name__)
 
@@ -22,8 +24,6 @@ def set_language():
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
     target = request.form.get("next", "")
-    from portal.accounts.views import is_safe_next
-
     return redirect(target if is_safe_next(target) else url_for("home.index"), 303)
 
 

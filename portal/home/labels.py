@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from portal.catalog.models import ModelCategory
+
 ACTIONS = {
     "create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
     "sign_in": _l("Signed in"), "deactivate": _l("Deactivated"), "reactivate": _l("Reactivated"),
@@ -248,12 +250,16 @@ def label(table: dict, code) -> str:
     if code in table:
         return str(table[code])
     if isinstance(code, str) and code.startswith("hours_"):
-        from portal.catalog.models import ModelCategory
-
         member = ModelCategory.parse(code.removeprefix("hours_"))
         if member:
             return f"{_l('Standard hours')}: {member.title}"
     return str(code)
+
+
+def category_title(value) -> str:
+    """A model category's translated title; an unknown code shows as it is."""
+    member = ModelCategory.parse(value)
+    return member.title if member else str(value)
 
 
 def register(app) -> None:
@@ -262,6 +268,7 @@ def register(app) -> None:
     app.jinja_env.filters["state_title"] = lambda code, entity=None: label(
         {**STATES, **ENTITY_STATES.get(entity, {})}, code)
     app.jinja_env.filters["field_title"] = lambda code: label(FIELDS, code)
+    app.jinja_env.filters["category_title"] = category_title
 
 # The weekly report (helper REPORTS).
 ACTIONS.update({"generate": _l("Generated"), "regenerate": _l("Generated again")})

@@ -1,0 +1,76 @@
+"""A unit's page and its coverage question, on the ``units`` blueprint (endpoints ``units.detail``
+and ``units.coverage``): the page shows the unit's claims, entitlement flags, stock return and
+delivery note, and coverage counts its warranty repairs, so the views sit above those domains."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, request
+from flask_login import current_user
+
+from portal.accounts.access import can_read_history
+from portal.accounts.roles import signed_in
+from portal.catalog.models import Part, ProductModel
+from portal.claims.models import Claim
+from portal.claims.repairs import clocks_for, coverage_for
+from portal.claims.scope import visible_claims
+from portal.core import audit
+from portal.core.db import shanghai_today
+from portal.core.htmx import render
+from portal.deliveries.scope import note_id_for
+from portal.extensions import db
+from portal.service.access import can_resolve_flags
+from portal.service.entitlements import flags_of_unit
+from portal.stock.access import can_request_return
+from portal.stock.services import open_return
+from portal.units import access
+from portal.units.coverage_text import CLOCKS, REASONS
+from portal.units.forms import ExceptionForm
+from portal.units.scope import get_unit
+from portal.units.views import bp
+
+
+@bp.route("/<int:unit_id>")
+@signed_in
+def detail(unit_id):
+    """Show a unit's whole life: where it came from, where it went, what happened to it."""
+    unit = get_unit(unit_id, current_user)
+    history = audit.history(unit, *unit.cards) if can_read_history(current_user) else []
+    on = shanghai_today()
+    claims = db.session.scalars(visible_claims(current_user).where(Claim.unit_id == unit.id)
+                                .order_by(Claim.failure_date.desc(), Claim.id.desc())).all()
+    return render("units/detail.html", unit=unit, history=history, claims=claims,
+                  card_keeper=access.can_keep_cards(current_user), exception_form=ExceptionForm(),
+                  on=on, part=None, verdict=coverage_for(unit, None, on), clocks=CLOCKS,
+                  reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit),
+                  flags=flags_of_unit(unit.id), flag_resolver=can_resolve_flags(current_user),
+                  stock_return=open_return(unit), returnable=can_request_return(unit, current_user),
+                  delivery_note_id=note_id_for(unit))
+
+
+@bp.route("/<int:unit_id>/coverage")
+@signed_in
+def coverage(unit_id):
+    """Answer whether a failure on a date (of a part, or of the whole machine) is covered."""
+    unit = get_unit(unit_id, current_user)
+    on = _date_arg("on") or shanghai_today()
+    part = None
+    if part_id := request.args.get("part", type=int):
+        part = db.session.get(Part, part_id) or abort(404)
+    verdict = coverage_for(unit, part, on)
+    return render("units/coverage.html", "units/_coverage.html", unit=unit, part=part, on=on,
+                  verdict=verdict, clocks=CLOCKS, reasons=REASONS, parts=_parts(unit))
+
+
+def _date_arg(name: str):
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _parts(unit):
+    return db.session.scalars(
+        sa.select(Part).where(Part.models.any(ProductModel.id == unit.model_id))
+        .order_by(Part.part_number)
+    ).all()
