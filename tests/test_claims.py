@@ -22,7 +22,7 @@ from portal.claims.models import (
     UnitFlag,
 )
 from portal.core.audit import AuditEntry
-from portal.core.db import SHANGHAI
+from portal.core.db import SHANGHAI, shanghai_today
 from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
 from portal.dealers.models import DealerGrade
@@ -30,7 +30,7 @@ from portal.extensions import db
 from portal.units.services import clocks_for, coverage_for
 from tests import factories
 
-TODAY = date.today()
+TODAY = shanghai_today()
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from portal.catalog.models import PolicySettings
 from portal.claims import services
 from portal.claims.checks import Level, run_checks
 from portal.claims.models import ClaimStatus, Decision, LineKind, RejectCode
+from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.returns import owed as owed_rules
@@ -19,7 +20,7 @@ from portal.returns.shipments import create_shipment
 from tests import factories
 from tests.test_claims import ready_claim
 
-TODAY = date.today()
+TODAY = shanghai_today()
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from portal.accounts.roles import Role
 from portal.claims import services
+from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.returns.compliance import compliance
@@ -28,7 +29,7 @@ from tests import factories
 from tests.test_queries import QueryCounter
 from tests.test_returns_verdicts import owed_of, receive, submitted_claim
 
-TODAY = date.today()
+TODAY = shanghai_today()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from portal.accounts.roles import Role
 from portal.claims import services
 from portal.claims.models import AttachmentKind, ClaimStatus, Decision, LineKind, RejectCode
 from portal.core.audit import AuditEntry
+from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
 from portal.extensions import db
@@ -29,7 +30,7 @@ from portal.returns.owed import line_returns, record_verdict, waive, write_off_b
 from tests import factories
 from tests.helpers import image_bytes, walk_pages
 
-TODAY = date.today()
+TODAY = shanghai_today()
 
 
 @pytest.fixture

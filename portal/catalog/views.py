@@ -1,7 +1,6 @@
 """Product models and parts: browse for everyone, edit and import/export for the administrator."""
 
 import io
-from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from portal.catalog import excel, services
 from portal.catalog.forms import ImportForm, PartForm, ProductModelForm
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core import audit
+from portal.core.db import shanghai_today
 from portal.core.excel import ExcelError, RowError
 from portal.core.forms import attempt
 from portal.core.htmx import render, render_form
@@ -145,7 +145,7 @@ EXPORTS = {"models": excel.export_models, "parts": excel.export_parts}
 def export(what):
     """Download models or parts as an .xlsx sheet that can be edited and re-imported."""
     data = EXPORTS[what]()
-    name = f"{what}-{date.today().isoformat()}.xlsx"
+    name = f"{what}-{shanghai_today().isoformat()}.xlsx"
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=name)
 
