@@ -204,7 +204,8 @@ class Rows:
             self.bands.append((low, fee))
         sink.columns("seasons", ["id", "name", "kind", "start_on", "end_on", "categories",
                                  "provinces", "plan_required"])
-        for name, kind, start, end, categories, provinces, required in demo.SEASONS:
+        seasons = demo.seasons(self.today, lead_days=30)  # the policy's default lead days
+        for name, kind, start, end, categories, provinces, required in seasons:
             sink.add("seasons", (self.next_id("seasons"), name, kind, start, end, categories,
                                  provinces, required))
 

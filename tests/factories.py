@@ -7,6 +7,7 @@ from decimal import Decimal
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
+from portal.core.db import shanghai_today
 from portal.dealers.models import Dealer, DealerGrade
 from portal.extensions import db
 
@@ -180,7 +181,7 @@ class Workshop:
 
 def workshop(dealer, *, sale_date=None, serial=None) -> Workshop:
     """A tractor model with parts, a fault code (2.5 h), rates, travel bands, a unit with a card."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from portal.catalog.models import FaultCode, FaultHours, LabourRate, TravelBand
 
@@ -204,7 +205,7 @@ def workshop(dealer, *, sale_date=None, serial=None) -> Workshop:
         db.session.add_all([TravelBand(min_km=0, max_km=20, fee=Decimal("0.00")),
                             TravelBand(min_km=20, max_km=50, fee=Decimal("80.00")),
                             TravelBand(min_km=50, max_km=None, fee=Decimal("150.00"))])
-    sale = sale_date or date.today() - timedelta(days=100)
+    sale = sale_date or shanghai_today() - timedelta(days=100)
     unit = make_unit(serial=serial, model=model, dealer=dealer, shipped_on=sale - timedelta(10),
                      production_date=sale - timedelta(40))
     card = make_card(unit, sale_date=sale)
@@ -238,7 +239,7 @@ def make_service_request(dealer=None, *, unit=None, status="routed", received_at
 
 def make_owed_parts(dealer, count=3, *, shop=None):
     """``count`` old parts the dealer owes: one submitted claim with a part line for each."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from portal.claims import services
     from portal.claims.models import AttachmentKind, LineKind
@@ -248,11 +249,11 @@ def make_owed_parts(dealer, count=3, *, shop=None):
 
     shop = shop or workshop(dealer)
     staff = make_user(Role.DEALER_STAFF, dealer=dealer)
-    failure = date.today() - timedelta(days=10)
+    failure = shanghai_today() - timedelta(days=10)
     claim = services.create_claim(shop.unit, {
         "failure_date": failure, "handed_in_on": failure, "completed_on": failure + timedelta(2),
         "hour_meter": Decimal("300.0"), "fault_code_id": shop.fault.id,
-        "description": "变速箱漏油"}, actor=staff, today=date.today())
+        "description": "变速箱漏油"}, actor=staff, today=shanghai_today())
     for n in range(count):
         part = make_part(models=[shop.model], name=f"旧件{n + 1}", price=Decimal("100.00"))
         services.add_line(claim, LineKind.PART, {"part_id": part.id, "quantity": 1},
@@ -288,14 +289,12 @@ def make_owed_part(claim, part=None, *, due_on=None, status="owed", **values):
 def make_return_shipment(owed_parts, *, created_by=None, number=None, shipped_on=None,
                          method="courier", waybill="SF1234567890", **values):
     """A shipment of ``owed_parts`` (one dealer's) as stored rows; the parts become shipped."""
-    from datetime import date
-
     from portal.returns.models import OwedStatus, ReturnShipment, ShipmentLine
 
     n = next(_seq)
     shipment = ReturnShipment(number=number or f"HY-T-{n:06d}",
                               dealer_id=owed_parts[0].dealer_id, method=method,
-                              waybill=waybill, shipped_on=shipped_on or date.today(),
+                              waybill=waybill, shipped_on=shipped_on or shanghai_today(),
                               created_by_id=created_by.id if created_by else _any_user_id(),
                               **values)
     for owed in owed_parts:

@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,10 +10,11 @@ from PIL import Image
 
 from portal.accounts.roles import Role
 from portal.claims.models import Claim, ClaimAttachment, ClaimStatus
+from portal.core.db import shanghai_today
 from portal.extensions import db
 from tests import factories
 
-TODAY = date.today()
+TODAY = shanghai_today()
 
 
 def png_bytes(colour=(200, 30, 30)) -> bytes:

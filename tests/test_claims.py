@@ -23,7 +23,7 @@ from portal.claims.models import (
 )
 from portal.claims.repairs import clocks_for, coverage_for
 from portal.core.audit import AuditEntry
-from portal.core.db import utcnow
+from portal.core.db import shanghai_today, utcnow
 from portal.core.errors import DomainError
 from portal.core.versioning import StaleVersion
 from portal.dealers.models import DealerGrade
@@ -33,7 +33,7 @@ from portal.workflow import claims as workflow
 from tests import builders, factories
 from tests.builders import sign
 
-TODAY = date.today()
+TODAY = shanghai_today()
 
 
 @pytest.fixture(autouse=True)

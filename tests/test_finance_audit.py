@@ -18,6 +18,7 @@ from portal.claims.models import (
     LineKind,
 )
 from portal.core.audit import AuditEntry
+from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
 from portal.extensions import db
@@ -36,7 +37,7 @@ from portal.workflow import claims as workflow
 from tests import factories
 from tests.helpers import QueryCounter, walk_pages
 
-TODAY = date.today()
+TODAY = shanghai_today()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from portal.accounts.roles import Role
 from portal.claims.models import ClaimStatus, FlagKind, UnitFlag
 from portal.core.audit import AuditEntry
+from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.finance.audit import return_to_technical
@@ -204,7 +205,7 @@ def test_clerk_lists_visits_oldest_due_first_page_by_page(app, client, login, wo
 def test_visit_list_shows_rate_and_satisfaction_with_fixed_queries(client, login, world, db):
     clerk = world.users[Role.CLERK]
     login(clerk)
-    today = date.today()
+    today = shanghai_today()
 
     def add(n):
         for _n in range(n):
@@ -515,7 +516,7 @@ def test_clerk_home_counts_follow_up_work(client, login, world, db):
     clerk = world.users[Role.CLERK]
     due = visits.open_return_visit(repair(world.dealer_a, completed_on=date(2025, 1, 1)),
                                    today=date(2025, 1, 2))
-    visits.open_return_visit(repair(world.dealer_b), today=date.today() + timedelta(days=9))
+    visits.open_return_visit(repair(world.dealer_b), today=shanghai_today() + timedelta(days=9))
     _register(clerk)
     _flag(world.dealer_b)
     db.session.commit()

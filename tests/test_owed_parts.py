@@ -12,6 +12,7 @@ from portal.catalog.models import PolicySettings
 from portal.claims import services
 from portal.claims.checks import Level, run_checks
 from portal.claims.models import ClaimStatus, Decision, LineKind, RejectCode
+from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.returns import owed as owed_rules
@@ -21,7 +22,7 @@ from portal.workflow import claims as workflow
 from tests import builders, factories
 from tests.builders import sign
 
-TODAY = date.today()
+TODAY = shanghai_today()
 ready_claim = partial(builders.ready_claim, today=TODAY)
 
 

@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from portal.accounts.roles import Role
+from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.returns.compliance import compliance
@@ -29,7 +30,7 @@ from tests import builders, factories
 from tests.builders import owed_of, receive
 from tests.helpers import QueryCounter, count_queries
 
-TODAY = date.today()
+TODAY = shanghai_today()
 submitted_claim = partial(builders.submitted_claim, today=TODAY)
 
 

@@ -2,7 +2,7 @@
 
 import io
 import os
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from portal.accounts.roles import Role
 from portal.claims.models import ClaimStatus, Decision, RejectCode
 from portal.core.audit import AuditEntry
+from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.returns.models import (
@@ -31,7 +32,7 @@ from tests import builders, factories
 from tests.builders import owed_of, receive
 from tests.helpers import image_bytes, walk_pages
 
-TODAY = date.today()
+TODAY = shanghai_today()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 
 from portal.accounts.roles import Role
 from portal.core.audit import AuditEntry
+from portal.core.db import shanghai_today
 from portal.units.models import Unit
 from tests import factories
 from tests.helpers import walk_pages
@@ -54,7 +55,7 @@ def test_import_thousands_then_reimport_updates(client, login, world, db):
 def test_import_errors_by_row_and_column_change_nothing(client, login, world, db):
     factories.make_model("U-904")
     login(world.users[Role.ADMIN])
-    future = date.today() + timedelta(days=3)
+    future = shanghai_today() + timedelta(days=3)
     rows = [HEADER,
             ["OK1", "U-904", "", "", date(2025, 3, 1), "B1", "DA-01", date(2025, 4, 1), "", ""],
             ["BAD1", "NOPE", "", "", "2025-13-01", "B1", "ZZ-99", future, "", ""],

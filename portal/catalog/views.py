@@ -1,7 +1,6 @@
 """Product models and parts: browse for everyone, edit and import/export for the administrator."""
 
 import io
-from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from portal.catalog.forms import ImportForm, PartForm, ProductModelForm
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core import audit
 from portal.core.actions import form_action
+from portal.core.db import shanghai_today
 from portal.core.excel import ExcelError, RowError
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
@@ -146,7 +146,7 @@ EXPORTS = {"models": excel.export_models, "parts": excel.export_parts}
 def export(what):
     """Download models or parts as an .xlsx sheet that can be edited and re-imported."""
     data = EXPORTS[what]()
-    name = f"{what}-{date.today().isoformat()}.xlsx"
+    name = f"{what}-{shanghai_today().isoformat()}.xlsx"
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=name)
 

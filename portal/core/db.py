@@ -1,5 +1,8 @@
 """Column types and engine settings shared by every domain."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -13,8 +16,26 @@ CENT = Decimal("0.01")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+# The moment utcnow() answers instead of the real clock while set: for loading data as of
+# another day (the demo) and for tests. No request sets it.
+_frozen_at: ContextVar[datetime | None] = ContextVar("frozen_at", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: the real clock, or the moment ``clock_at`` set."""
+    return _frozen_at.get() or datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[datetime]:
+    """Let utcnow() and shanghai_today() answer ``moment`` (aware) inside the block."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given; the clock needs an aware moment")
+    token = _frozen_at.set(moment.astimezone(UTC))
+    try:
+        yield moment
+    finally:
+        _frozen_at.reset(token)
 
 
 def shanghai_today() -> date:

@@ -4,10 +4,15 @@ Most are ordinary repairs of covered parts on units whose card was filed on time
 something on purpose: a main part repaired two and three times, a repair that waited months
 for parts, two records of one day, one repair filed twice, worn parts out of their period
 paid by the customer, and repairs on units whose card is not recognised.
+
+One batch accident is planted; no other batch may look like one, on whatever day the demo is
+loaded: a key part is drawn at most ``Planner.cap`` times in any other production batch, one
+fewer than the early warning's minimum of failures.
 """
 
 import bisect
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,6 +24,7 @@ from portal.catalog.models import FaultCode, Part
 from portal.demo import claim_data as text
 from portal.demo.units import GIVEN, SURNAMES
 from portal.extensions import db
+from portal.quality.warning import thresholds
 from portal.units.coverage import add_months
 from portal.units.models import Unit
 
@@ -87,6 +93,7 @@ class Planner:
         self.units = [u for u in filed if u.card.recognised]
         self.late = [u for u in filed if not u.card.recognised]
         self.used, self.rates, self.crews = set(), {}, {}
+        self.key_failures, self.cap = Counter(), thresholds()[1] - 1
 
     def plans(self) -> list[Plan]:
         plans = self._specials()
@@ -164,13 +171,18 @@ class Planner:
             part.kind.value, model.whole_months)
         return failure <= add_months(unit.card.invoice_date or unit.card.sale_date, months)
 
-    def _plan(self, unit, failure, fault, parts, *, days=None, **extra) -> Plan | None:
+    def _plan(self, unit, failure, fault, parts, *, days=None, planted=False,
+              **extra) -> Plan | None:
         rng = self.rng
+        keys = Counter({(part.id, unit.batch): n for part, n in parts if part.key_part})
+        if not planted and any(self.key_failures[k] + n > self.cap for k, n in keys.items()):
+            return None  # one more would make this batch look like an accident
         handed = failure + timedelta(days=rng.choice([0, 0, 0, 1, 2]))
         completed = handed + timedelta(days=days or rng.choice([0, 0, 1, 1, 2, 3, 5]))
         filed = completed + timedelta(days=rng.choice([0, 0, 1, 1, 2, 3, 4]))
         if filed >= self.today:
             return None
+        self.key_failures.update(keys)
         plan = Plan(unit=unit, fault=fault, parts=parts, failure=failure, handed_in=handed,
                     completed=completed, filed=filed, hour_meter=self._reading(unit, failure),
                     technician=self._technician(unit.dealer_id), photos=rng.randint(1, 3))
@@ -200,24 +212,28 @@ class Planner:
     # ------------------------------------------------------------ stories told on purpose
 
     def _specials(self) -> list[Plan]:
-        plans = [*self._repeats("BX", "T02", 3), *self._repeats("FL", "E03", 2),
+        plans = [*self._repeats("ZX", "H02", 3), *self._repeats("FL", "E03", 2),
                  self._long_repair(), *self._same_day(), *self._same_day(),
                  *self._twice_filed(), *self._twice_filed()]
         plans += [self._worn_out(paid=n < 6) for n in range(8)]
         plans += [self._not_recognised() for _n in range(3)]
         plans += [self._out_of_period() for _n in range(3)]
         plans += self._bad_batch()
+        plans += self._just_done()
         return [plan for plan in plans if plan is not None]
 
     def _bad_batch(self) -> list[Plan]:
         """The batch accident the early warning must catch: the differential housings of one
         production batch of the big tractor crack, on units sold over the last months at
         several dealers — far more often than in any other batch."""
+        from portal.demo.returns import HELD_DEALER  # its new claims stay drafts: not counted
+
         newest, oldest = (self.today - timedelta(days=d) for d in BAD_BATCH_SOLD)
         by_batch = {}
         for unit in self.units:
             if (unit.id not in self.used and unit.model.code == BAD_BATCH_MODEL
-                    and oldest <= unit.card.sale_date <= newest):
+                    and oldest <= unit.card.sale_date <= newest
+                    and unit.dealer.code != HELD_DEALER):
                 by_batch.setdefault(unit.batch, []).append(unit)
         if not by_batch:
             return []
@@ -230,7 +246,31 @@ class Planner:
             failure = unit.card.sale_date + timedelta(days=self.rng.randint(20, 90))
             part = self.fits[(unit.model_id, BAD_BATCH_STEM)]
             plans.append(self._plan(unit, min(failure, self.today - timedelta(days=12)),
-                                    self.faults["T03"], [(part, 1)], fate="approve"))
+                                    self.faults["T03"], [(part, 1)], fate="approve",
+                                    planted=True))
+        return plans
+
+    def _just_done(self) -> list[Plan]:
+        """A repair finished and filed yesterday at each far dealer, whose old parts go back by
+        courier once a season: on any day, some parts are owed and not yet due."""
+        from portal.demo.returns import FAR, HELD_DEALER  # it plays these stories
+
+        failure, yesterday = self.today - timedelta(days=12), self.today - timedelta(days=1)
+        plans = []
+        for code in sorted(FAR - {HELD_DEALER}):
+            units = [u for u in self.units if u.dealer.code == code and u.id not in self.used
+                     and u.card.sale_date < failure - timedelta(days=10)]
+            for unit in sorted(units, key=lambda u: u.id):
+                owed = [(fault, part) for fault, parts in self._options(unit, yesterday).items()
+                        for part in parts if part.return_required and not part.key_part]
+                plan = owed and self._plan(unit, failure, self.faults[owed[0][0]],
+                                           [(owed[0][1], 1)])
+                if plan:
+                    self.used.add(unit.id)
+                    plan.completed = plan.filed = yesterday
+                    plan.waited = True  # for a part, these ten days
+                    plans.append(plan)
+                    break
         return plans
 
     def _pick(self, units, sold_days: tuple[int, int], model_code: str = "SB-904") -> Unit:

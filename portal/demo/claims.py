@@ -5,19 +5,19 @@ file it; the rules approve a clean small one at once, or a rep sends it back, or
 department takes it up and decides it line by line. The stories are played together in time
 order, so every check, coverage verdict and entitlement flag sees the unit's history as it
 stood that day. Where a service dates a row with utcnow() itself (a claim's creation, audit
-entries, files, flags, return visits), the demo clock puts the story's time there instead.
+entries, files, flags, return visits), it reads the story's time from the clock.
 The old-part returns (portal/demo/returns.py) and finance (portal/demo/finance.py) play in the
 same time order.
 """
 
 import heapq
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
@@ -27,22 +27,15 @@ from portal.claims import services
 from portal.claims.models import (
     AttachmentKind,
     Claim,
-    ClaimAttachment,
     ClaimStatus,
     LineKind,
-    UnitFlag,
 )
 from portal.core import audit
-from portal.core.db import SHANGHAI
-from portal.deliveries.models import DeliveryNote
+from portal.core.db import SHANGHAI, clock_at
 from portal.demo import claim_data as text
 from portal.demo.claim_plans import Planner
 from portal.demo.images import demo_files
 from portal.extensions import db
-from portal.finance.models import LedgerEntry, NoticeDocument, WriteOffNotice
-from portal.planning.models import StockingPlan
-from portal.returns.models import OwedPart, ReturnShipment, VerdictPhoto
-from portal.service.models import ReturnVisit
 from portal.workflow import claims as workflow
 
 SEND_BACK_SHARE = 0.07  # of the claims a person looks at
@@ -50,31 +43,19 @@ REVERSALS = 2  # rules decisions a sample review sends to a person
 
 
 class Clock:
-    """The story's time, put on the new rows the services would date with utcnow()."""
-
-    STAMPED = {audit.AuditEntry: "at", Claim: "created_at", ClaimAttachment: "uploaded_at",
-               UnitFlag: "raised_at", ReturnVisit: "created_at", OwedPart: "created_at",
-               ReturnShipment: "created_at", VerdictPhoto: "uploaded_at",
-               WriteOffNotice: "issued_at", NoticeDocument: "rendered_at",
-               LedgerEntry: "created_at", StockingPlan: "created_at",
-               DeliveryNote: "created_at"}
+    """The story's time: while a step runs, utcnow() answers it, so every row a service dates
+    itself (a claim's creation, audit entries, files, flags, return visits) gets it."""
 
     def __init__(self):
         self.now: datetime | None = None
-        self.session = db.session()
 
-    def __enter__(self):
-        event.listen(self.session, "before_flush", self._stamp)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.session, "before_flush", self._stamp)
-
-    def _stamp(self, session, _context, _instances):
-        for obj in session.new:
-            name = self.STAMPED.get(type(obj))
-            if name and getattr(obj, name) is None:
-                setattr(obj, name, self.now)
+    @contextmanager
+    def at(self, when: datetime):
+        """Run a step at ``when``, flushing its rows before the clock moves on."""
+        self.now = when
+        with clock_at(when):
+            yield
+            db.session.flush()
 
     @property
     def today(self) -> date:
@@ -122,22 +103,22 @@ def load_claims(today: date, rng: random.Random | None = None) -> list[Claim]:
     tech = db.session.scalar(sa.select(User).where(User.role == Role.TECHNICAL)
                              .order_by(User.id))
     plans = Planner(today, rng).plans()
-    with Clock() as clock:
-        demo = Demo(rng, clock, staff, tech, photos, signatures)
-        # The session forgets rows nothing refers to; the services would read these again
-        # for every line.
-        demo.tables = [PolicySettings.current(), *db.session.scalars(sa.select(LabourRate))]
-        stories = [(at(plan.completed, rng), n, _story(plan, demo))
-                   for n, plan in enumerate(plans)]
-        until = datetime.combine(today, time(0), SHANGHAI)
-        from portal.demo.finance import finance_stories  # they play in this time order
-        from portal.demo.plans import plan_stories
-        from portal.demo.returns import return_stories
+    clock = Clock()
+    demo = Demo(rng, clock, staff, tech, photos, signatures)
+    # The session forgets rows nothing refers to; the services would read these again
+    # for every line.
+    demo.tables = [PolicySettings.current(), *db.session.scalars(sa.select(LabourRate))]
+    stories = [(at(plan.completed, rng), n, _story(plan, demo))
+               for n, plan in enumerate(plans)]
+    until = datetime.combine(today, time(0), SHANGHAI)
+    from portal.demo.finance import finance_stories  # they play in this time order
+    from portal.demo.plans import plan_stories
+    from portal.demo.returns import return_stories
 
-        stories += return_stories(demo, today)
-        stories += plan_stories(demo, today)
-        stories += finance_stories(demo, today)
-        _play(stories, clock, until=until, spawned=demo.spawned)
+    stories += return_stories(demo, today)
+    stories += plan_stories(demo, today)
+    stories += finance_stories(demo, today)
+    _play(stories, clock, until=until, spawned=demo.spawned)
     return demo.claims
 
 
@@ -162,9 +143,8 @@ def _play(stories, clock: Clock, *, until: datetime, spawned: list) -> None:
         when, n, story = heapq.heappop(stories)
         if when >= until:
             continue
-        clock.now = when
-        following = next(story, None)
-        db.session.flush()  # while the clock still shows this step's time
+        with clock.at(when):
+            following = next(story, None)
         if following is not None:
             heapq.heappush(stories, (following, n, story))
         while spawned:

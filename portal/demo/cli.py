@@ -1,6 +1,7 @@
 """``flask seed-demo``: load the demo data set into an empty database."""
 
 from collections import Counter
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import click
@@ -10,9 +11,9 @@ from flask.cli import with_appcontext
 from portal.accounts import services as accounts
 from portal.accounts.roles import Role
 from portal.catalog import services as catalog
-from portal.catalog.models import ModelCategory, PartKind, SeasonKind
+from portal.catalog.models import ModelCategory, PartKind, PolicySettings, SeasonKind
 from portal.claims.models import ClaimStatus
-from portal.core.db import shanghai_today, utcnow
+from portal.core.db import SHANGHAI, clock_at, utcnow
 from portal.dealers import services as dealers
 from portal.dealers.models import Dealer, DealerGrade
 from portal.demo import data
@@ -32,8 +33,18 @@ from portal.quality import warning
 from portal.reports import weekly
 
 
-def load_demo() -> str:
-    """Create the maker's demo world in the current transaction; say what was made."""
+def load_demo(today: date | None = None, now: datetime | None = None) -> str:
+    """Create the maker's demo world in the current transaction, as it stands on ``today`` at
+    ``now`` (by default the real clock's; a given day alone is taken at 10:00 in Shanghai);
+    say what was made. Every service it calls reads that time from the clock."""
+    if now is None:
+        now = utcnow() if today is None else datetime.combine(today, time(10), SHANGHAI)
+    today = today or now.astimezone(SHANGHAI).date()
+    with clock_at(now):
+        return _load(today, now)
+
+
+def _load(today: date, now: datetime) -> str:
     users = {}
     for username, name, role, phone in data.HEAD_OFFICE:
         users[username] = accounts.create_user(
@@ -52,18 +63,17 @@ def load_demo() -> str:
                              role=Role.DEALER_ADMIN, password=data.PASSWORD, dealer=dealer)
         accounts.create_user(username=f"{slug}_staff", display_name=f"{name[:4]}服务员",
                              role=Role.DEALER_STAFF, password=data.PASSWORD, dealer=dealer)
-    _load_catalogue()
-    today = shanghai_today()
+    _load_catalogue(today)
     units = load_units(today)
-    load_service_requests(utcnow())
+    load_service_requests(now)
     claims = load_claims(today)
     followup = seed_followup([c for c in claims if c.status != ClaimStatus.DRAFT], today=today)
     demo_stock.load_stock_returns(today)
-    reviews = demo_scorecards.load_grade_reviews(today, utcnow())
+    reviews = demo_scorecards.load_grade_reviews(today, now)
     # What the schedule did last night and on Monday morning: the early-warning check (it
     # finds the planted bad batch, portal/demo/claim_plans.py) and last week's report.
-    run = warning.check()
-    weekly.generate(weekly.last_week())
+    run = warning.check(now=now)
+    weekly.generate(weekly.last_week(now), now=now)
     return (f"{_summary(units, claims, followup)}; {demo_deliveries.summary()}; "
             f"{demo_returns.summary(today)}; "
             f"{demo_finance.summary()}, {demo_ledger.summary()}; {demo_plans.summary()}; "
@@ -81,7 +91,7 @@ def _summary(units: int, claims: list, followup: dict) -> str:
             + f"{followup['complaints']} complaints")
 
 
-def _load_catalogue() -> None:
+def _load_catalogue(today: date) -> None:
     models = {}
     for code, name, category, whole, main, wear, hours, named in data.MODELS:
         models[code] = catalog.save_model(None, {
@@ -106,7 +116,8 @@ def _load_catalogue() -> None:
                               actor=None)
     for low, high, fee in data.TRAVEL_BANDS:
         catalog.save_travel_band(None, {"min_km": low, "max_km": high, "fee": fee}, actor=None)
-    for name, kind, start, end, categories, provinces, plan in data.SEASONS:
+    lead_days = PolicySettings.current().plan_lead_days
+    for name, kind, start, end, categories, provinces, plan in data.seasons(today, lead_days):
         catalog.save_season(None, {"name": name, "kind": SeasonKind(kind), "start_on": start,
                                    "end_on": end, "categories": categories,
                                    "provinces": provinces, "plan_required": plan}, actor=None)
@@ -126,15 +137,17 @@ def print_logins() -> None:
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing (but print logins) if data exists.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True,
+              help="Build the demo as of this day (Shanghai) instead of the real one.")
 @with_appcontext
-def seed_demo(if_empty):
+def seed_demo(if_empty, today):
     """Load the demo data set (dealers, users for every role, catalogue, policy)."""
     if db.session.scalar(sa.select(sa.func.count(Dealer.id))):
         if not if_empty:
             raise click.ClickException("the database already holds data; nothing loaded")
         click.echo("The database already holds data; demo data not loaded again.")
     else:
-        made = load_demo()
+        made = load_demo(today.date() if today else None)
         db.session.commit()
         click.echo(f"Demo data loaded: {made}.")
     print_logins()

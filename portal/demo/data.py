@@ -1,6 +1,6 @@
 """The demo data set, as plain tables."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 PASSWORD = "Sanbao2026"
@@ -122,25 +122,60 @@ LABOUR_RATES = {"a": D("60.00"), "b": D("55.00"), "c": D("50.00"), "d": D("45.00
 TRAVEL_BANDS = [(0, 30, D("50.00")), (30, 60, D("100.00")), (60, 100, D("160.00")),
                 (100, 150, D("220.00")), (150, None, D("300.00"))]
 
-# name, kind, start, end, categories, provinces (none = all), stocking plan required
-# The last field: dealers submit stocking plans for the season. The portal took plans over from
-# paper with the 2026 autumn season; the earlier seasons are history (failure rates, deemed sold).
-SEASONS = [
-    ("2025 秋季作业季", "operating", date(2025, 9, 15), date(2025, 11, 15),
-     ["tractor_large", "tractor_small"], [], False),
-    ("2026 春季作业季", "operating", date(2026, 3, 10), date(2026, 6, 15),
-     ["tractor_large", "tractor_small"], [], False),
-    ("2026 秋季作业季", "operating", date(2026, 9, 15), date(2026, 11, 15),
-     ["tractor_large", "tractor_small"], [], True),
-    ("2027 春季作业季", "operating", date(2027, 3, 10), date(2027, 6, 15),
-     ["tractor_large", "tractor_small"], [], True),
-    ("2027 三夏小麦收获", "operating", date(2027, 5, 25), date(2027, 6, 25), ["combine"],
-     ["河南省", "山东省", "河北省", "江苏省", "安徽省"], True),
-    ("2027 秋收玉米收获", "operating", date(2027, 9, 20), date(2027, 10, 31), ["combine"],
-     ["黑龙江省", "吉林省", "内蒙古自治区", "新疆维吾尔自治区"], True),
-    ("2027 春季销售季", "selling", date(2027, 1, 15), date(2027, 4, 30),
-     ["tractor_large", "tractor_small", "diesel_engine"], [], False),
-]
+# The operating seasons dealers plan for, as (month, day) of start and end, by the year they
+# fall in: tractors work the fields in spring and autumn, combines harvest wheat in the
+# central provinces in early summer and maize in the north-east in autumn. Dealers sell
+# tractors and engines from mid-January into spring.
+TRACTORS = ["tractor_large", "tractor_small"]
+TRACTOR_SEASONS = [("春季作业季", (3, 10), (6, 15)), ("秋季作业季", (9, 15), (11, 15))]
+HARVESTS = [("三夏小麦收获", (5, 25), (6, 25), ["河南省", "山东省", "河北省", "江苏省", "安徽省"]),
+            ("秋收玉米收获", (9, 20), (10, 31),
+             ["黑龙江省", "吉林省", "内蒙古自治区", "新疆维吾尔自治区"])]
+SELLING = ("春季销售季", (1, 15), (4, 30), [*TRACTORS, "diesel_engine"])
+HISTORY_DAYS = 760  # the demo's units and repairs reach this far back
+# The last tractor season's plans were due at least this long ago, so every one of them has
+# been submitted (the latest 13 days late), reviewed and shipped (portal/demo/plans.py).
+PLANS_SETTLED_DAYS = 45
+
+
+def _on(year: int, month_day: tuple[int, int]) -> date:
+    return date(year, *month_day)
+
+
+def tractor_seasons(today: date, lead_days: int) -> tuple[list[tuple], tuple, tuple]:
+    """(history, last, coming) tractor seasons as (name, start, end): ``last`` is the latest
+    whose plans were due ``PLANS_SETTLED_DAYS`` or more before ``today``, ``coming`` the one
+    after it, ``history`` those before ``last`` back to ``HISTORY_DAYS`` ago."""
+    every = [(f"{year} {name}", _on(year, start), _on(year, end))
+             for year in range(today.year - 3, today.year + 2)
+             for name, start, end in TRACTOR_SEASONS]
+    settled = [n for n, (_name, start, _end) in enumerate(every)
+               if start - timedelta(days=lead_days - PLANS_SETTLED_DAYS) <= today]
+    last = settled[-1]
+    first = today - timedelta(days=HISTORY_DAYS)
+    history = [s for s in every[:last] if s[1] >= first]
+    return history, every[last], every[last + 1]
+
+
+def seasons(today: date, lead_days: int) -> list[tuple]:
+    """The seasons as of ``today``: (name, kind, start, end, categories, provinces (none =
+    all), stocking plan required). The portal took stocking plans over from paper with the
+    last tractor season (``tractor_seasons``); the earlier ones are history (failure rates,
+    units deemed sold). The coming tractor season and the next harvests ask for plans too."""
+    history, last, coming = tractor_seasons(today, lead_days)
+    rows = [(name, "operating", start, end, TRACTORS, [], False) for name, start, end in history]
+    rows += [(name, "operating", start, end, TRACTORS, [], True) for name, start, end in
+             (last, coming)]
+    for name, start, end, provinces in HARVESTS:
+        year = today.year + (_on(today.year, start) - timedelta(days=lead_days) < today)
+        rows.append((f"{year} {name}", "operating", _on(year, start), _on(year, end),
+                     ["combine"], provinces, True))
+    name, start, end, categories = SELLING
+    year = today.year + (_on(today.year, end) < today)
+    rows.append((f"{year} {name}", "selling", _on(year, start), _on(year, end), categories, [],
+                 False))
+    return rows
+
 
 PART_FAMILIES += [
     ("QT", "前轮胎 7.50-16", "other", D("680.00"), False, 12, "青岛轮胎厂", ["SB-504", "SB-904"]),

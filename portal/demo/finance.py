@@ -28,7 +28,7 @@ receivable ledger (portal/demo/ledger.py) is imported from the ERP every week.
 import itertools
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -37,7 +37,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.catalog import services as catalog
 from portal.claims.models import Claim
-from portal.core.db import CENT, money
+from portal.core.db import CENT, SHANGHAI, money
 from portal.dealers.models import Dealer
 from portal.demo import finance_data as text
 from portal.demo.claims import Demo, _decisions, at
@@ -55,6 +55,7 @@ SLOW = {"AH-FY01", "NM-CF01", "XJ-CJ01"}  # let their latest notice wait: it sti
 AUDIT_DAYS = (2, 9)  # from the rep's forwarding to finance's audit
 ROUNDS = {"rep_li": 1, "rep_wang": 5}  # working days from the rep's last weekly round to today
 CLOSING_DAYS = (5, 8)  # the working days of a month finance may generate last month's notices
+CLOSING_WEEK = 7  # days before today from which finance has audited nothing (closing)
 
 
 @dataclass
@@ -74,6 +75,11 @@ class Finance:
     @property
     def on(self) -> date:
         return self.demo.clock.today
+
+    @property
+    def closing(self) -> datetime:
+        """From when finance audits nothing more: it is closing last month's books."""
+        return datetime.combine(self.today - timedelta(days=CLOSING_WEEK), time(0), SHANGHAI)
 
     def spawn(self, when: datetime, story) -> None:
         self.demo.spawned.append((when, next(self.numbers), story))
@@ -142,7 +148,6 @@ def _forwarding(f: Finance, rep: User):
                 f.spawn(f.now, _decide_again(f, claim, fate))
                 continue
             audit.forward_claim(claim, actor=rep, today=f.on)
-            claim.forwarded_at = f.now  # the service dates it with the real clock
             f.spawn(f.now, _audit(f, claim))
         yield f.day_at(f.on + timedelta(days=7))
 
@@ -154,8 +159,12 @@ def _decide_again(f: Finance, claim: Claim, fate: str):
 
 
 def _audit(f: Finance, claim: Claim):
-    """Finance audits a forwarded claim within days."""
-    yield f.later(*AUDIT_DAYS)
+    """Finance audits a forwarded claim within days, but not in the last week: it has been
+    closing last month's books. So on any day, the claims forwarded lately wait for it."""
+    when = f.later(*AUDIT_DAYS)
+    if when >= f.closing:
+        return
+    yield when
     draw = f.rng.random()
     lines = audit.audited_lines(claim, f.on)
     amounts = {a.line.id: {"amount": a.suggested,
@@ -217,7 +226,6 @@ def _run(f: Finance, start: date, end: date) -> list[WriteOffNotice]:
     """One generation run, as the background job makes it: the dealers with eligible claims,
     one by one (here in the story's single transaction)."""
     run = runs.start_run(start, end, actor=f.clerk)
-    run.started_at = run.heartbeat_at = f.now  # the service dates it with the real clock
     db.session.flush()
     made = []
     for dealer_id in runs.dealers_to_notify(end):

@@ -1,6 +1,7 @@
 """Demo receivable ledgers: what each dealer owes the maker for goods, as the ERP reports it.
 
-The ledger starts with each dealer's opening balance at the start of the history. The ERP
+The ledger starts with each dealer's opening balance at the start of the history: the credit
+the maker gives it, which it keeps using, so the offsets never outrun what it owes. The ERP
 invoices the units shipped to a dealer twice a month (XS-…), and books the dealer's payments
 (SK-…): each invoice paid three to seven weeks later, mostly by wire, sometimes by a bank
 acceptance bill in round figures (the rest follows with the next payment). Every Monday
@@ -74,15 +75,15 @@ def _erp_entries(f, opened: date) -> list[dict]:
                  "amount": money(Decimal(f.rng.randint(40_000_000, 160_000_000)) / 100),
                  "memo": f"期初应收余额（截至{opened - timedelta(days=1):%Y-%m-%d}）"}
                 for code in db.session.scalars(sa.select(Dealer.code).order_by(Dealer.code))]
-    payments = _payments(f, [*openings, *invoices])
+    payments = _payments(f, invoices)
     _number(invoices, "XS")
     _number(payments, "SK")
     return [*openings, *invoices, *payments]
 
 
 def _payments(f, owed: list[dict]) -> list[dict]:
-    """Each dealer pays what it was billed some weeks before; a bank acceptance bill comes in
-    round ten thousands, and what it leaves is paid with the next payment."""
+    """Each dealer pays the invoices it was billed some weeks before; a bank acceptance bill
+    comes in round ten thousands, and what it leaves is paid with the next payment."""
     payments = []
     for code, billed in itertools.groupby(sorted(owed, key=lambda e: (e["dealer"], e["date"])),
                                           key=lambda e: e["dealer"]):

@@ -1,19 +1,19 @@
 """Demo stocking plans, played in the same time order as the repair stories.
 
-Two seasons have plans. For the last season whose plan was due before today (2026 秋季作业季,
-due 30 days before it started), most dealers opened the plan the portal suggested some weeks
-before the deadline, changed a few quantities and submitted it in time; two submitted it late
-(flagged), and two far-away dealers never did — they are on the clerk's list of missing plans.
-The dealer's sales rep reviewed each plan within days: most approved as asked, some with a line
-cut or raised (and the reason), one sent back once and submitted again. A week or so after the
-approval the maker shipped the parts on a delivery note, which the dealer confirmed. The
-suggestions were worked out on the day each plan was opened, so they rest on the claims
-approved by then.
+Two tractor seasons have plans; portal/demo/data.py picks them from today. For the last one,
+whose plans were due some weeks ago (30 days before it started), most dealers opened the plan
+the portal suggested some weeks before the deadline, changed a few quantities and submitted it
+in time; two submitted it late (flagged), and two far-away dealers never did — they are on the
+clerk's list of missing plans. The dealer's sales rep reviewed each plan within days: most
+approved as asked, some with a line cut or raised (and the reason), one sent back once and
+submitted again. A week or so after the approval the maker shipped the parts on a delivery note,
+which the dealer confirmed. The suggestions were worked out on the day each plan was opened, so
+they rest on the claims approved by then.
 
-For the next season (2027 春季作业季, due in February) a few dealers have begun: two drafts, one
-submitted, one already approved. The first dealer (the demo's login) has not opened it yet, so
-whoever tries the demo can open it, see the suggestions and their reasons, change two and
-submit it.
+For the next season (due later, or due in the last few weeks) a few dealers have begun: two
+drafts, one submitted, one already approved. The first dealer (the demo's login) has not opened
+it yet, so whoever tries the demo can open it, see the suggestions and their reasons, change two
+and submit it.
 """
 
 import itertools
@@ -24,8 +24,9 @@ import sqlalchemy as sa
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.catalog.models import Season
+from portal.catalog.models import PolicySettings, Season
 from portal.demo.claims import Demo, at
+from portal.demo.data import tractor_seasons
 from portal.extensions import db
 from portal.planning import services
 from portal.planning.models import PlanStatus, StockingPlan
@@ -57,10 +58,9 @@ def plan_stories(demo: Demo, today: date) -> list:
     """The stories of the last season's plans and of the next season's first ones."""
     rng = random.Random(2033)
     numbers = itertools.count(3_000_000)
-    seasons = db.session.scalars(sa.select(Season).where(Season.plan_required)
-                                 .order_by(Season.start_on)).all()
-    past = [s for s in seasons if due_on(s) < today <= s.end_on + timedelta(days=60)]
-    coming = [s for s in seasons if due_on(s) >= today]
+    _history, last, coming = tractor_seasons(today, PolicySettings.current().plan_lead_days)
+    past, coming = (db.session.scalars(sa.select(Season).where(Season.name == name)).all()
+                    for name, _start, _end in (last, coming))
     admins, reps = _people()
     clerk = db.session.scalar(sa.select(User).where(User.role == Role.CLERK).order_by(User.id))
     stories = []

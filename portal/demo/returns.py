@@ -229,7 +229,6 @@ def _season(r: Returns, dealer: Dealer, due: date, lost: bool):
     elif missing:
         for part in missing:
             waive(part, rng.choice(WAIVE_MISSING), actor=r.demo.tech)
-            part.waived_at = r.now  # the service dates it with the real clock
 
 
 def _monthly(r: Returns, dealer: Dealer, trips: list[date]):
@@ -241,20 +240,24 @@ def _monthly(r: Returns, dealer: Dealer, trips: list[date]):
 
 
 def _early(r: Returns, arrives: date):
-    """A dealer sends the coming season's parts early, with a returning delivery truck; the
-    most recent ones are being received or are still on their way."""
+    """A dealer sends the coming season's parts early, with a returning delivery truck (but
+    not those of the last day's repairs); the most recent ones are being received or are
+    still on their way."""
     yield r.now
     taken = {s.dealer_id for s in db.session.scalars(sa.select(ReturnShipment).where(
         ReturnShipment.shipped_on >= r.today - timedelta(days=EARLY)))}
     held = db.session.scalar(sa.select(Dealer.id).where(Dealer.code == HELD_DEALER))
+    packed = OwedPart.created_at < r.now - timedelta(days=1)  # the last day's wait
     counts = db.session.execute(
         sa.select(OwedPart.dealer_id, sa.func.count()).where(
-            OwedPart.status == OwedStatus.OWED, OwedPart.dealer_id.not_in([*taken, held]))
+            OwedPart.status == OwedStatus.OWED, packed, OwedPart.dealer_id.not_in([*taken, held]))
         .group_by(OwedPart.dealer_id).order_by(sa.func.count().desc(), OwedPart.dealer_id)).all()
     if counts:
         dealer = db.session.get(Dealer, counts[0][0])
-        _ship(r, dealer, _owed(dealer.id, date.max), troubles=True,
-              transit=(arrives - r.today).days)
+        parts = db.session.scalars(sa.select(OwedPart).where(
+            OwedPart.dealer_id == dealer.id, OwedPart.status == OwedStatus.OWED, packed)
+            .order_by(OwedPart.due_on, OwedPart.id)).all()
+        _ship(r, dealer, parts, troubles=True, transit=(arrives - r.today).days)
 
 
 def _watch(r: Returns):
@@ -363,7 +366,6 @@ def _verdict(r: Returns, owed: OwedPart, verdict: Verdict, cause: str, place) ->
     photos = [r.rng.choice(r.demo.photos)] if place and r.rng.random() < 0.3 else []
     adjudicate(owed, {"verdict": verdict, "cause": cause, "destination": place}, photos,
                actor=r.demo.tech, today=r.today)
-    owed.verdict_at = r.now  # the service dates it with the real clock
     if verdict != Verdict.QUALITY_FAULT:
         owed.line.decided_at = r.now
 

@@ -69,11 +69,10 @@ def load_stock_returns(today: date, rng: random.Random | None = None) -> None:
         unit = _stock_unit(dealer, today)
         asked = today - timedelta(days=ago)
         steps += _story(unit, staff, clerk, reason, fate, asked, decide, arrive, fee)
-    with Clock() as clock:
-        for day, _order, step in sorted(steps, key=lambda s: (s[0], s[1])):
-            clock.now = at(day, rng)
+    clock = Clock()
+    for day, _order, step in sorted(steps, key=lambda s: (s[0], s[1])):
+        with clock.at(at(day, rng)):
             step(clock.now)
-            db.session.flush()  # the audit entries of this step get this step's time
 
 
 def _stock_unit(dealer: Dealer, today: date) -> Unit:

@@ -5,7 +5,6 @@ them all, a sales rep those of their dealers, and a dealer those linked to it, r
 without the internal escalation note.
 """
 
-from datetime import datetime
 
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
@@ -72,8 +71,8 @@ def new_complaint():
     """Record a complaint as it comes in."""
     form = ComplaintForm()
     if request.method == "GET":
-        form.received_at.data = datetime.now(SHANGHAI).replace(second=0, microsecond=0,
-                                                               tzinfo=None)
+        form.received_at.data = utcnow().astimezone(SHANGHAI).replace(second=0, microsecond=0,
+                                                                      tzinfo=None)
         form.claim_number.data = request.args.get("claim", "")[:20]
     return form_action(
         form, lambda: services.register_complaint(_values(form), actor=current_user,
