@@ -13,12 +13,10 @@ from portal.dealers.models import Dealer
 # Days spread over the next two years: a December weekend, spring and summer working days, the
 # last day of a year, a leap day just after a plan deadline, and the first of a month (last
 # month's notices) in a year whose holidays the calendar library may not know yet.
-DAYS = [date(2026, 12, 6), date(2027, 4, 14),
-        # A summer Monday: no early shipment of old parts may be left on its way (the few
-        # dealers owing parts sent them the week before). Known gap in the returns stories.
-        pytest.param(date(2027, 7, 19), marks=pytest.mark.xfail(
-            reason="no old-part shipment on its way on a summer Monday", strict=False)),
-        date(2027, 12, 31), date(2028, 2, 29), date(2028, 11, 1)]
+# Spread over two years: a Sunday in winter, spring, a summer Monday just after the 30 June
+# return date, a year's last day, a leap day, autumn.
+DAYS = [date(2026, 12, 6), date(2027, 4, 14), date(2027, 7, 19), date(2027, 12, 31),
+        date(2028, 2, 29), date(2028, 11, 1)]
 
 
 @pytest.mark.parametrize("today", DAYS, ids=lambda day: str(day))

@@ -244,14 +244,22 @@ def _early(r: Returns, arrives: date):
     not those of the last day's repairs); the most recent ones are being received or are
     still on their way."""
     yield r.now
-    taken = {s.dealer_id for s in db.session.scalars(sa.select(ReturnShipment).where(
-        ReturnShipment.shipped_on >= r.today - timedelta(days=EARLY)))}
     held = db.session.scalar(sa.select(Dealer.id).where(Dealer.code == HELD_DEALER))
     packed = OwedPart.created_at < r.now - timedelta(days=1)  # the last day's wait
-    counts = db.session.execute(
-        sa.select(OwedPart.dealer_id, sa.func.count()).where(
-            OwedPart.status == OwedStatus.OWED, packed, OwedPart.dealer_id.not_in([*taken, held]))
-        .group_by(OwedPart.dealer_id).order_by(sa.func.count().desc(), OwedPart.dealer_id)).all()
+    # A dealer that has not shipped for a while, if there is one; just after a return date
+    # every dealer has (then one that has not shipped in the last days, then any): so a load
+    # is on its way and one is being received whatever the day.
+    for days in (EARLY, 3, 0):
+        taken = {s.dealer_id for s in db.session.scalars(sa.select(ReturnShipment).where(
+            ReturnShipment.shipped_on >= r.today - timedelta(days=days)))} if days else set()
+        counts = db.session.execute(
+            sa.select(OwedPart.dealer_id, sa.func.count()).where(
+                OwedPart.status == OwedStatus.OWED, packed,
+                OwedPart.dealer_id.not_in([*taken, held]))
+            .group_by(OwedPart.dealer_id).order_by(sa.func.count().desc(), OwedPart.dealer_id)
+        ).all()
+        if counts:
+            break
     if counts:
         dealer = db.session.get(Dealer, counts[0][0])
         parts = db.session.scalars(sa.select(OwedPart).where(
