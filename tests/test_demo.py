@@ -1,5 +1,6 @@
 """``flask seed-demo`` builds a believable world, and the same one on whatever day it is loaded."""
 
+import os
 from datetime import date, datetime, time
 
 import pytest
@@ -10,13 +11,15 @@ from portal.catalog.models import FaultCode, LabourRate, Part, ProductModel, Sea
 from portal.core.db import SHANGHAI, clock_at
 from portal.dealers.models import Dealer
 
-# Days spread over the next two years: a December weekend, spring and summer working days, the
-# last day of a year, a leap day just after a plan deadline, and the first of a month (last
-# month's notices) in a year whose holidays the calendar library may not know yet.
-# Spread over two years: a Sunday in winter, spring, a summer Monday just after the 30 June
-# return date, a year's last day, a leap day, autumn.
+# Days spread over the next two years: a December Sunday, a spring working day, a summer Monday
+# just after the 30 June return date, the last day of a year, a leap day just after a plan
+# deadline, and the first of a month (last month's notices) in a year whose holidays the
+# calendar library may not know yet. A load takes a minute or more, so PostgreSQL, which runs
+# the same stories through the same code, loads two of them (the test command stays bounded).
 DAYS = [date(2026, 12, 6), date(2027, 4, 14), date(2027, 7, 19), date(2027, 12, 31),
         date(2028, 2, 29), date(2028, 11, 1)]
+if os.environ.get("TEST_DATABASE_URL"):
+    DAYS = [date(2027, 7, 19), date(2028, 2, 29)]
 
 
 @pytest.mark.parametrize("today", DAYS, ids=lambda day: str(day))
