@@ -42,3 +42,24 @@ def test_every_message_is_translated(tmp_path):
     have = {m.id: m.string for m in catalog if m.id}
     missing = sorted(str(m) for m in wanted if not have.get(m))
     assert missing == [], f"run pybabel update and translate: {missing[:10]}"
+
+
+def test_the_request_catalogue_rides_on_flask_babels_namespace(app):
+    """portal/core/i18n.py keeps a request's catalogue on Flask-Babel's own request namespace
+    (for speed, see there): it must still be where Flask-Babel keeps the locale, and a forced
+    locale (the PDFs) must still get its own catalogue."""
+    from flask import g
+    from flask_babel import force_locale, gettext
+
+    from portal.core.i18n import translations
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert gettext("Saved.") in ("Saved.", "已保存。")
+        namespace = g._get_current_object().__dict__.get("_flask_babel")
+        assert namespace is not None and namespace.babel_locale is not None
+        first = translations()
+        assert namespace.portal_translations == (namespace.babel_locale, first)
+        with force_locale("en"):
+            assert translations().ugettext("Saved.") == "Saved."
+        with force_locale("zh_Hans_CN"):
+            assert translations().ugettext("Saved.") != "Saved."
