@@ -1,6 +1,7 @@
 """Helpers shared by forms."""
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from flask import flash, redirect, request
 from flask_babel import gettext as _
@@ -62,3 +63,16 @@ def arg_date(name: str, errors: list) -> date | None:
     except ValueError:
         errors.append(_("Enter dates like 2026-03-01."))
         return None
+
+
+def typed_amount(name: str) -> Decimal | None:
+    """The amount typed into a table row's field ``name``: None when left empty; -1, which the
+    services refuse with the line's own message, when it is no finite number."""
+    text = request.form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return Decimal(-1)
+    return amount if amount.is_finite() else Decimal(-1)

@@ -2,7 +2,6 @@
 the technical department, audit, reopen). Success redirects to the claim; a refusal re-renders
 the claim page with the message next to the field, status 422."""
 
-from decimal import Decimal, InvalidOperation
 
 from flask import current_app, request
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from portal.claims.scope import get_claim
 from portal.claims.views import PANELS, line_errors, on_claim
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
+from portal.core.forms import typed_amount
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
@@ -81,14 +81,8 @@ def send_to_technical(claim_id):
 def _amounts(claim) -> dict:
     wanted = {}
     for line in claim.lines:
-        amount = request.form.get(f"amount-{line.id}", "").strip()
-        try:
-            amount = Decimal(amount) if amount else None
-        except InvalidOperation:
-            amount = Decimal(-1)  # refused by the service with the line's message
-        if amount is not None and not amount.is_finite():
-            amount = Decimal(-1)
-        wanted[line.id] = {"amount": amount, "note": request.form.get(f"note-{line.id}", "")}
+        wanted[line.id] = {"amount": typed_amount(f"amount-{line.id}"),
+                           "note": request.form.get(f"note-{line.id}", "")}
     return wanted
 
 

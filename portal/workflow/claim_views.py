@@ -3,7 +3,6 @@ opening a record from a service-register entry, and the transitions of
 ``portal.workflow.claims`` (submit, remove a line, decide, send back, review a sample).
 """
 
-from decimal import Decimal, InvalidOperation
 
 from flask import abort, request, url_for
 from flask_babel import gettext as _
@@ -26,6 +25,7 @@ from portal.claims.views import (
 )
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today
+from portal.core.forms import typed_amount
 from portal.core.htmx import render
 from portal.extensions import db
 from portal.returns.owed import line_returns
@@ -96,11 +96,7 @@ def submit(claim_id):
 def _decisions(claim) -> dict:
     wanted = {}
     for line in claim.lines:
-        amount = request.form.get(f"amount-{line.id}", "").strip()
-        try:
-            amount = Decimal(amount) if amount else None
-        except InvalidOperation:
-            amount = Decimal(-1)  # refused by the service with the line's message
+        amount = typed_amount(f"amount-{line.id}")
         decision = request.form.get(f"decision-{line.id}", "")
         if decision not in Decision.__members__.values():
             decision = ""
