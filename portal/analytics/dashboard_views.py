@@ -3,10 +3,10 @@ shows the figures the analytics snapshot keeps, so the view sits above both pack
 
 from flask_login import current_user
 
-from portal.accounts.roles import Role
 from portal.analytics import snapshots
 from portal.core.db import utcnow
 from portal.core.htmx import render
+from portal.dealers.scope import scoped
 from portal.reports import dashboard as board
 from portal.reports.views import bp, head_office
 
@@ -17,7 +17,7 @@ def dashboard():
     """Every head-office queue with its count and oldest item, today's alerts, what is
     overdue (a sales rep: only its dealers)."""
     now = utcnow()
-    if current_user.role == Role.SALES_REP:  # its own dealers' counts: a few, counted now
+    if scoped(current_user):  # a sales rep: its own dealers' counts, a few, counted now
         return render("reports/dashboard.html", **board.dashboard(current_user, now))
     figures, as_of = snapshots.dashboard_figures(now)
     return render("reports/dashboard.html", **board.dashboard(current_user, now, figures),
