@@ -60,6 +60,7 @@ def _expose_predicates(app: Flask) -> None:
     from portal.dealers import access as dealers
     from portal.deliveries import access as deliveries
     from portal.finance import access as finance
+    from portal.home import access as home
     from portal.planning import access as planning
     from portal.quality import access as quality
     from portal.reports import access as reports
@@ -69,7 +70,7 @@ def _expose_predicates(app: Flask) -> None:
     from portal.units import access as units
 
     expose_predicates(app, accounts, analytics, catalog, claims, dealers, deliveries, finance,
-                      planning, quality, reports, returns, service, stock, units)
+                      home, planning, quality, reports, returns, service, stock, units)
 
 
 def _select_locale():

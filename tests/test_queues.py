@@ -147,9 +147,9 @@ def rows(body: str) -> int:
 def _viewers(world, queue):
     """A dealer's user, a rep and head office: a head-office role the queue is for, else the
     administrator."""
-    head_office = next((world.users[role] for role in queue.roles if not role.is_dealer),
+    head_office = next((world.users[role] for role in queue.holder.roles if not role.is_dealer),
                        world.users[Role.ADMIN])
-    dealer = world.users[next((r for r in queue.roles if r.is_dealer), DEALER_ROLES[0])]
+    dealer = world.users[next((r for r in queue.holder.roles if r.is_dealer), DEALER_ROLES[0])]
     return {"dealer": dealer, "rep": world.users[Role.SALES_REP], "head office": head_office}
 
 
@@ -173,7 +173,7 @@ def test_each_queue_counts_what_its_list_shows(client, login, world, work, name)
 
 def _worker(world, queue):
     """A user of a role the queue is for (a dealer's at dealer A)."""
-    role = sorted(queue.roles)[0]
+    role = sorted(queue.holder.roles)[0]
     return world.users[role]
 
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from flask_babel import lazy_gettext as _l
 
 from portal.core.enums import TitledEnum
-from portal.core.permissions import roles_required
+from portal.core.permissions import granted_to, requires
 
 
 class Role(TitledEnum):
@@ -47,5 +47,6 @@ HEAD_OFFICE_ROLES = (Role.CLERK, Role.SALES_REP, Role.TECHNICAL, Role.FINANCE, R
 # user who sees every dealer.
 WHOLE_VIEW = SimpleNamespace(role=Role.ADMIN, id=None, dealer_id=None)
 
-# The route decorator for a page every signed-in user may open.
-signed_in = roles_required(*ALL_ROLES)
+# The route decorator for a page every signed-in user may open (each user has one of the roles;
+# what a page then shows them is its domain's scope and predicates).
+signed_in = requires(granted_to(*ALL_ROLES))

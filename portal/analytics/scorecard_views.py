@@ -7,7 +7,7 @@ from flask import current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts.roles import ALL_ROLES
+from portal.accounts.roles import signed_in
 from portal.analytics import scorecard_svg, snapshots
 from portal.analytics.access import can_compare_dealers, can_review_grade, can_review_grades
 from portal.analytics.blueprint import bp
@@ -29,7 +29,7 @@ from portal.core.excel import Column, write_sheet
 from portal.core.forms import arg_date
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, roles_required
+from portal.core.permissions import requires
 from portal.dealers.models import Dealer, DealerGrade
 from portal.dealers.scope import get_dealer, visible_dealer_ids, visible_dealers
 from portal.extensions import db
@@ -151,7 +151,7 @@ def _card_page(dealer, form=None):
 
 
 @bp.route("/scorecards/<int:dealer_id>")
-@roles_required(*ALL_ROLES)
+@signed_in
 def scorecard(dealer_id: int):
     """One dealer's card: its figures, the monthly trend, its grade reviews."""
     return _card_page(get_dealer(dealer_id, current_user))

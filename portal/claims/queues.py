@@ -8,25 +8,26 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import DEALER_ROLES, WHOLE_VIEW, Role
+from portal.accounts.roles import WHOLE_VIEW
+from portal.claims.access import can_decide_claims, can_file_claims
 from portal.claims.models import DECIDED, OPEN_FOR_REVIEW, Claim, ClaimStatus
 from portal.claims.scope import visible_claims
 from portal.core.queues import Queue
 from portal.extensions import db
 
 REVIEW = Queue(
-    "review", _l("Claims to decide"), frozenset({Role.TECHNICAL}), visible_claims,
+    "review", _l("Claims to decide"), can_decide_claims, visible_claims,
     lambda user, now: (Claim.status.in_(OPEN_FOR_REVIEW),), Claim.submitted_at, Claim.id,
     "claims.index", args={"status": "review"})
 SAMPLES = Queue(
-    "samples", _l("Rules-approved samples to review"), frozenset({Role.TECHNICAL}),
+    "samples", _l("Rules-approved samples to review"), can_decide_claims,
     visible_claims,
     lambda user, now: (Claim.status == ClaimStatus.APPROVED, Claim.sampled,
                  Claim.sample_reviewed_at.is_(None)),
     Claim.decided_at, Claim.id, "claims.index", order=Claim.id,
     args={"status": "approved", "sample": "1"})
 DRAFTS = Queue(
-    "drafts", _l("Repair records not yet submitted"), frozenset(DEALER_ROLES), visible_claims,
+    "drafts", _l("Repair records not yet submitted"), can_file_claims, visible_claims,
     lambda user, now: (Claim.status == ClaimStatus.DRAFT,), Claim.created_at, Claim.id,
     "claims.index", order=Claim.id, args={"status": "draft"})
 

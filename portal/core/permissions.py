@@ -5,7 +5,8 @@ Each domain says who may do what in one module, ``portal/<domain>/access.py``: a
 a role may do without a record (open a list, see a menu entry). The route, the service, the
 template and the API all ask that predicate. A role-only predicate is made by ``granted_to``;
 routes declare it with ``requires``, so the URL-map access matrix and the predicate read the
-same roles and cannot disagree. Every ``can_*`` is a Jinja global (``expose_predicates``).
+same roles and cannot disagree (``signed_in`` in ``portal.accounts.roles`` is the one for
+"every signed-in user"). Every ``can_*`` is a Jinja global (``expose_predicates``).
 """
 
 from functools import wraps
@@ -16,26 +17,6 @@ from flask_login import current_user
 from portal.extensions import login_manager
 
 PUBLIC = "public"
-
-
-def roles_required(*roles):
-    """Let only signed-in users of the given roles through; others get 403."""
-    allowed = frozenset(roles)
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in allowed:
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.access = allowed
-        return wrapped
-
-    return decorator
-
 
 
 def granted_to(*roles):
@@ -50,9 +31,31 @@ def granted_to(*roles):
     return can
 
 
+def any_of(*predicates):
+    """The role-only predicate granting what any of ``predicates`` grants: for a page or a
+    queue shared by several actions (the dealer confirms a note, its rep chases it)."""
+    return granted_to(*frozenset().union(*(p.roles for p in predicates)))
+
+
 def requires(*predicates):
-    """The route decorator for role-only predicates: the roles any of them grants."""
-    return roles_required(*frozenset().union(*(p.roles for p in predicates)))
+    """The route decorator: a signed-in user whom any of the role-only ``predicates`` grants
+    gets through, others 403. The view keeps the predicate (``predicate``), which the menu
+    asks, and its roles (``access``), which the URL-map access matrix reads."""
+    let_in = any_of(*predicates)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not let_in(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.predicate, wrapped.access = let_in, let_in.roles
+        return wrapped
+
+    return decorator
 
 
 def expose_predicates(app, *modules) -> None:

@@ -2,7 +2,9 @@
 
 A ``Queue`` names the records waiting (the SELECT of what a user may see, narrowed by the
 queue's filter), the order people work them in (oldest first unless said otherwise), the
-column its "waiting since" figure reads, the roles it is for and the list page that shows it.
+column its "waiting since" figure reads, who works it and the list page that shows it. Who
+works a queue is asked through a predicate of the domain's ``access`` module, the one guarding
+the action the queue waits for (claims to decide: ``can_decide_claims``), never a role list.
 Its count, its oldest item and its list are all read from that one definition, so a tile's
 number and the list it links to cannot disagree. Each domain declares its queues in its own
 ``queues.py``; this module names no domain's states.
@@ -35,11 +37,12 @@ class Queue:
     """One queue. ``scope(user)`` is the domain's SELECT of what ``user`` may see;
     ``where(user, now)`` the queue's conditions at ``now`` (a UTC instant); ``order`` the column it
     is worked down by (with ``key`` to break ties), ``since`` the column its oldest item is
-    dated by; ``endpoint`` and ``args`` its list page."""
+    dated by; ``endpoint`` and ``args`` its list page. ``holder`` is the role-only predicate
+    (``can_*(user)``) of who works it."""
 
     name: str
     label: str
-    roles: frozenset
+    holder: Callable
     scope: Callable
     where: Callable[..., tuple]
     since: object
@@ -53,6 +56,10 @@ class Queue:
         if self.name in REGISTRY:
             raise ValueError(f"queue {self.name!r} is defined twice")
         REGISTRY[self.name] = self
+
+    def held_by(self, user) -> bool:
+        """``user`` works this queue (a home page shows it to them)."""
+        return self.holder(user)
 
     @property
     def sort(self):
@@ -90,11 +97,6 @@ def requested(default: Queue | None = None) -> Queue | None:
     else ``default``."""
     queue = REGISTRY.get(request.args.get("queue", ""))
     return queue if queue is not None and queue.endpoint == request.endpoint else default
-
-
-def for_role(role) -> list[Queue]:
-    """The queues ``role`` works, in the order they were declared."""
-    return [queue for queue in REGISTRY.values() if role in queue.roles]
 
 
 def piles(queues, user, now: datetime) -> list[Pile]:

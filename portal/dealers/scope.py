@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import abort
 from markupsafe import Markup
 
-from portal.accounts.roles import Role
 from portal.core.options import options
 from portal.dealers.models import Dealer
 from portal.extensions import db
@@ -20,7 +19,7 @@ from portal.extensions import db
 def scoped(user) -> bool:
     """True when ``user`` sees only some dealers (a dealer's own users, a sales rep); false for
     head office and for no user (a command)."""
-    return user is not None and (user.role.is_dealer or user.role == Role.SALES_REP)
+    return user is not None and (user.role.is_dealer or user.role.is_rep)
 
 
 def visible_dealer_ids(user) -> list[int] | None:

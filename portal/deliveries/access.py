@@ -6,6 +6,8 @@ from portal.deliveries.models import DeliveryStatus
 
 can_ship_deliveries = granted_to(Role.CLERK, Role.ADMIN)
 can_confirm_deliveries = granted_to(*DEALER_ROLES)
+# The rep chases the notes its dealers leave unconfirmed.
+can_chase_deliveries = granted_to(Role.SALES_REP)
 
 
 def can_confirm_receipt_of(note, user) -> bool:

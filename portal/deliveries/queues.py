@@ -5,8 +5,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from portal.accounts.roles import DEALER_ROLES, Role
+from portal.core.permissions import any_of
 from portal.core.queues import Queue, day_of, piles
+from portal.deliveries.access import can_chase_deliveries, can_confirm_deliveries
 from portal.deliveries.models import DeliveryNote, DeliveryStatus
 from portal.deliveries.scope import visible_notes
 from portal.deliveries.services import overdue_cutoff, overdue_terms
@@ -15,11 +16,11 @@ from portal.extensions import db
 N = DeliveryNote
 WAITING = Queue(
     "notes_waiting", _l("Delivery notes awaiting the dealer"),
-    frozenset({Role.SALES_REP, *DEALER_ROLES}), visible_notes,
+    any_of(can_confirm_deliveries, can_chase_deliveries), visible_notes,
     lambda user, now: (N.status == DeliveryStatus.SHIPPED,), N.shipped_on, N.id,
     "deliveries.index", args={"status": "shipped"})
 OVERDUE = Queue(
-    "notes_overdue", _l("Delivery notes overdue"), frozenset({Role.SALES_REP}), visible_notes,
+    "notes_overdue", _l("Delivery notes overdue"), can_chase_deliveries, visible_notes,
     lambda user, now: overdue_terms(day_of(now)), N.shipped_on, N.id, "deliveries.index",
     args={"overdue": "1"})
 

@@ -2,14 +2,18 @@
 and the cost reports. Each rule said once, asked by the routes, the services and the templates."""
 
 from portal.accounts.roles import DEALER_ROLES, Role
-from portal.core.permissions import granted_to
+from portal.core.permissions import any_of, granted_to
 from portal.finance.models import NoticeStatus
 from portal.finance.notice_scope import NOTICE_ROLES
 
-# The cost audit: the dealer's rep forwards, finance audits; both (and the admin) see the queues.
+# The cost audit: the dealer's rep forwards, finance audits; the administrator follows both
+# sides' lists without acting in them.
 can_forward_claims = granted_to(Role.SALES_REP)
 can_audit_costs = granted_to(Role.FINANCE)
-can_see_cost_audit = granted_to(Role.SALES_REP, Role.FINANCE, Role.ADMIN)
+can_oversee_cost_audit = granted_to(Role.ADMIN)
+can_follow_forwarding = any_of(can_forward_claims, can_oversee_cost_audit)
+can_follow_audits = any_of(can_audit_costs, can_oversee_cost_audit)
+can_see_cost_audit = any_of(can_follow_forwarding, can_follow_audits)
 # Write-off notices: finance issues, voids and reissues them; the dealer confirms or disputes.
 can_read_notices = granted_to(*NOTICE_ROLES)
 can_manage_notices = granted_to(Role.FINANCE)

@@ -6,27 +6,28 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import Role
 from portal.claims.models import Claim, FinanceStage
 from portal.claims.scope import visible_claims
 from portal.core.queues import day_of
 from portal.dealers.models import Dealer
+from portal.finance.access import can_follow_audits, can_follow_forwarding
 from portal.finance.audit import ready_for_finance
 from portal.finance.queues import AUDIT, FORWARD
 from portal.units.models import Unit
 
 RECENT_DAYS = 90
-# queue -> (roles that see it, sort column, newest first)
+# queue -> (who sees it, sort column, newest first)
 QUEUES = {
-    "forward": ({Role.SALES_REP, Role.ADMIN}, Claim.id, False),
-    "forwarded": ({Role.SALES_REP, Role.ADMIN}, Claim.forwarded_at, True),
-    "audit": ({Role.FINANCE, Role.ADMIN}, Claim.id, False),
-    "audited": ({Role.FINANCE, Role.ADMIN}, Claim.finance_at, True),
+    "forward": (can_follow_forwarding, Claim.id, False),
+    "forwarded": (can_follow_forwarding, Claim.forwarded_at, True),
+    "audit": (can_follow_audits, Claim.id, False),
+    "audited": (can_follow_audits, Claim.finance_at, True),
 }
 
 
-def queues_for(role: Role) -> list[str]:
-    return [name for name, (roles, _col, _desc) in QUEUES.items() if role in roles]
+def queues_for(user) -> list[str]:
+    """The tabs of the cost-audit page ``user`` sees, in order."""
+    return [name for name, (may_see, _col, _desc) in QUEUES.items() if may_see(user)]
 
 
 def queue_select(name: str, user, now: datetime, *, dealer: str = "", ready: bool = False):

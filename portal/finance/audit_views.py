@@ -39,7 +39,7 @@ PANELS.append(claim_finance)  # the finance track on the claim page
 @requires(access.can_see_cost_audit)
 def claims():
     """Claims to forward and forwarded (sales rep), to audit and audited (finance)."""
-    tabs, now = queues_for(current_user.role), utcnow()
+    tabs, now = queues_for(current_user), utcnow()
     today = day_of(now)
     queue = request.args.get("queue", "")
     queue = queue if queue in tabs else tabs[0]
@@ -47,7 +47,7 @@ def claims():
               "ready": "1" if queue == "forward" and request.args.get("ready") == "1" else ""}
     stmt = queue_select(queue, current_user, now, dealer=wanted["dealer"],
                         ready=bool(wanted["ready"]))
-    _roles, sort_col, descending = QUEUES[queue]
+    _may_see, sort_col, descending = QUEUES[queue]
     page = keyset_page(stmt, sort_col, Claim.id, request.args.get("after"),
                        current_app.config["PAGE_SIZE"], descending=descending)
     readiness = readiness_of(page.items, today) if queue == "forward" else {}

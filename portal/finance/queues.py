@@ -4,30 +4,37 @@ disputed by it."""
 
 from flask_babel import lazy_gettext as _l
 
-from portal.accounts.roles import DEALER_ROLES, Role
 from portal.claims.models import Claim, FinanceStage
 from portal.claims.scope import visible_claims
+from portal.core.permissions import any_of
 from portal.core.queues import Queue
 from portal.extensions import db
+from portal.finance.access import (
+    can_answer_notices,
+    can_audit_costs,
+    can_forward_claims,
+    can_manage_notices,
+)
 from portal.finance.audit import READY_STATUSES
 from portal.finance.models import NoticeStatus, WriteOffNotice
 from portal.finance.notice_scope import visible_notices
 
 FORWARD = Queue(
-    "forward", _l("Claims to forward to finance"), frozenset({Role.SALES_REP}), visible_claims,
+    "forward", _l("Claims to forward to finance"), can_forward_claims, visible_claims,
     lambda user, now: (Claim.status.in_(READY_STATUSES), Claim.finance_stage.is_(None)),
     Claim.decided_at, Claim.id, "finance.claims", order=Claim.id)
 AUDIT = Queue(
-    "audit", _l("Claims to audit"), frozenset({Role.FINANCE}), visible_claims,
+    "audit", _l("Claims to audit"), can_audit_costs, visible_claims,
     lambda user, now: (Claim.finance_stage == FinanceStage.FORWARDED,), Claim.forwarded_at,
     Claim.id, "finance.claims", order=Claim.id)
 NOTICES_ISSUED = Queue(
-    "notices_issued", _l("Notices waiting for dealers"), frozenset({Role.FINANCE, *DEALER_ROLES}),
+    "notices_issued", _l("Notices waiting for dealers"),
+    any_of(can_manage_notices, can_answer_notices),
     visible_notices, lambda user, now: (WriteOffNotice.status == NoticeStatus.ISSUED,),
     WriteOffNotice.issued_at, WriteOffNotice.id, "finance.notices", order=WriteOffNotice.id,
     args={"status": "issued"})
 NOTICES_DISPUTED = Queue(
-    "notices_disputed", _l("Notices disputed"), frozenset({Role.FINANCE}), visible_notices,
+    "notices_disputed", _l("Notices disputed"), can_manage_notices, visible_notices,
     lambda user, now: (WriteOffNotice.status == NoticeStatus.DISPUTED,),
     WriteOffNotice.issued_at, WriteOffNotice.id, "finance.notices", order=WriteOffNotice.id,
     args={"status": "disputed"})

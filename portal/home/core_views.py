@@ -4,12 +4,12 @@ endpoints are app-wide, the views name domains, so they live above them)."""
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, request, session, url_for
 
-from portal.accounts.roles import Role
+from portal.accounts.access import can_browse_audit_trail
 from portal.accounts.views import is_safe_next
 from portal.core.audit import AuditEntry
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import public, roles_required
+from portal.core.permissions import public, requires
 from portal.extensions import db
 from portal.home.labels import ENTITIES
 
@@ -28,7 +28,7 @@ def set_language():
 
 
 @bp.route("/audit")
-@roles_required(Role.ADMIN)
+@requires(can_browse_audit_trail)
 def audit_log():
     """Browse the audit trail, newest first, filtered by record type, action or user."""
     stmt = sa.select(AuditEntry)

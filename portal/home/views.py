@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.accounts.roles import DEALER_ROLES, Role, signed_in
+from portal.accounts.roles import signed_in
 from portal.analytics import snapshots
 from portal.catalog.models import (
     FaultCode,
@@ -20,7 +20,7 @@ from portal.claims import queues
 from portal.core.audit import AuditEntry
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
-from portal.core.permissions import roles_required
+from portal.core.permissions import requires
 from portal.core.queues import REGISTRY
 from portal.dealers.models import Dealer, DealerStatus
 from portal.dealers.scope import visible_dealers
@@ -29,6 +29,7 @@ from portal.extensions import db
 from portal.finance.notice_scope import period_text
 from portal.finance.queues import awaiting_dealer
 from portal.finance.work import finance_work, rep_work
+from portal.home import access
 from portal.planning.overview import missing_by_season, next_due
 from portal.planning.queues import TO_REVIEW, waiting_review
 from portal.quality.warning import open_alerts_box
@@ -48,22 +49,15 @@ def work_queues():
     """Every work queue by name, for the links of the counts: ``queues.review.url()``."""
     return {"queues": REGISTRY}
 
-PAGES = {
-    Role.DEALER_ADMIN: "home.dealer", Role.DEALER_STAFF: "home.dealer",
-    Role.SALES_REP: "home.rep", Role.CLERK: "home.clerk", Role.TECHNICAL: "home.technical",
-    Role.FINANCE: "home.finance", Role.ADMIN: "home.admin",
-}
-
-
 @bp.route("/")
 @signed_in
 def index():
     """Send the user to their role's page."""
-    return redirect(url_for(PAGES[current_user.role]))
+    return redirect(url_for(access.LANDING[current_user.role]))
 
 
 @bp.route("/home/dealer")
-@roles_required(*DEALER_ROLES)
+@requires(access.can_open_dealer_home)
 def dealer():
     """A dealer's page: its record, its rep, its rate, its colleagues."""
     dealer = current_user.dealer
@@ -83,7 +77,7 @@ def dealer():
 
 
 @bp.route("/home/rep")
-@roles_required(Role.SALES_REP)
+@requires(access.can_open_rep_home)
 def rep():
     """A sales rep's page: the dealers assigned to them."""
     dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
@@ -106,7 +100,7 @@ def _dealers_by_province():
 
 
 @bp.route("/home/clerk")
-@roles_required(Role.CLERK)
+@requires(access.can_open_clerk_home)
 def clerk():
     """The sales clerk's page: follow-up work, the dealer network and the deadlines."""
     now, today = utcnow(), shanghai_today()
@@ -128,7 +122,7 @@ def _rules_share() -> dict:
 
 
 @bp.route("/home/technical")
-@roles_required(Role.TECHNICAL)
+@requires(access.can_open_technical_home)
 def technical():
     """The technical department's page: models and their periods, fault codes."""
     figures, as_of = snapshots.work_figures(utcnow())
@@ -143,7 +137,7 @@ def technical():
 
 
 @bp.route("/home/finance")
-@roles_required(Role.FINANCE)
+@requires(access.can_open_finance_home)
 def finance():
     """Finance's page: the work waiting (audits, notices), the rates and bands claims are
     costed with."""
@@ -159,7 +153,7 @@ def finance():
 
 
 @bp.route("/home/admin")
-@roles_required(Role.ADMIN)
+@requires(access.can_open_admin_home)
 def admin():
     """The administrator's page: what the portal holds and the latest changes."""
     counts = {

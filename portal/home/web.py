@@ -17,8 +17,8 @@ SESSIONLESS = {"core.healthz"}
 PASSWORD_EXEMPT = {"accounts.change_password", "accounts.logout", "core.set_language", "static"}
 
 # The menu: (endpoint, label key, role-only predicate naming who sees the entry, or None when
-# the entry is shown to every role its route lets in). The predicates are the domains' own
-# ``can_*`` (Jinja globals, looked up by name).
+# the entry is shown to whoever its route's predicate lets in). The predicates are the
+# domains' own ``can_*`` (Jinja globals, looked up by name).
 NAV = [
     ("home.index", "home", None),
     ("reports.dashboard", "dashboard", "can_read_reports"),
@@ -137,25 +137,30 @@ def _nav_urls() -> dict[str, str]:
     return urls
 
 
-def _nav_roles(endpoint: str, can: str | None) -> frozenset:
-    """The roles that see a menu entry: its predicate's, else those its route lets in."""
+def _nav_predicate(endpoint: str, can: str | None):
+    """Who sees a menu entry: the predicate it names, else the one its route asks."""
     if can is None:
-        return current_app.view_functions[endpoint].access
-    return current_app.jinja_env.globals[can].roles
+        return current_app.view_functions[endpoint].predicate
+    return current_app.jinja_env.globals[can]
 
 
-def _nav_html(role, section) -> Markup:
-    """The menu's links for a role, in the current language, the current section marked. The
-    same for every request with these four keys, so each combination is built once."""
-    key = (request.script_root, role, str(get_locale()), section)
+def menu(user) -> list[str]:
+    """The endpoints of the menu entries ``user`` sees, in the menu's order."""
+    return [e for e, _key, can in NAV if _nav_predicate(e, can)(user)]
+
+
+def _nav_html(user, section) -> Markup:
+    """The menu's links for a user, in the current language, the current section marked. Its
+    predicates are role-only, so every request with the same role and these three keys gets
+    the same menu: each combination is built once."""
+    key = (request.script_root, user.role, str(get_locale()), section)
     cache = current_app.extensions.setdefault("portal_nav_html", {})
     html = cache.get(key)
     if html is None:
-        urls = _nav_urls()
+        urls, shown = _nav_urls(), set(menu(user))
         template = current_app.jinja_env.get_template("core/_nav_links.html")  # no context
         html = cache[key] = Markup(template.render(links=[
-            (urls[e], k == section, str(NAV_LABELS[k]))
-            for e, k, can in NAV if role in _nav_roles(e, can)]))
+            (urls[e], k == section, str(NAV_LABELS[k])) for e, k, _can in NAV if e in shown]))
     return html
 
 
@@ -192,5 +197,5 @@ def register_request_hooks(app):
         if not has_request_context():  # a document rendered by a background run or a command
             return {"locale": str(get_locale())}
         section = current_section()
-        nav = _nav_html(current_user.role, section) if current_user.is_authenticated else ""
+        nav = _nav_html(current_user, section) if current_user.is_authenticated else ""
         return {"nav": nav, "section": section, "locale": str(get_locale())}

@@ -13,7 +13,7 @@ from portal.planning.models import PlanStatus, StockingPlan
 from portal.planning.scope import visible_plans
 
 TO_REVIEW = Queue(
-    "plans_review", _l("Stocking plans to review"), can_review_plans.roles, visible_plans,
+    "plans_review", _l("Stocking plans to review"), can_review_plans, visible_plans,
     lambda user, now: (StockingPlan.status == PlanStatus.SUBMITTED,), StockingPlan.submitted_at,
     StockingPlan.id, "planning.review_queue")
 

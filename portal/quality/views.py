@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import ALL_ROLES
+from portal.accounts.roles import signed_in
 from portal.claims.models import Claim
 from portal.claims.scope import visible_claims
 from portal.core import audit
@@ -16,7 +16,7 @@ from portal.core.actions import form_action
 from portal.core.db import SHANGHAI, utcnow
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
-from portal.core.permissions import requires, roles_required
+from portal.core.permissions import requires
 from portal.extensions import db
 from portal.quality import charts, warning
 from portal.quality.access import can_act_on_alerts, can_read_alerts
@@ -29,8 +29,6 @@ from portal.units.scope import visible_units
 bp = Blueprint("quality", __name__, url_prefix="/quality")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Dealers are let through only to be told there is nothing here (404, as for foreign records).
-everyone = roles_required(*ALL_ROLES)
 
 
 def get_alert(alert_id: int) -> BatchAlert:
@@ -43,12 +41,14 @@ def get_alert(alert_id: int) -> BatchAlert:
 
 
 def _head_office_only() -> None:
+    # Every signed-in user's pages: dealers are let through only to be told there is nothing
+    # here (404, as for foreign records).
     if not can_read_alerts(current_user):
         abort(404)
 
 
 @bp.route("/alerts")
-@everyone
+@signed_in
 def alerts():
     """List alerts: open first, then acknowledged, then closed, newest first in each."""
     _head_office_only()
@@ -70,7 +70,7 @@ def _alerts_stmt(status):
 
 
 @bp.route("/alerts/<int:alert_id>")
-@everyone
+@signed_in
 def alert(alert_id):
     """Show one alert: its figures in words, the chart, the units at risk, the claims."""
     alert = get_alert(alert_id)
@@ -91,7 +91,7 @@ def _detail(alert, form, status=200):
 
 
 @bp.route("/alerts/<int:alert_id>/units")
-@everyone
+@signed_in
 def alert_units(alert_id):
     """One dealer's units at risk (``dealer``), which the alert's page opens in place."""
     alert = get_alert(alert_id)
@@ -102,7 +102,7 @@ def alert_units(alert_id):
 
 
 @bp.route("/alerts/<int:alert_id>/units.xlsx")
-@everyone
+@signed_in
 def units_sheet(alert_id):
     """Download the units at risk (the user's dealers only) as a spreadsheet."""
     alert = get_alert(alert_id)

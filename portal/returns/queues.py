@@ -4,18 +4,18 @@ technical verdict, shipments to receive, parts overdue."""
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from portal.accounts.roles import Role
 from portal.core.queues import Queue, day_of
+from portal.returns.access import can_judge_parts, can_list_overdue_parts, can_receive_parts
 from portal.returns.models import TO_COME_BACK, OwedPart, OwedStatus, ReturnShipment
 from portal.returns.receipt import OPEN as SHIPMENT_OPEN
 from portal.returns.scope import visible_owed_parts, visible_shipments
 
 JUDGE = Queue(
-    "judge", _l("Old parts to judge"), frozenset({Role.TECHNICAL}), visible_owed_parts,
+    "judge", _l("Old parts to judge"), can_judge_parts, visible_owed_parts,
     lambda user, now: (OwedPart.status == OwedStatus.RECEIVED, OwedPart.verdict.is_(None)),
     OwedPart.received_on, OwedPart.id, "returns.verdict_queue")
 RECEIVE = Queue(
-    "receive", _l("Old-part shipments to receive"), frozenset({Role.CLERK}), visible_shipments,
+    "receive", _l("Old-part shipments to receive"), can_receive_parts, visible_shipments,
     lambda user, now: (ReturnShipment.status.in_(SHIPMENT_OPEN),), ReturnShipment.shipped_on,
     ReturnShipment.id, "returns.incoming")
 def _past_due(user, now):
@@ -28,5 +28,5 @@ def _past_due(user, now):
 
 OVERDUE = Queue(
     "owed_overdue", _l("Old parts overdue"),
-    frozenset({Role.SALES_REP, Role.CLERK, Role.TECHNICAL}), visible_owed_parts, _past_due,
+    can_list_overdue_parts, visible_owed_parts, _past_due,
     OwedPart.due_on, OwedPart.id, "returns.overdue")

@@ -10,8 +10,13 @@ can_register_requests = granted_to(*DEALER_ROLES, Role.CLERK, Role.ADMIN)
 # A dealer's own entry is routed to the dealer itself at once: it arranges its own work.
 can_route_to_itself = granted_to(*DEALER_ROLES)
 can_dispatch_requests = granted_to(Role.CLERK, Role.ADMIN)  # route and check
-can_arrange_requests = granted_to(*DEALER_ROLES, Role.SALES_REP, Role.TECHNICAL)
+# Whom an entry is routed to, by role: the dealer's users, a rep, the technical department.
+ASSIGNEE_OF = {**dict.fromkeys(DEALER_ROLES, Assignee.DEALER), Role.SALES_REP: Assignee.SALES_REP,
+               Role.TECHNICAL: Assignee.TECHNICAL}
+can_arrange_requests = granted_to(*ASSIGNEE_OF)
 can_watch_escalation = granted_to(Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP)
+# A dealer's users watch their own entries' deadlines in the register; head office escalates.
+can_watch_own_deadlines = granted_to(*DEALER_ROLES)
 
 # Return visits and complaints: the clerks call and handle; dealers see results only.
 can_handle_followup = granted_to(Role.CLERK, Role.ADMIN)
@@ -26,15 +31,20 @@ can_resolve_flags = granted_to(Role.CLERK, Role.ADMIN, Role.TECHNICAL)
 can_list_flags = granted_to(Role.CLERK, Role.ADMIN, Role.TECHNICAL, Role.SALES_REP)
 
 
+def assignee_kind(user) -> Assignee | None:
+    """Which kind of assignee ``user`` answers for; None when entries are never routed to them."""
+    return ASSIGNEE_OF.get(getattr(user, "role", None))
+
+
 def is_assignee(entry, user) -> bool:
     """The user is the one the entry was routed to (a user of that dealer, that rep, or tech)."""
+    if entry.assignee is None or entry.assignee != assignee_kind(user):
+        return False
     if entry.assignee == Assignee.DEALER:
-        return user.role.is_dealer and user.dealer_id == entry.dealer_id
+        return user.dealer_id == entry.dealer_id
     if entry.assignee == Assignee.SALES_REP:
         return user.id == entry.assigned_user_id
-    if entry.assignee == Assignee.TECHNICAL:
-        return user.role == Role.TECHNICAL
-    return False
+    return True  # the technical department answers as one
 
 
 def can_route(entry, user) -> bool:

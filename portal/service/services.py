@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from portal.accounts.roles import Role
 from portal.catalog.models import PolicySettings
 from portal.core import audit
 from portal.core.db import SHANGHAI
@@ -21,6 +20,7 @@ from portal.dealers.models import DealerStatus
 from portal.dealers.scope import in_scope
 from portal.extensions import db
 from portal.service.access import (
+    assignee_kind,
     can_arrange,
     can_check,
     can_close,
@@ -136,7 +136,7 @@ def _target(assignee: Assignee, dealer, rep) -> tuple:
             raise DomainError(_("This dealer is suspended."), field="dealer_id")
         return dealer, None
     if assignee == Assignee.SALES_REP:
-        if rep is None or rep.role != Role.SALES_REP or not rep.is_active_user:
+        if assignee_kind(rep) != Assignee.SALES_REP or not rep.is_active_user:
             raise DomainError(_("Choose an active sales rep."), field="rep_id")
         return None, rep
     return None, None
@@ -197,13 +197,14 @@ def close(entry: ServiceRequest, outcome: str, *, actor, now: datetime, version=
 # Work lists.
 
 def assigned_to(user):
-    """SQL: the entry is routed to ``user`` (their dealer, themselves, or their department)."""
-    r = ServiceRequest
-    if user.role.is_dealer:
-        return sa.and_(r.assignee == Assignee.DEALER, in_scope(r.dealer_id, user))
-    if user.role == Role.SALES_REP:
-        return sa.and_(r.assignee == Assignee.SALES_REP, r.assigned_user_id == user.id)
-    if user.role == Role.TECHNICAL:
-        return r.assignee == Assignee.TECHNICAL
-    return sa.false()
+    """SQL: the entry is routed to ``user`` (their dealer, themselves, or their department), as
+    ``is_assignee`` answers for one entry."""
+    r, kind = ServiceRequest, assignee_kind(user)
+    if kind is None:
+        return sa.false()
+    if kind == Assignee.DEALER:
+        return sa.and_(r.assignee == kind, in_scope(r.dealer_id, user))
+    if kind == Assignee.SALES_REP:
+        return sa.and_(r.assignee == kind, r.assigned_user_id == user.id)
+    return r.assignee == kind
 

@@ -186,7 +186,7 @@ def home_box(user) -> list[dict]:
     shown = [(queue, label) for queue, label in (
         (queues.TO_ROUTE, _("Not routed")), (queues.TO_CHECK, _("To check")),
         (queues.MINE_TO_ARRANGE, _("To arrange")), (queues.OVERDUE, _("Overdue")),
-        (queues.OVERDUE_HERE, _("Overdue"))) if user.role in queue.roles]
+        (queues.OVERDUE_HERE, _("Overdue"))) if queue.held_by(user)]
     found = piles([queue for queue, _label in shown], user, utcnow())
     return [{"label": label, "count": pile.count, "url": queue.url(),
              "alert": queue in (queues.OVERDUE, queues.OVERDUE_HERE) and pile.count > 0}
