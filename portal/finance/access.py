@@ -4,7 +4,6 @@ and the cost reports. Each rule said once, asked by the routes, the services and
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.core.permissions import any_of, granted_to
 from portal.finance.models import NoticeStatus
-from portal.finance.notice_scope import NOTICE_ROLES
 
 # The cost audit: the dealer's rep forwards, finance audits; the administrator follows both
 # sides' lists without acting in them.
@@ -15,7 +14,8 @@ can_follow_forwarding = any_of(can_forward_claims, can_oversee_cost_audit)
 can_follow_audits = any_of(can_audit_costs, can_oversee_cost_audit)
 can_see_cost_audit = any_of(can_follow_forwarding, can_follow_audits)
 # Write-off notices: finance issues, voids and reissues them; the dealer confirms or disputes.
-can_read_notices = granted_to(*NOTICE_ROLES)
+# Who reads notices at all: the dealers they are for, their reps, finance and the administrator.
+can_read_notices = granted_to(*DEALER_ROLES, Role.SALES_REP, Role.FINANCE, Role.ADMIN)
 can_manage_notices = granted_to(Role.FINANCE)
 can_answer_notices = granted_to(*DEALER_ROLES)
 can_read_notice_runs = granted_to(Role.FINANCE, Role.ADMIN)

@@ -6,21 +6,18 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.roles import DEALER_ROLES, Role
 from portal.claims.models import Claim
 from portal.dealers.scope import scope, scoped
 from portal.extensions import db
+from portal.finance.access import can_read_notices
 from portal.finance.models import NoticeClaim, NoticeStatus, WriteOffNotice
 from portal.units.models import Unit
-
-# Who reads notices at all: the dealers they are for, their reps, finance and the administrator.
-NOTICE_ROLES = (*DEALER_ROLES, Role.SALES_REP, Role.FINANCE, Role.ADMIN)
 
 
 def visible_notices(user):
     """A SELECT of the notices ``user`` may see."""
     stmt = scope(sa.select(WriteOffNotice), WriteOffNotice.dealer_id, user)
-    if not scoped(user) and user.role not in NOTICE_ROLES:
+    if not scoped(user) and not can_read_notices(user):
         stmt = stmt.where(sa.false())
     return stmt
 
