@@ -7,7 +7,7 @@ it with the message next to the field and status 422.
 
 import io
 
-from flask import abort, current_app, request, send_file, url_for
+from flask import current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -94,10 +94,7 @@ def notice(number):
 @readers
 def notice_pdf(number):
     """The notice's PDF exactly as it was issued."""
-    notice = db.session.scalar(visible_notices(current_user)
-                               .where(WriteOffNotice.number == number))
-    if notice is None:
-        abort(404)
+    notice = db.first_or_404(visible_notices(current_user).where(WriteOffNotice.number == number))
     return send_file(io.BytesIO(documents.notice_pdf(notice)), mimetype="application/pdf",
                      as_attachment=True, download_name=f"{notice.number}.pdf")
 

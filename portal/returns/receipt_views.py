@@ -29,10 +29,7 @@ def _shipment(shipment_id: int, user=None) -> ReturnShipment:
     """The shipment with its lines, parts, claims and units; 404 outside the user's dealers."""
     stmt = scope(sa.select(ReturnShipment).where(ReturnShipment.id == shipment_id),
                  ReturnShipment.dealer_id, user)
-    shipment = db.session.scalar(stmt.options(*services.line_options()))
-    if shipment is None:
-        abort(404)
-    return shipment
+    return db.first_or_404(stmt.options(*services.line_options()))
 
 
 @bp.route("/receiving")

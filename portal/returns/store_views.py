@@ -64,9 +64,7 @@ def store(store):
 @requires(access.can_keep_stores)
 def store_move(item_id):
     """Record that a part left its store: reused, scrapped or dispatched to its supplier."""
-    item = db.session.get(StoreItem, item_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(StoreItem, item_id)
     form = StoreMoveForm()
     form.to.choices = options((s.value, s.title) for s in MOVES[item.store])
 
