@@ -7,7 +7,7 @@ refusal re-renders the claim with the message next to the field and status 422.
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, request, send_file, url_for
+from flask import Blueprint, abort, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -43,7 +43,7 @@ from portal.core.db import shanghai_today, starts_with, utcnow
 from portal.core.errors import DomainError
 from portal.core.forms import options
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page, listed
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.core.uploads import IMAGE_TYPES, store, uploads_root
@@ -79,9 +79,8 @@ def index():
     q = request.args.get("q", "").strip().upper()
     sample = request.args.get("sample") == "1"
     queue = requested()
-    stmt = (queue.select(current_user, utcnow()) if queue else visible_claims(current_user))
-    stmt = stmt.options(selectinload(Claim.unit).selectinload(Unit.model),
-                        selectinload(Claim.dealer))
+    stmt = listed(queue, visible_claims, current_user, utcnow()).options(
+        selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
     if status in QUEUES:
         stmt = stmt.where(Claim.status.in_(QUEUES[status]))
     elif status in ClaimStatus.__members__.values():
@@ -92,9 +91,7 @@ def index():
         # Ranges, not LIKE: an index answers them on SQLite too (q is upper case, as they are).
         units = sa.select(Unit.id).where(starts_with(Unit.serial, q))
         stmt = stmt.where(sa.or_(starts_with(Claim.number, q), Claim.unit_id.in_(units)))
-    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (queue.page(stmt, after, size) if queue else
-            keyset_page(stmt, Claim.id, Claim.id, after, size, descending=True))
+    page = list_page(stmt, queue, Claim.id, Claim.id)
     return render("claims/index.html", "claims/_rows.html", page=page, wanted=status, q=q,
                   sample=sample, statuses=ClaimStatus, queues=QUEUES, queue=queue)
 

@@ -5,7 +5,6 @@ import io
 
 from flask import (
     Blueprint,
-    current_app,
     request,
     send_file,
     url_for,
@@ -19,7 +18,7 @@ from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page, listed
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.dealers.scope import dealer_filter
@@ -46,15 +45,13 @@ def index():
     dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     now, today = utcnow(), shanghai_today()
     queue = requested(OVERDUE if overdue else None)
-    stmt = (queue.select(current_user, now) if queue else visible_notes(current_user)).options(
+    stmt = listed(queue, visible_notes, current_user, now).options(
         selectinload(DeliveryNote.dealer), selectinload(DeliveryNote.lines))
     if wanted:
         stmt = stmt.where(DeliveryNote.status == wanted)
     if dealer_id:
         stmt = stmt.where(DeliveryNote.dealer_id == dealer_id)
-    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (queue.page(stmt, after, size) if queue else keyset_page(
-        stmt, DeliveryNote.shipped_on, DeliveryNote.id, after, size, descending=True))
+    page = list_page(stmt, queue, DeliveryNote.shipped_on, DeliveryNote.id)
     return render("deliveries/index.html", "deliveries/_rows.html", page=page, wanted=wanted,
                   overdue=overdue, statuses=DeliveryStatus, dealer_id=dealer_id,
                   dealers=dealers, cutoff=services.overdue_cutoff(today))

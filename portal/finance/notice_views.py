@@ -7,7 +7,7 @@ it with the message next to the field and status 422.
 
 import io
 
-from flask import current_app, request, send_file, url_for
+from flask import request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -16,7 +16,7 @@ from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
 from portal.core.db import utcnow
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page, listed
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.dealers.scope import dealer_filter
@@ -51,12 +51,10 @@ def notices():
     period = period if month_bounds(period) else ""
     dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     now, queue = utcnow(), requested()
-    stmt = filter_notices(queue.select(current_user, now) if queue else
-                          visible_notices(current_user), status=status, period=period,
-                          dealer_id=dealer_id).options(selectinload(WriteOffNotice.dealer))
-    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (queue.page(stmt, after, size) if queue else keyset_page(
-        stmt, WriteOffNotice.id, WriteOffNotice.id, after, size, descending=True))
+    stmt = filter_notices(listed(queue, visible_notices, current_user, now), status=status,
+                          period=period, dealer_id=dealer_id).options(
+        selectinload(WriteOffNotice.dealer))
+    page = list_page(stmt, queue, WriteOffNotice.id, WriteOffNotice.id)
     waiting = (awaiting_dealer(current_user, now)
                if access.can_answer_notices(current_user) else [])
     return render("finance/notices.html", "finance/_notice_rows.html", page=page,

@@ -27,7 +27,7 @@ from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page, listed
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.stock import access, excel, rules, services
@@ -62,14 +62,11 @@ FOR = {"approve": access.can_decide_stock_return, "refuse": access.can_decide_st
 def index():
     """List stock returns, newest first, by status; a queue of them oldest first."""
     status, queue = StockReturnStatus.parse(request.args.get("status")), requested()
-    stmt = (queue.select(current_user, utcnow()) if queue else
-            visible_returns(current_user)).options(
+    stmt = listed(queue, visible_returns, current_user, utcnow()).options(
         selectinload(StockReturn.dealer), selectinload(StockReturn.unit).selectinload(Unit.model))
     if status:
         stmt = stmt.where(StockReturn.status == status)
-    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (queue.page(stmt, after, size) if queue else keyset_page(
-        stmt, StockReturn.requested_at, StockReturn.id, after, size, descending=True))
+    page = list_page(stmt, queue, StockReturn.requested_at, StockReturn.id)
     return render("stock/index.html", "stock/_rows.html", page=page, status_filter=status,
                   statuses=StockReturnStatus)
 
