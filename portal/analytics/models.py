@@ -13,14 +13,9 @@ from portal.extensions import db
 
 
 class Recommendation(TitledEnum):
-    REWARD = "reward"
-    KEEP = "keep"
-    DOWNGRADE = "downgrade"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.REWARD: _l("Reward"), cls.KEEP: _l("Keep the grade"),
-                cls.DOWNGRADE: _l("Downgrade")}
+    REWARD = "reward", _l("Reward")
+    KEEP = "keep", _l("Keep the grade")
+    DOWNGRADE = "downgrade", _l("Downgrade")
 
 
 class GradeReview(db.Model):

@@ -13,40 +13,22 @@ from portal.extensions import db
 
 
 class ModelCategory(TitledEnum):
-    TRACTOR_LARGE = "tractor_large"
-    TRACTOR_SMALL = "tractor_small"
-    COMBINE = "combine"
-    DIESEL_ENGINE = "diesel_engine"
-    OTHER = "other"
-
-    @classmethod
-    def _titles(cls):
-        return {
-            cls.TRACTOR_LARGE: _l("Tractor > 18 kW"),
-            cls.TRACTOR_SMALL: _l("Tractor ≤ 18 kW"),
-            cls.COMBINE: _l("Combine harvester"),
-            cls.DIESEL_ENGINE: _l("Multi-cylinder diesel engine"),
-            cls.OTHER: _l("Other machine"),
-        }
+    TRACTOR_LARGE = "tractor_large", _l("Tractor > 18 kW")
+    TRACTOR_SMALL = "tractor_small", _l("Tractor ≤ 18 kW")
+    COMBINE = "combine", _l("Combine harvester")
+    DIESEL_ENGINE = "diesel_engine", _l("Multi-cylinder diesel engine")
+    OTHER = "other", _l("Other machine")
 
 
 class PartKind(TitledEnum):
-    MAIN = "main"
-    WEAR = "wear"
-    OTHER = "other"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.MAIN: _l("Main part"), cls.WEAR: _l("Wear part"), cls.OTHER: _l("Other part")}
+    MAIN = "main", _l("Main part")
+    WEAR = "wear", _l("Wear part")
+    OTHER = "other", _l("Other part")
 
 
 class SeasonKind(TitledEnum):
-    OPERATING = "operating"
-    SELLING = "selling"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OPERATING: _l("Operating season"), cls.SELLING: _l("Selling season")}
+    OPERATING = "operating", _l("Operating season")
+    SELLING = "selling", _l("Selling season")
 
 
 part_models = sa.Table(

@@ -12,34 +12,22 @@ from portal.extensions import db
 
 
 class ClaimStatus(TitledEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    UNDER_REVIEW = "under_review"
-    APPROVED = "approved"
-    PARTLY_APPROVED = "partly_approved"
-    REJECTED = "rejected"
-
-    @classmethod
-    def _titles(cls):
-        return {
-            cls.DRAFT: _l("Draft"), cls.SUBMITTED: _l("Submitted"),
-            cls.UNDER_REVIEW: _l("Under technical review"), cls.APPROVED: _l("Approved"),
-            cls.PARTLY_APPROVED: _l("Partly approved"), cls.REJECTED: _l("Rejected"),
-        }
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+    UNDER_REVIEW = "under_review", _l("Under technical review")
+    APPROVED = "approved", _l("Approved")
+    PARTLY_APPROVED = "partly_approved", _l("Partly approved")
+    REJECTED = "rejected", _l("Rejected")
 
 
 class FinanceStage(TitledEnum):
     """Where a technically decided claim stands with the sales rep and finance."""
 
-    FORWARDED = "forwarded"  # the rep forwarded it; finance audits it
-    APPROVED = "approved"  # finance approved its cost; waits for (or is in) a notice
-    REJECTED = "rejected"  # finance rejected its cost
-    WRITTEN_OFF = "written_off"  # its notice was confirmed and offset
-
-    @classmethod
-    def _titles(cls):
-        return {cls.FORWARDED: _l("With finance"), cls.APPROVED: _l("Cost approved"),
-                cls.REJECTED: _l("Cost rejected"), cls.WRITTEN_OFF: _l("Written off")}
+    FORWARDED = "forwarded", _l("With finance")  # the rep forwarded it; finance audits it
+    # finance approved its cost; waits for (or is in) a notice
+    APPROVED = "approved", _l("Cost approved")
+    REJECTED = "rejected", _l("Cost rejected")  # finance rejected its cost
+    WRITTEN_OFF = "written_off", _l("Written off")  # its notice was confirmed and offset
 
 
 DECIDED = (ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED, ClaimStatus.REJECTED)
@@ -47,57 +35,31 @@ OPEN_FOR_REVIEW = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW)
 
 
 class LineKind(TitledEnum):
-    PART = "part"
-    LABOUR = "labour"
-    TRAVEL = "travel"
-    OTHER = "other"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.PART: _l("Part"), cls.LABOUR: _l("Labour"), cls.TRAVEL: _l("Travel"),
-                cls.OTHER: _l("Other cost")}
+    PART = "part", _l("Part")
+    LABOUR = "labour", _l("Labour")
+    TRAVEL = "travel", _l("Travel")
+    OTHER = "other", _l("Other cost")
 
 
 class Decision(TitledEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REDUCED = "reduced"
-    REJECTED = "rejected"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.PENDING: _l("Not decided"), cls.APPROVED: _l("Approved"),
-                cls.REDUCED: _l("Reduced"), cls.REJECTED: _l("Rejected")}
+    PENDING = "pending", _l("Not decided")
+    APPROVED = "approved", _l("Approved")
+    REDUCED = "reduced", _l("Reduced")
+    REJECTED = "rejected", _l("Rejected")
 
 
 class RejectCode(TitledEnum):
-    OUT_OF_PERIOD = "out_of_period"
-    NO_PROOF = "no_proof"
-    MISUSE = "misuse"
-    RUNNING_IN = "running_in"
-    MODIFICATION = "modification"
-    USER_DAMAGE = "user_damage"
-    FORCE_MAJEURE = "force_majeure"
-    NO_DEFECT = "no_defect"
-    DUPLICATE = "duplicate"
-    NOT_WARRANTY_PART = "not_warranty_part"
-    OTHER = "other"
-
-    @classmethod
-    def _titles(cls):
-        return {
-            cls.OUT_OF_PERIOD: _l("Out of the warranty period"),
-            cls.NO_PROOF: _l("No valid warranty card or proof of purchase"),
-            cls.MISUSE: _l("Not used or maintained as the manual says"),
-            cls.RUNNING_IN: _l("Worked hard during running-in"),
-            cls.MODIFICATION: _l("Unauthorised modification or disassembly"),
-            cls.USER_DAMAGE: _l("Damaged by the user"),
-            cls.FORCE_MAJEURE: _l("Force majeure"),
-            cls.NO_DEFECT: _l("No defect found"),
-            cls.DUPLICATE: _l("Duplicate claim"),
-            cls.NOT_WARRANTY_PART: _l("Not a warranty part"),
-            cls.OTHER: _l("Other reason"),
-        }
+    OUT_OF_PERIOD = "out_of_period", _l("Out of the warranty period")
+    NO_PROOF = "no_proof", _l("No valid warranty card or proof of purchase")
+    MISUSE = "misuse", _l("Not used or maintained as the manual says")
+    RUNNING_IN = "running_in", _l("Worked hard during running-in")
+    MODIFICATION = "modification", _l("Unauthorised modification or disassembly")
+    USER_DAMAGE = "user_damage", _l("Damaged by the user")
+    FORCE_MAJEURE = "force_majeure", _l("Force majeure")
+    NO_DEFECT = "no_defect", _l("No defect found")
+    DUPLICATE = "duplicate", _l("Duplicate claim")
+    NOT_WARRANTY_PART = "not_warranty_part", _l("Not a warranty part")
+    OTHER = "other", _l("Other reason")
 
 
 class Claim(db.Model):
@@ -251,12 +213,8 @@ class ClaimLine(db.Model):
 
 
 class AttachmentKind(TitledEnum):
-    PHOTO = "photo"
-    SIGNATURE = "signature"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.PHOTO: _l("Photo"), cls.SIGNATURE: _l("Customer signature")}
+    PHOTO = "photo", _l("Photo")
+    SIGNATURE = "signature", _l("Customer signature")
 
 
 class ClaimAttachment(db.Model):
@@ -281,13 +239,8 @@ class ClaimAttachment(db.Model):
 
 
 class FlagKind(TitledEnum):
-    REPLACE_MAIN_PART = "replace_main_part"
-    EXCHANGE = "exchange"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.REPLACE_MAIN_PART: _l("Entitled to a replacement main part"),
-                cls.EXCHANGE: _l("Entitled to an exchange of the machine")}
+    REPLACE_MAIN_PART = "replace_main_part", _l("Entitled to a replacement main part")
+    EXCHANGE = "exchange", _l("Entitled to an exchange of the machine")
 
 
 class UnitFlag(db.Model):

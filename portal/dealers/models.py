@@ -12,24 +12,15 @@ from portal.extensions import db
 
 
 class DealerGrade(TitledEnum):
-    A = "a"
-    B = "b"
-    C = "c"
-    D = "d"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.A: _l("Grade A"), cls.B: _l("Grade B"), cls.C: _l("Grade C"),
-                cls.D: _l("Grade D")}
+    A = "a", _l("Grade A")
+    B = "b", _l("Grade B")
+    C = "c", _l("Grade C")
+    D = "d", _l("Grade D")
 
 
 class DealerStatus(TitledEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.ACTIVE: _l("Active"), cls.SUSPENDED: _l("Suspended")}
+    ACTIVE = "active", _l("Active")
+    SUSPENDED = "suspended", _l("Suspended")
 
 
 class Dealer(db.Model):

@@ -12,12 +12,10 @@ from portal.extensions import db
 
 
 class DeliveryStatus(TitledEnum):
-    SHIPPED = "shipped"  # on its way; the dealer has not confirmed receipt
-    CONFIRMED = "confirmed"  # the dealer confirmed receipt (possibly with differences)
-
-    @classmethod
-    def _titles(cls):
-        return {cls.SHIPPED: _l("Shipped, not confirmed"), cls.CONFIRMED: _l("Receipt confirmed")}
+    # on its way; the dealer has not confirmed receipt
+    SHIPPED = "shipped", _l("Shipped, not confirmed")
+    # the dealer confirmed receipt (possibly with differences)
+    CONFIRMED = "confirmed", _l("Receipt confirmed")
 
 
 class DeliveryNote(db.Model):

@@ -14,15 +14,11 @@ from portal.extensions import db
 
 
 class NoticeStatus(TitledEnum):
-    ISSUED = "issued"  # waiting for the dealer
-    CONFIRMED = "confirmed"  # the dealer confirmed it; offset posted; it can no longer change
-    DISPUTED = "disputed"  # the dealer disputed it; finance voids and reissues
-    VOIDED = "voided"  # finance voided it; its claims were released
-
-    @classmethod
-    def _titles(cls):
-        return {cls.ISSUED: _l("Awaiting dealer"), cls.CONFIRMED: _l("Confirmed"),
-                cls.DISPUTED: _l("Disputed"), cls.VOIDED: _l("Voided")}
+    ISSUED = "issued", _l("Awaiting dealer")  # waiting for the dealer
+    # the dealer confirmed it; offset posted; it can no longer change
+    CONFIRMED = "confirmed", _l("Confirmed")
+    DISPUTED = "disputed", _l("Disputed")  # the dealer disputed it; finance voids and reissues
+    VOIDED = "voided", _l("Voided")  # finance voided it; its claims were released
 
 
 class WriteOffNotice(db.Model):
@@ -122,15 +118,10 @@ class NoticeDocument(db.Model):
 
 
 class RunStatus(TitledEnum):
-    RUNNING = "running"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.RUNNING: _l("Running"), cls.DONE: _l("Done"),
-                cls.CANCELLED: _l("Cancelled"), cls.FAILED: _l("Failed")}
+    RUNNING = "running", _l("Running")
+    DONE = "done", _l("Done")
+    CANCELLED = "cancelled", _l("Cancelled")
+    FAILED = "failed", _l("Failed")
 
 
 class NoticeRun(db.Model):
@@ -157,17 +148,12 @@ class NoticeRun(db.Model):
 
 
 class LedgerKind(TitledEnum):
-    OPENING = "opening"
-    INVOICE = "invoice"
-    PAYMENT = "payment"
-    OFFSET = "offset"
-    CHARGE = "charge"  # restoration labour on a dismantled unit returned from stock
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OPENING: _l("Opening balance"), cls.INVOICE: _l("Goods invoice"),
-                cls.PAYMENT: _l("Payment"), cls.OFFSET: _l("Warranty offset"),
-                cls.CHARGE: _l("Restoration charge")}
+    OPENING = "opening", _l("Opening balance")
+    INVOICE = "invoice", _l("Goods invoice")
+    PAYMENT = "payment", _l("Payment")
+    OFFSET = "offset", _l("Warranty offset")
+    # restoration labour on a dismantled unit returned from stock
+    CHARGE = "charge", _l("Restoration charge")
 
 
 class LedgerEntry(db.Model):

@@ -13,23 +13,14 @@ from portal.extensions import db
 
 
 class PlanStatus(TitledEnum):
-    DRAFT = "draft"  # the dealer is working on it (or it was sent back)
-    SUBMITTED = "submitted"  # waits for the rep or the clerk
-    APPROVED = "approved"  # the quantities are final; it exports as a parts order
-
-    @classmethod
-    def _titles(cls):
-        return {cls.DRAFT: _l("Draft"), cls.SUBMITTED: _l("Submitted"),
-                cls.APPROVED: _l("Approved")}
+    DRAFT = "draft", _l("Draft")  # the dealer is working on it (or it was sent back)
+    SUBMITTED = "submitted", _l("Submitted")  # waits for the rep or the clerk
+    APPROVED = "approved", _l("Approved")  # the quantities are final; it exports as a parts order
 
 
 class PlanSection(TitledEnum):
-    WARRANTY = "warranty"  # 三包件: main and other parts under warranty
-    WEAR = "wear"  # 易损件
-
-    @classmethod
-    def _titles(cls):
-        return {cls.WARRANTY: _l("Warranty parts"), cls.WEAR: _l("Wear parts")}
+    WARRANTY = "warranty", _l("Warranty parts")  # 三包件: main and other parts under warranty
+    WEAR = "wear", _l("Wear parts")  # 易损件
 
 
 class StockingPlan(db.Model):

@@ -12,14 +12,9 @@ from portal.extensions import db
 
 
 class AlertStatus(TitledEnum):
-    OPEN = "open"  # raised; nobody has looked at it yet
-    ACKNOWLEDGED = "acknowledged"  # someone owns it and is acting
-    CLOSED = "closed"  # dealt with (the note says how)
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OPEN: _l("Open"), cls.ACKNOWLEDGED: _l("Acknowledged"),
-                cls.CLOSED: _l("Closed")}
+    OPEN = "open", _l("Open")  # raised; nobody has looked at it yet
+    ACKNOWLEDGED = "acknowledged", _l("Acknowledged")  # someone owns it and is acting
+    CLOSED = "closed", _l("Closed")  # dealt with (the note says how)
 
 
 OPEN_ALERT = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)

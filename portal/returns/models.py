@@ -13,45 +13,27 @@ from portal.extensions import db
 
 
 class OwedStatus(TitledEnum):
-    OWED = "owed"  # waiting to be shipped
-    SHIPPED = "shipped"  # on its way in a shipment
-    RECEIVED = "received"  # arrived at head office (possibly damaged in transit)
-    MISSING = "missing"  # the shipment arrived without it; the dealer still owes it
-    WAIVED = "waived"  # the technical department waived the return
-    CANCELLED = "cancelled"  # the claim went back to draft or the line was removed
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OWED: _l("To ship"), cls.SHIPPED: _l("Shipped"),
-                cls.RECEIVED: _l("Received"), cls.MISSING: _l("Missing"),
-                cls.WAIVED: _l("Return waived"), cls.CANCELLED: _l("Cancelled")}
+    OWED = "owed", _l("To ship")  # waiting to be shipped
+    SHIPPED = "shipped", _l("Shipped")  # on its way in a shipment
+    RECEIVED = "received", _l("Received")  # arrived at head office (possibly damaged in transit)
+    MISSING = "missing", _l("Missing")  # the shipment arrived without it; the dealer still owes it
+    WAIVED = "waived", _l("Return waived")  # the technical department waived the return
+    CANCELLED = "cancelled", _l("Cancelled")  # the claim went back to draft or the line was removed
 
 
 class Verdict(TitledEnum):
-    QUALITY_FAULT = "quality_fault"
-    MISUSE = "misuse"
-    NOT_WARRANTY_PART = "not_warranty_part"
-    WRONG_PART = "wrong_part"
-    NO_DEFECT = "no_defect"
-    NOT_RECEIVED = "not_received"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.QUALITY_FAULT: _l("Quality fault (三包成立)"), cls.MISUSE: _l("Misuse"),
-                cls.NOT_WARRANTY_PART: _l("Not a warranty part"),
-                cls.WRONG_PART: _l("Wrong part (not the one claimed)"),
-                cls.NO_DEFECT: _l("No defect found"), cls.NOT_RECEIVED: _l("Not received")}
+    QUALITY_FAULT = "quality_fault", _l("Quality fault (三包成立)")
+    MISUSE = "misuse", _l("Misuse")
+    NOT_WARRANTY_PART = "not_warranty_part", _l("Not a warranty part")
+    WRONG_PART = "wrong_part", _l("Wrong part (not the one claimed)")
+    NO_DEFECT = "no_defect", _l("No defect found")
+    NOT_RECEIVED = "not_received", _l("Not received")
 
 
 class Destination(TitledEnum):
-    REUSABLE = "reusable"
-    SCRAP = "scrap"
-    SUPPLIER = "supplier"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.REUSABLE: _l("Reusable store (可利用旧件库)"),
-                cls.SCRAP: _l("Scrap store (废件库)"), cls.SUPPLIER: _l("Back to its supplier")}
+    REUSABLE = "reusable", _l("Reusable store (可利用旧件库)")
+    SCRAP = "scrap", _l("Scrap store (废件库)")
+    SUPPLIER = "supplier", _l("Back to its supplier")
 
 
 STILL_OWED = (OwedStatus.OWED, OwedStatus.MISSING)
@@ -150,25 +132,15 @@ class VerdictPhoto(db.Model):
 
 
 class ShipMethod(TitledEnum):
-    TRUCK = "truck"
-    COURIER = "courier"
-    IN_PERSON = "in_person"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.TRUCK: _l("On a returning delivery truck"), cls.COURIER: _l("By courier"),
-                cls.IN_PERSON: _l("Delivered in person")}
+    TRUCK = "truck", _l("On a returning delivery truck")
+    COURIER = "courier", _l("By courier")
+    IN_PERSON = "in_person", _l("Delivered in person")
 
 
 class ShipmentStatus(TitledEnum):
-    SHIPPED = "shipped"
-    RECEIVING = "receiving"
-    RECONCILED = "reconciled"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.SHIPPED: _l("On its way"), cls.RECEIVING: _l("Being received"),
-                cls.RECONCILED: _l("Reconciled")}
+    SHIPPED = "shipped", _l("On its way")
+    RECEIVING = "receiving", _l("Being received")
+    RECONCILED = "reconciled", _l("Reconciled")
 
 
 class ReturnShipment(db.Model):
@@ -205,15 +177,10 @@ class ReturnShipment(db.Model):
 
 
 class Receipt(TitledEnum):
-    PENDING = "pending"
-    RECEIVED = "received"
-    MISSING = "missing"
-    DAMAGED = "damaged"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.PENDING: _l("Not checked yet"), cls.RECEIVED: _l("Received"),
-                cls.MISSING: _l("Missing"), cls.DAMAGED: _l("Damaged in transit")}
+    PENDING = "pending", _l("Not checked yet")
+    RECEIVED = "received", _l("Received")
+    MISSING = "missing", _l("Missing")
+    DAMAGED = "damaged", _l("Damaged in transit")
 
 
 class ShipmentLine(db.Model):
@@ -234,15 +201,10 @@ class ShipmentLine(db.Model):
 
 
 class StoreState(TitledEnum):
-    IN_STORE = "in_store"
-    REUSED = "reused"
-    SCRAPPED = "scrapped"
-    DISPATCHED = "dispatched"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.IN_STORE: _l("In store"), cls.REUSED: _l("Reused"),
-                cls.SCRAPPED: _l("Scrapped"), cls.DISPATCHED: _l("Sent to the supplier")}
+    IN_STORE = "in_store", _l("In store")
+    REUSED = "reused", _l("Reused")
+    SCRAPPED = "scrapped", _l("Scrapped")
+    DISPATCHED = "dispatched", _l("Sent to the supplier")
 
 
 class StoreItem(db.Model):

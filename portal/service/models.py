@@ -17,49 +17,29 @@ def digits_only(text: str | None) -> str:
 
 
 class Channel(TitledEnum):
-    PHONE = "phone"
-    LETTER = "letter"
-    VISIT = "visit"
-    ONLINE = "online"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.PHONE: _l("Phone call"), cls.LETTER: _l("Letter"),
-                cls.VISIT: _l("Visit"), cls.ONLINE: _l("Online message")}
+    PHONE = "phone", _l("Phone call")
+    LETTER = "letter", _l("Letter")
+    VISIT = "visit", _l("Visit")
+    ONLINE = "online", _l("Online message")
 
 
 class Urgency(TitledEnum):
-    NORMAL = "normal"
-    URGENT = "urgent"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.NORMAL: _l("Normal"), cls.URGENT: _l("Urgent (machine stopped)")}
+    NORMAL = "normal", _l("Normal")
+    URGENT = "urgent", _l("Urgent (machine stopped)")
 
 
 class Assignee(TitledEnum):
-    DEALER = "dealer"
-    SALES_REP = "sales_rep"
-    TECHNICAL = "technical"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.DEALER: _l("Dealer"), cls.SALES_REP: _l("Sales rep"),
-                cls.TECHNICAL: _l("Technical department")}
+    DEALER = "dealer", _l("Dealer")
+    SALES_REP = "sales_rep", _l("Sales rep")
+    TECHNICAL = "technical", _l("Technical department")
 
 
 class RequestStatus(TitledEnum):
-    NEW = "new"  # registered by head office, not routed yet
-    ROUTED = "routed"  # waiting for the assignee to arrange it
-    ARRANGED = "arranged"  # arranged, waiting for the clerk's check
-    CHECKED = "checked"  # the clerk confirmed the arrangement
-    CLOSED = "closed"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.NEW: _l("Not routed"), cls.ROUTED: _l("Routed, to arrange"),
-                cls.ARRANGED: _l("Arranged, to check"), cls.CHECKED: _l("Checked"),
-                cls.CLOSED: _l("Closed")}
+    NEW = "new", _l("Not routed")  # registered by head office, not routed yet
+    ROUTED = "routed", _l("Routed, to arrange")  # waiting for the assignee to arrange it
+    ARRANGED = "arranged", _l("Arranged, to check")  # arranged, waiting for the clerk's check
+    CHECKED = "checked", _l("Checked")  # the clerk confirmed the arrangement
+    CLOSED = "closed", _l("Closed")
 
 
 class ServiceRequest(db.Model):
@@ -145,12 +125,8 @@ class ServiceRequest(db.Model):
 
 
 class VisitStatus(TitledEnum):
-    OPEN = "open"
-    DONE = "done"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OPEN: _l("To call"), cls.DONE: _l("Called")}
+    OPEN = "open", _l("To call")
+    DONE = "done", _l("Called")
 
 
 class ReturnVisit(db.Model):
@@ -189,15 +165,10 @@ class ReturnVisit(db.Model):
 
 
 class ComplaintStatus(TitledEnum):
-    OPEN = "open"
-    ESCALATED = "escalated"
-    RESOLVED = "resolved"
-    ARCHIVED = "archived"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OPEN: _l("Open"), cls.ESCALATED: _l("Escalated"),
-                cls.RESOLVED: _l("Resolved"), cls.ARCHIVED: _l("Archived")}
+    OPEN = "open", _l("Open")
+    ESCALATED = "escalated", _l("Escalated")
+    RESOLVED = "resolved", _l("Resolved")
+    ARCHIVED = "archived", _l("Archived")
 
 
 OPEN_COMPLAINT = (ComplaintStatus.OPEN, ComplaintStatus.ESCALATED)  # still to be dealt with

@@ -12,41 +12,29 @@ from portal.extensions import db
 
 
 class StockReturnReason(TitledEnum):
-    DEFECTIVE = "defective"  # the product itself is defective: the maker pays the freight
-    DISMANTLED = "dismantled"  # the dealer took it apart: dealer's freight and restoration
-    UNSELLABLE = "unsellable"  # otherwise unsellable: the dealer's freight
-
-    @classmethod
-    def _titles(cls):
-        return {cls.DEFECTIVE: _l("Defective product"),
-                cls.DISMANTLED: _l("Taken apart by the dealer"),
-                cls.UNSELLABLE: _l("Otherwise unsellable")}
+    # the product itself is defective: the maker pays the freight
+    DEFECTIVE = "defective", _l("Defective product")
+    # the dealer took it apart: dealer's freight and restoration
+    DISMANTLED = "dismantled", _l("Taken apart by the dealer")
+    # otherwise unsellable: the dealer's freight
+    UNSELLABLE = "unsellable", _l("Otherwise unsellable")
 
 
 class StockReturnStatus(TitledEnum):
-    REQUESTED = "requested"
-    APPROVED = "approved"  # the dealer may send it
-    REFUSED = "refused"
-    RECEIVED = "received"  # back at the factory; the unit left the dealer's stock
-    CANCELLED = "cancelled"  # withdrawn by the dealer before a decision
-
-    @classmethod
-    def _titles(cls):
-        return {cls.REQUESTED: _l("Requested"), cls.APPROVED: _l("Approved, to be sent"),
-                cls.REFUSED: _l("Refused"), cls.RECEIVED: _l("Received at the factory"),
-                cls.CANCELLED: _l("Cancelled")}
+    REQUESTED = "requested", _l("Requested")
+    APPROVED = "approved", _l("Approved, to be sent")  # the dealer may send it
+    REFUSED = "refused", _l("Refused")
+    # back at the factory; the unit left the dealer's stock
+    RECEIVED = "received", _l("Received at the factory")
+    CANCELLED = "cancelled", _l("Cancelled")  # withdrawn by the dealer before a decision
 
 
 OPEN_RETURN = (StockReturnStatus.REQUESTED, StockReturnStatus.APPROVED)
 
 
 class FreightPayer(TitledEnum):
-    MAKER = "maker"
-    DEALER = "dealer"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.MAKER: _l("The maker"), cls.DEALER: _l("The dealer")}
+    MAKER = "maker", _l("The maker")
+    DEALER = "dealer", _l("The dealer")
 
 
 class StockReturn(db.Model):

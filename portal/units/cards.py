@@ -12,14 +12,10 @@ from portal.extensions import db
 
 
 class CardStatus(TitledEnum):
-    DRAFT = "draft"  # the sale is recorded; the card is not filed yet (the deadline runs)
-    FILED = "filed"
-    VOID = "void"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.DRAFT: _l("Sale recorded, card not filed"), cls.FILED: _l("Filed"),
-                cls.VOID: _l("Void")}
+    # the sale is recorded; the card is not filed yet (the deadline runs)
+    DRAFT = "draft", _l("Sale recorded, card not filed")
+    FILED = "filed", _l("Filed")
+    VOID = "void", _l("Void")
 
 
 class WarrantyCard(db.Model):
