@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Money
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
 
@@ -61,7 +62,7 @@ class LegalMinimum(db.Model):
         return self.category.value
 
 
-class ProductModel(db.Model):
+class ProductModel(VersionedRecord, db.Model):
     __tablename__ = "product_models"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,19 +75,16 @@ class ProductModel(db.Model):
     running_in_hours: Mapped[int]
     main_parts_named: Mapped[str] = mapped_column(sa.Text, default="")
     is_active: Mapped[bool] = mapped_column(default=True)
-    version: Mapped[int] = mapped_column(default=1)
 
     parts = relationship("Part", secondary=part_models, back_populates="models",
                          order_by="Part.part_number")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
         return f"{self.code} {self.name}"
 
 
-class Part(db.Model):
+class Part(VersionedRecord, db.Model):
     __tablename__ = "parts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,12 +101,9 @@ class Part(db.Model):
     # added to the failure rate when a stocking plan is suggested.
     season_consumption = mapped_column(sa.Numeric(8, 3), nullable=False, default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
-    version: Mapped[int] = mapped_column(default=1)
 
     models = relationship("ProductModel", secondary=part_models, back_populates="parts",
                           order_by="ProductModel.code")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

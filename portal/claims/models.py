@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Money, UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
@@ -62,7 +63,7 @@ class RejectCode(TitledEnum):
     OTHER = "other", _l("Other reason")
 
 
-class Claim(db.Model):
+class Claim(VersionedRecord, db.Model):
     """A warranty repair record, which is also what the dealer claims money on."""
 
     __tablename__ = "claims"
@@ -130,7 +131,6 @@ class Claim(db.Model):
     total_finance = mapped_column(Money)
     notice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("write_off_notices.id"),
                                                   index=True)
-    version: Mapped[int] = mapped_column(default=1)
 
     unit = relationship("Unit")
     dealer = relationship("Dealer")
@@ -148,8 +148,6 @@ class Claim(db.Model):
     attachments = relationship("ClaimAttachment", back_populates="claim",
                                order_by="ClaimAttachment.id", cascade="all, delete-orphan")
     return_visit = relationship("ReturnVisit", back_populates="claim", uselist=False)
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

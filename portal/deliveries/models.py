@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Money, UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
@@ -18,7 +19,7 @@ class DeliveryStatus(TitledEnum):
     CONFIRMED = "confirmed", _l("Receipt confirmed")
 
 
-class DeliveryNote(db.Model):
+class DeliveryNote(VersionedRecord, db.Model):
     """A delivery note. Its unit lines also set the units' dealer, shipping date and note number
     (``Unit.delivery_note_no`` / ``delivery_confirmed`` mirror it for the unit pages)."""
 
@@ -44,7 +45,6 @@ class DeliveryNote(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     discrepancy: Mapped[bool] = mapped_column(default=False)  # received ≠ shipped somewhere
     remark: Mapped[str] = mapped_column(sa.Text, default="")  # the dealer's, on confirming
-    version: Mapped[int] = mapped_column(default=1)
 
     dealer = relationship("Dealer")
     plan = relationship("StockingPlan")
@@ -52,8 +52,6 @@ class DeliveryNote(db.Model):
     confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
     lines = relationship("DeliveryLine", back_populates="note", cascade="all, delete-orphan",
                          order_by="DeliveryLine.position")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

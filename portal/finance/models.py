@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Money, UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
@@ -21,7 +22,7 @@ class NoticeStatus(TitledEnum):
     VOIDED = "voided", _l("Voided")  # finance voided it; its claims were released
 
 
-class WriteOffNotice(db.Model):
+class WriteOffNotice(VersionedRecord, db.Model):
     """三包费用核销通知: the finance-approved claims of one dealer for one period, offset against
     the dealer's receivable once the dealer confirms. Maker and dealer details are copied in at
     issue, so a confirmed notice reads the same for ever."""
@@ -62,7 +63,6 @@ class WriteOffNotice(db.Model):
     voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str] = mapped_column(sa.Text, default="")
-    version: Mapped[int] = mapped_column(default=1)
 
     dealer = relationship("Dealer")
     claims = relationship("NoticeClaim", back_populates="notice", cascade="all, delete-orphan",
@@ -74,8 +74,6 @@ class WriteOffNotice(db.Model):
     confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
     disputed_by = relationship("User", foreign_keys=[disputed_by_id])
     voided_by = relationship("User", foreign_keys=[voided_by_id])
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.db import Money, UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
 from portal.core.numbering import plan_reference
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
@@ -23,7 +24,7 @@ class PlanSection(TitledEnum):
     WEAR = "wear", _l("Wear parts")  # 易损件
 
 
-class StockingPlan(db.Model):
+class StockingPlan(VersionedRecord, db.Model):
     """One dealer's stocking plan for one season (at most one per dealer and season)."""
 
     __tablename__ = "stocking_plans"
@@ -52,7 +53,6 @@ class StockingPlan(db.Model):
     approved_amount = mapped_column(Money)  # approved quantity × price
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     season = relationship("Season")
     dealer = relationship("Dealer")
@@ -61,8 +61,6 @@ class StockingPlan(db.Model):
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     lines = relationship("StockingPlanLine", back_populates="plan", cascade="all, delete-orphan",
                          order_by="StockingPlanLine.position")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def shippable(self) -> bool:

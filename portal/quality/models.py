@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
@@ -20,7 +21,7 @@ class AlertStatus(TitledEnum):
 OPEN_ALERT = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
 
-class BatchAlert(db.Model):
+class BatchAlert(VersionedRecord, db.Model):
     """A key part failing significantly more often in one production batch than in the others.
 
     The figures are those of the check that raised it, refreshed by later checks while the alert
@@ -56,14 +57,11 @@ class BatchAlert(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_note: Mapped[str] = mapped_column(sa.Text, default="")
-    version: Mapped[int] = mapped_column(default=1)
 
     part = relationship("Part")
     run = relationship("AlertRun")
     acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
     closed_by = relationship("User", foreign_keys=[closed_by_id])
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

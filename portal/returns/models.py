@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
@@ -45,7 +46,7 @@ TO_COME_BACK_STATUSES = ", ".join(f"'{s.value}'" for s in TO_COME_BACK)
 TO_COME_BACK_SQL = f"status IN ({TO_COME_BACK_STATUSES}) AND verdict IS NULL"
 
 
-class OwedPart(db.Model):
+class OwedPart(VersionedRecord, db.Model):
     """One replaced part a dealer must send back: a claim line of a return-required part."""
 
     __tablename__ = "owed_parts"
@@ -87,7 +88,6 @@ class OwedPart(db.Model):
     destination: Mapped[Destination | None] = mapped_column(enum_column(Destination))
     verdict_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     verdict_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     claim = relationship("Claim")
     line = relationship("ClaimLine")
@@ -102,8 +102,6 @@ class OwedPart(db.Model):
     photos = relationship("VerdictPhoto", back_populates="owed_part",
                           order_by="VerdictPhoto.id", cascade="all, delete-orphan")
     store_item = relationship("StoreItem", back_populates="owed_part", uselist=False)
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
@@ -143,7 +141,7 @@ class ShipmentStatus(TitledEnum):
     RECONCILED = "reconciled", _l("Reconciled")
 
 
-class ReturnShipment(db.Model):
+class ReturnShipment(VersionedRecord, db.Model):
     """旧件回运单: a box of old parts on its way back to head office."""
 
     __tablename__ = "return_shipments"
@@ -162,14 +160,11 @@ class ReturnShipment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reconciled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(default=1)
 
     dealer = relationship("Dealer")
     created_by = relationship("User", foreign_keys=[created_by_id])
     lines = relationship("ShipmentLine", back_populates="shipment", order_by="ShipmentLine.id",
                          cascade="all, delete-orphan")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
@@ -207,7 +202,7 @@ class StoreState(TitledEnum):
     DISPATCHED = "dispatched", _l("Sent to the supplier")
 
 
-class StoreItem(db.Model):
+class StoreItem(VersionedRecord, db.Model):
     """An adjudicated old part in the reusable store, the scrap store, or waiting for its
     supplier; and what became of it."""
 
@@ -223,12 +218,9 @@ class StoreItem(db.Model):
     out_on: Mapped[date | None]
     out_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     out_note: Mapped[str] = mapped_column(sa.Text, default="")
-    version: Mapped[int] = mapped_column(default=1)
 
     owed_part = relationship(OwedPart, back_populates="store_item")
     out_by = relationship("User")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
@@ -42,7 +43,7 @@ class RequestStatus(TitledEnum):
     CLOSED = "closed", _l("Closed")
 
 
-class ServiceRequest(db.Model):
+class ServiceRequest(VersionedRecord, db.Model):
     """One call, letter or visit about a product, and what came of it.
 
     The arrange deadline runs from receipt; the check deadline from routing. A dealer's own
@@ -100,7 +101,6 @@ class ServiceRequest(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     outcome: Mapped[str] = mapped_column(sa.Text, default="")
-    version: Mapped[int] = mapped_column(default=1)
 
     unit = relationship("Unit")
     dealer = relationship("Dealer", foreign_keys=[dealer_id])
@@ -110,8 +110,6 @@ class ServiceRequest(db.Model):
     arranged_by = relationship("User", foreign_keys=[arranged_by_id])
     checked_by = relationship("User", foreign_keys=[checked_by_id])
     claims = relationship("Claim", back_populates="service_request", order_by="Claim.id")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
@@ -129,7 +127,7 @@ class VisitStatus(TitledEnum):
     DONE = "done", _l("Called")
 
 
-class ReturnVisit(db.Model):
+class ReturnVisit(VersionedRecord, db.Model):
     """The call back to the customer after a warranty repair (回访)."""
 
     __tablename__ = "return_visits"
@@ -150,14 +148,11 @@ class ReturnVisit(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     called_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     claim = relationship("Claim", back_populates="return_visit")
     dealer = relationship("Dealer")
     unit = relationship("Unit")
     called_by = relationship("User")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
@@ -174,7 +169,7 @@ class ComplaintStatus(TitledEnum):
 OPEN_COMPLAINT = (ComplaintStatus.OPEN, ComplaintStatus.ESCALATED)  # still to be dealt with
 
 
-class Complaint(db.Model):
+class Complaint(VersionedRecord, db.Model):
     """A customer complaint (投诉): recorded, escalated, resolved, archived."""
 
     __tablename__ = "complaints"
@@ -198,14 +193,11 @@ class Complaint(db.Model):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     dealer = relationship("Dealer")
     unit = relationship("Unit")
     claim = relationship("Claim")
     registered_by = relationship("User")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

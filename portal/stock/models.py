@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Money, UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
@@ -37,7 +38,7 @@ class FreightPayer(TitledEnum):
     DEALER = "dealer", _l("The dealer")
 
 
-class StockReturn(db.Model):
+class StockReturn(VersionedRecord, db.Model):
     """One unit a dealer asks to return; who pays the freight and whether restoration labour
     is charged follow from the reason (rules in ``portal/stock/rules.py``)."""
 
@@ -72,7 +73,6 @@ class StockReturn(db.Model):
     received_note: Mapped[str] = mapped_column(sa.Text, default="")
     # The restoration charge posted to the dealer's receivable on receipt.
     ledger_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_entries.id"))
-    version: Mapped[int] = mapped_column(default=1)
 
     dealer = relationship("Dealer")
     unit = relationship("Unit")
@@ -80,8 +80,6 @@ class StockReturn(db.Model):
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     received_by = relationship("User", foreign_keys=[received_by_id])
     ledger_entry = relationship("LedgerEntry")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

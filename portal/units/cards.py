@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
@@ -18,7 +19,7 @@ class CardStatus(TitledEnum):
     VOID = "void", _l("Void")
 
 
-class WarrantyCard(db.Model):
+class WarrantyCard(VersionedRecord, db.Model):
     __tablename__ = "warranty_cards"
     __table_args__ = (
         # One card in force per unit: a void card does not count.
@@ -54,15 +55,12 @@ class WarrantyCard(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     unit = relationship("Unit", back_populates="cards")
     dealer = relationship("Dealer")
     exception_by = relationship("User", foreign_keys=[exception_by_id])
     owners = relationship("CardOwnerChange", back_populates="card",
                           order_by="CardOwnerChange.id", cascade="all, delete-orphan")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
