@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import CreatedBy
 from portal.core.db import Money, UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
 from portal.core.versioning import VersionedRecord
@@ -63,7 +64,7 @@ class RejectCode(TitledEnum):
     OTHER = "other", _l("Other reason")
 
 
-class Claim(VersionedRecord, db.Model):
+class Claim(CreatedBy, VersionedRecord, db.Model):
     """A warranty repair record, which is also what the dealer claims money on."""
 
     __tablename__ = "claims"
@@ -107,8 +108,6 @@ class Claim(VersionedRecord, db.Model):
     technician: Mapped[str] = mapped_column(sa.String(60), default="")
     total_claimed = mapped_column(Money, nullable=False, default=0)
     total_approved = mapped_column(Money)
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
@@ -136,7 +135,6 @@ class Claim(VersionedRecord, db.Model):
     dealer = relationship("Dealer")
     fault_code = relationship("FaultCode")
     service_request = relationship("ServiceRequest", back_populates="claims")
-    created_by = relationship("User", foreign_keys=[created_by_id])
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     reviewer = relationship("User", foreign_keys=[reviewer_id])

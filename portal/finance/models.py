@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import CreatedBy
 from portal.core.db import Money, UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
 from portal.core.versioning import VersionedRecord
@@ -154,7 +155,7 @@ class LedgerKind(TitledEnum):
     CHARGE = "charge", _l("Restoration charge")
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(CreatedBy, db.Model):
     """One movement of what a dealer owes the maker (应收经销商货款). ``amount`` is signed: an
     invoice (or a debit opening balance) raises the receivable, a payment or an offset lowers it.
     Entries from the ERP are unique by dealer, kind and the ERP's reference, so an import can be
@@ -178,12 +179,9 @@ class LedgerEntry(db.Model):
                                                   unique=True)
     source: Mapped[str] = mapped_column(
         sa.String(10), default="excel")  # excel | api | notice | stock
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     dealer = relationship("Dealer")
     notice = relationship(WriteOffNotice)
-    created_by = relationship("User")
 
     @property
     def audit_label(self) -> str:

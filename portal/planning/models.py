@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Money, UTCDateTime, utcnow
+from portal.accounts.models import CreatedBy
+from portal.core.db import Money, UTCDateTime
 from portal.core.enums import TitledEnum, enum_column
 from portal.core.numbering import plan_reference
 from portal.core.versioning import VersionedRecord
@@ -24,7 +25,7 @@ class PlanSection(TitledEnum):
     WEAR = "wear", _l("Wear parts")  # 易损件
 
 
-class StockingPlan(VersionedRecord, db.Model):
+class StockingPlan(CreatedBy, VersionedRecord, db.Model):
     """One dealer's stocking plan for one season (at most one per dealer and season)."""
 
     __tablename__ = "stocking_plans"
@@ -51,12 +52,9 @@ class StockingPlan(VersionedRecord, db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
     approved_amount = mapped_column(Money)  # approved quantity × price
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     season = relationship("Season")
     dealer = relationship("Dealer")
-    created_by = relationship("User", foreign_keys=[created_by_id])
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     lines = relationship("StockingPlanLine", back_populates="plan", cascade="all, delete-orphan",

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import CreatedBy
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
 from portal.core.versioning import VersionedRecord
@@ -141,7 +142,7 @@ class ShipmentStatus(TitledEnum):
     RECONCILED = "reconciled", _l("Reconciled")
 
 
-class ReturnShipment(VersionedRecord, db.Model):
+class ReturnShipment(CreatedBy, VersionedRecord, db.Model):
     """旧件回运单: a box of old parts on its way back to head office."""
 
     __tablename__ = "return_shipments"
@@ -156,13 +157,10 @@ class ReturnShipment(VersionedRecord, db.Model):
     shipped_on: Mapped[date]
     status: Mapped[ShipmentStatus] = mapped_column(enum_column(ShipmentStatus),
                                                    default=ShipmentStatus.SHIPPED)
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reconciled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     dealer = relationship("Dealer")
-    created_by = relationship("User", foreign_keys=[created_by_id])
     lines = relationship("ShipmentLine", back_populates="shipment", order_by="ShipmentLine.id",
                          cascade="all, delete-orphan")
 

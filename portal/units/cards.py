@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import CreatedBy
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
 from portal.core.versioning import VersionedRecord
@@ -19,7 +20,7 @@ class CardStatus(TitledEnum):
     VOID = "void", _l("Void")
 
 
-class WarrantyCard(VersionedRecord, db.Model):
+class WarrantyCard(CreatedBy, VersionedRecord, db.Model):
     __tablename__ = "warranty_cards"
     __table_args__ = (
         # One card in force per unit: a void card does not count.
@@ -51,8 +52,6 @@ class WarrantyCard(VersionedRecord, db.Model):
     scan_path: Mapped[str] = mapped_column(sa.String(200), default="")
     scan_name: Mapped[str] = mapped_column(sa.String(200), default="")
     scan_type: Mapped[str] = mapped_column(sa.String(40), default="")
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
