@@ -4,7 +4,7 @@ import io
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -15,9 +15,8 @@ from portal.catalog.access import can_edit_catalog
 from portal.catalog.forms import ImportForm, PartForm, ProductModelForm
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core import audit
-from portal.core.actions import form_action
+from portal.core.actions import form_action, sheet_import
 from portal.core.db import shanghai_today
-from portal.core.excel import ExcelError, RowError
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
@@ -156,18 +155,8 @@ def export(what):
 def import_sheet(what):
     """Import models or parts from .xlsx: all rows, or none with every error listed."""
     form = ImportForm()
-    errors: list[RowError] = []
-    if form.validate_on_submit():
-        try:
-            created, updated, errors = IMPORTS[what](form.file.data.read(), actor=current_user)
-        except ExcelError as error:
-            form.file.errors.append(str(error))
-        else:
-            if not errors:
-                db.session.commit()
-                flash(_("Imported: %(created)d new, %(updated)d updated.", created=created,
-                        updated=updated), "success")
-                return redirect(url_for(f"catalog.{what}"), 303)
-            db.session.rollback()
-    status = 422 if form.errors or errors else 200
-    return render("catalog/import.html", status=status, form=form, what=what, errors=errors)
+    return sheet_import(
+        form, lambda data: IMPORTS[what](data, actor=current_user),
+        done=url_for(f"catalog.{what}"),
+        again=lambda errors, status: render("catalog/import.html", status=status, form=form,
+                                            what=what, errors=errors))

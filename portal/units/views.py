@@ -4,16 +4,15 @@ of the unit, is in ``portal.home.unit_views``)."""
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, request, send_file, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, current_app, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import signed_in
 from portal.catalog.forms import ImportForm
 from portal.catalog.models import ProductModel
+from portal.core.actions import sheet_import
 from portal.core.db import shanghai_today
-from portal.core.excel import ExcelError
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
@@ -52,22 +51,11 @@ def index():
 def import_sheet():
     """Import shipped units from .xlsx: all rows, or none with every error listed."""
     form = ImportForm()
-    errors = []
-    if form.validate_on_submit():
-        try:
-            created, updated, errors = excel.import_units(
-                form.file.data.read(), actor=current_user, today=shanghai_today())
-        except ExcelError as error:
-            form.file.errors.append(str(error))
-        else:
-            if not errors:
-                db.session.commit()
-                flash(_("Imported: %(created)d new, %(updated)d updated.", created=created,
-                        updated=updated), "success")
-                return redirect(url_for("units.index"), 303)
-            db.session.rollback()
-    status = 422 if form.errors or errors else 200
-    return render("units/import.html", status=status, form=form, errors=errors)
+    return sheet_import(
+        form, lambda data: excel.import_units(data, actor=current_user, today=shanghai_today()),
+        done=url_for("units.index"),
+        again=lambda errors, status: render("units/import.html", status=status, form=form,
+                                            errors=errors))
 
 
 @bp.route("/import/template.xlsx")
