@@ -4,7 +4,7 @@ import io
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, request, send_file, url_for
+from flask import Blueprint, current_app, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -27,8 +27,11 @@ admin_only = requires(can_edit_catalog)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def get_or_404(model, ident):
-    return db.session.get(model, ident) or abort(404)
+def editing(model, ident, form_class):
+    """What a create-or-edit page works on: the record (None when creating, 404 for an unknown
+    id) and its form, filled from the record."""
+    record = db.get_or_404(model, ident) if ident else None
+    return record, form_class(obj=record)
 
 
 @bp.route("/models")
@@ -43,7 +46,7 @@ def models():
 @signed_in
 def model_detail(model_id):
     """Show a model, its periods and the parts that fit it."""
-    model = get_or_404(ProductModel, model_id)
+    model = db.get_or_404(ProductModel, model_id)
     return render("catalog/model_detail.html", model=model, history=audit.history(model))
 
 
@@ -60,8 +63,7 @@ def _model_values(form) -> dict:
 @admin_only
 def edit_model(model_id):
     """Create or edit a product model."""
-    model = get_or_404(ProductModel, model_id) if model_id else None
-    form = ProductModelForm(obj=model)
+    model, form = editing(ProductModel, model_id, ProductModelForm)
     if model and request.method == "GET":
         form.category.data = model.category.value
         form.version.data = model.version
@@ -101,7 +103,7 @@ def parts():
 @signed_in
 def part_detail(part_id):
     """Show a part and the models it fits."""
-    part = get_or_404(Part, part_id)
+    part = db.get_or_404(Part, part_id)
     return render("catalog/part_detail.html", part=part, history=audit.history(part))
 
 
@@ -110,8 +112,7 @@ def part_detail(part_id):
 @admin_only
 def edit_part(part_id):
     """Create or edit a part."""
-    part = get_or_404(Part, part_id) if part_id else None
-    form = PartForm(obj=part)
+    part, form = editing(Part, part_id, PartForm)
     if part and request.method == "GET":
         form.kind.data = part.kind.value
         form.model_ids.data = [m.id for m in part.models]
