@@ -74,6 +74,13 @@ def _run(form, action):
     return attempt(form, action) if form.validate_on_submit() else (False, None)
 
 
+def _step(shipment, form, action, said):
+    """Run one receiving step as the request's transaction; answer with what ``said(result)``
+    says it did, or with why it was refused."""
+    ok, result = _run(form, action)
+    return _answer(shipment, ok, said(result) if ok else _refusal(form))
+
+
 def _refusal(form) -> str:
     errors = [*form.form_errors, *(e for f in form for e in f.errors)]
     return " ".join(str(e) for e in errors) or _("The form expired. Please submit it again.")
@@ -85,16 +92,17 @@ def scan(shipment_id):
     """A scanned label: the part is received."""
     shipment = _shipment(shipment_id)
     form = ScanForm()
-    ok, result = _run(form, lambda: services.receive_scan(
+    return _step(shipment, form, lambda: services.receive_scan(
         shipment, form.code.data or "", actor=current_user, now=utcnow(),
-        today=shanghai_today()))
-    if not ok:
-        return _answer(shipment, False, _refusal(form))
+        today=shanghai_today()), _scanned)
+
+
+def _scanned(result) -> str:
     part = services.describe(result.line.owed_part)
     if result.changed:
-        return _answer(shipment, True, _("Received: %(part)s", part=part))
-    return _answer(shipment, True, _("Already recorded as “%(state)s”: %(part)s",
-                                     state=result.line.receipt.title, part=part))
+        return _("Received: %(part)s", part=part)
+    return _("Already recorded as “%(state)s”: %(part)s", state=result.line.receipt.title,
+             part=part)
 
 
 @bp.route("/receiving/lines/<int:shipment_line_id>", methods=["POST"])
@@ -107,13 +115,11 @@ def mark_line(shipment_line_id):
     if receipt is None:
         return _answer(line.shipment, False, _("Record the part as received, missing or "
                                                "damaged."))
-    ok, changed = _run(form, lambda: services.mark(
+    return _step(line.shipment, form, lambda: services.mark(
         line, receipt, actor=current_user, now=utcnow(), today=shanghai_today(),
-        note=form.note.data or "", was=form.seen()))
-    if not ok:
-        return _answer(line.shipment, False, _refusal(form))
-    return _answer(line.shipment, True, _("%(state)s: %(part)s", state=receipt.title,
-                                          part=services.describe(line.owed_part)))
+        note=form.note.data or "", was=form.seen()),
+        lambda _changed: _("%(state)s: %(part)s", state=receipt.title,
+                           part=services.describe(line.owed_part)))
 
 
 @bp.route("/receiving/<int:shipment_id>/missing", methods=["POST"])
@@ -122,12 +128,9 @@ def mark_rest_missing(shipment_id):
     """Record every part not yet checked as missing (a deliberate step, confirmed first)."""
     shipment = _shipment(shipment_id)
     form = ShipmentForm()
-    ok, n = _run(form, lambda: services.mark_unchecked_missing(
+    return _step(shipment, form, lambda: services.mark_unchecked_missing(
         shipment, actor=current_user, now=utcnow(), today=shanghai_today(),
-        version=form.seen_version))
-    if not ok:
-        return _answer(shipment, False, _refusal(form))
-    return _answer(shipment, True, _("%(n)d part(s) recorded as missing.", n=n))
+        version=form.seen_version), lambda n: _("%(n)d part(s) recorded as missing.", n=n))
 
 
 @bp.route("/receiving/<int:shipment_id>/reconcile", methods=["POST"])
