@@ -134,16 +134,14 @@ def dispute_notice(number):
 def void_notice(number):
     """Finance voids the notice with a reason (its claims are released), maybe reissuing it."""
     notice = get_notice(number, current_user)
-    form = VoidForm()
-    if request.form.get("then") == "reissue":
-        return form_action(form, lambda: lifecycle.void_and_reissue(
-            notice, form.reason.data, actor=current_user, version=form.seen_version),
-            success=_("Notice %(number)s voided and reissued.", number=notice.number),
-            **_on_notice(notice, "void"))
-    return form_action(form, lambda: lifecycle.void_notice(
+    form, reissue = VoidForm(), request.form.get("then") == "reissue"
+    void = lifecycle.void_and_reissue if reissue else lifecycle.void_notice
+    success = (_("Notice %(number)s voided and reissued.", number=notice.number) if reissue
+               else _("Notice %(number)s voided; its claims are free for a new notice.",
+                      number=notice.number))
+    return form_action(form, lambda: void(
         notice, form.reason.data, actor=current_user, version=form.seen_version),
-        success=_("Notice %(number)s voided; its claims are free for a new notice.",
-                  number=notice.number), **_on_notice(notice, "void"))
+        success=success, **_on_notice(notice, "void"))
 
 
 @bp.route("/notices/<number>/reissue", methods=["POST"])

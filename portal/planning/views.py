@@ -152,23 +152,24 @@ def _typed(quantities: dict) -> dict:
 @planners
 def save(plan_id):
     """Keep the dealer's quantities and note on the draft."""
-    plan = get_plan(plan_id, current_user)
-    form, quantities = PlanForm(), _quantities(plan)
-    return form_action(form, lambda: services.save_plan(
-        plan, quantities, form.note.data, actor=current_user, version=form.seen_version),
-        success=_("Plan saved."), **_on_plan(plan, "edit", _typed(quantities)))
+    return _dealer_saves(plan_id, services.save_plan, lambda _plan: _("Plan saved."))
 
 
 @bp.route("/<int:plan_id>/submit", methods=["POST"])
 @planners
 def submit(plan_id):
     """Save the dealer's quantities and send the plan for review."""
+    return _dealer_saves(plan_id, services.save_and_submit,
+                         lambda plan: _("Plan %(number)s submitted.", number=plan.number))
+
+
+def _dealer_saves(plan_id, service, success):
+    """The dealer's form (quantities and note), kept by ``service``: saved, or also submitted."""
     plan = get_plan(plan_id, current_user)
     form, quantities = PlanForm(), _quantities(plan)
-    return form_action(form, lambda: services.save_and_submit(
+    return form_action(form, lambda: service(
         plan, quantities, form.note.data, actor=current_user, version=form.seen_version),
-        success=_("Plan %(number)s submitted.", number=plan.number),
-        **_on_plan(plan, "edit", _typed(quantities)))
+        success=success(plan), **_on_plan(plan, "edit", _typed(quantities)))
 
 
 @bp.route("/<int:plan_id>/refresh", methods=["POST"])
