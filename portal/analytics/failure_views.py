@@ -2,12 +2,11 @@
 each chart's table as an Excel sheet. Dealer users see their own figures only; reps their
 dealers'; head office everyone's (scoping in portal.analytics.filters)."""
 
-import io
 from datetime import datetime
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import abort, current_app, request, send_file, url_for
+from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -18,10 +17,11 @@ from portal.analytics import snapshots
 from portal.analytics.blueprint import bp
 from portal.analytics.charts import MAX_BARS, Bar, bar_chart
 from portal.analytics.filters import Filters, parse_filters
-from portal.analytics.sheets import SHEETS, XLSX
+from portal.analytics.sheets import SHEETS
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
 from portal.core.db import utcnow
+from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.options import options
 from portal.core.pagination import keyset_page
@@ -221,5 +221,4 @@ def failure_sheet(chart: str):
         abort(404)
     filters, _errors, _dealers = _asked()
     data = SHEETS[chart](filters, current_user, request.args)
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"failures-{chart}.xlsx")
+    return download(data, f"failures-{chart}.xlsx")

@@ -1,10 +1,9 @@
 """Product models and parts: browse for everyone, edit and import/export for the administrator."""
 
-import io
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, request, send_file, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -17,6 +16,7 @@ from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core import audit
 from portal.core.actions import form_action, sheet_import
 from portal.core.db import shanghai_today
+from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
@@ -24,7 +24,6 @@ from portal.extensions import db
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 admin_only = requires(can_edit_catalog)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def editing(model, ident, form_class):
@@ -147,8 +146,7 @@ def export(what):
     """Download models or parts as an .xlsx sheet that can be edited and re-imported."""
     data = EXPORTS[what]()
     name = f"{what}-{shanghai_today().isoformat()}.xlsx"
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=name)
+    return download(data, name)
 
 
 @bp.route("/<any(models, parts):what>/import", methods=["GET", "POST"])

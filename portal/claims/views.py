@@ -4,7 +4,6 @@ Every change is a boosted form: success redirects back to the claim (its checks 
 refusal re-renders the claim with the message next to the field and status 422.
 """
 
-import io
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, request, send_file, url_for
@@ -40,6 +39,7 @@ from portal.claims.signature import SignatureForm, receive_signature
 from portal.core import audit
 from portal.core.actions import errors_by_line, form_action
 from portal.core.db import shanghai_today, starts_with, utcnow
+from portal.core.downloads import download
 from portal.core.errors import DomainError
 from portal.core.forms import options
 from portal.core.htmx import render
@@ -331,5 +331,4 @@ def service_bill(claim_id):
         abort(404)
     from portal.claims.bill import service_bill_pdf
 
-    return send_file(io.BytesIO(service_bill_pdf(claim)), mimetype="application/pdf",
-                     download_name=f"{claim.number}-bill.pdf")
+    return download(service_bill_pdf(claim), f"{claim.number}-bill.pdf", attachment=False)

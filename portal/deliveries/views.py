@@ -1,12 +1,10 @@
 """Delivery notes: head office records a shipment, the dealer confirms receipt, the rep chases
 the notes nobody confirmed. Dealers see their own notes, reps their dealers', head office all."""
 
-import io
 
 from flask import (
     Blueprint,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -17,6 +15,7 @@ from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
+from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.pagination import list_page, listed
 from portal.core.permissions import requires
@@ -94,5 +93,4 @@ def confirm(note_id):
 def note_pdf(note_id):
     """The delivery note to print (A4)."""
     note = get_note(note_id, current_user)
-    return send_file(io.BytesIO(documents.note_pdf(note)), mimetype="application/pdf",
-                     download_name=f"{note.number}.pdf")
+    return download(documents.note_pdf(note), f"{note.number}.pdf", attachment=False)

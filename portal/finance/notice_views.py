@@ -5,9 +5,8 @@ Every change is a boosted form: success redirects back to the notice (303); refu
 it with the message next to the field and status 422.
 """
 
-import io
 
-from flask import request, send_file, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -15,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
 from portal.core.db import utcnow
+from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.pagination import list_page, listed
 from portal.core.permissions import requires
@@ -93,8 +93,7 @@ def notice(number):
 def notice_pdf(number):
     """The notice's PDF exactly as it was issued."""
     notice = db.first_or_404(visible_notices(current_user).where(WriteOffNotice.number == number))
-    return send_file(io.BytesIO(documents.notice_pdf(notice)), mimetype="application/pdf",
-                     as_attachment=True, download_name=f"{notice.number}.pdf")
+    return download(documents.notice_pdf(notice), f"{notice.number}.pdf")
 
 
 def _on_notice(notice, key: str) -> dict:

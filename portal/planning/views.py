@@ -6,9 +6,8 @@ Every change is a boosted form: success redirects back to the plan (303); refusa
 with the message next to the field or line and status 422.
 """
 
-import io
 
-from flask import abort, current_app, request, send_file, url_for
+from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,6 +16,7 @@ from portal.catalog.models import Season
 from portal.core import audit
 from portal.core.actions import back_with_errors, errors_by_line, form_action
 from portal.core.db import shanghai_today, utcnow
+from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.permissions import requires, roles_required
 from portal.extensions import db
@@ -222,9 +222,7 @@ def _approved(plan_id):
 def order_xlsx(plan_id):
     """The approved plan as a parts order for the maker's parts sales, in Excel."""
     plan = _approved(plan_id)
-    return send_file(io.BytesIO(order.order_xlsx(plan)), as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     download_name=f"{plan.number}.xlsx")
+    return download(order.order_xlsx(plan), f"{plan.number}.xlsx")
 
 
 @bp.route("/<int:plan_id>/order.pdf")
@@ -232,5 +230,4 @@ def order_xlsx(plan_id):
 def order_pdf(plan_id):
     """The approved plan as a parts order, in PDF."""
     plan = _approved(plan_id)
-    return send_file(io.BytesIO(order.order_pdf(plan)), mimetype="application/pdf",
-                     as_attachment=True, download_name=f"{plan.number}.pdf")
+    return download(order.order_pdf(plan), f"{plan.number}.pdf")

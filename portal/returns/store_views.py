@@ -1,16 +1,16 @@
 """The old-part stores (reusable, scrap, back to the supplier) and supplier recovery."""
 
-import io
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, current_app, request, send_file, url_for
+from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.core.actions import errors_of, form_action
 from portal.core.db import SHANGHAI, shanghai_today
+from portal.core.downloads import download
 from portal.core.excel import Column, write_sheet
 from portal.core.forms import options
 from portal.core.htmx import render
@@ -118,6 +118,5 @@ def recovery_export():
              r.serial, r.verdict_at.astimezone(SHANGHAI).date(), r.part_cost, r.labour,
              r.amount] for g in recovery(start, end) for r in g.rows]
     data = write_sheet(str(_("Supplier recovery")), RECOVERY_COLUMNS, rows)
-    return send_file(io.BytesIO(data), download_name="supplier-recovery.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(data, "supplier-recovery.xlsx", attachment=False)
 

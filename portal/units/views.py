@@ -1,10 +1,9 @@
 """Units: list, Excel import of shipped units (the unit page, which shows every domain's records
 of the unit, is in ``portal.home.unit_views``)."""
 
-import io
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, request, send_file, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +12,7 @@ from portal.catalog.forms import ImportForm
 from portal.catalog.models import ProductModel
 from portal.core.actions import sheet_import
 from portal.core.db import shanghai_today
+from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
@@ -23,7 +23,6 @@ from portal.units.scope import visible_units
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 importers = requires(access.can_import_units)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.route("/")
@@ -62,5 +61,4 @@ def import_sheet():
 @importers
 def import_template():
     """Download the empty import sheet with its headings."""
-    return send_file(io.BytesIO(excel.template()), mimetype=XLSX, as_attachment=True,
-                     download_name="units-template.xlsx")
+    return download(excel.template(), "units-template.xlsx")
