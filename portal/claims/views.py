@@ -6,7 +6,7 @@ refusal re-renders the claim with the message next to the field and status 422.
 
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, request, send_file, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -46,7 +46,7 @@ from portal.core.htmx import render
 from portal.core.pagination import list_page, listed
 from portal.core.permissions import requires
 from portal.core.queues import requested
-from portal.core.uploads import IMAGE_TYPES, store, uploads_root
+from portal.core.uploads import IMAGE_TYPES, send_upload, store, uploads_root
 from portal.extensions import db
 from portal.units.coverage_text import REASONS
 from portal.units.models import Unit
@@ -303,11 +303,7 @@ def file(claim_id, attachment_id):
     attachment = next((a for a in claim.attachments if a.id == attachment_id), None)
     if attachment is None:
         abort(404)
-    path = (uploads_root() / attachment.path).resolve()
-    if uploads_root().resolve() not in path.parents or not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=attachment.content_type, download_name=attachment.name,
-                     max_age=0)
+    return send_upload(attachment.path, attachment.content_type, attachment.name, max_age=0)
 
 
 # ---------------------------------------------------------------- review
