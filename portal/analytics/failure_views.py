@@ -6,7 +6,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import abort, current_app, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -24,7 +24,7 @@ from portal.core.db import utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.options import options
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.regions import PROVINCES
 from portal.dealers.scope import dealer_filter, dealer_options, scoped
 from portal.extensions import db
@@ -194,8 +194,7 @@ def failure_claims():
     filters, errors, dealers = _asked()
     stmt = fa.claims_behind(filters, current_user).options(
         selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
-    page = keyset_page(stmt, Claim.id, Claim.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=True)
+    page = request_page(stmt, Claim.id, Claim.id, descending=True)
     return render("analytics/claims.html", "analytics/_claim_rows.html", page=page,
                   filters=filters, errors=errors, described=_described(filters))
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,7 +28,7 @@ from portal.core.downloads import download
 from portal.core.excel import Column, write_sheet
 from portal.core.forms import arg_date
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires, roles_required
 from portal.dealers.models import Dealer, DealerGrade
 from portal.dealers.scope import get_dealer, visible_dealer_ids, visible_dealers
@@ -186,8 +186,7 @@ def _refused_review(dealer, form):
 @head_office
 def grade_reviews():
     """Every grade review of the dealers the user sees, newest first."""
-    size, after = current_app.config["PAGE_SIZE"], request.args.get("after")
-    page = keyset_page(reviews_query(visible_dealer_ids(current_user)), GradeReview.created_at,
-                       GradeReview.id, after, size, descending=True)
+    page = request_page(reviews_query(visible_dealer_ids(current_user)), GradeReview.created_at,
+                        GradeReview.id, descending=True)
     return render("analytics/grade_reviews.html", "analytics/_grade_review_rows.html",
                   page=page)

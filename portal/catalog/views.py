@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -18,7 +18,7 @@ from portal.core.actions import form_action, sheet_import
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.extensions import db
 
@@ -91,8 +91,7 @@ def parts():
         stmt = stmt.where(Part.models.any(ProductModel.id == model_id))
     if key := request.args.get("key") == "1":
         stmt = stmt.where(Part.key_part.is_(True))
-    page = keyset_page(stmt, Part.part_number, Part.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"])
+    page = request_page(stmt, Part.part_number, Part.id)
     all_models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
     return render("catalog/parts.html", "catalog/_part_rows.html", page=page, q=q, kind=kind,
                   model_id=model_id, kinds=PartKind, all_models=all_models, key=key)

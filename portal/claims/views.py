@@ -43,7 +43,7 @@ from portal.core.downloads import download
 from portal.core.errors import DomainError
 from portal.core.forms import options
 from portal.core.htmx import render
-from portal.core.pagination import list_page, listed
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.core.uploads import IMAGE_TYPES, send_upload, store, uploads_root
@@ -79,7 +79,7 @@ def index():
     q = request.args.get("q", "").strip().upper()
     sample = request.args.get("sample") == "1"
     queue = requested()
-    stmt = listed(queue, visible_claims, current_user, utcnow()).options(
+    stmt = list_select(queue, visible_claims, current_user, utcnow()).options(
         selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
     if status in QUEUES:
         stmt = stmt.where(Claim.status.in_(QUEUES[status]))

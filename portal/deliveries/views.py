@@ -17,7 +17,7 @@ from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.pagination import list_page, listed
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.dealers.scope import dealer_filter
@@ -44,7 +44,7 @@ def index():
     dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     now, today = utcnow(), shanghai_today()
     queue = requested(OVERDUE if overdue else None)
-    stmt = listed(queue, visible_notes, current_user, now).options(
+    stmt = list_select(queue, visible_notes, current_user, now).options(
         selectinload(DeliveryNote.dealer), selectinload(DeliveryNote.lines))
     if wanted:
         stmt = stmt.where(DeliveryNote.status == wanted)

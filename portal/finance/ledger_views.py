@@ -14,7 +14,7 @@ from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.excel import ExcelError
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.dealers.models import Dealer
 from portal.dealers.scope import get_dealer, visible_dealers
@@ -74,8 +74,7 @@ def ledger():
     if q:
         like = f"%{q}%"
         stmt = stmt.where(sa.or_(Dealer.code.ilike(like), Dealer.name.ilike(like)))
-    page = keyset_page(stmt, Dealer.code, Dealer.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"])
+    page = request_page(stmt, Dealer.code, Dealer.id)
     owed = balances([d.id for d in page.items]) if page.items else {}
     return render("finance/ledger.html", "finance/_ledger_dealers.html", page=page, q=q,
                   owed=owed, zero=ZERO, importer=access.can_import_ledger(current_user))

@@ -16,7 +16,7 @@ from portal.core.actions import back_with_errors, form_action
 from portal.core.db import utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.pagination import list_page, listed
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.dealers.scope import dealer_filter
@@ -51,7 +51,7 @@ def notices():
     period = period if month_bounds(period) else ""
     dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     now, queue = utcnow(), requested()
-    stmt = filter_notices(listed(queue, visible_notices, current_user, now), status=status,
+    stmt = filter_notices(list_select(queue, visible_notices, current_user, now), status=status,
                           period=period, dealer_id=dealer_id).options(
         selectinload(WriteOffNotice.dealer))
     page = list_page(stmt, queue, WriteOffNotice.id, WriteOffNotice.id)

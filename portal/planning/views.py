@@ -18,6 +18,7 @@ from portal.core.actions import back_with_errors, errors_by_line, form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
+from portal.core.pagination import queue_page
 from portal.core.permissions import requires, roles_required
 from portal.extensions import db
 from portal.planning import access, order, services
@@ -69,7 +70,7 @@ def index():
 def review_queue():
     """Submitted plans waiting for review, the longest waiting first."""
     stmt = listed(TO_REVIEW.select(current_user, utcnow()))
-    page = TO_REVIEW.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    page = queue_page(stmt, TO_REVIEW)
     return render("planning/review_queue.html", "planning/_review_rows.html", page=page)
 
 

@@ -2,7 +2,7 @@
 its scan field, and the read-only receipt report the dealer sees."""
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -12,6 +12,7 @@ from portal.core.actions import see_other
 from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, wants_fragment
+from portal.core.pagination import queue_page
 from portal.core.permissions import requires, roles_required
 from portal.dealers.scope import scope
 from portal.extensions import db
@@ -40,7 +41,7 @@ def incoming():
     q = request.args.get("q", "").strip()
     stmt = services.searched(RECEIVE.select(current_user, utcnow()), q).options(
         selectinload(ReturnShipment.dealer), selectinload(ReturnShipment.lines))
-    page = RECEIVE.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    page = queue_page(stmt, RECEIVE)
     return render("returns/receipt_list.html", "returns/_receipt_rows.html", page=page, q=q,
                   counts=services.counts)
 

@@ -5,7 +5,7 @@ receiving of a shipment lives in receipt_views.py; the shipment page leaves it a
 """
 
 
-from flask import abort, current_app, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -16,7 +16,7 @@ from portal.core.actions import back_with_errors, form_action
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.dealers.scope import dealer_filter
 from portal.returns import access, documents, shipments
@@ -60,8 +60,7 @@ def _owed_page(form=None, status: int = 200):
     wanted = wanted if wanted in OWED_FILTERS else ""
     dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     today = shanghai_today()
-    page = keyset_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id,
-                       request.args.get("after"), current_app.config["PAGE_SIZE"])
+    page = request_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id)
     shipping = access.can_ship_parts(current_user)
     if shipping and form is None:
         form = ShipmentForm(shipped_on=today)
@@ -105,8 +104,7 @@ def shipments_index():
         stmt = stmt.where(ReturnShipment.status == wanted)
     if dealer_id:
         stmt = stmt.where(ReturnShipment.dealer_id == dealer_id)
-    page = keyset_page(stmt, ReturnShipment.id, ReturnShipment.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=True)
+    page = request_page(stmt, ReturnShipment.id, ReturnShipment.id, descending=True)
     return render("returns/shipments.html", "returns/_shipment_rows.html", page=page,
                   wanted=wanted, statuses=ShipmentStatus, dealer_id=dealer_id, dealers=dealers)
 

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, current_app, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,7 +14,7 @@ from portal.core.downloads import download
 from portal.core.excel import Column, write_sheet
 from portal.core.forms import options
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.extensions import db
 from portal.returns import access
@@ -45,8 +45,7 @@ def _state_arg() -> tuple[str, StoreState | None]:
 
 def _store_page(store: Destination, status: int = 200, errors: dict | None = None):
     wanted, state = _state_arg()
-    page = keyset_page(store_items(store, state), StoreItem.entered_on, StoreItem.id,
-                       request.args.get("after"), current_app.config["PAGE_SIZE"])
+    page = request_page(store_items(store, state), StoreItem.entered_on, StoreItem.id)
     return render("returns/store.html", "returns/_store_rows.html", status=status, page=page,
                   store=store, wanted=wanted, states=StoreState, stores=Destination,
                   moves=MOVES, keeping=access.can_keep_stores(current_user),

@@ -2,7 +2,7 @@
 part with its history, its verdict form and its waiver form."""
 
 import sqlalchemy as sa
-from flask import abort, current_app, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -14,6 +14,7 @@ from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import options
 from portal.core.htmx import render
+from portal.core.pagination import queue_page
 from portal.core.permissions import requires
 from portal.core.queues import day_of
 from portal.core.uploads import IMAGE_TYPES, send_upload, store
@@ -45,7 +46,7 @@ def _queue_page(queue, template: str, fragment: str):
     """A queue of owed parts, narrowed by part or dealer code, a page at a time."""
     wanted, now = _filters(), utcnow()
     stmt = verdicts.listed(queue.select(current_user, now), **wanted)
-    page = queue.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    page = queue_page(stmt, queue)
     return render(template, fragment, page=page, wanted=wanted, endpoint=queue.endpoint,
                   today=day_of(now))
 

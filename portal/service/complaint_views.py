@@ -17,7 +17,7 @@ from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import SHANGHAI, utcnow
 from portal.core.htmx import render
-from portal.core.pagination import list_page, listed
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.service import access
@@ -45,7 +45,7 @@ ACTIONS = {
 def complaints():
     """List complaints, newest first, by status; those open, oldest first."""
     status, queue = ComplaintStatus.parse(request.args.get("status")), requested()
-    stmt = listed(queue, visible_complaints, current_user, utcnow()).options(
+    stmt = list_select(queue, visible_complaints, current_user, utcnow()).options(
         selectinload(Complaint.dealer), selectinload(Complaint.unit), selectinload(Complaint.claim))
     if status:
         stmt = stmt.where(Complaint.status == status)

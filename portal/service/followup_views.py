@@ -13,7 +13,7 @@ from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render, render_form, wants_fragment
-from portal.core.pagination import list_page, listed
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.dealers.scope import dealer_choices, visible_dealer_ids
@@ -38,7 +38,7 @@ def date_arg(name: str) -> date | None:
 
 def _visit_rows(status: VisitStatus, dealer_id: int | None):
     queue = requested()  # the visits due: those open and due by today
-    stmt = listed(queue, visible_visits, current_user, utcnow())
+    stmt = list_select(queue, visible_visits, current_user, utcnow())
     stmt = stmt.where(ReturnVisit.status == status).options(
         selectinload(ReturnVisit.claim), selectinload(ReturnVisit.dealer),
         selectinload(ReturnVisit.unit).selectinload(Unit.cards),

@@ -12,7 +12,7 @@ from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import utcnow
 from portal.core.htmx import render, wants_fragment
-from portal.core.pagination import list_page, listed
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import piles, requested
 from portal.dealers.models import Dealer
@@ -52,7 +52,7 @@ def index():
     status = RequestStatus.parse(request.args.get("status"))
     overdue, mine = bool(request.args.get("overdue")), bool(request.args.get("mine"))
     now, queue = utcnow(), requested()
-    stmt = listed(queue, visible_requests, current_user, now).options(*ROW_LOADS)
+    stmt = list_select(queue, visible_requests, current_user, now).options(*ROW_LOADS)
     if status:
         stmt = stmt.where(ServiceRequest.status == status)
     if overdue:

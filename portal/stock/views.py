@@ -26,7 +26,7 @@ from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.pagination import list_page, listed
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.stock import access, excel, rules, services
@@ -60,7 +60,7 @@ FOR = {"approve": access.can_decide_stock_return, "refuse": access.can_decide_st
 def index():
     """List stock returns, newest first, by status; a queue of them oldest first."""
     status, queue = StockReturnStatus.parse(request.args.get("status")), requested()
-    stmt = listed(queue, visible_returns, current_user, utcnow()).options(
+    stmt = list_select(queue, visible_returns, current_user, utcnow()).options(
         selectinload(StockReturn.dealer), selectinload(StockReturn.unit).selectinload(Unit.model))
     if status:
         stmt = stmt.where(StockReturn.status == status)

@@ -3,7 +3,7 @@ of the unit, is in ``portal.home.unit_views``)."""
 
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -14,7 +14,7 @@ from portal.core.actions import sheet_import
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.extensions import db
 from portal.units import access, excel
@@ -38,8 +38,7 @@ def index():
                                  Unit.engine_no.startswith(q.upper())))
     if model_id:
         stmt = stmt.where(Unit.model_id == model_id)
-    page = keyset_page(stmt, Unit.serial, Unit.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"])
+    page = request_page(stmt, Unit.serial, Unit.id)
     models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
     return render("units/index.html", "units/_rows.html", page=page, q=q, model_id=model_id,
                   models=models)
