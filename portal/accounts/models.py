@@ -6,13 +6,25 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.roles import Role
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import enum_column
 from portal.extensions import db
+
+
+class CreatedBy:
+    """A record that keeps who created it and when."""
+
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr
+    def created_by(cls):
+        # The record may name other users too (who decided, who confirmed): say which key.
+        return relationship("User", foreign_keys=[cls.created_by_id])
 
 
 class User(UserMixin, db.Model):

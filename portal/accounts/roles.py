@@ -9,25 +9,13 @@ from portal.core.permissions import granted_to, requires
 
 
 class Role(TitledEnum):
-    DEALER_ADMIN = "dealer_admin"
-    DEALER_STAFF = "dealer_staff"
-    CLERK = "clerk"
-    SALES_REP = "sales_rep"
-    TECHNICAL = "technical"
-    FINANCE = "finance"
-    ADMIN = "admin"
-
-    @classmethod
-    def _titles(cls):
-        return {
-            cls.DEALER_ADMIN: _l("Dealer administrator"),
-            cls.DEALER_STAFF: _l("Dealer staff"),
-            cls.CLERK: _l("Sales clerk"),
-            cls.SALES_REP: _l("Sales rep"),
-            cls.TECHNICAL: _l("Technical department"),
-            cls.FINANCE: _l("Finance"),
-            cls.ADMIN: _l("Administrator"),
-        }
+    DEALER_ADMIN = "dealer_admin", _l("Dealer administrator")
+    DEALER_STAFF = "dealer_staff", _l("Dealer staff")
+    CLERK = "clerk", _l("Sales clerk")
+    SALES_REP = "sales_rep", _l("Sales rep")
+    TECHNICAL = "technical", _l("Technical department")
+    FINANCE = "finance", _l("Finance")
+    ADMIN = "admin", _l("Administrator")
 
     @property
     def is_dealer(self) -> bool:

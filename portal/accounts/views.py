@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import selectinload
@@ -22,7 +22,7 @@ from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
 from portal.core.errors import DomainError
 from portal.core.htmx import render, render_form
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import public, requires
 from portal.extensions import db
 
@@ -99,8 +99,7 @@ def users():
     role = Role.parse(request.args.get("role"))
     if role:
         stmt = stmt.where(User.role == role)
-    page = keyset_page(stmt, User.username, User.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"])
+    page = request_page(stmt, User.username, User.id)
     return render("accounts/users.html", "accounts/_user_rows.html", page=page, q=q, role=role,
                   roles=Role)
 

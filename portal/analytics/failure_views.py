@@ -2,12 +2,11 @@
 each chart's table as an Excel sheet. Dealer users see their own figures only; reps their
 dealers'; head office everyone's (scoping in portal.analytics.filters)."""
 
-import io
 from datetime import datetime
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import abort, current_app, request, send_file, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -18,13 +17,14 @@ from portal.analytics import snapshots
 from portal.analytics.blueprint import bp
 from portal.analytics.charts import MAX_BARS, Bar, bar_chart
 from portal.analytics.filters import Filters, parse_filters
-from portal.analytics.sheets import SHEETS, XLSX
+from portal.analytics.sheets import SHEETS
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
 from portal.core.db import utcnow
+from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.options import options
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.regions import PROVINCES
 from portal.dealers.scope import dealer_filter, dealer_options, scoped
 from portal.extensions import db
@@ -194,8 +194,7 @@ def failure_claims():
     filters, errors, dealers = _asked()
     stmt = fa.claims_behind(filters, current_user).options(
         selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
-    page = keyset_page(stmt, Claim.id, Claim.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=True)
+    page = request_page(stmt, Claim.id, Claim.id, descending=True)
     return render("analytics/claims.html", "analytics/_claim_rows.html", page=page,
                   filters=filters, errors=errors, described=_described(filters))
 
@@ -221,5 +220,4 @@ def failure_sheet(chart: str):
         abort(404)
     filters, _errors, _dealers = _asked()
     data = SHEETS[chart](filters, current_user, request.args)
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"failures-{chart}.xlsx")
+    return download(data, f"failures-{chart}.xlsx")

@@ -6,24 +6,20 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import UTCDateTime, utcnow
+from portal.accounts.models import CreatedBy
+from portal.core.db import UTCDateTime
 from portal.core.enums import TitledEnum, enum_column
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
 
 
 class Recommendation(TitledEnum):
-    REWARD = "reward"
-    KEEP = "keep"
-    DOWNGRADE = "downgrade"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.REWARD: _l("Reward"), cls.KEEP: _l("Keep the grade"),
-                cls.DOWNGRADE: _l("Downgrade")}
+    REWARD = "reward", _l("Reward")
+    KEEP = "keep", _l("Keep the grade")
+    DOWNGRADE = "downgrade", _l("Downgrade")
 
 
-class GradeReview(db.Model):
+class GradeReview(CreatedBy, db.Model):
     """A recommendation recorded against the dealer's scorecard for a period (months)."""
 
     __tablename__ = "grade_reviews"
@@ -39,11 +35,8 @@ class GradeReview(db.Model):
     score = mapped_column(sa.Numeric(5, 1))  # the scorecard's overall score then
     figures: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # the scorecard as reviewed
     note: Mapped[str] = mapped_column(sa.Text, default="")
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     dealer = relationship("Dealer")
-    created_by = relationship("User")
 
     @property
     def audit_label(self) -> str:

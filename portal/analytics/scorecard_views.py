@@ -1,9 +1,8 @@
 """Dealer scorecards: the ranked table, one dealer's card with its trend, grade reviews."""
 
-import io
 from datetime import date
 
-from flask import current_app, request, send_file, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,10 +24,11 @@ from portal.analytics.scorecards import (
 )
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
+from portal.core.downloads import download
 from portal.core.excel import Column, write_sheet
 from portal.core.forms import arg_date
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.dealers.models import Dealer, DealerGrade
 from portal.dealers.scope import get_dealer, visible_dealer_ids, visible_dealers
@@ -37,7 +37,6 @@ from portal.extensions import db
 head_office = requires(can_compare_dealers)
 reviewers = requires(can_review_grades)
 PERIODS = STANDARD_MONTHS
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 
@@ -117,8 +116,7 @@ def scorecards_export():
     today = shanghai_today()
     period, _months, _errors = _period(today)
     cards = scorecards(period, today, utcnow(), trend=False, dealers=_visible_ids())
-    return send_file(io.BytesIO(scorecard_sheet(cards)), mimetype=XLSX, as_attachment=True,
-                     download_name=f"scorecards-{period.start}-{period.end}.xlsx")
+    return download(scorecard_sheet(cards), f"scorecards-{period.start}-{period.end}.xlsx")
 
 
 def _charts(card) -> dict:
@@ -188,8 +186,7 @@ def _refused_review(dealer, form):
 @head_office
 def grade_reviews():
     """Every grade review of the dealers the user sees, newest first."""
-    size, after = current_app.config["PAGE_SIZE"], request.args.get("after")
-    page = keyset_page(reviews_query(visible_dealer_ids(current_user)), GradeReview.created_at,
-                       GradeReview.id, after, size, descending=True)
+    page = request_page(reviews_query(visible_dealer_ids(current_user)), GradeReview.created_at,
+                        GradeReview.id, descending=True)
     return render("analytics/grade_reviews.html", "analytics/_grade_review_rows.html",
                   page=page)

@@ -7,7 +7,6 @@ from portal.analytics import failures as fa
 from portal.analytics.filters import Filters
 from portal.core.excel import Column, write_sheet
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY = "#,##0.00"
 
 

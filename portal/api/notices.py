@@ -1,10 +1,9 @@
 """The v1 write-off notice resources: list and read them with their claims and PDF; the dealer
 confirms or disputes them."""
 
-import io
 
 import sqlalchemy as sa
-from flask import g, jsonify, request, send_file, url_for
+from flask import g, jsonify, request, url_for
 from sqlalchemy.orm import selectinload
 
 from portal.api.views import (
@@ -16,6 +15,7 @@ from portal.api.views import (
     text,
     token_required,
 )
+from portal.core.downloads import download
 from portal.core.errors import DomainError
 from portal.core.pagination import keyset_page
 from portal.dealers.models import Dealer
@@ -120,8 +120,7 @@ def get_notice(number):
 def get_notice_pdf(number):
     """The notice's PDF exactly as it was issued."""
     notice = _visible_notice(number)
-    return send_file(io.BytesIO(documents.notice_pdf(notice)), mimetype="application/pdf",
-                     as_attachment=True, download_name=f"{notice.number}.pdf")
+    return download(documents.notice_pdf(notice), f"{notice.number}.pdf")
 
 
 def _answer(notice: WriteOffNotice, action) -> tuple:

@@ -8,45 +8,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Money
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.dealers.models import DealerGrade
 from portal.extensions import db
 
 
 class ModelCategory(TitledEnum):
-    TRACTOR_LARGE = "tractor_large"
-    TRACTOR_SMALL = "tractor_small"
-    COMBINE = "combine"
-    DIESEL_ENGINE = "diesel_engine"
-    OTHER = "other"
-
-    @classmethod
-    def _titles(cls):
-        return {
-            cls.TRACTOR_LARGE: _l("Tractor > 18 kW"),
-            cls.TRACTOR_SMALL: _l("Tractor ≤ 18 kW"),
-            cls.COMBINE: _l("Combine harvester"),
-            cls.DIESEL_ENGINE: _l("Multi-cylinder diesel engine"),
-            cls.OTHER: _l("Other machine"),
-        }
+    TRACTOR_LARGE = "tractor_large", _l("Tractor > 18 kW")
+    TRACTOR_SMALL = "tractor_small", _l("Tractor ≤ 18 kW")
+    COMBINE = "combine", _l("Combine harvester")
+    DIESEL_ENGINE = "diesel_engine", _l("Multi-cylinder diesel engine")
+    OTHER = "other", _l("Other machine")
 
 
 class PartKind(TitledEnum):
-    MAIN = "main"
-    WEAR = "wear"
-    OTHER = "other"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.MAIN: _l("Main part"), cls.WEAR: _l("Wear part"), cls.OTHER: _l("Other part")}
+    MAIN = "main", _l("Main part")
+    WEAR = "wear", _l("Wear part")
+    OTHER = "other", _l("Other part")
 
 
 class SeasonKind(TitledEnum):
-    OPERATING = "operating"
-    SELLING = "selling"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OPERATING: _l("Operating season"), cls.SELLING: _l("Selling season")}
+    OPERATING = "operating", _l("Operating season")
+    SELLING = "selling", _l("Selling season")
 
 
 part_models = sa.Table(
@@ -79,7 +62,7 @@ class LegalMinimum(db.Model):
         return self.category.value
 
 
-class ProductModel(db.Model):
+class ProductModel(VersionedRecord, db.Model):
     __tablename__ = "product_models"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,19 +75,16 @@ class ProductModel(db.Model):
     running_in_hours: Mapped[int]
     main_parts_named: Mapped[str] = mapped_column(sa.Text, default="")
     is_active: Mapped[bool] = mapped_column(default=True)
-    version: Mapped[int] = mapped_column(default=1)
 
     parts = relationship("Part", secondary=part_models, back_populates="models",
                          order_by="Part.part_number")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
         return f"{self.code} {self.name}"
 
 
-class Part(db.Model):
+class Part(VersionedRecord, db.Model):
     __tablename__ = "parts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,12 +101,9 @@ class Part(db.Model):
     # added to the failure rate when a stocking plan is suggested.
     season_consumption = mapped_column(sa.Numeric(8, 3), nullable=False, default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
-    version: Mapped[int] = mapped_column(default=1)
 
     models = relationship("ProductModel", secondary=part_models, back_populates="parts",
                           order_by="ProductModel.code")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

@@ -9,7 +9,7 @@ from portal.accounts.roles import signed_in
 from portal.catalog import services
 from portal.catalog.forms import LegalMinimumForm, PolicyForm, SeasonForm
 from portal.catalog.models import LegalMinimum, ModelCategory, PolicySettings, Season, SeasonKind
-from portal.catalog.views import admin_only, bp, get_or_404
+from portal.catalog.views import admin_only, bp, editing
 from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.forms import deleted
@@ -60,7 +60,7 @@ def edit_legal(category):
     """Change one row of the legal-minimum period table."""
     if category not in {c.value for c in ModelCategory}:
         abort(404)
-    legal = get_or_404(LegalMinimum, ModelCategory(category))
+    legal = db.get_or_404(LegalMinimum, ModelCategory(category))
     form = LegalMinimumForm(obj=legal)
     return form_action(form, lambda: services.save_legal_minimum(legal, {
         "whole_months": form.whole_months.data,
@@ -77,8 +77,7 @@ def edit_legal(category):
 @admin_only
 def edit_season(season_id):
     """Create or edit an operating or selling season."""
-    season = get_or_404(Season, season_id) if season_id else None
-    form = SeasonForm(obj=season)
+    season, form = editing(Season, season_id, SeasonForm)
     if season and request.method == "GET":
         form.kind.data = season.kind.value
     return form_action(form, lambda: services.save_season(season, {
@@ -95,7 +94,7 @@ def edit_season(season_id):
 @admin_only
 def delete_season(season_id):
     """Delete a season."""
-    season = get_or_404(Season, season_id)
+    season = db.get_or_404(Season, season_id)
     services.delete_season(season, actor=current_user)
     db.session.commit()
     return deleted(_("Season deleted."), url_for("catalog.policy"))

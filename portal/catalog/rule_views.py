@@ -10,7 +10,7 @@ from portal.accounts.roles import signed_in
 from portal.catalog import services
 from portal.catalog.forms import FaultCodeForm, LabourRateForm, TravelBandForm
 from portal.catalog.models import FaultCode, LabourRate, ModelCategory, TravelBand
-from portal.catalog.views import admin_only, bp, get_or_404
+from portal.catalog.views import admin_only, bp, editing
 from portal.core.actions import form_action
 from portal.core.forms import deleted
 from portal.core.htmx import render
@@ -33,8 +33,7 @@ def fault_codes():
 @admin_only
 def edit_fault_code(fault_id):
     """Create or edit a fault code and its standard hours."""
-    fault = get_or_404(FaultCode, fault_id) if fault_id else None
-    form = FaultCodeForm(obj=fault)
+    fault, form = editing(FaultCode, fault_id, FaultCodeForm)
 
     def action():
         values = {"code": form.code.data, "description": form.description.data.strip(),
@@ -85,8 +84,7 @@ def travel_bands():
 @admin_only
 def edit_travel_band(band_id):
     """Create or edit a travel-fee band."""
-    band = get_or_404(TravelBand, band_id) if band_id else None
-    form = TravelBandForm(obj=band)
+    band, form = editing(TravelBand, band_id, TravelBandForm)
     return form_action(form, lambda: services.save_travel_band(
         band, {"min_km": form.min_km.data, "max_km": form.max_km.data, "fee": form.fee.data},
         actor=current_user), success=_("Travel band saved."),
@@ -98,7 +96,7 @@ def edit_travel_band(band_id):
 @admin_only
 def delete_travel_band(band_id):
     """Remove a travel-fee band (htmx removes its row in place)."""
-    band = get_or_404(TravelBand, band_id)
+    band = db.get_or_404(TravelBand, band_id)
     services.delete_travel_band(band, actor=current_user)
     db.session.commit()
     return deleted(_("Travel band deleted."), url_for("catalog.travel_bands"))

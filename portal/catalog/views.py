@@ -1,10 +1,9 @@
 """Product models and parts: browse for everyone, edit and import/export for the administrator."""
 
-import io
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -15,21 +14,23 @@ from portal.catalog.access import can_edit_catalog
 from portal.catalog.forms import ImportForm, PartForm, ProductModelForm
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core import audit
-from portal.core.actions import form_action
+from portal.core.actions import form_action, sheet_import
 from portal.core.db import shanghai_today
-from portal.core.excel import ExcelError, RowError
+from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.extensions import db
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 admin_only = requires(can_edit_catalog)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def get_or_404(model, ident):
-    return db.session.get(model, ident) or abort(404)
+def editing(model, ident, form_class):
+    """What a create-or-edit page works on: the record (None when creating, 404 for an unknown
+    id) and its form, filled from the record."""
+    record = db.get_or_404(model, ident) if ident else None
+    return record, form_class(obj=record)
 
 
 @bp.route("/models")
@@ -44,7 +45,7 @@ def models():
 @signed_in
 def model_detail(model_id):
     """Show a model, its periods and the parts that fit it."""
-    model = get_or_404(ProductModel, model_id)
+    model = db.get_or_404(ProductModel, model_id)
     return render("catalog/model_detail.html", model=model, history=audit.history(model))
 
 
@@ -61,8 +62,7 @@ def _model_values(form) -> dict:
 @admin_only
 def edit_model(model_id):
     """Create or edit a product model."""
-    model = get_or_404(ProductModel, model_id) if model_id else None
-    form = ProductModelForm(obj=model)
+    model, form = editing(ProductModel, model_id, ProductModelForm)
     if model and request.method == "GET":
         form.category.data = model.category.value
         form.version.data = model.version
@@ -91,8 +91,7 @@ def parts():
         stmt = stmt.where(Part.models.any(ProductModel.id == model_id))
     if key := request.args.get("key") == "1":
         stmt = stmt.where(Part.key_part.is_(True))
-    page = keyset_page(stmt, Part.part_number, Part.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"])
+    page = request_page(stmt, Part.part_number, Part.id)
     all_models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
     return render("catalog/parts.html", "catalog/_part_rows.html", page=page, q=q, kind=kind,
                   model_id=model_id, kinds=PartKind, all_models=all_models, key=key)
@@ -102,7 +101,7 @@ def parts():
 @signed_in
 def part_detail(part_id):
     """Show a part and the models it fits."""
-    part = get_or_404(Part, part_id)
+    part = db.get_or_404(Part, part_id)
     return render("catalog/part_detail.html", part=part, history=audit.history(part))
 
 
@@ -111,8 +110,7 @@ def part_detail(part_id):
 @admin_only
 def edit_part(part_id):
     """Create or edit a part."""
-    part = get_or_404(Part, part_id) if part_id else None
-    form = PartForm(obj=part)
+    part, form = editing(Part, part_id, PartForm)
     if part and request.method == "GET":
         form.kind.data = part.kind.value
         form.model_ids.data = [m.id for m in part.models]
@@ -147,8 +145,7 @@ def export(what):
     """Download models or parts as an .xlsx sheet that can be edited and re-imported."""
     data = EXPORTS[what]()
     name = f"{what}-{shanghai_today().isoformat()}.xlsx"
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=name)
+    return download(data, name)
 
 
 @bp.route("/<any(models, parts):what>/import", methods=["GET", "POST"])
@@ -156,18 +153,8 @@ def export(what):
 def import_sheet(what):
     """Import models or parts from .xlsx: all rows, or none with every error listed."""
     form = ImportForm()
-    errors: list[RowError] = []
-    if form.validate_on_submit():
-        try:
-            created, updated, errors = IMPORTS[what](form.file.data.read(), actor=current_user)
-        except ExcelError as error:
-            form.file.errors.append(str(error))
-        else:
-            if not errors:
-                db.session.commit()
-                flash(_("Imported: %(created)d new, %(updated)d updated.", created=created,
-                        updated=updated), "success")
-                return redirect(url_for(f"catalog.{what}"), 303)
-            db.session.rollback()
-    status = 422 if form.errors or errors else 200
-    return render("catalog/import.html", status=status, form=form, what=what, errors=errors)
+    return sheet_import(
+        form, lambda data: IMPORTS[what](data, actor=current_user),
+        done=url_for(f"catalog.{what}"),
+        again=lambda errors, status: render("catalog/import.html", status=status, form=form,
+                                            what=what, errors=errors))

@@ -6,40 +6,30 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import CreatedBy
 from portal.core.db import Money, UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
 class ClaimStatus(TitledEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    UNDER_REVIEW = "under_review"
-    APPROVED = "approved"
-    PARTLY_APPROVED = "partly_approved"
-    REJECTED = "rejected"
-
-    @classmethod
-    def _titles(cls):
-        return {
-            cls.DRAFT: _l("Draft"), cls.SUBMITTED: _l("Submitted"),
-            cls.UNDER_REVIEW: _l("Under technical review"), cls.APPROVED: _l("Approved"),
-            cls.PARTLY_APPROVED: _l("Partly approved"), cls.REJECTED: _l("Rejected"),
-        }
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+    UNDER_REVIEW = "under_review", _l("Under technical review")
+    APPROVED = "approved", _l("Approved")
+    PARTLY_APPROVED = "partly_approved", _l("Partly approved")
+    REJECTED = "rejected", _l("Rejected")
 
 
 class FinanceStage(TitledEnum):
     """Where a technically decided claim stands with the sales rep and finance."""
 
-    FORWARDED = "forwarded"  # the rep forwarded it; finance audits it
-    APPROVED = "approved"  # finance approved its cost; waits for (or is in) a notice
-    REJECTED = "rejected"  # finance rejected its cost
-    WRITTEN_OFF = "written_off"  # its notice was confirmed and offset
-
-    @classmethod
-    def _titles(cls):
-        return {cls.FORWARDED: _l("With finance"), cls.APPROVED: _l("Cost approved"),
-                cls.REJECTED: _l("Cost rejected"), cls.WRITTEN_OFF: _l("Written off")}
+    FORWARDED = "forwarded", _l("With finance")  # the rep forwarded it; finance audits it
+    # finance approved its cost; waits for (or is in) a notice
+    APPROVED = "approved", _l("Cost approved")
+    REJECTED = "rejected", _l("Cost rejected")  # finance rejected its cost
+    WRITTEN_OFF = "written_off", _l("Written off")  # its notice was confirmed and offset
 
 
 DECIDED = (ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED, ClaimStatus.REJECTED)
@@ -47,60 +37,34 @@ OPEN_FOR_REVIEW = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW)
 
 
 class LineKind(TitledEnum):
-    PART = "part"
-    LABOUR = "labour"
-    TRAVEL = "travel"
-    OTHER = "other"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.PART: _l("Part"), cls.LABOUR: _l("Labour"), cls.TRAVEL: _l("Travel"),
-                cls.OTHER: _l("Other cost")}
+    PART = "part", _l("Part")
+    LABOUR = "labour", _l("Labour")
+    TRAVEL = "travel", _l("Travel")
+    OTHER = "other", _l("Other cost")
 
 
 class Decision(TitledEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REDUCED = "reduced"
-    REJECTED = "rejected"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.PENDING: _l("Not decided"), cls.APPROVED: _l("Approved"),
-                cls.REDUCED: _l("Reduced"), cls.REJECTED: _l("Rejected")}
+    PENDING = "pending", _l("Not decided")
+    APPROVED = "approved", _l("Approved")
+    REDUCED = "reduced", _l("Reduced")
+    REJECTED = "rejected", _l("Rejected")
 
 
 class RejectCode(TitledEnum):
-    OUT_OF_PERIOD = "out_of_period"
-    NO_PROOF = "no_proof"
-    MISUSE = "misuse"
-    RUNNING_IN = "running_in"
-    MODIFICATION = "modification"
-    USER_DAMAGE = "user_damage"
-    FORCE_MAJEURE = "force_majeure"
-    NO_DEFECT = "no_defect"
-    DUPLICATE = "duplicate"
-    NOT_WARRANTY_PART = "not_warranty_part"
-    OTHER = "other"
-
-    @classmethod
-    def _titles(cls):
-        return {
-            cls.OUT_OF_PERIOD: _l("Out of the warranty period"),
-            cls.NO_PROOF: _l("No valid warranty card or proof of purchase"),
-            cls.MISUSE: _l("Not used or maintained as the manual says"),
-            cls.RUNNING_IN: _l("Worked hard during running-in"),
-            cls.MODIFICATION: _l("Unauthorised modification or disassembly"),
-            cls.USER_DAMAGE: _l("Damaged by the user"),
-            cls.FORCE_MAJEURE: _l("Force majeure"),
-            cls.NO_DEFECT: _l("No defect found"),
-            cls.DUPLICATE: _l("Duplicate claim"),
-            cls.NOT_WARRANTY_PART: _l("Not a warranty part"),
-            cls.OTHER: _l("Other reason"),
-        }
+    OUT_OF_PERIOD = "out_of_period", _l("Out of the warranty period")
+    NO_PROOF = "no_proof", _l("No valid warranty card or proof of purchase")
+    MISUSE = "misuse", _l("Not used or maintained as the manual says")
+    RUNNING_IN = "running_in", _l("Worked hard during running-in")
+    MODIFICATION = "modification", _l("Unauthorised modification or disassembly")
+    USER_DAMAGE = "user_damage", _l("Damaged by the user")
+    FORCE_MAJEURE = "force_majeure", _l("Force majeure")
+    NO_DEFECT = "no_defect", _l("No defect found")
+    DUPLICATE = "duplicate", _l("Duplicate claim")
+    NOT_WARRANTY_PART = "not_warranty_part", _l("Not a warranty part")
+    OTHER = "other", _l("Other reason")
 
 
-class Claim(db.Model):
+class Claim(CreatedBy, VersionedRecord, db.Model):
     """A warranty repair record, which is also what the dealer claims money on."""
 
     __tablename__ = "claims"
@@ -144,8 +108,6 @@ class Claim(db.Model):
     technician: Mapped[str] = mapped_column(sa.String(60), default="")
     total_claimed = mapped_column(Money, nullable=False, default=0)
     total_approved = mapped_column(Money)
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
@@ -168,13 +130,11 @@ class Claim(db.Model):
     total_finance = mapped_column(Money)
     notice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("write_off_notices.id"),
                                                   index=True)
-    version: Mapped[int] = mapped_column(default=1)
 
     unit = relationship("Unit")
     dealer = relationship("Dealer")
     fault_code = relationship("FaultCode")
     service_request = relationship("ServiceRequest", back_populates="claims")
-    created_by = relationship("User", foreign_keys=[created_by_id])
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     reviewer = relationship("User", foreign_keys=[reviewer_id])
@@ -186,8 +146,6 @@ class Claim(db.Model):
     attachments = relationship("ClaimAttachment", back_populates="claim",
                                order_by="ClaimAttachment.id", cascade="all, delete-orphan")
     return_visit = relationship("ReturnVisit", back_populates="claim", uselist=False)
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
@@ -251,12 +209,8 @@ class ClaimLine(db.Model):
 
 
 class AttachmentKind(TitledEnum):
-    PHOTO = "photo"
-    SIGNATURE = "signature"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.PHOTO: _l("Photo"), cls.SIGNATURE: _l("Customer signature")}
+    PHOTO = "photo", _l("Photo")
+    SIGNATURE = "signature", _l("Customer signature")
 
 
 class ClaimAttachment(db.Model):
@@ -281,13 +235,8 @@ class ClaimAttachment(db.Model):
 
 
 class FlagKind(TitledEnum):
-    REPLACE_MAIN_PART = "replace_main_part"
-    EXCHANGE = "exchange"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.REPLACE_MAIN_PART: _l("Entitled to a replacement main part"),
-                cls.EXCHANGE: _l("Entitled to an exchange of the machine")}
+    REPLACE_MAIN_PART = "replace_main_part", _l("Entitled to a replacement main part")
+    EXCHANGE = "exchange", _l("Entitled to an exchange of the machine")
 
 
 class UnitFlag(db.Model):

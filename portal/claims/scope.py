@@ -1,7 +1,6 @@
 """What each user may see of claims: those of the dealers they may see."""
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import selectinload
 
 from portal.claims.models import Claim, ClaimLine
@@ -16,11 +15,8 @@ def visible_claims(user):
 
 def get_claim(claim_id: int, user) -> Claim:
     """The claim if ``user`` may see it, with its lines and files; 404 otherwise."""
-    claim = db.session.scalar(
+    return db.first_or_404(
         visible_claims(user).where(Claim.id == claim_id)
         .options(selectinload(Claim.lines).selectinload(ClaimLine.part),
                  selectinload(Claim.lines).selectinload(ClaimLine.fault_code),
                  selectinload(Claim.attachments)))
-    if claim is None:
-        abort(404)
-    return claim

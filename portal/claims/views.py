@@ -4,10 +4,9 @@ Every change is a boosted form: success redirects back to the claim (its checks 
 refusal re-renders the claim with the message next to the field and status 422.
 """
 
-import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, request, send_file, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -40,13 +39,14 @@ from portal.claims.signature import SignatureForm, receive_signature
 from portal.core import audit
 from portal.core.actions import errors_by_line, form_action
 from portal.core.db import shanghai_today, starts_with, utcnow
+from portal.core.downloads import download
 from portal.core.errors import DomainError
 from portal.core.forms import options
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
-from portal.core.uploads import IMAGE_TYPES, store, uploads_root
+from portal.core.uploads import IMAGE_TYPES, send_upload, store, uploads_root
 from portal.extensions import db
 from portal.units.coverage_text import REASONS
 from portal.units.models import Unit
@@ -79,9 +79,8 @@ def index():
     q = request.args.get("q", "").strip().upper()
     sample = request.args.get("sample") == "1"
     queue = requested()
-    stmt = (queue.select(current_user, utcnow()) if queue else visible_claims(current_user))
-    stmt = stmt.options(selectinload(Claim.unit).selectinload(Unit.model),
-                        selectinload(Claim.dealer))
+    stmt = list_select(queue, visible_claims, current_user, utcnow()).options(
+        selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
     if status in QUEUES:
         stmt = stmt.where(Claim.status.in_(QUEUES[status]))
     elif status in ClaimStatus.__members__.values():
@@ -92,9 +91,7 @@ def index():
         # Ranges, not LIKE: an index answers them on SQLite too (q is upper case, as they are).
         units = sa.select(Unit.id).where(starts_with(Unit.serial, q))
         stmt = stmt.where(sa.or_(starts_with(Claim.number, q), Claim.unit_id.in_(units)))
-    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (queue.page(stmt, after, size) if queue else
-            keyset_page(stmt, Claim.id, Claim.id, after, size, descending=True))
+    page = list_page(stmt, queue, Claim.id, Claim.id)
     return render("claims/index.html", "claims/_rows.html", page=page, wanted=status, q=q,
                   sample=sample, statuses=ClaimStatus, queues=QUEUES, queue=queue)
 
@@ -306,11 +303,7 @@ def file(claim_id, attachment_id):
     attachment = next((a for a in claim.attachments if a.id == attachment_id), None)
     if attachment is None:
         abort(404)
-    path = (uploads_root() / attachment.path).resolve()
-    if uploads_root().resolve() not in path.parents or not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=attachment.content_type, download_name=attachment.name,
-                     max_age=0)
+    return send_upload(attachment.path, attachment.content_type, attachment.name, max_age=0)
 
 
 # ---------------------------------------------------------------- review
@@ -334,5 +327,4 @@ def service_bill(claim_id):
         abort(404)
     from portal.claims.bill import service_bill_pdf
 
-    return send_file(io.BytesIO(service_bill_pdf(claim)), mimetype="application/pdf",
-                     download_name=f"{claim.number}-bill.pdf")
+    return download(service_bill_pdf(claim), f"{claim.number}-bill.pdf", attachment=False)

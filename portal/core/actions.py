@@ -9,10 +9,13 @@ the form again, its messages next to the fields, with status 422.
 from collections.abc import Callable
 
 from flask import flash, make_response, redirect
+from flask_babel import gettext as _
 
+from portal.core.excel import ExcelError
 from portal.core.forms import attempt
 from portal.core.htmx import wants_fragment
 from portal.core.uploads import staged
+from portal.extensions import db
 
 
 def form_action(form, action: Callable, *, done, again: Callable, success=None,
@@ -43,6 +46,29 @@ def form_action(form, action: Callable, *, done, again: Callable, success=None,
     if failed and response.status_code == 200:
         response.status_code = 422
     return response
+
+
+def sheet_import(form, run: Callable, *, done: str, again: Callable):
+    """Answer an Excel import form: all rows or none.
+
+    ``run(data)`` reads the uploaded sheet and returns (created, updated, row errors). With no
+    error the import is committed and the answer redirects to ``done``; otherwise nothing is
+    kept and ``again(errors, status)`` renders the page with them, status 422.
+    """
+    errors = []
+    if form.validate_on_submit():
+        try:
+            created, updated, errors = run(form.file.data.read())
+        except ExcelError as error:
+            form.file.errors.append(str(error))
+        else:
+            if not errors:
+                db.session.commit()
+                flash(_("Imported: %(created)d new, %(updated)d updated.", created=created,
+                        updated=updated), "success")
+                return redirect(done, 303)
+            db.session.rollback()
+    return again(errors, 422 if form.errors or errors else 200)
 
 
 def _redirect(done, success, result, leave: bool):

@@ -5,23 +5,20 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-_TITLES: dict[type, dict] = {}
-
 
 class TitledEnum(StrEnum):
-    """An enum whose members carry a human title; subclasses define ``_titles()``."""
+    """An enum whose members carry a human title beside their value:
+    ``OPEN = "open", _l("Open")`` (a member without one is titled by its value)."""
 
-    @classmethod
-    def _titles(cls) -> dict:
-        return {}
+    def __new__(cls, value: str, title=None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._title = title  # lazy: translated each time it is shown
+        return member
 
     @property
     def title(self) -> str:
-        # The lazy titles are built once per class; each is translated when shown.
-        titles = _TITLES.get(type(self))
-        if titles is None:
-            titles = _TITLES[type(self)] = type(self)._titles()
-        return str(titles.get(self, self.value))
+        return str(self.value if self._title is None else self._title)
 
     @classmethod
     def choices(cls):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import current_app, request
 
 from portal.extensions import db
 
@@ -50,6 +51,35 @@ def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descendin
         last = items[-1]
         next_cursor = encode_cursor([_key(getattr(last, sort_col.key)), last.id])
     return Page(items=items, next_cursor=next_cursor)
+
+
+def list_select(queue, scope, user, now: datetime):
+    """What a list page starts from: the records of the work queue the request asks for (at
+    ``now``), else every record ``scope(user)`` selects."""
+    return queue.select(user, now) if queue else scope(user)
+
+
+def list_page(stmt, queue, sort_col, id_col, *, descending: bool = True) -> Page:
+    """The page of ``stmt`` the request's cursor asks for, of the configured size: in the
+    queue's order when the request asks for a queue, else by ``sort_col`` (newest first unless
+    told otherwise)."""
+    if queue:
+        return queue_page(stmt, queue)
+    return request_page(stmt, sort_col, id_col, descending=descending)
+
+
+def queue_page(stmt, queue) -> Page:
+    """The page of ``stmt`` (``queue``'s SELECT, narrowed) the request's cursor asks for, in
+    the queue's order."""
+    return queue.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+
+
+def request_page(stmt, sort_col, id_col, *, descending: bool = False,
+                 size: int | None = None) -> Page:
+    """The page of ``stmt`` by (``sort_col``, ``id_col``) that the request's cursor (``after``)
+    asks for: ``size`` rows, the configured page size unless told."""
+    return keyset_page(stmt, sort_col, id_col, request.args.get("after"),
+                       size or current_app.config["PAGE_SIZE"], descending=descending)
 
 
 def _key(value):

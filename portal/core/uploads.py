@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -80,6 +80,16 @@ def staged() -> Iterator[Staged]:
 
 def uploads_root() -> Path:
     return Path(current_app.instance_path) / "uploads"
+
+
+def send_upload(relative: str | None, content_type: str, name: str, **options):
+    """Answer with a stored upload (``relative`` to the uploads folder); 404 when there is none,
+    or its path would lead outside that folder."""
+    root = uploads_root().resolve()
+    path = (root / relative).resolve() if relative else None
+    if path is None or root not in path.parents or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=content_type, download_name=name, **options)
 
 
 def max_bytes() -> int:

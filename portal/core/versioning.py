@@ -1,8 +1,9 @@
 """Stale saves: one optimistic-concurrency mechanism and one "someone else changed this" answer.
 
-A record two people may edit has a ``version`` column mapped as SQLAlchemy's
-``version_id_col``: every UPDATE says ``WHERE version = <the version read>`` and moves it on, so
-a flush that finds the row changed since it was read raises ``StaleDataError``. Across
+A model two people may edit takes the ``VersionedRecord`` mixin: its ``version`` column is
+SQLAlchemy's ``version_id_col``, so every UPDATE says ``WHERE version = <the version read>`` and
+moves it on, and a flush that finds the row changed since it was read raises
+``StaleDataError``. Across
 requests, the form (the ``Versioned`` hidden field) carries the version the user saw, and the
 service calls ``check_version`` before it changes anything.
 
@@ -19,6 +20,7 @@ transaction, and the default of a service's ``version`` for callers with no user
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from wtforms import HiddenField
 
 from portal.core.errors import DomainError
@@ -32,6 +34,16 @@ class StaleVersion(DomainError):
     def __init__(self):
         super().__init__(_("Someone else changed this record while you were working on it. "
                            "Reload it to see the change, then try again."))
+
+
+class VersionedRecord:
+    """A model two people may edit: its ``version`` column is the mapper's ``version_id_col``."""
+
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.version}
 
 
 class _Latest:

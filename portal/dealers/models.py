@@ -8,31 +8,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
 class DealerGrade(TitledEnum):
-    A = "a"
-    B = "b"
-    C = "c"
-    D = "d"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.A: _l("Grade A"), cls.B: _l("Grade B"), cls.C: _l("Grade C"),
-                cls.D: _l("Grade D")}
+    A = "a", _l("Grade A")
+    B = "b", _l("Grade B")
+    C = "c", _l("Grade C")
+    D = "d", _l("Grade D")
 
 
 class DealerStatus(TitledEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.ACTIVE: _l("Active"), cls.SUSPENDED: _l("Suspended")}
+    ACTIVE = "active", _l("Active")
+    SUSPENDED = "suspended", _l("Suspended")
 
 
-class Dealer(db.Model):
+class Dealer(VersionedRecord, db.Model):
     __tablename__ = "dealers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,13 +45,10 @@ class Dealer(db.Model):
         sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     sales_rep = relationship("User", foreign_keys=[sales_rep_id], back_populates="rep_dealers")
     users = relationship("User", foreign_keys="User.dealer_id", back_populates="dealer",
                          order_by="User.username")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

@@ -8,7 +8,6 @@ nothing. A sub-select of dealers instead lets SQLite scan the whole table in the
 """
 
 import sqlalchemy as sa
-from flask import abort
 from markupsafe import Markup
 
 from portal.core.options import options
@@ -58,10 +57,7 @@ def visible_dealers(user):
 
 def get_dealer(dealer_id: int, user) -> Dealer:
     """The dealer if ``user`` may see it; 404 otherwise (never reveal that it exists)."""
-    dealer = db.session.scalar(visible_dealers(user).where(Dealer.id == dealer_id))
-    if dealer is None:
-        abort(404)
-    return dealer
+    return db.first_or_404(visible_dealers(user).where(Dealer.id == dealer_id))
 
 
 def dealer_choices(user) -> list:

@@ -2,7 +2,7 @@
 ``portal.home.dealer_views``)."""
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import signed_in
 from portal.core.actions import form_action
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.core.regions import PROVINCES
 from portal.dealers import services
@@ -51,8 +51,7 @@ def index():
         stmt = stmt.where(Dealer.province == province)
     if status:
         stmt = stmt.where(Dealer.status == status)
-    page = keyset_page(stmt, Dealer.code, Dealer.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"])
+    page = request_page(stmt, Dealer.code, Dealer.id)
     return render("dealers/index.html", "dealers/_rows.html", page=page, q=q,
                   province=province, status_filter=status, provinces=PROVINCES,
                   statuses=DealerStatus)

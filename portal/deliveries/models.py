@@ -6,21 +6,21 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Money, UTCDateTime, utcnow
+from portal.accounts.models import CreatedBy
+from portal.core.db import Money, UTCDateTime
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
 class DeliveryStatus(TitledEnum):
-    SHIPPED = "shipped"  # on its way; the dealer has not confirmed receipt
-    CONFIRMED = "confirmed"  # the dealer confirmed receipt (possibly with differences)
-
-    @classmethod
-    def _titles(cls):
-        return {cls.SHIPPED: _l("Shipped, not confirmed"), cls.CONFIRMED: _l("Receipt confirmed")}
+    # on its way; the dealer has not confirmed receipt
+    SHIPPED = "shipped", _l("Shipped, not confirmed")
+    # the dealer confirmed receipt (possibly with differences)
+    CONFIRMED = "confirmed", _l("Receipt confirmed")
 
 
-class DeliveryNote(db.Model):
+class DeliveryNote(CreatedBy, VersionedRecord, db.Model):
     """A delivery note. Its unit lines also set the units' dealer, shipping date and note number
     (``Unit.delivery_note_no`` / ``delivery_confirmed`` mirror it for the unit pages)."""
 
@@ -40,22 +40,16 @@ class DeliveryNote(db.Model):
     plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stocking_plans.id"), index=True)
     status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus),
                                                    default=DeliveryStatus.SHIPPED)
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     discrepancy: Mapped[bool] = mapped_column(default=False)  # received ≠ shipped somewhere
     remark: Mapped[str] = mapped_column(sa.Text, default="")  # the dealer's, on confirming
-    version: Mapped[int] = mapped_column(default=1)
 
     dealer = relationship("Dealer")
     plan = relationship("StockingPlan")
-    created_by = relationship("User", foreign_keys=[created_by_id])
     confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
     lines = relationship("DeliveryLine", back_populates="note", cascade="all, delete-orphan",
                          order_by="DeliveryLine.position")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

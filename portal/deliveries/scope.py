@@ -1,7 +1,6 @@
 """What each user may see of delivery notes: those of the dealers they may see."""
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import selectinload
 
 from portal.dealers.scope import scope
@@ -26,11 +25,8 @@ def note_loading():
 
 def get_note(note_id: int, user) -> DeliveryNote:
     """The note if ``user`` may see it, with everything it shows; 404 otherwise."""
-    note = db.session.scalar(visible_notes(user).where(DeliveryNote.id == note_id)
-                             .options(*note_loading()))
-    if note is None:
-        abort(404)
-    return note
+    return db.first_or_404(visible_notes(user).where(DeliveryNote.id == note_id)
+                           .options(*note_loading()))
 
 
 def note_id_for(unit) -> int | None:

@@ -1,13 +1,10 @@
 """Delivery notes: head office records a shipment, the dealer confirms receipt, the rep chases
 the notes nobody confirmed. Dealers see their own notes, reps their dealers', head office all."""
 
-import io
 
 from flask import (
     Blueprint,
-    current_app,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -18,8 +15,9 @@ from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
+from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.dealers.scope import dealer_filter
@@ -46,15 +44,13 @@ def index():
     dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     now, today = utcnow(), shanghai_today()
     queue = requested(OVERDUE if overdue else None)
-    stmt = (queue.select(current_user, now) if queue else visible_notes(current_user)).options(
+    stmt = list_select(queue, visible_notes, current_user, now).options(
         selectinload(DeliveryNote.dealer), selectinload(DeliveryNote.lines))
     if wanted:
         stmt = stmt.where(DeliveryNote.status == wanted)
     if dealer_id:
         stmt = stmt.where(DeliveryNote.dealer_id == dealer_id)
-    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (queue.page(stmt, after, size) if queue else keyset_page(
-        stmt, DeliveryNote.shipped_on, DeliveryNote.id, after, size, descending=True))
+    page = list_page(stmt, queue, DeliveryNote.shipped_on, DeliveryNote.id)
     return render("deliveries/index.html", "deliveries/_rows.html", page=page, wanted=wanted,
                   overdue=overdue, statuses=DeliveryStatus, dealer_id=dealer_id,
                   dealers=dealers, cutoff=services.overdue_cutoff(today))
@@ -97,5 +93,4 @@ def confirm(note_id):
 def note_pdf(note_id):
     """The delivery note to print (A4)."""
     note = get_note(note_id, current_user)
-    return send_file(io.BytesIO(documents.note_pdf(note)), mimetype="application/pdf",
-                     download_name=f"{note.number}.pdf")
+    return download(documents.note_pdf(note), f"{note.number}.pdf", attachment=False)

@@ -68,6 +68,25 @@ def at(day: date, rng: random.Random) -> datetime:
     return local.astimezone(UTC)
 
 
+class Storyline:
+    """What the story families played after the repairs (finance's, the returns') share: the
+    demo's clock, working-day moments, and the stories they begin, numbered from their own
+    ``numbers`` so that each family's draws stay its own."""
+
+    @property
+    def now(self) -> datetime:
+        return self.demo.clock.now
+
+    def spawn(self, when: datetime, story) -> None:
+        self.demo.spawned.append((when, next(self.numbers), story))
+
+    def day_at(self, day: date) -> datetime:
+        """A working-day moment of ``day`` (or the Monday after), never before now."""
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return max(at(day, self.rng), self.now + timedelta(minutes=self.rng.randint(20, 90)))
+
+
 @dataclass
 class Demo:
     rng: random.Random

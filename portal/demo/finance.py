@@ -40,7 +40,7 @@ from portal.claims.models import Claim
 from portal.core.db import CENT, SHANGHAI, money
 from portal.dealers.models import Dealer
 from portal.demo import finance_data as text
-from portal.demo.claims import Demo, _decisions, at
+from portal.demo.claims import Demo, Storyline, _decisions, at
 from portal.extensions import db
 from portal.finance import audit, lifecycle, notices, runs
 from portal.finance.models import NoticeRun, NoticeStatus, RunStatus, WriteOffNotice
@@ -59,7 +59,7 @@ CLOSING_WEEK = 7  # days before today from which finance has audited nothing (cl
 
 
 @dataclass
-class Finance:
+class Finance(Storyline):
     demo: Demo
     rng: random.Random
     clerk: User  # finance's accountant
@@ -69,10 +69,6 @@ class Finance:
     disputed_once: bool = False  # the first run with a few notices has a dispute
 
     @property
-    def now(self) -> datetime:
-        return self.demo.clock.now
-
-    @property
     def on(self) -> date:
         return self.demo.clock.today
 
@@ -80,15 +76,6 @@ class Finance:
     def closing(self) -> datetime:
         """From when finance audits nothing more: it is closing last month's books."""
         return datetime.combine(self.today - timedelta(days=CLOSING_WEEK), time(0), SHANGHAI)
-
-    def spawn(self, when: datetime, story) -> None:
-        self.demo.spawned.append((when, next(self.numbers), story))
-
-    def day_at(self, day: date) -> datetime:
-        """A working-day moment of ``day`` (or the Monday after), never before now."""
-        while day.weekday() >= 5:
-            day += timedelta(days=1)
-        return max(at(day, self.rng), self.now + timedelta(minutes=self.rng.randint(20, 90)))
 
     def later(self, low: int, high: int) -> datetime:
         return self.day_at(self.on + timedelta(days=self.rng.randint(low, high)))

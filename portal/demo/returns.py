@@ -26,7 +26,7 @@ import itertools
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -34,7 +34,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.claims.models import DECIDED, Decision, RejectCode
 from portal.dealers.models import Dealer
-from portal.demo.claims import Demo, at
+from portal.demo.claims import Demo, Storyline, at
 from portal.extensions import db
 from portal.returns import receipt, stores
 from portal.returns.models import (
@@ -97,7 +97,7 @@ PLACES = {Verdict.MISUSE: [Destination.SCRAP], Verdict.NOT_WARRANTY_PART: [Desti
 
 
 @dataclass
-class Returns:
+class Returns(Storyline):
     demo: Demo
     rng: random.Random
     clerk: User
@@ -105,21 +105,8 @@ class Returns:
     numbers: itertools.count = field(default_factory=lambda: itertools.count(1_000_000))
 
     @property
-    def now(self) -> datetime:
-        return self.demo.clock.now
-
-    @property
     def today(self) -> date:
         return self.demo.clock.today
-
-    def spawn(self, when: datetime, story) -> None:
-        self.demo.spawned.append((when, next(self.numbers), story))
-
-    def day_at(self, day: date) -> datetime:
-        """A working-day moment of ``day`` (or the Monday after), never before now."""
-        while day.weekday() >= 5:
-            day += timedelta(days=1)
-        return max(at(day, self.rng), self.now + timedelta(minutes=self.rng.randint(20, 90)))
 
 
 def return_stories(demo: Demo, today: date) -> list:

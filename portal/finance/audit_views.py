@@ -3,7 +3,7 @@ the technical department, audit, reopen). Success redirects to the claim; a refu
 the claim page with the message next to the field, status 422."""
 
 
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,7 @@ from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import typed_amount
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.core.queues import day_of
 from portal.finance import access
@@ -48,8 +48,7 @@ def claims():
     stmt = queue_select(queue, current_user, now, dealer=wanted["dealer"],
                         ready=bool(wanted["ready"]))
     _may_see, sort_col, descending = QUEUES[queue]
-    page = keyset_page(stmt, sort_col, Claim.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=descending)
+    page = request_page(stmt, sort_col, Claim.id, descending=descending)
     readiness = readiness_of(page.items, today) if queue == "forward" else {}
     return render("finance/claims.html", "finance/_claim_rows.html", page=page, tabs=tabs,
                   wanted=wanted, readiness=readiness)

@@ -1,20 +1,20 @@
 """The receivable ledger pages: dealers with their balance, one dealer's entries with the
 running balance, the dealer statement (page, PDF, Excel) and the ERP's Excel import."""
 
-import io
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, request, send_file, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.catalog.forms import ImportForm
 from portal.core.db import shanghai_today
+from portal.core.downloads import download
 from portal.core.excel import ExcelError
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.dealers.models import Dealer
 from portal.dealers.scope import get_dealer, visible_dealers
@@ -31,7 +31,6 @@ from portal.finance.views import bp
 
 ledger_readers = requires(access.can_read_ledger)
 importers = requires(access.can_import_ledger)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def notice_links() -> bool:
@@ -75,8 +74,7 @@ def ledger():
     if q:
         like = f"%{q}%"
         stmt = stmt.where(sa.or_(Dealer.code.ilike(like), Dealer.name.ilike(like)))
-    page = keyset_page(stmt, Dealer.code, Dealer.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"])
+    page = request_page(stmt, Dealer.code, Dealer.id)
     owed = balances([d.id for d in page.items]) if page.items else {}
     return render("finance/ledger.html", "finance/_ledger_dealers.html", page=page, q=q,
                   owed=owed, zero=ZERO, importer=access.can_import_ledger(current_user))
@@ -114,8 +112,7 @@ def statement(dealer_id):
 def statement_as_pdf(dealer_id):
     """The dealer statement as a PDF."""
     built, _errors = _statement(dealer_id)
-    return send_file(io.BytesIO(statement_pdf(built)), mimetype="application/pdf",
-                     download_name=_file_name(built, "pdf"))
+    return download(statement_pdf(built), _file_name(built, "pdf"), attachment=False)
 
 
 @bp.route("/ledger/<int:dealer_id>/statement.xlsx")
@@ -123,8 +120,7 @@ def statement_as_pdf(dealer_id):
 def statement_as_xlsx(dealer_id):
     """The dealer statement as an Excel workbook (amounts as numbers)."""
     built, _errors = _statement(dealer_id)
-    return send_file(io.BytesIO(statement_xlsx(built)), mimetype=XLSX,
-                     download_name=_file_name(built, "xlsx"))
+    return download(statement_xlsx(built), _file_name(built, "xlsx"), attachment=False)
 
 
 def _file_name(built, suffix: str) -> str:
@@ -176,5 +172,4 @@ def ledger_import_confirm():
 @importers
 def ledger_import_template():
     """Download the empty ledger sheet with its headings."""
-    return send_file(io.BytesIO(ledger_import.template()), mimetype=XLSX, as_attachment=True,
-                     download_name="ledger-template.xlsx")
+    return download(ledger_import.template(), "ledger-template.xlsx")

@@ -8,24 +8,22 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import CreatedBy
 from portal.core.db import Money, UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
 class NoticeStatus(TitledEnum):
-    ISSUED = "issued"  # waiting for the dealer
-    CONFIRMED = "confirmed"  # the dealer confirmed it; offset posted; it can no longer change
-    DISPUTED = "disputed"  # the dealer disputed it; finance voids and reissues
-    VOIDED = "voided"  # finance voided it; its claims were released
-
-    @classmethod
-    def _titles(cls):
-        return {cls.ISSUED: _l("Awaiting dealer"), cls.CONFIRMED: _l("Confirmed"),
-                cls.DISPUTED: _l("Disputed"), cls.VOIDED: _l("Voided")}
+    ISSUED = "issued", _l("Awaiting dealer")  # waiting for the dealer
+    # the dealer confirmed it; offset posted; it can no longer change
+    CONFIRMED = "confirmed", _l("Confirmed")
+    DISPUTED = "disputed", _l("Disputed")  # the dealer disputed it; finance voids and reissues
+    VOIDED = "voided", _l("Voided")  # finance voided it; its claims were released
 
 
-class WriteOffNotice(db.Model):
+class WriteOffNotice(VersionedRecord, db.Model):
     """三包费用核销通知: the finance-approved claims of one dealer for one period, offset against
     the dealer's receivable once the dealer confirms. Maker and dealer details are copied in at
     issue, so a confirmed notice reads the same for ever."""
@@ -66,7 +64,6 @@ class WriteOffNotice(db.Model):
     voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str] = mapped_column(sa.Text, default="")
-    version: Mapped[int] = mapped_column(default=1)
 
     dealer = relationship("Dealer")
     claims = relationship("NoticeClaim", back_populates="notice", cascade="all, delete-orphan",
@@ -78,8 +75,6 @@ class WriteOffNotice(db.Model):
     confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
     disputed_by = relationship("User", foreign_keys=[disputed_by_id])
     voided_by = relationship("User", foreign_keys=[voided_by_id])
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
@@ -122,15 +117,10 @@ class NoticeDocument(db.Model):
 
 
 class RunStatus(TitledEnum):
-    RUNNING = "running"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.RUNNING: _l("Running"), cls.DONE: _l("Done"),
-                cls.CANCELLED: _l("Cancelled"), cls.FAILED: _l("Failed")}
+    RUNNING = "running", _l("Running")
+    DONE = "done", _l("Done")
+    CANCELLED = "cancelled", _l("Cancelled")
+    FAILED = "failed", _l("Failed")
 
 
 class NoticeRun(db.Model):
@@ -157,20 +147,15 @@ class NoticeRun(db.Model):
 
 
 class LedgerKind(TitledEnum):
-    OPENING = "opening"
-    INVOICE = "invoice"
-    PAYMENT = "payment"
-    OFFSET = "offset"
-    CHARGE = "charge"  # restoration labour on a dismantled unit returned from stock
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OPENING: _l("Opening balance"), cls.INVOICE: _l("Goods invoice"),
-                cls.PAYMENT: _l("Payment"), cls.OFFSET: _l("Warranty offset"),
-                cls.CHARGE: _l("Restoration charge")}
+    OPENING = "opening", _l("Opening balance")
+    INVOICE = "invoice", _l("Goods invoice")
+    PAYMENT = "payment", _l("Payment")
+    OFFSET = "offset", _l("Warranty offset")
+    # restoration labour on a dismantled unit returned from stock
+    CHARGE = "charge", _l("Restoration charge")
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(CreatedBy, db.Model):
     """One movement of what a dealer owes the maker (应收经销商货款). ``amount`` is signed: an
     invoice (or a debit opening balance) raises the receivable, a payment or an offset lowers it.
     Entries from the ERP are unique by dealer, kind and the ERP's reference, so an import can be
@@ -194,12 +179,9 @@ class LedgerEntry(db.Model):
                                                   unique=True)
     source: Mapped[str] = mapped_column(
         sa.String(10), default="excel")  # excel | api | notice | stock
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     dealer = relationship("Dealer")
     notice = relationship(WriteOffNotice)
-    created_by = relationship("User")
 
     @property
     def audit_label(self) -> str:

@@ -33,10 +33,7 @@ def find_notice(number: str, user) -> WriteOffNotice | None:
 
 def get_notice(number: str, user) -> WriteOffNotice:
     """The notice if ``user`` may see it; 404 otherwise (never reveal that it exists)."""
-    notice = find_notice(number, user)
-    if notice is None:
-        abort(404)
-    return notice
+    return find_notice(number, user) or abort(404)
 
 
 def month_bounds(text: str | None) -> tuple[date, date] | None:

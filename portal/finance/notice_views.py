@@ -5,9 +5,8 @@ Every change is a boosted form: success redirects back to the notice (303); refu
 it with the message next to the field and status 422.
 """
 
-import io
 
-from flask import abort, current_app, request, send_file, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -15,8 +14,9 @@ from sqlalchemy.orm import selectinload
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
 from portal.core.db import utcnow
+from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.dealers.scope import dealer_filter
@@ -51,12 +51,10 @@ def notices():
     period = period if month_bounds(period) else ""
     dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     now, queue = utcnow(), requested()
-    stmt = filter_notices(queue.select(current_user, now) if queue else
-                          visible_notices(current_user), status=status, period=period,
-                          dealer_id=dealer_id).options(selectinload(WriteOffNotice.dealer))
-    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (queue.page(stmt, after, size) if queue else keyset_page(
-        stmt, WriteOffNotice.id, WriteOffNotice.id, after, size, descending=True))
+    stmt = filter_notices(list_select(queue, visible_notices, current_user, now), status=status,
+                          period=period, dealer_id=dealer_id).options(
+        selectinload(WriteOffNotice.dealer))
+    page = list_page(stmt, queue, WriteOffNotice.id, WriteOffNotice.id)
     waiting = (awaiting_dealer(current_user, now)
                if access.can_answer_notices(current_user) else [])
     return render("finance/notices.html", "finance/_notice_rows.html", page=page,
@@ -94,12 +92,8 @@ def notice(number):
 @readers
 def notice_pdf(number):
     """The notice's PDF exactly as it was issued."""
-    notice = db.session.scalar(visible_notices(current_user)
-                               .where(WriteOffNotice.number == number))
-    if notice is None:
-        abort(404)
-    return send_file(io.BytesIO(documents.notice_pdf(notice)), mimetype="application/pdf",
-                     as_attachment=True, download_name=f"{notice.number}.pdf")
+    notice = db.first_or_404(visible_notices(current_user).where(WriteOffNotice.number == number))
+    return download(documents.notice_pdf(notice), f"{notice.number}.pdf")
 
 
 def _on_notice(notice, key: str) -> dict:
@@ -139,16 +133,14 @@ def dispute_notice(number):
 def void_notice(number):
     """Finance voids the notice with a reason (its claims are released), maybe reissuing it."""
     notice = get_notice(number, current_user)
-    form = VoidForm()
-    if request.form.get("then") == "reissue":
-        return form_action(form, lambda: lifecycle.void_and_reissue(
-            notice, form.reason.data, actor=current_user, version=form.seen_version),
-            success=_("Notice %(number)s voided and reissued.", number=notice.number),
-            **_on_notice(notice, "void"))
-    return form_action(form, lambda: lifecycle.void_notice(
+    form, reissue = VoidForm(), request.form.get("then") == "reissue"
+    void = lifecycle.void_and_reissue if reissue else lifecycle.void_notice
+    success = (_("Notice %(number)s voided and reissued.", number=notice.number) if reissue
+               else _("Notice %(number)s voided; its claims are free for a new notice.",
+                      number=notice.number))
+    return form_action(form, lambda: void(
         notice, form.reason.data, actor=current_user, version=form.seen_version),
-        success=_("Notice %(number)s voided; its claims are free for a new notice.",
-                  number=notice.number), **_on_notice(notice, "void"))
+        success=success, **_on_notice(notice, "void"))
 
 
 @bp.route("/notices/<number>/reissue", methods=["POST"])

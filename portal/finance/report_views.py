@@ -1,13 +1,13 @@
 """The warranty cost report page and its Excel export (exactly the table shown)."""
 
-import io
 
 import sqlalchemy as sa
-from flask import request, send_file
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.catalog.models import ProductModel
+from portal.core.downloads import download
 from portal.core.excel import Column, write_sheet
 from portal.core.forms import arg_date
 from portal.core.htmx import render
@@ -20,7 +20,6 @@ from portal.finance.reports import COST_TYPES, DIMENSIONS, Filters, Report, cost
 from portal.finance.views import bp
 
 report_readers = requires(access.can_read_cost_reports)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 
@@ -74,5 +73,4 @@ def reports_export():
     """The same report as an Excel sheet, amounts as numbers with two decimals."""
     by, filters, _errors = _asked()
     data = report_sheet(cost_report(by, filters, current_user))
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name="warranty-cost.xlsx")
+    return download(data, "warranty-cost.xlsx")

@@ -8,7 +8,7 @@ from portal.accounts.access import can_browse_audit_trail
 from portal.accounts.views import is_safe_next
 from portal.core.audit import AuditEntry
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import public, requires
 from portal.extensions import db
 from portal.home.labels import ENTITIES
@@ -38,8 +38,8 @@ def audit_log():
         stmt = stmt.where(AuditEntry.entity_type == entity)
     if actor:
         stmt = stmt.where(AuditEntry.actor_name == actor)
-    page = keyset_page(stmt, AuditEntry.id, AuditEntry.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"] * 2, descending=True)
+    page = request_page(stmt, AuditEntry.id, AuditEntry.id, descending=True,
+                        size=current_app.config["PAGE_SIZE"] * 2)
     entities = sorted(ENTITIES)
     return render("core/audit.html", "core/_audit_rows.html", page=page, entity=entity,
                   actor=actor, entities=entities)

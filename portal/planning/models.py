@@ -6,33 +6,26 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Money, UTCDateTime, utcnow
+from portal.accounts.models import CreatedBy
+from portal.core.db import Money, UTCDateTime
 from portal.core.enums import TitledEnum, enum_column
 from portal.core.numbering import plan_reference
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
 class PlanStatus(TitledEnum):
-    DRAFT = "draft"  # the dealer is working on it (or it was sent back)
-    SUBMITTED = "submitted"  # waits for the rep or the clerk
-    APPROVED = "approved"  # the quantities are final; it exports as a parts order
-
-    @classmethod
-    def _titles(cls):
-        return {cls.DRAFT: _l("Draft"), cls.SUBMITTED: _l("Submitted"),
-                cls.APPROVED: _l("Approved")}
+    DRAFT = "draft", _l("Draft")  # the dealer is working on it (or it was sent back)
+    SUBMITTED = "submitted", _l("Submitted")  # waits for the rep or the clerk
+    APPROVED = "approved", _l("Approved")  # the quantities are final; it exports as a parts order
 
 
 class PlanSection(TitledEnum):
-    WARRANTY = "warranty"  # 三包件: main and other parts under warranty
-    WEAR = "wear"  # 易损件
-
-    @classmethod
-    def _titles(cls):
-        return {cls.WARRANTY: _l("Warranty parts"), cls.WEAR: _l("Wear parts")}
+    WARRANTY = "warranty", _l("Warranty parts")  # 三包件: main and other parts under warranty
+    WEAR = "wear", _l("Wear parts")  # 易损件
 
 
-class StockingPlan(db.Model):
+class StockingPlan(CreatedBy, VersionedRecord, db.Model):
     """One dealer's stocking plan for one season (at most one per dealer and season)."""
 
     __tablename__ = "stocking_plans"
@@ -59,19 +52,13 @@ class StockingPlan(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
     approved_amount = mapped_column(Money)  # approved quantity × price
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     season = relationship("Season")
     dealer = relationship("Dealer")
-    created_by = relationship("User", foreign_keys=[created_by_id])
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     lines = relationship("StockingPlanLine", back_populates="plan", cascade="all, delete-orphan",
                          order_by="StockingPlanLine.position")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def shippable(self) -> bool:

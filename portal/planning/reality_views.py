@@ -1,15 +1,15 @@
 """The plan-against-reality page and its Excel export (exactly the rows shown)."""
 
-import io
 
 import sqlalchemy as sa
-from flask import abort, request, send_file
+from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts.roles import signed_in
 from portal.catalog.models import Part, Season
 from portal.core.db import shanghai_today
+from portal.core.downloads import download
 from portal.core.excel import Column, write_sheet
 from portal.core.htmx import render
 from portal.dealers.models import Dealer
@@ -17,8 +17,6 @@ from portal.dealers.scope import get_dealer, visible_dealer_ids, visible_dealers
 from portal.extensions import db
 from portal.planning.blueprint import bp
 from portal.planning.reality import Reality, plan_vs_reality
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _started_seasons() -> list[Season]:
@@ -102,5 +100,4 @@ def reality_export():
     season, _seasons, _dealer, _q, result = _asked()
     if season is None:
         abort(404)
-    return send_file(io.BytesIO(reality_sheet(result)), mimetype=XLSX, as_attachment=True,
-                     download_name=f"plan-reality-{season.start_on.isoformat()}.xlsx")
+    return download(reality_sheet(result), f"plan-reality-{season.start_on.isoformat()}.xlsx")

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import selectinload
 
 from portal.core.db import money
@@ -23,11 +22,7 @@ def get_plan(plan_id: int, user, *, lines: bool = True) -> StockingPlan:
     loads = [selectinload(StockingPlan.season), selectinload(StockingPlan.dealer)]
     if lines:
         loads.append(selectinload(StockingPlan.lines).selectinload(StockingPlanLine.part))
-    plan = db.session.scalar(visible_plans(user).where(StockingPlan.id == plan_id)
-                             .options(*loads))
-    if plan is None:
-        abort(404)
-    return plan
+    return db.first_or_404(visible_plans(user).where(StockingPlan.id == plan_id).options(*loads))
 
 
 LINES_PAGE = 25  # lines of a plan on one page, as many as the rows of any list

@@ -6,9 +6,8 @@ Every change is a boosted form: success redirects back to the plan (303); refusa
 with the message next to the field or line and status 422.
 """
 
-import io
 
-from flask import abort, current_app, request, send_file, url_for
+from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +16,9 @@ from portal.catalog.models import Season
 from portal.core import audit
 from portal.core.actions import back_with_errors, errors_by_line, form_action
 from portal.core.db import shanghai_today, utcnow
+from portal.core.downloads import download
 from portal.core.htmx import render
+from portal.core.pagination import queue_page
 from portal.core.permissions import requires
 from portal.extensions import db
 from portal.planning import access, order, services
@@ -68,7 +69,7 @@ def index():
 def review_queue():
     """Submitted plans waiting for review, the longest waiting first."""
     stmt = listed(TO_REVIEW.select(current_user, utcnow()))
-    page = TO_REVIEW.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    page = queue_page(stmt, TO_REVIEW)
     return render("planning/review_queue.html", "planning/_review_rows.html", page=page)
 
 
@@ -151,23 +152,24 @@ def _typed(quantities: dict) -> dict:
 @planners
 def save(plan_id):
     """Keep the dealer's quantities and note on the draft."""
-    plan = get_plan(plan_id, current_user)
-    form, quantities = PlanForm(), _quantities(plan)
-    return form_action(form, lambda: services.save_plan(
-        plan, quantities, form.note.data, actor=current_user, version=form.seen_version),
-        success=_("Plan saved."), **_on_plan(plan, "edit", _typed(quantities)))
+    return _dealer_saves(plan_id, services.save_plan, lambda _plan: _("Plan saved."))
 
 
 @bp.route("/<int:plan_id>/submit", methods=["POST"])
 @planners
 def submit(plan_id):
     """Save the dealer's quantities and send the plan for review."""
+    return _dealer_saves(plan_id, services.save_and_submit,
+                         lambda plan: _("Plan %(number)s submitted.", number=plan.number))
+
+
+def _dealer_saves(plan_id, service, success):
+    """The dealer's form (quantities and note), kept by ``service``: saved, or also submitted."""
     plan = get_plan(plan_id, current_user)
     form, quantities = PlanForm(), _quantities(plan)
-    return form_action(form, lambda: services.save_and_submit(
+    return form_action(form, lambda: service(
         plan, quantities, form.note.data, actor=current_user, version=form.seen_version),
-        success=_("Plan %(number)s submitted.", number=plan.number),
-        **_on_plan(plan, "edit", _typed(quantities)))
+        success=success(plan), **_on_plan(plan, "edit", _typed(quantities)))
 
 
 @bp.route("/<int:plan_id>/refresh", methods=["POST"])
@@ -220,9 +222,7 @@ def _approved(plan_id):
 def order_xlsx(plan_id):
     """The approved plan as a parts order for the maker's parts sales, in Excel."""
     plan = _approved(plan_id)
-    return send_file(io.BytesIO(order.order_xlsx(plan)), as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     download_name=f"{plan.number}.xlsx")
+    return download(order.order_xlsx(plan), f"{plan.number}.xlsx")
 
 
 @bp.route("/<int:plan_id>/order.pdf")
@@ -230,5 +230,4 @@ def order_xlsx(plan_id):
 def order_pdf(plan_id):
     """The approved plan as a parts order, in PDF."""
     plan = _approved(plan_id)
-    return send_file(io.BytesIO(order.order_pdf(plan)), mimetype="application/pdf",
-                     as_attachment=True, download_name=f"{plan.number}.pdf")
+    return download(order.order_pdf(plan), f"{plan.number}.pdf")

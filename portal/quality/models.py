@@ -8,24 +8,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
 class AlertStatus(TitledEnum):
-    OPEN = "open"  # raised; nobody has looked at it yet
-    ACKNOWLEDGED = "acknowledged"  # someone owns it and is acting
-    CLOSED = "closed"  # dealt with (the note says how)
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OPEN: _l("Open"), cls.ACKNOWLEDGED: _l("Acknowledged"),
-                cls.CLOSED: _l("Closed")}
+    OPEN = "open", _l("Open")  # raised; nobody has looked at it yet
+    ACKNOWLEDGED = "acknowledged", _l("Acknowledged")  # someone owns it and is acting
+    CLOSED = "closed", _l("Closed")  # dealt with (the note says how)
 
 
 OPEN_ALERT = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
 
-class BatchAlert(db.Model):
+class BatchAlert(VersionedRecord, db.Model):
     """A key part failing significantly more often in one production batch than in the others.
 
     The figures are those of the check that raised it, refreshed by later checks while the alert
@@ -61,14 +57,11 @@ class BatchAlert(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_note: Mapped[str] = mapped_column(sa.Text, default="")
-    version: Mapped[int] = mapped_column(default=1)
 
     part = relationship("Part")
     run = relationship("AlertRun")
     acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
     closed_by = relationship("User", foreign_keys=[closed_by_id])
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

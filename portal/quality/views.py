@@ -1,9 +1,8 @@
 """Early-warning alerts: the list, one alert with its evidence and units at risk, the check."""
 
-import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -14,6 +13,7 @@ from portal.claims.scope import visible_claims
 from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import SHANGHAI, utcnow
+from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.pagination import keyset_page
 from portal.core.permissions import requires
@@ -28,7 +28,6 @@ from portal.units.scope import visible_units
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def get_alert(alert_id: int) -> BatchAlert:
@@ -107,8 +106,7 @@ def units_sheet(alert_id):
     """Download the units at risk (the user's dealers only) as a spreadsheet."""
     alert = get_alert(alert_id)
     data = risk_sheet(alert, warning.units_at_risk(alert, visible_units(current_user)))
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"units-at-risk-{alert.part.part_number}-{alert.batch}.xlsx")
+    return download(data, f"units-at-risk-{alert.part.part_number}-{alert.batch}.xlsx")
 
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])

@@ -3,11 +3,10 @@
 Both are head office's: a dealer asking for them gets 404, as for any record outside its scope.
 """
 
-import io
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, abort, send_file, url_for
+from flask import Blueprint, abort, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -15,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from portal.accounts.roles import signed_in
 from portal.core.actions import form_action
 from portal.core.db import utcnow
+from portal.core.downloads import download
 from portal.core.htmx import render, render_form
 from portal.core.permissions import requires
 from portal.extensions import db
@@ -93,5 +93,4 @@ def weekly_pdf(week_start):
     pdf = db.session.scalar(db.select(WeeklyReport.pdf).where(WeeklyReport.id == report.id))
     if not pdf:
         abort(404)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"weekly-report-{report.week_start.isoformat()}.pdf")
+    return download(pdf, f"weekly-report-{report.week_start.isoformat()}.pdf")

@@ -7,51 +7,35 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import CreatedBy
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
 class OwedStatus(TitledEnum):
-    OWED = "owed"  # waiting to be shipped
-    SHIPPED = "shipped"  # on its way in a shipment
-    RECEIVED = "received"  # arrived at head office (possibly damaged in transit)
-    MISSING = "missing"  # the shipment arrived without it; the dealer still owes it
-    WAIVED = "waived"  # the technical department waived the return
-    CANCELLED = "cancelled"  # the claim went back to draft or the line was removed
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OWED: _l("To ship"), cls.SHIPPED: _l("Shipped"),
-                cls.RECEIVED: _l("Received"), cls.MISSING: _l("Missing"),
-                cls.WAIVED: _l("Return waived"), cls.CANCELLED: _l("Cancelled")}
+    OWED = "owed", _l("To ship")  # waiting to be shipped
+    SHIPPED = "shipped", _l("Shipped")  # on its way in a shipment
+    RECEIVED = "received", _l("Received")  # arrived at head office (possibly damaged in transit)
+    MISSING = "missing", _l("Missing")  # the shipment arrived without it; the dealer still owes it
+    WAIVED = "waived", _l("Return waived")  # the technical department waived the return
+    CANCELLED = "cancelled", _l("Cancelled")  # the claim went back to draft or the line was removed
 
 
 class Verdict(TitledEnum):
-    QUALITY_FAULT = "quality_fault"
-    MISUSE = "misuse"
-    NOT_WARRANTY_PART = "not_warranty_part"
-    WRONG_PART = "wrong_part"
-    NO_DEFECT = "no_defect"
-    NOT_RECEIVED = "not_received"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.QUALITY_FAULT: _l("Quality fault (三包成立)"), cls.MISUSE: _l("Misuse"),
-                cls.NOT_WARRANTY_PART: _l("Not a warranty part"),
-                cls.WRONG_PART: _l("Wrong part (not the one claimed)"),
-                cls.NO_DEFECT: _l("No defect found"), cls.NOT_RECEIVED: _l("Not received")}
+    QUALITY_FAULT = "quality_fault", _l("Quality fault (三包成立)")
+    MISUSE = "misuse", _l("Misuse")
+    NOT_WARRANTY_PART = "not_warranty_part", _l("Not a warranty part")
+    WRONG_PART = "wrong_part", _l("Wrong part (not the one claimed)")
+    NO_DEFECT = "no_defect", _l("No defect found")
+    NOT_RECEIVED = "not_received", _l("Not received")
 
 
 class Destination(TitledEnum):
-    REUSABLE = "reusable"
-    SCRAP = "scrap"
-    SUPPLIER = "supplier"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.REUSABLE: _l("Reusable store (可利用旧件库)"),
-                cls.SCRAP: _l("Scrap store (废件库)"), cls.SUPPLIER: _l("Back to its supplier")}
+    REUSABLE = "reusable", _l("Reusable store (可利用旧件库)")
+    SCRAP = "scrap", _l("Scrap store (废件库)")
+    SUPPLIER = "supplier", _l("Back to its supplier")
 
 
 STILL_OWED = (OwedStatus.OWED, OwedStatus.MISSING)
@@ -63,7 +47,7 @@ TO_COME_BACK_STATUSES = ", ".join(f"'{s.value}'" for s in TO_COME_BACK)
 TO_COME_BACK_SQL = f"status IN ({TO_COME_BACK_STATUSES}) AND verdict IS NULL"
 
 
-class OwedPart(db.Model):
+class OwedPart(VersionedRecord, db.Model):
     """One replaced part a dealer must send back: a claim line of a return-required part."""
 
     __tablename__ = "owed_parts"
@@ -105,7 +89,6 @@ class OwedPart(db.Model):
     destination: Mapped[Destination | None] = mapped_column(enum_column(Destination))
     verdict_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     verdict_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     claim = relationship("Claim")
     line = relationship("ClaimLine")
@@ -120,8 +103,6 @@ class OwedPart(db.Model):
     photos = relationship("VerdictPhoto", back_populates="owed_part",
                           order_by="VerdictPhoto.id", cascade="all, delete-orphan")
     store_item = relationship("StoreItem", back_populates="owed_part", uselist=False)
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
@@ -150,28 +131,18 @@ class VerdictPhoto(db.Model):
 
 
 class ShipMethod(TitledEnum):
-    TRUCK = "truck"
-    COURIER = "courier"
-    IN_PERSON = "in_person"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.TRUCK: _l("On a returning delivery truck"), cls.COURIER: _l("By courier"),
-                cls.IN_PERSON: _l("Delivered in person")}
+    TRUCK = "truck", _l("On a returning delivery truck")
+    COURIER = "courier", _l("By courier")
+    IN_PERSON = "in_person", _l("Delivered in person")
 
 
 class ShipmentStatus(TitledEnum):
-    SHIPPED = "shipped"
-    RECEIVING = "receiving"
-    RECONCILED = "reconciled"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.SHIPPED: _l("On its way"), cls.RECEIVING: _l("Being received"),
-                cls.RECONCILED: _l("Reconciled")}
+    SHIPPED = "shipped", _l("On its way")
+    RECEIVING = "receiving", _l("Being received")
+    RECONCILED = "reconciled", _l("Reconciled")
 
 
-class ReturnShipment(db.Model):
+class ReturnShipment(CreatedBy, VersionedRecord, db.Model):
     """旧件回运单: a box of old parts on its way back to head office."""
 
     __tablename__ = "return_shipments"
@@ -186,18 +157,12 @@ class ReturnShipment(db.Model):
     shipped_on: Mapped[date]
     status: Mapped[ShipmentStatus] = mapped_column(enum_column(ShipmentStatus),
                                                    default=ShipmentStatus.SHIPPED)
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reconciled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(default=1)
 
     dealer = relationship("Dealer")
-    created_by = relationship("User", foreign_keys=[created_by_id])
     lines = relationship("ShipmentLine", back_populates="shipment", order_by="ShipmentLine.id",
                          cascade="all, delete-orphan")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
@@ -205,15 +170,10 @@ class ReturnShipment(db.Model):
 
 
 class Receipt(TitledEnum):
-    PENDING = "pending"
-    RECEIVED = "received"
-    MISSING = "missing"
-    DAMAGED = "damaged"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.PENDING: _l("Not checked yet"), cls.RECEIVED: _l("Received"),
-                cls.MISSING: _l("Missing"), cls.DAMAGED: _l("Damaged in transit")}
+    PENDING = "pending", _l("Not checked yet")
+    RECEIVED = "received", _l("Received")
+    MISSING = "missing", _l("Missing")
+    DAMAGED = "damaged", _l("Damaged in transit")
 
 
 class ShipmentLine(db.Model):
@@ -234,18 +194,13 @@ class ShipmentLine(db.Model):
 
 
 class StoreState(TitledEnum):
-    IN_STORE = "in_store"
-    REUSED = "reused"
-    SCRAPPED = "scrapped"
-    DISPATCHED = "dispatched"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.IN_STORE: _l("In store"), cls.REUSED: _l("Reused"),
-                cls.SCRAPPED: _l("Scrapped"), cls.DISPATCHED: _l("Sent to the supplier")}
+    IN_STORE = "in_store", _l("In store")
+    REUSED = "reused", _l("Reused")
+    SCRAPPED = "scrapped", _l("Scrapped")
+    DISPATCHED = "dispatched", _l("Sent to the supplier")
 
 
-class StoreItem(db.Model):
+class StoreItem(VersionedRecord, db.Model):
     """An adjudicated old part in the reusable store, the scrap store, or waiting for its
     supplier; and what became of it."""
 
@@ -261,12 +216,9 @@ class StoreItem(db.Model):
     out_on: Mapped[date | None]
     out_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     out_note: Mapped[str] = mapped_column(sa.Text, default="")
-    version: Mapped[int] = mapped_column(default=1)
 
     owed_part = relationship(OwedPart, back_populates="store_item")
     out_by = relationship("User")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

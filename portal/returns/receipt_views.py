@@ -2,7 +2,7 @@
 its scan field, and the read-only receipt report the dealer sees."""
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -12,6 +12,7 @@ from portal.core.actions import see_other
 from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import attempt
 from portal.core.htmx import render, wants_fragment
+from portal.core.pagination import queue_page
 from portal.core.permissions import requires
 from portal.dealers.scope import scope
 from portal.extensions import db
@@ -29,10 +30,7 @@ def _shipment(shipment_id: int, user=None) -> ReturnShipment:
     """The shipment with its lines, parts, claims and units; 404 outside the user's dealers."""
     stmt = scope(sa.select(ReturnShipment).where(ReturnShipment.id == shipment_id),
                  ReturnShipment.dealer_id, user)
-    shipment = db.session.scalar(stmt.options(*services.line_options()))
-    if shipment is None:
-        abort(404)
-    return shipment
+    return db.first_or_404(stmt.options(*services.line_options()))
 
 
 @bp.route("/receiving")
@@ -43,7 +41,7 @@ def incoming():
     q = request.args.get("q", "").strip()
     stmt = services.searched(RECEIVE.select(current_user, utcnow()), q).options(
         selectinload(ReturnShipment.dealer), selectinload(ReturnShipment.lines))
-    page = RECEIVE.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    page = queue_page(stmt, RECEIVE)
     return render("returns/receipt_list.html", "returns/_receipt_rows.html", page=page, q=q,
                   counts=services.counts)
 
@@ -77,6 +75,13 @@ def _run(form, action):
     return attempt(form, action) if form.validate_on_submit() else (False, None)
 
 
+def _step(shipment, form, action, said):
+    """Run one receiving step as the request's transaction; answer with what ``said(result)``
+    says it did, or with why it was refused."""
+    ok, result = _run(form, action)
+    return _answer(shipment, ok, said(result) if ok else _refusal(form))
+
+
 def _refusal(form) -> str:
     errors = [*form.form_errors, *(e for f in form for e in f.errors)]
     return " ".join(str(e) for e in errors) or _("The form expired. Please submit it again.")
@@ -88,16 +93,17 @@ def scan(shipment_id):
     """A scanned label: the part is received."""
     shipment = _shipment(shipment_id)
     form = ScanForm()
-    ok, result = _run(form, lambda: services.receive_scan(
+    return _step(shipment, form, lambda: services.receive_scan(
         shipment, form.code.data or "", actor=current_user, now=utcnow(),
-        today=shanghai_today()))
-    if not ok:
-        return _answer(shipment, False, _refusal(form))
+        today=shanghai_today()), _scanned)
+
+
+def _scanned(result) -> str:
     part = services.describe(result.line.owed_part)
     if result.changed:
-        return _answer(shipment, True, _("Received: %(part)s", part=part))
-    return _answer(shipment, True, _("Already recorded as “%(state)s”: %(part)s",
-                                     state=result.line.receipt.title, part=part))
+        return _("Received: %(part)s", part=part)
+    return _("Already recorded as “%(state)s”: %(part)s", state=result.line.receipt.title,
+             part=part)
 
 
 @bp.route("/receiving/lines/<int:shipment_line_id>", methods=["POST"])
@@ -110,13 +116,11 @@ def mark_line(shipment_line_id):
     if receipt is None:
         return _answer(line.shipment, False, _("Record the part as received, missing or "
                                                "damaged."))
-    ok, changed = _run(form, lambda: services.mark(
+    return _step(line.shipment, form, lambda: services.mark(
         line, receipt, actor=current_user, now=utcnow(), today=shanghai_today(),
-        note=form.note.data or "", was=form.seen()))
-    if not ok:
-        return _answer(line.shipment, False, _refusal(form))
-    return _answer(line.shipment, True, _("%(state)s: %(part)s", state=receipt.title,
-                                          part=services.describe(line.owed_part)))
+        note=form.note.data or "", was=form.seen()),
+        lambda _changed: _("%(state)s: %(part)s", state=receipt.title,
+                           part=services.describe(line.owed_part)))
 
 
 @bp.route("/receiving/<int:shipment_id>/missing", methods=["POST"])
@@ -125,12 +129,9 @@ def mark_rest_missing(shipment_id):
     """Record every part not yet checked as missing (a deliberate step, confirmed first)."""
     shipment = _shipment(shipment_id)
     form = ShipmentForm()
-    ok, n = _run(form, lambda: services.mark_unchecked_missing(
+    return _step(shipment, form, lambda: services.mark_unchecked_missing(
         shipment, actor=current_user, now=utcnow(), today=shanghai_today(),
-        version=form.seen_version))
-    if not ok:
-        return _answer(shipment, False, _refusal(form))
-    return _answer(shipment, True, _("%(n)d part(s) recorded as missing.", n=n))
+        version=form.seen_version), lambda n: _("%(n)d part(s) recorded as missing.", n=n))
 
 
 @bp.route("/receiving/<int:shipment_id>/reconcile", methods=["POST"])

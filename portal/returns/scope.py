@@ -3,7 +3,6 @@
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import selectinload
 
 from portal.dealers.scope import scope
@@ -30,14 +29,11 @@ def owed_loading():
 
 def get_shipment(shipment_id: int, user) -> ReturnShipment:
     """The shipment if ``user`` may see it, with its lines and their parts; 404 otherwise."""
-    shipment = db.session.scalar(
+    return db.first_or_404(
         visible_shipments(user).where(ReturnShipment.id == shipment_id)
         .options(selectinload(ReturnShipment.dealer),
                  selectinload(ReturnShipment.lines).selectinload(ShipmentLine.owed_part)
                  .options(*owed_loading())))
-    if shipment is None:
-        abort(404)
-    return shipment
 
 
 def owed_summary(dealer_id: int, today: date) -> dict:

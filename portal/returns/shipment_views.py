@@ -4,9 +4,8 @@ Head office and the sales reps see the same lists for the dealers they may see. 
 receiving of a shipment lives in receipt_views.py; the shipment page leaves it a place.
 """
 
-import io
 
-from flask import abort, current_app, request, send_file, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -15,8 +14,9 @@ from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
 from portal.core.db import shanghai_today
+from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.dealers.scope import dealer_filter
 from portal.returns import access, documents, shipments
@@ -39,7 +39,6 @@ from portal.returns.views import bp
 
 dealers_only = requires(access.can_ship_parts)
 OWED_FILTERS = ("", "overdue", "all", *(s.value for s in OwedStatus))
-PDF = "application/pdf"
 
 
 
@@ -61,8 +60,7 @@ def _owed_page(form=None, status: int = 200):
     wanted = wanted if wanted in OWED_FILTERS else ""
     dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
     today = shanghai_today()
-    page = keyset_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id,
-                       request.args.get("after"), current_app.config["PAGE_SIZE"])
+    page = request_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id)
     shipping = access.can_ship_parts(current_user)
     if shipping and form is None:
         form = ShipmentForm(shipped_on=today)
@@ -106,8 +104,7 @@ def shipments_index():
         stmt = stmt.where(ReturnShipment.status == wanted)
     if dealer_id:
         stmt = stmt.where(ReturnShipment.dealer_id == dealer_id)
-    page = keyset_page(stmt, ReturnShipment.id, ReturnShipment.id, request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=True)
+    page = request_page(stmt, ReturnShipment.id, ReturnShipment.id, descending=True)
     return render("returns/shipments.html", "returns/_shipment_rows.html", page=page,
                   wanted=wanted, statuses=ShipmentStatus, dealer_id=dealer_id, dealers=dealers)
 
@@ -143,8 +140,8 @@ def cancel_shipment(shipment_id):
 def packing_list(shipment_id):
     """The packing list to put in the box (A4)."""
     shipment = get_shipment(shipment_id, current_user)
-    return send_file(io.BytesIO(documents.packing_list_pdf(shipment)), mimetype=PDF,
-                     download_name=f"{shipment.number}-packing-list.pdf")
+    return download(documents.packing_list_pdf(shipment), f"{shipment.number}-packing-list.pdf",
+                    attachment=False)
 
 
 @bp.route("/shipments/<int:shipment_id>/labels.pdf")
@@ -155,5 +152,5 @@ def labels(shipment_id):
     layout = request.args.get("layout", "a4")
     if layout not in documents.LAYOUTS:
         abort(400, description=_("Choose the A4 sheet or the thermal labels."))
-    return send_file(io.BytesIO(documents.labels_pdf(shipment, layout)), mimetype=PDF,
-                     download_name=f"{shipment.number}-labels-{layout}.pdf")
+    return download(documents.labels_pdf(shipment, layout),
+                    f"{shipment.number}-labels-{layout}.pdf", attachment=False)

@@ -1,20 +1,20 @@
 """The old-part stores (reusable, scrap, back to the supplier) and supplier recovery."""
 
-import io
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, current_app, request, send_file, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.core.actions import errors_of, form_action
 from portal.core.db import SHANGHAI, shanghai_today
+from portal.core.downloads import download
 from portal.core.excel import Column, write_sheet
 from portal.core.forms import options
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.extensions import db
 from portal.returns import access
@@ -45,8 +45,7 @@ def _state_arg() -> tuple[str, StoreState | None]:
 
 def _store_page(store: Destination, status: int = 200, errors: dict | None = None):
     wanted, state = _state_arg()
-    page = keyset_page(store_items(store, state), StoreItem.entered_on, StoreItem.id,
-                       request.args.get("after"), current_app.config["PAGE_SIZE"])
+    page = request_page(store_items(store, state), StoreItem.entered_on, StoreItem.id)
     return render("returns/store.html", "returns/_store_rows.html", status=status, page=page,
                   store=store, wanted=wanted, states=StoreState, stores=Destination,
                   moves=MOVES, keeping=access.can_keep_stores(current_user),
@@ -64,9 +63,7 @@ def store(store):
 @requires(access.can_keep_stores)
 def store_move(item_id):
     """Record that a part left its store: reused, scrapped or dispatched to its supplier."""
-    item = db.session.get(StoreItem, item_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(StoreItem, item_id)
     form = StoreMoveForm()
     form.to.choices = options((s.value, s.title) for s in MOVES[item.store])
 
@@ -120,6 +117,5 @@ def recovery_export():
              r.serial, r.verdict_at.astimezone(SHANGHAI).date(), r.part_cost, r.labour,
              r.amount] for g in recovery(start, end) for r in g.rows]
     data = write_sheet(str(_("Supplier recovery")), RECOVERY_COLUMNS, rows)
-    return send_file(io.BytesIO(data), download_name="supplier-recovery.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(data, "supplier-recovery.xlsx", attachment=False)
 

@@ -2,7 +2,7 @@
 part with its history, its verdict form and its waiver form."""
 
 import sqlalchemy as sa
-from flask import abort, current_app, request, send_file, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -14,9 +14,10 @@ from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.forms import options
 from portal.core.htmx import render
+from portal.core.pagination import queue_page
 from portal.core.permissions import requires
 from portal.core.queues import day_of
-from portal.core.uploads import IMAGE_TYPES, store, uploads_root
+from portal.core.uploads import IMAGE_TYPES, send_upload, store
 from portal.extensions import db
 from portal.returns import access, verdicts
 from portal.returns.models import (
@@ -45,7 +46,7 @@ def _queue_page(queue, template: str, fragment: str):
     """A queue of owed parts, narrowed by part or dealer code, a page at a time."""
     wanted, now = _filters(), utcnow()
     stmt = verdicts.listed(queue.select(current_user, now), **wanted)
-    page = queue.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    page = queue_page(stmt, queue)
     return render(template, fragment, page=page, wanted=wanted, endpoint=queue.endpoint,
                   today=day_of(now))
 
@@ -171,7 +172,4 @@ def verdict_photo(owed_id, photo_id):
     photo = next((p for p in owed.photos if p.id == photo_id), None)
     if photo is None:
         abort(404)
-    path = (uploads_root() / photo.path).resolve()
-    if uploads_root().resolve() not in path.parents or not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=photo.content_type, download_name=photo.name, max_age=0)
+    return send_upload(photo.path, photo.content_type, photo.name, max_age=0)

@@ -6,7 +6,7 @@ without the internal escalation note.
 """
 
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +17,7 @@ from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import SHANGHAI, utcnow
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.service import access
@@ -45,14 +45,11 @@ ACTIONS = {
 def complaints():
     """List complaints, newest first, by status; those open, oldest first."""
     status, queue = ComplaintStatus.parse(request.args.get("status")), requested()
-    stmt = (queue.select(current_user, utcnow()) if queue else visible_complaints(current_user))
-    stmt = stmt.options(selectinload(Complaint.dealer), selectinload(Complaint.unit),
-                        selectinload(Complaint.claim))
+    stmt = list_select(queue, visible_complaints, current_user, utcnow()).options(
+        selectinload(Complaint.dealer), selectinload(Complaint.unit), selectinload(Complaint.claim))
     if status:
         stmt = stmt.where(Complaint.status == status)
-    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (queue.page(stmt, after, size) if queue else keyset_page(
-        stmt, Complaint.received_at, Complaint.id, after, size, descending=True))
+    page = list_page(stmt, queue, Complaint.received_at, Complaint.id)
     return render("followup/complaints.html", "followup/_complaint_rows.html", page=page,
                   status_filter=status, statuses=ComplaintStatus)
 

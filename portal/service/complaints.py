@@ -7,17 +7,17 @@ with its from and to state and the reason.
 
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.claims.models import Claim
+from portal.claims.scope import visible_claims
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.numbering import next_number
 from portal.core.versioning import LATEST, check_version
 from portal.dealers.models import Dealer
-from portal.dealers.scope import scope, visible_dealers
+from portal.dealers.scope import visible_dealers
 from portal.extensions import db
 from portal.service.models import Complaint, ComplaintStatus
 from portal.units.models import Unit
@@ -52,39 +52,26 @@ def allowed_actions(complaint: Complaint) -> list[str]:
     return [a for a, (sources, _t) in TRANSITIONS.items() if complaint.status in sources]
 
 
-def _dealer(code: str, actor) -> Dealer | None:
-    if not code:
+def _named(values: dict, field: str, visible, column, missing: str):
+    """The record of ``visible`` (what the actor may see) whose ``column`` is the text of
+    ``field`` (in upper case); None when the field is empty, refused when there is none."""
+    text = values.get(field, "").strip()
+    if not text:
         return None
-    dealer = db.session.scalar(visible_dealers(actor).where(Dealer.code == code.upper()))
-    if dealer is None:
-        raise DomainError(_("No dealer with this code."), field="dealer_code")
-    return dealer
-
-
-def _unit(serial: str, actor) -> Unit | None:
-    if not serial:
-        return None
-    unit = db.session.scalar(visible_units(actor).where(Unit.serial == serial.upper()))
-    if unit is None:
-        raise DomainError(_("No unit with this serial number."), field="unit_serial")
-    return unit
-
-
-def _claim(number: str, actor) -> Claim | None:
-    if not number:
-        return None
-    claim = db.session.scalar(scope(sa.select(Claim).where(Claim.number == number.upper()),
-                                    Claim.dealer_id, actor))
-    if claim is None:
-        raise DomainError(_("No repair record with this number."), field="claim_number")
-    return claim
+    found = db.session.scalar(visible.where(column == text.upper()))
+    if found is None:
+        raise DomainError(missing, field=field)
+    return found
 
 
 def resolve_links(values: dict, actor) -> tuple:
     """Find the dealer, unit and repair named; fill the dealer and unit from the repair."""
-    dealer = _dealer(values.get("dealer_code", "").strip(), actor)
-    unit = _unit(values.get("unit_serial", "").strip(), actor)
-    claim = _claim(values.get("claim_number", "").strip(), actor)
+    dealer = _named(values, "dealer_code", visible_dealers(actor), Dealer.code,
+                    _("No dealer with this code."))
+    unit = _named(values, "unit_serial", visible_units(actor), Unit.serial,
+                  _("No unit with this serial number."))
+    claim = _named(values, "claim_number", visible_claims(actor), Claim.number,
+                   _("No repair record with this number."))
     if claim and unit and claim.unit_id != unit.id:
         raise DomainError(_("This repair was on unit %(serial)s.", serial=claim.unit.serial),
                           field="unit_serial")

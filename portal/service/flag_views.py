@@ -1,6 +1,6 @@
 """Entitlement flags: the list the clerk works through, and closing a flag with a note."""
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -9,7 +9,7 @@ from portal.claims.models import FlagKind, UnitFlag
 from portal.core.actions import back_with_errors, form_action
 from portal.core.db import utcnow
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page
 from portal.core.permissions import requires
 from portal.service import access, entitlements
 from portal.service.followup_forms import NoteForm
@@ -32,9 +32,7 @@ def flags():
         selectinload(UnitFlag.claim), selectinload(UnitFlag.resolved_by))
     if kind:
         stmt = stmt.where(UnitFlag.kind == kind)
-    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (keyset_page(stmt, UnitFlag.resolved_at, UnitFlag.id, after, size, descending=True)
-            if resolved else FLAGS.page(stmt, after, size))
+    page = list_page(stmt, None if resolved else FLAGS, UnitFlag.resolved_at, UnitFlag.id)
     return render("followup/flags.html", "followup/_flag_rows.html", page=page, kind=kind,
                   kinds=FlagKind, resolved=resolved, form=NoteForm(formdata=None),
                   can_resolve=access.can_resolve_flags(current_user))

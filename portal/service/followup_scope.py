@@ -7,7 +7,6 @@ A record outside a user's scope is a 404.
 """
 
 import sqlalchemy as sa
-from flask import abort
 
 from portal.claims.models import UnitFlag
 from portal.dealers.scope import scope, scoped
@@ -37,20 +36,13 @@ def visible_flags(user):
     return stmt
 
 
-def _one(stmt):
-    found = db.session.scalar(stmt)
-    if found is None:
-        abort(404)
-    return found
-
-
 def get_visit(visit_id: int, user) -> ReturnVisit:
-    return _one(visible_visits(user).where(ReturnVisit.id == visit_id))
+    return db.first_or_404(visible_visits(user).where(ReturnVisit.id == visit_id))
 
 
 def get_complaint(complaint_id: int, user) -> Complaint:
-    return _one(visible_complaints(user).where(Complaint.id == complaint_id))
+    return db.first_or_404(visible_complaints(user).where(Complaint.id == complaint_id))
 
 
 def get_flag(flag_id: int, user) -> UnitFlag:
-    return _one(visible_flags(user).where(UnitFlag.id == flag_id))
+    return db.first_or_404(visible_flags(user).where(UnitFlag.id == flag_id))

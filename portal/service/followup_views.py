@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -13,7 +13,7 @@ from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render, render_form, wants_fragment
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.dealers.scope import dealer_choices, visible_dealer_ids
@@ -38,20 +38,16 @@ def date_arg(name: str) -> date | None:
 
 def _visit_rows(status: VisitStatus, dealer_id: int | None):
     queue = requested()  # the visits due: those open and due by today
-    stmt = (queue.select(current_user, utcnow()) if queue else visible_visits(current_user))
+    stmt = list_select(queue, visible_visits, current_user, utcnow())
     stmt = stmt.where(ReturnVisit.status == status).options(
         selectinload(ReturnVisit.claim), selectinload(ReturnVisit.dealer),
         selectinload(ReturnVisit.unit).selectinload(Unit.cards),
         selectinload(ReturnVisit.unit).selectinload(Unit.model))
     if dealer_id:
         stmt = stmt.where(ReturnVisit.dealer_id == dealer_id)
-    size, after = current_app.config["PAGE_SIZE"], request.args.get("after")
-    if queue:
-        return queue.page(stmt, after, size)
-    if status == VisitStatus.OPEN:
-        return keyset_page(stmt, ReturnVisit.due_on, ReturnVisit.id, after, size)
-    return keyset_page(stmt, ReturnVisit.called_at, ReturnVisit.id, after, size,
-                       descending=True)
+    if status == VisitStatus.OPEN:  # worked down by due date; the calls made, latest first
+        return list_page(stmt, queue, ReturnVisit.due_on, ReturnVisit.id, descending=False)
+    return list_page(stmt, queue, ReturnVisit.called_at, ReturnVisit.id)
 
 
 def _stats(dealer_id: int | None, start: date, end: date):

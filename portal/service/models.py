@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
@@ -17,52 +18,32 @@ def digits_only(text: str | None) -> str:
 
 
 class Channel(TitledEnum):
-    PHONE = "phone"
-    LETTER = "letter"
-    VISIT = "visit"
-    ONLINE = "online"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.PHONE: _l("Phone call"), cls.LETTER: _l("Letter"),
-                cls.VISIT: _l("Visit"), cls.ONLINE: _l("Online message")}
+    PHONE = "phone", _l("Phone call")
+    LETTER = "letter", _l("Letter")
+    VISIT = "visit", _l("Visit")
+    ONLINE = "online", _l("Online message")
 
 
 class Urgency(TitledEnum):
-    NORMAL = "normal"
-    URGENT = "urgent"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.NORMAL: _l("Normal"), cls.URGENT: _l("Urgent (machine stopped)")}
+    NORMAL = "normal", _l("Normal")
+    URGENT = "urgent", _l("Urgent (machine stopped)")
 
 
 class Assignee(TitledEnum):
-    DEALER = "dealer"
-    SALES_REP = "sales_rep"
-    TECHNICAL = "technical"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.DEALER: _l("Dealer"), cls.SALES_REP: _l("Sales rep"),
-                cls.TECHNICAL: _l("Technical department")}
+    DEALER = "dealer", _l("Dealer")
+    SALES_REP = "sales_rep", _l("Sales rep")
+    TECHNICAL = "technical", _l("Technical department")
 
 
 class RequestStatus(TitledEnum):
-    NEW = "new"  # registered by head office, not routed yet
-    ROUTED = "routed"  # waiting for the assignee to arrange it
-    ARRANGED = "arranged"  # arranged, waiting for the clerk's check
-    CHECKED = "checked"  # the clerk confirmed the arrangement
-    CLOSED = "closed"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.NEW: _l("Not routed"), cls.ROUTED: _l("Routed, to arrange"),
-                cls.ARRANGED: _l("Arranged, to check"), cls.CHECKED: _l("Checked"),
-                cls.CLOSED: _l("Closed")}
+    NEW = "new", _l("Not routed")  # registered by head office, not routed yet
+    ROUTED = "routed", _l("Routed, to arrange")  # waiting for the assignee to arrange it
+    ARRANGED = "arranged", _l("Arranged, to check")  # arranged, waiting for the clerk's check
+    CHECKED = "checked", _l("Checked")  # the clerk confirmed the arrangement
+    CLOSED = "closed", _l("Closed")
 
 
-class ServiceRequest(db.Model):
+class ServiceRequest(VersionedRecord, db.Model):
     """One call, letter or visit about a product, and what came of it.
 
     The arrange deadline runs from receipt; the check deadline from routing. A dealer's own
@@ -120,7 +101,6 @@ class ServiceRequest(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     outcome: Mapped[str] = mapped_column(sa.Text, default="")
-    version: Mapped[int] = mapped_column(default=1)
 
     unit = relationship("Unit")
     dealer = relationship("Dealer", foreign_keys=[dealer_id])
@@ -130,8 +110,6 @@ class ServiceRequest(db.Model):
     arranged_by = relationship("User", foreign_keys=[arranged_by_id])
     checked_by = relationship("User", foreign_keys=[checked_by_id])
     claims = relationship("Claim", back_populates="service_request", order_by="Claim.id")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
@@ -145,15 +123,11 @@ class ServiceRequest(db.Model):
 
 
 class VisitStatus(TitledEnum):
-    OPEN = "open"
-    DONE = "done"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OPEN: _l("To call"), cls.DONE: _l("Called")}
+    OPEN = "open", _l("To call")
+    DONE = "done", _l("Called")
 
 
-class ReturnVisit(db.Model):
+class ReturnVisit(VersionedRecord, db.Model):
     """The call back to the customer after a warranty repair (回访)."""
 
     __tablename__ = "return_visits"
@@ -174,14 +148,11 @@ class ReturnVisit(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     called_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     claim = relationship("Claim", back_populates="return_visit")
     dealer = relationship("Dealer")
     unit = relationship("Unit")
     called_by = relationship("User")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:
@@ -189,21 +160,16 @@ class ReturnVisit(db.Model):
 
 
 class ComplaintStatus(TitledEnum):
-    OPEN = "open"
-    ESCALATED = "escalated"
-    RESOLVED = "resolved"
-    ARCHIVED = "archived"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.OPEN: _l("Open"), cls.ESCALATED: _l("Escalated"),
-                cls.RESOLVED: _l("Resolved"), cls.ARCHIVED: _l("Archived")}
+    OPEN = "open", _l("Open")
+    ESCALATED = "escalated", _l("Escalated")
+    RESOLVED = "resolved", _l("Resolved")
+    ARCHIVED = "archived", _l("Archived")
 
 
 OPEN_COMPLAINT = (ComplaintStatus.OPEN, ComplaintStatus.ESCALATED)  # still to be dealt with
 
 
-class Complaint(db.Model):
+class Complaint(VersionedRecord, db.Model):
     """A customer complaint (投诉): recorded, escalated, resolved, archived."""
 
     __tablename__ = "complaints"
@@ -227,14 +193,11 @@ class Complaint(db.Model):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     dealer = relationship("Dealer")
     unit = relationship("Unit")
     claim = relationship("Claim")
     registered_by = relationship("User")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

@@ -1,7 +1,6 @@
 """What each user may see of the service register."""
 
 import sqlalchemy as sa
-from flask import abort
 
 from portal.dealers.scope import in_scope, scoped
 from portal.extensions import db
@@ -26,7 +25,4 @@ def visible_requests(user):
 
 def get_request(request_id: int, user) -> ServiceRequest:
     """The entry if ``user`` may see it; 404 otherwise."""
-    entry = db.session.scalar(visible_requests(user).where(ServiceRequest.id == request_id))
-    if entry is None:
-        abort(404)
-    return entry
+    return db.first_or_404(visible_requests(user).where(ServiceRequest.id == request_id))

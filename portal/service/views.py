@@ -12,7 +12,7 @@ from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import utcnow
 from portal.core.htmx import render, wants_fragment
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import piles, requested
 from portal.dealers.models import Dealer
@@ -52,18 +52,15 @@ def index():
     status = RequestStatus.parse(request.args.get("status"))
     overdue, mine = bool(request.args.get("overdue")), bool(request.args.get("mine"))
     now, queue = utcnow(), requested()
-    stmt = (queue.select(current_user, now) if queue else
-            visible_requests(current_user)).options(*ROW_LOADS)
+    stmt = list_select(queue, visible_requests, current_user, now).options(*ROW_LOADS)
     if status:
         stmt = stmt.where(ServiceRequest.status == status)
     if overdue:
         stmt = stmt.where(deadlines.overdue_clause(now))
     if mine:
         stmt = stmt.where(services.assigned_to(current_user))
-    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (search_page(stmt, q, after, size) if q else queue.page(stmt, after, size) if queue
-            else keyset_page(stmt, ServiceRequest.received_at, ServiceRequest.id, after, size,
-                             descending=True))
+    page = (search_page(stmt, q, request.args.get("after"), current_app.config["PAGE_SIZE"])
+            if q else list_page(stmt, queue, ServiceRequest.received_at, ServiceRequest.id))
     filters = {"q": q, "status": status.value if status else "", "overdue": "1" if overdue else "",
                "mine": "1" if mine else ""}
     return render("service/index.html", "service/_rows.html", page=page, filters=filters,

@@ -8,48 +8,37 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Money, UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
 class StockReturnReason(TitledEnum):
-    DEFECTIVE = "defective"  # the product itself is defective: the maker pays the freight
-    DISMANTLED = "dismantled"  # the dealer took it apart: dealer's freight and restoration
-    UNSELLABLE = "unsellable"  # otherwise unsellable: the dealer's freight
-
-    @classmethod
-    def _titles(cls):
-        return {cls.DEFECTIVE: _l("Defective product"),
-                cls.DISMANTLED: _l("Taken apart by the dealer"),
-                cls.UNSELLABLE: _l("Otherwise unsellable")}
+    # the product itself is defective: the maker pays the freight
+    DEFECTIVE = "defective", _l("Defective product")
+    # the dealer took it apart: dealer's freight and restoration
+    DISMANTLED = "dismantled", _l("Taken apart by the dealer")
+    # otherwise unsellable: the dealer's freight
+    UNSELLABLE = "unsellable", _l("Otherwise unsellable")
 
 
 class StockReturnStatus(TitledEnum):
-    REQUESTED = "requested"
-    APPROVED = "approved"  # the dealer may send it
-    REFUSED = "refused"
-    RECEIVED = "received"  # back at the factory; the unit left the dealer's stock
-    CANCELLED = "cancelled"  # withdrawn by the dealer before a decision
-
-    @classmethod
-    def _titles(cls):
-        return {cls.REQUESTED: _l("Requested"), cls.APPROVED: _l("Approved, to be sent"),
-                cls.REFUSED: _l("Refused"), cls.RECEIVED: _l("Received at the factory"),
-                cls.CANCELLED: _l("Cancelled")}
+    REQUESTED = "requested", _l("Requested")
+    APPROVED = "approved", _l("Approved, to be sent")  # the dealer may send it
+    REFUSED = "refused", _l("Refused")
+    # back at the factory; the unit left the dealer's stock
+    RECEIVED = "received", _l("Received at the factory")
+    CANCELLED = "cancelled", _l("Cancelled")  # withdrawn by the dealer before a decision
 
 
 OPEN_RETURN = (StockReturnStatus.REQUESTED, StockReturnStatus.APPROVED)
 
 
 class FreightPayer(TitledEnum):
-    MAKER = "maker"
-    DEALER = "dealer"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.MAKER: _l("The maker"), cls.DEALER: _l("The dealer")}
+    MAKER = "maker", _l("The maker")
+    DEALER = "dealer", _l("The dealer")
 
 
-class StockReturn(db.Model):
+class StockReturn(VersionedRecord, db.Model):
     """One unit a dealer asks to return; who pays the freight and whether restoration labour
     is charged follow from the reason (rules in ``portal/stock/rules.py``)."""
 
@@ -84,7 +73,6 @@ class StockReturn(db.Model):
     received_note: Mapped[str] = mapped_column(sa.Text, default="")
     # The restoration charge posted to the dealer's receivable on receipt.
     ledger_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_entries.id"))
-    version: Mapped[int] = mapped_column(default=1)
 
     dealer = relationship("Dealer")
     unit = relationship("Unit")
@@ -92,8 +80,6 @@ class StockReturn(db.Model):
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     received_by = relationship("User", foreign_keys=[received_by_id])
     ledger_entry = relationship("LedgerEntry")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

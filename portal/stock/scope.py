@@ -1,7 +1,6 @@
 """What each user may see of stock returns: those of the dealers they may see."""
 
 import sqlalchemy as sa
-from flask import abort
 
 from portal.dealers.scope import scope
 from portal.extensions import db
@@ -15,7 +14,4 @@ def visible_returns(user):
 
 def get_return(return_id: int, user) -> StockReturn:
     """The return if ``user`` may see it; 404 otherwise (never reveal that it exists)."""
-    found = db.session.scalar(visible_returns(user).where(StockReturn.id == return_id))
-    if found is None:
-        abort(404)
-    return found
+    return db.first_or_404(visible_returns(user).where(StockReturn.id == return_id))

@@ -5,7 +5,6 @@ has not decided; the clerk and administrators approve (with the restoration fee 
 dealer took apart), refuse, and receive. Everyone sees the returns of the dealers they may see.
 """
 
-import io
 
 from flask import (
     Blueprint,
@@ -13,7 +12,6 @@ from flask import (
     flash,
     redirect,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -26,8 +24,9 @@ from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
+from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.pagination import keyset_page
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.stock import access, excel, rules, services
@@ -42,7 +41,6 @@ from portal.units.scope import get_unit
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 deciders_only = requires(access.can_decide_stock_returns)
 dealers_only = requires(access.can_request_stock_returns)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # action: (service, message on success, label of its note)
 ACTIONS = {
     "approve": (services.approve_return, _l("Return approved: the dealer may send the unit."),
@@ -62,14 +60,11 @@ FOR = {"approve": access.can_decide_stock_return, "refuse": access.can_decide_st
 def index():
     """List stock returns, newest first, by status; a queue of them oldest first."""
     status, queue = StockReturnStatus.parse(request.args.get("status")), requested()
-    stmt = (queue.select(current_user, utcnow()) if queue else
-            visible_returns(current_user)).options(
+    stmt = list_select(queue, visible_returns, current_user, utcnow()).options(
         selectinload(StockReturn.dealer), selectinload(StockReturn.unit).selectinload(Unit.model))
     if status:
         stmt = stmt.where(StockReturn.status == status)
-    after, size = request.args.get("after"), current_app.config["PAGE_SIZE"]
-    page = (queue.page(stmt, after, size) if queue else keyset_page(
-        stmt, StockReturn.requested_at, StockReturn.id, after, size, descending=True))
+    page = list_page(stmt, queue, StockReturn.requested_at, StockReturn.id)
     return render("stock/index.html", "stock/_rows.html", page=page, status_filter=status,
                   statuses=StockReturnStatus)
 
@@ -198,5 +193,4 @@ def deemed_sold_export():
     dealer_id = request.args.get("dealer", type=int)
     today = shanghai_today()
     data = excel.export_deemed_sold(deemed_rows(scope_of(current_user, dealer_id), today))
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"deemed-sold-{today.isoformat()}.xlsx")
+    return download(data, f"deemed-sold-{today.isoformat()}.xlsx")

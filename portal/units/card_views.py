@@ -1,6 +1,6 @@
 """Filing, excusing and transferring a unit's warranty card; its scan."""
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from portal.core.actions import back_with_errors, form_action
 from portal.core.db import shanghai_today
 from portal.core.htmx import render
 from portal.core.permissions import requires
-from portal.core.uploads import store, uploads_root
+from portal.core.uploads import send_upload, store
 from portal.units import access
 from portal.units import card_services as services
 from portal.units.forms import CardForm, ExceptionForm, TransferForm
@@ -94,9 +94,4 @@ def transfer_card(unit_id):
 def card_scan(unit_id):
     """Show the scan of the paper card to those who may see the unit."""
     card = _unit_with_card(unit_id).card
-    if not card.scan_path:
-        abort(404)
-    path = (uploads_root() / card.scan_path).resolve()
-    if uploads_root().resolve() not in path.parents or not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=card.scan_type, download_name=card.scan_name)
+    return send_upload(card.scan_path, card.scan_type, card.scan_name)

@@ -6,23 +6,21 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import CreatedBy
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.enums import TitledEnum, enum_column
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
 class CardStatus(TitledEnum):
-    DRAFT = "draft"  # the sale is recorded; the card is not filed yet (the deadline runs)
-    FILED = "filed"
-    VOID = "void"
-
-    @classmethod
-    def _titles(cls):
-        return {cls.DRAFT: _l("Sale recorded, card not filed"), cls.FILED: _l("Filed"),
-                cls.VOID: _l("Void")}
+    # the sale is recorded; the card is not filed yet (the deadline runs)
+    DRAFT = "draft", _l("Sale recorded, card not filed")
+    FILED = "filed", _l("Filed")
+    VOID = "void", _l("Void")
 
 
-class WarrantyCard(db.Model):
+class WarrantyCard(CreatedBy, VersionedRecord, db.Model):
     __tablename__ = "warranty_cards"
     __table_args__ = (
         # One card in force per unit: a void card does not count.
@@ -54,19 +52,14 @@ class WarrantyCard(db.Model):
     scan_path: Mapped[str] = mapped_column(sa.String(200), default="")
     scan_name: Mapped[str] = mapped_column(sa.String(200), default="")
     scan_type: Mapped[str] = mapped_column(sa.String(40), default="")
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     unit = relationship("Unit", back_populates="cards")
     dealer = relationship("Dealer")
     exception_by = relationship("User", foreign_keys=[exception_by_id])
     owners = relationship("CardOwnerChange", back_populates="card",
                           order_by="CardOwnerChange.id", cascade="all, delete-orphan")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

@@ -6,10 +6,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import UTCDateTime, utcnow
+from portal.core.versioning import VersionedRecord
 from portal.extensions import db
 
 
-class Unit(db.Model):
+class Unit(VersionedRecord, db.Model):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,13 +25,10 @@ class Unit(db.Model):
     delivery_note_no: Mapped[str] = mapped_column(sa.String(40), default="")
     delivery_confirmed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     model = relationship("ProductModel")
     dealer = relationship("Dealer")
     cards = relationship("WarrantyCard", back_populates="unit", order_by="WarrantyCard.id")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def audit_label(self) -> str:

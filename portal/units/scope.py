@@ -1,7 +1,6 @@
 """What each user may see of units: those shipped to the dealers they may see."""
 
 import sqlalchemy as sa
-from flask import abort
 
 from portal.dealers.scope import scope
 from portal.extensions import db
@@ -15,7 +14,4 @@ def visible_units(user):
 
 def get_unit(unit_id: int, user) -> Unit:
     """The unit if ``user`` may see it; 404 otherwise."""
-    unit = db.session.scalar(visible_units(user).where(Unit.id == unit_id))
-    if unit is None:
-        abort(404)
-    return unit
+    return db.first_or_404(visible_units(user).where(Unit.id == unit_id))
