@@ -3,13 +3,14 @@
 Every list, loader, count, export and API call of any domain narrows its records with
 ``in_scope(column, user)`` (or ``scope(stmt, column, user)``). The predicate is one an index on
 ``column`` answers: a dealer's user ``column = :dealer_id``, a sales rep ``column IN (:ids)``
-of its dealers (read once, see ``visible_dealer_ids``), head office and commands (no user)
+of its dealers (read once a request, see ``visible_dealer_ids``), head office and commands (no user)
 nothing. A sub-select of dealers instead lets SQLite scan the whole table in the list's order.
 """
 
 import sqlalchemy as sa
 from flask import abort
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from portal.accounts.roles import Role
 from portal.core.options import options
@@ -23,18 +24,38 @@ def scoped(user) -> bool:
     return user is not None and (user.role.is_dealer or user.role == Role.SALES_REP)
 
 
+def _of_rep(user):
+    """The dealers a sales rep looks after: the one definition its ids and its list use."""
+    return Dealer.sales_rep_id == user.id
+
+
 def visible_dealer_ids(user) -> list[int] | None:
     """The ids of the dealers ``user`` sees; None when it sees every dealer.
 
-    A rep's come from its ``rep_dealers``, which the ORM loads once and keeps until the session
-    commits: one query per request however many lists and counts a page scopes, and never
-    stale in a command or a test.
+    A rep's are read with one small query and kept in the session until it next flushes,
+    commits or rolls back (``_forget_rep_dealers``): one query per request however many lists
+    and counts a page scopes, and never stale after a reassignment, in a request, a command or
+    a test. (Loading ``rep_dealers`` instead built a Dealer object per dealer on every page.)
     """
     if not scoped(user):
         return None
     if user.role.is_dealer:
         return [user.dealer_id]
-    return [dealer.id for dealer in user.rep_dealers]
+    known = db.session.info.setdefault(_REP_DEALER_IDS, {})
+    if user.id not in known:
+        known[user.id] = list(db.session.scalars(sa.select(Dealer.id).where(_of_rep(user))))
+    return known[user.id]
+
+
+_REP_DEALER_IDS = "portal.rep_dealer_ids"
+
+
+@sa.event.listens_for(Session, "after_flush")
+@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_rep_dealers(session, *_):
+    """Any write may reassign a dealer; the next scoping reads the rep's dealers again."""
+    session.info.pop(_REP_DEALER_IDS, None)
 
 
 def in_scope(column, user):
@@ -53,7 +74,10 @@ def scope(stmt, column, user):
 
 
 def visible_dealers(user):
-    """A SELECT of the dealers ``user`` may see."""
+    """A SELECT of the dealers ``user`` may see; a rep's straight from ``sales_rep_id`` (an
+    index answers it, and no list of ids is needed for the dealers table itself)."""
+    if scoped(user) and not user.role.is_dealer:
+        return sa.select(Dealer).where(_of_rep(user))
     return scope(sa.select(Dealer), Dealer.id, user)
 
 
