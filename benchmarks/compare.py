@@ -5,7 +5,8 @@
 
 The wrk benchmark (``benchmarks/run.py``) says how fast a page is; this says why. It signs in
 as each page's bench user through the Flask test client (the real sign-in form), GETs each page
-``-n`` times and prints the median milliseconds and the SQL statements one request runs.
+``-n`` times and prints the median milliseconds (wall and CPU) and the SQL statements one
+request runs.
 ``--profile`` prints cProfile's top functions for the named pages, ``--sql`` their statements.
 It imports ``portal`` and ``benchmarks.pages`` from the current directory, so the same file
 measures another worktree (an older revision) run from there. Run it on a copy of the bench
@@ -35,6 +36,8 @@ def parse_args(argv=None):
     parser.add_argument("-n", type=int, default=100, help="Requests per page.")
     parser.add_argument("--profile", action="append", default=[],
                         help="cProfile the pages matching this.")
+    parser.add_argument("--profile-dir",
+                        help="Also save each profile there (pstats files, to diff two trees).")
     parser.add_argument("--sql", action="append", default=[],
                         help="Print the statements of one request to pages matching this.")
     return parser.parse_args(argv)
@@ -68,27 +71,32 @@ def matches(label: str, wanted: list[str]) -> bool:
     return any(w in label for w in wanted)
 
 
-def measure(client, path: str, headers: dict, n: int, statements) -> tuple[float, int, int]:
-    """Median ms over ``n`` GETs (after two warm-up ones), statements per request, status."""
+def measure(client, path: str, headers: dict, n: int, statements) -> tuple:
+    """Median wall and CPU ms over ``n`` GETs (after two warm-up ones), statements per
+    request, status. CPU time (SQLite's included: it runs in this thread) is what to compare
+    on a busy machine; wall time also counts waiting for a core."""
     for _ in range(2):
         status = client.get(path, headers=headers).status_code
     before = statements.count
     client.get(path, headers=headers)
     per_request = statements.count - before
-    times = []
+    wall, cpu = [], []
     for _ in range(n):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         client.get(path, headers=headers)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), per_request, status
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+    return statistics.median(wall), statistics.median(cpu), per_request, status
 
 
-def profile(client, path: str, headers: dict, n: int) -> None:
+def profile(client, path: str, headers: dict, n: int, save_as: str = "") -> None:
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(n):
         client.get(path, headers=headers)
     profiler.disable()
+    if save_as:
+        profiler.dump_stats(save_as)
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
 
 
@@ -124,12 +132,15 @@ def main(argv=None) -> int:
             clients[page.role].environ_base["wsgi.url_scheme"] = "https"  # secure cookie
             sign_in(clients[page.role], USERS[page.role], PASSWORD)
         client, headers = clients[page.role], {"HX-Request": "true"} if page.htmx else {}
-        median, count, status = measure(client, path, headers, args.n, statements)
-        print(f"{label:45} {status} {median:7.2f} ms {count:3} sql  {path}", flush=True)
+        wall, cpu, count, status = measure(client, path, headers, args.n, statements)
+        print(f"{label:42} {status} wall {wall:6.2f} cpu {cpu:6.2f} ms {count:3} sql  {path}",
+              flush=True)
         if matches(label, args.sql):
             show_sql(client, path, headers, statements)
         if matches(label, args.profile):
-            profile(client, path, headers, args.n)
+            save_as = os.path.join(args.profile_dir, re.sub(r"\W+", "_", label)) if (
+                args.profile_dir) else ""
+            profile(client, path, headers, args.n, save_as)
     return 0
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.core.db import begin_writing
+from portal.core.permissions import PREDICATES
 from portal.dealers.scope import dealer_options
 from portal.extensions import db
 
@@ -141,7 +142,7 @@ def _nav_roles(endpoint: str, can: str | None) -> frozenset:
     """The roles that see a menu entry: its predicate's, else those its route lets in."""
     if can is None:
         return current_app.view_functions[endpoint].access
-    return current_app.jinja_env.globals[can].roles
+    return current_app.extensions[PREDICATES][can].roles
 
 
 def _nav_html(role, section) -> Markup:
