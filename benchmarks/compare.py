@@ -72,21 +72,24 @@ def matches(label: str, wanted: list[str]) -> bool:
 
 
 def measure(client, path: str, headers: dict, n: int, statements) -> tuple:
-    """Median wall and CPU ms over ``n`` GETs (after two warm-up ones), statements per
-    request, status. CPU time (SQLite's included: it runs in this thread) is what to compare
-    on a busy machine; wall time also counts waiting for a core."""
+    """Median wall and CPU ms over ``n`` GETs (after two warm-up ones), statements and Python
+    calls per request, status. CPU time (SQLite's included: it runs in this thread) is what to
+    compare on a busy machine; wall time also counts waiting for a core."""
     for _ in range(2):
         status = client.get(path, headers=headers).status_code
     before = statements.count
     client.get(path, headers=headers)
     per_request = statements.count - before
+    profiler = cProfile.Profile()  # Python function calls of one request: steady when timings
+    profiler.runcall(client.get, path, headers=headers)  # are not, on a busy machine
+    calls = pstats.Stats(profiler).total_calls
     wall, cpu = [], []
     for _ in range(n):
         started, started_cpu = time.perf_counter(), time.thread_time()
         client.get(path, headers=headers)
         cpu.append((time.thread_time() - started_cpu) * 1000)
         wall.append((time.perf_counter() - started) * 1000)
-    return statistics.median(wall), statistics.median(cpu), per_request, status
+    return statistics.median(wall), statistics.median(cpu), per_request, calls, status
 
 
 def profile(client, path: str, headers: dict, n: int, save_as: str = "") -> None:
@@ -105,7 +108,7 @@ def show_sql(client, path: str, headers: dict, statements) -> None:
     client.get(path, headers=headers)
     statements.keep = False
     for statement, parameters in statements.kept:
-        print("   ", " ".join(statement.split())[:400], parameters)
+        print("   ", " ".join(statement.split()), parameters)
 
 
 def main(argv=None) -> int:
@@ -132,9 +135,9 @@ def main(argv=None) -> int:
             clients[page.role].environ_base["wsgi.url_scheme"] = "https"  # secure cookie
             sign_in(clients[page.role], USERS[page.role], PASSWORD)
         client, headers = clients[page.role], {"HX-Request": "true"} if page.htmx else {}
-        wall, cpu, count, status = measure(client, path, headers, args.n, statements)
-        print(f"{label:42} {status} wall {wall:6.2f} cpu {cpu:6.2f} ms {count:3} sql  {path}",
-              flush=True)
+        wall, cpu, count, calls, status = measure(client, path, headers, args.n, statements)
+        print(f"{label:40} {status} wall {wall:6.2f} cpu {cpu:6.2f} ms {count:3} sql "
+              f"{calls:6} calls  {path}", flush=True)
         if matches(label, args.sql):
             show_sql(client, path, headers, statements)
         if matches(label, args.profile):
