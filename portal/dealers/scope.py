@@ -10,7 +10,6 @@ nothing. A sub-select of dealers instead lets SQLite scan the whole table in the
 import sqlalchemy as sa
 from flask import abort
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
 from portal.accounts.roles import Role
 from portal.core.options import options
@@ -32,30 +31,26 @@ def _of_rep(user):
 def visible_dealer_ids(user) -> list[int] | None:
     """The ids of the dealers ``user`` sees; None when it sees every dealer.
 
-    A rep's are read with one small query and kept in the session until it next flushes,
-    commits or rolls back (``_forget_rep_dealers``): one query per request however many lists
-    and counts a page scopes, and never stale after a reassignment, in a request, a command or
-    a test. (Loading ``rep_dealers`` instead built a Dealer object per dealer on every page.)
+    A rep's are read with one small query and kept for the session's transaction: one query
+    per request however many lists and counts a page scopes; after a commit or a rollback
+    (a new transaction) they are read again, so a reassignment is seen once committed.
+    (Loading ``rep_dealers`` instead built a Dealer object per dealer on every page.)
     """
     if not scoped(user):
         return None
     if user.role.is_dealer:
         return [user.dealer_id]
-    known = db.session.info.setdefault(_REP_DEALER_IDS, {})
+    session = db.session()
+    transaction, known = session.info.get(_REP_DEALER_IDS, (None, {}))
+    if transaction is None or transaction is not session.get_transaction():
+        known = {}
     if user.id not in known:
-        known[user.id] = list(db.session.scalars(sa.select(Dealer.id).where(_of_rep(user))))
+        known[user.id] = list(session.scalars(sa.select(Dealer.id).where(_of_rep(user))))
+        session.info[_REP_DEALER_IDS] = (session.get_transaction(), known)
     return known[user.id]
 
 
-_REP_DEALER_IDS = "portal.rep_dealer_ids"
-
-
-@sa.event.listens_for(Session, "after_flush")
-@sa.event.listens_for(Session, "after_commit")
-@sa.event.listens_for(Session, "after_soft_rollback")
-def _forget_rep_dealers(session, *_):
-    """Any write may reassign a dealer; the next scoping reads the rep's dealers again."""
-    session.info.pop(_REP_DEALER_IDS, None)
+_REP_DEALER_IDS = "portal.rep_dealer_ids"  # session.info: (transaction, {rep id: dealer ids})
 
 
 def in_scope(column, user):
