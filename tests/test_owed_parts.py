@@ -255,3 +255,22 @@ def test_head_office_overdue_list_can_read_the_partial_index_in_due_order(app):
         "EXPLAIN QUERY PLAN " + sql, params))
     assert "ix_owed_parts_to_come_due" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_the_parts_to_judge_are_paged_from_the_index_in_queue_order(app):
+    """The judge queue (oldest received first) reads ix_owed_parts_to_judge in its order and
+    stops after a page, instead of sorting every part waiting for a verdict."""
+    from portal.accounts.roles import WHOLE_VIEW
+    from portal.returns.queues import JUDGE
+
+    if db.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("INDEXED BY is SQLite's")
+    stmt = JUDGE.ordered(WHOLE_VIEW, datetime(2026, 11, 24, 4, tzinfo=UTC)).limit(10)
+    compiled = stmt.compile(db.session.get_bind())
+    sql = str(compiled).replace(
+        "FROM owed_parts", "FROM owed_parts INDEXED BY ix_owed_parts_to_judge", 1)
+    params = tuple(compiled.params[name] for name in compiled.positiontup)
+    plan = " ".join(str(row) for row in db.session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + sql, params))
+    assert "ix_owed_parts_to_judge" in plan
+    assert "TEMP B-TREE" not in plan

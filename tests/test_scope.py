@@ -104,6 +104,67 @@ def test_the_dealers_claims_list_reads_its_index_not_every_claim(client, login, 
     assert "SCAN claims" not in plan and "TEMP B-TREE" not in plan, plan
 
 
+# The statistics ANALYZE wrote for the bench data set (250,000 claims of 250 dealers, 125,000
+# units): which plan SQLite picks depends on them, and a test database of a few rows has none.
+BENCH_STATS = """
+claims ix_claims_dealer_completed 250000 1000 3
+claims ix_claims_dealer_id 250000 1000 1
+claims ix_claims_dealer_number 250000 1000 1
+claims ix_claims_decided_rules 250000 2 2 2
+claims ix_claims_unnoticed 250000 50000 29 26 3 2
+claims ix_claims_forwarded 250000 50000 200 2
+claims ix_claims_to_forward 250000 50000 17858 73 1
+claims ix_claims_samples_pending 250000 41667 35715 35715 143 1 1
+claims ix_claims_notice_id 250000 29
+claims ix_claims_finance 250000 50000 200 3
+claims ix_claims_fault_code_id 250000 14706
+claims ix_claims_unit_failure 250000 3 1
+claims ix_claims_service_request_id 250000 250000
+claims ix_claims_status_submitted 250000 41667 1
+claims ix_claims_dealer_status_id 250000 1000 167 1
+claims ix_claims_reviewer_id 250000 83334
+claims ix_claims_decided_at 250000 2
+claims sqlite_autoindex_claims_1 250000 1
+units ix_units_model_id 125000 3125
+units ix_units_engine_no 125000 1
+units ix_units_dealer_id 125000 500
+units ix_units_batch 125000 66
+units sqlite_autoindex_units_1 125000 1
+"""
+
+
+def _plan_with_bench_stats(db, statement, parameters) -> str:
+    savepoint = db.session.begin_nested()  # the statistics go with it
+    run = db.session.connection().exec_driver_sql
+    run("ANALYZE sqlite_schema")  # makes sure sqlite_stat1 exists
+    run("DELETE FROM sqlite_stat1 WHERE tbl IN ('claims', 'units')")
+    for line in BENCH_STATS.strip().splitlines():
+        run("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", tuple(line.split(" ", 2)))
+    run("ANALYZE sqlite_schema")  # loads them
+    plan = " | ".join(row[-1] for row in run(f"EXPLAIN QUERY PLAN {statement}", parameters))
+    savepoint.rollback()
+    run("ANALYZE sqlite_schema")  # and the test database's own again
+    return plan
+
+
+def test_a_dealers_search_reads_the_matches_not_every_claim(client, login, world, db):
+    """Searching by the start of a claim number or serial reads the claims whose number
+    matches (ix_claims_dealer_number) and those of the matching units, not all the dealer's
+    claims newest first: on the bench data set that walk took 2 ms, the search 0.07 ms."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the query plan asked for is SQLite's")
+    shop = factories.workshop(world.dealer_a)
+    claim = factories.make_claim(shop.unit)
+    db.session.commit()
+    login(world.users[Role.DEALER_STAFF])
+    statement, parameters = next((s, p) for s, p in _list_sql(
+        db, client, f"/claims/?q={claim.number[:6]}") if "ORDER BY claims.id DESC" in s)
+    plan = _plan_with_bench_stats(db, statement, parameters)
+    assert "ix_claims_dealer_number (dealer_id=? AND number>? AND number<?)" in plan, plan
+    assert "ix_claims_unit_failure (unit_id=?)" in plan, plan
+    assert "SCAN claims" not in plan, plan
+
+
 def test_a_reps_list_pages_run_as_many_queries_however_many_dealers(client, login, world, db):
     rep = world.users[Role.SALES_REP]
     shop = factories.workshop(world.dealer_a)

@@ -3,7 +3,7 @@
 Every list, loader, count, export and API call of any domain narrows its records with
 ``in_scope(column, user)`` (or ``scope(stmt, column, user)``). The predicate is one an index on
 ``column`` answers: a dealer's user ``column = :dealer_id``, a sales rep ``column IN (:ids)``
-of its dealers (read once, see ``visible_dealer_ids``), head office and commands (no user)
+of its dealers (read once a request, see ``visible_dealer_ids``), head office and commands (no user)
 nothing. A sub-select of dealers instead lets SQLite scan the whole table in the list's order.
 """
 
@@ -21,18 +21,34 @@ def scoped(user) -> bool:
     return user is not None and (user.role.is_dealer or user.role.is_rep)
 
 
+def _of_rep(user):
+    """The dealers a sales rep looks after: the one definition its ids and its list use."""
+    return Dealer.sales_rep_id == user.id
+
+
 def visible_dealer_ids(user) -> list[int] | None:
     """The ids of the dealers ``user`` sees; None when it sees every dealer.
 
-    A rep's come from its ``rep_dealers``, which the ORM loads once and keeps until the session
-    commits: one query per request however many lists and counts a page scopes, and never
-    stale in a command or a test.
+    A rep's are read with one small query and kept for the session's transaction: one query
+    per request however many lists and counts a page scopes; after a commit or a rollback
+    (a new transaction) they are read again, so a reassignment is seen once committed.
+    (Loading ``rep_dealers`` instead built a Dealer object per dealer on every page.)
     """
     if not scoped(user):
         return None
     if user.role.is_dealer:
         return [user.dealer_id]
-    return [dealer.id for dealer in user.rep_dealers]
+    session = db.session()
+    transaction, known = session.info.get(_REP_DEALER_IDS, (None, {}))
+    if transaction is None or transaction is not session.get_transaction():
+        known = {}
+    if user.id not in known:
+        known[user.id] = list(session.scalars(sa.select(Dealer.id).where(_of_rep(user))))
+        session.info[_REP_DEALER_IDS] = (session.get_transaction(), known)
+    return known[user.id]
+
+
+_REP_DEALER_IDS = "portal.rep_dealer_ids"  # session.info: (transaction, {rep id: dealer ids})
 
 
 def in_scope(column, user):
@@ -51,7 +67,10 @@ def scope(stmt, column, user):
 
 
 def visible_dealers(user):
-    """A SELECT of the dealers ``user`` may see."""
+    """A SELECT of the dealers ``user`` may see; a rep's straight from ``sales_rep_id`` (an
+    index answers it, and no list of ids is needed for the dealers table itself)."""
+    if scoped(user) and not user.role.is_dealer:
+        return sa.select(Dealer).where(_of_rep(user))
     return scope(sa.select(Dealer), Dealer.id, user)
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.core.db import begin_writing
+from portal.core.permissions import PREDICATES
 from portal.dealers.scope import dealer_options
 from portal.extensions import db
 
@@ -141,7 +142,7 @@ def _nav_predicate(endpoint: str, can: str | None):
     """Who sees a menu entry: the predicate it names, else the one its route asks."""
     if can is None:
         return current_app.view_functions[endpoint].predicate
-    return current_app.jinja_env.globals[can]
+    return current_app.extensions[PREDICATES][can]
 
 
 def menu(user) -> list[str]:

@@ -57,7 +57,9 @@ class OwedPart(VersionedRecord, db.Model):
         sa.Index("ix_owed_parts_verdict", "verdict", "verdict_at"),
         # Indexes whose leading columns are exactly the WHERE of an open-work count (home pages,
         # dashboard, readiness for finance) and which hold every column it reads.
-        sa.Index("ix_owed_parts_to_judge", "status", "verdict", "dealer_id", "received_on"),
+        # The parts to judge, in the order the queue is worked (received_on, id): its count
+        # and its first page read the index only, with no sort of the thousands waiting.
+        sa.Index("ix_owed_parts_to_judge", "status", "verdict", "received_on", "id"),
         sa.Index("ix_owed_parts_waiting", "claim_id", "verdict", "status"),
         sa.Index("ix_owed_parts_past_due", "verdict", "status", "due_on", "dealer_id"),
         # Head office's overdue list walks the parts still to come back in due order and stops
