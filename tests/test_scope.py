@@ -88,8 +88,8 @@ def _list_sql(db, client, url):
 
 
 def _walk(statements):
-    """The statement that walks the list newest first to its page's end (the list's ids; the
-    rows are then read by id, see ``portal.core.pagination``)."""
+    """The statement that walks the list newest first to its page's end (on PostgreSQL the
+    list's ids, whose rows are then read by id: see ``portal.core.pagination``)."""
     return next((s, p) for s, p in statements if "id DESC" in s and "LIMIT" in s)
 
 
@@ -105,7 +105,7 @@ def test_the_dealers_claims_list_reads_its_index_not_every_claim(client, login, 
     with db.engine.connect() as connection:
         plan = " | ".join(row[-1] for row in connection.exec_driver_sql(
             f"EXPLAIN QUERY PLAN {statement}", parameters))
-    assert "INDEX ix_claims_dealer_id (dealer_id=?)" in plan, plan  # covering: ids only
+    assert "USING INDEX ix_claims_dealer_id (dealer_id=?)" in plan, plan
     assert "SCAN claims" not in plan and "TEMP B-TREE" not in plan, plan
 
 

@@ -54,11 +54,12 @@ def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descendin
 
 
 def _ordered_rows(stmt, order, limit: int, id_col, descending: bool, *, by_id: bool) -> list:
-    """The first ``limit`` rows of ``stmt`` in ``order``. A list ordered by its id alone takes
-    the ids first, then their rows: asked for whole rows, PostgreSQL walks the primary key
-    backwards through every newer row when the user's rows are all old (a rep's claims to
-    review: 80 ms), while the ids alone come from the list's filter index (0.4 ms)."""
-    if not by_id:
+    """The first ``limit`` rows of ``stmt`` in ``order``. On PostgreSQL a list ordered by its id
+    alone takes the ids first, then their rows: asked for whole rows, its planner walks the
+    primary key backwards through every newer row when the user's rows are all old (a rep's
+    claims to review: 80 ms), while the ids alone come from the list's filter index (0.4 ms).
+    SQLite picks the filter index itself, and the second query would only cost it time."""
+    if not by_id or db.session.get_bind().dialect.name != "postgresql":
         return db.session.scalars(stmt.order_by(*order).limit(limit)).all()
     listed = stmt.order_by(None).subquery()
     key = listed.c[id_col.key]
