@@ -2,9 +2,16 @@
 
 Every list, loader, count, export and API call of any domain narrows its records with
 ``in_scope(column, user)`` (or ``scope(stmt, column, user)``). The predicate is one an index on
-``column`` answers: a dealer's user ``column = :dealer_id``, a sales rep ``column IN (:ids)``
-of its dealers (read once a request, see ``visible_dealer_ids``), head office and commands (no user)
-nothing. A sub-select of dealers instead lets SQLite scan the whole table in the list's order.
+``column`` answers: a dealer's user ``column = :dealer_id``; head office and commands (no user)
+nothing; a sales rep its dealers, in the form each database plans well (measured on the bench
+data, a rep's claims to review):
+
+- SQLite: ``column IN (:ids)``, the ids read once a request (``visible_dealer_ids``). Given a
+  sub-select of dealers it scans the whole table in the list's order.
+- PostgreSQL: ``column IN (SELECT id FROM dealers WHERE sales_rep_id = :rep)``, which it plans
+  as a join through the list's filter index (10 ms). Given a list of ids it guesses they are
+  spread over the whole table and walks the primary key backwards through every newer row
+  when the rep's rows are old (80 ms warm, 600 ms cold).
 """
 
 import sqlalchemy as sa
@@ -58,6 +65,8 @@ def in_scope(column, user):
         return sa.true()
     if user.role.is_dealer:  # without its dealer (never so) it sees nothing, not the NULL rows
         return column == user.dealer_id if user.dealer_id is not None else sa.false()
+    if db.session.get_bind().dialect.name == "postgresql":  # see the module's docstring
+        return column.in_(sa.select(Dealer.id).where(_of_rep(user)))
     return column.in_(visible_dealer_ids(user))  # empty for a rep with no dealers: matches nothing
 
 
