@@ -124,6 +124,7 @@ def make_claim(unit, *, status="draft", lines=(), failure_date=None, created_by=
     for position, line in enumerate(lines, 1):
         columns = dict(line) if isinstance(line, dict) else {"kind": line[0], "amount": line[1]}
         columns.setdefault("covered", True)
+        columns.setdefault("reimbursed", columns["covered"] and not columns.get("paid_service"))
         claim.lines.append(ClaimLine(position=position, **columns))
         total += Decimal(columns["amount"])
     claim.total_claimed = total
@@ -275,7 +276,7 @@ def make_owed_part(claim, part=None, *, due_on=None, status="owed", **values):
 
     part = part or make_part(name="液压泵")
     line = ClaimLine(position=len(claim.lines) + 1, kind=LineKind.PART, part=part, quantity=1,
-                     unit_price=part.price, amount=part.price, covered=True)
+                     unit_price=part.price, amount=part.price, covered=True, reimbursed=True)
     claim.lines.append(line)
     db.session.flush()
     owed = OwedPart(claim_id=claim.id, line=line, dealer_id=claim.dealer_id, part_id=part.id,

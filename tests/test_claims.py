@@ -195,14 +195,15 @@ def test_several_records_on_one_day_and_hour_meter_going_backwards(shop, dealer)
     assert by_code(run_checks(same_reading, TODAY), "hour_meter")[0].level == Level.BLOCKING
 
 
-def test_card_missing_or_late(world, dealer):
+def test_card_late_warns_and_no_sale_blocks(world, dealer):
     shop = factories.workshop(world.dealer_a)
     shop.card.late_days = 3
     claim = ready_claim(shop, dealer)
     check = by_code(run_checks(claim, TODAY), "card")[0]
-    assert check.level == Level.BLOCKING and "3" in check.message
-    assert not claim.lines[0].covered  # the card is not recognised: nothing is covered
-    shop.card.status = "void"
+    assert check.level == Level.WARNING and "3" in check.message
+    # The card is not recognised: free to the buyer, not reimbursed to the dealer.
+    assert claim.lines[0].covered and not claim.lines[0].reimbursed
+    shop.card.status = "void"  # no card in force: no sale recorded
     db.session.flush()
     db.session.expire(shop.unit)
     assert by_code(run_checks(claim, TODAY), "card")[0].level == Level.BLOCKING
@@ -231,14 +232,15 @@ def test_paid_service_only_for_uncovered_table_lines(world, dealer):
     assert not part.covered and part.not_covered == ["out_of_period"]
     services.set_paid_service(claim, part.id, True, actor=dealer)
     services.set_paid_service(claim, labour.id, True, actor=dealer)
-    assert claim.total_claimed == travel.amount
+    assert not travel.covered and not travel.paid_service
+    assert claim.total_claimed == Decimal("0.00")  # only reimbursed lines are claimed
     other = services.add_line(claim, LineKind.OTHER, {"amount": Decimal("10"), "reason": "油"},
                               actor=dealer)
     with pytest.raises(DomainError, match="cannot be billed"):
         services.set_paid_service(claim, other.id, True, actor=dealer)
     covered_shop = factories.workshop(world.dealer_a)
     covered = ready_claim(covered_shop, dealer)
-    with pytest.raises(DomainError, match="covered line"):
+    with pytest.raises(DomainError, match="covered for the buyer"):
         services.set_paid_service(covered, covered.lines[0].id, True, actor=dealer)
 
 

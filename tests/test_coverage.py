@@ -329,21 +329,23 @@ def test_failure_on_the_end_day_is_covered_and_the_day_after_is_not():
     assert judge(date(2024, 3, 5), date(2025, 3, 6)).reasons == (Reason.OUT_OF_PERIOD,)
 
 
-def test_no_card_gives_no_dates():
+def test_no_sale_gives_no_dates():
     result = coverage(model=TRACTOR, card=None, failure_date=date(2025, 3, 4), waiting_days=3)
-    assert not result.covered
-    assert result.reasons == (Reason.NO_CARD,)
+    assert not result.covered and not result.reimbursed
+    assert result.reasons == (Reason.NO_SALE,)
+    assert result.reimbursement_reasons == (Reason.NO_CARD,)
     assert (result.starts_on, result.nominal_end, result.ends_on, result.rolled_from) == (
         None, None, None, None)
     assert result.extension_days == 3 and not result.calendar_assumed
     assert (result.clock, result.months) == (Clock.WHOLE, 12)
 
 
-def test_unrecognised_card_still_shows_the_dates():
+def test_unrecognised_card_covers_the_buyer_but_does_not_reimburse_the_dealer():
     late_card = card(date(2024, 10, 1), recognised=False)
     result = coverage(model=TRACTOR, card=late_card, failure_date=date(2025, 3, 4))
-    assert result.reasons == (Reason.CARD_NOT_RECOGNISED,)
-    assert not result.covered
+    assert result.covered and result.reasons == ()
+    assert not result.reimbursed
+    assert result.reimbursement_reasons == (Reason.CARD_NOT_RECOGNISED,)
     assert result.ends_on == date(2025, 10, 9) and result.rolled_from == date(2025, 10, 1)
 
 
@@ -363,10 +365,10 @@ def test_out_of_period():
     assert judge(date(2023, 3, 6), date(2025, 3, 4)).reasons == (Reason.OUT_OF_PERIOD,)
 
 
-def test_no_card_and_a_part_that_does_not_fit():
+def test_no_sale_and_a_part_that_does_not_fit():
     result = coverage(model=TRACTOR, card=None, failure_date=date(2025, 3, 4),
                       part=part(fits=False))
-    assert result.reasons == (Reason.NO_CARD, Reason.PART_NOT_FOR_MODEL)
+    assert result.reasons == (Reason.NO_SALE, Reason.PART_NOT_FOR_MODEL)
 
 
 def test_every_card_reason_together_in_order():
@@ -375,14 +377,34 @@ def test_every_card_reason_together_in_order():
                       part=part("wear", own=0, fits=False))
     assert result.ends_on == date(2025, 1, 2)
     assert result.reasons == (
-        Reason.CARD_NOT_RECOGNISED, Reason.PART_NOT_FOR_MODEL, Reason.BEFORE_SALE,
-        Reason.OUT_OF_PERIOD,
+        Reason.PART_NOT_FOR_MODEL, Reason.BEFORE_SALE, Reason.OUT_OF_PERIOD,
     )
+    assert result.reimbursement_reasons == (Reason.CARD_NOT_RECOGNISED,)
+    assert not result.covered and not result.reimbursed
+
+
+def test_a_sale_recorded_without_a_filed_card_covers_the_buyer_from_its_invoice():
+    draft = CardTerms(invoice_date=date(2025, 3, 1), sale_date=date(2025, 3, 2), recognised=False,
+                      filed=False)
+    within = coverage(model=TRACTOR, card=draft, failure_date=date(2026, 3, 2))
+    assert within.covered and not within.reimbursed
+    assert within.reimbursement_reasons == (Reason.NO_CARD,)
+    assert within.starts_on == date(2025, 3, 1)
+    after = coverage(model=TRACTOR, card=draft, failure_date=date(2026, 3, 3))
+    assert after.reasons == (Reason.OUT_OF_PERIOD,) and not after.reimbursed
+
+
+def test_reimbursed_needs_covered_and_a_recognised_card():
+    on_time = card(date(2024, 3, 4))
+    assert judge(date(2024, 3, 4), date(2025, 3, 4)).reimbursed
+    out = coverage(model=TRACTOR, card=on_time, failure_date=date(2025, 3, 5))
+    assert not out.covered and not out.reimbursed and out.reimbursement_reasons == ()
 
 
 def test_reason_and_clock_codes_are_plain_strings():
     assert [reason.value for reason in Reason] == [
-        "no_card", "card_not_recognised", "part_not_for_model", "before_sale", "out_of_period"]
+        "no_sale", "no_card", "card_not_recognised", "part_not_for_model", "before_sale",
+        "out_of_period"]
     assert [clock.value for clock in Clock] == ["whole", "main", "wear", "part"]
     assert Reason.NO_CARD == "no_card"
 

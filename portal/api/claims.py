@@ -169,10 +169,11 @@ def claim_json(claim: Claim, *, full: bool = False) -> dict:
 
 def line_json(line, full: bool) -> dict:
     body = {"id": line.id, "type": line.kind.value, "covered": line.covered,
-            "amount": str(line.amount)}
+            "reimbursed": line.reimbursed, "amount": str(line.amount)}
     if full:
         body.update(
             paid_service=line.paid_service, not_covered=line.not_covered,
+            not_reimbursed=line.not_reimbursed,
             part_no=line.part.part_number if line.part else None, qty=line.quantity,
             fault_code=line.fault_code.code if line.fault_code else None,
             hours=str(line.hours) if line.hours is not None else None,

@@ -70,7 +70,8 @@ CLAIM_STATUS = {"type": "string", "enum": ["draft", "submitted", "under_review",
 MONEY = {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$", "example": "123.45"}
 CHECK = _obj(["code", "level", "message"], code={"type": "string", "enum": [
     "signature", "lines", "completed", "filed_late", "card", "before_sale", "same_day",
-    "duplicate", "hour_meter", "running_in", "part_fit", "labour", "coverage", "held"]},
+    "duplicate", "hour_meter", "running_in", "part_fit", "labour", "coverage", "not_reimbursed",
+    "held"]},
     level={"type": "string", "enum": ["pass", "warning", "blocking"]},
     message={"type": "string"}, line={"type": ["integer", "null"],
                                       "description": "the line's position, 1-based"})
@@ -89,9 +90,11 @@ CLAIM_IN = _obj(["serial", "failure_date", "hour_meter", "description"],
                 completed_on=DATE, hour_meter={"type": "number", "minimum": 0},
                 fault_code={"type": "string"}, description={"type": "string"},
                 lines={"type": "array", "maxItems": 50, "items": LINE_IN})
-LINE_OUT = _obj(["id", "type", "covered", "amount"], id={"type": "integer"},
+LINE_OUT = _obj(["id", "type", "covered", "reimbursed", "amount"], id={"type": "integer"},
                 type={"type": "string", "enum": ["part", "labour", "travel", "other"]},
-                covered={"type": "boolean"}, amount=MONEY)
+                covered={"type": "boolean", "description": "free to the buyer under 三包"},
+                reimbursed={"type": "boolean", "description": "claimed from the maker"},
+                amount=MONEY)
 UNIT_IN = _obj(["model", "dealer", "production_date", "batch", "shipped_on"],
                model={"type": "string"}, dealer={"type": "string"}, production_date=DATE,
                batch={"type": "string", "maxLength": 40},
@@ -394,7 +397,8 @@ SPEC = {
                         {"$ref": "#/components/schemas/Unit"})}, **_errors(401, 404)}},
         },
         "/units/{serial}/coverage": {"get": {
-            "summary": "Is a failure on a date covered, and why",
+            "summary": "Is a failure on a date covered for the buyer, reimbursed to the "
+                       "dealer, and why not",
             "parameters": [
                 {"name": "serial", "in": "path", "required": True, "schema": {"type": "string"}},
                 {"name": "on", "in": "query", "required": True, "schema": DATE},
@@ -476,7 +480,9 @@ SPEC = {
                                  "enum": ["pending", "approved", "reduced", "rejected"]},
                     "approved_amount": {"type": ["string", "null"]},
                     "reject_code": {"type": ["string", "null"]},
-                    "paid_service": {"type": "boolean"}}}},
+                    "paid_service": {"type": "boolean"},
+                    "not_covered": {"type": "array", "items": {"type": "string"}},
+                    "not_reimbursed": {"type": "array", "items": {"type": "string"}}}}},
                 checks={"type": "array", "items": CHECK},
                 attachments={"type": "array", "items": {"type": "object"}},
                 timeline={"type": "array", "items": _obj(
@@ -505,16 +511,20 @@ SPEC = {
                          card={"type": ["object", "null"]}),
             "Coverage": _obj(
                 ["serial", "part", "on", "covered", "clock", "starts_on", "ends_on",
-                 "extension_days", "reasons"],
+                 "extension_days", "reasons", "reimbursed", "reimbursement_reasons"],
                 serial={"type": "string"}, part={"type": ["string", "null"]}, on=DATE,
-                covered={"type": "boolean"},
+                covered={"type": "boolean", "description": "the buyer's right: the repair is "
+                         "free to him"},
+                reimbursed={"type": "boolean", "description": "the maker reimburses the dealer "
+                            "(covered, and the card filed and recognised)"},
+                reimbursement_reasons={"type": "array", "items": {
+                    "type": "string", "enum": ["no_card", "card_not_recognised"]}},
                 clock={"type": "string", "enum": ["whole", "main", "wear", "part"]},
                 starts_on={"type": ["string", "null"], "format": "date"},
                 ends_on={"type": ["string", "null"], "format": "date"},
                 extension_days={"type": "integer"},
                 reasons={"type": "array", "items": {"type": "string", "enum": [
-                    "no_card", "card_not_recognised", "part_not_for_model", "before_sale",
-                    "out_of_period"]}}),
+                    "no_sale", "part_not_for_model", "before_sale", "out_of_period"]}}),
             **RETURNS_SCHEMAS,
             **LEDGER_SCHEMAS,
             **NOTICE_SCHEMAS,

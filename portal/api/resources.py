@@ -228,7 +228,8 @@ def post_card():
 @bp.get("/units/<serial>/coverage")
 @token_required()
 def get_coverage(serial):
-    """Whether a failure on a date, of a part or the whole machine, is covered, and why."""
+    """Whether a failure on a date, of a part or the whole machine, is covered for the buyer
+    and reimbursed to the dealer, and why not."""
     unit = _visible_unit(serial)
     on = iso_date(dict(request.args), "on")
     part = None
@@ -250,7 +251,8 @@ def coverage_json(unit, part, on, verdict) -> dict:
             "ends_on": iso(verdict.ends_on), "extension_days": verdict.extension_days,
             "rolled_from": iso(verdict.rolled_from),
             "calendar_assumed": verdict.calendar_assumed,
-            "reasons": [r.value for r in verdict.reasons]}
+            "reasons": [r.value for r in verdict.reasons], "reimbursed": verdict.reimbursed,
+            "reimbursement_reasons": [r.value for r in verdict.reimbursement_reasons]}
 
 
 @bp.get("/me")

@@ -1,8 +1,10 @@
 """The paid-service bill (有偿服务结算单): what the customer pays for work not covered by 三包.
 
 The fee is what the claim's lines already hold, priced by the claims services from the catalogue
-tables (catalogue part prices, the dealer grade's hourly rate, the travel band's fee), so a bill
-cannot be padded: nothing here computes or accepts a price. "Other" costs are never billed.
+tables (``portal/claims/costing.py``: parts at retail without the warranty mark-up, the standard
+hours unless the customer agreed to more, the dealer grade's hourly rate, the travel band's fee),
+so a bill cannot be padded: nothing here computes or accepts a price. "Other" costs are never
+billed, and neither is a line covered for the buyer, whoever pays the dealer for it (第四条).
 """
 
 from dataclasses import dataclass
@@ -27,13 +29,21 @@ class ServiceBill:
     total: Decimal
 
 
+def billable(line: ClaimLine) -> bool:
+    """A line the customer pays: made paid service, outside his rights, from the tables."""
+    return line.paid_service and not line.covered and line.kind in BILLABLE
+
+
+def has_bill(claim: Claim) -> bool:
+    return any(billable(line) for line in claim.lines)
+
+
 def bill_lines(claim: Claim) -> ServiceBill:
     """The claim's paid-service lines in order, with their stored amounts and the totals."""
-    lines = list(db.session.scalars(
+    lines = [line for line in db.session.scalars(
         sa.select(ClaimLine).options(joinedload(ClaimLine.part), joinedload(ClaimLine.fault_code))
-        .where(ClaimLine.claim_id == claim.id, ClaimLine.paid_service.is_(True),
-               ClaimLine.kind.in_(BILLABLE))
-        .order_by(ClaimLine.position)))
+        .where(ClaimLine.claim_id == claim.id, ClaimLine.paid_service.is_(True))
+        .order_by(ClaimLine.position)) if billable(line)]
     totals = {kind: money(sum((line.amount for line in lines if line.kind == kind), Decimal(0)))
               for kind in BILLABLE}
     return ServiceBill(lines=lines, totals=totals, total=money(sum(totals.values(), Decimal(0))))

@@ -108,22 +108,30 @@ def _dates(claim, today, late_days):
 
 
 def _card(claim):
+    """The card decides who pays, never whether the buyer is covered (第四条, 第五条): only a
+    unit with no sale recorded blocks, since nothing dates the buyer's rights."""
     card = claim.unit.card
-    if card is None or card.status != "filed":
+    if card is None:
         yield Check("card", Level.BLOCKING,
-                    _("The unit has no filed warranty card, so nothing can be covered; record "
-                      "the work as paid service instead."))
+                    _("No sale is recorded for this unit, so nothing dates the buyer's rights: "
+                      "record the sale from the buyer's invoice, or record the work as paid "
+                      "service."))
+    elif card.status != "filed":
+        yield Check("card", Level.WARNING,
+                    _("The warranty card has not been filed: the repair is free to the buyer, "
+                      "but the maker does not reimburse it."))
     elif not card.recognised:
-        yield Check("card", Level.BLOCKING,
+        yield Check("card", Level.WARNING,
                     _("The warranty card was filed %(days)d days late and has not been excused "
-                      "by the technical department.", days=card.late_days))
+                      "by the technical department: the repair is free to the buyer, but the "
+                      "maker does not reimburse it.", days=card.late_days))
     else:
         yield Check("card", Level.PASS, _("The warranty card was filed on time or excused."))
 
 
 def _before_sale(claim):
     card = claim.unit.card
-    if card is None or card.status != "filed":
+    if card is None:
         return
     if claim.failure_date < card.sale_date:
         yield Check("before_sale", Level.BLOCKING,
@@ -215,14 +223,24 @@ def _labour(claim):
 
 
 def _coverage(claim):
+    """Each line's two answers: paid service, covered and reimbursed, covered for the buyer
+    but not reimbursed to the dealer, or not covered."""
     for line in claim.lines:
         if line.paid_service:
             yield Check("coverage", Level.PASS,
                         _("Paid service: the customer pays this line."), line.position)
-        elif line.covered:
+        elif line.reimbursed:
             yield Check("coverage", Level.PASS, _("Covered by the warranty."), line.position)
+        elif line.covered:
+            yield Check("not_reimbursed", Level.WARNING,
+                        _("Covered for the buyer, not reimbursed to the dealer: %(why)s The "
+                          "repair is free to the customer and is not claimed from the maker.",
+                          why=_words(line.not_reimbursed)), line.position)
         else:
-            words = " ".join(str(REASONS.get(code, code)) for code in line.not_covered)
             yield Check("coverage", Level.WARNING,
                         _("Not covered: %(why)s It will be rejected unless you make it paid "
-                          "service.", why=words), line.position)
+                          "service.", why=_words(line.not_covered)), line.position)
+
+
+def _words(codes) -> str:
+    return " ".join(str(REASONS.get(code, code)) for code in codes)

@@ -3,6 +3,11 @@
 Parts: quantity × catalogue price (plus the configured mark-up). Labour: hours × the hourly rate
 of the dealer's grade, hours defaulting to the fault code's standard for the model category.
 Travel: the fee of the distance's band. Other costs: an amount, always with a reason.
+
+Paid service (what lies outside the buyer's rights) is priced for the customer from the same
+tables, without padding: parts at their retail (catalogue) price, never the warranty mark-up the
+maker pays the dealer; labour at the standard hours unless the customer agreed to more, which the
+line records; travel by band; no other costs.
 """
 
 from dataclasses import dataclass
@@ -40,6 +45,23 @@ class Priced:
 def part_price(part: Part, markup_percent: Decimal) -> Decimal:
     """The catalogue price with the mark-up, to the cent."""
     return money(part.price * (1 + Decimal(markup_percent) / 100))
+
+
+def retail_price(part: Part) -> Decimal:
+    """What a customer pays for a part: its catalogue price, without the warranty mark-up."""
+    return money(part.price)
+
+
+def reprice_part(line, paid: bool) -> None:
+    """Price a part line for its payer: the customer at retail, the maker with the mark-up."""
+    markup = PolicySettings.current().parts_markup_percent
+    line.unit_price = retail_price(line.part) if paid else part_price(line.part, markup)
+    line.amount = money(line.unit_price * line.quantity)
+
+
+def hours_need_agreement(line) -> bool:
+    """Labour above the fault's standard hours: a customer pays it only if he agreed to it."""
+    return line.kind == LineKind.LABOUR and line.hours > line.standard_hours
 
 
 def price_part(part: Part, quantity: int) -> Priced:

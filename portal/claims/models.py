@@ -189,9 +189,16 @@ class ClaimLine(db.Model):
     km: Mapped[int | None]
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     amount = mapped_column(Money, nullable=False)
+    # Covered for the buyer (the repair is free to him), and why not: coverage reason codes.
     covered: Mapped[bool] = mapped_column(default=False)
-    not_covered: Mapped[list] = mapped_column(sa.JSON, default=list)  # coverage reason codes
+    not_covered: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Reimbursed to the dealer by the maker (covered, and the card filed and recognised), and
+    # why not beyond the buyer's reasons; only reimbursed lines make the claimed total.
+    reimbursed: Mapped[bool] = mapped_column(default=False)
+    not_reimbursed: Mapped[list] = mapped_column(sa.JSON, default=list)
     paid_service: Mapped[bool] = mapped_column(default=False)
+    # The customer agreed to pay labour hours above the standard (paid service only).
+    customer_agreed: Mapped[bool] = mapped_column(default=False)
     decision: Mapped[Decision] = mapped_column(enum_column(Decision), default=Decision.PENDING)
     approved_amount = mapped_column(Money)
     reject_code: Mapped[RejectCode | None] = mapped_column(enum_column(RejectCode, 30))

@@ -41,8 +41,21 @@ def warranty_repairs(unit_id: int, *, before: date | None = None,
     return [RepairSpan(handed_in, completed) for handed_in, completed in db.session.execute(stmt)]
 
 
+def card_terms(unit) -> CardTerms | None:
+    """The sale the buyer's rights count from, as the dealer recorded it, filed or not.
+
+    The periods start on the invoice date (第二十四条); a sale recorded without one counts from
+    the sale date. No sale recorded at all: None, the portal knows no date.
+    """
+    card = unit.card
+    if card is None:
+        return None
+    return CardTerms(invoice_date=card.invoice_date or card.sale_date, sale_date=card.sale_date,
+                     recognised=card.recognised, filed=card.status == "filed")
+
+
 def coverage_for(unit, part, on: date, *, exclude_claim_id: int | None = None) -> Coverage:
-    """Apply the coverage rules to a unit's records: its model, its filed card, a part.
+    """Apply the coverage rules to a unit's records: its model, its recorded sale, a part.
 
     Warranty repairs handed in before the failure extend the clocks by the days they took; a
     claim being judged does not extend its own coverage.
@@ -50,28 +63,23 @@ def coverage_for(unit, part, on: date, *, exclude_claim_id: int | None = None) -
     model = unit.model
     terms = ModelTerms(whole_months=model.whole_months, main_months=model.main_parts_months,
                        wear_months=model.wear_parts_months)
-    card = unit.card
-    card_terms = None
-    if card is not None and card.status == "filed":
-        card_terms = CardTerms(invoice_date=card.invoice_date or card.sale_date,
-                               sale_date=card.sale_date, recognised=card.recognised)
     part_terms = None
     if part is not None:
         part_terms = PartTerms(part_number=part.part_number, kind=part.kind.value,
                                own_months=part.warranty_months,
                                fits_model=any(m.id == model.id for m in part.models))
     repairs = warranty_repairs(unit.id, before=on, exclude_claim_id=exclude_claim_id)
-    return coverage(model=terms, card=card_terms, failure_date=on, part=part_terms,
+    return coverage(model=terms, card=card_terms(unit), failure_date=on, part=part_terms,
                     repairs=repairs)
 
 
 def clocks_for(unit) -> list[tuple[Clock, int, Period]]:
-    """The unit's three clocks (whole machine, main parts, wear parts) when its card is filed,
+    """The unit's three clocks (whole machine, main parts, wear parts) once its sale is recorded,
     each extended by the unit's warranty repairs."""
-    card = unit.card
-    if card is None or card.status != "filed":
+    sale = card_terms(unit)
+    if sale is None:
         return []
-    start = card.invoice_date or card.sale_date
+    start = sale.invoice_date
     model = unit.model
     extension = extension_days(warranty_repairs(unit.id))
     return [(clock, months, warranty_period(start, months, extension)) for clock, months in (

@@ -32,7 +32,7 @@ from portal.claims.models import (
     RejectCode,
     UnitFlag,
 )
-from portal.claims.repairs import coverage_for
+from portal.claims.repairs import card_terms, coverage_for
 from portal.core import audit
 from portal.core.db import money
 from portal.core.errors import DomainError
@@ -40,6 +40,8 @@ from portal.core.numbering import next_number
 from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.units.calendar import working_days_between
+from portal.units.coverage import reimbursement_reasons
+from portal.units.coverage_text import REASONS
 
 HEADER_FIELDS = ("failure_date", "handed_in_on", "completed_on", "hour_meter", "fault_code_id",
                  "description", "cause", "work_done", "technician")
@@ -144,30 +146,38 @@ def _readable(changes: dict) -> dict:
     return changes
 
 
-def line_coverage(claim: Claim, line: ClaimLine) -> tuple[bool, list[str]]:
-    """A part line is judged by its part's clock; other costs follow the repair they serve."""
+def line_coverage(claim: Claim, line: ClaimLine) -> tuple[bool, list[str], bool, list[str]]:
+    """Covered for the buyer and why not, reimbursed to the dealer and why not. A part line is
+    judged by its part's clock; other costs follow the repair they serve."""
     if line.kind == LineKind.PART:
-        verdict = coverage_for(claim.unit, line.part, claim.failure_date,
-                               exclude_claim_id=claim.id)
-        return verdict.covered, [str(r) for r in verdict.reasons]
+        return _answers(coverage_for(claim.unit, line.part, claim.failure_date,
+                                     exclude_claim_id=claim.id))
+    unpaid = [str(r) for r in reimbursement_reasons(card_terms(claim.unit))]
     parts = [pl for pl in claim.lines if pl.kind == LineKind.PART]
     if any(pl.covered for pl in parts):
-        return True, []
+        return True, [], not unpaid, unpaid
     verdict = coverage_for(claim.unit, None, claim.failure_date, exclude_claim_id=claim.id)
     if verdict.covered and parts:  # a covered machine but only uncovered parts
-        return False, sorted({r for pl in parts for r in pl.not_covered})
-    return verdict.covered, [str(r) for r in verdict.reasons]
+        return False, sorted({r for pl in parts for r in pl.not_covered}), False, unpaid
+    return _answers(verdict)
+
+
+def _answers(verdict) -> tuple[bool, list[str], bool, list[str]]:
+    return (verdict.covered, [str(r) for r in verdict.reasons], verdict.reimbursed,
+            [str(r) for r in verdict.reimbursement_reasons])
 
 
 def refresh_lines(claim: Claim) -> None:
-    """Recompute every line's coverage (parts first) and the claimed total."""
+    """Recompute every line's two answers (parts first) and the claimed total: what the maker
+    is asked to reimburse. A line covered for the buyer is never paid service."""
     ordered = sorted(claim.lines, key=lambda line: line.kind != LineKind.PART)
     for line in ordered:
-        line.covered, line.not_covered = line_coverage(claim, line)
-        if line.covered:
-            line.paid_service = False
-    claim.total_claimed = money(sum((line.amount for line in claim.lines
-                                     if not line.paid_service), Decimal(0)))
+        line.covered, line.not_covered, line.reimbursed, line.not_reimbursed = (
+            line_coverage(claim, line))
+        if line.covered and line.paid_service:  # e.g. a corrected failure date
+            _back_to_warranty(line)
+    claim.total_claimed = money(sum((line.amount for line in claim.lines if line.reimbursed),
+                                    Decimal(0)))
 
 
 def price_line(claim: Claim, kind: LineKind, values: dict) -> costing.Priced:
@@ -232,24 +242,49 @@ def find_line(claim: Claim, line_id: int) -> ClaimLine:
     return line
 
 
-def set_paid_service(claim: Claim, line_id: int, paid: bool, *, actor,
-                     version=LATEST) -> None:
-    """Turn an uncovered line into paid service (the customer pays), or back."""
+def set_paid_service(claim: Claim, line_id: int, paid: bool, *, actor, version=LATEST,
+                     customer_agreed: bool = False) -> None:
+    """Turn a line outside the buyer's rights into paid service (the customer pays), or back.
+    A line covered for the buyer never is, even when the maker does not reimburse it. The
+    customer pays parts at retail and labour above the standard hours only if he agreed."""
     require_dealer_of(claim, actor)
     require_draft(claim)
     check_version(claim, version)
     line = find_line(claim, line_id)
-    if paid and line.covered:
-        raise DomainError(_("A covered line is paid by the warranty, not by the customer."))
-    if paid and line.kind == LineKind.OTHER:
-        raise DomainError(_("Paid service charges only parts, wages and travel from the "
-                            "tables; other costs cannot be billed to the customer."))
+    if paid:
+        _require_billable(line, customer_agreed)
     if line.paid_service != paid:
-        line.paid_service = paid
+        (_to_customer if paid else _back_to_warranty)(line)
         refresh_lines(claim)
         touch(claim)
         audit.record("paid_service" if paid else "warranty_line", claim, actor=actor,
                      changes={f"#{line.position}": (not paid, paid)})
+
+
+def _to_customer(line: ClaimLine) -> None:
+    line.paid_service, line.customer_agreed = True, costing.hours_need_agreement(line)
+    if line.kind == LineKind.PART:
+        costing.reprice_part(line, paid=True)
+
+
+def _back_to_warranty(line: ClaimLine) -> None:
+    line.paid_service, line.customer_agreed = False, False
+    if line.kind == LineKind.PART:
+        costing.reprice_part(line, paid=False)
+
+
+def _require_billable(line: ClaimLine, customer_agreed: bool) -> None:
+    if line.covered:
+        raise DomainError(_("This line is covered for the buyer by 三包: it is free to him, "
+                            "whether or not the maker reimburses the dealer."))
+    if line.kind == LineKind.OTHER:
+        raise DomainError(_("Paid service charges only parts, wages and travel from the "
+                            "tables; other costs cannot be billed to the customer."))
+    if costing.hours_need_agreement(line) and not customer_agreed:
+        raise DomainError(_("%(hours)s h is more than the standard %(standard)s h: the customer "
+                            "pays the extra hours only if he agreed to them; record his "
+                            "agreement.", hours=line.hours, standard=line.standard_hours),
+                          field="customer_agreed")
 
 
 def check_editable(claim: Claim, actor) -> None:
@@ -327,7 +362,7 @@ def rules_may_decide(claim: Claim, checks) -> bool:
         return False
     if claim.total_claimed > policy.auto_max_total:
         return False
-    if any(line.paid_service or not line.covered for line in claim.lines):
+    if any(not line.reimbursed for line in claim.lines):
         return False
     if claim.fault_code is not None and claim.fault_code.watched:
         return False
@@ -405,6 +440,18 @@ def _flag(claim: Claim, kind: FlagKind, part_id: int | None, detail: str) -> Uni
 # ---------------------------------------------------------------- technical review
 
 
+def require_reimbursable(line: ClaimLine, decision, field: str) -> None:
+    """The maker pays only a reimbursed line: a line outside the buyer's rights, or one the
+    dealer's card keeps from the maker, can only be rejected. Once the card is excused, the
+    claim is sent back and judged again on resubmission."""
+    if decision in (Decision.APPROVED, Decision.REDUCED) and not line.reimbursed:
+        why = " ".join(str(REASONS.get(code, code))
+                       for code in (line.not_covered or line.not_reimbursed))
+        raise DomainError(_("Line %(n)d is not reimbursed to the dealer: %(why)s Reject it; "
+                            "once the card is excused, send the claim back to be judged again.",
+                            n=line.position, why=why), field=field)
+
+
 def require_technical(claim: Claim, actor) -> None:
     if not can_decide_claims(actor):
         raise DomainError(_("Only the technical department decides claims."))
@@ -425,6 +472,7 @@ def start_review(claim: Claim, *, actor, version=LATEST) -> None:
 def decide_line(line: ClaimLine, wanted: dict, actor, now: datetime) -> None:
     field = f"line-{line.id}"
     decision = Decision(wanted["decision"])
+    require_reimbursable(line, decision, field)
     note = (wanted.get("note") or "").strip()
     code = wanted.get("reject_code") or None
     line.reject_code, line.decision_note = None, note

@@ -225,13 +225,15 @@ def add_line(claim_id, kind):
 @bp.route("/<int:claim_id>/lines/<int:line_id>/paid", methods=["POST"])
 @dealers_only
 def paid_service(claim_id, line_id):
-    """Turn an uncovered line into paid service, or back into a warranty line."""
+    """Turn a line outside the buyer's rights into paid service, or back into a warranty line;
+    labour above the standard hours needs the customer's agreement ticked."""
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()
     paid = request.form.get("paid") == "1"
+    agreed = request.form.get("customer_agreed") == "1"
     return form_action(form, lambda: services.set_paid_service(
-        claim, line_id, paid, actor=current_user, version=form.seen_version),
-        **on_claim(claim, "submit"))
+        claim, line_id, paid, actor=current_user, version=form.seen_version,
+        customer_agreed=agreed), **on_claim(claim, "submit"))
 
 
 @bp.route("/<int:claim_id>/photos", methods=["POST"])
@@ -322,9 +324,10 @@ def start_review(claim_id):
 @signed_in
 def service_bill(claim_id):
     """The paid-service bill for the customer: the lines the customer pays, from the tables."""
+    from portal.claims.bill import has_bill, service_bill_pdf
+
     claim = get_claim(claim_id, current_user)
-    if not any(line.paid_service for line in claim.lines):
+    if not has_bill(claim):
         abort(404)
-    from portal.claims.bill import service_bill_pdf
 
     return download(service_bill_pdf(claim), f"{claim.number}-bill.pdf", attachment=False)

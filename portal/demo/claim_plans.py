@@ -332,7 +332,8 @@ class Planner:
         return self._plan(unit, failure, self.faults[code], parts, paid=paid, fate="approve")
 
     def _not_recognised(self) -> Plan | None:
-        """A card filed late and not excused: the repair is the customer's, as paid service."""
+        """A card filed late and not excused: free to the buyer all the same, but not reimbursed
+        to the dealer (only what lies outside his rights becomes paid service)."""
         unit = self._pick(self.late, (40, 600), self.rng.choice(["SB-504", "SB-904"]))
         failure = max(unit.card.sale_date + timedelta(days=5),
                       self.today - timedelta(days=self.rng.randint(8, 60)))

@@ -299,7 +299,7 @@ def _decisions(claim: Claim, fate: str, rng: random.Random) -> dict:
         return {line.id: _reject(fate, note) for line in claimed}
     decisions = {line.id: {"decision": "approved"} for line in claimed}
     for line in claimed:
-        if not line.covered:
+        if not line.reimbursed:  # out of the buyer's rights, or a card the maker does not pay on
             code = "out_of_period" if "out_of_period" in line.not_covered else "no_proof"
             decisions[line.id] = _reject(code, text.OUT_OF_PERIOD)
     if fate == "partly":

@@ -1,4 +1,14 @@
-"""三包 coverage rules: which clock a failure falls under and whether that clock still runs.
+"""三包 coverage rules: which clock a failure falls under and whether that clock still runs, and
+two answers that the 2010 regulation keeps apart.
+
+- ``covered``: the buyer's right. 谁销售谁负责 (第四条): the seller answers to the buyer, and what
+  maker and dealer agree between them cannot remove it (第五条). It needs a recorded sale to count
+  from (the invoice date, 第二十四条), a part of the unit's model, a failure after the sale and
+  within the period. Misuse and faults that are not the maker's are the technical department's
+  verdict on the claim, not a rule of dates.
+- ``reimbursed``: the maker pays the dealer for it. It also needs the dealer's paperwork: a card
+  filed and recognised (on time, or excused). A late or missing card changes who pays, never
+  whether the buyer is covered.
 
 Pure functions over plain values: the models feed them, the UI and API translate the codes.
 """
@@ -40,11 +50,16 @@ class PartTerms:
 
 @dataclass(frozen=True)
 class CardTerms:
-    """The unit's warranty card; recognised is False for a late card without an exception."""
+    """The sale the dealer recorded on the unit's card, and the card's standing with the maker.
+
+    filed is False while the card is a draft (sale recorded, card not filed); recognised is False
+    for such a card and for one filed late without an exception.
+    """
 
     invoice_date: date
     sale_date: date
     recognised: bool
+    filed: bool = True
 
 
 @dataclass(frozen=True)
@@ -65,10 +80,12 @@ class Clock(StrEnum):
 
 
 class Reason(StrEnum):
-    """Why a failure is not covered; codes only, the UI and API word them."""
+    """Why a failure is not covered for the buyer, or not reimbursed to the dealer; codes only,
+    the UI and API word them. NO_CARD and CARD_NOT_RECOGNISED are the dealer's side alone."""
 
-    NO_CARD = "no_card"
-    CARD_NOT_RECOGNISED = "card_not_recognised"
+    NO_SALE = "no_sale"  # no sale recorded: no invoice date to count the buyer's periods from
+    NO_CARD = "no_card"  # the card is not filed (the maker does not reimburse)
+    CARD_NOT_RECOGNISED = "card_not_recognised"  # filed late, not excused (ditto)
     PART_NOT_FOR_MODEL = "part_not_for_model"
     BEFORE_SALE = "before_sale"
     OUT_OF_PERIOD = "out_of_period"
@@ -88,7 +105,11 @@ class Period:
 
 @dataclass(frozen=True)
 class Coverage:
-    """The verdict on one failure, with the dates behind it; no dates without a card.
+    """The verdict on one failure, with the dates behind it; no dates without a recorded sale.
+
+    covered is the buyer's right, with ``reasons`` why not; reimbursed is whether the maker pays
+    the dealer for it (never without covered), with ``reimbursement_reasons`` naming the dealer's
+    paperwork that stands in the way.
 
     calendar_assumed is True whenever a year from the extended end to ends_on is unknown to the
     calendar, whether or not the end moved: only weekends were then treated as rest days.
@@ -104,6 +125,8 @@ class Coverage:
     rolled_from: date | None = None
     calendar_assumed: bool = False
     reasons: tuple[Reason, ...] = ()
+    reimbursed: bool = False
+    reimbursement_reasons: tuple[Reason, ...] = ()
 
 
 def choose_clock(model: ModelTerms, part: PartTerms | None) -> tuple[Clock, int]:
@@ -152,30 +175,33 @@ def coverage(
     waiting_days: int = 0,
     calendar: WorkCalendar = CHINA,
 ) -> Coverage:
-    """Judge whether a failure on the given date is covered, and why not if it is not."""
+    """Judge whether a failure on the given date is covered for the buyer and reimbursed to the
+    dealer, and why not."""
     clock, months = choose_clock(model, part)
     extension = extension_days(repairs, waiting_days)
     period = None
-    if card is not None:  # dates even for an unrecognised card, so the UI can show them
+    if card is not None:  # dates whatever the card's standing: they are the buyer's
         period = warranty_period(card.invoice_date, months, extension, calendar)
     reasons = find_reasons(card, part, failure_date, period)
+    unpaid = reimbursement_reasons(card)
+    answers = {"reasons": reasons, "reimbursed": not reasons and not unpaid,
+               "reimbursement_reasons": unpaid}
     if period is None:
-        return Coverage(not reasons, clock, months, extension_days=extension, reasons=reasons)
+        return Coverage(not reasons, clock, months, extension_days=extension, **answers)
     return Coverage(
         not reasons, clock, months, period.starts_on, period.nominal_end, period.extension_days,
-        period.ends_on, period.rolled_from, period.calendar_assumed, reasons,
+        period.ends_on, period.rolled_from, period.calendar_assumed, **answers,
     )
 
 
 def find_reasons(
     card: CardTerms | None, part: PartTerms | None, failure_date: date, period: Period | None
 ) -> tuple[Reason, ...]:
-    """List every reason the failure is not covered, in a fixed order; empty when covered."""
+    """List every reason the failure is not covered for the buyer, in a fixed order; empty when
+    covered. The card's standing with the maker is no reason here (第四条, 第五条)."""
     reasons: list[Reason] = []
     if card is None:
-        reasons.append(Reason.NO_CARD)
-    elif not card.recognised:
-        reasons.append(Reason.CARD_NOT_RECOGNISED)
+        reasons.append(Reason.NO_SALE)
     if part is not None and not part.fits_model:
         reasons.append(Reason.PART_NOT_FOR_MODEL)
     if card is not None and failure_date < card.sale_date:
@@ -183,3 +209,13 @@ def find_reasons(
     if period is not None and failure_date > period.ends_on:
         reasons.append(Reason.OUT_OF_PERIOD)
     return tuple(reasons)
+
+
+def reimbursement_reasons(card: CardTerms | None) -> tuple[Reason, ...]:
+    """Why the maker does not reimburse the dealer whatever the failure: a card not filed, or
+    filed late and not excused (the maker's scheme; the buyer keeps his right)."""
+    if card is None or not card.filed:
+        return (Reason.NO_CARD,)
+    if not card.recognised:
+        return (Reason.CARD_NOT_RECOGNISED,)
+    return ()

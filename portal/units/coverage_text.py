@@ -12,6 +12,8 @@ CLOCKS = {
 }
 
 REASONS = {
+    Reason.NO_SALE: _l("No sale is recorded for this unit, so there is no invoice date to count "
+                       "the buyer's periods from: record the sale from the buyer's invoice."),
     Reason.NO_CARD: _l("No warranty card has been filed for this unit."),
     Reason.CARD_NOT_RECOGNISED: _l(
         "The warranty card was filed late and the technical department has not excused it."),
