@@ -10,7 +10,7 @@ from portal.claims.repairs import clocks_for
 from portal.units import card_services
 from portal.units.coverage import Clock
 from tests import factories
-from tests.helpers import pdf_text
+from tests.helpers import pdf_objects, pdf_page_count, pdf_text
 
 INVOICE = date(2026, 3, 2)
 
@@ -40,6 +40,7 @@ def _certificate(client, unit):
     response = client.get(f"/units/{unit.id}/card/certificate.pdf")
     assert response.status_code == 200, response.status_code
     assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF-")
+    assert pdf_page_count(pdf_objects(response.data)) == 1  # the buyer's one sheet
     return pdf_text(response.data)
 
 
