@@ -89,3 +89,23 @@ def test_only_a_filed_card_within_scope_prints(client, login, world, unit, db):
     assert link in client.get(f"/units/{unit.id}").get_data(as_text=True)
     page = client.get(f"/units/{draft.id}").get_data(as_text=True)
     assert "certificate.pdf" not in page
+
+
+def test_the_administrator_sets_the_service_line_on_the_policy_page(client, login, world, db):
+    from portal.catalog.policy_views import POLICY_FIELDS
+
+    policy = PolicySettings.current()
+    data = {k: str(getattr(policy, k) if getattr(policy, k) is not None else "")
+            for k in POLICY_FIELDS if k != "auto_approve"}
+    data |= {"maker_service_line": " 400-653-8866 ", "delivery_confirm_days": "7",
+             "alert_significance": "0.01", "alert_min_failures": "3",
+             "auto_max_total": "1000.00", "auto_sample_percent": "10",
+             "good_standing_days": "90", "hold_overdue_days": "30",
+             "duplicate_window_days": "30", "late_claim_days": "30"}
+    login(world.users[Role.ADMIN])
+    assert 'name="maker_service_line"' in client.get("/catalog/policy/edit").get_data(
+        as_text=True)
+    response = client.post("/catalog/policy/edit", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)[-800:]
+    assert db.session.get(PolicySettings, 1).maker_service_line == "400-653-8866"
+    assert "400-653-8866" in client.get("/catalog/policy").get_data(as_text=True)
