@@ -72,7 +72,7 @@ def test_dates_phone_and_required_fields_are_checked(client, login, world, unit,
     login(world.users[Role.DEALER_STAFF])
     cases = [
         (card_form(TODAY + timedelta(days=1)), "该日期不能晚于今天"),
-        (card_form(unit.shipped_on - timedelta(days=1)), "不能早于整机发运日期"),
+        (card_form(unit.shipped_on - timedelta(days=1)), "不能早于整机出厂日期"),
         (card_form(TODAY, buyer_phone="12345"), "请输入 11 位手机号码"),
         (card_form(TODAY, invoice_no=""), "提交回执卡时此项必填"),
     ]

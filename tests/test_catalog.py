@@ -35,7 +35,7 @@ def test_legal_minimum_table_is_seeded_by_the_migration(db):
     assert (rows[ModelCategory.TRACTOR_SMALL].whole_months,
             rows[ModelCategory.TRACTOR_SMALL].main_parts_months) == (9, 18)
     assert "离合器壳体" in rows[ModelCategory.COMBINE].main_parts_named
-    assert rows[ModelCategory.OTHER].main_parts_months is None
+    assert rows[ModelCategory.OTHER].main_parts_months == 12  # 2010 第二十四条: one year at least
     policy = PolicySettings.current()
     assert (policy.card_deadline_days, policy.arrange_deadline_hours,
             policy.check_deadline_hours, policy.plan_lead_days) == (20, 2, 4, 30)
@@ -87,7 +87,7 @@ def test_part_edit_saves_every_field_and_the_models_it_fits(client, login, world
     login(world.users[Role.ADMIN])
     response = client.post(f"/catalog/parts/{part_id}/edit", data={
         "part_number": "PX-200", "name": "  机油泵  ", "kind": "main", "price": "99.50",
-        "return_required": "y", "warranty_months": "18", "supplier": " 潍坊油泵厂 ",
+        "return_required": "y", "warranty_months": "30", "supplier": " 潍坊油泵厂 ",
         "model_ids": [str(m2.id)], "key_part": "y", "is_active": "y",
         "season_consumption": "0.5", "version": str(seen)})
     assert response.status_code == 303
@@ -95,7 +95,7 @@ def test_part_edit_saves_every_field_and_the_models_it_fits(client, login, world
     db.session.expire_all()
     saved = db.session.get(Part, part_id)
     assert (saved.name, saved.kind.value, saved.price, saved.warranty_months, saved.supplier) == (
-        "机油泵", "main", Decimal("99.50"), 18, "潍坊油泵厂")
+        "机油泵", "main", Decimal("99.50"), 30, "潍坊油泵厂")
     assert (saved.return_required, saved.watched, saved.key_part, saved.is_active) == (
         True, False, True, True)
     assert saved.season_consumption == Decimal("0.500")

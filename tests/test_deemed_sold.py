@@ -90,7 +90,7 @@ def test_sold_returned_and_returning_units_are_not_listed(world, seasons, db):
     factories.make_card(voided, status="void")
     returning = unit(world, date(2025, 1, 1))
     staff, clerk = world.users[Role.DEALER_STAFF], world.users[Role.CLERK]
-    now = datetime(2026, 11, 1, tzinfo=UTC)
+    now = datetime(2025, 10, 1, tzinfo=UTC)  # asked in time: before two seasons had ended
     ret = services.request_return(returning, StockReturnReason.UNSELLABLE, "积压", actor=staff,
                                   now=now)
     returned = unit(world, date(2025, 1, 1))

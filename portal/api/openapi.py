@@ -3,6 +3,7 @@
 from flask import jsonify
 
 from portal.api.views import bp
+from portal.catalog.models import ModelCategory
 from portal.core.permissions import public
 
 DATE = {"type": "string", "format": "date", "example": "2026-03-01"}
@@ -51,18 +52,17 @@ DEALER_IN = _obj(["name", "province", "city", "grade"], version=VERSION_IN,
 MODEL_IN = _obj(["name", "category", "whole_months", "main_months", "wear_months"],
                 version=VERSION_IN,
                 name={"type": "string", "maxLength": 120},
-                category={"type": "string", "enum": ["tractor_large", "tractor_small", "combine",
-                                                     "diesel_engine", "other"]},
+                category={"type": "string", "enum": [c.value for c in ModelCategory]},
                 whole_months={"type": "integer", "minimum": 1, "maximum": 120},
                 main_months={"type": "integer", "minimum": 1, "maximum": 120},
-                wear_months={"type": "integer", "minimum": 0, "maximum": 120})
+                wear_months={"type": "integer", "minimum": 1, "maximum": 120})
 PART_IN = _obj(["name", "kind", "price", "models", "months", "return_required"],
                version=VERSION_IN,
                name={"type": "string", "maxLength": 120},
                kind={"type": "string", "enum": ["main", "wear", "other"]},
                price={"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$", "example": "123.45"},
                models={"type": "array", "items": {"type": "string"}},
-               months={"type": ["integer", "null"], "minimum": 0, "maximum": 120},
+               months={"type": ["integer", "null"], "minimum": 1, "maximum": 120},
                return_required={"type": "boolean"})
 CLAIM_ID = {"name": "claim_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 CLAIM_STATUS = {"type": "string", "enum": ["draft", "submitted", "under_review", "approved",

@@ -36,11 +36,13 @@ from portal.units.models import Unit
 from portal.units.scope import visible_units
 
 
-def _commit(action):
-    """Run one service call as the transaction; a refused rule becomes 422/409."""
+def _commit(action, fields: dict | None = None):
+    """Run one service call as the transaction; a refused rule becomes 422/409, naming the
+    field by the request's own name (``fields`` maps the service's names to the API's)."""
     try:
         result = action()
     except DomainError as error:
+        error.field = (fields or {}).get(error.field, error.field)
         raise rule_broken(error) from None
     db.session.commit()
     return result
@@ -106,7 +108,8 @@ def put_model(model_code):
         "is_active": True,
     }
     model = _commit(lambda: catalog.save_model(model, values, actor=g.api_user,
-                                               version=api_version(data)))
+                                               version=api_version(data)),
+                    {"main_parts_months": "main_months", "wear_parts_months": "wear_months"})
     return jsonify(model_json(model)), 200
 
 
@@ -134,7 +137,8 @@ def put_part(part_no):
     part = _one(Part, Part.part_number, part_no)
     values |= {"supplier": part.supplier if part else "", "is_active": True}
     part = _commit(lambda: catalog.save_part(part, values, fits, actor=g.api_user,
-                                             version=api_version(data)))
+                                             version=api_version(data)),
+                   {"warranty_months": "months"})
     return jsonify(part_json(part)), 200
 
 

@@ -69,6 +69,13 @@ PART_COLUMNS = [
 ]
 
 
+def _report(sheet, number: int, columns, problems: dict) -> None:
+    """Put a row's rule problems on the sheet, each under its column's label."""
+    for key, message in problems.items():
+        label = next(c.label for c in columns if c.key == key)
+        sheet.errors.append(RowError(number, str(label), message))
+
+
 def import_models(data: bytes, *, actor) -> tuple[int, int, list[RowError]]:
     """Create or update product models from a sheet; with any error, change nothing."""
     sheet = read_sheet(data, MODEL_COLUMNS)
@@ -78,10 +85,9 @@ def import_models(data: bytes, *, actor) -> tuple[int, int, list[RowError]]:
             values["main_parts_months"] is not None
         ):
             problems = services.legal_problems(values["category"], values["whole_months"],
-                                               values["main_parts_months"])
-            for key, message in problems.items():
-                label = next(c.label for c in MODEL_COLUMNS if c.key == key)
-                sheet.errors.append(RowError(number, str(label), message))
+                                               values["main_parts_months"],
+                                               values["wear_parts_months"])
+            _report(sheet, number, MODEL_COLUMNS, problems)
     if sheet.errors:
         return 0, 0, sorted(sheet.errors, key=lambda e: e.row)
     existing = {m.code: m for m in db.session.scalars(sa.select(ProductModel))}
@@ -106,6 +112,10 @@ def import_parts(data: bytes, *, actor) -> tuple[int, int, list[RowError]]:
         if unknown:
             sheet.errors.append(RowError(number, str(models_label), _(
                 "Unknown model code(s): %(codes)s", codes=", ".join(unknown))))
+        elif values.get("kind"):
+            _report(sheet, number, PART_COLUMNS, services.part_problems(
+                values["kind"], values.get("warranty_months"),
+                [models[c] for c in values.get("models") or []]))
     if sheet.errors:
         return 0, 0, sorted(sheet.errors, key=lambda e: e.row)
     existing = {p.part_number: p for p in db.session.scalars(sa.select(Part))}

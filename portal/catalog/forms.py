@@ -221,6 +221,8 @@ class PolicyForm(FlaskForm):
     maker_phone = StringField(_l("Maker's phone"), validators=[Optional(), Length(max=32)])
     maker_tax_no = StringField(_l("Maker's tax number (unified social credit code)"),
                                validators=[Optional(), Length(max=30)])
+    maker_service_line = StringField(_l("Maker's service line (on the buyer's certificate)"),
+                                     validators=[Optional(), Length(max=32)])
 
     def validate_alert_significance(self, field):
         if field.data is not None and not 0 < field.data < Decimal("0.5"):

@@ -18,6 +18,11 @@ class ModelCategory(TitledEnum):
     TRACTOR_SMALL = "tractor_small", _l("Tractor ≤ 18 kW")
     COMBINE = "combine", _l("Combine harvester")
     DIESEL_ENGINE = "diesel_engine", _l("Multi-cylinder diesel engine")
+    # The rest of the 2010 regulation's 附件1 (第二十四条); their legal rows come from a migration.
+    DIESEL_SINGLE = "diesel_single", _l("Single-cylinder diesel engine")
+    PETROL_TWO_STROKE = "petrol_two_stroke", _l("Two-stroke petrol engine")
+    PETROL_FOUR_STROKE = "petrol_four_stroke", _l("Four-stroke petrol engine")
+    RICE_TRANSPLANTER = "rice_transplanter", _l("Rice transplanter")
     OTHER = "other", _l("Other machine")
 
 
@@ -214,6 +219,8 @@ class PolicySettings(db.Model):
     maker_address: Mapped[str] = mapped_column(sa.String(200), default="")
     maker_phone: Mapped[str] = mapped_column(sa.String(32), default="")
     maker_tax_no: Mapped[str] = mapped_column(sa.String(30), default="")
+    # The maker's service line printed on the buyer's 三包凭证 (its phone when empty).
+    maker_service_line: Mapped[str] = mapped_column(sa.String(32), default="")
 
     audit_label = "policy"
 

@@ -10,6 +10,7 @@ from portal.catalog.models import (
     LegalMinimum,
     ModelCategory,
     Part,
+    PartKind,
     PolicySettings,
     ProductModel,
     Season,
@@ -29,10 +30,15 @@ PART_FIELDS = ("part_number", "name", "kind", "price", "return_required", "warra
 OPTIONAL_PART_FIELDS = ("watched", "season_consumption", "key_part")
 
 
-def legal_problems(category: ModelCategory, whole: int, main: int) -> dict:
-    """Fields where a model's periods fall below the legal minimum of its category."""
+def legal_problems(category: ModelCategory, whole: int, main: int, wear: int | None = None
+                   ) -> dict:
+    """Fields where a model's periods fall below the legal minimum of its category
+    (《农业机械产品修理、更换、退货责任规定》2010 第二十四条 and 附件1); a wear period of 0 states
+    no period at all, which the same article requires the maker to state."""
     legal = db.session.get(LegalMinimum, category)
     problems = {}
+    if wear is not None and wear < 1:
+        problems["wear_parts_months"] = _("State a period of at least one month.")
     if legal is None:
         return problems
     if whole < legal.whole_months:
@@ -47,17 +53,62 @@ def legal_problems(category: ModelCategory, whole: int, main: int) -> dict:
     return problems
 
 
-def _check_model(values: dict) -> None:
-    problems = legal_problems(ModelCategory(values["category"]), values["whole_months"],
-                              values["main_parts_months"])
+def part_problems(kind, months: int | None, models) -> dict:
+    """Where a part's own period breaks the law (2010 第二十四条): 0 months states no period; a
+    main part's own period may not be shorter than the legal main-part minimum of the category
+    of any model it fits. None means the part follows its kind's clock on the model."""
+    if months is None:
+        return {}
+    if months < 1:
+        return {"warranty_months": _("State a period of at least one month, or leave it empty "
+                                     "to use the model's period.")}
+    if PartKind(kind) != PartKind.MAIN:
+        return {}
+    floor = _main_part_floor({m.category for m in models})
+    if floor is not None and months < floor.main_parts_months:
+        return {"warranty_months": _(
+            "The legal minimum for a main part of a %(category)s is %(n)d months.",
+            category=floor.category.title, n=floor.main_parts_months)}
+    return {}
+
+
+def _main_part_floor(categories) -> LegalMinimum | None:
+    """The legal row with the longest main-part minimum among ``categories``."""
+    rows = db.session.scalars(sa.select(LegalMinimum).where(
+        LegalMinimum.category.in_(categories), LegalMinimum.main_parts_months.is_not(None))
+        .order_by(LegalMinimum.main_parts_months.desc())).all() if categories else []
+    return rows[0] if rows else None
+
+
+def _short_main_parts(model: ProductModel | None, category) -> list[Part]:
+    """The main parts fitting ``model`` whose own period the new category's law would break."""
+    legal = db.session.get(LegalMinimum, category)
+    if model is None or model.id is None or legal is None or not legal.main_parts_months:
+        return []
+    return list(db.session.scalars(sa.select(Part).where(
+        Part.models.any(ProductModel.id == model.id), Part.kind == PartKind.MAIN,
+        Part.warranty_months < legal.main_parts_months).order_by(Part.part_number)))
+
+
+def _raise_first(problems: dict) -> None:
     if problems:
         field, message = next(iter(problems.items()))
         raise DomainError(message, field=field)
 
 
+def _check_model(model: ProductModel | None, values: dict) -> None:
+    category = ModelCategory(values["category"])
+    _raise_first(legal_problems(category, values["whole_months"], values["main_parts_months"],
+                                values["wear_parts_months"]))
+    if short := _short_main_parts(model, category):
+        raise DomainError(_("Main parts fitting this model have an own period below the legal "
+                            "minimum of this category: %(parts)s.",
+                            parts=", ".join(p.part_number for p in short)), field="category")
+
+
 def save_model(model: ProductModel | None, values: dict, *, actor, version=LATEST) -> ProductModel:
     """Create a product model (model None) or change one; periods may not go below the law."""
-    _check_model(values)
+    _check_model(model, values)
     if model is not None:
         check_version(model, version)
     return audit.create_or_update(ProductModel, model, {k: values[k] for k in MODEL_FIELDS},
@@ -66,7 +117,9 @@ def save_model(model: ProductModel | None, values: dict, *, actor, version=LATES
 
 def save_part(part: Part | None, values: dict, models: list[ProductModel], *, actor,
               version=LATEST) -> Part:
-    """Create a part (part None) or change one, including the models it fits."""
+    """Create a part (part None) or change one, including the models it fits; its own period
+    may not break the law on any of them (``part_problems``)."""
+    _raise_first(part_problems(values["kind"], values.get("warranty_months"), models))
     if part is None:
         part = Part(**{k: values[k] for k in (*PART_FIELDS, *OPTIONAL_PART_FIELDS)
                        if k in values})

@@ -4,7 +4,8 @@ from decimal import Decimal as D
 
 MAKER = {"maker_name": "山东三宝农业装备有限公司",
          "maker_address": "山东省济南市章丘区明水经济开发区工业二路88号",
-         "maker_phone": "0531-88660000", "maker_tax_no": "91370181MA3N7K2X4B"}
+         "maker_phone": "0531-88660000", "maker_tax_no": "91370181MA3N7K2X4B",
+         "maker_service_line": "400-653-8866"}
 
 # The rep's spot-check sends a claim back to the technical department: (reason, what the
 # technical department then decides).

@@ -176,7 +176,8 @@ ENTITY_STATES.setdefault("notice_runs", {}).update({
     "failed": _l("Failed")})
 FIELDS.update({"claims": _l("Repair records"), "total": _l("Total (yuan)"),
                "maker_name": _l("Maker's name"), "maker_address": _l("Maker's address"),
-               "maker_phone": _l("Maker's phone"), "maker_tax_no": _l("Maker's tax number")})
+               "maker_phone": _l("Maker's phone"), "maker_tax_no": _l("Maker's tax number"),
+               "maker_service_line": _l("Maker's service line")})
 
 # Write-off notices after issue, and the claims they write off (helper LIFECYCLE).
 ACTIONS.update({"confirm": _l("Confirmed by the dealer"), "dispute": _l("Disputed by the dealer"),

@@ -1,6 +1,7 @@
-"""A unit's page and its coverage question, on the ``units`` blueprint (endpoints ``units.detail``
-and ``units.coverage``): the page shows the unit's claims, entitlement flags, stock return and
-delivery note, and coverage counts its warranty repairs, so the views sit above those domains."""
+"""A unit's page, its coverage question and the buyer's 三包凭证, on the ``units`` blueprint
+(endpoints ``units.detail``, ``units.coverage``, ``units.card_certificate``): the page shows the
+unit's claims, entitlement flags, stock return and delivery note, and coverage and the
+certificate's clocks count its warranty repairs, so the views sit above those domains."""
 
 from datetime import date
 
@@ -14,8 +15,10 @@ from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
 from portal.claims.repairs import clocks_for, coverage_for
 from portal.claims.scope import visible_claims
+from portal.claims.voucher import voucher_pdf
 from portal.core import audit
 from portal.core.db import shanghai_today
+from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.deliveries.scope import note_id_for
 from portal.extensions import db
@@ -24,6 +27,7 @@ from portal.service.entitlements import flags_of_unit
 from portal.stock.access import can_request_return
 from portal.stock.services import open_return
 from portal.units import access
+from portal.units.cards import CardStatus
 from portal.units.coverage_text import CLOCKS, REASONS
 from portal.units.forms import ExceptionForm
 from portal.units.scope import get_unit
@@ -46,6 +50,17 @@ def detail(unit_id):
                   flags=flags_of_unit(unit.id), flag_resolver=can_resolve_flags(current_user),
                   stock_return=open_return(unit), returnable=can_request_return(unit, current_user),
                   delivery_note_id=note_id_for(unit))
+
+
+@bp.route("/<int:unit_id>/card/certificate.pdf")
+@signed_in
+def card_certificate(unit_id):
+    """Print the buyer's 三包凭证 from the filed card, as it stands (after a resale, the new
+    owner); 404 without a filed card."""
+    unit = get_unit(unit_id, current_user)
+    if unit.card is None or unit.card.status != CardStatus.FILED:
+        abort(404)
+    return download(voucher_pdf(unit), f"{unit.serial}-certificate.pdf", attachment=False)
 
 
 @bp.route("/<int:unit_id>/coverage")

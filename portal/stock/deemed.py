@@ -1,5 +1,11 @@
 """Units deemed sold: neither sold nor returned after two operating seasons (DOMAIN.md).
 
+The maker's scheme (seed 003, 篇十五 二.9): 两个作业期结束，产品无法销售又不退货的，公司视同经销商
+已经销售. The dealer is treated as having sold the unit: it can no longer be sent back as stock
+(``stock_problem`` in ``portal/stock/services.py`` refuses the request; a return asked for in
+time goes on), and the goods invoice the ERP posted when the unit was shipped stays on the
+dealer's receivable for good. The portal posts nothing for it: no return charge, no credit.
+
 A season counts for a unit when it started on or after the day the unit was shipped, has
 ended before today, is an operating season, covers the unit's model category, and covers the
 dealer's province (a season naming no province covers them all). The unit counts as sold on
@@ -104,6 +110,16 @@ def stock_ages(dealer_ids, today: date, *, after_serial: str | None = None) -> l
         counted, upcoming = age(category, province, unit.shipped_on)
         ages.append(StockAge(unit, unit.dealer, unit.shipped_on, counted, upcoming))
     return ages
+
+
+def sold_on(unit: Unit, today: date) -> date | None:
+    """The day this unit of a dealer's unsold stock came to count as sold, if two seasons that
+    count for it have ended by ``today`` (None otherwise). The caller has already seen that the
+    unit has no card in force and is in no open return, as ``unsold_stock`` filters."""
+    if unit.dealer is None or unit.shipped_on is None:
+        return None
+    counted, _next = _ages(today)(unit.model.category, unit.dealer.province, unit.shipped_on)
+    return StockAge(unit, unit.dealer, unit.shipped_on, counted).sold_on
 
 
 def deemed_sold(dealer_ids, today: date, *, after_serial: str | None = None) -> list[StockAge]:

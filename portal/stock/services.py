@@ -6,7 +6,7 @@ takes the unit out of the dealer's stock and, for a unit the dealer took apart, 
 restoration labour to the dealer's receivable.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.core import audit
-from portal.core.db import CENT, SHANGHAI, utcnow
+from portal.core.db import CENT, SHANGHAI, shanghai_today, utcnow
 from portal.core.errors import DomainError
 from portal.core.numbering import next_number
 from portal.core.versioning import check_version
 from portal.extensions import db
 from portal.finance.models import LedgerEntry, LedgerKind
-from portal.stock import rules
+from portal.stock import deemed, rules
 from portal.stock.access import (
     can_cancel_stock_return,
     can_decide_stock_returns,
@@ -48,23 +48,31 @@ def open_return(unit: Unit) -> StockReturn | None:
         StockReturn.unit_id == unit.id, StockReturn.status.in_(OPEN_RETURN)))
 
 
-def stock_problem(unit: Unit, dealer_id: int | None) -> str | None:
-    """Why the unit cannot be returned from this dealer's stock, or None when it can."""
+def stock_problem(unit: Unit, dealer_id: int | None, today: date | None = None) -> str | None:
+    """Why the unit cannot be returned from this dealer's stock, or None when it can: not the
+    dealer's, sold, already in a return, or deemed sold (``portal/stock/deemed.py``)."""
     if dealer_id is None or unit.dealer_id != dealer_id:
         return _("This unit is not in your stock.")
     if unit.card is not None:
         return _("This unit is sold (it has a warranty card): it is no longer dealer stock.")
     if (current := open_return(unit)) is not None:
         return _("This unit is already in return %(number)s.", number=current.number)
+    if (day := deemed.sold_on(unit, today or shanghai_today())) is not None:
+        return _("This unit counts as sold since %(day)s: two operating seasons ended without "
+                 "it being sold or returned, so the dealer is treated as having sold it and it "
+                 "can no longer go back as stock.", day=day.isoformat())
     return None
 
 
 def request_return(unit: Unit, reason, description: str, *, actor,
                    now: datetime | None = None) -> StockReturn:
-    """A dealer asks to send an unsold unit of its stock back to the factory."""
+    """A dealer asks to send an unsold unit of its stock back to the factory (not one deemed
+    sold by the day asked)."""
     if not can_request_stock_returns(actor):
         raise DomainError(_("Only the dealer's own staff can ask to return its stock."))
-    if (problem := stock_problem(unit, actor.dealer_id)) is not None:
+    now = now or utcnow()
+    today = now.astimezone(SHANGHAI).date()
+    if (problem := stock_problem(unit, actor.dealer_id, today)) is not None:
         raise DomainError(problem)
     reason = StockReturnReason.parse(reason)
     if reason is None:
@@ -73,7 +81,6 @@ def request_return(unit: Unit, reason, description: str, *, actor,
     if not description:
         raise DomainError(_("Describe the unit's state and why it cannot be sold."),
                           field="description")
-    now = now or utcnow()
     ret = StockReturn(number=next_number("stock_return", now).text, dealer_id=unit.dealer_id,
                       unit=unit, reason=reason, description=description, status=S.REQUESTED,
                       freight_payer=rules.freight_payer(reason),

@@ -38,21 +38,36 @@ def late_days(sale_date: date, received_on: date, deadline_days: int) -> int:
     return max(0, (received_on - sale_date).days - deadline_days)
 
 
-def date_problems(unit, values: dict, today: date) -> dict:
-    """Sale and invoice dates may be neither in the future nor before the unit was shipped."""
+def left_factory_on(unit) -> date:
+    """The day the unit left the factory: its shipping day, else its production date."""
+    return unit.shipped_on or unit.production_date
+
+
+def date_problems(unit, values: dict, today: date, received_on: date | None = None) -> dict:
+    """The card's dates must agree. Neither the invoice nor the sale may come after the day the
+    card was received (before filing: after today); the sale may not precede the shipment nor the
+    invoice the day the unit left the factory (《农业机械产品修理、更换、退货责任规定》2010
+    第二十四条: the periods run from the invoice date, so it must be a day the machine existed
+    and was sold by then)."""
     problems = {}
+    latest = received_on or today
     for key in ("invoice_date", "sale_date"):
         day = values.get(key)
-        if day and day > today:
-            problems[key] = _("This date cannot be in the future.")
-        elif day and unit.shipped_on and day < unit.shipped_on:
-            problems[key] = _("This date cannot be before the unit was shipped (%(day)s).",
-                              day=unit.shipped_on.isoformat())
+        if not day:
+            continue
+        if day > latest:
+            problems[key] = (_("This date cannot be in the future.") if latest == today else _(
+                "This date cannot be after the card was received (%(day)s).",
+                day=latest.isoformat()))
+        elif day < left_factory_on(unit):
+            problems[key] = _("This date cannot be before the unit left the factory (%(day)s).",
+                              day=left_factory_on(unit).isoformat())
     return problems
 
 
-def _check(unit, values: dict, today: date, filing: bool) -> None:
-    for key, message in date_problems(unit, values, today).items():
+def _check(unit, values: dict, today: date, filing: bool,
+           received_on: date | None = None) -> None:
+    for key, message in date_problems(unit, values, today, received_on).items():
         raise DomainError(message, field=key)
     if values.get("buyer_phone") and not mobile_ok(values["buyer_phone"]):
         raise DomainError(_("Enter an 11-digit mobile number."), field="buyer_phone")
@@ -61,13 +76,13 @@ def _check(unit, values: dict, today: date, filing: bool) -> None:
             raise DomainError(_("Needed to file the card."), field=key)
 
 
-def _received_on(actor, wanted: date | None, sale_date: date, today: date) -> date:
-    """Dealers file today; a head-office clerk digitising paper may give the receipt date."""
+def _received_on(actor, wanted: date | None, today: date) -> date:
+    """Dealers file today; a head-office clerk digitising paper may give the receipt date (the
+    card's dates must then not come after it: ``date_problems``)."""
     if wanted is None or not can_backdate_cards(actor):
         return today
-    if wanted > today or wanted < sale_date:
-        raise DomainError(_("The receipt date must lie between the sale and today."),
-                          field="received_on")
+    if wanted > today:
+        raise DomainError(_("The receipt date cannot be in the future."), field="received_on")
     return wanted
 
 
@@ -77,7 +92,8 @@ def save_card(unit, values: dict, *, actor, today: date, file: bool,
     card = unit.card
     if card is not None and card.status == CardStatus.FILED:
         raise CardConflict(_("This unit already has a filed warranty card."))
-    _check(unit, values, today, filing=file)
+    received = _received_on(actor, received_on, today) if file else None
+    _check(unit, values, today, filing=file, received_on=received)
     created = card is None
     if created:
         card = WarrantyCard(unit=unit, dealer_id=unit.dealer_id, created_by_id=actor.id)
@@ -87,7 +103,7 @@ def save_card(unit, values: dict, *, actor, today: date, file: bool,
         card.scan_path, card.scan_name, card.scan_type = scan.path, scan.name, scan.content_type
         changes["scan"] = (None, scan.name)
     if file:
-        _file(card, actor, _received_on(actor, received_on, card.sale_date, today), changes)
+        _file(card, actor, received, changes)
     audit.record("create" if created else "update", card, actor=actor,
                  from_state=None if created else CardStatus.DRAFT, to_state=card.status,
                  changes=changes)

@@ -1,0 +1,24 @@
+"""the maker's service line: a policy setting printed on the buyer's 三包凭证
+
+Revision ID: 73ceded7bb2a
+Revises: c61f0d8e2a75
+Create Date: 2026-12-07 05:20:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '73ceded7bb2a'
+down_revision = 'c61f0d8e2a75'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('policy_settings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('maker_service_line', sa.String(length=32), nullable=False,
+                                      server_default=''))
+
+
+def downgrade():
+    with op.batch_alter_table('policy_settings', schema=None) as batch_op:
+        batch_op.drop_column('maker_service_line')
