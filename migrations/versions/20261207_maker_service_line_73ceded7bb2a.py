@@ -1,14 +1,14 @@
 """the maker's service line: a policy setting printed on the buyer's 三包凭证
 
 Revision ID: 73ceded7bb2a
-Revises: c61f0d8e2a75
+Revises: 8b2d4f6a0c31
 Create Date: 2026-12-07 05:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '73ceded7bb2a'
-down_revision = 'c61f0d8e2a75'
+down_revision = '8b2d4f6a0c31'
 branch_labels = None
 depends_on = None
 
