@@ -21,6 +21,12 @@ def can_ship_parts_of(dealer_id: int, user) -> bool:
     return can_ship_parts(user) and user.dealer_id == dealer_id
 
 
+def can_take_handed_in(owed, user) -> bool:
+    """A receiver takes a head-office repair's old part from the hand of the technician or rep
+    who replaced it (no dealer ships it), while it is still owed."""
+    return can_receive_parts(user) and owed.dealer_id is None and owed.status in STILL_OWED
+
+
 def can_cancel_shipment(shipment, user) -> bool:
     """The dealer's staff take a shipment back while nothing of it has been received."""
     return (can_ship_parts_of(shipment.dealer_id, user)
