@@ -277,6 +277,8 @@ def test_the_clerk_takes_the_part_in_on_its_page(client, login, world, shop, tec
     assert owed.status == OwedStatus.RECEIVED
     login(world.users[Role.DEALER_STAFF])
     assert client.get(f"/returns/parts/{owed.id}").status_code == 404
+    page = client.get(f"/claims/{claim.id}").get_data(as_text=True)
+    assert 'id="old-parts"' in page and f"/returns/parts/{owed.id}" not in page  # no dead link
 
 
 def test_filed_from_a_service_entry_routed_to_head_office(world, shop, tech):
