@@ -300,3 +300,29 @@ def test_the_api_says_who_filed_it(api, world, shop, tech):
     db.session.commit()
     body = api("GET", f"/claims/{claim.id}", role=Role.DEALER_STAFF).get_json()
     assert body["filed_by_head_office"] is True
+
+
+def test_not_the_dealers_doing_in_its_scorecard_or_plan_usage(world, shop, tech):
+    """A rejected head-office record is not the dealer's rejection; its parts were head
+    office's, not used from the dealer's stock."""
+    from datetime import UTC, date, datetime
+
+    from portal.analytics.scorecards import Period, scorecards
+    from portal.planning.reality import plan_vs_reality
+
+    decided = datetime(2026, 3, 10, 2, tzinfo=UTC)
+    line = {"kind": "part", "part_id": shop.main_part.id, "quantity": 1, "amount": "100.00",
+            "decision": "rejected"}
+    for head_office in (False, True):
+        factories.make_claim(shop.unit, status="rejected", decided_at=decided, lines=[line],
+                             failure_date=date(2026, 3, 5), filed_by_head_office=head_office)
+    db.session.flush()
+    (card,) = scorecards(Period(date(2026, 3, 1), date(2026, 3, 31)), date(2026, 5, 10),
+                         datetime(2026, 5, 10, tzinfo=UTC), dealers=[world.dealer_a.id])
+    assert (card.figures.rejections.num, card.figures.rejections.den) == (1, 1)
+    for claim in db.session.scalars(visible_claims(tech).where(Claim.unit_id == shop.unit.id)):
+        claim.status, claim.lines[0].decision = ClaimStatus.APPROVED, Decision.APPROVED
+    db.session.flush()
+    season = builders.make_season("春耕", date(2026, 3, 1), date(2026, 6, 15))
+    found = plan_vs_reality(season, [world.dealer_a.id], part_ids=[shop.main_part.id])
+    assert sum(row.used for row in found.rows) == 1
