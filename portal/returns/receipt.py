@@ -175,8 +175,10 @@ def take_handed_in(owed: OwedPart, *, actor, today: date, version=LATEST) -> Non
                             "hand; a dealer's comes back in its shipment."))
     before = owed.status
     _follow(owed, Receipt.RECEIVED, today)
-    audit.record("take_handed_in", owed, actor=actor, from_state=before, to_state=owed.status,
+    audit.record("receive", owed, actor=actor, from_state=before, to_state=owed.status,
                  changes={"received_on": (None, today)})
+    audit.record("receive", owed.claim, actor=actor,
+                 changes={f"#{owed.line.position}": (before, owed.status)})
 
 
 @dataclass(frozen=True)
