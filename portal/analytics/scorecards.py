@@ -265,9 +265,11 @@ def _returns(dealer_ids, edges, today, now):
 
 
 def _claims(dealer_ids, edges, today, now):
+    # The dealer's own claims: head office's repairs of its units are not its doing.
     stmt = (sa.select(Claim.dealer_id, _sum(Claim.status == ClaimStatus.REJECTED),
                       sa.func.count())
-            .where(Claim.dealer_id.in_(dealer_ids), Claim.status.in_(DECIDED)))
+            .where(Claim.dealer_id.in_(dealer_ids), Claim.status.in_(DECIDED),
+                   Claim.filed_by_head_office.is_(False)))
     return _rows(stmt, Claim.decided_at, _instants(edges), ("claims_rejected", "claims_decided"))
 
 
@@ -275,7 +277,8 @@ def _lines(dealer_ids, edges, today, now):
     stmt = (sa.select(Claim.dealer_id, _sum(ClaimLine.decision == Decision.REJECTED),
                       sa.func.count())
             .join(ClaimLine, ClaimLine.claim_id == Claim.id)
-            .where(Claim.dealer_id.in_(dealer_ids), Claim.status.in_(DECIDED)))
+            .where(Claim.dealer_id.in_(dealer_ids), Claim.status.in_(DECIDED),
+                   Claim.filed_by_head_office.is_(False)))
     return _rows(stmt, Claim.decided_at, _instants(edges), ("lines_rejected", "lines_decided"))
 
 

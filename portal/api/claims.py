@@ -159,6 +159,7 @@ def claim_json(claim: Claim, *, full: bool = False) -> dict:
             total_approved=str(claim.total_approved)
             if claim.total_approved is not None else None,
             decided_by_rules=claim.decided_by_rules,
+            filed_by_head_office=claim.filed_by_head_office,
             attachments=[{"id": a.id, "kind": a.kind.value, "name": a.name,
                           "content_type": a.content_type} for a in claim.attachments],
             timeline=[{"at": e.at.isoformat(), "by": e.actor_name if e.actor_id else "system",

@@ -474,6 +474,7 @@ SPEC = {
                 completed_on={"type": ["string", "null"]}, total=MONEY,
                 total_approved={"type": ["string", "null"]},
                 decided_by_rules={"type": "boolean"},
+                filed_by_head_office={"type": "boolean"},  # head office repaired it itself
                 lines={"type": "array", "items": {**LINE_OUT, "properties": {
                     **LINE_OUT["properties"],
                     "decision": {"type": "string",

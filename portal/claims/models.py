@@ -82,19 +82,28 @@ class Claim(CreatedBy, VersionedRecord, db.Model):
         # dashboard) and which hold every column it reads: the count reads only those rows.
         sa.Index("ix_claims_samples_pending", "status", "sampled", "sample_reviewed_at",
                  "dealer_id", "decided_at", "decided_by_rules"),
-        sa.Index("ix_claims_to_forward", "finance_stage", "status", "dealer_id", "decided_at"),
+        # The rep's queue to forward leaves out head office's own records (the maker's cost).
+        sa.Index("ix_claims_to_forward", "finance_stage", "status", "dealer_id", "decided_at",
+                 "filed_by_head_office"),
         sa.Index("ix_claims_forwarded", "finance_stage", "dealer_id", "forwarded_at"),
         sa.Index("ix_claims_unnoticed", "finance_stage", "notice_id", "dealer_id", "finance_on",
                  "total_finance"),
         sa.Index("ix_claims_decided_rules", "decided_at", "status", "decided_by_rules"),
         # A dealer's repairs of one day: the return-visit tallies recount them on each change.
         sa.Index("ix_claims_dealer_completed", "dealer_id", "completed_on"),
+        # The list's filter "head office's records": few rows, read newest first.
+        sa.Index("ix_claims_head_office", "filed_by_head_office", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(20), unique=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
     dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"))
+    # Head office repaired the unit itself (the technical department or a sales rep filed the
+    # record): its cost is the maker's own, on no dealer's notice or ledger. ``dealer_id`` stays
+    # the unit's dealer, so every scope (the dealer's unit history, the rep's dealers) holds.
+    filed_by_head_office: Mapped[bool] = mapped_column(default=False,
+                                                       server_default=sa.false())
     service_request_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("service_requests.id"), index=True)
     status: Mapped[ClaimStatus] = mapped_column(enum_column(ClaimStatus),

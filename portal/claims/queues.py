@@ -28,7 +28,8 @@ SAMPLES = Queue(
     args={"status": "approved", "sample": "1"})
 DRAFTS = Queue(
     "drafts", _l("Repair records not yet submitted"), can_file_claims, visible_claims,
-    lambda user, now: (Claim.status == ClaimStatus.DRAFT,), Claim.created_at, Claim.id,
+    lambda user, now: (Claim.status == ClaimStatus.DRAFT, Claim.filed_by_head_office.is_(False)),
+    Claim.created_at, Claim.id,
     "claims.index", order=Claim.id, args={"status": "draft"})
 
 

@@ -18,7 +18,12 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from portal.catalog.models import FaultCode, Part, PolicySettings
 from portal.claims import costing
-from portal.claims.access import can_decide_claims, can_file_claim, filed_by
+from portal.claims.access import (
+    can_decide_claims,
+    can_file_claim,
+    can_file_head_office_claims,
+    filed_by,
+)
 from portal.claims.checks import all_pass, blocking, run_checks
 from portal.claims.models import (
     AttachmentKind,
@@ -73,8 +78,13 @@ def require_draft(claim: Claim) -> None:
 
 
 def require_dealer_of(claim_or_unit, actor) -> None:
-    if not can_file_claim(claim_or_unit, actor):
-        raise DomainError(_("Only the dealer's own staff can change its repair records."))
+    """The one filing rule (``can_file_claim``): the dealer's staff, or head office for the
+    records it files itself."""
+    if can_file_claim(claim_or_unit, actor):
+        return
+    if getattr(claim_or_unit, "filed_by_head_office", False):
+        raise DomainError(_("Only head office changes the repair records it filed itself."))
+    raise DomainError(_("Only the dealer's own staff can change its repair records."))
 
 
 def header_problems(values: dict, unit, today: date) -> dict:
@@ -102,7 +112,8 @@ def header_problems(values: dict, unit, today: date) -> dict:
 
 
 def create_claim(unit, values: dict, *, actor, today: date, service_request=None) -> Claim:
-    """Open a draft repair record for a unit the dealer sold or serves."""
+    """Open a draft repair record for a unit the dealer sold or serves, or one head office
+    repairs itself (the technical department, the dealer's sales rep: ``can_file_claim``)."""
     require_dealer_of(unit, actor)
     if not values.get("failure_date"):
         raise DomainError(_("Enter the failure date."), field="failure_date")
@@ -111,6 +122,7 @@ def create_claim(unit, values: dict, *, actor, today: date, service_request=None
     # Numbered in the business year of the day it is opened.
     claim = Claim(number=next_number("claim", today).text, unit=unit,
                   dealer_id=unit.dealer_id, created_by_id=actor.id,
+                  filed_by_head_office=can_file_head_office_claims(actor),
                   service_request=service_request,
                   **{k: values.get(k) for k in HEADER_FIELDS if k in values})
     db.session.add(claim)
@@ -346,18 +358,21 @@ def file(claim: Claim, *, actor, today: date, now: datetime, version=LATEST) -> 
 
 
 def dealer_in_good_standing(dealer_id: int, now: datetime, days: int) -> bool:
-    """No claim of the dealer rejected outright in the last ``days`` days."""
+    """No claim of the dealer rejected outright in the last ``days`` days (head office's own
+    records on its units are not the dealer's doing)."""
     since = now - timedelta(days=days)
     rejected = db.session.scalar(
         sa.select(sa.func.count()).select_from(Claim)
         .where(Claim.dealer_id == dealer_id, Claim.status == ClaimStatus.REJECTED,
-               Claim.decided_at >= since))
+               Claim.decided_at >= since, Claim.filed_by_head_office.is_(False)))
     return not rejected
 
 
 def rules_may_decide(claim: Claim, checks) -> bool:
     """Whether head office's rules let this claim be approved without a person."""
     policy = PolicySettings.current()
+    if claim.filed_by_head_office:  # head office's own record: a technician, not its filer
+        return False
     if not policy.auto_approve or not all_pass(checks):
         return False
     if claim.total_claimed > policy.auto_max_total:

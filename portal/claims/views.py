@@ -52,7 +52,8 @@ from portal.units.coverage_text import REASONS
 from portal.units.models import Unit
 
 bp = Blueprint("claims", __name__, url_prefix="/claims")
-dealers_only = requires(access.can_file_claims)
+# The record's form: a dealer's staff, or head office filing its own repair (``can_fill_claims``).
+filers = requires(access.can_fill_claims)
 technical_only = requires(access.can_decide_claims)
 reviewers = requires(access.can_send_back_claims)
 PHOTO_TYPES = IMAGE_TYPES
@@ -78,6 +79,7 @@ def index():
     status = request.args.get("status", "")
     q = request.args.get("q", "").strip().upper()
     sample = request.args.get("sample") == "1"
+    head_office = request.args.get("origin") == "head_office"
     queue = requested()
     stmt = list_select(queue, visible_claims, current_user, utcnow()).options(
         selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
@@ -87,13 +89,16 @@ def index():
         stmt = stmt.where(Claim.status == status)
     if sample:
         stmt = stmt.where(Claim.sampled, Claim.sample_reviewed_at.is_(None))
+    if head_office:
+        stmt = stmt.where(Claim.filed_by_head_office)
     if q:
         # Ranges, not LIKE: an index answers them on SQLite too (q is upper case, as they are).
         units = sa.select(Unit.id).where(starts_with(Unit.serial, q))
         stmt = stmt.where(sa.or_(starts_with(Claim.number, q), Claim.unit_id.in_(units)))
     page = list_page(stmt, queue, Claim.id, Claim.id)
     return render("claims/index.html", "claims/_rows.html", page=page, wanted=status, q=q,
-                  sample=sample, statuses=ClaimStatus, queues=QUEUES, queue=queue)
+                  sample=sample, head_office=head_office, statuses=ClaimStatus, queues=QUEUES,
+                  queue=queue)
 
 
 # ---------------------------------------------------------------- the dealer's record
@@ -201,7 +206,7 @@ def line_errors(form) -> dict[int, str]:
 
 
 @bp.route("/<int:claim_id>/edit", methods=["POST"])
-@dealers_only
+@filers
 def edit(claim_id):
     claim = get_claim(claim_id, current_user)
     form = header_form(claim, formdata=request.form)
@@ -211,7 +216,7 @@ def edit(claim_id):
 
 
 @bp.route("/<int:claim_id>/lines/<any(part,labour,travel,other):kind>", methods=["POST"])
-@dealers_only
+@filers
 def add_line(claim_id, kind):
     claim = get_claim(claim_id, current_user)
     kind = LineKind(kind)
@@ -223,7 +228,7 @@ def add_line(claim_id, kind):
 
 
 @bp.route("/<int:claim_id>/lines/<int:line_id>/paid", methods=["POST"])
-@dealers_only
+@filers
 def paid_service(claim_id, line_id):
     """Turn a line outside the buyer's rights into paid service, or back into a warranty line;
     labour above the standard hours needs the customer's agreement ticked."""
@@ -237,7 +242,7 @@ def paid_service(claim_id, line_id):
 
 
 @bp.route("/<int:claim_id>/photos", methods=["POST"])
-@dealers_only
+@filers
 def add_photos(claim_id):
     """Attach photos of the repair, each checked by content and size; all or none."""
     claim = get_claim(claim_id, current_user)
@@ -259,7 +264,7 @@ def add_photos(claim_id):
 
 
 @bp.route("/<int:claim_id>/signature", methods=["POST"])
-@dealers_only
+@filers
 def sign(claim_id):
     """Keep the customer's signature: drawn on the screen, or a scan of the signed paper."""
     claim = get_claim(claim_id, current_user)
@@ -276,7 +281,7 @@ def sign(claim_id):
 
 
 @bp.route("/<int:claim_id>/files/<int:attachment_id>/remove", methods=["POST"])
-@dealers_only
+@filers
 def remove_file(claim_id, attachment_id):
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()

@@ -29,8 +29,12 @@ can_read_cost_reports = granted_to(Role.FINANCE, Role.ADMIN, Role.SALES_REP)
 
 def can_forward_claim(claim, user) -> bool:
     """Only the rep who looks after the claim's dealer: the spot-check is theirs, and the
-    administrator runs the portal, not the claims (a dealer without a rep needs one)."""
-    return can_forward_claims(user) and claim.dealer.sales_rep_id == user.id
+    administrator runs the portal, not the claims (a dealer without a rep needs one). Head
+    office's own repair never enters the finance track: its cost is the maker's, so no audit,
+    write-off notice or ledger entry of the dealer can take it (2010 regulation 第四条: the
+    seller recovers from the producer what is the producer's; here the producer repaired)."""
+    return (can_forward_claims(user) and not claim.filed_by_head_office
+            and claim.dealer.sales_rep_id == user.id)
 
 
 def handled_by(claim, user) -> bool:

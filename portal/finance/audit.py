@@ -119,6 +119,9 @@ def _require_rep(claim: Claim, actor) -> None:
 
 def forward_claim(claim: Claim, *, actor, today: date, version=LATEST) -> None:
     """The rep has spot-checked a decided claim and hands it to finance."""
+    if claim.filed_by_head_office:
+        raise DomainError(_("Head office repaired this unit itself: the cost is the maker's "
+                            "own and goes on no dealer's write-off notice."))
     _require_rep(claim, actor)
     check_version(claim, version)
     if claim.finance_stage is not None:

@@ -18,8 +18,9 @@ from portal.finance.audit_forms import AuditForm, ForwardForm, ReopenForm, Retur
 
 def claim_finance(claim: Claim, forms: dict) -> dict:
     """The finance panel of ``claim`` for the signed-in user, or ``fin=None`` before it matters."""
-    if claim.status not in DECIDED and claim.finance_stage is None:
-        return {"fin": None}
+    if claim.filed_by_head_office or (claim.status not in DECIDED
+                                      and claim.finance_stage is None):
+        return {"fin": None}  # head office's own repair: the maker's cost, no finance track
     today = shanghai_today()
     finance = can_audit_costs(current_user)
     auditing = finance and claim.finance_stage == FinanceStage.FORWARDED

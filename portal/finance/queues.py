@@ -21,7 +21,8 @@ from portal.finance.notice_scope import visible_notices
 
 FORWARD = Queue(
     "forward", _l("Claims to forward to finance"), can_forward_claims, visible_claims,
-    lambda user, now: (Claim.status.in_(READY_STATUSES), Claim.finance_stage.is_(None)),
+    lambda user, now: (Claim.status.in_(READY_STATUSES), Claim.finance_stage.is_(None),
+                       Claim.filed_by_head_office.is_(False)),  # the maker's own cost
     Claim.decided_at, Claim.id, "finance.claims", order=Claim.id)
 AUDIT = Queue(
     "audit", _l("Claims to audit"), can_audit_costs, visible_claims,

@@ -219,7 +219,9 @@ def _used(season: Season, dealer_ids, part_ids):
             .join(Claim, Claim.id == ClaimLine.claim_id)
             .where(ClaimLine.kind == LineKind.PART, ClaimLine.part_id.is_not(None),
                    ClaimLine.decision != Decision.REJECTED, Claim.status != ClaimStatus.DRAFT,
-                   Claim.failure_date >= season.start_on, Claim.failure_date <= season.end_on)
+                   Claim.failure_date >= season.start_on, Claim.failure_date <= season.end_on,
+                   # head office brought its own parts to the repairs it did itself
+                   Claim.filed_by_head_office.is_(False))
             .group_by(Claim.dealer_id, ClaimLine.part_id))
     if season.categories:
         stmt = stmt.join(Unit, Unit.id == Claim.unit_id).join(

@@ -3,6 +3,7 @@ supplier recovery. Each rule said once, asked by the routes, the services and th
 
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.core.permissions import granted_to
+from portal.dealers.scope import scoped
 from portal.returns.models import STILL_OWED, OwedStatus, Receipt, ShipmentStatus
 
 can_ship_parts = granted_to(*DEALER_ROLES)
@@ -19,6 +20,19 @@ can_list_overdue_parts = granted_to(Role.TECHNICAL, Role.CLERK, Role.SALES_REP, 
 def can_ship_parts_of(dealer_id: int, user) -> bool:
     """Only the dealer's own staff ship (and take back) its old parts."""
     return can_ship_parts(user) and user.dealer_id == dealer_id
+
+
+def can_open_owed_part(owed, user) -> bool:
+    """A part's page opens to whoever sees its dealer's records (``visible_owed_parts``); a
+    head-office repair's part, owed by no dealer, to head office, which takes it in and judges
+    it (the claim page shows its state to the rest)."""
+    return owed.dealer_id is not None or not scoped(user)
+
+
+def can_take_handed_in(owed, user) -> bool:
+    """A receiver takes a head-office repair's old part from the hand of the technician or rep
+    who replaced it (no dealer ships it), while it is still owed."""
+    return can_receive_parts(user) and owed.dealer_id is None and owed.status in STILL_OWED
 
 
 def can_cancel_shipment(shipment, user) -> bool:

@@ -72,7 +72,9 @@ class OwedPart(VersionedRecord, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claims.id"), index=True)
     claim_line_id: Mapped[int] = mapped_column(sa.ForeignKey("claim_lines.id"), unique=True)
-    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"))
+    # The dealer that owes the part; None for a head-office repair's part, which its
+    # technician or rep hands in to the sales company (no dealer's hold, list or compliance).
+    dealer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dealers.id"))
     part_id: Mapped[int] = mapped_column(sa.ForeignKey("parts.id"), index=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     quantity: Mapped[int] = mapped_column(default=1)

@@ -61,6 +61,12 @@ def due_date(completed_on: date, policy: PolicySettings | None = None) -> date:
     raise AssertionError("two return dates a year always leave one ahead")
 
 
+def owed_by(claim: Claim) -> int | None:
+    """The dealer that sends the claim's old parts back; None when head office repaired the
+    unit itself, whose technician or rep hands them in to the sales company."""
+    return None if claim.filed_by_head_office else claim.dealer_id
+
+
 def open_owed_parts(claim: Claim) -> list[OwedPart]:
     """On submission: every claimed line of a return-required part is owed (again)."""
     policy = PolicySettings.current()
@@ -73,7 +79,7 @@ def open_owed_parts(claim: Claim) -> list[OwedPart]:
             continue
         owed = existing.get(line.id)
         if owed is None:
-            owed = OwedPart(claim_id=claim.id, line=line, dealer_id=claim.dealer_id,
+            owed = OwedPart(claim_id=claim.id, line=line, dealer_id=owed_by(claim),
                             part_id=line.part_id, unit_id=claim.unit_id,
                             quantity=line.quantity or 1, due_on=due)
             db.session.add(owed)

@@ -21,7 +21,7 @@ from portal.core.errors import DomainError
 from portal.core.versioning import LATEST, check_version
 from portal.dealers.models import Dealer
 from portal.extensions import db
-from portal.returns.access import can_receive_parts
+from portal.returns.access import can_receive_parts, can_take_handed_in
 from portal.returns.models import (
     OwedPart,
     OwedStatus,
@@ -163,6 +163,22 @@ def _follow(owed: OwedPart, receipt: Receipt, today: date) -> None:
     owed.received_on = (owed.received_on or today) if arrived else None
     if owed.status != OwedStatus.WAIVED:  # a waived return stays waived, whatever arrives
         owed.status = OwedStatus.RECEIVED if arrived else OwedStatus.MISSING
+
+
+def take_handed_in(owed: OwedPart, *, actor, today: date, version=LATEST) -> None:
+    """The sales company receives a head-office repair's old part from the hand of whoever
+    replaced it; on time by the day it is taken, like a shipment's part by its arrival."""
+    _require_receiver(actor)
+    check_version(owed, version)
+    if not can_take_handed_in(owed, actor):
+        raise DomainError(_("Only a head-office repair's old part still owed is taken in by "
+                            "hand; a dealer's comes back in its shipment."))
+    before = owed.status
+    _follow(owed, Receipt.RECEIVED, today)
+    audit.record("receive", owed, actor=actor, from_state=before, to_state=owed.status,
+                 changes={"received_on": (None, today)})
+    audit.record("receive", owed.claim, actor=actor,
+                 changes={f"#{owed.line.position}": (before, owed.status)})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,10 @@ class WaiveForm(Versioned):
                            validators=[InputRequired(), Length(max=2000)])
 
 
+class HandedInForm(Versioned):
+    """Taking a head-office repair's old part in by hand: the version alone."""
+
+
 class StoreMoveForm(Versioned):
     to = SelectField(_l("What became of it"), validators=[InputRequired()])
     note = StringField(_l("Note (the repair it went into, or the waybill)"),

@@ -30,8 +30,9 @@ from portal.returns.models import (
 )
 from portal.returns.owed import waive, write_off_block
 from portal.returns.queues import JUDGE, OVERDUE
+from portal.returns.receipt import take_handed_in
 from portal.returns.scope import visible_owed_parts
-from portal.returns.verdict_forms import VerdictForm, WaiveForm
+from portal.returns.verdict_forms import HandedInForm, VerdictForm, WaiveForm
 from portal.returns.views import bp
 
 technical_only = requires(access.can_judge_parts)
@@ -109,7 +110,8 @@ def _page(owed: OwedPart, status: int = 200, **forms):
                   adjudicating=adjudicating, waiving=waiving,
                   verdict_form=forms.get("verdict") or (
                       _verdict_form(owed) if adjudicating else None),
-                  waive_form=forms.get("waive") or WaiveForm(version=owed.version))
+                  waive_form=forms.get("waive") or WaiveForm(version=owed.version),
+                  handed_in_form=forms.get("handed_in") or HandedInForm(version=owed.version))
 
 
 @bp.route("/parts/<int:owed_id>")
@@ -162,6 +164,17 @@ def waive_return(owed_id):
 
     return form_action(form, action, success=_("The return is waived."),
                        **_on_part(owed, "waive"))
+
+
+@bp.route("/parts/<int:owed_id>/handed-in", methods=["POST"])
+@requires(access.can_receive_parts)
+def take_in_hand(owed_id):
+    """Receive a head-office repair's old part from the technician or rep who brings it."""
+    owed = get_owed(owed_id, current_user)
+    form = HandedInForm()
+    return form_action(form, lambda: take_handed_in(
+        owed, actor=current_user, today=shanghai_today(), version=form.seen_version),
+        success=_("The old part is received."), **_on_part(owed, "handed_in"))
 
 
 @bp.route("/parts/<int:owed_id>/photos/<int:photo_id>")

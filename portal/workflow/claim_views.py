@@ -15,7 +15,7 @@ from portal.claims.scope import get_claim
 from portal.claims.views import (
     PANELS,
     bp,
-    dealers_only,
+    filers,
     header_form,
     header_values,
     line_errors,
@@ -37,7 +37,7 @@ PANELS.append(lambda claim, forms: {"returns": line_returns(claim, shanghai_toda
 
 
 @bp.route("/new/<int:unit_id>", methods=["GET", "POST"])
-@dealers_only
+@filers
 def new_claim(unit_id):
     """Open a repair record for a unit, directly or from a service-register entry."""
     unit = get_unit(unit_id, current_user)
@@ -67,7 +67,7 @@ def _service_request_arg(unit):
 
 
 @bp.route("/<int:claim_id>/lines/<int:line_id>/remove", methods=["POST"])
-@dealers_only
+@filers
 def remove_line(claim_id, line_id):
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()
@@ -77,7 +77,7 @@ def remove_line(claim_id, line_id):
 
 
 @bp.route("/<int:claim_id>/submit", methods=["POST"])
-@dealers_only
+@filers
 def submit(claim_id):
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()

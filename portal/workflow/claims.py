@@ -16,7 +16,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from portal.claims import services as claim_services
-from portal.claims.access import can_decide_claims, can_send_back_claims, filed_by
+from portal.claims.access import can_send_back_claims, filed_by
 from portal.claims.checks import EXTRA_CHECKS, Check, Level
 from portal.claims.models import OPEN_FOR_REVIEW, Claim, ClaimStatus, Decision
 from portal.core import audit
@@ -35,7 +35,12 @@ from portal.service.visits import open_return_visit
 
 
 def held_check(claim: Claim, today: date):
-    """A dealer with old parts long overdue files no new claims (``returns.owed.hold_reason``)."""
+    """A dealer with old parts long overdue files no new claims (``returns.owed.hold_reason``);
+    head office's own record is not the dealer's claim."""
+    if claim.filed_by_head_office:
+        yield Check("held", Level.PASS, _("Filed by head office: the dealer's overdue old parts "
+                                          "do not hold it."))
+        return
     reason = hold_reason(claim.dealer_id, today)
     if reason:
         yield Check("held", Level.BLOCKING, reason)
@@ -124,7 +129,7 @@ def send_back(claim: Claim, reason: str, *, actor, version=LATEST) -> None:
     """Return a claim to the dealer's draft with the reason; its history stays."""
     if not can_send_back_claims(actor):
         raise DomainError(_("Only a reviewer can send a claim back."))
-    if can_decide_claims(actor) and filed_by(claim, actor):
+    if filed_by(claim, actor):  # a technician, or a rep who filed head office's record
         raise DomainError(_("Whoever filed a claim cannot decide it."))
     check_version(claim, version)
     if claim.status not in OPEN_FOR_REVIEW:
