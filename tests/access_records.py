@@ -79,6 +79,7 @@ def access_records(app, world, db) -> dict:
         "model_id": (model.id, None),
         "part_id": (part.id, None),
         "fault_id": (fault.id, None),
+        "fault_code": (fault.code, None),
         "band_id": (band.id, None),
         "season_id": (season.id, None),
         "category": ("combine", None),
