@@ -184,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.analytics.cli import analytics_cli
+    from portal.claims.cli import entitlements_cli
     from portal.core.backup import backup_cli
     from portal.dealers import cli as dealer_cli  # noqa: F401  (`flask users create`)
     from portal.demo.cli import seed_demo
@@ -198,3 +199,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(alerts_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(analytics_cli)
+    app.cli.add_command(entitlements_cli)

@@ -79,6 +79,7 @@ def access_records(app, world, db) -> dict:
         "model_id": (model.id, None),
         "part_id": (part.id, None),
         "fault_id": (fault.id, None),
+        "fault_code": (fault.code, None),
         "band_id": (band.id, None),
         "season_id": (season.id, None),
         "category": ("combine", None),
@@ -233,7 +234,7 @@ def _followup(world, *units_and_part):
             {"channel": Channel.PHONE, "received_at": now, "customer_name": "张三",
              "customer_phone": "", "description": "投诉", "claim_number": claim.number},
             actor=clerk, now=now)
-        flag = UnitFlag(unit=unit, kind=FlagKind.REPLACE_MAIN_PART, part=part, claim=claim)
+        flag = UnitFlag(unit=unit, kind=FlagKind.REPLACE_PART, part=part, claim=claim)
         factories.db.session.add(flag)
         factories.db.session.flush()
         for key, obj in zip(ids, (visit, complaint, flag), strict=True):

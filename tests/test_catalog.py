@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from portal.accounts.roles import Role
 from portal.catalog.models import (
     FaultCode,
+    FaultSeverity,
     LabourRate,
     LegalMinimum,
     ModelCategory,
@@ -138,10 +139,15 @@ def test_parts_search_filters_by_model_and_kind(client, login, world, db):
 def test_fault_code_hours_per_category(client, login, world, db):
     login(world.users[Role.ADMIN])
     response = client.post("/catalog/fault-codes/new", data={
-        "code": "E99", "description": "测试故障", "is_active": "y",
+        "code": "E99", "description": "测试故障", "is_active": "y", "severity": "serious",
         "hours_tractor_large": "3.5", "hours_combine": "4"})
     assert response.status_code == 303
     fault = db.session.query(FaultCode).filter_by(code="E99").one()
+    assert fault.severity == FaultSeverity.SERIOUS
+    assert "严重质量问题" in client.get("/catalog/fault-codes").get_data(True)
+    bad = client.post(f"/catalog/fault-codes/{fault.id}/edit", data={
+        "code": "E99", "description": "测试故障", "severity": "grave"})
+    assert bad.status_code == 422
     assert fault.hours_for(ModelCategory.TRACTOR_LARGE) == Decimal("3.50")
     assert fault.hours_for(ModelCategory.TRACTOR_SMALL) is None
     response = client.post(f"/catalog/fault-codes/{fault.id}/edit", data={
@@ -149,6 +155,7 @@ def test_fault_code_hours_per_category(client, login, world, db):
     assert response.status_code == 303
     db.session.expire_all()
     fault = db.session.get(FaultCode, fault.id)
+    assert fault.severity == FaultSeverity.SERIOUS  # kept when the form leaves it out
     assert fault.hours_for(ModelCategory.TRACTOR_LARGE) is None
     assert fault.hours_for(ModelCategory.COMBINE) == Decimal("5.00")
 

@@ -444,15 +444,6 @@ def test_a_repair_extends_the_clocks_then_coverage_follows(world, dealer, tech):
     assert not coverage_for(shop.unit, None, just_after).covered
 
 
-def test_the_same_main_part_twice_then_thrice(shop, dealer):
-    for n, days in enumerate((40, 25, 10)):
-        submitted(shop, dealer, failure=TODAY - timedelta(days=days), hours=str(100 * (n + 1)))
-    flags = db.session.scalars(sa.select(UnitFlag).where(UnitFlag.unit_id == shop.unit.id)
-                               .order_by(UnitFlag.id)).all()
-    assert [(f.kind, f.part_id) for f in flags] == [
-        (FlagKind.REPLACE_MAIN_PART, shop.main_part.id), (FlagKind.EXCHANGE, shop.main_part.id)]
-
-
 def test_a_wear_part_twice_raises_nothing(shop, dealer):
     for n, days in enumerate((40, 10)):
         claim = open_claim(shop, dealer, failure=TODAY - timedelta(days=days),

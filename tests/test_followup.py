@@ -431,11 +431,11 @@ def test_complaint_readers_and_scoping(client, login, world, db):
 
 # --- Entitlement flags ----------------------------------------------------------------------
 
-def _flag(dealer, kind=FlagKind.REPLACE_MAIN_PART, raised_at=NOW):
+def _flag(dealer, kind=FlagKind.REPLACE_PART, raised_at=NOW):
     claim = repair(dealer)
     part = factories.make_part(name="缸体")
     flag = UnitFlag(unit=claim.unit, kind=kind, claim=claim, raised_at=raised_at,
-                    part=part if kind == FlagKind.REPLACE_MAIN_PART else None,
+                    part=part if kind == FlagKind.REPLACE_PART else None,
                     detail="同一主要部件三包期内修理两次")
     factories.db.session.add(flag)
     factories.db.session.flush()

@@ -64,6 +64,22 @@ PART_IN = _obj(["name", "kind", "price", "models", "months", "return_required"],
                models={"type": "array", "items": {"type": "string"}},
                months={"type": ["integer", "null"], "minimum": 1, "maximum": 120},
                return_required={"type": "boolean"})
+FAULT_CODE_IN = _obj(["description", "severity"],
+                     description={"type": "string", "maxLength": 200},
+                     severity={"type": "string", "enum": ["serious", "general"],
+                               "description": "the regulation's 严重 / 一般质量问题: the same "
+                               "serious fault back after two repairs entitles the buyer to a "
+                               "new main part or system"})
+ENTITLEMENT = _obj(
+    ["id", "kind", "reason", "fault_code", "raised_on", "status"], id={"type": "integer"},
+    kind={"type": "string", "enum": ["replace_part", "exchange", "refund"]},
+    rule={"type": ["string", "null"], "enum": [
+        "serious_repeat", "first_season_repeat", "after_replacement", "repair_overdue",
+        "after_exchange", "no_same_model", None],
+        "description": "the article of the 2010 规定 that raised it (null: raised before)"},
+    reason={"type": "string"}, fault_code={"type": ["string", "null"]}, raised_on=DATE,
+    status={"type": "string", "enum": ["open", "resolved"]}, claim={"type": "string"},
+    part_no={"type": ["string", "null"]}, resolution={"type": ["string", "null"]})
 CLAIM_ID = {"name": "claim_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 CLAIM_STATUS = {"type": "string", "enum": ["draft", "submitted", "under_review", "approved",
                                            "partly_approved", "rejected"]}
@@ -388,6 +404,8 @@ SPEC = {
         "/models/{model_code}": _put("Create or update a product model", "model_code", "Model",
                                      MODEL_IN),
         "/parts/{part_no}": _put("Create or update a part", "part_no", "Part", PART_IN),
+        "/fault-codes/{fault_code}": _put("Create or update a fault code and its severity",
+                                          "fault_code", "FaultCode", FAULT_CODE_IN),
         "/units/{serial}": {
             **_put("Create or update a shipped unit", "serial", "Unit", UNIT_IN),
             "get": {"summary": "A unit with its warranty card",
@@ -406,6 +424,15 @@ SPEC = {
                  "schema": {"type": "string"}}],
             "responses": {"200": {"description": "The verdict", **_json(
                 {"$ref": "#/components/schemas/Coverage"})}, **_errors(400, 401, 404)}}},
+        "/units/{serial}/entitlements": {"get": {
+            "summary": "The unit's entitlements to a new main part, an exchange or a refund",
+            "description": "Raised by the rules of the 2010 规定 (第二十八条 to 第三十条), open "
+                           "ones first; people decide what is done and close them.",
+            "parameters": [{"name": "serial", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "The entitlements", **_json(
+                {"type": "array", "items": {"$ref": "#/components/schemas/Entitlement"}})},
+                **_errors(401, 404)}}},
         "/claims": {"post": {
             "summary": "Open a draft repair record (claim) with its lines",
             "description": "Dealers only, for their own units. Amounts come from the catalogue "
@@ -510,6 +537,11 @@ SPEC = {
                          batch={"type": "string"}, engine_no={"type": "string"},
                          shipped_on={**DATE, "type": ["string", "null"]},
                          card={"type": ["object", "null"]}),
+            "FaultCode": _obj(["code", "description", "severity"], code={"type": "string"},
+                              description={"type": "string"},
+                              severity={"type": "string", "enum": ["serious", "general"]},
+                              watched={"type": "boolean"}, is_active={"type": "boolean"}),
+            "Entitlement": ENTITLEMENT,
             "Coverage": _obj(
                 ["serial", "part", "on", "covered", "clock", "starts_on", "ends_on",
                  "extension_days", "reasons", "reimbursed", "reimbursement_reasons"],

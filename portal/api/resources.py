@@ -1,9 +1,11 @@
-"""The v1 resources: dealers, models, parts, units, warranty cards, coverage."""
+"""The v1 resources: dealers, models, parts, fault codes, units, warranty cards, coverage,
+entitlements."""
 
 import sqlalchemy as sa
 from flask import g, jsonify, request, url_for
 
 from portal.api.views import (
+    CODE_RE,
     ApiError,
     boolean,
     bp,
@@ -19,7 +21,14 @@ from portal.api.views import (
 )
 from portal.catalog import services as catalog
 from portal.catalog.access import can_edit_catalog
-from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
+from portal.catalog.models import (
+    FaultCode,
+    FaultSeverity,
+    ModelCategory,
+    Part,
+    PartKind,
+    ProductModel,
+)
 from portal.claims.repairs import coverage_for
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
@@ -30,6 +39,7 @@ from portal.dealers.access import can_manage_dealers
 from portal.dealers.models import Dealer, DealerGrade
 from portal.extensions import db
 from portal.finance.cost_totals import save_unit
+from portal.service.entitlements import flags_of_unit
 from portal.units import card_services as cards
 from portal.units.access import can_keep_cards, can_sync_units
 from portal.units.models import Unit
@@ -149,6 +159,37 @@ def part_json(part) -> dict:
             "version": part.version}
 
 
+@bp.put("/fault-codes/<fault_code>")
+@token_required(can_edit_catalog)
+def put_fault_code(fault_code):
+    """Create or update a fault code: its description and severity (serious | general)."""
+    data = json_body()
+    if not CODE_RE.match(fault_code) or len(fault_code) > 20:
+        raise _unfit("code", "letters, digits and . _ / - only, at most 20")
+    description = data.get("description")
+    if not isinstance(description, str) or not description.strip() or len(description) > 200:
+        raise _unfit("description", "a non-empty string of at most 200 characters")
+    severity = data.get("severity")
+    if severity not in {s.value for s in FaultSeverity}:
+        raise _unfit("severity", "one of serious, general")
+    fault = _one(FaultCode, FaultCode.code, fault_code)
+    values = {"description": description.strip(), "severity": FaultSeverity(severity)}
+    if fault is None:
+        values |= {"code": fault_code, "is_active": True}
+    saved = _commit(lambda: catalog.save_fault_code(fault, values, {}, actor=g.api_user))
+    return jsonify(fault_code_json(saved)), 201 if fault is None else 200
+
+
+def _unfit(field: str, what: str) -> ApiError:
+    return ApiError(422, "rule_violated", f"{field}: {what}", field)
+
+
+def fault_code_json(fault) -> dict:
+    return {"code": fault.code, "description": fault.description,
+            "severity": fault.severity.value, "watched": fault.watched,
+            "is_active": fault.is_active}
+
+
 @bp.put("/units/<serial>")
 @token_required(can_sync_units)
 def put_unit(serial):
@@ -257,6 +298,23 @@ def coverage_json(unit, part, on, verdict) -> dict:
             "calendar_assumed": verdict.calendar_assumed,
             "reasons": [r.value for r in verdict.reasons], "reimbursed": verdict.reimbursed,
             "reimbursement_reasons": [r.value for r in verdict.reimbursement_reasons]}
+
+
+@bp.get("/units/<serial>/entitlements")
+@token_required()
+def get_entitlements(serial):
+    """The unit's entitlements (replacement part, exchange, refund), open ones first."""
+    unit = _visible_unit(serial)
+    return jsonify([entitlement_json(flag) for flag in flags_of_unit(unit.id)])
+
+
+def entitlement_json(flag) -> dict:
+    return {"id": flag.id, "kind": flag.kind.value, "rule": flag.rule.value if flag.rule else None,
+            "reason": flag.detail, "fault_code": flag.fault_code.code if flag.fault_code else None,
+            "raised_on": flag.raised_on.isoformat(), "status": flag.status.value,
+            "claim": flag.claim.number,
+            "part_no": flag.part.part_number if flag.part else None,
+            "resolution": flag.resolution or None}
 
 
 @bp.get("/me")

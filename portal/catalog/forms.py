@@ -21,7 +21,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.accounts.forms import MultiCheckboxField
-from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel, SeasonKind
+from portal.catalog.models import (
+    FaultSeverity,
+    ModelCategory,
+    Part,
+    PartKind,
+    ProductModel,
+    SeasonKind,
+)
 from portal.core.forms import options
 from portal.core.regions import PROVINCES
 from portal.core.versioning import Versioned
@@ -106,12 +113,18 @@ class PartForm(Versioned):
 class FaultCodeForm(FlaskForm):
     code = StringField(_l("Fault code"), validators=[DataRequired()])
     description = StringField(_l("Description"), validators=[DataRequired(), Length(max=200)])
+    severity = SelectField(_l("Severity"), default="general", validators=[DataRequired()],
+                           description=_l("Serious: an important function lost, a main part "
+                                          "scrapped or people endangered. The same serious "
+                                          "problem back after two repairs entitles the buyer "
+                                          "to a new main part or system."))
     is_active = BooleanField(_l("In use"), default=True)
     watched = BooleanField(_l("Watched: claims with this fault always need a technical decision"))
 
     def __init__(self, *args, obj=None, **kwargs):
         super().__init__(*args, obj=obj, **kwargs)
         self._obj = obj
+        self.severity.choices = FaultSeverity.choices()
         # One optional standard-hours field per model category.
         for category in ModelCategory:
             field = getattr(self, f"hours_{category.value}")

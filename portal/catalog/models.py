@@ -32,6 +32,15 @@ class PartKind(TitledEnum):
     OTHER = "other", _l("Other part")
 
 
+class FaultSeverity(TitledEnum):
+    """How grave a fault is, in the regulation's words (its definitions, 附则: a serious
+    problem ruins an important function, scraps a main part or endangers people; any other is
+    general)."""
+
+    SERIOUS = "serious", _l("Serious quality problem")
+    GENERAL = "general", _l("General quality problem")
+
+
 class SeasonKind(TitledEnum):
     OPERATING = "operating", _l("Operating season")
     SELLING = "selling", _l("Selling season")
@@ -121,6 +130,11 @@ class FaultCode(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
     description: Mapped[str] = mapped_column(sa.String(200))
+    # "The same problem" of the entitlement rules is the same fault code; its severity decides
+    # which rule counts its repeats (portal/claims/entitlements.py).
+    severity: Mapped[FaultSeverity] = mapped_column(
+        enum_column(FaultSeverity, 10), default=FaultSeverity.GENERAL,
+        server_default=FaultSeverity.GENERAL.value)
     watched: Mapped[bool] = mapped_column(default=False)  # claims with it need a person
     is_active: Mapped[bool] = mapped_column(default=True)
 
@@ -247,6 +261,12 @@ class Season(db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.name} {self.start_on}–{self.end_on}"
+
+    def covers(self, category, province: str) -> bool:
+        """Whether the season is one for this model category in this province (a season naming
+        no province covers them all)."""
+        return category in (self.categories or []) and (
+            not self.provinces or province in self.provinces)
 
     def plan_due_on(self, lead_days: int) -> date:
         """The last day a stocking plan for this season is on time (``lead_days`` before it)."""

@@ -9,7 +9,13 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import signed_in
 from portal.catalog import services
 from portal.catalog.forms import FaultCodeForm, LabourRateForm, TravelBandForm
-from portal.catalog.models import FaultCode, LabourRate, ModelCategory, TravelBand
+from portal.catalog.models import (
+    FaultCode,
+    FaultSeverity,
+    LabourRate,
+    ModelCategory,
+    TravelBand,
+)
 from portal.catalog.views import admin_only, bp, editing
 from portal.core.actions import form_action
 from portal.core.forms import deleted
@@ -37,6 +43,7 @@ def edit_fault_code(fault_id):
 
     def action():
         values = {"code": form.code.data, "description": form.description.data.strip(),
+                  "severity": FaultSeverity(form.severity.data),
                   "is_active": form.is_active.data, "watched": form.watched.data}
         hours = {c: getattr(form, f"hours_{c.value}").data for c in ModelCategory}
         return services.save_fault_code(fault, values, hours, actor=current_user)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from portal.catalog.models import (
     FaultCode,
     FaultHours,
+    FaultSeverity,
     LabourRate,
     LegalMinimum,
     ModelCategory,
@@ -147,8 +148,7 @@ def save_fault_code(fault: FaultCode | None, values: dict, hours: dict, *, actor
     """Create or change a fault code with its standard hours per model category."""
     created = fault is None
     if created:
-        fault = FaultCode(code=values["code"], description=values["description"],
-                          is_active=values["is_active"], watched=values.get("watched", False))
+        fault = FaultCode(**{"watched": False, "severity": FaultSeverity.GENERAL, **values})
         db.session.add(fault)
         changes = {k: (None, v) for k, v in values.items()}
     else:

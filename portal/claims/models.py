@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import CreatedBy
-from portal.core.db import Money, UTCDateTime, utcnow
+from portal.core.db import Money, UTCDateTime, shanghai_today, utcnow
 from portal.core.enums import TitledEnum, enum_column
 from portal.core.versioning import VersionedRecord
 from portal.extensions import db
@@ -254,12 +254,37 @@ class ClaimAttachment(db.Model):
 
 
 class FlagKind(TitledEnum):
-    REPLACE_MAIN_PART = "replace_main_part", _l("Entitled to a replacement main part")
+    REPLACE_PART = "replace_part", _l("Entitled to a replacement main part or system")
     EXCHANGE = "exchange", _l("Entitled to an exchange of the machine")
+    REFUND = "refund", _l("Entitled to a refund")
+
+
+class FlagStatus(TitledEnum):
+    OPEN = "open", _l("Open")
+    RESOLVED = "resolved", _l("Resolved")
+
+
+class FlagRule(TitledEnum):
+    """Which article of the 2010 规定 raised an entitlement (portal/claims/entitlements.py)."""
+
+    SERIOUS_REPEAT = "serious_repeat", _l(
+        "The same serious problem back after two repairs (第二十九条)")
+    FIRST_SEASON_REPEAT = "first_season_repeat", _l(
+        "The same general problem back after two repairs within 30 days of the first "
+        "operating season's start (第二十九条)")
+    AFTER_REPLACEMENT = "after_replacement", _l(
+        "The same problem back after the main part or system was replaced (第三十条)")
+    REPAIR_OVERDUE = "repair_overdue", _l(
+        "Not repaired within 30 working days of hand-in (第二十八条)")
+    AFTER_EXCHANGE = "after_exchange", _l(
+        "The same problem back after the machine was exchanged (第三十条)")
+    NO_SAME_MODEL = "no_same_model", _l(
+        "An exchange is due but no machine of the same model and specification exists")
 
 
 class UnitFlag(db.Model):
-    """An entitlement the rules found on a unit; people decide what to do with it."""
+    """An entitlement (replacement part, exchange, refund) the rules found on a unit; people
+    decide what to do with it."""
 
     __tablename__ = "unit_flags"
     __table_args__ = (sa.Index("ix_unit_flags_open", "resolved_at", "raised_at"),)
@@ -267,18 +292,33 @@ class UnitFlag(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     kind: Mapped[FlagKind] = mapped_column(enum_column(FlagKind, 30))
+    # The article that raised it (None: raised before the rules named theirs).
+    rule: Mapped[FlagRule | None] = mapped_column(enum_column(FlagRule, 30))
     part_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parts.id"))
+    fault_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fault_codes.id"),
+                                                      index=True)
     claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claims.id"))
     detail: Mapped[str] = mapped_column(sa.Text, default="")
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    raised_on: Mapped[date] = mapped_column(default=shanghai_today)  # the business day
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     resolution: Mapped[str] = mapped_column(sa.Text, default="")
+    # An exchange carried out: the machine the buyer got instead (a failure of it again with the
+    # same fault entitles him to a refund).
+    replacement_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"),
+                                                            index=True)
 
-    unit = relationship("Unit")
+    unit = relationship("Unit", foreign_keys=[unit_id])
     part = relationship("Part")
+    fault_code = relationship("FaultCode")
     claim = relationship(Claim)
     resolved_by = relationship("User")
+    replacement_unit = relationship("Unit", foreign_keys=[replacement_unit_id])
+
+    @property
+    def status(self) -> FlagStatus:
+        return FlagStatus.OPEN if self.resolved_at is None else FlagStatus.RESOLVED
 
     @property
     def audit_label(self) -> str:

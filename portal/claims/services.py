@@ -32,10 +32,8 @@ from portal.claims.models import (
     ClaimLine,
     ClaimStatus,
     Decision,
-    FlagKind,
     LineKind,
     RejectCode,
-    UnitFlag,
 )
 from portal.claims.repairs import card_terms, coverage_for
 from portal.core import audit
@@ -44,13 +42,11 @@ from portal.core.errors import DomainError
 from portal.core.numbering import next_number
 from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
-from portal.units.calendar import working_days_between
 from portal.units.coverage import reimbursement_reasons
 from portal.units.coverage_text import REASONS
 
 HEADER_FIELDS = ("failure_date", "handed_in_on", "completed_on", "hour_meter", "fault_code_id",
                  "description", "cause", "work_done", "technician")
-EXCHANGE_AFTER_WORKING_DAYS = 30
 SAMPLER = secrets.SystemRandom()
 
 
@@ -401,55 +397,6 @@ def decide_by_rules(claim: Claim, now: datetime, rng) -> None:
                  reason=_("Every check passed and the rules for clean claims apply.")
                  + (" " + _("Drawn for review after the fact.") if claim.sampled else ""),
                  changes={"total_approved": (None, claim.total_approved)})
-
-
-# ---------------------------------------------------------------- entitlements
-
-
-def raise_flags(claim: Claim) -> list[UnitFlag]:
-    """Flag entitlements the rules see; people decide what to do with them."""
-    raised = []
-    earlier = db.session.scalars(
-        sa.select(ClaimLine).join(Claim)
-        .where(Claim.unit_id == claim.unit_id, Claim.id != claim.id,
-               Claim.status.in_((ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW,
-                                 ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)),
-               ClaimLine.kind == LineKind.PART, ClaimLine.covered,
-               ClaimLine.paid_service.is_(False))).all()
-    open_flags = db.session.scalars(
-        sa.select(UnitFlag).where(UnitFlag.unit_id == claim.unit_id,
-                                  UnitFlag.resolved_at.is_(None))).all()
-    for line in claim.lines:
-        if line.kind != LineKind.PART or not line.covered or line.paid_service:
-            continue
-        if line.part.kind != "main":
-            continue
-        before = sorted({e.claim.number for e in earlier if e.part_id == line.part_id})
-        if not before:
-            continue
-        kind = FlagKind.EXCHANGE if len(before) >= 2 else FlagKind.REPLACE_MAIN_PART
-        if any(f.kind == kind and f.part_id == line.part_id for f in open_flags):
-            continue
-        detail = _("Main part %(part)s repaired %(n)d times within its period: %(numbers)s.",
-                   part=line.part.part_number, n=len(before) + 1,
-                   numbers=", ".join([*before, claim.number]))
-        raised.append(_flag(claim, kind, line.part_id, detail))
-    if claim.handed_in_on and claim.completed_on:
-        days = working_days_between(claim.handed_in_on, claim.completed_on)
-        if days > EXCHANGE_AFTER_WORKING_DAYS and not any(
-                f.kind == FlagKind.EXCHANGE and f.part_id is None for f in open_flags):
-            detail = _("The repair took %(days)d working days from hand-in (limit %(limit)d).",
-                       days=days, limit=EXCHANGE_AFTER_WORKING_DAYS)
-            raised.append(_flag(claim, FlagKind.EXCHANGE, None, detail))
-    return raised
-
-
-def _flag(claim: Claim, kind: FlagKind, part_id: int | None, detail: str) -> UnitFlag:
-    flag = UnitFlag(unit_id=claim.unit_id, kind=kind, part_id=part_id, claim_id=claim.id,
-                    detail=detail)
-    db.session.add(flag)
-    audit.record("raise_flag", claim.unit, actor=audit.SYSTEM, to_state=kind, reason=detail)
-    return flag
 
 
 # ---------------------------------------------------------------- technical review

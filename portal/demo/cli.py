@@ -11,7 +11,13 @@ from flask.cli import with_appcontext
 from portal.accounts import services as accounts
 from portal.accounts.roles import Role
 from portal.catalog import services as catalog
-from portal.catalog.models import ModelCategory, PartKind, PolicySettings, SeasonKind
+from portal.catalog.models import (
+    FaultSeverity,
+    ModelCategory,
+    PartKind,
+    PolicySettings,
+    SeasonKind,
+)
 from portal.claims.models import ClaimStatus
 from portal.core.db import SHANGHAI, clock_at, utcnow
 from portal.dealers import services as dealers
@@ -109,6 +115,8 @@ def _load_catalogue(today: date) -> None:
         }, [models[m] for m in fits], actor=None)
     for code, description, hours in data.FAULT_CODES:
         catalog.save_fault_code(None, {"code": code, "description": description,
+                                       "severity": FaultSeverity.SERIOUS
+                                       if code in data.SERIOUS_FAULTS else FaultSeverity.GENERAL,
                                        "is_active": True},
                                 {ModelCategory(c): Decimal(h) for c, h in hours.items()},
                                 actor=None)

@@ -117,6 +117,10 @@ FAULT_CODES = [
     ("F01", "机架开焊、断裂", {"tractor_large": "8.0", "tractor_small": "6.0", "combine": "10.0"}),
 ]
 
+# The regulation's serious quality problems: a main part scrapped, or safety at stake (brakes,
+# steering, frame). The others are general problems.
+SERIOUS_FAULTS = {"E03", "E06", "T02", "T03", "T04", "H02", "F01"}
+
 LABOUR_RATES = {"a": D("60.00"), "b": D("55.00"), "c": D("50.00"), "d": D("45.00")}
 
 TRAVEL_BANDS = [(0, 30, D("50.00")), (30, 60, D("100.00")), (60, 100, D("160.00")),

@@ -12,9 +12,11 @@ import sqlalchemy as sa
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.core.db import SHANGHAI
+from portal.claims.models import FlagKind, FlagRule, UnitFlag
+from portal.core.db import SHANGHAI, clock_at
 from portal.extensions import db
 from portal.service import complaints as complaint_services
+from portal.service.entitlements import refund_for_no_same_model
 from portal.service.models import Channel
 from portal.service.visits import MAX_ATTEMPTS, open_return_visit, record_call
 
@@ -115,4 +117,19 @@ def seed_followup(claims, *, today: date, rng: random.Random | None = None) -> d
     for index, claim in enumerate(picked):
         _complaint(index, claim, clerk, rng)
         made["complaints"] += 1
+    _no_machine_for_exchange(clerk)
     return made
+
+
+def _no_machine_for_exchange(clerk) -> None:
+    """The repair that took too long entitled its buyer to an exchange, but the model is no
+    longer made: the clerk says so two days later and the buyer may have his money back."""
+    flag = db.session.scalar(sa.select(UnitFlag).where(
+        UnitFlag.kind == FlagKind.EXCHANGE, UnitFlag.rule == FlagRule.REPAIR_OVERDUE,
+        UnitFlag.resolved_at.is_(None)).order_by(UnitFlag.id))
+    if flag is None:
+        return
+    when = flag.raised_at + timedelta(days=2)
+    with clock_at(when):
+        refund_for_no_same_model(flag, "该型号已停产，无同型号同规格产品可换", actor=clerk,
+                                 today=when.astimezone(SHANGHAI).date(), now=when)

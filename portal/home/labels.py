@@ -46,7 +46,9 @@ STATES = {
     "open": _l("Open"), "done": _l("Called"), "escalated": _l("Escalated"),
     "resolved": _l("Resolved"), "archived": _l("Archived"),
     "replace_main_part": _l("Entitled to a replacement main part"),
+    "replace_part": _l("Entitled to a replacement main part or system"),
     "exchange": _l("Entitled to an exchange of the machine"),
+    "refund": _l("Entitled to a refund"),
     "new": _l("Not routed"), "routed": _l("Routed, to arrange"),
     "arranged": _l("Arranged, to check"), "checked": _l("Checked"), "closed": _l("Closed"),
 }
@@ -81,7 +83,7 @@ FIELDS = {
     "part_number": _l("Part number"), "kind": _l("Kind"), "price": _l("Price (yuan)"),
     "return_required": _l("Old part must be returned"),
     "warranty_months": _l("Own warranty (months)"), "supplier": _l("Supplier"),
-    "models": _l("Fits models"), "description": _l("Description"),
+    "models": _l("Fits models"), "description": _l("Description"), "severity": _l("Severity"),
     "hourly_rate": _l("Yuan per hour"), "min_km": _l("From (km, inclusive)"),
     "max_km": _l("To (km, exclusive; empty = no limit)"), "fee": _l("Fee (yuan)"),
     "card_deadline_days": _l("Warranty card deadline (days after sale)"),

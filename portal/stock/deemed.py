@@ -53,8 +53,7 @@ def operating_seasons() -> list[Season]:
 
 def applies(season: Season, category, province: str, shipped_on: date) -> bool:
     """Whether ``season`` counts for a unit of this category at a dealer in this province."""
-    return (season.start_on >= shipped_on and category in (season.categories or [])
-            and (not season.provinces or province in season.provinces))
+    return season.start_on >= shipped_on and season.covers(category, province)
 
 
 def _unsold(columns, dealer_ids, after_serial: str | None):

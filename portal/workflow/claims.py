@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from portal.claims import entitlements
 from portal.claims import services as claim_services
 from portal.claims.access import can_send_back_claims, filed_by
 from portal.claims.checks import EXTRA_CHECKS, Check, Level
@@ -61,7 +62,7 @@ def submit(claim: Claim, *, actor, today: date, now: datetime | None = None,
     counted = visit_tallies.share(claim)  # before anything changes (a draft counts nowhere)
     # guards, coverage of each line, the checks (held dealer included), status, audit
     checks = claim_services.file(claim, actor=actor, today=today, now=now, version=version)
-    claim_services.raise_flags(claim)  # entitlements: main part again, exchange
+    entitlements.raise_on_submission(claim, today=today, now=now)  # new part, exchange, refund
     open_owed_parts(claim)  # the old parts to send back, with their due dates
     open_return_visit(claim, today=today, actor=actor)  # the call to the customer
     if claim_services.rules_may_decide(claim, checks):  # clean claims: the rules decide
