@@ -87,6 +87,8 @@ LINE_IN = {"oneOf": [
 CLAIM_IN = _obj(["serial", "failure_date", "hour_meter", "description"],
                 serial={"type": "string"}, failure_date=DATE, handed_in_on=DATE,
                 completed_on=DATE, hour_meter={"type": "number", "minimum": 0},
+                parts_waited_from={**DATE, "description": "waiting for parts began"},
+                parts_waited_to={**DATE, "description": "the parts came (not counted)"},
                 fault_code={"type": "string"}, description={"type": "string"},
                 lines={"type": "array", "maxItems": 50, "items": LINE_IN})
 LINE_OUT = _obj(["id", "type", "covered", "amount"], id={"type": "integer"},
@@ -467,7 +469,9 @@ SPEC = {
                 version=VERSION,
                 number={"type": "string"}, status=CLAIM_STATUS, serial={"type": "string"},
                 failure_date=DATE, handed_in_on={"type": ["string", "null"]},
-                completed_on={"type": ["string", "null"]}, total=MONEY,
+                completed_on={"type": ["string", "null"]},
+                parts_waited_from={"type": ["string", "null"]},
+                parts_waited_to={"type": ["string", "null"]}, total=MONEY,
                 total_approved={"type": ["string", "null"]},
                 decided_by_rules={"type": "boolean"},
                 lines={"type": "array", "items": {**LINE_OUT, "properties": {
@@ -512,6 +516,12 @@ SPEC = {
                 starts_on={"type": ["string", "null"], "format": "date"},
                 ends_on={"type": ["string", "null"], "format": "date"},
                 extension_days={"type": "integer"},
+                calendar_assumed={"type": "boolean"},
+                calendar_source={"type": ["string", "null"],
+                                 "enum": ["entered", "library", "weekends", None],
+                                 "description": "whose rest days moved the end: entered by "
+                                                "the administrator, the calendar library, "
+                                                "or weekends only (a year nobody knows)"},
                 reasons={"type": "array", "items": {"type": "string", "enum": [
                     "no_card", "card_not_recognised", "part_not_for_model", "before_sale",
                     "out_of_period"]}}),
