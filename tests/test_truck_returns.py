@@ -70,6 +70,7 @@ def test_a_truck_that_left_after_the_due_date_is_late_by_the_day_it_left(world, 
     scan(world, ship(world, [truck], "truck", left=date(2027, 1, 2)))
     assert truck.days_late == 2
     assert figures(world).days_late_total == 2
+    assert "truck on 2027-01-02, after its return date" in write_off_block(truck, SCANNED)
 
 
 def test_a_part_on_the_truck_is_returned_before_the_clerk_scans_it(world, parts, db):

@@ -165,7 +165,11 @@ def write_off_block(owed: OwedPart, today: date) -> str | None:
                      due=owed.due_on.isoformat())
         return _("The old part is still owed (due %(due)s).", due=owed.due_on.isoformat())
     if owed.days_late and owed.waived_at is None:
-        return _("The old part came back on %(day)s, after its return date %(due)s.",
+        if owed.truck_left_on is not None:
+            return _("The old part left on the returning delivery truck on %(day)s, after its "
+                     "return date %(due)s.", day=owed.returned_on.isoformat(),
+                     due=owed.due_on.isoformat())
+        return _("The old part arrived on %(day)s, after its return date %(due)s.",
                  day=owed.returned_on.isoformat(), due=owed.due_on.isoformat())
     if owed.received_on is None:
         return _("The old part left on the returning delivery truck on %(day)s and has not "
