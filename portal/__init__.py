@@ -167,7 +167,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.service.followup_views import bp as followup_bp
     from portal.service.views import bp as service_bp
     from portal.stock.views import bp as stock_bp
-    from portal.units import card_views  # noqa: F401  (routes on units.bp)
+    from portal.units import (
+        card_views,  # noqa: F401  (routes on units.bp)
+        holiday_views,  # noqa: F401  (routes on catalog.bp)
+    )
     from portal.units.views import bp as units_bp
     from portal.workflow import claim_views  # noqa: F401  (routes on claims.bp)
 

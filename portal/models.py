@@ -43,6 +43,7 @@ from portal.service.models import (
 )
 from portal.stock.models import StockReturn
 from portal.units.cards import CardOwnerChange, WarrantyCard
+from portal.units.holidays import OfficialDay
 from portal.units.models import Unit
 
 __all__ = [
@@ -54,4 +55,5 @@ __all__ = [
     "ReturnShipment", "ReturnVisit", "Season", "ServiceRequest", "ShipmentLine", "StockReturn",
     "StockingPlan", "StockingPlanLine", "StoreItem", "Unit", "UnitFlag", "User", "VerdictPhoto",
     "VisitDayTally", "VisitTally", "WarrantyCard", "WriteOffNotice",
+    "OfficialDay",
 ]

@@ -28,6 +28,11 @@ def access_records(app, world, db) -> dict:
 
     token = ApiToken(user=victim, token_hash="0" * 64)
     db.session.add(token)
+    from portal.units.holidays import DayKind, OfficialDay
+
+    official_day = OfficialDay(day=date(2027, 1, 1), kind=DayKind.HOLIDAY, name="元旦",
+                               created_by=victim)
+    db.session.add(official_day)
     unit_a = factories.make_unit(model=model, dealer=world.dealer_a)
     unit_b = factories.make_unit(model=model, dealer=world.dealer_b)
     for unit in (unit_a, unit_b):
@@ -81,6 +86,7 @@ def access_records(app, world, db) -> dict:
         "fault_id": (fault.id, None),
         "fault_code": (fault.code, None),
         "band_id": (band.id, None),
+        "official_day_id": (official_day.id, None),
         "season_id": (season.id, None),
         "category": ("combine", None),
         "what": ("parts", None),

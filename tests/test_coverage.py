@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.units.calendar import CHINA, ChinaCalendar, is_weekend, next_working_day
+from portal.units.calendar import CHINA, ChinaCalendar, Source, is_weekend, next_working_day
 from portal.units.coverage import (
     CardTerms,
     Clock,
@@ -22,7 +22,7 @@ from portal.units.coverage import (
     choose_clock,
     coverage,
     extension_days,
-    repair_days,
+    repair_spans,
     warranty_period,
 )
 
@@ -44,6 +44,9 @@ class WeekendsOnly:
 
     def knows(self, year: int) -> bool:
         return True
+
+    def source(self, year: int) -> Source:
+        return Source.LIBRARY if self.knows(year) else Source.WEEKENDS
 
 
 class KnowsOnly(WeekendsOnly):
@@ -147,22 +150,23 @@ def test_unknown_year_rests_on_weekends_only():
 
 
 def test_next_working_day_keeps_a_working_day():
-    assert next_working_day(date(2025, 10, 9), CHINA) == (date(2025, 10, 9), False)
+    assert next_working_day(date(2025, 10, 9), CHINA) == (date(2025, 10, 9), Source.LIBRARY)
 
 
 def test_next_working_day_skips_a_holiday():
-    assert next_working_day(date(2025, 10, 1), CHINA) == (date(2025, 10, 9), False)
+    assert next_working_day(date(2025, 10, 1), CHINA) == (date(2025, 10, 9), Source.LIBRARY)
 
 
 def test_next_working_day_flags_an_unknown_year_even_without_moving():
-    assert next_working_day(date(2030, 1, 2), CHINA) == (date(2030, 1, 2), True)
+    assert next_working_day(date(2030, 1, 2), CHINA) == (date(2030, 1, 2), Source.WEEKENDS)
 
 
 def test_next_working_day_flags_an_unknown_year_crossed_on_the_way():
     calendar = KnowsOnly(2027)
-    assert next_working_day(date(2027, 12, 31), calendar) == (date(2027, 12, 31), False)
-    assert next_working_day(date(2028, 1, 1), calendar) == (date(2028, 1, 3), True)  # Sat
-    assert next_working_day(date(2022, 12, 31), KnowsOnly(2022)) == (date(2023, 1, 2), True)
+    known, unknown = Source.LIBRARY, Source.WEEKENDS
+    assert next_working_day(date(2027, 12, 31), calendar) == (date(2027, 12, 31), known)
+    assert next_working_day(date(2028, 1, 1), calendar) == (date(2028, 1, 3), unknown)  # Sat
+    assert next_working_day(date(2022, 12, 31), KnowsOnly(2022)) == (date(2023, 1, 2), unknown)
 
 
 def test_next_working_day_gives_up_on_a_calendar_without_working_days():
@@ -216,11 +220,45 @@ def test_main_part_still_covered_after_the_whole_machine_clock_ran_out():
 
 # --- extensions ---------------------------------------------------------------------------
 
+def one(repair: RepairSpan) -> int:
+    return extension_days([repair])
+
+
 def test_repair_days():
-    assert repair_days(RepairSpan(date(2025, 3, 1), date(2025, 3, 11))) == 10
-    assert repair_days(RepairSpan(date(2025, 3, 1), date(2025, 3, 1))) == 0
-    assert repair_days(RepairSpan(date(2025, 3, 1), None)) == 0
-    assert repair_days(RepairSpan(date(2025, 3, 11), date(2025, 3, 1))) == 0
+    assert one(RepairSpan(date(2025, 3, 1), date(2025, 3, 11))) == 10
+    assert one(RepairSpan(date(2025, 3, 1), date(2025, 3, 1))) == 0
+    assert one(RepairSpan(date(2025, 3, 1), None)) == 0
+    assert one(RepairSpan(date(2025, 3, 11), date(2025, 3, 1))) == 0
+
+
+def test_waiting_for_parts_counts_from_the_first_day_up_to_the_day_they_came():
+    waited = RepairSpan(date(2025, 3, 10), None, date(2025, 3, 1), date(2025, 3, 8))
+    assert repair_spans(waited) == [(date(2025, 3, 1), date(2025, 3, 8))]
+    assert one(waited) == 7  # the repair itself is still open
+    assert one(RepairSpan(date(2025, 3, 1), None, date(2025, 3, 1), None)) == 0  # still waiting
+
+
+def test_each_day_counts_once_however_many_records_cover_it():
+    repairs = [
+        RepairSpan(date(2025, 3, 1), date(2025, 3, 11)),  # 1–10 March
+        RepairSpan(date(2025, 3, 5), date(2025, 3, 15)),  # overlaps: adds 11–14 March
+        RepairSpan(date(2025, 3, 6), date(2025, 3, 9)),  # inside the first: adds nothing
+        # Waited 20 Feb – 3 Mar before the first hand-in: adds 20–28 Feb only.
+        RepairSpan(date(2025, 3, 2), date(2025, 3, 4), date(2025, 2, 20), date(2025, 3, 3)),
+        RepairSpan(date(2025, 4, 1), date(2025, 4, 3)),  # apart: 2 days
+    ]
+    assert extension_days(repairs) == 10 + 4 + 9 + 2
+    assert extension_days(reversed(repairs)) == 25
+
+
+@PROPERTY
+@given(spans=st.lists(st.tuples(st.dates(min_value=date(2025, 1, 1),
+                                          max_value=date(2025, 12, 31)),
+                                 st.integers(min_value=-3, max_value=40)), max_size=8))
+def test_extension_is_the_number_of_distinct_days_covered(spans):
+    repairs = [RepairSpan(start, start + timedelta(days=length)) for start, length in spans]
+    covered = {start + timedelta(days=n) for start, length in spans for n in range(length)}
+    assert extension_days(repairs) == len(covered)
 
 
 def test_extension_counts_completed_repairs_and_waiting_days():

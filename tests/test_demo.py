@@ -178,7 +178,7 @@ def _assert_returns(db, output, today, now):
     assert any(p.status == OwedStatus.OWED and p.due_on >= today for p in parts)  # not overdue
     # Missing parts were sent again; late ones block their write-off.
     assert any(len(p.shipment_lines) > 1 and p.status == OwedStatus.RECEIVED for p in parts)
-    late = [p for p in parts if p.received_on and p.received_on > p.due_on and not p.waived_at]
+    late = [p for p in parts if p.days_late and not p.waived_at]
     assert late and all(write_off_block(p, today) for p in late)
     # Every verdict but a quality fault zeroed its line.
     judged = [p for p in parts if p.verdict not in (None, Verdict.QUALITY_FAULT)]

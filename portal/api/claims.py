@@ -113,6 +113,8 @@ def post_claim():
         "failure_date": iso_date(data, "failure_date"),
         "handed_in_on": iso_date(data, "handed_in_on", required=False),
         "completed_on": iso_date(data, "completed_on", required=False),
+        "parts_waited_from": iso_date(data, "parts_waited_from", required=False),
+        "parts_waited_to": iso_date(data, "parts_waited_to", required=False),
         "hour_meter": _decimal(data, "hour_meter", "0.1", Decimal(0), Decimal("99999.9")),
         "fault_code_id": _fault(text(data, "fault_code", 20), "fault_code").id
         if fault_code is not None else None,
@@ -139,6 +141,10 @@ def post_claim():
         "Location": url_for("api.get_claim", claim_id=claim.id)}
 
 
+def iso_or_none(day):
+    return day.isoformat() if day else None
+
+
 def claim_json(claim: Claim, *, full: bool = False) -> dict:
     checks = (run_checks(claim, shanghai_today()) if claim.status == "draft" else None)
     body = {
@@ -153,6 +159,8 @@ def claim_json(claim: Claim, *, full: bool = False) -> dict:
             failure_date=claim.failure_date.isoformat(),
             handed_in_on=claim.handed_in_on.isoformat() if claim.handed_in_on else None,
             completed_on=claim.completed_on.isoformat() if claim.completed_on else None,
+            parts_waited_from=iso_or_none(claim.parts_waited_from),
+            parts_waited_to=iso_or_none(claim.parts_waited_to),
             hour_meter=str(claim.hour_meter) if claim.hour_meter is not None else None,
             fault_code=claim.fault_code.code if claim.fault_code else None,
             description=claim.description,

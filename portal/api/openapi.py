@@ -104,6 +104,8 @@ LINE_IN = {"oneOf": [
 CLAIM_IN = _obj(["serial", "failure_date", "hour_meter", "description"],
                 serial={"type": "string"}, failure_date=DATE, handed_in_on=DATE,
                 completed_on=DATE, hour_meter={"type": "number", "minimum": 0},
+                parts_waited_from={**DATE, "description": "waiting for parts began"},
+                parts_waited_to={**DATE, "description": "the parts came (not counted)"},
                 fault_code={"type": "string"}, description={"type": "string"},
                 lines={"type": "array", "maxItems": 50, "items": LINE_IN})
 LINE_OUT = _obj(["id", "type", "covered", "reimbursed", "amount"], id={"type": "integer"},
@@ -498,7 +500,9 @@ SPEC = {
                 version=VERSION,
                 number={"type": "string"}, status=CLAIM_STATUS, serial={"type": "string"},
                 failure_date=DATE, handed_in_on={"type": ["string", "null"]},
-                completed_on={"type": ["string", "null"]}, total=MONEY,
+                completed_on={"type": ["string", "null"]},
+                parts_waited_from={"type": ["string", "null"]},
+                parts_waited_to={"type": ["string", "null"]}, total=MONEY,
                 total_approved={"type": ["string", "null"]},
                 decided_by_rules={"type": "boolean"},
                 filed_by_head_office={"type": "boolean"},  # head office repaired it itself
@@ -556,6 +560,12 @@ SPEC = {
                 starts_on={"type": ["string", "null"], "format": "date"},
                 ends_on={"type": ["string", "null"], "format": "date"},
                 extension_days={"type": "integer"},
+                calendar_assumed={"type": "boolean"},
+                calendar_source={"type": ["string", "null"],
+                                 "enum": ["entered", "library", "weekends", None],
+                                 "description": "whose rest days moved the end: entered by "
+                                                "the administrator, the calendar library, "
+                                                "or weekends only (a year nobody knows)"},
                 reasons={"type": "array", "items": {"type": "string", "enum": [
                     "no_sale", "part_not_for_model", "before_sale", "out_of_period"]}}),
             **RETURNS_SCHEMAS,

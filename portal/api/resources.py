@@ -296,6 +296,7 @@ def coverage_json(unit, part, on, verdict) -> dict:
             "ends_on": iso(verdict.ends_on), "extension_days": verdict.extension_days,
             "rolled_from": iso(verdict.rolled_from),
             "calendar_assumed": verdict.calendar_assumed,
+            "calendar_source": verdict.calendar_source and verdict.calendar_source.value,
             "reasons": [r.value for r in verdict.reasons], "reimbursed": verdict.reimbursed,
             "reimbursement_reasons": [r.value for r in verdict.reimbursement_reasons]}
 

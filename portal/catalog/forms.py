@@ -184,7 +184,7 @@ def _month_day_check(month_field: str):
 class PolicyForm(FlaskForm):
     card_deadline_days = IntegerField(_l("Warranty card deadline (days after sale)"),
                                       validators=[InputRequired(), NumberRange(min=1, max=365)])
-    arrange_deadline_hours = IntegerField(_l("Arrange deadline (hours from receipt)"),
+    arrange_deadline_hours = IntegerField(_l("Arrange deadline (hours from reaching the assignee)"),
                                           validators=[InputRequired(), NumberRange(min=1, max=72)])
     check_deadline_hours = IntegerField(_l("Check deadline (hours from routing)"),
                                         validators=[InputRequired(), NumberRange(min=1, max=72)])

@@ -20,6 +20,8 @@ class ClaimForm(Versioned):
     failure_date = DateField(_l("Failure date"), validators=[InputRequired()])
     handed_in_on = DateField(_l("Handed in for repair on"), validators=[Optional()])
     completed_on = DateField(_l("Repair completed on"), validators=[Optional()])
+    parts_waited_from = DateField(_l("Waited for parts from"), validators=[Optional()])
+    parts_waited_to = DateField(_l("Parts came on"), validators=[Optional()])
     hour_meter = DecimalField(_l("Hour-meter reading (h)"), places=1,
                               validators=[InputRequired(), NumberRange(min=0, max=99999.9)],
                               render_kw={"inputmode": "decimal"})

@@ -111,6 +111,10 @@ class Claim(CreatedBy, VersionedRecord, db.Model):
     failure_date: Mapped[date]
     handed_in_on: Mapped[date | None]
     completed_on: Mapped[date | None]
+    # Days the unit waited for parts (无维修配件待修), from the first up to the day they came:
+    # they extend the warranty clocks like the days in the workshop, each day once.
+    parts_waited_from: Mapped[date | None]
+    parts_waited_to: Mapped[date | None]
     hour_meter = mapped_column(sa.Numeric(9, 1))
     fault_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fault_codes.id"),
                                                       index=True)

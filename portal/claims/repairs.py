@@ -27,8 +27,10 @@ EXTENDING = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW, ClaimStatus.APPROV
 
 def warranty_repairs(unit_id: int, *, before: date | None = None,
                      exclude_claim_id: int | None = None) -> list[RepairSpan]:
-    """The unit's extending repairs, handed in before a date when one is given (one query)."""
-    stmt = (sa.select(Claim.handed_in_on, Claim.completed_on)
+    """The unit's extending repairs, handed in before a date when one is given (one query),
+    with the days they waited for parts."""
+    stmt = (sa.select(Claim.handed_in_on, Claim.completed_on, Claim.parts_waited_from,
+                      Claim.parts_waited_to)
             .where(Claim.unit_id == unit_id, Claim.status.in_(EXTENDING),
                    Claim.handed_in_on.is_not(None),
                    sa.exists().where(ClaimLine.claim_id == Claim.id, ClaimLine.covered,
@@ -38,7 +40,7 @@ def warranty_repairs(unit_id: int, *, before: date | None = None,
         stmt = stmt.where(Claim.handed_in_on < before)
     if exclude_claim_id is not None:
         stmt = stmt.where(Claim.id != exclude_claim_id)
-    return [RepairSpan(handed_in, completed) for handed_in, completed in db.session.execute(stmt)]
+    return [RepairSpan(*row) for row in db.session.execute(stmt)]
 
 
 def card_terms(unit) -> CardTerms | None:

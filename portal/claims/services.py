@@ -46,7 +46,8 @@ from portal.units.coverage import reimbursement_reasons
 from portal.units.coverage_text import REASONS
 
 HEADER_FIELDS = ("failure_date", "handed_in_on", "completed_on", "hour_meter", "fault_code_id",
-                 "description", "cause", "work_done", "technician")
+                 "description", "cause", "work_done", "technician", "parts_waited_from",
+                 "parts_waited_to")
 SAMPLER = secrets.SystemRandom()
 
 
@@ -88,7 +89,8 @@ def header_problems(values: dict, unit, today: date) -> dict:
     problems = {}
     failure, handed_in, completed = (values.get(k) for k in
                                      ("failure_date", "handed_in_on", "completed_on"))
-    for key in ("failure_date", "handed_in_on", "completed_on"):
+    for key in ("failure_date", "handed_in_on", "completed_on", "parts_waited_from",
+                "parts_waited_to"):
         if values.get(key) and values[key] > today:
             problems[key] = _("This date cannot be in the future.")
     if failure and unit.shipped_on and failure < unit.shipped_on:
@@ -101,10 +103,33 @@ def header_problems(values: dict, unit, today: date) -> dict:
     if completed and handed_in and completed < handed_in:
         problems.setdefault("completed_on",
                             _("The repair cannot be completed before the unit was handed in."))
+    for field, message in waiting_problems(values).items():
+        problems.setdefault(field, message)
     reading = values.get("hour_meter")
     if reading is not None and (reading < 0 or reading >= Decimal("100000")):
         problems["hour_meter"] = _("Enter the hours shown on the meter (0 to 99999.9).")
     return problems
+
+
+def waiting_problems(values: dict) -> dict:
+    """The days waiting for parts: both ends or neither, after the failure, the parts there
+    by the completion of the repair."""
+    failure, completed = values.get("failure_date"), values.get("completed_on")
+    waited_from, waited_to = values.get("parts_waited_from"), values.get("parts_waited_to")
+    if waited_from is None and waited_to is None:
+        return {}
+    if waited_from is None:
+        return {"parts_waited_from": _("Enter since when the unit waited for parts.")}
+    if waited_to is None:
+        return {"parts_waited_to": _("Enter the day the parts came.")}
+    if failure and waited_from < failure:
+        return {"parts_waited_from": _("The unit cannot wait for parts before it failed.")}
+    if waited_to <= waited_from:
+        return {"parts_waited_to": _("The parts must have come after the wait began.")}
+    if completed and waited_to > completed:
+        return {"parts_waited_to": _("The parts must have come by the day the repair was "
+                                     "completed.")}
+    return {}
 
 
 def create_claim(unit, values: dict, *, actor, today: date, service_request=None) -> Claim:

@@ -101,7 +101,7 @@ def _part_reason(owed: OwedPart, today: date) -> str:
     if owed.status == OwedStatus.RECEIVED:
         return _("Old part %(part)s was received and waits for the technical verdict.",
                  part=part)
-    if today > owed.due_on:
+    if today > owed.due_on and owed.returned_on is None:
         return _("Old part %(part)s was not returned by %(due)s: it needs the technical "
                  "department's verdict or a waiver.", part=part, due=owed.due_on.isoformat())
     return _("Old part %(part)s is still to be returned (due %(due)s) and judged.", part=part,

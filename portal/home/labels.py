@@ -87,7 +87,7 @@ FIELDS = {
     "hourly_rate": _l("Yuan per hour"), "min_km": _l("From (km, inclusive)"),
     "max_km": _l("To (km, exclusive; empty = no limit)"), "fee": _l("Fee (yuan)"),
     "card_deadline_days": _l("Warranty card deadline (days after sale)"),
-    "arrange_deadline_hours": _l("Arrange deadline (hours from receipt)"),
+    "arrange_deadline_hours": _l("Arrange deadline (hours from reaching the assignee)"),
     "check_deadline_hours": _l("Check deadline (hours from routing)"),
     "return_date_1_month": _l("First old-part return date: month"),
     "return_date_1_day": _l("First old-part return date: day"),
@@ -276,3 +276,10 @@ def register(app) -> None:
 # The weekly report (helper REPORTS).
 ACTIONS.update({"generate": _l("Generated"), "regenerate": _l("Generated again")})
 ENTITIES.update({"weekly_reports": _l("Weekly report")})
+
+# Official holidays entered from the State Council's notice.
+ENTITIES.update({"official_days": _l("Official holiday")})
+ENTITY_STATES["official_days"] = {"holiday": _l("Official holiday (rest day)"),
+                                  "working": _l("Adjusted working day (调休)")}
+FIELDS.setdefault("day", _l("Date"))
+FIELDS.setdefault("arrange_due_at", _l("Arrange by"))

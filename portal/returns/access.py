@@ -54,8 +54,7 @@ def return_waivable(owed) -> bool:
         return False
     if owed.status in (*STILL_OWED, OwedStatus.SHIPPED):
         return True
-    return (owed.status == OwedStatus.RECEIVED and owed.received_on is not None
-            and owed.received_on > owed.due_on)
+    return owed.status == OwedStatus.RECEIVED and owed.days_late > 0
 
 
 def can_waive_return(owed, user) -> bool:

@@ -1,4 +1,8 @@
-"""How well each dealer returns its old parts: on time, late, missing, waived."""
+"""How well each dealer returns its old parts: on time, late, missing, waived.
+
+A part is judged by the day its return counts (``OwedPart.returned_on``: the day it left on a
+returning delivery truck, else the day it arrived), the same rule ``OwedPart.days_late`` says
+for one part."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -51,10 +55,10 @@ def compliance(dealer_ids, today: date) -> dict[int, Compliance]:
 def compliance_by(dealer_ids, today: date, *where, by=()) -> dict[tuple, Compliance]:
     """The same counts keyed by (dealer id, *by): ``where`` narrows the parts (e.g. to a due
     period), ``by`` adds grouping columns (e.g. the month they were due)."""
-    received = OwedPart.received_on.is_not(None)
-    late = sa.and_(received, OwedPart.received_on > OwedPart.due_on)
-    waived = sa.and_(OwedPart.status == OwedStatus.WAIVED, OwedPart.received_on.is_(None))
-    overdue = sa.and_(OwedPart.received_on.is_(None), OwedPart.status != OwedStatus.WAIVED)
+    returned = OwedPart.returned_on.is_not(None)
+    late = sa.and_(returned, OwedPart.returned_on > OwedPart.due_on)
+    waived = sa.and_(OwedPart.status == OwedStatus.WAIVED, OwedPart.returned_on.is_(None))
+    overdue = sa.and_(OwedPart.returned_on.is_(None), OwedPart.status != OwedStatus.WAIVED)
 
     def count(condition):
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
@@ -62,12 +66,12 @@ def compliance_by(dealer_ids, today: date, *where, by=()) -> dict[tuple, Complia
     keys = [OwedPart.dealer_id, *by]
     rows = db.session.execute(
         sa.select(*keys, sa.func.count(), count(
-                      sa.and_(received, OwedPart.received_on <= OwedPart.due_on)),
+                      sa.and_(returned, OwedPart.returned_on <= OwedPart.due_on)),
                   count(late), count(overdue), count(waived),
                   sa.func.coalesce(sa.func.sum(sa.case(
-                      (late, _days(OwedPart.received_on, OwedPart.due_on)), else_=0)), 0))
+                      (late, _days(OwedPart.returned_on, OwedPart.due_on)), else_=0)), 0))
         .where(OwedPart.dealer_id.in_(dealer_ids), OwedPart.status != OwedStatus.CANCELLED,
-               sa.or_(OwedPart.due_on < today, received, OwedPart.status == OwedStatus.WAIVED),
+               sa.or_(OwedPart.due_on < today, returned, OwedPart.status == OwedStatus.WAIVED),
                *where)
         .group_by(*keys)).all()
     return {tuple(row[:len(keys)]): Compliance(*(int(v) for v in row[len(keys):]))

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import CreatedBy
@@ -81,7 +82,10 @@ class OwedPart(VersionedRecord, db.Model):
     due_on: Mapped[date]
     status: Mapped[OwedStatus] = mapped_column(enum_column(OwedStatus), default=OwedStatus.OWED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    received_on: Mapped[date | None]  # business date it arrived (for lateness)
+    received_on: Mapped[date | None]  # business date it arrived at head office
+    # The day it left on the dealer's returning delivery truck (``left_on_truck``), its return
+    # counting from then; None when it travels otherwise or has not left.
+    truck_left_on: Mapped[date | None]
     damaged: Mapped[bool] = mapped_column(default=False)  # arrived damaged in transit
     waived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     waived_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -112,6 +116,25 @@ class OwedPart(VersionedRecord, db.Model):
     def audit_label(self) -> str:
         return f"{self.claim.number} #{self.line.position} {self.part.part_number}"
 
+    @hybrid_property
+    def returned_on(self) -> date | None:
+        """The day its return counts for the due date: the day it left on a returning delivery
+        truck, else the day it arrived; None while it is still owed (or on its way by other
+        means). The same rule in SQL for the compliance counts."""
+        return self.truck_left_on or self.received_on
+
+    @returned_on.inplace.expression
+    @classmethod
+    def _returned_on(cls):
+        return sa.func.coalesce(cls.truck_left_on, cls.received_on)
+
+    @property
+    def days_late(self) -> int:
+        """Days its return came after the due date (0 on time or not returned yet)."""
+        if self.returned_on is None:
+            return 0
+        return max((self.returned_on - self.due_on).days, 0)
+
     @property
     def qr_text(self) -> str:
         """What the label's QR code says: enough to find the part with no paper attached."""
@@ -138,6 +161,14 @@ class ShipMethod(TitledEnum):
     TRUCK = "truck", _l("On a returning delivery truck")
     COURIER = "courier", _l("By courier")
     IN_PERSON = "in_person", _l("Delivered in person")
+
+
+def left_on_truck(shipment: "ReturnShipment") -> date | None:
+    """The day a shipment's parts count as returned from when they travel on the dealer's
+    returning delivery truck (the scheme allows a return at any time that way, and the clerk's
+    scan days later must not make it late); None for a courier or in person, whose parts count
+    from the day they arrive."""
+    return shipment.shipped_on if shipment.method == ShipMethod.TRUCK else None
 
 
 class ShipmentStatus(TitledEnum):

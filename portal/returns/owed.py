@@ -165,15 +165,21 @@ def write_off_block(owed: OwedPart, today: date) -> str | None:
     nor before the technical department has a verdict on a received part."""
     if owed.status == OwedStatus.WAIVED:
         return None
-    arrived_in_time = owed.received_on is not None and owed.received_on <= owed.due_on
-    if owed.received_on is None and today > owed.due_on:
-        return _("The old part had not arrived by its return date %(due)s.",
-                 due=owed.due_on.isoformat())
-    if owed.received_on is not None and not arrived_in_time and owed.waived_at is None:
-        return _("The old part arrived on %(day)s, after its return date %(due)s.",
-                 day=owed.received_on.isoformat(), due=owed.due_on.isoformat())
-    if owed.received_on is None:
+    if owed.returned_on is None:
+        if today > owed.due_on:
+            return _("The old part had not arrived by its return date %(due)s.",
+                     due=owed.due_on.isoformat())
         return _("The old part is still owed (due %(due)s).", due=owed.due_on.isoformat())
+    if owed.days_late and owed.waived_at is None:
+        if owed.truck_left_on is not None:
+            return _("The old part left on the returning delivery truck on %(day)s, after its "
+                     "return date %(due)s.", day=owed.returned_on.isoformat(),
+                     due=owed.due_on.isoformat())
+        return _("The old part arrived on %(day)s, after its return date %(due)s.",
+                 day=owed.returned_on.isoformat(), due=owed.due_on.isoformat())
+    if owed.received_on is None:
+        return _("The old part left on the returning delivery truck on %(day)s and has not "
+                 "been received yet.", day=owed.returned_on.isoformat())
     if owed.verdict is None:
         return _("The technical department has not given its verdict on the old part yet.")
     return None

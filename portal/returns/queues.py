@@ -21,9 +21,10 @@ RECEIVE = Queue(
 def _past_due(user, now):
     # The statuses written out: SQLite proves the partial index ix_owed_parts_to_come_due holds
     # the rows asked for only from literal values, and head office's list walks it in due order.
+    # A part on the dealer's returning delivery truck is returned from the day it left.
     statuses = [sa.literal_column(f"'{status.value}'") for status in TO_COME_BACK]
     return (OwedPart.status.in_(statuses), OwedPart.verdict.is_(None),
-            OwedPart.due_on < day_of(now))
+            OwedPart.due_on < day_of(now), OwedPart.truck_left_on.is_(None))
 
 
 OVERDUE = Queue(

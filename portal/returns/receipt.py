@@ -29,6 +29,7 @@ from portal.returns.models import (
     ReturnShipment,
     ShipmentLine,
     ShipmentStatus,
+    left_on_truck,
 )
 
 OPEN = (ShipmentStatus.SHIPPED, ShipmentStatus.RECEIVING)
@@ -143,7 +144,7 @@ def mark(line: ShipmentLine, receipt: Receipt, *, actor, now: datetime, today: d
     before, before_owed, before_status = line.receipt, owed.status, shipment.status
     line.receipt, line.note = receipt, note
     line.received_at, line.received_by_id = now, actor.id
-    _follow(owed, receipt, today)
+    _follow(owed, receipt, today, shipment)
     if shipment.status == ShipmentStatus.SHIPPED:
         shipment.status = ShipmentStatus.RECEIVING
     audit.record("receive", owed, actor=actor, from_state=before_owed, to_state=owed.status,
@@ -155,12 +156,14 @@ def mark(line: ShipmentLine, receipt: Receipt, *, actor, now: datetime, today: d
     return True
 
 
-def _follow(owed: OwedPart, receipt: Receipt, today: date) -> None:
+def _follow(owed: OwedPart, receipt: Receipt, today: date, shipment: ReturnShipment) -> None:
     """The owed part takes the receipt: a damaged part did arrive, a missing one is still owed.
-    A part received earlier keeps the day it came."""
+    A part received earlier keeps the day it came; one missing from the truck did not leave on
+    it (``left_on_truck``)."""
     arrived = receipt in (Receipt.RECEIVED, Receipt.DAMAGED)
     owed.damaged = receipt == Receipt.DAMAGED
     owed.received_on = (owed.received_on or today) if arrived else None
+    owed.truck_left_on = left_on_truck(shipment) if arrived else None
     if owed.status != OwedStatus.WAIVED:  # a waived return stays waived, whatever arrives
         owed.status = OwedStatus.RECEIVED if arrived else OwedStatus.MISSING
 

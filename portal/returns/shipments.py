@@ -1,5 +1,9 @@
 """旧件回运单: the dealer sends owed old parts back in a shipment, and may cancel it while none
-of it has been received. Each is one transaction and leaves its audit entries."""
+of it has been received. Each is one transaction and leaves its audit entries.
+
+A shipment says the day it left and how. Parts on the dealer's returning delivery truck count
+as returned on the day it left (``left_on_truck``), from the moment it is recorded; parts
+by courier or in person on the day head office receives them."""
 
 from datetime import date, timedelta
 
@@ -20,6 +24,7 @@ from portal.returns.models import (
     ShipmentLine,
     ShipmentStatus,
     ShipMethod,
+    left_on_truck,
 )
 from portal.returns.scope import owed_loading
 
@@ -85,7 +90,7 @@ def create_shipment(dealer, owed_ids, *, method, waybill: str = "", shipped_on: 
         shipment.lines.append(ShipmentLine(owed_part=part))
         audit.record("ship", part, actor=actor, from_state=part.status,
                      to_state=OwedStatus.SHIPPED, reason=shipment.number)
-        part.status = OwedStatus.SHIPPED
+        part.status, part.truck_left_on = OwedStatus.SHIPPED, left_on_truck(shipment)
     audit.record("ship", shipment, actor=actor, to_state=ShipmentStatus.SHIPPED, changes={
         "method": (None, shipment.method), "waybill": (None, waybill or None),
         "shipped_on": (None, shipped_on),
@@ -110,6 +115,7 @@ def cancel_shipment(shipment: ReturnShipment, *, actor, reason: str = "") -> Non
     for line in shipment.lines:
         part = line.owed_part
         labels.append(part.audit_label)
+        part.truck_left_on = None  # it did not leave
         if part.status == OwedStatus.SHIPPED:  # a waived part stays waived
             before = _state_before(part, shipment)
             audit.record("cancel_shipment", part, actor=actor, from_state=OwedStatus.SHIPPED,

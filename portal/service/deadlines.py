@@ -1,17 +1,21 @@
 """The arrange and check deadlines: wall-clock rules, as pure functions of an entry and `now`.
 
-An entry not routed or not arranged yet runs against its arrange deadline (from receipt); an
-arranged one against its check deadline (from routing). A deadline is met up to and including
-its instant: one second later the entry is overdue and on the escalation list.
+The arrange deadline runs from when the task reaches whoever must arrange it (``arrange_due``):
+the routing, and again each re-routing, since the new assignee cannot arrange what it has not
+received; a dealer's own request from when it came in. Head office's entry not routed yet runs
+against it from receipt (passing it on is part of the same hours). An arranged entry runs
+against its check deadline (from routing). A deadline is met up to and including its instant:
+one second later the entry is overdue and on the escalation list.
 """
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.catalog.models import PolicySettings
 from portal.service.models import RequestStatus, ServiceRequest
 
 ARRANGE = "arrange"
@@ -43,6 +47,16 @@ class Deadline:
     @property
     def iso(self) -> str:
         return iso_utc(self.due_at)
+
+
+def arrange_due(reached_at: datetime) -> datetime:
+    """The arrange deadline of a task that reached its assignee (or head office) then."""
+    return reached_at + timedelta(hours=PolicySettings.current().arrange_deadline_hours)
+
+
+def check_due(routed_at: datetime) -> datetime:
+    """The clerk's check deadline of a task routed then."""
+    return routed_at + timedelta(hours=PolicySettings.current().check_deadline_hours)
 
 
 def iso_utc(moment: datetime) -> str:

@@ -46,8 +46,9 @@ class RequestStatus(TitledEnum):
 class ServiceRequest(VersionedRecord, db.Model):
     """One call, letter or visit about a product, and what came of it.
 
-    The arrange deadline runs from receipt; the check deadline from routing. A dealer's own
-    requests are routed to itself when registered.
+    The arrange deadline runs from when the task reaches its assignee (routing, re-routing; a
+    dealer's own request from receipt, head office's from receipt until routed); the check
+    deadline from routing. A dealer's own requests are routed to itself when registered.
     """
 
     __tablename__ = "service_requests"

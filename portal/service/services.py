@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from portal.catalog.models import PolicySettings
 from portal.core import audit
 from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
@@ -19,6 +18,7 @@ from portal.core.versioning import LATEST, check_version
 from portal.dealers.models import DealerStatus
 from portal.dealers.scope import in_scope
 from portal.extensions import db
+from portal.service import deadlines
 from portal.service.access import (
     assignee_kind,
     can_arrange,
@@ -82,16 +82,16 @@ def register(values: dict, *, actor, now: datetime, serial: str = "") -> Service
             raise DomainError(_("This field is required."), field=key)
     check_received_at(values["received_at"], now)
     unit = find_unit(serial, actor) if serial and serial.strip() else None
-    policy = PolicySettings.current()
+    # Head office's until routed; a dealer's own request reached it when it came in.
     entry = ServiceRequest(**{k: values.get(k) or "" for k in REGISTER_FIELDS}, unit=unit,
                            registered_by_id=actor.id, registered_at=now,
-                           status=RequestStatus.NEW, arrange_due_at=values["received_at"]
-                           + timedelta(hours=policy.arrange_deadline_hours))
+                           status=RequestStatus.NEW,
+                           arrange_due_at=deadlines.arrange_due(values["received_at"]))
     if can_route_to_itself(actor):
         entry.received_by_dealer_id = entry.dealer_id = actor.dealer_id
         entry.assignee, entry.status = Assignee.DEALER, RequestStatus.ROUTED
         entry.routed_at, entry.routed_by_id = now, actor.id
-        entry.check_due_at = now + timedelta(hours=policy.check_deadline_hours)
+        entry.check_due_at = deadlines.check_due(now)
     entry.number = next_number("service_request", now).text
     db.session.add(entry)
     changes = {k: (None, getattr(entry, k)) for k in REGISTER_FIELDS if getattr(entry, k)}
@@ -107,7 +107,8 @@ def register(values: dict, *, actor, now: datetime, serial: str = "") -> Service
 def route(entry: ServiceRequest, assignee: Assignee, *, actor, now: datetime, dealer=None,
           rep=None, reason: str = "", version=LATEST) -> None:
     """Give the entry to a dealer, a sales rep or the technical department (again, with a
-    reason, while it is not arranged); the check deadline runs from now."""
+    reason, while it is not arranged); the arrange and check deadlines run from now, when the
+    task reaches its assignee."""
     _refuse_unless(can_route(entry, actor), version, entry)
     rerouting, reason = entry.status == RequestStatus.ROUTED, (reason or "").strip()
     dealer, rep = _target(assignee, dealer, rep)
@@ -119,7 +120,7 @@ def route(entry: ServiceRequest, assignee: Assignee, *, actor, now: datetime, de
     before = _routing(entry)
     entry.assignee, entry.dealer, entry.assigned_user = assignee, dealer, rep
     entry.routed_at, entry.routed_by_id = now, actor.id
-    entry.check_due_at = now + timedelta(hours=PolicySettings.current().check_deadline_hours)
+    entry.arrange_due_at, entry.check_due_at = deadlines.arrange_due(now), deadlines.check_due(now)
     from_state, entry.status = entry.status, RequestStatus.ROUTED
     after = _routing(entry)
     _record("reroute" if rerouting else "route", entry, actor, now, from_state=from_state,
@@ -146,6 +147,7 @@ def _routing(entry) -> dict:
     return {"assignee": entry.assignee,
             "dealer": entry.dealer.code if entry.dealer else None,
             "sales_rep": entry.assigned_user.display_name if entry.assigned_user else None,
+            "arrange_due_at": local(entry.arrange_due_at) or None,
             "check_due_at": local(entry.check_due_at) or None}
 
 

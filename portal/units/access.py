@@ -11,6 +11,8 @@ can_sync_units = granted_to(Role.ADMIN)
 can_keep_cards = granted_to(*DEALER_ROLES, Role.CLERK, Role.ADMIN)
 # Dealers file today; only a clerk digitising paper may give the date the card arrived.
 can_backdate_cards = granted_to(Role.CLERK, Role.ADMIN)
+# The administrator enters a year's official holidays from the State Council's notice.
+can_enter_holidays = granted_to(Role.ADMIN)
 # The technical department recognises a card filed after the deadline.
 can_grant_card_exceptions = granted_to(Role.TECHNICAL)
 

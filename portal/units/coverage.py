@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from portal.units.calendar import CHINA, WorkCalendar, next_working_day
+from portal.units.calendar import Source, WorkCalendar, next_working_day
 
 
 def add_months(start: date, months: int) -> date:
@@ -64,10 +64,13 @@ class CardTerms:
 
 @dataclass(frozen=True)
 class RepairSpan:
-    """A warranty repair of the unit; only a completed one extends the clocks."""
+    """A warranty repair of the unit: in the workshop from hand-in to completion (counted once
+    completed), and waiting for parts from the first day up to the day they came, if it did."""
 
     handed_in: date
     completed: date | None
+    waited_from: date | None = None
+    waited_to: date | None = None
 
 
 class Clock(StrEnum):
@@ -93,7 +96,12 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class Period:
-    """A warranty period: from the invoice date, extended, then moved off a rest day."""
+    """A warranty period: from the invoice date, extended, then moved off a rest day.
+
+    calendar_source says whose rest days moved it (the least authoritative of the years looked
+    at: entered by the administrator, the library, or weekends only); calendar_assumed is
+    True when that was weekends only.
+    """
 
     starts_on: date
     nominal_end: date
@@ -101,6 +109,7 @@ class Period:
     ends_on: date
     rolled_from: date | None
     calendar_assumed: bool
+    calendar_source: Source
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,7 @@ class Coverage:
     reasons: tuple[Reason, ...] = ()
     reimbursed: bool = False
     reimbursement_reasons: tuple[Reason, ...] = ()
+    calendar_source: Source | None = None  # see Period; None without a card (no dates)
 
 
 def choose_clock(model: ModelTerms, part: PartTerms | None) -> tuple[Clock, int]:
@@ -141,28 +151,41 @@ def choose_clock(model: ModelTerms, part: PartTerms | None) -> tuple[Clock, int]
     return Clock.WHOLE, model.whole_months
 
 
-def repair_days(repair: RepairSpan) -> int:
-    """Count the days a completed repair kept the unit; an open one counts nothing yet."""
-    if repair.completed is None:
-        return 0
-    # A completion typed before the hand-in is a data slip; it must not shorten the warranty.
-    return max((repair.completed - repair.handed_in).days, 0)
+def repair_spans(repair: RepairSpan) -> list[tuple[date, date]]:
+    """The days a repair kept the unit, as [first day, day after) ranges: the workshop once
+    completed, the wait for parts once the parts came."""
+    spans = []
+    if repair.completed is not None:
+        spans.append((repair.handed_in, repair.completed))
+    if repair.waited_from is not None and repair.waited_to is not None:
+        spans.append((repair.waited_from, repair.waited_to))
+    return spans
 
 
 def extension_days(repairs: Iterable[RepairSpan], waiting_days: int = 0) -> int:
-    """Sum the days spent in completed warranty repairs and waiting for parts."""
-    return sum(repair_days(repair) for repair in repairs) + max(waiting_days, 0)
+    """Count the days the unit spent in warranty repair or waiting for parts, each day once
+    however many records cover it (two records of one visit, a wait inside a repair), plus
+    ``waiting_days`` stated apart."""
+    days, counted_to = 0, date.min
+    for start, end in sorted(span for repair in repairs for span in repair_spans(repair)):
+        start = max(start, counted_to)
+        # A completion typed before the hand-in is a data slip; it must not shorten anything.
+        if end > start:
+            days, counted_to = days + (end - start).days, end
+    return days + max(waiting_days, 0)
 
 
 def warranty_period(
-    start: date, months: int, extension: int, calendar: WorkCalendar = CHINA
+    start: date, months: int, extension: int, calendar: WorkCalendar | None = None
 ) -> Period:
-    """Compute a period's end: start plus months plus extension, then the next working day."""
+    """Compute a period's end: start plus months plus extension, then the next working day
+    (of the official calendar unless one is given)."""
     nominal = add_months(start, months)
     target = nominal + timedelta(days=extension)
-    ends_on, assumed = next_working_day(target, calendar)
+    ends_on, source = next_working_day(target, calendar)
     rolled_from = target if ends_on != target else None
-    return Period(start, nominal, extension, ends_on, rolled_from, assumed)
+    return Period(start, nominal, extension, ends_on, rolled_from, source == Source.WEEKENDS,
+                  source)
 
 
 def coverage(
@@ -173,7 +196,7 @@ def coverage(
     part: PartTerms | None = None,
     repairs: Iterable[RepairSpan] = (),
     waiting_days: int = 0,
-    calendar: WorkCalendar = CHINA,
+    calendar: WorkCalendar | None = None,
 ) -> Coverage:
     """Judge whether a failure on the given date is covered for the buyer and reimbursed to the
     dealer, and why not."""
@@ -190,7 +213,8 @@ def coverage(
         return Coverage(not reasons, clock, months, extension_days=extension, **answers)
     return Coverage(
         not reasons, clock, months, period.starts_on, period.nominal_end, period.extension_days,
-        period.ends_on, period.rolled_from, period.calendar_assumed, **answers,
+        period.ends_on, period.rolled_from, period.calendar_assumed,
+        calendar_source=period.calendar_source, **answers,
     )
 
 

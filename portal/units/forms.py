@@ -39,3 +39,12 @@ class TransferForm(OwnerFields):
 class ExceptionForm(FlaskForm):
     reason = TextAreaField(_l("Why the late card is recognised"),
                            validators=[DataRequired(), Length(max=1000)])
+
+
+class OfficialDayForm(FlaskForm):
+    """One day of the State Council's holiday notice; its year is the page's."""
+
+    day = DateField(_l("Date"), validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), choices=[])
+    name = StringField(_l("Holiday"), validators=[Optional(), Length(max=40)],
+                       description=_l("As the notice names it, e.g. 春节, 国庆节"))
