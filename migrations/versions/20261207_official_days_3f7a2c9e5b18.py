@@ -4,14 +4,14 @@ The calendar library knows China's rest days only up to the year it was released
 administrator enters a later year's (or corrects one) from the State Council's notice.
 
 Revision ID: 3f7a2c9e5b18
-Revises: c61f0d8e2a75
+Revises: e7d3a1c95b20
 Create Date: 2026-12-07 05:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '3f7a2c9e5b18'
-down_revision = 'c61f0d8e2a75'
+down_revision = 'e7d3a1c95b20'
 branch_labels = None
 depends_on = None
 
