@@ -242,7 +242,8 @@ def _record(plan, demo: Demo, staff) -> Claim:
                           actor=staff)
     if plan.paid:  # what the warranty does not cover, the customer pays
         for line in [line for line in claim.lines if not line.covered]:
-            services.set_paid_service(claim, line.id, True, actor=staff)
+            services.set_paid_service(claim, line.id, True, actor=staff,
+                                      customer_agreed=True)  # to any hours above standard
     for stored in rng.sample(demo.photos, plan.photos):
         services.attach(claim, AttachmentKind.PHOTO, stored, actor=staff, size=stored.size)
     if plan.signed:
