@@ -41,6 +41,13 @@ def warranty_repairs(unit_id: int, *, before: date | None = None,
     return [RepairSpan(handed_in, completed) for handed_in, completed in db.session.execute(stmt)]
 
 
+def clock_start(card) -> date:
+    """The day a card's clocks start: the invoice date, or the day of the exchange that moved
+    the card to this unit (the periods run again from it, 《农业机械产品修理、更换、退货责任规定》
+    (2010) on exchanges)."""
+    return card.exchanged_on or card.invoice_date or card.sale_date
+
+
 def coverage_for(unit, part, on: date, *, exclude_claim_id: int | None = None) -> Coverage:
     """Apply the coverage rules to a unit's records: its model, its filed card, a part.
 
@@ -53,8 +60,8 @@ def coverage_for(unit, part, on: date, *, exclude_claim_id: int | None = None) -
     card = unit.card
     card_terms = None
     if card is not None and card.status == "filed":
-        card_terms = CardTerms(invoice_date=card.invoice_date or card.sale_date,
-                               sale_date=card.sale_date, recognised=card.recognised)
+        card_terms = CardTerms(invoice_date=clock_start(card), sale_date=card.sale_date,
+                               recognised=card.recognised)
     part_terms = None
     if part is not None:
         part_terms = PartTerms(part_number=part.part_number, kind=part.kind.value,
@@ -71,7 +78,7 @@ def clocks_for(unit) -> list[tuple[Clock, int, Period]]:
     card = unit.card
     if card is None or card.status != "filed":
         return []
-    start = card.invoice_date or card.sale_date
+    start = clock_start(card)
     model = unit.model
     extension = extension_days(warranty_repairs(unit.id))
     return [(clock, months, warranty_period(start, months, extension)) for clock, months in (
