@@ -7,7 +7,8 @@ from portal.cases.rules import kinds_for_flag
 from portal.core.permissions import granted_to
 
 can_open_cases = granted_to(*DEALER_ROLES, Role.CLERK)  # open and complete
-can_decide_cases = granted_to(Role.TECHNICAL)
+can_decide_cases = granted_to(Role.TECHNICAL)  # and inspects the failed machine
+can_receive_machines = granted_to(Role.CLERK)
 
 
 def _for_dealer(dealer_id: int | None, user) -> bool:
@@ -37,3 +38,15 @@ def can_open_case_from(flag, user) -> bool:
     user may open a case on."""
     return (flag.resolved_at is None and bool(kinds_for_flag(flag.kind))
             and can_open_case(flag.unit, user))
+
+
+def can_receive_case_machine(case, user) -> bool:
+    """The clerk records the failed machine of a completed case arriving, once."""
+    return (can_receive_machines(user) and case.status == CaseStatus.COMPLETED
+            and case.machine_received_on is None)
+
+
+def can_judge_case_machine(case, user) -> bool:
+    """The technical department inspects a received machine, once."""
+    return (can_decide_cases(user) and case.machine_received_on is not None
+            and case.machine_verdict is None)

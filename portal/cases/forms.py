@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.cases.models import CaseKind, CaseOrigin
+from portal.cases.models import CaseKind, CaseOrigin, MachineVerdict
 from portal.core.forms import options
 from portal.core.versioning import Versioned
 
@@ -45,3 +45,18 @@ class CompleteForm(Versioned):
                                 validators=[Optional(), Length(max=20)], render_kw=MONEY_INPUT)
     buyer_receipt = StringField(_l("The buyer's receipt (number or note)"),
                                 validators=[Optional(), Length(max=100)])
+
+
+class ReceiveMachineForm(Versioned):
+    received_on = DateField(_l("Day the machine arrived"), validators=[InputRequired()])
+    note = TextAreaField(_l("What arrived (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class JudgeMachineForm(Versioned):
+    verdict = RadioField(_l("Verdict"), validators=[InputRequired()])
+    cause = TextAreaField(_l("Cause of the failure"), validators=[InputRequired(),
+                                                                 Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.verdict.choices = MachineVerdict.choices()

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.cases import rules
-from portal.cases.models import CaseStatus, SanbaoCase
+from portal.cases.machine import is_defective
+from portal.cases.models import SanbaoCase
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -59,10 +60,9 @@ def replacement_problem(failed: Unit, dealer_id: int, unit: Unit) -> str | None:
 
 def _returning(unit: Unit) -> bool:
     """In an open stock return, or the failed machine of a completed case."""
-    return bool(db.session.scalar(sa.select(sa.or_(
-        sa.exists().where(StockReturn.unit_id == unit.id, StockReturn.status.in_(OPEN_RETURN)),
-        sa.exists().where(SanbaoCase.unit_id == unit.id,
-                          SanbaoCase.status == CaseStatus.COMPLETED)))))
+    in_return = sa.exists().where(StockReturn.unit_id == unit.id,
+                                  StockReturn.status.in_(OPEN_RETURN))
+    return bool(db.session.scalar(sa.select(in_return))) or is_defective(unit.id)
 
 
 def _place(case: SanbaoCase, unit: Unit, day: date, *, actor) -> None:

@@ -31,6 +31,14 @@ class CaseStatus(TitledEnum):
     COMPLETED = "completed", _l("Completed")
 
 
+class MachineVerdict(TitledEnum):
+    """The technical department's verdict on a failed machine back at the factory."""
+
+    QUALITY_FAULT = "quality_fault", _l("Quality fault (三包成立)")
+    MISUSE = "misuse", _l("Misuse")
+    NO_DEFECT = "no_defect", _l("No defect found")
+
+
 OPEN_CASE = (CaseStatus.REQUESTED, CaseStatus.APPROVED)
 OPEN_CASE_SQL = "status IN ('requested', 'approved')"
 
@@ -76,6 +84,13 @@ class SanbaoCase(VersionedRecord, db.Model):
     new_card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("warranty_cards.id"))
     refund_amount = mapped_column(Money)
     buyer_receipt: Mapped[str] = mapped_column(sa.String(100), default="")
+    # The failed machine back at the factory (portal/cases/machine.py).
+    machine_received_on: Mapped[date | None]
+    machine_received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    machine_verdict: Mapped[MachineVerdict | None] = mapped_column(enum_column(MachineVerdict))
+    machine_cause: Mapped[str] = mapped_column(sa.Text, default="")
+    machine_judged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    machine_judged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit = relationship("Unit", foreign_keys=[unit_id])
     dealer = relationship("Dealer")
@@ -86,6 +101,8 @@ class SanbaoCase(VersionedRecord, db.Model):
     requested_by = relationship("User", foreign_keys=[requested_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     completed_by = relationship("User", foreign_keys=[completed_by_id])
+    machine_received_by = relationship("User", foreign_keys=[machine_received_by_id])
+    machine_judged_by = relationship("User", foreign_keys=[machine_judged_by_id])
 
     @property
     def audit_label(self) -> str:

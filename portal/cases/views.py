@@ -11,8 +11,14 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import signed_in
-from portal.cases import access, rules, services
-from portal.cases.forms import CompleteForm, DecideForm, OpenForm
+from portal.cases import access, machine, rules, services
+from portal.cases.forms import (
+    CompleteForm,
+    DecideForm,
+    JudgeMachineForm,
+    OpenForm,
+    ReceiveMachineForm,
+)
 from portal.cases.models import CaseKind, CaseStatus, SanbaoCase
 from portal.cases.scope import get_case, visible_cases
 from portal.claims.models import UnitFlag
@@ -97,12 +103,31 @@ def detail(case_id):
     return _page(get_case(case_id, current_user))
 
 
-def _page(case: SanbaoCase, decide=None, complete=None):
-    if decide is None and access.can_decide_case(case, current_user):
-        decide = DecideForm(formdata=None, version=case.version)
-    if complete is None and access.can_complete_case(case, current_user):
-        complete = CompleteForm(formdata=None, version=case.version,
-                                completed_on=shanghai_today())
+# the case page's forms: name: (form class, who may use it now, first values)
+FORMS = {
+    "decide": (DecideForm, access.can_decide_case, dict),
+    "complete": (CompleteForm, access.can_complete_case,
+                 lambda: {"completed_on": shanghai_today()}),
+    "receive": (ReceiveMachineForm, access.can_receive_case_machine,
+                lambda: {"received_on": shanghai_today()}),
+    "judge": (JudgeMachineForm, access.can_judge_case_machine, dict),
+}
+
+
+def _forms(case: SanbaoCase, failed: str | None, form) -> dict:
+    """The forms the user may use on the case now (the one that failed, with its messages)."""
+    forms = {}
+    for name, (form_cls, may, first) in FORMS.items():
+        if name == failed:
+            forms[name] = form
+        elif may(case, current_user):
+            forms[name] = form_cls(formdata=None, version=case.version, **first())
+    return forms
+
+
+def _page(case: SanbaoCase, failed: str | None = None, form=None):
+    forms = _forms(case, failed, form)
+    decide, complete = forms.get("decide"), forms.get("complete")
     units = [u for u in (case.unit_id, case.replacement_unit_id) if u]
     seen = set(db.session.scalars(visible_units(current_user).where(Unit.id.in_(units))
                                   .with_only_columns(Unit.id)))
@@ -111,6 +136,7 @@ def _page(case: SanbaoCase, decide=None, complete=None):
     # The case's own steps, newest first, for whoever sees the case (form_action answers 422
     # when a form comes back with errors).
     return render("cases/detail.html", case=case, decide=decide, complete=complete, seen=seen,
+                  receive=forms.get("receive"), judge=forms.get("judge"),
                   timeline=audit.history(case, limit=50), due=due)
 
 
@@ -127,7 +153,7 @@ def decide(case_id):
         success=lambda c: _("Case %(number)s: %(status)s.", number=c.number,
                             status=c.status.title),
         done=url_for("cases.detail", case_id=case.id), leave=True,
-        again=lambda form: _page(case, decide=form))
+        again=lambda form: _page(case, "decide", form))
 
 
 @bp.route("/<int:case_id>/complete", methods=["POST"])
@@ -143,4 +169,32 @@ def complete(case_id):
             refund_amount=form.refund_amount.data, buyer_receipt=form.buyer_receipt.data or ""),
         success=lambda c: _("Case %(number)s completed.", number=c.number),
         done=url_for("cases.detail", case_id=case.id), leave=True,
-        again=lambda form: _page(case, complete=form))
+        again=lambda form: _page(case, "complete", form))
+
+
+@bp.route("/<int:case_id>/receive", methods=["POST"])
+@requires(access.can_receive_machines)
+def receive(case_id):
+    """Record the failed machine's arrival at the factory."""
+    case = get_case(case_id, current_user)
+    form = ReceiveMachineForm()
+    return form_action(
+        form, lambda: machine.receive_machine(case, form.received_on.data, form.note.data or "",
+                                              actor=current_user, version=form.seen_version,
+                                              today=shanghai_today()),
+        success=_("Failed machine received at the factory."),
+        done=url_for("cases.detail", case_id=case.id), leave=True,
+        again=lambda form: _page(case, "receive", form))
+
+
+@bp.route("/<int:case_id>/judge", methods=["POST"])
+@requires(access.can_decide_cases)
+def judge(case_id):
+    """Give the verdict on the returned machine and the cause."""
+    case = get_case(case_id, current_user)
+    form = JudgeMachineForm()
+    return form_action(
+        form, lambda: machine.judge_machine(case, form.verdict.data, form.cause.data,
+                                            actor=current_user, version=form.seen_version),
+        success=_("Verdict recorded."), done=url_for("cases.detail", case_id=case.id),
+        leave=True, again=lambda form: _page(case, "judge", form))

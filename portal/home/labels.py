@@ -244,7 +244,9 @@ FIELDS.update({"failures": _l("Failures"), "expected": _l("Expected failures"),
 
 # Exchange and refund cases (包换 / 包退, portal/cases).
 ACTIONS.update({"open_case": _l("Case opened"), "approve_case": _l("Case approved"),
-                "refuse_case": _l("Case refused"), "complete_case": _l("Case completed")})
+                "refuse_case": _l("Case refused"), "complete_case": _l("Case completed"),
+                "receive_machine": _l("Failed machine received"),
+                "judge_machine": _l("Failed machine inspected")})
 ENTITIES.update({"sanbao_cases": _l("Exchange or refund case")})
 ENTITY_STATES["sanbao_cases"] = {
     "requested": _l("Requested"), "approved": _l("Approved, to carry out"),
@@ -252,7 +254,9 @@ ENTITY_STATES["sanbao_cases"] = {
 FIELDS.update({"origin": _l("Where the case comes from"),
                "replacement": _l("Replacement machine"), "refund_amount": _l("Refunded (yuan)"),
                "buyer_receipt": _l("The buyer's receipt"),
-               "exchanged_on": _l("Exchanged on (the periods run from it)")})
+               "exchanged_on": _l("Exchanged on (the periods run from it)"),
+               "machine_received_on": _l("Failed machine received on"),
+               "machine_verdict": _l("Verdict on the failed machine")})
 
 
 def label(table: dict, code) -> str:
