@@ -54,6 +54,7 @@ def _expose_predicates(app: Flask) -> None:
     """Every domain's ``can_*`` predicates, for the templates to show only what a user may do."""
     from portal.accounts import access as accounts
     from portal.analytics import access as analytics
+    from portal.cases import access as cases
     from portal.catalog import access as catalog
     from portal.claims import access as claims
     from portal.core.permissions import expose_predicates
@@ -69,8 +70,8 @@ def _expose_predicates(app: Flask) -> None:
     from portal.stock import access as stock
     from portal.units import access as units
 
-    expose_predicates(app, accounts, analytics, catalog, claims, dealers, deliveries, finance,
-                      home, planning, quality, reports, returns, service, stock, units)
+    expose_predicates(app, accounts, analytics, cases, catalog, claims, dealers, deliveries,
+                      finance, home, planning, quality, reports, returns, service, stock, units)
 
 
 def _select_locale():
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     from portal.analytics.blueprint import bp as analytics_bp
     from portal.api import (  # noqa: F401  (on api.bp)
+        cases,
         claims,
         ledger,
         notices,
@@ -128,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         returns,
     )
     from portal.api.views import bp as api_bp
+    from portal.cases.views import bp as cases_bp
     from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp
     from portal.claims.views import bp as claims_bp
@@ -181,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(deliveries_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(cases_bp)
     csrf.exempt(api_bp)
 
 

@@ -2,6 +2,7 @@
 
 from portal.accounts.models import ApiToken, LoginFailure, User
 from portal.analytics.models import GradeReview
+from portal.cases.models import SanbaoCase
 from portal.catalog.models import (
     FaultCode,
     FaultHours,
@@ -52,7 +53,8 @@ __all__ = [
     "Complaint", "Dealer", "DeliveryLine", "DeliveryNote", "DocumentCounter", "FaultCode",
     "FaultHours", "LabourRate", "LedgerEntry", "LegalMinimum", "LoginFailure", "NoticeClaim",
     "NoticeDocument", "NoticeRun", "OwedPart", "Part", "PolicySettings", "ProductModel",
-    "ReturnShipment", "ReturnVisit", "Season", "ServiceRequest", "ShipmentLine", "StockReturn",
+    "ReturnShipment", "ReturnVisit", "SanbaoCase", "Season", "ServiceRequest", "ShipmentLine",
+    "StockReturn",
     "StockingPlan", "StockingPlanLine", "StoreItem", "Unit", "UnitFlag", "User", "VerdictPhoto",
     "VisitDayTally", "VisitTally", "WarrantyCard", "WriteOffNotice",
     "OfficialDay",

@@ -68,6 +68,7 @@ def access_records(app, world, db) -> dict:
     plans = _plans(world, part)
     stock_returns = _stock_returns(world, model)
     notes = _delivery_notes(world, model)
+    cases = _cases(world, unit_a, unit_b)
     # name -> (value for dealer A or unscoped, value for dealer B or None when unscoped)
     return {
         "visit_id": visits,
@@ -104,6 +105,7 @@ def access_records(app, world, db) -> dict:
         "number": tuple(n.number for n in notices),
         "run_id": (run, None),
         "return_id": stock_returns,
+        "case_id": cases,
         "plan_id": plans,
         "note_id": notes,
         "week_start": (_weekly_report(), None),
@@ -135,6 +137,18 @@ def _batch_alert(part):
     factories.db.session.add(alert)
     factories.db.session.flush()
     return alert.id
+
+
+def _cases(world, unit_a, unit_b):
+    """A requested exchange case on each dealer's sold unit (helper CASES)."""
+    from datetime import date
+
+    from portal.cases.services import open_case
+
+    return tuple(open_case(unit, "exchange", "整机多次故障", actor=actor,
+                           today=date(2026, 11, 20)).id
+                 for unit, actor in ((unit_a, world.users[Role.DEALER_STAFF]),
+                                     (unit_b, world.dealer_b_admin)))
 
 
 def _stock_returns(world, model):

@@ -81,6 +81,7 @@ def _assert_world(db, output, today, now):
     _assert_plans(db, output, today)
     _assert_alerts(db, output, now)
     _assert_deliveries(db, today)
+    _assert_cases(db, output)
 
 
 def _assert_claims(db, output, now):
@@ -419,3 +420,19 @@ def _assert_alerts(db, output, now):
     assert "1 batch alerts" in output
     report = db.session.scalar(sa.select(WeeklyReport))
     assert report and report.pdf.startswith(b"%PDF")
+
+
+def _assert_cases(db, output):
+    """An exchange completed (the buyer's card on the replacement from the exchange day), a
+    refund of the whole invoice price, an exchange waiting for the technical department."""
+    from portal.cases.models import CaseKind, CaseStatus, SanbaoCase
+
+    cases = {(c.kind, c.status): c for c in db.session.query(SanbaoCase)}
+    exchange = cases[CaseKind.EXCHANGE, CaseStatus.COMPLETED]
+    card = exchange.replacement.card
+    assert card.buyer_name == exchange.buyer_name and card.exchanged_on == exchange.completed_on
+    assert exchange.unit.dealer_id is None and exchange.unit.card is None
+    refund = cases[CaseKind.REFUND, CaseStatus.COMPLETED]
+    assert refund.refund_amount == refund.invoice_amount and refund.buyer_receipt
+    assert (CaseKind.EXCHANGE, CaseStatus.REQUESTED) in cases
+    assert "3 exchange and refund cases" in output

@@ -17,7 +17,7 @@ ROOT_MODULES = {"__init__", "models"}
 
 # Low to high: a package may import those before it.
 ORDER = ["core", "accounts", "dealers", "catalog", "units", "claims", "service", "returns",
-         "workflow", "finance", "stock", "deliveries", "planning", "quality", "reports",
+         "workflow", "finance", "stock", "cases", "deliveries", "planning", "quality", "reports",
          "analytics", "home", "api", "demo"]
 
 

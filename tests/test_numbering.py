@@ -29,7 +29,7 @@ def test_every_kind_keeps_its_format():
         "claim": "WX20260000007", "service_request": "FW2026000007",
         "return_shipment": "HY2026000007", "notice": "HX-2026-0007",
         "delivery_note": "FH-2026-00007", "complaint": "TS202600007",
-        "stock_return": "FC-2026-0007"}
+        "stock_return": "FC-2026-0007", "sanbao_case": "HT-2026-0007"}
     assert all(s.parse(s.format(2026, 123)) == (2026, 123) for s in SCHEMES.values())
     assert SCHEMES["delivery_note"].parse("纸质单-7") is None
     assert numbering.plan_reference(7, "D0001") == "CB007-D0001"

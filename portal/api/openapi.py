@@ -2,6 +2,7 @@
 
 from flask import jsonify
 
+from portal.api.case_spec import CASE_PATHS, CASE_SCHEMAS
 from portal.api.views import bp
 from portal.catalog.models import ModelCategory
 from portal.core.permissions import public
@@ -486,6 +487,7 @@ SPEC = {
         **LEDGER_PATHS,
         **NOTICE_PATHS,
         **PLAN_PATHS,
+        **CASE_PATHS,
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -572,6 +574,7 @@ SPEC = {
             **LEDGER_SCHEMAS,
             **NOTICE_SCHEMAS,
             **PLAN_SCHEMAS,
+            **CASE_SCHEMAS,
         },
     },
 }

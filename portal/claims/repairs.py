@@ -46,14 +46,22 @@ def warranty_repairs(unit_id: int, *, before: date | None = None,
 def card_terms(unit) -> CardTerms | None:
     """The sale the buyer's rights count from, as the dealer recorded it, filed or not.
 
-    The periods start on the invoice date (第二十四条); a sale recorded without one counts from
-    the sale date. No sale recorded at all: None, the portal knows no date.
+    The periods start on the invoice date (第二十四条), or on the exchange that moved the card
+    to this unit (``clock_start``); a sale recorded without one counts from the sale date. No
+    sale recorded at all: None, the portal knows no date.
     """
     card = unit.card
     if card is None:
         return None
-    return CardTerms(invoice_date=card.invoice_date or card.sale_date, sale_date=card.sale_date,
+    return CardTerms(invoice_date=clock_start(card), sale_date=card.sale_date,
                      recognised=card.recognised, filed=card.status == "filed")
+
+
+def clock_start(card) -> date:
+    """The day a card's clocks start: the invoice date, or the day of the exchange that moved
+    the card to this unit (the periods run again from it, 《农业机械产品修理、更换、退货责任规定》
+    (2010) on exchanges)."""
+    return card.exchanged_on or card.invoice_date or card.sale_date
 
 
 def coverage_for(unit, part, on: date, *, exclude_claim_id: int | None = None) -> Coverage:

@@ -56,6 +56,7 @@ SCHEMES = {
     "delivery_note": Scheme("FH-{year}-{n:05d}", "delivery_notes"),   # FH-2026-00001
     "complaint": Scheme("TS{year}{n:05d}", "complaints"),             # TS202600001
     "stock_return": Scheme("FC-{year}-{n:04d}", "stock_returns"),     # FC-2026-0001
+    "sanbao_case": Scheme("HT-{year}-{n:04d}", "sanbao_cases"),       # HT-2026-0001 (换/退)
 }
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.cases.machine import defective_unit_ids
 from portal.catalog.models import Part, PolicySettings
 from portal.core import audit
 from portal.core.db import SHANGHAI, money, utcnow
@@ -75,6 +76,11 @@ def _check_units(units: list[Unit]) -> None:
         raise DomainError(_("%(serial)s is on delivery note %(number)s, not yet confirmed.",
                             serial=in_transit.serial, number=in_transit.number),
                           field="serials")
+    if back := db.session.scalar(sa.select(Unit.serial).where(
+            Unit.id.in_(ids), Unit.id.in_(defective_unit_ids()))):
+        raise DomainError(_("%(serial)s came back from a 三包 exchange or refund: it is "
+                            "defective factory stock, not shipped as a good machine.",
+                            serial=back), field="serials")
 
 
 def _part_lines(parts) -> list[tuple[Part, int, Decimal]]:

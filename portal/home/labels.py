@@ -245,6 +245,22 @@ FIELDS.update({"failures": _l("Failures"), "expected": _l("Expected failures"),
                "alert_significance": _l("Alert significance level"),
                "alert_min_failures": _l("Minimum failures for an alert")})
 
+# Exchange and refund cases (包换 / 包退, portal/cases).
+ACTIONS.update({"open_case": _l("Case opened"), "approve_case": _l("Case approved"),
+                "refuse_case": _l("Case refused"), "complete_case": _l("Case completed"),
+                "receive_machine": _l("Failed machine received"),
+                "judge_machine": _l("Failed machine inspected")})
+ENTITIES.update({"sanbao_cases": _l("Exchange or refund case")})
+ENTITY_STATES["sanbao_cases"] = {
+    "requested": _l("Requested"), "approved": _l("Approved, to carry out"),
+    "refused": _l("Refused"), "completed": _l("Completed")}
+FIELDS.update({"origin": _l("Where the case comes from"),
+               "replacement": _l("Replacement machine"), "refund_amount": _l("Refunded (yuan)"),
+               "buyer_receipt": _l("The buyer's receipt"),
+               "exchanged_on": _l("Exchanged on (the periods run from it)"),
+               "machine_received_on": _l("Failed machine received on"),
+               "machine_verdict": _l("Verdict on the failed machine")})
+
 
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""

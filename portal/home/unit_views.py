@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal.accounts.access import can_read_history
 from portal.accounts.roles import signed_in
+from portal.cases.scope import unit_cases
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
 from portal.claims.repairs import clocks_for, coverage_for
@@ -49,7 +50,7 @@ def detail(unit_id):
                   reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit),
                   flags=flags_of_unit(unit.id), flag_resolver=can_resolve_flags(current_user),
                   stock_return=open_return(unit), returnable=can_request_return(unit, current_user),
-                  delivery_note_id=note_id_for(unit))
+                  delivery_note_id=note_id_for(unit), **unit_cases(unit, current_user))
 
 
 @bp.route("/<int:unit_id>/card/certificate.pdf")

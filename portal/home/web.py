@@ -40,6 +40,7 @@ NAV = [
     ("returns.incoming", "receiving", None),
     ("planning.index", "plans", None),
     ("stock.index", "stock_returns", None),
+    ("cases.index", "cases", None),
     ("finance.claims", "finance_claims", None),
     ("finance.ledger", "ledger", None),
     ("finance.reports", "cost_reports", None),
@@ -65,6 +66,7 @@ NAV_LABELS = {
     "stock_returns": _l("Stock returns"), "deliveries": _l("Delivery notes"),
     "dashboard": _l("Dashboard"), "weekly_reports": _l("Weekly reports"),
     "scorecards": _l("Dealer scorecards"), "analytics": _l("Failure analytics"),
+    "cases": _l("Exchanges and refunds"),
 }
 
 
@@ -94,6 +96,7 @@ BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "c
                       "returns": "returns", "planning": "plans", "stock": "stock_returns"}
 SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 BLUEPRINT_SECTIONS["deliveries"] = "deliveries"
+BLUEPRINT_SECTIONS["cases"] = "cases"
 SECTIONS.update({"reports.dashboard": "dashboard", "reports.weekly_index": "weekly_reports",
                  "reports.generate_weekly": "weekly_reports",
                  "reports.weekly_report": "weekly_reports"})

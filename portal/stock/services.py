@@ -201,20 +201,21 @@ def receive_return(ret: StockReturn, note: str = "", *, actor, version,
     ret.received_by_id, ret.received_at = actor.id, now
     ret.received_note = (note or "").strip()
     _move(ret, "receive", actor=actor, reason=ret.received_note)
-    _leave_stock(ret, actor=actor)
+    return_to_factory(ret.unit, ret.number, actor=actor)
     if ret.restoration_charged and ret.restoration_fee:
         return _charge(ret, now, actor=actor)
     return None
 
 
-def _leave_stock(ret: StockReturn, *, actor) -> None:
-    unit = ret.unit
-    dealer_code = ret.dealer.code
+def return_to_factory(unit: Unit, reason: str, *, actor) -> None:
+    """The unit is back at the factory and leaves its dealer's stock: a stock return received,
+    or the failed machine of an exchange or refund (``portal/cases``)."""
+    dealer_code = unit.dealer.code if unit.dealer is not None else None
     changes = audit.apply_changes(unit, {"dealer_id": None, "shipped_on": None,
                                          "delivery_note_no": "", "delivery_confirmed": False})
-    changes["dealer"] = (dealer_code, None)
-    del changes["dealer_id"]
-    audit.record("return_to_factory", unit, actor=actor, reason=ret.number, changes=changes)
+    if changes.pop("dealer_id", None) is not None:
+        changes["dealer"] = (dealer_code, None)
+    audit.record("return_to_factory", unit, actor=actor, reason=reason, changes=changes)
 
 
 def _charge(ret: StockReturn, now: datetime, *, actor) -> LedgerEntry:

@@ -54,6 +54,8 @@ class WarrantyCard(CreatedBy, VersionedRecord, db.Model):
     scan_type: Mapped[str] = mapped_column(sa.String(40), default="")
     filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The card moved to this unit in an exchange (portal/cases) that day: its clocks restart.
+    exchanged_on: Mapped[date | None]
 
     unit = relationship("Unit", back_populates="cards")
     dealer = relationship("Dealer")

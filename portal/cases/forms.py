@@ -1,0 +1,62 @@
+"""Forms of an exchange or refund case: opening it, the technical decision, its completion."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal.cases.models import CaseKind, CaseOrigin, MachineVerdict
+from portal.core.forms import options
+from portal.core.versioning import Versioned
+
+MONEY_INPUT = {"inputmode": "decimal"}
+
+
+class OpenForm(FlaskForm):
+    unit = HiddenField()
+    flag = HiddenField()
+    kind = RadioField(_l("What the buyer gets"), validators=[InputRequired()])
+    origin = RadioField(_l("Where the case comes from"), default="buyer_request")
+    failed_on = DateField(_l("Day the machine failed"), validators=[Optional()])
+    reason = TextAreaField(_l("What the buyer asks for, and why"),
+                           validators=[InputRequired(), Length(max=2000)])
+    invoice_amount = StringField(_l("Price on the buyer's invoice (yuan)"),
+                                 validators=[Optional(), Length(max=20)], render_kw=MONEY_INPUT)
+
+    def __init__(self, *args, kinds=tuple(CaseKind), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = options((k.value, k.title) for k in kinds)
+        self.origin.choices = options((o.value, o.title) for o in CaseOrigin
+                                      if o != CaseOrigin.ENTITLEMENT)
+
+
+class DecideForm(Versioned):
+    decision = RadioField(_l("Decision"), validators=[InputRequired()], choices=options((
+        ("approve", _l("Approve")), ("refuse", _l("Refuse")))))
+    reason = TextAreaField(_l("Reasons (the dealer and the clerk read them)"),
+                           validators=[InputRequired(), Length(max=2000)])
+
+
+class CompleteForm(Versioned):
+    completed_on = DateField(_l("Day of the handover"), validators=[InputRequired()])
+    replacement_serial = StringField(_l("Serial number of the replacement machine"),
+                                     validators=[Optional(), Length(max=40)])
+    refund_amount = StringField(_l("Amount refunded (yuan)"),
+                                validators=[Optional(), Length(max=20)], render_kw=MONEY_INPUT)
+    buyer_receipt = StringField(_l("The buyer's receipt (number or note)"),
+                                validators=[Optional(), Length(max=100)])
+
+
+class ReceiveMachineForm(Versioned):
+    received_on = DateField(_l("Day the machine arrived"), validators=[InputRequired()])
+    note = TextAreaField(_l("What arrived (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class JudgeMachineForm(Versioned):
+    verdict = RadioField(_l("Verdict"), validators=[InputRequired()])
+    cause = TextAreaField(_l("Cause of the failure"), validators=[InputRequired(),
+                                                                 Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.verdict.choices = MachineVerdict.choices()

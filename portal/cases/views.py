@@ -1,0 +1,200 @@
+"""Exchange and refund cases (包换 / 包退): list, open, decide, complete.
+
+The dealer's users and the sales clerk open a case from an entitlement or the buyer's request
+and carry it out once approved; the technical department approves or refuses it. Everyone sees
+the cases of the dealers they may see.
+"""
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.roles import signed_in
+from portal.cases import access, machine, rules, services
+from portal.cases.forms import (
+    CompleteForm,
+    DecideForm,
+    JudgeMachineForm,
+    OpenForm,
+    ReceiveMachineForm,
+)
+from portal.cases.models import CaseKind, CaseStatus, SanbaoCase
+from portal.cases.scope import get_case, visible_cases
+from portal.claims.models import UnitFlag
+from portal.core import audit
+from portal.core.actions import form_action
+from portal.core.db import shanghai_today
+from portal.core.htmx import render
+from portal.core.pagination import list_page
+from portal.core.permissions import requires
+from portal.extensions import db
+from portal.units.models import Unit
+from portal.units.scope import get_unit, visible_units
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+openers_only = requires(access.can_open_cases)
+
+
+@bp.route("/")
+@signed_in
+def index():
+    """List exchange and refund cases, newest first, by status and kind."""
+    status = CaseStatus.parse(request.args.get("status"))
+    kind = CaseKind.parse(request.args.get("kind"))
+    stmt = visible_cases(current_user).options(
+        selectinload(SanbaoCase.dealer), selectinload(SanbaoCase.unit).selectinload(Unit.model))
+    if status:
+        stmt = stmt.where(SanbaoCase.status == status)
+    if kind:
+        stmt = stmt.where(SanbaoCase.kind == kind)
+    page = list_page(stmt, None, SanbaoCase.requested_at, SanbaoCase.id)
+    return render("cases/index.html", "cases/_rows.html", page=page, status_filter=status,
+                  kind_filter=kind, statuses=CaseStatus, kinds=CaseKind)
+
+
+def _flag(unit, flag_id):
+    """The open entitlement of the unit the case starts from (404 for another unit's)."""
+    if not flag_id:
+        return None
+    flag = db.session.get(UnitFlag, flag_id)
+    if flag is None or flag.unit_id != unit.id:
+        abort(404)
+    return flag
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@openers_only
+def new():
+    """Open an exchange or refund case for a unit's buyer."""
+    unit_id = request.args.get("unit", type=int) or _int(request.form.get("unit"))
+    if unit_id is None:
+        flash(_("Open the unit the buyer's machine is, then use its button."), "info")
+        return redirect(url_for("units.index"), 303)
+    unit = get_unit(unit_id, current_user)
+    flag = _flag(unit, request.args.get("flag", type=int) or _int(request.form.get("flag")))
+    form = OpenForm(kinds=rules.kinds_for_flag(flag.kind) if flag else tuple(CaseKind))
+    form.unit.data, form.flag.data = str(unit.id), str(flag.id) if flag else ""
+    return form_action(
+        form, lambda: services.open_case(
+            unit, form.kind.data, form.reason.data, actor=current_user, today=shanghai_today(),
+            flag=flag, origin=form.origin.data, failed_on=form.failed_on.data,
+            invoice_amount=form.invoice_amount.data),
+        success=lambda case: _("Case %(number)s opened: the technical department decides.",
+                               number=case.number),
+        done=lambda case: url_for("cases.detail", case_id=case.id), leave=True,
+        again=lambda form: render("cases/new.html", form=form, unit=unit, flag=flag,
+                                  problem=services.case_problem(unit),
+                                  allowed=access.can_open_case(unit, current_user),
+                                  early_days=rules.EARLY_CHOICE_DAYS))
+
+
+@bp.route("/<int:case_id>")
+@signed_in
+def detail(case_id):
+    """Show a case: the buyer, the machines, the arithmetic, its timeline and its next move."""
+    return _page(get_case(case_id, current_user))
+
+
+# the case page's forms: name: (form class, who may use it now, first values)
+FORMS = {
+    "decide": (DecideForm, access.can_decide_case, dict),
+    "complete": (CompleteForm, access.can_complete_case,
+                 lambda: {"completed_on": shanghai_today()}),
+    "receive": (ReceiveMachineForm, access.can_receive_case_machine,
+                lambda: {"received_on": shanghai_today()}),
+    "judge": (JudgeMachineForm, access.can_judge_case_machine, dict),
+}
+
+
+def _forms(case: SanbaoCase, failed: str | None, form) -> dict:
+    """The forms the user may use on the case now (the one that failed, with its messages)."""
+    forms = {}
+    for name, (form_cls, may, first) in FORMS.items():
+        if name == failed:
+            forms[name] = form
+        elif may(case, current_user):
+            forms[name] = form_cls(formdata=None, version=case.version, **first())
+    return forms
+
+
+def _page(case: SanbaoCase, failed: str | None = None, form=None):
+    forms = _forms(case, failed, form)
+    decide, complete = forms.get("decide"), forms.get("complete")
+    units = [u for u in (case.unit_id, case.replacement_unit_id) if u]
+    seen = set(db.session.scalars(visible_units(current_user).where(Unit.id.in_(units))
+                                  .with_only_columns(Unit.id)))
+    due = (rules.refund_due(case.invoice_amount)
+           if case.kind == CaseKind.REFUND and case.invoice_amount is not None else None)
+    # The case's own steps, newest first, for whoever sees the case (form_action answers 422
+    # when a form comes back with errors).
+    return render("cases/detail.html", case=case, decide=decide, complete=complete, seen=seen,
+                  receive=forms.get("receive"), judge=forms.get("judge"),
+                  timeline=audit.history(case, limit=50), due=due)
+
+
+@bp.route("/<int:case_id>/decide", methods=["POST"])
+@requires(access.can_decide_cases)
+def decide(case_id):
+    """Approve or refuse a case, with the reasons."""
+    case = get_case(case_id, current_user)
+    form = DecideForm()
+    return form_action(
+        form, lambda: services.decide_case(case, form.decision.data == "approve",
+                                           form.reason.data, actor=current_user,
+                                           version=form.seen_version),
+        success=lambda c: _("Case %(number)s: %(status)s.", number=c.number,
+                            status=c.status.title),
+        done=url_for("cases.detail", case_id=case.id), leave=True,
+        again=lambda form: _page(case, "decide", form))
+
+
+@bp.route("/<int:case_id>/complete", methods=["POST"])
+@openers_only
+def complete(case_id):
+    """Record the exchange or the refund done."""
+    case = get_case(case_id, current_user)
+    form = CompleteForm()
+    return form_action(
+        form, lambda: services.complete_case(
+            case, form.completed_on.data, actor=current_user, version=form.seen_version,
+            today=shanghai_today(), replacement_serial=form.replacement_serial.data or "",
+            refund_amount=form.refund_amount.data, buyer_receipt=form.buyer_receipt.data or ""),
+        success=lambda c: _("Case %(number)s completed.", number=c.number),
+        done=url_for("cases.detail", case_id=case.id), leave=True,
+        again=lambda form: _page(case, "complete", form))
+
+
+@bp.route("/<int:case_id>/receive", methods=["POST"])
+@requires(access.can_receive_machines)
+def receive(case_id):
+    """Record the failed machine's arrival at the factory."""
+    case = get_case(case_id, current_user)
+    form = ReceiveMachineForm()
+    return form_action(
+        form, lambda: machine.receive_machine(case, form.received_on.data, form.note.data or "",
+                                              actor=current_user, version=form.seen_version,
+                                              today=shanghai_today()),
+        success=_("Failed machine received at the factory."),
+        done=url_for("cases.detail", case_id=case.id), leave=True,
+        again=lambda form: _page(case, "receive", form))
+
+
+@bp.route("/<int:case_id>/judge", methods=["POST"])
+@requires(access.can_decide_cases)
+def judge(case_id):
+    """Give the verdict on the returned machine and the cause."""
+    case = get_case(case_id, current_user)
+    form = JudgeMachineForm()
+    return form_action(
+        form, lambda: machine.judge_machine(case, form.verdict.data, form.cause.data,
+                                            actor=current_user, version=form.seen_version),
+        success=_("Verdict recorded."), done=url_for("cases.detail", case_id=case.id),
+        leave=True, again=lambda form: _page(case, "judge", form))
