@@ -137,4 +137,4 @@ def close_entitlement(case: SanbaoCase, *, actor, now: datetime) -> None:
     note = (_("Machine exchanged in case %(number)s.", number=case.number)
             if case.replacement_unit_id else
             _("Refunded in case %(number)s.", number=case.number))
-    resolve_flag(flag, note, actor=actor, now=now)
+    resolve_flag(flag, note, actor=actor, now=now, replacement_unit=case.replacement)
