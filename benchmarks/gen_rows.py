@@ -347,8 +347,9 @@ class Rows:
         sink.columns("claim_lines", [
             "id", "claim_id", "position", "kind", "part_id", "quantity", "unit_price",
             "fault_code_id", "hours", "standard_hours", "hourly_rate", "km", "reason", "amount",
-            "covered", "not_covered", "paid_service", "decision", "approved_amount",
-            "reject_code", "decision_note", "decided_by_id", "decided_at", "finance_amount"])
+            "covered", "not_covered", "reimbursed", "not_reimbursed", "paid_service", "decision",
+            "approved_amount", "reject_code", "decision_note", "decided_by_id", "decided_at",
+            "finance_amount"])
         sink.columns("owed_parts", [
             "id", "claim_id", "claim_line_id", "dealer_id", "part_id", "unit_id", "quantity",
             "due_on", "status", "created_at", "received_on", "damaged", "waived_at",
@@ -526,7 +527,7 @@ class Rows:
             decision = decisions[position - 1] if decisions else ("pending", None, None)
             sink.add("claim_lines", (
                 line_id, claim_id, position, line[0], line[1], line[2], line[3], line[4],
-                line[5], line[6], line[7], line[8], line[9], line[10], True, [], False,
+                line[5], line[6], line[7], line[8], line[9], line[10], True, [], True, [], False,
                 decision[0], decision[1], decision[2],
                 "" if decision[2] is None else "经鉴定不属三包",
                 decider if decided else None, decided_at, finance_amounts[position - 1]))

@@ -130,8 +130,10 @@ class Loader:
                 value = None
             elif default.is_scalar:
                 value = default.arg
-            elif default.is_callable:
-                value = self.now  # utcnow
+            elif default.is_callable and getattr(default.arg, "__name__", "") == "utcnow":
+                value = self.now
+            elif default.is_callable:  # another computed default (a list, a token): say so
+                raise ValueError(f"{table_name}.{column.name} needs a value")
             else:
                 value = None
             if value is None and not column.nullable and not column.primary_key:

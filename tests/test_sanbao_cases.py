@@ -92,7 +92,7 @@ def test_the_early_days_choice_holds_for_failures_soon_after_the_sale(failed_on,
 def test_only_an_exchange_or_refund_entitlement_opens_a_case():
     assert rules.kinds_for_flag(FlagKind.EXCHANGE) == (CaseKind.EXCHANGE, CaseKind.REFUND)
     assert rules.kinds_for_flag("refund") == (CaseKind.REFUND,)
-    assert rules.kinds_for_flag(FlagKind.REPLACE_MAIN_PART) == ()
+    assert rules.kinds_for_flag(FlagKind.REPLACE_PART) == ()
 
 
 # Opening.
@@ -129,7 +129,7 @@ def test_who_opens_a_case(world, sold):
 
 def test_a_case_from_an_entitlement_takes_the_kinds_it_gives(world, sold):
     unit, _spare = sold
-    part = _flag(unit, FlagKind.REPLACE_MAIN_PART)
+    part = _flag(unit, FlagKind.REPLACE_PART)
     with pytest.raises(DomainError) as refused:
         _open(world, unit, flag=part)
     assert refused.value.field == "kind"

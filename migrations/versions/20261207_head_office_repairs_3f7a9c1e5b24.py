@@ -21,15 +21,16 @@ TO_FORWARD = ['finance_stage', 'status', 'dealer_id', 'decided_at']
 
 
 def upgrade():
-    with op.batch_alter_table('claims', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('filed_by_head_office', sa.Boolean(),
+    # Plain ALTER TABLE ADD COLUMN and index statements, not a batch: on SQLite a batch would copy
+    # every claim into a new table (and check every foreign key of it) for one new column.
+    op.add_column('claims', sa.Column('filed_by_head_office', sa.Boolean(),
                                       server_default=sa.false(), nullable=False))
-        batch_op.create_index('ix_claims_head_office', ['filed_by_head_office', 'id'],
-                              unique=False)
-        # The rep's queue to forward filters on it: its count still reads the index alone.
-        batch_op.drop_index('ix_claims_to_forward')
-        batch_op.create_index('ix_claims_to_forward', TO_FORWARD + ['filed_by_head_office'],
-                              unique=False)
+    op.create_index('ix_claims_head_office', 'claims', ['filed_by_head_office', 'id'],
+                    unique=False)
+    # The rep's queue to forward filters on it: its count still reads the index alone.
+    op.drop_index('ix_claims_to_forward', table_name='claims')
+    op.create_index('ix_claims_to_forward', 'claims', TO_FORWARD + ['filed_by_head_office'],
+                    unique=False)
     with op.batch_alter_table('owed_parts', schema=None) as batch_op:
         batch_op.alter_column('dealer_id', existing_type=sa.Integer(), nullable=True)
 

@@ -156,14 +156,15 @@ def mark(line: ShipmentLine, receipt: Receipt, *, actor, now: datetime, today: d
     return True
 
 
-def _follow(owed: OwedPart, receipt: Receipt, today: date, shipment: ReturnShipment) -> None:
+def _follow(owed: OwedPart, receipt: Receipt, today: date,
+            shipment: ReturnShipment | None = None) -> None:
     """The owed part takes the receipt: a damaged part did arrive, a missing one is still owed.
     A part received earlier keeps the day it came; one missing from the truck did not leave on
-    it (``left_on_truck``)."""
+    it (``left_on_truck``); one handed in (no shipment) came on the day it was taken."""
     arrived = receipt in (Receipt.RECEIVED, Receipt.DAMAGED)
     owed.damaged = receipt == Receipt.DAMAGED
     owed.received_on = (owed.received_on or today) if arrived else None
-    owed.truck_left_on = left_on_truck(shipment) if arrived else None
+    owed.truck_left_on = left_on_truck(shipment) if arrived and shipment else None
     if owed.status != OwedStatus.WAIVED:  # a waived return stays waived, whatever arrives
         owed.status = OwedStatus.RECEIVED if arrived else OwedStatus.MISSING
 
