@@ -118,7 +118,7 @@ FIELDS = {
     "good_standing_days": _l("Good standing (days)"),
     "hold_overdue_days": _l("Hold when old parts overdue by (days)"),
     "failure_date": _l("Failure date"),
-    "handed_in_on": _l("Handed in"), "completed_on": _l("Completed"),
+    "handed_in_on": _l("Handed in"), "completed_on": _l("Completed on"),
     "hour_meter": _l("Hour meter"), "fault_code_id": _l("Fault code"), "cause": _l("Cause"),
     "work_done": _l("Work done"), "technician": _l("Technician"),
     "total_claimed": _l("Claimed (yuan)"), "total_approved": _l("Approved (yuan)"),

@@ -4,7 +4,10 @@ Head-office users of each role, dealer A (with its sales rep) and dealer B, one 
 with a main part and a wear part, a fault code with its standard hours, labour rates, travel
 bands, the maker's details, dealer A's opening balance, and machines in the dealers' stock:
 dealer A's unit for the story (no card yet), dealer A's unit with a filed card (for the phone),
-dealer B's unit. Everything else is done in the browser.
+dealer B's unit; for the exchange and refund story, two of dealer A's machines sold 100 days
+ago whose repairs have stood open for 70 (the daily command raised their exchange entitlements)
+and an unsold machine of the same model to hand over in exchange. Everything else is done in
+the browser.
 """
 
 from dataclasses import dataclass
@@ -15,6 +18,8 @@ from portal.accounts.roles import Role
 from portal.accounts.services import create_user
 from portal.catalog import services as catalog
 from portal.catalog.models import ModelCategory, PartKind
+from portal.claims.entitlements import raise_overdue_repairs
+from portal.claims.services import create_claim
 from portal.dealers.models import DealerGrade
 from portal.dealers.services import create_dealer
 from portal.extensions import db
@@ -57,6 +62,12 @@ class Seeded:
     part_number: str
     fault_id: int
     fault_code: str
+    exchange_unit: int
+    exchange_serial: str
+    refund_unit: int
+    refund_serial: str
+    spare_unit: int
+    spare_serial: str
 
 
 def _dealer(code: str, name: str, province: str, city: str, rep=None):
@@ -99,12 +110,29 @@ def _catalogue():
     return model, part, fault
 
 
-def _unit(serial: str, model, dealer, today: date):
+def _unit(serial: str, model, dealer, today: date, shipped_days_ago: int = 60):
     return save_unit(None, {
         "serial": serial, "model_id": model.id, "engine_no": f"EN-{serial}", "frame_no": "",
-        "production_date": today - timedelta(days=90), "batch": "B-E2E",
-        "dealer_id": dealer.id, "shipped_on": today - timedelta(days=60),
+        "production_date": today - timedelta(days=shipped_days_ago + 30), "batch": "B-E2E",
+        "dealer_id": dealer.id, "shipped_on": today - timedelta(days=shipped_days_ago),
         "delivery_note_no": "", "delivery_confirmed": True}, actor=None, today=today)
+
+
+def _sold_and_stuck_in_repair(serial: str, buyer: str, model, fault, dealer, actor,
+                              today: date):
+    """A machine sold 100 days ago whose repair, handed in 70 days ago, is still not done."""
+    unit = _unit(serial, model, dealer, today, shipped_days_ago=130)
+    db.session.flush()
+    sold = today - timedelta(days=100)
+    card_services.save_card(unit, {
+        "buyer_name": buyer, "buyer_phone": "13905319999", "buyer_id_no": "",
+        "province": "山东省", "city": "济南市", "county": "长清区", "address": "平安街道",
+        "invoice_no": f"FP-{serial}", "invoice_date": sold, "sale_date": sold},
+        actor=actor, today=today, file=True)
+    create_claim(unit, {"failure_date": today - timedelta(days=72),
+                        "handed_in_on": today - timedelta(days=70), "fault_code_id": fault.id,
+                        "description": "变速箱异响，等待厂家配件"}, actor=actor, today=today)
+    return unit
 
 
 def seed(today: date) -> Seeded:
@@ -135,10 +163,20 @@ def seed(today: date) -> Seeded:
         "invoice_no": "FP-E2E-2", "invoice_date": today - timedelta(days=5),
         "sale_date": today - timedelta(days=5)}, actor=users["e2e_dealer_a"], today=today,
         file=True)
+    exchange = _sold_and_stuck_in_repair("E2E0000004", "赵永福", model, fault, dealer_a,
+                                         users["e2e_dealer_a"], today)
+    refund = _sold_and_stuck_in_repair("E2E0000005", "钱秀英", model, fault, dealer_a,
+                                       users["e2e_dealer_a"], today)
+    spare = _unit("E2E0000006", model, dealer_a, today)
+    db.session.flush()
+    raise_overdue_repairs(today)  # what the daily command does
     add_entry(dealer_a, LedgerKind.OPENING, today - timedelta(days=30), "QC-E2E-A",
               OPENING_BALANCE, "期初余额", actor=users["e2e_admin"])
     db.session.flush()
     return Seeded(today=today, dealer_a=dealer_a.id, dealer_b=dealer_b.id,
                   story_unit=story.id, story_serial=story.serial, phone_unit=phone.id,
                   phone_serial=phone.serial, b_unit=b_unit.id, part_id=part.id,
-                  part_number=part.part_number, fault_id=fault.id, fault_code=fault.code)
+                  part_number=part.part_number, fault_id=fault.id, fault_code=fault.code,
+                  exchange_unit=exchange.id, exchange_serial=exchange.serial,
+                  refund_unit=refund.id, refund_serial=refund.serial, spare_unit=spare.id,
+                  spare_serial=spare.serial)

@@ -1,0 +1,164 @@
+"""An exchange and a refund (包换 / 包退) in Chromium, played by their people through the pages.
+
+Exchange: the unit page shows the open exchange entitlement (a repair open more than 30 working
+days, 第二十八条) → the dealer opens the case from it → the technical department approves it with
+its reason → the dealer hands over the replacement machine of the same model → the replacement's
+page shows the buyer and its clocks starting on the exchange day → the clerk records the failed
+machine's arrival at the factory and the technical department its verdict. Refund: the clerk
+says no machine of the same model exists, which turns the exchange into a refund entitlement
+→ opens the refund case from it → approved → completed with the amount the page's arithmetic
+shows (the whole invoice price). The case page on a phone does not scroll sideways. Each step
+leaves a screenshot under test-artifacts/test_exchange_and_refund_story/.
+"""
+
+import re
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from tests.e2e.browser import zh
+from tests.e2e.test_browser_use import PHONE
+from tests.e2e.test_story import flash, yuan
+
+INVOICE = Decimal("98000.00")
+
+
+def case_number(page) -> str:
+    return page.locator("main > h1 > span.muted").inner_text()
+
+
+def open_case_from_entitlement(page, unit_id: int, kind: str, reason: str,
+                               invoice: Decimal | None = None) -> str:
+    """From the unit page's open entitlement: the case form, filled and sent; its number."""
+    page.goto(f"/units/{unit_id}")
+    open_flag = page.locator("#unit-flags li.flag-open")
+    expect(open_flag).to_have_count(1)
+    open_flag.locator(f'a[href^="/cases/new?unit={unit_id}&flag="]').click()
+    page.wait_for_url(re.compile(r"/cases/new\?"))
+    page.check(f'input[name="kind"][value="{kind}"]')
+    if invoice is not None:
+        page.fill("#invoice_amount", f"{invoice}")
+    page.fill("#reason", reason)
+    page.click('main form button[type="submit"]')
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    number = case_number(page)
+    expect(flash(page)).to_have_text(zh(
+        "Case %(number)s opened: the technical department decides.") % {"number": number})
+    expect(page.locator("main > h1")).to_contain_text(zh("Requested"))
+    return number
+
+
+def approve(tech, number: str, reason: str) -> None:
+    """The technical department finds the case in the list and approves it, saying why."""
+    tech.goto("/cases/")
+    tech.click(f'a:text-is("{number}")')
+    tech.wait_for_url(re.compile(r"/cases/\d+$"))
+    tech.check('input[name="decision"][value="approve"]')
+    tech.fill("#reason", reason)
+    tech.click('form[action$="/decide"] button[type="submit"]')
+    expect(flash(tech)).to_have_text(zh("Case %(number)s: %(status)s.") % {
+        "number": number, "status": zh("Approved, to carry out")})
+    expect(tech.locator("main")).to_contain_text(reason)
+
+
+def test_exchange_and_refund_story(people, seeded, shot):
+    today = seeded.today
+    dealer = people.page("e2e_dealer_a")
+    clerk = people.page("e2e_clerk")
+    tech = people.page("e2e_tech")
+
+    # 1. The unit page shows the exchange the overdue repair entitles the buyer to.
+    dealer.goto(f"/units/{seeded.exchange_unit}")
+    expect(dealer.locator("#unit-flags .flag-open")).to_contain_text(
+        zh("Entitled to an exchange of the machine"))
+    shot(dealer, "exchange-entitlement")
+    exchange = open_case_from_entitlement(dealer, seeded.exchange_unit, "exchange",
+                                          "修理超过三十个工作日未修好，用户要求换机")
+    exchange_url = dealer.url
+    expect(dealer.locator("main")).to_contain_text("赵永福")
+    expect(dealer.locator('form[action$="/complete"]')).to_have_count(0)  # not yet approved
+    shot(dealer, "exchange-requested")
+
+    # 2. The technical department approves it, with its reason.
+    approve(tech, exchange, "变速箱配件长期缺货，同意按规定换机")
+    shot(tech, "exchange-approved")
+
+    # 3. The dealer hands over the unsold machine of the same model from its stock.
+    dealer.goto(exchange_url)
+    dealer.fill("#completed_on", today.isoformat())
+    dealer.fill("#replacement_serial", seeded.spare_serial)
+    shot(dealer, "exchange-handover")
+    dealer.click('form[action$="/complete"] button[type="submit"]')
+    expect(flash(dealer)).to_have_text(zh("Case %(number)s completed.") % {"number": exchange})
+    expect(dealer.locator("main > h1")).to_contain_text(zh("Completed"))
+    expect(dealer.locator("main")).to_contain_text(zh(
+        "The buyer's card moved to the replacement; its periods run from %(day)s.")
+        % {"day": today.isoformat()})
+    shot(dealer, "exchange-completed")
+
+    # 4. The replacement's page: the buyer's card, its clocks from the exchange day.
+    dealer.click(f'main a:text-is("{seeded.spare_serial}")')
+    dealer.wait_for_url(f"**/units/{seeded.spare_unit}")
+    card = dealer.locator("#card-panel")
+    expect(card).to_contain_text("赵永福")
+    expect(dealer.locator("#unit-cases")).to_contain_text(exchange)
+    coverage = dealer.locator("#coverage")
+    expect(coverage.locator("#coverage-buyer")).to_have_text(zh("Covered by 三包"))
+    expect(coverage.locator("dl.facts dt").first).to_have_text(zh("Starts on (exchange date)"))
+    expect(coverage.locator("dl.facts dd").first).to_have_text(today.isoformat())
+    shot(dealer, "replacement-unit")
+
+    # 5. The failed machine back at the factory: the clerk receives it, the technical
+    #    department judges it.
+    clerk.goto(exchange_url)
+    clerk.fill("#received_on", today.isoformat())
+    clerk.fill("#note", "整机随物流车返厂，外观完好")
+    clerk.click('form[action$="/receive"] button[type="submit"]')
+    expect(flash(clerk)).to_have_text(zh("Failed machine received at the factory."))
+    expect(clerk.locator("main")).to_contain_text("内勤小赵")
+    shot(clerk, "failed-machine-received")
+    tech.goto(exchange_url)
+    tech.check('input[name="verdict"][value="quality_fault"]')
+    tech.fill("#cause", "变速箱壳体铸造缺陷")
+    tech.click('form[action$="/judge"] button[type="submit"]')
+    expect(flash(tech)).to_have_text(zh("Verdict recorded."))
+    expect(tech.locator("main")).to_contain_text(zh("Quality fault (三包成立)"))
+    expect(tech.locator("main")).to_contain_text("变速箱壳体铸造缺陷")
+    expect(tech.locator('form[action$="/judge"]')).to_have_count(0)
+    shot(tech, "failed-machine-judged")
+
+    # 6. Refund: no machine of the same model is left, so the clerk turns the exchange into a
+    #    refund entitlement on the unit page and opens the case from it.
+    clerk.goto(f"/units/{seeded.refund_unit}")
+    flag = clerk.locator("#unit-flags li.flag-open")
+    flag.locator("textarea[name=note]").fill("同型号整机已无库存")
+    flag.locator('button[formaction$="/refund"]').click()
+    clerk.wait_for_url(f"**/units/{seeded.refund_unit}")
+    expect(clerk.locator("#unit-flags li.flag-open")).to_contain_text(zh("Entitled to a refund"))
+    shot(clerk, "refund-entitlement")
+    refund = open_case_from_entitlement(clerk, seeded.refund_unit, "refund",
+                                        "无同型号机器可换，用户要求退货", INVOICE)
+    refund_url = clerk.url
+    shot(clerk, "refund-requested")
+    approve(tech, refund, "同意退货")
+
+    # 7. The clerk completes it with the amount the page's arithmetic gives.
+    clerk.goto(refund_url)
+    arithmetic = zh("invoice price %(invoice)s − charged to the buyer %(charges)s = %(due)s") % {
+        "invoice": yuan(INVOICE), "charges": yuan(Decimal("0.00")), "due": yuan(INVOICE)}
+    expect(clerk.locator("main")).to_contain_text(arithmetic)
+    clerk.fill("#refund_amount", f"{INVOICE}")
+    clerk.fill("#buyer_receipt", "SJ-2026-0088")
+    shot(clerk, "refund-handover")
+    clerk.click('form[action$="/complete"] button[type="submit"]')
+    expect(flash(clerk)).to_have_text(zh("Case %(number)s completed.") % {"number": refund})
+    expect(clerk.locator("main")).to_contain_text(f"{yuan(INVOICE)} · {zh('receipt')} SJ-2026-0088")
+    shot(clerk, "refund-completed")
+
+    # 8. On a phone, the case pages fit the screen: nothing scrolls sideways.
+    phone = people.page("e2e_dealer_a", **PHONE)
+    for url in (exchange_url, refund_url):
+        phone.goto(url)
+        width = phone.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, (url, width)
+    shot(phone, "phone-case")
