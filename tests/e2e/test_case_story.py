@@ -7,7 +7,8 @@ page shows the buyer and its clocks starting on the exchange day → the clerk r
 machine's arrival at the factory and the technical department its verdict. Refund: the clerk
 says no machine of the same model exists, which turns the exchange into a refund entitlement
 → opens the refund case from it → approved → completed with the amount the page's arithmetic
-shows (the whole invoice price). The case page on a phone does not scroll sideways. Each step
+shows (the whole invoice price). The case pages on a phone do not scroll sideways, and dealer
+B gets the 404 page for them. Each step
 leaves a screenshot under test-artifacts/test_exchange_and_refund_story/.
 """
 
@@ -61,7 +62,7 @@ def approve(tech, number: str, reason: str) -> None:
     expect(tech.locator("main")).to_contain_text(reason)
 
 
-def test_exchange_and_refund_story(people, seeded, shot):
+def test_exchange_and_refund_story(people, seeded, shot, watch):
     today = seeded.today
     dealer = people.page("e2e_dealer_a")
     clerk = people.page("e2e_clerk")
@@ -162,3 +163,12 @@ def test_exchange_and_refund_story(people, seeded, shot):
         width = phone.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 390, (url, width)
     shot(phone, "phone-case")
+
+    # 9. Dealer B cannot reach dealer A's cases: the 404 page.
+    watch.expect_status(404)
+    other = people.page("e2e_dealer_b")
+    for url in (exchange_url, refund_url):
+        response = other.goto(url)
+        assert response.status == 404, (url, response.status)
+        expect(other.locator("main")).not_to_contain_text("赵永福")
+        expect(other.locator("main")).not_to_contain_text("钱秀英")
