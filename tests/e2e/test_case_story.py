@@ -91,6 +91,8 @@ def test_exchange_and_refund_story(people, seeded, shot, watch):
     shot(dealer, "exchange-handover")
     dealer.click('form[action$="/complete"] button[type="submit"]')
     expect(flash(dealer)).to_have_text(zh("Case %(number)s completed.") % {"number": exchange})
+    # the case's state, not the completion day's label (one msgid served both, as 完工日期)
+    assert zh("Completed") != zh("Completed on")
     expect(dealer.locator("main > h1")).to_contain_text(zh("Completed"))
     expect(dealer.locator("main")).to_contain_text(zh(
         "The buyer's card moved to the replacement; its periods run from %(day)s.")
