@@ -376,3 +376,17 @@ def test_a_dealer_may_not_open_a_case_on_another_dealers_unit(client, login, wor
     db.session.commit()
     login(_staff(world))
     assert client.get(f"/cases/new?unit={unit.id}").status_code == 404
+
+
+def test_the_timeline_names_coded_values_in_the_readers_language(client, login, world, db, sold):
+    """The history shows what was chosen by its title (a Chinese page has no English codes)."""
+    unit, _spare = sold
+    case = _open(world, unit, "refund", invoice_amount="58000.00")
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    client.post("/language", data={"lang": "zh_CN"})
+    changes = client.get(f"/cases/{case.id}").get_data(as_text=True).split('class="changes"')[1:]
+    assert changes and "退货" in changes[0].split("</td>")[0]
+    shown = " ".join(cell.split("</td>")[0] for cell in changes)
+    assert ">refund<" not in shown and "→ refund" not in shown and "buyer_request" not in shown
+    assert "entitlement" not in shown

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from portal.cases.models import CaseKind, CaseOrigin, MachineVerdict
 from portal.catalog.models import ModelCategory
 
 ACTIONS = {
@@ -262,6 +263,21 @@ FIELDS.update({"origin": _l("Where the case comes from"),
                "machine_verdict": _l("Verdict on the failed machine")})
 
 
+# A change's coded values, by (record type, field): shown by their title in the reader's language.
+VALUE_ENUMS = {("sanbao_cases", "kind"): CaseKind, ("sanbao_cases", "origin"): CaseOrigin,
+               ("sanbao_cases", "machine_verdict"): MachineVerdict}
+
+
+def value_title(value, field: str, entity: str | None = None) -> str:
+    """A value in a change: a coded one (``VALUE_ENUMS``) by its title, else as stored; "—"
+    for none."""
+    if value is None:
+        return "—"
+    enum = VALUE_ENUMS.get((entity, field))
+    member = enum.parse(value) if enum else None
+    return str(member.title) if member else str(value)
+
+
 def label(table: dict, code) -> str:
     """The translated name of ``code``; standard hours fields name their category."""
     if code is None:
@@ -288,6 +304,7 @@ def register(app) -> None:
         {**STATES, **ENTITY_STATES.get(entity, {})}, code)
     app.jinja_env.filters["field_title"] = lambda code: label(FIELDS, code)
     app.jinja_env.filters["category_title"] = category_title
+    app.jinja_env.filters["value_title"] = value_title
 
 # The weekly report (helper REPORTS).
 ACTIONS.update({"generate": _l("Generated"), "regenerate": _l("Generated again")})
