@@ -32,14 +32,13 @@ from sqlalchemy.orm import selectinload
 from portal.catalog.models import FaultSeverity, PartKind, Season, SeasonKind
 from portal.claims.models import (
     Claim,
-    ClaimLine,
     ClaimStatus,
     FlagKind,
     FlagRule,
     LineKind,
     UnitFlag,
 )
-from portal.claims.repairs import EXTENDING
+from portal.claims.repairs import EXTENDING, is_warranty_repair
 from portal.core import audit
 from portal.core.db import SHANGHAI, utcnow
 from portal.extensions import db
@@ -100,10 +99,8 @@ def _earlier_failures(claim: Claim) -> list[date]:
     return list(db.session.scalars(
         sa.select(Claim.failure_date)
         .where(Claim.unit_id == claim.unit_id, Claim.id != claim.id,
-               Claim.fault_code_id == claim.fault_code_id, Claim.status.in_(EXTENDING),
-               Claim.failure_date <= claim.failure_date,
-               sa.exists().where(ClaimLine.claim_id == Claim.id, ClaimLine.covered,
-                                 ClaimLine.paid_service.is_(False)))
+               Claim.fault_code_id == claim.fault_code_id, is_warranty_repair(),
+               Claim.failure_date <= claim.failure_date)
         .order_by(Claim.failure_date, Claim.id)))
 
 

@@ -25,16 +25,23 @@ EXTENDING = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW, ClaimStatus.APPROV
              ClaimStatus.PARTLY_APPROVED)
 
 
+def is_warranty_repair():
+    """The WHERE clause of a claim that counts as a warranty repair of its unit: submitted and
+    not rejected outright (``EXTENDING``), with a line the warranty pays. The clocks' extension
+    and the entitlements' "repaired before" both ask it."""
+    return sa.and_(Claim.status.in_(EXTENDING),
+                   sa.exists().where(ClaimLine.claim_id == Claim.id, ClaimLine.covered,
+                                     ClaimLine.paid_service.is_(False)))
+
+
 def warranty_repairs(unit_id: int, *, before: date | None = None,
                      exclude_claim_id: int | None = None) -> list[RepairSpan]:
     """The unit's extending repairs, handed in before a date when one is given (one query),
     with the days they waited for parts."""
     stmt = (sa.select(Claim.handed_in_on, Claim.completed_on, Claim.parts_waited_from,
                       Claim.parts_waited_to)
-            .where(Claim.unit_id == unit_id, Claim.status.in_(EXTENDING),
-                   Claim.handed_in_on.is_not(None),
-                   sa.exists().where(ClaimLine.claim_id == Claim.id, ClaimLine.covered,
-                                     ClaimLine.paid_service.is_(False)))
+            .where(Claim.unit_id == unit_id, is_warranty_repair(),
+                   Claim.handed_in_on.is_not(None))
             .order_by(Claim.handed_in_on))
     if before is not None:
         stmt = stmt.where(Claim.handed_in_on < before)
