@@ -69,6 +69,7 @@ def _place(case: SanbaoCase, unit: Unit, day: date, *, actor) -> None:
     """A factory unit goes straight to the dealer, on the case's number, to hand over."""
     if unit.dealer_id is not None:
         return
+    case.replacement_from_factory = True
     changes = audit.apply_changes(unit, {
         "dealer_id": case.dealer_id, "shipped_on": day, "delivery_note_no": case.number,
         "delivery_confirmed": True})

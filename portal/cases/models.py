@@ -81,6 +81,10 @@ class SanbaoCase(VersionedRecord, db.Model):
     completed_on: Mapped[date | None]  # the business day the buyer got his machine or money
     replacement_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"),
                                                             index=True)
+    # The replacement was a factory machine placed with the dealer on the case (not his own
+    # stock): the settlement charges its price (portal/cases/settlement.py).
+    replacement_from_factory: Mapped[bool] = mapped_column(default=False,
+                                                           server_default=sa.false())
     new_card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("warranty_cards.id"))
     refund_amount = mapped_column(Money)
     buyer_receipt: Mapped[str] = mapped_column(sa.String(100), default="")

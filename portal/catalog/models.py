@@ -76,6 +76,23 @@ class LegalMinimum(db.Model):
         return self.category.value
 
 
+class DiscountRate(db.Model):
+    """One row of the maker's discount standard (折扣标准, 退货折扣): for a machine of this
+    category returned in an exchange or refund after ``from_month`` whole months in use (and
+    fewer than the next row's), the maker credits the dealer ``rate`` per cent of its dealer
+    price. Set by the maker per product (seed 000, 资金流); editable reference data."""
+
+    __tablename__ = "discount_rates"
+
+    category: Mapped[ModelCategory] = mapped_column(enum_column(ModelCategory), primary_key=True)
+    from_month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    rate = mapped_column(sa.Numeric(5, 2), nullable=False)  # per cent, 0 < rate ≤ 100
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.category.title} {self.from_month}"
+
+
 class ProductModel(VersionedRecord, db.Model):
     __tablename__ = "product_models"
 
@@ -88,6 +105,9 @@ class ProductModel(VersionedRecord, db.Model):
     wear_parts_months: Mapped[int]
     running_in_hours: Mapped[int]
     main_parts_named: Mapped[str] = mapped_column(sa.Text, default="")
+    # 经销价: what the maker invoices a dealer for one machine; the basis of what it credits
+    # for a machine returned in an exchange or refund case (portal/cases/settlement.py).
+    dealer_price = mapped_column(Money)
     is_active: Mapped[bool] = mapped_column(default=True)
 
     parts = relationship("Part", secondary=part_models, back_populates="models",
