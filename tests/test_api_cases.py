@@ -110,3 +110,39 @@ def test_cases_are_scoped_to_the_dealer(api, units):
     assert api("GET", f"/sanbao-cases/{theirs_case['id']}", Role.DEALER_STAFF).status_code == 404
     assert api("GET", f"/sanbao-cases/{mine['id']}", "dealer_b").status_code == 404
     assert api("GET", f"/sanbao-cases/{mine['id']}", Role.SALES_REP).status_code == 200
+
+
+def test_the_failed_machine_back_at_the_factory_through_the_api(api, units):
+    failed, _spare, _flag, _theirs = units
+    case = api("POST", "/sanbao-cases", Role.CLERK, json={
+        "serial": failed.serial, "kind": "refund", "entitlement": None, "reason": "无同型号",
+        "invoice_amount": "36500.00"}).json
+    path = f"/sanbao-cases/{case['id']}"
+    api("POST", f"{path}/decide", Role.TECHNICAL, json={"approve": True, "reason": "同意退货"})
+    early = api("POST", f"{path}/machine-received", Role.CLERK,
+                json={"received_on": TODAY.isoformat()})
+    assert early.status_code == 422  # not completed yet
+    api("POST", f"{path}/complete", Role.CLERK, json={
+        "completed_on": TODAY.isoformat(), "refund_amount": "36500.00"})
+    assert api("POST", f"{path}/machine-received", Role.DEALER_STAFF,
+               json={"received_on": TODAY.isoformat()}).status_code == 403
+    future = api("POST", f"{path}/machine-received", Role.CLERK,
+                 json={"received_on": (TODAY + timedelta(days=1)).isoformat()})
+    assert future.status_code == 422 and future.json["field"] == "received_on"
+    received = api("POST", f"{path}/machine-received", Role.CLERK,
+                   json={"received_on": TODAY.isoformat(), "note": "物流单 WL-1"})
+    assert received.status_code == 200, received.json
+    assert received.json["machine"] == {"received_on": TODAY.isoformat(), "verdict": None,
+                                        "cause": ""}
+    assert api("POST", f"{path}/machine-verdict", Role.CLERK,
+               json={"verdict": "misuse", "cause": "x"}).status_code == 403
+    blank = api("POST", f"{path}/machine-verdict", Role.TECHNICAL,
+                json={"verdict": "misuse", "cause": "  "})
+    assert blank.status_code in (400, 422) and blank.json["field"] == "cause"
+    judged = api("POST", f"{path}/machine-verdict", Role.TECHNICAL,
+                 json={"verdict": "misuse", "cause": "私自改装液压系统"})
+    assert judged.status_code == 200, judged.json
+    assert judged.json["machine"]["verdict"] == "misuse"
+    again = api("POST", f"{path}/machine-verdict", Role.TECHNICAL,
+                json={"verdict": "no_defect", "cause": "复检"})
+    assert again.status_code == 422

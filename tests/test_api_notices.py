@@ -1,5 +1,6 @@
 """API v1 write-off notices: lists and notices by scope, the PDF, the dealer's answer."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from portal.extensions import db
 from portal.finance import lifecycle
 from portal.finance.models import LedgerEntry, NoticeStatus
 from portal.finance.notice_scope import replacement_of
-from tests.builders import make_notice
+from tests.builders import approved_claim, make_notice
 
 
 @pytest.fixture
@@ -151,3 +152,25 @@ def test_a_reissued_notice_names_what_it_replaces(api, world, notice_a):
     assert api("GET", f"/notices/{new.number}", Role.DEALER_STAFF).json[
         "replaces"] == notice_a.number
     assert numbers(api("GET", "/notices?status=issued", Role.DEALER_STAFF)) == [new.number]
+
+
+def test_finance_issues_a_dealers_notice(api, world):
+    approved_claim(world.dealer_a)
+    approved_claim(world.dealer_a, finance_on=date(2026, 11, 2))  # after the period: not taken
+    db.session.commit()
+    body = {"dealer": world.dealer_a.code, "period_start": "2026-10-01",
+            "period_end": "2026-10-31"}
+    assert api("POST", "/notices", Role.DEALER_ADMIN, json=body).status_code == 403
+    missing = api("POST", "/notices", Role.FINANCE, json={**body, "dealer": "NOPE"})
+    assert missing.status_code == 404 and missing.json["field"] == "dealer"
+    backwards = api("POST", "/notices", Role.FINANCE, json={**body, "period_start": "2026-11-01"})
+    assert backwards.status_code == 422 and backwards.json["field"] == "period_start"
+    issued = api("POST", "/notices", Role.FINANCE, json=body)
+    assert issued.status_code == 201, issued.json
+    notice = issued.json
+    assert notice["status"] == "issued" and len(notice["claims"]) == 1
+    assert notice["total"] == "1420.50"
+    assert issued.headers["Location"].endswith(f"/notices/{notice['number']}")
+    assert api("GET", f"/notices/{notice['number']}.pdf", Role.DEALER_ADMIN).data[:5] == b"%PDF-"
+    nothing = api("POST", "/notices", Role.FINANCE, json=body)
+    assert nothing.status_code == 422 and nothing.json["field"] == "period_end"

@@ -53,6 +53,11 @@ COMPLETE_IN = _obj(
                         "the same model in the dealer's stock or the factory's"},
     refund_amount={**MONEY, "description": "a refund: at least the whole invoice price"},
     buyer_receipt={"type": "string", "maxLength": 100})
+RECEIVED_IN = _obj(["received_on"], received_on=DATE, version=VERSION_IN,
+                   note={"type": "string", "maxLength": 2000})
+VERDICT_IN = _obj(["verdict", "cause"], version=VERSION_IN,
+                  verdict={"type": "string", "enum": ["quality_fault", "misuse", "no_defect"]},
+                  cause={"type": "string", "maxLength": 2000})
 
 CASE_PATHS = {
     "/sanbao-cases": _post(
@@ -72,6 +77,14 @@ CASE_PATHS = {
         "card to the replacement, whose periods start on completed_on; the failed machine goes "
         "back to the factory and the entitlement is closed.", COMPLETE_IN, "200", "Completed",
         [CASE_ID]),
+    "/sanbao-cases/{case_id}/machine-received": _post(
+        "Record the failed machine arrived at the factory",
+        "The sales clerk, once, on a completed case; not before its completion day nor in the "
+        "future.", RECEIVED_IN, "200", "Received", [CASE_ID]),
+    "/sanbao-cases/{case_id}/machine-verdict": _post(
+        "Give the verdict on the returned machine",
+        "The technical department, once, after the machine is received.", VERDICT_IN, "200",
+        "Judged", [CASE_ID]),
 }
 CASE_SCHEMAS = {
     "SanbaoCase": _obj(
@@ -90,5 +103,9 @@ CASE_SCHEMAS = {
         replacement_serial={"type": ["string", "null"]}, invoice_amount=NULL_MONEY,
         refund_due={"type": ["object", "null"], "description": "invoice_amount − charges = due",
                     "properties": {"invoice_amount": MONEY, "charges": MONEY, "due": MONEY}},
-        refund_amount=NULL_MONEY, buyer_receipt={"type": "string"}),
+        refund_amount=NULL_MONEY, buyer_receipt={"type": "string"},
+        machine=_obj(["received_on", "verdict"], received_on={"type": ["string", "null"]},
+                     verdict={"type": ["string", "null"],
+                              "enum": ["quality_fault", "misuse", "no_defect", None]},
+                     cause={"type": "string"})),
 }

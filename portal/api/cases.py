@@ -1,4 +1,5 @@
-"""The v1 exchange and refund case resources (包换 / 包退): open, read, decide, complete."""
+"""The v1 exchange and refund case resources (包换 / 包退): open, read, decide, complete, and the
+failed machine back at the factory (received by the clerk, judged by the technical department)."""
 
 from flask import g, jsonify, url_for
 
@@ -15,8 +16,8 @@ from portal.api.views import (
     text,
     token_required,
 )
-from portal.cases import rules, services
-from portal.cases.access import can_decide_cases, can_open_cases
+from portal.cases import machine, rules, services
+from portal.cases.access import can_decide_cases, can_open_cases, can_receive_machines
 from portal.cases.models import CaseKind, SanbaoCase
 from portal.cases.scope import visible_cases
 from portal.claims.models import UnitFlag
@@ -56,6 +57,9 @@ def case_json(case: SanbaoCase) -> dict:
         "replacement_serial": case.replacement.serial if case.replacement else None,
         "invoice_amount": _money(case.invoice_amount), "refund_due": _due(case),
         "refund_amount": _money(case.refund_amount), "buyer_receipt": case.buyer_receipt,
+        "machine": {"received_on": _day(case.machine_received_on),
+                    "verdict": case.machine_verdict.value if case.machine_verdict else None,
+                    "cause": case.machine_cause},
     }
 
 
@@ -153,4 +157,29 @@ def complete_case(case_id):
     _done(lambda: services.complete_case(
         case, completed_on, actor=g.api_user, version=sent_version(), today=shanghai_today(),
         replacement_serial=serial, refund_amount=refund, buyer_receipt=receipt))
+    return jsonify(case_json(case))
+
+
+@bp.post("/sanbao-cases/<int:case_id>/machine-received")
+@token_required(can_receive_machines)
+def receive_case_machine(case_id):
+    """The clerk records the failed machine of a completed case arriving at the factory."""
+    case = _visible_case(case_id)
+    data = json_body()
+    received_on = iso_date(data, "received_on")
+    note = text(data, "note", 2000, required=False)
+    _done(lambda: machine.receive_machine(case, received_on, note, actor=g.api_user,
+                                          version=sent_version(), today=shanghai_today()))
+    return jsonify(case_json(case))
+
+
+@bp.post("/sanbao-cases/<int:case_id>/machine-verdict")
+@token_required(can_decide_cases)
+def judge_case_machine(case_id):
+    """The technical department's verdict on the received machine, and the cause."""
+    case = _visible_case(case_id)
+    data = json_body()
+    verdict, cause = text(data, "verdict", 20), text(data, "cause", 2000)
+    _done(lambda: machine.judge_machine(case, verdict, cause, actor=g.api_user,
+                                        version=sent_version()))
     return jsonify(case_json(case))

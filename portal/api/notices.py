@@ -1,14 +1,16 @@
-"""The v1 write-off notice resources: list and read them with their claims and PDF; the dealer
-confirms or disputes them."""
+"""The v1 write-off notice resources: finance issues a dealer's notice; list and read them with
+their claims and PDF; the dealer confirms or disputes them."""
 
 
 import sqlalchemy as sa
 from flask import g, jsonify, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from portal.api.views import (
     ApiError,
     bp,
+    iso_date,
     json_body,
     rule_broken,
     sent_version,
@@ -21,7 +23,7 @@ from portal.core.pagination import keyset_page
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance import documents, lifecycle
-from portal.finance.access import can_answer_notices, can_read_notices
+from portal.finance.access import can_answer_notices, can_manage_notices, can_read_notices
 from portal.finance.models import LedgerEntry, NoticeStatus, WriteOffNotice
 from portal.finance.notice_scope import (
     filter_notices,
@@ -31,6 +33,7 @@ from portal.finance.notice_scope import (
     replacement_of,
     visible_notices,
 )
+from portal.finance.notices import issue_notice
 
 NOTICE_PAGE = 100
 readers = token_required(can_read_notices)
@@ -106,6 +109,30 @@ def notices():
         following = url_for("api.notices", after=page.next_cursor, **args)
         headers["Link"] = f'<{following}>; rel="next"'
     return jsonify([notice_summary(n) for n in page.items]), 200, headers
+
+
+@bp.post("/notices")
+@token_required(can_manage_notices)
+def post_notice():
+    """Finance issues one dealer's notice for a period: every claim (and case settlement) it
+    approved by the period's end and not yet on a notice. 201 with the notice and its PDF."""
+    data = json_body()
+    code = text(data, "dealer", 20)
+    dealer = db.session.scalar(sa.select(Dealer).where(Dealer.code == code))
+    if dealer is None:
+        raise ApiError(404, "not_found", "No such dealer.", "dealer")
+    start, end = iso_date(data, "period_start"), iso_date(data, "period_end")
+    try:
+        notice = issue_notice(dealer.id, start, end, actor=g.api_user)
+        if notice is None:
+            raise DomainError(_("Dealer %(code)s has nothing approved by %(day)s that is not "
+                                "on a notice yet.", code=dealer.code, day=end.isoformat()),
+                              "period_end")
+    except DomainError as error:
+        raise rule_broken(error) from None
+    db.session.commit()
+    return jsonify(notice_json(_visible_notice(notice.number))), 201, {
+        "Location": url_for("api.get_notice", number=notice.number)}
 
 
 @bp.get("/notices/<number>")

@@ -259,7 +259,20 @@ NOTICE_PATHS = {
              "schema": {"type": "string"}, "description": "cursor from the Link header"}],
         "responses": {"200": {"description": "The notices", **_json({
             "type": "array", "items": {"$ref": "#/components/schemas/NoticeSummary"}})},
-            **_errors(400, 401, 403)}}},
+            **_errors(400, 401, 403)}},
+        "post": {
+        "summary": "Issue a dealer's write-off notice for a period (finance only)",
+        "description": "Takes every claim finance approved by period_end (and every approved "
+                       "exchange or refund settlement) of the dealer that is on no notice yet, "
+                       "renders its PDF and issues it, waiting for the dealer. 422 when the "
+                       "dealer has nothing to write off.",
+        "requestBody": {"required": True, **_json(_obj(
+            ["dealer", "period_start", "period_end"],
+            dealer={"type": "string", "description": "dealer code"},
+            period_start={"type": "string", "format": "date"},
+            period_end={"type": "string", "format": "date"}))},
+        "responses": {"201": {"description": "Issued", **_json(
+            {"$ref": "#/components/schemas/Notice"})}, **_errors(400, 401, 403, 404, 422)}}},
     "/notices/{number}": {"get": {
         "summary": "A notice with its claims and their amounts by cost type",
         "parameters": [NOTICE_NUMBER],
