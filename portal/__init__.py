@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         returns,
     )
     from portal.api.views import bp as api_bp
+    from portal.cases import recovery_views  # noqa: F401  (routes on returns.bp)
     from portal.cases.views import bp as cases_bp
     from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp

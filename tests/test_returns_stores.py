@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from portal.accounts.roles import Role
+from portal.cases.recovery import recovery
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -23,7 +24,6 @@ from portal.returns.models import (
     Verdict,
 )
 from portal.returns.owed import record_verdict
-from portal.returns.recovery import recovery
 from portal.returns.stores import move_item
 from portal.workflow import claims as workflow
 from tests import builders, factories
@@ -209,7 +209,7 @@ def recoverable(shop, dealer, tech):
 def test_recovery_amounts_per_supplier_in_decimal(recoverable):
     weichai, nobody = recovery()
     assert weichai.supplier == "潍柴动力" and nobody.supplier == ""
-    assert [(r.claim_number, r.part_cost, r.labour, r.amount) for r in weichai.rows] == [
+    assert [(r.document, r.part_cost, r.labour, r.amount) for r in weichai.rows] == [
         (recoverable[3].number, Decimal("1200.00"), Decimal("60.00"), Decimal("1260.00")),
         (recoverable[0].number, Decimal("1200.00"), Decimal("125.00"), Decimal("1325.00")),
         (recoverable[1].number, Decimal("1200.00"), Decimal("125.00"), Decimal("1325.00"))]
@@ -223,7 +223,7 @@ def test_recovery_amounts_per_supplier_in_decimal(recoverable):
 
 def test_recovery_date_range_uses_shanghai_dates(recoverable):
     (only,) = recovery(date(2025, 1, 10), date(2025, 1, 10))
-    assert [r.claim_number for r in only.rows] == [recoverable[3].number]
+    assert [r.document for r in only.rows] == [recoverable[3].number]
     assert recovery(date(2025, 1, 1), date(2025, 1, 9)) == []
     assert sum(len(g.rows) for g in recovery(date(2025, 1, 11), None)) == 3
 

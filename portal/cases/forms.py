@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.cases.models import CaseKind, CaseOrigin, MachineVerdict
@@ -56,7 +63,12 @@ class JudgeMachineForm(Versioned):
     verdict = RadioField(_l("Verdict"), validators=[InputRequired()])
     cause = TextAreaField(_l("Cause of the failure"), validators=[InputRequired(),
                                                                  Length(max=2000)])
+    # Any id reaches the service, which says why a part does not do (portal/cases/machine.py).
+    part_id = SelectField(_l("Main part that failed"), coerce=int, validators=[Optional()],
+                          validate_choice=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, parts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.verdict.choices = MachineVerdict.choices()
+        self.part_id.choices = options([(0, "—"), *((p.id, f"{p.part_number} {p.name}")
+                                                    for p in parts)])

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from portal.cases.access import can_judge_case_machine, can_receive_case_machine
 from portal.cases.models import CaseStatus, MachineVerdict, SanbaoCase
+from portal.catalog.models import Part, PartKind, ProductModel
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import DomainError
@@ -50,8 +51,9 @@ def receive_machine(case: SanbaoCase, received_on: date | None, note: str = "", 
 
 
 def judge_machine(case: SanbaoCase, verdict, cause: str, *, actor, version,
-                  now: datetime | None = None) -> SanbaoCase:
-    """The technical department inspects the returned machine: its verdict and the cause."""
+                  part_id: int | None = None, now: datetime | None = None) -> SanbaoCase:
+    """The technical department inspects the returned machine: its verdict, the cause and, for
+    a quality fault, the main part that failed (``failed_part``)."""
     if not can_judge_case_machine(case, actor):
         raise DomainError(_("The technical department inspects a received machine, once."))
     check_version(case, version)
@@ -61,8 +63,35 @@ def judge_machine(case: SanbaoCase, verdict, cause: str, *, actor, version,
     cause = (cause or "").strip()
     if not cause:
         raise DomainError(_("Give the cause of the failure."), field="cause")
-    case.machine_verdict, case.machine_cause = verdict, cause[:2000]
+    part = failed_part(case, part_id) if verdict == MachineVerdict.QUALITY_FAULT else None
+    case.machine_verdict, case.machine_cause, case.machine_part = verdict, cause[:2000], part
     case.machine_judged_by_id, case.machine_judged_at = actor.id, now or utcnow()
-    audit.record("judge_machine", case, actor=actor, reason=case.machine_cause,
-                 changes={"machine_verdict": (None, verdict)})
+    changes = {"machine_verdict": (None, verdict)}
+    if part is not None:
+        changes["machine_part"] = (None, part.audit_label)
+    audit.record("judge_machine", case, actor=actor, reason=case.machine_cause, changes=changes)
     return case
+
+
+def failed_part(case: SanbaoCase, part_id: int | None) -> Part:
+    """The main part a quality fault names: a main part (主要部件) listed for the machine's
+    model. Its supplier answers for it (portal/cases/recovery.py); a misuse or no-defect verdict
+    names none, since nobody is owed anything for it."""
+    part = db.session.get(Part, part_id) if part_id else None
+    if part is None:
+        raise DomainError(_("Name the main part that failed."), field="part_id")
+    if part.kind != PartKind.MAIN:
+        raise DomainError(_("%(part)s is not a main part: name the main part that failed.",
+                            part=part.part_number), field="part_id")
+    if not part.fits(case.unit.model_id):
+        raise DomainError(_("Part %(part)s does not fit model %(model)s.",
+                            part=part.part_number, model=case.unit.model.code), field="part_id")
+    return part
+
+
+def main_parts(model_id: int) -> list[Part]:
+    """The main parts listed for a model: what the verdict form offers."""
+    return list(db.session.scalars(
+        sa.select(Part).where(Part.kind == PartKind.MAIN,
+                              Part.models.any(ProductModel.id == model_id))
+        .order_by(Part.part_number)))

@@ -95,6 +95,9 @@ class SanbaoCase(VersionedRecord, db.Model):
     machine_cause: Mapped[str] = mapped_column(sa.Text, default="")
     machine_judged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     machine_judged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A quality fault names the main part that failed: its supplier pays for it
+    # (portal/cases/recovery.py).
+    machine_part_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parts.id"), index=True)
 
     unit = relationship("Unit", foreign_keys=[unit_id])
     dealer = relationship("Dealer")
@@ -107,6 +110,7 @@ class SanbaoCase(VersionedRecord, db.Model):
     completed_by = relationship("User", foreign_keys=[completed_by_id])
     machine_received_by = relationship("User", foreign_keys=[machine_received_by_id])
     machine_judged_by = relationship("User", foreign_keys=[machine_judged_by_id])
+    machine_part = relationship("Part")
 
     @property
     def audit_label(self) -> str:

@@ -103,14 +103,23 @@ def detail(case_id):
     return _page(get_case(case_id, current_user))
 
 
-# the case page's forms: name: (form class, who may use it now, first values)
+def _parts(case: SanbaoCase) -> dict:
+    """What the verdict form offers: the main parts of the machine's model."""
+    return {"parts": machine.main_parts(case.unit.model_id)}
+
+
+def _none(case: SanbaoCase) -> dict:
+    return {}
+
+
+# the case page's forms: name: (form class, who may use it now, what it starts with)
 FORMS = {
-    "decide": (DecideForm, access.can_decide_case, dict),
+    "decide": (DecideForm, access.can_decide_case, _none),
     "complete": (CompleteForm, access.can_complete_case,
-                 lambda: {"completed_on": shanghai_today()}),
+                 lambda case: {"completed_on": shanghai_today()}),
     "receive": (ReceiveMachineForm, access.can_receive_case_machine,
-                lambda: {"received_on": shanghai_today()}),
-    "judge": (JudgeMachineForm, access.can_judge_case_machine, dict),
+                lambda case: {"received_on": shanghai_today()}),
+    "judge": (JudgeMachineForm, access.can_judge_case_machine, _parts),
 }
 
 
@@ -121,7 +130,7 @@ def _forms(case: SanbaoCase, failed: str | None, form) -> dict:
         if name == failed:
             forms[name] = form
         elif may(case, current_user):
-            forms[name] = form_cls(formdata=None, version=case.version, **first())
+            forms[name] = form_cls(formdata=None, version=case.version, **first(case))
     return forms
 
 
@@ -192,9 +201,10 @@ def receive(case_id):
 def judge(case_id):
     """Give the verdict on the returned machine and the cause."""
     case = get_case(case_id, current_user)
-    form = JudgeMachineForm()
+    form = JudgeMachineForm(**_parts(case))
     return form_action(
         form, lambda: machine.judge_machine(case, form.verdict.data, form.cause.data,
-                                            actor=current_user, version=form.seen_version),
+                                            part_id=form.part_id.data, actor=current_user,
+                                            version=form.seen_version),
         success=_("Verdict recorded."), done=url_for("cases.detail", case_id=case.id),
         leave=True, again=lambda form: _page(case, "judge", form))

@@ -143,6 +143,10 @@ class Part(VersionedRecord, db.Model):
     def audit_label(self) -> str:
         return f"{self.part_number} {self.name}"
 
+    def fits(self, model_id: int) -> bool:
+        """Whether the part is listed for the model (its models are loaded once per part)."""
+        return any(m.id == model_id for m in self.models)
+
 
 class FaultCode(db.Model):
     __tablename__ = "fault_codes"

@@ -200,7 +200,7 @@ def _fit(claim):
     for line in claim.lines:
         if line.kind != LineKind.PART or line.part is None:
             continue
-        if not any(m.id == model_id for m in line.part.models):
+        if not line.part.fits(model_id):
             yield Check("part_fit", Level.BLOCKING,
                         _("Part %(part)s does not fit model %(model)s.",
                           part=line.part.part_number, model=claim.unit.model.code),

@@ -84,7 +84,7 @@ def coverage_for(unit, part, on: date, *, exclude_claim_id: int | None = None) -
     if part is not None:
         part_terms = PartTerms(part_number=part.part_number, kind=part.kind.value,
                                own_months=part.warranty_months,
-                               fits_model=any(m.id == model.id for m in part.models))
+                               fits_model=part.fits(model.id))
     repairs = warranty_repairs(unit.id, before=on, exclude_claim_id=exclude_claim_id)
     return coverage(model=terms, card=card_terms(unit), failure_date=on, part=part_terms,
                     repairs=repairs)

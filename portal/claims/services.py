@@ -219,7 +219,7 @@ def price_line(claim: Claim, kind: LineKind, values: dict) -> costing.Priced:
         part = db.session.get(Part, values.get("part_id") or 0)
         if part is None or not part.is_active:
             raise DomainError(_("Choose a part from the catalogue."), field="part_id")
-        if not any(m.id == claim.unit.model_id for m in part.models):
+        if not part.fits(claim.unit.model_id):
             raise DomainError(_("Part %(part)s does not fit model %(model)s.",
                                 part=part.part_number, model=claim.unit.model.code),
                               field="part_id")

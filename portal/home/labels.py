@@ -260,7 +260,8 @@ FIELDS.update({"origin": _l("Where the case comes from"),
                "buyer_receipt": _l("The buyer's receipt"),
                "exchanged_on": _l("Exchanged on (the periods run from it)"),
                "machine_received_on": _l("Failed machine received on"),
-               "machine_verdict": _l("Verdict on the failed machine")})
+               "machine_verdict": _l("Verdict on the failed machine"),
+               "machine_part": _l("Main part that failed")})
 
 
 # A change's coded values, by (record type, field): shown by their title in the reader's language.

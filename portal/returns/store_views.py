@@ -1,17 +1,13 @@
-"""The old-part stores (reusable, scrap, back to the supplier) and supplier recovery."""
+"""The old-part stores (reusable, scrap, back to the supplier). Supplier recovery, which also
+reads cases, is registered on this blueprint from ``portal/cases/recovery_views.py``."""
 
-from datetime import date
-from decimal import Decimal
 
 from flask import abort, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.core.actions import errors_of, form_action
-from portal.core.db import SHANGHAI, shanghai_today
-from portal.core.downloads import download
-from portal.core.excel import Column, write_sheet
+from portal.core.db import shanghai_today
 from portal.core.forms import options
 from portal.core.htmx import render
 from portal.core.pagination import request_page
@@ -19,13 +15,11 @@ from portal.core.permissions import requires
 from portal.extensions import db
 from portal.returns import access
 from portal.returns.models import Destination, StoreItem, StoreState
-from portal.returns.recovery import recovery
 from portal.returns.stores import MOVES, move_item, store_items
 from portal.returns.verdict_forms import StoreMoveForm
 from portal.returns.views import bp
 
 store_readers = requires(access.can_read_stores)
-recovery_readers = requires(access.can_read_recovery)
 
 
 def _store_arg(store: str) -> Destination:
@@ -77,45 +71,3 @@ def store_move(item_id):
         # the store's list, the messages by the item's row
         again=lambda form: _store_page(item.store, errors={
             item.id: " ".join(map(str, errors_of(form)))}))
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, "").strip())
-    except ValueError:
-        return None
-
-
-@bp.route("/recovery")
-@recovery_readers
-def recovery_list():
-    """Per supplier, the quality-fault parts and what can be recovered for them."""
-    start, end = _date_arg("start"), _date_arg("end")
-    groups = recovery(start, end)
-    return render("returns/recovery.html", groups=groups, start=start, end=end,
-                  total=sum((g.amount for g in groups), Decimal("0.00")))
-
-
-RECOVERY_COLUMNS = [
-    Column("supplier", _l("Supplier"), width=24), Column("claim", _l("Claim"), width=16),
-    Column("line", _l("Line"), width=6), Column("part_number", _l("Part number")),
-    Column("part_name", _l("Part"), width=20), Column("serial", _l("Serial number")),
-    Column("verdict_on", _l("Verdict date"), width=12),
-    Column("part_cost", _l("Part cost (yuan)"), number_format="0.00"),
-    Column("labour", _l("Labour (yuan)"), number_format="0.00"),
-    Column("amount", _l("Recoverable (yuan)"), number_format="0.00"),
-]
-
-
-@bp.route("/recovery.xlsx")
-@recovery_readers
-def recovery_export():
-    """The recovery list as an Excel sheet, money as numbers with two decimals."""
-    start, end = _date_arg("start"), _date_arg("end")
-    nobody = str(_("(no supplier recorded)"))
-    rows = [[g.supplier or nobody, r.claim_number, r.position, r.part_number, r.part_name,
-             r.serial, r.verdict_at.astimezone(SHANGHAI).date(), r.part_cost, r.labour,
-             r.amount] for g in recovery(start, end) for r in g.rows]
-    data = write_sheet(str(_("Supplier recovery")), RECOVERY_COLUMNS, rows)
-    return download(data, "supplier-recovery.xlsx", attachment=False)
-

@@ -123,10 +123,12 @@ def test_exchange_and_refund_story(people, seeded, shot, watch):
     tech.goto(exchange_url)
     tech.check('input[name="verdict"][value="quality_fault"]')
     tech.fill("#cause", "变速箱壳体铸造缺陷")
+    tech.select_option("#part_id", str(seeded.part_id))  # its supplier pays it back
     tech.click('form[action$="/judge"] button[type="submit"]')
     expect(flash(tech)).to_have_text(zh("Verdict recorded."))
     expect(tech.locator("main")).to_contain_text(zh("Quality fault (三包成立)"))
     expect(tech.locator("main")).to_contain_text("变速箱壳体铸造缺陷")
+    expect(tech.locator("main")).to_contain_text(seeded.part_number)
     expect(tech.locator('form[action$="/judge"]')).to_have_count(0)
     shot(tech, "failed-machine-judged")
 
