@@ -133,16 +133,25 @@ def test_the_failed_machine_back_at_the_factory_through_the_api(api, units):
                    json={"received_on": TODAY.isoformat(), "note": "物流单 WL-1"})
     assert received.status_code == 200, received.json
     assert received.json["machine"] == {"received_on": TODAY.isoformat(), "verdict": None,
-                                        "cause": ""}
+                                        "cause": "", "part": None}
     assert api("POST", f"{path}/machine-verdict", Role.CLERK,
                json={"verdict": "misuse", "cause": "x"}).status_code == 403
     blank = api("POST", f"{path}/machine-verdict", Role.TECHNICAL,
                 json={"verdict": "misuse", "cause": "  "})
     assert blank.status_code in (400, 422) and blank.json["field"] == "cause"
+    unnamed = api("POST", f"{path}/machine-verdict", Role.TECHNICAL,
+                  json={"verdict": "quality_fault", "cause": "缸体砂眼"})
+    assert unnamed.status_code == 422 and unnamed.json["field"] == "part"
+    unknown = api("POST", f"{path}/machine-verdict", Role.TECHNICAL,
+                  json={"verdict": "quality_fault", "cause": "缸体砂眼", "part": "NO-SUCH"})
+    assert unknown.status_code == 422 and unknown.json["field"] == "part"
+    block = factories.make_part("BLK-1", models=[failed.model], kind="main", supplier="华源铸造")
+    db.session.commit()
     judged = api("POST", f"{path}/machine-verdict", Role.TECHNICAL,
-                 json={"verdict": "misuse", "cause": "私自改装液压系统"})
+                 json={"verdict": "quality_fault", "cause": "缸体砂眼", "part": block.part_number})
     assert judged.status_code == 200, judged.json
-    assert judged.json["machine"]["verdict"] == "misuse"
+    assert judged.json["machine"]["verdict"] == "quality_fault"
+    assert judged.json["machine"]["part"] == "BLK-1"
     again = api("POST", f"{path}/machine-verdict", Role.TECHNICAL,
                 json={"verdict": "no_defect", "cause": "复检"})
     assert again.status_code == 422

@@ -1,14 +1,14 @@
 """sanbao_cases: the failed main part a quality-fault verdict names (recovered from its supplier)
 
 Revision ID: b4e1d7a92c05
-Revises: 8d2f4a6b1c39
+Revises: a43bf54855e9
 Create Date: 2026-12-07 08:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'b4e1d7a92c05'
-down_revision = '8d2f4a6b1c39'
+down_revision = 'a43bf54855e9'
 branch_labels = None
 depends_on = None
 

@@ -57,7 +57,9 @@ RECEIVED_IN = _obj(["received_on"], received_on=DATE, version=VERSION_IN,
                    note={"type": "string", "maxLength": 2000})
 VERDICT_IN = _obj(["verdict", "cause"], version=VERSION_IN,
                   verdict={"type": "string", "enum": ["quality_fault", "misuse", "no_defect"]},
-                  cause={"type": "string", "maxLength": 2000})
+                  cause={"type": "string", "maxLength": 2000},
+                  part={"type": "string", "description": "a quality fault: the part number of "
+                        "the main part that failed (a main part of the machine's model)"})
 
 CASE_PATHS = {
     "/sanbao-cases": _post(
@@ -107,5 +109,5 @@ CASE_SCHEMAS = {
         machine=_obj(["received_on", "verdict"], received_on={"type": ["string", "null"]},
                      verdict={"type": ["string", "null"],
                               "enum": ["quality_fault", "misuse", "no_defect", None]},
-                     cause={"type": "string"})),
+                     cause={"type": "string"}, part={"type": ["string", "null"]})),
 }

@@ -1,6 +1,7 @@
 """The v1 exchange and refund case resources (包换 / 包退): open, read, decide, complete, and the
 failed machine back at the factory (received by the clerk, judged by the technical department)."""
 
+import sqlalchemy as sa
 from flask import g, jsonify, url_for
 
 from portal.api.views import (
@@ -20,6 +21,7 @@ from portal.cases import machine, rules, services
 from portal.cases.access import can_decide_cases, can_open_cases, can_receive_machines
 from portal.cases.models import CaseKind, SanbaoCase
 from portal.cases.scope import visible_cases
+from portal.catalog.models import Part
 from portal.claims.models import UnitFlag
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
@@ -59,7 +61,8 @@ def case_json(case: SanbaoCase) -> dict:
         "refund_amount": _money(case.refund_amount), "buyer_receipt": case.buyer_receipt,
         "machine": {"received_on": _day(case.machine_received_on),
                     "verdict": case.machine_verdict.value if case.machine_verdict else None,
-                    "cause": case.machine_cause},
+                    "cause": case.machine_cause,
+                    "part": case.machine_part.part_number if case.machine_part else None},
     }
 
 
@@ -180,6 +183,22 @@ def judge_case_machine(case_id):
     case = _visible_case(case_id)
     data = json_body()
     verdict, cause = text(data, "verdict", 20), text(data, "cause", 2000)
-    _done(lambda: machine.judge_machine(case, verdict, cause, actor=g.api_user,
-                                        version=sent_version()))
+    part_id = _part_id(text(data, "part", 40, required=False))
+    try:
+        machine.judge_machine(case, verdict, cause, actor=g.api_user, version=sent_version(),
+                              part_id=part_id)
+    except DomainError as error:
+        error.field = "part" if error.field == "part_id" else error.field
+        raise rule_broken(error) from None
+    db.session.commit()
     return jsonify(case_json(case))
+
+
+def _part_id(number: str) -> int | None:
+    """The id of the part a verdict names by its number (none named: None)."""
+    if not number:
+        return None
+    part_id = db.session.scalar(sa.select(Part.id).where(Part.part_number == number))
+    if part_id is None:
+        raise ApiError(422, "rule_violated", "No part has this number.", "part")
+    return part_id
