@@ -67,6 +67,9 @@ class ProductModelForm(Versioned):
     running_in_hours = IntegerField(_l("Running-in hours"),
                                     validators=[InputRequired(), NumberRange(min=0, max=1000)])
     main_parts_named = TextAreaField(_l("Main parts named"), validators=[Length(max=2000)])
+    # Checked by services.dealer_price_problem, which the import and the API ask too.
+    dealer_price = DecimalField(_l("Dealer price (经销价, yuan)"), validators=[Optional()],
+                                render_kw={"inputmode": "decimal"})
     is_active = BooleanField(_l("In the catalogue"), default=True)
     watched = BooleanField(_l("Watched: claims on this part always need a technical decision"))
 

@@ -81,6 +81,7 @@ FIELDS = {
     "whole_months": _l("Whole machine (months)"), "main_parts_months": _l("Main parts (months)"),
     "wear_parts_months": _l("Wear parts (months)"), "running_in_hours": _l("Running-in hours"),
     "main_parts_named": _l("Main parts named"), "is_active": _l("In use"),
+    "dealer_price": _l("Dealer price (经销价, yuan)"),
     "part_number": _l("Part number"), "kind": _l("Kind"), "price": _l("Price (yuan)"),
     "return_required": _l("Old part must be returned"),
     "warranty_months": _l("Own warranty (months)"), "supplier": _l("Supplier"),
