@@ -286,5 +286,18 @@ class LegalMinimumForm(FlaskForm):
     main_parts_named = TextAreaField(_l("Main parts named"), validators=[Length(max=2000)])
 
 
+class DiscountRateForm(FlaskForm):
+    """A row of the discount standard; its rules are ``discounts.discount_problems``."""
+
+    category = SelectField(_l("Category"), choices=[], validators=[DataRequired()])
+    from_month = IntegerField(_l("From whole months in use"), validators=[InputRequired()])
+    rate = DecimalField(_l("Rate (% of the dealer price)"), validators=[InputRequired()],
+                        render_kw={"inputmode": "decimal"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = ModelCategory.choices()
+
+
 class ImportForm(FlaskForm):
     file = FileField(_l("Excel file (.xlsx)"), validators=[FileRequired()])
