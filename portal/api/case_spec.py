@@ -2,6 +2,8 @@
 
 DATE = {"type": "string", "format": "date", "example": "2026-03-01"}
 MONEY = {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$", "example": "58000.00"}
+SIGNED_MONEY = {"type": "string", "pattern": r"^[+-]?\d{1,7}(\.\d{1,2})?$",
+                "example": "-1500.00"}
 NULL_MONEY = {"type": ["string", "null"], "pattern": r"^\d{1,7}(\.\d{1,2})?$"}
 ERROR = {"$ref": "#/components/schemas/Error"}
 CASE = {"$ref": "#/components/schemas/SanbaoCase"}
@@ -52,7 +54,14 @@ COMPLETE_IN = _obj(
     replacement_serial={"type": "string", "description": "an exchange: an unsold machine of "
                         "the same model in the dealer's stock or the factory's"},
     refund_amount={**MONEY, "description": "a refund: at least the whole invoice price"},
-    buyer_receipt={"type": "string", "maxLength": 100})
+    buyer_receipt={"type": "string", "maxLength": 100},
+    other_model_agreed={"type": "boolean", "default": False, "description": "an exchange: "
+                        "the buyer agreed to another model of the same category instead of "
+                        "the same model and specification"},
+    buyer_difference={**SIGNED_MONEY, "description": "an exchange for another model: the "
+                      "price difference the buyer settled with the dealer, + he paid more "
+                      "(补差), − the dealer paid him back (返差); not in the maker's "
+                      "settlement"})
 
 CASE_PATHS = {
     "/sanbao-cases": _post(
@@ -90,5 +99,7 @@ CASE_SCHEMAS = {
         replacement_serial={"type": ["string", "null"]}, invoice_amount=NULL_MONEY,
         refund_due={"type": ["object", "null"], "description": "invoice_amount − charges = due",
                     "properties": {"invoice_amount": MONEY, "charges": MONEY, "due": MONEY}},
-        refund_amount=NULL_MONEY, buyer_receipt={"type": "string"}),
+        refund_amount=NULL_MONEY, buyer_receipt={"type": "string"},
+        other_model_agreed={"type": "boolean"},
+        buyer_difference={"type": ["string", "null"], "pattern": SIGNED_MONEY["pattern"]}),
 }

@@ -56,6 +56,8 @@ def case_json(case: SanbaoCase) -> dict:
         "replacement_serial": case.replacement.serial if case.replacement else None,
         "invoice_amount": _money(case.invoice_amount), "refund_due": _due(case),
         "refund_amount": _money(case.refund_amount), "buyer_receipt": case.buyer_receipt,
+        "other_model_agreed": case.other_model_agreed,
+        "buyer_difference": _money(case.buyer_difference),
     }
 
 
@@ -91,6 +93,17 @@ def _kind(data: dict) -> str:
 
 def _optional_money(data: dict, field: str):
     return money(data, field) if data.get(field) is not None else None
+
+
+def _other_model(data: dict) -> tuple[bool, str | None]:
+    """The buyer's agreement to another model (false when left out) and his signed price
+    difference, a decimal string ("-1500.00": the dealer paid him back)."""
+    agreed = boolean(data, "other_model_agreed") if "other_model_agreed" in data else False
+    difference = data.get("buyer_difference")
+    if difference is not None and not isinstance(difference, str):
+        raise ApiError(400, "bad_request", 'buyer_difference: a signed decimal string, e.g. '
+                       '"-1500.00"', "buyer_difference")
+    return agreed, difference
 
 
 def _done(action):
@@ -150,7 +163,9 @@ def complete_case(case_id):
     serial = text(data, "replacement_serial", 40, required=False)
     refund = _optional_money(data, "refund_amount")
     receipt = text(data, "buyer_receipt", 100, required=False)
+    agreed, difference = _other_model(data)
     _done(lambda: services.complete_case(
         case, completed_on, actor=g.api_user, version=sent_version(), today=shanghai_today(),
-        replacement_serial=serial, refund_amount=refund, buyer_receipt=receipt))
+        replacement_serial=serial, refund_amount=refund, buyer_receipt=receipt,
+        other_model_agreed=agreed, buyer_difference=difference))
     return jsonify(case_json(case))

@@ -166,7 +166,9 @@ def complete(case_id):
         form, lambda: services.complete_case(
             case, form.completed_on.data, actor=current_user, version=form.seen_version,
             today=shanghai_today(), replacement_serial=form.replacement_serial.data or "",
-            refund_amount=form.refund_amount.data, buyer_receipt=form.buyer_receipt.data or ""),
+            refund_amount=form.refund_amount.data, buyer_receipt=form.buyer_receipt.data or "",
+            other_model_agreed=form.other_model_agreed.data,
+            buyer_difference=form.buyer_difference.data),
         success=lambda c: _("Case %(number)s completed.", number=c.number),
         done=url_for("cases.detail", case_id=case.id), leave=True,
         again=lambda form: _page(case, "complete", form))

@@ -261,6 +261,8 @@ ENTITY_STATES["sanbao_cases"] = {
 FIELDS.update({"origin": _l("Where the case comes from"),
                "replacement": _l("Replacement machine"), "refund_amount": _l("Refunded (yuan)"),
                "buyer_receipt": _l("The buyer's receipt"),
+               "other_model_agreed": _l("The buyer agreed to another model"),
+               "buyer_difference": _l("Price difference with the buyer (yuan)"),
                "exchanged_on": _l("Exchanged on (the periods run from it)"),
                "machine_received_on": _l("Failed machine received on"),
                "machine_verdict": _l("Verdict on the failed machine")})
