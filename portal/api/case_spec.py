@@ -101,5 +101,18 @@ CASE_SCHEMAS = {
                     "properties": {"invoice_amount": MONEY, "charges": MONEY, "due": MONEY}},
         refund_amount=NULL_MONEY, buyer_receipt={"type": "string"},
         other_model_agreed={"type": "boolean"},
-        buyer_difference={"type": ["string", "null"], "pattern": SIGNED_MONEY["pattern"]}),
+        buyer_difference={"type": ["string", "null"], "pattern": SIGNED_MONEY["pattern"]},
+        settlement={"type": ["object", "null"], "description": "the maker's settlement with "
+                    "the dealer once the case is completed (null before): the signed total (+ "
+                    "the maker owes the dealer), its lines (return_credit, replacement, "
+                    "difference, own_stock) with their arithmetic, or the problem that keeps "
+                    "it from being worked out (no dealer price, no rate; then no lines)",
+                    "properties": {
+                        "amount": SIGNED_MONEY, "problem": {"type": ["string", "null"]},
+                        "lines": {"type": "array", "items": _obj(
+                            ["key", "label", "arithmetic", "amount"],
+                            key={"type": "string", "enum": [
+                                "return_credit", "replacement", "difference", "own_stock"]},
+                            label={"type": "string"}, arithmetic={"type": "string"},
+                            amount=SIGNED_MONEY)}}}),
 }

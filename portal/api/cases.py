@@ -17,8 +17,9 @@ from portal.api.views import (
 )
 from portal.cases import rules, services
 from portal.cases.access import can_decide_cases, can_open_cases
-from portal.cases.models import CaseKind, SanbaoCase
+from portal.cases.models import CaseKind, CaseStatus, SanbaoCase
 from portal.cases.scope import visible_cases
+from portal.cases.settlement import settlement_of
 from portal.claims.models import UnitFlag
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
@@ -58,7 +59,18 @@ def case_json(case: SanbaoCase) -> dict:
         "refund_amount": _money(case.refund_amount), "buyer_receipt": case.buyer_receipt,
         "other_model_agreed": case.other_model_agreed,
         "buyer_difference": _money(case.buyer_difference),
+        "settlement": _settlement(case),
     }
+
+
+def _settlement(case: SanbaoCase) -> dict | None:
+    """The maker's settlement with the dealer, line by line, once the case is completed."""
+    if case.status != CaseStatus.COMPLETED:
+        return None
+    settled = settlement_of(case)
+    return {"amount": str(settled.amount), "problem": settled.problem, "lines": [
+        {"key": line.key, "label": line.label, "arithmetic": line.arithmetic,
+         "amount": str(line.amount)} for line in settled.lines]}
 
 
 def _visible_case(case_id: int) -> SanbaoCase:

@@ -21,6 +21,7 @@ from portal.cases.forms import (
 )
 from portal.cases.models import CaseKind, CaseStatus, SanbaoCase
 from portal.cases.scope import get_case, visible_cases
+from portal.cases.settlement import settlement_of
 from portal.claims.models import UnitFlag
 from portal.core import audit
 from portal.core.actions import form_action
@@ -135,9 +136,10 @@ def _page(case: SanbaoCase, failed: str | None = None, form=None):
            if case.kind == CaseKind.REFUND and case.invoice_amount is not None else None)
     # The case's own steps, newest first, for whoever sees the case (form_action answers 422
     # when a form comes back with errors).
+    settlement = settlement_of(case) if case.status == CaseStatus.COMPLETED else None
     return render("cases/detail.html", case=case, decide=decide, complete=complete, seen=seen,
                   receive=forms.get("receive"), judge=forms.get("judge"),
-                  timeline=audit.history(case, limit=50), due=due)
+                  timeline=audit.history(case, limit=50), due=due, settlement=settlement)
 
 
 @bp.route("/<int:case_id>/decide", methods=["POST"])
