@@ -53,6 +53,8 @@ def test_the_administrator_adds_edits_and_deletes_rows_each_audited(client, logi
         ("create", "tractor_large", admin.id)] * 2 + [
         ("update", "tractor_large", admin.id), ("delete", "tractor_large", admin.id)]
     assert entries[2].changes == {"from_month": [12, 6], "rate": ["92.50", "95"]}
+    form = client.get("/catalog/discounts/new?for=combine").get_data(as_text=True)
+    assert 'value="combine" selected' in form or 'selected value="combine"' in form
     page = client.get("/catalog/discounts").get_data(as_text=True)
     assert "折扣率" in page and "100 %" in page and "变更记录" in page
 
