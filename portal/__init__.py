@@ -132,7 +132,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.views import bp as api_bp
     from portal.cases import recovery_views  # noqa: F401  (routes on returns.bp)
     from portal.cases.views import bp as cases_bp
-    from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
+    from portal.catalog import (  # noqa: F401  (routes on catalog.bp)
+        discount_views,
+        policy_views,
+        rule_views,
+    )
     from portal.catalog.views import bp as catalog_bp
     from portal.claims.views import bp as claims_bp
     from portal.dealers import user_views  # noqa: F401  (routes on accounts.bp)

@@ -22,7 +22,10 @@ def access_records(app, world, db) -> dict:
     from portal.catalog.models import FaultCode
 
     fault = FaultCode(code="ZZ9", description="测试故障")
-    db.session.add_all([band, season, fault])
+    from portal.catalog.models import DiscountRate, ModelCategory
+
+    discount = DiscountRate(category=ModelCategory.COMBINE, from_month=0, rate=100)
+    db.session.add_all([band, season, fault, discount])
     victim = factories.make_user(Role.CLERK, username="victim")
     from portal.accounts.models import ApiToken
 
@@ -90,6 +93,7 @@ def access_records(app, world, db) -> dict:
         "official_day_id": (official_day.id, None),
         "season_id": (season.id, None),
         "category": ("combine", None),
+        "from_month": (0, None),
         "what": ("parts", None),
         "claim_id": (claim_a.id, claim_b.id),
         "line_id": (claim_a.lines[0].id, claim_b.lines[0].id),

@@ -436,3 +436,10 @@ def _assert_cases(db, output):
     assert refund.refund_amount == refund.invoice_amount and refund.buyer_receipt
     assert (CaseKind.EXCHANGE, CaseStatus.REQUESTED) in cases
     assert "3 exchange and refund cases" in output
+    # Every model has its dealer price and every category its discount standard, so the
+    # maker's settlement of each completed case works out.
+    from portal.cases.settlement import settlement_of
+
+    for case in (exchange, refund):
+        settlement = settlement_of(case)
+        assert settlement.problem is None and settlement.lines[0].amount > 0

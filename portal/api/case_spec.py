@@ -2,6 +2,8 @@
 
 DATE = {"type": "string", "format": "date", "example": "2026-03-01"}
 MONEY = {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$", "example": "58000.00"}
+SIGNED_MONEY = {"type": "string", "pattern": r"^[+-]?\d{1,7}(\.\d{1,2})?$",
+                "example": "-1500.00"}
 NULL_MONEY = {"type": ["string", "null"], "pattern": r"^\d{1,7}(\.\d{1,2})?$"}
 ERROR = {"$ref": "#/components/schemas/Error"}
 CASE = {"$ref": "#/components/schemas/SanbaoCase"}
@@ -52,7 +54,14 @@ COMPLETE_IN = _obj(
     replacement_serial={"type": "string", "description": "an exchange: an unsold machine of "
                         "the same model in the dealer's stock or the factory's"},
     refund_amount={**MONEY, "description": "a refund: at least the whole invoice price"},
-    buyer_receipt={"type": "string", "maxLength": 100})
+    buyer_receipt={"type": "string", "maxLength": 100},
+    other_model_agreed={"type": "boolean", "default": False, "description": "an exchange: "
+                        "the buyer agreed to another model of the same category instead of "
+                        "the same model and specification"},
+    buyer_difference={**SIGNED_MONEY, "description": "an exchange for another model: the "
+                      "price difference the buyer settled with the dealer, + he paid more "
+                      "(补差), − the dealer paid him back (返差); not in the maker's "
+                      "settlement"})
 RECEIVED_IN = _obj(["received_on"], received_on=DATE, version=VERSION_IN,
                    note={"type": "string", "maxLength": 2000})
 VERDICT_IN = _obj(["verdict", "cause"], version=VERSION_IN,
@@ -109,5 +118,20 @@ CASE_SCHEMAS = {
         machine=_obj(["received_on", "verdict"], received_on={"type": ["string", "null"]},
                      verdict={"type": ["string", "null"],
                               "enum": ["quality_fault", "misuse", "no_defect", None]},
-                     cause={"type": "string"}, part={"type": ["string", "null"]})),
+                     cause={"type": "string"}, part={"type": ["string", "null"]}),
+        other_model_agreed={"type": "boolean"},
+        buyer_difference={"type": ["string", "null"], "pattern": SIGNED_MONEY["pattern"]},
+        settlement={"type": ["object", "null"], "description": "the maker's settlement with "
+                    "the dealer once the case is completed (null before): the signed total (+ "
+                    "the maker owes the dealer), its lines (return_credit, replacement, "
+                    "difference, own_stock) with their arithmetic, or the problem that keeps "
+                    "it from being worked out (no dealer price, no rate; then no lines)",
+                    "properties": {
+                        "amount": SIGNED_MONEY, "problem": {"type": ["string", "null"]},
+                        "lines": {"type": "array", "items": _obj(
+                            ["key", "label", "arithmetic", "amount"],
+                            key={"type": "string", "enum": [
+                                "return_credit", "replacement", "difference", "own_stock"]},
+                            label={"type": "string"}, arithmetic={"type": "string"},
+                            amount=SIGNED_MONEY)}}}),
 }

@@ -19,8 +19,9 @@ from portal.api.views import (
 )
 from portal.cases import machine, rules, services
 from portal.cases.access import can_decide_cases, can_open_cases, can_receive_machines
-from portal.cases.models import CaseKind, SanbaoCase
+from portal.cases.models import CaseKind, CaseStatus, SanbaoCase
 from portal.cases.scope import visible_cases
+from portal.cases.settlement import settlement_of
 from portal.catalog.models import Part
 from portal.claims.models import UnitFlag
 from portal.core.db import shanghai_today
@@ -63,7 +64,20 @@ def case_json(case: SanbaoCase) -> dict:
                     "verdict": case.machine_verdict.value if case.machine_verdict else None,
                     "cause": case.machine_cause,
                     "part": case.machine_part.part_number if case.machine_part else None},
+        "other_model_agreed": case.other_model_agreed,
+        "buyer_difference": _money(case.buyer_difference),
+        "settlement": _settlement(case),
     }
+
+
+def _settlement(case: SanbaoCase) -> dict | None:
+    """The maker's settlement with the dealer, line by line, once the case is completed."""
+    if case.status != CaseStatus.COMPLETED:
+        return None
+    settled = settlement_of(case)
+    return {"amount": str(settled.amount), "problem": settled.problem, "lines": [
+        {"key": line.key, "label": line.label, "arithmetic": line.arithmetic,
+         "amount": str(line.amount)} for line in settled.lines]}
 
 
 def _visible_case(case_id: int) -> SanbaoCase:
@@ -98,6 +112,17 @@ def _kind(data: dict) -> str:
 
 def _optional_money(data: dict, field: str):
     return money(data, field) if data.get(field) is not None else None
+
+
+def _other_model(data: dict) -> tuple[bool, str | None]:
+    """The buyer's agreement to another model (false when left out) and his signed price
+    difference, a decimal string ("-1500.00": the dealer paid him back)."""
+    agreed = boolean(data, "other_model_agreed") if "other_model_agreed" in data else False
+    difference = data.get("buyer_difference")
+    if difference is not None and not isinstance(difference, str):
+        raise ApiError(400, "bad_request", 'buyer_difference: a signed decimal string, e.g. '
+                       '"-1500.00"', "buyer_difference")
+    return agreed, difference
 
 
 def _done(action):
@@ -157,9 +182,11 @@ def complete_case(case_id):
     serial = text(data, "replacement_serial", 40, required=False)
     refund = _optional_money(data, "refund_amount")
     receipt = text(data, "buyer_receipt", 100, required=False)
+    agreed, difference = _other_model(data)
     _done(lambda: services.complete_case(
         case, completed_on, actor=g.api_user, version=sent_version(), today=shanghai_today(),
-        replacement_serial=serial, refund_amount=refund, buyer_receipt=receipt))
+        replacement_serial=serial, refund_amount=refund, buyer_receipt=receipt,
+        other_model_agreed=agreed, buyer_difference=difference))
     return jsonify(case_json(case))
 
 

@@ -56,7 +56,11 @@ MODEL_IN = _obj(["name", "category", "whole_months", "main_months", "wear_months
                 category={"type": "string", "enum": [c.value for c in ModelCategory]},
                 whole_months={"type": "integer", "minimum": 1, "maximum": 120},
                 main_months={"type": "integer", "minimum": 1, "maximum": 120},
-                wear_months={"type": "integer", "minimum": 1, "maximum": 120})
+                wear_months={"type": "integer", "minimum": 1, "maximum": 120},
+                dealer_price={"type": ["string", "null"], "pattern": r"^\d{1,7}(\.\d{1,2})?$",
+                              "example": "80000.00", "description": "经销价, above 0; the "
+                              "basis of an exchange or refund's return credit; left out: "
+                              "unchanged, null: none"})
 PART_IN = _obj(["name", "kind", "price", "models", "months", "return_required"],
                version=VERSION_IN,
                name={"type": "string", "maxLength": 120},
@@ -545,7 +549,7 @@ SPEC = {
             "Model": _obj(["code"], code={"type": "string"}, name={"type": "string"},
                           category={"type": "string"}, whole_months={"type": "integer"},
                           main_months={"type": "integer"}, wear_months={"type": "integer"},
-                          version=VERSION),
+                          dealer_price={"type": ["string", "null"]}, version=VERSION),
             "Part": _obj(["part_no"], part_no={"type": "string"}, name={"type": "string"},
                          kind={"type": "string"}, price={"type": "string"},
                          models={"type": "array", "items": {"type": "string"}},

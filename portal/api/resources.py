@@ -117,6 +117,9 @@ def put_model(model_code):
         "main_parts_named": model.main_parts_named if model else "",
         "is_active": True,
     }
+    if "dealer_price" in data:  # left out: the price stays as it is
+        values["dealer_price"] = (None if data["dealer_price"] is None
+                                  else money(data, "dealer_price"))
     model = _commit(lambda: catalog.save_model(model, values, actor=g.api_user,
                                                version=api_version(data)),
                     {"main_parts_months": "main_months", "wear_parts_months": "wear_months"})
@@ -126,7 +129,9 @@ def put_model(model_code):
 def model_json(model) -> dict:
     return {"code": model.code, "name": model.name, "category": model.category.value,
             "whole_months": model.whole_months, "main_months": model.main_parts_months,
-            "wear_months": model.wear_parts_months, "version": model.version}
+            "wear_months": model.wear_parts_months,
+            "dealer_price": str(model.dealer_price) if model.dealer_price is not None else None,
+            "version": model.version}
 
 
 @bp.put("/parts/<part_no>")

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     RadioField,
@@ -52,6 +53,11 @@ class CompleteForm(Versioned):
                                 validators=[Optional(), Length(max=20)], render_kw=MONEY_INPUT)
     buyer_receipt = StringField(_l("The buyer's receipt (number or note)"),
                                 validators=[Optional(), Length(max=100)])
+    other_model_agreed = BooleanField(_l("The buyer agreed to another model (of the same "
+                                         "category) instead of the same model"))
+    buyer_difference = StringField(_l("Price difference settled with the buyer (yuan)"),
+                                   validators=[Optional(), Length(max=20)],
+                                   render_kw=MONEY_INPUT)
 
 
 class ReceiveMachineForm(Versioned):

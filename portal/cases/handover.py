@@ -3,6 +3,11 @@
 Exchange: the replacement machine (the dealer's unsold stock, or a factory unit placed with the
 dealer on the case's number) gets the buyer's card, filed that day, its clocks starting on the
 exchange date (``WarrantyCard.exchanged_on``, read by ``portal.claims.repairs.clock_start``).
+The 2010 regulation's exchange is for a product of the same model and specification
+(同型号同规格: 第二十八条 and 第三十条); its refund rule reads the buyer as free to take another
+model and specification instead (he may ask for a refund when he is "不愿调换其他型号、规格"), so
+with his recorded agreement another model of the same category may replace the failed one, and
+the price difference he settles with the dealer is recorded beside it (``buyer_difference``).
 Refund: the amount paid back and the buyer's receipt are recorded against the regulation's
 arithmetic (``rules.refund_due``). Either way the failed machine's card is void and the machine
 goes back to the factory (``portal.stock.services.return_to_factory``), and the entitlement the
@@ -40,19 +45,24 @@ def _find(serial: str) -> Unit:
     return unit
 
 
-def replacement_problem(failed: Unit, dealer_id: int, unit: Unit) -> str | None:
+def replacement_problem(failed: Unit, dealer_id: int, unit: Unit, *,
+                        other_model_agreed: bool = False) -> str | None:
     """Why ``unit`` cannot replace the failed machine the dealer exchanges, or None when it
     can: an unsold machine of the same model (the regulation's same model and specification),
-    in the dealer's stock or the factory's, not itself on its way back."""
+    or of another model of the same category when the buyer agreed to it, in the dealer's
+    stock or the factory's, not itself on its way back."""
     if unit.id == failed.id:
         return _("This is the failed machine itself.")
     if unit.card is not None:
         return _("This machine is sold (it has a warranty card).")
     if unit.dealer_id not in (None, dealer_id):
         return _("This machine is in neither the dealer's stock nor the factory's.")
-    if unit.model_id != failed.model_id:
+    if unit.model_id != failed.model_id and not other_model_agreed:
         return _("The replacement must be of the same model and specification (%(model)s).",
                  model=failed.model.code)
+    if unit.model.category != failed.model.category:
+        return _("Another model must be of the same category (%(category)s).",
+                 category=failed.model.category.title)
     if _returning(unit):
         return _("This machine is on its way back to the factory.")
     return None
@@ -96,17 +106,35 @@ def _new_card(case: SanbaoCase, old: WarrantyCard, unit: Unit, day: date, *, act
     return card
 
 
-def exchange(case: SanbaoCase, serial: str, day: date, *, actor, now: datetime) -> dict:
+def _other_model(case: SanbaoCase, unit: Unit, difference) -> dict:
+    """Record an exchange for another model and the buyer's price difference; refuse a
+    difference where the model is the same (there is none to settle)."""
+    if unit.model_id == case.unit.model_id:
+        if difference is not None:
+            raise DomainError(_("Only an exchange for another model has a price difference "
+                                "with the buyer."), field="buyer_difference")
+        return {}
+    if difference is None:
+        raise DomainError(_("Give the price difference settled with the buyer (0 when "
+                            "none)."), field="buyer_difference")
+    case.other_model_agreed, case.buyer_difference = True, difference
+    return {"other_model_agreed": (False, True), "buyer_difference": (None, difference)}
+
+
+def exchange(case: SanbaoCase, serial: str, day: date, *, actor, now: datetime,
+             other_model_agreed: bool = False, buyer_difference=None) -> dict:
     """Hand the replacement to the buyer with his card; answer the case's changes."""
     unit = _find(serial)
-    if (problem := replacement_problem(case.unit, case.dealer_id, unit)) is not None:
+    if (problem := replacement_problem(case.unit, case.dealer_id, unit,
+                                       other_model_agreed=other_model_agreed)) is not None:
         raise DomainError(problem, field=FIELD)
+    other = _other_model(case, unit, buyer_difference)
     old = case.unit.card or case.card
     _place(case, unit, day, actor=actor)
     case.replacement_unit_id = unit.id
     case.new_card = _new_card(case, old, unit, day, actor=actor, now=now)
     _void(old, case, actor=actor)
-    return {"replacement": (None, unit.serial)}
+    return {"replacement": (None, unit.serial), **other}
 
 
 def refund(case: SanbaoCase, paid, receipt: str, *, actor) -> dict:

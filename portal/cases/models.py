@@ -85,6 +85,12 @@ class SanbaoCase(VersionedRecord, db.Model):
     # stock): the settlement charges its price (portal/cases/settlement.py).
     replacement_from_factory: Mapped[bool] = mapped_column(default=False,
                                                            server_default=sa.false())
+    # An exchange for another model of the same category, which the buyer agreed to instead of
+    # the same model and specification (portal/cases/handover.py), and the price difference he
+    # settled with the dealer: + he paid more (补差), − the dealer paid him back (返差). The
+    # buyer's own affair with the dealer: no part of the maker's settlement.
+    other_model_agreed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    buyer_difference = mapped_column(Money)
     new_card_id: Mapped[int | None] = mapped_column(sa.ForeignKey("warranty_cards.id"))
     refund_amount = mapped_column(Money)
     buyer_receipt: Mapped[str] = mapped_column(sa.String(100), default="")

@@ -56,6 +56,17 @@ def amount(value, field: str) -> Decimal | None:
         raise DomainError(message, field=field) from None
 
 
+def signed_amount(value, field: str) -> Decimal | None:
+    """A signed amount in yuan (+ or −, two decimals at most); None when left empty."""
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and text[:1] in "+-−":
+        size = amount(text[1:], field)
+        if size is None:
+            raise DomainError(_("Enter an amount in yuan."), field=field)
+        return -size if text[0] != "+" else size
+    return amount(text, field)
+
+
 def _text(value, field: str, missing: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -158,18 +169,26 @@ def _completion_day(case: SanbaoCase, completed_on: date | None, today: date) ->
 
 def complete_case(case: SanbaoCase, completed_on: date | None, *, actor, version, today: date,
                   replacement_serial: str = "", refund_amount=None, buyer_receipt: str = "",
+                  other_model_agreed: bool = False, buyer_difference=None,
                   now: datetime | None = None) -> SanbaoCase:
     """The dealer or the clerk records the exchange or refund done: the buyer's card moves to
-    the replacement (or his refund is recorded), the failed machine goes back to the factory,
-    the entitlement is closed."""
+    the replacement (another model only with his agreement, and his price difference), or his
+    refund is recorded; the failed machine goes back to the factory, the entitlement is
+    closed."""
     if case.status != S.APPROVED:
         raise DomainError(_("Only an approved case can be completed."))
     if not can_complete_case(case, actor):
         raise DomainError(_("Only the dealer's own staff or the sales clerk complete a case."))
     check_version(case, version)
     day, now = _completion_day(case, completed_on, today), now or utcnow()
+    difference = signed_amount(buyer_difference, "buyer_difference")
     if case.kind == CaseKind.EXCHANGE:
-        changes = handover.exchange(case, replacement_serial, day, actor=actor, now=now)
+        changes = handover.exchange(case, replacement_serial, day, actor=actor, now=now,
+                                    other_model_agreed=other_model_agreed,
+                                    buyer_difference=difference)
+    elif other_model_agreed or difference is not None:
+        raise DomainError(_("A refund has no replacement machine and no price difference."),
+                          field="buyer_difference")
     else:
         changes = handover.refund(case, amount(refund_amount, "refund_amount"),
                                   (buyer_receipt or "").strip()[:100], actor=actor)

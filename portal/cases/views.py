@@ -21,6 +21,7 @@ from portal.cases.forms import (
 )
 from portal.cases.models import CaseKind, CaseStatus, SanbaoCase
 from portal.cases.scope import get_case, visible_cases
+from portal.cases.settlement import settlement_of
 from portal.claims.models import UnitFlag
 from portal.core import audit
 from portal.core.actions import form_action
@@ -144,9 +145,10 @@ def _page(case: SanbaoCase, failed: str | None = None, form=None):
            if case.kind == CaseKind.REFUND and case.invoice_amount is not None else None)
     # The case's own steps, newest first, for whoever sees the case (form_action answers 422
     # when a form comes back with errors).
+    settlement = settlement_of(case) if case.status == CaseStatus.COMPLETED else None
     return render("cases/detail.html", case=case, decide=decide, complete=complete, seen=seen,
                   receive=forms.get("receive"), judge=forms.get("judge"),
-                  timeline=audit.history(case, limit=50), due=due)
+                  timeline=audit.history(case, limit=50), due=due, settlement=settlement)
 
 
 @bp.route("/<int:case_id>/decide", methods=["POST"])
@@ -175,7 +177,9 @@ def complete(case_id):
         form, lambda: services.complete_case(
             case, form.completed_on.data, actor=current_user, version=form.seen_version,
             today=shanghai_today(), replacement_serial=form.replacement_serial.data or "",
-            refund_amount=form.refund_amount.data, buyer_receipt=form.buyer_receipt.data or ""),
+            refund_amount=form.refund_amount.data, buyer_receipt=form.buyer_receipt.data or "",
+            other_model_agreed=form.other_model_agreed.data,
+            buyer_difference=form.buyer_difference.data),
         success=lambda c: _("Case %(number)s completed.", number=c.number),
         done=url_for("cases.detail", case_id=case.id), leave=True,
         again=lambda form: _page(case, "complete", form))

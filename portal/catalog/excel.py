@@ -52,6 +52,9 @@ MODEL_COLUMNS = [
     Column("wear_parts_months", _l("Wear parts (months)"), parse_int(0, 120)),
     Column("running_in_hours", _l("Running-in hours"), parse_int(0, 1000)),
     Column("main_parts_named", _l("Main parts named"), parse_text(2000), required=False, width=40),
+    # Optional, so sheets from before it still import; blank keeps the model's price.
+    Column("dealer_price", _l("Dealer price (经销价, yuan)"), parse_money, required=False,
+           width=14, number_format="0.00"),
 ]
 
 PART_COLUMNS = [
@@ -88,6 +91,8 @@ def import_models(data: bytes, *, actor) -> tuple[int, int, list[RowError]]:
                                                values["main_parts_months"],
                                                values["wear_parts_months"])
             _report(sheet, number, MODEL_COLUMNS, problems)
+        if problem := services.dealer_price_problem(values["dealer_price"]):
+            _report(sheet, number, MODEL_COLUMNS, {"dealer_price": problem})
     if sheet.errors:
         return 0, 0, sorted(sheet.errors, key=lambda e: e.row)
     existing = {m.code: m for m in db.session.scalars(sa.select(ProductModel))}
@@ -95,6 +100,8 @@ def import_models(data: bytes, *, actor) -> tuple[int, int, list[RowError]]:
     for _number, values in sheet.rows:
         values["main_parts_named"] = values["main_parts_named"] or ""
         values["is_active"] = True
+        if values["dealer_price"] is None:
+            del values["dealer_price"]
         model = existing.get(values["code"])
         services.save_model(model, values, actor=actor)
         created, updated = (created + 1, updated) if model is None else (created, updated + 1)
@@ -134,7 +141,8 @@ def import_parts(data: bytes, *, actor) -> tuple[int, int, list[RowError]]:
 def export_models() -> bytes:
     models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code))
     rows = [[m.code, m.name, m.category.title, m.whole_months, m.main_parts_months,
-             m.wear_parts_months, m.running_in_hours, m.main_parts_named] for m in models]
+             m.wear_parts_months, m.running_in_hours, m.main_parts_named, m.dealer_price]
+            for m in models]
     return write_sheet(_("Product models"), MODEL_COLUMNS, rows)
 
 

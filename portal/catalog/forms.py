@@ -67,6 +67,9 @@ class ProductModelForm(Versioned):
     running_in_hours = IntegerField(_l("Running-in hours"),
                                     validators=[InputRequired(), NumberRange(min=0, max=1000)])
     main_parts_named = TextAreaField(_l("Main parts named"), validators=[Length(max=2000)])
+    # Checked by services.dealer_price_problem, which the import and the API ask too.
+    dealer_price = DecimalField(_l("Dealer price (经销价, yuan)"), validators=[Optional()],
+                                render_kw={"inputmode": "decimal"})
     is_active = BooleanField(_l("In the catalogue"), default=True)
     watched = BooleanField(_l("Watched: claims on this part always need a technical decision"))
 
@@ -281,6 +284,19 @@ class LegalMinimumForm(FlaskForm):
     main_parts_months = IntegerField(_l("Main parts (months; empty = as the maker states)"),
                                      validators=[Optional(), NumberRange(min=1, max=120)])
     main_parts_named = TextAreaField(_l("Main parts named"), validators=[Length(max=2000)])
+
+
+class DiscountRateForm(FlaskForm):
+    """A row of the discount standard; its rules are ``discounts.discount_problems``."""
+
+    category = SelectField(_l("Category"), choices=[], validators=[DataRequired()])
+    from_month = IntegerField(_l("From whole months in use"), validators=[InputRequired()])
+    rate = DecimalField(_l("Rate (% of the dealer price)"), validators=[InputRequired()],
+                        render_kw={"inputmode": "decimal"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = ModelCategory.choices()
 
 
 class ImportForm(FlaskForm):

@@ -92,6 +92,16 @@ class DiscountRate(db.Model):
     def audit_label(self) -> str:
         return f"{self.category.title} {self.from_month}"
 
+    @property
+    def percent(self) -> str:
+        """The rate as written: 95, 92.5."""
+        return f"{self.rate.normalize():f}"
+
+    @property
+    def id(self) -> str:
+        """The audit trail keeps a category's standard as one record, whatever its rows."""
+        return self.category.value
+
 
 class ProductModel(VersionedRecord, db.Model):
     __tablename__ = "product_models"

@@ -1,5 +1,7 @@
 """Write operations on the catalogue and policy; every change goes to the audit trail."""
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -24,6 +26,10 @@ from portal.extensions import db
 
 MODEL_FIELDS = ("code", "name", "category", "whole_months", "main_parts_months",
                 "wear_parts_months", "running_in_hours", "main_parts_named", "is_active")
+# Set when given: the dealer price (经销价) comes from the form always, from an import or the
+# API only when they carry it (an older sheet or call leaves the price as it is).
+OPTIONAL_MODEL_FIELDS = ("dealer_price",)
+MAX_PRICE = Decimal(10_000_000)
 PART_FIELDS = ("part_number", "name", "kind", "price", "return_required", "warranty_months",
                "supplier", "is_active")
 # Set when given: watched and key_part on the form only, season_consumption on the form and
@@ -52,6 +58,19 @@ def legal_problems(category: ModelCategory, whole: int, main: int, wear: int | N
         problems.setdefault("main_parts_months", _(
             "Main parts cannot be covered for less than the whole machine."))
     return problems
+
+
+def dealer_price_problem(price) -> str | None:
+    """Why a model's dealer price (经销价) cannot be taken, or None: none is allowed (then an
+    exchange or refund of the model cannot be settled until it is set), else more than 0 yuan
+    with at most two decimals."""
+    if price is None:
+        return None
+    if not price.is_finite() or price <= 0 or price >= MAX_PRICE:
+        return _("Enter a price above 0 yuan, below 10 million.")
+    if price.as_tuple().exponent < -2:
+        return _("At most two decimal places.")
+    return None
 
 
 def part_problems(kind, months: int | None, models) -> dict:
@@ -99,6 +118,8 @@ def _raise_first(problems: dict) -> None:
 
 def _check_model(model: ProductModel | None, values: dict) -> None:
     category = ModelCategory(values["category"])
+    if problem := dealer_price_problem(values.get("dealer_price")):
+        raise DomainError(problem, field="dealer_price")
     _raise_first(legal_problems(category, values["whole_months"], values["main_parts_months"],
                                 values["wear_parts_months"]))
     if short := _short_main_parts(model, category):
@@ -112,7 +133,8 @@ def save_model(model: ProductModel | None, values: dict, *, actor, version=LATES
     _check_model(model, values)
     if model is not None:
         check_version(model, version)
-    return audit.create_or_update(ProductModel, model, {k: values[k] for k in MODEL_FIELDS},
+    fields = (*MODEL_FIELDS, *(k for k in OPTIONAL_MODEL_FIELDS if k in values))
+    return audit.create_or_update(ProductModel, model, {k: values[k] for k in fields},
                                   actor=actor)
 
 

@@ -53,7 +53,7 @@ def _model_values(form) -> dict:
     return {k: getattr(form, k).data for k in services.MODEL_FIELDS} | {
         "category": ModelCategory(form.category.data),
         "main_parts_named": (form.main_parts_named.data or "").strip(),
-        "name": form.name.data.strip(),
+        "name": form.name.data.strip(), "dealer_price": form.dealer_price.data,
     }
 
 

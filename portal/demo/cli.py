@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from portal.accounts import services as accounts
 from portal.accounts.roles import Role
+from portal.catalog import discounts
 from portal.catalog import services as catalog
 from portal.catalog.models import (
     FaultSeverity,
@@ -23,7 +24,7 @@ from portal.core.db import SHANGHAI, clock_at, utcnow
 from portal.dealers import services as dealers
 from portal.dealers.models import Dealer, DealerGrade
 from portal.demo import cases as demo_cases
-from portal.demo import data
+from portal.demo import data, finance_data
 from portal.demo import deliveries as demo_deliveries
 from portal.demo import finance as demo_finance
 from portal.demo import ledger as demo_ledger
@@ -106,7 +107,11 @@ def _load_catalogue(today: date) -> None:
             "code": code, "name": name, "category": ModelCategory(category),
             "whole_months": whole, "main_parts_months": main, "wear_parts_months": wear,
             "running_in_hours": hours, "main_parts_named": named, "is_active": True,
+            "dealer_price": finance_data.DEALER_PRICES[code],
         }, actor=None)
+    for category in dict.fromkeys(model.category for model in models.values()):
+        for start, rate in data.DISCOUNT_STANDARD:
+            discounts.save_discount_rate(None, category, start, rate, actor=None)
     for number, name, kind, price, ret, months, supplier, fits in data.parts():
         catalog.save_part(None, {
             "part_number": number, "name": name, "kind": PartKind(kind), "price": price,

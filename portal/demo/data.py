@@ -45,6 +45,11 @@ MODELS = [
     ("SB-4D28", "SB-4D28 四缸柴油机", "diesel_engine", 12, 24, 6, 50, ENGINE_MAIN),
 ]
 
+# The maker's discount standard (折扣标准) for a machine returned in an exchange or refund, the
+# same for every category it sells (its choice; the catalogue's page changes it): the whole
+# dealer price within 3 whole months in use, 95 % to 12, 90 % after.
+DISCOUNT_STANDARD = [(0, D("100")), (3, D("95")), (12, D("90"))]
+
 # number stem, name, kind, price, return required, own months, supplier, model codes
 _T = ["SB-504", "SB-904", "SB-184"]
 _ALL_ENGINES = ["SB-504", "SB-904", "SB-184", "SB-4LZ6", "SB-4D28"]
