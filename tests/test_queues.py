@@ -23,13 +23,13 @@ from portal.returns.models import OwedStatus
 from portal.service.models import Channel, Complaint, ComplaintStatus, ReturnVisit, VisitStatus
 from portal.stock.models import StockReturnReason, StockReturnStatus
 from portal.stock.services import request_return
-from tests import factories
+from tests import builders, factories
 
 # Every domain's queues, declared (the app imports them with its views).
 __import__("portal.claims.queues"), __import__("portal.finance.queues")
 __import__("portal.returns.queues"), __import__("portal.service.queues")
 __import__("portal.deliveries.queues"), __import__("portal.stock.queues")
-__import__("portal.planning.queues")
+__import__("portal.planning.queues"), __import__("portal.cases.queues")
 
 HX = {"HX-Request": "true"}
 ROW = re.compile(r"<tr[^>]*>\s*<td(?![^>]*colspan)")  # a record's row: not a note, not "more"
@@ -125,6 +125,15 @@ def _plans(world, now):
                                     created_by_id=factories._any_user_id()))
 
 
+def _cases(dealer, days, world, now):
+    """A refund case at every stage: to decide, to carry out, its machine to receive, to
+    inspect, and done."""
+    for stage in builders.CASE_STAGES:
+        builders.refund_case(dealer, stage, clerk=world.users[Role.CLERK],
+                             technical=world.users[Role.TECHNICAL],
+                             now=now - timedelta(days=days))
+
+
 @pytest.fixture
 def work(world):
     """Work in every queue at both dealers (dealer A's older), committed for the pages."""
@@ -134,6 +143,7 @@ def work(world):
         _returns(dealer, day_of(now))
         _service(dealer, now)
         _notices(dealer, world, now)
+        _cases(dealer, days, world, now)
     _stock_and_deliveries(world.dealer_a, world.users[Role.DEALER_STAFF], world, now)
     _stock_and_deliveries(world.dealer_b, world.dealer_b_admin, world, now)
     _plans(world, now)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.accounts.roles import signed_in
 from portal.analytics import snapshots
+from portal.cases.queues import home_box as cases_box
 from portal.catalog.models import (
     FaultCode,
     LabourRate,
@@ -73,6 +74,7 @@ def dealer():
                   notices_box=awaiting_dealer(current_user, now), period_text=period_text,
                   plan_due=next_due(dealer, today),
                   stock_box=dealer_box(current_user, now),
+                  cases_box=cases_box(current_user, now),
                   deliveries_box=deliveries_box(current_user, now))
 
 
@@ -112,6 +114,7 @@ def clerk():
                   plans_waiting=waiting_review(current_user, now),
                   plans_waiting_count=TO_REVIEW.pile(current_user, now).count,
                   stock_box=head_office_box(current_user, utcnow()),
+                  cases_box=cases_box(current_user, now),
                   deliveries_box=deliveries_box(current_user, now))
 
 
@@ -125,14 +128,15 @@ def _rules_share() -> dict:
 @requires(access.can_open_technical_home)
 def technical():
     """The technical department's page: models and their periods, fault codes."""
-    figures, as_of = snapshots.work_figures(utcnow())
+    now = utcnow()
+    figures, as_of = snapshots.work_figures(now)
     models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
     faults = db.session.scalars(
         sa.select(FaultCode).options(selectinload(FaultCode.hours)).order_by(FaultCode.code)
     ).all()
     return render("home/technical.html", models=models, fault_codes=faults,
                   queue=queues.review_queue(figures["review"]), share=figures["rules_share"],
-                  as_of=as_of,
+                  as_of=as_of, cases_box=cases_box(current_user, now),
                   service_box=home_box(current_user), alerts_box=open_alerts_box())
 
 
