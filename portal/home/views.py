@@ -35,7 +35,7 @@ from portal.planning.overview import missing_by_season, next_due
 from portal.planning.queues import TO_REVIEW, waiting_review
 from portal.quality.warning import open_alerts_box
 from portal.returns.compliance import compliance
-from portal.returns.queues import RECEIVE
+from portal.returns.queues import RECEIVE, TAKE_IN
 from portal.returns.scope import owed_summary
 from portal.service.followup_todo import clerk_todo
 from portal.service.views import home_box
@@ -109,6 +109,7 @@ def clerk():
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
                   todo=clerk_todo(current_user, now), incoming=RECEIVE.pile(current_user, now),
+                  take_in=TAKE_IN.pile(current_user, now),
                   service_box=home_box(current_user),
                   plans_missing=missing_by_season(current_user, today),
                   plans_waiting=waiting_review(current_user, now),
