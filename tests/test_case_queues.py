@@ -75,3 +75,18 @@ def test_nobody_else_holds_the_case_queues(world):
     for role in (Role.SALES_REP, Role.FINANCE, Role.ADMIN):
         assert not any(queue.held_by(world.users[role]) for queue in queues.QUEUES)
     assert queues.home_box(world.users[Role.SALES_REP], NOW) == []
+
+
+def test_the_dashboard_has_a_tile_per_case_queue_counting_it(world, cases):
+    """Head office's dashboard: each case queue's tile (and the take-in queue's) counts what the
+    queue counts for the viewer, a rep only its dealers' cases."""
+    from portal.reports.dashboard import dashboard
+    from portal.returns.queues import TAKE_IN
+
+    for user in (world.users[Role.ADMIN], world.users[Role.SALES_REP]):
+        board = dashboard(user, NOW)
+        tiles = {t.key: t for _title, group in board["groups"] for t in group}
+        for queue in (*queues.QUEUES, TAKE_IN):
+            pile = queue.pile(user, NOW)
+            assert (tiles[queue.name].count, tiles[queue.name].url) == (pile.count, queue.url())
+        assert tiles["cases_to_decide"].count == (4 if user.role == Role.ADMIN else 3)
