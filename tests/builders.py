@@ -1,20 +1,25 @@
 """Records built the way the portal builds them (through its services, or as they leave them):
-claims ready to submit or submitted, finance-approved claims, notices and ledger entries.
+claims ready to submit or submitted, finance-approved claims, notices and ledger entries,
+exchange and refund cases.
 
 Shared by several test modules; the day is always given (``today``), never read here.
 """
 
 import itertools
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from portal.accounts.roles import Role
+from portal.cases import machine
+from portal.cases import services as case_services
 from portal.catalog.models import ModelCategory, Season, SeasonKind
 from portal.claims import services
 from portal.claims.models import AttachmentKind, Decision, FinanceStage, LineKind
+from portal.core.db import SHANGHAI
 from portal.core.uploads import StoredFile
+from portal.core.versioning import LATEST
 from portal.deliveries.models import DeliveryLine, DeliveryNote, DeliveryStatus
 from portal.extensions import db
 from portal.finance.models import LedgerEntry, LedgerKind, NoticeClaim, WriteOffNotice
@@ -237,3 +242,32 @@ def use(unit, part, quantity, failure_date, *, status="submitted", decision="pen
     return factories.make_claim(unit, status=status, failure_date=failure_date, lines=[
         {"kind": "part", "part": part, "quantity": quantity, "unit_price": part.price,
          "amount": part.price * quantity, "decision": decision}])
+
+
+# -- exchange and refund cases ----------------------------------------------------------------
+
+CASE_STAGES = ("requested", "approved", "completed", "received", "judged")
+
+
+def refund_case(dealer, stage: str, *, clerk, technical, now: datetime):
+    """A refund case on a newly sold unit of ``dealer``, played through the case services as
+    far as ``stage`` (one of ``CASE_STAGES``), each step at ``now`` (its Shanghai day)."""
+    unit = factories.make_unit(dealer=dealer)
+    day = now.astimezone(SHANGHAI).date()
+    factories.make_card(unit, sale_date=day - timedelta(days=90))
+    case = case_services.open_case(unit, "refund", "无同型号同规格整机", actor=clerk, today=day,
+                                   invoice_amount="50000.00", now=now)
+    steps = CASE_STAGES[1:CASE_STAGES.index(stage) + 1]
+    if "approved" in steps:
+        case_services.decide_case(case, True, "确属质量问题", actor=technical, version=LATEST,
+                                  now=now)
+    if "completed" in steps:
+        case_services.complete_case(case, day, actor=clerk, version=LATEST, today=day, now=now,
+                                    refund_amount="50000.00", buyer_receipt="收据 No.1")
+    if "received" in steps:
+        machine.receive_machine(case, day, actor=clerk, version=LATEST, today=day)
+    if "judged" in steps:
+        block = factories.make_part(models=[unit.model], name="缸体", supplier="华源铸造")
+        machine.judge_machine(case, "quality_fault", "缸体砂眼", actor=technical,
+                              version=LATEST, now=now, part_id=block.id)
+    return case

@@ -82,6 +82,7 @@ def _assert_world(db, output, today, now):
     _assert_alerts(db, output, now)
     _assert_deliveries(db, today)
     _assert_cases(db, output)
+    _assert_head_office(db, output, now)
 
 
 def _assert_claims(db, output, now):
@@ -435,7 +436,7 @@ def _assert_cases(db, output):
     refund = cases[CaseKind.REFUND, CaseStatus.COMPLETED]
     assert refund.refund_amount == refund.invoice_amount and refund.buyer_receipt
     assert (CaseKind.EXCHANGE, CaseStatus.REQUESTED) in cases
-    assert "3 exchange and refund cases" in output
+    assert "6 exchange and refund cases" in output
     # Every model has its dealer price and every category its discount standard, so the
     # maker's settlement of each completed case works out.
     from portal.cases.settlement import settlement_of
@@ -443,3 +444,40 @@ def _assert_cases(db, output):
     for case in (exchange, refund):
         settlement = settlement_of(case)
         assert settlement.problem is None and settlement.lines[0].amount > 0
+
+
+def _assert_head_office(db, output, now):
+    """Repairs filed by a sales rep, priced from the dealer's tables, one decided with its old
+    part taken in by the sales company, one with its part still to take in; every work queue of
+    the cases and the take-in queue has something in it, for the role that works it."""
+    from types import SimpleNamespace
+
+    import sqlalchemy as sa
+
+    from portal.accounts.models import User
+    from portal.accounts.roles import Role
+    from portal.catalog.models import LabourRate
+    from portal.claims.models import Claim, ClaimStatus, LineKind
+    from portal.returns.models import OwedPart, OwedStatus
+
+    assert "2 repairs by head office" in output
+    claims = db.session.scalars(sa.select(Claim).where(Claim.filed_by_head_office)
+                                .order_by(Claim.id)).all()
+    assert len(claims) == 2 and all(c.created_by.role == Role.SALES_REP for c in claims)
+    assert [c.status for c in claims] == [ClaimStatus.APPROVED, ClaimStatus.SUBMITTED]
+    for claim in claims:
+        labour = next(line for line in claim.lines if line.kind == LineKind.LABOUR)
+        assert labour.hourly_rate == db.session.get(LabourRate, claim.dealer.grade).hourly_rate
+        assert claim.photos and claim.signature and claim.finance_stage is None
+    parts = {c.id: db.session.scalars(sa.select(OwedPart).where(OwedPart.claim_id == c.id))
+             .all() for c in claims}
+    taken, waiting = parts[claims[0].id], parts[claims[1].id]
+    assert taken and all(p.dealer_id is None and p.status == OwedStatus.RECEIVED for p in taken)
+    assert waiting and all(p.to_take_in for p in waiting)
+    from portal.cases import queues as case_queues
+    from portal.returns import queues as return_queues
+
+    for queue in (*case_queues.QUEUES, return_queues.TAKE_IN):
+        worker = db.session.scalar(sa.select(User).where(User.role.in_(
+            [r for r in Role if queue.held_by(SimpleNamespace(role=r))])).order_by(User.id))
+        assert queue.pile(worker, now).count, queue.name

@@ -23,13 +23,13 @@ from portal.returns.models import OwedStatus
 from portal.service.models import Channel, Complaint, ComplaintStatus, ReturnVisit, VisitStatus
 from portal.stock.models import StockReturnReason, StockReturnStatus
 from portal.stock.services import request_return
-from tests import factories
+from tests import builders, factories
 
 # Every domain's queues, declared (the app imports them with its views).
 __import__("portal.claims.queues"), __import__("portal.finance.queues")
 __import__("portal.returns.queues"), __import__("portal.service.queues")
 __import__("portal.deliveries.queues"), __import__("portal.stock.queues")
-__import__("portal.planning.queues")
+__import__("portal.planning.queues"), __import__("portal.cases.queues")
 
 HX = {"HX-Request": "true"}
 ROW = re.compile(r"<tr[^>]*>\s*<td(?![^>]*colspan)")  # a record's row: not a note, not "more"
@@ -125,6 +125,21 @@ def _plans(world, now):
                                     created_by_id=factories._any_user_id()))
 
 
+def _head_office_parts(dealer, world, today):
+    """A head-office repair on a unit of the dealer: three old parts owed by no dealer, to be
+    taken in by hand (one taken in would wait for a verdict, head office's alone too)."""
+    builders.claim_owing_parts(dealer, world.users[Role.TECHNICAL], today=today)
+
+
+def _cases(dealer, days, world, now):
+    """A refund case at every stage: to decide, to carry out, its machine to receive, to
+    inspect, and done."""
+    for stage in builders.CASE_STAGES:
+        builders.refund_case(dealer, stage, clerk=world.users[Role.CLERK],
+                             technical=world.users[Role.TECHNICAL],
+                             now=now - timedelta(days=days))
+
+
 @pytest.fixture
 def work(world):
     """Work in every queue at both dealers (dealer A's older), committed for the pages."""
@@ -134,6 +149,8 @@ def work(world):
         _returns(dealer, day_of(now))
         _service(dealer, now)
         _notices(dealer, world, now)
+        _cases(dealer, days, world, now)
+        _head_office_parts(dealer, world, day_of(now))
     _stock_and_deliveries(world.dealer_a, world.users[Role.DEALER_STAFF], world, now)
     _stock_and_deliveries(world.dealer_b, world.dealer_b_admin, world, now)
     _plans(world, now)
@@ -201,6 +218,9 @@ def test_a_rep_counts_only_its_dealers(world, work):
     dealer_a, dealer_b = world.users[Role.DEALER_ADMIN], world.dealer_b_admin
     for queue in REGISTRY.values():
         if queue.name in ("requests_mine", "visits_due"):  # the user's own; none for dealers
+            continue
+        if queue.name == "parts_to_take_in":  # owed by no dealer: head office's alone
+            assert queue.pile(rep, work).count == queue.pile(dealer_a, work).count == 0
             continue
         of_a, of_b = queue.pile(dealer_a, work).count, queue.pile(dealer_b, work).count
         assert queue.pile(rep, work).count == of_a, queue.name

@@ -51,6 +51,11 @@ class SanbaoCase(VersionedRecord, db.Model):
     __table_args__ = (
         sa.Index("ix_sanbao_cases_dealer_status_id", "dealer_id", "status", "id"),
         sa.Index("ix_sanbao_cases_status_requested", "status", "requested_at"),
+        # The work queues (portal/cases/queues.py), each filtered and worked down by these.
+        sa.Index("ix_sanbao_cases_status_decided", "status", "decided_at"),
+        sa.Index("ix_sanbao_cases_machine_to_receive", "status", "machine_received_on",
+                 "completed_on"),
+        sa.Index("ix_sanbao_cases_machine_to_judge", "machine_verdict", "machine_received_on"),
         # One open case per unit, even when the dealer and the clerk open one at once.
         sa.Index("uq_sanbao_cases_unit_open", "unit_id", unique=True,
                  sqlite_where=sa.text(OPEN_CASE_SQL), postgresql_where=sa.text(OPEN_CASE_SQL)),

@@ -25,10 +25,11 @@ from portal.cases.settlement import settlement_of
 from portal.claims.models import UnitFlag
 from portal.core import audit
 from portal.core.actions import form_action
-from portal.core.db import shanghai_today
+from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
-from portal.core.pagination import list_page
+from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
+from portal.core.queues import requested
 from portal.extensions import db
 from portal.units.models import Unit
 from portal.units.scope import get_unit, visible_units
@@ -40,18 +41,20 @@ openers_only = requires(access.can_open_cases)
 @bp.route("/")
 @signed_in
 def index():
-    """List exchange and refund cases, newest first, by status and kind."""
+    """List exchange and refund cases, newest first, by status and kind; a work queue of them
+    (``?queue=``, portal/cases/queues.py) oldest first."""
     status = CaseStatus.parse(request.args.get("status"))
     kind = CaseKind.parse(request.args.get("kind"))
-    stmt = visible_cases(current_user).options(
+    queue = requested()
+    stmt = list_select(queue, visible_cases, current_user, utcnow()).options(
         selectinload(SanbaoCase.dealer), selectinload(SanbaoCase.unit).selectinload(Unit.model))
     if status:
         stmt = stmt.where(SanbaoCase.status == status)
     if kind:
         stmt = stmt.where(SanbaoCase.kind == kind)
-    page = list_page(stmt, None, SanbaoCase.requested_at, SanbaoCase.id)
+    page = list_page(stmt, queue, SanbaoCase.requested_at, SanbaoCase.id)
     return render("cases/index.html", "cases/_rows.html", page=page, status_filter=status,
-                  kind_filter=kind, statuses=CaseStatus, kinds=CaseKind)
+                  kind_filter=kind, statuses=CaseStatus, kinds=CaseKind, queue=queue)
 
 
 def _flag(unit, flag_id):

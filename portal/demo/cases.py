@@ -5,7 +5,10 @@ At one dealer a buyer's tractor kept failing: he asked for an exchange, the tech
 department approved it, and a week later the dealer handed him an unsold machine of the same
 model from its stock, his card moving to it. At another a buyer asked for his money back (no
 machine of the same model to exchange): approved, and refunded the whole invoice price against
-his receipt. A third buyer's exchange request waits for the technical department.
+his receipt. A third buyer's exchange request waits for the technical department, a fourth's
+approved exchange for his dealer to hand the machine over; of the earlier cases, one failed
+machine is back at the factory waiting for its inspection and one was inspected, so each of the
+cases' work queues (portal/cases/queues.py) has something in it.
 """
 
 import random
@@ -17,9 +20,9 @@ import sqlalchemy as sa
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.cases import services
+from portal.cases import machine, services
 from portal.cases.handover import replacement_problem
-from portal.cases.models import CaseStatus, SanbaoCase
+from portal.cases.models import CaseStatus, MachineVerdict, SanbaoCase
 from portal.claims.models import Claim
 from portal.core.versioning import LATEST
 from portal.dealers.models import Dealer
@@ -35,8 +38,16 @@ STORIES = [
     ("HA-ZZ01", "refund", "completed", 18,
      "用户要求退货：本店及工厂均无同型号同规格的整机可换。", Decimal("68500.00")),
     ("HE-SJ01", "exchange", "requested", 2, "收割机作业中两次发动机拉缸，用户要求换货。", None),
+    ("JS-XZ01", "exchange", "approved", 4, "拖拉机修理超过三十个工作日仍未修好，用户选择换货。",
+     None),
+    ("HL-HB01", "refund", "received", 30, "用户要求退货：同型号同规格整机已停产。",
+     Decimal("72800.00")),
+    ("SD-WF02", "exchange", "judged", 45, "新车十天内发动机两次拉缸，用户选择换车不修理。", None),
 ]
+# what becomes of a case, in order: each fate goes as far as its name
+FATES = ("requested", "approved", "completed", "received", "judged")
 DECISION = "核对维修记录与旧件鉴定，确属产品质量问题，同意。"
+MACHINE_CAUSE = "拆检发动机：缸套材质不合格，属制造质量问题。"
 
 
 def load_cases(today: date, rng: random.Random | None = None) -> None:
@@ -100,11 +111,26 @@ def _story(unit, kind, fate, opened, words, price, staff, users) -> list:
                                replacement_serial=spare.serial if spare else "",
                                refund_amount=price, buyer_receipt="收款收据 No.0032")
 
-    steps = [(opened, 0, open_step)]
-    if fate != "requested":
-        steps += [(opened + timedelta(days=2), 1, decide), (opened + timedelta(days=7), 2,
-                                                            complete)]
-    return steps
+    def receive(now, today):
+        machine.receive_machine(holder["case"], today, "物流返厂，外观完整",
+                                actor=users[Role.CLERK], version=LATEST, today=today)
+
+    def judge(now, today):
+        machine.judge_machine(holder["case"], MachineVerdict.QUALITY_FAULT, MACHINE_CAUSE,
+                              actor=users[Role.TECHNICAL], version=LATEST, now=now,
+                              part_id=_engine_part(unit))
+
+    # each step after the opening: (days after it, the step), as far as the fate goes
+    later = [(2, decide), (7, complete), (12, receive), (16, judge)][:FATES.index(fate)]
+    return [(opened, 0, open_step)] + [(opened + timedelta(days=days), n, step)
+                                       for n, (days, step) in enumerate(later, 1)]
+
+
+def _engine_part(unit) -> int:
+    """The main part the cause names (the engine's, else the model's first main part): its
+    supplier answers for it."""
+    parts = machine.main_parts(unit.model_id)
+    return next((p.id for p in parts if "发动机" in p.name or "缸" in p.name), parts[0].id)
 
 
 def summary() -> str:

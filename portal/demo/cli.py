@@ -27,6 +27,7 @@ from portal.demo import cases as demo_cases
 from portal.demo import data, finance_data
 from portal.demo import deliveries as demo_deliveries
 from portal.demo import finance as demo_finance
+from portal.demo import head_office as demo_head_office
 from portal.demo import ledger as demo_ledger
 from portal.demo import plans as demo_plans
 from portal.demo import returns as demo_returns
@@ -78,6 +79,7 @@ def _load(today: date, now: datetime) -> str:
     followup = seed_followup([c for c in claims if c.status != ClaimStatus.DRAFT], today=today)
     demo_stock.load_stock_returns(today)
     demo_cases.load_cases(today)
+    head_office = demo_head_office.load_head_office_repairs(today)
     reviews = demo_scorecards.load_grade_reviews(today, now)
     # What the schedule did last night and on Monday morning: the early-warning check (it
     # finds the planted bad batch, portal/demo/claim_plans.py) and last week's report.
@@ -86,7 +88,8 @@ def _load(today: date, now: datetime) -> str:
     return (f"{_summary(units, claims, followup)}; {demo_deliveries.summary()}; "
             f"{demo_returns.summary(today)}; "
             f"{demo_finance.summary()}, {demo_ledger.summary()}; {demo_plans.summary()}; "
-            f"{demo_stock.summary(today)}; {demo_cases.summary()}; {reviews} grade reviews; "
+            f"{demo_stock.summary(today)}; {demo_cases.summary()}; "
+            f"{len(head_office)} repairs by head office; {reviews} grade reviews; "
             f"{run.alerts_raised} batch alerts from {run.pairs_checked} (key part, batch) pairs")
 
 

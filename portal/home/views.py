@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.accounts.roles import signed_in
 from portal.analytics import snapshots
+from portal.cases.queues import home_box as cases_box
 from portal.catalog.models import (
     FaultCode,
     LabourRate,
@@ -34,7 +35,7 @@ from portal.planning.overview import missing_by_season, next_due
 from portal.planning.queues import TO_REVIEW, waiting_review
 from portal.quality.warning import open_alerts_box
 from portal.returns.compliance import compliance
-from portal.returns.queues import RECEIVE
+from portal.returns.queues import RECEIVE, TAKE_IN
 from portal.returns.scope import owed_summary
 from portal.service.followup_todo import clerk_todo
 from portal.service.views import home_box
@@ -73,6 +74,7 @@ def dealer():
                   notices_box=awaiting_dealer(current_user, now), period_text=period_text,
                   plan_due=next_due(dealer, today),
                   stock_box=dealer_box(current_user, now),
+                  cases_box=cases_box(current_user, now),
                   deliveries_box=deliveries_box(current_user, now))
 
 
@@ -107,11 +109,13 @@ def clerk():
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
                   todo=clerk_todo(current_user, now), incoming=RECEIVE.pile(current_user, now),
+                  take_in=TAKE_IN.pile(current_user, now),
                   service_box=home_box(current_user),
                   plans_missing=missing_by_season(current_user, today),
                   plans_waiting=waiting_review(current_user, now),
                   plans_waiting_count=TO_REVIEW.pile(current_user, now).count,
                   stock_box=head_office_box(current_user, utcnow()),
+                  cases_box=cases_box(current_user, now),
                   deliveries_box=deliveries_box(current_user, now))
 
 
@@ -125,14 +129,15 @@ def _rules_share() -> dict:
 @requires(access.can_open_technical_home)
 def technical():
     """The technical department's page: models and their periods, fault codes."""
-    figures, as_of = snapshots.work_figures(utcnow())
+    now = utcnow()
+    figures, as_of = snapshots.work_figures(now)
     models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
     faults = db.session.scalars(
         sa.select(FaultCode).options(selectinload(FaultCode.hours)).order_by(FaultCode.code)
     ).all()
     return render("home/technical.html", models=models, fault_codes=faults,
                   queue=queues.review_queue(figures["review"]), share=figures["rules_share"],
-                  as_of=as_of,
+                  as_of=as_of, cases_box=cases_box(current_user, now),
                   service_box=home_box(current_user), alerts_box=open_alerts_box())
 
 

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import WHOLE_VIEW
+from portal.cases import queues as case_queues
 from portal.claims import queues as claim_queues
 from portal.core.db import SHANGHAI
 from portal.core.queues import Queue, piles
@@ -117,12 +118,19 @@ def judge(b: Board):
     return b.piles(return_queues.JUDGE)
 
 
+@figure
+def cases_technical(b: Board):
+    return b.piles(case_queues.TO_DECIDE, case_queues.MACHINES_TO_JUDGE)
+
+
 def technical_tiles(b: Board) -> list[Tile]:
-    review = b.figure("to_review")
+    review, cases = b.figure("to_review"), b.figure("cases_technical")
     return [
         b.queue_tile("claims_to_decide", claim_queues.REVIEW, *review[0:2]),
         b.queue_tile("samples", claim_queues.SAMPLES, *review[2:4]),
         b.queue_tile("parts_to_judge", return_queues.JUDGE, *b.figure("judge")),
+        b.queue_tile("cases_to_decide", case_queues.TO_DECIDE, *cases[0:2]),
+        b.queue_tile("case_machines_to_judge", case_queues.MACHINES_TO_JUDGE, *cases[2:4]),
     ]
 
 
@@ -175,10 +183,22 @@ def followup(b: Board):
     return b.piles(service_queues.VISITS, service_queues.COMPLAINTS, service_queues.FLAGS)
 
 
+@figure
+def cases_clerk(b: Board):
+    """The cases to carry out, their machines to receive, head-office repairs' parts to take
+    in."""
+    return b.piles(case_queues.TO_CARRY_OUT, case_queues.MACHINES_TO_RECEIVE,
+                   return_queues.TAKE_IN)
+
+
 def clerk_tiles(b: Board) -> list[Tile]:
-    followup = b.figure("followup")
+    followup, cases = b.figure("followup"), b.figure("cases_clerk")
     return [
         b.queue_tile("parts_to_receive", return_queues.RECEIVE, *b.figure("receive")),
+        b.queue_tile("parts_to_take_in", return_queues.TAKE_IN, *cases[4:6]),
+        b.queue_tile("cases_to_carry_out", case_queues.TO_CARRY_OUT, *cases[0:2]),
+        b.queue_tile("case_machines_to_receive", case_queues.MACHINES_TO_RECEIVE,
+                     *cases[2:4]),
         *service_tiles(b),
         b.queue_tile("visits_due", service_queues.VISITS, *followup[0:2]),
         b.queue_tile("complaints_open", service_queues.COMPLAINTS, *followup[2:4]),

@@ -32,7 +32,7 @@ def can_open_owed_part(owed, user) -> bool:
 def can_take_handed_in(owed, user) -> bool:
     """A receiver takes a head-office repair's old part from the hand of the technician or rep
     who replaced it (no dealer ships it), while it is still owed."""
-    return can_receive_parts(user) and owed.dealer_id is None and owed.status in STILL_OWED
+    return can_receive_parts(user) and owed.to_take_in
 
 
 def can_cancel_shipment(shipment, user) -> bool:

@@ -128,6 +128,17 @@ class OwedPart(VersionedRecord, db.Model):
     def _returned_on(cls):
         return sa.func.coalesce(cls.truck_left_on, cls.received_on)
 
+    @hybrid_property
+    def to_take_in(self) -> bool:
+        """A head-office repair's part (owed by no dealer) still owed: the sales company takes
+        it in from the hand of whoever replaced it. The same rule in SQL for its work queue."""
+        return self.dealer_id is None and self.status in STILL_OWED
+
+    @to_take_in.inplace.expression
+    @classmethod
+    def _to_take_in(cls):
+        return sa.and_(cls.dealer_id.is_(None), cls.status.in_(STILL_OWED))
+
     @property
     def days_late(self) -> int:
         """Days its return came after the due date (0 on time or not returned yet)."""

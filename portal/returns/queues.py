@@ -1,5 +1,6 @@
 """The old-part returns' work queues (``portal.core.queues``): received parts waiting for the
-technical verdict, shipments to receive, parts overdue."""
+technical verdict, shipments to receive, head-office repairs' parts to take in by hand, parts
+overdue."""
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -18,6 +19,14 @@ RECEIVE = Queue(
     "receive", _l("Old-part shipments to receive"), can_receive_parts, visible_shipments,
     lambda user, now: (ReturnShipment.status.in_(SHIPMENT_OPEN),), ReturnShipment.shipped_on,
     ReturnShipment.id, "returns.incoming")
+# can_take_handed_in: a head-office repair's part still owed (``OwedPart.to_take_in``), worked
+# down by its return date (ix_owed_parts_dealer_status_due: dealer_id NULL, status, due_on).
+TAKE_IN = Queue(
+    "parts_to_take_in", _l("Head office's repairs: old parts to take in"), can_receive_parts,
+    visible_owed_parts, lambda user, now: (OwedPart.to_take_in,), OwedPart.due_on, OwedPart.id,
+    "returns.take_in_list")
+
+
 def _past_due(user, now):
     # The statuses written out: SQLite proves the partial index ix_owed_parts_to_come_due holds
     # the rows asked for only from literal values, and head office's list walks it in due order.

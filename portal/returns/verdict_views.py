@@ -1,5 +1,6 @@
 """The technical department's pages: parts awaiting a verdict, parts past due, and one owed
-part with its history, its verdict form and its waiver form."""
+part with its history, its verdict form and its waiver form; and the sales company's list of
+head-office repairs' parts to take in by hand."""
 
 import sqlalchemy as sa
 from flask import abort, request, url_for
@@ -29,7 +30,7 @@ from portal.returns.models import (
     Verdict,
 )
 from portal.returns.owed import waive, write_off_block
-from portal.returns.queues import JUDGE, OVERDUE
+from portal.returns.queues import JUDGE, OVERDUE, TAKE_IN
 from portal.returns.receipt import take_handed_in
 from portal.returns.scope import visible_owed_parts
 from portal.returns.verdict_forms import HandedInForm, VerdictForm, WaiveForm
@@ -64,6 +65,13 @@ def verdict_queue():
 def overdue():
     """Parts still owed after their return date: candidates for "not received" or a waiver."""
     return _queue_page(OVERDUE, "returns/overdue.html", "returns/_overdue_rows.html")
+
+
+@bp.route("/handed-in")
+@requires(access.can_receive_parts)
+def take_in_list():
+    """Head-office repairs' old parts still to be taken in by hand, by their return date."""
+    return _queue_page(TAKE_IN, "returns/take_in.html", "returns/_take_in_rows.html")
 
 
 def get_owed(owed_id: int, user) -> OwedPart:
@@ -174,7 +182,9 @@ def take_in_hand(owed_id):
     form = HandedInForm()
     return form_action(form, lambda: take_handed_in(
         owed, actor=current_user, today=shanghai_today(), version=form.seen_version),
-        success=_("The old part is received."), **_on_part(owed, "handed_in"))
+        success=_("The old part is received."), **_on_part(owed, "handed_in"),
+        # from its row in the list: the row again, received or with the message
+        in_place=lambda form: render("returns/_take_in_row.html", o=owed, form=form))
 
 
 @bp.route("/parts/<int:owed_id>/photos/<int:photo_id>")
