@@ -143,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
         notice_views,
         report_views,
         run_views,
+        settlement_views,
     )
     from portal.finance.views import bp as finance_bp
     from portal.home import (

@@ -53,6 +53,9 @@ COMPLETE_IN = _obj(
                         "the same model in the dealer's stock or the factory's"},
     refund_amount={**MONEY, "description": "a refund: at least the whole invoice price"},
     buyer_receipt={"type": "string", "maxLength": 100})
+SETTLE_IN = _obj(["approve"], approve={"type": "boolean"}, version=VERSION_IN,
+                 reason={"type": "string", "maxLength": 2000,
+                         "description": "finance's note; required to refuse"})
 
 CASE_PATHS = {
     "/sanbao-cases": _post(
@@ -72,6 +75,13 @@ CASE_PATHS = {
         "card to the replacement, whose periods start on completed_on; the failed machine goes "
         "back to the factory and the entitlement is closed.", COMPLETE_IN, "200", "Completed",
         [CASE_ID]),
+    "/sanbao-cases/{case_id}/settle": _post(
+        "Approve or refuse the case's settlement with the dealer",
+        "Finance only, once the case is completed and its failed machine received at the "
+        "factory (409 before, or once decided). Approval keeps the settlement as worked out "
+        "now (amount and lines, in finance_settlement); it goes on the dealer's next write-off "
+        "notice as the cost type exchange_refund. A refusal (reason required) means the maker "
+        "pays nothing on the case.", SETTLE_IN, "200", "Decided", [CASE_ID]),
 }
 CASE_SCHEMAS = {
     "SanbaoCase": _obj(
@@ -90,5 +100,15 @@ CASE_SCHEMAS = {
         replacement_serial={"type": ["string", "null"]}, invoice_amount=NULL_MONEY,
         refund_due={"type": ["object", "null"], "description": "invoice_amount − charges = due",
                     "properties": {"invoice_amount": MONEY, "charges": MONEY, "due": MONEY}},
-        refund_amount=NULL_MONEY, buyer_receipt={"type": "string"}),
+        refund_amount=NULL_MONEY, buyer_receipt={"type": "string"},
+        finance_settlement={
+            "type": ["object", "null"], "description": "in the answer to settle: finance's "
+            "decision, the figures as approved (amount signed: + the maker owes the dealer)",
+            "properties": {
+                "status": {"type": "string", "enum": ["approved", "refused", "written_off"]},
+                "amount": {"type": "string"}, "lines": {"type": "array"},
+                "months_in_use": {"type": ["integer", "null"]},
+                "rate": {"type": ["string", "null"]}, "reason": {"type": "string"},
+                "decided_at": {"type": "string", "format": "date-time"}, "settled_on": DATE,
+                "notice": {"type": ["string", "null"]}}}),
 }

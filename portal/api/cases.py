@@ -23,6 +23,8 @@ from portal.claims.models import UnitFlag
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.finance.access import can_settle_cases
+from portal.finance.case_settlements import settle_case
 from portal.units.models import Unit
 from portal.units.scope import visible_units
 
@@ -154,3 +156,27 @@ def complete_case(case_id):
         case, completed_on, actor=g.api_user, version=sent_version(), today=shanghai_today(),
         replacement_serial=serial, refund_amount=refund, buyer_receipt=receipt))
     return jsonify(case_json(case))
+
+
+def settlement_json(case: SanbaoCase) -> dict | None:
+    """Finance's decision on the case's settlement, with the figures as approved."""
+    s = case.settlement
+    if s is None:
+        return None
+    return {"status": s.status.value, "amount": str(s.amount), "lines": s.lines,
+            "months_in_use": s.months_in_use, "rate": _money(s.rate), "reason": s.reason,
+            "decided_at": s.decided_at.isoformat(), "settled_on": s.settled_on.isoformat(),
+            "notice": s.notice.number if s.notice else None}
+
+
+@bp.post("/sanbao-cases/<int:case_id>/settle")
+@token_required(can_settle_cases)
+def settle_case_money(case_id):
+    """Finance approves the case's settlement as worked out, or refuses it with the reason."""
+    case = _visible_case(case_id)
+    data = json_body()
+    approve = boolean(data, "approve")
+    reason = text(data, "reason", 2000, required=False)
+    _done(lambda: settle_case(case, approve, reason, actor=g.api_user,
+                              version=sent_version()))
+    return jsonify({**case_json(case), "finance_settlement": settlement_json(case)})
