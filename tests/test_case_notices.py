@@ -194,3 +194,108 @@ def test_the_sheet_and_the_api_show_the_cases(world, standard, client, login, ap
                                 "serial": case.unit.serial, "amount": "76000.00"}]
     assert answer["total"] == str(notice.total)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)) == 0
+
+
+# -- truly concurrent issuers: own connections that commit (as tests/test_notices.py) ----------
+
+@pytest.fixture
+def committing(app, monkeypatch):
+    """``db.session`` on a fresh engine, one session per thread, committing for real; what was
+    made is deleted after."""
+    from tests.test_notices import EngineSession
+
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=10)
+    scoped = db._make_scoped_session({"bind": engine, "class_": EngineSession})
+    monkeypatch.setattr(db, "session", scoped)
+    made = {}
+    yield made
+    scoped.remove()
+    with engine.begin() as conn:
+        _delete_committed(conn, made)
+    engine.dispose()
+
+
+def _delete_committed(conn, made):
+    from portal.accounts.models import User
+    from portal.cases.models import SanbaoCase
+    from portal.catalog.models import ProductModel
+    from portal.core.numbering import DocumentCounter
+    from portal.dealers.models import Dealer
+    from portal.finance.models import NoticeDocument, WriteOffNotice
+    from portal.units.cards import WarrantyCard
+    from portal.units.models import Unit
+
+    dealers, users = made["dealers"], made["users"]
+    notices = sa.select(WriteOffNotice.id).where(WriteOffNotice.dealer_id.in_(dealers))
+    conn.execute(sa.delete(AuditEntry).where(AuditEntry.actor_id.in_(users)))
+    conn.execute(sa.delete(NoticeCase).where(NoticeCase.notice_id.in_(notices)))
+    conn.execute(sa.delete(CaseSettlement).where(CaseSettlement.dealer_id.in_(dealers)))
+    conn.execute(sa.delete(NoticeDocument).where(NoticeDocument.notice_id.in_(notices)))
+    conn.execute(sa.delete(WriteOffNotice).where(WriteOffNotice.dealer_id.in_(dealers)))
+    conn.execute(sa.delete(SanbaoCase).where(SanbaoCase.dealer_id.in_(dealers)))
+    conn.execute(sa.delete(WarrantyCard).where(WarrantyCard.dealer_id.in_(dealers)))
+    conn.execute(sa.delete(Unit).where(Unit.dealer_id.in_(dealers)))
+    conn.execute(sa.delete(ProductModel).where(ProductModel.id.in_(made["models"])))
+    conn.execute(sa.delete(Dealer).where(Dealer.id.in_(dealers)))
+    conn.execute(sa.delete(User).where(User.id.in_(users)))
+    conn.execute(sa.delete(DocumentCounter).where(DocumentCounter.kind == "notice",
+                                                  DocumentCounter.year.in_(made["years"])))
+
+
+def _settled_as_left(dealer, finance, n):
+    """A completed case with its approved settlement, as the services leave them (built
+    directly: the race is over the notice, not the case)."""
+    from portal.cases.models import CaseKind, CaseOrigin, CaseStatus, SanbaoCase
+
+    unit = factories.make_unit(dealer=dealer, model=factories.make_model())
+    card = factories.make_card(unit, sale_date=date(2026, 5, 10), created_by_id=finance.id)
+    case = SanbaoCase(number=f"HT-T-{dealer.id}-{n}", kind=CaseKind.REFUND,
+                      origin=CaseOrigin.BUYER_REQUEST, unit=unit, dealer_id=dealer.id, card=card,
+                      buyer_name="张三", reason="测试", status=CaseStatus.COMPLETED,
+                      requested_by_id=finance.id, completed_on=SETTLED,
+                      machine_received_on=SETTLED)
+    db.session.add(CaseSettlement(case=case, dealer_id=dealer.id, status="approved",
+                                  amount=Decimal("1000.00"), lines=[], decided_by_id=finance.id,
+                                  settled_on=SETTLED))
+    db.session.flush()
+    return case, unit.model
+
+
+def test_concurrent_issuers_put_each_settlement_in_one_notice(app, committing):
+    """Six issuers, two per dealer whose only business is case settlements. On PostgreSQL each
+    dealer gets exactly one notice; on SQLite a loser fails instead of queueing. Never is a
+    settlement in two notices."""
+    from tests.test_notices import _in_threads
+
+    with app.app_context():
+        finance = factories.make_user(Role.FINANCE)
+        dealers = [factories.make_dealer() for _ in range(3)]
+        made = [_settled_as_left(d, finance, n) for d in dealers for n in range(2)]
+        committing.update(dealers=[d.id for d in dealers], users=[finance.id],
+                          models=[m.id for _c, m in made], years=[date.today().year])
+        db.session.commit()
+        finance_id, dealer_ids = finance.id, [d.id for d in dealers]
+        sqlite = db.session.get_bind().dialect.name == "sqlite"
+        db.session.remove()
+
+    def issue(i):
+        from portal.accounts.models import User
+
+        notice = issue_notice(dealer_ids[i % 3], OCT_START, OCT_END,
+                              actor=db.session.get(User, finance_id), with_pdf=False)
+        db.session.commit()
+        return notice and notice.dealer_id
+
+    results = _in_threads(app, issue, 6)
+    outcomes = (int, DomainError, sa.exc.OperationalError) if sqlite else (int, DomainError)
+    assert all(r is None or isinstance(r, outcomes) for r in results), results
+    issued = sorted(r for r in results if isinstance(r, int))
+    assert issued == sorted(set(issued))
+    assert issued == sorted(dealer_ids) or (sqlite and issued)
+    with app.app_context():
+        rows = db.session.execute(sa.select(NoticeCase.case_id, CaseSettlement.notice_id)
+                                  .join(CaseSettlement,
+                                        CaseSettlement.case_id == NoticeCase.case_id)
+                                  .where(CaseSettlement.dealer_id.in_(dealer_ids))).all()
+        assert len(rows) == 2 * len(issued) == len({case for case, _n in rows})
+        assert all(notice_id is not None for _c, notice_id in rows)
