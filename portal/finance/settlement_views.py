@@ -55,5 +55,6 @@ def settle(case_id):
         form, lambda: settle_case(case, form.decision.data == "approve", form.reason.data or "",
                                   actor=current_user, version=form.seen_version),
         success=lambda s: _("Settlement of case %(number)s: %(status)s, %(amount)s.",
-                            number=case.number, status=s.status.title, amount=f"¥{s.amount}"),
+                            number=case.number, status=s.status.title,
+                            amount=f"¥{s.amount:,.2f}"),
         **on_case(case, "settle"))

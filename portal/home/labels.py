@@ -320,4 +320,5 @@ FIELDS.setdefault("arrange_due_at", _l("Arrange by"))
 # Finance's settlement of an exchange or refund case (portal/finance/case_settlements.py).
 ACTIONS.update({"approve_settlement": _l("Settlement approved by finance"),
                 "refuse_settlement": _l("Settlement refused by finance")})
-FIELDS.update({"settlement": _l("Settlement (yuan)")})
+FIELDS.update({"settlement": _l("Settlement (yuan)"),
+               "cases": _l("Exchange and refund cases")})

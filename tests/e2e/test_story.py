@@ -17,7 +17,7 @@ import zxingcpp
 from playwright.sync_api import expect
 
 from tests.e2e.browser import draw_signature, jpeg, zh
-from tests.e2e.seed import LABOUR_RATE_B, OPENING_BALANCE, PART_PRICE, STANDARD_HOURS
+from tests.e2e.seed import LABOUR_RATE_B, PART_PRICE, STANDARD_HOURS
 
 LABOUR = (LABOUR_RATE_B * STANDARD_HOURS).quantize(Decimal("0.01"))
 TOTAL = PART_PRICE + LABOUR
@@ -29,6 +29,13 @@ def yuan(amount: Decimal) -> str:
 
 def flash(page):
     return page.locator(".flash-success").last
+
+
+def owed_now(page, dealer_id: int) -> Decimal:
+    """What the dealer owes now, read off its ledger page."""
+    page.goto(f"/finance/ledger/{dealer_id}")
+    text = page.locator(".stats .stat b.big").inner_text()
+    return Decimal(re.sub(r"[^\d.-]", "", text))
 
 
 def test_whole_story(people, seeded, shot, watch, tmp_path):
@@ -272,7 +279,9 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     expect(progress).to_contain_text(yuan(TOTAL))
     shot(finance, "notice-issued")
 
-    # 11. The dealer reads the notice and confirms it.
+    # 11. The dealer reads the notice and confirms it. (What it owed before: the opening
+    #     balance, less the offsets of the stories played before this one.)
+    owed_before = owed_now(dealer, seeded.dealer_a)
     dealer.click('.mainnav a[href="/finance/notices"]')
     dealer.wait_for_url("**/finance/notices")
     dealer.click(f'a:text-is("{notice_number}")')
@@ -290,7 +299,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     offset = dealer.locator("#ledger-rows tr", has_text=notice_number)
     expect(offset).to_contain_text(zh("Warranty offset"))
     expect(offset).to_contain_text(f"-{TOTAL:,.2f}")
-    expect(dealer.locator(".stats")).to_contain_text(yuan(OPENING_BALANCE - TOTAL))
+    expect(dealer.locator(".stats")).to_contain_text(yuan(owed_before - TOTAL))
     expect(offset.locator(f'a[href="/finance/notices/{notice_number}"]')).to_be_visible()
     shot(dealer, "ledger-offset")
 
