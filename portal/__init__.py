@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         returns,
     )
     from portal.api.views import bp as api_bp
+    from portal.cases import finance_views  # noqa: F401  (routes on finance.bp)
     from portal.cases.views import bp as cases_bp
     from portal.catalog import policy_views, rule_views  # noqa: F401  (routes on catalog.bp)
     from portal.catalog.views import bp as catalog_bp
@@ -143,7 +144,6 @@ def _register_blueprints(app: Flask) -> None:
         notice_views,
         report_views,
         run_views,
-        settlement_views,
     )
     from portal.finance.views import bp as finance_bp
     from portal.home import (

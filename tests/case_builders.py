@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from portal.accounts.roles import Role
 from portal.cases import machine, services
+from portal.cases.finance import settle_case
 from portal.catalog.models import DiscountRate, ModelCategory
 from portal.core.versioning import LATEST
 from portal.extensions import db
-from portal.finance.case_settlements import settle_case
 from tests import factories
 
 SOLD = date(2026, 5, 10)

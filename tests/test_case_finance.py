@@ -10,14 +10,13 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from portal.accounts.roles import Role
+from portal.cases.finance import SETTLE, WrongState, settle_case
 from portal.cases.models import SanbaoCase
 from portal.catalog.models import DiscountRate
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
 from portal.core.versioning import StaleVersion
-from portal.finance.case_settlements import WrongState, settle_case
 from portal.finance.models import CaseSettlement, SettlementStatus
-from portal.finance.queues import SETTLE
 from tests import factories
 from tests.case_builders import at, completed_case, discount_standard
 

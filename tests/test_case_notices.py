@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from portal.accounts.roles import Role
+from portal.cases.finance import settle_case
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.finance import lifecycle, runs
-from portal.finance.case_settlements import settle_case
 from portal.finance.immutability import NoticeLocked
 from portal.finance.models import (
     CaseSettlement,
@@ -28,7 +28,7 @@ from portal.finance.notices import eligible_summary, issue_notice
 from tests import factories
 from tests.builders import OCT_END, OCT_START, approved_claim
 from tests.case_builders import at, completed_case, discount_standard, settled_case
-from tests.helpers import pdf_text
+from tests.helpers import EngineSession, in_threads, pdf_text
 
 SETTLED = date(2026, 10, 12)  # 5 whole months after the sale: 95 %
 
@@ -196,14 +196,12 @@ def test_the_sheet_and_the_api_show_the_cases(world, standard, client, login, ap
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)) == 0
 
 
-# -- truly concurrent issuers: own connections that commit (as tests/test_notices.py) ----------
+# -- truly concurrent issuers: own connections that commit (as in tests/test_notices.py) ----------
 
 @pytest.fixture
 def committing(app, monkeypatch):
     """``db.session`` on a fresh engine, one session per thread, committing for real; what was
     made is deleted after."""
-    from tests.test_notices import EngineSession
-
     engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=10)
     scoped = db._make_scoped_session({"bind": engine, "class_": EngineSession})
     monkeypatch.setattr(db, "session", scoped)
@@ -265,8 +263,6 @@ def test_concurrent_issuers_put_each_settlement_in_one_notice(app, committing):
     """Six issuers, two per dealer whose only business is case settlements. On PostgreSQL each
     dealer gets exactly one notice; on SQLite a loser fails instead of queueing. Never is a
     settlement in two notices."""
-    from tests.test_notices import _in_threads
-
     with app.app_context():
         finance = factories.make_user(Role.FINANCE)
         dealers = [factories.make_dealer() for _ in range(3)]
@@ -286,7 +282,7 @@ def test_concurrent_issuers_put_each_settlement_in_one_notice(app, committing):
         db.session.commit()
         return notice and notice.dealer_id
 
-    results = _in_threads(app, issue, 6)
+    results = in_threads(app, issue, 6)
     outcomes = (int, DomainError, sa.exc.OperationalError) if sqlite else (int, DomainError)
     assert all(r is None or isinstance(r, outcomes) for r in results), results
     issued = sorted(r for r in results if isinstance(r, int))

@@ -17,6 +17,7 @@ from portal.api.views import (
 )
 from portal.cases import rules, services
 from portal.cases.access import can_decide_cases, can_open_cases
+from portal.cases.finance import settle_case
 from portal.cases.models import CaseKind, SanbaoCase
 from portal.cases.scope import visible_cases
 from portal.claims.models import UnitFlag
@@ -24,7 +25,6 @@ from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.finance.access import can_settle_cases
-from portal.finance.case_settlements import settle_case
 from portal.units.models import Unit
 from portal.units.scope import visible_units
 

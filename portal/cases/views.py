@@ -115,7 +115,7 @@ FORMS = {
 
 
 # Other domains' blocks on the case page: ``panel(case, failed, form) -> context`` (finance's
-# settlement, registered by portal/finance/settlement_views.py).
+# settlement, registered by portal/cases/finance_views.py).
 PANELS: list = []
 
 

@@ -1,10 +1,7 @@
 """Who may do what in finance: the cost audit, write-off notices and their runs, receivables
 and the cost reports. Each rule said once, asked by the routes, the services and the templates."""
 
-from flask_babel import gettext as _
-
 from portal.accounts.roles import DEALER_ROLES, Role
-from portal.cases.models import CaseStatus
 from portal.core.permissions import any_of, granted_to
 from portal.finance.models import NoticeStatus
 
@@ -65,23 +62,7 @@ def can_void_notice(notice, user) -> bool:
 
 # The settlement of an exchange or refund case is finance's audit of a cost, like a claim's:
 # the same rule, said once. (Finance neither opens, decides nor completes cases, so the
-# claims' segregation of duties holds by role.)
+# claims' segregation of duties holds by role.) The case's side of it, in a package above
+# finance: ``portal/cases/finance.py``.
 can_settle_cases = can_audit_costs
 
-
-def settlement_problem(case) -> str | None:
-    """Why finance cannot decide the case's settlement now; None when it can. Seed 000: the
-    failed machine comes back to the company before the money is settled."""
-    if case.settlement is not None:
-        return _("Finance has already decided the settlement of case %(number)s.",
-                 number=case.number)
-    if case.status != CaseStatus.COMPLETED:
-        return _("The settlement is decided once the case is completed.")
-    if case.machine_received_on is None:
-        return _("The settlement is decided once the failed machine is back at the factory.")
-    return None
-
-
-def can_settle_case(case, user) -> bool:
-    """Finance approves or refuses a completed case's settlement once its machine is back."""
-    return can_settle_cases(user) and settlement_problem(case) is None

@@ -23,7 +23,6 @@ from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.finance import immutability  # noqa: F401  (the guard must be listening)
 from portal.finance.access import can_answer_notices_of, can_manage_notices
-from portal.finance.case_settlements import settlements_of
 from portal.finance.models import (
     CaseSettlement,
     LedgerEntry,
@@ -76,6 +75,12 @@ def claims_of(notice: WriteOffNotice) -> list[Claim]:
     """The claims the notice holds now (a void releases them)."""
     return db.session.scalars(sa.select(Claim).where(Claim.notice_id == notice.id)
                               .order_by(Claim.id)).all()
+
+
+def settlements_of(notice_id: int) -> list[CaseSettlement]:
+    """The case settlements a notice holds now (a void releases them)."""
+    return db.session.scalars(sa.select(CaseSettlement).where(
+        CaseSettlement.notice_id == notice_id).order_by(CaseSettlement.case_id)).all()
 
 
 def _check_claims_unchanged(notice: WriteOffNotice, claims: list[Claim]) -> None:

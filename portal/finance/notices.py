@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from portal.cases.models import SanbaoCase
 from portal.catalog.models import PolicySettings
 from portal.claims.models import Claim, ClaimLine, Decision, FinanceStage, LineKind
 from portal.core import audit
@@ -101,8 +100,7 @@ def sheet_options():
     without a query per claim: ``select(WriteOffNotice).options(*sheet_options())``."""
     return (selectinload(WriteOffNotice.claims).selectinload(NoticeClaim.claim)
             .selectinload(Claim.unit).selectinload(Unit.model),
-            selectinload(WriteOffNotice.cases).selectinload(NoticeCase.case)
-            .selectinload(SanbaoCase.unit))
+            selectinload(WriteOffNotice.cases).selectinload(NoticeCase.case))
 
 
 def counts(line: ClaimLine) -> bool:

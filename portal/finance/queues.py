@@ -1,12 +1,9 @@
 """The finance track's work queues (``portal.core.queues``): decided claims for the sales rep
-to forward, forwarded claims for finance to audit, exchange and refund cases whose settlement
-finance decides, notices waiting for their dealer or disputed by it."""
+to forward, forwarded claims for finance to audit, notices waiting for their dealer or disputed
+by it. (Case settlements to approve: ``portal/cases/finance.py``, above finance.)"""
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from portal.cases.models import CaseStatus, SanbaoCase
-from portal.cases.scope import visible_cases
 from portal.claims.models import Claim, FinanceStage
 from portal.claims.scope import visible_claims
 from portal.core.permissions import any_of
@@ -17,10 +14,9 @@ from portal.finance.access import (
     can_audit_costs,
     can_forward_claims,
     can_manage_notices,
-    can_settle_cases,
 )
 from portal.finance.audit import READY_STATUSES
-from portal.finance.models import CaseSettlement, NoticeStatus, WriteOffNotice
+from portal.finance.models import NoticeStatus, WriteOffNotice
 from portal.finance.notice_scope import visible_notices
 
 FORWARD = Queue(
@@ -32,14 +28,6 @@ AUDIT = Queue(
     "audit", _l("Claims to audit"), can_audit_costs, visible_claims,
     lambda user, now: (Claim.finance_stage == FinanceStage.FORWARDED,), Claim.forwarded_at,
     Claim.id, "finance.claims", order=Claim.id)
-# The same conditions as ``access.settlement_problem``, as SQL: completed, machine back, no
-# settlement decided yet. Oldest arrival first.
-SETTLE = Queue(
-    "case_settlements", _l("Case settlements to approve"), can_settle_cases, visible_cases,
-    lambda user, now: (SanbaoCase.status == CaseStatus.COMPLETED,
-                       SanbaoCase.machine_received_on.is_not(None),
-                       ~sa.exists().where(CaseSettlement.case_id == SanbaoCase.id)),
-    SanbaoCase.machine_received_on, SanbaoCase.id, "finance.case_settlements")
 NOTICES_ISSUED = Queue(
     "notices_issued", _l("Notices waiting for dealers"),
     any_of(can_manage_notices, can_answer_notices),

@@ -13,8 +13,8 @@ from flask import render_template
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy.orm import selectinload
 
-from portal.cases.models import SanbaoCase
 from portal.claims.models import Claim
 from portal.core.db import shanghai_today
 from portal.core.pdf import render_pdf
@@ -78,7 +78,7 @@ def default_range(today: date) -> tuple[date, date]:
 
 
 def build_statement(dealer: Dealer, start: date, end: date) -> Statement:
-    """The statement of ``dealer`` from ``start`` to ``end`` (inclusive): four queries."""
+    """The statement of ``dealer`` from ``start`` to ``end`` (inclusive): five queries."""
     opening, rows = entries_with_balance(dealer.id, start, end)
     statement = Statement(dealer, start, end, opening, rows)
     notice_ids = [r.notice_id for r in rows if r.kind == LedgerKind.OFFSET and r.notice_id]
@@ -95,16 +95,17 @@ def build_statement(dealer: Dealer, start: date, end: date) -> Statement:
 
 
 def _trace_cases(statement: Statement, notice_ids: list[int]) -> None:
-    found = db.session.execute(
-        sa.select(NoticeCase.notice_id, SanbaoCase.number, SanbaoCase.kind, Unit.serial,
-                  NoticeCase.amount)
-        .join(SanbaoCase, SanbaoCase.id == NoticeCase.case_id)
-        .join(Unit, Unit.id == SanbaoCase.unit_id)
-        .where(NoticeCase.notice_id.in_(notice_ids))
-        .order_by(NoticeCase.notice_id, NoticeCase.position))
-    for notice_id, number, kind, serial, amount in found:
-        statement.cases.setdefault(notice_id, []).append(
-            TracedCase(number, str(kind.title), serial, amount))
+    """The cases of the offsets' notices: their rows with the cases, then the cases' units
+    (a case's ``unit`` is then read from the session, not queried)."""
+    rows = db.session.scalars(
+        sa.select(NoticeCase).where(NoticeCase.notice_id.in_(notice_ids))
+        .options(selectinload(NoticeCase.case))
+        .order_by(NoticeCase.notice_id, NoticeCase.position)).all()
+    db.session.scalars(sa.select(Unit).where(Unit.id.in_({r.case.unit_id for r in rows}))).all()
+    for row in rows:
+        statement.cases.setdefault(row.notice_id, []).append(
+            TracedCase(row.case.number, str(row.case.kind.title), row.case.unit.serial,
+                       row.amount))
 
 
 def statement_html(statement: Statement) -> str:

@@ -1,11 +1,14 @@
-"""Finance's side of exchange and refund cases: the queue of settlements to approve, and the
-settlement block on the case page (templates/finance/_case_settlement.html) with its form.
-A refusal of the form re-renders the case page with the message next to the field, 422."""
+"""Finance's side of exchange and refund cases, on finance's blueprint (its endpoints stay
+``finance.*``): the queue of settlements to approve, and the settlement block on the case page
+(templates/finance/_case_settlement.html) with its form. A refusal of the form re-renders the
+case page with the message next to the field, 422."""
 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal.cases.finance import SETTLE, can_settle_case, settle_case
+from portal.cases.finance_forms import SettleForm
 from portal.cases.models import SanbaoCase
 from portal.cases.scope import get_case
 from portal.cases.settlement import settlement_of
@@ -16,9 +19,6 @@ from portal.core.htmx import render
 from portal.core.pagination import queue_page
 from portal.core.permissions import requires
 from portal.finance import access
-from portal.finance.case_settlements import settle_case
-from portal.finance.queues import SETTLE
-from portal.finance.settlement_forms import SettleForm
 from portal.finance.views import bp
 from portal.units.models import Unit
 
@@ -26,7 +26,7 @@ from portal.units.models import Unit
 def case_finance(case: SanbaoCase, failed: str | None, form) -> dict:
     """The settlement block of the case page: finance's decision once made; before it, for
     finance, the settlement as it would be approved now and the form."""
-    if not access.can_settle_case(case, current_user):
+    if not can_settle_case(case, current_user):
         return {"settle": None, "settle_preview": None}
     form = form if failed == "settle" else SettleForm(formdata=None, version=case.version)
     return {"settle": form, "settle_preview": settlement_of(case)}

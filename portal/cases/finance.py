@@ -4,7 +4,7 @@ The dealer gave the buyer a machine or his money; the maker then makes the deale
 is the maker's (2010 regulation 第四条: the seller answers to the buyer and, after an exchange
 or a refund, recovers from the producer what is the producer's). Seed 000 settles the money
 once the failed machine is back at the company, so finance decides when the case is completed
-and the clerk has received the machine (``access.settlement_problem``):
+and the clerk has received the machine (``settlement_problem``):
 
 - **approve**: the settlement as ``portal.cases.settlement.settlement_of`` works it out now
   (refused with its message when it cannot), kept as figures: the amount, the lines with their
@@ -15,8 +15,11 @@ and the clerk has received the machine (``access.settlement_problem``):
 - **refuse**, with the reason (e.g. the technical verdict on the machine was misuse): the maker
   pays nothing on the case; no notice takes it.
 
-One row in ``case_settlements`` per case; the decision is on the case's timeline, and it moves
-the case's version, so two finance users at once cannot both decide.
+One row in ``case_settlements`` (a finance table, ``portal/finance/models.py``: the notices
+take it from there) per case; the decision is on the case's timeline, and it moves the case's
+version, so two finance users at once cannot both decide. The queue of settlements to approve
+is here too: finance's work, declared above finance in the package order because it reads the
+cases.
 """
 
 from datetime import datetime
@@ -25,19 +28,50 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import flag_modified
 
-from portal.cases.models import SanbaoCase
+from portal.cases.models import CaseStatus, SanbaoCase
+from portal.cases.scope import visible_cases
 from portal.cases.settlement import settlement_of
 from portal.core import audit
 from portal.core.db import SHANGHAI, money, utcnow
 from portal.core.errors import DomainError
+from portal.core.queues import Queue
 from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
-from portal.finance.access import can_settle_cases, settlement_problem
+from portal.finance.access import can_settle_cases
 from portal.finance.models import CaseSettlement, SettlementStatus
 
 REASON_MAX = 2000
+
+
+def settlement_problem(case: SanbaoCase) -> str | None:
+    """Why finance cannot decide the case's settlement now; None when it can. Seed 000: the
+    failed machine comes back to the company before the money is settled."""
+    if case.settlement is not None:
+        return _("Finance has already decided the settlement of case %(number)s.",
+                 number=case.number)
+    if case.status != CaseStatus.COMPLETED:
+        return _("The settlement is decided once the case is completed.")
+    if case.machine_received_on is None:
+        return _("The settlement is decided once the failed machine is back at the factory.")
+    return None
+
+
+def can_settle_case(case: SanbaoCase, user) -> bool:
+    """Finance approves or refuses a completed case's settlement once its machine is back."""
+    return can_settle_cases(user) and settlement_problem(case) is None
+
+
+# The same conditions as ``settlement_problem``, as SQL: completed, machine back, no
+# settlement decided yet. Oldest arrival first.
+SETTLE = Queue(
+    "case_settlements", _l("Case settlements to approve"), can_settle_cases, visible_cases,
+    lambda user, now: (SanbaoCase.status == CaseStatus.COMPLETED,
+                       SanbaoCase.machine_received_on.is_not(None),
+                       ~sa.exists().where(CaseSettlement.case_id == SanbaoCase.id)),
+    SanbaoCase.machine_received_on, SanbaoCase.id, "finance.case_settlements")
 
 
 class WrongState(DomainError):
@@ -88,8 +122,3 @@ def settle_case(case: SanbaoCase, approve: bool, reason: str = "", *, actor, ver
                  reason=reason, changes={"settlement": (None, settlement.amount)})
     return settlement
 
-
-def settlements_of(notice_id: int) -> list[CaseSettlement]:
-    """The case settlements a notice holds now (a void releases them)."""
-    return db.session.scalars(sa.select(CaseSettlement).where(
-        CaseSettlement.notice_id == notice_id).order_by(CaseSettlement.case_id)).all()
