@@ -163,6 +163,9 @@ def test_settle_through_the_api(world, standard, db, api):
     assert done.json["finance_settlement"]["status"] == "approved"
     assert done.json["finance_settlement"]["amount"] == "72000.00"
     assert api("POST", path, Role.FINANCE, json={"approve": True}).status_code == 409
+    read = api("GET", f"/sanbao-cases/{case.id}", Role.DEALER_ADMIN).json
+    assert read["finance_settlement"]["lines"][0]["key"] == "return_credit"
+    assert api("GET", f"/sanbao-cases/{early.id}", Role.FINANCE).json["finance_settlement"] is None
     assert db.session.get(SanbaoCase, case.id).settlement.amount == Decimal("72000.00")
 
 

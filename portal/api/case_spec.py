@@ -102,8 +102,9 @@ CASE_SCHEMAS = {
                     "properties": {"invoice_amount": MONEY, "charges": MONEY, "due": MONEY}},
         refund_amount=NULL_MONEY, buyer_receipt={"type": "string"},
         finance_settlement={
-            "type": ["object", "null"], "description": "in the answer to settle: finance's "
-            "decision, the figures as approved (amount signed: + the maker owes the dealer)",
+            "type": ["object", "null"], "description": "in the answers of get and settle: "
+            "finance's decision, the figures as approved (amount signed: + the maker owes the "
+            "dealer); null before it",
             "properties": {
                 "status": {"type": "string", "enum": ["approved", "refused", "written_off"]},
                 "amount": {"type": "string"}, "lines": {"type": "array"},

@@ -126,8 +126,9 @@ def post_case():
 @bp.get("/sanbao-cases/<int:case_id>")
 @token_required()
 def get_case(case_id):
-    """An exchange or refund case, with the refund's arithmetic."""
-    return jsonify(case_json(_visible_case(case_id)))
+    """An exchange or refund case, with the refund's arithmetic and finance's settlement."""
+    case = _visible_case(case_id)
+    return jsonify({**case_json(case), "finance_settlement": settlement_json(case)})
 
 
 @bp.post("/sanbao-cases/<int:case_id>/decide")
