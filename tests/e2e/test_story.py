@@ -103,7 +103,8 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     dealer.click(f'a:text-is("{entry_number}")')
     dealer.wait_for_url(entry_url)
     dealer.fill("#plan", "派服务车上门检查变速箱")
-    planned = today.isoformat() + "T16:30"
+    # the next morning: a visit is never planned before the request came in, whatever the hour
+    planned = (today + timedelta(days=1)).isoformat() + "T09:30"
     dealer.fill("#planned_for", planned)
     dealer.fill("#who_goes", "王师傅、鲁A12345")
     dealer.check("#customer_told")
