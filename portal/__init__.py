@@ -130,7 +130,10 @@ def _register_blueprints(app: Flask) -> None:
         returns,
     )
     from portal.api.views import bp as api_bp
-    from portal.cases import recovery_views  # noqa: F401  (routes on returns.bp)
+    from portal.cases import (
+        finance_views,  # noqa: F401  (routes on finance.bp)
+        recovery_views,  # noqa: F401  (routes on returns.bp)
+    )
     from portal.cases.views import bp as cases_bp
     from portal.catalog import (  # noqa: F401  (routes on catalog.bp)
         discount_views,

@@ -19,7 +19,9 @@ from portal.core.numbering import DocumentCounter
 from portal.dealers.models import Dealer
 from portal.deliveries.models import DeliveryLine, DeliveryNote
 from portal.finance.models import (
+    CaseSettlement,
     LedgerEntry,
+    NoticeCase,
     NoticeClaim,
     NoticeDocument,
     NoticeRun,
@@ -57,5 +59,5 @@ __all__ = [
     "StockReturn",
     "StockingPlan", "StockingPlanLine", "StoreItem", "Unit", "UnitFlag", "User", "VerdictPhoto",
     "VisitDayTally", "VisitTally", "WarrantyCard", "WriteOffNotice",
-    "OfficialDay",
+    "OfficialDay", "CaseSettlement", "NoticeCase",
 ]

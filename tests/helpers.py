@@ -2,11 +2,16 @@
 
 import io
 import re
+import threading
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import pypdfium2
 import sqlalchemy as sa
+from flask_sqlalchemy.session import Session
 from PIL import Image
+
+from portal.extensions import db
 
 
 def walk_pages(client, url: str, link_text: str) -> list[str]:
@@ -74,3 +79,32 @@ def pdf_text(data: bytes) -> str:
     """The text of every page of a PDF."""
     pdf = pypdfium2.PdfDocument(data)
     return "\n".join(page.get_textpage().get_text_range() for page in pdf)
+
+
+# -- truly concurrent writers: own connections that commit ------------------------------------
+
+class EngineSession(Session):
+    """A session bound to its own engine, bypassing the suite's rolled-back transaction."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+def in_threads(app, work, count):
+    """Run ``work(i)`` in ``count`` threads at once, each in its own app context (session);
+    return what each returned or the exception it raised."""
+    barrier = threading.Barrier(count)
+
+    def one(i):
+        with app.app_context():
+            try:
+                barrier.wait()
+                return work(i)
+            except Exception as error:
+                db.session.rollback()
+                return error
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))

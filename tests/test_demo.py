@@ -444,6 +444,7 @@ def _assert_cases(db, output):
     for case in (exchange, refund):
         settlement = settlement_of(case)
         assert settlement.problem is None and settlement.lines[0].amount > 0
+    _assert_case_finance(db, output, exchange, refund)
 
 
 def _assert_head_office(db, output, now):
@@ -481,3 +482,21 @@ def _assert_head_office(db, output, now):
         worker = db.session.scalar(sa.select(User).where(User.role.in_(
             [r for r in Role if queue.held_by(SimpleNamespace(role=r))])).order_by(User.id))
         assert queue.pile(worker, now).count, queue.name
+
+
+def _assert_case_finance(db, output, exchange, refund):
+    """The exchange's settlement approved, on a confirmed notice, its offset in the ledger
+    naming the case; the refund's machine back and its settlement waiting for finance."""
+    import sqlalchemy as sa
+
+    from portal.finance.models import LedgerEntry, NoticeStatus, SettlementStatus
+
+    settled = exchange.settlement
+    assert settled.status == SettlementStatus.WRITTEN_OFF and settled.amount > 0
+    assert settled.notice.status == NoticeStatus.CONFIRMED
+    assert settled.notice.exchange_refund == settled.amount
+    offset = db.session.scalar(sa.select(LedgerEntry).where(
+        LedgerEntry.notice_id == settled.notice_id))
+    assert exchange.number in offset.memo
+    assert refund.machine_received_on is not None and refund.settlement is None
+    assert "case settlements: 1 decided (written_off 1), 1 waiting" in output

@@ -1,14 +1,11 @@
 """Issuing write-off notices: the claims they take, their amounts, numbers and PDF."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pypdfium2
 import pytest
 import sqlalchemy as sa
-from flask_sqlalchemy.session import Session
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
@@ -29,7 +26,7 @@ from portal.finance.models import (
 from portal.finance.notices import eligible_claims, issue_notice
 from tests import factories
 from tests.builders import OCT_END, OCT_START, approved_claim
-from tests.helpers import pdf_text
+from tests.helpers import EngineSession, in_threads, pdf_text
 
 
 @pytest.fixture
@@ -216,11 +213,6 @@ def test_many_claims_flow_to_more_pages(world, finance):
 
 # -- truly concurrent issuers: own connections that commit --------------------------------------
 
-class EngineSession(Session):
-    def get_bind(self, *args, **kwargs):
-        return self.bind
-
-
 @pytest.fixture
 def committing(app, monkeypatch):
     """``db.session`` on a fresh engine, one session per app context (so per thread), committing
@@ -279,26 +271,6 @@ def _delete_committed(conn, made):
                                                   DocumentCounter.year.in_(made.get("years", []))))
 
 
-def _in_threads(app, work, count):
-    """Run ``work(i)`` in ``count`` threads at once, each in its own app context (session);
-    return what each returned or the exception it raised."""
-    barrier = threading.Barrier(count)
-
-    def one(i):
-        with app.app_context():
-            try:
-                barrier.wait()
-                return work(i)
-            except Exception as error:
-                db.session.rollback()
-                return error
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(one, range(count)))
-
-
 def test_concurrent_numbering_is_gapless_and_unique(app, committing):
     year = 2091
     committing["years"] = [year]
@@ -310,7 +282,7 @@ def test_concurrent_numbering_is_gapless_and_unique(app, committing):
         db.session.commit()
         return seq
 
-    results = _in_threads(app, take, 9)
+    results = in_threads(app, take, 9)
     seqs = [r for r in results if isinstance(r, int)]
     assert sorted(seqs) == list(range(1, 7))
     assert sum(isinstance(r, RuntimeError) for r in results) == 3
@@ -344,7 +316,7 @@ def test_concurrent_generation_gives_each_claim_one_notice(app, committing):
         db.session.commit()
         return notice and (notice.dealer_id, notice.seq)
 
-    results = _in_threads(app, issue, 8)
+    results = in_threads(app, issue, 8)
     made = [r for r in results if isinstance(r, tuple)]
     outcomes = (tuple, DomainError, sa.exc.OperationalError) if sqlite else (tuple, DomainError)
     assert all(r is None or isinstance(r, outcomes) for r in results), results

@@ -24,6 +24,7 @@ from portal.service.models import Channel, Complaint, ComplaintStatus, ReturnVis
 from portal.stock.models import StockReturnReason, StockReturnStatus
 from portal.stock.services import request_return
 from tests import builders, factories
+from tests.case_builders import completed_case
 
 # Every domain's queues, declared (the app imports them with its views).
 __import__("portal.claims.queues"), __import__("portal.finance.queues")
@@ -151,6 +152,8 @@ def work(world):
         _notices(dealer, world, now)
         _cases(dealer, days, world, now)
         _head_office_parts(dealer, world, day_of(now))
+        # a case completed, its machine back: its settlement waits for finance
+        completed_case(world, "refund", day_of(now) - timedelta(days=days), dealer=dealer)
     _stock_and_deliveries(world.dealer_a, world.users[Role.DEALER_STAFF], world, now)
     _stock_and_deliveries(world.dealer_b, world.dealer_b_admin, world, now)
     _plans(world, now)

@@ -69,6 +69,9 @@ VERDICT_IN = _obj(["verdict", "cause"], version=VERSION_IN,
                   cause={"type": "string", "maxLength": 2000},
                   part={"type": "string", "description": "a quality fault: the part number of "
                         "the main part that failed (a main part of the machine's model)"})
+SETTLE_IN = _obj(["approve"], approve={"type": "boolean"}, version=VERSION_IN,
+                 reason={"type": "string", "maxLength": 2000,
+                         "description": "finance's note; required to refuse"})
 
 CASE_PATHS = {
     "/sanbao-cases": _post(
@@ -96,6 +99,13 @@ CASE_PATHS = {
         "Give the verdict on the returned machine",
         "The technical department, once, after the machine is received.", VERDICT_IN, "200",
         "Judged", [CASE_ID]),
+    "/sanbao-cases/{case_id}/settle": _post(
+        "Approve or refuse the case's settlement with the dealer",
+        "Finance only, once the case is completed and its failed machine received at the "
+        "factory (409 before, or once decided). Approval keeps the settlement as worked out "
+        "now (amount and lines, in finance_settlement); it goes on the dealer's next write-off "
+        "notice as the cost type exchange_refund. A refusal (reason required) means the maker "
+        "pays nothing on the case.", SETTLE_IN, "200", "Decided", [CASE_ID]),
 }
 CASE_SCHEMAS = {
     "SanbaoCase": _obj(
@@ -133,5 +143,16 @@ CASE_SCHEMAS = {
                             key={"type": "string", "enum": [
                                 "return_credit", "replacement", "difference", "own_stock"]},
                             label={"type": "string"}, arithmetic={"type": "string"},
-                            amount=SIGNED_MONEY)}}}),
+                            amount=SIGNED_MONEY)}}},
+        finance_settlement={
+            "type": ["object", "null"], "description": "in the answers of get and settle: "
+            "finance's decision, the figures as approved (amount signed: + the maker owes the "
+            "dealer); null before it",
+            "properties": {
+                "status": {"type": "string", "enum": ["approved", "refused", "written_off"]},
+                "amount": {"type": "string"}, "lines": {"type": "array"},
+                "months_in_use": {"type": ["integer", "null"]},
+                "rate": {"type": ["string", "null"]}, "reason": {"type": "string"},
+                "decided_at": {"type": "string", "format": "date-time"}, "settled_on": DATE,
+                "notice": {"type": ["string", "null"]}}}),
 }

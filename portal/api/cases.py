@@ -19,6 +19,7 @@ from portal.api.views import (
 )
 from portal.cases import machine, rules, services
 from portal.cases.access import can_decide_cases, can_open_cases, can_receive_machines
+from portal.cases.finance import settle_case
 from portal.cases.models import CaseKind, CaseStatus, SanbaoCase
 from portal.cases.scope import visible_cases
 from portal.cases.settlement import settlement_of
@@ -27,6 +28,7 @@ from portal.claims.models import UnitFlag
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.finance.access import can_settle_cases
 from portal.units.models import Unit
 from portal.units.scope import visible_units
 
@@ -156,8 +158,9 @@ def post_case():
 @bp.get("/sanbao-cases/<int:case_id>")
 @token_required()
 def get_case(case_id):
-    """An exchange or refund case, with the refund's arithmetic."""
-    return jsonify(case_json(_visible_case(case_id)))
+    """An exchange or refund case, with the refund's arithmetic and finance's settlement."""
+    case = _visible_case(case_id)
+    return jsonify({**case_json(case), "finance_settlement": settlement_json(case)})
 
 
 @bp.post("/sanbao-cases/<int:case_id>/decide")
@@ -229,3 +232,27 @@ def _part_id(number: str) -> int | None:
     if part_id is None:
         raise ApiError(422, "rule_violated", "No part has this number.", "part")
     return part_id
+
+
+def settlement_json(case: SanbaoCase) -> dict | None:
+    """Finance's decision on the case's settlement, with the figures as approved."""
+    s = case.settlement
+    if s is None:
+        return None
+    return {"status": s.status.value, "amount": str(s.amount), "lines": s.lines,
+            "months_in_use": s.months_in_use, "rate": _money(s.rate), "reason": s.reason,
+            "decided_at": s.decided_at.isoformat(), "settled_on": s.settled_on.isoformat(),
+            "notice": s.notice.number if s.notice else None}
+
+
+@bp.post("/sanbao-cases/<int:case_id>/settle")
+@token_required(can_settle_cases)
+def settle_case_money(case_id):
+    """Finance approves the case's settlement as worked out, or refuses it with the reason."""
+    case = _visible_case(case_id)
+    data = json_body()
+    approve = boolean(data, "approve")
+    reason = text(data, "reason", 2000, required=False)
+    _done(lambda: settle_case(case, approve, reason, actor=g.api_user,
+                              version=sent_version()))
+    return jsonify({**case_json(case), "finance_settlement": settlement_json(case)})

@@ -38,7 +38,8 @@ from portal.finance.notices import issue_notice
 NOTICE_PAGE = 100
 readers = token_required(can_read_notices)
 dealer_only = token_required(can_answer_notices)
-AMOUNTS = ("parts", "labour", "travel", "other", "total")
+AMOUNTS = ("parts", "labour", "travel", "other", "total")  # a claim's on the notice
+NOTICE_AMOUNTS = (*AMOUNTS, "exchange_refund")  # the notice's: the cases' too
 
 
 def _iso(moment) -> str | None:
@@ -59,7 +60,7 @@ def notice_json(notice: WriteOffNotice) -> dict:
         **notice_summary(notice), "version": notice.version, "dealer_name": notice.dealer.name,
         "period_start": notice.period_start.isoformat(),
         "period_end": notice.period_end.isoformat(),
-        **{name: str(getattr(notice, name)) for name in AMOUNTS},
+        **{name: str(getattr(notice, name)) for name in NOTICE_AMOUNTS},
         "issued_at": _iso(notice.issued_at), "confirmed_at": _iso(notice.confirmed_at),
         "disputed_at": _iso(notice.disputed_at), "dispute_reason": notice.dispute_reason,
         "voided_at": _iso(notice.voided_at), "void_reason": notice.void_reason,
@@ -71,6 +72,9 @@ def notice_json(notice: WriteOffNotice) -> dict:
         "claims": [{"number": row.claim.number, "serial": row.claim.unit.serial,
                     **{name: str(getattr(row, name)) for name in AMOUNTS}}
                    for row in notice.claims],
+        "cases": [{"number": row.case.number, "kind": row.case.kind.value,
+                   "serial": row.case.unit.serial, "amount": str(row.amount)}
+                  for row in notice.cases],
     }
 
 

@@ -311,7 +311,9 @@ NOTICE_PATHS = {
 NOTICE_SUMMARY = _obj(["number", "dealer", "period", "status", "total"],
                       number={"type": "string", "example": "HX-2026-0001"},
                       dealer={"type": "string", "description": "dealer code"}, period=PERIOD,
-                      status=NOTICE_STATUS, total=MONEY)
+                      status=NOTICE_STATUS,
+                      total={**SIGNED, "description": "negative when the cases' settlements "
+                             "the dealer owes exceed the rest: confirming raises his receivable"})
 NOTICE_SCHEMAS = {
     "NoticeSummary": NOTICE_SUMMARY,
     "Notice": _obj(
@@ -319,6 +321,7 @@ NOTICE_SCHEMAS = {
         **NOTICE_SUMMARY["properties"], version=VERSION, dealer_name={"type": "string"},
         period_start=DATE, period_end={**DATE, "description": "inclusive"},
         parts=MONEY, labour=MONEY, travel=MONEY, other=MONEY,
+        exchange_refund={**SIGNED, "description": "包换包退: the cases' settlements, signed"},
         issued_at={"type": "string", "format": "date-time"},
         confirmed_at={"type": ["string", "null"], "format": "date-time"},
         disputed_at={"type": ["string", "null"], "format": "date-time"},
@@ -332,7 +335,11 @@ NOTICE_SCHEMAS = {
         pdf={"type": "string", "description": "path of the PDF"},
         claims={"type": "array", "items": _obj(
             ["number", "serial", *COST_TYPES], number={"type": "string"},
-            serial={"type": "string"}, **COST_TYPES)}),
+            serial={"type": "string"}, **COST_TYPES)},
+        cases={"type": "array", "description": "the exchange and refund cases it settles",
+               "items": _obj(["number", "kind", "serial", "amount"], number={"type": "string"},
+                             kind={"type": "string", "enum": ["exchange", "refund"]},
+                             serial={"type": "string"}, amount=SIGNED)}),
 }
 SEASON_ID = {"name": "season_id", "in": "path", "required": True,
              "schema": {"type": "integer"}, "description": "a season that asks for plans"}

@@ -127,6 +127,17 @@ FORMS = {
 }
 
 
+# Other domains' blocks on the case page: ``panel(case, failed, form) -> context`` (finance's
+# settlement, registered by portal/cases/finance_views.py).
+PANELS: list = []
+
+
+def on_case(case: SanbaoCase, name: str) -> dict:
+    """``form_action``'s ``done`` and ``again`` for a panel's form ``name`` on the case page."""
+    return {"done": url_for("cases.detail", case_id=case.id), "leave": True,
+            "again": lambda form: _page(case, name, form)}
+
+
 def _forms(case: SanbaoCase, failed: str | None, form) -> dict:
     """The forms the user may use on the case now (the one that failed, with its messages)."""
     forms = {}
@@ -146,12 +157,13 @@ def _page(case: SanbaoCase, failed: str | None = None, form=None):
                                   .with_only_columns(Unit.id)))
     due = (rules.refund_due(case.invoice_amount)
            if case.kind == CaseKind.REFUND and case.invoice_amount is not None else None)
+    panels = {key: value for panel in PANELS for key, value in panel(case, failed, form).items()}
     # The case's own steps, newest first, for whoever sees the case (form_action answers 422
     # when a form comes back with errors).
     settlement = settlement_of(case) if case.status == CaseStatus.COMPLETED else None
     return render("cases/detail.html", case=case, decide=decide, complete=complete, seen=seen,
                   receive=forms.get("receive"), judge=forms.get("judge"),
-                  timeline=audit.history(case, limit=50), due=due, settlement=settlement)
+                  timeline=audit.history(case, limit=50), due=due, settlement=settlement, **panels)
 
 
 @bp.route("/<int:case_id>/decide", methods=["POST"])

@@ -23,6 +23,7 @@ from portal.claims.models import ClaimStatus
 from portal.core.db import SHANGHAI, clock_at, utcnow
 from portal.dealers import services as dealers
 from portal.dealers.models import Dealer, DealerGrade
+from portal.demo import case_finance as demo_case_finance
 from portal.demo import cases as demo_cases
 from portal.demo import data, finance_data
 from portal.demo import deliveries as demo_deliveries
@@ -80,6 +81,7 @@ def _load(today: date, now: datetime) -> str:
     demo_stock.load_stock_returns(today)
     demo_cases.load_cases(today)
     head_office = demo_head_office.load_head_office_repairs(today)
+    demo_case_finance.load_case_finance(today)
     reviews = demo_scorecards.load_grade_reviews(today, now)
     # What the schedule did last night and on Monday morning: the early-warning check (it
     # finds the planted bad batch, portal/demo/claim_plans.py) and last week's report.
@@ -88,8 +90,9 @@ def _load(today: date, now: datetime) -> str:
     return (f"{_summary(units, claims, followup)}; {demo_deliveries.summary()}; "
             f"{demo_returns.summary(today)}; "
             f"{demo_finance.summary()}, {demo_ledger.summary()}; {demo_plans.summary()}; "
-            f"{demo_stock.summary(today)}; {demo_cases.summary()}; "
-            f"{len(head_office)} repairs by head office; {reviews} grade reviews; "
+            f"{demo_stock.summary(today)}; {demo_cases.summary()}, "
+            f"{demo_case_finance.summary()}; {len(head_office)} repairs by head office; "
+            f"{reviews} grade reviews; "
             f"{run.alerts_raised} batch alerts from {run.pairs_checked} (key part, batch) pairs")
 
 

@@ -58,3 +58,11 @@ def can_void_notice(notice, user) -> bool:
     """Finance voids an issued or disputed notice."""
     return can_manage_notices(user) and notice.status in (NoticeStatus.ISSUED,
                                                           NoticeStatus.DISPUTED)
+
+
+# The settlement of an exchange or refund case is finance's audit of a cost, like a claim's:
+# the same rule, said once. (Finance neither opens, decides nor completes cases, so the
+# claims' segregation of duties holds by role.) The case's side of it, in a package above
+# finance: ``portal/cases/finance.py``.
+can_settle_cases = can_audit_costs
+

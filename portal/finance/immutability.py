@@ -2,9 +2,9 @@
 
 The portal's one flush hook (``tests/test_side_effects.py`` keeps it so), and it writes
 nothing: before every flush it refuses any change to what a confirmed notice stands on — the
-notice, the claim rows and the PDF it holds, the offset it posted, and the finance facts of the
-claims it wrote off (their notice, stage, audited total and day), except writing them off,
-which confirming does.
+notice, the claim and case rows and the PDF it holds, the offset it posted, the finance facts of
+the claims it wrote off (their notice, stage, audited total and day) and the case settlements
+it wrote off (their notice, status and figures), except writing them off, which confirming does.
 """
 
 import sqlalchemy as sa
@@ -15,19 +15,27 @@ from sqlalchemy.orm import Session
 from portal.claims.models import Claim, FinanceStage
 from portal.core.errors import DomainError
 from portal.finance.models import (
+    CaseSettlement,
     LedgerEntry,
+    NoticeCase,
     NoticeClaim,
     NoticeDocument,
     NoticeStatus,
+    SettlementStatus,
     WriteOffNotice,
 )
 
 CLAIM_FIELDS = ("notice_id", "finance_stage", "total_finance", "finance_on")
+# The finance facts of a record a notice writes off, and the one change confirming makes.
+FACTS = {Claim: (CLAIM_FIELDS, "finance_stage", FinanceStage.WRITTEN_OFF),
+         CaseSettlement: (("notice_id", "status", "amount", "lines", "settled_on"), "status",
+                          SettlementStatus.WRITTEN_OFF)}
 # Rows whose notice is read from the database: an expired attribute set anew has no "old
 # value" in memory, and the database is what was confirmed.
 STORED = {WriteOffNotice: WriteOffNotice.id, LedgerEntry: LedgerEntry.notice_id,
-          Claim: Claim.notice_id}
-HELD = (NoticeClaim, NoticeDocument)  # the notice is part of their key: known, also when new
+          Claim: Claim.notice_id, CaseSettlement: CaseSettlement.notice_id}
+# The notice is part of their key: known, also when new.
+HELD = (NoticeClaim, NoticeCase, NoticeDocument)
 
 
 class NoticeLocked(DomainError):
@@ -37,16 +45,15 @@ class NoticeLocked(DomainError):
 
 
 def _touched(session: Session, obj) -> bool:
-    """Added, deleted or changed; for a claim, a finance fact changed other than its being
-    written off (which confirming does)."""
+    """Added, deleted or changed; for a claim or a case settlement, a finance fact changed
+    other than its being written off (which confirming does)."""
     if obj in session.new or obj in session.deleted:
         return True
-    if not isinstance(obj, Claim):
+    if type(obj) not in FACTS:
         return session.is_modified(obj)
-    changed = [name for name in CLAIM_FIELDS
-               if sa.inspect(obj).attrs[name].history.has_changes()]
-    return bool(changed) and not (changed == ["finance_stage"]
-                                  and obj.finance_stage == FinanceStage.WRITTEN_OFF)
+    fields, stage, written_off = FACTS[type(obj)]
+    changed = [name for name in fields if sa.inspect(obj).attrs[name].history.has_changes()]
+    return bool(changed) and not (changed == [stage] and getattr(obj, stage) == written_off)
 
 
 def _held_notice_id(obj) -> int | None:
@@ -58,8 +65,9 @@ def _notice_ids(session: Session, rows: list) -> set[int]:
     """The notices the touched ``rows`` belong to."""
     ids = {_held_notice_id(o) for o in rows if isinstance(o, HELD)}
     for cls, column in STORED.items():
-        if row_ids := {o.id for o in rows if type(o) is cls}:
-            ids.update(session.scalars(sa.select(column).where(cls.id.in_(row_ids))))
+        key = sa.inspect(cls).primary_key[0]
+        if row_ids := {sa.inspect(o).identity[0] for o in rows if type(o) is cls}:
+            ids.update(session.scalars(sa.select(column).where(key.in_(row_ids))))
     ids.discard(None)
     return ids
 

@@ -1,10 +1,11 @@
 """What happens to a write-off notice after it is issued.
 
-issued → confirmed (by the dealer: its offset is posted to the receivable, its claims written
-off) · issued → disputed (by the dealer, with a reason) · issued / disputed → voided (by
-finance, with a reason: its claims are released) · voided → a new notice that replaces it.
-A confirmed notice never changes again (see immutability.py). Each transition is one
-transaction and one audit entry; the notice's version guards against two people at once.
+issued → confirmed (by the dealer: its offset is posted to the receivable, its claims and case
+settlements written off) · issued → disputed (by the dealer, with a reason) · issued / disputed
+→ voided (by finance, with a reason: its claims and case settlements are released) · voided
+→ a new notice that replaces it. A confirmed notice never changes again (see immutability.py).
+Each transition is one transaction and one audit entry; the notice's version guards against two
+people at once.
 """
 
 from datetime import datetime
@@ -22,10 +23,18 @@ from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.finance import immutability  # noqa: F401  (the guard must be listening)
 from portal.finance.access import can_answer_notices_of, can_manage_notices
-from portal.finance.models import LedgerEntry, LedgerKind, NoticeStatus, WriteOffNotice
+from portal.finance.models import (
+    CaseSettlement,
+    LedgerEntry,
+    LedgerKind,
+    NoticeStatus,
+    SettlementStatus,
+    WriteOffNotice,
+)
 from portal.finance.notice_scope import replacement_of
 
 REASON_MAX = 1000
+MEMO_MAX = LedgerEntry.memo.type.length
 
 
 class WrongState(DomainError):
@@ -68,6 +77,12 @@ def claims_of(notice: WriteOffNotice) -> list[Claim]:
                               .order_by(Claim.id)).all()
 
 
+def settlements_of(notice_id: int) -> list[CaseSettlement]:
+    """The case settlements a notice holds now (a void releases them)."""
+    return db.session.scalars(sa.select(CaseSettlement).where(
+        CaseSettlement.notice_id == notice_id).order_by(CaseSettlement.case_id)).all()
+
+
 def _check_claims_unchanged(notice: WriteOffNotice, claims: list[Claim]) -> None:
     """What the dealer confirms must still be exactly the claims the notice lists."""
     listed = {row.claim_id for row in notice.claims}
@@ -77,10 +92,26 @@ def _check_claims_unchanged(notice: WriteOffNotice, claims: list[Claim]) -> None
                             "finance must void and reissue it.", number=notice.number))
 
 
+def _check_settlements_unchanged(notice: WriteOffNotice,
+                                 settlements: list[CaseSettlement]) -> None:
+    """What the dealer confirms must still be exactly the case settlements the notice lists."""
+    listed = {row.case_id for row in notice.cases}
+    if {s.case_id for s in settlements} != listed or any(
+            s.status != SettlementStatus.APPROVED for s in settlements):
+        raise DomainError(_("The case settlements of notice %(number)s have changed since it "
+                            "was issued; finance must void and reissue it.",
+                            number=notice.number))
+
+
 def _offset_memo(notice: WriteOffNotice) -> str:
-    # The ledger reads the same whoever confirmed, in whatever language.
+    """The notice, and the cases it settles by number: the ledger names them (the statement
+    lists each one). The same whoever confirmed, in whatever language."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return _("Warranty cost write-off notice %(number)s", number=notice.number)
+        memo = _("Warranty cost write-off notice %(number)s", number=notice.number)
+        if notice.cases:
+            memo += _("; exchange and refund cases %(numbers)s",
+                      numbers=", ".join(row.case.number for row in notice.cases))
+    return memo if len(memo) <= MEMO_MAX else memo[:MEMO_MAX - 1] + "…"
 
 
 def confirm_notice(notice: WriteOffNotice, *, actor, now: datetime | None = None,
@@ -89,8 +120,9 @@ def confirm_notice(notice: WriteOffNotice, *, actor, now: datetime | None = None
     _require_dealer_of(notice, actor)
     _require_status(notice, NoticeStatus.ISSUED)
     check_version(notice, version)
-    claims = claims_of(notice)
+    claims, settlements = claims_of(notice), settlements_of(notice.id)
     _check_claims_unchanged(notice, claims)
+    _check_settlements_unchanged(notice, settlements)
     if db.session.scalar(sa.select(LedgerEntry.id).where(LedgerEntry.notice_id == notice.id)):
         raise DomainError(_("The offset of notice %(number)s is already posted.",
                             number=notice.number))
@@ -105,11 +137,20 @@ def confirm_notice(notice: WriteOffNotice, *, actor, now: datetime | None = None
     audit.record_many("write_off", [
         (claim, {"finance_stage": (FinanceStage.APPROVED, FinanceStage.WRITTEN_OFF),
                  "notice": (None, notice.number)}) for claim in claims], actor=actor)
+    _write_off_settlements(notice, settlements, actor)
     notice.status = NoticeStatus.CONFIRMED
     notice.confirmed_by_id, notice.confirmed_at = actor.id, now
     audit.record("confirm", notice, actor=actor, from_state=NoticeStatus.ISSUED,
                  to_state=NoticeStatus.CONFIRMED, changes={"offset": (None, entry.amount)})
     return entry
+
+
+def _write_off_settlements(notice, settlements: list[CaseSettlement], actor) -> None:
+    for settlement in settlements:
+        settlement.status = SettlementStatus.WRITTEN_OFF
+    audit.record_many("write_off", [
+        (s.case, {"settlement": (SettlementStatus.APPROVED, SettlementStatus.WRITTEN_OFF),
+                  "notice": (None, notice.number)}) for s in settlements], actor=actor)
 
 
 def dispute_notice(notice: WriteOffNotice, reason: str, *, actor, now: datetime | None = None,
@@ -128,16 +169,18 @@ def dispute_notice(notice: WriteOffNotice, reason: str, *, actor, now: datetime 
 
 def void_notice(notice: WriteOffNotice, reason: str, *, actor, now: datetime | None = None,
                 version=LATEST) -> list[Claim]:
-    """Finance withdraws the notice: its claims are free for a new notice (history stays)."""
+    """Finance withdraws the notice: its claims and case settlements are free for a new notice
+    (history stays)."""
     _require_finance(actor)
     _require_status(notice, NoticeStatus.ISSUED, NoticeStatus.DISPUTED)
     check_version(notice, version)
     reason = _reason(reason, _("Say why the notice is voided."))
-    claims = claims_of(notice)
-    for claim in claims:
-        claim.notice_id = None
-    audit.record_many("release", [(claim, {"notice": (notice.number, None)})
-                                  for claim in claims], actor=actor)
+    claims, settlements = claims_of(notice), settlements_of(notice.id)
+    for record in (*claims, *settlements):
+        record.notice_id = None
+    audit.record_many("release", [(record, {"notice": (notice.number, None)})
+                                  for record in (*claims, *(s.case for s in settlements))],
+                      actor=actor)
     before = notice.status
     notice.status = NoticeStatus.VOIDED
     notice.voided_by_id, notice.voided_at = actor.id, now or utcnow()
@@ -160,8 +203,8 @@ def reissue_notice(notice: WriteOffNotice, *, actor,
     new = issue_notice(notice.dealer_id, notice.period_start, notice.period_end, actor=actor,
                        replaces_id=notice.id, now=now)
     if new is None:
-        raise DomainError(_("No claim of this dealer and period is waiting for a notice any "
-                            "more; nothing to reissue."))
+        raise DomainError(_("No claim or case settlement of this dealer and period is waiting "
+                            "for a notice any more; nothing to reissue."))
     audit.record("reissue", notice, actor=actor, from_state=NoticeStatus.VOIDED,
                  to_state=NoticeStatus.VOIDED, changes={"replaced_by": (None, new.number)})
     return new

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from portal.accounts.models import CreatedBy
 from portal.core.db import Money, UTCDateTime, utcnow
@@ -51,6 +51,8 @@ class WriteOffNotice(VersionedRecord, db.Model):
     labour = mapped_column(Money, nullable=False, default=0)
     travel = mapped_column(Money, nullable=False, default=0)
     other = mapped_column(Money, nullable=False, default=0)
+    # 包换包退: the approved settlements of exchange and refund cases (signed, may be negative)
+    exchange_refund = mapped_column(Money, nullable=False, default=0, server_default="0")
     total = mapped_column(Money, nullable=False, default=0)
     run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notice_runs.id"))
     replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("write_off_notices.id"))
@@ -68,6 +70,8 @@ class WriteOffNotice(VersionedRecord, db.Model):
     dealer = relationship("Dealer")
     claims = relationship("NoticeClaim", back_populates="notice", cascade="all, delete-orphan",
                           order_by="NoticeClaim.position")
+    cases = relationship("NoticeCase", back_populates="notice", cascade="all, delete-orphan",
+                         order_by="NoticeCase.position")
     document = relationship("NoticeDocument", uselist=False, back_populates="notice",
                             cascade="all, delete-orphan")
     replaces = relationship("WriteOffNotice", remote_side=[id])
@@ -100,6 +104,62 @@ class NoticeClaim(db.Model):
 
     notice = relationship(WriteOffNotice, back_populates="claims")
     claim = relationship("Claim")
+
+
+class SettlementStatus(TitledEnum):
+    APPROVED = "approved", _l("Approved by finance")  # waits for (or is on) a notice
+    REFUSED = "refused", _l("Refused by finance")  # the maker pays nothing on it
+    WRITTEN_OFF = "written_off", _l("Written off")  # its notice was confirmed
+
+
+class CaseSettlement(VersionedRecord, db.Model):
+    """Finance's decision on the money of a completed exchange or refund case, with the figures
+    it approved (``portal.cases.settlement.settlement_of`` at that moment) kept as they were:
+    a later price or discount-standard change does not alter it. A table of finance's own,
+    one row per case, so the case's record stays the dealer's, the clerk's and the technical
+    department's, and ``notice_id`` works like a claim's (in one notice at a time)."""
+
+    __tablename__ = "case_settlements"
+    __table_args__ = (
+        sa.Index("ix_case_settlements_eligible", "dealer_id", "status", "settled_on"),
+    )
+
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("sanbao_cases.id"), primary_key=True)
+    dealer_id: Mapped[int] = mapped_column(sa.ForeignKey("dealers.id"))
+    status: Mapped[SettlementStatus] = mapped_column(enum_column(SettlementStatus))
+    amount = mapped_column(Money, nullable=False)  # + the maker owes the dealer
+    lines: Mapped[list] = mapped_column(sa.JSON, default=list)  # key, label, arithmetic, amount
+    months_in_use: Mapped[int | None] = mapped_column()
+    rate = mapped_column(sa.Numeric(5, 2))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    settled_on: Mapped[date] = mapped_column(sa.Date)  # Shanghai day: the notice period's test
+    notice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("write_off_notices.id"),
+                                                  index=True)
+
+    # ``case.settlement`` reads it from the case page without the case model naming finance.
+    case = relationship("SanbaoCase", backref=backref("settlement", uselist=False))
+    dealer = relationship("Dealer")
+    decided_by = relationship("User")
+    notice = relationship(WriteOffNotice)
+
+
+class NoticeCase(db.Model):
+    """A case settlement a notice holds, with its amount as the notice states it. Kept after a
+    notice is voided, as history; the settlement's own ``notice_id`` says where it is now."""
+
+    __tablename__ = "notice_cases"
+
+    notice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("write_off_notices.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("sanbao_cases.id"), primary_key=True,
+                                         index=True)
+    position: Mapped[int] = mapped_column()
+    amount = mapped_column(Money, nullable=False)
+
+    notice = relationship(WriteOffNotice, back_populates="cases")
+    case = relationship("SanbaoCase")
 
 
 class NoticeDocument(db.Model):

@@ -1,5 +1,13 @@
-"""Issuing 三包费用核销通知: the claims a notice takes, the notice itself (numbered by
-``core.numbering``).
+"""Issuing 三包费用核销通知: the claims and the case settlements a notice takes, the notice
+itself (numbered by ``core.numbering``).
+
+A notice has five cost types: the claims' parts, labour, travel and other, and 包换包退
+(``exchange_refund``): the finance-approved settlements of the dealer's exchange and refund
+cases (``portal.finance.case_settlements``), each signed as approved. A settlement the dealer
+owes (a factory replacement charged above its return credit) lowers the notice's total; a
+notice whose total is negative is still issued, and its confirmed offset then raises the
+dealer's receivable by that amount: the dealer confirms what he owes as he confirms what he is
+owed, and nothing is left outside the ledger.
 
 Everything here runs in the caller's transaction and never commits. A notice and its number
 exist only once that transaction commits: a rolled-back issue leaves no notice, no taken claim
@@ -22,14 +30,19 @@ from portal.core.numbering import next_number, year_of
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance.models import (
+    CaseSettlement,
+    NoticeCase,
     NoticeClaim,
     NoticeDocument,
     NoticeStatus,
+    SettlementStatus,
     WriteOffNotice,
 )
 from portal.units.models import Unit
 
-COST_TYPES = ("parts", "labour", "travel", "other")
+COST_TYPES = ("parts", "labour", "travel", "other")  # a claim's
+NOTICE_COST_TYPES = (*COST_TYPES, "exchange_refund")  # a notice's: the claims' and the cases'
+ZERO = Decimal("0.00")
 _COST_TYPE = {LineKind.PART: "parts", LineKind.LABOUR: "labour", LineKind.TRAVEL: "travel",
               LineKind.OTHER: "other"}
 
@@ -45,14 +58,37 @@ def eligible_claims(dealer_id: int, period_end: date) -> list[Claim]:
     ))
 
 
+def _free_settlements(period_end: date):
+    """A WHERE clause: case settlements finance approved by ``period_end``, in no notice."""
+    return sa.and_(CaseSettlement.status == SettlementStatus.APPROVED,
+                   CaseSettlement.notice_id.is_(None), CaseSettlement.settled_on <= period_end)
+
+
+def eligible_settlements(dealer_id: int, period_end: date) -> list[CaseSettlement]:
+    """The dealer's case settlements finance approved by ``period_end``, in no notice yet."""
+    return list(db.session.scalars(
+        sa.select(CaseSettlement)
+        .where(CaseSettlement.dealer_id == dealer_id, _free_settlements(period_end))
+        .options(selectinload(CaseSettlement.case))
+        .order_by(CaseSettlement.settled_on, CaseSettlement.case_id)))
+
+
+def dealers_with_settlements(period_end: date):
+    """A SELECT of the ids of dealers with eligible case settlements."""
+    return sa.select(CaseSettlement.dealer_id).where(_free_settlements(period_end))
+
+
 def eligible_summary(period_end: date) -> list[tuple[Dealer, int, Decimal]]:
-    """Per dealer with eligible claims: (dealer, number of claims, their audited total)."""
+    """Per dealer with eligible claims or case settlements: (dealer, how many, their total)."""
+    claims = (sa.select(Claim.dealer_id, Claim.total_finance.label("amount"))
+              .where(Claim.finance_stage == FinanceStage.APPROVED, Claim.notice_id.is_(None),
+                     Claim.finance_on <= period_end))
+    cases = sa.select(CaseSettlement.dealer_id, CaseSettlement.amount.label("amount")).where(
+        _free_settlements(period_end))
+    both = sa.union_all(claims, cases).subquery()
     rows = db.session.execute(
-        sa.select(Claim.dealer_id, sa.func.count(), sa.func.sum(Claim.total_finance))
-        .where(Claim.finance_stage == FinanceStage.APPROVED, Claim.notice_id.is_(None),
-               Claim.finance_on <= period_end)
-        .group_by(Claim.dealer_id)
-    ).all()
+        sa.select(both.c.dealer_id, sa.func.count(), sa.func.sum(both.c.amount))
+        .group_by(both.c.dealer_id)).all()
     dealers = {d.id: d for d in db.session.scalars(
         sa.select(Dealer).where(Dealer.id.in_([r[0] for r in rows])))}
     return sorted(((dealers[d], n, money(total or 0)) for d, n, total in rows),
@@ -63,7 +99,8 @@ def sheet_options():
     """Loader options for showing notices with the sheet (templates/finance/_notice_sheet.html)
     without a query per claim: ``select(WriteOffNotice).options(*sheet_options())``."""
     return (selectinload(WriteOffNotice.claims).selectinload(NoticeClaim.claim)
-            .selectinload(Claim.unit).selectinload(Unit.model),)
+            .selectinload(Claim.unit).selectinload(Unit.model),
+            selectinload(WriteOffNotice.cases).selectinload(NoticeCase.case))
 
 
 def counts(line: ClaimLine) -> bool:
@@ -96,31 +133,36 @@ def dealer_details(dealer: Dealer) -> dict:
 def issue_notice(dealer_id: int, period_start: date, period_end: date, *, actor,
                  run_id: int | None = None, replaces_id: int | None = None,
                  now: datetime | None = None, with_pdf: bool = True) -> WriteOffNotice | None:
-    """Issue the dealer's notice for the period: every eligible claim up to ``period_end``.
+    """Issue the dealer's notice for the period: every eligible claim and case settlement up
+    to ``period_end``.
     Its number belongs to the Shanghai year of ``now`` (the moment of issue).
 
     The PDF is rendered and stored in the same transaction, unless ``with_pdf`` is false: a
     notice run renders its PDFs on other cores after each dealer's commit
     (``documents.store_pdf``), so the notice number is not held while a PDF renders.
 
-    Returns None when the dealer has no eligible claim. Raises DomainError when a claim was
-    taken or changed by someone else meanwhile; the caller then rolls back.
+    Returns None when the dealer has neither. Raises DomainError when a claim or a settlement
+    was taken or changed by someone else meanwhile; the caller then rolls back.
     """
     if period_start > period_end:
         raise DomainError(_("The period must not end before it starts."), "period_start")
     claims = eligible_claims(dealer_id, period_end)
-    if not claims:
+    settlements = eligible_settlements(dealer_id, period_end)
+    if not claims and not settlements:
         return None
     notice = _new_notice(db.session.get(Dealer, dealer_id), claims, period_start, period_end,
                          actor=actor, run_id=run_id, replaces_id=replaces_id,
                          now=now or utcnow())
+    _add_cases(notice, settlements)
     _take_claims(notice, claims)
+    _take_settlements(notice, settlements)
     if with_pdf:
         from portal.finance.documents import render_notice_pdf
 
         notice.document = NoticeDocument(pdf=render_notice_pdf(notice))
     audit.record("issue", notice, actor=actor, to_state=NoticeStatus.ISSUED,
                  changes={"claims": (None, [c.number for c in claims]),
+                          "cases": (None, [s.case.number for s in settlements]),
                           "total": (None, notice.total)})
     return notice
 
@@ -133,7 +175,7 @@ def _new_notice(dealer, claims, period_start, period_end, *, actor, run_id, repl
         period_end=period_end, status=NoticeStatus.ISSUED, maker=maker_details(),
         dealer_details=dealer_details(dealer), run_id=run_id, replaces_id=replaces_id,
         issued_by_id=actor.id, issued_at=now)
-    totals = dict.fromkeys((*COST_TYPES, "total"), Decimal("0.00"))
+    totals = dict.fromkeys((*NOTICE_COST_TYPES, "total"), ZERO)
     for position, claim in enumerate(claims, 1):
         amounts = claim_amounts(claim)
         notice.claims.append(NoticeClaim(claim=claim, position=position, **amounts))
@@ -146,12 +188,45 @@ def _new_notice(dealer, claims, period_start, period_end, *, actor, run_id, repl
     return notice
 
 
+def _add_cases(notice: WriteOffNotice, settlements: list[CaseSettlement]) -> None:
+    """List the case settlements after the claims, as approved, in the 包换包退 cost type."""
+    for position, settlement in enumerate(settlements, 1):
+        notice.cases.append(NoticeCase(case_id=settlement.case_id, position=position,
+                                       amount=settlement.amount))
+    notice.exchange_refund = money(sum((s.amount for s in settlements), ZERO))
+    notice.total = money(notice.total + notice.exchange_refund)
+    db.session.flush()
+
+
+def _take_settlements(notice: WriteOffNotice, settlements: list[CaseSettlement]) -> None:
+    """Put the case settlements in the notice, only if each is still free and as it was read:
+    the same guarded UPDATE as the claims', so a settlement is in one notice only."""
+    if not settlements:
+        return
+    result = db.session.execute(
+        sa.update(CaseSettlement)
+        .where(sa.tuple_(CaseSettlement.case_id, CaseSettlement.version).in_(
+                   [(s.case_id, s.version) for s in settlements]),
+               CaseSettlement.notice_id.is_(None),
+               CaseSettlement.status == SettlementStatus.APPROVED)
+        .values(notice_id=notice.id, version=CaseSettlement.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != len(settlements):
+        raise DomainError(_("Some of these case settlements were put in another notice or "
+                            "changed meanwhile. Nothing was issued; try again."))
+    for settlement in settlements:
+        db.session.expire(settlement, ["notice_id", "version", "notice"])
+
+
 def _take_claims(notice: WriteOffNotice, claims: list[Claim]) -> None:
     """Put the claims in the notice, only if each is still free and as it was read.
 
     The single guarded UPDATE is what keeps a claim out of two notices: a concurrent issuer
     waits for this transaction's row locks and then finds the claims taken.
     """
+    if not claims:
+        return
     result = db.session.execute(
         sa.update(Claim)
         .where(sa.tuple_(Claim.id, Claim.version).in_([(c.id, c.version) for c in claims]),

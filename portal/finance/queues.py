@@ -1,6 +1,6 @@
 """The finance track's work queues (``portal.core.queues``): decided claims for the sales rep
-to forward, forwarded claims for finance to audit, notices waiting for their dealer or
-disputed by it."""
+to forward, forwarded claims for finance to audit, notices waiting for their dealer or disputed
+by it. (Case settlements to approve: ``portal/cases/finance.py``, above finance.)"""
 
 from flask_babel import lazy_gettext as _l
 

@@ -2,8 +2,9 @@
 
 A run works dealer by dealer, each dealer in its own transaction: a crash loses at most the
 dealer in hand, never leaves half a notice, and running the period again is safe because
-claims already in a notice are no longer eligible. Progress, cancellation and the heartbeat
-live in the database, so any web worker can show a run that another one is executing.
+claims and case settlements already in a notice are no longer eligible. Progress,
+cancellation and the heartbeat live in the database, so any web worker can show a run that
+another one is executing.
 """
 
 import threading
@@ -26,7 +27,7 @@ from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance import documents
 from portal.finance.models import NoticeRun, RunStatus, WriteOffNotice
-from portal.finance.notices import issue_notice
+from portal.finance.notices import dealers_with_settlements, issue_notice
 
 # A running run that has not beaten for this long died with its worker.
 STALE_AFTER = timedelta(minutes=3)
@@ -43,12 +44,14 @@ def is_active(run: NoticeRun) -> bool:
 
 
 def dealers_to_notify(period_end: date) -> list[int]:
-    """Ids of the dealers with eligible claims up to ``period_end``, by dealer code."""
+    """Ids of the dealers with eligible claims or case settlements up to ``period_end``, by
+    dealer code."""
     return list(db.session.scalars(
-        sa.select(Dealer.id).where(Dealer.id.in_(
+        sa.select(Dealer.id).where(sa.or_(Dealer.id.in_(
             sa.select(Claim.dealer_id).where(
                 Claim.finance_stage == FinanceStage.APPROVED, Claim.notice_id.is_(None),
-                Claim.finance_on <= period_end)))
+                Claim.finance_on <= period_end)),
+            Dealer.id.in_(dealers_with_settlements(period_end))))
         .order_by(Dealer.code)))
 
 

@@ -1,6 +1,7 @@
 """The dealer statement (对账单) for any date range: opening balance, every entry with the
-running balance, closing balance; each offset traced to its notice and the notice to its claims.
-The same statement is a page, a PDF and an Excel workbook."""
+running balance, closing balance; each offset traced to its notice and the notice to its claims
+and its exchange and refund cases (包换包退). The same statement is a page, a PDF and an Excel
+workbook."""
 
 import io
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy.orm import selectinload
 
 from portal.claims.models import Claim
 from portal.core.db import shanghai_today
@@ -19,7 +21,7 @@ from portal.core.pdf import render_pdf
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance.ledger import ZERO, LedgerRow, entries_with_balance
-from portal.finance.models import LedgerKind, NoticeClaim
+from portal.finance.models import LedgerKind, NoticeCase, NoticeClaim
 from portal.units.models import Unit
 
 MONEY_FORMAT = "#,##0.00"
@@ -33,6 +35,14 @@ class TracedClaim:
 
 
 @dataclass
+class TracedCase:
+    number: str
+    kind: str  # its title
+    serial: str
+    amount: Decimal  # signed, as the notice settled it
+
+
+@dataclass
 class Statement:
     dealer: Dealer
     start: date
@@ -40,6 +50,7 @@ class Statement:
     opening: Decimal
     rows: list[LedgerRow]
     claims: dict[int, list[TracedClaim]] = field(default_factory=dict)  # by notice id
+    cases: dict[int, list[TracedCase]] = field(default_factory=dict)  # by notice id
     printed_on: date = field(default_factory=shanghai_today)
 
     @property
@@ -57,6 +68,9 @@ class Statement:
     def claims_of(self, row: LedgerRow) -> list[TracedClaim]:
         return self.claims.get(row.notice_id, []) if row.notice_id else []
 
+    def cases_of(self, row: LedgerRow) -> list[TracedCase]:
+        return self.cases.get(row.notice_id, []) if row.notice_id else []
+
 
 def default_range(today: date) -> tuple[date, date]:
     """This year so far."""
@@ -64,7 +78,7 @@ def default_range(today: date) -> tuple[date, date]:
 
 
 def build_statement(dealer: Dealer, start: date, end: date) -> Statement:
-    """The statement of ``dealer`` from ``start`` to ``end`` (inclusive): three queries."""
+    """The statement of ``dealer`` from ``start`` to ``end`` (inclusive): five queries."""
     opening, rows = entries_with_balance(dealer.id, start, end)
     statement = Statement(dealer, start, end, opening, rows)
     notice_ids = [r.notice_id for r in rows if r.kind == LedgerKind.OFFSET and r.notice_id]
@@ -76,7 +90,22 @@ def build_statement(dealer: Dealer, start: date, end: date) -> Statement:
             .order_by(NoticeClaim.notice_id, NoticeClaim.position))
         for notice_id, number, serial, total in found:
             statement.claims.setdefault(notice_id, []).append(TracedClaim(number, serial, total))
+        _trace_cases(statement, notice_ids)
     return statement
+
+
+def _trace_cases(statement: Statement, notice_ids: list[int]) -> None:
+    """The cases of the offsets' notices: their rows with the cases, then the cases' units
+    (a case's ``unit`` is then read from the session, not queried)."""
+    rows = db.session.scalars(
+        sa.select(NoticeCase).where(NoticeCase.notice_id.in_(notice_ids))
+        .options(selectinload(NoticeCase.case))
+        .order_by(NoticeCase.notice_id, NoticeCase.position)).all()
+    db.session.scalars(sa.select(Unit).where(Unit.id.in_({r.case.unit_id for r in rows}))).all()
+    for row in rows:
+        statement.cases.setdefault(row.notice_id, []).append(
+            TracedCase(row.case.number, str(row.case.kind.title), row.case.unit.serial,
+                       row.amount))
 
 
 def statement_html(statement: Statement) -> str:
@@ -106,7 +135,7 @@ def statement_xlsx(statement: Statement) -> bytes:
     sheet.append([])
     heading = [_("Date"), _("Kind"), _("Reference"), _("Memo"), _("Amount (yuan)"),
                _("Balance (yuan)"), _("Notice period"), _("Claim"), _("Serial number"),
-               _("Claim amount (yuan)")]
+               _("Claim amount (yuan)"), _("Exchange or refund case")]
     sheet.append([str(h) for h in heading])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
@@ -116,6 +145,8 @@ def statement_xlsx(statement: Statement) -> bytes:
                       row.balance, _period(row)])
         for claim in s.claims_of(row):
             sheet.append([None] * 7 + [claim.number, claim.serial, claim.amount])
+        for case in s.cases_of(row):  # the case's number in column H, its kind in K
+            sheet.append([None] * 7 + [case.number, case.serial, case.amount, case.kind])
     sheet.append([s.end, str(_("Closing balance")), "", "", None, s.closing])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
@@ -132,7 +163,7 @@ def _formats(sheet) -> None:
                 cell.number_format = MONEY_FORMAT
             elif isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
-    for letter, width in zip("ABCDEFGHIJ", (12, 14, 18, 28, 14, 14, 24, 16, 14, 14),
+    for letter, width in zip("ABCDEFGHIJK", (12, 14, 18, 28, 14, 14, 24, 16, 14, 14, 16),
                              strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A6"

@@ -322,3 +322,9 @@ ENTITY_STATES["official_days"] = {"holiday": _l("Official holiday (rest day)"),
                                   "working": _l("Adjusted working day (调休)")}
 FIELDS.setdefault("day", _l("Date"))
 FIELDS.setdefault("arrange_due_at", _l("Arrange by"))
+
+# Finance's settlement of an exchange or refund case (portal/finance/case_settlements.py).
+ACTIONS.update({"approve_settlement": _l("Settlement approved by finance"),
+                "refuse_settlement": _l("Settlement refused by finance")})
+FIELDS.update({"settlement": _l("Settlement (yuan)"),
+               "cases": _l("Exchange and refund cases")})

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.accounts.roles import signed_in
 from portal.analytics import snapshots
+from portal.cases.finance import SETTLE
 from portal.cases.queues import home_box as cases_box
 from portal.catalog.models import (
     FaultCode,
@@ -154,7 +155,7 @@ def finance():
         sa.select(Dealer.grade, sa.func.count()).group_by(Dealer.grade)).all())
     return render("home/finance.html", rates=rates, bands=bands, grade_counts=grade_counts,
                   policy=PolicySettings.current(), work=finance_work(figures["finance"], now),
-                  as_of=as_of)
+                  settlements=SETTLE.pile(current_user, now), as_of=as_of)
 
 
 @bp.route("/home/admin")

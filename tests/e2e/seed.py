@@ -6,8 +6,9 @@ bands, the maker's details, dealer A's opening balance, and machines in the deal
 dealer A's unit for the story (no card yet), dealer A's unit with a filed card (for the phone),
 dealer B's unit; for the exchange and refund story, two of dealer A's machines sold 100 days
 ago whose repairs have stood open for 70 (the daily command raised their exchange entitlements)
-and an unsold machine of the same model to hand over in exchange. Everything else is done in
-the browser.
+and an unsold machine of the same model to hand over in exchange, the model's dealer price and
+the tractors' discount standard (for finance's settlement of the cases). Everything else is
+done in the browser.
 """
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from decimal import Decimal
 from portal.accounts.roles import Role
 from portal.accounts.services import create_user
 from portal.catalog import services as catalog
-from portal.catalog.models import ModelCategory, PartKind
+from portal.catalog.models import DiscountRate, ModelCategory, PartKind
 from portal.claims.entitlements import raise_overdue_repairs
 from portal.claims.services import create_claim
 from portal.dealers.models import DealerGrade
@@ -33,6 +34,9 @@ OPENING_BALANCE = Decimal("50000.00")
 PART_PRICE = Decimal("1200.00")
 LABOUR_RATE_B = Decimal("50.00")
 STANDARD_HOURS = Decimal("2.50")
+DEALER_PRICE = Decimal("80000.00")
+# The tractors' discount standard: whole months in use from → per cent of the dealer price.
+DISCOUNT_STANDARD = ((0, Decimal("100")), (3, Decimal("95")), (6, Decimal("90")))
 
 # username -> (role, display name, dealer key or None)
 USERS = {
@@ -107,7 +111,19 @@ def _catalogue():
                          "maker_phone": "0531-88660000", "maker_tax_no": "91370100MA3C000000"},
                         actor=None)
     db.session.flush()
+    _prices(model)
     return model, part, fault
+
+
+def _prices(model) -> None:
+    """The model's dealer price and the discount standard, where not set yet. (The catalogue
+    pages for them come with the discount-standard work; until then they are set here.)"""
+    if model.dealer_price is None:
+        model.dealer_price = DEALER_PRICE
+    if db.session.get(DiscountRate, (ModelCategory.TRACTOR_LARGE, 0)) is None:
+        db.session.add_all(DiscountRate(category=ModelCategory.TRACTOR_LARGE, from_month=start,
+                                        rate=rate) for start, rate in DISCOUNT_STANDARD)
+    db.session.flush()
 
 
 def _unit(serial: str, model, dealer, today: date, shipped_days_ago: int = 60):

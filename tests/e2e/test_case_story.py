@@ -7,9 +7,14 @@ page shows the buyer and its clocks starting on the exchange day → the clerk r
 machine's arrival at the factory and the technical department its verdict. Refund: the clerk
 says no machine of the same model exists, which turns the exchange into a refund entitlement
 → opens the refund case from it → approved → completed with the amount the page's arithmetic
-shows (the whole invoice price). The case pages on a phone do not scroll sideways, and dealer
-B gets the 404 page for them. Each step
-leaves a screenshot under test-artifacts/test_exchange_and_refund_story/.
+shows (the whole invoice price) → the clerk receives that machine too. The money: finance
+finds both cases in its queue of settlements to approve and approves each as worked out (the
+return credit by the discount standard, 第四条: the seller recovers from the producer) → issues
+the month's notices → the dealer reads the notice's 包换包退 lines and confirms it → the dealer's
+ledger shows the offset naming both cases, the statement traces it to them, each case page
+names its notice. The case pages on a phone do not scroll sideways, and dealer B gets the 404
+page for them. Each step leaves a screenshot under
+test-artifacts/test_exchange_and_refund_story/.
 """
 
 import re
@@ -18,10 +23,13 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from tests.e2e.browser import zh
+from tests.e2e.seed import DEALER_PRICE
 from tests.e2e.test_browser_use import PHONE
-from tests.e2e.test_story import flash, yuan
+from tests.e2e.test_story import flash, owed_now, yuan
 
 INVOICE = Decimal("98000.00")
+# Sold 100 days before: 3 whole months in use, 95 % of the dealer price (the seed's standard).
+CREDIT = DEALER_PRICE * Decimal("0.95")
 
 
 def case_number(page) -> str:
@@ -60,6 +68,74 @@ def approve(tech, number: str, reason: str) -> None:
     expect(flash(tech)).to_have_text(zh("Case %(number)s: %(status)s.") % {
         "number": number, "status": zh("Approved, to carry out")})
     expect(tech.locator("main")).to_contain_text(reason)
+
+
+def settle(finance, number: str) -> None:
+    """Finance opens the case from its queue and approves the settlement as worked out."""
+    finance.goto("/")
+    finance.click('main a[href^="/finance/case-settlements"]')
+    finance.wait_for_url("**/finance/case-settlements**")
+    finance.click(f'a:text-is("{number}")')
+    finance.wait_for_url(re.compile(r"/cases/\d+(#case-finance)?$"))
+    block = finance.locator("#case-finance")
+    expect(block).to_contain_text(yuan(CREDIT))  # the return credit, before approval
+    finance.check('input[name="decision"][value="approve"]')
+    finance.click('form[action^="/finance/case-settlements/"] button[type="submit"]')
+    expect(flash(finance)).to_have_text(zh("Settlement of case %(number)s: %(status)s, "
+                                           "%(amount)s.") % {
+        "number": number, "status": zh("Approved by finance"), "amount": yuan(CREDIT)})
+    expect(finance.locator("#case-finance")).to_contain_text(
+        zh("waiting for the dealer's next notice"))
+
+
+def money_story(people, seeded, shot, cases: tuple[str, str]) -> None:
+    """Finance settles both cases, issues the notice; the dealer confirms it and finds the
+    offset in its ledger and statement, traced to the cases."""
+    finance, dealer = people.page("e2e_finance"), people.page("e2e_dealer_a")
+    for number in cases:
+        settle(finance, number)
+    shot(finance, "settlement-approved")
+    finance.click('.mainnav a[href="/finance/notices/generate"]')
+    finance.wait_for_url("**/finance/notices/generate")
+    month = finance.locator("#period")
+    month.fill(seeded.today.strftime("%Y-%m"))
+    month.dispatch_event("change")
+    eligible = finance.locator("#eligible tr", has_text="E2E-A")
+    expect(eligible).to_contain_text(yuan(2 * CREDIT))
+    finance.click('main form[action="/finance/notices/generate"] .actions button')
+    finance.wait_for_url(re.compile(r"/finance/runs/\d+$"))
+    progress = finance.locator("#run-progress")
+    expect(progress).to_contain_text(zh("Done"), timeout=60_000)
+    notice = progress.locator("a", has_text=re.compile(r"HX-\d{4}-\d{4}")).inner_text()
+    shot(finance, "case-notice-issued")
+
+    owed_before = owed_now(dealer, seeded.dealer_a)
+    dealer.goto(f"/finance/notices/{notice}")
+    sheet = dealer.locator("table.notice-cases")
+    for number in cases:
+        expect(sheet).to_contain_text(number)
+    expect(sheet.locator("tfoot")).to_contain_text(f"{2 * CREDIT:.2f}")
+    shot(dealer, "case-notice-to-confirm")
+    dealer.click('form[action$="/confirm"] button')  # hx-confirm: accepted
+    expect(dealer.locator("main > h1")).to_contain_text(zh("Confirmed"))
+
+    dealer.click('.mainnav a[href="/finance/ledger"]')
+    dealer.wait_for_url(f"**/finance/ledger/{seeded.dealer_a}")
+    offset = dealer.locator("#ledger-rows tr", has_text=notice)
+    expect(offset).to_contain_text(f"-{2 * CREDIT:,.2f}")
+    for number in cases:
+        expect(offset).to_contain_text(number)  # the memo names the cases
+    expect(dealer.locator(".stats")).to_contain_text(yuan(owed_before - 2 * CREDIT))
+    shot(dealer, "case-ledger-offset")
+    dealer.click('main a[href*="/statement"]')
+    dealer.wait_for_url(re.compile(r"/statement"))
+    for number in cases:
+        expect(dealer.locator("table.statement tr.traced")).to_contain_text(number)
+    shot(dealer, "case-statement")
+    dealer.goto("/cases/")
+    dealer.click(f'a:text-is("{cases[0]}")')
+    expect(dealer.locator("#case-finance")).to_contain_text(notice)
+    expect(dealer.locator("#case-finance")).to_contain_text(zh("Written off"))
 
 
 def test_exchange_and_refund_story(people, seeded, shot, watch):
@@ -159,8 +235,15 @@ def test_exchange_and_refund_story(people, seeded, shot, watch):
     expect(flash(clerk)).to_have_text(zh("Case %(number)s completed.") % {"number": refund})
     expect(clerk.locator("main")).to_contain_text(f"{yuan(INVOICE)} · {zh('receipt')} SJ-2026-0088")
     shot(clerk, "refund-completed")
+    clerk.fill("#received_on", today.isoformat())
+    clerk.click('form[action$="/receive"] button[type="submit"]')
+    expect(flash(clerk)).to_have_text(zh("Failed machine received at the factory."))
 
-    # 8. On a phone, the case pages fit the screen: nothing scrolls sideways.
+    # 8. The money: finance settles both cases, the dealer confirms the notice, the ledger and
+    #    the statement trace the offset to them.
+    money_story(people, seeded, shot, (exchange, refund))
+
+    # 9. On a phone, the case pages fit the screen: nothing scrolls sideways.
     phone = people.page("e2e_dealer_a", **PHONE)
     for url in (exchange_url, refund_url):
         phone.goto(url)
@@ -168,7 +251,7 @@ def test_exchange_and_refund_story(people, seeded, shot, watch):
         assert width <= 390, (url, width)
     shot(phone, "phone-case")
 
-    # 9. Dealer B cannot reach dealer A's cases: the 404 page.
+    # 10. Dealer B cannot reach dealer A's cases: the 404 page.
     watch.expect_status(404)
     other = people.page("e2e_dealer_b")
     for url in (exchange_url, refund_url):

@@ -17,7 +17,7 @@ import zxingcpp
 from playwright.sync_api import expect
 
 from tests.e2e.browser import draw_signature, jpeg, zh
-from tests.e2e.seed import LABOUR_RATE_B, OPENING_BALANCE, PART_PRICE, STANDARD_HOURS
+from tests.e2e.seed import LABOUR_RATE_B, PART_PRICE, STANDARD_HOURS
 
 LABOUR = (LABOUR_RATE_B * STANDARD_HOURS).quantize(Decimal("0.01"))
 TOTAL = PART_PRICE + LABOUR
@@ -29,6 +29,13 @@ def yuan(amount: Decimal) -> str:
 
 def flash(page):
     return page.locator(".flash-success").last
+
+
+def owed_now(page, dealer_id: int) -> Decimal:
+    """What the dealer owes now, read off its ledger page."""
+    page.goto(f"/finance/ledger/{dealer_id}")
+    text = page.locator(".stats .stat b.big").inner_text()
+    return Decimal(re.sub(r"[^\d.-]", "", text))
 
 
 def test_whole_story(people, seeded, shot, watch, tmp_path):
@@ -96,7 +103,8 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     dealer.click(f'a:text-is("{entry_number}")')
     dealer.wait_for_url(entry_url)
     dealer.fill("#plan", "派服务车上门检查变速箱")
-    planned = today.isoformat() + "T16:30"
+    # the next morning: a visit is never planned before the request came in, whatever the hour
+    planned = (today + timedelta(days=1)).isoformat() + "T09:30"
     dealer.fill("#planned_for", planned)
     dealer.fill("#who_goes", "王师傅、鲁A12345")
     dealer.check("#customer_told")
@@ -272,7 +280,9 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     expect(progress).to_contain_text(yuan(TOTAL))
     shot(finance, "notice-issued")
 
-    # 11. The dealer reads the notice and confirms it.
+    # 11. The dealer reads the notice and confirms it. (What it owed before: the opening
+    #     balance, less the offsets of the stories played before this one.)
+    owed_before = owed_now(dealer, seeded.dealer_a)
     dealer.click('.mainnav a[href="/finance/notices"]')
     dealer.wait_for_url("**/finance/notices")
     dealer.click(f'a:text-is("{notice_number}")')
@@ -290,7 +300,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     offset = dealer.locator("#ledger-rows tr", has_text=notice_number)
     expect(offset).to_contain_text(zh("Warranty offset"))
     expect(offset).to_contain_text(f"-{TOTAL:,.2f}")
-    expect(dealer.locator(".stats")).to_contain_text(yuan(OPENING_BALANCE - TOTAL))
+    expect(dealer.locator(".stats")).to_contain_text(yuan(owed_before - TOTAL))
     expect(offset.locator(f'a[href="/finance/notices/{notice_number}"]')).to_be_visible()
     shot(dealer, "ledger-offset")
 
