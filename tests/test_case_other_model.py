@@ -139,3 +139,11 @@ def test_a_refund_takes_no_difference(api, world, db):
         "completed_on": TODAY.isoformat(), "refund_amount": "50000.00",
         "buyer_difference": "100.00"})
     assert answer.status_code == 422 and answer.json["field"] == "buyer_difference"
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("", None), ("  ", None), (None, None), ("0", Decimal("0.00")), ("+1200", Decimal("1200.00")),
+    ("-350.5", Decimal("-350.50")), ("−80", Decimal("-80.00"))])
+def test_a_signed_amount_left_empty_is_none(app, typed, read):
+    """The hand-over form sends the difference empty for the same model: nothing, no error."""
+    assert services.signed_amount(typed, "buyer_difference") == read

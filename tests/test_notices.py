@@ -363,17 +363,23 @@ def test_the_sheet_renders_with_a_fixed_number_of_queries(world, finance, app):
 
     from tests.helpers import QueryCounter
 
+    from tests.case_builders import discount_standard, settled_case
+
+    discount_standard()
+
     def queries_for(n):
         dealer = factories.make_dealer()
         for _ in range(n):
             approved_claim(dealer)
+            settled_case(world, dealer=dealer)
         notice_id = issue_notice(dealer.id, OCT_START, OCT_END, actor=finance).id
         db.session.expire_all()
         with QueryCounter(db.engine) as counter:
             notice = db.session.scalars(sa.select(WriteOffNotice).where(
                 WriteOffNotice.id == notice_id).options(*notices.sheet_options())).one()
             html = render_template("finance/_notice_sheet.html", notice=notice)
-        assert notice.number in html
+            released = [row.case.settlement.notice_id for row in notice.cases]  # the page's
+        assert notice.number in html and len(released) == n
         return counter.count
 
     assert queries_for(1) == queries_for(6)

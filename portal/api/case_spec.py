@@ -145,9 +145,8 @@ CASE_SCHEMAS = {
                             label={"type": "string"}, arithmetic={"type": "string"},
                             amount=SIGNED_MONEY)}}},
         finance_settlement={
-            "type": ["object", "null"], "description": "in the answers of get and settle: "
-            "finance's decision, the figures as approved (amount signed: + the maker owes the "
-            "dealer); null before it",
+            "type": ["object", "null"], "description": "finance's decision, the figures as "
+            "approved (amount signed: + the maker owes the dealer); null before it",
             "properties": {
                 "status": {"type": "string", "enum": ["approved", "refused", "written_off"]},
                 "amount": {"type": "string"}, "lines": {"type": "array"},

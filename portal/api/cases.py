@@ -68,7 +68,7 @@ def case_json(case: SanbaoCase) -> dict:
                     "part": case.machine_part.part_number if case.machine_part else None},
         "other_model_agreed": case.other_model_agreed,
         "buyer_difference": _money(case.buyer_difference),
-        "settlement": _settlement(case),
+        "settlement": _settlement(case), "finance_settlement": settlement_json(case),
     }
 
 
@@ -160,7 +160,7 @@ def post_case():
 def get_case(case_id):
     """An exchange or refund case, with the refund's arithmetic and finance's settlement."""
     case = _visible_case(case_id)
-    return jsonify({**case_json(case), "finance_settlement": settlement_json(case)})
+    return jsonify(case_json(case))
 
 
 @bp.post("/sanbao-cases/<int:case_id>/decide")
@@ -255,4 +255,4 @@ def settle_case_money(case_id):
     reason = text(data, "reason", 2000, required=False)
     _done(lambda: settle_case(case, approve, reason, actor=g.api_user,
                               version=sent_version()))
-    return jsonify({**case_json(case), "finance_settlement": settlement_json(case)})
+    return jsonify(case_json(case))

@@ -59,7 +59,7 @@ def amount(value, field: str) -> Decimal | None:
 def signed_amount(value, field: str) -> Decimal | None:
     """A signed amount in yuan (+ or −, two decimals at most); None when left empty."""
     text = value.strip() if isinstance(value, str) else value
-    if isinstance(text, str) and text[:1] in "+-−":
+    if isinstance(text, str) and text and text[0] in "+-−":  # ("" is in every string)
         size = amount(text[1:], field)
         if size is None:
             raise DomainError(_("Enter an amount in yuan."), field=field)

@@ -4,16 +4,13 @@ services finance uses, on the demo clock.
 The exchanged tractor at SD-JN01 came back to the factory three days after the exchange, the
 technical department found a quality fault, finance approved the settlement (the return credit
 by the discount standard) and issued the dealer's notice, which the dealer confirmed: the offset
-is in its ledger, traced to the case. The refunded machine at HA-ZZ01 is back at the factory
-too, and its settlement waits for finance.
-
-The models' dealer prices and the discount standard are set here only where the catalogue has
-none yet (the catalogue's own demo data sets them).
+is in its ledger, traced to the case. The other stories stay where portal/demo/cases.py leaves
+them, so each work queue has a case: HA-ZZ01's refunded machine is still to be received, and
+HL-HB01's is back and its settlement waits for finance.
 """
 
 import random
 from datetime import date, timedelta
-from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -22,9 +19,9 @@ from portal.accounts.roles import Role
 from portal.cases import machine
 from portal.cases.finance import settle_case
 from portal.cases.models import CaseStatus, SanbaoCase
-from portal.catalog.models import DiscountRate, ModelCategory, ProductModel
 from portal.core.versioning import LATEST
 from portal.dealers.models import Dealer
+from portal.demo.cases import failed_main_part
 from portal.demo.claims import Clock, at
 from portal.extensions import db
 from portal.finance import lifecycle
@@ -32,19 +29,13 @@ from portal.finance.models import CaseSettlement
 from portal.finance.notices import issue_notice
 
 # dealer, days after completion: received, judged, settled, issued, confirmed (None: not done)
-FATES = {"SD-JN01": (3, 4, 5, 6, 8), "HA-ZZ01": (3, None, None, None, None)}
+FATES = {"SD-JN01": (3, 4, 5, 6, 8)}
 CAUSE = "返厂检测：变速箱二轴齿轮热处理硬度不足，属制造质量问题。"
-# Used only where the catalogue has none: whole months in use from → per cent.
-STANDARD = ((0, Decimal("100")), (3, Decimal("95")), (6, Decimal("90")), (12, Decimal("80")))
-PRICES = {ModelCategory.TRACTOR_LARGE: Decimal("86000.00"),
-          ModelCategory.TRACTOR_SMALL: Decimal("23000.00"),
-          ModelCategory.COMBINE: Decimal("168000.00")}
 
 
 def load_case_finance(today: date, rng: random.Random | None = None) -> None:
     """Play each completed case's money in time order, up to ``today``."""
     rng = rng or random.Random(17)
-    _catalogue_prices()
     people = {role: db.session.scalar(sa.select(User).where(User.role == role)
                                       .order_by(User.id))
               for role in (Role.CLERK, Role.TECHNICAL, Role.FINANCE)}
@@ -61,18 +52,6 @@ def load_case_finance(today: date, rng: random.Random | None = None) -> None:
                 step(clock.now, clock.today)
 
 
-def _catalogue_prices() -> None:
-    for model in db.session.scalars(sa.select(ProductModel).where(
-            ProductModel.dealer_price.is_(None))):
-        model.dealer_price = PRICES.get(model.category, Decimal("52000.00"))
-    known = set(db.session.scalars(sa.select(DiscountRate.category).distinct()))
-    for category in ModelCategory:
-        if category not in known:
-            db.session.add_all(DiscountRate(category=category, from_month=start, rate=rate)
-                               for start, rate in STANDARD)
-    db.session.flush()
-
-
 def _steps(case: SanbaoCase, fate: tuple, people: dict) -> list:
     """The steps of one case's money: (day, order, step(now, today))."""
     done = case.completed_on
@@ -82,9 +61,9 @@ def _steps(case: SanbaoCase, fate: tuple, people: dict) -> list:
         lambda now, today: machine.receive_machine(case, today, "整机随返程物流车到厂",
                                                    actor=people[Role.CLERK], version=LATEST,
                                                    today=today),
-        lambda now, today: machine.judge_machine(case, "quality_fault", CAUSE,
-                                                 actor=people[Role.TECHNICAL], version=LATEST,
-                                                 now=now),
+        lambda now, today: machine.judge_machine(
+            case, "quality_fault", CAUSE, actor=people[Role.TECHNICAL], version=LATEST, now=now,
+            part_id=failed_main_part(case.unit, "变速箱")),
         lambda now, today: settle_case(case, True, "按折扣标准核定退货折扣。",
                                        actor=people[Role.FINANCE], now=now),
         lambda now, today: issue_notice(case.dealer_id, today.replace(day=1), today,

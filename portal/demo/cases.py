@@ -118,7 +118,7 @@ def _story(unit, kind, fate, opened, words, price, staff, users) -> list:
     def judge(now, today):
         machine.judge_machine(holder["case"], MachineVerdict.QUALITY_FAULT, MACHINE_CAUSE,
                               actor=users[Role.TECHNICAL], version=LATEST, now=now,
-                              part_id=_engine_part(unit))
+                              part_id=failed_main_part(unit, "机体"))
 
     # each step after the opening: (days after it, the step), as far as the fate goes
     later = [(2, decide), (7, complete), (12, receive), (16, judge)][:FATES.index(fate)]
@@ -126,11 +126,11 @@ def _story(unit, kind, fate, opened, words, price, staff, users) -> list:
                                        for n, (days, step) in enumerate(later, 1)]
 
 
-def _engine_part(unit) -> int:
-    """The main part the cause names (the engine's, else the model's first main part): its
+def failed_main_part(unit, name: str) -> int:
+    """The main part a verdict's cause names (``name``, else the model's first main part): its
     supplier answers for it."""
     parts = machine.main_parts(unit.model_id)
-    return next((p.id for p in parts if "发动机" in p.name or "缸" in p.name), parts[0].id)
+    return next((p.id for p in parts if name in p.name), parts[0].id)
 
 
 def summary() -> str:

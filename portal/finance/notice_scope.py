@@ -6,12 +6,11 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import selectinload
 
-from portal.claims.models import Claim
 from portal.dealers.scope import scope, scoped
 from portal.extensions import db
 from portal.finance.access import can_read_notices
-from portal.finance.models import NoticeClaim, NoticeStatus, WriteOffNotice
-from portal.units.models import Unit
+from portal.finance.models import NoticeStatus, WriteOffNotice
+from portal.finance.notices import sheet_options
 
 
 def visible_notices(user):
@@ -26,9 +25,7 @@ def find_notice(number: str, user) -> WriteOffNotice | None:
     """The notice with its dealer and claims if ``user`` may see it, else None."""
     return db.session.scalar(
         visible_notices(user).where(WriteOffNotice.number == number)
-        .options(selectinload(WriteOffNotice.dealer),
-                 selectinload(WriteOffNotice.claims).selectinload(NoticeClaim.claim)
-                 .selectinload(Claim.unit).selectinload(Unit.model)))
+        .options(selectinload(WriteOffNotice.dealer), *sheet_options()))
 
 
 def get_notice(number: str, user) -> WriteOffNotice:

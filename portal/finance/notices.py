@@ -96,11 +96,14 @@ def eligible_summary(period_end: date) -> list[tuple[Dealer, int, Decimal]]:
 
 
 def sheet_options():
-    """Loader options for showing notices with the sheet (templates/finance/_notice_sheet.html)
-    without a query per claim: ``select(WriteOffNotice).options(*sheet_options())``."""
+    """Loader options for showing notices with the sheet (templates/finance/_notice_sheet.html,
+    the notice page) without a query per claim or case:
+    ``select(WriteOffNotice).options(*sheet_options())``."""
+    case = NoticeCase.case.property.mapper.class_  # SanbaoCase (finance sits below cases)
     return (selectinload(WriteOffNotice.claims).selectinload(NoticeClaim.claim)
             .selectinload(Claim.unit).selectinload(Unit.model),
-            selectinload(WriteOffNotice.cases).selectinload(NoticeCase.case))
+            selectinload(WriteOffNotice.cases).selectinload(NoticeCase.case).options(
+                selectinload(case.unit), selectinload(case.settlement)))
 
 
 def counts(line: ClaimLine) -> bool:
@@ -198,44 +201,37 @@ def _add_cases(notice: WriteOffNotice, settlements: list[CaseSettlement]) -> Non
     db.session.flush()
 
 
-def _take_settlements(notice: WriteOffNotice, settlements: list[CaseSettlement]) -> None:
-    """Put the case settlements in the notice, only if each is still free and as it was read:
-    the same guarded UPDATE as the claims', so a settlement is in one notice only."""
-    if not settlements:
-        return
-    result = db.session.execute(
-        sa.update(CaseSettlement)
-        .where(sa.tuple_(CaseSettlement.case_id, CaseSettlement.version).in_(
-                   [(s.case_id, s.version) for s in settlements]),
-               CaseSettlement.notice_id.is_(None),
-               CaseSettlement.status == SettlementStatus.APPROVED)
-        .values(notice_id=notice.id, version=CaseSettlement.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != len(settlements):
-        raise DomainError(_("Some of these case settlements were put in another notice or "
-                            "changed meanwhile. Nothing was issued; try again."))
-    for settlement in settlements:
-        db.session.expire(settlement, ["notice_id", "version", "notice"])
-
-
 def _take_claims(notice: WriteOffNotice, claims: list[Claim]) -> None:
-    """Put the claims in the notice, only if each is still free and as it was read.
+    _take(notice, Claim, Claim.id, claims, Claim.finance_stage == FinanceStage.APPROVED,
+          _("Some of these claims were put in another notice or changed meanwhile. Nothing "
+            "was issued; try again."))
 
-    The single guarded UPDATE is what keeps a claim out of two notices: a concurrent issuer
-    waits for this transaction's row locks and then finds the claims taken.
+
+def _take_settlements(notice: WriteOffNotice, settlements: list[CaseSettlement]) -> None:
+    _take(notice, CaseSettlement, CaseSettlement.case_id, settlements,
+          CaseSettlement.status == SettlementStatus.APPROVED,
+          _("Some of these case settlements were put in another notice or changed meanwhile. "
+            "Nothing was issued; try again."))
+
+
+def _take(notice: WriteOffNotice, entity, key, rows: list, approved, refused: str) -> None:
+    """Put the rows (claims or case settlements) in the notice, only if each is still free,
+    still ``approved`` and as it was read.
+
+    The single guarded UPDATE is what keeps a record out of two notices: a concurrent issuer
+    waits for this transaction's row locks and then finds the records taken.
     """
-    if not claims:
+    if not rows:
         return
     result = db.session.execute(
-        sa.update(Claim)
-        .where(sa.tuple_(Claim.id, Claim.version).in_([(c.id, c.version) for c in claims]),
-               Claim.notice_id.is_(None), Claim.finance_stage == FinanceStage.APPROVED)
-        .values(notice_id=notice.id, version=Claim.version + 1)
+        sa.update(entity)
+        .where(sa.tuple_(key, entity.version).in_([(getattr(r, key.key), r.version)
+                                                   for r in rows]),
+               entity.notice_id.is_(None), approved)
+        .values(notice_id=notice.id, version=entity.version + 1)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != len(claims):
-        raise DomainError(_("Some of these claims were put in another notice or changed "
-                            "meanwhile. Nothing was issued; try again."))
-    for claim in claims:
-        db.session.expire(claim, ["notice_id", "version", "notice"])
+    if result.rowcount != len(rows):
+        raise DomainError(refused)
+    for row in rows:
+        db.session.expire(row, ["notice_id", "version", "notice"])

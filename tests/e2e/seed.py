@@ -116,8 +116,8 @@ def _catalogue():
 
 
 def _prices(model) -> None:
-    """The model's dealer price and the discount standard, where not set yet. (The catalogue
-    pages for them come with the discount-standard work; until then they are set here.)"""
+    """The model's dealer price and the tractors' discount standard, where not set yet, so a
+    completed case's settlement works out."""
     if model.dealer_price is None:
         model.dealer_price = DEALER_PRICE
     if db.session.get(DiscountRate, (ModelCategory.TRACTOR_LARGE, 0)) is None:

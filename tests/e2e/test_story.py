@@ -208,6 +208,9 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     clerk.wait_for_url("**/returns/receiving")
     clerk.click(f'a:text-is("{shipment_number}")')
     clerk.wait_for_url(re.compile(r"/returns/receiving/\d+$"))
+    # scan.js has set the form up (it empties the field as each scan leaves): under load the
+    # page can be shown before its scripts have run
+    expect(clerk.locator("form[data-scan-form]")).to_have_attribute("data-scan-ready", "1")
     clerk.fill("#scan-code", qr_texts[0])
     clerk.press("#scan-code", "Enter")  # as a USB scanner does
     message = clerk.locator("#receipt-panel .scan-message")
