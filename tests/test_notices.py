@@ -361,9 +361,8 @@ def test_a_run_launched_in_the_background_completes_on_its_own(app, committing):
 def test_the_sheet_renders_with_a_fixed_number_of_queries(world, finance, app):
     from flask import render_template
 
-    from tests.helpers import QueryCounter
-
     from tests.case_builders import discount_standard, settled_case
+    from tests.helpers import QueryCounter
 
     discount_standard()
 
