@@ -97,3 +97,29 @@ def test_claim_queues_and_rules_share_come_from_a_snapshot_as_of_its_time(app, c
         page = client.get(url).get_data(as_text=True)
         assert 'id="rules-share"' in page and 'class="muted as-of"' in page
     assert "rules-share" not in page.split("<title>")[1].split("</title>")[0]
+
+
+def test_approved_case_settlements_in_no_notice_are_counted_with_their_total(world, client,
+                                                                             login):
+    from datetime import date
+    from decimal import Decimal
+
+    from portal.finance.notices import issue_notice
+    from tests.case_builders import discount_standard, settled_case
+
+    discount_standard()
+    before = counted_now()["unnoticed_cases"]
+    settled_case(world, day=date(2026, 10, 12))
+    settled_case(world, day=date(2026, 10, 9), dealer=world.dealer_b)
+    count, total, since = counted_now()["unnoticed_cases"]
+    assert count == before[0] + 2 and total > before[1] and since == date(2026, 10, 9)
+    issue_notice(world.dealer_b.id, date(2026, 10, 1), date(2026, 10, 31),
+                 actor=world.users[Role.FINANCE], with_pdf=False)
+    after = counted_now()["unnoticed_cases"]
+    assert after[0] == before[0] + 1 and after[2] == date(2026, 10, 12)
+    assert isinstance(after[1], Decimal)
+    db.session.commit()
+    login(world.users[Role.FINANCE])
+    client.post("/language", data={"lang": "en"})
+    page = client.get("/home/finance").get_data(as_text=True)
+    assert "Case settlements approved, in no notice yet" in page

@@ -64,6 +64,17 @@ def _free_settlements(period_end: date):
                    CaseSettlement.notice_id.is_(None), CaseSettlement.settled_on <= period_end)
 
 
+def unnoticed_settlements() -> tuple[int, Decimal, date | None]:
+    """Approved case settlements on no notice yet, all dealers: how many, their signed total
+    and the oldest approval day (finance's home page; a small table, counted live)."""
+    count, total, since = db.session.execute(
+        sa.select(sa.func.count(CaseSettlement.case_id),
+                  sa.func.coalesce(sa.func.sum(CaseSettlement.amount), 0),
+                  sa.func.min(CaseSettlement.settled_on))
+        .where(_free_settlements(date.max))).one()
+    return count, money(total), since
+
+
 def eligible_settlements(dealer_id: int, period_end: date) -> list[CaseSettlement]:
     """The dealer's case settlements finance approved by ``period_end``, in no notice yet."""
     return list(db.session.scalars(

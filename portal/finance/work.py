@@ -11,6 +11,7 @@ from portal.claims.models import Claim, FinanceStage
 from portal.core.queues import piles
 from portal.extensions import db
 from portal.finance.audit import ready_for_finance
+from portal.finance.notices import unnoticed_settlements
 from portal.finance.queues import AUDIT, FORWARD, NOTICES_DISPUTED, NOTICES_ISSUED
 
 
@@ -29,13 +30,14 @@ def claim_queues(now: datetime) -> dict:
 
 def finance_work(claims: dict, now: datetime) -> dict:
     """Claims to audit, cost-approved claims in no notice (``claim_queues`` of a moment before),
-    notices disputed or still waiting for their dealer (counted at ``now``): each a count with
-    its oldest date."""
+    approved case settlements in no notice, notices disputed or still waiting for their dealer
+    (counted at ``now``): each a count with its oldest date."""
     audit, oldest = claims["audit"]
     unnoticed, total, since = claims["unnoticed"]
     issued, disputed = piles([NOTICES_ISSUED, NOTICES_DISPUTED], WHOLE_VIEW, now)
     return {"audit": (audit, oldest and datetime.fromisoformat(oldest)),
             "unnoticed": (unnoticed, Decimal(total), since and date.fromisoformat(since)),
+            "unnoticed_cases": unnoticed_settlements(),
             "disputed": (disputed.count, disputed.oldest),
             "issued": (issued.count, issued.oldest)}
 
