@@ -156,6 +156,7 @@ def judged(world, part, verdict="quality_fault", now=NOW):
 
 def test_recovery_lists_the_failed_main_part_under_its_supplier(world, gearbox):
     first = judged(world, gearbox)  # 20 Nov 2026, 10:00 in Shanghai
+    gearbox.price = Decimal("2100.00")  # a later price does not change what is owed on it
     late = judged(world, gearbox, now=datetime(2026, 11, 30, 16, 30, tzinfo=UTC))  # 1 Dec
     judged(world, gearbox, "no_defect")
     (weichai,) = recovery()
@@ -163,8 +164,9 @@ def test_recovery_lists_the_failed_main_part_under_its_supplier(world, gearbox):
     assert [(r.kind, r.document, r.part_number, r.serial, r.position, r.part_cost, r.labour,
              r.amount) for r in weichai.rows] == [
         (RecoveryKind.CASE, c.number, gearbox.part_number, c.unit.serial, None,
-         Decimal("1880.00"), Decimal("0.00"), Decimal("1880.00")) for c in (first, late)]
-    assert weichai.amount == Decimal("3760.00")
+         Decimal(cost), Decimal("0.00"), Decimal(cost))
+        for c, cost in ((first, "1880.00"), (late, "2100.00"))]
+    assert weichai.amount == Decimal("3980.00")
     (november,) = recovery(date(2026, 11, 1), date(2026, 11, 30))
     assert [r.document for r in november.rows] == [first.number]
     assert [r.document for r in recovery(date(2026, 12, 1), None)[0].rows] == [late.number]

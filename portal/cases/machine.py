@@ -65,6 +65,7 @@ def judge_machine(case: SanbaoCase, verdict, cause: str, *, actor, version,
         raise DomainError(_("Give the cause of the failure."), field="cause")
     part = failed_part(case, part_id) if verdict == MachineVerdict.QUALITY_FAULT else None
     case.machine_verdict, case.machine_cause, case.machine_part = verdict, cause[:2000], part
+    case.machine_part_cost = part.price if part is not None else None
     case.machine_judged_by_id, case.machine_judged_at = actor.id, now or utcnow()
     changes = {"machine_verdict": (None, verdict)}
     if part is not None:

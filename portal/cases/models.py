@@ -109,6 +109,8 @@ class SanbaoCase(VersionedRecord, db.Model):
     # A quality fault names the main part that failed: its supplier pays for it
     # (portal/cases/recovery.py).
     machine_part_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parts.id"), index=True)
+    # its catalogue price at the verdict: what its supplier is asked for (portal/cases/recovery.py)
+    machine_part_cost = mapped_column(Money)
 
     unit = relationship("Unit", foreign_keys=[unit_id])
     dealer = relationship("Dealer")

@@ -41,19 +41,22 @@ def machine_rows(start: date | None = None, end: date | None = None) -> list[Rec
     """The main part named by each quality-fault verdict on a returned machine, dated by the
     verdict (one query).
 
-    It counts once (quantity 1) at its catalogue price (``Part.price``): the case has no repair
-    line whose price the maker paid a dealer — the machine was replaced or refunded whole, and
+    It counts once (quantity 1) at its catalogue price (``Part.price``) on the day of the
+    verdict, kept as ``machine_part_cost`` (a later price change leaves what the supplier owes as
+    it was, as a repair line keeps its price). The case has no repair line whose price the maker
+    paid a dealer — the machine was replaced or refunded whole, and
     the exchange's money is settled apart — so what the supplier owes is the part itself at the
     price the maker's catalogue gives it, without the warranty mark-up (an allowance to dealers
     on their repairs, not part of the part's value). No labour: nobody repaired the machine.
     """
     found = db.session.execute(
         sa.select(SanbaoCase.id, SanbaoCase.number, SanbaoCase.machine_judged_at, Unit.serial,
-                  Part.part_number, Part.name, Part.supplier, Part.price)
+                  Part.part_number, Part.name, Part.supplier, SanbaoCase.machine_part_cost)
         .join(Part, Part.id == SanbaoCase.machine_part_id)
         .join(Unit, Unit.id == SanbaoCase.unit_id)
         .where(SanbaoCase.machine_verdict == MachineVerdict.QUALITY_FAULT,
                *in_range(SanbaoCase.machine_judged_at, start, end))).all()
     return [RecoveryRow(RecoveryKind.CASE, r.id, r.number, None, None, (r.supplier or "").strip(),
-                        r.part_number, r.name, r.serial, r.machine_judged_at, money(r.price))
+                        r.part_number, r.name, r.serial, r.machine_judged_at,
+                        money(r.machine_part_cost))
             for r in found]
