@@ -295,3 +295,19 @@ def test_concurrent_issuers_put_each_settlement_in_one_notice(app, committing):
                                   .where(CaseSettlement.dealer_id.in_(dealer_ids))).all()
         assert len(rows) == 2 * len(issued) == len({case for case, _n in rows})
         assert all(notice_id is not None for _c, notice_id in rows)
+
+
+def test_a_negative_notice_says_what_the_dealer_owes_in_its_lists(world, standard, client,
+                                                                 login, db):
+    _dearer_exchange(world)
+    notice = _issue(world)
+    db.session.commit()
+    login(world.users[Role.DEALER_ADMIN])
+    client.post("/language", data={"lang": "en"})
+    for page in ("/home/dealer", "/finance/notices"):
+        html = client.get(page).get_data(as_text=True)
+        assert notice.number in html and "the dealer owes ¥4,000.00" in html, page
+        assert "¥-4,000.00" not in html
+    page = client.get(f"/finance/notices/{notice.number}").get_data(as_text=True)
+    assert "<b>the dealer owes ¥4,000.00</b>" in page  # its total; the tables stay signed
+    assert "add ¥4,000.00 to what you owe?" in page
