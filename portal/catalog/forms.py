@@ -291,7 +291,7 @@ class DiscountRateForm(FlaskForm):
 
     category = SelectField(_l("Category"), choices=[], validators=[DataRequired()])
     from_month = IntegerField(_l("From whole months in use"), validators=[InputRequired()])
-    rate = DecimalField(_l("Rate (% of the dealer price)"), validators=[InputRequired()],
+    rate = DecimalField(_l("Rate (per cent of the dealer price)"), validators=[InputRequired()],
                         render_kw={"inputmode": "decimal"})
 
     def __init__(self, *args, **kwargs):

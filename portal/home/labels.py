@@ -83,7 +83,7 @@ FIELDS = {
     "wear_parts_months": _l("Wear parts (months)"), "running_in_hours": _l("Running-in hours"),
     "main_parts_named": _l("Main parts named"), "is_active": _l("In use"),
     "dealer_price": _l("Dealer price (经销价, yuan)"),
-    "from_month": _l("From whole months in use"), "rate": _l("Rate (% of the dealer price)"),
+    "from_month": _l("From whole months in use"), "rate": _l("Rate (per cent of the dealer price)"),
     "part_number": _l("Part number"), "kind": _l("Kind"), "price": _l("Price (yuan)"),
     "return_required": _l("Old part must be returned"),
     "warranty_months": _l("Own warranty (months)"), "supplier": _l("Supplier"),
