@@ -383,3 +383,36 @@ def test_a_confirmed_notice_without_its_pdf_is_served_one_not_kept(world, financ
     assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
     db.session.expire_all()
     assert db.session.get(WriteOffNotice, notice.id).document is None
+
+
+def test_the_proposed_month_is_the_latest_with_something_waiting(world, finance):
+    from portal.finance.notices import pending_months, proposed_month
+    from tests.case_builders import discount_standard, settled_case
+
+    today = date(2026, 12, 6)
+    assert proposed_month(today) == "2026-11"  # nothing waits: last month
+    approved_claim(world.dealer_a, finance_on=date(2026, 8, 20))
+    approved_claim(world.dealer_b, finance_on=date(2026, 9, 3))
+    approved_claim(world.dealer_b, finance_on=date(2026, 9, 28))
+    approved_claim(world.dealer_a, finance_on=date(2026, 12, 1))  # this month: not yet
+    discount_standard()
+    settled_case(world, day=date(2026, 10, 12))
+    db.session.add(NoticeRun(period_start=date(2026, 8, 1), period_end=date(2026, 8, 31),
+                             status=RunStatus.DONE, started_by_id=finance.id))
+    db.session.flush()
+    assert [(p.month, p.claims, p.cases, p.run) for p in pending_months(today)] == [
+        (date(2026, 10, 1), 0, 1, False), (date(2026, 9, 1), 2, 0, False),
+        (date(2026, 8, 1), 1, 0, True)]
+    assert proposed_month(today) == "2026-10"
+    assert proposed_month(date(2026, 10, 5)) == "2026-09"  # October not over yet
+
+
+def test_the_generate_page_lists_the_months_waiting(client, login, world, finance):
+    approved_claim(world.dealer_a, finance_on=date(2026, 9, 3))
+    db.session.commit()
+    login(finance)
+    client.post("/language", data={"lang": "en"})
+    page = client.get("/finance/notices/generate").get_data(as_text=True)
+    assert "Months with approved claims or case settlements on no notice yet" in page
+    assert 'href="/finance/notices/generate?period=2026-09"' in page
+    assert "Not run yet" in page

@@ -12,6 +12,8 @@ from sqlalchemy import DateTime, Numeric, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
+from portal.extensions import db as _db
+
 CENT = Decimal("0.01")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -121,6 +123,13 @@ def begin_writing(session) -> None:
     """
     if not session.in_transaction():
         session.connection(execution_options={WRITER: True})
+
+
+def month_start(column):
+    """The first day of the month of a date column, as a date, in SQL (either database)."""
+    if _db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(sa.func.date_trunc("month", column), sa.Date)
+    return sa.func.date(column, "start of month", type_=sa.Date)
 
 
 def starts_with(column, text: str):

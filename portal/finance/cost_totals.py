@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.claims.models import Claim, ClaimLine, FinanceStage, LineKind
 from portal.core import audit
-from portal.core.db import money
+from portal.core.db import money, month_start
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.finance.models import DealerCost, DealerModelCost, MonthCost
@@ -71,9 +71,7 @@ def move_unit(unit_id: int, old_model_id: int, new_model_id: int) -> None:
 
 def month_of_audit():
     """The first day of the claim's audit month, as a date, in SQL."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.cast(sa.func.date_trunc("month", Claim.finance_on), sa.Date)
-    return sa.func.date(Claim.finance_on, "start of month", type_=sa.Date)
+    return month_start(Claim.finance_on)
 
 
 def _grouped(*where) -> sa.Select:

@@ -14,7 +14,8 @@ exist only once that transaction commits: a rolled-back issue leaves no notice, 
 and no used number.
 """
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from portal.catalog.models import PolicySettings
 from portal.claims.models import Claim, ClaimLine, Decision, FinanceStage, LineKind
 from portal.core import audit
-from portal.core.db import money, utcnow
+from portal.core.db import money, month_start, utcnow
 from portal.core.errors import DomainError
 from portal.core.numbering import next_number, year_of
 from portal.dealers.models import Dealer
@@ -34,7 +35,9 @@ from portal.finance.models import (
     NoticeCase,
     NoticeClaim,
     NoticeDocument,
+    NoticeRun,
     NoticeStatus,
+    RunStatus,
     SettlementStatus,
     WriteOffNotice,
 )
@@ -87,6 +90,44 @@ def eligible_settlements(dealer_id: int, period_end: date) -> list[CaseSettlemen
 def dealers_with_settlements(period_end: date):
     """A SELECT of the ids of dealers with eligible case settlements."""
     return sa.select(CaseSettlement.dealer_id).where(_free_settlements(period_end))
+
+
+@dataclass(frozen=True)
+class PendingMonth:
+    """A month whose approved claims or case settlements wait for a notice."""
+
+    month: date  # its first day
+    claims: int
+    cases: int
+    run: bool  # a finished run already covered it (these were approved after it)
+
+
+def pending_months(today: date) -> list[PendingMonth]:
+    """The months before ``today``'s whose claims (by audit month) or case settlements (by
+    approval month) finance approved and no notice holds yet, latest first (two queries and
+    the runs)."""
+    current = today.replace(day=1)
+    claim_month = month_start(Claim.finance_on)
+    claims = dict(db.session.execute(
+        sa.select(claim_month, sa.func.count(Claim.id))
+        .where(Claim.finance_stage == FinanceStage.APPROVED, Claim.notice_id.is_(None),
+               Claim.finance_on < current).group_by(claim_month)).all())
+    case_month = month_start(CaseSettlement.settled_on)
+    cases = dict(db.session.execute(
+        sa.select(case_month, sa.func.count(CaseSettlement.case_id))
+        .where(_free_settlements(current - timedelta(days=1))).group_by(case_month)).all())
+    months = sorted({*claims, *cases}, reverse=True)
+    done = set(db.session.scalars(sa.select(NoticeRun.period_start).where(
+        NoticeRun.status == RunStatus.DONE, NoticeRun.period_start.in_(months))))
+    return [PendingMonth(m, claims.get(m, 0), cases.get(m, 0), m in done) for m in months]
+
+
+def proposed_month(today: date) -> str:
+    """The month the generation page proposes: the latest finished month with anything waiting
+    for a notice (its run takes the older ones too), else last month ("2026-10")."""
+    pending = pending_months(today)
+    month = pending[0].month if pending else today.replace(day=1) - timedelta(days=1)
+    return month.strftime("%Y-%m")
 
 
 def eligible_summary(period_end: date) -> list[tuple[Dealer, int, Decimal]]:

@@ -1,7 +1,7 @@
 """The form that starts generating a month's write-off notices."""
 
 from calendar import monthrange
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,10 +16,6 @@ def month_bounds(text: str) -> tuple[date, date] | None:
         return date(year, month, 1), date(year, month, monthrange(year, month)[1])
     except ValueError:
         return None
-
-
-def last_month(today: date) -> str:
-    return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
 def valid_month(form, field):

@@ -15,8 +15,8 @@ from portal.core.permissions import requires
 from portal.extensions import db
 from portal.finance import access, runs
 from portal.finance.models import NoticeRun, WriteOffNotice
-from portal.finance.notices import eligible_summary
-from portal.finance.run_forms import GenerateForm, last_month, month_bounds
+from portal.finance.notices import eligible_summary, pending_months, proposed_month
+from portal.finance.run_forms import GenerateForm, month_bounds
 from portal.finance.views import bp
 
 finance_only = requires(access.can_manage_notices)
@@ -29,7 +29,7 @@ def generate():
     """Show what a month would issue per dealer; start generating its notices."""
     if request.method == "GET":  # the month comes in the query, else last month
         form = GenerateForm(MultiDict(
-            {"period": request.args.get("period") or last_month(shanghai_today())}))
+            {"period": request.args.get("period") or proposed_month(shanghai_today())}))
         form.period.validate(form)
     else:
         form = GenerateForm()
@@ -50,6 +50,7 @@ def _generate_page(form):
     ).all()
     return render_form("finance/generate.html", form, fragment="finance/_eligible.html",
                        bounds=bounds, summary=summary, recent=recent,
+                       pending=pending_months(shanghai_today()),
                        now_interrupted=runs.is_interrupted)
 
 

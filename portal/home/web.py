@@ -38,6 +38,7 @@ NAV = [
     ("quality.alerts", "alerts", "can_read_alerts"),
     ("followup.flags", "flags", None),
     ("returns.incoming", "receiving", None),
+    ("returns.verdict_queue", "verdicts", None),  # the technical department's old parts
     ("planning.index", "plans", None),
     ("stock.index", "stock_returns", None),
     ("cases.index", "cases", None),
@@ -66,7 +67,7 @@ NAV_LABELS = {
     "stock_returns": _l("Stock returns"), "deliveries": _l("Delivery notes"),
     "dashboard": _l("Dashboard"), "weekly_reports": _l("Weekly reports"),
     "scorecards": _l("Dealer scorecards"), "analytics": _l("Failure analytics"),
-    "cases": _l("Exchanges and refunds"),
+    "cases": _l("Exchanges and refunds"), "verdicts": _l("Old parts to judge"),
 }
 
 
@@ -97,6 +98,7 @@ BLUEPRINT_SECTIONS = {"home": "home", "dealers": "dealers", "units": "units", "c
 SECTIONS.update({"finance.generate": "generate_notices", "finance.run": "generate_notices"})
 BLUEPRINT_SECTIONS["deliveries"] = "deliveries"
 BLUEPRINT_SECTIONS["cases"] = "cases"
+SECTIONS["returns.verdict_queue"] = "verdicts"
 SECTIONS.update({"reports.dashboard": "dashboard", "reports.weekly_index": "weekly_reports",
                  "reports.generate_weekly": "weekly_reports",
                  "reports.weekly_report": "weekly_reports"})
