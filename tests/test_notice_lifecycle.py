@@ -293,6 +293,9 @@ def test_dealer_reads_and_confirms_its_notice(client, login, notice, staff):
     assert "hx-confirm" in body and f"/finance/notices/{notice.number}/confirm" in body
     assert f"/finance/notices/{notice.number}.pdf" in body
     assert "notice-sheet" in body  # the same sheet as the PDF
+    # the dealer reads the notice and its claims before the controls that answer it
+    assert body.index("notice-sheet") < body.index('id="answer"')
+    assert body.index("notice-sheet") < body.index(f"/finance/notices/{notice.number}/dispute")
     assert "/void" not in body
     done = client.post(f"/finance/notices/{notice.number}/confirm",
                        data={"version": notice.version})
