@@ -47,9 +47,11 @@ def test_every_control_on_a_phone_is_at_least_44_px_each_way(people, seeded, sho
     shot(phone, "menu-open")
     phone.goto("/units/")
     problems["units"] = too_small(phone)
-    phone.goto(f"/units/{seeded.exchange_unit}")
+    phone.goto(f"/units/{seeded.phone_unit}")  # the dealer's own sold unit, whatever ran before
     problems["unit"] = too_small(phone)
-    claim = phone.locator("main a[href^='/claims/']").filter(has_text=re.compile(r"\w")).first
+    phone.goto("/claims/")
+    problems["claims"] = too_small(phone)
+    claim = phone.locator("main a").filter(has_text=re.compile(r"^WX\d+$")).first
     phone.goto(claim.get_attribute("href"))
     problems["claim"] = too_small(phone)
     shot(phone, "claim")
