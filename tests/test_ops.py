@@ -161,5 +161,8 @@ def test_the_favicon_is_linked_from_every_page_and_served(client):
     icon = client.get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert icon.get_data(as_text=True).startswith("<svg")
-    page = client.get("/login").get_data(as_text=True)
-    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    page = client.get("/login")
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page.text
+    assert "Set-Cookie" in page.headers  # the sign-in form's session
+    icon = client.get("/static/favicon.svg")  # fetched after the page: it leaves the cookie be
+    assert icon.status_code == 200 and "Set-Cookie" not in icon.headers

@@ -49,6 +49,8 @@ def test_every_control_on_a_phone_is_at_least_44_px_each_way(people, seeded, sho
     problems["units"] = too_small(phone)
     phone.goto(f"/units/{seeded.phone_unit}")  # the dealer's own sold unit, whatever ran before
     problems["unit"] = too_small(phone)
+    phone.goto("/returns/owed")  # the parts to ship: a checkbox per row, the ways to send
+    problems["old parts"] = too_small(phone)
     phone.goto("/claims/")
     problems["claims"] = too_small(phone)
     claim = phone.locator("main a").filter(has_text=re.compile(r"^WX\d+$")).first
