@@ -152,3 +152,17 @@ def test_sqlite_connections_read_through_a_memory_map(app):
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() > 1_000_000_000
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -65_536
+
+
+def test_the_favicon_is_linked_from_every_page_and_served(client):
+    asked = client.get("/favicon.ico")  # where a browser looks when a page names no icon
+    assert asked.status_code == 301 and asked.headers["Location"].endswith("/static/favicon.svg")
+    assert "Set-Cookie" not in asked.headers
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.get_data(as_text=True).startswith("<svg")
+    page = client.get("/login")
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page.text
+    assert "Set-Cookie" in page.headers  # the sign-in form's session
+    icon = client.get("/static/favicon.svg")  # fetched after the page: it leaves the cookie be
+    assert icon.status_code == 200 and "Set-Cookie" not in icon.headers

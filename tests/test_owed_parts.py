@@ -271,3 +271,43 @@ def test_the_parts_to_judge_are_paged_from_the_index_in_queue_order(app):
     plan = _plan_through(stmt, "ix_owed_parts_to_judge")
     assert "ix_owed_parts_to_judge" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_a_part_not_yet_due_is_information_an_overdue_or_missing_one_blocks(shop, dealer):
+    owed = owed_of(submitted(shop, dealer))
+    owed.due_on = TODAY + timedelta(days=30)
+    assert owed_rules.return_awaited(owed, TODAY) == (
+        f"Old part to be returned: send it back by {owed.due_on.isoformat()}.")
+    assert "still owed" in owed_rules.write_off_block(owed, TODAY)  # finance still waits
+    owed.status = OwedStatus.SHIPPED
+    assert owed_rules.return_awaited(owed, TODAY) is not None  # on its way, in time
+    owed.status = OwedStatus.MISSING
+    assert owed_rules.return_awaited(owed, TODAY) is None
+    owed.status, owed.due_on = OwedStatus.OWED, TODAY - timedelta(days=1)
+    assert owed_rules.return_awaited(owed, TODAY) is None
+
+
+def _claim_and_part_pages(client, owed) -> list[str]:
+    return [client.get(f"/claims/{owed.claim_id}").get_data(as_text=True),
+            client.get(f"/returns/parts/{owed.id}").get_data(as_text=True)]
+
+
+def test_the_dealer_reads_a_calm_word_after_submitting_not_a_red_block(
+        client, login, shop, dealer):
+    """In Chinese, as the dealer sees it: information with the due date; the red 不能核销 only
+    once the part is overdue or missing."""
+    owed = owed_of(submitted(shop, dealer))
+    owed.due_on = TODAY + timedelta(days=30)
+    db.session.flush()
+    login(dealer)
+    for page in _claim_and_part_pages(client, owed):
+        assert f"旧件待返回，应于 {owed.due_on.isoformat()} 前寄回" in page
+        assert "不能核销" not in page and 'role="alert"' not in page
+    owed.due_on = TODAY - timedelta(days=1)
+    db.session.flush()
+    for page in _claim_and_part_pages(client, owed):
+        assert "旧件待返回" not in page and "不能核销" in page
+    owed.due_on, owed.status = TODAY + timedelta(days=30), OwedStatus.MISSING
+    db.session.flush()
+    for page in _claim_and_part_pages(client, owed):
+        assert "旧件待返回" not in page and "不能核销" in page

@@ -45,6 +45,14 @@ def audit_log():
                   actor=actor, entities=entities)
 
 
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Where browsers look for an icon when a page names none (a PDF, a JSON answer): the
+    portal's one icon, static/favicon.svg."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.route("/healthz")
 @public
 def healthz():

@@ -12,7 +12,7 @@ from portal.dealers.scope import dealer_options
 from portal.extensions import db
 
 # Endpoints that never use the session: a load balancer's probe gets no cookie.
-SESSIONLESS = {"core.healthz"}
+SESSIONLESS = {"core.healthz", "core.favicon"}
 
 # Endpoints a user who must change their password can still reach.
 PASSWORD_EXEMPT = {"accounts.change_password", "accounts.logout", "core.set_language", "static"}

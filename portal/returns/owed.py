@@ -144,10 +144,12 @@ def hold_reason(dealer_id: int, today: date) -> str | None:
 
 @dataclass(frozen=True)
 class LineReturn:
-    """Where a claim line's old part stands, and whether that blocks writing it off."""
+    """Where a claim line's old part stands, and whether that blocks writing it off; ``awaited``
+    (a part simply not yet due) is information for the claim page, not an error."""
 
     owed: OwedPart
     blocked: str | None
+    awaited: str | None = None
 
 
 def line_returns(claim: Claim, today: date) -> dict[int, LineReturn]:
@@ -156,8 +158,23 @@ def line_returns(claim: Claim, today: date) -> dict[int, LineReturn]:
         sa.select(OwedPart).where(OwedPart.claim_id == claim.id)
         .options(selectinload(OwedPart.shipment_lines).selectinload(ShipmentLine.shipment),
                  selectinload(OwedPart.cause_code), selectinload(OwedPart.waived_by))).all()
-    return {o.claim_line_id: LineReturn(o, write_off_block(o, today)) for o in owed
-            if o.status != OwedStatus.CANCELLED}
+    return {o.claim_line_id: LineReturn(o, write_off_block(o, today), return_awaited(o, today))
+            for o in owed if o.status != OwedStatus.CANCELLED}
+
+
+def is_awaited(owed: OwedPart, today: date) -> bool:
+    """Not back yet and its return date not passed (nor marked missing from a shipment): the
+    dealer still has time, so nothing is wrong yet."""
+    return (owed.status in (OwedStatus.OWED, OwedStatus.SHIPPED) and owed.returned_on is None
+            and today <= owed.due_on)
+
+
+def return_awaited(owed: OwedPart, today: date) -> str | None:
+    """The calm word for a part not yet due back (the claim page and the part's page show it as
+    information): what to do and by when."""
+    if not is_awaited(owed, today):
+        return None
+    return _("Old part to be returned: send it back by %(due)s.", due=owed.due_on.isoformat())
 
 
 def write_off_block(owed: OwedPart, today: date) -> str | None:

@@ -29,7 +29,7 @@ from portal.returns.models import (
     StoreItem,
     Verdict,
 )
-from portal.returns.owed import waive, write_off_block
+from portal.returns.owed import return_awaited, waive, write_off_block
 from portal.returns.queues import JUDGE, OVERDUE, TAKE_IN
 from portal.returns.receipt import take_handed_in
 from portal.returns.scope import visible_owed_parts
@@ -114,7 +114,8 @@ def _page(owed: OwedPart, status: int = 200, **forms):
     waiving = access.can_waive_return(owed, current_user)
     history = audit.history(*filter(None, [owed, owed.store_item]), limit=100)
     return render("returns/owed_part.html", status=status, owed=owed, today=today,
-                  block=write_off_block(owed, today), history=history,
+                  block=write_off_block(owed, today), awaited=return_awaited(owed, today),
+                  history=history,
                   adjudicating=adjudicating, waiving=waiving,
                   verdict_form=forms.get("verdict") or (
                       _verdict_form(owed) if adjudicating else None),

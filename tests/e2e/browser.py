@@ -79,8 +79,7 @@ class Watch:
         text, source = message.text, message.location.get("url", "")
         failed = re.match(r"Failed to load resource: the server responded with a status of "
                           r"(\d+)", text)
-        if failed and (int(failed.group(1)) in self.expected_statuses
-                       or source.endswith("/favicon.ico")):  # browsers ask; there is none
+        if failed and int(failed.group(1)) in self.expected_statuses:
             return
         if message.type == "error" or "Content Security Policy" in text or "Refused" in text:
             where = f" ({source}:{message.location.get('lineNumber')})" if source else ""
