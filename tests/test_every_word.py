@@ -1,0 +1,66 @@
+"""Every word in the reader's language: histories show coded values by their titles and people
+by their names, forms their choices in Chinese."""
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from flask import render_template_string
+
+from portal.accounts.roles import Role
+from portal.core.audit import AuditEntry
+from portal.service import visits
+from tests import factories
+
+AT = datetime(2025, 8, 10, 2, 0, tzinfo=UTC)
+
+
+def entry(user, entity_type, **values):
+    return AuditEntry(at=AT, actor=user, actor_id=user.id, actor_name=user.username,
+                      action="update", entity_type=entity_type, entity_id="1", reason="",
+                      **values)
+
+
+def history(entries) -> str:
+    html = render_template_string(
+        '{% from "_macros.html" import history_table %}{{ history_table(entries) }}',
+        entries=entries)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_history_shows_coded_values_and_lists_by_their_titles_in_chinese(world):
+    clerk = world.users[Role.CLERK]
+    text = history([
+        entry(clerk, "return_shipments", changes={
+            "method": [None, "courier"], "owed_parts": [None, ["WX-1", "WX-2"]]}),
+        entry(clerk, "owed_parts", changes={"receipt": ["pending", "received"]}),
+        entry(clerk, "claims", changes={"finance_stage": ["approved", "written_off"]}),
+        entry(clerk, "users", from_state="dealer_staff", to_state="clerk"),
+    ])
+    assert "— → 快递" in text and "WX-1, WX-2" in text
+    assert "未清点 → 已收到" in text and "费用已审核 → 已核销" in text
+    assert "经销商员工 → 销售内勤" in text
+    for code in ("courier", "pending", "received", "approved", "written_off", "[",
+                 "dealer_staff", "clerk"):
+        assert code not in text.replace(clerk.username, "")
+
+
+def test_history_names_people_by_their_display_names(world):
+    clerk = world.users[Role.CLERK]
+    text = history([entry(clerk, "claims", changes={}),
+                    AuditEntry(at=AT, actor_name="system", action="submit",
+                               entity_type="claims", entity_id="1")])
+    assert clerk.display_name in text and "系统" in text
+    assert clerk.username not in text
+
+
+def test_the_return_visit_form_offers_its_choices_in_chinese(client, login, world):
+    claim = factories.make_claim(factories.make_unit(dealer=world.dealer_a), status="submitted",
+                                 completed_on=date(2025, 8, 3),
+                                 lines=[("labour", Decimal("80.00"))])
+    factories.make_card(claim.unit, buyer_name="李四", buyer_phone="13900001111")
+    visit = visits.open_return_visit(claim, today=date(2025, 8, 4))
+    login(world.users[Role.CLERK])
+    body = client.get(f"/followup/visits/{visit.id}").get_data(as_text=True)
+    assert "已联系上" in body and "未联系上" in body
+    assert "Reached" not in body and "Not reached" not in body
