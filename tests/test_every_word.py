@@ -9,8 +9,12 @@ from flask import render_template_string
 
 from portal.accounts.roles import Role
 from portal.core.audit import AuditEntry
+from portal.core.db import shanghai_today
+from portal.extensions import db
+from portal.returns.models import Destination, Verdict
+from portal.returns.owed import record_verdict
 from portal.service import visits
-from tests import factories
+from tests import builders, factories
 
 AT = datetime(2025, 8, 10, 2, 0, tzinfo=UTC)
 
@@ -64,3 +68,20 @@ def test_the_return_visit_form_offers_its_choices_in_chinese(client, login, worl
     body = client.get(f"/followup/visits/{visit.id}").get_data(as_text=True)
     assert "已联系上" in body and "未联系上" in body
     assert "Reached" not in body and "Not reached" not in body
+
+
+def test_by_names_the_one_who_acted_and_judged_by_only_a_verdict(client, login, world):
+    tech, dealer = world.users[Role.TECHNICAL], world.users[Role.DEALER_STAFF]
+    today = shanghai_today()
+    shop = factories.workshop(world.dealer_a)
+    claim = builders.submitted_claim(shop, dealer, today=today)
+    owed = builders.receive(builders.owed_of(claim))
+    record_verdict(owed, Verdict.QUALITY_FAULT, actor=tech, today=today,
+                   cause_code_id=shop.fault.id, destination=Destination.SUPPLIER)
+    db.session.commit()
+    login(tech)
+    page = client.get(f"/returns/parts/{owed.id}").get_data(as_text=True)
+    assert "<dt>鉴定人</dt>" in page and tech.display_name in page
+    login(world.users[Role.ADMIN])
+    weekly = client.get("/reports/weekly").get_data(as_text=True)
+    assert "<th>操作人</th>" in weekly and "鉴定人" not in weekly
