@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import render_template_string
 
 from portal.accounts.roles import Role
+from portal.core import audit
 from portal.core.audit import AuditEntry
 from portal.core.db import shanghai_today
 from portal.extensions import db
@@ -85,3 +86,14 @@ def test_by_names_the_one_who_acted_and_judged_by_only_a_verdict(client, login, 
     login(world.users[Role.ADMIN])
     weekly = client.get("/reports/weekly").get_data(as_text=True)
     assert "<th>操作人</th>" in weekly and "鉴定人" not in weekly
+
+
+def test_the_audit_trail_shows_and_finds_a_person_by_display_name(client, login, world):
+    clerk = world.users[Role.CLERK]
+    audit.record("update", world.dealer_b, actor=clerk, reason="改了地址")
+    db.session.commit()
+    login(world.users[Role.ADMIN])
+    for who in (clerk.display_name, clerk.username):
+        body = client.get(f"/audit?actor={who}").get_data(as_text=True)
+        assert "改了地址" in body and f"<td>{clerk.display_name}</td>" in body
+    assert "改了地址" not in client.get("/audit?actor=nobody").get_data(as_text=True)
