@@ -11,6 +11,7 @@ from portal.accounts.roles import Role
 from portal.core import audit
 from portal.core.audit import AuditEntry
 from portal.core.db import shanghai_today
+from portal.dealers import services as dealer_services
 from portal.extensions import db
 from portal.returns.models import Destination, Verdict
 from portal.returns.owed import record_verdict
@@ -45,6 +46,10 @@ def test_history_shows_coded_values_and_lists_by_their_titles_in_chinese(world):
     assert "— → 快递" in text and "WX-1, WX-2" in text
     assert "未清点 → 已收到" in text and "费用已审核 → 已核销" in text
     assert "经销商员工 → 销售内勤" in text
+    text = history([entry(clerk, "claims", changes={"#2": ["owed", "waived"]}),
+                    entry(clerk, "seasons", changes={"categories": [None, ["combine"]]})])
+    assert "待回运 → 已免除返还" in text and "— → 联合收割机" in text
+    assert not {"owed", "waived", "combine"} & set(text.split())
     for code in ("courier", "pending", "received", "approved", "written_off", "[",
                  "dealer_staff", "clerk"):
         assert code not in text.replace(clerk.username, "")
@@ -97,3 +102,13 @@ def test_the_audit_trail_shows_and_finds_a_person_by_display_name(client, login,
         body = client.get(f"/audit?actor={who}").get_data(as_text=True)
         assert "改了地址" in body and f"<td>{clerk.display_name}</td>" in body
     assert "改了地址" not in client.get("/audit?actor=nobody").get_data(as_text=True)
+
+
+def test_a_dealers_history_names_its_sales_rep_by_display_name(world):
+    dealer, rep = world.dealer_b, world.users[Role.SALES_REP]
+    values = {k: getattr(dealer, k) for k in dealer_services.FIELDS}
+    dealer_services.update_dealer(dealer, {**values, "sales_rep_id": rep.id},
+                                  version=dealer.version, actor=world.users[Role.ADMIN])
+    text = history(audit.history(dealer))
+    assert f"{world.rep_b.display_name} → {rep.display_name}" in text
+    assert rep.username not in text

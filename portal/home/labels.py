@@ -8,6 +8,7 @@ from portal.catalog.models import ModelCategory
 from portal.core.enums import TitledEnum
 from portal.extensions import db
 from portal.finance.models import SettlementStatus
+from portal.returns.models import OwedStatus
 
 ACTIONS = {
     "create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
@@ -275,7 +276,9 @@ FIELDS.update({"origin": _l("Where the case comes from"),
 
 # A change's coded values, by (record type, field), where the field is no enum column of that
 # record (``column_enums`` finds those): shown by their title in the reader's language.
-VALUE_ENUMS = {("sanbao_cases", "settlement"): SettlementStatus}
+VALUE_ENUMS = {("sanbao_cases", "settlement"): SettlementStatus,
+               ("seasons", "categories"): ModelCategory,
+               ("claims", "#"): OwedStatus}  # "#2": the old part of the claim's line 2
 
 
 @cache
@@ -297,6 +300,7 @@ def column_enums() -> dict:
 
 def _enum_for(entity, field):
     enums = column_enums()
+    field = "#" if str(field).startswith("#") else field
     return (VALUE_ENUMS.get((entity, field)) or enums.get((entity, field))
             or enums.get((None, field)))
 
@@ -357,6 +361,7 @@ def register(app) -> None:
 # The weekly report (helper REPORTS).
 ACTIONS.update({"generate": _l("Generated"), "regenerate": _l("Generated again")})
 ENTITIES.update({"weekly_reports": _l("Weekly report")})
+FIELDS.update({"generated_at": _l("Generated")})
 
 # Official holidays entered from the State Council's notice.
 ENTITIES.update({"official_days": _l("Official holiday")})
