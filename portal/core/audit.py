@@ -32,7 +32,8 @@ class AuditEntry(db.Model):
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     remote_addr: Mapped[str] = mapped_column(sa.String(64), default="")
 
-    actor = relationship("User")
+    # joined: every list of entries shows who acted by display name, without a query per row
+    actor = relationship("User", lazy="joined")
 
 
 @event.listens_for(AuditEntry, "before_update")

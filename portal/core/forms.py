@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import flash, redirect, request
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
@@ -14,8 +15,10 @@ from portal.extensions import db
 
 
 def options(pairs) -> list[SelectChoice]:
-    """Choices for a select or checkbox list from (value, label) pairs."""
-    return [SelectChoice(value, str(label)) for value, label in pairs]
+    """Choices for a select or checkbox list from (value, label) pairs; a lazy label stays lazy,
+    so choices made once, on a form's class, still show in each reader's language."""
+    return [SelectChoice(value, label if isinstance(label, LazyString) else str(label))
+            for value, label in pairs]
 
 
 def attempt(form, action) -> tuple[bool, object]:

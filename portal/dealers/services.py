@@ -15,11 +15,11 @@ FIELDS = ("code", "name", "province", "city", "address", "contact_name", "contac
 
 
 def _readable(changes: dict) -> dict:
-    """Name the sales rep by username rather than by row id in the audit trail."""
+    """Name the sales rep by display name rather than by row id in the audit trail."""
     if "sales_rep_id" in changes:
         ids = [i for i in changes["sales_rep_id"] if i]
         names = dict(db.session.execute(
-            sa.select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
+            sa.select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
         changes["sales_rep"] = tuple(names.get(i) for i in changes.pop("sales_rep_id"))
     return changes
 

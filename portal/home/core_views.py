@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, request, session, url_for
 
 from portal.accounts.access import can_browse_audit_trail
+from portal.accounts.models import User
 from portal.accounts.views import is_safe_next
 from portal.core.audit import AuditEntry
 from portal.core.htmx import render
@@ -37,7 +38,9 @@ def audit_log():
     if entity:
         stmt = stmt.where(AuditEntry.entity_type == entity)
     if actor:
-        stmt = stmt.where(AuditEntry.actor_name == actor)
+        # the login is stored; the page shows the display name, so either finds the person
+        stmt = stmt.where(sa.or_(AuditEntry.actor_name == actor, AuditEntry.actor_id.in_(
+            sa.select(User.id).where(User.display_name == actor))))
     page = request_page(stmt, AuditEntry.id, AuditEntry.id, descending=True,
                         size=current_app.config["PAGE_SIZE"] * 2)
     entities = sorted(ENTITIES)

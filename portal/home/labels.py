@@ -1,9 +1,14 @@
 """Human names for what the audit trail stores as codes: actions, record types, fields, states."""
 
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
 
-from portal.cases.models import CaseKind, CaseOrigin, MachineVerdict
 from portal.catalog.models import ModelCategory
+from portal.core.enums import TitledEnum
+from portal.extensions import db
+from portal.finance.models import SettlementStatus
+from portal.returns.models import OwedStatus
 
 ACTIONS = {
     "create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
@@ -269,19 +274,61 @@ FIELDS.update({"origin": _l("Where the case comes from"),
                "machine_part": _l("Main part that failed")})
 
 
-# A change's coded values, by (record type, field): shown by their title in the reader's language.
-VALUE_ENUMS = {("sanbao_cases", "kind"): CaseKind, ("sanbao_cases", "origin"): CaseOrigin,
-               ("sanbao_cases", "machine_verdict"): MachineVerdict}
+# A change's coded values, by (record type, field), where the field is no enum column of that
+# record (``column_enums`` finds those): shown by their title in the reader's language.
+VALUE_ENUMS = {("sanbao_cases", "settlement"): SettlementStatus,
+               ("seasons", "categories"): ModelCategory,
+               ("claims", "#"): OwedStatus}  # "#2": the old part of the claim's line 2
+
+
+@cache
+def column_enums() -> dict:
+    """Every titled enum column of the models: by (table, column), and by (None, column) where
+    the column's name holds one enum in every table (a change may name a related record's field,
+    as an owed part's entry names its shipment line's receipt)."""
+    found, by_name = {}, {}
+    for mapper in db.Model.registry.mappers:
+        for column in getattr(mapper.local_table, "columns", ()):
+            enum = getattr(column.type, "enum_class", None)
+            if enum and issubclass(enum, TitledEnum):
+                found[(mapper.local_table.name, column.key)] = enum
+                by_name.setdefault(column.key, set()).add(enum)
+    found.update({(None, name): enums.pop() for name, enums in by_name.items()
+                  if len(enums) == 1})
+    return found
+
+
+def _enum_for(entity, field):
+    enums = column_enums()
+    field = "#" if str(field).startswith("#") else field
+    return (VALUE_ENUMS.get((entity, field)) or enums.get((entity, field))
+            or enums.get((None, field)))
 
 
 def value_title(value, field: str, entity: str | None = None) -> str:
-    """A value in a change: a coded one (``VALUE_ENUMS``) by its title, else as stored; "—"
-    for none."""
+    """A value in a change: a coded one by its title, a list as comma-separated text, else as
+    stored; "—" for none."""
     if value is None:
         return "—"
-    enum = VALUE_ENUMS.get((entity, field))
+    if isinstance(value, list | tuple):
+        return ", ".join(value_title(v, field, entity) for v in value) or "—"
+    enum = _enum_for(entity, field)
     member = enum.parse(value) if enum else None
     return str(member.title) if member else str(value)
+
+
+def state_title(code, entity: str | None = None) -> str:
+    """A from- or to-state: by the titles above, else by the record's status column, else by any
+    enum column of that record holding the code (a role, a grade)."""
+    if code is None or code in STATES or code in ENTITY_STATES.get(entity, {}):
+        return label({**STATES, **ENTITY_STATES.get(entity, {})}, code)
+    enums = column_enums()
+    candidates = [enums.get((entity, "status"))] + [
+        enum for (table, _column), enum in enums.items() if table == entity]
+    for enum in filter(None, candidates):
+        if member := enum.parse(code):
+            return str(member.title)
+    return str(code)
 
 
 def label(table: dict, code) -> str:
@@ -306,8 +353,7 @@ def category_title(value) -> str:
 def register(app) -> None:
     app.jinja_env.filters["action_title"] = lambda code: label(ACTIONS, code)
     app.jinja_env.filters["entity_title"] = lambda code: label(ENTITIES, code)
-    app.jinja_env.filters["state_title"] = lambda code, entity=None: label(
-        {**STATES, **ENTITY_STATES.get(entity, {})}, code)
+    app.jinja_env.filters["state_title"] = state_title
     app.jinja_env.filters["field_title"] = lambda code: label(FIELDS, code)
     app.jinja_env.filters["category_title"] = category_title
     app.jinja_env.filters["value_title"] = value_title
@@ -315,6 +361,7 @@ def register(app) -> None:
 # The weekly report (helper REPORTS).
 ACTIONS.update({"generate": _l("Generated"), "regenerate": _l("Generated again")})
 ENTITIES.update({"weekly_reports": _l("Weekly report")})
+FIELDS.update({"generated_at": _l("Generated")})
 
 # Official holidays entered from the State Council's notice.
 ENTITIES.update({"official_days": _l("Official holiday")})
