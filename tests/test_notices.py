@@ -194,7 +194,7 @@ def test_pdf_shows_dealer_number_amounts_and_capital_total(world, finance):
     assert pdf.startswith(b"%PDF")
     assert len(pdf) < 300_000
     text = pdf_text(pdf)
-    for expected in ("甲经销商", notice.number, "10000.00", "2345.67", "12345.67",
+    for expected in ("甲经销商", notice.number, "10,000.00", "2,345.67", "12,345.67",
                      "壹万贰仟叁佰肆拾伍元陆角柒分"):
         assert expected in text, expected
 
@@ -413,4 +413,4 @@ def test_a_long_notice_prints_inside_its_margins(world, finance):
     pdf = notice.document.pdf
     assert pdf_layout_problems(pdf) == []
     assert pdf_text_right_edge(pdf) <= 595 - 15 / 25.4 * 72 + 0.5
-    assert notice.cases and f"{notice.parts:.2f}" in pdf_text(pdf)
+    assert notice.cases and f"{notice.parts:,.2f}" in pdf_text(pdf)
