@@ -1,5 +1,6 @@
 """Helpers shared by tests that drive pages."""
 
+import ctypes
 import io
 import re
 import threading
@@ -7,6 +8,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import pypdfium2
+import pypdfium2.raw as pdfium_c
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session
 from PIL import Image
@@ -79,6 +81,38 @@ def pdf_text(data: bytes) -> str:
     """The text of every page of a PDF."""
     pdf = pypdfium2.PdfDocument(data)
     return "\n".join(page.get_textpage().get_text_range() for page in pdf)
+
+
+def pdf_layout_problems(data: bytes, slack: float = 0.5) -> list[str]:
+    """What would print badly in a PDF: per page, text drawn outside the page box (``slack`` pt
+    allowed), a page without extractable text, and a font that is not embedded (read with
+    pdfium's FPDFFont_GetIsEmbedded). An empty list means the document is fine."""
+    problems = []
+    for number, page in enumerate(pypdfium2.PdfDocument(data), start=1):
+        width, height = page.get_size()
+        if not page.get_textpage().get_text_range().strip():
+            problems.append(f"page {number}: no extractable text")
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT]):
+            left, bottom, right, top = obj.get_bounds()
+            if left < -slack or bottom < -slack or right > width + slack or top > height + slack:
+                problems.append(f"page {number}: text at x {left:.1f}–{right:.1f}, "
+                                f"y {bottom:.1f}–{top:.1f} outside {width:.0f} × {height:.0f} pt")
+            font = pdfium_c.FPDFTextObj_GetFont(obj)
+            if font and not pdfium_c.FPDFFont_GetIsEmbedded(font):
+                problems.append(f"page {number}: font {_font_name(font)} not embedded")
+    return list(dict.fromkeys(problems))
+
+
+def pdf_text_right_edge(data: bytes) -> float:
+    """The rightmost x (pt) any text reaches on any page of a PDF."""
+    return max(obj.get_bounds()[2] for page in pypdfium2.PdfDocument(data)
+               for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT]))
+
+
+def _font_name(font) -> str:
+    buffer = ctypes.create_string_buffer(256)
+    length = pdfium_c.FPDFFont_GetBaseFontName(font, buffer, len(buffer))
+    return buffer.raw[:max(length - 1, 0)].decode("latin-1")
 
 
 # -- truly concurrent writers: own connections that commit ------------------------------------

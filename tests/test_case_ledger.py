@@ -55,7 +55,7 @@ def test_page_pdf_and_excel_show_the_case(client, login, world, offset):
     base = f"/finance/ledger/{world.dealer_a.id}/statement"
     query = "start=2026-11-01&end=2026-11-30"
     page = client.get(f"{base}?{query}")
-    assert page.status_code == 200 and case.number in page.text and "76000.00" in page.text
+    assert page.status_code == 200 and case.number in page.text and "76,000.00" in page.text
     assert case.number in pdf_text(client.get(f"{base}.pdf?{query}").data)
     sheet = load_workbook(io.BytesIO(client.get(f"{base}.xlsx?{query}").data)).active
     row = next(r for r in sheet.iter_rows(min_row=6) if r[7].value == case.number)

@@ -110,7 +110,7 @@ def test_a_negative_notice_is_issued_and_its_offset_raises_the_receivable(world,
     notice = _issue(world)
     assert notice.total == Decimal("-4000.00")
     text = pdf_text(notice.document.pdf)
-    assert case.number in text and "-4000.00" in text  # the case's line, signed
+    assert case.number in text and "-4,000.00" in text  # the case's line, signed
     assert "经销商应付合计" in text and "肆仟元整" in text  # the PDF is in the portal's language
     entry = lifecycle.confirm_notice(notice, actor=world.users[Role.DEALER_ADMIN],
                                      now=at(date(2026, 11, 5)))
@@ -187,7 +187,7 @@ def test_the_sheet_and_the_api_show_the_cases(world, standard, client, login, ap
     db.session.commit()
     login(world.users[Role.DEALER_ADMIN])
     page = client.get(f"/finance/notices/{notice.number}")
-    assert case.number in page.text and "76000.00" in page.text
+    assert case.number in page.text and "76,000.00" in page.text
     answer = api("GET", f"/notices/{notice.number}", Role.DEALER_ADMIN).json
     assert answer["exchange_refund"] == "76000.00"
     assert answer["cases"] == [{"number": case.number, "kind": "refund",

@@ -194,7 +194,7 @@ def test_pdf_shows_dealer_number_amounts_and_capital_total(world, finance):
     assert pdf.startswith(b"%PDF")
     assert len(pdf) < 300_000
     text = pdf_text(pdf)
-    for expected in ("甲经销商", notice.number, "10000.00", "2345.67", "12345.67",
+    for expected in ("甲经销商", notice.number, "10,000.00", "2,345.67", "12,345.67",
                      "壹万贰仟叁佰肆拾伍元陆角柒分"):
         assert expected in text, expected
 
@@ -392,3 +392,25 @@ def test_the_number_belongs_to_the_year_of_issue(world):
                           actor=world.users[Role.FINANCE], now=eve)
     assert notice.number == "HX-2030-0001" and notice.issued_at == eve
     assert claim.notice_id == notice.id
+
+
+def test_a_long_notice_prints_inside_its_margins(world, finance):
+    """Many claims with large amounts, a long dealer name and case settlements: every word lies
+    inside the 15 mm side margins (A4 is 595 pt wide; the margin ends at 552.8 pt)."""
+    from tests.case_builders import discount_standard, settled_case
+    from tests.helpers import pdf_layout_problems, pdf_text_right_edge
+
+    discount_standard()
+    dealer = factories.make_dealer(
+        name="黑龙江省齐齐哈尔市富拉尔基区北大荒农业机械销售服务有限责任公司")
+    amounts = {LineKind.PART: "123456.78", LineKind.LABOUR: "12345.67",
+               LineKind.TRAVEL: "9876.54", LineKind.OTHER: "8765.43"}
+    for _ in range(30):
+        approved_claim(dealer, amounts=amounts)
+    for _ in range(3):
+        settled_case(world, dealer=dealer)
+    notice = issue_notice(dealer.id, OCT_START, OCT_END, actor=finance)
+    pdf = notice.document.pdf
+    assert pdf_layout_problems(pdf) == []
+    assert pdf_text_right_edge(pdf) <= 595 - 15 / 25.4 * 72 + 0.5
+    assert notice.cases and f"{notice.parts:,.2f}" in pdf_text(pdf)

@@ -9,9 +9,10 @@ import pypdfium2
 from openpyxl import load_workbook
 
 from portal.accounts.roles import Role
-from portal.finance.statement import build_statement, default_range
-from tests.builders import confirmed_offset
-from tests.helpers import QueryCounter
+from portal.finance.models import LedgerKind
+from portal.finance.statement import build_statement, default_range, statement_pdf
+from tests.builders import confirmed_offset, post
+from tests.helpers import QueryCounter, pdf_layout_problems
 
 D = Decimal
 
@@ -65,7 +66,7 @@ def test_page_pdf_and_excel(client, login, world, ledger_history):
     pdf = client.get(f"{base}.pdf?{query}")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = _pdf_text(pdf.data)
-    for expected in ("甲经销商", notice.number, "6000.00", "4650.00", "3850.00",
+    for expected in ("甲经销商", notice.number, "6,000.00", "4,650.00", "3,850.00",
                      "WX-HX-2026-0007-1", "2026-02-01"):
         assert expected in text, expected
 
@@ -102,3 +103,25 @@ def test_scoping_and_bad_ranges(client, login, world, ledger_history):
                            "?start=2026-03-01&end=2026-01-01")
     assert backwards.status_code == 200 and 'class="flash flash-error"' in backwards.get_data(
         as_text=True)
+
+
+def test_a_long_statement_prints_its_totals_once(app, world, ledger_history):
+    """Three pages of entries: the kind 三包费用冲抵 on one line, amounts with thousands
+    separators, and the period totals and closing balance once, after the last entry."""
+    for day in range(1, 29):
+        for n in range(3):
+            post(world.dealer_a, LedgerKind.INVOICE, date(2026, 4, day), f"FP-4{day:02d}{n}",
+                 "123456.78", memo="农机具货款")
+    with app.test_request_context():
+        s = build_statement(world.dealer_a, date(2026, 1, 1), date(2026, 4, 30))
+        pdf = statement_pdf(s)
+    assert len(pypdfium2.PdfDocument(pdf)) >= 3
+    assert pdf_layout_problems(pdf) == []
+    text = _pdf_text(pdf)
+    closing = f"{s.closing:,.2f}"
+    assert closing == "10,375,019.52" and text.count("期末余额") == 1
+    # the last entry's running balance, then the closing balance, nowhere else
+    assert text.count(closing) == 2
+    assert text.count(f"{s.raised:,.2f}") == 1 and text.count("本期增加") == 1
+    assert text.rindex(closing) > text.rindex("FP-4282")
+    assert text.count("三包费用冲抵") == 2 and "123,456.78" in text  # the offset, the note

@@ -28,7 +28,7 @@ from portal.service.models import (
 )
 from tests import factories
 from tests.builders import make_notice
-from tests.helpers import pdf_text
+from tests.helpers import pdf_layout_problems, pdf_text
 
 MONDAY = date(2026, 11, 9)
 NOW = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # Tuesday of the next week, 10:00 Shanghai
@@ -269,7 +269,7 @@ def test_technical_generates_and_reads_the_report(client, login, week, world):
     assert week["overdue"].number in html
     pdf = client.get("/reports/weekly/2026-11-09.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    assert pdf.data.startswith(b"%PDF")
+    assert pdf.data.startswith(b"%PDF") and pdf_layout_problems(pdf.data) == []
     assert "2026-11-09" in client.get("/reports/weekly").get_data(as_text=True)
 
 
