@@ -114,7 +114,7 @@ def money_story(people, seeded, shot, cases: tuple[str, str]) -> None:
     sheet = dealer.locator("table.notice-cases")
     for number in cases:
         expect(sheet).to_contain_text(number)
-    expect(sheet.locator("tfoot")).to_contain_text(f"{2 * CREDIT:.2f}")
+    expect(sheet.locator("tfoot")).to_contain_text(f"{2 * CREDIT:,.2f}")
     shot(dealer, "case-notice-to-confirm")
     dealer.click('form[action$="/confirm"] button')  # hx-confirm: accepted
     expect(dealer.locator("main > h1")).to_contain_text(zh("Confirmed"))
