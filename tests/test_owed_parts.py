@@ -287,6 +287,26 @@ def test_a_part_not_yet_due_is_information_an_overdue_or_missing_one_blocks(shop
     assert owed_rules.return_awaited(owed, TODAY) is None
 
 
+def test_a_part_back_in_time_and_waiting_on_head_office_is_information(shop, dealer):
+    """On the truck in time, or received in time and not judged yet: head office's turn, so a
+    calm word; late, it is a block again (unless the lateness was waived)."""
+    owed = owed_of(submitted(shop, dealer))
+    owed.due_on = TODAY - timedelta(days=5)
+    owed.status, owed.truck_left_on = OwedStatus.SHIPPED, TODAY - timedelta(days=6)
+    assert "in time" in owed_rules.return_awaited(owed, TODAY)
+    assert "not been received" in owed_rules.write_off_block(owed, TODAY)  # finance still waits
+    owed.truck_left_on = None
+    owed.status, owed.received_on = OwedStatus.RECEIVED, TODAY - timedelta(days=5)
+    assert "verdict" in owed_rules.return_awaited(owed, TODAY)
+    owed.received_on = TODAY - timedelta(days=2)  # three days late
+    assert owed_rules.return_awaited(owed, TODAY) is None
+    assert "after its return date" in owed_rules.write_off_block(owed, TODAY)
+    owed.waived_at = datetime(2026, 11, 24, 4, tzinfo=UTC)
+    assert "verdict" in owed_rules.return_awaited(owed, TODAY)
+    owed.verdict = Verdict.QUALITY_FAULT
+    assert owed_rules.return_awaited(owed, TODAY) is None
+
+
 def _claim_and_part_pages(client, owed) -> list[str]:
     return [client.get(f"/claims/{owed.claim_id}").get_data(as_text=True),
             client.get(f"/returns/parts/{owed.id}").get_data(as_text=True)]

@@ -170,11 +170,25 @@ def is_awaited(owed: OwedPart, today: date) -> bool:
 
 
 def return_awaited(owed: OwedPart, today: date) -> str | None:
-    """The calm word for a part not yet due back (the claim page and the part's page show it as
-    information): what to do and by when."""
-    if not is_awaited(owed, today):
+    """The calm word for a part whose return is simply under way (the claim page and the part's
+    page show it as information, not as an error): not yet due back, what to do and by when; back
+    in time and on a truck not yet received; received in time and waiting for its verdict. Late,
+    missing or judged parts get no calm word: ``write_off_block`` says what is wrong."""
+    if is_awaited(owed, today):
+        return _("Old part to be returned: send it back by %(due)s.", due=owed.due_on.isoformat())
+    back_in_time = (owed.status in (OwedStatus.SHIPPED, OwedStatus.RECEIVED)
+                    and owed.returned_on is not None
+                    and (not owed.days_late or owed.waived_at is not None))
+    if not back_in_time:
         return None
-    return _("Old part to be returned: send it back by %(due)s.", due=owed.due_on.isoformat())
+    if owed.received_on is None:
+        return _("The old part left on the returning delivery truck on %(day)s, in time; it can "
+                 "be written off once head office has received and judged it.",
+                 day=owed.returned_on.isoformat())
+    if owed.verdict is None:
+        return _("The old part arrived on %(day)s; it can be written off once the technical "
+                 "department has given its verdict.", day=owed.received_on.isoformat())
+    return None
 
 
 def write_off_block(owed: OwedPart, today: date) -> str | None:
