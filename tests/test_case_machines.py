@@ -183,7 +183,7 @@ def test_the_recovery_page_and_sheet_show_the_case(client, login, world, db, gea
     client.post("/language", data={"lang": "en"})
     page = client.get("/returns/recovery").get_data(as_text=True)
     assert f'href="/cases/{case.id}"' in page and "潍柴动力" in page and "玉柴" in page
-    assert "1880.00" in page and "¥2,520.50" in page
+    assert "1,880.00" in page and "¥2,520.50" in page
     sheet = load_workbook(io.BytesIO(client.get(
         "/returns/recovery.xlsx?start=2026-11-20&end=2026-11-20").data)).active
     assert list(sheet.iter_rows(min_row=2, values_only=True)) == [

@@ -232,7 +232,7 @@ def test_recovery_page_and_excel(client, login, world, recoverable):
     db.session.commit()
     login(world.users[Role.FINANCE])
     page = client.get("/returns/recovery").get_data(as_text=True)
-    assert "潍柴动力" in page and "3910.00" in page and "¥3,945.50" in page
+    assert "潍柴动力" in page and "3,910.00" in page and "¥3,945.50" in page
     response = client.get("/returns/recovery.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active

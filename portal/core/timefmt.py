@@ -1,6 +1,8 @@
-"""Show stored UTC times in Asia/Shanghai."""
+"""How values read on a page: stored UTC times in Asia/Shanghai, amounts with thousands
+separators."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from flask_babel import format_date, format_datetime
 
@@ -37,7 +39,18 @@ def _in_shanghai(value: datetime) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(SHANGHAI)
 
 
+def grouped(value):
+    """Every Decimal a template prints, thousands separated (12,345.60): money is Decimal with
+    two places, and a clerk reads 12,345.60 at a glance where 12345.60 must be counted. Only the
+    separators are added, never digits changed or removed (hours stay 2.5). A value that goes
+    back into a form field is printed with ``|string`` so that the field gets plain digits."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value, ",")
+    return value
+
+
 def register_filters(app):
+    app.jinja_env.finalize = grouped
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["plaindate"] = plaindate
     app.jinja_env.filters["yuan"] = lambda value: "" if value is None else f"¥{value:,.2f}"

@@ -144,7 +144,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     labour_form.locator("button").click()
     expect(dealer.locator("#lines tbody")).to_contain_text(seeded.fault_code)
     expect(dealer.locator("#lines tbody tr")).to_have_count(2)
-    expect(dealer.locator("#lines tfoot")).to_contain_text(f"{TOTAL:.2f}")
+    expect(dealer.locator("#lines tfoot")).to_contain_text(f"{TOTAL:,.2f}")
 
     photo = tmp_path / "repair.jpg"
     photo.write_bytes(jpeg(size=(640, 480), color=(90, 110, 130)))
@@ -177,7 +177,7 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
         select.select_option("approved")
     tech.click('button[form="decide-form"]')
     expect(flash(tech)).to_have_text(zh("Decided: %(status)s.") % {"status": zh("Approved")})
-    expect(tech.locator("#lines tfoot")).to_contain_text(f"{TOTAL:.2f}")
+    expect(tech.locator("#lines tfoot")).to_contain_text(f"{TOTAL:,.2f}")
     shot(tech, "claim-approved")
 
     # 6. The old part is owed: the dealer ships it by courier and prints its QR label.
