@@ -2,10 +2,12 @@
 serial's last digits, and a scanned nameplate or delivery-note code."""
 
 import pytest
+import sqlalchemy as sa
 
 from portal.accounts.roles import Role
 from portal.stock.models import FreightPayer, StockReturn, StockReturnReason, StockReturnStatus
-from portal.stock.standing import Standing, standings
+from portal.stock.standing import Standing, standings, with_standing
+from portal.units.models import Unit
 from portal.units.search import Code, read_code
 from tests.factories import make_card, make_model, make_unit
 
@@ -39,6 +41,14 @@ def test_each_unit_has_one_standing(fleet, db):
     assert {k: got[u.id] for k, u in fleet.items()} == {
         "in_stock": Standing.IN_STOCK, "sold": Standing.SOLD, "leaving": Standing.GONE,
         "factory": Standing.FACTORY, "back": Standing.GONE, "other": Standing.IN_STOCK}
+
+
+@pytest.mark.parametrize("standing", list(Standing))
+def test_the_filter_and_the_standing_agree(fleet, db, standing):
+    ids = [u.id for u in fleet.values()]
+    filtered = set(db.session.scalars(with_standing(sa.select(Unit.id).where(Unit.id.in_(ids)),
+                                                    standing)))
+    assert filtered == {i for i, s in standings(ids).items() if s == standing}
 
 
 def _serials(client, query: str, htmx=True) -> set[str]:

@@ -37,21 +37,38 @@ def _returns(*statuses):
     return sa.exists().where(StockReturn.unit_id == Unit.id, StockReturn.status.in_(statuses))
 
 
+def _branches():
+    """(condition, standing) in order: the first that holds decides; none: in stock."""
+    back = sa.or_(_returns(StockReturnStatus.RECEIVED), _card(CardStatus.VOID))
+    return [(_card(CardStatus.DRAFT, CardStatus.FILED), Standing.SOLD),
+            (_returns(*OPEN_RETURN), Standing.GONE),
+            (sa.and_(Unit.dealer_id.is_(None), back), Standing.GONE),
+            (Unit.dealer_id.is_(None), Standing.FACTORY)]
+
+
 def standing_expr():
     """The unit's standing as an SQL expression over ``Unit`` (each branch an indexed EXISTS on
-    ``unit_id``)."""
-    back = sa.or_(_returns(StockReturnStatus.RECEIVED), _card(CardStatus.VOID))
-    return sa.case(
-        (_card(CardStatus.DRAFT, CardStatus.FILED), Standing.SOLD.value),
-        (_returns(*OPEN_RETURN), Standing.GONE.value),
-        (Unit.dealer_id.is_(None), sa.case((back, Standing.GONE.value),
-                                           else_=Standing.FACTORY.value)),
-        else_=Standing.IN_STOCK.value)
+    ``unit_id``, or the unit's own dealer)."""
+    return sa.case(*((cond, standing.value) for cond, standing in _branches()),
+                   else_=Standing.IN_STOCK.value)
+
+
+def is_standing(standing: Standing):
+    """The same rule as a WHERE clause (``standing_expr() = :value`` would hide the EXISTS
+    from the planner): a branch of that standing holds and no earlier one does."""
+    found, earlier = [], []
+    for cond, value in _branches():
+        if value == standing:
+            found.append(sa.and_(cond, *(sa.not_(e) for e in earlier)))
+        earlier.append(cond)
+    if standing == Standing.IN_STOCK:
+        found.append(sa.and_(*(sa.not_(e) for e in earlier)))
+    return sa.or_(*found)
 
 
 def with_standing(stmt, standing: "Standing | None"):
     """Narrow a SELECT of units to those of one standing (None: all)."""
-    return stmt if standing is None else stmt.where(standing_expr() == standing.value)
+    return stmt if standing is None else stmt.where(is_standing(standing))
 
 
 def standings(unit_ids) -> dict[int, Standing]:
