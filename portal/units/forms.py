@@ -14,11 +14,13 @@ from portal.core.uploads import with_limit
 class OwnerFields(FlaskForm):
     # The keyboard a phone opens and what it may fill in: digits for the mobile number (type
     # tel); the ID field keeps the full keyboard, for the X check digit or a company's name.
+    # The browser's autofill holds the dealer's own details: the buyer's name, phone and street
+    # are someone else's (off), his province, city and county are mostly the dealer's own.
     buyer_name = StringField(_l("Buyer name"), validators=[DataRequired(), Length(max=60)],
-                             render_kw={"autocomplete": "name"})
+                             render_kw={"autocomplete": "off"})
     buyer_phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=20)],
                               render_kw={"type": "tel", "inputmode": "tel",
-                                         "autocomplete": "tel"})
+                                         "autocomplete": "off"})
     buyer_id_no = StringField(_l("ID card number or company"),
                               validators=[Optional(), Length(max=60)],
                               render_kw={"autocomplete": "off", "autocapitalize": "characters"})
@@ -30,7 +32,7 @@ class OwnerFields(FlaskForm):
     county = StringField(_l("County"), validators=[Optional(), Length(max=30)],
                          render_kw={"autocomplete": "address-level3"})
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)],
-                          render_kw={"autocomplete": "street-address"})
+                          render_kw={"autocomplete": "off"})
 
     # Set by the view: form → {field: message}, the record's own rules on the values read, so
     # that every problem is shown at once beside the fields' own.
