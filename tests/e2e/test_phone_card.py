@@ -70,3 +70,16 @@ def test_a_dealer_sells_and_files_the_card_on_a_phone(people, seeded, shot, watc
     assert counts["taps"] <= MOST_TAPS and counts["typed_characters"] <= MOST_TYPED, counts
     assert estimate <= GOAL_SECONDS, estimate
     assert phone.locator("main").bounding_box()["width"] <= 390
+
+
+def test_a_nameplate_code_opens_the_unit(people, seeded, shot):
+    """What the camera reads goes into the code field and is sent (a USB scanner or typing
+    does the same): the maker's nameplate URL opens the unit."""
+    phone = people.page("e2e_dealer_a", **PHONE)
+    phone.goto("/units/")
+    expect(phone.locator("[data-scan-camera]")).to_be_visible()  # scan.js set the form up
+    phone.fill("#unit-code", f"https://maker.example/u?sn={seeded.phone_serial}")
+    phone.locator('form[data-scan-form] button[type="submit"]').tap()
+    phone.wait_for_url(f"**/units/{seeded.phone_unit}")
+    expect(phone.locator("h1")).to_contain_text(zh("Sold"))
+    shot(phone, "opened-by-nameplate-code")
