@@ -177,6 +177,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.service import complaint_views, flag_views  # noqa: F401  (on followup.bp)
     from portal.service.followup_views import bp as followup_bp
     from portal.service.views import bp as service_bp
+    from portal.stock import unit_list  # noqa: F401  (routes on units.bp)
     from portal.stock.views import bp as stock_bp
     from portal.units import (
         card_views,  # noqa: F401  (routes on units.bp)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pypdfium2
+import zxingcpp
 
 from portal.accounts.roles import Role
 from portal.core.db import shanghai_today
@@ -12,6 +13,7 @@ from portal.deliveries import services
 from portal.deliveries.models import DeliveryNote, DeliveryStatus
 from portal.extensions import db
 from portal.planning.models import PlanStatus
+from portal.units.search import Code, read_code
 from tests import factories
 from tests.builders import spring_plan
 
@@ -120,6 +122,13 @@ def test_pdf_shows_the_note(client, login, world):
     for expected in (note.number, world.dealer_a.name, "鲁A12345",
                      note.lines[0].unit.serial, "JX-LQ-02", "空气滤芯", "50.00"):
         assert expected in text, expected
+    assert _qr_codes(response.data) == [note.number]  # what the units list's scan reads
+    assert read_code(note.number) == Code("note", note.number)
+
+
+def _qr_codes(data: bytes) -> list[str]:
+    page = pypdfium2.PdfDocument(data)[0]
+    return [r.text for r in zxingcpp.read_barcodes(page.render(scale=4).to_pil())]
 
 
 def test_clerk_records_a_note_with_a_message_per_bad_serial(client, login, world):

@@ -8,11 +8,13 @@ from portal.core.db import shanghai_today
 from portal.core.pdf import render_pdf
 from portal.deliveries import services
 from portal.deliveries.models import DeliveryNote
+from portal.returns.documents import qr_data_uri
 
 
 def note_html(note: DeliveryNote) -> str:
     return render_template("deliveries/note_pdf.html", note=note, line_amount=services.amount,
-                           total=services.total(note), printed_on=shanghai_today())
+                           total=services.total(note), printed_on=shanghai_today(),
+                           qr=qr_data_uri(note.number))  # read by portal.units.search
 
 
 def note_pdf(note: DeliveryNote) -> bytes:

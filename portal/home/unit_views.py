@@ -27,6 +27,7 @@ from portal.service.access import can_resolve_flags
 from portal.service.entitlements import flags_of_unit
 from portal.stock.access import can_request_return
 from portal.stock.services import open_return
+from portal.stock.standing import standings
 from portal.units import access
 from portal.units.cards import CardStatus
 from portal.units.coverage_text import CLOCKS, REASONS
@@ -50,7 +51,8 @@ def detail(unit_id):
                   reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit),
                   flags=flags_of_unit(unit.id), flag_resolver=can_resolve_flags(current_user),
                   stock_return=open_return(unit), returnable=can_request_return(unit, current_user),
-                  delivery_note_id=note_id_for(unit), **unit_cases(unit, current_user))
+                  delivery_note_id=note_id_for(unit), st=standings([unit.id])[unit.id],
+                  **unit_cases(unit, current_user))
 
 
 @bp.route("/<int:unit_id>/card/certificate.pdf")

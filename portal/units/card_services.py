@@ -65,15 +65,35 @@ def date_problems(unit, values: dict, today: date, received_on: date | None = No
     return problems
 
 
-def _check(unit, values: dict, today: date, filing: bool,
-           received_on: date | None = None) -> None:
-    for key, message in date_problems(unit, values, today, received_on).items():
-        raise DomainError(message, field=key)
+def card_problems(unit, values: dict, today: date, filing: bool,
+                  received_on: date | None = None) -> dict:
+    """Every problem of the card's values, by field, at once (the form shows them all)."""
+    problems = date_problems(unit, values, today, received_on)
     if values.get("buyer_phone") and not mobile_ok(values["buyer_phone"]):
-        raise DomainError(_("Enter an 11-digit mobile number."), field="buyer_phone")
+        problems["buyer_phone"] = _("Enter an 11-digit mobile number.")
     for key in NEEDED_TO_FILE if filing else ():
         if not values.get(key):
-            raise DomainError(_("Needed to file the card."), field=key)
+            problems.setdefault(key, _("Needed to file the card."))
+    return problems
+
+
+def _check(unit, values: dict, today: date, filing: bool,
+           received_on: date | None = None) -> None:
+    for key, message in card_problems(unit, values, today, filing, received_on).items():
+        raise DomainError(message, field=key)
+
+
+def sale_problems(unit, values: dict, *, actor, today: date, file: bool,
+                  received_on: date | None = None) -> dict:
+    """Every problem of recording this sale (or filing this card), by field, at once: what
+    ``save_card`` would refuse, for the form to show side by side."""
+    problems, received = {}, None
+    if file:
+        try:
+            received = _received_on(actor, received_on, today)
+        except DomainError as refusal:
+            problems[refusal.field] = refusal.message
+    return {**card_problems(unit, values, today, file, received), **problems}
 
 
 def _received_on(actor, wanted: date | None, today: date) -> date:

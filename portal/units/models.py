@@ -22,7 +22,8 @@ class Unit(VersionedRecord, db.Model):
     batch: Mapped[str] = mapped_column(sa.String(40), index=True)
     dealer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dealers.id"), index=True)
     shipped_on: Mapped[date | None]
-    delivery_note_no: Mapped[str] = mapped_column(sa.String(40), default="")
+    # the units list filters by it: a delivery note's QR code scanned (portal/units/search.py)
+    delivery_note_no: Mapped[str] = mapped_column(sa.String(40), default="", index=True)
     delivery_confirmed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

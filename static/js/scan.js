@@ -1,4 +1,5 @@
-/* The receiving page's scan field (templates/returns/receipt.html): form[data-scan-form].
+/* A scan field: form[data-scan-form], on the receiving page (templates/returns/receipt.html)
+ * and the units list (templates/units/index.html, a nameplate's or delivery note's code).
  *
  * A USB scanner types a label's text into the field and presses Enter; htmx posts it. The field
  * is emptied as soon as the request leaves (the next label can be scanned while the answer is on
@@ -36,7 +37,13 @@
     camera.hidden = false;
     camera.addEventListener("click", function () { start(f); });
     f.querySelector("[data-scan-stop]").addEventListener("click", stop);
-    input(f).focus();
+    focus(f);
+  }
+
+  // Only a field that asks for it (a scanner's, autofocus) takes the focus: elsewhere a phone
+  // would open its keyboard over the page.
+  function focus(f) {
+    if (input(f).hasAttribute("autofocus")) input(f).focus();
   }
 
   // htmx has read the form's values by now: empty the field for the next scan.
@@ -54,7 +61,7 @@
     var f = form();
     var active = document.activeElement;
     if (!f || (active && active.name === "note")) return;
-    input(f).focus();
+    focus(f);
   });
 
   function start(f) {

@@ -113,6 +113,38 @@ class People:
             context.close()
 
 
+class Hands:
+    """A person's hand on a phone page: every tap and every typed character counted.
+
+    The rule: a tap is one touch of a control; filling a field is a tap on it and one keystroke
+    per character (a Chinese character counts as one, as a pinyin IME picks it); choosing from
+    a select or a file picker is two taps (open, pick).
+    """
+
+    def __init__(self, page):
+        self.page, self.taps, self.typed = page, 0, 0
+
+    def tap(self, selector: str) -> None:
+        self.taps += 1
+        self.page.locator(selector).tap()
+
+    def type(self, selector: str, text: str) -> None:
+        self.taps += 1
+        self.typed += len(text)
+        self.page.locator(selector).fill(text)
+
+    def choose(self, selector: str, value: str) -> None:
+        self.taps += 2
+        self.page.locator(selector).select_option(value)
+
+    def attach(self, selector: str, path) -> None:
+        self.taps += 2
+        self.page.locator(selector).set_input_files(str(path))
+
+    def counts(self) -> dict:
+        return {"taps": self.taps, "typed_characters": self.typed}
+
+
 def sign_in(page, username: str, password: str) -> None:
     page.goto("/login")
     page.fill("input[name=username]", username)

@@ -72,6 +72,9 @@ class Seeded:
     refund_serial: str
     spare_unit: int
     spare_serial: str
+    # dealer A's unsold machine the phone finds by its last digits and sells (test_phone_card)
+    card_unit: int = 0
+    card_serial: str = ""
 
 
 def _dealer(code: str, name: str, province: str, city: str, rep=None):
@@ -184,6 +187,7 @@ def seed(today: date) -> Seeded:
     refund = _sold_and_stuck_in_repair("E2E0000005", "钱秀英", model, fault, dealer_a,
                                        users["e2e_dealer_a"], today)
     spare = _unit("E2E0000006", model, dealer_a, today)
+    card_unit = _unit("E2E0005821", model, dealer_a, today)
     db.session.flush()
     raise_overdue_repairs(today)  # what the daily command does
     add_entry(dealer_a, LedgerKind.OPENING, today - timedelta(days=30), "QC-E2E-A",
@@ -195,4 +199,5 @@ def seed(today: date) -> Seeded:
                   part_number=part.part_number, fault_id=fault.id, fault_code=fault.code,
                   exchange_unit=exchange.id, exchange_serial=exchange.serial,
                   refund_unit=refund.id, refund_serial=refund.serial, spare_unit=spare.id,
-                  spare_serial=spare.serial)
+                  spare_serial=spare.serial, card_unit=card_unit.id,
+                  card_serial=card_unit.serial)

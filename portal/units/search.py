@@ -1,0 +1,67 @@
+"""Finding a unit: what a search box's text and a scanned code mean.
+
+The nameplate's QR code holds the serial number (出厂编号) as plain text, or a URL of the maker's
+that carries it (``…?sn=SERIAL`` or ``…/SERIAL`` as the last path segment), or a labelled text
+(``出厂编号:SERIAL`` / ``SN:SERIAL``). The delivery note's QR code (printed on the portal's
+销售发货清单, ``templates/deliveries/note_pdf.html``) holds the note's number, ``FH-2026-00001``.
+"""
+
+import re
+from typing import NamedTuple
+from urllib.parse import parse_qs, urlsplit
+
+import sqlalchemy as sa
+
+from portal.core.numbering import SCHEMES
+from portal.dealers.scope import scoped
+from portal.units.models import Unit
+
+LABELLED = re.compile(r"^(?:出厂编号|编号|S/?N|SERIAL)\s*[:：=]\s*(\S+)", re.IGNORECASE)
+SERIAL_KEYS = ("sn", "serial", "serial_no")
+
+
+class Code(NamedTuple):
+    """What a scanned code names: a unit's ``serial`` or a delivery ``note`` number."""
+
+    kind: str
+    value: str
+
+
+def read_code(text: str) -> Code | None:
+    """The unit or delivery note a scanned (or typed) code names; None for an empty one."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if SCHEMES["delivery_note"].parse(text.upper()):
+        return Code("note", text.upper())
+    if (labelled := LABELLED.match(text)) is not None:
+        return Code("serial", labelled[1].upper())
+    if re.match(r"^https?://", text, re.IGNORECASE):
+        return _from_url(text)
+    return Code("serial", text.split()[0].upper())
+
+
+def _from_url(url: str) -> Code | None:
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    for key in SERIAL_KEYS:
+        if query.get(key):
+            return Code("serial", query[key][0].strip().upper())
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    return Code("serial", last.upper()) if last else None
+
+
+def matching(stmt, q: str, user):
+    """Narrow a SELECT of units to those whose serial or engine number starts with ``q``, or,
+    for digits, whose serial ends with them (the last digits on a nameplate).
+
+    The suffix match is a ``LIKE '%1234'`` no index answers, so it is offered only to a user
+    whose scope is bounded by dealer (its index narrows the rows first: a dealer's units, a
+    rep's dealers'); head office searches the start, which an index range answers."""
+    q = q.strip().upper()
+    if not q:
+        return stmt
+    found = sa.or_(Unit.serial.startswith(q), Unit.engine_no.startswith(q))
+    if q.isdigit() and scoped(user):
+        found = sa.or_(found, Unit.serial.endswith(q, autoescape=True))
+    return stmt.where(found)
