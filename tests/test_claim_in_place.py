@@ -115,3 +115,49 @@ def test_photos_and_the_signature_change_in_place(client, login, world, shop):
     assert 'class="signature"' in html and 'role="status"' in html
     db.session.expire_all()
     assert db.session.get(Claim, claim_id).signature is not None
+
+
+def test_the_part_picker_starts_empty_and_an_empty_choice_is_refused_by_the_field(
+        client, login, world, shop):
+    login(world.users[Role.DEALER_STAFF])
+    claim_id = file_claim(client, shop)
+    page = client.get(f"/claims/{claim_id}").get_data(as_text=True)
+    picker = re.search(r'<select[^>]*name="part_id".*?</select>', page, re.S).group(0)
+    assert "selected" not in picker
+    assert re.search(r'<option value="0">—</option>', picker)  # the first, so the one shown
+    refused = hx_post(client, f"/claims/{claim_id}/lines/part",
+                      {"version": version_of(claim_id), "part_id": "0", "quantity": "1"})
+    assert refused.status_code == 422
+    assert re.search(r'name="part_id".*?</select>\s*<small class="hint">.*?</small>\s*'
+                     r'<small class="error" role="alert">', refused.get_data(as_text=True), re.S)
+    assert not db.session.get(Claim, claim_id).lines
+
+
+def test_the_part_search_finds_by_number_or_name_among_the_models_parts(
+        client, login, world, shop):
+    login(world.users[Role.DEALER_STAFF])
+    claim_id = file_claim(client, shop)
+    plate = factories.make_part("GB-7788-A", models=[shop.model], name="离合器压盘")
+    disc = factories.make_part("GB-7788-B", models=[shop.model], name="离合器从动盘")
+    foreign = factories.make_part("GB-7788-C", models=[shop.other_model_part.models[0]],
+                                  name="离合器分离轴承")
+    db.session.commit()
+
+    def search(q):
+        response = client.get(f"/claims/{claim_id}/parts", query_string={"q": q}, headers=HX)
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    by_number = search("gb-7788")
+    assert by_number.lstrip().startswith('<div id="part-choice">')
+    assert f'value="{plate.id}"' in by_number and f'value="{disc.id}"' in by_number
+    assert f'value="{foreign.id}"' not in by_number  # not a part of this unit's model
+    assert "selected" not in by_number.split("</select>")[0]  # two matches: the dealer picks
+    by_name = search("压盘")
+    assert f'<option selected value="{plate.id}">' in by_name  # the one match is chosen
+    assert f'value="{disc.id}"' not in by_name
+    none = search("100%")
+    assert none.count("<option") == 1 and "role=\"status\"" in none
+    assert client.get(f"/claims/{claim_id}/parts?q=GB").status_code == 200
+    login(world.dealer_b_admin)  # another dealer's record: not found
+    assert client.get(f"/claims/{claim_id}/parts?q=GB").status_code == 404

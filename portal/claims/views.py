@@ -121,10 +121,14 @@ def _fault_choices(model, *, with_hours: bool = False):
         for c in codes if not with_hours or c.hours_for(model.category) is not None]
 
 
-def _part_choices(model_id: int):
-    parts = db.session.scalars(
-        sa.select(Part).where(Part.is_active, Part.models.any(ProductModel.id == model_id))
-        .order_by(Part.part_number)).all()
+def _part_choices(model_id: int, q: str = ""):
+    """The active parts that fit the model (what a claim on its unit may replace), in one query;
+    with ``q`` only those whose number starts with it or whose name holds it."""
+    stmt = sa.select(Part).where(Part.is_active, Part.models.any(ProductModel.id == model_id))
+    if q:
+        stmt = stmt.where(sa.or_(starts_with(Part.part_number, q.upper()),
+                                 Part.name.contains(q, autoescape=True)))
+    parts = db.session.scalars(stmt.order_by(Part.part_number)).all()
     return [(p.id, f"{p.part_number} {p.name} · {p.kind.title} · ¥{p.price}") for p in parts]
 
 
@@ -202,12 +206,12 @@ def _section(claim, section: str, key: str, form, message):
                   **context)
 
 
-def _line_form(claim, kind, formdata=None):
+def _line_form(claim, kind, formdata=None, q: str = ""):
     form = LINE_FORMS[kind](formdata=formdata)
     if formdata is None:
         form.version.data = claim.version
-    if kind == LineKind.PART:
-        form.part_id.choices = options(_part_choices(claim.unit.model_id))
+    if kind == LineKind.PART:  # no part chosen at first: one careless tap must not add one
+        form.part_id.choices = options([(0, "—"), *_part_choices(claim.unit.model_id, q)])
     elif kind == LineKind.LABOUR:
         form.fault_code_id.choices = options(_fault_choices(claim.unit.model, with_hours=True))
         if formdata is None and claim.fault_code_id:
@@ -220,6 +224,19 @@ def _line_form(claim, kind, formdata=None):
 def detail(claim_id):
     """The repair record: facts, lines with coverage and decisions, checks, files, timeline."""
     return _page(get_claim(claim_id, current_user))
+
+
+@bp.route("/<int:claim_id>/parts")
+@filers
+def part_choice(claim_id):
+    """The part picker for what was typed in its search box: the parts of the unit's model
+    whose number starts with it or whose name holds it; a single match is chosen."""
+    claim = get_claim(claim_id, current_user)
+    q = request.args.get("q", "").strip()
+    form = _line_form(claim, LineKind.PART, q=q)
+    if q and len(form.part_id.choices) == 2:
+        form.part_id.data = form.part_id.choices[1].value
+    return render("claims/_part_choice.html", form=form, q=q)
 
 
 def on_claim(claim, key: str, *, section: str | None = None, success=None,
