@@ -43,9 +43,11 @@ def test_a_second_add_right_after_the_first_uses_the_version_the_first_answered(
     html = first.get_data(as_text=True)
     assert html.lstrip().startswith('<section class="card" id="lines"')
     assert shop.main_part.part_number in html
-    assert 'role="status"' in html and "<html" not in html
+    assert 'id="lines-done" role="status"' in html and "<html" not in html
+    assert first.headers["HX-Reswap"] == "outerHTML show:#lines-done:top"  # not the page top
     assert '<section class="card" id="checks" hx-swap-oob="true">' in html
-    assert '<section class="card" id="submit" hx-swap-oob="true">' in html
+    assert re.search(r'<section class="card submit-bar" id="submit"[^>]* hx-swap-oob="true">'
+                     r'.*?<span class="readiness" role="status">', html, re.S)
     assert "Vary" in first.headers and "HX-Request" in first.headers["Vary"]
     version = shown_version(first)
     assert version == version_of(claim_id)
@@ -70,6 +72,7 @@ def test_a_refused_add_answers_only_its_section_with_the_message_by_the_field(
     html = refused.get_data(as_text=True)
     assert html.lstrip().startswith('<section class="card" id="lines"')
     assert "hx-swap-oob" not in html and 'role="status"' not in html
+    assert refused.headers["HX-Reswap"] == "outerHTML show:#travel-form:top"
     assert re.search(r'id="km"[^>]*value="-4"', html)
     assert re.search(r'id="km".*?<small class="error" role="alert">', html, re.S)
     assert version_of(claim_id) == version

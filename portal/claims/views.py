@@ -69,6 +69,8 @@ PANELS: list = []
 # full page includes too.
 SECTIONS = {"lines": "claims/_lines.html", "photos": "claims/_photos.html",
             "signature": "claims/_signature_section.html"}
+# The forms of those sections with an id, "<key>-form" (claims/_macros.html in_place).
+FORM_IDS = {"part", "labour", "travel", "other", "photos", "signature"}
 QUEUES = {
     "review": (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW),
     "draft": (ClaimStatus.DRAFT,),
@@ -201,9 +203,14 @@ def _section(claim, section: str, key: str, form, message):
     typed, with the messages next to its fields (claims/_update.html)."""
     changed = not form.errors
     context = _context(claim, **({} if changed else {key: form}))
-    return render("claims/_update.html", section_template=SECTIONS[section], updated=section,
-                  changed=changed, message=str(message) if changed and message else None,
-                  **context)
+    response = render("claims/_update.html", section_template=SECTIONS[section],
+                      updated=section, changed=changed,
+                      message=str(message) if changed and message else None, **context)
+    # Where the thumb looks next: the confirmation, or the refused form (a button in a line
+    # has its message at the top of the section); never the top of the page.
+    shown = f"{section}-done" if changed else f"{key}-form" if key in FORM_IDS else section
+    response.headers["HX-Reswap"] = f"outerHTML show:#{shown}:top"
+    return response
 
 
 def _line_form(claim, kind, formdata=None, q: str = ""):
