@@ -1,7 +1,9 @@
 """Repair records and claims: the dealer fills and submits them, the technical department decides.
 
 Every change is a boosted form: success redirects back to the claim (its checks recomputed),
-refusal re-renders the claim with the message next to the field and status 422.
+refusal re-renders the claim with the message next to the field and status 422. The dealer's
+cost lines, photos and signature change in place instead when htmx posts them: the answer is
+their section (``SECTIONS``), with what depends on it out of band (``_section``).
 """
 
 
