@@ -4,16 +4,20 @@ version for every form on the page; a plain post still redirects."""
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 
 from portal.accounts.roles import Role
-from portal.claims.models import Claim
+from portal.claims import services
+from portal.claims.models import Claim, ClaimLine, LineKind
+from portal.core.db import shanghai_today
 from portal.extensions import db
-from tests import factories
+from tests import builders, factories
 from tests.test_claim_views import drawn_signature, file_claim, png_bytes, version_of
 
 HX = {"HX-Request": "true"}
+TODAY = shanghai_today()
 OOB_VERSION = re.compile(r'<input type="hidden" name="version" value="(\d+)" class="claim-version"'
                          r' hx-swap-oob="outerHTML:input.claim-version">')
 
@@ -164,3 +168,24 @@ def test_the_part_search_finds_by_number_or_name_among_the_models_parts(
     assert client.get(f"/claims/{claim_id}/parts?q=GB").status_code == 200
     login(world.dealer_b_admin)  # another dealer's record: not found
     assert client.get(f"/claims/{claim_id}/parts?q=GB").status_code == 404
+
+
+def test_paid_service_switches_in_place_and_the_bill_appears(client, login, world):
+    old_shop = factories.workshop(world.dealer_a, sale_date=TODAY - timedelta(days=800))
+    dealer = world.users[Role.DEALER_STAFF]
+    claim = builders.open_claim(old_shop, dealer, today=TODAY)
+    line = services.add_line(claim, LineKind.TRAVEL, {"km": 30}, actor=dealer)
+    db.session.commit()
+    login(dealer)
+    paid = hx_post(client, f"/claims/{claim.id}/lines/{line.id}/paid",
+                   {"version": version_of(claim.id), "paid": "1"})
+    assert paid.status_code == 200, paid.data[-2000:]
+    html = paid.get_data(as_text=True)
+    assert html.lstrip().startswith('<section class="card" id="lines"')
+    assert f"/claims/{claim.id}/bill.pdf" in html and 'id="lines-done"' in html
+    assert shown_version(paid) == version_of(claim.id)
+    back = hx_post(client, f"/claims/{claim.id}/lines/{line.id}/paid",
+                   {"version": shown_version(paid), "paid": "0"})
+    assert back.status_code == 200 and "/bill.pdf" not in back.get_data(as_text=True)
+    db.session.expire_all()
+    assert not db.session.get(ClaimLine, line.id).paid_service
