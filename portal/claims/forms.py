@@ -34,7 +34,9 @@ class ClaimForm(Versioned):
 
 
 class PartLineForm(Versioned):
-    part_id = SelectField(_l("Part replaced"), coerce=int, validators=[InputRequired()])
+    part_id = SelectField(_l("Part replaced"), coerce=int, validators=[
+        InputRequired(), NumberRange(min=1, message=_l("Choose the part replaced: search by its "
+                                                       "number or name."))])
     quantity = IntegerField(_l("Quantity"), default=1,
                             validators=[InputRequired(), NumberRange(min=1, max=99)],
                             render_kw={"inputmode": "numeric"})

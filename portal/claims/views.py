@@ -1,13 +1,16 @@
 """Repair records and claims: the dealer fills and submits them, the technical department decides.
 
 Every change is a boosted form: success redirects back to the claim (its checks recomputed),
-refusal re-renders the claim with the message next to the field and status 422.
+refusal re-renders the claim with the message next to the field and status 422. The dealer's
+cost lines, photos and signature change in place instead when htmx posts them: the answer is
+their section (``SECTIONS``), with what depends on it out of band (``_section``).
 """
 
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -59,9 +62,17 @@ reviewers = requires(access.can_send_back_claims)
 PHOTO_TYPES = IMAGE_TYPES
 LINE_FORMS = {LineKind.PART: PartLineForm, LineKind.LABOUR: LabourLineForm,
               LineKind.TRAVEL: TravelLineForm, LineKind.OTHER: OtherLineForm}
+LINE_ADDED = {LineKind.PART: _l("Part added."), LineKind.LABOUR: _l("Labour added."),
+              LineKind.TRAVEL: _l("Travel added."), LineKind.OTHER: _l("Cost added.")}
 # What other domains add to the claim page: ``panel(claim, forms) -> context`` (the old parts per
 # line: portal.workflow.claim_views; the finance track: portal.finance.audit_views).
 PANELS: list = []
+# The sections of the claim page a dealer changes in place with htmx, each one template that the
+# full page includes too.
+SECTIONS = {"lines": "claims/_lines.html", "photos": "claims/_photos.html",
+            "signature": "claims/_signature_section.html"}
+# The forms of those sections with an id, "<key>-form" (claims/_macros.html in_place).
+FORM_IDS = {"part", "labour", "travel", "other", "photos", "signature"}
 QUEUES = {
     "review": (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW),
     "draft": (ClaimStatus.DRAFT,),
@@ -114,10 +125,14 @@ def _fault_choices(model, *, with_hours: bool = False):
         for c in codes if not with_hours or c.hours_for(model.category) is not None]
 
 
-def _part_choices(model_id: int):
-    parts = db.session.scalars(
-        sa.select(Part).where(Part.is_active, Part.models.any(ProductModel.id == model_id))
-        .order_by(Part.part_number)).all()
+def _part_choices(model_id: int, q: str = ""):
+    """The active parts that fit the model (what a claim on its unit may replace), in one query;
+    with ``q`` only those whose number starts with it or whose name holds it."""
+    stmt = sa.select(Part).where(Part.is_active, Part.models.any(ProductModel.id == model_id))
+    if q:
+        stmt = stmt.where(sa.or_(starts_with(Part.part_number, q.upper()),
+                                 Part.name.contains(q, autoescape=True)))
+    parts = db.session.scalars(stmt.order_by(Part.part_number)).all()
     return [(p.id, f"{p.part_number} {p.name} · {p.kind.title} · ¥{p.price}") for p in parts]
 
 
@@ -139,16 +154,23 @@ def header_values(form) -> dict:
     return values
 
 
-def _page(claim, status: int = 200, **forms):
-    """The claim page with every form this user may use; ``forms`` override the blank ones."""
+def _context(claim, **forms) -> dict:
+    """What the claim page shows this user, with every form they may use; ``forms`` override
+    the blank ones."""
     editing = access.can_edit_claim(claim, current_user)
+
+    def blank(form_class):  # not filled from this request: it may have changed the version
+        return form_class(formdata=None, version=claim.version)
+
     context = {"claim": claim, "editing": editing,
                "deciding": access.can_decide_claim(claim, current_user),
                "reasons": REASONS, "reject_codes": RejectCode, "decisions": Decision,
                "kinds": LineKind, "levels": Level,
                "history": audit.history(claim, limit=200),
                "line_errors": forms.pop("line_errors", {}),
-               "decision_values": forms.pop("decision_values", {})}
+               "decision_values": forms.pop("decision_values", {}),
+               "line_action_form": forms.get("line_action"),
+               "photo_action_form": forms.get("photo_action")}
     if editing:
         checks = run_checks(claim, shanghai_today())
         context.update(
@@ -157,27 +179,48 @@ def _page(claim, status: int = 200, **forms):
             labour_form=forms.get("labour") or _line_form(claim, LineKind.LABOUR),
             travel_form=forms.get("travel") or _line_form(claim, LineKind.TRAVEL),
             other_form=forms.get("other") or _line_form(claim, LineKind.OTHER),
-            photo_form=forms.get("photos") or PhotoForm(version=claim.version),
-            sig_form=forms.get("signature") or SignatureForm(),
-            submit_form=forms.get("submit") or OptionalReasonForm(version=claim.version))
+            photo_form=forms.get("photos") or blank(PhotoForm),
+            sig_form=forms.get("signature") or SignatureForm(formdata=None),
+            submit_form=forms.get("submit") or blank(OptionalReasonForm))
     else:
         context["checks"] = claim.checks or []
     context.update(
-        decision_form=forms.get("decision") or DecisionForm(version=claim.version),
-        send_back_form=forms.get("send_back") or ReasonForm(version=claim.version),
-        sample_form=forms.get("sample") or OptionalReasonForm(version=claim.version),
-        review_form=OptionalReasonForm(version=claim.version))
+        decision_form=forms.get("decision") or blank(DecisionForm),
+        send_back_form=forms.get("send_back") or blank(ReasonForm),
+        sample_form=forms.get("sample") or blank(OptionalReasonForm),
+        review_form=blank(OptionalReasonForm))
     for panel in PANELS:  # e.g. the old parts per line, the finance track
         context.update(panel(claim, forms))
-    return render("claims/detail.html", status=status, **context)
+    return context
 
 
-def _line_form(claim, kind, formdata=None):
+def _page(claim, status: int = 200, **forms):
+    """The claim page with every form this user may use."""
+    return render("claims/detail.html", status=status, **_context(claim, **forms))
+
+
+def _section(claim, section: str, key: str, form, message):
+    """One section of the claim page, answered to the htmx form (``key``) that changed it: after
+    a change its forms start blank and say ``message``; after a refusal the form keeps what was
+    typed, with the messages next to its fields (claims/_update.html)."""
+    changed = not form.errors
+    context = _context(claim, **({} if changed else {key: form}))
+    response = render("claims/_update.html", section_template=SECTIONS[section],
+                      updated=section, changed=changed,
+                      message=str(message) if changed and message else None, **context)
+    # Where the thumb looks next: the confirmation, or the refused form (a button in a line
+    # has its message at the top of the section); never the top of the page.
+    shown = f"{section}-done" if changed else f"{key}-form" if key in FORM_IDS else section
+    response.headers["HX-Reswap"] = f"outerHTML show:#{shown}:top"
+    return response
+
+
+def _line_form(claim, kind, formdata=None, q: str = ""):
     form = LINE_FORMS[kind](formdata=formdata)
     if formdata is None:
         form.version.data = claim.version
-    if kind == LineKind.PART:
-        form.part_id.choices = options(_part_choices(claim.unit.model_id))
+    if kind == LineKind.PART:  # no part chosen at first: one careless tap must not add one
+        form.part_id.choices = options([(0, "—"), *_part_choices(claim.unit.model_id, q)])
     elif kind == LineKind.LABOUR:
         form.fault_code_id.choices = options(_fault_choices(claim.unit.model, with_hours=True))
         if formdata is None and claim.fault_code_id:
@@ -192,12 +235,32 @@ def detail(claim_id):
     return _page(get_claim(claim_id, current_user))
 
 
-def on_claim(claim, key: str, **context) -> dict:
+@bp.route("/<int:claim_id>/parts")
+@filers
+def part_choice(claim_id):
+    """The part picker for what was typed in its search box: the parts of the unit's model
+    whose number starts with it or whose name holds it; a single match is chosen."""
+    claim = get_claim(claim_id, current_user)
+    q = request.args.get("q", "").strip()
+    form = _line_form(claim, LineKind.PART, q=q)
+    if q and len(form.part_id.choices) == 2:
+        form.part_id.data = form.part_id.choices[1].value
+    return render("claims/_part_choice.html", form=form, q=q)
+
+
+def on_claim(claim, key: str, *, section: str | None = None, success=None,
+             **context) -> dict:
     """form_action's answers for a form on the claim page (its ``key`` in ``_page``, with more
-    of the page's ``context`` as callables of the form)."""
-    return {"done": url_for("claims.detail", claim_id=claim.id),
-            "again": lambda form: _page(claim, **{key: form},
-                                        **{k: v(form) for k, v in context.items()})}
+    of the page's ``context`` as callables of the form). A form in a ``section`` that changes in
+    place answers an htmx request with that section, saying ``success`` once done."""
+    answers = {"done": url_for("claims.detail", claim_id=claim.id),
+               "again": lambda form: _page(claim, **{key: form},
+                                           **{k: v(form) for k, v in context.items()})}
+    if success is not None:
+        answers["success"] = success
+    if section is not None:
+        answers["in_place"] = lambda form: _section(claim, section, key, form, success)
+    return answers
 
 
 def line_errors(form) -> dict[int, str]:
@@ -224,7 +287,7 @@ def add_line(claim_id, kind):
     values = dict(form.data)
     return form_action(form, lambda: services.add_line(
         claim, kind, values, actor=current_user, version=form.seen_version),
-        **on_claim(claim, kind.value))
+        **on_claim(claim, kind.value, section="lines", success=LINE_ADDED[kind]))
 
 
 @bp.route("/<int:claim_id>/lines/<int:line_id>/paid", methods=["POST"])
@@ -238,7 +301,10 @@ def paid_service(claim_id, line_id):
     agreed = request.form.get("customer_agreed") == "1"
     return form_action(form, lambda: services.set_paid_service(
         claim, line_id, paid, actor=current_user, version=form.seen_version,
-        customer_agreed=agreed), **on_claim(claim, "submit"))
+        customer_agreed=agreed), **on_claim(
+            claim, "line_action", section="lines",
+            success=_("Paid service: billed to the customer.") if paid
+            else _("Back to warranty.")))
 
 
 @bp.route("/<int:claim_id>/photos", methods=["POST"])
@@ -259,8 +325,8 @@ def add_photos(claim_id):
             services.attach(claim, AttachmentKind.PHOTO, kept, actor=current_user,
                             size=kept.size)
 
-    return form_action(form, action, success=_("%(n)d photo(s) attached.", n=len(files)),
-                       **on_claim(claim, "photos"))
+    return form_action(form, action, **on_claim(
+        claim, "photos", section="photos", success=_("%(n)d photo(s) attached.", n=len(files))))
 
 
 @bp.route("/<int:claim_id>/signature", methods=["POST"])
@@ -276,8 +342,9 @@ def sign(claim_id):
         services.attach(claim, AttachmentKind.SIGNATURE, kept, actor=current_user,
                         drawn=drawn, size=kept.size)
 
-    return form_action(form, action, success=_("The customer's signature is attached."),
-                       **on_claim(claim, "signature"))
+    return form_action(form, action, **on_claim(
+        claim, "signature", section="signature",
+        success=_("The customer's signature is attached.")))
 
 
 @bp.route("/<int:claim_id>/files/<int:attachment_id>/remove", methods=["POST"])
@@ -286,7 +353,8 @@ def remove_file(claim_id, attachment_id):
     claim = get_claim(claim_id, current_user)
     form = OptionalReasonForm()
     return form_action(form, lambda: services.detach(claim, attachment_id, actor=current_user),
-                       then=_remove_file, **on_claim(claim, "submit"))
+                       then=_remove_file, **on_claim(claim, "photo_action", section="photos",
+                                                     success=_("Photo removed.")))
 
 
 def _remove_file(attachment) -> None:

@@ -73,7 +73,7 @@ def remove_line(claim_id, line_id):
     form = OptionalReasonForm()
     return form_action(form, lambda: claim_workflow.remove_line(
         claim, line_id, actor=current_user, version=form.seen_version),
-        **on_claim(claim, "submit"))
+        **on_claim(claim, "line_action", section="lines", success=_("Cost removed.")))
 
 
 @bp.route("/<int:claim_id>/submit", methods=["POST"])
