@@ -1,6 +1,7 @@
 """axe-core on every page a person of each role reaches from the menu and the home page's
 tiles, and on one detail page per list, on a phone and on a laptop: no serious or critical
-finding (WCAG 2 A/AA and best practice; the checker is ``Axe`` in tests/e2e/browser.py).
+finding (WCAG 2 A/AA and best practice), nor a page without a heading, two menus of the same
+name or an empty column heading (the checker is ``Axe`` in tests/e2e/browser.py).
 
 Bounded: each link once, and one detail page per list pattern (the first row's link, its
 path's numbers taken as the pattern). Downloads (Excel, PDF) are no pages and are left out.
