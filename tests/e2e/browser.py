@@ -1,5 +1,6 @@
 """Helpers for driving the portal in Chromium: people signed in in their own browser contexts,
-console and CSP watching, numbered screenshots, the zh_CN wording of the interface."""
+console and CSP watching, axe-core accessibility checks, numbered screenshots, the zh_CN wording
+of the interface."""
 
 import io
 import re
@@ -16,6 +17,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
 PO = ROOT / "portal" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+AXE_JS = ROOT / "static" / "vendor" / "axe-core-4.14.1.min.js"
 
 
 @cache
@@ -89,11 +91,95 @@ class Watch:
         self.expected_statuses.update(codes)
 
 
+# Runs in the page itself (an init script, which the page's CSP does not govern): axe after
+# each load and after each htmx swap, one run at a time, reporting through a binding. Running
+# axe from a Playwright event handler instead would block the sync API's dispatcher.
+AXE_RUNNER = """(() => {
+  if (window !== window.top || !/^https?:$/.test(location.protocol)) return;
+  const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+  // Milder findings the portal once had and keeps away: a heading per page, distinct menus,
+  // no empty column heading.
+  const also = ['page-has-heading-one', 'landmark-unique', 'empty-table-header'];
+  const state = window.__axeState = {busy: true};
+  let running = false, again = false, timer = null, swaps = 0;
+  const brief = (v) => ({rule: v.id, impact: v.impact,
+                         targets: v.nodes.slice(0, 3).map((n) => n.target.join(' '))});
+  async function check() {
+    const [url, before] = [location.href, swaps];
+    const result = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                            resultTypes: ['violations']});
+    // htmx changed the page during the run: its findings mix two pages (and nodes already
+    // gone); the swap's own run checks the new one.
+    if (swaps !== before) return;
+    const found = result.violations.filter(
+      (v) => ['serious', 'critical'].includes(v.impact) || also.includes(v.id));
+    await window.__axeReport({url, viewport: `${innerWidth}x${innerHeight}`,
+                              found: found.map(brief)});
+  }
+  async function run() {
+    if (running) { again = true; return; }
+    running = true;
+    try {
+      do { again = false; await check(); } while (again);
+    } finally {
+      running = false;
+      state.busy = timer !== null;
+    }
+  }
+  function schedule() {
+    state.busy = true;
+    clearTimeout(timer);
+    timer = setTimeout(() => { timer = null; run(); }, 50);
+  }
+  if (document.readyState === 'complete') schedule();
+  else window.addEventListener('load', schedule);
+  document.addEventListener('htmx:beforeSwap', () => { swaps += 1; });
+  document.addEventListener('htmx:afterSettle', schedule);
+})();"""
+
+
+class Axe:
+    """axe-core's serious and critical findings (WCAG 2 A/AA and best practice), and those of
+    three milder rules once broken here, on every page and after every htmx swap of the
+    contexts it is attached to; the test fails on any."""
+
+    def __init__(self):
+        self.findings: dict[tuple, str] = {}
+        self.checked: list[str] = []  # the URL of every completed run, in order
+
+    def attach(self, context, who: str) -> None:
+        context.add_init_script(script=AXE_JS.read_text(encoding="utf-8") + "\n" + AXE_RUNNER)
+        context.expose_binding("__axeReport", lambda _source, report: self._record(who, report))
+
+    def _record(self, who: str, report: dict) -> None:
+        self.checked.append(report["url"])
+        for hit in report["found"]:
+            key = (hit["rule"], report["url"], report["viewport"], tuple(hit["targets"]))
+            self.findings[key] = (f"{who} {report['url']} at {report['viewport']}: "
+                                  f"{hit['impact']} {hit['rule']} on {', '.join(hit['targets'])}")
+
+    def settle(self, page, timeout: float = 30_000) -> None:
+        """Until the page's pending axe runs are done (a page that is no HTML page has none)."""
+        page.wait_for_function("() => !window.__axeState || !window.__axeState.busy",
+                               timeout=timeout)
+
+    @property
+    def problems(self) -> list[str]:
+        return list(self.findings.values())
+
+    def take(self) -> list[str]:
+        """The findings so far, which a test asserts on itself (the fixture then has none)."""
+        problems = self.problems
+        self.findings.clear()
+        return problems
+
+
 class People:
     """Each user in a browser context of their own, signed in through the login page."""
 
-    def __init__(self, browser, base: str, password: str, watch: Watch):
+    def __init__(self, browser, base: str, password: str, watch: Watch, axe: Axe | None = None):
         self.browser, self.base, self.password, self.watch = browser, base, password, watch
+        self.axe = axe
         self.contexts = []
 
     def page(self, username: str | None = None, **context_options):
@@ -101,6 +187,8 @@ class People:
                                            timezone_id="Asia/Shanghai", **context_options)
         context.set_default_timeout(15_000)
         self.contexts.append(context)
+        if self.axe:
+            self.axe.attach(context, username or "anonymous")
         page = context.new_page()
         self.watch.attach(page, username or "anonymous")
         page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm: the user says yes
@@ -109,7 +197,11 @@ class People:
         return page
 
     def close(self) -> None:
+        """Closes every context, once axe has finished checking the pages they show."""
         for context in self.contexts:
+            if self.axe:
+                for page in context.pages:
+                    self.axe.settle(page)
             context.close()
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import _compile_translations
 from tests.e2e import server
-from tests.e2e.browser import ARTIFACTS, CHROMIUM_ARGS, People, Shots, Watch
+from tests.e2e.browser import ARTIFACTS, CHROMIUM_ARGS, Axe, People, Shots, Watch
 from tests.e2e.seed import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -61,10 +61,20 @@ def watch():
 
 
 @pytest.fixture
-def people(browser, portal, watch):
-    """``people.page(username, **context options)``: a page signed in as that user."""
+def axe():
+    """Collects axe-core's serious and critical findings on every page the people open; the
+    test fails on any (after ``people`` has waited for the last runs)."""
+    axe = Axe()
+    yield axe
+    assert not axe.problems, "axe-core found:\n" + "\n".join(axe.problems)
+
+
+@pytest.fixture
+def people(browser, portal, watch, axe):
+    """``people.page(username, **context options)``: a page signed in as that user, watched
+    by ``watch`` and checked by ``axe``."""
     base, _seeded = portal
-    crowd = People(browser, base, PASSWORD, watch)
+    crowd = People(browser, base, PASSWORD, watch, axe)
     yield crowd
     crowd.close()
 
