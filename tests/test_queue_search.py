@@ -113,3 +113,51 @@ def test_every_search_box_shows_its_whole_placeholder(app):
     assert ".toolbar input[type=search] { min-width: 16rem; }" in css
     for text in found:
         assert len(gettext(text)) <= 15, (text, gettext(text))
+
+
+def assert_worked_and_found(client, url, records):
+    """``records``: the first two of dealer A (the first older), the third of dealer B, each
+    with ``number`` and ``unit``. The queue lists them oldest first and its search finds each
+    by its number, its serial, its dealer's code and a piece of its name."""
+    rows = rows_of(client, url)
+    assert [rows.index(r.number) for r in records] == sorted(rows.index(r.number)
+                                                             for r in records)
+    first, second, other = records
+    searches = {first.number: {first}, first.unit.serial: {first}, "db-0": {other},
+                "乙经销": {other}, "DA-01": {first, second}, "ZZZ": set()}
+    for q, found in searches.items():
+        rows = rows_of(client, f"{url}&{urlencode({'q': q})}")
+        assert {r for r in records if r.number in rows} == found, (url, q)
+
+
+def test_stock_returns_to_decide_are_oldest_first_and_found(client, login, world):
+    from portal.stock.models import FreightPayer, StockReturn, StockReturnReason
+
+    records = []
+    for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b)):
+        unit = factories.make_unit(serial=f"SR{n}-{dealer.code}", dealer=dealer)
+        records.append(StockReturn(
+            number=f"FC-Q-{n}", dealer_id=dealer.id, unit=unit, unit_id=unit.id,
+            reason=StockReturnReason.DEFECTIVE, freight_payer=FreightPayer.MAKER,
+            requested_at=T0 + timedelta(days=n), requested_by_id=world.users[Role.CLERK].id))
+    db.session.add_all(records)
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    assert_worked_and_found(client, "/stock/?queue=stock_requested&status=requested", records)
+    login(world.users[Role.DEALER_STAFF])
+    rows = rows_of(client, f"/stock/?{urlencode({'q': '乙经销'})}")
+    assert not any(r.number in rows for r in records)
+
+
+def test_returned_machines_to_inspect_are_oldest_first_and_found(client, login, world):
+    from tests.case_builders import completed_case
+
+    records = [completed_case(world, "refund", date(2026, 10, 5 + n), dealer=dealer)
+               for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b))]
+    db.session.commit()
+    login(world.users[Role.TECHNICAL])
+    assert_worked_and_found(
+        client, "/cases/?queue=case_machines_to_judge&status=completed", records)
+    login(world.dealer_b_admin)
+    rows = rows_of(client, f"/cases/?{urlencode({'q': records[0].number})}")
+    assert records[0].number not in rows

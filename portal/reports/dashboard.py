@@ -48,7 +48,7 @@ class Tile:
     label: str
     count: int
     oldest: date | datetime | None
-    url: str | None  # None: a queue the reader sees but does not work (no page to open)
+    url: str | None  # None: a queue whose list page the reader may not open
     age_days: int | None = None
     alert: bool = False  # shown highlighted: overdue work, new alerts
     note: str = ""
@@ -97,7 +97,7 @@ class Board:
                 for value in (pile.count, pile.oldest)]
 
     def queue_tile(self, key, queue: Queue, count, oldest, **extra) -> Tile:
-        url = queue.url() if queue.held_by(self.user) else None
+        url = queue.url() if queue.open_to(self.user) else None
         return self.tile(key, queue.label, count, oldest, url, **extra)
 
 
