@@ -161,3 +161,18 @@ def test_returned_machines_to_inspect_are_oldest_first_and_found(client, login, 
     login(world.dealer_b_admin)
     rows = rows_of(client, f"/cases/?{urlencode({'q': records[0].number})}")
     assert records[0].number not in rows
+
+
+def test_service_requests_to_arrange_stay_oldest_first_when_searched(client, login, world):
+    records = []
+    for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b)):
+        unit = factories.make_unit(serial=f"SV{n}-{dealer.code}", dealer=dealer)
+        records.append(factories.make_service_request(
+            dealer, unit=unit, received_at=T0 + timedelta(days=n)))  # due 2 h after
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    assert_worked_and_found(client, "/service/?queue=requests_routed&status=routed", records)
+    rows = rows_of(client, "/service/?queue=requests_routed&status=routed&q=DA")
+    assert rows.index(records[0].number) < rows.index(records[1].number)  # searched, in order
+    login(world.users[Role.DEALER_STAFF])
+    assert records[2].number not in rows_of(client, f"/service/?{urlencode({'q': '乙经销'})}")
