@@ -20,7 +20,7 @@ from werkzeug.routing import RequestRedirect
 FILE_ENDPOINTS = {"claims.file", "returns.verdict_photo", "units.card_scan", "core.favicon",
                   "core.healthz", "static"}
 FILE_SUFFIXES = (".pdf", ".xlsx", ".json", ".ico", ".svg", ".png", ".jpg", ".csv")
-PATHS_PER_ROUTE = 2  # records of one kind: two show every template branch the demo reaches
+PATHS_PER_ROUTE = 2  # records of one kind: two vary the page, more only cost time
 QUERIES_PER_ROUTE = 4  # a list's filter variants (and its "show more" pages), counted apart
 
 # Attributes whose text a reader sees or hears (a button's value is its label).
