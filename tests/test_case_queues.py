@@ -79,7 +79,8 @@ def test_nobody_else_holds_the_case_queues(world):
 
 def test_the_dashboard_has_a_tile_per_case_queue_counting_it(world, cases):
     """Head office's dashboard: each case queue's tile (and the take-in queue's) counts what the
-    queue counts for the viewer, a rep only its dealers' cases."""
+    queue counts for the viewer, a rep only its dealers' cases; it links to the queue's page
+    only for a viewer who may open it (the rep may not open the take-in list)."""
     from portal.reports.dashboard import dashboard
     from portal.returns.queues import TAKE_IN
 
@@ -88,5 +89,7 @@ def test_the_dashboard_has_a_tile_per_case_queue_counting_it(world, cases):
         tiles = {t.key: t for _title, group in board["groups"] for t in group}
         for queue in (*queues.QUEUES, TAKE_IN):
             pile = queue.pile(user, NOW)
-            assert (tiles[queue.name].count, tiles[queue.name].url) == (pile.count, queue.url())
+            url = queue.url() if queue.open_to(user) else None
+            assert (tiles[queue.name].count, tiles[queue.name].url) == (pile.count, url)
+        assert (tiles[TAKE_IN.name].url is None) == (user.role == Role.SALES_REP)
         assert tiles["cases_to_decide"].count == (4 if user.role == Role.ADMIN else 3)

@@ -74,7 +74,8 @@ class User(UserMixin, db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.display_name} ({self.username})"
+        """How a person is named in a choice of people: by name, never by login (issue 19)."""
+        return self.display_name
 
 
 class ApiToken(db.Model):

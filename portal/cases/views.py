@@ -33,6 +33,7 @@ from portal.core.queues import requested
 from portal.extensions import db
 from portal.units.models import Unit
 from portal.units.scope import get_unit, visible_units
+from portal.units.search import searched
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 openers_only = requires(access.can_open_cases)
@@ -52,6 +53,8 @@ def index():
         stmt = stmt.where(SanbaoCase.status == status)
     if kind:
         stmt = stmt.where(SanbaoCase.kind == kind)
+    stmt = searched(stmt, request.args.get("q", ""), SanbaoCase.number, SanbaoCase.unit_id,
+                    SanbaoCase.dealer_id)
     page = list_page(stmt, queue, SanbaoCase.requested_at, SanbaoCase.id)
     return render("cases/index.html", "cases/_rows.html", page=page, status_filter=status,
                   kind_filter=kind, statuses=CaseStatus, kinds=CaseKind, queue=queue)

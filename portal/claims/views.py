@@ -38,10 +38,11 @@ from portal.claims.models import (
     RejectCode,
 )
 from portal.claims.scope import get_claim, visible_claims
+from portal.claims.search import searched_claims
 from portal.claims.signature import SignatureForm, receive_signature
 from portal.core import audit
 from portal.core.actions import errors_by_line, form_action
-from portal.core.db import shanghai_today, starts_with, utcnow
+from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.errors import DomainError
 from portal.core.forms import options
@@ -86,9 +87,10 @@ QUEUES = {
 @bp.route("/")
 @signed_in
 def index():
-    """The claims this user may see: a status queue, search by claim number or serial."""
+    """The claims this user may see: a status queue, search by claim number, serial or
+    dealer."""
     status = request.args.get("status", "")
-    q = request.args.get("q", "").strip().upper()
+    q = request.args.get("q", "").strip()
     sample = request.args.get("sample") == "1"
     head_office = request.args.get("origin") == "head_office"
     queue = requested()
@@ -102,10 +104,7 @@ def index():
         stmt = stmt.where(Claim.sampled, Claim.sample_reviewed_at.is_(None))
     if head_office:
         stmt = stmt.where(Claim.filed_by_head_office)
-    if q:
-        # Ranges, not LIKE: an index answers them on SQLite too (q is upper case, as they are).
-        units = sa.select(Unit.id).where(starts_with(Unit.serial, q))
-        stmt = stmt.where(sa.or_(starts_with(Claim.number, q), Claim.unit_id.in_(units)))
+    stmt = searched_claims(stmt, q)
     page = list_page(stmt, queue, Claim.id, Claim.id)
     return render("claims/index.html", "claims/_rows.html", page=page, wanted=status, q=q,
                   sample=sample, head_office=head_office, statuses=ClaimStatus, queues=QUEUES,

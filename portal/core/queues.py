@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import request, url_for
+from flask import current_app, request, url_for
 
 from portal.core.db import SHANGHAI
 from portal.core.pagination import Page, keyset_page
@@ -60,6 +60,12 @@ class Queue:
     def held_by(self, user) -> bool:
         """``user`` works this queue (a home page shows it to them)."""
         return self.holder(user)
+
+    def open_to(self, user) -> bool:
+        """``user`` may open the queue's list page: the role-only predicate its route requires
+        (``portal.core.permissions.requires``), asked rather than repeated."""
+        view = current_app.view_functions[self.endpoint]
+        return getattr(view, "predicate", lambda _user: True)(user)
 
     @property
     def sort(self):

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from portal.claims.models import Claim
 from portal.claims.scope import get_claim
+from portal.claims.search import searched_claims
 from portal.claims.views import PANELS, line_errors, on_claim
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
@@ -44,9 +45,10 @@ def claims():
     queue = request.args.get("queue", "")
     queue = queue if queue in tabs else tabs[0]
     wanted = {"queue": queue, "dealer": request.args.get("dealer", "").strip().upper(),
-              "ready": "1" if queue == "forward" and request.args.get("ready") == "1" else ""}
-    stmt = queue_select(queue, current_user, now, dealer=wanted["dealer"],
-                        ready=bool(wanted["ready"]))
+              "ready": "1" if queue == "forward" and request.args.get("ready") == "1" else "",
+              "q": request.args.get("q", "").strip()}
+    stmt = searched_claims(queue_select(queue, current_user, now, dealer=wanted["dealer"],
+                                        ready=bool(wanted["ready"])), wanted["q"])
     _may_see, sort_col, descending = QUEUES[queue]
     page = request_page(stmt, sort_col, Claim.id, descending=descending)
     readiness = readiness_of(page.items, today) if queue == "forward" else {}

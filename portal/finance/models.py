@@ -245,7 +245,7 @@ class LedgerEntry(CreatedBy, db.Model):
 
     @property
     def audit_label(self) -> str:
-        return f"{self.kind.value} {self.reference}"
+        return f"{self.kind.title} {self.reference}"
 
 
 class _CostTotalColumns:

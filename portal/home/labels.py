@@ -306,10 +306,12 @@ def _enum_for(entity, field):
 
 
 def value_title(value, field: str, entity: str | None = None) -> str:
-    """A value in a change: a coded one by its title, a list as comma-separated text, else as
-    stored; "—" for none."""
+    """A value in a change: a coded one by its title, a yes/no in words, a list as
+    comma-separated text, else as stored; "—" for none."""
     if value is None:
         return "—"
+    if isinstance(value, bool):  # JSON keeps a flag's change as true/false
+        return str(_l("Yes") if value else _l("No"))
     if isinstance(value, list | tuple):
         return ", ".join(value_title(v, field, entity) for v in value) or "—"
     enum = _enum_for(entity, field)

@@ -59,7 +59,7 @@ def alerts():
                              descending=True)) for s in shown]
     last_run = db.session.scalar(sa.select(AlertRun).order_by(AlertRun.id.desc()).limit(1))
     return render("quality/alerts.html", "quality/_alert_rows.html", pages=pages,
-                  status=status, statuses=AlertStatus,
+                  chosen=status, statuses=AlertStatus,  # ``status`` is render()'s own
                   last_run=last_run)
 
 

@@ -198,8 +198,9 @@ def check(*, actor=None, now: datetime | None = None) -> AlertRun:
             run.alerts_raised += 1
     run.pairs_checked = len(figures)
     run.finished_at = started if now else utcnow()
-    audit.record("run_alert_check", run, actor=who, reason=(
-        f"{run.pairs_checked} pairs, {run.alerts_raised} raised, {run.alerts_updated} updated"))
+    audit.record("run_alert_check", run, actor=who, reason=_(
+        "%(pairs)d (part, batch) pairs checked, %(raised)d alerts raised, %(updated)d updated",
+        pairs=run.pairs_checked, raised=run.alerts_raised, updated=run.alerts_updated))
     return run
 
 

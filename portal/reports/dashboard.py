@@ -48,7 +48,7 @@ class Tile:
     label: str
     count: int
     oldest: date | datetime | None
-    url: str
+    url: str | None  # None: a queue whose list page the reader may not open
     age_days: int | None = None
     alert: bool = False  # shown highlighted: overdue work, new alerts
     note: str = ""
@@ -97,7 +97,8 @@ class Board:
                 for value in (pile.count, pile.oldest)]
 
     def queue_tile(self, key, queue: Queue, count, oldest, **extra) -> Tile:
-        return self.tile(key, queue.label, count, oldest, queue.url(), **extra)
+        url = queue.url() if queue.open_to(self.user) else None
+        return self.tile(key, queue.label, count, oldest, url, **extra)
 
 
 FIGURES = {}  # name: the function of a Board counting one tile's figures (a few values)

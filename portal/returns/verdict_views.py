@@ -41,7 +41,8 @@ technical_only = requires(access.can_judge_parts)
 
 def _filters() -> dict:
     return {"part": request.args.get("part", "").strip().upper(),
-            "dealer": request.args.get("dealer", "").strip().upper()}
+            "dealer": request.args.get("dealer", "").strip().upper(),
+            "q": request.args.get("q", "").strip()}
 
 
 def _queue_page(queue, template: str, fragment: str):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import Part
+from portal.claims.search import searched_claims
 from portal.core import audit
 from portal.core.uploads import StoredFile
 from portal.core.versioning import LATEST, check_version
@@ -29,11 +30,12 @@ def adjudicate(owed: OwedPart, values: dict, photos: list[StoredFile], *, actor,
                      changes={"photo": (None, ", ".join(p.name for p in photos))})
 
 
-def listed(stmt, part: str = "", dealer: str = ""):
-    """Load what a row shows in fixed queries; filter by the start of a part or dealer code."""
-    stmt = stmt.options(selectinload(OwedPart.claim), selectinload(OwedPart.line),
-                        selectinload(OwedPart.part), selectinload(OwedPart.dealer),
-                        selectinload(OwedPart.unit))
+def listed(stmt, part: str = "", dealer: str = "", q: str = ""):
+    """Load what a row shows in fixed queries; filter by the start of a part or dealer code,
+    and by the claims' search (``portal.claims.search``)."""
+    stmt = searched_claims(stmt, q, OwedPart.claim_id).options(
+        selectinload(OwedPart.claim), selectinload(OwedPart.line), selectinload(OwedPart.part),
+        selectinload(OwedPart.dealer), selectinload(OwedPart.unit))
     if part:
         stmt = stmt.where(OwedPart.part_id.in_(
             sa.select(Part.id).where(Part.part_number.startswith(part))))

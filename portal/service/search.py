@@ -1,5 +1,6 @@
 """Finding service entries by what a caller gives: the entry's number, the start of the
-customer's name, the phone number however it is written, or the start of the unit's serial.
+customer's name, the phone number however it is written, the start of the unit's serial, or the
+dealer the entry went to (the start of its code, a piece of its name).
 
 Every term is the start of an indexed column, so an index answers it. The newest matches are
 looked for among the newest entries first (a common term fills a page there at once); a rare
@@ -15,6 +16,7 @@ from portal.core.pagination import keyset_page
 from portal.extensions import db
 from portal.service.models import ServiceRequest, digits_only
 from portal.units.models import Unit
+from portal.units.search import dealers_matching
 
 PHONE = re.compile(r"[\d\s+\-().]+")
 RECENT = 2000  # how many of the newest entries the first look reads at most
@@ -29,11 +31,19 @@ def _terms(q: str) -> list:
     digits = digits_only(q)
     if digits and PHONE.fullmatch(q):
         terms.append(starts_with(ServiceRequest.phone_digits, digits))
+    # The dealer it was routed to, found as every list finds a dealer (portal.units.search).
+    terms.append(ServiceRequest.dealer_id.in_(dealers_matching(q)))
     return terms
 
 
 def _serial(q: str):
     return starts_with(Unit.serial, q.upper())
+
+
+def matches(q: str):
+    """The condition of a search for ``q`` on an entry, row by row: for a work queue, which
+    keeps its own order (oldest first) while it is searched."""
+    return sa.or_(*_terms(q), sa.exists().where(Unit.id == ServiceRequest.unit_id, _serial(q)))
 
 
 def search_page(stmt, q: str, cursor: str | None, size: int):
@@ -42,18 +52,17 @@ def search_page(stmt, q: str, cursor: str | None, size: int):
     floor = db.session.scalar(stmt.with_only_columns(ServiceRequest.received_at)
                               .order_by(ServiceRequest.received_at.desc())
                               .offset(RECENT - 1).limit(1))
-    # Row by row: the entry's columns, and its unit's serial by the unit's key.
-    by_row = sa.or_(*terms, sa.exists().where(Unit.id == ServiceRequest.unit_id, _serial(q)))
+    by_row = matches(q)  # row by row: the entry's columns, its unit's serial by the unit's key
     if floor is None:  # this user sees few entries: read them all
         return _page(stmt.where(by_row), cursor, size)
     page = _page(stmt.where(ServiceRequest.received_at >= floor, by_row), cursor, size)
     if page.next_cursor:  # a full page among the newest: nothing older comes before it
         return page
     # A rare term: each index gives its matches, and only they are sorted.
-    matches = sa.union(*(sa.select(ServiceRequest.id).where(term) for term in terms),
-                       sa.select(ServiceRequest.id).join(Unit, Unit.id == ServiceRequest.unit_id)
-                       .where(_serial(q)))
-    return _page(stmt.where(ServiceRequest.id.in_(matches)), cursor, size)
+    found = sa.union(*(sa.select(ServiceRequest.id).where(term) for term in terms),
+                     sa.select(ServiceRequest.id).join(Unit, Unit.id == ServiceRequest.unit_id)
+                     .where(_serial(q)))
+    return _page(stmt.where(ServiceRequest.id.in_(found)), cursor, size)
 
 
 def _page(stmt, cursor, size):

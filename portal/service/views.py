@@ -17,7 +17,7 @@ from portal.core.permissions import requires
 from portal.core.queues import piles, requested
 from portal.dealers.models import Dealer
 from portal.extensions import db
-from portal.service import access, deadlines, queues, services
+from portal.service import access, deadlines, queues, search, services
 from portal.service.forms import (
     ArrangeForm,
     CheckForm,
@@ -59,8 +59,11 @@ def index():
         stmt = stmt.where(deadlines.overdue_clause(now))
     if mine:
         stmt = stmt.where(services.assigned_to(current_user))
-    page = (search_page(stmt, q, request.args.get("after"), current_app.config["PAGE_SIZE"])
-            if q else list_page(stmt, queue, ServiceRequest.received_at, ServiceRequest.id))
+    if q and queue is None:  # all entries: newest first, the newest looked through first
+        page = search_page(stmt, q, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    else:  # a work queue stays oldest first while it is searched
+        page = list_page(stmt.where(search.matches(q)) if q else stmt, queue,
+                         ServiceRequest.received_at, ServiceRequest.id)
     filters = {"q": q, "status": status.value if status else "", "overdue": "1" if overdue else "",
                "mine": "1" if mine else ""}
     return render("service/index.html", "service/_rows.html", page=page, filters=filters,

@@ -37,6 +37,7 @@ from portal.stock.scope import get_return, visible_returns
 from portal.stock.work import dealer_choices, scope_of
 from portal.units.models import Unit
 from portal.units.scope import get_unit
+from portal.units.search import searched
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 deciders_only = requires(access.can_decide_stock_returns)
@@ -64,6 +65,8 @@ def index():
         selectinload(StockReturn.dealer), selectinload(StockReturn.unit).selectinload(Unit.model))
     if status:
         stmt = stmt.where(StockReturn.status == status)
+    stmt = searched(stmt, request.args.get("q", ""), StockReturn.number, StockReturn.unit_id,
+                    StockReturn.dealer_id)
     page = list_page(stmt, queue, StockReturn.requested_at, StockReturn.id)
     return render("stock/index.html", "stock/_rows.html", page=page, status_filter=status,
                   statuses=StockReturnStatus)

@@ -1,0 +1,178 @@
+"""Head office's work queues whose rows are claims, or hang off one, are worked oldest first and
+found by claim number, serial and dealer (code or name) through one search
+(``portal.claims.search``); what the user may not see is never found."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+
+from portal.accounts.roles import Role
+from portal.extensions import db
+from tests import factories
+
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def claims(world):
+    """Two claims of dealer A (the first handed over earlier) and one of dealer B, each in every
+    queue below: waiting for the technical decision, forwarded to finance, its old part
+    received and waiting for a verdict."""
+    made = []
+    for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b)):
+        claim = factories.make_claim(
+            factories.make_unit(serial=f"SQ{n}-{dealer.code}", dealer=dealer),
+            status="submitted", submitted_at=T0 + timedelta(days=n),
+            finance_stage="forwarded", forwarded_at=T0 + timedelta(days=n))
+        factories.make_owed_part(claim, status="received",
+                                 received_on=date(2026, 3, 2) + timedelta(days=n))
+        made.append(claim)
+    db.session.commit()
+    return made
+
+
+QUEUES = {  # role working it → its page
+    Role.TECHNICAL: "/claims/?queue=review&status=review",
+    Role.FINANCE: "/finance/claims?queue=audit",
+}
+OWED = {Role.TECHNICAL: "/returns/verdicts"}
+
+
+def pages():
+    return [*QUEUES.items(), *OWED.items()]
+
+
+@pytest.mark.parametrize(("role", "url"), pages(), ids=lambda v: str(v))
+def test_each_queue_is_oldest_first(client, login, world, claims, role, url):
+    login(world.users[role])
+    body = client.get(url).get_data(as_text=True)
+    assert all(c.number in body for c in claims), url
+    assert [body.index(c.number) for c in claims] == sorted(
+        body.index(c.number) for c in claims)
+
+
+@pytest.mark.parametrize(("role", "url"), pages(), ids=lambda v: str(v))
+def test_each_queue_finds_by_claim_number_serial_and_dealer(client, login, world, claims,
+                                                            role, url):
+    login(world.users[role])
+    first, second, other = claims
+    searches = {first.number: {first}, first.unit.serial[:4]: {first},
+                "db-0": {other}, "乙经销": {other}, "DA-01": {first, second},
+                "ZZZ": set()}
+    for q, found in searches.items():
+        searched = f"{url}{'&' if '?' in url else '?'}{urlencode({'q': q})}"
+        assert client.get(searched).status_code == 200
+        rows = rows_of(client, searched)  # the rows the search box asks for
+        assert {c for c in claims if c.number in rows} == found, (url, q)
+
+
+def rows_of(client, url: str) -> str:
+    return client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+
+
+def test_a_dealer_never_finds_another_dealers_claims(client, login, world, claims):
+    login(world.users[Role.DEALER_STAFF])
+    other = claims[2]
+    for q in (other.number, other.unit.serial, "DB-01", "乙经销"):
+        assert other.number not in rows_of(client, f"/claims/?{urlencode({'q': q})}")
+    rows = rows_of(client, "/claims/?q=DA")
+    assert claims[0].number in rows and claims[1].number in rows
+
+
+def test_a_rep_finds_only_his_own_dealers_claims(client, login, world, claims):
+    login(world.rep_b)
+    for q in ("甲经销", claims[0].number, "DA-01"):
+        rows = rows_of(client, f"/claims/?{urlencode({'q': q})}")
+        assert not any(c.number in rows for c in claims), q
+    assert claims[2].number in rows_of(client, f"/claims/?{urlencode({'q': '乙经销'})}")
+
+
+def test_the_search_box_says_what_it_finds(client, login, world, claims):
+    login(world.users[Role.TECHNICAL])
+    for url in ("/claims/", "/returns/verdicts", "/returns/overdue"):
+        body = client.get(url).get_data(as_text=True)
+        assert 'name="q"' in body and "单号、出厂编号或经销商" in body, url
+
+
+def test_every_search_box_shows_its_whole_placeholder(app):
+    """A search box is at least 16rem wide (the whole row on a phone, 390 px): 15 px characters
+    with the box's padding leave room for 15 Chinese characters."""
+    from pathlib import Path
+
+    from flask_babel import gettext
+
+    from portal import ROOT
+
+    boxes = re.compile(r'type="search"[^>]*placeholder="\{\{ _\(([\'"])(.+?)\1\) \}\}"')
+    found = {m.group(2) for path in Path(ROOT, "templates").rglob("*.html")
+             for m in boxes.finditer(path.read_text())}
+    assert "Claim no., serial or dealer" in found
+    css = Path(ROOT, "static/css/portal.css").read_text()
+    assert ".toolbar input[type=search] { min-width: 16rem; }" in css
+    for text in found:
+        assert len(gettext(text)) <= 15, (text, gettext(text))
+
+
+def assert_worked_and_found(client, url, records):
+    """``records``: the first two of dealer A (the first older), the third of dealer B, each
+    with ``number`` and ``unit``. The queue lists them oldest first and its search finds each
+    by its number, its serial, its dealer's code and a piece of its name."""
+    rows = rows_of(client, url)
+    assert [rows.index(r.number) for r in records] == sorted(rows.index(r.number)
+                                                             for r in records)
+    first, second, other = records
+    searches = {first.number: {first}, first.unit.serial: {first}, "db-0": {other},
+                "乙经销": {other}, "DA-01": {first, second}, "ZZZ": set()}
+    for q, found in searches.items():
+        rows = rows_of(client, f"{url}&{urlencode({'q': q})}")
+        assert {r for r in records if r.number in rows} == found, (url, q)
+
+
+def test_stock_returns_to_decide_are_oldest_first_and_found(client, login, world):
+    from portal.stock.models import FreightPayer, StockReturn, StockReturnReason
+
+    records = []
+    for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b)):
+        unit = factories.make_unit(serial=f"SR{n}-{dealer.code}", dealer=dealer)
+        records.append(StockReturn(
+            number=f"FC-Q-{n}", dealer_id=dealer.id, unit=unit, unit_id=unit.id,
+            reason=StockReturnReason.DEFECTIVE, freight_payer=FreightPayer.MAKER,
+            requested_at=T0 + timedelta(days=n), requested_by_id=world.users[Role.CLERK].id))
+    db.session.add_all(records)
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    assert_worked_and_found(client, "/stock/?queue=stock_requested&status=requested", records)
+    login(world.users[Role.DEALER_STAFF])
+    rows = rows_of(client, f"/stock/?{urlencode({'q': '乙经销'})}")
+    assert not any(r.number in rows for r in records)
+
+
+def test_returned_machines_to_inspect_are_oldest_first_and_found(client, login, world):
+    from tests.case_builders import completed_case
+
+    records = [completed_case(world, "refund", date(2026, 10, 5 + n), dealer=dealer)
+               for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b))]
+    db.session.commit()
+    login(world.users[Role.TECHNICAL])
+    assert_worked_and_found(
+        client, "/cases/?queue=case_machines_to_judge&status=completed", records)
+    login(world.dealer_b_admin)
+    rows = rows_of(client, f"/cases/?{urlencode({'q': records[0].number})}")
+    assert records[0].number not in rows
+
+
+def test_service_requests_to_arrange_stay_oldest_first_when_searched(client, login, world):
+    records = []
+    for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b)):
+        unit = factories.make_unit(serial=f"SV{n}-{dealer.code}", dealer=dealer)
+        records.append(factories.make_service_request(
+            dealer, unit=unit, received_at=T0 + timedelta(days=n)))  # due 2 h after
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    assert_worked_and_found(client, "/service/?queue=requests_routed&status=routed", records)
+    rows = rows_of(client, "/service/?queue=requests_routed&status=routed&q=DA")
+    assert rows.index(records[0].number) < rows.index(records[1].number)  # searched, in order
+    login(world.users[Role.DEALER_STAFF])
+    assert records[2].number not in rows_of(client, f"/service/?{urlencode({'q': '乙经销'})}")
