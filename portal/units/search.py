@@ -71,7 +71,7 @@ def matching(stmt, q: str, user):
     q = q.strip().upper()
     if not q:
         return stmt
-    found = sa.or_(Unit.serial.startswith(q), Unit.engine_no.startswith(q))
+    found = sa.or_(starts_with(Unit.serial, q), starts_with(Unit.engine_no, q))
     if q.isdigit() and scoped(user):
         found = sa.or_(found, Unit.serial.endswith(q, autoescape=True))
     return stmt.where(found)
