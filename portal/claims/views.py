@@ -42,7 +42,7 @@ from portal.claims.search import searched_claims
 from portal.claims.signature import SignatureForm, receive_signature
 from portal.core import audit
 from portal.core.actions import errors_by_line, form_action
-from portal.core.db import shanghai_today, utcnow
+from portal.core.db import shanghai_today, starts_with, utcnow
 from portal.core.downloads import download
 from portal.core.errors import DomainError
 from portal.core.forms import options
