@@ -88,7 +88,7 @@ def rate_chart(table: fa.RateTable, link):
 
 
 def cost_chart(table: fa.RateTable, link):
-    bars = [Bar(r.label, r.cost_per_unit, f"¥{r.cost_per_unit}" if r.units else "—",
+    bars = [Bar(r.label, r.cost_per_unit, f"¥{r.cost_per_unit:,}" if r.units else "—",
                 link(table.dimension, r.key)) for r in table.rows[:MAX_BARS]]
     return bar_chart(_("Warranty cost per unit sold by %(group)s",
                        group=fa.DIMENSIONS[table.dimension]),

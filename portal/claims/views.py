@@ -132,7 +132,7 @@ def _part_choices(model_id: int, q: str = ""):
         stmt = stmt.where(sa.or_(starts_with(Part.part_number, q.upper()),
                                  Part.name.contains(q, autoescape=True)))
     parts = db.session.scalars(stmt.order_by(Part.part_number)).all()
-    return [(p.id, f"{p.part_number} {p.name} · {p.kind.title} · ¥{p.price}") for p in parts]
+    return [(p.id, f"{p.part_number} {p.name} · {p.kind.title} · ¥{p.price:,}") for p in parts]
 
 
 def header_form(claim=None, unit=None, formdata=None):
