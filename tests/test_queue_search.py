@@ -176,3 +176,16 @@ def test_service_requests_to_arrange_stay_oldest_first_when_searched(client, log
     assert rows.index(records[0].number) < rows.index(records[1].number)  # searched, in order
     login(world.users[Role.DEALER_STAFF])
     assert records[2].number not in rows_of(client, f"/service/?{urlencode({'q': '乙经销'})}")
+
+
+def test_case_settlements_to_approve_are_oldest_first_and_found(client, login, world):
+    from tests.case_builders import completed_case
+
+    records = [completed_case(world, "refund", date(2026, 10, 5 + n), dealer=dealer)
+               for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b))]
+    db.session.commit()
+    login(world.users[Role.FINANCE])
+    assert_worked_and_found(client, "/finance/case-settlements?queue=case_settlements", records)
+    assert 'name="q"' in client.get("/finance/case-settlements").text
+    login(world.dealer_b_admin)  # a dealer never reaches finance's queue
+    assert client.get(f"/finance/case-settlements?q={records[2].number}").status_code == 403
