@@ -190,3 +190,65 @@ def test_case_settlements_to_approve_are_oldest_first_and_found(client, login, w
     assert 'name="q"' in client.get("/finance/case-settlements").text
     login(world.dealer_b_admin)  # a dealer never reaches finance's queue
     assert client.get(f"/finance/case-settlements?q={records[2].number}").status_code == 403
+
+
+def _claims_of_each(world, prefix):
+    """A submitted claim of dealer A, another, and one of dealer B, each on its own unit."""
+    return [factories.make_claim(
+        factories.make_unit(serial=f"{prefix}{n}-{dealer.code}", dealer=dealer),
+        status="submitted", submitted_at=T0 + timedelta(days=n))
+        for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b))]
+
+
+def test_return_visits_due_are_oldest_first_and_found(client, login, world):
+    from portal.service.models import ReturnVisit
+
+    claims = _claims_of_each(world, "RV")
+    db.session.add_all(ReturnVisit(claim_id=c.id, dealer_id=c.dealer_id, unit_id=c.unit_id,
+                                   due_on=date(2026, 3, 2) + timedelta(days=n))
+                       for n, c in enumerate(claims))
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    assert_worked_and_found(client, "/followup/visits?queue=visits_due&status=open", claims)
+    assert "单号、出厂编号或经销商" in client.get("/followup/visits?queue=visits_due").text
+    login(world.rep_b)  # sees dealer B's only, however it searches
+    for q in (claims[0].number, "甲经销", "DA-01"):
+        assert claims[0].number not in rows_of(client, f"/followup/visits?status=open&q={q}")
+
+
+def test_open_complaints_are_oldest_first_and_found(client, login, world):
+    from portal.service.models import Channel, Complaint
+
+    records = []
+    for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b)):
+        unit = factories.make_unit(serial=f"CP{n}-{dealer.code}", dealer=dealer)
+        records.append(Complaint(
+            number=f"TS-Q-{n}", channel=Channel.PHONE, received_at=T0 + timedelta(days=n),
+            customer_name="赵六", description="维修太慢", dealer_id=dealer.id, unit=unit,
+            unit_id=unit.id, registered_by_id=world.users[Role.CLERK].id))
+    db.session.add_all(records)
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    assert_worked_and_found(client, "/followup/complaints?queue=complaints_open", records)
+    assert "单号、出厂编号或经销商" in client.get("/followup/complaints").text
+    login(world.users[Role.DEALER_STAFF])  # dealer A's user
+    for q in (records[2].number, records[2].unit.serial, "乙经销"):
+        assert records[2].number not in rows_of(client, f"/followup/complaints?q={q}")
+    assert records[0].number in rows_of(client, "/followup/complaints?q=TS-Q")
+
+
+def test_open_entitlement_flags_are_oldest_first_and_found(client, login, world):
+    from portal.claims.models import FlagKind, UnitFlag
+
+    claims = _claims_of_each(world, "FL")
+    db.session.add_all(UnitFlag(unit_id=c.unit_id, kind=FlagKind.EXCHANGE, claim_id=c.id,
+                                raised_at=T0 + timedelta(days=n))
+                       for n, c in enumerate(claims))
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    assert_worked_and_found(client, "/followup/flags?kind=", claims)  # a row shows its claim
+    assert "单号、出厂编号或经销商" in client.get("/followup/flags").text
+    login(world.rep_b)
+    for q in (claims[0].number, claims[0].unit.serial, "甲经销"):
+        assert claims[0].number not in rows_of(client, f"/followup/flags?q={q}")
+    assert claims[2].number in rows_of(client, "/followup/flags?q=DB-01")
