@@ -252,3 +252,27 @@ def test_open_entitlement_flags_are_oldest_first_and_found(client, login, world)
     for q in (claims[0].number, claims[0].unit.serial, "甲经销"):
         assert claims[0].number not in rows_of(client, f"/followup/flags?q={q}")
     assert claims[2].number in rows_of(client, "/followup/flags?q=DB-01")
+
+
+def test_shipments_to_receive_are_found_by_the_claims_and_units_of_their_parts(client, login,
+                                                                               world):
+    claims = _claims_of_each(world, "SH")
+    shipments = [factories.make_return_shipment(
+        [factories.make_owed_part(c)], number=f"HY-Q-{n}", waybill=f"SF77{n}",
+        shipped_on=date(2026, 3, 2) + timedelta(days=n)) for n, c in enumerate(claims)]
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    url = "/returns/receiving?queue=receive"
+    rows = rows_of(client, url)
+    assert [rows.index(s.number) for s in shipments] == sorted(
+        rows.index(s.number) for s in shipments)
+    first, second, other = shipments
+    searches = {first.number: {first}, claims[0].number: {first}, claims[0].unit.serial: {first},
+                "sf771": {second}, "db-0": {other}, "乙经销": {other}, "DA-01": {first, second},
+                "ZZZ": set()}
+    for q, found in searches.items():
+        rows = rows_of(client, f"{url}&{urlencode({'q': q})}")
+        assert {s for s in shipments if s.number in rows} == found, q
+    rows = rows_of(client, f"{url}&q=DA")
+    assert rows.index(first.number) < rows.index(second.number)  # searched, still in order
+    assert "单号、运单、出厂编号或经销商" in client.get(url).text
