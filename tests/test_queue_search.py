@@ -276,3 +276,77 @@ def test_shipments_to_receive_are_found_by_the_claims_and_units_of_their_parts(c
     rows = rows_of(client, f"{url}&q=DA")
     assert rows.index(first.number) < rows.index(second.number)  # searched, still in order
     assert "单号、运单、出厂编号或经销商" in client.get(url).text
+
+
+def assert_found(client, url, records, searches):
+    """``url`` lists ``records`` (each with a ``number``) in their order, and each search of
+    ``searches`` (term → the records it finds) finds exactly those."""
+    rows = rows_of(client, url)
+    assert [rows.index(r.number) for r in records] == sorted(rows.index(r.number)
+                                                             for r in records)
+    for q, found in searches.items():
+        rows = rows_of(client, f"{url}&{urlencode({'q': q})}")
+        assert {r for r in records if r.number in rows} == found, (url, q)
+
+
+def test_delivery_notes_waiting_are_oldest_first_and_found(client, login, world):
+    from portal.deliveries.models import DeliveryLine, DeliveryNote
+
+    notes, units = [], []
+    for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b)):
+        units.append(factories.make_unit(serial=f"DN{n}-{dealer.code}", dealer=dealer))
+        notes.append(DeliveryNote(number=f"FH-Q-{n}", dealer_id=dealer.id,
+                                  shipped_on=date(2026, 3, 2) + timedelta(days=n),
+                                  created_by_id=world.users[Role.CLERK].id,
+                                  lines=[DeliveryLine(position=1, unit_id=units[-1].id)]))
+    db.session.add_all(notes)
+    db.session.commit()
+    first, second, other = notes
+    login(world.users[Role.CLERK])
+    assert_found(client, "/deliveries/?queue=notes_waiting&status=shipped", notes, {
+        "fh-q-0": {first}, units[0].serial: {first}, "db-0": {other}, "乙经销": {other},
+        "DA-01": {first, second}, "ZZZ": set()})
+    assert "单号、出厂编号或经销商" in client.get("/deliveries/?queue=notes_waiting").text
+    login(world.rep_b)  # his chase list holds only his dealers' notes
+    for q in ("FH-Q-0", units[0].serial, "甲经销"):
+        assert "FH-Q-0" not in rows_of(client, f"/deliveries/?queue=notes_waiting&q={q}")
+
+
+def test_stocking_plans_to_review_are_oldest_first_and_found(client, login, world):
+    from portal.planning.models import PlanStatus
+    from tests.builders import make_plan, make_season
+
+    plans = []
+    for n, dealer in enumerate((world.dealer_a, world.dealer_a, world.dealer_b)):
+        season = make_season(f"Q{n}", date(2027, 3, 10), date(2027, 6, 15))
+        plan = make_plan(season, dealer, [], status=PlanStatus.SUBMITTED)
+        plan.submitted_at = T0 + timedelta(days=n)
+        plans.append(plan)
+    db.session.commit()
+    first, second, other = plans
+    login(world.users[Role.CLERK])
+    assert_found(client, "/plans/review?queue=plans_review", plans, {
+        first.number: {first}, first.number.lower(): {first}, f"CB{first.season_id}": {first},
+        "db-0": {other}, "乙经销": {other}, "DA-01": {first, second}, "ZZZ": set()})
+    assert "单号或经销商" in client.get("/plans/review").text
+    login(world.rep_b)
+    for q in (first.number, "甲经销", "DA-01"):
+        assert first.number not in rows_of(client, f"/plans/review?q={q}")
+
+
+def test_notices_waiting_for_dealers_are_oldest_first_and_found(client, login, world):
+    from tests.builders import make_notice
+
+    notices = [make_notice(dealer, claims=1)
+               for dealer in (world.dealer_a, world.dealer_a, world.dealer_b)]
+    db.session.commit()
+    first, second, other = notices
+    login(world.users[Role.FINANCE])
+    assert_found(client, "/finance/notices?queue=notices_issued&status=issued", notices, {
+        first.number: {first}, "db-0": {other}, "乙经销": {other}, "DA-01": {first, second},
+        "ZZZ": set()})
+    assert "单号或经销商" in client.get("/finance/notices").text
+    login(world.dealer_b_admin)
+    for q in (first.number, "甲经销", "DA-01"):
+        assert first.number not in rows_of(client, f"/finance/notices?q={q}")
+    assert other.number in rows_of(client, f"/finance/notices?q={other.number}")
