@@ -3,6 +3,7 @@
 (templates/finance/_case_settlement.html) with its form. A refusal of the form re-renders the
 case page with the message next to the field, 422."""
 
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -21,6 +22,7 @@ from portal.core.permissions import requires
 from portal.finance import access
 from portal.finance.views import bp
 from portal.units.models import Unit
+from portal.units.search import searched
 
 
 def case_finance(case: SanbaoCase, failed: str | None, form) -> dict:
@@ -38,11 +40,14 @@ PANELS.append(case_finance)
 @bp.route("/case-settlements")
 @requires(access.can_settle_cases)
 def case_settlements():
-    """Completed cases whose failed machine is back, waiting for finance's settlement."""
-    stmt = SETTLE.select(current_user, utcnow()).options(
+    """Completed cases whose failed machine is back, waiting for finance's settlement, oldest
+    arrival first; searched by case number, serial or dealer (``portal.units.search``)."""
+    q = request.args.get("q", "").strip()
+    stmt = searched(SETTLE.select(current_user, utcnow()), q, SanbaoCase.number,
+                    SanbaoCase.unit_id, SanbaoCase.dealer_id).options(
         selectinload(SanbaoCase.dealer), selectinload(SanbaoCase.unit).selectinload(Unit.model))
     return render("finance/case_settlements.html", "finance/_case_settlement_rows.html",
-                  page=queue_page(stmt, SETTLE))
+                  page=queue_page(stmt, SETTLE), q=q)
 
 
 @bp.route("/case-settlements/<int:case_id>", methods=["POST"])

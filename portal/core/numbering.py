@@ -66,6 +66,13 @@ def plan_reference(season_id: int, dealer_code: str) -> str:
     return f"CB{season_id:03d}-{dealer_code}"
 
 
+def read_plan_reference(text: str) -> tuple[int, str] | None:
+    """The season id and (the start of) the dealer code a typed ``plan_reference`` names
+    (``CB007-D0001``, ``cb7``, ``CB007-D``); None for text that is not one."""
+    found = re.fullmatch(r"CB(\d{1,9})(?:-(\S*))?", text.strip().upper())
+    return (int(found[1]), found[2] or "") if found else None
+
+
 class DocumentCounter(db.Model):
     """The last number taken of a kind of document in a (Shanghai) year."""
 

@@ -26,6 +26,7 @@ from portal.deliveries.forms import confirm_form
 from portal.deliveries.models import DeliveryNote, DeliveryStatus
 from portal.deliveries.queues import OVERDUE
 from portal.deliveries.scope import get_note, visible_notes
+from portal.deliveries.search import searched_notes
 
 bp = Blueprint("deliveries", __name__, url_prefix="/deliveries")
 
@@ -37,7 +38,7 @@ dealers_only = requires(access.can_confirm_deliveries)
 @signed_in
 def index():
     """Delivery notes, newest first; ?overdue=1 lists the unconfirmed ones to chase, oldest
-    first."""
+    first; found by number, dealer or the serial of a unit on the note."""
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in {s.value for s in DeliveryStatus} else ""
     overdue = request.args.get("overdue") == "1"
@@ -50,6 +51,7 @@ def index():
         stmt = stmt.where(DeliveryNote.status == wanted)
     if dealer_id:
         stmt = stmt.where(DeliveryNote.dealer_id == dealer_id)
+    stmt = searched_notes(stmt, request.args.get("q", ""))
     page = list_page(stmt, queue, DeliveryNote.shipped_on, DeliveryNote.id)
     return render("deliveries/index.html", "deliveries/_rows.html", page=page, wanted=wanted,
                   overdue=overdue, statuses=DeliveryStatus, dealer_id=dealer_id,

@@ -34,6 +34,7 @@ from portal.finance.notice_scope import (
 )
 from portal.finance.queues import awaiting_dealer
 from portal.finance.views import bp
+from portal.units.search import searched
 
 readers = requires(access.can_read_notices)
 dealers_only = requires(access.can_answer_notices)
@@ -44,7 +45,8 @@ finance_only = requires(access.can_manage_notices)
 @bp.route("/notices")
 @readers
 def notices():
-    """The write-off notices this user may see, newest first; the dealer's open ones on top."""
+    """The write-off notices this user may see, newest first, found by number or dealer; the
+    dealer's open ones on top."""
     status = request.args.get("status", "")
     status = status if status in NoticeStatus.__members__.values() else ""
     period = request.args.get("period", "")
@@ -54,6 +56,8 @@ def notices():
     stmt = filter_notices(list_select(queue, visible_notices, current_user, now), status=status,
                           period=period, dealer_id=dealer_id).options(
         selectinload(WriteOffNotice.dealer))
+    stmt = searched(stmt, request.args.get("q", ""), WriteOffNotice.number, None,
+                    WriteOffNotice.dealer_id)  # a notice is about no one unit
     page = list_page(stmt, queue, WriteOffNotice.id, WriteOffNotice.id)
     waiting = (awaiting_dealer(current_user, now)
                if access.can_answer_notices(current_user) else [])

@@ -27,7 +27,7 @@ from portal.planning.blueprint import bp
 from portal.planning.forms import OpenForm, PlanForm, ReviewForm, SendBackForm, Versioned
 from portal.planning.models import PlanSection, PlanStatus
 from portal.planning.overview import dealer_seasons, planning_seasons, season_overview
-from portal.planning.queues import TO_REVIEW, listed
+from portal.planning.queues import TO_REVIEW, listed, searched_plans
 from portal.planning.reality import last_season_reality
 from portal.planning.scope import get_plan, lines_page
 from portal.planning.suggestion import due_on, working_units
@@ -67,10 +67,12 @@ def index():
 @bp.route("/review")
 @reviewers
 def review_queue():
-    """Submitted plans waiting for review, the longest waiting first."""
-    stmt = listed(TO_REVIEW.select(current_user, utcnow()))
+    """Submitted plans waiting for review, the longest waiting first; found by reference or
+    dealer."""
+    q = request.args.get("q", "").strip()
+    stmt = listed(searched_plans(TO_REVIEW.select(current_user, utcnow()), q))
     page = queue_page(stmt, TO_REVIEW)
-    return render("planning/review_queue.html", "planning/_review_rows.html", page=page)
+    return render("planning/review_queue.html", "planning/_review_rows.html", page=page, q=q)
 
 
 @bp.route("/open/<int:season_id>", methods=["POST"])

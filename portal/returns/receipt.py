@@ -16,10 +16,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from portal.claims.models import Claim
+from portal.claims.search import claim_matches
 from portal.core import audit
+from portal.core.db import starts_with
 from portal.core.errors import DomainError
 from portal.core.versioning import LATEST, check_version
-from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.returns.access import can_receive_parts, can_take_handed_in
 from portal.returns.models import (
@@ -31,6 +33,7 @@ from portal.returns.models import (
     ShipmentStatus,
     left_on_truck,
 )
+from portal.units.search import dealers_matching
 
 OPEN = (ShipmentStatus.SHIPPED, ShipmentStatus.RECEIVING)
 LABEL = re.compile(r"SBOP:(\d{1,9}):([A-Z0-9-]{1,20}):(\d{1,4})")
@@ -249,11 +252,14 @@ def reconcile(shipment: ReturnShipment, *, actor, now: datetime, version=LATEST)
 
 
 def searched(stmt, q: str = ""):
-    """``stmt`` (a SELECT of shipments) searched by number, waybill or dealer."""
-    if q := q.strip():
-        dealers = sa.select(Dealer.id).where(sa.or_(Dealer.code.ilike(f"{q}%"),
-                                                    Dealer.name.contains(q)))
-        stmt = stmt.where(sa.or_(ReturnShipment.number.ilike(f"{q}%"),
-                                 ReturnShipment.waybill.ilike(f"{q}%"),
-                                 ReturnShipment.dealer_id.in_(dealers)))
-    return stmt
+    """``stmt`` (a SELECT of shipments) searched by the shipment's number or waybill, its dealer
+    (``dealers_matching``, as on every list), or the claim number or serial of a part it
+    carries (``claim_matches``, over its lines' owed parts)."""
+    if not (q := q.strip()):
+        return stmt
+    carried = sa.exists().where(
+        ShipmentLine.shipment_id == ReturnShipment.id, OwedPart.id == ShipmentLine.owed_part_id,
+        OwedPart.claim_id.in_(sa.select(Claim.id).where(claim_matches(q))))
+    return stmt.where(sa.or_(starts_with(ReturnShipment.number, q.upper()),
+                             ReturnShipment.waybill.istartswith(q, autoescape=True),
+                             ReturnShipment.dealer_id.in_(dealers_matching(q)), carried))

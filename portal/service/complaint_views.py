@@ -26,6 +26,7 @@ from portal.service.followup_forms import ComplaintForm, ComplaintMoveForm
 from portal.service.followup_scope import get_complaint, visible_complaints
 from portal.service.followup_views import bp, handlers_only
 from portal.service.models import Channel, Complaint, ComplaintStatus
+from portal.units.search import searched
 
 readers = requires(access.can_read_complaints)
 # action: (service, message on success, what its note is)
@@ -43,12 +44,15 @@ ACTIONS = {
 @bp.route("/complaints")
 @readers
 def complaints():
-    """List complaints, newest first, by status; those open, oldest first."""
+    """List complaints, newest first, by status; those open, oldest first. Found by number,
+    the unit's serial or the dealer (``portal.units.search``)."""
     status, queue = ComplaintStatus.parse(request.args.get("status")), requested()
     stmt = list_select(queue, visible_complaints, current_user, utcnow()).options(
         selectinload(Complaint.dealer), selectinload(Complaint.unit), selectinload(Complaint.claim))
     if status:
         stmt = stmt.where(Complaint.status == status)
+    stmt = searched(stmt, request.args.get("q", ""), Complaint.number, Complaint.unit_id,
+                    Complaint.dealer_id)
     page = list_page(stmt, queue, Complaint.received_at, Complaint.id)
     return render("followup/complaints.html", "followup/_complaint_rows.html", page=page,
                   status_filter=status, statuses=ComplaintStatus)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.claims.models import FlagKind, UnitFlag
+from portal.claims.search import searched_claims
 from portal.core.actions import back_with_errors, form_action
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
@@ -22,7 +23,8 @@ from portal.units.models import Unit
 @bp.route("/flags")
 @requires(access.can_list_flags)
 def flags():
-    """List open entitlement flags, oldest first, or the resolved ones, newest first."""
+    """List open entitlement flags, oldest first, or the resolved ones, newest first; found as
+    the repair record that raised them is (its number, its unit's serial, its dealer)."""
     kind = FlagKind.parse(request.args.get("kind"))
     resolved = request.args.get("state") == "resolved"
     stmt = (visible_flags(current_user).where(UnitFlag.resolved_at.is_not(None)) if resolved
@@ -33,9 +35,11 @@ def flags():
         selectinload(UnitFlag.fault_code))
     if kind:
         stmt = stmt.where(UnitFlag.kind == kind)
+    q = request.args.get("q", "").strip()
+    stmt = searched_claims(stmt, q, UnitFlag.claim_id)
     page = list_page(stmt, None if resolved else FLAGS, UnitFlag.resolved_at, UnitFlag.id)
     return render("followup/flags.html", "followup/_flag_rows.html", page=page, kind=kind,
-                  kinds=FlagKind, resolved=resolved, form=NoteForm(formdata=None),
+                  kinds=FlagKind, resolved=resolved, q=q, form=NoteForm(formdata=None),
                   can_resolve=access.can_resolve_flags(current_user))
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.access import can_read_history
 from portal.accounts.roles import signed_in
+from portal.claims.search import searched_claims
 from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import shanghai_today, utcnow
@@ -36,9 +37,10 @@ def date_arg(name: str) -> date | None:
         return None
 
 
-def _visit_rows(status: VisitStatus, dealer_id: int | None):
+def _visit_rows(status: VisitStatus, dealer_id: int | None, q: str):
     queue = requested()  # the visits due: those open and due by today
-    stmt = list_select(queue, visible_visits, current_user, utcnow())
+    stmt = searched_claims(list_select(queue, visible_visits, current_user, utcnow()), q,
+                           ReturnVisit.claim_id)  # found as their repair record is
     stmt = stmt.where(ReturnVisit.status == status).options(
         selectinload(ReturnVisit.claim), selectinload(ReturnVisit.dealer),
         selectinload(ReturnVisit.unit).selectinload(Unit.cards),
@@ -58,7 +60,8 @@ def _stats(dealer_id: int | None, start: date, end: date):
 @bp.route("/visits")
 @signed_in
 def visits():
-    """List the return visits to make (oldest due first) or made, with the visit rate."""
+    """List the return visits to make (oldest due first) or made, with the visit rate; found
+    by their repair record's number, its unit's serial or its dealer."""
     status = VisitStatus.parse(request.args.get("status")) or VisitStatus.OPEN
     if not access.can_plan_visits(current_user):
         status = VisitStatus.DONE  # dealers see results, not the calling plan
@@ -66,14 +69,15 @@ def visits():
     today = shanghai_today()
     end = date_arg("to") or today
     start = date_arg("from") or end - timedelta(days=STATS_DAYS - 1)
-    page = _visit_rows(status, dealer_id)
+    q = request.args.get("q", "").strip()
+    page = _visit_rows(status, dealer_id, q)
     args = {"status": status.value, "dealer": dealer_id or "", "from": start.isoformat(),
-            "to": end.isoformat()}
+            "to": end.isoformat(), "q": q}
     if wants_fragment():  # the next rows only
         return render("followup/_visit_rows.html", page=page, state=status, today=today,
                       args=args)
     return render("followup/visits.html", page=page, state=status, dealer_id=dealer_id,
-                  dealers=dealer_choices(current_user), today=today,
+                  dealers=dealer_choices(current_user), today=today, q=q,
                   start=start, end=end, stats=_stats(dealer_id, start, end), args=args,
                   statuses=VisitStatus, targets=(services.TARGET_RATE,
                                                  services.TARGET_SATISFIED))

@@ -9,9 +9,10 @@ portal's 销售发货清单, ``templates/deliveries/note_pdf.html``) holds the n
 A work queue's search box: the record's number, the unit's serial, or the dealer (its code, or a
 piece of its name). One definition for every list a person works down whose rows are about one
 unit at one dealer: claims and what hangs off them (``portal.claims.search``), exchange and refund
-cases, stock returns. A term finds the same way on each. Numbers, serials and codes match from
-their start, as index ranges (``starts_with``); a dealer's name anywhere in it, among the few
-hundred dealers, so that "济南" finds 济南丰收.
+cases, stock returns, complaints; and, by number or dealer, for the lists of records about no one
+unit (delivery notes, stocking plans, write-off notices). A term finds the same way on each.
+Numbers, serials and codes match from their start, as index ranges (``starts_with``); a dealer's
+name anywhere in it, among the few hundred dealers, so that "济南" finds 济南丰收.
 """
 
 import re
@@ -83,14 +84,20 @@ def dealers_matching(q: str):
                                              Dealer.name.contains(q, autoescape=True)))
 
 
+def units_matching(q: str):
+    """The ids of the units whose serial starts with ``q``."""
+    return sa.select(Unit.id).where(starts_with(Unit.serial, q.strip().upper()))
+
+
 def record_matches(q: str, number, unit_id, dealer_id):
     """The condition of a search for ``q`` on a record whose ``number``, ``unit_id`` and
     ``dealer_id`` columns are given: its number or its unit's serial starts with ``q``, or its
-    dealer is one ``dealers_matching`` finds."""
-    code = q.upper()
-    units = sa.select(Unit.id).where(starts_with(Unit.serial, code))
-    return sa.or_(starts_with(number, code), unit_id.in_(units),
-                  dealer_id.in_(dealers_matching(q)))
+    dealer is one ``dealers_matching`` finds. A record about no one unit (a delivery note, a
+    plan, a notice) gives no ``unit_id``: its number or its dealer."""
+    found = [starts_with(number, q.upper()), dealer_id.in_(dealers_matching(q))]
+    if unit_id is not None:
+        found.append(unit_id.in_(units_matching(q)))
+    return sa.or_(*found)
 
 
 def searched(stmt, q: str, number, unit_id, dealer_id):
