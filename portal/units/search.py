@@ -20,11 +20,14 @@ from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import sqlalchemy as sa
+from flask import has_request_context
+from flask_login import current_user
 
 from portal.core.db import starts_with
 from portal.core.numbering import SCHEMES
 from portal.dealers.models import Dealer
 from portal.dealers.scope import scoped
+from portal.extensions import db
 from portal.units.models import Unit
 
 LABELLED = re.compile(r"^(?:出厂编号|编号|S/?N|SERIAL)\s*[:：=]\s*(\S+)", re.IGNORECASE)
@@ -93,11 +96,32 @@ def record_matches(q: str, number, unit_id, dealer_id):
     """The condition of a search for ``q`` on a record whose ``number``, ``unit_id`` and
     ``dealer_id`` columns are given: its number or its unit's serial starts with ``q``, or its
     dealer is one ``dealers_matching`` finds. A record about no one unit (a delivery note, a
-    plan, a notice) gives no ``unit_id``: its number or its dealer."""
-    found = [starts_with(number, q.upper()), dealer_id.in_(dealers_matching(q))]
+    plan, a notice) gives no ``unit_id``: its number or its dealer. A dealer's own user, who
+    sees one dealer, finds all of it by its code or name, and otherwise by number or serial."""
+    found = [starts_with(number, q.upper())]
+    own = _own_dealer()
+    if own is None:
+        found.append(dealer_id.in_(dealers_matching(q)))
+    elif _is_matched(own, q):
+        return sa.true()  # the user's own dealer matches: all it sees
     if unit_id is not None:
         found.append(unit_id.in_(units_matching(q)))
     return sa.or_(*found)
+
+
+def _own_dealer() -> int | None:
+    """The dealer of a dealer's own user (who sees that one dealer only), else None. Such a
+    search never asks the database which dealer: left out, the dealer's (dealer_id, number)
+    index answers a number's search, where an OR with dealer ids has SQLite walk all that
+    dealer's rows."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    return current_user.dealer_id if current_user.role.is_dealer else None
+
+
+def _is_matched(dealer_id: int, q: str) -> bool:
+    return db.session.scalar(sa.select(dealers_matching(q).where(Dealer.id == dealer_id)
+                                       .exists())) or False
 
 
 def searched(stmt, q: str, number, unit_id, dealer_id):
