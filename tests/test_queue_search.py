@@ -4,7 +4,7 @@ found by claim number, serial and dealer (code or name) through one search
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -66,6 +66,20 @@ def test_each_queue_finds_by_claim_number_serial_and_dealer(client, login, world
         assert client.get(searched).status_code == 200
         rows = rows_of(client, searched)  # the rows the search box asks for
         assert {c for c in claims if c.number in rows} == found, (url, q)
+
+
+@pytest.mark.parametrize(("role", "url"), pages(), ids=lambda v: str(v))
+def test_a_queue_stays_the_queue_while_its_search_box_is_used(client, login, world, claims,
+                                                             role, url):
+    """The toolbar sends the queue along with what is typed: a search inside a queue stays
+    oldest first instead of falling back to the whole list."""
+    login(world.users[role])
+    queue = parse_qs(urlsplit(url).query).get("queue")
+    body = client.get(url).get_data(as_text=True)
+    toolbar = body[body.index('class="toolbar"'):]
+    toolbar = toolbar[:toolbar.index("</form>")]
+    hidden = re.findall(r'<input type="hidden" name="queue" value="([^"]*)">', toolbar)
+    assert hidden == (queue or []), url
 
 
 def rows_of(client, url: str) -> str:
