@@ -26,7 +26,7 @@ from flask_login import current_user
 from portal.core.db import starts_with
 from portal.core.numbering import SCHEMES
 from portal.dealers.models import Dealer
-from portal.dealers.scope import scoped
+from portal.dealers.scope import scoped, visible_dealer_ids
 from portal.extensions import db
 from portal.units.models import Unit
 
@@ -96,8 +96,8 @@ def record_matches(q: str, number, unit_id, dealer_id):
     """The condition of a search for ``q`` on a record whose ``number``, ``unit_id`` and
     ``dealer_id`` columns are given: its number or its unit's serial starts with ``q``, or its
     dealer is one ``dealers_matching`` finds. A record about no one unit (a delivery note, a
-    plan, a notice) gives no ``unit_id``: its number or its dealer. A dealer's own user, who
-    sees one dealer, finds all of it by its code or name, and otherwise by number or serial."""
+    plan, a notice) gives no ``unit_id``: its number or its dealer. A user who sees one
+    dealer finds all of it by its code or name, and otherwise by number or serial."""
     found = [starts_with(number, q.upper())]
     own = _own_dealer()
     if own is None:
@@ -110,13 +110,14 @@ def record_matches(q: str, number, unit_id, dealer_id):
 
 
 def _own_dealer() -> int | None:
-    """The dealer of a dealer's own user (who sees that one dealer only), else None. Such a
-    search never asks the database which dealer: left out, the dealer's (dealer_id, number)
-    index answers a number's search, where an OR with dealer ids has SQLite walk all that
-    dealer's rows."""
+    """The one dealer the signed-in user sees (a dealer's own user; a rep of one dealer), else
+    None. Such a search never asks the database which dealer: left out, the dealer's
+    (dealer_id, number) index answers a number's search, where an OR with dealer ids has SQLite
+    walk all that dealer's rows."""
     if not has_request_context() or not current_user.is_authenticated:
         return None
-    return current_user.dealer_id if current_user.role.is_dealer else None
+    ids = visible_dealer_ids(current_user)
+    return ids[0] if ids is not None and len(ids) == 1 else None
 
 
 def _is_matched(dealer_id: int, q: str) -> bool:
