@@ -209,3 +209,49 @@ def test_a_signed_in_user_without_the_csrf_token_still_gets_400(app, client, log
                            headers={"HX-Request": "true"})
     assert response.status_code == 400
     assert "HX-Redirect" not in response.headers
+
+
+# -- sessions end everywhere (issue 20) --------------------------------------------------------
+
+def _second_browser(app, client=None):
+    """Another test client; given ``client``, holding a copy of its session cookie."""
+    other = app.test_client()
+    if client is not None:
+        other.set_cookie("session", client.get_cookie("session").value)
+    return other
+
+
+def test_a_cookie_copied_before_logout_no_longer_works(app, client, login, world):
+    login(world.users[Role.CLERK])
+    copy = _second_browser(app, client)
+    assert copy.get("/home/clerk").status_code == 200
+    assert client.post("/logout").status_code == 303
+    assert copy.get("/home/clerk").status_code == 302
+    assert client.get("/home/clerk").status_code == 302
+
+
+def test_changing_ones_password_ends_the_other_sessions_and_renews_this_one(app, client,
+                                                                           login, world):
+    finance = world.users[Role.FINANCE]
+    login(finance)
+    copy, elsewhere = _second_browser(app, client), _second_browser(app)
+    elsewhere.post("/login", data={"username": finance.username,
+                                   "password": factories.PASSWORD})
+    assert elsewhere.get("/home/finance").status_code == 200
+    response = client.post("/account/password", data={
+        "current_password": factories.PASSWORD, "new_password": "NewPassw0rd1",
+        "confirm": "NewPassw0rd1"})
+    assert response.status_code == 303
+    assert client.get("/home/finance").status_code == 200  # this browser: a renewed session
+    assert copy.get("/home/finance").status_code == 302  # its old cookie: ended
+    assert elsewhere.get("/home/finance").status_code == 302
+
+
+def test_a_password_reset_ends_the_users_sessions(app, client, login, world):
+    admin, clerk = world.users[Role.ADMIN], world.users[Role.CLERK]
+    elsewhere = _second_browser(app)
+    elsewhere.post("/login", data={"username": clerk.username, "password": factories.PASSWORD})
+    assert elsewhere.get("/home/clerk").status_code == 200
+    login(admin)
+    client.post(f"/admin/users/{clerk.id}/reset-password", data={"password": "Temporary123"})
+    assert elsewhere.get("/home/clerk").status_code == 302

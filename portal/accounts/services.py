@@ -42,6 +42,11 @@ def password_problem(password: str, username: str = "") -> str | None:
 
 
 def load_user_from_session(user_key: str) -> User | None:
+    """The user a session cookie names, if that session has not been ended since.
+
+    The cookie holds ``<id>:<epoch>`` (``User.get_id``); ``end_sessions`` moves the epoch on,
+    so every cookie issued before (a copy included) names an epoch that no longer matches.
+    """
     user_id, _sep, epoch = user_key.partition(":")
     if not user_id.isdigit() or not epoch.isdigit():
         return None
@@ -49,6 +54,14 @@ def load_user_from_session(user_key: str) -> User | None:
     if user is None or not user.is_active or user.session_epoch != int(epoch):
         return None
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` in every browser, copies of its cookie included.
+
+    Sessions live in signed cookies, not on the server: moving the epoch on is what ends them.
+    """
+    user.session_epoch += 1
 
 
 def find_user(username: str) -> User | None:
@@ -178,7 +191,7 @@ def update_user(user: User, *, display_name, role, dealer, rep_dealers, phone, e
     })
     if role != old_role:
         user.role = role
-        user.session_epoch += 1
+        end_sessions(user)
     if changes or role != old_role:
         audit.record("update", user, actor=actor, from_state=old_role, to_state=role,
                      changes=changes)
@@ -192,7 +205,7 @@ def set_active(user: User, active: bool, *, actor, reason: str = "") -> None:
     if user.is_active_user == active:
         return
     user.is_active_user = active
-    user.session_epoch += 1
+    end_sessions(user)
     audit.record("reactivate" if active else "deactivate", user, actor=actor,
                  from_state="active" if not active else "inactive",
                  to_state="active" if active else "inactive", reason=reason)
@@ -204,7 +217,7 @@ def reset_password(user: User, new_password: str, *, actor) -> None:
         raise DomainError(problem, field="password")
     user.set_password(new_password)
     user.must_change_password = True
-    user.session_epoch += 1
+    end_sessions(user)
     audit.record("reset_password", user, actor=actor)
 
 
@@ -219,7 +232,7 @@ def change_password(user: User, current: str, new_password: str) -> None:
                           field="new_password")
     user.set_password(new_password)
     user.must_change_password = False
-    user.session_epoch += 1
+    end_sessions(user)
     audit.record("change_password", user, actor=user)
 
 

@@ -65,7 +65,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
-    """Sign out."""
+    """Sign out here and in every other browser: a copy of the signed cookie must not outlive
+    the sign-out, and the cookie cannot tell one browser from another."""
+    services.end_sessions(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"), 303)
