@@ -198,12 +198,11 @@ def test_fuzz_never_answers_500(api, unit, call, segment, body, role):
 
 
 def test_users_create_and_revoke_their_tokens(client, login, world, db):
-    import re
-
     login(world.users[Role.DEALER_STAFF])
-    client.post("/account/tokens", data={})
-    page = client.get("/account/tokens").get_data(as_text=True)
-    token = re.search(r'<code id="new-token">([^<]+)</code>', page).group(1)
+    created = client.post("/account/tokens", data={})
+    assert created.status_code == 201
+    token = re.search(r'<code id="new-token">([^<]+)</code>', created.get_data(as_text=True)
+                      ).group(1)
     assert "new-token" not in client.get("/account/tokens").get_data(as_text=True)
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=headers).json["dealer"] == "DA-01"
@@ -215,3 +214,20 @@ def test_users_create_and_revoke_their_tokens(client, login, world, db):
     login(world.users[Role.DEALER_STAFF])
     assert client.post(f"/account/tokens/{stored.id}/revoke", data={}).status_code == 303
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_new_token_never_travels_in_the_session_cookie(app, client, login, world):
+    """Shown once in the answer that makes it; the signed cookie is readable by whoever has it."""
+    login(world.users[Role.DEALER_STAFF])
+    serializer = app.session_interface.get_signing_serializer(app)
+    answers = [client.post("/account/tokens", data={}, follow_redirects=True)]
+    answers += [client.get("/account/tokens"), client.get("/home/dealer")]
+    token = re.search(r'<code id="new-token">([^<]+)</code>', answers[0].get_data(as_text=True)
+                      ).group(1)
+    for response in [*answers, *answers[0].history]:
+        assert "no-store" in response.headers["Cache-Control"]
+        for header in response.headers.getlist("Set-Cookie"):
+            value = header.split(";", 1)[0].split("=", 1)[1]
+            assert token not in header and token not in str(serializer.loads(value))
+    assert token not in client.get_cookie("session").value
+    assert token not in str(serializer.loads(client.get_cookie("session").value))

@@ -255,3 +255,32 @@ def test_a_password_reset_ends_the_users_sessions(app, client, login, world):
     login(admin)
     client.post(f"/admin/users/{clerk.id}/reset-password", data={"password": "Temporary123"})
     assert elsewhere.get("/home/clerk").status_code == 302
+
+
+def _token_works(client, token) -> bool:
+    return client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+                      ).status_code == 200
+
+
+def test_changing_ones_password_revokes_ones_api_tokens(client, login, world, db):
+    finance, clerk = world.users[Role.FINANCE], world.users[Role.CLERK]
+    token, others = services.issue_token(finance), services.issue_token(clerk)
+    db.session.commit()
+    assert _token_works(client, token)
+    login(finance)
+    client.post("/account/password", data={
+        "current_password": factories.PASSWORD, "new_password": "NewPassw0rd1",
+        "confirm": "NewPassw0rd1"})
+    assert not _token_works(client, token)
+    assert _token_works(client, others)  # another user's token is not touched
+    assert db.session.query(AuditEntry).filter_by(action="revoke_token",
+                                                  actor_id=finance.id).count() == 1
+
+
+def test_a_password_reset_revokes_the_users_api_tokens(client, login, world, db):
+    admin, clerk = world.users[Role.ADMIN], world.users[Role.CLERK]
+    token = services.issue_token(clerk)
+    db.session.commit()
+    login(admin)
+    client.post(f"/admin/users/{clerk.id}/reset-password", data={"password": "Temporary123"})
+    assert not _token_works(client, token)

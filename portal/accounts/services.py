@@ -218,6 +218,7 @@ def reset_password(user: User, new_password: str, *, actor) -> None:
     user.set_password(new_password)
     user.must_change_password = True
     end_sessions(user)
+    revoke_tokens(user, actor=actor)
     audit.record("reset_password", user, actor=actor)
 
 
@@ -233,6 +234,7 @@ def change_password(user: User, current: str, new_password: str) -> None:
     user.set_password(new_password)
     user.must_change_password = False
     end_sessions(user)
+    revoke_tokens(user, actor=user)
     audit.record("change_password", user, actor=user)
 
 
@@ -262,3 +264,11 @@ def revoke_token(token: ApiToken, *, actor) -> None:
         token.revoked_at = utcnow()
         audit.record("revoke_token", token.user, actor=actor,
                      changes={"token": (token.id, None)})
+
+
+def revoke_tokens(user: User, *, actor) -> None:
+    """Revoke every token of ``user``: a new password (the old one may have leaked) leaves no
+    program signed in with what the old one let someone make."""
+    for token in db.session.scalars(sa.select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        revoke_token(token, actor=actor)

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import selectinload
@@ -148,25 +148,30 @@ def set_active(user_id):
 @bp.route("/account/tokens")
 @signed_in
 def tokens():
-    """List one's API tokens; a new one is shown once, right after it is made."""
+    """List one's API tokens."""
+    return _tokens_page()
+
+
+def _tokens_page(new_token: str | None = None, status: int = 200):
     rows = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
         .order_by(ApiToken.id.desc())
     ).all()
-    return render("accounts/tokens.html", tokens=rows, new_token=session.pop("new_token", None),
+    return render("accounts/tokens.html", status=status, tokens=rows, new_token=new_token,
                   form=ActiveForm())
 
 
 @bp.route("/account/tokens", methods=["POST"])
 @signed_in
 def new_token():
-    """Make an API token for oneself."""
-    form, back = ActiveForm(), url_for("accounts.tokens")
-
-    def action():  # shown once, on the next page
-        session["new_token"] = services.issue_token(current_user, actor=current_user)
-
-    return form_action(form, action, done=back, again=back_with_errors(back))
+    """Make an API token for oneself and show it in this answer, once (never kept, not even in
+    the session cookie, which is signed but readable; the answer is no-store like every page)."""
+    form = ActiveForm()
+    if not form.validate_on_submit():
+        return back_with_errors(url_for("accounts.tokens"))(form)
+    token = services.issue_token(current_user, actor=current_user)
+    db.session.commit()
+    return _tokens_page(new_token=token, status=201)
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
