@@ -284,3 +284,33 @@ def test_a_password_reset_revokes_the_users_api_tokens(client, login, world, db)
     login(admin)
     client.post(f"/admin/users/{clerk.id}/reset-password", data={"password": "Temporary123"})
     assert not _token_works(client, token)
+
+
+# -- sign-in does not tell which users exist (issue 20) ----------------------------------------
+
+@pytest.fixture
+def hash_checks(monkeypatch):
+    """Every stored hash a password is verified against, in order."""
+    from portal.accounts import models
+
+    checked, real = [], models.check_password_hash
+
+    def counting(stored, password):
+        checked.append(stored)
+        return real(stored, password)
+
+    monkeypatch.setattr(models, "check_password_hash", counting)
+    return checked
+
+
+@pytest.mark.parametrize("username", ["nobody_here", "w_clerk_inactive", "w_clerk"])
+def test_every_failed_sign_in_costs_one_hash_of_the_same_kind(username, world, db, hash_checks):
+    clerk = world.users[Role.CLERK]
+    if username == "w_clerk_inactive":
+        clerk.is_active_user, username = False, "w_clerk"
+        db.session.flush()
+    with pytest.raises(DomainError):
+        services.authenticate(username, "not-the-password-1", "10.0.0.9")
+    assert len(hash_checks) == 1
+    method = clerk.password_hash.split("$", 1)[0]
+    assert hash_checks[0].split("$", 1)[0] == method  # the same work: method and rounds

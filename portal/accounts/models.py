@@ -1,7 +1,9 @@
 """Users, API tokens and failed sign-ins."""
 
 import hashlib
+import secrets
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -58,11 +60,10 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=_hash_method())
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self, password)
 
     @property
     def is_active(self) -> bool:
@@ -76,6 +77,22 @@ class User(UserMixin, db.Model):
     def label(self) -> str:
         """How a person is named in a choice of people: by name, never by login (issue 19)."""
         return self.display_name
+
+
+def _hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
+@cache
+def _stand_in_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether ``password`` is ``user``'s. Without a user the same hashing work is done against
+    a stand-in hash: how long a sign-in takes must not tell which usernames exist."""
+    stored = user.password_hash if user is not None else _stand_in_hash(_hash_method())
+    return check_password_hash(stored, password) and user is not None
 
 
 class ApiToken(db.Model):

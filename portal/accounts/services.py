@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.accounts.models import ApiToken, LoginFailure, User
+from portal.accounts.models import ApiToken, LoginFailure, User, password_matches
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.core import audit
 from portal.core.db import utcnow
@@ -123,7 +123,9 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
             _("Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=minutes)
         )
     user = find_user(username)
-    if user is None or not user.check_password(password) or not user.is_active:
+    # The password is checked first, even for an unknown or deactivated user: every refusal
+    # costs one hash, so its time does not tell whether the username exists.
+    if not password_matches(user, password) or not user.is_active:
         db.session.add(LoginFailure(username=username.strip().lower()[:64],
                                     remote_addr=remote_addr[:64]))
         raise DomainError(_("Wrong username or password, or the account is deactivated."))
