@@ -65,8 +65,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Every photo, scan and signature (portal.core.uploads); the forms' labels quote it.
         "UPLOAD_MAX_BYTES": 8 * 1024 * 1024,
         "PAGE_SIZE": 25,
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCK_MINUTES": 15,
+        # Failed sign-ins slow the next ones down, never lock (portal/accounts/throttle.py).
+        "LOGIN_FREE_FAILURES": 3,  # per username and address before the first wait
+        "LOGIN_DELAY_MAX_SECONDS": 300,  # the wait doubles up to this
+        "LOGIN_USERNAME_DELAY_MAX_SECONDS": 30,  # the most other addresses' failures impose
+        "LOGIN_FAILURE_WINDOW_MINUTES": 15,  # failures older than this are forgotten
         "API_MAX_FAILURES": 20,  # failed bearer tokens per address inside API_LOCK_MINUTES
         "API_LOCK_MINUTES": 15,
         "WTF_CSRF_TIME_LIMIT": None,

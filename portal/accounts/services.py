@@ -2,15 +2,14 @@
 
 import re
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.accounts.models import ApiToken, LoginFailure, User, password_matches
+from portal.accounts import throttle
+from portal.accounts.models import ApiToken, User, password_matches
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.core import audit
 from portal.core.db import utcnow
@@ -68,70 +67,19 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == username.strip()))
 
 
-# LoginFailure.username of a failed bearer token: no real username can hold "<".
-API_TOKEN_FAILURE = "<api token>"
-
-
-def _locked_for(condition, allowed: int, window: timedelta) -> timedelta | None:
-    """How long until the failures matching ``condition`` fall below ``allowed``, if they
-    have reached it inside the window (attempts while locked are not counted)."""
-    now = utcnow()
-    count, oldest = db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(LoginFailure.at))
-        .where(condition, LoginFailure.at >= now - window)
-    ).one()
-    return oldest + window - now if count >= allowed else None
-
-
-def lockout_minutes(username: str, remote_addr: str) -> int:
-    """Minutes until this username (or address) may try again; 0 when not locked.
-
-    Too many failures inside the window lock the name (or address) until the oldest of them
-    leaves the window; attempts while locked are refused without being counted.
-    """
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    window = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-    for condition, allowed in (
-        (LoginFailure.username == username.strip().lower(), limit),
-        (sa.and_(LoginFailure.remote_addr == remote_addr,
-                 LoginFailure.username != API_TOKEN_FAILURE), limit * 4),
-    ):
-        if wait := _locked_for(condition, allowed, window):
-            return int(wait.total_seconds() // 60) + 1
-    return 0
-
-
-def api_lockout_seconds(remote_addr: str) -> int:
-    """Seconds until this address may present a bearer token again; 0 when not locked."""
-    window = timedelta(minutes=current_app.config["API_LOCK_MINUTES"])
-    wait = _locked_for(sa.and_(LoginFailure.remote_addr == remote_addr[:64],
-                               LoginFailure.username == API_TOKEN_FAILURE),
-                       current_app.config["API_MAX_FAILURES"], window)
-    return int(wait.total_seconds()) + 1 if wait else 0
-
-
-def record_api_failure(remote_addr: str) -> None:
-    """Count one unknown, revoked or malformed bearer token from this address."""
-    db.session.add(LoginFailure(username=API_TOKEN_FAILURE, remote_addr=remote_addr[:64]))
-
-
 def authenticate(username: str, password: str, remote_addr: str) -> User:
-    """Return the user these credentials name, or raise; failures are counted."""
-    minutes = lockout_minutes(username, remote_addr)
-    if minutes:
-        raise DomainError(
-            _("Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=minutes)
-        )
+    """Return the user these credentials name, or raise; failures are counted and slow the
+    next tries down (``portal.accounts.throttle``), the password unchecked while they wait."""
+    if seconds := throttle.sign_in_wait(username, remote_addr):
+        raise DomainError(_("Too many failed sign-ins. Try again in %(seconds)d seconds.",
+                            seconds=seconds))
     user = find_user(username)
     # The password is checked first, even for an unknown or deactivated user: every refusal
     # costs one hash, so its time does not tell whether the username exists.
     if not password_matches(user, password) or not user.is_active:
-        db.session.add(LoginFailure(username=username.strip().lower()[:64],
-                                    remote_addr=remote_addr[:64]))
+        throttle.record_sign_in_failure(username, remote_addr)
         raise DomainError(_("Wrong username or password, or the account is deactivated."))
-    db.session.execute(
-        sa.delete(LoginFailure).where(LoginFailure.username == user.username.lower())
-    )
+    throttle.clear_sign_in_failures(username, remote_addr)
     user.last_login_at = utcnow()
     audit.record("sign_in", user, actor=user)
     return user

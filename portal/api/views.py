@@ -7,7 +7,8 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
-from portal.accounts.services import api_lockout_seconds, record_api_failure, user_for_token
+from portal.accounts.services import user_for_token
+from portal.accounts.throttle import api_lockout_seconds, record_api_failure
 from portal.core.errors import DomainError
 from portal.core.permissions import PUBLIC, any_of
 from portal.core.versioning import api_version
@@ -65,17 +66,18 @@ def token_required(*predicates):
 
 
 def _authenticate():
-    """The user of the request's bearer token. Wrong tokens are counted per address, and an
-    address with too many of them is refused for a while (429) without looking further."""
+    """The user of the request's bearer token. A valid token always passes, whatever others
+    sent from its address; wrong tokens are counted per address, and an address with too many
+    of them is answered 429 for a while instead of 401 (``portal.accounts.throttle``)."""
     address = request.remote_addr or ""
-    if wait := api_lockout_seconds(address):
-        raise ApiError(429, "too_many_requests",
-                       "Too many invalid tokens from this address; try again later.",
-                       headers={"Retry-After": str(wait)})
     presented = request.headers.get("Authorization", "")
     scheme, _sep, token = presented.partition(" ")
     user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
+        if wait := api_lockout_seconds(address):
+            raise ApiError(429, "too_many_requests",
+                           "Too many invalid tokens from this address; try again later.",
+                           headers={"Retry-After": str(wait)})
         if presented:  # no header at all is not a guess
             record_api_failure(address)
             db.session.commit()  # the error handler rolls back; the failure must stay counted
