@@ -4,6 +4,7 @@ the Chinese and English interfaces, and a phone."""
 import re
 from datetime import timedelta
 
+from itsdangerous import URLSafeSerializer
 from playwright.sync_api import expect
 
 from tests.e2e.browser import draw_signature_by_touch, zh
@@ -121,3 +122,39 @@ def test_a_phone_opens_the_menu_fills_a_repair_record_and_takes_a_finger_signatu
     box = phone.locator("main").bounding_box()
     assert box["width"] <= 390  # nothing wider than the phone
     shot(phone, "phone-signed")
+
+
+def _cookie_data(value: str) -> str:
+    """What a Flask session cookie carries, unsigned: anyone holding the cookie can read it."""
+    payload = value.rsplit(".", 2)[0]  # [.]payload.timestamp.signature; "." marks zlib
+    return str(URLSafeSerializer("no key needed to read").load_payload(payload.encode()))
+
+
+def test_a_new_api_token_is_shown_once_and_kept_nowhere(people, shot):
+    """In the page the form answers and nowhere else: not in a cookie, not in htmx's copy of
+    the page kept for the back button (hx-history="false")."""
+    page = people.page("e2e_clerk")
+    page.goto("/account/tokens")
+    page.click('form[action="/account/tokens"] button[type="submit"]')
+    token = page.locator("#new-token").inner_text()
+    assert token.startswith("sbp_")
+    shot(page, "new-token")
+    page.click(".brand")  # a boosted link: htmx keeps the page it leaves in sessionStorage
+    page.wait_for_url(lambda url: "/account/tokens" not in url)
+    page.goto("/account/tokens")
+    expect(page.locator("#new-token")).to_have_count(0)
+    kept = page.evaluate("() => JSON.stringify([{...localStorage}, {...sessionStorage}])")
+    cookies = [_cookie_data(c["value"]) for c in page.context.cookies() if c["name"] == "session"]
+    assert cookies and all(token not in text for text in [kept, *cookies])
+
+
+def test_signing_out_ends_a_copy_of_the_session_cookie(people):
+    page = people.page("e2e_clerk")
+    copy = people.page()
+    copy.context.add_cookies(page.context.cookies())
+    copy.goto("/account/tokens")
+    expect(copy.locator(".usermenu")).to_contain_text("内勤小赵")
+    page.click('.usermenu form[action="/logout"] button')
+    page.wait_for_url(re.compile(r"/login(\?|$)"))
+    copy.goto("/account/tokens")
+    expect_login_page(copy)
