@@ -8,8 +8,9 @@ longest applying:
 - this address trying this username: a few free failures (typos), then 2 s doubling to
   ``LOGIN_DELAY_MAX_SECONDS`` (5 min) — a guesser slows down to a try every few minutes;
 - this username, from anywhere: the same growth but capped at the short
-  ``LOGIN_USERNAME_DELAY_MAX_SECONDS`` (30 s) — many addresses together get no faster, and no
-  one can keep the real user, signing in from an address of theirs, out for longer;
+  ``LOGIN_USERNAME_DELAY_MAX_SECONDS`` (30 s) — many addresses together guess no faster than
+  one try per 30 s, and the real user, from an address without failures of its own, waits at
+  most 30 s after the latest failure of the others;
 - this address, any username: four times the free failures, then as the first.
 
 A bearer token is never refused because of anybody's bad tokens: the token is looked at first
@@ -33,8 +34,8 @@ API_TOKEN_FAILURE = "<api token>"
 
 
 def backoff_seconds(failures: int, free: int, cap: int) -> int:
-    """The wait after ``failures`` recent failures: none for the first ``free - 1``, then 2 s,
-    doubling with each further failure, never above ``cap``."""
+    """The wait after ``failures`` recent failures: none before the ``free``-th, 2 s after it,
+    doubling with each further one, never above ``cap``."""
     if failures < free:
         return 0
     return min(cap, 2 ** min(failures - free + 1, 32))
