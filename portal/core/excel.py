@@ -16,6 +16,9 @@ from openpyxl.styles import Font
 
 from portal.core.db import money
 
+# What a spreadsheet reads as the start of a formula (or, after tab or return, of a cell that
+# becomes one when edited or pasted): such text is written as a string cell, quote-prefixed.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 TRUE_WORDS = {"1", "y", "yes", "true", "是", "需要", "√"}
 FALSE_WORDS = {"0", "n", "no", "false", "否", "不需要", "×"}
@@ -229,6 +232,21 @@ def write_sheet(title: str, columns: list[Column], rows: list[list]) -> bytes:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = column.number_format
     sheet.freeze_panes = "A2"
+    return workbook_bytes(workbook)
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    """The saved .xlsx of every export. Text anyone typed (a buyer's name, a ledger memo) that a
+    spreadsheet would read as a formula is kept text: openpyxl makes a cell whose text starts
+    with ``=`` a formula, and Excel or LibreOffice evaluate one starting with ``+ - @`` once it is
+    edited, so those cells are string cells with the quote prefix (Excel's leading apostrophe,
+    not part of the value). Numbers are never text here, so a negative amount stays a number."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
