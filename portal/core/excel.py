@@ -3,7 +3,7 @@
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -140,28 +140,67 @@ def _aliases(column: Column) -> set[str]:
     return names
 
 
+def uploaded_sheet(file_storage) -> bytes:
+    """An uploaded workbook's bytes, read no further than one byte past the size limit."""
+    return file_storage.read(current_app.config["EXCEL_MAX_BYTES"] + 1)
+
+
 def check_xlsx(data: bytes) -> None:
-    """Refuse anything that is not an .xlsx workbook within the size limit, by content."""
-    if len(data) > current_app.config["EXCEL_MAX_BYTES"]:
-        raise ExcelError(_("The file is larger than %(mb)d MB.",
-                           mb=current_app.config["EXCEL_MAX_BYTES"] // (1024 * 1024)))
+    """Refuse anything that is not an .xlsx workbook within the size limits, by content: the
+    file's own size, and what its parts unpack to (a zip bomb is small until it is opened).
+    The sizes the zip declares are binding: Python's zipfile stops a part at its declared size
+    and refuses it (CRC) if it holds more, so summing them before openpyxl reads is enough."""
+    limit = current_app.config["EXCEL_MAX_BYTES"]
+    if len(data) > limit:
+        raise ExcelError(_("The file is larger than %(mb)d MB.", mb=limit // 2**20))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
+            members = archive.infolist()
     except zipfile.BadZipFile:
-        names = set()
+        members = []
+    names = {member.filename for member in members}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise ExcelError(_("This is not an Excel .xlsx file."))
+    unpacked = current_app.config["EXCEL_MAX_UNPACKED_BYTES"]
+    if sum(member.file_size for member in members) > unpacked:
+        raise ExcelError(_("The workbook unpacks to more than %(mb)d MB, the most an import "
+                           "reads.", mb=unpacked // 2**20))
+
+
+def bounded_rows(source: Iterable[tuple], *, rows: int, cells: int) -> Iterator[tuple]:
+    """The rows of ``source`` (blank ones too: openpyxl makes them up for a gap, and a crafted
+    sheet has a million), refused as soon as more than ``rows`` rows or ``cells`` cells (a row
+    is as wide as the sheet says it is) have been read, before the next is taken."""
+    read_cells = 0
+    for read_rows, row in enumerate(source, start=1):
+        read_cells += len(row)
+        if read_rows > rows:
+            raise ExcelError(_("The sheet has more than %(n)d rows, the most an import reads.",
+                               n=rows))
+        if read_cells > cells:
+            raise ExcelError(_("The sheet has more than %(n)d cells, the most an import reads.",
+                               n=cells))
+        yield row
 
 
 def read_sheet(data: bytes, columns: list[Column]) -> Sheet:
-    """Parse the first sheet: headers in row 1 (Chinese, English or keys), data below."""
+    """Parse the first sheet: headers in row 1 (Chinese, English or keys), data below; at most
+    the configured rows and cells are read (``bounded_rows``)."""
     check_xlsx(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise ExcelError(_("The workbook cannot be read: %(error)s", error=error)) from error
-    rows = workbook.worksheets[0].iter_rows(values_only=True)
+    try:
+        return _read_rows(workbook.worksheets[0], columns)
+    finally:
+        workbook.close()
+
+
+def _read_rows(worksheet, columns: list[Column]) -> Sheet:
+    config = current_app.config
+    rows = bounded_rows(worksheet.iter_rows(values_only=True), rows=config["EXCEL_MAX_ROWS"],
+                        cells=config["EXCEL_MAX_CELLS"])
     header = [str(h).strip().lower() if h is not None else "" for h in next(rows, ())]
     sheet = Sheet()
     positions = {}
@@ -178,7 +217,6 @@ def read_sheet(data: bytes, columns: list[Column]) -> Sheet:
         if raw is None or all(v is None or str(v).strip() == "" for v in raw):
             continue
         sheet.rows.append((number, _parse_row(number, raw, columns, positions, sheet.errors)))
-    workbook.close()
     if not sheet.rows and not sheet.errors:
         sheet.errors.append(RowError(2, "", _("The sheet has no data rows.")))
     return sheet
