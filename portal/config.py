@@ -64,7 +64,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # An Excel import (portal.core.excel): the file, what its zip parts unpack to, and the
         # rows and cells read from its sheet (refused, naming the limit, as soon as one is passed).
         "EXCEL_MAX_BYTES": 5 * 1024 * 1024,
-        "EXCEL_MAX_UNPACKED_BYTES": 50 * 1024 * 1024,
+        "EXCEL_MAX_UNPACKED_BYTES": 20 * 1024 * 1024,  # 20,000 rows of 10 columns: ~10 MB
         "EXCEL_MAX_ROWS": 20_000,
         "EXCEL_MAX_CELLS": 400_000,
         # How many of a refused import's problems (and of a preview's rows) a page lists.
