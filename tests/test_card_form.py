@@ -14,7 +14,7 @@ from tests import factories
 from tests.helpers import image_bytes
 
 TODAY = shanghai_today()
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = image_bytes("PDF", size=(200, 280))  # a real PDF: the scan is checked by its structure
 
 
 @pytest.fixture
