@@ -209,7 +209,7 @@ def check_pdf(data: bytes, field: str) -> None:
     end = PDF_END.search(data[-PDF_TAIL:])
     offset = int(end.group(1)) if end else len(data)
     if (not PDF_HEADER.match(data) or offset >= len(data)
-            or not PDF_XREF.match(data, offset) or b"/Root" not in data[offset:]):
+            or not PDF_XREF.match(data, offset) or data.find(b"/Root", offset) < 0):
         raise DomainError(_("The PDF is damaged or incomplete."), field=field)
 
 
