@@ -119,3 +119,37 @@ def test_the_ledger_preview_lists_the_first_rows(app, monkeypatch, client, login
     body = post(client, "/finance/ledger/import", xlsx(rows)).get_data(as_text=True)
     assert "FP-1<" in body and "FP-2<" not in body
     assert "……另有 3 行。" in body and "导入 5 条" in body
+
+
+def lying(data: bytes, member: str, size: int) -> bytes:
+    """``data`` with the zip's directory declaring ``member`` ``size`` bytes unpacked."""
+    at = data.index(b"PK\x01\x02")  # the first entry of the central directory
+    while True:
+        name_length = int.from_bytes(data[at + 28:at + 30], "little")
+        if data[at + 46:at + 46 + name_length] == member.encode():
+            return data[:at + 24] + size.to_bytes(4, "little") + data[at + 28:]
+        at = data.index(b"PK\x01\x02", at + 46)
+
+
+def test_a_part_larger_than_the_zip_declares_is_refused_not_unpacked(clerk, db):
+    data = lying(xlsx(units_rows(200)), "xl/worksheets/sheet1.xml", 500)
+    response = post(clerk, "/units/import", data)
+    assert response.status_code == 422
+    assert field_error(response).startswith("The workbook cannot be read")
+    assert db.session.query(Unit).count() == 0
+
+
+def test_a_sheet_damaged_past_its_start_is_refused(clerk, db):
+    """openpyxl opens the workbook and reads rows until the damage: found while reading."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx(units_rows(300))))
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as archive:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<row r="250"', b'<row r="250" <<')
+            archive.writestr(name, data)
+    response = post(clerk, "/units/import", damaged.getvalue())
+    assert response.status_code == 422
+    assert field_error(response).startswith("The workbook cannot be read")
+    assert db.session.query(Unit).count() == 0

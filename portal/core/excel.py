@@ -190,16 +190,34 @@ def read_sheet(data: bytes, columns: list[Column]) -> Sheet:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise ExcelError(_("The workbook cannot be read: %(error)s", error=error)) from error
+        raise _unreadable(error) from error
     try:
         return _read_rows(workbook.worksheets[0], columns)
     finally:
         workbook.close()
 
 
+def _unreadable(error: Exception) -> ExcelError:
+    return ExcelError(_("The workbook cannot be read: %(error)s", error=error))
+
+
+def _sheet_rows(worksheet) -> Iterator[tuple]:
+    """The sheet's rows as openpyxl reads them, one at a time from the zip: damage past the
+    start (bad XML, a part longer than the zip says) is found only here, while reading."""
+    rows = worksheet.iter_rows(values_only=True)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as error:  # as at opening: openpyxl raises many kinds
+            raise _unreadable(error) from error
+        yield row
+
+
 def _read_rows(worksheet, columns: list[Column]) -> Sheet:
     config = current_app.config
-    rows = bounded_rows(worksheet.iter_rows(values_only=True), rows=config["EXCEL_MAX_ROWS"],
+    rows = bounded_rows(_sheet_rows(worksheet), rows=config["EXCEL_MAX_ROWS"],
                         cells=config["EXCEL_MAX_CELLS"])
     header = [str(h).strip().lower() if h is not None else "" for h in next(rows, ())]
     sheet = Sheet()
