@@ -61,7 +61,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_DURATION": timedelta(days=0),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # An Excel import (portal.core.excel): the file, what its zip parts unpack to, and the
+        # rows and cells read from its sheet (refused, naming the limit, as soon as one is passed).
         "EXCEL_MAX_BYTES": 5 * 1024 * 1024,
+        "EXCEL_MAX_UNPACKED_BYTES": 20 * 1024 * 1024,  # 20,000 rows of 10 columns: ~10 MB
+        "EXCEL_MAX_ROWS": 20_000,
+        "EXCEL_MAX_CELLS": 400_000,
+        # How many of a refused import's problems (and of a preview's rows) a page lists.
+        "IMPORT_ROWS_SHOWN": 100,
         # Every photo, scan and signature (portal.core.uploads); the forms' labels quote it.
         "UPLOAD_MAX_BYTES": 8 * 1024 * 1024,
         "PAGE_SIZE": 25,

@@ -14,7 +14,7 @@ from tests import factories
 from tests.helpers import image_bytes
 
 TODAY = shanghai_today()
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = image_bytes("PDF", size=(200, 280))  # a real PDF: the scan is checked by its structure
 
 
 @pytest.fixture
@@ -80,6 +80,27 @@ def test_a_pdf_scan_is_accepted(client, login, world, unit, db):
     card = db.session.query(WarrantyCard).one()
     assert card.scan_type == "application/pdf"
     assert client.get(f"/units/{unit.id}/card/scan").data == PDF
+
+
+def test_a_file_that_only_starts_like_a_pdf_is_refused_beside_the_field(client, login, world,
+                                                                        unit, db):
+    login(world.users[Role.DEALER_STAFF])
+    response = _post(client, unit, sale(scan=(io.BytesIO(b"%PDF-1.4 forged"), "card.pdf")))
+    assert response.status_code == 422
+    errors = re.findall(r'<small class="error" role="alert">([^<]+)</small>',
+                        response.get_data(as_text=True))
+    assert errors == ["PDF 文件已损坏或不完整。"]
+    assert db.session.query(WarrantyCard).count() == 0
+
+
+def test_the_scan_keeps_a_clean_name(client, login, world, unit, db):
+    login(world.users[Role.DEALER_STAFF])
+    response = _post(client, unit, sale(scan=(io.BytesIO(PDF), "扫描/card\u202efdp.exe")))
+    assert response.status_code == 303
+    assert db.session.query(WarrantyCard).one().scan_name == "cardfdp.exe"
+    served = client.get(f"/units/{unit.id}/card/scan")
+    assert "\u202e" not in served.headers["Content-Disposition"]
+    assert "cardfdp.exe" in served.headers["Content-Disposition"]
 
 
 def test_the_form_opens_the_right_keyboards_on_todays_dates(client, login, world, unit):

@@ -60,7 +60,7 @@ def test_a_drawn_signature_is_stored(app):
 
 
 def test_a_scan_of_the_signed_paper_is_stored(app):
-    scan = (io.BytesIO(b"%PDF-1.4 signed record"), "签字单.pdf")
+    scan = (io.BytesIO(image_bytes("PDF", size=(200, 280))), "签字单.pdf")
     stored, drawn = receive(app, drawn="", scan=scan)
     assert drawn is False and stored.content_type == "application/pdf"
     assert stored.name == "签字单.pdf"

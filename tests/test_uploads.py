@@ -2,16 +2,24 @@
 
 import base64
 import io
+import re
+import struct
+import zlib
 
 import pytest
 from flask_babel import force_locale
+from PIL import Image
+from weasyprint import HTML
 from werkzeug.datastructures import FileStorage
 
+from portal.core.downloads import download
 from portal.core.errors import DomainError
 from portal.core.uploads import (
     DOCUMENT_TYPES,
     IMAGE_TYPES,
+    MAX_PIXELS,
     discard,
+    send_upload,
     staged,
     store,
     store_data_url,
@@ -37,6 +45,18 @@ def stored_files():
 
 def upload(data: bytes, name: str) -> FileStorage:
     return FileStorage(io.BytesIO(data), filename=name)
+
+
+def pdf_document() -> bytes:
+    """A PDF as WeasyPrint writes one: a cross-reference stream (PDF 1.5 and later)."""
+    return HTML(string="<p>回执卡</p>").write_pdf()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A small PNG whose header claims ``width`` × ``height`` pixels."""
+    data = image_bytes(size=(8, 8))
+    header = b"IHDR" + struct.pack(">II", width, height) + data[24:29]
+    return data[:12] + header + struct.pack(">I", zlib.crc32(header)) + data[33:]
 
 
 def photo(data, name):
@@ -107,15 +127,79 @@ def test_an_oversized_file_is_refused_and_nothing_is_written(app, monkeypatch, s
     assert stored_files() == before
 
 
+def scan(data, name="scan.pdf"):
+    return store(upload(data, name), folder="cards", allowed=DOCUMENT_TYPES, field="scan")
+
+
 def test_scans_of_paper_records_still_take_pdf_and_say_so():
-    pdf = b"%PDF-1.4 test scan"
-    stored = store(upload(pdf, "回执卡.pdf"), folder="cards", allowed=DOCUMENT_TYPES,
-                   field="scan")
-    assert stored.content_type == "application/pdf"
-    discard(stored)
+    for pdf in (image_bytes("PDF", size=(200, 280)), pdf_document()):
+        stored = scan(pdf, "回执卡.pdf")
+        assert stored.content_type == "application/pdf"
+        discard(stored)
     error = refused(store, upload(image_bytes("GIF"), "a.gif"), folder="cards",
                     allowed={"image/jpeg", "image/png", "application/pdf"}, field="scan")
     assert str(error.message) == "Only JPEG, PNG or PDF files are accepted."
+
+
+REAL_PDF = image_bytes("PDF", size=(200, 280))  # Pillow's: a classic xref table and trailer
+BAD_PDFS = [
+    ("the first bytes only", b"%PDF-1.4 test scan"),
+    ("a PDF cut short", REAL_PDF[:-300]),
+    ("no end marker", REAL_PDF.replace(b"%%EOF", b"")),
+    ("an offset beyond the file", re.sub(rb"startxref\n\d+", b"startxref\n99999999", REAL_PDF)),
+    ("an offset to no cross-reference", re.sub(rb"startxref\n\d+", b"startxref\n20", REAL_PDF)),
+    ("no document catalogue", REAL_PDF.replace(b"/Root", b"/Ruut")),
+    ("a photo behind a PDF header", b"%PDF-1.4\n" + image_bytes("JPEG")),
+]
+
+
+@pytest.mark.parametrize("what,data", BAD_PDFS, ids=[b[0] for b in BAD_PDFS])
+def test_a_pdf_is_checked_by_its_structure_not_its_first_bytes(stored_files, what, data):
+    before = stored_files()
+    error = refused(scan, data)
+    assert str(error.message) == "The PDF is damaged or incomplete." and error.field == "scan"
+    assert stored_files() == before
+
+
+def test_images_are_bounded_before_they_are_decoded():
+    """Pillow itself refuses what is beyond the limit, wherever an image is opened."""
+    assert Image.MAX_IMAGE_PIXELS == MAX_PIXELS <= 40_000_000
+    claims = png_claiming(7000, 7000)  # 49 million pixels in a few hundred bytes
+    assert len(claims) < 1000
+    with pytest.warns(Image.DecompressionBombWarning):  # Pillow's, at opening the header
+        error = refused(photo, claims, "bomb.png")
+    assert "too many pixels" in str(error.message) and "at most 40 million" in str(error.message)
+
+
+CLEANED = [
+    ("invoice\u202efdp.exe", "invoicefdp.exe"),  # shown as invoiceexe.pdf
+    ("\u2066scan\u2069\u200e\u200f.jpg", "scan.jpg"),
+    ("a\x00b\r\nc\x7f\u200b.png", "abc.png"),
+    ("..\\..\\windows\\evil.png", "evil.png"),
+    ("../../etc/passwd.png", "passwd.png"),
+    ("..", "upload"),
+    ("\u202e", "upload"),
+    ("回执卡  2026.pdf", "回执卡 2026.pdf"),
+    ("x" * 300 + ".pdf", "x" * 196 + ".pdf"),
+]
+
+
+@pytest.mark.parametrize("given,cleaned", CLEANED)
+def test_stored_names_are_cleaned_of_controls_bidi_marks_and_paths(given, cleaned):
+    stored = photo(image_bytes(), given)
+    assert stored.name == cleaned
+    discard(stored)
+
+
+def test_downloads_name_files_without_controls_or_bidi_marks(app):
+    stored = photo(image_bytes(), "photo.png")
+    with app.test_request_context():
+        served = send_upload(stored.path, stored.content_type, "old\u202egnp.exe\r\n")
+        made = download(b"%PDF-1.7", "notice-\u2067x\u2069.pdf")
+    assert served.headers["Content-Disposition"] == "inline; filename=oldgnp.exe"
+    assert made.headers["Content-Disposition"] == "attachment; filename=notice-x.pdf"
+    served.close()
+    discard(stored)
 
 
 def test_a_drawn_signature_is_stored_as_png():

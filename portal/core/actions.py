@@ -11,7 +11,7 @@ from collections.abc import Callable
 from flask import flash, make_response, redirect
 from flask_babel import gettext as _
 
-from portal.core.excel import ExcelError
+from portal.core.excel import ExcelError, uploaded_sheet
 from portal.core.forms import attempt
 from portal.core.htmx import wants_fragment
 from portal.core.uploads import staged
@@ -58,7 +58,7 @@ def sheet_import(form, run: Callable, *, done: str, again: Callable):
     errors = []
     if form.validate_on_submit():
         try:
-            created, updated, errors = run(form.file.data.read())
+            created, updated, errors = run(uploaded_sheet(form.file.data))
         except ExcelError as error:
             form.file.errors.append(str(error))
         else:

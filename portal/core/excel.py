@@ -3,7 +3,7 @@
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -16,6 +16,10 @@ from openpyxl.styles import Font
 
 from portal.core.db import money
 
+# What a spreadsheet reads as the start of a formula (or, after tab or return, of a cell that
+# becomes one when edited or pasted): such text is written as a string cell, quote-prefixed.
+# The full-width forms too: a Chinese or Japanese Excel takes ＝ typed through the IME as =.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 TRUE_WORDS = {"1", "y", "yes", "true", "是", "需要", "√"}
 FALSE_WORDS = {"0", "n", "no", "false", "否", "不需要", "×"}
@@ -137,28 +141,85 @@ def _aliases(column: Column) -> set[str]:
     return names
 
 
+def uploaded_sheet(file_storage) -> bytes:
+    """An uploaded workbook's bytes, read no further than one byte past the size limit."""
+    return file_storage.read(current_app.config["EXCEL_MAX_BYTES"] + 1)
+
+
 def check_xlsx(data: bytes) -> None:
-    """Refuse anything that is not an .xlsx workbook within the size limit, by content."""
-    if len(data) > current_app.config["EXCEL_MAX_BYTES"]:
-        raise ExcelError(_("The file is larger than %(mb)d MB.",
-                           mb=current_app.config["EXCEL_MAX_BYTES"] // (1024 * 1024)))
+    """Refuse anything that is not an .xlsx workbook within the size limits, by content: the
+    file's own size, and what its parts unpack to (a zip bomb is small until it is opened).
+    The sizes the zip declares are binding: Python's zipfile stops a part at its declared size
+    and refuses it (CRC) if it holds more, so summing them before openpyxl reads is enough."""
+    limit = current_app.config["EXCEL_MAX_BYTES"]
+    if len(data) > limit:
+        raise ExcelError(_("The file is larger than %(mb)d MB.", mb=limit // 2**20))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
+            members = archive.infolist()
     except zipfile.BadZipFile:
-        names = set()
+        members = []
+    names = {member.filename for member in members}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise ExcelError(_("This is not an Excel .xlsx file."))
+    unpacked = current_app.config["EXCEL_MAX_UNPACKED_BYTES"]
+    if sum(member.file_size for member in members) > unpacked:
+        raise ExcelError(_("The workbook unpacks to more than %(mb)d MB, the most an import "
+                           "reads.", mb=unpacked // 2**20))
+
+
+def bounded_rows(source: Iterable[tuple], *, rows: int, cells: int) -> Iterator[tuple]:
+    """The rows of ``source`` (blank ones too: openpyxl makes them up for a gap, and a crafted
+    sheet has a million), refused as soon as more than ``rows`` rows or ``cells`` cells (a row
+    is as wide as the sheet says it is) have been read, before the next is taken."""
+    read_cells = 0
+    for read_rows, row in enumerate(source, start=1):
+        read_cells += len(row)
+        if read_rows > rows:
+            raise ExcelError(_("The sheet has more than %(n)d rows, the most an import reads.",
+                               n=rows))
+        if read_cells > cells:
+            raise ExcelError(_("The sheet has more than %(n)d cells, the most an import reads.",
+                               n=cells))
+        yield row
 
 
 def read_sheet(data: bytes, columns: list[Column]) -> Sheet:
-    """Parse the first sheet: headers in row 1 (Chinese, English or keys), data below."""
+    """Parse the first sheet: headers in row 1 (Chinese, English or keys), data below; at most
+    the configured rows and cells are read (``bounded_rows``)."""
     check_xlsx(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise ExcelError(_("The workbook cannot be read: %(error)s", error=error)) from error
-    rows = workbook.worksheets[0].iter_rows(values_only=True)
+        raise _unreadable(error) from error
+    try:
+        return _read_rows(workbook.worksheets[0], columns)
+    finally:
+        workbook.close()
+
+
+def _unreadable(error: Exception) -> ExcelError:
+    return ExcelError(_("The workbook cannot be read: %(error)s", error=error))
+
+
+def _sheet_rows(worksheet) -> Iterator[tuple]:
+    """The sheet's rows as openpyxl reads them, one at a time from the zip: damage past the
+    start (bad XML, a part longer than the zip says) is found only here, while reading."""
+    rows = worksheet.iter_rows(values_only=True)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as error:  # as at opening: openpyxl raises many kinds
+            raise _unreadable(error) from error
+        yield row
+
+
+def _read_rows(worksheet, columns: list[Column]) -> Sheet:
+    config = current_app.config
+    rows = bounded_rows(_sheet_rows(worksheet), rows=config["EXCEL_MAX_ROWS"],
+                        cells=config["EXCEL_MAX_CELLS"])
     header = [str(h).strip().lower() if h is not None else "" for h in next(rows, ())]
     sheet = Sheet()
     positions = {}
@@ -175,7 +236,6 @@ def read_sheet(data: bytes, columns: list[Column]) -> Sheet:
         if raw is None or all(v is None or str(v).strip() == "" for v in raw):
             continue
         sheet.rows.append((number, _parse_row(number, raw, columns, positions, sheet.errors)))
-    workbook.close()
     if not sheet.rows and not sheet.errors:
         sheet.errors.append(RowError(2, "", _("The sheet has no data rows.")))
     return sheet
@@ -229,6 +289,21 @@ def write_sheet(title: str, columns: list[Column], rows: list[list]) -> bytes:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = column.number_format
     sheet.freeze_panes = "A2"
+    return workbook_bytes(workbook)
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    """The saved .xlsx of every export. Text anyone typed (a buyer's name, a ledger memo) that a
+    spreadsheet would read as a formula is kept text: openpyxl makes a cell whose text starts
+    with ``=`` a formula, and Excel or LibreOffice evaluate one starting with ``+ - @`` once it is
+    edited, so those cells are string cells with the quote prefix (Excel's leading apostrophe,
+    not part of the value). Numbers are never text here, so a negative amount stays a number."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

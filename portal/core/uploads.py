@@ -3,6 +3,7 @@
 import base64
 import binascii
 import io
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
+from portal.core.downloads import clean_name
 from portal.core.errors import DomainError
 
 JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
@@ -39,9 +41,20 @@ ACCEPTED = {
     frozenset({PDF}): _l("Only PDF files are accepted."),
 }
 
-# Far beyond any phone camera; a small file claiming more is a decompression bomb.
+# Beyond what an 8 MB camera JPEG holds (about 30 million pixels); a small file claiming more
+# is a decompression bomb. Decoding 40 million pixels takes 120-160 MB, so Pillow itself is
+# held to it (a DecompressionBombError above twice that, wherever an image is opened).
 MAX_SIDE = 15_000
-MAX_PIXELS = 80_000_000
+MAX_PIXELS = 40_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+# A PDF is read from its end: "startxref", the offset of the last cross-reference section,
+# "%%EOF" (trailing whitespace allowed); at that offset a table ("xref") or a stream object
+# ("12 0 obj"), whose trailer or dictionary names the document catalogue (/Root).
+PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
+PDF_END = re.compile(rb"startxref\s+(\d{1,10})\s+%%EOF[\s\x00]*\Z")
+PDF_XREF = re.compile(rb"\s*(?:xref\b|\d+\s+\d+\s+obj\b)")
+PDF_TAIL = 1024
 DATA_URL_PNG = "data:image/png;base64,"
 
 
@@ -89,7 +102,7 @@ def send_upload(relative: str | None, content_type: str, name: str, **options):
     path = (root / relative).resolve() if relative else None
     if path is None or root not in path.parents or not path.is_file():
         abort(404)
-    return send_file(path, mimetype=content_type, download_name=name, **options)
+    return send_file(path, mimetype=content_type, download_name=clean_name(name), **options)
 
 
 def max_bytes() -> int:
@@ -114,7 +127,7 @@ def store(file_storage, *, folder: str, allowed, field: str) -> StoredFile:
     it is removed again if the change fails."""
     limit = max_bytes()
     data = file_storage.read(limit + 1)
-    name = Path(file_storage.filename or "upload").name[:200]
+    name = clean_name(file_storage.filename)
     return _save(data, name, folder=folder, allowed=allowed, limit=limit, field=field)
 
 
@@ -152,6 +165,8 @@ def _save(data: bytes, name: str, *, folder, allowed, limit, field, keep=None):
         with checked_image(data, kind[0], field) as image:
             if keep is not None:
                 keep(image, field)
+    elif kind[0] == PDF:
+        check_pdf(data, field)
     relative = f"{folder}/{uuid.uuid4().hex}{kind[1]}"
     target = uploads_root() / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -183,6 +198,19 @@ def checked_image(data: bytes, content_type: str, field: str) -> Image.Image:
     except (OSError, SyntaxError, ValueError, UnidentifiedImageError):
         raise damaged from None
     return image
+
+
+def check_pdf(data: bytes, field: str) -> None:
+    """Refuse a file that only starts like a PDF: a reader finds the document from its end
+    (``PDF_END``, ``PDF_XREF``), and so must we. No PDF parser runs here: WeasyPrint's pydyf
+    only writes, pypdfium2 (a C++ parser) is a test tool, and the scan is only stored and
+    handed back, never rendered by the portal; this catches a renamed, truncated or forged
+    file without parsing untrusted objects in the web worker."""
+    end = PDF_END.search(data[-PDF_TAIL:])
+    offset = int(end.group(1)) if end else len(data)
+    if (not PDF_HEADER.match(data) or offset >= len(data)
+            or not PDF_XREF.match(data, offset) or data.find(b"/Root", offset) < 0):
+        raise DomainError(_("The PDF is damaged or incomplete."), field=field)
 
 
 def _check_dimensions(width: int, height: int, *, field: str) -> None:

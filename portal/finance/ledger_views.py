@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from portal.catalog.forms import ImportForm
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
-from portal.core.excel import ExcelError
+from portal.core.excel import ExcelError, uploaded_sheet
 from portal.core.htmx import render
 from portal.core.pagination import request_page
 from portal.core.permissions import requires
@@ -134,7 +134,7 @@ def ledger_import_sheet():
     form = ImportForm()
     result, token = None, None
     if form.validate_on_submit():
-        data = form.file.data.read(current_app.config["EXCEL_MAX_BYTES"] + 1)
+        data = uploaded_sheet(form.file.data)
         try:
             result = ledger_import.preview(data)
         except ExcelError as error:

@@ -3,7 +3,6 @@ running balance, closing balance; each offset traced to its notice and the notic
 and its exchange and refund cases (包换包退). The same statement is a page, a PDF and an Excel
 workbook."""
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.claims.models import Claim
 from portal.core.db import shanghai_today
+from portal.core.excel import workbook_bytes
 from portal.core.pdf import render_pdf
 from portal.dealers.models import Dealer
 from portal.extensions import db
@@ -151,9 +151,7 @@ def statement_xlsx(statement: Statement) -> bytes:
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     _formats(sheet)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _formats(sheet) -> None:

@@ -2,7 +2,6 @@
 PDF. Both are written in the portal's default language from the plan's stored prices and
 quantities, so the order reads the same whoever downloads it, whenever."""
 
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from portal.core.db import SHANGHAI, money
+from portal.core.excel import workbook_bytes
 from portal.core.pdf import render_pdf
 from portal.planning.models import StockingPlan
 
@@ -84,9 +84,7 @@ def order_xlsx(plan: StockingPlan) -> bytes:
             cell.font = Font(bold=True)
         for column, width in zip("ABCDEFG", (6, 18, 28, 12, 10, 12, 14), strict=True):
             sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def order_pdf(plan: StockingPlan) -> bytes:
