@@ -125,6 +125,29 @@ def begin_writing(session) -> None:
         session.connection(execution_options={WRITER: True})
 
 
+def _is_writer(session) -> bool:
+    return session.in_transaction() and bool(
+        session.connection().get_execution_options().get(WRITER))
+
+
+def commit_apart(session, change) -> None:
+    """Commit ``change()`` at once, in a short writer transaction of its own.
+
+    The session's transaction so far ends first (committed: the caller has only read in it),
+    and the session is left a writer again if it was one. For a small write a request makes
+    before its real work, such as noting a token's use: done inside a transaction that had
+    already read (a GET's), SQLite would refuse it as soon as another connection had committed
+    since ("database is locked", at once, whatever the busy timeout).
+    """
+    writer = _is_writer(session)
+    session.commit()
+    begin_writing(session)
+    change()
+    session.commit()
+    if writer:
+        begin_writing(session)
+
+
 def month_start(column):
     """The first day of the month of a date column, as a date, in SQL (either database)."""
     if _db.session.get_bind().dialect.name == "postgresql":

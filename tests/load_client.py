@@ -1,0 +1,48 @@
+"""A client process of the concurrency tests: only the standard library, so that a spawned
+interpreter starts at once (importing the portal would take seconds on a loaded machine)."""
+
+import http.client
+import json
+import time
+from collections import Counter
+
+_start = None  # the barrier every client process waits at, so that all begin together
+
+
+def ready(barrier) -> None:
+    """The pool's initializer: keep the start barrier."""
+    global _start
+    _start = barrier
+
+
+def call(base: str, method: str, path: str, token: str, body=None) -> int:
+    """One API call; its status."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    headers = {"Authorization": f"Bearer {token}"}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    try:
+        conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def mixed(base: str, calls: list, seconds: float) -> Counter:
+    """Make ``calls`` (kind, method, path, token, body) in turn, again and again, for
+    ``seconds`` after every client is ready; a ``{n}`` in a body's reference is replaced by the
+    round's number. The count of each (kind, status, reference-or-None)."""
+    _start.wait()
+    statuses, n, end = Counter(), 0, time.monotonic() + seconds
+    while time.monotonic() < end:
+        n += 1
+        for kind, method, path, token, body in calls:
+            if body is not None and "reference" in body:
+                body = {**body, "reference": body["reference"].format(n=n)}
+            statuses[(kind, call(base, method, path, token, body))] += 1
+    return statuses

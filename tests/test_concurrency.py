@@ -1,0 +1,117 @@
+"""Concurrent use of a served portal: several client processes at once, never a server error.
+
+gunicorn serves the portal with several sync workers (separate processes, as in production) on
+its own database, built by the migrations: a SQLite file, or on PostgreSQL (TEST_DATABASE_URL)
+a database of its own beside the suite's. Client processes call the API at the same time:
+reads, and writes that each add one ledger entry. Every answer must be a success, and every
+write must have landed.
+"""
+
+import multiprocessing
+import secrets
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from benchmarks.load import gunicorn
+from portal import create_app
+from portal.accounts.models import User
+from portal.accounts.services import issue_token
+from portal.extensions import db as _db
+from portal.finance.models import LedgerEntry
+from tests import load_client
+from tests.conftest import TEST_DATABASE_URL, _compile_translations
+from tests.e2e import server
+
+CLIENTS = 4
+SECONDS = 6
+WORKERS = 4
+REFERENCE = "LOAD-"  # the references of the entries the clients post
+
+
+@pytest.fixture(autouse=True)
+def db():
+    """Replaces the suite's rolled-back transaction: the served portal commits for real."""
+    return None
+
+
+class Served:
+    """The base URL of the served portal, the seeded world, tokens, and its database URL."""
+
+    def __init__(self, base: str, url: str, seeded, tokens: dict[str, str]):
+        self.base, self.url, self.seeded, self.tokens = base, url, seeded, tokens
+
+    def scalar(self, query):
+        engine = sa.create_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(query).scalar()
+        finally:
+            engine.dispose()
+
+
+def _own_database(suffix: str) -> str:
+    """A PostgreSQL database name of this suite's own (beside TEST_DATABASE_URL's), so that
+    suites run by others on the same server do not meet it."""
+    return f"{sa.make_url(TEST_DATABASE_URL or 'sqlite://').database or 'portal'}_{suffix}"
+
+
+def _issue_tokens(url: str, usernames) -> dict[str, str]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "seed-only"})
+    with app.app_context():
+        users = _db.session.scalars(sa.select(User).where(User.username.in_(usernames)))
+        tokens = {user.username: issue_token(user) for user in users}
+        _db.session.commit()
+        _db.session.remove()
+        _db.engine.dispose()
+    return tokens
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    _compile_translations()
+    tmp = tmp_path_factory.mktemp("load")
+    instance = tmp / "instance"
+    with server.database(tmp, name=_own_database("load")) as url:
+        seeded = server.migrate_and_seed(url, instance)
+        tokens = _issue_tokens(url, ["e2e_admin", "e2e_dealer_a", "e2e_tech"])
+        env = {"DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(instance),
+               "SECRET_KEY": secrets.token_hex(32), "PORTAL_ENV": "development",
+               "LOG_LEVEL": "WARNING"}
+        with gunicorn("wsgi:app", workers=WORKERS, env=env, log_path=tmp / "server.log",
+                      ready_path="/healthz") as base:
+            yield Served(base, url, seeded, tokens)
+
+
+def run_clients(served: Served, calls: list, count: int, seconds: float) -> Counter:
+    """``count`` client processes making ``calls`` at once for ``seconds`` (a reference
+    ``{client}`` names the client); the count of each (kind, status) they saw."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(count)
+    jobs = [(served.base, _for_client(calls, i), seconds) for i in range(count)]
+    with context.Pool(count, initializer=load_client.ready, initargs=(barrier,)) as pool:
+        return sum(pool.starmap(load_client.mixed, jobs), Counter())
+
+
+def _for_client(calls: list, number: int) -> list:
+    return [(kind, method, path, token, body and {
+        k: v.replace("{client}", str(number)) if isinstance(v, str) else v
+        for k, v in body.items()}) for kind, method, path, token, body in calls]
+
+
+def test_concurrent_api_reads_and_writes_never_fail(served):
+    dealer, admin = served.tokens["e2e_dealer_a"], served.tokens["e2e_admin"]
+    entry = {"dealer": "E2E-A", "kind": "payment", "date": "2026-01-05", "amount": "1.00",
+             "reference": REFERENCE + "{client}-{n}"}
+    statuses = run_clients(served, [
+        ("read", "GET", "/me", dealer, None),
+        ("read", "GET", f"/units/{served.seeded.story_serial}", dealer, None),
+        ("write", "POST", "/ledger-entries", admin, entry),
+    ], CLIENTS, SECONDS)
+    failed = {key: n for key, n in statuses.items() if key[1] >= 500}
+    assert not failed, f"server errors: {failed} of {sum(statuses.values())} calls"
+    assert set(status for _kind, status in statuses) <= {200, 201}, statuses
+    landed = served.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)
+                           .where(LedgerEntry.reference.startswith(REFERENCE)))
+    assert statuses[("write", 201)] > 0 and landed == statuses[("write", 201)]
