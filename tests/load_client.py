@@ -17,6 +17,11 @@ def ready(barrier) -> None:
 
 def call(base: str, method: str, path: str, token: str, body=None) -> int:
     """One API call; its status."""
+    return answer(base, method, path, token, body)[0]
+
+
+def answer(base: str, method: str, path: str, token: str, body=None) -> tuple[int, object]:
+    """One API call; its status and its JSON answer (None when it is not JSON)."""
     host, port = base.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
     headers = {"Authorization": f"Bearer {token}"}
@@ -27,8 +32,9 @@ def call(base: str, method: str, path: str, token: str, body=None) -> int:
     try:
         conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
         response = conn.getresponse()
-        response.read()
-        return response.status
+        data = response.read()
+        is_json = response.getheader("Content-Type", "").startswith("application/json")
+        return response.status, json.loads(data) if is_json else None
     finally:
         conn.close()
 

@@ -9,7 +9,9 @@ write must have landed.
 
 import multiprocessing
 import secrets
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -75,7 +77,8 @@ def served(tmp_path_factory):
     instance = tmp / "instance"
     with server.database(tmp, name=_own_database("load")) as url:
         seeded = server.migrate_and_seed(url, instance)
-        tokens = _issue_tokens(url, ["e2e_admin", "e2e_dealer_a", "e2e_tech"])
+        tokens = _issue_tokens(url, ["e2e_admin", "e2e_dealer_a", "e2e_tech",
+                                     "e2e_clerk"])
         env = {"DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(instance),
                "SECRET_KEY": secrets.token_hex(32), "PORTAL_ENV": "development",
                "LOG_LEVEL": "WARNING"}
@@ -115,3 +118,37 @@ def test_concurrent_api_reads_and_writes_never_fail(served):
     landed = served.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)
                            .where(LedgerEntry.reference.startswith(REFERENCE)))
     assert statuses[("write", 201)] > 0 and landed == statuses[("write", 201)]
+
+
+def at_once(served: Served, method: str, path: str, token: str, bodies: list) -> list:
+    """The same call with each body, sent at the same moment from as many threads; the
+    (status, JSON answer) of each."""
+    barrier = threading.Barrier(len(bodies))
+
+    def one(body):
+        barrier.wait()
+        return load_client.answer(served.base, method, path, token, body)
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(one, bodies))
+
+
+def test_two_decisions_at_once_one_wins_the_other_is_told(served):
+    """Two technicians decide one case at once, each on the version he saw: one decision stands,
+    the other is answered 409 conflict (never 500), on SQLite as on PostgreSQL."""
+    status, case = load_client.answer(
+        served.base, "POST", "/sanbao-cases", served.tokens["e2e_clerk"],
+        {"serial": served.seeded.refund_serial, "kind": "refund", "entitlement": None,
+         "reason": "无同型号", "invoice_amount": "36500.00"})
+    assert status == 201, case
+    answers = at_once(served, "POST", f"/sanbao-cases/{case['id']}/decide",
+                      served.tokens["e2e_tech"], [
+                          {"approve": True, "reason": "同意退货", "version": case["version"]},
+                          {"approve": False, "reason": "不同意", "version": case["version"]}])
+    assert sorted(status for status, _body in answers) == [200, 409], answers
+    (_won, kept), = [(s, body) for s, body in answers if s == 200]
+    (_lost, told), = [(s, body) for s, body in answers if s == 409]
+    assert told["error"] == "conflict"
+    _status, now = load_client.answer(served.base, "GET", f"/sanbao-cases/{case['id']}",
+                                      served.tokens["e2e_tech"])
+    assert now["status"] == kept["status"] and now["version"] == case["version"] + 1
