@@ -22,6 +22,12 @@ def call(base: str, method: str, path: str, token: str, body=None) -> int:
 
 def answer(base: str, method: str, path: str, token: str, body=None) -> tuple[int, object]:
     """One API call; its status and its JSON answer (None when it is not JSON)."""
+    status, _headers, data = response(base, method, path, token, body)
+    return status, data
+
+
+def response(base: str, method: str, path: str, token: str, body=None) -> tuple:
+    """One API call; its status, headers and JSON answer (None when it is not JSON)."""
     host, port = base.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
     headers = {"Authorization": f"Bearer {token}"}
@@ -31,10 +37,10 @@ def answer(base: str, method: str, path: str, token: str, body=None) -> tuple[in
         headers["Content-Type"] = "application/json"
     try:
         conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        is_json = response.getheader("Content-Type", "").startswith("application/json")
-        return response.status, json.loads(data) if is_json else None
+        got = conn.getresponse()
+        data = got.read()
+        is_json = got.getheader("Content-Type", "").startswith("application/json")
+        return got.status, got.headers, json.loads(data) if is_json else None
     finally:
         conn.close()
 

@@ -9,6 +9,7 @@ write must have landed.
 
 import multiprocessing
 import secrets
+import sqlite3
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -152,3 +153,23 @@ def test_two_decisions_at_once_one_wins_the_other_is_told(served):
     _status, now = load_client.answer(served.base, "GET", f"/sanbao-cases/{case['id']}",
                                       served.tokens["e2e_tech"])
     assert now["status"] == kept["status"] and now["version"] == case["version"] + 1
+
+
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="PostgreSQL queues a writer on a row lock "
+                    "without a time limit; its lock errors are told apart in test_transactions")
+def test_a_write_that_waited_too_long_is_told_to_try_again(served):
+    """Another process holds SQLite's write lock beyond the busy timeout: the write is answered
+    503 with Retry-After and nothing is saved; tried again once the lock is free, it lands."""
+    entry = {"dealer": "E2E-A", "kind": "payment", "date": "2026-01-05", "amount": "2.00",
+             "reference": "BUSY-1"}
+    holder = sqlite3.connect(sa.make_url(served.url).database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        status, headers, body = load_client.response(
+            served.base, "POST", "/ledger-entries", served.tokens["e2e_admin"], entry)
+    finally:
+        holder.close()
+    assert (status, headers["Retry-After"], body["error"]) == (503, "1", "service_unavailable")
+    status, _body = load_client.answer(served.base, "POST", "/ledger-entries",
+                                       served.tokens["e2e_admin"], entry)
+    assert status == 201

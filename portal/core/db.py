@@ -131,17 +131,19 @@ def _is_writer(session) -> bool:
 
 
 def commit_apart(session, change) -> None:
-    """Commit ``change()`` at once, in a short writer transaction of its own.
+    """Commit ``change()`` at once, as a writer, before the request's real work.
 
-    The session's transaction so far ends first (committed: the caller has only read in it),
-    and the session is left a writer again if it was one. For a small write a request makes
-    before its real work, such as noting a token's use: done inside a transaction that had
-    already read (a GET's), SQLite would refuse it as soon as another connection had committed
-    since ("database is locked", at once, whatever the busy timeout).
+    A reader's transaction so far ends first (committed: it has only read) and a writer's is
+    begun: done inside a transaction that had already read (a GET's), the write would be
+    refused as soon as another connection had committed since ("database is locked", at once,
+    whatever the busy timeout). A writer (a POST's, its lock taken at BEGIN) writes in its
+    own transaction, commits, and is begun as a writer again for the work that follows. For a
+    small write such as noting a token's use.
     """
     writer = _is_writer(session)
-    session.commit()
-    begin_writing(session)
+    if not writer:
+        session.commit()
+        begin_writing(session)
     change()
     session.commit()
     if writer:
