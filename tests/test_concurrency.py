@@ -21,6 +21,7 @@ from benchmarks.load import gunicorn
 from portal import create_app
 from portal.accounts.models import User
 from portal.accounts.services import issue_token
+from portal.dealers.models import Dealer
 from portal.extensions import db as _db
 from portal.finance.models import LedgerEntry
 from tests import load_client
@@ -112,6 +113,9 @@ def test_concurrent_api_reads_and_writes_never_fail(served):
         ("read", "GET", "/me", dealer, None),
         ("read", "GET", f"/units/{served.seeded.story_serial}", dealer, None),
         ("write", "POST", "/ledger-entries", admin, entry),
+        ("same record", "PUT", "/dealers/E2E-B", admin, {
+            "name": "郑州中原农机服务中心", "province": "河南省", "city": "郑州市{client}",
+            "grade": "b"}),
     ], CLIENTS, SECONDS)
     failed = {key: n for key, n in statuses.items() if key[1] >= 500}
     assert not failed, f"server errors: {failed} of {sum(statuses.values())} calls"
@@ -173,3 +177,16 @@ def test_a_write_that_waited_too_long_is_told_to_try_again(served):
     status, _body = load_client.answer(served.base, "POST", "/ledger-entries",
                                        served.tokens["e2e_admin"], entry)
     assert status == 201
+
+
+def test_one_record_created_twice_at_once_is_stored_once(served):
+    """Two PUTs create the same new dealer at once: it is stored once, the other call either
+    updates it (SQLite: it waited for the first, then found it) or is told 409 conflict
+    (PostgreSQL: both looked before either stored it), never 500."""
+    body = {"name": "新乡农机站", "province": "河南省", "city": "新乡市", "grade": "c"}
+    answers = at_once(served, "PUT", "/dealers/E2E-NEW", served.tokens["e2e_admin"],
+                      [body, body])
+    statuses = sorted(status for status, _body in answers)
+    assert statuses in ([200, 201], [201, 409]), answers
+    assert served.scalar(sa.select(sa.func.count()).select_from(Dealer)
+                         .where(Dealer.code == "E2E-NEW")) == 1
