@@ -58,3 +58,22 @@ def mixed(base: str, calls: list, seconds: float) -> Counter:
                 body = {**body, "reference": body["reference"].format(n=n)}
             statuses[(kind, call(base, method, path, token, body))] += 1
     return statuses
+
+
+def post_forms(base: str, username: str, password: str, page: str, action: str, forms: list,
+               seconds: float) -> Counter:
+    """Sign in as a person, take the form's CSRF token from ``page``, then post ``forms`` to
+    ``action`` one after another for ``seconds`` after every client is ready; the count of
+    each status."""
+    from benchmarks.load import CSRF, fetch, sign_in  # the standard library's only
+
+    cookie = sign_in(base, username, password)
+    token = CSRF.search(fetch(base, page, cookie=cookie).body.decode()).group(1)
+    _start.wait()
+    statuses, end = Counter(), time.monotonic() + seconds
+    for form in forms:
+        if time.monotonic() >= end:
+            break
+        statuses[fetch(base, action, cookie=cookie,
+                       form={"csrf_token": token, **form}).status] += 1
+    return statuses

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -24,9 +25,11 @@ from portal.accounts.services import issue_token
 from portal.dealers.models import Dealer
 from portal.extensions import db as _db
 from portal.finance.models import LedgerEntry
+from portal.units.holidays import OfficialDay
 from tests import load_client
 from tests.conftest import TEST_DATABASE_URL, _compile_translations
 from tests.e2e import server
+from tests.e2e.seed import PASSWORD
 
 CLIENTS = 4
 SECONDS = 6
@@ -92,11 +95,16 @@ def served(tmp_path_factory):
 def run_clients(served: Served, calls: list, count: int, seconds: float) -> Counter:
     """``count`` client processes making ``calls`` at once for ``seconds`` (a reference
     ``{client}`` names the client); the count of each (kind, status) they saw."""
+    jobs = [(served.base, _for_client(calls, i), seconds) for i in range(count)]
+    return sum(in_processes(count, load_client.mixed, jobs), Counter())
+
+
+def in_processes(count: int, work, jobs: list) -> list:
+    """``work(*job)`` for each job, in ``count`` client processes that start together."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(count)
-    jobs = [(served.base, _for_client(calls, i), seconds) for i in range(count)]
     with context.Pool(count, initializer=load_client.ready, initargs=(barrier,)) as pool:
-        return sum(pool.starmap(load_client.mixed, jobs), Counter())
+        return pool.starmap(work, jobs)
 
 
 def _for_client(calls: list, number: int) -> list:
@@ -190,3 +198,18 @@ def test_one_record_created_twice_at_once_is_stored_once(served):
     assert statuses in ([200, 201], [201, 409]), answers
     assert served.scalar(sa.select(sa.func.count()).select_from(Dealer)
                          .where(Dealer.code == "E2E-NEW")) == 1
+
+
+def test_a_page_form_posted_from_several_processes_at_once(served):
+    """The pages write as the API does: four people enter official days at the same time,
+    each his own; every form is answered with its redirect, and every day is stored."""
+    first = date(2031, 1, 1)
+    jobs = [(served.base, "e2e_admin", PASSWORD, "/catalog/holidays", f"/catalog/holidays/add"
+             f"?year={first.year + i}", [
+                 {"day": (first.replace(year=first.year + i) + timedelta(days=n)).isoformat(),
+                  "kind": "holiday", "name": f"负载{n}"} for n in range(300)], SECONDS)
+            for i in range(CLIENTS)]
+    statuses = sum(in_processes(CLIENTS, load_client.post_forms, jobs), Counter())
+    assert set(statuses) == {303}, statuses
+    assert served.scalar(sa.select(sa.func.count()).select_from(OfficialDay)
+                         .where(OfficialDay.day >= first)) == statuses[303]
