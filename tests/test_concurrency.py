@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from benchmarks.load import gunicorn
+from benchmarks.load import CSRF, fetch, gunicorn, sign_in
 from portal import create_app
 from portal.accounts.models import User
 from portal.accounts.services import issue_token
@@ -32,7 +32,7 @@ from tests.e2e import server
 from tests.e2e.seed import PASSWORD
 
 CLIENTS = 4
-SECONDS = 6
+SECONDS = 5
 WORKERS = 4
 REFERENCE = "LOAD-"  # the references of the entries the clients post
 
@@ -170,21 +170,33 @@ def test_two_decisions_at_once_one_wins_the_other_is_told(served):
 @pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="PostgreSQL queues a writer on a row lock "
                     "without a time limit; its lock errors are told apart in test_transactions")
 def test_a_write_that_waited_too_long_is_told_to_try_again(served):
-    """Another process holds SQLite's write lock beyond the busy timeout: the write is answered
-    503 with Retry-After and nothing is saved; tried again once the lock is free, it lands."""
+    """Another process holds SQLite's write lock beyond the busy timeout: an API write and a
+    page's form are answered 503 with Retry-After (the page saying so in the reader's language)
+    and nothing is saved; tried again once the lock is free, the write lands."""
     entry = {"dealer": "E2E-A", "kind": "payment", "date": "2026-01-05", "amount": "2.00",
              "reference": "BUSY-1"}
+    cookie = sign_in(served.base, "e2e_admin", PASSWORD)
+    token = CSRF.search(fetch(served.base, "/catalog/holidays", cookie=cookie).body.decode())
+    day = {"csrf_token": token.group(1), "day": "2030-05-01", "kind": "holiday"}
     holder = sqlite3.connect(sa.make_url(served.url).database, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
-        status, headers, body = load_client.response(
-            served.base, "POST", "/ledger-entries", served.tokens["e2e_admin"], entry)
+        with ThreadPoolExecutor(2) as pool:  # both wait out the busy timeout together
+            api = pool.submit(load_client.response, served.base, "POST", "/ledger-entries",
+                              served.tokens["e2e_admin"], entry)
+            page = pool.submit(fetch, served.base, "/catalog/holidays/add?year=2030",
+                               cookie=cookie, form=day)
+            (status, headers, body), page = api.result(), page.result()
     finally:
         holder.close()
     assert (status, headers["Retry-After"], body["error"]) == (503, "1", "service_unavailable")
+    assert (page.status, page.headers["Retry-After"]) == (503, "1")
+    assert "系统正忙于处理其他修改" in page.body.decode()
     status, _body = load_client.answer(served.base, "POST", "/ledger-entries",
                                        served.tokens["e2e_admin"], entry)
     assert status == 201
+    assert served.scalar(sa.select(sa.func.count()).select_from(OfficialDay)
+                         .where(OfficialDay.day == date(2030, 5, 1))) == 0
 
 
 def test_one_record_created_twice_at_once_is_stored_once(served):
