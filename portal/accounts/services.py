@@ -12,7 +12,7 @@ from portal.accounts import throttle
 from portal.accounts.models import ApiToken, User, password_matches
 from portal.accounts.roles import DEALER_ROLES, Role
 from portal.core import audit
-from portal.core.db import utcnow
+from portal.core.db import commit_apart, utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
 
@@ -196,6 +196,9 @@ def issue_token(user: User, actor=None) -> str:
     return token
 
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # how exactly a token's last use is kept
+
+
 def user_for_token(token: str) -> User | None:
     """The active user a bearer token belongs to, marking the token used."""
     api_token = db.session.scalar(
@@ -204,8 +207,21 @@ def user_for_token(token: str) -> User | None:
     )
     if api_token is None or not api_token.user.is_active:
         return None
-    api_token.last_used_at = utcnow()
-    return api_token.user
+    user = api_token.user
+    note_token_use(api_token)
+    return user
+
+
+def note_token_use(api_token: ApiToken) -> None:
+    """Keep when a token was last used, to the minute: most calls write nothing, and the one
+    a minute that does commits it in a short transaction of its own (``commit_apart``), never
+    in the caller's transaction, which has read already, so calls at once never fail on it."""
+    now = utcnow()
+    if api_token.last_used_at and now - api_token.last_used_at < TOKEN_USE_RESOLUTION:
+        return
+    token_id = api_token.id
+    commit_apart(db.session(), lambda: db.session.execute(
+        sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)))
 
 
 def revoke_token(token: ApiToken, *, actor) -> None:

@@ -62,6 +62,15 @@ def _one(model, column, value):
     return db.session.scalar(sa.select(model).where(column == value))
 
 
+def _to_change(model, column, value):
+    """The record a PUT changes, its row locked (FOR UPDATE; SQLite holds its whole write lock
+    from BEGIN already): a PUT without a version acts on the latest, so on PostgreSQL one made
+    at the same time as another waits for it and then updates what it left, rather than
+    failing with a conflict over a version it never named."""
+    return db.session.scalar(sa.select(model).where(column == value).with_for_update(of=model)
+                             .execution_options(populate_existing=True))
+
+
 def _enum(enum_cls, value, field):
     member = enum_cls.parse(value) if isinstance(value, str) else None
     if member is None:
@@ -80,7 +89,7 @@ def put_dealer(dealer_code):
               "grade": _enum(DealerGrade, data.get("grade"), "grade")}
     if values["province"] not in PROVINCES:
         raise ApiError(422, "rule_violated", "province: not a province of China", "province")
-    dealer = _one(Dealer, Dealer.code, values["code"])
+    dealer = _to_change(Dealer, Dealer.code, values["code"])
     if dealer is None:
         blank = dict.fromkeys(("address", "contact_name", "contact_phone", "service_phone",
                                "email"), "")
@@ -106,7 +115,7 @@ def dealer_json(dealer) -> dict:
 def put_model(model_code):
     """Create or update a product model."""
     data = json_body()
-    model = _one(ProductModel, ProductModel.code, model_code)
+    model = _to_change(ProductModel, ProductModel.code, model_code)
     values = {
         "code": code(model_code, "code"), "name": text(data, "name", 120),
         "category": _enum(ModelCategory, data.get("category"), "category"),
@@ -149,7 +158,7 @@ def put_part(part_no):
     fits = db.session.scalars(sa.select(ProductModel).where(ProductModel.code.in_(wanted))).all()
     if unknown := sorted(set(wanted) - {m.code for m in fits}):
         raise ApiError(422, "rule_violated", f"models: unknown {', '.join(unknown)}", "models")
-    part = _one(Part, Part.part_number, part_no)
+    part = _to_change(Part, Part.part_number, part_no)
     values |= {"supplier": part.supplier if part else "", "is_active": True}
     part = _commit(lambda: catalog.save_part(part, values, fits, actor=g.api_user,
                                              version=api_version(data)),
@@ -177,7 +186,7 @@ def put_fault_code(fault_code):
     severity = data.get("severity")
     if severity not in {s.value for s in FaultSeverity}:
         raise _unfit("severity", "one of serious, general")
-    fault = _one(FaultCode, FaultCode.code, fault_code)
+    fault = _to_change(FaultCode, FaultCode.code, fault_code)
     values = {"description": description.strip(), "severity": FaultSeverity(severity)}
     if fault is None:
         values |= {"code": fault_code, "is_active": True}
@@ -210,7 +219,7 @@ def put_unit(serial):
               "batch": text(data, "batch", 40), "engine_no": text(data, "engine_no", 40,
                                                                   required=False).upper(),
               "shipped_on": iso_date(data, "shipped_on")}
-    unit = _one(Unit, Unit.serial, values["serial"])
+    unit = _to_change(Unit, Unit.serial, values["serial"])
     unit = _commit(lambda: save_unit(unit, values, actor=g.api_user, today=shanghai_today()))
     return jsonify(unit_json(unit)), 200
 

@@ -9,6 +9,7 @@ from flask import Blueprint, g, jsonify, request
 
 from portal.accounts.services import user_for_token
 from portal.accounts.throttle import api_lockout_seconds, record_api_failure
+from portal.core.db import commit_apart
 from portal.core.errors import DomainError
 from portal.core.permissions import PUBLIC, any_of
 from portal.core.versioning import api_version
@@ -54,7 +55,6 @@ def token_required(*predicates):
             user = _authenticate()
             if let_in is not None and not let_in(user):
                 raise ApiError(403, "forbidden", "Your role may not do this.")
-            db.session.commit()  # keeps last_used_at
             g.api_user = user
             return view(*args, **kwargs)
 
@@ -79,8 +79,8 @@ def _authenticate():
                            "Too many invalid tokens from this address; try again later.",
                            headers={"Retry-After": str(wait)})
         if presented:  # no header at all is not a guess
-            record_api_failure(address)
-            db.session.commit()  # the error handler rolls back; the failure must stay counted
+            # committed now: the error handler rolls back, and the failure must stay counted
+            commit_apart(db.session(), lambda: record_api_failure(address))
         raise ApiError(401, "unauthorized", "A valid bearer token is required.")
     return user
 

@@ -126,9 +126,12 @@ def open_case(unit, kind, reason: str, *, actor, today: date, flag=None, origin=
 
 
 def _require(case: SanbaoCase, status: CaseStatus, refused: str, version) -> None:
+    # The version first, as the claims' workflow does: whoever acted on a case that changed
+    # meanwhile is told so (409), whichever database, and whether the other's change had
+    # committed before he read the case (SQLite, locked up front) or only after (PostgreSQL).
+    check_version(case, version)
     if case.status != status:
         raise DomainError(refused)
-    check_version(case, version)
 
 
 def _move(case: SanbaoCase, target: CaseStatus, action: str, *, actor, reason: str = "",

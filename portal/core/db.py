@@ -125,6 +125,31 @@ def begin_writing(session) -> None:
         session.connection(execution_options={WRITER: True})
 
 
+def _is_writer(session) -> bool:
+    return session.in_transaction() and bool(
+        session.connection().get_execution_options().get(WRITER))
+
+
+def commit_apart(session, change) -> None:
+    """Commit ``change()`` at once, as a writer, before the request's real work.
+
+    A reader's transaction so far ends first (committed: it has only read) and a writer's is
+    begun: done inside a transaction that had already read (a GET's), the write would be
+    refused as soon as another connection had committed since ("database is locked", at once,
+    whatever the busy timeout). A writer (a POST's, its lock taken at BEGIN) writes in its
+    own transaction, commits, and is begun as a writer again for the work that follows. For a
+    small write such as noting a token's use.
+    """
+    writer = _is_writer(session)
+    if not writer:
+        session.commit()
+        begin_writing(session)
+    change()
+    session.commit()
+    if writer:
+        begin_writing(session)
+
+
 def month_start(column):
     """The first day of the month of a date column, as a date, in SQL (either database)."""
     if _db.session.get_bind().dialect.name == "postgresql":

@@ -3,8 +3,9 @@
 from flask import jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import Conflict, HTTPException
+from werkzeug.exceptions import Conflict, HTTPException, ServiceUnavailable
 
 from portal.extensions import db
 
@@ -16,6 +17,35 @@ class DomainError(Exception):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+RETRY_AFTER_SECONDS = 1
+# PostgreSQL's SQLSTATEs of a transaction that met another over a lock and was given up:
+# serialization failure, deadlock, lock not available (lock_timeout).
+PG_LOCK_STATES = {"40001", "40P01", "55P03"}
+SQLITE_BUSY = 5  # the primary result code of "database is locked" (extended codes share it)
+SQLITE_UNIQUE = {1555, 2067}  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+PG_UNIQUE = "23505"
+
+
+def lost_a_lock(error: OperationalError) -> bool:
+    """The database gave up waiting for another transaction's lock (SQLite's busy timeout ran
+    out; PostgreSQL's deadlock, serialization or lock timeout): nothing was written, and the
+    same request a moment later goes through."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == SQLITE_BUSY
+    return getattr(error.orig, "sqlstate", None) in PG_LOCK_STATES
+
+
+def stored_first(error: IntegrityError) -> bool:
+    """Another transaction stored the same key first: two creations of one record at once
+    (the check for an existing one passed in both, on PostgreSQL). Other refused constraints
+    are faults of ours."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code in SQLITE_UNIQUE
+    return getattr(error.orig, "sqlstate", None) == PG_UNIQUE
 
 
 def _wants_json() -> bool:
@@ -53,6 +83,28 @@ def register_error_handlers(app):
 
         db.session.rollback()
         return http_error(Conflict(str(StaleVersion().message)))
+
+    @app.errorhandler(IntegrityError)
+    def created_meanwhile(error: IntegrityError):
+        """The same record created by someone else at the same moment: the same 409 as a
+        change that met another's."""
+        if not stored_first(error):
+            raise error
+        app.logger.warning("stored by another transaction first: %s", error.orig)
+        return stale_save(error)
+
+    @app.errorhandler(OperationalError)
+    def busy(error: OperationalError):
+        """A write that waited its turn too long: 503 with Retry-After, rather than 500, so a
+        client (or the person) tries again. Anything else the database refused stays a 500."""
+        if not lost_a_lock(error):
+            raise error
+        db.session.rollback()
+        app.logger.warning("gave up waiting for a database lock: %s", error.orig)
+        response = app.make_response(http_error(ServiceUnavailable(
+            "The database is busy with other changes; nothing was saved. Try again.")))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(500)
     def server_error(error):

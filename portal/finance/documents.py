@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from portal.core.db import commit_apart
 from portal.core.pdf import render_pdf
 from portal.extensions import db
 from portal.finance.immutability import NoticeLocked
@@ -37,9 +38,9 @@ def notice_pdf(notice: WriteOffNotice) -> bytes:
     if notice.document is not None:
         return notice.document.pdf
     pdf = render_notice_pdf(notice)
-    store_pdf(notice.id, pdf)
-    try:
-        db.session.commit()
+    notice_id = notice.id
+    try:  # a GET that writes: in a writer's transaction of its own (see commit_apart)
+        commit_apart(db.session(), lambda: store_pdf(notice_id, pdf))
     except sa.exc.IntegrityError:  # another request stored it first: that one is kept
         db.session.rollback()
     except NoticeLocked:

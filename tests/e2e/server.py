@@ -24,18 +24,19 @@ E2E_DATABASE = "portal_e2e"
 
 
 @contextmanager
-def database(tmp: Path):
-    """The URL of an empty database for the served portal; dropped afterwards on PostgreSQL."""
+def database(tmp: Path, name: str = E2E_DATABASE):
+    """The URL of an empty database for the served portal (on PostgreSQL the database
+    ``name``); dropped afterwards on PostgreSQL."""
     suite_url = os.environ.get("TEST_DATABASE_URL", "")
     if not suite_url:
         yield f"sqlite:///{tmp / 'e2e.sqlite3'}"
         return
-    url = sa.make_url(suite_url).set(database=E2E_DATABASE)
+    url = sa.make_url(suite_url).set(database=name)
     admin = sa.create_engine(suite_url, isolation_level="AUTOCOMMIT")
-    drop = sa.text(f"DROP DATABASE IF EXISTS {E2E_DATABASE} WITH (FORCE)")
+    drop = sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     with admin.connect() as conn:
         conn.execute(drop)
-        conn.execute(sa.text(f"CREATE DATABASE {E2E_DATABASE}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
     try:
         yield url.render_as_string(hide_password=False)
     finally:
