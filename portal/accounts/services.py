@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
