@@ -234,12 +234,6 @@ def test_cli_generates_a_month(world, finance, runner):
 
 # -- the pages ----------------------------------------------------------------------------------
 
-@pytest.fixture
-def in_request(monkeypatch):
-    """Execute started runs inside the request, where the test's transaction can see them."""
-    monkeypatch.setattr(runs, "launch", lambda run_id: runs.execute_run(run_id))
-
-
 def test_generate_page_shows_each_dealers_eligible_claims(client, login, world, finance):
     _three_dealers(world)
     db.session.commit()
@@ -286,8 +280,8 @@ def test_a_bad_month_is_refused_next_to_the_field(client, login, finance):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeRun)) == 0
 
 
-def test_starting_generation_redirects_to_its_progress(client, login, world, finance,
-                                                        in_request):
+def test_starting_generation_redirects_to_its_progress(client, login, world, finance):
+    """The run is queued; the tests' queue runs it at once, inside the request."""
     _three_dealers(world)
     db.session.commit()
     login(finance)

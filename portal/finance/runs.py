@@ -3,18 +3,18 @@
 A run works dealer by dealer, each dealer in its own transaction: a crash loses at most the
 dealer in hand, never leaves half a notice, and running the period again is safe because
 claims and case settlements already in a notice are no longer eligible. Progress,
-cancellation and the heartbeat live in the database, so any web worker can show a run that
-another one is executing.
+cancellation and the heartbeat live in the database, so any web worker or host shows a run
+that a queue consumer is executing (``portal.finance.tasks``), and a run whose consumer died
+is taken over by another (``take_interrupted``) and finished.
 """
 
-import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import gettext as _
 
 from portal.accounts.models import User
@@ -29,14 +29,29 @@ from portal.finance import documents
 from portal.finance.models import NoticeRun, RunStatus, WriteOffNotice
 from portal.finance.notices import dealers_with_settlements, issue_notice
 
-# A running run that has not beaten for this long died with its worker.
-STALE_AFTER = timedelta(minutes=3)
 RUN_LOCK = 0x6E6F7469  # the advisory lock taken while a run is being started
+
+
+def stale_after() -> timedelta:
+    """A running run that has not beaten for this long died with its consumer."""
+    return timedelta(seconds=current_app.config["NOTICE_RUN_STALE_SECONDS"])
 
 
 def is_interrupted(run: NoticeRun, now=None) -> bool:
     """Still marked running, but its heartbeat stopped: the process executing it is gone."""
-    return run.status == RunStatus.RUNNING and (now or utcnow()) - run.heartbeat_at > STALE_AFTER
+    return run.status == RunStatus.RUNNING and (now or utcnow()) - run.heartbeat_at > stale_after()
+
+
+def take_interrupted(now: datetime) -> list[int]:
+    """The interrupted runs this process takes over, committed: one guarded update beats
+    their heartbeat, so of several consumers looking at once only one takes each run."""
+    begin_writing(db.session())
+    taken = db.session.scalars(
+        sa.update(NoticeRun).where(NoticeRun.status == RunStatus.RUNNING,
+                                   NoticeRun.heartbeat_at < now - stale_after())
+        .values(heartbeat_at=now).returning(NoticeRun.id)).all()
+    db.session.commit()
+    return list(taken)
 
 
 def is_active(run: NoticeRun) -> bool:
@@ -136,8 +151,8 @@ def execute_run(run_id: int, *, checkpoint: Checkpoint | None = None,
     if run.status != RunStatus.RUNNING:
         return run  # finished, or closed as interrupted: started twice, or too late
     actor = db.session.get(User, run.started_by_id)
-    dealer_ids = dealers_to_notify(run.period_end)
-    run.dealers_total, run.heartbeat_at = len(dealer_ids), utcnow()
+    dealer_ids = dealers_to_notify(run.period_end)  # resumed: the dealers still to do
+    run.dealers_total, run.heartbeat_at = run.dealers_done + len(dealer_ids), utcnow()
     db.session.commit()
     processes = current_app.config["NOTICE_RUN_PROCESSES"]
     with PdfPool(processes) as pool:
@@ -209,26 +224,3 @@ def _one_dealer(run: NoticeRun, dealer_id: int, actor, checkpoint) -> tuple[int,
     run.heartbeat_at = utcnow()
     db.session.commit()
     return made
-
-
-def launch(run_id: int) -> threading.Thread:
-    """Execute the run in a background thread of this process, with its own app context.
-
-    The run survives only as long as this process; if the worker dies, its heartbeat stops and
-    the run shows as interrupted, to be started again.
-    """
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=_run_in_background, args=(app, run_id), daemon=True,
-                              name=f"notice-run-{run_id}")
-    thread.start()
-    return thread
-
-
-def _run_in_background(app: Flask, run_id: int) -> None:
-    with app.app_context():
-        try:
-            execute_run(run_id)
-        except Exception:
-            app.logger.exception("notice run %s failed", run_id)
-        finally:
-            db.session.remove()
