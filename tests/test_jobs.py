@@ -2,12 +2,19 @@
 period, and notice runs resumed after their consumer died. (The queue with real consumer
 processes and two app hosts: tests/test_hosts.py.)"""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from huey.storage import RedisStorage, SqliteStorage
 
+from portal import ROOT
 from portal.accounts.roles import Role
 from portal.core import jobs
 from portal.core.db import clock_at, utcnow
@@ -111,3 +118,46 @@ def test_a_live_run_is_left_to_its_consumer(world):
 def test_the_worker_command_is_there(runner):
     result = runner.invoke(args=["jobs", "worker", "--help"])
     assert result.exit_code == 0 and "--workers" in result.output
+
+
+PARENT = """
+import sys, time
+from flask import Flask
+from portal import ROOT
+from portal.core.pdf import PdfPool
+
+with Flask("parent", static_folder=str(ROOT / "static")).app_context():
+    pool = PdfPool(1)
+    pool.submit("<p>started</p>").result()  # the process is up, WeasyPrint imported
+    pool.submit("<p>long</p>" * 100_000)
+    print(*pool.executor._processes, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_render_process_dies_with_the_process_that_started_it():
+    """``kill -9`` of a consumer in the middle of a render: the render stops too, rather than
+    going on alone (no orphan keeps a core busy)."""
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        (render,) = map(int, parent.stdout.readline().split())
+        time.sleep(0.5)  # rendering now
+        assert _alive(render)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 3
+    while _alive(render) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    orphan = _alive(render)
+    if orphan:
+        os.kill(render, signal.SIGKILL)  # not left behind by a failing test either
+    assert not orphan
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
