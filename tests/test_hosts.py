@@ -2,9 +2,10 @@
 ports, one database, one job queue with its consumer, one uploads folder.
 
 A session made on one host works on the other; a photo uploaded on one is served by both; a
-notice run started on one is followed and cancelled from the other; a consumer killed with
-``kill -9`` in the middle of a run leaves no render process behind, and the consumer started
-after it finishes the run, each dealer's notice made once.
+notice run started on one is followed and cancelled from the other; a periodic job that two
+consumers' schedulers enqueue runs once; a consumer killed with ``kill -9`` in the middle of a
+run leaves no render process behind, and the consumer started after it finishes the run, each
+dealer's notice made once.
 
 On SQLite both hosts share the one database file and the queue is Huey's SQLite file. With
 TEST_DATABASE_URL (PostgreSQL) the hosts use a schema of their own in that database (dropped
@@ -37,8 +38,10 @@ from portal.accounts.roles import Role
 from portal.claims.models import ClaimAttachment
 from portal.extensions import db
 from portal.finance.models import NoticeRun, RunStatus, WriteOffNotice
+from portal.quality.models import AlertRun
 from tests import factories
 from tests.builders import approved_claim
+from tests.helpers import queue_in
 from tests.ops_helpers import portal_app
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -154,7 +157,7 @@ def consumer(deployment: Deployment, name: str, **env):
     with open(deployment.logs / f"{name}.log", "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--workers", "1"],
-            cwd=ROOT, env={**os.environ, **deployment.env, **env}, stdout=log,
+            cwd=ROOT, env={**os.environ, **deployment.env, "LOG_LEVEL": "INFO", **env}, stdout=log,
             stderr=subprocess.STDOUT)
     try:
         yield process
@@ -272,6 +275,26 @@ def test_a_run_started_on_one_host_is_followed_and_cancelled_from_the_other(depl
     assert run.dealers_done < DEALERS
     page = fetch(one, f"/finance/runs/{run_id}", cookie=cookie, htmx=True).body.decode()
     assert "every 1s" not in page  # finished: no more polling, on either host
+
+
+def test_a_periodic_job_runs_once_with_two_consumers(deployment, app):
+    """Each consumer's scheduler enqueues the nightly check at 02:30; one of them runs it."""
+    from portal.quality.tasks import check_alerts
+
+    with consumer(deployment, "consumer-2"), queue_in(app, deployment.env["QUEUE_URL"]):
+        check_alerts(), check_alerts()  # as two schedulers do
+        _wait_for(lambda: _consumer_logs(deployment).count("job check_alerts ") == 2, 40,
+                  "the consumers did not take both")
+    assert _consumer_logs(deployment).count(": run by another consumer") == 1
+    engine = sa.create_engine(deployment.url)
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(AlertRun)) == 1
+    engine.dispose()
+
+
+def _consumer_logs(deployment: Deployment) -> str:
+    return "".join(log.read_text(errors="replace")
+                   for log in deployment.logs.glob("consumer*.log"))
 
 
 def _children(pid: int) -> list[int]:

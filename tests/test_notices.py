@@ -1,7 +1,6 @@
 """Issuing write-off notices: the claims they take, their amounts, numbers and PDF."""
 
 import threading
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -28,7 +27,7 @@ from portal.finance.models import (
 from portal.finance.notices import eligible_claims, issue_notice
 from tests import factories
 from tests.builders import OCT_END, OCT_START, approved_claim
-from tests.helpers import EngineSession, in_threads, pdf_text
+from tests.helpers import EngineSession, in_threads, pdf_text, queue_in
 
 
 @pytest.fixture
@@ -365,21 +364,6 @@ def test_a_queued_run_completes_in_a_consumer_on_its_own(app, committing, tmp_pa
         run = db.session.get(NoticeRun, run_id)
         assert (run.status, run.dealers_done, run.notices_made) == (RunStatus.DONE, 2, 2)
         db.session.remove()
-
-
-@contextmanager
-def queue_in(app, url):
-    """The job queue on real storage for the block, instead of the tests' immediate mode."""
-    from portal.core import jobs
-
-    saved = {key: app.config[key] for key in ("QUEUE_URL", "QUEUE_IMMEDIATE")}
-    app.config.update(QUEUE_URL=url, QUEUE_IMMEDIATE=False)
-    jobs.init_app(app)
-    try:
-        yield
-    finally:
-        app.config.update(saved)
-        jobs.init_app(app)
 
 
 def test_the_sheet_renders_with_a_fixed_number_of_queries(world, finance, app):

@@ -16,7 +16,7 @@ from functools import wraps
 
 import click
 import sqlalchemy as sa
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 from flask.cli import AppGroup
 from huey import Huey, crontab
 from huey.storage import RedisStorage, SqliteStorage
@@ -103,10 +103,14 @@ def periodic(period: Callable[[datetime], str] | None = None):
         @wraps(fn)
         def once():
             now = utcnow()
-            if period is None or claim_period(fn.__name__, period(now.astimezone(SHANGHAI)),
-                                              now):
+            if period is None:
                 return fn(now)
-            return None
+            key = period(now.astimezone(SHANGHAI))
+            if not claim_period(fn.__name__, key, now):
+                current_app.logger.info("job %s %s: run by another consumer", fn.__name__, key)
+                return None
+            current_app.logger.info("job %s %s: running", fn.__name__, key)
+            return fn(now)
 
         return huey.periodic_task(SCHEDULE[fn.__name__], name=fn.__name__)(_in_app(once))
 
