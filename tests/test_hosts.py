@@ -19,7 +19,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -33,7 +32,6 @@ from flask_migrate import upgrade
 from PIL import Image
 
 from benchmarks.load import CSRF, fetch, free_port, gunicorn, sign_in
-from portal import ROOT
 from portal.accounts.roles import Role
 from portal.claims.models import ClaimAttachment
 from portal.extensions import db
@@ -41,6 +39,7 @@ from portal.finance.models import NoticeRun, RunStatus, WriteOffNotice
 from portal.quality.models import AlertRun
 from tests import factories
 from tests.builders import approved_claim
+from tests.e2e.server import consumer as queue_consumer
 from tests.helpers import queue_in
 from tests.ops_helpers import portal_app
 
@@ -151,20 +150,10 @@ def deployment(tmp_path_factory):
         yield deployment
 
 
-@contextmanager
 def consumer(deployment: Deployment, name: str, **env):
-    """``flask jobs worker``, as the deployment guide runs it; stopped afterwards."""
-    with open(deployment.logs / f"{name}.log", "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--workers", "1"],
-            cwd=ROOT, env={**os.environ, **deployment.env, "LOG_LEVEL": "INFO", **env}, stdout=log,
-            stderr=subprocess.STDOUT)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=30)
+    """A consumer of the deployment's queue, its log beside the hosts'."""
+    return queue_consumer({**deployment.env, "LOG_LEVEL": "INFO", **env},
+                          deployment.logs / f"{name}.log")
 
 
 def _wait_for(check, seconds: float, message: str):
