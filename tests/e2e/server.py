@@ -83,6 +83,7 @@ def serve(url: str, instance: Path, log: Path):
 def consumer(env: dict, log: Path):
     """``flask jobs worker`` with ``env`` (its queue: QUEUE_URL, else the instance folder's
     file), as docs/deployment.md runs it, its output appended to ``log``; stopped after."""
+    log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--workers", "1"],
