@@ -115,6 +115,7 @@ def _init_extensions(app: Flask) -> None:
 
     # Every task module, so a consumer knows every task a web worker may enqueue.
     from portal.analytics import tasks as _analytics  # noqa: F401
+    from portal.claims import tasks as _claims  # noqa: F401
     from portal.finance import tasks as _finance  # noqa: F401
     from portal.quality import tasks as _quality  # noqa: F401
     from portal.reports import tasks as _reports  # noqa: F401

@@ -72,6 +72,22 @@ def test_a_periodic_job_runs_once_however_many_consumers_enqueue_it(world):
     assert report.week_start.isoformat() == "2026-11-09" and report.generated_at == made_at
 
 
+def test_the_morning_job_raises_the_days_entitlements_once(world):
+    from portal.claims import tasks as claim_tasks
+    from portal.claims.models import UnitFlag
+    from tests.test_entitlements import _open_repair
+
+    _, claim = _open_repair(world, world.users[Role.DEALER_STAFF])
+    db.session.commit()
+    the_day = datetime(2025, 4, 7, 16, 5, tzinfo=UTC)  # 00:05 on 8 April in Shanghai
+    assert jobs.SCHEDULE["raise_entitlements"](the_day.replace(tzinfo=None))
+    with clock_at(the_day):
+        claim_tasks.raise_entitlements.call_local()
+    flags = db.session.scalars(sa.select(UnitFlag).where(UnitFlag.claim_id == claim.id)).all()
+    assert [f.raised_on.isoformat() for f in flags] == ["2025-04-08"]
+    assert not jobs.claim_period("raise_entitlements", "2025-04-08", utcnow())
+
+
 def _killed_run(world, finance):
     """A run whose consumer was killed after dealer A's notice: still marked running, its
     heartbeat stopped."""
