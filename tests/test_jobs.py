@@ -52,10 +52,16 @@ def test_schedules_are_read_in_shanghai_time():
     assert nightly(datetime(2026, 11, 16, 18, 30)) and not nightly(datetime(2026, 11, 16, 2, 30))
 
 
-def test_a_period_is_claimed_once():
-    assert jobs.claim_period("weekly_report", "2026-11-09", utcnow())
-    assert not jobs.claim_period("weekly_report", "2026-11-09", utcnow())
-    assert jobs.claim_period("weekly_report", "2026-11-16", utcnow())
+def test_a_period_is_claimed_once_and_old_claims_go():
+    now = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)
+    assert jobs.claim_period("weekly_report", "2026-08-31", now - timedelta(days=70))
+    assert jobs.claim_period("weekly_report", "2026-11-09", now)
+    assert not jobs.claim_period("weekly_report", "2026-11-09", now)
+    assert jobs.claim_period("check_alerts", "2026-11-16", now)
+    kept = db.session.execute(sa.select(jobs.ScheduledRun.job, jobs.ScheduledRun.period)
+                              .order_by(jobs.ScheduledRun.job)).all()
+    assert [tuple(row) for row in kept] == [("check_alerts", "2026-11-16"),
+                                            ("weekly_report", "2026-11-09")]
 
 
 def test_a_periodic_job_runs_once_however_many_consumers_enqueue_it(world):

@@ -11,7 +11,7 @@ enqueue it: the first to claim the period's row in ``scheduled_runs`` does the w
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 import click
@@ -29,6 +29,7 @@ from portal.extensions import db
 # Immediate (in memory) until ``init_app`` reads the app's QUEUE_URL.
 huey = Huey("portal", immediate=True)
 _app: Flask | None = None
+KEEP_CLAIMS = timedelta(days=60)  # longer than the longest period, a week
 
 
 class ScheduledRun(db.Model):
@@ -119,12 +120,15 @@ def periodic(period: Callable[[datetime], str] | None = None):
 
 
 def claim_period(job: str, period: str, now: datetime) -> bool:
-    """Take ``job``'s ``period`` for this process and commit; False when another had it."""
+    """Take ``job``'s ``period`` for this process and commit; False when another had it.
+    The job's claims older than ``KEEP_CLAIMS`` go (no consumer enqueues those periods)."""
     try:
         with db.session.begin_nested():
             db.session.add(ScheduledRun(job=job, period=period, started_at=now))
     except IntegrityError:
         return False
+    db.session.execute(sa.delete(ScheduledRun).where(ScheduledRun.job == job,
+                                                     ScheduledRun.started_at < now - KEEP_CLAIMS))
     db.session.commit()
     return True
 

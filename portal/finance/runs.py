@@ -44,12 +44,17 @@ def is_interrupted(run: NoticeRun, now=None) -> bool:
 
 def take_interrupted(now: datetime) -> list[int]:
     """The interrupted runs this process takes over, committed: one guarded update beats
-    their heartbeat, so of several consumers looking at once only one takes each run."""
+    their heartbeat, so of several consumers looking at once only one takes each run. (Asked
+    every minute: it writes only when there is a run to take.)"""
+    interrupted = sa.and_(NoticeRun.status == RunStatus.RUNNING,
+                          NoticeRun.heartbeat_at < now - stale_after())
+    found = db.session.scalar(sa.select(sa.exists().where(interrupted)))
+    db.session.commit()  # ends the read: a write below begins as a writer
+    if not found:
+        return []
     begin_writing(db.session())
-    taken = db.session.scalars(
-        sa.update(NoticeRun).where(NoticeRun.status == RunStatus.RUNNING,
-                                   NoticeRun.heartbeat_at < now - stale_after())
-        .values(heartbeat_at=now).returning(NoticeRun.id)).all()
+    taken = db.session.scalars(sa.update(NoticeRun).where(interrupted)
+                               .values(heartbeat_at=now).returning(NoticeRun.id)).all()
     db.session.commit()
     return list(taken)
 
