@@ -183,3 +183,31 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_run_queued_twice_is_executed_once(world):
+    """Taken over while still waiting in the queue, a run has two tasks: the second finds
+    it executed by the first and leaves it."""
+    finance = world.users[Role.FINANCE]
+    approved_claim(world.dealer_a)
+    run = runs.start_run(OCT_START, OCT_END, actor=finance)
+    run.executor = "the-first-task"  # executing, beating
+    db.session.commit()
+    again = runs.execute_run(run.id)
+    assert (again.status, again.dealers_done, again.executor) == (
+        RunStatus.RUNNING, 0, "the-first-task")
+
+
+def test_an_executor_whose_run_was_taken_over_stops(world):
+    finance = world.users[Role.FINANCE]
+    for dealer in (world.dealer_a, world.dealer_b):
+        approved_claim(dealer)
+    run = runs.start_run(OCT_START, OCT_END, actor=finance)
+    db.session.commit()
+
+    def taken_over(dealer_id, notice):  # it was slow; another consumer took the run
+        db.session.get(NoticeRun, run.id).executor = "another"
+
+    stopped = runs.execute_run(run.id, checkpoint=taken_over)
+    assert (stopped.status, stopped.dealers_done, stopped.executor) == (
+        RunStatus.RUNNING, 1, "another")

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import date, datetime, timedelta
+from uuid import uuid4
 
 import sqlalchemy as sa
 from flask import current_app
@@ -54,9 +55,24 @@ def take_interrupted(now: datetime) -> list[int]:
         return []
     begin_writing(db.session())
     taken = db.session.scalars(sa.update(NoticeRun).where(interrupted)
-                               .values(heartbeat_at=now).returning(NoticeRun.id)).all()
+                               .values(heartbeat_at=now, executor=None)
+                               .returning(NoticeRun.id)).all()
     db.session.commit()
     return list(taken)
+
+
+def _become_executor(run_id: int, executor: str, now: datetime) -> bool:
+    """Make ``executor`` the one executing the run, committed: only while nobody is, or the one
+    who was has stopped beating. A run queued twice (taken over while still waiting in the
+    queue) is executed once; the other execution finds it taken and stops."""
+    begin_writing(db.session())
+    taken = db.session.execute(
+        sa.update(NoticeRun).where(NoticeRun.id == run_id, NoticeRun.status == RunStatus.RUNNING,
+                                   sa.or_(NoticeRun.executor.is_(None),
+                                          NoticeRun.heartbeat_at < now - stale_after()))
+        .values(executor=executor, heartbeat_at=now)).rowcount
+    db.session.commit()
+    return taken == 1
 
 
 def is_active(run: NoticeRun) -> bool:
@@ -152,9 +168,11 @@ def execute_run(run_id: int, *, checkpoint: Checkpoint | None = None,
     ready. The numbering lock is never held while a PDF renders, so issuers do not queue
     behind rendering. A PDF the run could not store is rendered when it is first read.
     """
+    executor = uuid4().hex
+    if not _become_executor(run_id, executor, utcnow()):
+        # finished, closed as interrupted, or executed by another: queued twice, or too late
+        return db.session.get(NoticeRun, run_id)
     run = db.session.get(NoticeRun, run_id)
-    if run.status != RunStatus.RUNNING:
-        return run  # finished, or closed as interrupted: started twice, or too late
     actor = db.session.get(User, run.started_by_id)
     dealer_ids = dealers_to_notify(run.period_end)  # resumed: the dealers still to do
     run.dealers_total, run.heartbeat_at = run.dealers_done + len(dealer_ids), utcnow()
@@ -165,8 +183,8 @@ def execute_run(run_id: int, *, checkpoint: Checkpoint | None = None,
         try:
             for dealer_id in dealer_ids:
                 db.session.refresh(run)
-                if run.status != RunStatus.RUNNING:
-                    return run
+                if run.status != RunStatus.RUNNING or run.executor != executor:
+                    return run  # closed, or taken over by another consumer
                 if run.cancel_requested:
                     _finish(run, RunStatus.CANCELLED)
                     db.session.commit()
