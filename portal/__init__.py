@@ -98,6 +98,9 @@ def _init_extensions(app: Flask) -> None:
     from portal.core import i18n
 
     i18n.init_app(app)  # after htmx: its request class is extended
+    from portal.core import jobs
+
+    jobs.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "basic"
@@ -109,6 +112,13 @@ def _init_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized_response)
     # Every model module must be imported so Alembic sees the whole schema.
     import portal.models  # noqa: F401
+
+    # Every task module, so a consumer knows every task a web worker may enqueue.
+    from portal.analytics import tasks as _analytics  # noqa: F401
+    from portal.claims import tasks as _claims  # noqa: F401
+    from portal.finance import tasks as _finance  # noqa: F401
+    from portal.quality import tasks as _quality  # noqa: F401
+    from portal.reports import tasks as _reports  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -202,6 +212,7 @@ def _register_cli(app: Flask) -> None:
     from portal.analytics.cli import analytics_cli
     from portal.claims.cli import entitlements_cli
     from portal.core.backup import backup_cli
+    from portal.core.jobs import jobs_cli
     from portal.dealers import cli as dealer_cli  # noqa: F401  (`flask users create`)
     from portal.demo.cli import seed_demo
     from portal.finance.cli import notices_cli
@@ -216,3 +227,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(analytics_cli)
     app.cli.add_command(entitlements_cli)
+    app.cli.add_command(jobs_cli)

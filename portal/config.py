@@ -33,6 +33,10 @@ def _database_url(instance_path: str) -> str:
     return url or f"sqlite:///{Path(instance_path) / 'portal.sqlite3'}"
 
 
+def _queue_url(instance_path: str) -> str:
+    return f"sqlite:///{Path(instance_path) / 'jobs.sqlite3'}"
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config for the mode named by PORTAL_ENV."""
     env = (overrides or {}).get("PORTAL_ENV") or os.environ.get("PORTAL_ENV", "development")
@@ -88,6 +92,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ANALYTICS_SNAPSHOT_MINUTES": int(os.environ.get("ANALYTICS_SNAPSHOT_MINUTES", "60")),
         # Processes a notice run renders its PDFs in, side by side (0: in the run's own thread).
         "NOTICE_RUN_PROCESSES": int(os.environ.get("NOTICE_RUN_PROCESSES", os.cpu_count() or 1)),
+        # A running notice run whose heartbeat is older than this died with its consumer: the
+        # queue resumes it (portal.finance.tasks).
+        "NOTICE_RUN_STALE_SECONDS": int(os.environ.get("NOTICE_RUN_STALE_SECONDS", "180")),
+        # The job queue (portal.core.jobs): a SQLite file here for one host, redis:// for several.
+        "QUEUE_URL": os.environ.get("QUEUE_URL") or _queue_url(instance_path),
+        "QUEUE_IMMEDIATE": False,
     }
     if env == "testing":
         # A cheap hash keeps hundreds of test sign-ins fast; production uses scrypt.
@@ -95,6 +105,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             TESTING=True,
             PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
             NOTICE_RUN_PROCESSES=0,  # a test that wants the processes asks for them
+            QUEUE_IMMEDIATE=True,  # a task runs in the caller; a test of the queue asks for one
         )
     config.update(overrides or {})
     # A server connection can drop (a restart, a proxy's idle timeout): test it before use.

@@ -15,6 +15,7 @@ from portal.catalog.models import (
 )
 from portal.claims.models import Claim, ClaimAttachment, ClaimLine, UnitFlag
 from portal.core.audit import AuditEntry
+from portal.core.jobs import ScheduledRun
 from portal.core.numbering import DocumentCounter
 from portal.dealers.models import Dealer
 from portal.deliveries.models import DeliveryLine, DeliveryNote
@@ -59,5 +60,5 @@ __all__ = [
     "StockReturn",
     "StockingPlan", "StockingPlanLine", "StoreItem", "Unit", "UnitFlag", "User", "VerdictPhoto",
     "VisitDayTally", "VisitTally", "WarrantyCard", "WriteOffNotice",
-    "OfficialDay", "CaseSettlement", "NoticeCase",
+    "OfficialDay", "CaseSettlement", "NoticeCase", "ScheduledRun",
 ]

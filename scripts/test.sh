@@ -5,8 +5,9 @@ set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-# Debian's chromium for the browser tests (tests/e2e), driven by the playwright package.
-ensure_base_packages postgresql chromium
+# Debian's chromium for the browser tests (tests/e2e), driven by the playwright package; redis-server
+# for the two-host test's shared job queue beside PostgreSQL (tests/test_hosts.py).
+ensure_base_packages postgresql chromium redis-server
 ensure_venv
 compile_translations
 

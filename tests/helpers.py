@@ -6,6 +6,7 @@ import re
 import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pypdfium2
 import pypdfium2.raw as pdfium_c
@@ -142,3 +143,19 @@ def in_threads(app, work, count):
 
     with ThreadPoolExecutor(count) as pool:
         return list(pool.map(one, range(count)))
+
+
+@contextmanager
+def queue_in(app, url):
+    """The job queue on real storage (``url``) for the block, instead of the tests'
+    immediate mode: a task called is enqueued there, for a consumer to run."""
+    from portal.core import jobs
+
+    saved = {key: app.config[key] for key in ("QUEUE_URL", "QUEUE_IMMEDIATE")}
+    app.config.update(QUEUE_URL=url, QUEUE_IMMEDIATE=False)
+    jobs.init_app(app)
+    try:
+        yield jobs.huey
+    finally:
+        app.config.update(saved)
+        jobs.init_app(app)

@@ -234,12 +234,6 @@ def test_cli_generates_a_month(world, finance, runner):
 
 # -- the pages ----------------------------------------------------------------------------------
 
-@pytest.fixture
-def in_request(monkeypatch):
-    """Execute started runs inside the request, where the test's transaction can see them."""
-    monkeypatch.setattr(runs, "launch", lambda run_id: runs.execute_run(run_id))
-
-
 def test_generate_page_shows_each_dealers_eligible_claims(client, login, world, finance):
     _three_dealers(world)
     db.session.commit()
@@ -286,8 +280,8 @@ def test_a_bad_month_is_refused_next_to_the_field(client, login, finance):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeRun)) == 0
 
 
-def test_starting_generation_redirects_to_its_progress(client, login, world, finance,
-                                                        in_request):
+def test_starting_generation_redirects_to_its_progress(client, login, world, finance):
+    """The run is queued; the tests' queue runs it at once, inside the request."""
     _three_dealers(world)
     db.session.commit()
     login(finance)
@@ -311,7 +305,9 @@ def test_an_overlapping_live_run_is_refused(client, login, world, finance):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NoticeRun)) == 1
 
 
-def test_progress_polls_while_running_and_stops_when_interrupted(client, login, world, finance):
+def test_progress_polls_while_running_interrupted_too(client, login, world, finance):
+    """An interrupted run is still followed: a queue consumer takes it over
+    (``runs.take_interrupted``) and the page shows it going on."""
     run = runs.start_run(OCT_START, OCT_END, actor=finance)
     run.dealers_total, run.dealers_done = 4, 1
     db.session.commit()
@@ -326,7 +322,13 @@ def test_progress_polls_while_running_and_stops_when_interrupted(client, login, 
     db.session.commit()
     text = client.get(f"/finance/runs/{run.id}", headers={"HX-Request": "true"}).get_data(
         as_text=True)
-    assert "every 1s" not in text and "/finance/notices/generate?period=2026-10" in text
+    assert "every 1s" in text and "takes the run over within a minute" in text
+    assert "/finance/notices/generate?period=2026-10" in text  # or start it again now
+    run.status = RunStatus.CANCELLED
+    db.session.commit()
+    text = client.get(f"/finance/runs/{run.id}", headers={"HX-Request": "true"}).get_data(
+        as_text=True)
+    assert "every 1s" not in text
 
 
 def test_cancel_from_the_page(client, login, world, finance):

@@ -1,5 +1,6 @@
 """Issuing write-off notices: the claims they take, their amounts, numbers and PDF."""
 
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -26,7 +27,7 @@ from portal.finance.models import (
 from portal.finance.notices import eligible_claims, issue_notice
 from tests import factories
 from tests.builders import OCT_END, OCT_START, approved_claim
-from tests.helpers import EngineSession, in_threads, pdf_text
+from tests.helpers import EngineSession, in_threads, pdf_text, queue_in
 
 
 @pytest.fixture
@@ -335,8 +336,11 @@ def test_concurrent_generation_gives_each_claim_one_notice(app, committing):
         assert all(notice_id is not None for _d, _c, notice_id in rows)
 
 
-def test_a_run_launched_in_the_background_completes_on_its_own(app, committing):
-    from portal.finance import runs
+def test_a_queued_run_completes_in_a_consumer_on_its_own(app, committing, tmp_path):
+    """Started runs go through the queue (a real one here, a SQLite file) and are executed
+    by a consumer's worker thread, in an app context of its own."""
+    from portal.core import jobs
+    from portal.finance import runs, tasks
 
     with app.app_context():
         finance = factories.make_user(Role.FINANCE)
@@ -347,11 +351,15 @@ def test_a_run_launched_in_the_background_completes_on_its_own(app, committing):
                           years=[shanghai_today().year])
         run = runs.start_run(OCT_START, OCT_END, actor=finance)
         db.session.commit()
-        thread = runs.launch(run.id)
         run_id = run.id
         db.session.remove()
-    thread.join(timeout=60)
-    assert not thread.is_alive()
+    with queue_in(app, f"sqlite:///{tmp_path / 'jobs.sqlite3'}"):
+        tasks.notice_run(run_id)
+        assert jobs.huey.pending_count() == 1
+        consumer = threading.Thread(target=lambda: jobs.huey.execute(jobs.huey.dequeue()))
+        consumer.start()
+        consumer.join(timeout=60)
+    assert not consumer.is_alive()
     with app.app_context():
         run = db.session.get(NoticeRun, run_id)
         assert (run.status, run.dealers_done, run.notices_made) == (RunStatus.DONE, 2, 2)

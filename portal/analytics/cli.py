@@ -1,12 +1,8 @@
 """``flask analytics refresh``: recompute the analytics snapshots (portal.analytics.snapshots).
 
-It is the only thing that refreshes them: pages show a snapshot however old it is, with its
-"as of", and never write. Run it from cron at least every ANALYTICS_SNAPSHOT_MINUTES (60 by
-default; the pages promise it), and once after midnight for the scorecards' new day, for
-example every 15 minutes::
-
-    */15 * * * *  cd /srv/portal && .venv/bin/flask --app wsgi analytics refresh \
-        >> log/analytics.log 2>&1
+Pages show a snapshot however old it is, with its "as of", and never write. The job queue
+refreshes them every 15 minutes (``portal/analytics/tasks.py``), within the
+ANALYTICS_SNAPSHOT_MINUTES the pages promise; run this once after deploying, or by hand.
 """
 
 import time

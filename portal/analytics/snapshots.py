@@ -5,10 +5,11 @@ returns. Computing them reads every unit, card and claim (seconds to a minute at
 scale), so pages read a snapshot kept in the database (shared by every worker and host) and
 say "as of" when it was made.
 
-Refresh: ``flask analytics refresh`` (cron, every ANALYTICS_SNAPSHOT_MINUTES) recomputes them
-all; nothing else writes them, and they are never invalidated by a change (a page reading one
-says as of when instead). A page never writes: it shows a stored snapshot however old it is,
-and before the first refresh it computes the figures for its own request without keeping them.
+Refresh: the job queue's ``refresh_snapshots`` (every 15 minutes) or ``flask analytics
+refresh`` recomputes them all; nothing else writes them, and they are never invalidated by a
+change (a page reading one says as of when instead). A page never writes: it shows a stored
+snapshot however old it is, and before the first refresh it computes the figures for its own
+request without keeping them.
 The one cache in memory, the failure overview's tables per language, follows the stored
 snapshot it was built of.
 """

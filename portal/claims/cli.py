@@ -2,9 +2,8 @@
 
 A repair not finished within 30 working days of hand-in entitles the buyer to an exchange on the
 day that passes, while the repair is still open (2010 规定 第二十八条); no page raises it (a GET
-never writes). Run it from cron every morning (Asia/Shanghai)::
-
-    5 0 * * *  cd /srv/portal && .venv/bin/flask --app wsgi entitlements raise
+never writes). The job queue runs it every morning (``portal/claims/tasks.py``); this is the
+same by hand, for any day.
 """
 
 from datetime import date

@@ -1,6 +1,10 @@
 """Documents as PDF: WeasyPrint with the CJK font, reading nothing but the app's static files."""
 
+import ctypes
 import mimetypes
+import os
+import signal
+import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -73,20 +77,36 @@ def html_to_pdf(html: str, static_folder: str, static_url_path: str = "/static",
     return document.write_pdf(stylesheets=[stylesheet], full_fonts=False, hinting=False)
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this rendering process end when the process that started it ends, however that
+    ends (``kill -9`` too): a stopped queue consumer leaves no render running on its own.
+    (Strictly, when the thread that started it ends: the pool's own, which outlives it.)"""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the line above: nothing would signal us
+        os._exit(1)
+
+
 class PdfPool:
     """Render documents on several cores: ``submit(html)`` returns a future of the PDF bytes.
 
     Rendering is CPU-bound Python, so threads would take turns; processes render side by side.
     They are started fresh ("spawn"), not forked from a web worker that has threads and open
-    database connections. With ``processes`` 0 each document is rendered at once, in this
-    process (what the tests and a one-core host use).
+    database connections, and they die with the process that started them. With ``processes``
+    0 each document is rendered at once, in this process (what the tests and a one-core host
+    use).
     """
 
     def __init__(self, processes: int):
         self.static = (current_app.static_folder, current_app.static_url_path)
         self.executor = None
         if processes > 0:
-            self.executor = ProcessPoolExecutor(processes, mp_context=get_context("spawn"))
+            self.executor = ProcessPoolExecutor(processes, mp_context=get_context("spawn"),
+                                                initializer=_die_with_parent,
+                                                initargs=(os.getpid(),))
 
     def submit(self, html: str) -> Future:
         if self.executor is not None:

@@ -202,6 +202,8 @@ class NoticeRun(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who executes it (a random id per execution): one at a time (``runs.execute_run``).
+    executor: Mapped[str | None] = mapped_column(sa.String(32))
 
     started_by = relationship("User")
 

@@ -13,7 +13,7 @@ from portal.core.errors import DomainError
 from portal.core.htmx import render, render_form
 from portal.core.permissions import requires
 from portal.extensions import db
-from portal.finance import access, runs
+from portal.finance import access, runs, tasks
 from portal.finance.models import NoticeRun, WriteOffNotice
 from portal.finance.notices import eligible_summary, pending_months, proposed_month
 from portal.finance.run_forms import GenerateForm, month_bounds
@@ -26,7 +26,7 @@ run_readers = requires(access.can_read_notice_runs)
 @bp.route("/notices/generate", methods=["GET", "POST"])
 @finance_only
 def generate():
-    """Show what a month would issue per dealer; start generating its notices."""
+    """Show what a month would issue per dealer; start generating its notices (on the queue)."""
     if request.method == "GET":  # the month comes in the query, else last month
         form = GenerateForm(MultiDict(
             {"period": request.args.get("period") or proposed_month(shanghai_today())}))
@@ -35,7 +35,7 @@ def generate():
         form = GenerateForm()
     return form_action(form, lambda: runs.start_run(*month_bounds(form.period.data),
                                                     actor=current_user),
-                       then=lambda run: runs.launch(run.id),
+                       then=lambda run: tasks.notice_run(run.id),
                        done=lambda run: url_for("finance.run", run_id=run.id),
                        again=_generate_page)
 

@@ -3,18 +3,19 @@
 A run works dealer by dealer, each dealer in its own transaction: a crash loses at most the
 dealer in hand, never leaves half a notice, and running the period again is safe because
 claims and case settlements already in a notice are no longer eligible. Progress,
-cancellation and the heartbeat live in the database, so any web worker can show a run that
-another one is executing.
+cancellation and the heartbeat live in the database, so any web worker or host shows a run
+that a queue consumer is executing (``portal.finance.tasks``), and a run whose consumer died
+is taken over by another (``take_interrupted``) and finished.
 """
 
-import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from uuid import uuid4
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import gettext as _
 
 from portal.accounts.models import User
@@ -29,14 +30,49 @@ from portal.finance import documents
 from portal.finance.models import NoticeRun, RunStatus, WriteOffNotice
 from portal.finance.notices import dealers_with_settlements, issue_notice
 
-# A running run that has not beaten for this long died with its worker.
-STALE_AFTER = timedelta(minutes=3)
 RUN_LOCK = 0x6E6F7469  # the advisory lock taken while a run is being started
+
+
+def stale_after() -> timedelta:
+    """A running run that has not beaten for this long died with its consumer."""
+    return timedelta(seconds=current_app.config["NOTICE_RUN_STALE_SECONDS"])
 
 
 def is_interrupted(run: NoticeRun, now=None) -> bool:
     """Still marked running, but its heartbeat stopped: the process executing it is gone."""
-    return run.status == RunStatus.RUNNING and (now or utcnow()) - run.heartbeat_at > STALE_AFTER
+    return run.status == RunStatus.RUNNING and (now or utcnow()) - run.heartbeat_at > stale_after()
+
+
+def take_interrupted(now: datetime) -> list[int]:
+    """The interrupted runs this process takes over, committed: one guarded update beats
+    their heartbeat, so of several consumers looking at once only one takes each run. (Asked
+    every minute: it writes only when there is a run to take.)"""
+    interrupted = sa.and_(NoticeRun.status == RunStatus.RUNNING,
+                          NoticeRun.heartbeat_at < now - stale_after())
+    found = db.session.scalar(sa.select(sa.exists().where(interrupted)))
+    db.session.commit()  # ends the read: a write below begins as a writer
+    if not found:
+        return []
+    begin_writing(db.session())
+    taken = db.session.scalars(sa.update(NoticeRun).where(interrupted)
+                               .values(heartbeat_at=now, executor=None)
+                               .returning(NoticeRun.id)).all()
+    db.session.commit()
+    return list(taken)
+
+
+def _become_executor(run_id: int, executor: str, now: datetime) -> bool:
+    """Make ``executor`` the one executing the run, committed: only while nobody is, or the one
+    who was has stopped beating. A run queued twice (taken over while still waiting in the
+    queue) is executed once; the other execution finds it taken and stops."""
+    begin_writing(db.session())
+    taken = db.session.execute(
+        sa.update(NoticeRun).where(NoticeRun.id == run_id, NoticeRun.status == RunStatus.RUNNING,
+                                   sa.or_(NoticeRun.executor.is_(None),
+                                          NoticeRun.heartbeat_at < now - stale_after()))
+        .values(executor=executor, heartbeat_at=now)).rowcount
+    db.session.commit()
+    return taken == 1
 
 
 def is_active(run: NoticeRun) -> bool:
@@ -132,12 +168,14 @@ def execute_run(run_id: int, *, checkpoint: Checkpoint | None = None,
     ready. The numbering lock is never held while a PDF renders, so issuers do not queue
     behind rendering. A PDF the run could not store is rendered when it is first read.
     """
+    executor = uuid4().hex
+    if not _become_executor(run_id, executor, utcnow()):
+        # finished, closed as interrupted, or executed by another: queued twice, or too late
+        return db.session.get(NoticeRun, run_id)
     run = db.session.get(NoticeRun, run_id)
-    if run.status != RunStatus.RUNNING:
-        return run  # finished, or closed as interrupted: started twice, or too late
     actor = db.session.get(User, run.started_by_id)
-    dealer_ids = dealers_to_notify(run.period_end)
-    run.dealers_total, run.heartbeat_at = len(dealer_ids), utcnow()
+    dealer_ids = dealers_to_notify(run.period_end)  # resumed: the dealers still to do
+    run.dealers_total, run.heartbeat_at = run.dealers_done + len(dealer_ids), utcnow()
     db.session.commit()
     processes = current_app.config["NOTICE_RUN_PROCESSES"]
     with PdfPool(processes) as pool:
@@ -145,8 +183,8 @@ def execute_run(run_id: int, *, checkpoint: Checkpoint | None = None,
         try:
             for dealer_id in dealer_ids:
                 db.session.refresh(run)
-                if run.status != RunStatus.RUNNING:
-                    return run
+                if run.status != RunStatus.RUNNING or run.executor != executor:
+                    return run  # closed, or taken over by another consumer
                 if run.cancel_requested:
                     _finish(run, RunStatus.CANCELLED)
                     db.session.commit()
@@ -209,26 +247,3 @@ def _one_dealer(run: NoticeRun, dealer_id: int, actor, checkpoint) -> tuple[int,
     run.heartbeat_at = utcnow()
     db.session.commit()
     return made
-
-
-def launch(run_id: int) -> threading.Thread:
-    """Execute the run in a background thread of this process, with its own app context.
-
-    The run survives only as long as this process; if the worker dies, its heartbeat stops and
-    the run shows as interrupted, to be started again.
-    """
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=_run_in_background, args=(app, run_id), daemon=True,
-                              name=f"notice-run-{run_id}")
-    thread.start()
-    return thread
-
-
-def _run_in_background(app: Flask, run_id: int) -> None:
-    with app.app_context():
-        try:
-            execute_run(run_id)
-        except Exception:
-            app.logger.exception("notice run %s failed", run_id)
-        finally:
-            db.session.remove()

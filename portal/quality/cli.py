@@ -1,9 +1,5 @@
-"""``flask alerts check``: the scheduled early-warning check.
-
-Run it from cron once a night, for example (Asia/Shanghai, 02:30)::
-
-    30 2 * * *  cd /srv/portal && .venv/bin/flask --app wsgi alerts check >> log/alerts.log 2>&1
-"""
+"""``flask alerts check``: the early-warning check by hand; the job queue runs it every night
+(``portal/quality/tasks.py``)."""
 
 import click
 from flask.cli import AppGroup

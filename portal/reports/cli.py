@@ -1,4 +1,5 @@
-"""``flask reports weekly``: generate the weekly report from cron (every Monday morning)."""
+"""``flask reports weekly``: generate a weekly report by hand; the job queue makes last week's
+every Monday morning (``portal/reports/tasks.py``)."""
 
 from datetime import date
 

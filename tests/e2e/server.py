@@ -8,6 +8,8 @@ so the suite's own database (reset and used in rolled-back transactions) is left
 
 import os
 import secrets
+import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from benchmarks.load import gunicorn
-from portal import create_app
+from portal import ROOT, create_app
 from portal.core.db import shanghai_today
 from portal.extensions import db
 from tests.e2e.seed import Seeded, seed
@@ -65,12 +67,31 @@ def migrate_and_seed(url: str, instance: Path) -> Seeded:
     return seeded
 
 
+@contextmanager
 def serve(url: str, instance: Path, log: Path):
-    """gunicorn (one worker, threads: the notice runs' background thread lives there too);
+    """gunicorn (one worker, threads) and a job queue consumer beside it (the notice runs);
     yields the base URL once /healthz answers."""
     env = {"DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(instance),
            "SECRET_KEY": secrets.token_hex(32), "PORTAL_ENV": "development",
            "LOG_LEVEL": "WARNING"}
     log.unlink(missing_ok=True)  # this run's server log only
-    return gunicorn("wsgi:app", workers=1, threads=8, env=env, log_path=log,
-                    ready_path="/healthz")
+    with consumer(env, log), gunicorn("wsgi:app", workers=1, threads=8, env=env, log_path=log,
+                                      ready_path="/healthz") as base:
+        yield base
+
+
+@contextmanager
+def consumer(env: dict, log: Path):
+    """``flask jobs worker`` with ``env`` (its queue: QUEUE_URL, else the instance folder's
+    file), as docs/deployment.md runs it, its output appended to ``log``; stopped after."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--workers", "1"],
+            cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
