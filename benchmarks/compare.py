@@ -115,13 +115,13 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     os.environ.update({"PORTAL_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
                        "DATABASE_URL": args.database_url, "LOG_LEVEL": "WARNING"})
-    from benchmarks.pages import PAGES, PASSWORD, USERS, page_path, samples
+    from benchmarks.pages import PAGES, PASSWORD, USERS, page_path, samples, users_dealer
     from portal import create_app
     from portal.extensions import db
 
     app = create_app()
     with app.app_context():
-        values = samples()
+        values = samples(users_dealer(USERS["dealer"]))  # the bench dealer's records
         statements = Statements(db.engine)
     clients = {}
     for page in PAGES:
