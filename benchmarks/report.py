@@ -13,6 +13,23 @@ from urllib.parse import unquote
 from benchmarks.documents import BatchTiming, NoticeTiming
 from benchmarks.load import Measure
 
+# The paragraph benchmarks/RESULTS.md opens with (scripts/benchmark.sh writes it).
+HOW_TO_READ = """\
+Each database's section starts with `<database>: targets met: N of M` and names each miss. Under
+the machine and data facts it lists the **subjects** at each size: five dealers (`largest`,
+`median`, `small`, `old`: all its records more than two years old, `new`: none at all) and two
+reps (`many`, `few` dealers), found by the rules of `benchmarks/subjects.py`. The main table has
+one row per page, at the largest size, as its **worst subject** (the one missing a target, else
+the one with the highest p50; "old (of 5)" names it): requests/s, p50, p99, size; the worst
+subject's p50 at the smallest size and the **growth** (p50 large / p50 small, target ≤ 1.5×); the
+p99 and errors with **8 connections** on the workers; and the targets it missed. The table "Every
+subject" under it gives each subject's p50 / p99 at each size; "skipped: no claim" means that
+subject has no such record, so it has no such detail page. Targets: p99 ≤ 50 ms, throughput ≥ 1/4
+of the portal's signed-in empty page (the reference row), 0 errors (non-200, socket errors,
+timeouts) at any subject or size, growth ≤ 1.5×, with 8 connections p99 ≤ 50 ms and 0 errors; a
+one-page notice ≤ 0.5 s warm and < 1 MB; a notice run ≥ 2 notices/s.
+"""
+
 P99_MS = 50.0
 FLOOR_SHARE = 4  # a page must reach 1/4 of the throughput of the portal's signed-in empty page
 GROWTH = 1.5  # p50 at the largest size / p50 at the smallest

@@ -150,10 +150,9 @@ done
         "$(git rev-parse --short HEAD 2>/dev/null || echo unknown), data set scales ${SCALES[*]}" \
         "(what is measured and how: README.md, section Benchmark)."
     echo
-    echo "Targets, for each page's worst subject: p99 ≤ 50 ms, throughput ≥ 1/4 of the portal's signed-in" \
-        "empty page, 0 errors, growth (p50 at the largest size / at the smallest) ≤ 1.5×, and with" \
-        "${BENCH_QUEUE_CONNECTIONS:-8} connections p99 ≤ 50 ms and 0 errors; a one-page notice ≤ 0.5 s warm" \
-        "and under 1 MB; a notice run ≥ 2 notices per second."
+    echo "## How to read a run"
+    echo
+    .venv/bin/python -c 'from benchmarks.report import HOW_TO_READ; print(HOW_TO_READ, end="")'
     for section in "${sections[@]}"; do
         echo
         cat "$section"
