@@ -4,7 +4,8 @@ One dealer cannot stand for all: a page that is fast for the bench dealer may sc
 other dealer's rows for a dealer whose records are all old, or for a new one with none. So each
 dealer-facing page is measured as five dealers and each rep page as two reps, and the report
 shows the worst of them. Head office sees every dealer; its pages are measured once, as the
-bench user of the role, on the records of the largest dealer.
+bench user of the role, on the records of the bench dealer (the one ``users["dealer"]`` works
+for), which the generator gave head office's own work: a stocking plan, a delivery note.
 
 The rules (``find``), on the claims, the measure of a dealer's size:
 
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from benchmarks.pages import users_dealer
 from portal.accounts.models import User
 from portal.claims.models import Claim
 from portal.dealers.models import Dealer
@@ -114,9 +116,8 @@ def _rep_dealer(rep_id: int) -> int | None:
 
 def find(now: datetime, users: dict[str, str]) -> list[Subject]:
     """Every subject: the dealers', the reps', and one per head-office role in ``users``
-    (role → bench username) on the largest dealer's records."""
-    dealers = dealer_subjects(now)
-    largest = dealers[0].dealer_id if dealers else None
-    head_office = [Subject(HEAD_OFFICE, role, username, largest)
+    (role → bench username) on the bench dealer's records."""
+    bench = users_dealer(users["dealer"])
+    head_office = [Subject(HEAD_OFFICE, role, username, bench)
                    for role, username in users.items() if role not in ("dealer", "rep")]
-    return dealers + rep_subjects() + head_office
+    return dealer_subjects(now) + rep_subjects() + head_office
