@@ -286,7 +286,9 @@ class Rows:
         mean = sum(weights) / len(weights)
         weights = [min(w, mean * 12) for w in weights]
         mean = sum(weights) / len(weights)
-        weights[0] = mean * 3  # the bench dealer: typical to large
+        # The bench dealer is the largest, so that what head office's work made for it (a
+        # stocking plan, a delivery note, notice PDFs) lies on the largest dealer's records.
+        weights[0] = max(weights) * 1.2
         weights[self.old], weights[self.new] = mean, 0  # a typical dealer that stopped; none
         total = sum(weights)
         counts = [max(1, int(self.n_units * w / total)) if w else 0 for w in weights]

@@ -158,7 +158,7 @@ def test_bench_users_sign_in_and_main_pages_answer(generated, bench_url):
                 if " subject " in line}
     assert set(subjects) == {"largest", "median", "small", "old", "new", "many", "few"}
     assert all(line.startswith("ok  200") for line in subjects.values())
-    assert "bench_dealer (BD0001," in subjects["largest"]  # three times a typical dealer
+    assert "bench_dealer (BD0001," in subjects["largest"]  # made the largest
     assert "(BD0021," in subjects["old"] and "(BD0022, no records)" in subjects["new"]
     assert "bench_rep (bench_rep, 20 dealers)" in subjects["many"]
     assert ", 2 dealers)" in subjects["few"]
