@@ -10,11 +10,12 @@ for), which the generator gave head office's own work: a stocking plan, a delive
 The rules (``find``), on the claims, the measure of a dealer's size:
 
 - ``largest``: the dealer with the most claims;
-- ``median``: the middle one of the dealers with a claim in the last two years, by claims;
+- ``median``: the middle one of the active dealers with a claim in the last two years, by
+  claims;
 - ``small``: the one at the tenth percentile of those;
 - ``old``: of the dealers whose latest claim is more than two years old, the one with the most
   claims (the generator makes one on purpose: benchmarks/gen_rows.py);
-- ``new``: the newest dealer with no claims, no units and no service register entries;
+- ``new``: the newest active dealer with no claims, no units and no service register entries;
 - reps ``many`` and ``few``: the reps with the most and the fewest dealers (at least one).
 
 Each subject signs in as a user of its own (every generated user has the bench password): a
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 from benchmarks.pages import users_dealer
 from portal.accounts.models import User
 from portal.claims.models import Claim
-from portal.dealers.models import Dealer
+from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
 from portal.service.models import ServiceRequest
 from portal.units.models import Unit
@@ -48,10 +49,12 @@ class Subject:
 
 
 def _claims_per_dealer(now: datetime):
-    """(dealer id, code, claims, latest claim) of each dealer with a claim, fewest first."""
+    """(dealer id, code, claims, latest claim) of each active dealer with a claim, fewest
+    first; split into those with a claim in the last two years and the others."""
     rows = db.session.execute(
         sa.select(Claim.dealer_id, Dealer.code, sa.func.count(), sa.func.max(Claim.created_at))
-        .join(Dealer, Dealer.id == Claim.dealer_id).group_by(Claim.dealer_id, Dealer.code)
+        .join(Dealer, Dealer.id == Claim.dealer_id).where(Dealer.status == DealerStatus.ACTIVE)
+        .group_by(Claim.dealer_id, Dealer.code)
         .order_by(sa.func.count(), Claim.dealer_id)).all()
     cutoff = now - timedelta(days=OLD_DAYS)
     recent = [r for r in rows if r[3] >= cutoff]  # UTCDateTime: aware on both databases
@@ -62,7 +65,8 @@ def _claims_per_dealer(now: datetime):
 def _new_dealer():
     none = [~sa.exists().where(model.dealer_id == Dealer.id)
             for model in (Claim, Unit, ServiceRequest)]
-    return db.session.execute(sa.select(Dealer.id, Dealer.code).where(*none)
+    return db.session.execute(sa.select(Dealer.id, Dealer.code)
+                              .where(Dealer.status == DealerStatus.ACTIVE, *none)
                               .order_by(Dealer.created_at.desc(), Dealer.id.desc())
                               .limit(1)).first()
 
