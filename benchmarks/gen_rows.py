@@ -130,6 +130,9 @@ class Rows:
         # Two dealers made on purpose after the others, for the benchmark's subjects
         # (benchmarks/subjects.py): one whose records are all old, one with none at all.
         self.old, self.new = self.n_dealers, self.n_dealers + 1
+        # The order dealers' units, claims and ledgers are made in, so ids follow it: the old
+        # dealer's first, as in a real table its records, the oldest, hold the lowest ids.
+        self.order = [self.old, *range(self.n_dealers), self.new]
         self.old_last_failure = today - timedelta(days=OLD_LAST_FAILURE_DAYS)
 
     def numbered(self, kind: str, year: int, seq: int) -> int:
@@ -307,9 +310,10 @@ class Rows:
         first = today - timedelta(days=365 * (YEARS + 1))
         span = (today - timedelta(days=20) - first).days
         old_span = (self.old_last_failure - timedelta(days=120) - first).days
-        self.sold = []  # per dealer index: list of (unit id, model index, sale date)
+        self.sold = [[] for _ in self.dealers]  # per dealer: (unit id, model index, sale date)
         self.unit_serial = {}
-        for d_index, (dealer, count) in enumerate(zip(self.dealers, counts, strict=True)):
+        for d_index in self.order:
+            dealer, count = self.dealers[d_index], counts[d_index]
             dealer_id, staff = dealer[0], dealer[4]
             sold = []
             for _ in range(count):
@@ -348,7 +352,7 @@ class Rows:
                         dealer[3], "", "", f"{dealer[3]}某村", f"FP{card_id:010d}", sale, sale,
                         received, max(0, delay - 20), staff, at(sale, rng), staff, filed))
                     sold.append((unit_id, m_index, sale))
-            self.sold.append(sold)
+            self.sold[d_index] = sold
 
     # ------------------------------------------------------------------ claims
     def _claims(self) -> None:
@@ -385,8 +389,9 @@ class Rows:
         self.claim_rows = []  # emitted once the notices are known (notice id, written off)
         self.store = []  # (owed part id, store, entered on)
         remaining = self.n_claims
-        last = max(i for i, sold in enumerate(self.sold) if sold)
-        for d_index, sold in enumerate(self.sold):
+        last = [i for i in self.order if self.sold[i]][-1]
+        for d_index in self.order:
+            sold = self.sold[d_index]
             if not sold:
                 continue
             end = self.old_last_failure if d_index == self.old else self.today
@@ -823,7 +828,8 @@ class Rows:
                                         "created_by_id", "created_at"])
         start = month_start(today - timedelta(days=365 * YEARS))
         fin = self.finance[0]
-        for d_index, dealer in enumerate(self.dealers):
+        for d_index in self.order:
+            dealer = self.dealers[d_index]
             if d_index == self.new:
                 continue  # no business with the maker yet
             dealer_id = dealer[0]

@@ -128,8 +128,8 @@ def _latest(engine, table, column, code):
 
 def test_an_old_dealer_and_a_new_one(generated):
     """The generator makes, after the others, a dealer whose records are all more than two
-    years old (with claims, units and notices) and a new one with none at all, under a rep of
-    their own."""
+    years old (with claims, units and notices; the lowest ids) and a new one with none at all,
+    under a rep of their own."""
     engine, _output = generated
     newest = date.fromisoformat(str(_scalar(engine, "SELECT max(created_at) FROM claims"))[:10])
     two_years = (newest - timedelta(days=365 * 2)).isoformat()  # the data set's, not today's
@@ -139,6 +139,10 @@ def test_an_old_dealer_and_a_new_one(generated):
         assert _latest(engine, table, column, "BD0022") is None, table
     for table in ("claims", "units", "write_off_notices", "ledger_entries"):
         assert _latest(engine, table, "id", "BD0021") is not None, table
+    # Its records are the table's oldest by id too, as in a real table: a list walked newest
+    # first reaches them last.
+    assert _scalar(engine, "SELECT d.code FROM claims c JOIN dealers d ON d.id = c.dealer_id "
+                           "ORDER BY c.id LIMIT 1") == "BD0021"
     reps = _scalar(engine, "SELECT count(DISTINCT sales_rep_id) FROM dealers "
                            "WHERE code IN ('BD0021', 'BD0022')")
     assert reps == 1
