@@ -40,7 +40,23 @@ def parse_args(argv=None):
                         help="Also save each profile there (pstats files, to diff two trees).")
     parser.add_argument("--sql", action="append", default=[],
                         help="Print the statements of one request to pages matching this.")
+    parser.add_argument("--subject", default="",
+                        help="Open its role's pages as this subject of benchmarks/subjects.py "
+                             "(largest, median, small, old, new; many, few), on its records.")
     return parser.parse_args(argv)
+
+
+def subject_users(kind: str):
+    """The users to sign in as, per role, and the samples: the bench users on the bench
+    dealer's records, or with ``kind`` that subject on its own."""
+    from benchmarks import subjects
+    from benchmarks.pages import USERS, samples, users_dealer
+    from portal.core.db import utcnow
+
+    if not kind:
+        return USERS, samples(users_dealer(USERS["dealer"]))
+    found = next(s for s in subjects.find(utcnow(), USERS) if s.kind == kind)
+    return {**USERS, found.role: found.username}, samples(found.dealer_id)
 
 
 class Statements:
@@ -115,13 +131,13 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     os.environ.update({"PORTAL_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
                        "DATABASE_URL": args.database_url, "LOG_LEVEL": "WARNING"})
-    from benchmarks.pages import PAGES, PASSWORD, USERS, page_path, samples
+    from benchmarks.pages import PAGES, PASSWORD, page_path
     from portal import create_app
     from portal.extensions import db
 
     app = create_app()
     with app.app_context():
-        values = samples()
+        users, values = subject_users(args.subject)
         statements = Statements(db.engine)
     clients = {}
     for page in PAGES:
@@ -129,11 +145,15 @@ def main(argv=None) -> int:
         if args.only and not matches(label, args.only):
             continue
         with app.test_request_context():
-            path = page_path(app, page, values)
+            try:
+                path = page_path(app, page, values)
+            except KeyError as error:
+                print(f"{label:40} skipped: {error.args[0]}")
+                continue
         if page.role not in clients:
             clients[page.role] = app.test_client()
             clients[page.role].environ_base["wsgi.url_scheme"] = "https"  # secure cookie
-            sign_in(clients[page.role], USERS[page.role], PASSWORD)
+            sign_in(clients[page.role], users[page.role], PASSWORD)
         client, headers = clients[page.role], {"HX-Request": "true"} if page.htmx else {}
         wall, cpu, count, calls, status = measure(client, path, headers, args.n, statements)
         print(f"{label:40} {status} wall {wall:6.2f} cpu {cpu:6.2f} ms {count:3} sql "

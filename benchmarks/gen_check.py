@@ -1,5 +1,6 @@
-"""Check a generated benchmark database: its invariants, and that the main pages of each bench
-user answer 200 on it through the app's test client.
+"""Check a generated benchmark database: its invariants, that the main pages of each bench
+user answer 200 on it through the app's test client, and the benchmark's subjects
+(benchmarks/subjects.py): who they are, and that each signs in to its home page.
 
     python -m benchmarks.gen_check --database-url URL
 """
@@ -130,6 +131,28 @@ def check_pages(app, pages: dict | None = None) -> list[tuple[str, str, int, flo
     return results
 
 
+def check_subjects(app) -> list[tuple[str, str, int, float]]:
+    """Find the subjects and sign each in to its home page ("/" then where it redirects);
+    return (kind, username and note, status, seconds) for each."""
+    from benchmarks import subjects
+    from benchmarks.pages import USERS
+    from portal.core.db import utcnow
+
+    with app.app_context():
+        found = [s for s in subjects.find(utcnow(), USERS) if s.kind != subjects.HEAD_OFFICE]
+    results = []
+    for subject in found:
+        client = app.test_client()
+        client.post("/login", data={"username": subject.username, "password": PASSWORD})
+        started = time.perf_counter()
+        response = client.get("/", follow_redirects=True)
+        signed_in = response.request.path.startswith("/home/")  # not back at the sign-in form
+        results.append((subject.kind, f"{subject.username} ({subject.note})",
+                        response.status_code if signed_in else 401,
+                        time.perf_counter() - started))
+    return results
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.gen_check")
     parser.add_argument("--database-url", required=True)
@@ -149,6 +172,10 @@ def main(argv=None) -> int:
         ok = status == (303 if path == "POST /login" else 302 if path == "/" else 200)
         failed += not ok
         print(f"{'ok ' if ok else 'BAD'} {status} {seconds * 1000:8.0f} ms  {username:<14} {path}")
+    for kind, who, status, seconds in check_subjects(app):
+        failed += status != 200
+        print(f"{'ok ' if status == 200 else 'BAD'} {status} {seconds * 1000:8.0f} ms  "
+              f"subject {kind:<8} {who}")
     return 1 if broken or failed else 0
 
 

@@ -33,6 +33,10 @@ ZERO = Decimal("0.00")
 # Full scale (--scale 1.0).
 DEALERS, UNITS, CLAIMS, SERVICE_REQUESTS = 1_000, 500_000, 1_000_000, 200_000
 YEARS = 3  # of claims history
+# The old dealer's last failure, this many days back: the work a claim brings (decision,
+# finance, notice, owed parts returned by the next return date) then also ends more than two
+# years back, so none of its records is younger than two years.
+OLD_LAST_FAILURE_DAYS = 365 * 2 + 240
 SERIES = ["", "A", "B", "C", "E", "G", "H", "K"]  # 8 series x 5 demo models = 40 models
 
 PROVINCE_WEIGHTS = {"山东省": 9, "河南省": 9, "河北省": 7, "黑龙江省": 7, "江苏省": 5, "安徽省": 5,
@@ -116,13 +120,20 @@ class Rows:
         self.today = today
         self.now = datetime.combine(today, time(9), SHANGHAI).astimezone(UTC)
         self.hash = password_hash
-        self.n_dealers = max(20, round(DEALERS * scale))
+        self.n_dealers = max(20, round(DEALERS * scale))  # besides the old and the new one
         self.n_units = max(400, round(UNITS * scale))
         self.n_claims = max(800, round(CLAIMS * scale))
         self.n_requests = max(100, round(SERVICE_REQUESTS * scale))
         self.counts: dict[str, int] = {}
         self.ids: dict[str, int] = {}
         self.numbers: dict[tuple[str, int], int] = {}  # (kind, year) → the last number used
+        # Two dealers made on purpose after the others, for the benchmark's subjects
+        # (benchmarks/subjects.py): one whose records are all old, one with none at all.
+        self.old, self.new = self.n_dealers, self.n_dealers + 1
+        # The order dealers' units, claims and ledgers are made in, so ids follow it: the old
+        # dealer's first, as in a real table its records, the oldest, hold the lowest ids.
+        self.order = [self.old, *range(self.n_dealers), self.new]
+        self.old_last_failure = today - timedelta(days=OLD_LAST_FAILURE_DAYS)
 
     def numbered(self, kind: str, year: int, seq: int) -> int:
         """Note a document number used, for the document counters the portal continues."""
@@ -232,7 +243,7 @@ class Rows:
                      user("bench_tech2", "基准 技术部二", "technical")]
         self.finance = [user("bench_finance", "基准 财务部", "finance"),
                         user("bench_finance2", "基准 财务部二", "finance")]
-        n_reps = math.ceil(self.n_dealers / 20)
+        n_reps = math.ceil(self.n_dealers / 20) + 1  # the last has the old and the new dealer
         self.reps = [user("bench_rep", "基准 销售业务员", "sales_rep")]
         self.reps += [user(f"bench_rep{k:03d}", f"业务员{k:03d}", "sales_rep")
                       for k in range(2, n_reps + 1)]
@@ -244,7 +255,7 @@ class Rows:
                                  "grade", "status", "sales_rep_id", "created_at"])
         self.dealers = []  # (id, code, grade, province, staff user id)
         names = set()
-        for n in range(1, self.n_dealers + 1):
+        for n in range(1, self.n_dealers + 3):
             dealer_id = self.next_id("dealers")
             code = f"BD{n:04d}"
             province = rng.choices(provinces, weights)[0]
@@ -254,13 +265,15 @@ class Rows:
                 name = city[:-1] + rng.choice(CITY_STEMS) + rng.choice(COMPANY_TAILS)
             names.add(name)
             grade = "a" if n == 1 else rng.choices("abcd", (15, 40, 35, 10))[0]
-            status = "suspended" if n > 20 and rng.random() < 0.01 else "active"
-            rep = self.reps[(n - 1) // 20]
+            status = "suspended" if 20 < n <= self.n_dealers and rng.random() < 0.01 \
+                else "active"
+            rep = self.reps[min((n - 1) // 20, len(self.reps) - 2)] if n <= self.n_dealers \
+                else self.reps[-1]
             sink.add("dealers", (dealer_id, code, name, province, city,
                                  f"{province}{city}{rng.randint(1, 300)}号", person(rng),
                                  phone(rng), f"400-{rng.randrange(10**7):07d}",
                                  f"{code.lower()}@dealer.example", grade, status, rep,
-                                 created))
+                                 self.now - timedelta(days=20) if n == self.new + 1 else created))
             self.dealers.append([dealer_id, code, grade, province, None, rep, name, city])
         # Dealer users: the bench dealer admin, and one clerk per dealer who files its records.
         self.bench_dealer_user = user("bench_dealer", "基准 经销商管理员", "dealer_admin",
@@ -276,9 +289,12 @@ class Rows:
         mean = sum(weights) / len(weights)
         weights = [min(w, mean * 12) for w in weights]
         mean = sum(weights) / len(weights)
-        weights[0] = mean * 3  # the bench dealer: typical to large
+        # The bench dealer is the largest, so that what head office's work made for it (a
+        # stocking plan, a delivery note, notice PDFs) lies on the largest dealer's records.
+        weights[0] = max(weights) * 1.2
+        weights[self.old], weights[self.new] = mean, 0  # a typical dealer that stopped; none
         total = sum(weights)
-        counts = [max(1, int(self.n_units * w / total)) for w in weights]
+        counts = [max(1, int(self.n_units * w / total)) if w else 0 for w in weights]
         counts[1] += self.n_units - sum(counts)
         sink.columns("units", ["id", "serial", "model_id", "engine_no", "frame_no",
                                "production_date", "batch", "dealer_id", "shipped_on",
@@ -293,16 +309,19 @@ class Rows:
                          for m in self.models]
         first = today - timedelta(days=365 * (YEARS + 1))
         span = (today - timedelta(days=20) - first).days
-        self.sold = []  # per dealer index: list of (unit id, model index, sale date)
+        old_span = (self.old_last_failure - timedelta(days=120) - first).days
+        self.sold = [[] for _ in self.dealers]  # per dealer: (unit id, model index, sale date)
         self.unit_serial = {}
-        for d_index, (dealer, count) in enumerate(zip(self.dealers, counts, strict=True)):
+        for d_index in self.order:
+            dealer, count = self.dealers[d_index], counts[d_index]
             dealer_id, staff = dealer[0], dealer[4]
             sold = []
             for _ in range(count):
                 unit_id = self.next_id("units")
                 m_index = rng.choices(range(len(self.models)), model_weights)[0]
                 model_id, model_code, _cat, _s, _base = self.models[m_index]
-                produced = first + timedelta(days=rng.randrange(span))
+                produced = first + timedelta(days=rng.randrange(
+                    old_span if d_index == self.old else span))
                 shipped = produced + timedelta(days=rng.randint(5, 60))
                 if shipped >= today:
                     shipped = today - timedelta(days=1)
@@ -317,6 +336,8 @@ class Rows:
                     continue  # in stock
                 delay = int(rng.expovariate(1 / 8)) + 1
                 received = sale + timedelta(days=delay)
+                if d_index == self.old and received >= self.old_last_failure:
+                    continue  # the old dealer sold nothing later: still in its stock
                 card_id = self.next_id("warranty_cards")
                 buyer = person(rng)
                 if received >= today:  # sold lately, the card is still to file
@@ -331,7 +352,7 @@ class Rows:
                         dealer[3], "", "", f"{dealer[3]}某村", f"FP{card_id:010d}", sale, sale,
                         received, max(0, delay - 20), staff, at(sale, rng), staff, filed))
                     sold.append((unit_id, m_index, sale))
-            self.sold.append(sold)
+            self.sold[d_index] = sold
 
     # ------------------------------------------------------------------ claims
     def _claims(self) -> None:
@@ -368,10 +389,13 @@ class Rows:
         self.claim_rows = []  # emitted once the notices are known (notice id, written off)
         self.store = []  # (owed part id, store, entered on)
         remaining = self.n_claims
-        for d_index, sold in enumerate(self.sold):
+        last = [i for i in self.order if self.sold[i]][-1]
+        for d_index in self.order:
+            sold = self.sold[d_index]
             if not sold:
                 continue
-            share = remaining if d_index == len(self.sold) - 1 else round(
+            end = self.old_last_failure if d_index == self.old else self.today
+            share = remaining if d_index == last else round(
                 self.n_claims * len(sold) / sold_total)
             share = min(share, remaining)
             remaining -= share
@@ -381,10 +405,9 @@ class Rows:
             for _ in range(share):
                 unit_id, m_index, sale = self.rng.choice(sold)
                 start = max(sale + timedelta(days=1), self.today - timedelta(days=365 * YEARS))
-                if start >= self.today:
-                    start = self.today - timedelta(days=1)
-                failure = start + timedelta(days=self.rng.randrange(max(1, (self.today - start)
-                                                                        .days)))
+                if start >= end:
+                    start = end - timedelta(days=1)
+                failure = start + timedelta(days=self.rng.randrange(max(1, (end - start).days)))
                 claims.append((failure, unit_id, m_index, sale))
             claims.sort()
             for failure, unit_id, m_index, sale in claims:
@@ -805,8 +828,12 @@ class Rows:
                                         "created_by_id", "created_at"])
         start = month_start(today - timedelta(days=365 * YEARS))
         fin = self.finance[0]
-        for d_index, dealer in enumerate(self.dealers):
+        for d_index in self.order:
+            dealer = self.dealers[d_index]
+            if d_index == self.new:
+                continue  # no business with the maker yet
             dealer_id = dealer[0]
+            end = self.old_last_failure if d_index == self.old else today
             size = max(1, len(self.sold[d_index]))
             sink.add("ledger_entries", (
                 self.next_id("ledger_entries"), dealer_id, "opening", start, "OPEN-" + dealer[1],
@@ -814,10 +841,10 @@ class Rows:
                 fin, at(start, rng)))
             month = start
             n = 0
-            while month < today:
+            while month < end:
                 n += 1
                 day = month + timedelta(days=rng.randint(3, 25))
-                if day < today:
+                if day < end:
                     amount = Decimal(size * rng.randint(40, 90) * 100) / 36
                     amount = amount.quantize(CENT)
                     sink.add("ledger_entries", (
@@ -825,7 +852,7 @@ class Rows:
                         f"INV{day:%Y%m}{dealer_id:05d}{n:03d}", "整机及配件发货", amount, None,
                         "excel", fin, at(day, rng)))
                     pay_day = day + timedelta(days=rng.randint(10, 40))
-                    if pay_day < today:
+                    if pay_day < end:
                         sink.add("ledger_entries", (
                             self.next_id("ledger_entries"), dealer_id, "payment", pay_day,
                             f"PAY{pay_day:%Y%m}{dealer_id:05d}{n:03d}", "货款回笼",
@@ -855,10 +882,14 @@ class Rows:
                          for _ in range(self.n_requests))
         seq: dict[int, int] = {}
         weights = [len(s) + 1 for s in self.sold]
+        weights[self.new] = 0
+        old_end = datetime.combine(self.old_last_failure, time(0), SHANGHAI)
         dealer_picks = rng.choices(range(len(self.dealers)), weights, k=self.n_requests)
         for received, d_index in zip(moments, dealer_picks, strict=True):
             if received >= self.now:
                 received = self.now - timedelta(minutes=rng.randint(5, 600))
+            if d_index == self.old and received >= old_end:
+                d_index = 0  # the old dealer takes no calls any more: the bench dealer does
             dealer = self.dealers[d_index]
             sold = self.sold[d_index]
             unit_id = rng.choice(sold)[0] if sold and rng.random() < 0.8 else None

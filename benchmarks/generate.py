@@ -8,7 +8,10 @@ parts, return shipments, receipts, verdicts and stores, monthly write-off notice
 claims and the offsets of the confirmed ones, the dealers' receivable ledgers, return visits and
 ~200,000 service register entries. The users the load harness signs in as (password
 ``Bench-Portal-2026``): bench_admin, bench_clerk, bench_tech, bench_finance, bench_rep (the rep
-of BD0001..BD0020) and bench_dealer (dealer admin of BD0001, with open work today).
+of BD0001..BD0020) and bench_dealer (dealer admin of BD0001, the largest dealer, with open work
+today). Besides the dealers of the scale, two made on purpose for the benchmark's subjects
+(benchmarks/subjects.py): one whose records are all more than two years old and a new one with
+none, both under a rep of their own.
 
 The schema comes from the real migrations (``flask db upgrade`` through the app factory). Rows
 are made by benchmarks/gen_rows.py with one seeded random generator and loaded by the fastest

@@ -3,7 +3,8 @@
 Each role's main pages: its home page, its lists (some as the htmx fragment a search-as-you-type
 box asks for), a detail page of each kind it opens most, its dashboards and reports. URLs are
 built with ``url_for``, so a renamed route breaks the benchmark loudly instead of measuring a
-404. Records come from the bench dealer (BD0001), the one bench_dealer works for.
+404. Each page is measured as each subject of its role (benchmarks/subjects.py): its detail
+pages open that subject's dealer's own records (``samples``).
 """
 
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import Flask, url_for
 
+from portal.accounts.models import User
 from portal.claims.models import Claim, ClaimLine
 from portal.dealers.models import Dealer
 from portal.deliveries.models import DeliveryNote
@@ -24,7 +26,6 @@ from portal.service.models import ServiceRequest
 from portal.units.models import Unit
 
 PASSWORD = "Bench-Portal-2026"
-BENCH_DEALER = "BD0001"
 USERS = {"dealer": "bench_dealer", "rep": "bench_rep", "clerk": "bench_clerk",
          "technical": "bench_tech", "finance": "bench_finance", "admin": "bench_admin"}
 
@@ -105,9 +106,18 @@ def _latest(model, *where, order=None):
                               .limit(1)).first()
 
 
-def samples() -> dict[str, str]:
-    """The records the detail pages open (the bench dealer's), and the search terms."""
-    dealer = db.session.scalars(sa.select(Dealer).where(Dealer.code == BENCH_DEALER)).one()
+def measured(pages: list[Page], subjects: list) -> list[tuple[Page, object]]:
+    """Each page with each subject of its role (``subjects.Subject``), in the pages' order."""
+    return [(page, subject) for page in pages for subject in subjects
+            if subject.role == page.role]
+
+
+def samples(dealer_id: int | None) -> dict[str, str]:
+    """The records the detail pages open (the dealer's, of those a dealer has), and the search
+    terms; none of the dealer's without a dealer."""
+    dealer = db.session.get(Dealer, dealer_id) if dealer_id is not None else None
+    if dealer is None:
+        return _shared({})
     mine = Claim.dealer_id == dealer.id
     lines = (sa.select(ClaimLine.claim_id).join(Claim).where(mine)
              .group_by(ClaimLine.claim_id)
@@ -122,21 +132,33 @@ def samples() -> dict[str, str]:
         "shipment": _latest(ReturnShipment, ReturnShipment.dealer_id == dealer.id),
         "plan": _latest(StockingPlan, StockingPlan.dealer_id == dealer.id),
         "delivery": _latest(DeliveryNote, DeliveryNote.dealer_id == dealer.id),
-        "alert": _latest(BatchAlert),
-        "week": _latest(WeeklyReport, order=WeeklyReport.week_start),
     }
     values = {k: str(v.id) for k, v in found.items() if v is not None}
     if found["notice"]:
         values["notice"] = found["notice"].number
-    if found["week"]:
-        values["week"] = found["week"].week_start.isoformat()
     if unit:
         # What someone types into a search box: the start of a serial, matching a few units.
         values["serial_prefix"] = unit.serial[: max(4, len(unit.serial) - 3)]
     if found["service"]:
         values["phone_prefix"] = found["service"].customer_phone[:7]  # a caller's number
     values["dealer_q"] = dealer.city or dealer.code
+    return _shared(values)
+
+
+def _shared(values: dict[str, str]) -> dict[str, str]:
+    """Add the records every head-office user opens alike: the latest alert and report."""
+    alert = _latest(BatchAlert)
+    week = _latest(WeeklyReport, order=WeeklyReport.week_start)
+    if alert:
+        values["alert"] = str(alert.id)
+    if week:
+        values["week"] = week.week_start.isoformat()
     return values
+
+
+def users_dealer(username: str) -> int | None:
+    """The dealer a user works for (None for head office)."""
+    return db.session.scalar(sa.select(User.dealer_id).where(User.username == username))
 
 
 def page_path(app: Flask, page: Page, values: dict[str, str]) -> str:
