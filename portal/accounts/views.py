@@ -104,7 +104,7 @@ def users():
                   roles=Role)
 
 
-@bp.route("/admin/users/<int:user_id>")
+@bp.route("/admin/users/<id:user_id>")
 @admin_only
 def user_detail(user_id):
     """Show a user, their assignments and history."""
@@ -113,7 +113,7 @@ def user_detail(user_id):
                   reset_form=ResetPasswordForm(), active_form=ActiveForm())
 
 
-@bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/reset-password", methods=["POST"])
 @admin_only
 def reset_password(user_id):
     """Give a user a temporary password to change at next sign-in."""
@@ -129,7 +129,7 @@ def reset_password(user_id):
                                   active_form=ActiveForm()))
 
 
-@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/active", methods=["POST"])
 @admin_only
 def set_active(user_id):
     """Deactivate or reactivate a user."""
@@ -166,7 +166,7 @@ def new_token():
     return form_action(form, action, done=back, again=back_with_errors(back))
 
 
-@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
 @signed_in
 def revoke_token(token_id):
     """Revoke one of one's own tokens."""

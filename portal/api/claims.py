@@ -194,7 +194,7 @@ def line_json(line, full: bool) -> dict:
     return body
 
 
-@bp.post("/claims/<int:claim_id>/attachments")
+@bp.post("/claims/<id:claim_id>/attachments")
 @dealer_only
 def post_attachment(claim_id):
     """Attach a photo (JPEG/PNG) or the signed paper record (JPEG/PNG/PDF) to a draft."""
@@ -221,7 +221,7 @@ def post_attachment(claim_id):
                     "content_type": attachment.content_type}), 201
 
 
-@bp.post("/claims/<int:claim_id>/submit")
+@bp.post("/claims/<id:claim_id>/submit")
 @dealer_only
 def submit_claim(claim_id):
     """Submit a draft: 200 with the new status, or 422 listing the blocking checks."""
@@ -240,7 +240,7 @@ def submit_claim(claim_id):
                     "decided_by_rules": claim.decided_by_rules})
 
 
-@bp.get("/claims/<int:claim_id>")
+@bp.get("/claims/<id:claim_id>")
 @token_required()
 def get_claim(claim_id):
     """A claim: status, lines with decisions, checks and timeline."""

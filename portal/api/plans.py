@@ -48,7 +48,7 @@ def _concerned(season: Season, dealer: Dealer) -> None:
                        f"No stocking plan is asked of {dealer.code} for this season.")
 
 
-@bp.get("/stocking-plans/<int:season_id>/suggestion")
+@bp.get("/stocking-plans/<id:season_id>/suggestion")
 @token_required()
 def plan_suggestion(season_id):
     """The suggested quantities for the dealer and season, each with its basis."""
@@ -87,7 +87,7 @@ def _plan(season: Season, dealer: Dealer) -> StockingPlan | None:
         StockingPlan.season_id == season.id, StockingPlan.dealer_id == dealer.id))
 
 
-@bp.get("/stocking-plans/<int:season_id>")
+@bp.get("/stocking-plans/<id:season_id>")
 @token_required()
 def get_stocking_plan(season_id):
     """The dealer's plan for the season: status, late flag, lines."""
@@ -123,7 +123,7 @@ def _quantities(plan: StockingPlan, lines) -> tuple[dict, dict]:
     return quantities, fields
 
 
-@bp.post("/stocking-plans/<int:season_id>")
+@bp.post("/stocking-plans/<id:season_id>")
 @token_required(can_draft_plans)
 def submit_stocking_plan(season_id):
     """Submit the dealer's plan: open it if needed, set the quantities listed (the rest keep

@@ -101,7 +101,7 @@ def _visible_shipment(shipment_id: int) -> ReturnShipment:
     return shipment
 
 
-@bp.get("/return-shipments/<int:shipment_id>")
+@bp.get("/return-shipments/<id:shipment_id>")
 @token_required()
 def get_return_shipment(shipment_id):
     """A return shipment with each line's receipt state."""

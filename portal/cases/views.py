@@ -103,7 +103,7 @@ def new():
                                   early_days=rules.EARLY_CHOICE_DAYS))
 
 
-@bp.route("/<int:case_id>")
+@bp.route("/<id:case_id>")
 @signed_in
 def detail(case_id):
     """Show a case: the buyer, the machines, the arithmetic, its timeline and its next move."""
@@ -169,7 +169,7 @@ def _page(case: SanbaoCase, failed: str | None = None, form=None):
                   timeline=audit.history(case, limit=50), due=due, settlement=settlement, **panels)
 
 
-@bp.route("/<int:case_id>/decide", methods=["POST"])
+@bp.route("/<id:case_id>/decide", methods=["POST"])
 @requires(access.can_decide_cases)
 def decide(case_id):
     """Approve or refuse a case, with the reasons."""
@@ -185,7 +185,7 @@ def decide(case_id):
         again=lambda form: _page(case, "decide", form))
 
 
-@bp.route("/<int:case_id>/complete", methods=["POST"])
+@bp.route("/<id:case_id>/complete", methods=["POST"])
 @openers_only
 def complete(case_id):
     """Record the exchange or the refund done."""
@@ -203,7 +203,7 @@ def complete(case_id):
         again=lambda form: _page(case, "complete", form))
 
 
-@bp.route("/<int:case_id>/receive", methods=["POST"])
+@bp.route("/<id:case_id>/receive", methods=["POST"])
 @requires(access.can_receive_machines)
 def receive(case_id):
     """Record the failed machine's arrival at the factory."""
@@ -218,7 +218,7 @@ def receive(case_id):
         again=lambda form: _page(case, "receive", form))
 
 
-@bp.route("/<int:case_id>/judge", methods=["POST"])
+@bp.route("/<id:case_id>/judge", methods=["POST"])
 @requires(access.can_decide_cases)
 def judge(case_id):
     """Give the verdict on the returned machine and the cause."""

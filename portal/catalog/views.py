@@ -41,7 +41,7 @@ def models():
     return render("catalog/models.html", models=rows)
 
 
-@bp.route("/models/<int:model_id>")
+@bp.route("/models/<id:model_id>")
 @signed_in
 def model_detail(model_id):
     """Show a model, its periods and the parts that fit it."""
@@ -58,7 +58,7 @@ def _model_values(form) -> dict:
 
 
 @bp.route("/models/new", methods=["GET", "POST"], defaults={"model_id": None})
-@bp.route("/models/<int:model_id>/edit", methods=["GET", "POST"])
+@bp.route("/models/<id:model_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_model(model_id):
     """Create or edit a product model."""
@@ -97,7 +97,7 @@ def parts():
                   model_id=model_id, kinds=PartKind, all_models=all_models, key=key)
 
 
-@bp.route("/parts/<int:part_id>")
+@bp.route("/parts/<id:part_id>")
 @signed_in
 def part_detail(part_id):
     """Show a part and the models it fits."""
@@ -106,7 +106,7 @@ def part_detail(part_id):
 
 
 @bp.route("/parts/new", methods=["GET", "POST"], defaults={"part_id": None})
-@bp.route("/parts/<int:part_id>/edit", methods=["GET", "POST"])
+@bp.route("/parts/<id:part_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_part(part_id):
     """Create or edit a part."""

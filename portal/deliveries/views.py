@@ -68,14 +68,14 @@ def _detail(note, form=None, status: int = 200):
                   history=audit.history(note))
 
 
-@bp.route("/<int:note_id>")
+@bp.route("/<id:note_id>")
 @signed_in
 def detail(note_id):
     """A delivery note: its lines, what arrived, who confirmed it when."""
     return _detail(get_note(note_id, current_user))
 
 
-@bp.route("/<int:note_id>/confirm", methods=["POST"])
+@bp.route("/<id:note_id>/confirm", methods=["POST"])
 @dealers_only
 def confirm(note_id):
     """The dealer confirms receipt: what arrived of each line, and a remark on differences."""
@@ -90,7 +90,7 @@ def confirm(note_id):
         again=lambda form: _detail(get_note(note_id, current_user), form=form))
 
 
-@bp.route("/<int:note_id>/note.pdf")
+@bp.route("/<id:note_id>/note.pdf")
 @signed_in
 def note_pdf(note_id):
     """The delivery note to print (A4)."""

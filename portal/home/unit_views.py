@@ -36,7 +36,7 @@ from portal.units.scope import get_unit
 from portal.units.views import bp
 
 
-@bp.route("/<int:unit_id>")
+@bp.route("/<id:unit_id>")
 @signed_in
 def detail(unit_id):
     """Show a unit's whole life: where it came from, where it went, what happened to it."""
@@ -55,7 +55,7 @@ def detail(unit_id):
                   **unit_cases(unit, current_user))
 
 
-@bp.route("/<int:unit_id>/card/certificate.pdf")
+@bp.route("/<id:unit_id>/card/certificate.pdf")
 @signed_in
 def card_certificate(unit_id):
     """Print the buyer's 三包凭证 from the filed card, as it stands (after a resale, the new
@@ -66,7 +66,7 @@ def card_certificate(unit_id):
     return download(voucher_pdf(unit), f"{unit.serial}-certificate.pdf", attachment=False)
 
 
-@bp.route("/<int:unit_id>/coverage")
+@bp.route("/<id:unit_id>/coverage")
 @signed_in
 def coverage(unit_id):
     """Answer whether a failure on a date (of a part, or of the whole machine) is covered."""

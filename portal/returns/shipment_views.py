@@ -109,7 +109,7 @@ def shipments_index():
                   wanted=wanted, statuses=ShipmentStatus, dealer_id=dealer_id, dealers=dealers)
 
 
-@bp.route("/shipments/<int:shipment_id>")
+@bp.route("/shipments/<id:shipment_id>")
 @signed_in
 def shipment(shipment_id):
     """A shipment: its parts, what arrived of each, and the discrepancies."""
@@ -122,7 +122,7 @@ def shipment(shipment_id):
                   if access.can_cancel_shipment(shipment, current_user) else None)
 
 
-@bp.route("/shipments/<int:shipment_id>/cancel", methods=["POST"])
+@bp.route("/shipments/<id:shipment_id>/cancel", methods=["POST"])
 @dealers_only
 def cancel_shipment(shipment_id):
     """Take back a shipment that has not left (nothing of it received): its parts are owed."""
@@ -135,7 +135,7 @@ def cancel_shipment(shipment_id):
         again=back_with_errors(url_for("returns.shipment", shipment_id=shipment_id)))
 
 
-@bp.route("/shipments/<int:shipment_id>/packing-list.pdf")
+@bp.route("/shipments/<id:shipment_id>/packing-list.pdf")
 @signed_in
 def packing_list(shipment_id):
     """The packing list to put in the box (A4)."""
@@ -144,7 +144,7 @@ def packing_list(shipment_id):
                     attachment=False)
 
 
-@bp.route("/shipments/<int:shipment_id>/labels.pdf")
+@bp.route("/shipments/<id:shipment_id>/labels.pdf")
 @signed_in
 def labels(shipment_id):
     """One QR label per part: ?layout=a4 (3 × 8 sheet) or ?layout=thermal (60 × 40 mm)."""

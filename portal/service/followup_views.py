@@ -83,7 +83,7 @@ def visits():
                                                  services.TARGET_SATISFIED))
 
 
-@bp.route("/visits/<int:visit_id>")
+@bp.route("/visits/<id:visit_id>")
 @signed_in
 def visit(visit_id):
     """Show a return visit: the repair, the customer to call, the calls made."""
@@ -99,7 +99,7 @@ def _visit_page(visit, form):
                        max_attempts=services.MAX_ATTEMPTS)
 
 
-@bp.route("/visits/<int:visit_id>/call", methods=["POST"])
+@bp.route("/visits/<id:visit_id>/call", methods=["POST"])
 @handlers_only
 def call(visit_id):
     """Record one call to the customer."""

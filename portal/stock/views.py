@@ -105,7 +105,7 @@ def _outcomes() -> dict:
     return {r.value: rules.outcome(r) for r in StockReturnReason}
 
 
-@bp.route("/<int:return_id>")
+@bp.route("/<id:return_id>")
 @signed_in
 def detail(return_id):
     """Show a return: the unit, what the rules decide, its timeline and the moves it allows."""
@@ -148,28 +148,28 @@ def _move(return_id: int, action: str):
                        leave=True, again=lambda form: _page(ret, failed=action, form=form))
 
 
-@bp.route("/<int:return_id>/approve", methods=["POST"])
+@bp.route("/<id:return_id>/approve", methods=["POST"])
 @deciders_only
 def approve(return_id):
     """Let the dealer send the unit back (with the restoration fee when it was taken apart)."""
     return _move(return_id, "approve")
 
 
-@bp.route("/<int:return_id>/refuse", methods=["POST"])
+@bp.route("/<id:return_id>/refuse", methods=["POST"])
 @deciders_only
 def refuse(return_id):
     """Refuse a return, saying why."""
     return _move(return_id, "refuse")
 
 
-@bp.route("/<int:return_id>/receive", methods=["POST"])
+@bp.route("/<id:return_id>/receive", methods=["POST"])
 @deciders_only
 def receive(return_id):
     """Record that the unit arrived at the factory."""
     return _move(return_id, "receive")
 
 
-@bp.route("/<int:return_id>/cancel", methods=["POST"])
+@bp.route("/<id:return_id>/cancel", methods=["POST"])
 @dealers_only
 def cancel(return_id):
     """Withdraw our request before head office decides."""

@@ -36,7 +36,7 @@ from portal.workflow import claims as claim_workflow
 PANELS.append(lambda claim, forms: {"returns": line_returns(claim, shanghai_today())})
 
 
-@bp.route("/new/<int:unit_id>", methods=["GET", "POST"])
+@bp.route("/new/<id:unit_id>", methods=["GET", "POST"])
 @filers
 def new_claim(unit_id):
     """Open a repair record for a unit, directly or from a service-register entry."""
@@ -66,7 +66,7 @@ def _service_request_arg(unit):
     return entry
 
 
-@bp.route("/<int:claim_id>/lines/<int:line_id>/remove", methods=["POST"])
+@bp.route("/<id:claim_id>/lines/<id:line_id>/remove", methods=["POST"])
 @filers
 def remove_line(claim_id, line_id):
     claim = get_claim(claim_id, current_user)
@@ -76,7 +76,7 @@ def remove_line(claim_id, line_id):
         **on_claim(claim, "line_action", section="lines", success=_("Cost removed.")))
 
 
-@bp.route("/<int:claim_id>/submit", methods=["POST"])
+@bp.route("/<id:claim_id>/submit", methods=["POST"])
 @filers
 def submit(claim_id):
     claim = get_claim(claim_id, current_user)
@@ -107,7 +107,7 @@ def _decisions(claim) -> dict:
     return wanted
 
 
-@bp.route("/<int:claim_id>/decide", methods=["POST"])
+@bp.route("/<id:claim_id>/decide", methods=["POST"])
 @technical_only
 def decide(claim_id):
     """Decide the claim line by line: approve, reduce with a reason, or reject with a code."""
@@ -121,7 +121,7 @@ def decide(claim_id):
         **on_claim(claim, "decision", decision_values=lambda _f: wanted, line_errors=line_errors))
 
 
-@bp.route("/<int:claim_id>/send-back", methods=["POST"])
+@bp.route("/<id:claim_id>/send-back", methods=["POST"])
 @reviewers
 def send_back(claim_id):
     claim = get_claim(claim_id, current_user)
@@ -131,7 +131,7 @@ def send_back(claim_id):
         success=_("Sent back to the dealer."), **on_claim(claim, "send_back"))
 
 
-@bp.route("/<int:claim_id>/sample", methods=["POST"])
+@bp.route("/<id:claim_id>/sample", methods=["POST"])
 @technical_only
 def review_sample(claim_id):
     """Confirm or reverse a claim the rules approved, after the fact."""

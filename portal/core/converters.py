@@ -1,0 +1,19 @@
+"""URL converters: the record ids a URL names."""
+
+from werkzeug.routing import IntegerConverter
+
+# Every table's key is a 32-bit INTEGER on PostgreSQL (SQLite's 64-bit one is wider): a larger
+# number names no record, and would make the database refuse the query rather than find nothing.
+ID_MAX = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<id:claim_id>``: a record's id, 0 to ``ID_MAX``; any other number matches no route
+    (404), never a query the database cannot run."""
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, min=0, max=ID_MAX, **kwargs)
+
+
+def register_converters(app) -> None:
+    app.url_map.converters["id"] = IdConverter

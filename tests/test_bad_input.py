@@ -1,0 +1,43 @@
+"""Bad input never answers 500: ids beyond the database's integer range, non-finite decimals,
+tampered page cursors, over-long text (issue 20, section 4)."""
+
+from werkzeug.routing import IntegerConverter
+
+from portal.accounts.roles import Role
+from portal.core.converters import IdConverter
+
+TOO_BIG = ["2147483648", "9223372036854775808", "99999999999999999999", "-1"]
+
+
+def _id_rules(app):
+    return [rule for rule in app.url_map.iter_rules()
+            if any(isinstance(c, IntegerConverter) for c in rule._converters.values())]
+
+
+def test_every_integer_in_a_url_is_a_bounded_id(app):
+    loose = [rule.rule for rule in _id_rules(app)
+             if not all(isinstance(c, IdConverter) for c in rule._converters.values()
+                        if isinstance(c, IntegerConverter))]
+    assert loose == []
+
+
+def test_ids_beyond_the_integer_range_are_not_found(app, client, login, api, world):
+    login(world.users[Role.ADMIN])
+    pages = [rule for rule in _id_rules(app) if "GET" in rule.methods]
+    assert len(pages) > 30
+    for rule in pages:
+        for number in TOO_BIG:
+            url = rule.rule
+            for name in rule.arguments:
+                url = url.replace(f"<id:{name}>", number)
+            url = url.replace("<", "").replace(">", "")  # other arguments: any text
+            response = client.get(url)
+            assert response.status_code == 404, (url, response.status_code)
+    for path in ("/claims/2147483648", "/claims/99999999999999999999", "/sanbao-cases/-5",
+                 "/return-shipments/9223372036854775808"):
+        response = api("GET", path)
+        assert response.status_code == 404 and response.is_json, path
+
+
+def test_the_largest_id_is_just_not_there(client, api):
+    assert api("GET", "/claims/2147483647").status_code == 404
