@@ -25,6 +25,7 @@ from portal.cases.settlement import settlement_of
 from portal.claims.models import UnitFlag
 from portal.core import audit
 from portal.core.actions import form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.pagination import list_page, list_select
@@ -70,23 +71,16 @@ def _flag(unit, flag_id):
     return flag
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @openers_only
 def new():
     """Open an exchange or refund case for a unit's buyer."""
-    unit_id = request.args.get("unit", type=int) or _int(request.form.get("unit"))
+    unit_id = request.values.get("unit", type=record_id)
     if unit_id is None:
         flash(_("Open the unit the buyer's machine is, then use its button."), "info")
         return redirect(url_for("units.index"), 303)
     unit = get_unit(unit_id, current_user)
-    flag = _flag(unit, request.args.get("flag", type=int) or _int(request.form.get("flag")))
+    flag = _flag(unit, request.values.get("flag", type=record_id))
     form = OpenForm(kinds=rules.kinds_for_flag(flag.kind) if flag else tuple(CaseKind))
     form.unit.data, form.flag.data = str(unit.id), str(flag.id) if flag else ""
     return form_action(

@@ -15,6 +15,7 @@ from portal.catalog.forms import ImportForm, PartForm, ProductModelForm
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core import audit
 from portal.core.actions import form_action, sheet_import
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -80,7 +81,7 @@ def parts():
     """List parts with active search by number or name, filtered by kind and model."""
     q = request.args.get("q", "").strip()
     kind = PartKind.parse(request.args.get("kind"))
-    model_id = request.args.get("model", type=int)
+    model_id = request.args.get("model", type=record_id)
     stmt = sa.select(Part).options(selectinload(Part.models))
     if q:
         like = f"%{q}%"

@@ -17,3 +17,20 @@ class IdConverter(IntegerConverter):
 
 def register_converters(app) -> None:
     app.url_map.converters["id"] = IdConverter
+
+
+def record_id(text) -> int:
+    """A record's id from a query string or form (``request.args.get(name, type=record_id)``):
+    ValueError, which makes it not given, unless a whole number in the converter's range."""
+    value = int(text)
+    if not 0 <= value <= ID_MAX:
+        raise ValueError(text)
+    return value
+
+
+def parsed_id(value) -> int | None:
+    """A record's id, or None when ``value`` is none (a form's text, a filter's)."""
+    try:
+        return record_id(value)
+    except (TypeError, ValueError):
+        return None

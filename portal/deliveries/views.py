@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -42,7 +43,7 @@ def index():
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in {s.value for s in DeliveryStatus} else ""
     overdue = request.args.get("overdue") == "1"
-    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
+    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=record_id))
     now, today = utcnow(), shanghai_today()
     queue = requested(OVERDUE if overdue else None)
     stmt = list_select(queue, visible_notes, current_user, now).options(

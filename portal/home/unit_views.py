@@ -18,6 +18,7 @@ from portal.claims.repairs import clocks_for, coverage_for
 from portal.claims.scope import visible_claims
 from portal.claims.voucher import voucher_pdf
 from portal.core import audit
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -73,7 +74,7 @@ def coverage(unit_id):
     unit = get_unit(unit_id, current_user)
     on = _date_arg("on") or shanghai_today()
     part = None
-    if part_id := request.args.get("part", type=int):
+    if part_id := request.args.get("part", type=record_id):
         part = db.session.get(Part, part_id) or abort(404)
     verdict = coverage_for(unit, part, on)
     return render("units/coverage.html", "units/_coverage.html", unit=unit, part=part, on=on,

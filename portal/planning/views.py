@@ -15,6 +15,7 @@ from portal.accounts.roles import signed_in
 from portal.catalog.models import Season
 from portal.core import audit
 from portal.core.actions import back_with_errors, errors_by_line, form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -38,7 +39,7 @@ reviewers = requires(access.can_review_plans)
 
 def _picked_season(seasons: list[Season], today) -> Season | None:
     """The season asked for, else the next one still running or to come, else the latest."""
-    wanted = request.args.get("season", type=int)
+    wanted = request.args.get("season", type=record_id)
     if chosen := next((s for s in seasons if s.id == wanted), None):
         return chosen
     running = [s for s in seasons if s.end_on >= today]

@@ -12,6 +12,7 @@ from portal.claims.models import Claim
 from portal.claims.scope import visible_claims
 from portal.core import audit
 from portal.core.actions import form_action
+from portal.core.converters import record_id
 from portal.core.db import SHANGHAI, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -95,7 +96,7 @@ def alert_units(alert_id):
     """One dealer's units at risk (``dealer``), which the alert's page opens in place."""
     alert = get_alert(alert_id)
     units = visible_units(current_user).where(Unit.dealer_id == request.args.get("dealer",
-                                                                               type=int))
+                                                                               type=record_id))
     return render("quality/alert_units.html", "quality/_risk_units.html", alert=alert,
                   risk=warning.units_at_risk(alert, units))
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -58,7 +59,7 @@ def _owed_stmt(wanted: str, dealer_id: int | None, today):
 def _owed_page(form=None, status: int = 200):
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in OWED_FILTERS else ""
-    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
+    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=record_id))
     today = shanghai_today()
     page = request_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id)
     shipping = access.can_ship_parts(current_user)
@@ -97,7 +98,7 @@ def shipments_index():
     """Return shipments, newest first: a dealer's own, a rep's dealers', all for head office."""
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in ShipmentStatus.__members__.values() else ""
-    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
+    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=record_id))
     stmt = visible_shipments(current_user).options(selectinload(ReturnShipment.dealer),
                                                    selectinload(ReturnShipment.lines))
     if wanted:

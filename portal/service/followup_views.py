@@ -12,6 +12,7 @@ from portal.accounts.roles import signed_in
 from portal.claims.search import searched_claims
 from portal.core import audit
 from portal.core.actions import form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import list_page, list_select
@@ -65,7 +66,7 @@ def visits():
     status = VisitStatus.parse(request.args.get("status")) or VisitStatus.OPEN
     if not access.can_plan_visits(current_user):
         status = VisitStatus.DONE  # dealers see results, not the calling plan
-    dealer_id = request.args.get("dealer", type=int)
+    dealer_id = request.args.get("dealer", type=record_id)
     today = shanghai_today()
     end = date_arg("to") or today
     start = date_arg("from") or end - timedelta(days=STATS_DAYS - 1)

@@ -23,6 +23,7 @@ from portal.accounts.access import can_read_history
 from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import form_action
+from portal.core.converters import parsed_id, record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -77,7 +78,7 @@ def index():
 def new():
     """Ask to return a unit of our unsold stock to the factory."""
     form = RequestForm()
-    unit_id = request.args.get("unit", type=int) or _int(form.unit.data)
+    unit_id = request.args.get("unit", type=record_id) or parsed_id(form.unit.data)
     if unit_id is None:
         flash(_("Open the unit you want to return, then use its button."), "info")
         return redirect(url_for("units.index"), 303)
@@ -92,13 +93,6 @@ def new():
         again=lambda form: render("stock/new.html", form=form, unit=unit,
                                   problem=services.stock_problem(unit, current_user.dealer_id),
                                   current=services.open_return(unit), outcomes=_outcomes()))
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _outcomes() -> dict:
@@ -180,7 +174,7 @@ def cancel(return_id):
 @signed_in
 def deemed_sold():
     """List the units that count as sold: unsold and not returned after two seasons."""
-    dealer_id = request.args.get("dealer", type=int)
+    dealer_id = request.args.get("dealer", type=record_id)
     after = request.args.get("after", "")[:40] or None
     rows = deemed_rows(scope_of(current_user, dealer_id), shanghai_today(), after_serial=after)
     size = current_app.config["PAGE_SIZE"]
@@ -193,7 +187,7 @@ def deemed_sold():
 @signed_in
 def deemed_sold_export():
     """Download the units deemed sold as an .xlsx sheet."""
-    dealer_id = request.args.get("dealer", type=int)
+    dealer_id = request.args.get("dealer", type=record_id)
     today = shanghai_today()
     data = excel.export_deemed_sold(deemed_rows(scope_of(current_user, dealer_id), today))
     return download(data, f"deemed-sold-{today.isoformat()}.xlsx")

@@ -24,6 +24,7 @@ from portal.claims.views import (
     technical_only,
 )
 from portal.core.actions import form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today
 from portal.core.forms import typed_amount
 from portal.core.htmx import render
@@ -57,7 +58,7 @@ def new_claim(unit_id):
 
 
 def _service_request_arg(unit):
-    request_id = request.args.get("service_request", type=int)
+    request_id = request.args.get("service_request", type=record_id)
     if not request_id:
         return None
     entry = db.session.get(ServiceRequest, request_id)
