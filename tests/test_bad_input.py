@@ -45,8 +45,8 @@ def test_the_largest_id_is_just_not_there(client, api):
     assert api("GET", "/claims/2147483647").status_code == 404
 
 
-ID_ARGS = ("chart", "dealer", "model", "season", "unit", "flag", "part", "service_request", "model_id",
-           "part_id", "dealer_id")
+ID_ARGS = ("chart", "dealer", "model", "season", "unit", "flag", "part", "service_request",
+           "model_id", "part_id", "dealer_id")
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.DEALER_ADMIN])
