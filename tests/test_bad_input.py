@@ -1,11 +1,22 @@
 """Bad input never answers 500: ids beyond the database's integer range, non-finite decimals,
 tampered page cursors, over-long text (issue 20, section 4)."""
 
-import pytest
-from werkzeug.routing import IntegerConverter
+import importlib
+import pkgutil
+from decimal import Decimal
 
+import pytest
+import wtforms
+from flask_wtf import FlaskForm
+from portal.core.decimals import finite_decimal
+from werkzeug.routing import IntegerConverter
+from wtforms.fields.core import UnboundField
+
+import portal
 from portal.accounts.roles import Role
 from portal.core.converters import IdConverter
+from portal.core.forms import DecimalField
+from tests import factories
 from tests.access_records import routes_of, url_of
 
 TOO_BIG = ["2147483648", "9223372036854775808", "99999999999999999999", "-1"]
@@ -59,3 +70,86 @@ def test_ids_beyond_the_range_in_a_query_string_count_as_not_given(app, client, 
         if method == "GET":
             response = client.get(f"{url_of(rule, own)}?{query}")
             assert response.status_code < 500, (rule.rule, response.status_code)
+
+
+# -- decimals ----------------------------------------------------------------------------------
+
+NOT_NUMBERS = ["NaN", "nan", "sNaN", "-sNaN", "Infinity", "-Infinity", "inf", "1e999999",
+               "-1E+999999"]
+
+
+def _decimal_fields():
+    """Every decimal field of every form of the portal, as (form class, name, unbound field)."""
+    for module in pkgutil.walk_packages(portal.__path__, "portal."):
+        importlib.import_module(module.name)
+    found, forms = [], list(wtforms.Form.__subclasses__())
+    while forms:
+        form = forms.pop()
+        forms.extend(form.__subclasses__())
+        for name, value in vars(form).items():
+            if isinstance(value, UnboundField) and issubclass(value.field_class,
+                                                              wtforms.DecimalField):
+                found.append((form, name, value))
+    return found
+
+
+def test_every_form_takes_decimals_through_the_one_field():
+    fields = _decimal_fields()
+    assert len(fields) > 15
+    assert [(f.__name__, n) for f, n, u in fields if u.field_class is not DecimalField] == []
+
+
+@pytest.mark.parametrize("text", NOT_NUMBERS)
+def test_no_decimal_field_takes_what_is_no_finite_number(app, text):
+    for form, name, unbound in _decimal_fields():
+        probe = type("Probe", (FlaskForm,), {name: unbound})
+        with app.test_request_context(method="POST", data={name: text}):
+            bound = probe(meta={"csrf": False})
+            assert not bound.validate(), (form.__name__, name, text)
+            field = bound[name]
+            assert field.data is None and field.errors, (form.__name__, name, text)
+
+
+@pytest.mark.parametrize("text", NOT_NUMBERS)
+def test_finite_decimal_refuses_what_no_column_can_hold(text):
+    assert finite_decimal(text) is None
+    assert finite_decimal(" 12.50 ") == Decimal("12.50")
+
+
+def test_a_part_priced_nan_is_refused_by_its_field(client, login, world, db):
+    from portal.catalog.models import Part
+
+    login(world.users[Role.ADMIN])
+    model = factories.make_model()
+    db.session.commit()
+    response = client.post("/catalog/parts/new", data={
+        "part_number": "NAN-1", "name": "滤清器", "kind": "wear", "price": "NaN",
+        "models": [model.id]})
+    assert response.status_code in (200, 422)
+    assert "NAN-1" not in {p.part_number for p in db.session.query(Part)}
+
+
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "-Infinity", "1e999999"])
+def test_the_api_refuses_non_finite_decimals_by_field(api, world, db, value):
+    model = factories.make_model()
+    db.session.commit()
+    response = api("PUT", "/parts/NAN-2", json={
+        "name": "滤清器", "kind": "wear", "price": value, "models": [model.code],
+        "months": None, "return_required": False})
+    assert response.status_code == 400 and response.json["field"] == "price"
+    response = api("PUT", f"/models/{model.code}", json={
+        "name": "x", "category": model.category.value, "whole_months": 12, "main_months": 12,
+        "wear_months": 3, "dealer_price": value})
+    assert response.status_code == 400 and response.json["field"] == "dealer_price"
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e999999"])
+def test_the_api_refuses_json_number_tokens_that_are_no_number(api, world, db, token):
+    """Python's JSON reader takes NaN and Infinity as floats, and 1e999999 as infinity."""
+    model = factories.make_model()
+    db.session.commit()
+    response = api("PUT", f"/models/{model.code}", data=(
+        '{"name": "x", "category": "' + model.category.value + '", "whole_months": '
+        + token + ', "main_months": 12, "wear_months": 3}'),
+        headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json["field"] == "whole_months"

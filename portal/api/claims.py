@@ -1,6 +1,6 @@
 """The v1 claim resources: file a repair record with its lines, attach files, submit, read."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import g, jsonify, request, url_for
@@ -27,6 +27,7 @@ from portal.claims.scope import visible_claims
 from portal.claims.views import PHOTO_TYPES
 from portal.core import audit
 from portal.core.db import shanghai_today
+from portal.core.decimals import finite_decimal
 from portal.core.errors import DomainError
 from portal.core.uploads import DOCUMENT_TYPES, staged, store
 from portal.extensions import db
@@ -45,13 +46,8 @@ def _decimal(data: dict, field: str, places: str, low: Decimal, high: Decimal,
     value = data.get(field)
     if value is None and not required:
         return None
-    try:
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise InvalidOperation
-        number = Decimal(str(value))
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or not low <= number <= high or (
+    number = finite_decimal(value)
+    if number is None or not low <= number <= high or (
             number.as_tuple().exponent < Decimal(places).as_tuple().exponent):
         raise ApiError(400, "bad_request",
                        f"{field}: a number from {low} to {high} with at most "

@@ -2,12 +2,13 @@
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
 from portal.accounts.services import api_lockout_seconds, record_api_failure, user_for_token
+from portal.core.decimals import finite_decimal
 from portal.core.errors import DomainError
 from portal.core.permissions import PUBLIC, any_of
 from portal.core.versioning import api_version
@@ -154,11 +155,8 @@ def boolean(data: dict, field: str) -> bool:
 
 def money(data: dict, field: str) -> Decimal:
     value = data.get(field)
-    try:
-        amount = Decimal(value) if isinstance(value, str) else None
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0 or amount >= 10**7 or (
+    amount = finite_decimal(value) if isinstance(value, str) else None
+    if amount is None or amount < 0 or amount >= 10**7 or (
         amount.as_tuple().exponent < -2
     ):
         raise _bad(field, 'a decimal string with at most two places is required, e.g. "123.45"')

@@ -11,7 +11,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     IntegerField,
     SelectField,
     StringField,
@@ -29,7 +28,7 @@ from portal.catalog.models import (
     ProductModel,
     SeasonKind,
 )
-from portal.core.forms import options
+from portal.core.forms import DecimalField, options
 from portal.core.regions import PROVINCES
 from portal.core.versioning import Versioned
 from portal.dealers.models import DealerGrade
