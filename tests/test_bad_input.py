@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 import wtforms
 from flask_wtf import FlaskForm
-from portal.core.decimals import finite_decimal
 from werkzeug.routing import IntegerConverter
 from wtforms.fields.core import UnboundField
 
 import portal
 from portal.accounts.roles import Role
 from portal.core.converters import IdConverter
+from portal.core.decimals import finite_decimal
 from portal.core.forms import DecimalField
 from tests import factories
 from tests.access_records import routes_of, url_of
