@@ -1,7 +1,9 @@
 """Bad input never answers 500: ids beyond the database's integer range, non-finite decimals,
 tampered page cursors, over-long text (issue 20, section 4)."""
 
+import base64
 import importlib
+import json
 import pkgutil
 from decimal import Decimal
 
@@ -16,6 +18,7 @@ from portal.accounts.roles import Role
 from portal.core.converters import IdConverter
 from portal.core.decimals import finite_decimal
 from portal.core.forms import DecimalField
+from portal.core.pagination import decode_cursor
 from tests import factories
 from tests.access_records import routes_of, url_of
 
@@ -153,3 +156,51 @@ def test_the_api_refuses_json_number_tokens_that_are_no_number(api, world, db, t
         + token + ', "main_months": 12, "wear_months": 3}'),
         headers={"Content-Type": "application/json"})
     assert response.status_code == 400 and response.json["field"] == "whole_months"
+
+
+# -- page cursors ------------------------------------------------------------------------------
+
+def _cursor(values) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+TAMPERED = ["!!!", "e30", "A" * 5000, _cursor([{"a": 1}, 1]), _cursor(["x", 2**70]),
+            _cursor(["2026-01-01", "1 OR 1=1"]), _cursor([1.5, True]), _cursor([[], 3]),
+            _cursor([2**40, 3]), _cursor(["2026-13-45T99:00:00+00:00", 3]),
+            _cursor(["not a date", -1]), _cursor([None, None]), "[" * 3000]
+
+
+# One of each kind the lists met as a 500: a value of no column's type, an id beyond the
+# integer range, a text id, a well-shaped cursor whose value the column's type refuses.
+WALKED = [TAMPERED[3], TAMPERED[4], TAMPERED[5], TAMPERED[9]]
+
+
+def test_a_tampered_cursor_is_no_cursor():
+    """Only a well-shaped one gets through, whose value the column's type then refuses."""
+    assert [t for t in TAMPERED if decode_cursor(t) is not None] == [
+        _cursor(["2026-13-45T99:00:00+00:00", 3])]
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.DEALER_ADMIN])
+def test_a_tampered_cursor_gives_the_first_page(app, client, login, world, role):
+    """Every list without arguments in its path (each list and queue page, and their rows
+    fragments), with every tampered cursor: never a server error."""
+    from portal.core.queues import REGISTRY
+
+    login(world.users[role])
+    for rule, method in routes_of(app):
+        if method != "GET" or rule.arguments:
+            continue
+        queues = [""] + [f"queue={q.name}&" for q in REGISTRY.values()
+                         if q.endpoint == rule.endpoint]
+        for queue in queues:
+            for cursor in WALKED:
+                response = client.get(f"{rule.rule}?{queue}after={cursor}")
+                assert response.status_code < 500, (rule.rule, queue, cursor)
+
+
+def test_the_api_lists_ignore_a_tampered_cursor(api):
+    for path in ("/owed-parts", "/notices"):
+        for cursor in TAMPERED:
+            response = api("GET", f"{path}?after={cursor}")
+            assert response.status_code == 200, (path, cursor)
