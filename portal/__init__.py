@@ -36,6 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_converters(app)  # before the blueprints, whose rules name ``<id:…>``
     _init_extensions(app)
+    from portal.core.bodies import limit_bodies
+
+    limit_bodies(app)
     _register_blueprints(app)
     _register_cli(app)
     from portal.core.errors import register_error_handlers

@@ -12,6 +12,7 @@ import wtforms
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 from wtforms.fields.core import UnboundField
+from wtforms.validators import Length
 
 import portal
 from portal.accounts.roles import Role
@@ -204,3 +205,49 @@ def test_the_api_lists_ignore_a_tampered_cursor(api):
         for cursor in TAMPERED:
             response = api("GET", f"{path}?after={cursor}")
             assert response.status_code == 200, (path, cursor)
+
+
+# -- text lengths and body sizes ---------------------------------------------------------------
+
+# Text fields whose length another named check bounds before anything is kept.
+BOUNDED_ELSEWHERE = {("SignatureForm", "drawn")}  # core.uploads.store_data_url: the size limit
+
+
+def _text_fields():
+    for module in pkgutil.walk_packages(portal.__path__, "portal."):
+        importlib.import_module(module.name)
+    forms = list(wtforms.Form.__subclasses__())
+    while forms:
+        form = forms.pop()
+        forms.extend(form.__subclasses__())
+        for name, value in vars(form).items():
+            if isinstance(value, UnboundField) and issubclass(value.field_class,
+                                                              wtforms.StringField):
+                yield form, name, value
+
+
+def test_every_text_field_has_a_length_limit():
+    def limited(unbound):
+        validators = unbound.kwargs.get("validators") or (
+            unbound.args[1] if len(unbound.args) > 1 else [])
+        return any(isinstance(v, Length) and 0 < v.max <= 20000 for v in validators)
+
+    unlimited = [(form.__name__, name) for form, name, unbound in _text_fields()
+                 if not limited(unbound) and (form.__name__, name) not in BOUNDED_ELSEWHERE]
+    assert unlimited == []
+
+
+def test_a_15_mb_description_is_refused_with_a_page(client, login, world, db):
+    login(world.users[Role.CLERK])
+    response = client.post("/service/new", data={"description": "长" * (5 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "text/html" in response.content_type
+    assert "提交的内容过大" in response.get_data(as_text=True)
+
+
+def test_a_body_that_is_no_upload_is_held_to_the_smaller_limit(app, api):
+    huge = {"dealer": "X", "kind": "invoice", "date": "2026-01-01", "reference": "R",
+            "amount": "1.00", "memo": "m" * (3 * 1024 * 1024)}
+    response = api("POST", "/ledger-entries", json=huge)
+    assert response.status_code == 413 and response.json["error"] == "request_entity_too_large"
+    assert app.config["MAX_BODY_LENGTH"] < app.config["MAX_CONTENT_LENGTH"]

@@ -21,8 +21,8 @@ MONEY_INPUT = {"inputmode": "decimal"}
 
 
 class OpenForm(FlaskForm):
-    unit = HiddenField()
-    flag = HiddenField()
+    unit = HiddenField(validators=[Length(max=20)])
+    flag = HiddenField(validators=[Length(max=20)])
     kind = RadioField(_l("What the buyer gets"), validators=[InputRequired()])
     origin = RadioField(_l("Where the case comes from"), default="buyer_request")
     failed_on = DateField(_l("Day the machine failed"), validators=[Optional()])

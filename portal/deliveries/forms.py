@@ -47,7 +47,7 @@ class NoteForm(FlaskForm):
     parts = FieldList(FormField(PartRowForm), min_entries=EMPTY_PART_ROWS, max_entries=500)
     note = TextAreaField(_l("Remarks"), validators=[Optional(), Length(max=2000)],
                          render_kw={"rows": 2})
-    plan_id = HiddenField()
+    plan_id = HiddenField(validators=[Length(max=20)])
 
     def validate(self, extra_validators=None) -> bool:
         """The fields, then the catalogue: every serial a unit in factory stock, every part row

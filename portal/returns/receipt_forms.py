@@ -15,9 +15,10 @@ class ScanForm(FlaskForm):
 
 
 class MarkForm(FlaskForm):
-    receipt = HiddenField()
+    receipt = HiddenField(validators=[Length(max=20)])
     note = StringField(_l("What is damaged"), validators=[Length(max=500)])
-    was = HiddenField()  # the state the clerk saw, so a change by someone else is not overwritten
+    # the state the clerk saw, so a change by someone else is not overwritten
+    was = HiddenField(validators=[Length(max=20)])
 
     def chosen(self) -> Receipt | None:
         return Receipt.parse(self.receipt.data)

@@ -10,7 +10,7 @@ from portal.stock.models import StockReturnReason
 
 
 class RequestForm(FlaskForm):
-    unit = HiddenField()
+    unit = HiddenField(validators=[Length(max=20)])
     reason = RadioField(_l("Why the unit goes back"), validators=[InputRequired()])
     description = TextAreaField(_l("The unit's state, and why it cannot be sold"),
                                 validators=[InputRequired(), Length(max=4000)])

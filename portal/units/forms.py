@@ -59,7 +59,8 @@ class CardForm(OwnerFields):
     received_on = DateField(_l("Paper card received on"), validators=[Optional()])
     scan = FileField(with_limit(_l("Scan of the paper card (JPEG, PNG or PDF, up to %(mb)d MB)")),
                      render_kw={"accept": "image/*,application/pdf"})
-    scan_kept = HiddenField()  # a scan chosen on an earlier try (``portal.core.pending``)
+    # a scan chosen on an earlier try (``portal.core.pending``)
+    scan_kept = HiddenField(validators=[Length(max=200)])
 
 
 class TransferForm(OwnerFields):
