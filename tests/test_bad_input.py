@@ -251,3 +251,14 @@ def test_a_body_that_is_no_upload_is_held_to_the_smaller_limit(app, api):
     response = api("POST", "/ledger-entries", json=huge)
     assert response.status_code == 413 and response.json["error"] == "request_entity_too_large"
     assert app.config["MAX_BODY_LENGTH"] < app.config["MAX_CONTENT_LENGTH"]
+
+
+# -- 405 ---------------------------------------------------------------------------------------
+
+def test_a_wrong_method_is_told_which_are_allowed(client, api):
+    response = api("DELETE", "/owed-parts")
+    assert response.status_code == 405 and response.is_json
+    assert set(response.headers["Allow"].split(", ")) >= {"GET"}
+    response = client.put("/login")
+    assert response.status_code == 405
+    assert {"GET", "POST"} <= set(response.headers["Allow"].split(", "))
