@@ -60,6 +60,13 @@ def test_the_largest_id_is_just_not_there(client, api):
     assert api("GET", "/claims/2147483647").status_code == 404
 
 
+def test_an_id_beyond_the_range_is_404_for_every_method(api):
+    """Not 405: the pattern itself refuses it, for the rule of every method."""
+    for number in ("2147483648", "1265559341402549760"):
+        response = api("POST", f"/stocking-plans/{number}", json={})
+        assert response.status_code == 404, number
+
+
 ID_ARGS = ("chart", "dealer", "model", "season", "unit", "flag", "part", "service_request",
            "model_id", "part_id", "dealer_id")
 

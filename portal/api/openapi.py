@@ -15,7 +15,8 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 def _errors(*codes: int) -> dict:
     text = {400: "Malformed input (the field is named)", 401: "No valid bearer token",
             403: "The role may not do this", 404: "Unknown, or outside the caller's scope",
-            409: "Conflict (a second card)", 422: "Well-formed but against a rule"}
+            409: "Conflict: changed by someone else since the version sent, a second card, "
+                 "or a state that no longer allows it", 422: "Well-formed but against a rule"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": ERROR}}}
             for c in codes}
 
@@ -36,7 +37,7 @@ def _put(summary: str, name: str, schema: str, body: dict) -> dict:
         "responses": {"200": {"description": "Saved", **_json(
             {"$ref": f"#/components/schemas/{schema}"})},
             "201": {"description": "Created", **_json({"$ref": f"#/components/schemas/{schema}"})},
-            **_errors(400, 401, 403, 422)},
+            **_errors(400, 401, 403, 409, 422)},
     }}
 
 

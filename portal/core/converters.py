@@ -7,9 +7,22 @@ from werkzeug.routing import IntegerConverter
 ID_MAX = 2**31 - 1
 
 
+def _up_to(limit: str) -> str:
+    """A regular expression for the decimal numbers from 0 to ``limit``: those with fewer
+    digits, then for each digit of ``limit`` those that match it so far and are lower there."""
+    shorter = [rf"\d{{1,{len(limit) - 1}}}"]
+    lower = [rf"{limit[:i]}[0-{int(d) - 1}]\d{{{len(limit) - i - 1}}}"
+             for i, d in enumerate(limit) if d != "0"]
+    return "(?:" + "|".join([*shorter, *lower, limit]) + ")"
+
+
 class IdConverter(IntegerConverter):
     """``<id:claim_id>``: a record's id, 0 to ``ID_MAX``; any other number matches no route
-    (404), never a query the database cannot run."""
+    (404), never a query the database cannot run. The range is in the pattern, not only in
+    ``to_python``: werkzeug answers 405 for a URL whose value only another method's rule
+    (never converted) matched."""
+
+    regex = _up_to(str(ID_MAX))
 
     def __init__(self, url_map, **kwargs):
         super().__init__(url_map, min=0, max=ID_MAX, **kwargs)
