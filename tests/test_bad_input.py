@@ -269,3 +269,9 @@ def test_a_wrong_method_is_told_which_are_allowed(client, api):
     response = client.put("/login")
     assert response.status_code == 405
     assert {"GET", "POST"} <= set(response.headers["Allow"].split(", "))
+
+
+def test_a_severity_that_is_no_text_is_refused_by_its_field(api):
+    response = api("PUT", "/fault-codes/F1", json={"description": "漏油",
+                                                   "severity": {"a": 1}})
+    assert response.status_code == 422 and response.json["field"] == "severity"

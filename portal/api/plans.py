@@ -4,7 +4,15 @@ plan, and submitting it in one call."""
 import sqlalchemy as sa
 from flask import g, jsonify, request
 
-from portal.api.views import ApiError, bp, json_body, rule_broken, text, token_required
+from portal.api.views import (
+    ApiError,
+    bp,
+    json_body,
+    rule_broken,
+    text,
+    token_required,
+    whole_number,
+)
 from portal.catalog.models import Season
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
@@ -115,10 +123,10 @@ def _quantities(plan: StockingPlan, lines) -> tuple[dict, dict]:
         if number not in parts:
             raise ApiError(422, "rule_violated", f"{number} is not a part of this plan.",
                            f"lines[{index}].part_number")
-        if isinstance(quantity, bool) or not isinstance(quantity, int):
+        if (whole := whole_number(quantity)) is None:
             raise ApiError(400, "bad_request", "quantity: a whole number is required",
                            f"lines[{index}].quantity")
-        quantities[parts[number]] = quantity
+        quantities[parts[number]] = whole
         fields[f"qty-{parts[number]}"] = f"lines[{index}].quantity"
     return quantities, fields
 

@@ -122,13 +122,22 @@ def code(value: str, field: str) -> str:
     return value
 
 
+def whole_number(value) -> int | None:
+    """A JSON number that is whole (JSON Schema's "integer" takes 3.0 as well as 3); None for
+    anything else, true and false included."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def integer(data: dict, field: str, low: int, high: int, nullable: bool = False):
     value = data.get(field)
     if value is None and nullable:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    number = whole_number(value)
+    if number is None or not low <= number <= high:
         raise _bad(field, f"a whole number from {low} to {high} is required")
-    return value
+    return number
 
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
