@@ -275,3 +275,4 @@ def test_a_severity_that_is_no_text_is_refused_by_its_field(api):
     response = api("PUT", "/fault-codes/F1", json={"description": "漏油",
                                                    "severity": {"a": 1}})
     assert response.status_code == 422 and response.json["field"] == "severity"
+

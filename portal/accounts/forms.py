@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.accounts.roles import Role
 from portal.accounts.services import PASSWORD_MAX
 from portal.core.forms import options
+from portal.core.validators import HiddenLength
 
 PASSWORD_LENGTH = Length(max=PASSWORD_MAX)  # also what sign-in hashes: no 15 MB password
 
@@ -25,7 +26,7 @@ PASSWORD_LENGTH = Length(max=PASSWORD_MAX)  # also what sign-in hashes: no 15 MB
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), PASSWORD_LENGTH])
-    next = HiddenField(validators=[Length(max=2000)])
+    next = HiddenField(validators=[HiddenLength(max=2000)])
 
 
 class ChangePasswordForm(FlaskForm):

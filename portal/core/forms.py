@@ -90,3 +90,4 @@ class DecimalField(WtDecimalField):
         if self.data is not None and finite_decimal(self.data) is None:
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))
+

@@ -22,9 +22,9 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from wtforms import HiddenField
-from wtforms.validators import Length
 
 from portal.core.errors import DomainError
+from portal.core.validators import HiddenLength
 
 
 class StaleVersion(DomainError):
@@ -77,7 +77,7 @@ def api_version(data: dict):
 class Versioned(FlaskForm):
     """A form that changes a versioned record carries the version the user saw."""
 
-    version = HiddenField(validators=[Length(max=20)])
+    version = HiddenField(validators=[HiddenLength(max=20)])
 
     @property
     def seen_version(self) -> str | None:
