@@ -1,10 +1,12 @@
 """Bad input never answers 500: ids beyond the database's integer range, non-finite decimals,
-tampered page cursors, over-long text (issue 20, section 4)."""
+tampered page cursors, over-long text and bodies, a wrong method (issue 20, section 4). The
+API's own fuzz is tests/test_api_fuzz.py."""
 
 import base64
 import importlib
 import json
 import pkgutil
+import re
 from decimal import Decimal
 
 import pytest
@@ -16,7 +18,7 @@ from wtforms.validators import Length
 
 import portal
 from portal.accounts.roles import Role
-from portal.core.converters import IdConverter
+from portal.core.converters import ID_MAX, IdConverter
 from portal.core.decimals import finite_decimal
 from portal.core.forms import DecimalField
 from portal.core.pagination import decode_cursor
@@ -56,8 +58,17 @@ def test_ids_beyond_the_integer_range_are_not_found(app, client, login, api, wor
         assert response.status_code == 404 and response.is_json, path
 
 
-def test_the_largest_id_is_just_not_there(client, api):
+def test_the_largest_id_is_just_not_there(api):
     assert api("GET", "/claims/2147483647").status_code == 404
+
+
+def test_the_id_pattern_admits_exactly_the_range():
+    pattern = re.compile(IdConverter.regex + r"\Z")
+    inside = ["0", "7", "999999999", "1999999999", "2147483639", "2147483646", str(ID_MAX)]
+    outside = [str(ID_MAX + 1), "2147483650", "2147483700", "2200000000", "9999999999",
+               "10000000000", "-1", "1.5"]
+    assert [n for n in inside if not pattern.match(n)] == []
+    assert [n for n in outside if pattern.match(n)] == []
 
 
 def test_an_id_beyond_the_range_is_404_for_every_method(api):
