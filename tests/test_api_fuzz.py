@@ -74,11 +74,15 @@ def _without_numbers(body):
 @settings(max_examples=3, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_the_api_holds_against_its_own_document(case, app, client, tokens):
+    let_in = []
     for token in tokens.values():
-        case.call_and_validate(app=app, session=client, base_url=BASE,
-                               headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+        response = case.call_and_validate(app=app, session=client, base_url=BASE,
+                                          headers={"Authorization": f"Bearer {token}"},
+                                          checks=CHECKS)
+        if response.status_code != 403:
+            let_in.append(token)
     generated = case.body
-    for token in tokens.values():
+    for token in let_in:  # a role refused at the door never reaches the parsing
         for body in _without_numbers(generated):
             case.body = body
             case.call_and_validate(app=app, session=client, base_url=BASE,

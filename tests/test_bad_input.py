@@ -189,9 +189,9 @@ TAMPERED = ["!!!", "e30", "A" * 5000, _cursor([{"a": 1}, 1]), _cursor(["x", 2**7
             _cursor(["not a date", -1]), _cursor([None, None]), "[" * 3000]
 
 
-# One of each kind the lists met as a 500: a value of no column's type, an id beyond the
-# integer range, a text id, a well-shaped cursor whose value the column's type refuses.
-WALKED = [TAMPERED[3], TAMPERED[4], TAMPERED[5], TAMPERED[9]]
+# Walked through every page: one decode_cursor refuses (a value of no column's type, which
+# the lists met as a 500) and one it lets through, whose value the sort column's type refuses.
+WALKED = [TAMPERED[3], TAMPERED[9]]
 
 
 def test_a_tampered_cursor_is_no_cursor():
