@@ -32,7 +32,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     # "/api/v1/dealers//0" is a 404, not a redirect that API clients would not expect.
     app.url_map.merge_slashes = False
+    from portal.core.converters import register_converters
+
+    register_converters(app)  # before the blueprints, whose rules name ``<id:…>``
     _init_extensions(app)
+    from portal.core.bodies import limit_bodies
+
+    limit_bodies(app)
     _register_blueprints(app)
     _register_cli(app)
     from portal.core.errors import register_error_handlers

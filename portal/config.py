@@ -64,7 +64,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_DURATION": timedelta(days=0),
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # a multipart form with files (core/bodies.py)
+        # Any other body: a form's fields, the API's JSON (1,000 ledger entries fit in a tenth).
+        "MAX_BODY_LENGTH": 2 * 1024 * 1024,
         # An Excel import (portal.core.excel): the file, what its zip parts unpack to, and the
         # rows and cells read from its sheet (refused, naming the limit, as soon as one is passed).
         "EXCEL_MAX_BYTES": 5 * 1024 * 1024,

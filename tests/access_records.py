@@ -280,6 +280,6 @@ def url_of(rule, values) -> str:
     path = rule.rule
     for name in rule.arguments:
         path = path.replace(f"<{name}>", str(values[name]))
-        for conv in ("int:", "any(models, parts):", "any(part,labour,travel,other):"):
+        for conv in ("id:", "any(models, parts):", "any(part,labour,travel,other):"):
             path = path.replace(f"<{conv}{name}>", str(values[name]))
     return path

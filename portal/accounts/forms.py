@@ -16,21 +16,27 @@ from wtforms.validators import Email as EmailValidator
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.roles import Role
+from portal.accounts.services import PASSWORD_MAX
 from portal.core.forms import options
+from portal.core.validators import HiddenLength
+
+PASSWORD_LENGTH = Length(max=PASSWORD_MAX)  # also what sign-in hashes: no 15 MB password
 
 
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-    next = HiddenField()
+    password = PasswordField(_l("Password"), validators=[DataRequired(), PASSWORD_LENGTH])
+    next = HiddenField(validators=[HiddenLength(max=2000)])
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), PASSWORD_LENGTH])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), PASSWORD_LENGTH])
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+        validators=[DataRequired(), PASSWORD_LENGTH,
+                    EqualTo("new_password", message=_l("The passwords differ."))],
     )
 
 
@@ -48,7 +54,7 @@ class UserForm(FlaskForm):
     rep_dealer_ids = MultiCheckboxField(_l("Dealers (for a sales rep)"), choices=[], coerce=int)
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     email = StringField(_l("Email"), validators=[Optional(), EmailValidator(), Length(max=120)])
-    password = PasswordField(_l("Initial password"), validators=[DataRequired()])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), PASSWORD_LENGTH])
 
     def fill_choices(self, dealers) -> None:
         self.role.choices = Role.choices()
@@ -63,7 +69,7 @@ class EditUserForm(UserForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("Temporary password"), validators=[DataRequired()])
+    password = PasswordField(_l("Temporary password"), validators=[DataRequired(), PASSWORD_LENGTH])
 
 
 class ActiveForm(FlaskForm):

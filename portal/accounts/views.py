@@ -107,7 +107,7 @@ def users():
                   roles=Role)
 
 
-@bp.route("/admin/users/<int:user_id>")
+@bp.route("/admin/users/<id:user_id>")
 @admin_only
 def user_detail(user_id):
     """Show a user, their assignments and history."""
@@ -116,7 +116,7 @@ def user_detail(user_id):
                   reset_form=ResetPasswordForm(), active_form=ActiveForm())
 
 
-@bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/reset-password", methods=["POST"])
 @admin_only
 def reset_password(user_id):
     """Give a user a temporary password to change at next sign-in."""
@@ -132,7 +132,7 @@ def reset_password(user_id):
                                   active_form=ActiveForm()))
 
 
-@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/active", methods=["POST"])
 @admin_only
 def set_active(user_id):
     """Deactivate or reactivate a user."""
@@ -174,7 +174,7 @@ def new_token():
     return _tokens_page(new_token=token, status=201)
 
 
-@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
 @signed_in
 def revoke_token(token_id):
     """Revoke one of one's own tokens."""

@@ -20,6 +20,7 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from portal.catalog.models import part_models
 from portal.claims.models import Claim, ClaimLine, ClaimStatus, Decision, LineKind
+from portal.core.converters import parsed_id
 from portal.core.regions import PROVINCES
 from portal.dealers.models import Dealer
 from portal.dealers.scope import in_scope, scoped
@@ -137,9 +138,9 @@ def parse_filters(args: Mapping) -> tuple[Filters, list[str]]:
         cause = ""
     fault = get("fault_code")
     filters = Filters(
-        **months, **days, model_id=_int(get("model_id")), part_id=_int(get("part_id")),
+        **months, **days, model_id=parsed_id(get("model_id")), part_id=parsed_id(get("part_id")),
         batch=get("batch")[:40], province=get("province") if get("province") in PROVINCES else "",
-        dealer_id=_int(get("dealer_id")), approved_only=get("approved_only") == "1",
+        dealer_id=parsed_id(get("dealer_id")), approved_only=get("approved_only") == "1",
         fault_code=fault if fault == NO_CODE or fault.isdigit() else "", cause=cause,
         days_from=_int(get("days_from")), days_to=_int(get("days_to")))
     for low, high in (("sale_from", "sale_to"), ("failed_from", "failed_to")):

@@ -148,14 +148,14 @@ def _card_page(dealer, form=None):
                        **_context(period, months, errors, as_of))
 
 
-@bp.route("/scorecards/<int:dealer_id>")
+@bp.route("/scorecards/<id:dealer_id>")
 @signed_in
 def scorecard(dealer_id: int):
     """One dealer's card: its figures, the monthly trend, its grade reviews."""
     return _card_page(get_dealer(dealer_id, current_user))
 
 
-@bp.route("/scorecards/<int:dealer_id>/reviews", methods=["POST"])
+@bp.route("/scorecards/<id:dealer_id>/reviews", methods=["POST"])
 @reviewers
 def record_review(dealer_id: int):
     """Record a grade recommendation with a snapshot of the scorecard."""

@@ -37,7 +37,7 @@ def _post(summary: str, description: str, body: dict, status: str, answer: str,
 
 
 OPEN_IN = _obj(
-    ["serial", "kind", "reason"], serial={"type": "string"},
+    ["serial", "kind", "reason"], serial={"type": "string", "maxLength": 40},
     kind={"type": "string", "enum": ["exchange", "refund"]},
     entitlement={"type": ["integer", "null"],
                  "description": "the open entitlement (unit flag) of the unit it comes from"},
@@ -51,7 +51,8 @@ DECIDE_IN = _obj(["approve", "reason"], approve={"type": "boolean"},
                  reason={"type": "string", "maxLength": 2000}, version=VERSION_IN)
 COMPLETE_IN = _obj(
     ["completed_on"], completed_on=DATE, version=VERSION_IN,
-    replacement_serial={"type": "string", "description": "an exchange: an unsold machine of "
+    replacement_serial={"type": "string", "maxLength": 40,
+                        "description": "an exchange: an unsold machine of "
                         "the same model in the dealer's stock or the factory's"},
     refund_amount={**MONEY, "description": "a refund: at least the whole invoice price"},
     buyer_receipt={"type": "string", "maxLength": 100},
@@ -67,7 +68,8 @@ RECEIVED_IN = _obj(["received_on"], received_on=DATE, version=VERSION_IN,
 VERDICT_IN = _obj(["verdict", "cause"], version=VERSION_IN,
                   verdict={"type": "string", "enum": ["quality_fault", "misuse", "no_defect"]},
                   cause={"type": "string", "maxLength": 2000},
-                  part={"type": "string", "description": "a quality fault: the part number of "
+                  part={"type": "string", "maxLength": 40,
+                        "description": "a quality fault: the part number of "
                         "the main part that failed (a main part of the machine's model)"})
 SETTLE_IN = _obj(["approve"], approve={"type": "boolean"}, version=VERSION_IN,
                  reason={"type": "string", "maxLength": 2000,

@@ -155,7 +155,7 @@ def post_case():
         "Location": url_for("api.get_case", case_id=case.id)}
 
 
-@bp.get("/sanbao-cases/<int:case_id>")
+@bp.get("/sanbao-cases/<id:case_id>")
 @token_required()
 def get_case(case_id):
     """An exchange or refund case, with the refund's arithmetic and finance's settlement."""
@@ -163,7 +163,7 @@ def get_case(case_id):
     return jsonify(case_json(case))
 
 
-@bp.post("/sanbao-cases/<int:case_id>/decide")
+@bp.post("/sanbao-cases/<id:case_id>/decide")
 @token_required(can_decide_cases)
 def decide_case(case_id):
     """The technical department approves or refuses a case, with the reason."""
@@ -175,7 +175,7 @@ def decide_case(case_id):
     return jsonify(case_json(case))
 
 
-@bp.post("/sanbao-cases/<int:case_id>/complete")
+@bp.post("/sanbao-cases/<id:case_id>/complete")
 @token_required(can_open_cases)
 def complete_case(case_id):
     """Record the exchange (the replacement's serial) or the refund (the amount) done."""
@@ -193,7 +193,7 @@ def complete_case(case_id):
     return jsonify(case_json(case))
 
 
-@bp.post("/sanbao-cases/<int:case_id>/machine-received")
+@bp.post("/sanbao-cases/<id:case_id>/machine-received")
 @token_required(can_receive_machines)
 def receive_case_machine(case_id):
     """The clerk records the failed machine of a completed case arriving at the factory."""
@@ -206,7 +206,7 @@ def receive_case_machine(case_id):
     return jsonify(case_json(case))
 
 
-@bp.post("/sanbao-cases/<int:case_id>/machine-verdict")
+@bp.post("/sanbao-cases/<id:case_id>/machine-verdict")
 @token_required(can_decide_cases)
 def judge_case_machine(case_id):
     """The technical department's verdict on the received machine, and the cause."""
@@ -245,7 +245,7 @@ def settlement_json(case: SanbaoCase) -> dict | None:
             "notice": s.notice.number if s.notice else None}
 
 
-@bp.post("/sanbao-cases/<int:case_id>/settle")
+@bp.post("/sanbao-cases/<id:case_id>/settle")
 @token_required(can_settle_cases)
 def settle_case_money(case_id):
     """Finance approves the case's settlement as worked out, or refuses it with the reason."""

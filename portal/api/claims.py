@@ -1,6 +1,6 @@
 """The v1 claim resources: file a repair record with its lines, attach files, submit, read."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import g, jsonify, request, url_for
@@ -27,6 +27,7 @@ from portal.claims.scope import visible_claims
 from portal.claims.views import PHOTO_TYPES
 from portal.core import audit
 from portal.core.db import shanghai_today
+from portal.core.decimals import finite_decimal
 from portal.core.errors import DomainError
 from portal.core.uploads import DOCUMENT_TYPES, staged, store
 from portal.extensions import db
@@ -45,13 +46,8 @@ def _decimal(data: dict, field: str, places: str, low: Decimal, high: Decimal,
     value = data.get(field)
     if value is None and not required:
         return None
-    try:
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise InvalidOperation
-        number = Decimal(str(value))
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or not low <= number <= high or (
+    number = finite_decimal(value)
+    if number is None or not low <= number <= high or (
             number.as_tuple().exponent < Decimal(places).as_tuple().exponent):
         raise ApiError(400, "bad_request",
                        f"{field}: a number from {low} to {high} with at most "
@@ -194,7 +190,7 @@ def line_json(line, full: bool) -> dict:
     return body
 
 
-@bp.post("/claims/<int:claim_id>/attachments")
+@bp.post("/claims/<id:claim_id>/attachments")
 @dealer_only
 def post_attachment(claim_id):
     """Attach a photo (JPEG/PNG) or the signed paper record (JPEG/PNG/PDF) to a draft."""
@@ -221,7 +217,7 @@ def post_attachment(claim_id):
                     "content_type": attachment.content_type}), 201
 
 
-@bp.post("/claims/<int:claim_id>/submit")
+@bp.post("/claims/<id:claim_id>/submit")
 @dealer_only
 def submit_claim(claim_id):
     """Submit a draft: 200 with the new status, or 422 listing the blocking checks."""
@@ -240,7 +236,7 @@ def submit_claim(claim_id):
                     "decided_by_rules": claim.decided_by_rules})
 
 
-@bp.get("/claims/<int:claim_id>")
+@bp.get("/claims/<id:claim_id>")
 @token_required()
 def get_claim(claim_id):
     """A claim: status, lines with decisions, checks and timeline."""

@@ -5,9 +5,12 @@ from flask import jsonify
 from portal.api.case_spec import CASE_PATHS, CASE_SCHEMAS
 from portal.api.views import bp
 from portal.catalog.models import ModelCategory
+from portal.core.converters import ID_MAX
 from portal.core.permissions import public
+from portal.returns.shipments import MAX_PARTS
 
 DATE = {"type": "string", "format": "date", "example": "2026-03-01"}
+RECORD_ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 CODE = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$"}
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -15,7 +18,8 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 def _errors(*codes: int) -> dict:
     text = {400: "Malformed input (the field is named)", 401: "No valid bearer token",
             403: "The role may not do this", 404: "Unknown, or outside the caller's scope",
-            409: "Conflict (a second card)", 422: "Well-formed but against a rule"}
+            409: "Conflict: changed by someone else since the version sent, a second card, "
+                 "or a state that no longer allows it", 422: "Well-formed but against a rule"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": ERROR}}}
             for c in codes}
 
@@ -36,7 +40,7 @@ def _put(summary: str, name: str, schema: str, body: dict) -> dict:
         "responses": {"200": {"description": "Saved", **_json(
             {"$ref": f"#/components/schemas/{schema}"})},
             "201": {"description": "Created", **_json({"$ref": f"#/components/schemas/{schema}"})},
-            **_errors(400, 401, 403, 422)},
+            **_errors(400, 401, 403, 409, 422)},
     }}
 
 
@@ -47,7 +51,7 @@ VERSION = {"type": "integer", "description": "send it back as `version` to refus
 SEEN = _obj([], version=VERSION_IN)
 DEALER_IN = _obj(["name", "province", "city", "grade"], version=VERSION_IN,
                  name={"type": "string", "maxLength": 120},
-                 province={"type": "string", "example": "山东省"},
+                 province={"type": "string", "maxLength": 30, "example": "山东省"},
                  city={"type": "string", "maxLength": 30},
                  grade={"type": "string", "enum": ["a", "b", "c", "d"]})
 MODEL_IN = _obj(["name", "category", "whole_months", "main_months", "wear_months"],
@@ -99,19 +103,23 @@ CHECK = _obj(["code", "level", "message"], code={"type": "string", "enum": [
 LINE_IN = {"oneOf": [
     _obj(["type", "part_no", "qty"], type={"const": "part"}, part_no=CODE,
          qty={"type": "integer", "minimum": 1, "maximum": 99}),
-    _obj(["type", "fault_code"], type={"const": "labour"}, fault_code={"type": "string"},
+    _obj(["type", "fault_code"], type={"const": "labour"},
+         fault_code={"type": "string", "maxLength": 20},
          hours={"type": "number", "description": "default: the fault's standard hours"},
-         reason={"type": "string", "description": "required above the standard hours"}),
+         reason={"type": "string", "maxLength": 500,
+                 "description": "required above the standard hours"}),
     _obj(["type", "km"], type={"const": "travel"},
          km={"type": "integer", "minimum": 0, "maximum": 5000}),
     _obj(["type", "amount", "reason"], type={"const": "other"}, amount=MONEY,
-         reason={"type": "string"})]}
+         reason={"type": "string", "maxLength": 500})]}
 CLAIM_IN = _obj(["serial", "failure_date", "hour_meter", "description"],
-                serial={"type": "string"}, failure_date=DATE, handed_in_on=DATE,
+                serial={"type": "string", "maxLength": 40}, failure_date=DATE,
+                handed_in_on=DATE,
                 completed_on=DATE, hour_meter={"type": "number", "minimum": 0},
                 parts_waited_from={**DATE, "description": "waiting for parts began"},
                 parts_waited_to={**DATE, "description": "the parts came (not counted)"},
-                fault_code={"type": "string"}, description={"type": "string"},
+                fault_code={"type": "string", "maxLength": 20},
+                description={"type": "string", "maxLength": 2000},
                 lines={"type": "array", "maxItems": 50, "items": LINE_IN})
 LINE_OUT = _obj(["id", "type", "covered", "reimbursed", "amount"], id={"type": "integer"},
                 type={"type": "string", "enum": ["part", "labour", "travel", "other"]},
@@ -119,15 +127,18 @@ LINE_OUT = _obj(["id", "type", "covered", "reimbursed", "amount"], id={"type": "
                 reimbursed={"type": "boolean", "description": "claimed from the maker"},
                 amount=MONEY)
 UNIT_IN = _obj(["model", "dealer", "production_date", "batch", "shipped_on"],
-               model={"type": "string"}, dealer={"type": "string"}, production_date=DATE,
+               model={"type": "string", "maxLength": 40},
+               dealer={"type": "string", "maxLength": 20}, production_date=DATE,
                batch={"type": "string", "maxLength": 40},
                engine_no={"type": "string", "maxLength": 40}, shipped_on=DATE)
 CARD_IN = _obj(["serial", "buyer_name", "buyer_phone", "address", "invoice_no", "invoice_date",
                 "sale_date"],
-               serial={"type": "string"}, buyer_name={"type": "string", "maxLength": 60},
+               serial={"type": "string", "maxLength": 40},
+               buyer_name={"type": "string", "maxLength": 60},
                buyer_phone={"type": "string", "pattern": "^1[3-9][0-9]{9}$"},
                address={"type": "string", "maxLength": 200},
-               province={"type": "string"}, city={"type": "string"},
+               province={"type": "string", "maxLength": 30},
+               city={"type": "string", "maxLength": 30},
                invoice_no={"type": "string", "maxLength": 40}, invoice_date=DATE,
                sale_date=DATE, received_on={**DATE, "description": "clerk or administrator only"})
 OWED_STATUS = {"type": "string", "enum": ["owed", "shipped", "received", "missing", "waived",
@@ -135,8 +146,8 @@ OWED_STATUS = {"type": "string", "enum": ["owed", "shipped", "received", "missin
 SHIPMENT_ID = {"name": "shipment_id", "in": "path", "required": True,
                "schema": {"type": "integer"}}
 SHIPMENT_IN = _obj(["owed_parts", "method", "shipped_on"],
-                   owed_parts={"type": "array", "minItems": 1, "maxItems": 200,
-                               "items": {"type": "integer"}},
+                   owed_parts={"type": "array", "minItems": 1, "maxItems": MAX_PARTS,
+                               "items": RECORD_ID},
                    method={"type": "string", "enum": ["truck", "courier", "in_person"]},
                    waybill={"type": "string", "maxLength": 60,
                             "description": "required for courier"},
@@ -255,7 +266,7 @@ NOTICE_PATHS = {
         "parameters": [
             {"name": "status", "in": "query", "required": False, "schema": NOTICE_STATUS},
             {"name": "period", "in": "query", "required": False,
-             "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+             "schema": {"type": "string", "pattern": r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"},
              "description": "the month the notice's period starts in"},
             {"name": "dealer", "in": "query", "required": False,
              "schema": {"type": "string"}, "description": "dealer code"},
@@ -272,7 +283,7 @@ NOTICE_PATHS = {
                        "dealer has nothing to write off.",
         "requestBody": {"required": True, **_json(_obj(
             ["dealer", "period_start", "period_end"],
-            dealer={"type": "string", "description": "dealer code"},
+            dealer={"type": "string", "maxLength": 20, "description": "dealer code"},
             period_start={"type": "string", "format": "date"},
             period_end={"type": "string", "format": "date"}))},
         "responses": {"201": {"description": "Issued", **_json(
@@ -550,7 +561,8 @@ SPEC = {
             "Error": _obj(["error", "message"], error={"type": "string"},
                           message={"type": "string"}, field={"type": "string"}),
             "Dealer": _obj(["code"], code={"type": "string"}, name={"type": "string"},
-                           province={"type": "string"}, city={"type": "string"},
+                           province={"type": "string", "maxLength": 30},
+                           city={"type": "string", "maxLength": 30},
                            grade={"type": "string"}, status={"type": "string"},
                            version=VERSION),
             "Model": _obj(["code"], code={"type": "string"}, name={"type": "string"},
@@ -602,6 +614,48 @@ SPEC = {
         },
     },
 }
+
+
+# What every text input of the API must be, stated where a field's own schema says nothing:
+# no NUL anywhere (``home.web.refuse_nul_characters`` turns the request away), and a required
+# text not blank (``api.views.text``).
+ANY_TEXT = "^[^\\x00]*$"
+FILLED_TEXT = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
+
+
+def _with_text_rules(schema: dict, required: bool = False) -> dict:
+    """``schema`` (a request's) with each plain string in it given its pattern: a copy, as
+    schemas are shared between requests and answers."""
+    kinds = schema.get("type")
+    if (kinds == "string" or (isinstance(kinds, list) and "string" in kinds)) and not any(
+            key in schema for key in ("pattern", "enum", "const", "format", "$ref")):
+        return {**schema, "pattern": FILLED_TEXT if required else ANY_TEXT}
+    stated = dict(schema)
+    if "properties" in schema:
+        # A key the call does not read may still carry a NUL: the document takes none.
+        stated.setdefault("additionalProperties", False)
+        needed = set(schema.get("required", ()))
+        stated["properties"] = {name: _with_text_rules(inner, name in needed)
+                                for name, inner in schema["properties"].items()}
+    if "items" in schema:
+        stated["items"] = _with_text_rules(schema["items"])
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            stated[key] = [_with_text_rules(inner) for inner in schema[key]]
+    return stated
+
+
+def _state_input_rules(spec: dict) -> None:
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                parameter["schema"] = _with_text_rules(parameter["schema"],
+                                                       parameter.get("required", False))
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                media["schema"] = _with_text_rules(media["schema"])
+
+
+_state_input_rules(SPEC)
 
 
 @bp.get("/openapi.json")

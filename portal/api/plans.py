@@ -4,7 +4,15 @@ plan, and submitting it in one call."""
 import sqlalchemy as sa
 from flask import g, jsonify, request
 
-from portal.api.views import ApiError, bp, json_body, rule_broken, text, token_required
+from portal.api.views import (
+    ApiError,
+    bp,
+    json_body,
+    rule_broken,
+    text,
+    token_required,
+    whole_number,
+)
 from portal.catalog.models import Season
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
@@ -48,7 +56,7 @@ def _concerned(season: Season, dealer: Dealer) -> None:
                        f"No stocking plan is asked of {dealer.code} for this season.")
 
 
-@bp.get("/stocking-plans/<int:season_id>/suggestion")
+@bp.get("/stocking-plans/<id:season_id>/suggestion")
 @token_required()
 def plan_suggestion(season_id):
     """The suggested quantities for the dealer and season, each with its basis."""
@@ -87,7 +95,7 @@ def _plan(season: Season, dealer: Dealer) -> StockingPlan | None:
         StockingPlan.season_id == season.id, StockingPlan.dealer_id == dealer.id))
 
 
-@bp.get("/stocking-plans/<int:season_id>")
+@bp.get("/stocking-plans/<id:season_id>")
 @token_required()
 def get_stocking_plan(season_id):
     """The dealer's plan for the season: status, late flag, lines."""
@@ -115,15 +123,15 @@ def _quantities(plan: StockingPlan, lines) -> tuple[dict, dict]:
         if number not in parts:
             raise ApiError(422, "rule_violated", f"{number} is not a part of this plan.",
                            f"lines[{index}].part_number")
-        if isinstance(quantity, bool) or not isinstance(quantity, int):
+        if (whole := whole_number(quantity)) is None:
             raise ApiError(400, "bad_request", "quantity: a whole number is required",
                            f"lines[{index}].quantity")
-        quantities[parts[number]] = quantity
+        quantities[parts[number]] = whole
         fields[f"qty-{parts[number]}"] = f"lines[{index}].quantity"
     return quantities, fields
 
 
-@bp.post("/stocking-plans/<int:season_id>")
+@bp.post("/stocking-plans/<id:season_id>")
 @token_required(can_draft_plans)
 def submit_stocking_plan(season_id):
     """Submit the dealer's plan: open it if needed, set the quantities listed (the rest keep

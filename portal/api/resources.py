@@ -184,7 +184,7 @@ def put_fault_code(fault_code):
     if not isinstance(description, str) or not description.strip() or len(description) > 200:
         raise _unfit("description", "a non-empty string of at most 200 characters")
     severity = data.get("severity")
-    if severity not in {s.value for s in FaultSeverity}:
+    if not isinstance(severity, str) or severity not in {s.value for s in FaultSeverity}:
         raise _unfit("severity", "one of serious, general")
     fault = _to_change(FaultCode, FaultCode.code, fault_code)
     values = {"description": description.strip(), "severity": FaultSeverity(severity)}

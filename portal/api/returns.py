@@ -3,7 +3,17 @@
 from flask import g, jsonify, request, url_for
 from sqlalchemy.orm import selectinload
 
-from portal.api.views import ApiError, bp, iso_date, json_body, rule_broken, text, token_required
+from portal.api.views import (
+    ApiError,
+    bp,
+    iso_date,
+    json_body,
+    rule_broken,
+    text,
+    token_required,
+    whole_number,
+)
+from portal.core.converters import ID_MAX
 from portal.core.db import shanghai_today
 from portal.core.errors import DomainError
 from portal.core.pagination import keyset_page
@@ -55,9 +65,10 @@ def owed_parts():
 
 
 def _owed_ids(data: dict) -> list[int]:
-    ids = data.get("owed_parts")
-    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_PARTS or not all(
-            isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in ids):
+    given = data.get("owed_parts")
+    ids = [whole_number(i) for i in given] if isinstance(given, list) else []
+    if not 1 <= len(ids) <= MAX_PARTS or not all(i is not None and 0 < i <= ID_MAX
+                                                 for i in ids):
         raise ApiError(400, "bad_request",
                        f"owed_parts: a list of 1 to {MAX_PARTS} owed part ids", "owed_parts")
     return ids
@@ -101,7 +112,7 @@ def _visible_shipment(shipment_id: int) -> ReturnShipment:
     return shipment
 
 
-@bp.get("/return-shipments/<int:shipment_id>")
+@bp.get("/return-shipments/<id:shipment_id>")
 @token_required()
 def get_return_shipment(shipment_id):
     """A return shipment with each line's receipt state."""

@@ -2,7 +2,7 @@
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
@@ -10,6 +10,7 @@ from flask import Blueprint, g, jsonify, request
 from portal.accounts.services import user_for_token
 from portal.accounts.throttle import api_lockout_seconds, record_api_failure
 from portal.core.db import commit_apart
+from portal.core.decimals import finite_decimal
 from portal.core.errors import DomainError
 from portal.core.permissions import PUBLIC, any_of
 from portal.core.versioning import api_version
@@ -123,13 +124,22 @@ def code(value: str, field: str) -> str:
     return value
 
 
+def whole_number(value) -> int | None:
+    """A JSON number that is whole (JSON Schema's "integer" takes 3.0 as well as 3); None for
+    anything else, true and false included."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def integer(data: dict, field: str, low: int, high: int, nullable: bool = False):
     value = data.get(field)
     if value is None and nullable:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    number = whole_number(value)
+    if number is None or not low <= number <= high:
         raise _bad(field, f"a whole number from {low} to {high} is required")
-    return value
+    return number
 
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -156,11 +166,8 @@ def boolean(data: dict, field: str) -> bool:
 
 def money(data: dict, field: str) -> Decimal:
     value = data.get(field)
-    try:
-        amount = Decimal(value) if isinstance(value, str) else None
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0 or amount >= 10**7 or (
+    amount = finite_decimal(value) if isinstance(value, str) else None
+    if amount is None or amount < 0 or amount >= 10**7 or (
         amount.as_tuple().exponent < -2
     ):
         raise _bad(field, 'a decimal string with at most two places is required, e.g. "123.45"')

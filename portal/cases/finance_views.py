@@ -50,7 +50,7 @@ def case_settlements():
                   page=queue_page(stmt, SETTLE), q=q)
 
 
-@bp.route("/case-settlements/<int:case_id>", methods=["POST"])
+@bp.route("/case-settlements/<id:case_id>", methods=["POST"])
 @requires(access.can_settle_cases)
 def settle(case_id):
     """Approve the case's settlement as worked out, or refuse it with the reason."""

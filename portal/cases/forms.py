@@ -15,14 +15,15 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal.cases.models import CaseKind, CaseOrigin, MachineVerdict
 from portal.core.forms import options
+from portal.core.validators import HiddenLength
 from portal.core.versioning import Versioned
 
 MONEY_INPUT = {"inputmode": "decimal"}
 
 
 class OpenForm(FlaskForm):
-    unit = HiddenField()
-    flag = HiddenField()
+    unit = HiddenField(validators=[HiddenLength(max=20)])
+    flag = HiddenField(validators=[HiddenLength(max=20)])
     kind = RadioField(_l("What the buyer gets"), validators=[InputRequired()])
     origin = RadioField(_l("Where the case comes from"), default="buyer_request")
     failed_on = DateField(_l("Day the machine failed"), validators=[Optional()])

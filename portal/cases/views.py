@@ -25,6 +25,7 @@ from portal.cases.settlement import settlement_of
 from portal.claims.models import UnitFlag
 from portal.core import audit
 from portal.core.actions import form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.pagination import list_page, list_select
@@ -70,23 +71,16 @@ def _flag(unit, flag_id):
     return flag
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @openers_only
 def new():
     """Open an exchange or refund case for a unit's buyer."""
-    unit_id = request.args.get("unit", type=int) or _int(request.form.get("unit"))
+    unit_id = request.values.get("unit", type=record_id)
     if unit_id is None:
         flash(_("Open the unit the buyer's machine is, then use its button."), "info")
         return redirect(url_for("units.index"), 303)
     unit = get_unit(unit_id, current_user)
-    flag = _flag(unit, request.args.get("flag", type=int) or _int(request.form.get("flag")))
+    flag = _flag(unit, request.values.get("flag", type=record_id))
     form = OpenForm(kinds=rules.kinds_for_flag(flag.kind) if flag else tuple(CaseKind))
     form.unit.data, form.flag.data = str(unit.id), str(flag.id) if flag else ""
     return form_action(
@@ -103,7 +97,7 @@ def new():
                                   early_days=rules.EARLY_CHOICE_DAYS))
 
 
-@bp.route("/<int:case_id>")
+@bp.route("/<id:case_id>")
 @signed_in
 def detail(case_id):
     """Show a case: the buyer, the machines, the arithmetic, its timeline and its next move."""
@@ -169,7 +163,7 @@ def _page(case: SanbaoCase, failed: str | None = None, form=None):
                   timeline=audit.history(case, limit=50), due=due, settlement=settlement, **panels)
 
 
-@bp.route("/<int:case_id>/decide", methods=["POST"])
+@bp.route("/<id:case_id>/decide", methods=["POST"])
 @requires(access.can_decide_cases)
 def decide(case_id):
     """Approve or refuse a case, with the reasons."""
@@ -185,7 +179,7 @@ def decide(case_id):
         again=lambda form: _page(case, "decide", form))
 
 
-@bp.route("/<int:case_id>/complete", methods=["POST"])
+@bp.route("/<id:case_id>/complete", methods=["POST"])
 @openers_only
 def complete(case_id):
     """Record the exchange or the refund done."""
@@ -203,7 +197,7 @@ def complete(case_id):
         again=lambda form: _page(case, "complete", form))
 
 
-@bp.route("/<int:case_id>/receive", methods=["POST"])
+@bp.route("/<id:case_id>/receive", methods=["POST"])
 @requires(access.can_receive_machines)
 def receive(case_id):
     """Record the failed machine's arrival at the factory."""
@@ -218,7 +212,7 @@ def receive(case_id):
         again=lambda form: _page(case, "receive", form))
 
 
-@bp.route("/<int:case_id>/judge", methods=["POST"])
+@bp.route("/<id:case_id>/judge", methods=["POST"])
 @requires(access.can_decide_cases)
 def judge(case_id):
     """Give the verdict on the returned machine and the cause."""

@@ -34,7 +34,7 @@ def discount_rates():
 
 @bp.route("/discounts/new", methods=["GET", "POST"], defaults={"category": None,
                                                                "from_month": None})
-@bp.route("/discounts/<category>/<int:from_month>/edit", methods=["GET", "POST"])
+@bp.route("/discounts/<category>/<id:from_month>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_discount_rate(category, from_month):
     """Add a row to a category's standard, or change one."""
@@ -51,7 +51,7 @@ def edit_discount_rate(category, from_month):
         again=lambda form: render("catalog/discount_form.html", form=form, row=row))
 
 
-@bp.route("/discounts/<category>/<int:from_month>/delete", methods=["POST"])
+@bp.route("/discounts/<category>/<id:from_month>/delete", methods=["POST"])
 @admin_only
 def delete_discount_rate(category, from_month):
     """Take a row off the standard (htmx removes it in place)."""

@@ -11,7 +11,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     IntegerField,
     SelectField,
     StringField,
@@ -29,7 +28,7 @@ from portal.catalog.models import (
     ProductModel,
     SeasonKind,
 )
-from portal.core.forms import options
+from portal.core.forms import DecimalField, options
 from portal.core.regions import PROVINCES
 from portal.core.versioning import Versioned
 from portal.dealers.models import DealerGrade
@@ -55,7 +54,7 @@ def unique_check(model, column, label_obj_attr="_obj"):
 
 
 class ProductModelForm(Versioned):
-    code = StringField(_l("Model code"), validators=[DataRequired(),
+    code = StringField(_l("Model code"), validators=[DataRequired(), Length(max=30),
                                                      unique_check(ProductModel, ProductModel.code)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     category = SelectField(_l("Category"), choices=[], validators=[DataRequired()])
@@ -80,7 +79,7 @@ class ProductModelForm(Versioned):
 
 
 class PartForm(Versioned):
-    part_number = StringField(_l("Part number"), validators=[DataRequired(),
+    part_number = StringField(_l("Part number"), validators=[DataRequired(), Length(max=40),
                                                              unique_check(Part, Part.part_number)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=[], validators=[DataRequired()])
@@ -114,7 +113,7 @@ class PartForm(Versioned):
 
 
 class FaultCodeForm(FlaskForm):
-    code = StringField(_l("Fault code"), validators=[DataRequired()])
+    code = StringField(_l("Fault code"), validators=[DataRequired(), Length(max=20)])
     description = StringField(_l("Description"), validators=[DataRequired(), Length(max=200)])
     severity = SelectField(_l("Severity"), default="general", validators=[DataRequired()],
                            description=_l("Serious: an important function lost, a main part "

@@ -73,7 +73,7 @@ def edit_legal(category):
 
 
 @bp.route("/seasons/new", methods=["GET", "POST"], defaults={"season_id": None})
-@bp.route("/seasons/<int:season_id>/edit", methods=["GET", "POST"])
+@bp.route("/seasons/<id:season_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_season(season_id):
     """Create or edit an operating or selling season."""
@@ -90,7 +90,7 @@ def edit_season(season_id):
                                   lead_days=PolicySettings.current().plan_lead_days))
 
 
-@bp.route("/seasons/<int:season_id>/delete", methods=["POST"])
+@bp.route("/seasons/<id:season_id>/delete", methods=["POST"])
 @admin_only
 def delete_season(season_id):
     """Delete a season."""

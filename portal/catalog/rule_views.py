@@ -35,7 +35,7 @@ def fault_codes():
 
 
 @bp.route("/fault-codes/new", methods=["GET", "POST"], defaults={"fault_id": None})
-@bp.route("/fault-codes/<int:fault_id>/edit", methods=["GET", "POST"])
+@bp.route("/fault-codes/<id:fault_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_fault_code(fault_id):
     """Create or edit a fault code and its standard hours."""
@@ -87,7 +87,7 @@ def travel_bands():
 
 
 @bp.route("/travel-bands/new", methods=["GET", "POST"], defaults={"band_id": None})
-@bp.route("/travel-bands/<int:band_id>/edit", methods=["GET", "POST"])
+@bp.route("/travel-bands/<id:band_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_travel_band(band_id):
     """Create or edit a travel-fee band."""
@@ -99,7 +99,7 @@ def edit_travel_band(band_id):
         again=lambda form: render("catalog/travel_band_form.html", form=form, band=band))
 
 
-@bp.route("/travel-bands/<int:band_id>/delete", methods=["POST"])
+@bp.route("/travel-bands/<id:band_id>/delete", methods=["POST"])
 @admin_only
 def delete_travel_band(band_id):
     """Remove a travel-fee band (htmx removes its row in place)."""

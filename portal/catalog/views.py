@@ -15,6 +15,7 @@ from portal.catalog.forms import ImportForm, PartForm, ProductModelForm
 from portal.catalog.models import ModelCategory, Part, PartKind, ProductModel
 from portal.core import audit
 from portal.core.actions import form_action, sheet_import
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -41,7 +42,7 @@ def models():
     return render("catalog/models.html", models=rows)
 
 
-@bp.route("/models/<int:model_id>")
+@bp.route("/models/<id:model_id>")
 @signed_in
 def model_detail(model_id):
     """Show a model, its periods and the parts that fit it."""
@@ -58,7 +59,7 @@ def _model_values(form) -> dict:
 
 
 @bp.route("/models/new", methods=["GET", "POST"], defaults={"model_id": None})
-@bp.route("/models/<int:model_id>/edit", methods=["GET", "POST"])
+@bp.route("/models/<id:model_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_model(model_id):
     """Create or edit a product model."""
@@ -80,7 +81,7 @@ def parts():
     """List parts with active search by number or name, filtered by kind and model."""
     q = request.args.get("q", "").strip()
     kind = PartKind.parse(request.args.get("kind"))
-    model_id = request.args.get("model", type=int)
+    model_id = request.args.get("model", type=record_id)
     stmt = sa.select(Part).options(selectinload(Part.models))
     if q:
         like = f"%{q}%"
@@ -97,7 +98,7 @@ def parts():
                   model_id=model_id, kinds=PartKind, all_models=all_models, key=key)
 
 
-@bp.route("/parts/<int:part_id>")
+@bp.route("/parts/<id:part_id>")
 @signed_in
 def part_detail(part_id):
     """Show a part and the models it fits."""
@@ -106,7 +107,7 @@ def part_detail(part_id):
 
 
 @bp.route("/parts/new", methods=["GET", "POST"], defaults={"part_id": None})
-@bp.route("/parts/<int:part_id>/edit", methods=["GET", "POST"])
+@bp.route("/parts/<id:part_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_part(part_id):
     """Create or edit a part."""

@@ -227,14 +227,14 @@ def _line_form(claim, kind, formdata=None, q: str = ""):
     return form
 
 
-@bp.route("/<int:claim_id>")
+@bp.route("/<id:claim_id>")
 @signed_in
 def detail(claim_id):
     """The repair record: facts, lines with coverage and decisions, checks, files, timeline."""
     return _page(get_claim(claim_id, current_user))
 
 
-@bp.route("/<int:claim_id>/parts")
+@bp.route("/<id:claim_id>/parts")
 @filers
 def part_choice(claim_id):
     """The part picker for what was typed in its search box: the parts of the unit's model
@@ -267,7 +267,7 @@ def line_errors(form) -> dict[int, str]:
     return {int(field[5:]): text for field, text in errors_by_line(form, "line-").items()}
 
 
-@bp.route("/<int:claim_id>/edit", methods=["POST"])
+@bp.route("/<id:claim_id>/edit", methods=["POST"])
 @filers
 def edit(claim_id):
     claim = get_claim(claim_id, current_user)
@@ -277,7 +277,7 @@ def edit(claim_id):
         version=form.seen_version), success=_("Saved."), **on_claim(claim, "header"))
 
 
-@bp.route("/<int:claim_id>/lines/<any(part,labour,travel,other):kind>", methods=["POST"])
+@bp.route("/<id:claim_id>/lines/<any(part,labour,travel,other):kind>", methods=["POST"])
 @filers
 def add_line(claim_id, kind):
     claim = get_claim(claim_id, current_user)
@@ -289,7 +289,7 @@ def add_line(claim_id, kind):
         **on_claim(claim, kind.value, section="lines", success=LINE_ADDED[kind]))
 
 
-@bp.route("/<int:claim_id>/lines/<int:line_id>/paid", methods=["POST"])
+@bp.route("/<id:claim_id>/lines/<id:line_id>/paid", methods=["POST"])
 @filers
 def paid_service(claim_id, line_id):
     """Turn a line outside the buyer's rights into paid service, or back into a warranty line;
@@ -306,7 +306,7 @@ def paid_service(claim_id, line_id):
             else _("Back to warranty.")))
 
 
-@bp.route("/<int:claim_id>/photos", methods=["POST"])
+@bp.route("/<id:claim_id>/photos", methods=["POST"])
 @filers
 def add_photos(claim_id):
     """Attach photos of the repair, each checked by content and size; all or none."""
@@ -328,7 +328,7 @@ def add_photos(claim_id):
         claim, "photos", section="photos", success=_("%(n)d photo(s) attached.", n=len(files))))
 
 
-@bp.route("/<int:claim_id>/signature", methods=["POST"])
+@bp.route("/<id:claim_id>/signature", methods=["POST"])
 @filers
 def sign(claim_id):
     """Keep the customer's signature: drawn on the screen, or a scan of the signed paper."""
@@ -346,7 +346,7 @@ def sign(claim_id):
         success=_("The customer's signature is attached.")))
 
 
-@bp.route("/<int:claim_id>/files/<int:attachment_id>/remove", methods=["POST"])
+@bp.route("/<id:claim_id>/files/<id:attachment_id>/remove", methods=["POST"])
 @filers
 def remove_file(claim_id, attachment_id):
     claim = get_claim(claim_id, current_user)
@@ -369,7 +369,7 @@ def _shared_path(path: str) -> bool:
                                   .where(ClaimAttachment.path == path)))
 
 
-@bp.route("/<int:claim_id>/files/<int:attachment_id>")
+@bp.route("/<id:claim_id>/files/<id:attachment_id>")
 @signed_in
 def file(claim_id, attachment_id):
     """A photo or signature, only to those who may see the claim."""
@@ -383,7 +383,7 @@ def file(claim_id, attachment_id):
 # ---------------------------------------------------------------- review
 
 
-@bp.route("/<int:claim_id>/review", methods=["POST"])
+@bp.route("/<id:claim_id>/review", methods=["POST"])
 @technical_only
 def start_review(claim_id):
     claim = get_claim(claim_id, current_user)
@@ -392,7 +392,7 @@ def start_review(claim_id):
         claim, actor=current_user, version=form.seen_version), **on_claim(claim, "decision"))
 
 
-@bp.route("/<int:claim_id>/bill.pdf")
+@bp.route("/<id:claim_id>/bill.pdf")
 @signed_in
 def service_bill(claim_id):
     """The paid-service bill for the customer: the lines the customer pays, from the tables."""

@@ -57,11 +57,15 @@ def register_error_handlers(app):
     def http_error(error: HTTPException):
         if _wants_json():
             code = error.name.lower().replace(" ", "_").replace("'", "")
-            return jsonify(error=code, message=error.description), error.code
-        response = app.make_response(
-            (render_template("errors/error.html", error=error), error.code)
-        )
-        response.vary.add("HX-Request")
+            response = jsonify(error=code, message=error.description)
+        else:
+            response = app.make_response(render_template("errors/error.html", error=error))
+            response.vary.add("HX-Request")
+        response.status_code = error.code
+        # The exception's own headers: a 405's Allow, a 401's WWW-Authenticate, a 429's
+        # Retry-After; its Content-Type is that of werkzeug's page, not of this answer.
+        response.headers.extend((k, v) for k, v in error.get_headers()
+                                if k.lower() != "content-type")
         return response
 
     @app.errorhandler(CSRFError)

@@ -6,7 +6,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import force_locale
@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from portal.core.db import money
+from portal.core.decimals import finite_decimal
 
 # What a spreadsheet reads as the start of a formula (or, after tab or return, of a cell that
 # becomes one when edited or pasted): such text is written as a string cell, quote-prefixed.
@@ -46,10 +47,9 @@ def parse_text(limit: int):
 
 def parse_int(low: int, high: int):
     def parse(value) -> int:
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            raise ValueError(_("Enter a whole number.")) from None
+        number = finite_decimal(value)
+        if number is None:
+            raise ValueError(_("Enter a whole number."))
         if number != number.to_integral_value() or not low <= number <= high:
             raise ValueError(_("Enter a whole number from %(low)d to %(high)d.", low=low,
                                high=high))
@@ -60,10 +60,9 @@ def parse_int(low: int, high: int):
 
 def parse_money(value) -> Decimal:
     # Excel keeps numbers as binary floats; str() gives the decimal the user typed.
-    try:
-        amount = Decimal(str(value).replace(",", "").replace("¥", "").strip())
-    except InvalidOperation:
-        raise ValueError(_("Enter an amount in yuan, like 125.50.")) from None
+    amount = finite_decimal(str(value).replace(",", "").replace("¥", ""))
+    if amount is None:
+        raise ValueError(_("Enter an amount in yuan, like 125.50."))
     if amount < 0 or amount.as_tuple().exponent < -2 or amount >= Decimal("10000000"):
         raise ValueError(_("Enter an amount in yuan with at most two decimal places."))
     return money(amount)

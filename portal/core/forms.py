@@ -1,14 +1,16 @@
 """Helpers shared by forms."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import flash, redirect, request
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import DecimalField as WtDecimalField
 from wtforms import SelectChoice
 
+from portal.core.decimals import finite_decimal
 from portal.core.errors import DomainError
 from portal.core.versioning import StaleVersion
 from portal.extensions import db
@@ -74,8 +76,18 @@ def typed_amount(name: str) -> Decimal | None:
     text = request.form.get(name, "").strip()
     if not text:
         return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return Decimal(-1)
-    return amount if amount.is_finite() else Decimal(-1)
+    amount = finite_decimal(text)
+    return Decimal(-1) if amount is None else amount
+
+
+class DecimalField(WtDecimalField):
+    """The decimal field of every form: WTForms' own, refusing with its message what
+    ``finite_decimal`` does not count as a number (NaN, infinities, 1e999999), which the
+    range validators and the database could not compare or store."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and finite_decimal(self.data) is None:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+

@@ -5,10 +5,13 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app, request
 
+from portal.core.converters import ID_MAX
+from portal.core.decimals import finite_decimal
 from portal.extensions import db
 
 
@@ -22,15 +25,25 @@ def encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
+CURSOR_MAX = 200  # longer than any this module makes
+
+
 def decode_cursor(cursor: str | None) -> list | None:
-    if not cursor:
+    """The [sort value, id] a cursor carries; None (the first page) for anything a tampered
+    or truncated cursor might hold instead: an id must name a record, a value be plain."""
+    if not cursor or len(cursor) > CURSOR_MAX:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded))
     except (ValueError, binascii.Error):
         return None
-    return values if isinstance(values, list) and len(values) == 2 else None
+    if not (isinstance(values, list) and len(values) == 2):
+        return None
+    value, last_id = values
+    if not _whole(last_id) or last_id < 0:
+        return None
+    return values if value is None or isinstance(value, str) or _whole(value) else None
 
 
 def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descending=False):
@@ -89,19 +102,31 @@ def _key(value):
 _BAD = object()
 
 
+def _whole(value) -> bool:
+    """An integer a 32-bit column can hold (a bool is no number here)."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= ID_MAX
+
+
 def _from_key(sort_col, value):
-    """A cursor value back as the column's type: dates and times travel as ISO text."""
+    """A cursor value back as the column's type (dates and times travel as ISO text); _BAD
+    when it is not of that type, or out of its range: a tampered cursor starts from the
+    beginning rather than reach the database as a query it refuses."""
     column_type = getattr(sort_col.type, "impl_instance", sort_col.type)  # see TypeDecorator
     try:
         python_type = column_type.python_type
     except NotImplementedError:
         return value
+    if python_type is int:
+        return value if _whole(value) else _BAD
+    if python_type is Decimal:
+        number = finite_decimal(value)
+        return _BAD if number is None else number
     if python_type not in (date, datetime):
-        return value
+        return value if isinstance(value, str) else _BAD
     try:
         parsed = python_type.fromisoformat(value)
     except (TypeError, ValueError):
-        return _BAD  # a tampered cursor starts from the beginning
+        return _BAD
     if isinstance(parsed, datetime) and parsed.tzinfo is None:
         return _BAD
     return parsed

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from wtforms import HiddenField
 
 from portal.core.errors import DomainError
+from portal.core.validators import HiddenLength
 
 
 class StaleVersion(DomainError):
@@ -76,7 +77,7 @@ def api_version(data: dict):
 class Versioned(FlaskForm):
     """A form that changes a versioned record carries the version the user saw."""
 
-    version = HiddenField()
+    version = HiddenField(validators=[HiddenLength(max=20)])
 
     @property
     def seen_version(self) -> str | None:

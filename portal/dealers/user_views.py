@@ -45,7 +45,7 @@ def new_user():
         again=lambda form: render("accounts/user_form.html", form=form, user=None))
 
 
-@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/users/<id:user_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit_user(user_id):
     """Change a user's name, role and dealers."""

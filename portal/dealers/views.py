@@ -69,7 +69,7 @@ def new():
         again=lambda form: render("dealers/form.html", form=form, dealer=None))
 
 
-@bp.route("/<int:dealer_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:dealer_id>/edit", methods=["GET", "POST"])
 @admin_only
 def edit(dealer_id):
     """Edit a dealer."""

@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -17,6 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from portal.core.forms import DecimalField
+from portal.core.validators import HiddenLength
 from portal.core.versioning import Versioned
 from portal.deliveries.services import MAX_QTY, NUMBER_MAX, find_parts, find_units
 
@@ -47,7 +48,7 @@ class NoteForm(FlaskForm):
     parts = FieldList(FormField(PartRowForm), min_entries=EMPTY_PART_ROWS, max_entries=500)
     note = TextAreaField(_l("Remarks"), validators=[Optional(), Length(max=2000)],
                          render_kw={"rows": 2})
-    plan_id = HiddenField()
+    plan_id = HiddenField(validators=[HiddenLength(max=20)])
 
     def validate(self, extra_validators=None) -> bool:
         """The fields, then the catalogue: every serial a unit in factory stock, every part row

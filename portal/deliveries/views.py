@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -42,7 +43,7 @@ def index():
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in {s.value for s in DeliveryStatus} else ""
     overdue = request.args.get("overdue") == "1"
-    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
+    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=record_id))
     now, today = utcnow(), shanghai_today()
     queue = requested(OVERDUE if overdue else None)
     stmt = list_select(queue, visible_notes, current_user, now).options(
@@ -68,14 +69,14 @@ def _detail(note, form=None, status: int = 200):
                   history=audit.history(note))
 
 
-@bp.route("/<int:note_id>")
+@bp.route("/<id:note_id>")
 @signed_in
 def detail(note_id):
     """A delivery note: its lines, what arrived, who confirmed it when."""
     return _detail(get_note(note_id, current_user))
 
 
-@bp.route("/<int:note_id>/confirm", methods=["POST"])
+@bp.route("/<id:note_id>/confirm", methods=["POST"])
 @dealers_only
 def confirm(note_id):
     """The dealer confirms receipt: what arrived of each line, and a remark on differences."""
@@ -90,7 +91,7 @@ def confirm(note_id):
         again=lambda form: _detail(get_note(note_id, current_user), form=form))
 
 
-@bp.route("/<int:note_id>/note.pdf")
+@bp.route("/<id:note_id>/note.pdf")
 @signed_in
 def note_pdf(note_id):
     """The delivery note to print (A4)."""

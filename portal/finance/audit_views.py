@@ -56,7 +56,7 @@ def claims():
                   wanted=wanted, readiness=readiness)
 
 
-@bp.route("/claims/<int:claim_id>/forward", methods=["POST"])
+@bp.route("/claims/<id:claim_id>/forward", methods=["POST"])
 @rep_only
 def forward(claim_id):
     """Forward a decided claim of one of the rep's dealers to finance."""
@@ -67,7 +67,7 @@ def forward(claim_id):
         success=_("Forwarded to finance."), **on_claim(claim, "forward"))
 
 
-@bp.route("/claims/<int:claim_id>/return", methods=["POST"])
+@bp.route("/claims/<id:claim_id>/return", methods=["POST"])
 @rep_only
 def send_to_technical(claim_id):
     """Send a decided claim back to the technical department, with the reason."""
@@ -87,7 +87,7 @@ def _amounts(claim) -> dict:
     return wanted
 
 
-@bp.route("/claims/<int:claim_id>/audit", methods=["POST"])
+@bp.route("/claims/<id:claim_id>/audit", methods=["POST"])
 @finance_only
 def audit(claim_id):
     """Audit the claim's cost line by line, then approve it or reject it with the reason."""
@@ -104,7 +104,7 @@ def audit(claim_id):
                    audit_errors=line_errors))
 
 
-@bp.route("/claims/<int:claim_id>/reopen", methods=["POST"])
+@bp.route("/claims/<id:claim_id>/reopen", methods=["POST"])
 @finance_only
 def reopen(claim_id):
     """Take back the audit of a claim that is in no notice, to audit it again."""

@@ -7,12 +7,13 @@ token until the user imports it (or for a day), so the import reads exactly what
 import re
 import time
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal.core.decimals import finite_decimal
 from portal.core.excel import Column, parse_code, parse_date, parse_text, read_sheet, write_sheet
 from portal.finance.ledger import LABELS, ImportResult, Problem, import_entries, plan_entries
 from portal.finance.models import LedgerKind
@@ -45,11 +46,10 @@ def parse_amount(value) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(_("Enter an amount in yuan, like 125.50."))
     text = str(value).replace(",", "").replace("¥", "").replace("￥", "").strip()
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("Enter an amount in yuan, like 125.50.")) from None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+    amount = finite_decimal(text)
+    if amount is None:
+        raise ValueError(_("Enter an amount in yuan, like 125.50."))
+    if amount.as_tuple().exponent < -2:
         raise ValueError(_("Enter an amount in yuan with at most two decimal places."))
     return amount
 

@@ -80,7 +80,7 @@ def ledger():
                   owed=owed, zero=ZERO, importer=access.can_import_ledger(current_user))
 
 
-@bp.route("/ledger/<int:dealer_id>")
+@bp.route("/ledger/<id:dealer_id>")
 @ledger_readers
 def ledger_detail(dealer_id):
     """One dealer's entries, newest first, with the balance after each; a date range narrows."""
@@ -99,7 +99,7 @@ def _statement(dealer_id):
     return build_statement(dealer, start, end), errors
 
 
-@bp.route("/ledger/<int:dealer_id>/statement")
+@bp.route("/ledger/<id:dealer_id>/statement")
 @ledger_readers
 def statement(dealer_id):
     """The dealer statement for a date range (this year by default)."""
@@ -107,7 +107,7 @@ def statement(dealer_id):
     return render("finance/statement.html", s=built, errors=errors, notice_links=notice_links())
 
 
-@bp.route("/ledger/<int:dealer_id>/statement.pdf")
+@bp.route("/ledger/<id:dealer_id>/statement.pdf")
 @ledger_readers
 def statement_as_pdf(dealer_id):
     """The dealer statement as a PDF."""
@@ -115,7 +115,7 @@ def statement_as_pdf(dealer_id):
     return download(statement_pdf(built), _file_name(built, "pdf"), attachment=False)
 
 
-@bp.route("/ledger/<int:dealer_id>/statement.xlsx")
+@bp.route("/ledger/<id:dealer_id>/statement.xlsx")
 @ledger_readers
 def statement_as_xlsx(dealer_id):
     """The dealer statement as an Excel workbook (amounts as numbers)."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
+from portal.core.converters import record_id
 from portal.core.db import utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -51,7 +52,7 @@ def notices():
     status = status if status in NoticeStatus.__members__.values() else ""
     period = request.args.get("period", "")
     period = period if month_bounds(period) else ""
-    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
+    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=record_id))
     now, queue = utcnow(), requested()
     stmt = filter_notices(list_select(queue, visible_notices, current_user, now), status=status,
                           period=period, dealer_id=dealer_id).options(

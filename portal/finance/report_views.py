@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.catalog.models import ProductModel
+from portal.core.converters import record_id
 from portal.core.downloads import download
 from portal.core.excel import Column, write_sheet
 from portal.core.forms import arg_date
@@ -30,8 +31,8 @@ def _asked() -> tuple[list[str], Filters, list]:
           if b in DIMENSIONS]
     by = list(dict.fromkeys(by)) or ["month"]
     filters = Filters(start=arg_date("start", errors), end=arg_date("end", errors),
-                      dealer_id=request.args.get("dealer", type=int),
-                      model_id=request.args.get("model", type=int),
+                      dealer_id=request.args.get("dealer", type=record_id),
+                      model_id=request.args.get("model", type=record_id),
                       province=request.args.get("province", "") if request.args.get(
                           "province", "") in PROVINCES else "")
     if filters.start and filters.end and filters.start > filters.end:

@@ -6,7 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length
 
 
 def month_bounds(text: str) -> tuple[date, date] | None:
@@ -25,5 +25,5 @@ def valid_month(form, field):
 
 
 class GenerateForm(FlaskForm):
-    period = StringField(_l("Month"), validators=[InputRequired(), valid_month],
+    period = StringField(_l("Month"), validators=[InputRequired(), Length(max=20), valid_month],
                          render_kw={"type": "month", "placeholder": "2026-10"})

@@ -54,7 +54,7 @@ def _generate_page(form):
                        now_interrupted=runs.is_interrupted)
 
 
-@bp.route("/runs/<int:run_id>")
+@bp.route("/runs/<id:run_id>")
 @run_readers
 def run(run_id):
     """Show a run's progress; while it runs, htmx polls this fragment every second."""
@@ -69,7 +69,7 @@ def run(run_id):
                   notice_pages="finance.notice" in current_app.view_functions)
 
 
-@bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
+@bp.route("/runs/<id:run_id>/cancel", methods=["POST"])
 @finance_only
 def cancel_run(run_id):
     """Ask a run to stop after the dealer in hand."""

@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.returns.compliance import compliance
 
 
-@bp.route("/<int:dealer_id>")
+@bp.route("/<id:dealer_id>")
 @signed_in
 def detail(dealer_id):
     """Show one dealer: details, rep, users, labour rate and history."""
@@ -35,7 +35,7 @@ def detail(dealer_id):
                   status_form=StatusForm(), compliance=returns, show_compliance=show_history)
 
 
-@bp.route("/<int:dealer_id>/status", methods=["POST"])
+@bp.route("/<id:dealer_id>/status", methods=["POST"])
 @admin_only
 def change_status(dealer_id):
     """Suspend or reactivate a dealer, with a reason."""

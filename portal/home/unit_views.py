@@ -18,6 +18,7 @@ from portal.claims.repairs import clocks_for, coverage_for
 from portal.claims.scope import visible_claims
 from portal.claims.voucher import voucher_pdf
 from portal.core import audit
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -36,7 +37,7 @@ from portal.units.scope import get_unit
 from portal.units.views import bp
 
 
-@bp.route("/<int:unit_id>")
+@bp.route("/<id:unit_id>")
 @signed_in
 def detail(unit_id):
     """Show a unit's whole life: where it came from, where it went, what happened to it."""
@@ -55,7 +56,7 @@ def detail(unit_id):
                   **unit_cases(unit, current_user))
 
 
-@bp.route("/<int:unit_id>/card/certificate.pdf")
+@bp.route("/<id:unit_id>/card/certificate.pdf")
 @signed_in
 def card_certificate(unit_id):
     """Print the buyer's 三包凭证 from the filed card, as it stands (after a resale, the new
@@ -66,14 +67,14 @@ def card_certificate(unit_id):
     return download(voucher_pdf(unit), f"{unit.serial}-certificate.pdf", attachment=False)
 
 
-@bp.route("/<int:unit_id>/coverage")
+@bp.route("/<id:unit_id>/coverage")
 @signed_in
 def coverage(unit_id):
     """Answer whether a failure on a date (of a part, or of the whole machine) is covered."""
     unit = get_unit(unit_id, current_user)
     on = _date_arg("on") or shanghai_today()
     part = None
-    if part_id := request.args.get("part", type=int):
+    if part_id := request.args.get("part", type=record_id):
         part = db.session.get(Part, part_id) or abort(404)
     verdict = coverage_for(unit, part, on)
     return render("units/coverage.html", "units/_coverage.html", unit=unit, part=part, on=on,

@@ -176,10 +176,17 @@ def begin_writes() -> None:
         begin_writing(db.session())
 
 
+def query_args(*named_in_the_path) -> dict:
+    """The request's query string to carry into a link, less the arguments the link's route
+    names itself (a ``?dealer_id=`` would give ``url_for`` that argument twice)."""
+    return {k: v for k, v in request.args.items() if k not in named_in_the_path}
+
+
 def register_request_hooks(app):
     app.before_request(refuse_nul_characters)
     app.before_request(begin_writes)  # before any hook reads: the user's sign-in is a read
     app.jinja_env.globals["dealer_options"] = dealer_options
+    app.jinja_env.globals["query_args"] = query_args
 
     @app.before_request
     def keep_session_fresh():

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.accounts.roles import signed_in
 from portal.catalog.models import Part, Season
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.excel import Column, write_sheet
@@ -26,7 +27,7 @@ def _started_seasons() -> list[Season]:
 
 def _season(seasons: list[Season]) -> Season | None:
     """The season asked for (404 if unknown), else the latest started one needing plans."""
-    season_id = request.args.get("season", type=int)
+    season_id = request.args.get("season", type=record_id)
     if season_id:
         return db.session.get(Season, season_id) or abort(404)
     return next((s for s in seasons if s.plan_required), seasons[0] if seasons else None)
@@ -34,7 +35,7 @@ def _season(seasons: list[Season]) -> Season | None:
 
 def _dealer_scope() -> tuple[Dealer | None, object]:
     """The dealer asked for (404 outside the user's dealers) and the dealer ids to show."""
-    dealer_id = request.args.get("dealer", type=int)
+    dealer_id = request.args.get("dealer", type=record_id)
     if current_user.role.is_dealer:
         dealer_id = dealer_id or current_user.dealer_id
     if dealer_id:

@@ -15,6 +15,7 @@ from portal.accounts.roles import signed_in
 from portal.catalog.models import Season
 from portal.core import audit
 from portal.core.actions import back_with_errors, errors_by_line, form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -38,7 +39,7 @@ reviewers = requires(access.can_review_plans)
 
 def _picked_season(seasons: list[Season], today) -> Season | None:
     """The season asked for, else the next one still running or to come, else the latest."""
-    wanted = request.args.get("season", type=int)
+    wanted = request.args.get("season", type=record_id)
     if chosen := next((s for s in seasons if s.id == wanted), None):
         return chosen
     running = [s for s in seasons if s.end_on >= today]
@@ -75,7 +76,7 @@ def review_queue():
     return render("planning/review_queue.html", "planning/_review_rows.html", page=page, q=q)
 
 
-@bp.route("/open/<int:season_id>", methods=["POST"])
+@bp.route("/open/<id:season_id>", methods=["POST"])
 @planners
 def open_plan(season_id):
     """Open the dealer's plan for the season (a new draft from the suggestion), then show it."""
@@ -125,7 +126,7 @@ def _page(plan, status: int = 200, *, line_errors=None, typed=None, **forms):
     return render("planning/plan.html", status=status, **context)
 
 
-@bp.route("/<int:plan_id>")
+@bp.route("/<id:plan_id>")
 @signed_in
 def detail(plan_id):
     """The plan: its lines with the suggestion and why, the quantities, the totals, history."""
@@ -150,14 +151,14 @@ def _typed(quantities: dict) -> dict:
     return {f"qty-{part_id}": value for part_id, value in quantities.items()}
 
 
-@bp.route("/<int:plan_id>/save", methods=["POST"])
+@bp.route("/<id:plan_id>/save", methods=["POST"])
 @planners
 def save(plan_id):
     """Keep the dealer's quantities and note on the draft."""
     return _dealer_saves(plan_id, services.save_plan, lambda _plan: _("Plan saved."))
 
 
-@bp.route("/<int:plan_id>/submit", methods=["POST"])
+@bp.route("/<id:plan_id>/submit", methods=["POST"])
 @planners
 def submit(plan_id):
     """Save the dealer's quantities and send the plan for review."""
@@ -174,7 +175,7 @@ def _dealer_saves(plan_id, service, success):
         success=success(plan), **_on_plan(plan, "edit", _typed(quantities)))
 
 
-@bp.route("/<int:plan_id>/refresh", methods=["POST"])
+@bp.route("/<id:plan_id>/refresh", methods=["POST"])
 @planners
 def refresh(plan_id):
     """Work the suggestion out again; the quantities the dealer changed stay."""
@@ -185,7 +186,7 @@ def refresh(plan_id):
         success=_("Suggestions recalculated."), **_on_plan(plan, "refresh"))
 
 
-@bp.route("/<int:plan_id>/approve", methods=["POST"])
+@bp.route("/<id:plan_id>/approve", methods=["POST"])
 @reviewers
 def approve(plan_id):
     """Approve the plan; a quantity changed from the dealer's needs a reason on its line."""
@@ -201,7 +202,7 @@ def approve(plan_id):
         **_on_plan(plan, "review", typed))
 
 
-@bp.route("/<int:plan_id>/send-back", methods=["POST"])
+@bp.route("/<id:plan_id>/send-back", methods=["POST"])
 @reviewers
 def send_back(plan_id):
     """Send the plan back to the dealer's draft with what to change."""
@@ -219,7 +220,7 @@ def _approved(plan_id):
     return plan
 
 
-@bp.route("/<int:plan_id>/order.xlsx")
+@bp.route("/<id:plan_id>/order.xlsx")
 @signed_in
 def order_xlsx(plan_id):
     """The approved plan as a parts order for the maker's parts sales, in Excel."""
@@ -227,7 +228,7 @@ def order_xlsx(plan_id):
     return download(order.order_xlsx(plan), f"{plan.number}.xlsx")
 
 
-@bp.route("/<int:plan_id>/order.pdf")
+@bp.route("/<id:plan_id>/order.pdf")
 @signed_in
 def order_pdf(plan_id):
     """The approved plan as a parts order, in PDF."""

@@ -12,6 +12,7 @@ from portal.claims.models import Claim
 from portal.claims.scope import visible_claims
 from portal.core import audit
 from portal.core.actions import form_action
+from portal.core.converters import record_id
 from portal.core.db import SHANGHAI, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -68,7 +69,7 @@ def _alerts_stmt(status):
             .options(selectinload(BatchAlert.part)))
 
 
-@bp.route("/alerts/<int:alert_id>")
+@bp.route("/alerts/<id:alert_id>")
 @signed_in
 def alert(alert_id):
     """Show one alert: its figures in words, the chart, the units at risk, the claims."""
@@ -89,18 +90,18 @@ def _detail(alert, form, status=200):
                   history=audit.history(alert))
 
 
-@bp.route("/alerts/<int:alert_id>/units")
+@bp.route("/alerts/<id:alert_id>/units")
 @signed_in
 def alert_units(alert_id):
     """One dealer's units at risk (``dealer``), which the alert's page opens in place."""
     alert = get_alert(alert_id)
     units = visible_units(current_user).where(Unit.dealer_id == request.args.get("dealer",
-                                                                               type=int))
+                                                                               type=record_id))
     return render("quality/alert_units.html", "quality/_risk_units.html", alert=alert,
                   risk=warning.units_at_risk(alert, units))
 
 
-@bp.route("/alerts/<int:alert_id>/units.xlsx")
+@bp.route("/alerts/<id:alert_id>/units.xlsx")
 @signed_in
 def units_sheet(alert_id):
     """Download the units at risk (the user's dealers only) as a spreadsheet."""
@@ -109,14 +110,14 @@ def units_sheet(alert_id):
     return download(data, f"units-at-risk-{alert.part.part_number}-{alert.batch}.xlsx")
 
 
-@bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@bp.route("/alerts/<id:alert_id>/acknowledge", methods=["POST"])
 @requires(can_act_on_alerts)
 def acknowledge(alert_id):
     """Take the alert on, with a note of what is being done."""
     return _move(get_alert(alert_id), warning.acknowledge, _("Alert acknowledged."))
 
 
-@bp.route("/alerts/<int:alert_id>/close", methods=["POST"])
+@bp.route("/alerts/<id:alert_id>/close", methods=["POST"])
 @requires(can_act_on_alerts)
 def close(alert_id):
     """Close the alert, with a note of how it was dealt with."""

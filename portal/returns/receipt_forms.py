@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length
 
+from portal.core.validators import HiddenLength
 from portal.core.versioning import Versioned
 from portal.returns.models import Receipt
 
@@ -15,9 +16,10 @@ class ScanForm(FlaskForm):
 
 
 class MarkForm(FlaskForm):
-    receipt = HiddenField()
+    receipt = HiddenField(validators=[HiddenLength(max=20)])
     note = StringField(_l("What is damaged"), validators=[Length(max=500)])
-    was = HiddenField()  # the state the clerk saw, so a change by someone else is not overwritten
+    # the state the clerk saw, so a change by someone else is not overwritten
+    was = HiddenField(validators=[HiddenLength(max=20)])
 
     def chosen(self) -> Receipt | None:
         return Receipt.parse(self.receipt.data)

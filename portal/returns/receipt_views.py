@@ -53,7 +53,7 @@ def _page(shipment: ReturnShipment, message=None, status: int = 200):
                   scan_form=ScanForm(formdata=None))
 
 
-@bp.route("/receiving/<int:shipment_id>")
+@bp.route("/receiving/<id:shipment_id>")
 @receivers
 def receive(shipment_id):
     """Receive a shipment: scan labels or pick parts from the list, then reconcile."""
@@ -87,7 +87,7 @@ def _refusal(form) -> str:
     return " ".join(str(e) for e in errors) or _("The form expired. Please submit it again.")
 
 
-@bp.route("/receiving/<int:shipment_id>/scan", methods=["POST"])
+@bp.route("/receiving/<id:shipment_id>/scan", methods=["POST"])
 @receivers
 def scan(shipment_id):
     """A scanned label: the part is received."""
@@ -106,7 +106,7 @@ def _scanned(result) -> str:
              part=part)
 
 
-@bp.route("/receiving/lines/<int:shipment_line_id>", methods=["POST"])
+@bp.route("/receiving/lines/<id:shipment_line_id>", methods=["POST"])
 @receivers
 def mark_line(shipment_line_id):
     """Record one part, picked from the list, as received, missing or damaged."""
@@ -123,7 +123,7 @@ def mark_line(shipment_line_id):
                            part=services.describe(line.owed_part)))
 
 
-@bp.route("/receiving/<int:shipment_id>/missing", methods=["POST"])
+@bp.route("/receiving/<id:shipment_id>/missing", methods=["POST"])
 @receivers
 def mark_rest_missing(shipment_id):
     """Record every part not yet checked as missing (a deliberate step, confirmed first)."""
@@ -134,7 +134,7 @@ def mark_rest_missing(shipment_id):
         version=form.seen_version), lambda n: _("%(n)d part(s) recorded as missing.", n=n))
 
 
-@bp.route("/receiving/<int:shipment_id>/reconcile", methods=["POST"])
+@bp.route("/receiving/<id:shipment_id>/reconcile", methods=["POST"])
 @receivers
 def reconcile(shipment_id):
     """Close the shipment's receipt once every part is checked."""
@@ -150,7 +150,7 @@ def reconcile(shipment_id):
     return see_other(url_for("returns.incoming"))
 
 
-@bp.route("/shipments/<int:shipment_id>/receipt")
+@bp.route("/shipments/<id:shipment_id>/receipt")
 @signed_in
 def receipt_summary(shipment_id):
     """What head office found in a shipment, part by part (the dealer sees its own)."""

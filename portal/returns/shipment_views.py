@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -58,7 +59,7 @@ def _owed_stmt(wanted: str, dealer_id: int | None, today):
 def _owed_page(form=None, status: int = 200):
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in OWED_FILTERS else ""
-    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
+    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=record_id))
     today = shanghai_today()
     page = request_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id)
     shipping = access.can_ship_parts(current_user)
@@ -97,7 +98,7 @@ def shipments_index():
     """Return shipments, newest first: a dealer's own, a rep's dealers', all for head office."""
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in ShipmentStatus.__members__.values() else ""
-    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=int))
+    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=record_id))
     stmt = visible_shipments(current_user).options(selectinload(ReturnShipment.dealer),
                                                    selectinload(ReturnShipment.lines))
     if wanted:
@@ -109,7 +110,7 @@ def shipments_index():
                   wanted=wanted, statuses=ShipmentStatus, dealer_id=dealer_id, dealers=dealers)
 
 
-@bp.route("/shipments/<int:shipment_id>")
+@bp.route("/shipments/<id:shipment_id>")
 @signed_in
 def shipment(shipment_id):
     """A shipment: its parts, what arrived of each, and the discrepancies."""
@@ -122,7 +123,7 @@ def shipment(shipment_id):
                   if access.can_cancel_shipment(shipment, current_user) else None)
 
 
-@bp.route("/shipments/<int:shipment_id>/cancel", methods=["POST"])
+@bp.route("/shipments/<id:shipment_id>/cancel", methods=["POST"])
 @dealers_only
 def cancel_shipment(shipment_id):
     """Take back a shipment that has not left (nothing of it received): its parts are owed."""
@@ -135,7 +136,7 @@ def cancel_shipment(shipment_id):
         again=back_with_errors(url_for("returns.shipment", shipment_id=shipment_id)))
 
 
-@bp.route("/shipments/<int:shipment_id>/packing-list.pdf")
+@bp.route("/shipments/<id:shipment_id>/packing-list.pdf")
 @signed_in
 def packing_list(shipment_id):
     """The packing list to put in the box (A4)."""
@@ -144,7 +145,7 @@ def packing_list(shipment_id):
                     attachment=False)
 
 
-@bp.route("/shipments/<int:shipment_id>/labels.pdf")
+@bp.route("/shipments/<id:shipment_id>/labels.pdf")
 @signed_in
 def labels(shipment_id):
     """One QR label per part: ?layout=a4 (3 × 8 sheet) or ?layout=thermal (60 × 40 mm)."""

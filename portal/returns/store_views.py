@@ -53,7 +53,7 @@ def store(store):
     return _store_page(_store_arg(store))
 
 
-@bp.route("/stores/items/<int:item_id>/move", methods=["POST"])
+@bp.route("/stores/items/<id:item_id>/move", methods=["POST"])
 @requires(access.can_keep_stores)
 def store_move(item_id):
     """Record that a part left its store: reused, scrapped or dispatched to its supplier."""

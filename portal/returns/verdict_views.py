@@ -124,7 +124,7 @@ def _page(owed: OwedPart, status: int = 200, **forms):
                   handed_in_form=forms.get("handed_in") or HandedInForm(version=owed.version))
 
 
-@bp.route("/parts/<int:owed_id>")
+@bp.route("/parts/<id:owed_id>")
 @signed_in
 def owed_part(owed_id):
     """One owed old part: its claim line, shipments, receipt, verdict, store and history."""
@@ -138,7 +138,7 @@ def _verdict_values(form) -> dict:
             "cause_code_id": form.cause_code_id.data or None, "cause": form.cause.data or ""}
 
 
-@bp.route("/parts/<int:owed_id>/verdict", methods=["POST"])
+@bp.route("/parts/<id:owed_id>/verdict", methods=["POST"])
 @technical_only
 def record_verdict(owed_id):
     """Give the verdict on a part, with its photos; the claim line follows at once."""
@@ -162,7 +162,7 @@ def _on_part(owed, key: str) -> dict:
             "again": lambda form: _page(owed, **{key: form})}
 
 
-@bp.route("/parts/<int:owed_id>/waive", methods=["POST"])
+@bp.route("/parts/<id:owed_id>/waive", methods=["POST"])
 @technical_only
 def waive_return(owed_id):
     """Waive the return of a part, with the reason; its write-off is no longer blocked."""
@@ -176,7 +176,7 @@ def waive_return(owed_id):
                        **_on_part(owed, "waive"))
 
 
-@bp.route("/parts/<int:owed_id>/handed-in", methods=["POST"])
+@bp.route("/parts/<id:owed_id>/handed-in", methods=["POST"])
 @requires(access.can_receive_parts)
 def take_in_hand(owed_id):
     """Receive a head-office repair's old part from the technician or rep who brings it."""
@@ -189,7 +189,7 @@ def take_in_hand(owed_id):
         in_place=lambda form: render("returns/_take_in_row.html", o=owed, form=form))
 
 
-@bp.route("/parts/<int:owed_id>/photos/<int:photo_id>")
+@bp.route("/parts/<id:owed_id>/photos/<id:photo_id>")
 @signed_in
 def verdict_photo(owed_id, photo_id):
     """A photo of the verdict, only to those who may see the part."""

@@ -83,7 +83,7 @@ def new_complaint():
         leave=True, again=lambda form: render("followup/complaint_form.html", form=form))
 
 
-@bp.route("/complaints/<int:complaint_id>")
+@bp.route("/complaints/<id:complaint_id>")
 @readers
 def complaint(complaint_id):
     """Show a complaint, what it is linked to, and the moves it allows."""
@@ -119,28 +119,28 @@ def _move(complaint_id: int, action: str):
                        again=lambda form: _complaint_page(complaint, failed=action, form=form))
 
 
-@bp.route("/complaints/<int:complaint_id>/escalate", methods=["POST"])
+@bp.route("/complaints/<id:complaint_id>/escalate", methods=["POST"])
 @handlers_only
 def escalate_complaint(complaint_id):
     """Pass a complaint to management with a note."""
     return _move(complaint_id, "escalate")
 
 
-@bp.route("/complaints/<int:complaint_id>/resolve", methods=["POST"])
+@bp.route("/complaints/<id:complaint_id>/resolve", methods=["POST"])
 @handlers_only
 def resolve_complaint(complaint_id):
     """Record how a complaint was resolved."""
     return _move(complaint_id, "resolve")
 
 
-@bp.route("/complaints/<int:complaint_id>/archive", methods=["POST"])
+@bp.route("/complaints/<id:complaint_id>/archive", methods=["POST"])
 @handlers_only
 def archive_complaint(complaint_id):
     """Archive a resolved complaint."""
     return _move(complaint_id, "archive")
 
 
-@bp.route("/complaints/<int:complaint_id>/reopen", methods=["POST"])
+@bp.route("/complaints/<id:complaint_id>/reopen", methods=["POST"])
 @handlers_only
 def reopen_complaint(complaint_id):
     """Reopen a resolved complaint the customer is still unhappy with."""

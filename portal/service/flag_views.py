@@ -43,7 +43,7 @@ def flags():
                   can_resolve=access.can_resolve_flags(current_user))
 
 
-@bp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
+@bp.route("/flags/<id:flag_id>/resolve", methods=["POST"])
 @requires(access.can_resolve_flags)
 def resolve_flag(flag_id):
     """Close a flag with what was done about the entitlement."""
@@ -53,7 +53,7 @@ def resolve_flag(flag_id):
         _("Entitlement closed: %(serial)s.", serial=flag.unit.serial))
 
 
-@bp.route("/flags/<int:flag_id>/refund", methods=["POST"])
+@bp.route("/flags/<id:flag_id>/refund", methods=["POST"])
 @requires(access.can_resolve_flags)
 def refund_flag(flag_id):
     """Say no machine of the same model exists for an exchange: the buyer may have a refund."""

@@ -12,6 +12,7 @@ from portal.accounts.roles import signed_in
 from portal.claims.search import searched_claims
 from portal.core import audit
 from portal.core.actions import form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import list_page, list_select
@@ -65,7 +66,7 @@ def visits():
     status = VisitStatus.parse(request.args.get("status")) or VisitStatus.OPEN
     if not access.can_plan_visits(current_user):
         status = VisitStatus.DONE  # dealers see results, not the calling plan
-    dealer_id = request.args.get("dealer", type=int)
+    dealer_id = request.args.get("dealer", type=record_id)
     today = shanghai_today()
     end = date_arg("to") or today
     start = date_arg("from") or end - timedelta(days=STATS_DAYS - 1)
@@ -83,7 +84,7 @@ def visits():
                                                  services.TARGET_SATISFIED))
 
 
-@bp.route("/visits/<int:visit_id>")
+@bp.route("/visits/<id:visit_id>")
 @signed_in
 def visit(visit_id):
     """Show a return visit: the repair, the customer to call, the calls made."""
@@ -99,7 +100,7 @@ def _visit_page(visit, form):
                        max_attempts=services.MAX_ATTEMPTS)
 
 
-@bp.route("/visits/<int:visit_id>/call", methods=["POST"])
+@bp.route("/visits/<id:visit_id>/call", methods=["POST"])
 @handlers_only
 def call(visit_id):
     """Record one call to the customer."""

@@ -38,7 +38,7 @@ def to_local(moment: datetime) -> datetime:
 
 
 class RegisterForm(FlaskForm):
-    channel = SelectField(_l("Channel"), choices=[], validators=[DataRequired()])
+    channel = SelectField(_l("Channel"), choices=[], validators=[DataRequired(), Length(max=2000)])
     received_at = DateTimeLocalField(_l("Received at"), format=LOCAL_FORMAT,
                                      validators=[InputRequired()])
     customer_name = StringField(_l("Customer"), validators=[DataRequired(), Length(max=60)])
@@ -48,9 +48,10 @@ class RegisterForm(FlaskForm):
     serial = StringField(_l("Serial number (when known)"),
                          validators=[Optional(), Length(max=40)],
                          render_kw={"autocapitalize": "characters", "autocomplete": "off"})
-    description = TextAreaField(_l("What the customer reports"), validators=[DataRequired()])
+    description = TextAreaField(_l("What the customer reports"),
+                                validators=[DataRequired(), Length(max=2000)])
     urgency = RadioField(_l("Urgency"), choices=[], default=Urgency.NORMAL.value,
-                         validators=[DataRequired()])
+                         validators=[DataRequired(), Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,7 +80,7 @@ class EntryForm(Versioned):
 
 
 class RouteForm(EntryForm):
-    assignee = RadioField(_l("Route to"), choices=[], validators=[DataRequired()])
+    assignee = RadioField(_l("Route to"), choices=[], validators=[DataRequired(), Length(max=2000)])
     dealer_id = SelectField(_l("Dealer"), choices=[], validators=[Optional()])
     rep_id = SelectField(_l("Sales rep"), choices=[], validators=[Optional()])
     reason = TextAreaField(_l("Why it goes to someone else"),

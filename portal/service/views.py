@@ -90,7 +90,7 @@ def new():
         again=lambda form: render("service/new.html", form=form))
 
 
-@bp.route("/<int:request_id>")
+@bp.route("/<id:request_id>")
 @signed_in
 def detail(request_id):
     """Show one entry: what was reported, where it went, what was arranged, what came of it."""
@@ -121,7 +121,7 @@ def _on_entry(entry) -> dict:
             "again": lambda form: _entry_page(entry, active=form)}
 
 
-@bp.route("/<int:request_id>/route", methods=["POST"])
+@bp.route("/<id:request_id>/route", methods=["POST"])
 @requires(access.can_dispatch_requests)
 def route(request_id):
     """Give the entry to a dealer, a sales rep or the technical department."""
@@ -136,7 +136,7 @@ def _get(model, field):
     return db.session.get(model, int(field.data)) if field.data else None
 
 
-@bp.route("/<int:request_id>/arrange", methods=["POST"])
+@bp.route("/<id:request_id>/arrange", methods=["POST"])
 @requires(access.can_arrange_requests)
 def arrange(request_id):
     """Record what was arranged, and that the customer was told."""
@@ -147,7 +147,7 @@ def arrange(request_id):
         **_on_entry(entry))
 
 
-@bp.route("/<int:request_id>/check", methods=["POST"])
+@bp.route("/<id:request_id>/check", methods=["POST"])
 @requires(access.can_dispatch_requests)
 def check(request_id):
     """Confirm that the entry was arranged."""
@@ -158,7 +158,7 @@ def check(request_id):
         **_on_entry(entry))
 
 
-@bp.route("/<int:request_id>/close", methods=["POST"])
+@bp.route("/<id:request_id>/close", methods=["POST"])
 @requires(access.can_dispatch_requests, access.can_arrange_requests)
 def close(request_id):
     """Close the entry with its outcome."""

@@ -5,12 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.core.validators import HiddenLength
 from portal.core.versioning import Versioned
 from portal.stock.models import StockReturnReason
 
 
 class RequestForm(FlaskForm):
-    unit = HiddenField()
+    unit = HiddenField(validators=[HiddenLength(max=20)])
     reason = RadioField(_l("Why the unit goes back"), validators=[InputRequired()])
     description = TextAreaField(_l("The unit's state, and why it cannot be sold"),
                                 validators=[InputRequired(), Length(max=4000)])

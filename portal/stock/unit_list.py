@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import signed_in
 from portal.catalog.models import ProductModel
+from portal.core.converters import record_id
 from portal.core.htmx import render
 from portal.core.pagination import request_page
 from portal.dealers.scope import scoped
@@ -23,7 +24,7 @@ from portal.units.views import bp
 
 def _filters() -> dict:
     return {"q": request.args.get("q", "").strip(),
-            "model_id": request.args.get("model", type=int),
+            "model_id": request.args.get("model", type=record_id),
             "standing": Standing.parse(request.args.get("standing")),
             "note": request.args.get("note", "").strip().upper()}
 

@@ -23,6 +23,7 @@ from portal.accounts.access import can_read_history
 from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import form_action
+from portal.core.converters import parsed_id, record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -77,7 +78,7 @@ def index():
 def new():
     """Ask to return a unit of our unsold stock to the factory."""
     form = RequestForm()
-    unit_id = request.args.get("unit", type=int) or _int(form.unit.data)
+    unit_id = request.args.get("unit", type=record_id) or parsed_id(form.unit.data)
     if unit_id is None:
         flash(_("Open the unit you want to return, then use its button."), "info")
         return redirect(url_for("units.index"), 303)
@@ -94,18 +95,11 @@ def new():
                                   current=services.open_return(unit), outcomes=_outcomes()))
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _outcomes() -> dict:
     return {r.value: rules.outcome(r) for r in StockReturnReason}
 
 
-@bp.route("/<int:return_id>")
+@bp.route("/<id:return_id>")
 @signed_in
 def detail(return_id):
     """Show a return: the unit, what the rules decide, its timeline and the moves it allows."""
@@ -148,28 +142,28 @@ def _move(return_id: int, action: str):
                        leave=True, again=lambda form: _page(ret, failed=action, form=form))
 
 
-@bp.route("/<int:return_id>/approve", methods=["POST"])
+@bp.route("/<id:return_id>/approve", methods=["POST"])
 @deciders_only
 def approve(return_id):
     """Let the dealer send the unit back (with the restoration fee when it was taken apart)."""
     return _move(return_id, "approve")
 
 
-@bp.route("/<int:return_id>/refuse", methods=["POST"])
+@bp.route("/<id:return_id>/refuse", methods=["POST"])
 @deciders_only
 def refuse(return_id):
     """Refuse a return, saying why."""
     return _move(return_id, "refuse")
 
 
-@bp.route("/<int:return_id>/receive", methods=["POST"])
+@bp.route("/<id:return_id>/receive", methods=["POST"])
 @deciders_only
 def receive(return_id):
     """Record that the unit arrived at the factory."""
     return _move(return_id, "receive")
 
 
-@bp.route("/<int:return_id>/cancel", methods=["POST"])
+@bp.route("/<id:return_id>/cancel", methods=["POST"])
 @dealers_only
 def cancel(return_id):
     """Withdraw our request before head office decides."""
@@ -180,7 +174,7 @@ def cancel(return_id):
 @signed_in
 def deemed_sold():
     """List the units that count as sold: unsold and not returned after two seasons."""
-    dealer_id = request.args.get("dealer", type=int)
+    dealer_id = request.args.get("dealer", type=record_id)
     after = request.args.get("after", "")[:40] or None
     rows = deemed_rows(scope_of(current_user, dealer_id), shanghai_today(), after_serial=after)
     size = current_app.config["PAGE_SIZE"]
@@ -193,7 +187,7 @@ def deemed_sold():
 @signed_in
 def deemed_sold_export():
     """Download the units deemed sold as an .xlsx sheet."""
-    dealer_id = request.args.get("dealer", type=int)
+    dealer_id = request.args.get("dealer", type=record_id)
     today = shanghai_today()
     data = excel.export_deemed_sold(deemed_rows(scope_of(current_user, dealer_id), today))
     return download(data, f"deemed-sold-{today.isoformat()}.xlsx")

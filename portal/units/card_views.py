@@ -68,7 +68,7 @@ def _form(card):
     return form
 
 
-@bp.route("/<int:unit_id>/card", methods=["GET", "POST"])
+@bp.route("/<id:unit_id>/card", methods=["GET", "POST"])
 @card_keepers
 def edit_card(unit_id):
     """Record the sale of a unit, or file its warranty card, in one pass."""
@@ -98,7 +98,7 @@ def _unit_with_card(unit_id: int):
     return unit
 
 
-@bp.route("/<int:unit_id>/card/exception", methods=["POST"])
+@bp.route("/<id:unit_id>/card/exception", methods=["POST"])
 @requires(access.can_grant_card_exceptions)
 def grant_exception(unit_id):
     """Recognise a late card, with the reason on record."""
@@ -110,7 +110,7 @@ def grant_exception(unit_id):
         done=back, again=back_with_errors(back))
 
 
-@bp.route("/<int:unit_id>/card/transfer", methods=["GET", "POST"])
+@bp.route("/<id:unit_id>/card/transfer", methods=["GET", "POST"])
 @card_keepers
 def transfer_card(unit_id):
     """Pass the card to the unit's new owner after a resale."""
@@ -124,7 +124,7 @@ def transfer_card(unit_id):
         again=lambda form: render("units/transfer_form.html", form=form, unit=unit))
 
 
-@bp.route("/<int:unit_id>/card/scan")
+@bp.route("/<id:unit_id>/card/scan")
 @signed_in
 def card_scan(unit_id):
     """Show the scan of the paper card to those who may see the unit."""

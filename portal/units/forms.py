@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from portal.core.forms import options
 from portal.core.regions import PROVINCES
 from portal.core.uploads import with_limit
+from portal.core.validators import HiddenLength
 
 
 class OwnerFields(FlaskForm):
@@ -59,7 +60,8 @@ class CardForm(OwnerFields):
     received_on = DateField(_l("Paper card received on"), validators=[Optional()])
     scan = FileField(with_limit(_l("Scan of the paper card (JPEG, PNG or PDF, up to %(mb)d MB)")),
                      render_kw={"accept": "image/*,application/pdf"})
-    scan_kept = HiddenField()  # a scan chosen on an earlier try (``portal.core.pending``)
+    # a scan chosen on an earlier try (``portal.core.pending``)
+    scan_kept = HiddenField(validators=[HiddenLength(max=200)])
 
 
 class TransferForm(OwnerFields):

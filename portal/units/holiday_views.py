@@ -59,7 +59,7 @@ def add_official_day():
         again=lambda form: _page(year, form))
 
 
-@bp.route("/holidays/<int:official_day_id>/delete", methods=["POST"])
+@bp.route("/holidays/<id:official_day_id>/delete", methods=["POST"])
 @enters_holidays
 def remove_official_day(official_day_id):
     """Remove a day entered by mistake (htmx removes its row in place)."""

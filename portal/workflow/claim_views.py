@@ -24,6 +24,7 @@ from portal.claims.views import (
     technical_only,
 )
 from portal.core.actions import form_action
+from portal.core.converters import record_id
 from portal.core.db import shanghai_today
 from portal.core.forms import typed_amount
 from portal.core.htmx import render
@@ -36,7 +37,7 @@ from portal.workflow import claims as claim_workflow
 PANELS.append(lambda claim, forms: {"returns": line_returns(claim, shanghai_today())})
 
 
-@bp.route("/new/<int:unit_id>", methods=["GET", "POST"])
+@bp.route("/new/<id:unit_id>", methods=["GET", "POST"])
 @filers
 def new_claim(unit_id):
     """Open a repair record for a unit, directly or from a service-register entry."""
@@ -57,7 +58,7 @@ def new_claim(unit_id):
 
 
 def _service_request_arg(unit):
-    request_id = request.args.get("service_request", type=int)
+    request_id = request.args.get("service_request", type=record_id)
     if not request_id:
         return None
     entry = db.session.get(ServiceRequest, request_id)
@@ -66,7 +67,7 @@ def _service_request_arg(unit):
     return entry
 
 
-@bp.route("/<int:claim_id>/lines/<int:line_id>/remove", methods=["POST"])
+@bp.route("/<id:claim_id>/lines/<id:line_id>/remove", methods=["POST"])
 @filers
 def remove_line(claim_id, line_id):
     claim = get_claim(claim_id, current_user)
@@ -76,7 +77,7 @@ def remove_line(claim_id, line_id):
         **on_claim(claim, "line_action", section="lines", success=_("Cost removed.")))
 
 
-@bp.route("/<int:claim_id>/submit", methods=["POST"])
+@bp.route("/<id:claim_id>/submit", methods=["POST"])
 @filers
 def submit(claim_id):
     claim = get_claim(claim_id, current_user)
@@ -107,7 +108,7 @@ def _decisions(claim) -> dict:
     return wanted
 
 
-@bp.route("/<int:claim_id>/decide", methods=["POST"])
+@bp.route("/<id:claim_id>/decide", methods=["POST"])
 @technical_only
 def decide(claim_id):
     """Decide the claim line by line: approve, reduce with a reason, or reject with a code."""
@@ -121,7 +122,7 @@ def decide(claim_id):
         **on_claim(claim, "decision", decision_values=lambda _f: wanted, line_errors=line_errors))
 
 
-@bp.route("/<int:claim_id>/send-back", methods=["POST"])
+@bp.route("/<id:claim_id>/send-back", methods=["POST"])
 @reviewers
 def send_back(claim_id):
     claim = get_claim(claim_id, current_user)
@@ -131,7 +132,7 @@ def send_back(claim_id):
         success=_("Sent back to the dealer."), **on_claim(claim, "send_back"))
 
 
-@bp.route("/<int:claim_id>/sample", methods=["POST"])
+@bp.route("/<id:claim_id>/sample", methods=["POST"])
 @technical_only
 def review_sample(claim_id):
     """Confirm or reverse a claim the rules approved, after the fact."""
