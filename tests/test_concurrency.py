@@ -14,6 +14,7 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -21,15 +22,20 @@ import sqlalchemy as sa
 from benchmarks.load import CSRF, fetch, gunicorn, sign_in
 from portal import create_app
 from portal.accounts.models import User
-from portal.accounts.services import issue_token
+from portal.accounts.roles import Role
+from portal.accounts.services import create_user, issue_token
+from portal.claims.models import Claim, ClaimStatus, LineKind
+from portal.core.audit import AuditEntry
 from portal.dealers.models import Dealer
 from portal.extensions import db as _db
 from portal.finance.models import LedgerEntry
 from portal.units.holidays import OfficialDay
+from portal.units.models import Unit
 from tests import load_client
 from tests.conftest import TEST_DATABASE_URL, _compile_translations
 from tests.e2e import server
 from tests.e2e.seed import PASSWORD
+from tests.factories import make_claim
 
 CLIENTS = 4
 SECONDS = 5
@@ -225,3 +231,42 @@ def test_a_page_form_posted_from_several_processes_at_once(served):
     assert set(statuses) == {303}, statuses
     assert served.scalar(sa.select(sa.func.count()).select_from(OfficialDay)
                          .where(OfficialDay.day >= first)) == statuses[303]
+
+
+def _claim_in_review(served: Served) -> tuple[int, int, int]:
+    """A claim on the story's unit waiting for the technical department (one labour line), and
+    a second technician to decide it: the claim's id, its line's id and its version."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": served.url, "SECRET_KEY": "seed-only"})
+    with app.app_context():
+        unit = _db.session.scalars(sa.select(Unit).where(
+            Unit.serial == served.seeded.story_serial)).one()
+        claim = make_claim(unit, status=ClaimStatus.UNDER_REVIEW, number="WX-LOAD-0001",
+                           lines=[(LineKind.LABOUR, Decimal("120.00"))])
+        create_user(username="e2e_tech2", display_name="技术部李工", role=Role.TECHNICAL,
+                    password=PASSWORD)
+        _db.session.commit()
+        found = claim.id, claim.lines[0].id, claim.version
+        _db.session.remove()
+        _db.engine.dispose()
+    return found
+
+
+def test_two_claim_decisions_at_once_one_stands_the_other_is_told(served):
+    """Two technicians decide one claim at the same moment, each on the version he saw: one
+    decision stands (redirect), the other is shown the form again with the changed-meanwhile
+    message (422), on SQLite as on PostgreSQL; the claim is decided once."""
+    claim_id, line_id, version = _claim_in_review(served)
+    decisions = {"e2e_tech": "approved", "e2e_tech2": "rejected"}
+    jobs = [(served.base, username, PASSWORD, f"/claims/{claim_id}",
+             f"/claims/{claim_id}/decide",
+             [{"version": str(version), f"decision-{line_id}": decision,
+               f"code-{line_id}": "no_defect" if decision == "rejected" else "",
+               f"note-{line_id}": "同时审核"}], 30)
+            for username, decision in decisions.items()]
+    statuses = sum(in_processes(2, load_client.post_forms, jobs), Counter())
+    assert statuses == Counter({303: 1, 422: 1}), statuses
+    assert served.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "decide", AuditEntry.entity_type == "claims",
+        AuditEntry.entity_id == str(claim_id))) == 1
+    assert served.scalar(sa.select(Claim.status).where(Claim.id == claim_id)) in (
+        ClaimStatus.APPROVED, ClaimStatus.REJECTED)
