@@ -83,7 +83,8 @@ PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 def _die_with_parent(parent: int) -> None:
     """Make this rendering process end when the process that started it ends, however that
     ends (``kill -9`` too): a stopped queue consumer leaves no render running on its own.
-    (Strictly, when the thread that started it ends: the pool's own, which outlives it.)"""
+    (Strictly, when the thread that started it ends: a spawning pool starts its processes in
+    the thread that submits, which holds the ``with PdfPool`` block for as long as the pool.)"""
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before the line above: nothing would signal us
