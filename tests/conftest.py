@@ -6,7 +6,7 @@ TEST_DATABASE_URL selects PostgreSQL; without it the suite runs on a SQLite file
 import contextvars
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -19,6 +19,7 @@ from flask_sqlalchemy.session import Session
 from portal import ROOT, create_app
 from portal.accounts.roles import Role
 from portal.catalog.models import ModelCategory, PartKind, Season
+from portal.core.db import clock_at
 from portal.extensions import db as _db
 from portal.finance.models import LedgerKind
 from tests import factories
@@ -26,6 +27,14 @@ from tests.access_records import access_records
 from tests.builders import SPRING_2027, confirmed_offset, make_season, post
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+# The clock (``utcnow``, ``shanghai_today``) stands still for the whole run, at the moment it
+# began: a module's ``TODAY`` taken when it is imported and the pages' own today agree even when
+# a run crosses midnight in Shanghai (16:00 UTC). A test wanting another moment uses
+# ``clock_at``, which restores this one after its block. Entered here, before any test module
+# is imported, in the main thread's context (the test client copies it into each request).
+SESSION_MOMENT = datetime.now(UTC)
+clock_at(SESSION_MOMENT).__enter__()
 
 
 class ConnectionSession(Session):
