@@ -34,7 +34,8 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 # ``clock_at``, which restores this one after its block. Entered here, before any test module
 # is imported, in the main thread's context (the test client copies it into each request).
 SESSION_MOMENT = datetime.now(UTC)
-clock_at(SESSION_MOMENT).__enter__()
+_SESSION_CLOCK = clock_at(SESSION_MOMENT)  # kept: collected, it would reset the clock
+_SESSION_CLOCK.__enter__()
 
 
 class ConnectionSession(Session):
