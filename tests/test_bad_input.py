@@ -100,21 +100,24 @@ NOT_NUMBERS = ["NaN", "nan", "sNaN", "-sNaN", "Infinity", "-Infinity", "inf", "1
                "-1E+999999"]
 
 
-def _decimal_fields():
-    """Every decimal field of every form of the portal, as (form class, name, unbound field)."""
+def _portal_fields(kind) -> list:
+    """Every field of class ``kind`` of every form of the portal (not a test's own forms), as
+    (form class, name, unbound field)."""
     for module in pkgutil.walk_packages(portal.__path__, "portal."):
         importlib.import_module(module.name)
     found, forms = [], list(wtforms.Form.__subclasses__())
     while forms:
         form = forms.pop()
         forms.extend(form.__subclasses__())
-        if not form.__module__.startswith("portal."):  # a test's own form
+        if not form.__module__.startswith("portal."):
             continue
-        for name, value in vars(form).items():
-            if isinstance(value, UnboundField) and issubclass(value.field_class,
-                                                              wtforms.DecimalField):
-                found.append((form, name, value))
+        found.extend((form, name, value) for name, value in vars(form).items()
+                     if isinstance(value, UnboundField) and issubclass(value.field_class, kind))
     return found
+
+
+def _decimal_fields():
+    return _portal_fields(wtforms.DecimalField)
 
 
 def test_every_form_takes_decimals_through_the_one_field():
@@ -235,18 +238,7 @@ BOUNDED_ELSEWHERE = {("SignatureForm", "drawn")}  # core.uploads.store_data_url:
 
 
 def _text_fields():
-    for module in pkgutil.walk_packages(portal.__path__, "portal."):
-        importlib.import_module(module.name)
-    forms = list(wtforms.Form.__subclasses__())
-    while forms:
-        form = forms.pop()
-        forms.extend(form.__subclasses__())
-        if not form.__module__.startswith("portal."):  # a test's own form
-            continue
-        for name, value in vars(form).items():
-            if isinstance(value, UnboundField) and issubclass(value.field_class,
-                                                              wtforms.StringField):
-                yield form, name, value
+    return _portal_fields(wtforms.StringField)
 
 
 def test_every_text_field_has_a_length_limit():
