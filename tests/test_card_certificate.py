@@ -98,7 +98,7 @@ def test_the_administrator_sets_the_service_line_on_the_policy_page(client, logi
     data = {k: str(getattr(policy, k) if getattr(policy, k) is not None else "")
             for k in POLICY_FIELDS if k != "auto_approve"}
     data |= {"maker_service_line": " 400-653-8866 ", "delivery_confirm_days": "7",
-             "alert_significance": "0.01", "alert_min_failures": "3",
+             "alert_false_rate": "0.05", "alert_min_failures": "3",
              "auto_max_total": "1000.00", "auto_sample_percent": "10",
              "good_standing_days": "90", "hold_overdue_days": "30",
              "duplicate_window_days": "30", "late_claim_days": "30"}

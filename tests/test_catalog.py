@@ -208,7 +208,7 @@ def test_policy_settings_validation(client, login, world, db):
             "late_claim_days": "30", "auto_approve": "y", "auto_max_total": "800.00",
             "auto_sample_percent": "15", "good_standing_days": "90",
             "hold_overdue_days": "45", "delivery_confirm_days": "10",
-            "alert_significance": "0.01", "alert_min_failures": "3"}
+            "alert_false_rate": "0.05", "alert_min_failures": "3"}
     response = client.post("/catalog/policy/edit", data=data)
     assert response.status_code == 422
     assert db.session.get(PolicySettings, 1).return_date_1_month == 6

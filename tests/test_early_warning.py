@@ -1,4 +1,6 @@
-"""Early warning on production batches: the Poisson tail, exposure, the check, the pages."""
+"""Early warning on production batches: the tests' arithmetic, the counts, the check, the pages.
+
+(``tests/test_early_warning_simulation.py`` tries the method on made-up fields.)"""
 
 import io
 from datetime import UTC, date, datetime, timedelta
@@ -14,8 +16,8 @@ from portal.core.audit import AuditEntry
 from portal.core.db import SHANGHAI
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.quality import warning
-from portal.quality.models import AlertRun, AlertStatus, BatchAlert
+from portal.quality import counting, simulation, stats, warning
+from portal.quality.models import AlertRun, AlertStatus, BatchAlert, CloseReason
 from tests import factories
 
 NOW = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)  # noon in Shanghai
@@ -32,15 +34,74 @@ SOLD = AS_OF - timedelta(days=180)
     (30, 2.0, 5.8553186093785770e-25),
 ])
 def test_poisson_tail_known_values(n, lam, expected):
-    assert warning.poisson_tail(n, lam) == pytest.approx(expected, rel=1e-9)
+    assert stats.poisson_tail(n, lam) == pytest.approx(expected, rel=1e-9)
 
 
 def test_poisson_tail_edges():
-    assert warning.poisson_tail(0, 0.0) == 1.0
-    assert warning.poisson_tail(0, 5.0) == 1.0
-    assert warning.poisson_tail(1, 0.0) == 0.0  # nothing expected, something seen
-    assert warning.poisson_tail(1000, 1000.0) == pytest.approx(0.5042052441803, rel=1e-9)
-    assert 0.0 <= warning.poisson_tail(5, 5000.0) <= 1.0  # e^-5000 would underflow
+    assert stats.poisson_tail(0, 0.0) == 1.0
+    assert stats.poisson_tail(0, 5.0) == 1.0
+    assert stats.poisson_tail(1, 0.0) == 0.0  # nothing expected, something seen
+    assert stats.poisson_tail(1000, 1000.0) == pytest.approx(0.5042052441803, rel=1e-9)
+    assert 0.0 <= stats.poisson_tail(5, 5000.0) <= 1.0  # e^-5000 would underflow
+
+
+def _sum_of_binomials_tail(observed, groups):
+    """The same tail by brute force: the whole distribution of the sum, in exact fractions."""
+    from fractions import Fraction
+    from math import comb
+
+    dist = [Fraction(1)]
+    for n, share in groups:
+        share = Fraction(share)
+        pmf = [comb(n, k) * share**k * (1 - share) ** (n - k) for k in range(n + 1)]
+        out = [Fraction(0)] * (len(dist) + n)
+        for i, a in enumerate(dist):
+            for j, b in enumerate(pmf):
+                out[i + j] += a * b
+        dist = out
+    return float(sum(dist[observed:]))
+
+
+@pytest.mark.parametrize(("observed", "groups"), [
+    (8, [(12, "0.2")]), (3, [(3, "0.1")]), (1, [(5, "0.01")]), (2, [(1, "0.5")]),
+    (5, [(10, "0.1"), (4, "0.5"), (0, "0.3")]), (30, [(40, "0.3"), (50, "0.2")]),
+    (12, [(30, "0.05"), (25, "0.1"), (9, "0.9"), (60, "0.02")]),
+])
+def test_excess_p_is_the_exact_tail_of_a_sum_of_binomials(observed, groups):
+    from fractions import Fraction
+
+    exact = _sum_of_binomials_tail(observed, groups)
+    got = stats.excess_p(observed, [(n, float(Fraction(s))) for n, s in groups])
+    assert got == pytest.approx(exact, rel=1e-9, abs=1e-15)
+
+
+def test_excess_p_edges_and_large_counts():
+    assert stats.excess_p(0, [(5, 0.5)]) == 1.0
+    assert stats.excess_p(1, []) == 0.0  # nothing to fail, one failure: impossible by chance
+    assert stats.excess_p(3, [(0, 0.5), (4, 0.0)]) == 0.0
+    # Binomial(5000, 1/2) reaching 2,600: the normal tail at z = 2.81 with continuity.
+    assert stats.excess_p(2600, [(5000, 0.5)]) == pytest.approx(0.00244, rel=0.02)
+    assert stats.excess_p(20, [(10**6, 1e-6)]) < 1e-15  # (1 - share)^n would underflow
+
+
+def test_cutoff_is_benjamini_hochberg():
+    # m = 4, q = 5 %: the sorted p-values 0.001 ≤ 0.0125, 0.004 ≤ 0.025, 0.03 > 0.0375? no:
+    # 0.03 ≤ 0.0375, so three are discoveries and the cut-off is 0.05 × 3 / 4.
+    assert stats.cutoff([0.001, 0.2, 0.03, 0.004], 0.05) == pytest.approx(0.0375)
+    assert stats.cutoff([0.5, 0.2], 0.05) == pytest.approx(0.025)  # none: q / m
+    limit, hits = stats.flagged([stats.BatchFigures(1, "A", 5, 10, 100, 1.0, 0.001),
+                                 stats.BatchFigures(1, "B", 2, 10, 100, 0.1, 0.0001)],
+                                0.05, 3)
+    assert limit == pytest.approx(0.05) and hits == {(1, "A")}  # B has too few failures
+
+
+def test_age_bands():
+    assert [stats.band_label(b) for b in range(len(stats.BANDS))] == [
+        "0–30", "31–90", "91–180", "181–365", "366–730", "731+"]
+    assert stats.band_days(1) == [1, 0, 0, 0, 0, 0]
+    assert stats.band_days(800) == [31, 60, 90, 185, 365, 69]
+    assert [stats.band_of(age) for age in (-3, 0, 30, 31, 365, 366, 2000)] == [0, 0, 0, 1, 3, 4, 5]
+    assert stats.half_year(date(2026, 6, 30)) == 4052 < stats.half_year(date(2026, 7, 1))
 
 
 class Fleet:
@@ -71,8 +132,9 @@ class Fleet:
 
 @pytest.fixture
 def fleet(world):
-    """Five batches of 20 units sold 180 days ago (3,600 unit-days each); one failure in each
-    of four batches (noise) and 8 in B05 (the planted bad batch)."""
+    """Five batches of 20 units sold 180 days ago (181 days in service, the sale day counted:
+    3,620 unit-days each); one failure in each of four batches (noise) and 8 in B05 (the
+    planted bad batch), all 160 days after the sale."""
     fleet = Fleet(world)
     for n in range(1, 6):
         fleet.batch(f"B0{n}", 20, dealer=world.dealer_a if n % 2 else world.dealer_b)
@@ -84,7 +146,7 @@ def _figures(part):
     return {f.batch: f for f in warning.batch_figures(AS_OF, [part.id])}
 
 
-def test_exposure_counts_sold_units_days_in_the_field(world):
+def test_counting_units_and_their_days_in_service(world):
     fleet = Fleet(world)
     fleet.batch("X1", 2, sold=AS_OF - timedelta(days=10))
     fleet.batch("X1", 1, sold=AS_OF - timedelta(days=5))
@@ -94,12 +156,17 @@ def test_exposure_counts_sold_units_days_in_the_field(world):
     void.card.status = "void"
     factories.make_unit(model=factories.make_model(), batch="X1", dealer=world.dealer_a)
     db.session.flush()
-    assert warning.exposure(AS_OF, [fleet.part.id]) == {(fleet.part.id, "X1"): (3, 25)}
+    counts = counting.count(AS_OF, [fleet.part.id])
+    key = (fleet.part.id, "X1")
+    half = stats.half_year(AS_OF)
+    assert dict(counts.units) == {key: 3}
+    assert dict(counts.days) == {(*key, fleet.model.id, half, 0): 2 * 11 + 6}
+    assert dict(counts.reached) == {(*key, 0): 3}
 
 
-def test_failures_count_part_quantity_on_failures_only(world):
+def test_counting_failures_by_age(world):
     fleet = Fleet(world)
-    fleet.batch("X1", 6)
+    fleet.batch("X1", 7)
     fleet.fail("X1", 1)
     factories.make_claim(fleet.units["X1"][1], status="submitted", failure_date=AS_OF, lines=[
         {"kind": "part", "amount": "199", "part": fleet.part, "quantity": 2, "unit_price": "99.5"}])
@@ -111,18 +178,50 @@ def test_failures_count_part_quantity_on_failures_only(world):
     fleet.fail("X1", 1, decision="rejected", status="partly_approved")
     fleet.units["X1"] = fleet.units["X1"][1:]
     fleet.fail("X1", 1, day=AS_OF + timedelta(days=1))  # after the day
-    assert warning.failures(AS_OF, [fleet.part.id]) == {(fleet.part.id, "X1"): 3}
+    fleet.units["X1"] = fleet.units["X1"][1:]
+    fleet.fail("X1", 1, day=SOLD - timedelta(days=3))  # before the sale: counted at age 0
+    counts = counting.count(AS_OF, [fleet.part.id])
+    half = stats.half_year(SOLD)
+    key = (fleet.part.id, "X1", fleet.model.id, half)
+    # 160 days after the sale (band 91–180), and the submitted one's two on the last day (180).
+    assert dict(counts.failed) == {(*key, 2): 3, (*key, 0): 1}
 
 
-def test_baseline_leaves_the_batch_out(fleet):
+def test_a_batch_is_compared_with_the_other_batches_at_the_same_age(fleet):
     figures = _figures(fleet.part)
     b5 = figures["B05"]
-    assert (b5.failures, b5.units, b5.unit_days) == (8, 20, 3600)
-    # The other batches' 4 failures, plus half a failure, over their 14,400 unit-days.
-    assert b5.baseline_rate == pytest.approx(4.5 / 14400)
-    assert b5.expected == pytest.approx(1.125)
-    assert b5.p_value == pytest.approx(warning.poisson_tail(8, 1.125))
-    assert figures["B01"].baseline_rate == pytest.approx(11.5 / 14400)
+    assert (b5.failures, b5.units, b5.unit_days) == (8, 20, 3620)
+    # At 91–180 days the other four batches failed 4 times in 4 × 20 × 90 unit-days; the
+    # batch's 1,800 unit-days there expect 1. They have 4 times the batch's time at each age:
+    # too few for "sold in the same half-year" (10 times), enough for "same model" (3 times).
+    assert b5.expected == pytest.approx(1.0)
+    assert [(b.band, b.unit_days, b.failures, b.level) for b in b5.bands] == [
+        (0, 620, 0, "model"), (1, 1200, 0, "model"), (2, 1800, 8, "model")]
+    # Given the 12 failures at that age, each falls in B05 with its share of the time, 1/5.
+    assert b5.p_value == pytest.approx(stats.excess_p(8, [(12, 0.2)]))
+    assert b5.p_value == pytest.approx(0.00058124288)
+    assert figures["B01"].expected == pytest.approx(11 / 7200 * 1800)
+
+
+def test_young_batch_is_compared_at_its_own_ages(fleet):
+    """A batch sold a month ago, failing at the others' rate in their first month, is not
+    flagged: it is compared with the others' first month, not with their whole life."""
+    for n in range(1, 5):  # in their first month the old batches failed 6 times each
+        for unit in fleet.units[f"B0{n}"][1:7]:
+            factories.make_claim(unit, status="approved", failure_date=SOLD + timedelta(days=9),
+                                 lines=[{"kind": "part", "amount": "99.50", "part": fleet.part,
+                                         "quantity": 1, "unit_price": "99.50"}])
+    fleet.batch("YOUNG", 20, sold=AS_OF - timedelta(days=30))
+    fleet.fail("YOUNG", 6, day=AS_OF - timedelta(days=10))
+    young = _figures(fleet.part)["YOUNG"]
+    # The five old batches' first month: 24 failures in 3,100 unit-days.
+    assert young.failures == 6 and young.expected == pytest.approx(24 / 3100 * 620)
+    assert young.p_value > 0.3
+    # The method before: one rate per unit-day over the whole life flagged it.
+    old = simulation.old_method_alerts(counting.count(AS_OF, [fleet.part.id]))
+    assert (fleet.part.id, "YOUNG") in old
+    warning.check(now=NOW)
+    assert "YOUNG" not in db.session.scalars(sa.select(BatchAlert.batch)).all()
 
 
 def test_no_baseline_no_test(world):
@@ -138,10 +237,14 @@ def test_check_fires_on_the_planted_batch_only(fleet):
     assert [(a.part_id, a.batch, a.status) for a in alerts] == [
         (fleet.part.id, "B05", AlertStatus.OPEN)]
     alert = alerts[0]
-    assert (alert.failures, alert.units, alert.unit_days) == (8, 20, 3600)
-    assert alert.expected == Decimal("1.1250")
-    assert alert.p_value < Decimal("0.0001")
+    assert (alert.failures, alert.units, alert.unit_days) == (8, 20, 3620)
+    assert alert.expected == Decimal("1.0000") and alert.p_value < Decimal("0.001")
+    assert [b["failures"] for b in alert.bands] == [0, 0, 8]
     assert (run.pairs_checked, run.alerts_raised, run.alerts_updated) == (5, 1, 0)
+    # B05's p ≈ 0.00058 is the smallest of five; Benjamini–Hochberg at 5 % lets it through
+    # (≤ 0.05 × 1 / 5) and nothing else, so the cut-off is 0.01.
+    assert run.p_cutoff == Decimal("0.01") and run.false_alert_rate == Decimal("0.05")
+    assert run.min_failures == 3 and alert.checked_run is run
     assert run.scheduled and run.started_by is None and alert.run is run
     actions = db.session.scalars(sa.select(AuditEntry.action).where(
         AuditEntry.entity_type.in_(("batch_alerts", "alert_runs")))).all()
@@ -157,20 +260,20 @@ def test_one_failure_on_tiny_exposure_stays_silent(fleet):
     fleet.batch("TINY", 1, sold=AS_OF - timedelta(days=1))
     fleet.fail("TINY", 1)
     tiny = _figures(fleet.part)["TINY"]
-    assert tiny.p_value < 0.01  # significant, but a single failure must not alarm
+    assert tiny.p_value < 0.001  # among the discoveries, but a single failure must not alarm
     warning.check(now=NOW)
     assert db.session.scalars(sa.select(BatchAlert.batch)).all() == ["B05"]
 
 
-def test_policy_sets_min_failures_and_significance(fleet):
+def test_policy_sets_min_failures_and_false_alert_rate(fleet):
     policy = PolicySettings.current()
-    policy.alert_min_failures, policy.alert_significance = 9, Decimal("0.01")
+    policy.alert_min_failures, policy.alert_false_rate = 9, Decimal("0.05")
     db.session.add(policy)
     assert warning.check(now=NOW).alerts_raised == 0
     policy.alert_min_failures = 3
-    policy.alert_significance = Decimal("0.00001")  # p for 8 where 1 is expected ≈ 1.0e-5
+    policy.alert_false_rate = Decimal("0.001")  # B05 would need p ≤ 0.001 / 5
     assert warning.check(now=NOW).alerts_raised == 0
-    policy.alert_significance = Decimal("0.0001")
+    policy.alert_false_rate = Decimal("0.01")  # ≤ 0.002
     assert warning.check(now=NOW).alerts_raised == 1
 
 
@@ -245,7 +348,7 @@ def test_pages_for_head_office(client, login, fleet, raised):
     page = client.get("/quality/alerts").get_data(as_text=True)
     assert f"/quality/alerts/{raised.id}" in page and "B05" in page
     page = client.get(f"/quality/alerts/{raised.id}").get_data(as_text=True)
-    assert "<svg" in page and "3,600" in page
+    assert "<svg" in page and "3,620" in page
     assert page.count("/claims/") >= 8
     sheet = client.get(f"/quality/alerts/{raised.id}/units.xlsx")
     rows = list(load_workbook(io.BytesIO(sheet.data)).active.values)
@@ -304,14 +407,15 @@ def test_policy_form_checks_the_alert_settings(client, login, world):
     login(world.users[Role.ADMIN])
     form = client.get("/catalog/policy/edit").get_data(as_text=True)
     data = {name: value for name, value in _inputs(form).items() if name != "auto_approve"}
-    for bad in ({"alert_significance": "0"}, {"alert_significance": "0.5"},
+    assert data["alert_false_rate"] == "0.05000"
+    for bad in ({"alert_false_rate": "0"}, {"alert_false_rate": "0.25"},
                 {"alert_min_failures": "0"}):
         response = client.post("/catalog/policy/edit", data={**data, **bad})
         assert response.status_code == 422, bad
     response = client.post("/catalog/policy/edit", data={
-        **data, "alert_significance": "0.005", "alert_min_failures": "4"})
+        **data, "alert_false_rate": "0.1", "alert_min_failures": "4"})
     assert response.status_code == 303
-    assert warning.thresholds() == (0.005, 4)
+    assert warning.thresholds() == (0.1, 4)
 
 
 def _inputs(html):
@@ -349,14 +453,20 @@ def test_risk_counts_count_the_units_at_risk(fleet):
             for g in warning.units_at_risk(alert, stmt)]
 
 
-def test_the_check_keeps_its_counts_for_the_alert_page(fleet):
+def test_the_check_keeps_its_figures_for_the_alert_page(fleet):
     run = warning.check(now=NOW)
     alert = db.session.scalars(sa.select(BatchAlert)).one()
     as_of = run.started_at.astimezone(SHANGHAI).date()
-    assert warning.last_checked(alert.part_id) == warning.batch_figures(as_of, [alert.part_id])
+
+    def rounded(figures):
+        return sorted((f.batch, f.failures, f.units, f.unit_days, round(f.expected, 4),
+                       round(f.p_value, 12)) for f in figures)
+
+    assert rounded(warning.last_checked(alert.part_id)) == rounded(
+        warning.batch_figures(as_of, [alert.part_id]))
     assert warning.last_checked(-1) is None
     warning.check(now=NOW)  # replaced, not added to
-    assert warning.last_checked(alert.part_id) == warning.batch_figures(as_of, [alert.part_id])
+    assert len(warning.last_checked(alert.part_id)) == 5
 
 
 def test_the_page_opens_a_dealers_units_in_place(client, login, fleet, raised):
@@ -381,3 +491,55 @@ def test_only_technical_and_admin_act_on_alerts(fleet):
     assert alert.status == AlertStatus.OPEN and alert.acknowledged_by is None
     warning.acknowledge(alert, "Looking into it.", actor=fleet.world.users[Role.ADMIN], now=NOW)
     assert alert.status == AlertStatus.ACKNOWLEDGED
+
+
+def _others_fail_as_often(fleet):
+    for n in range(1, 5):  # the other batches catch up: B05 no longer stands out
+        fleet.fail(f"B0{n}", 8)
+
+
+def test_the_check_closes_an_open_alert_whose_batch_no_longer_stands_out(fleet):
+    warning.check(now=NOW)
+    alert = db.session.scalars(sa.select(BatchAlert)).one()
+    _others_fail_as_often(fleet)
+    later = NOW + timedelta(days=1)
+    run = warning.check(now=later)
+    assert (run.alerts_raised, run.alerts_updated, run.alerts_closed) == (0, 0, 1)
+    assert alert.status == AlertStatus.CLOSED
+    assert alert.close_reason == CloseReason.NO_LONGER_STANDS_OUT
+    assert alert.closed_by is None and alert.closed_at == later and alert.close_note == ""
+    assert alert.checked_run is run and alert.p_value > run.p_cutoff  # the figures it closed on
+    entry = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.entity_type == "batch_alerts").order_by(AuditEntry.id.desc())).first()
+    assert (entry.action, entry.actor_id, entry.from_state, entry.to_state) == (
+        "close", None, "open", "closed")
+    assert entry.changes == {"close_reason": [None, "no_longer_stands_out"]}
+    assert db.session.scalar(sa.select(sa.func.count(BatchAlert.id))) == 1  # kept, not deleted
+    assert warning.check(now=later).alerts_raised == 0  # nor raised again on the same evidence
+
+
+def test_an_acknowledged_alert_stays_with_its_owner(fleet):
+    warning.check(now=NOW)
+    alert = db.session.scalars(sa.select(BatchAlert)).one()
+    warning.acknowledge(alert, "Foundry asked.", actor=fleet.world.users[Role.TECHNICAL],
+                        now=NOW)
+    _others_fail_as_often(fleet)
+    run = warning.check(now=NOW + timedelta(days=1))
+    assert (run.alerts_updated, run.alerts_closed) == (1, 0)
+    assert alert.status == AlertStatus.ACKNOWLEDGED and alert.p_value > run.p_cutoff
+
+
+def test_the_page_explains_the_alert_in_chinese_and_english(client, login, fleet, raised):
+    login(fleet.world.users[Role.TECHNICAL])
+    page = client.get(f"/quality/alerts/{raised.id}").get_data(as_text=True)
+    assert "售出天数" in page and "91–180" in page and "同一机型" in page
+    assert "5 个（零部件，批次）组合" in page and "误报的比例预计不超过 5%" in page
+    assert "故障 8 次" in page and "预期 1.0 次" in page
+    _others_fail_as_often(fleet)
+    warning.check(now=NOW + timedelta(days=1))
+    page = client.get(f"/quality/alerts/{raised.id}").get_data(as_text=True)
+    assert "由检查自动关闭" in page and "不再明显高于" in page
+    client.post("/language", data={"lang": "en"})
+    page = client.get(f"/quality/alerts/{raised.id}").get_data(as_text=True)
+    assert "by the check" in page and "no longer finds this batch standing out" in page
+    assert "Days since sale" in page and "same model" in page

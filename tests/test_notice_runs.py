@@ -358,7 +358,7 @@ def test_admin_sets_the_makers_details_on_the_policy_page(client, login, world):
             "good_standing_days": "90", "hold_overdue_days": "30", "delivery_confirm_days": "7",
             "maker_name": "  山东重工农业装备有限公司 ", "maker_address": "潍坊市北海路1号",
             "maker_phone": "0536-1234567", "maker_tax_no": "91370700MA3C000000",
-            "alert_significance": "0.01", "alert_min_failures": "3"}
+            "alert_false_rate": "0.05", "alert_min_failures": "3"}
     assert client.post("/catalog/policy/edit", data=data).status_code == 303
     policy = db.session.get(PolicySettings, 1)
     assert (policy.maker_name, policy.maker_tax_no) == ("山东重工农业装备有限公司",

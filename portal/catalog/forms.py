@@ -224,9 +224,8 @@ class PolicyForm(FlaskForm):
     hold_overdue_days = IntegerField(
         _l("Hold a dealer's new claims when old parts are overdue by more than (days)"),
         validators=[InputRequired(), NumberRange(min=0, max=3650)])
-    alert_significance = DecimalField(
-        _l("Early warning: significance level (p-value below which a batch is flagged)"),
-        places=5, validators=[InputRequired()])
+    alert_false_rate = DecimalField(
+        _l("Early warning: false alert rate"), places=5, validators=[InputRequired()])
     alert_min_failures = IntegerField(
         _l("Early warning: least failures in a batch before it is flagged"),
         validators=[InputRequired(), NumberRange(min=1, max=1000)])
@@ -239,9 +238,9 @@ class PolicyForm(FlaskForm):
     maker_service_line = StringField(_l("Maker's service line (on the buyer's certificate)"),
                                      validators=[Optional(), Length(max=32)])
 
-    def validate_alert_significance(self, field):
-        if field.data is not None and not 0 < field.data < Decimal("0.5"):
-            raise ValidationError(_l("Enter a level above 0 and below 0.5, such as 0.01."))
+    def validate_alert_false_rate(self, field):
+        if field.data is not None and not 0 < field.data <= Decimal("0.2"):
+            raise ValidationError(_l("Enter a rate above 0 and at most 0.2, such as 0.05."))
         if field.data is not None and field.data.as_tuple().exponent < -5:
             raise ValidationError(_l("At most five decimal places."))
 

@@ -247,9 +247,10 @@ class PolicySettings(db.Model):
     plan_lead_days: Mapped[int] = mapped_column(default=30)
     # A delivery note not confirmed this many days after shipping is chased by the rep.
     delivery_confirm_days: Mapped[int] = mapped_column(default=7)
-    # Early warning: a batch is flagged when its excess of failures of a key part has a p-value
-    # below this level and at least this many failures.
-    alert_significance = mapped_column(sa.Numeric(6, 5), nullable=False, default=0.01)
+    # Early warning (portal/quality/stats.py): the share of false alerts the check allows among
+    # all it raises in a run (its false discovery rate), and the least failures of a key part
+    # in a batch before it is flagged.
+    alert_false_rate = mapped_column(sa.Numeric(6, 5), nullable=False, default=0.05)
     alert_min_failures: Mapped[int] = mapped_column(default=3)
     parts_markup_percent = mapped_column(sa.Numeric(5, 2), nullable=False, default=0)
     # Claim checks.

@@ -22,7 +22,7 @@ POLICY_FIELDS = ("card_deadline_days", "arrange_deadline_hours", "check_deadline
                  "duplicate_window_days", "late_claim_days", "auto_approve", "auto_max_total",
                  "auto_sample_percent", "good_standing_days", "hold_overdue_days",
                  "maker_name", "maker_address", "maker_phone", "maker_tax_no", "maker_service_line",
-                 "delivery_confirm_days", "alert_significance", "alert_min_failures")
+                 "delivery_confirm_days", "alert_false_rate", "alert_min_failures")
 
 
 @bp.route("/policy")

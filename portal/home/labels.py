@@ -251,7 +251,8 @@ FIELDS.update({"failures": _l("Failures"), "expected": _l("Expected failures"),
                "unit_days": _l("Unit-days in the field"), "p_value": _l("p-value"),
                "baseline_rate": _l("Baseline rate per unit-day"),
                "key_part": _l("Key part (early warning)"),
-               "alert_significance": _l("Alert significance level"),
+               "alert_false_rate": _l("False alert rate of the early warning"),
+               "close_reason": _l("Closed by the check because"),
                "alert_min_failures": _l("Minimum failures for an alert")})
 
 # Exchange and refund cases (包换 / 包退, portal/cases).

@@ -21,12 +21,23 @@ class AlertStatus(TitledEnum):
 OPEN_ALERT = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
 
+class CloseReason(TitledEnum):
+    """Why the check itself closed an alert (a person's close has a note instead)."""
+
+    NO_LONGER_STANDS_OUT = "no_longer_stands_out", _l(
+        "The check no longer finds this batch standing out from the other batches at the same "
+        "age")
+
+
 class BatchAlert(VersionedRecord, db.Model):
     """A key part failing significantly more often in one production batch than in the others.
 
     The figures are those of the check that raised it, refreshed by later checks while the alert
-    is not closed: failures observed in the batch, failures expected at the part's baseline rate
-    over the other batches for the batch's time in the field, the p-value of the excess."""
+    is not closed (``portal.quality.stats``): failures observed in the batch, failures expected
+    at the other batches' rates at the same ages (``bands``: age by age), the p-value of the
+    excess; ``checked_run`` is the check that last counted them. An alert nobody has
+    acknowledged yet is closed by the check once its batch no longer stands out
+    (``close_reason``)."""
 
     __tablename__ = "batch_alerts"
     __table_args__ = (
@@ -45,21 +56,28 @@ class BatchAlert(VersionedRecord, db.Model):
     failures: Mapped[int]
     expected = mapped_column(sa.Numeric(12, 4), nullable=False)
     units: Mapped[int]  # units of the batch sold (in the field) that the part fits
-    unit_days: Mapped[int]  # the batch's exposure: days in the field summed over its units
-    baseline_rate = mapped_column(sa.Numeric(16, 10), nullable=False)  # per unit-day
+    unit_days: Mapped[int]  # days in service summed over the units, at the ages compared
+    # The other batches' failures per unit-day at the batch's ages (expected / unit_days).
+    baseline_rate = mapped_column(sa.Numeric(16, 10), nullable=False)
     p_value = mapped_column(sa.Numeric(16, 12), nullable=False)
+    # Age band by age band (stats.BandFigures.as_dict): units, unit-days, failures, expected.
+    bands: Mapped[list] = mapped_column(sa.JSON, default=list)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("alert_runs.id"))
+    checked_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("alert_runs.id"),
+                                                       index=True)
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledge_note: Mapped[str] = mapped_column(sa.Text, default="")
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_note: Mapped[str] = mapped_column(sa.Text, default="")
+    close_reason: Mapped[CloseReason | None] = mapped_column(enum_column(CloseReason, 30))
 
     part = relationship("Part")
-    run = relationship("AlertRun")
+    run = relationship("AlertRun", foreign_keys=[run_id])
+    checked_run = relationship("AlertRun", foreign_keys=[checked_run_id])
     acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
     closed_by = relationship("User", foreign_keys=[closed_by_id])
 
@@ -81,12 +99,18 @@ class AlertRun(db.Model):
     pairs_checked: Mapped[int] = mapped_column(default=0)  # (key part, batch) pairs tested
     alerts_raised: Mapped[int] = mapped_column(default=0)
     alerts_updated: Mapped[int] = mapped_column(default=0)
+    alerts_closed: Mapped[int] = mapped_column(default=0)  # by the check: no longer stand out
+    # The policy at the run (false alert rate, least failures) and the p-value a pair needed to
+    # be flagged (stats.cutoff); empty on the runs before issue 21's method.
+    false_alert_rate = mapped_column(sa.Numeric(6, 5))
+    min_failures: Mapped[int | None]
+    p_cutoff = mapped_column(sa.Numeric(16, 12))
 
     started_by = relationship("User")
 
 
 class BatchExposure(db.Model):
-    """One (key part, batch) pair's counts at the last check, which replaces them all: an
+    """One (key part, batch) pair's figures at the last check, which replaces them all: an
     alert's page compares its batch with the part's others from these, not by counting every
     unit the part fits again."""
 
@@ -97,3 +121,5 @@ class BatchExposure(db.Model):
     units: Mapped[int]  # units of the batch sold (in the field) that the part fits
     unit_days: Mapped[int]
     failures: Mapped[int]
+    expected = mapped_column(sa.Numeric(12, 4), nullable=False)
+    p_value = mapped_column(sa.Numeric(16, 12), nullable=False)

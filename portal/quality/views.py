@@ -86,7 +86,8 @@ def _detail(alert, form, status=200):
                                 .options(selectinload(Claim.unit))).all()
     return render("quality/alert.html", status=status, alert=alert, form=form,
                   risk=warning.risk_counts(alert, visible_units(current_user)),
-                  chart=charts.batch_rates(alert, others), checked=checked, claims=claims,
+                  chart=charts.batch_ratios(alert, others), ages=charts.ages(alert),
+                  checked=checked, claims=claims,
                   history=audit.history(alert))
 
 
@@ -139,6 +140,7 @@ def check():
     run = warning.check(actor=current_user)
     db.session.commit()
     flash(_("Check done: %(pairs)d part and batch pairs tested, %(raised)d alerts raised, "
-            "%(updated)d open alerts updated.", pairs=run.pairs_checked,
-            raised=run.alerts_raised, updated=run.alerts_updated), "success")
+            "%(updated)d open alerts updated, %(closed)d closed as no longer standing out.",
+            pairs=run.pairs_checked, raised=run.alerts_raised, updated=run.alerts_updated,
+            closed=run.alerts_closed), "success")
     return redirect(url_for("quality.alerts"), 303)
