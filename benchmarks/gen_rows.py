@@ -17,12 +17,15 @@ import math
 import random
 from bisect import bisect_right
 from calendar import monthrange
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import accumulate
 
 from portal.core.db import SHANGHAI
 from portal.core.regions import PROVINCES
 from portal.demo import data as demo
+from portal.quality.simulation import poisson
 from portal.service.models import digits_only
 
 PASSWORD = "Bench-Portal-2026"
@@ -37,6 +40,9 @@ YEARS = 3  # of claims history
 # finance, notice, owed parts returned by the next return date) then also ends more than two
 # years back, so none of its records is younger than two years.
 OLD_LAST_FAILURE_DAYS = 365 * 2 + 240
+# A unit's failure rate at age t days: 1 + RUNNING_IN·e^(-t/RUNNING_IN_DAYS) times its settled
+# rate (five times at the sale, twice after a month, settled after a quarter).
+RUNNING_IN, RUNNING_IN_DAYS = 4.0, 30.0
 SERIES = ["", "A", "B", "C", "E", "G", "H", "K"]  # 8 series x 5 demo models = 40 models
 
 PROVINCE_WEIGHTS = {"山东省": 9, "河南省": 9, "河北省": 7, "黑龙江省": 7, "江苏省": 5, "安徽省": 5,
@@ -115,8 +121,12 @@ def phone(rng: random.Random) -> str:
 class Rows:
     """The whole data set at ``scale`` (1.0 = production scale), reproducible from ``seed``."""
 
-    def __init__(self, scale: float, seed: int, today: date, password_hash: str):
+    def __init__(self, scale: float, seed: int, today: date, password_hash: str,
+                 plant: float | None = None):
         self.rng = random.Random(seed)
+        # Asked for only (--plant-batch): one batch whose differential housings fail at this
+        # many times the normal rate in their first three months (``_plant``).
+        self.plant, self.planted = plant, None
         self.today = today
         self.now = datetime.combine(today, time(9), SHANGHAI).astimezone(UTC)
         self.hash = password_hash
@@ -181,6 +191,7 @@ class Rows:
                                "season_consumption", "is_active"])
         sink.columns("part_models", ["part_id", "model_id"])
         self.parts = {}  # id -> (price, kind, return_required)
+        self.stems = {}  # id -> the part number's family (SB-CS-B → CS)
         self.model_parts: dict[int, list[int]] = {mid: [] for mid, *_ in self.models}
         for s, suffix in enumerate(SERIES):
             for number, name, kind, price, ret, months, supplier, fits in demo.parts():
@@ -192,6 +203,7 @@ class Rows:
                                    stem == "CS", stem in demo.KEY_PARTS,
                                    demo.SEASON_CONSUMPTION.get(stem, Decimal(0)), True))
                 self.parts[part_id] = (price, kind, ret)
+                self.stems[part_id] = stem
                 for base in fits:
                     sink.add("part_models", (part_id, by_base[(s, base)]))
                     self.model_parts[by_base[(s, base)]].append(part_id)
@@ -310,7 +322,8 @@ class Rows:
         first = today - timedelta(days=365 * (YEARS + 1))
         span = (today - timedelta(days=20) - first).days
         old_span = (self.old_last_failure - timedelta(days=120) - first).days
-        self.sold = [[] for _ in self.dealers]  # per dealer: (unit id, model index, sale date)
+        # Per dealer: (unit id, model index, sale date, batch).
+        self.sold = [[] for _ in self.dealers]
         self.unit_serial = {}
         for d_index in self.order:
             dealer, count = self.dealers[d_index], counts[d_index]
@@ -351,7 +364,7 @@ class Rows:
                         card_id, unit_id, dealer_id, "filed", buyer, phone(rng), "",
                         dealer[3], "", "", f"{dealer[3]}某村", f"FP{card_id:010d}", sale, sale,
                         received, max(0, delay - 20), staff, at(sale, rng), staff, filed))
-                    sold.append((unit_id, m_index, sale))
+                    sold.append((unit_id, m_index, sale, f"{model_code}-{produced:%Y%m}"))
             self.sold[d_index] = sold
 
     # ------------------------------------------------------------------ claims
@@ -390,6 +403,8 @@ class Rows:
         self.store = []  # (owed part id, store, entered on)
         remaining = self.n_claims
         last = [i for i in self.order if self.sold[i]][-1]
+        if self.plant:
+            self.planted = self._planted_batch()
         for d_index in self.order:
             sold = self.sold[d_index]
             if not sold:
@@ -401,19 +416,92 @@ class Rows:
             remaining -= share
             dealer = self.dealers[d_index]
             rate = rates[dealer[2]]
-            claims = []
-            for _ in range(share):
-                unit_id, m_index, sale = self.rng.choice(sold)
-                start = max(sale + timedelta(days=1), self.today - timedelta(days=365 * YEARS))
-                if start >= end:
-                    start = end - timedelta(days=1)
-                failure = start + timedelta(days=self.rng.randrange(max(1, (end - start).days)))
-                claims.append((failure, unit_id, m_index, sale))
-            claims.sort()
-            for failure, unit_id, m_index, sale in claims:
-                self._claim(d_index, dealer, rate, failure, unit_id, m_index, sale)
+            failures, weight = self._failures(sold, end, share)
+            if self.planted:
+                failures += self._plant(sold, share / weight)
+            for index, failure, part_id in sorted(
+                    failures, key=lambda f: (f[1], sold[f[0]][0])):
+                unit_id, m_index, sale, _batch = sold[index]
+                self._claim(d_index, dealer, rate, failure, unit_id, m_index, sale,
+                            None if part_id is None else [part_id])
 
-    def _claim(self, d_index, dealer, rate, failure, unit_id, m_index, sale) -> None:
+    def _failures(self, sold, end: date, count: int) -> tuple[list, float]:
+        """``count`` failures of a dealer's sold units between three years back (the history
+        kept) and ``end``, as (index into ``sold``, failure day, None: parts drawn as usual),
+        and the units' summed rate (``count`` / it: failures per unit of it).
+
+        A machine fails most in its first weeks and less once run in: each unit at age t (days
+        since its sale) fails at 1 + RUNNING_IN·e^(-t/RUNNING_IN_DAYS) times its settled rate,
+        so a unit is drawn by that rate summed over its days in the window, and the day from
+        that rate within them. (Before issue 21 every sold unit was equally likely, on a day
+        drawn evenly since its sale: a unit sold a month ago failed as often as one sold three
+        years ago, some 36 times the rate per day, which made every young batch look bad.)"""
+        rng, tau = self.rng, RUNNING_IN_DAYS
+        window_start = self.today - timedelta(days=365 * YEARS)
+        spans, weights = [], []
+        for _unit, _model, sale, _batch in sold:
+            first, last = max(1, (window_start - sale).days), (end - sale).days  # [first, last)
+            early = RUNNING_IN * tau * (math.exp(-first / tau) - math.exp(-last / tau))
+            spans.append((first, last, early))
+            weights.append(early + last - first if last > first else 0.0)
+        cumulative = list(accumulate(weights))
+        if not cumulative[-1]:  # no unit in service in the window: the day before its end
+            return [(rng.randrange(len(sold)), end - timedelta(days=1), None)
+                    for _n in range(count)], 1.0
+        failures = []
+        for index in rng.choices(range(len(sold)), cum_weights=cumulative, k=count):
+            age = self._age(*spans[index])
+            failures.append((index, sold[index][2] + timedelta(days=age), None))
+        return failures, cumulative[-1]
+
+    def _age(self, first: int, last: int, early: float) -> int:
+        """An age in [first, last) drawn from the running-in rate (``early``: the running-in
+        part's mass over those ages, the settled part's being their number)."""
+        tau = RUNNING_IN_DAYS
+        share = self.rng.random() * (early + last - first)
+        if share < early:  # in the running-in part: an exponential cut to the ages
+            top = math.exp(-first / tau)
+            age = -tau * math.log(top - share / early * (top - math.exp(-last / tau)))
+        else:
+            age = first + share - early
+        return min(max(int(age), first), last - 1)
+
+    def _planted_batch(self) -> tuple[int, str] | None:
+        """(part id, batch) to plant: the differential housing (CS, a key part) of the largest
+        batch of a model it fits whose units were sold four to ten months ago."""
+        newest, oldest = self.today - timedelta(days=120), self.today - timedelta(days=300)
+        sizes = Counter(
+            (m_index, batch) for sold in self.sold for _unit, m_index, sale, batch in sold
+            if oldest <= sale <= newest and any(self.stems[p] == "CS" for p in
+                                                self.model_parts[self.models[m_index][0]]))
+        if not sizes:
+            return None
+        (m_index, batch), _n = max(sorted(sizes.items()), key=lambda item: item[1])
+        part = next(p for p in self.model_parts[self.models[m_index][0]]
+                    if self.stems[p] == "CS")
+        return part, batch
+
+    def _plant(self, sold, per_weight: float) -> list:
+        """The planted batch's extra failures at this dealer: in each unit's first three months
+        (ages 1–90), at ``plant`` − 1 times the normal rate of its part there: the dealer's
+        failures per unit of rate (``per_weight``) times the running-in rate summed over those
+        ages, times the part's share of a failure's parts (0.9 a failure, drawn among the
+        model's parts)."""
+        part, batch = self.planted
+        tau, extra = RUNNING_IN_DAYS, []
+        for index, (_unit, m_index, sale, unit_batch) in enumerate(sold):
+            last = min(91, (self.today - sale).days)
+            if unit_batch != batch or last <= 1:
+                continue
+            early = RUNNING_IN * tau * (math.exp(-1 / tau) - math.exp(-last / tau))
+            share = 0.9 / len(self.model_parts[self.models[m_index][0]])
+            lam = (self.plant - 1) * per_weight * (early + last - 1) * share
+            for _n in range(poisson(self.rng, lam)):
+                extra.append((index, sale + timedelta(days=self._age(1, last, early)), part))
+        return extra
+
+    def _claim(self, d_index, dealer, rate, failure, unit_id, m_index, sale,
+               parts=None) -> None:
         rng, sink, today = self.rng, self.sink, self.today
         dealer_id, staff, rep = dealer[0], dealer[4], dealer[5]
         model_id, _code, category, _s, _base = self.models[m_index]
@@ -438,7 +526,7 @@ class Rows:
         lines = []
         n_parts = rng.choices((0, 1, 2), (25, 60, 15))[0]
         fits = self.model_parts[model_id]
-        for part_id in rng.sample(fits, n_parts):
+        for part_id in rng.sample(fits, n_parts) if parts is None else parts:
             price, kind, ret = self.parts[part_id]
             quantity = rng.choice((1, 1, 1, 2)) if kind == "wear" else 1
             lines.append(["part", part_id, quantity, price, None, None, None, None, None,

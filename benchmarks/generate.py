@@ -1,6 +1,7 @@
 """Generate the benchmark's production-scale data set into an empty SQLite or PostgreSQL database.
 
     python -m benchmarks.generate --database-url URL [--scale 1.0] [--seed 1] [--force]
+        [--plant-batch STRENGTH]
 
 At scale 1.0: 1,000 dealers, 500,000 units (most sold, with their warranty cards), 1,000,000
 claims over three years in every status and finance stage with ~2.5 lines each, their owed old
@@ -20,6 +21,11 @@ journal off on SQLite; secondary indexes and (PostgreSQL) foreign keys are dropp
 load and recreated from their own DDL afterwards, so the schema is exactly the migrated one.
 Values go through each column's SQLAlchemy bind processing, so they are stored as the portal
 stores them. Then ANALYZE.
+
+No production batch is planted bad: a claim falls on a dealer's sold unit at random, more often
+in the unit's first weeks (running-in, ``gen_rows.Rows._failures``), and its parts are drawn at
+random among those the model has. The log says how many alerts the nightly early-warning check
+raised on it ("early warning: N alerts from M pairs").
 """
 
 import argparse
@@ -289,7 +295,7 @@ class PostgresLoader(Loader):
 # ---------------------------------------------------------------------------------- after the load
 
 
-def finish_with_app(app) -> None:
+def finish_with_app(app, planted=None) -> None:
     """Policy as a maker would set it, and the real PDFs of the bench dealer's open notices."""
     from portal.catalog.models import PolicySettings
     from portal.dealers.models import Dealer
@@ -324,11 +330,11 @@ def finish_with_app(app) -> None:
         if documents:
             db.session.execute(sa.insert(NoticeDocument.__table__), documents)
         db.session.commit()
-        head_office_work(dealer)
+        head_office_work(dealer, planted)
         db.engine.dispose()
 
 
-def head_office_work(dealer) -> None:
+def head_office_work(dealer, planted=None) -> None:
     """What the portal's own services make on real data: the bench dealer's stocking plan for
     the next season (with its suggestion), a delivery note of parts to it, the nightly batch
     check's alerts and last week's report. Each is timed, as each is real work at this scale."""
@@ -361,8 +367,14 @@ def head_office_work(dealer) -> None:
     started = time.perf_counter()
     run = warning.check()
     db.session.commit()
-    log(f"batch check (flask alerts check): {run.pairs_checked:,} part-batch pairs, "
-        f"{run.alerts_raised} alerts raised, in {time.perf_counter() - started:.1f} s")
+    raised = [(a.part_id, a.batch) for a in warning.raised_by(run)]
+    log(f"early warning: {run.alerts_raised} alerts from {run.pairs_checked:,} pairs "
+        f"(flask alerts check, false alert rate {float(run.false_alert_rate):.0%}, "
+        f"p cut-off {float(run.p_cutoff):.3g}), in {time.perf_counter() - started:.1f} s")
+    if planted:
+        log(f"  the planted batch {planted[1]} (part id {planted[0]}): "
+            f"{'raised' if tuple(planted) in raised else 'NOT raised'}; "
+            f"{len(set(raised) - {tuple(planted)})} other alerts")
     started = time.perf_counter()
     weekly.generate(weekly.last_week())
     db.session.commit()
@@ -382,8 +394,10 @@ def database_size(url: str) -> str:
 
 
 def generate(url: str, scale: float = 1.0, seed: int = 1, force: bool = False,
-             today=None) -> dict:
-    """Create the schema and load the data set; return the row counts per table."""
+             today=None, plant: float | None = None) -> dict:
+    """Create the schema and load the data set; return the row counts per table. ``plant``:
+    one batch's key part failing at that many times its normal early rate (none unless
+    asked)."""
     from portal.core.db import shanghai_today
     from portal.extensions import db
 
@@ -405,7 +419,7 @@ def generate(url: str, scale: float = 1.0, seed: int = 1, force: bool = False,
     else:
         loader = PostgresLoader(db.metadata, dialect, now, url)
     started = time.perf_counter()
-    rows = Rows(scale, seed, today, hashed)
+    rows = Rows(scale, seed, today, hashed, plant)
     rows.emit(loader)
     loader.flush_all()
     generated = time.perf_counter() - started
@@ -417,7 +431,10 @@ def generate(url: str, scale: float = 1.0, seed: int = 1, force: bool = False,
     for step, seconds in loader.finish().items():
         log(f"{step}: {seconds:.1f} s")
     started = time.perf_counter()
-    finish_with_app(app)
+    if rows.planted:
+        log(f"planted: batch {rows.planted[1]}, part id {rows.planted[0]}, at {plant:g} times "
+            f"its normal failure rate in the units' first three months")
+    finish_with_app(app, rows.planted)
     log(f"policy and the bench dealer's notice PDFs: {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     loader.analyze()
@@ -434,10 +451,14 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="1.0 = 1,000 dealers, 500,000 units, 1,000,000 claims")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--plant-batch", type=float, metavar="STRENGTH",
+                        help="plant one bad batch: its differential housings fail at STRENGTH "
+                             "times the normal rate in their first three months (none unless "
+                             "asked)")
     parser.add_argument("--force", action="store_true",
                         help="delete the SQLite file / drop the PostgreSQL public schema first")
     args = parser.parse_args(argv)
-    generate(args.database_url, args.scale, args.seed, args.force)
+    generate(args.database_url, args.scale, args.seed, args.force, plant=args.plant_batch)
     return 0
 
 
