@@ -35,3 +35,29 @@ def test_upgrade_downgrade_upgrade_on_an_empty_sqlite(tmp_path):
         with _db.engine.connect() as connection:
             assert _drift(connection) == []
         _db.engine.dispose()
+
+
+def test_the_false_alert_rate_replaces_the_significance_level(tmp_path):
+    """Issue 21: a policy that kept the old default level 0.01 gets the new default rate 0.05;
+    an administrator's own level is kept as the rate (at most 0.2, the form's new limit); the
+    downgrade gives 0.01 back for 0.05."""
+    os.environ["PORTAL_INSTANCE_PATH"] = str(tmp_path)
+    app = create_app({"PORTAL_ENV": "testing", "SECRET_KEY": "x" * 40,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'rate.sqlite3'}"})
+
+    def policy(column):
+        with _db.engine.connect() as connection:
+            return connection.execute(sa.text(f"SELECT {column} FROM policy_settings")).scalar()
+
+    with app.app_context():
+        upgrade(revision="2d8f6a1b9c35")
+        for level, rate in (("0.01", "0.05"), ("0.005", "0.005"), ("0.3", "0.2")):
+            with _db.engine.begin() as connection:
+                connection.execute(sa.text("UPDATE policy_settings SET alert_significance = :v"),
+                                   {"v": level})
+            upgrade(revision="a4c81e5f2d07")
+            assert float(policy("alert_false_rate")) == float(rate), level
+            downgrade(revision="2d8f6a1b9c35")
+            assert float(policy("alert_significance")) == float(
+                "0.01" if rate == "0.05" else rate), level
+        _db.engine.dispose()
