@@ -15,11 +15,12 @@ else that age is not compared (no other batch has been in service so long). One 
 per age band for all of the batch's units there, so the groups a batch is compared with at
 different ages never share a failure.
 
-The test is exact and conditional, so a thin comparison costs power but never raises false
-alerts: under "same rate", the failures seen at one age in a group, split between the batch and
-the others, fall in the batch with the share of its unit-days (a binomial); the batch's total
-over all ages is a sum of such binomials, and the p-value is that sum's chance of reaching the
-failures seen. It needs no made-up prior: where the other batches never failed at an age, a
+The test is exact and conditional, so a thin comparison costs power, not false alerts: under
+"same rate", the failures seen at one age in a group, split between the batch and the others,
+fall in the batch with the share of its unit-days (a binomial); the batch's total over all ages
+is a sum of such binomials, and the p-value is that sum's chance of reaching the failures seen.
+(A coarser group assumes its batches fail alike: the fallback from "same model" to "every
+model" is the one place where a model that fails more could look like a bad batch.) It needs no made-up prior: where the other batches never failed at an age, a
 batch's failures there count against how small its share of the time in service is.
 
 Across every (key part, batch) pair of one check the false discoveries are held to the policy's
