@@ -19,9 +19,10 @@ The test is exact and conditional, so a thin comparison costs power, not false a
 "same rate", the failures seen at one age in a group, split between the batch and the others,
 fall in the batch with the share of its unit-days (a binomial); the batch's total over all ages
 is a sum of such binomials, and the p-value is that sum's chance of reaching the failures seen.
-(A coarser group assumes its batches fail alike: the fallback from "same model" to "every
-model" is the one place where a model that fails more could look like a bad batch.) It needs no made-up prior: where the other batches never failed at an age, a
-batch's failures there count against how small its share of the time in service is.
+It needs no made-up prior: where the other batches never failed at an age, a batch's failures
+there count against how small its share of the time in service is. (A coarser group assumes its
+batches fail alike: the fallback from "same model" to "every model" is the one place where a
+model that fails more could look like a bad batch.)
 
 Across every (key part, batch) pair of one check the false discoveries are held to the policy's
 rate by the Benjamini–Hochberg step-up rule (``cutoff``): with q = 5 %, at most 5 % of the

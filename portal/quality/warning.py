@@ -99,30 +99,34 @@ def check(*, actor=None, now: datetime | None = None) -> AlertRun:
     limit, hits = stats.flagged(figures, rate, least)
     run.pairs_checked, run.p_cutoff = len(figures), Decimal(f"{limit:.12f}")
     _keep_figures(figures)
-    open_alerts = {(a.part_id, a.batch): a for a in db.session.scalars(
-        sa.select(BatchAlert).where(BatchAlert.status.in_(OPEN_ALERT)))}
-    closed = _last_closed_failures()
     who = actor if actor is not None else audit.SYSTEM
-    for fig in figures:
-        key = (fig.part_id, fig.batch)
-        flagged = key in hits
-        alert = open_alerts.get(key)
-        if alert is not None:
-            _refresh(alert, fig, run, started)
-            if flagged or alert.status != AlertStatus.OPEN:
-                run.alerts_updated += 1
-            else:
-                _close_by_check(alert, started)
-                run.alerts_closed += 1
-        elif flagged and fig.failures > closed.get(key, -1):
-            _raise(fig, run, started, who)
-            run.alerts_raised += 1
+    _act_on(run, figures, hits, started, who)
     run.finished_at = started if now else utcnow()
     audit.record("run_alert_check", run, actor=who, reason=_(
         "%(pairs)d (part, batch) pairs checked, %(raised)d alerts raised, %(updated)d updated, "
         "%(closed)d closed", pairs=run.pairs_checked, raised=run.alerts_raised,
         updated=run.alerts_updated, closed=run.alerts_closed))
     return run
+
+
+def _act_on(run: AlertRun, figures, hits: set, now: datetime, who) -> None:
+    """Raise, refresh and close alerts as the run's flagged pairs (``hits``) say."""
+    open_alerts = {(a.part_id, a.batch): a for a in db.session.scalars(
+        sa.select(BatchAlert).where(BatchAlert.status.in_(OPEN_ALERT)))}
+    closed = _last_closed_failures()
+    for fig in figures:
+        key = (fig.part_id, fig.batch)
+        alert = open_alerts.get(key)
+        if alert is not None:
+            _refresh(alert, fig, run, now)
+            if key in hits or alert.status != AlertStatus.OPEN:
+                run.alerts_updated += 1
+            else:
+                _close_by_check(alert, now)
+                run.alerts_closed += 1
+        elif key in hits and fig.failures > closed.get(key, -1):
+            _raise(fig, run, now, who)
+            run.alerts_raised += 1
 
 
 def _last_closed_failures() -> dict[tuple[int, str], int]:
