@@ -73,6 +73,13 @@ def test_the_field_has_a_running_in_and_young_batches():
     assert len(young) >= 12  # batches none of whose units is half a year in service
 
 
+def test_the_command_prints_the_figures(runner):
+    result = runner.invoke(args=["alerts", "simulate", "--seeds", "2", "--units", "20"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("batches of 20 units, 288 pairs, 2 seeds: no bad batch")
+    assert "5x" in result.output and "before issue 21" in result.output
+
+
 # ---------------------------------------------------------------------------- the database
 
 SMALL = simulation.Scenario(months=18, units_per_batch=40, model_rates=(1.0, 1.4),

@@ -2,15 +2,16 @@
 
 A maker's models come off the line in one batch a month each; a batch's units are sold some
 weeks later (a random delay), so the newest batches are young. Every unit fails at a rate that
-is high in its first weeks and falls after (running-in): ``running_in`` times the settled rate
-more at the sale, fading with a time constant of ``running_in_days``; the settled rate is the
-part's, times its model's (the same part fails more often on some models). No batch is worse
-than another unless one is planted: then one batch's rate of one part is ``strength`` times the
-normal rate in its units' first three months in service (ages 0–90 days, the first two bands).
+is high in its first weeks and falls after (running-in): 1 + ``running_in`` times the settled
+rate at the sale, the excess fading with a time constant of ``running_in_days``; the settled
+rate is the part's, times its model's (the same part fails more often on some models). No
+batch is worse than another unless one is planted: then one batch's rate of one part is
+``strength`` times the normal rate in its units' first three months in service (ages 0–90
+days, the first two bands).
 
-``counts`` gives what the check counts (``portal.quality.stats.Counts``), ready for
-``stats.figures_of``; ``rows`` gives the same field as units and failures with dates, for the
-database. ``run`` checks one field both ways (the check's method and the one before issue 21);
+``draw`` makes a field and what the check counts of it (``Field.counts``, ready for
+``stats.figures_of``); ``rows`` gives its failures with units and dates, for the database.
+``run`` checks one field both ways (the check's method and the one before issue 21);
 ``flask alerts simulate`` prints the figures the README quotes.
 """
 
@@ -31,7 +32,7 @@ class Scenario:
     """The field's size and rates (per part: the models it fits, failures per 100 units a year
     once run in)."""
 
-    months: int = 36  # of production, one batch per model a month, the newest a month old
+    months: int = 36  # of production, one batch per model a month, the newest two months old
     units_per_batch: int = 200  # each batch draws its size from 60 % to 140 % of this
     model_rates: tuple = (0.7, 1.0, 1.5)  # each model's factor on the parts' rates
     parts: tuple = (((0, 1), 6.0), ((1, 2), 4.0), ((0,), 8.0), ((0, 1, 2), 3.0))
