@@ -7,7 +7,7 @@ Sizes and seeds are fixed, so every run sees the same fields. The default scenar
 120–280 units (200 on average): 108 batches, ~21,000 units sold, 288 (part, batch) pairs;
 a running-in rate 5 times the settled one at the sale, models failing 0.7–1.5 times as often.
 Seeds 1–20 without a bad batch, 1–10 for each planted strength (1–5 for 2×, on batches of 800
-units). The file runs in about 20 s on one core.
+units). Its runs take about 15 s on one core.
 """
 
 from datetime import UTC, date, datetime, timedelta
