@@ -77,6 +77,9 @@ class Claim(CreatedBy, VersionedRecord, db.Model):
         sa.Index("ix_claims_dealer_number", "dealer_id", "number"),
         sa.Index("ix_claims_status_submitted", "status", "submitted_at"),
         sa.Index("ix_claims_unit_failure", "unit_id", "failure_date"),
+        # A dealer's failures in a season (a stocking plan's consumption and suggestion): read
+        # from the dealer's claims of those months, not from every claim line of the parts.
+        sa.Index("ix_claims_dealer_failure", "dealer_id", "failure_date"),
         sa.Index("ix_claims_finance", "finance_stage", "dealer_id", "finance_on"),
         # Indexes whose leading columns are exactly the WHERE of an open-work count (home pages,
         # dashboard) and which hold every column it reads: the count reads only those rows.
