@@ -62,7 +62,7 @@ def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descendin
     next_cursor = None
     if len(rows) > size:
         last = items[-1]
-        next_cursor = encode_cursor([_key(getattr(last, sort_col.key)), last.id])
+        next_cursor = encode_cursor([_key(getattr(last, sort_col.key)), getattr(last, id_col.key)])
     return Page(items=items, next_cursor=next_cursor)
 
 
