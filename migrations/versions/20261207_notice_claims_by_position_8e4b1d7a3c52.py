@@ -2,13 +2,13 @@
 time in the notice's order, without sorting all of them first
 
 Revision ID: 8e4b1d7a3c52
-Revises: 2d8f6a1b9c35
+Revises: 5e1c7a3b9d42
 Create Date: 2026-12-07 19:00:00
 """
 from alembic import op
 
 revision = '8e4b1d7a3c52'
-down_revision = '2d8f6a1b9c35'
+down_revision = '5e1c7a3b9d42'
 branch_labels = None
 depends_on = None
 
