@@ -91,6 +91,9 @@ class Claim(CreatedBy, VersionedRecord, db.Model):
         sa.Index("ix_claims_forwarded", "finance_stage", "dealer_id", "forwarded_at"),
         sa.Index("ix_claims_unnoticed", "finance_stage", "notice_id", "dealer_id", "finance_on",
                  "total_finance"),
+        # The same by audit month: the generation page's months waiting, a month's sums per dealer.
+        sa.Index("ix_claims_unnoticed_month", "finance_stage", "notice_id", "finance_on",
+                 "dealer_id", "total_finance"),
         sa.Index("ix_claims_decided_rules", "decided_at", "status", "decided_by_rules"),
         # A dealer's repairs of one day: the return-visit tallies recount them on each change.
         sa.Index("ix_claims_dealer_completed", "dealer_id", "completed_on"),

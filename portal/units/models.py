@@ -12,6 +12,10 @@ from portal.extensions import db
 
 class Unit(VersionedRecord, db.Model):
     __tablename__ = "units"
+    # Whether a dealer holds units of some models (who a season asks for a plan): a seek per
+    # model, not a read of every unit the dealer holds. The dealer's own index stays, for the
+    # dealer's units in id order.
+    __table_args__ = (sa.Index("ix_units_dealer_model", "dealer_id", "model_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(sa.String(40), unique=True)

@@ -1,0 +1,24 @@
+"""claims: index of the approved claims no notice holds yet by audit month
+
+The notice generation page counts them per month before this month and sums them per dealer up
+to a month's end; the dealer-first index made both read every waiting claim, this month's too.
+
+Revision ID: 9e4b1c7d2a58
+Revises: 2d8f6a1b9c35
+Create Date: 2026-12-07 19:00:00
+"""
+from alembic import op
+
+revision = '9e4b1c7d2a58'
+down_revision = '2d8f6a1b9c35'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index('ix_claims_unnoticed_month', 'claims',
+                    ['finance_stage', 'notice_id', 'finance_on', 'dealer_id', 'total_finance'])
+
+
+def downgrade():
+    op.drop_index('ix_claims_unnoticed_month', table_name='claims')
