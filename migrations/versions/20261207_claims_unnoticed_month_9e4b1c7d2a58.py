@@ -4,13 +4,13 @@ The notice generation page counts them per month before this month and sums them
 to a month's end; the dealer-first index made both read every waiting claim, this month's too.
 
 Revision ID: 9e4b1c7d2a58
-Revises: 2d8f6a1b9c35
+Revises: 8e4b1d7a3c52
 Create Date: 2026-12-07 19:00:00
 """
 from alembic import op
 
 revision = '9e4b1c7d2a58'
-down_revision = '2d8f6a1b9c35'
+down_revision = '8e4b1d7a3c52'
 branch_labels = None
 depends_on = None
 
