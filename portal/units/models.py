@@ -12,6 +12,9 @@ from portal.extensions import db
 
 class Unit(VersionedRecord, db.Model):
     __tablename__ = "units"
+    # A dealer's stock by shipping day, with the model (its category): the units about to count
+    # as sold are counted from the index alone (portal/stock/deemed.py).
+    __table_args__ = (sa.Index("ix_units_dealer_shipped", "dealer_id", "shipped_on", "model_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(sa.String(40), unique=True)
