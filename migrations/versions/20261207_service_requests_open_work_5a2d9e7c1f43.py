@@ -26,6 +26,9 @@ def upgrade():
         op.create_index(name, 'service_requests', [column, 'status'], unique=False,
                         sqlite_where=sa.text(OPEN_WORK_SQL),
                         postgresql_where=sa.text(OPEN_WORK_SQL))
+    if op.get_bind().dialect.name == 'sqlite':  # statistics for the planner, these indexes only
+        for name, _column in INDEXES:
+            op.execute(f'ANALYZE {name}')
 
 
 def downgrade():
