@@ -129,8 +129,8 @@ def refresh_work(now: datetime) -> AnalyticsSnapshot:
     return _save(WORK, _work(now), now)
 
 
-def _compliance(today: date) -> dict:
-    dealers = compliance(sa.select(Dealer.id), today)
+def _compliance(today: date, dealer_ids=None) -> dict:
+    dealers = compliance(sa.select(Dealer.id) if dealer_ids is None else dealer_ids, today)
     return {"today": today.isoformat(), "dealers": {
         str(dealer_id): asdict(figures) for dealer_id, figures in dealers.items()}}
 
@@ -189,8 +189,9 @@ def work_figures(now: datetime) -> tuple[dict, datetime]:
 
 def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datetime]:
     """``compliance`` of ``dealer_ids`` (by dealer id; those with nothing due left out), and
-    as of when."""
-    snapshot = _current(COMPLIANCE, lambda: _compliance(now.astimezone(SHANGHAI).date()), now)
+    as of when. Before the first refresh, counted for these dealers alone."""
+    snapshot = _current(COMPLIANCE, lambda: _compliance(now.astimezone(SHANGHAI).date(),
+                                                        dealer_ids), now)
     dealers = snapshot.data["dealers"]
     return {dealer_id: Compliance(**dealers[str(dealer_id)]) for dealer_id in dealer_ids
             if str(dealer_id) in dealers}, snapshot.as_of
