@@ -3,8 +3,10 @@
 import gc
 
 from portal import create_app
+from portal.core.gc_freeze import FreezeAfterWarming
 
 app = create_app()
+app.wsgi_app = FreezeAfterWarming(app.wsgi_app)  # and what it builds while serving its first pages
 
 # Everything made while starting (modules, the URL map, translations, templates' code) lives as
 # long as the process. Freezing it keeps the collector's full passes from walking those

@@ -47,6 +47,10 @@ def test_the_statement_traces_the_offset_to_its_cases(world, offset):
     [traced] = s.cases_of(row)
     assert (traced.number, traced.serial, traced.amount) == (
         case.number, case.unit.serial, Decimal("76000.00"))
+    tally = build_statement(world.dealer_a, date(2026, 11, 1), date(2026, 11, 30),
+                            traced=False).tallies[notice.id]  # the page's
+    assert (tally.claims, tally.claims_total, tally.cases, tally.cases_total) == (
+        1, claim.total_finance, 1, Decimal("76000.00"))
 
 
 def test_page_pdf_and_excel_show_the_case(client, login, world, offset):

@@ -166,3 +166,31 @@ def test_nearly_sold_first_counts_and_lists_as_nearly_sold_does(world, seasons):
         assert count == len(everyone) >= 2
         assert [(a.unit.serial, a.shipped_on, a.seasons, a.next_season) for a in listed] == [
             (a.unit.serial, a.shipped_on, a.seasons, a.next_season) for a in everyone[:first]]
+
+
+def test_nearly_sold_first_follows_the_rule_per_category_and_province(world, db):
+    """Counted by the database in windows of shipping days, the dealer page's units are still
+    ``nearly_sold``'s: each category and province with its own seasons, on either side of
+    each season's first day, with sold, returning and other dealers' units left out."""
+    from portal.stock.deemed import nearly_sold_first
+
+    season(db, "2025秋", date(2025, 9, 15), date(2025, 11, 15))
+    season(db, "2026春", date(2026, 3, 10), date(2026, 6, 15))
+    season(db, "河南秋", date(2026, 9, 1), date(2026, 10, 1), provinces=["河南省"])
+    season(db, "收获机", date(2026, 8, 1), date(2026, 8, 30), categories=["combine"])
+    season(db, "将来", date(2026, 12, 1), date(2027, 1, 1))  # not ended: counts for nothing
+    days = [date(2025, 9, 14), date(2025, 9, 15), date(2025, 9, 16), date(2026, 3, 9),
+            date(2026, 3, 10), date(2026, 3, 11), date(2026, 7, 31), date(2026, 8, 1),
+            date(2026, 8, 2), date(2026, 9, 1), date(2026, 9, 2), TODAY]
+    for dealer in (world.dealer_a, world.dealer_b):
+        for day in days:
+            for category in (ModelCategory.TRACTOR_LARGE, ModelCategory.COMBINE):
+                unit(world, day, dealer=dealer, category=category)
+    factories.make_card(unit(world, date(2026, 3, 11)))  # sold
+    for dealer_ids in (None, [world.dealer_a.id], [world.dealer_b.id]):
+        everyone = nearly_sold(dealer_ids, TODAY)
+        count, listed = nearly_sold_first(dealer_ids, TODAY, 100)
+        assert count == len(everyone) == len(listed) > 2
+        assert [(a.unit.serial, a.seasons, a.next_season) for a in listed] == [
+            (a.unit.serial, a.seasons, a.next_season) for a in everyone]
+    assert nearly_sold_first(None, date(2025, 1, 1), 10) == (0, [])  # no season over yet

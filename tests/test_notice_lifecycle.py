@@ -1,6 +1,7 @@
 """After issue: the dealer confirms (offset posted, claims written off) or disputes; finance
 voids (claims released) and reissues; a confirmed notice never changes again."""
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -452,3 +453,27 @@ def test_list_and_notice_pages_do_not_grow_with_rows(client, login, world, finan
     assert len(bigger.claims) == 5
     assert (count("/finance/notices"), count(f"/finance/notices/{bigger.number}")) == (
         few[0], few[1] + 1)  # the bigger one links back to the notice it replaces
+
+
+def test_the_page_lists_the_claims_a_page_at_a_time(client, login, world, finance, app,
+                                                    monkeypatch):
+    """Its totals and its sheet's footer over all claims, the claims a page at a time, each
+    reached by "Show more" (the fragment of rows only); the PDF lists them all."""
+    notice = make_notice(world.dealer_a, 5, actor=finance)
+    db.session.commit()
+    numbers = [row.claim.number for row in notice.claims]
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    login(finance)
+    page = client.get(f"/finance/notices/{notice.number}").get_data(as_text=True)
+    assert re.findall(r'href="/claims/\d+">([^<]+)</a>', page) == numbers[:2]
+    assert "Total of 5 claims" in page and "the first 2 of the 5 repair records" in page
+    assert f"{notice.total:,.2f}" in page  # the total, in figures (and in words below it)
+    seen, url = [], f"/finance/notices/{notice.number}"
+    while url:
+        body = client.get(url, headers={"HX-Request": "true"} if seen else {}).get_data(
+            as_text=True)
+        assert seen == [] or "<html" not in body  # the next rows only
+        seen += re.findall(r'href="/claims/\d+">([^<]+)</a>', body)
+        match = re.search(r'hx-get="(/finance/notices/[^"]+after=[^"]+)"', body)
+        url = match.group(1).replace("&amp;", "&") if match else None
+    assert seen == numbers

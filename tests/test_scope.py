@@ -124,10 +124,12 @@ def test_the_dealers_claims_list_reads_its_index_not_every_claim(client, login, 
 # units): which plan SQLite picks depends on them, and a test database of a few rows has none.
 BENCH_STATS = """
 claims ix_claims_dealer_completed 250000 1000 3
+claims ix_claims_dealer_failure 250000 1000 3
 claims ix_claims_dealer_id 250000 1000 1
 claims ix_claims_dealer_number 250000 1000 1
 claims ix_claims_decided_rules 250000 2 2 2
 claims ix_claims_unnoticed 250000 50000 29 26 3 2
+claims ix_claims_unnoticed_month 250000 50000 29 26 3 2
 claims ix_claims_forwarded 250000 50000 200 2
 claims ix_claims_to_forward 250000 50000 17858 73 1
 claims ix_claims_samples_pending 250000 41667 35715 35715 143 1 1
@@ -144,6 +146,8 @@ claims sqlite_autoindex_claims_1 250000 1
 units ix_units_model_id 125000 3125
 units ix_units_engine_no 125000 1
 units ix_units_dealer_id 125000 500
+units ix_units_dealer_model 125000 500 13
+units ix_units_dealer_shipped 125000 500 2 1
 units ix_units_batch 125000 66
 units sqlite_autoindex_units_1 125000 1
 """

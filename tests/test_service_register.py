@@ -498,6 +498,31 @@ def test_the_list_pages_by_keyset_and_filters(client, login, world, db):
     assert client.get("/service/?after=bm9wZQ&status=bogus").status_code == 200
 
 
+def test_a_dealers_piles_and_list_read_both_of_its_columns(client, login, world, db):
+    """A dealer's entries are its own or those it received itself (re-routed elsewhere since):
+    the home page's counts, taken beside the open-work indexes, and the list, which sorts the
+    keys before loading the rows, both find every one."""
+    late = utcnow() - timedelta(hours=30)
+    factories.make_service_request(world.dealer_a, number="FW2026900001", received_at=late)
+    given = factories.make_service_request(world.dealer_b, number="FW2026900002",
+                                           received_at=late + timedelta(minutes=1))
+    given.received_by_dealer_id = world.dealer_a.id
+    for n, status in enumerate(("closed", "checked", "arranged")):
+        factories.make_service_request(world.dealer_a, number=f"FW202690001{n}", status=status,
+                                       received_at=late + timedelta(minutes=2 + n))
+    factories.make_service_request(world.dealer_b, number="FW2026900099", received_at=late)
+    db.session.commit()
+    dealer = world.users[Role.DEALER_ADMIN]
+    mine, overdue = piles([queues.MINE_TO_ARRANGE, queues.OVERDUE_HERE], dealer, utcnow())
+    assert mine.count == 1 and overdue.count == 3  # routed to it; late: two routed, one arranged
+    login(dealer)
+    listed = walk_pages(client, "/service/", r"FW\d+")
+    assert listed == ["FW2026900012", "FW2026900011", "FW2026900010", "FW2026900002",
+                      "FW2026900001"]
+    assert (walk_pages(client, "/service/?overdue=1", r"FW\d+")
+            == ["FW2026900012", "FW2026900002", "FW2026900001"])
+
+
 def test_list_queries_do_not_grow_with_rows(client, login, world, db):
     def add(n):
         for _ in range(n):

@@ -33,6 +33,22 @@ def test_a_range_starting_mid_history(world, ledger_history):
     assert empty.rows == [] and empty.opening == empty.closing == D("4650.00")
 
 
+def test_the_page_counts_what_each_notice_holds(world, ledger_history):
+    """The page's statement counts and totals each offset's claims as the printed one lists
+    them."""
+    notice, _offset = ledger_history
+    start, end = date(2026, 1, 1), date(2026, 12, 31)
+    page = build_statement(world.dealer_a, start, end, traced=False)
+    printed = build_statement(world.dealer_a, start, end)
+    [row] = [r for r in page.rows if r.notice_id == notice.id]
+    tally = page.tally_of(row)
+    assert (tally.claims, tally.claims_total, tally.cases, tally.cases_total) == (
+        1, D("150.00"), 0, D("0.00"))
+    assert page.claims_of(row) == [] and page.tally_of(page.rows[0]) is None
+    assert tally.claims == len(printed.claims_of(row))
+    assert tally.claims_total == sum(c.amount for c in printed.claims_of(row))
+
+
 def test_default_range_is_this_year_so_far():
     assert default_range(date(2026, 5, 17)) == (date(2026, 1, 1), date(2026, 5, 17))
 
@@ -60,7 +76,8 @@ def test_page_pdf_and_excel(client, login, world, ledger_history):
     page = client.get(f"{base}?{query}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert notice.number in body and "WX-HX-2026-0007-1" in body
+    # each offset with its notice's claims counted and totalled; the notice lists them
+    assert f'href="/finance/notices/{notice.number}"' in body and "¥150.00" in body
     assert "¥6,000.00" in body and "¥4,650.00" in body
 
     pdf = client.get(f"{base}.pdf?{query}")

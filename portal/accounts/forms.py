@@ -2,22 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    HiddenField,
-    PasswordField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.validators import Email as EmailValidator
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.roles import Role
 from portal.accounts.services import PASSWORD_MAX
-from portal.core.forms import options
+from portal.core.forms import SelectField, SelectMultipleField, options
 from portal.core.validators import HiddenLength
 
 PASSWORD_LENGTH = Length(max=PASSWORD_MAX)  # also what sign-in hashes: no 15 MB password

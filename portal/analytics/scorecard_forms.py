@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal.analytics.models import Recommendation
+from portal.core.forms import SelectField
 from portal.dealers.models import DealerGrade
 
 

@@ -69,6 +69,9 @@ class Unsaved:
 
 
 def _save(name: str, data: dict, now: datetime) -> AnalyticsSnapshot:
+    with _lock:  # what this process built of it is stale, even if refreshed at the same instant
+        for key in [key for key in _made if key[0] == name]:
+            del _made[key]
     snapshot = _stored(name) or AnalyticsSnapshot(name=name)
     snapshot.data, snapshot.as_of = data, now
     db.session.add(snapshot)
@@ -129,8 +132,8 @@ def refresh_work(now: datetime) -> AnalyticsSnapshot:
     return _save(WORK, _work(now), now)
 
 
-def _compliance(today: date) -> dict:
-    dealers = compliance(sa.select(Dealer.id), today)
+def _compliance(today: date, dealer_ids=None) -> dict:
+    dealers = compliance(sa.select(Dealer.id) if dealer_ids is None else dealer_ids, today)
     return {"today": today.isoformat(), "dealers": {
         str(dealer_id): asdict(figures) for dealer_id, figures in dealers.items()}}
 
@@ -170,14 +173,22 @@ def failure_overview(now: datetime, build: Callable[[dict], T]) -> tuple[T, date
     tables of them took longer than the rest of the page. ``build`` must not depend on the
     request but through the language, and its result is shared: read it, never change it."""
     snapshot = _current(FAILURES, _failures, now)
-    name, stamp = (FAILURES, str(get_locale())), (snapshot.id, snapshot.as_of)
+    return _built((FAILURES, str(get_locale())), snapshot, build), snapshot.as_of
+
+
+def _built(key: tuple, snapshot, build: Callable[[dict], T]) -> T:
+    """``build(snapshot.data)``, made once per stored snapshot (its id and as of) under ``key``
+    in each process; figures computed for one request (``Unsaved``) are built every time."""
+    if snapshot.id is None:
+        return build(snapshot.data)
+    stamp = (snapshot.id, snapshot.as_of)
     with _lock:
-        made = _made.get(name)
+        made = _made.get(key)
     if made is None or made[0] != stamp:
         made = (stamp, build(snapshot.data))
         with _lock:
-            _made[name] = made
-    return made[1], snapshot.as_of
+            _made[key] = made
+    return made[1]
 
 
 def work_figures(now: datetime) -> tuple[dict, datetime]:
@@ -189,11 +200,15 @@ def work_figures(now: datetime) -> tuple[dict, datetime]:
 
 def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datetime]:
     """``compliance`` of ``dealer_ids`` (by dealer id; those with nothing due left out), and
-    as of when."""
-    snapshot = _current(COMPLIANCE, lambda: _compliance(now.astimezone(SHANGHAI).date()), now)
-    dealers = snapshot.data["dealers"]
-    return {dealer_id: Compliance(**dealers[str(dealer_id)]) for dealer_id in dealer_ids
-            if str(dealer_id) in dealers}, snapshot.as_of
+    as of when. Before the first refresh, counted for these dealers alone. The stored figures
+    of every dealer are read and parsed once per snapshot in each process (``_built``): a
+    dealer's home page wants one dealer's of a thousand."""
+    snapshot = _current(COMPLIANCE, lambda: _compliance(now.astimezone(SHANGHAI).date(),
+                                                        dealer_ids), now)
+    dealers = _built((COMPLIANCE,), snapshot, lambda data: {
+        int(dealer_id): Compliance(**figures) for dealer_id, figures in data["dealers"].items()})
+    return {dealer_id: dealers[dealer_id] for dealer_id in dealer_ids
+            if dealer_id in dealers}, snapshot.as_of
 
 
 def stored_scorecards(months: int, dealer_ids, today: date,

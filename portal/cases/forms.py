@@ -2,19 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.cases.models import CaseKind, CaseOrigin, MachineVerdict
-from portal.core.forms import options
+from portal.core.forms import SelectField, options
 from portal.core.validators import HiddenLength
 from portal.core.versioning import Versioned
 

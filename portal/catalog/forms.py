@@ -12,7 +12,6 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
     ValidationError,
@@ -28,7 +27,7 @@ from portal.catalog.models import (
     ProductModel,
     SeasonKind,
 )
-from portal.core.forms import DecimalField, options
+from portal.core.forms import DecimalField, SelectField, options
 from portal.core.regions import PROVINCES
 from portal.core.versioning import Versioned
 from portal.dealers.models import DealerGrade

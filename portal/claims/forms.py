@@ -2,16 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import (
-    DateField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.core.forms import DecimalField
+from portal.core.forms import DecimalField, SelectField
 from portal.core.uploads import with_limit
 from portal.core.versioning import Versioned
 

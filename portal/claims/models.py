@@ -77,6 +77,9 @@ class Claim(CreatedBy, VersionedRecord, db.Model):
         sa.Index("ix_claims_dealer_number", "dealer_id", "number"),
         sa.Index("ix_claims_status_submitted", "status", "submitted_at"),
         sa.Index("ix_claims_unit_failure", "unit_id", "failure_date"),
+        # A dealer's failures in a season (a stocking plan's consumption and suggestion): read
+        # from the dealer's claims of those months, not from every claim line of the parts.
+        sa.Index("ix_claims_dealer_failure", "dealer_id", "failure_date"),
         sa.Index("ix_claims_finance", "finance_stage", "dealer_id", "finance_on"),
         # Indexes whose leading columns are exactly the WHERE of an open-work count (home pages,
         # dashboard) and which hold every column it reads: the count reads only those rows.
@@ -88,6 +91,9 @@ class Claim(CreatedBy, VersionedRecord, db.Model):
         sa.Index("ix_claims_forwarded", "finance_stage", "dealer_id", "forwarded_at"),
         sa.Index("ix_claims_unnoticed", "finance_stage", "notice_id", "dealer_id", "finance_on",
                  "total_finance"),
+        # The same by audit month: the generation page's months waiting, a month's sums per dealer.
+        sa.Index("ix_claims_unnoticed_month", "finance_stage", "notice_id", "finance_on",
+                 "dealer_id", "total_finance"),
         sa.Index("ix_claims_decided_rules", "decided_at", "status", "decided_by_rules"),
         # A dealer's repairs of one day: the return-visit tallies recount them on each change.
         sa.Index("ix_claims_dealer_completed", "dealer_id", "completed_on"),

@@ -46,8 +46,10 @@ def decode_cursor(cursor: str | None) -> list | None:
     return values if value is None or isinstance(value, str) or _whole(value) else None
 
 
-def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descending=False):
-    """Run ``stmt`` ordered by (sort_col, id_col) and return one page plus the next cursor."""
+def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descending=False,
+                keys_first=False):
+    """Run ``stmt`` ordered by (sort_col, id_col) and return one page plus the next cursor.
+    ``keys_first`` for a SELECT no index walks in order (``rows_by_keys``)."""
     after = decode_cursor(cursor)
     if after is not None and (value := _from_key(sort_col, after[0])) is not _BAD:
         last_id = after[1]
@@ -57,12 +59,13 @@ def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descendin
             after_last = sa.or_(sort_col > value, sa.and_(sort_col == value, id_col > last_id))
         stmt = stmt.where(after_last)
     order = (sort_col.desc(), id_col.desc()) if descending else (sort_col, id_col)
-    rows = db.session.scalars(stmt.order_by(*order).limit(size + 1)).all()
+    stmt = stmt.order_by(*order).limit(size + 1)
+    rows = rows_by_keys(stmt, id_col) if keys_first else db.session.scalars(stmt).all()
     items = rows[:size]
     next_cursor = None
     if len(rows) > size:
         last = items[-1]
-        next_cursor = encode_cursor([_key(getattr(last, sort_col.key)), last.id])
+        next_cursor = encode_cursor([_key(getattr(last, sort_col.key)), getattr(last, id_col.key)])
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -72,13 +75,24 @@ def list_select(queue, scope, user, now: datetime):
     return queue.select(user, now) if queue else scope(user)
 
 
-def list_page(stmt, queue, sort_col, id_col, *, descending: bool = True) -> Page:
+def rows_by_keys(stmt, id_col) -> list:
+    """``stmt``'s rows (ordered and limited) in two steps: its ids, then those rows. Where the
+    database must sort what it found rather than walk an index in order (a dealer's entries by
+    either of two columns), it then sorts thousands of keys, not thousands of whole rows."""
+    ids = db.session.scalars(stmt.with_only_columns(id_col)).all()
+    if not ids:
+        return []
+    return db.session.scalars(stmt.limit(None).where(id_col.in_(ids))).all()
+
+
+def list_page(stmt, queue, sort_col, id_col, *, descending: bool = True,
+              keys_first: bool = False) -> Page:
     """The page of ``stmt`` the request's cursor asks for, of the configured size: in the
     queue's order when the request asks for a queue, else by ``sort_col`` (newest first unless
-    told otherwise)."""
+    told otherwise; ``keys_first`` as ``keyset_page``)."""
     if queue:
         return queue_page(stmt, queue)
-    return request_page(stmt, sort_col, id_col, descending=descending)
+    return request_page(stmt, sort_col, id_col, descending=descending, keys_first=keys_first)
 
 
 def queue_page(stmt, queue) -> Page:
@@ -88,11 +102,12 @@ def queue_page(stmt, queue) -> Page:
 
 
 def request_page(stmt, sort_col, id_col, *, descending: bool = False,
-                 size: int | None = None) -> Page:
+                 size: int | None = None, keys_first: bool = False) -> Page:
     """The page of ``stmt`` by (``sort_col``, ``id_col``) that the request's cursor (``after``)
     asks for: ``size`` rows, the configured page size unless told."""
     return keyset_page(stmt, sort_col, id_col, request.args.get("after"),
-                       size or current_app.config["PAGE_SIZE"], descending=descending)
+                       size or current_app.config["PAGE_SIZE"], descending=descending,
+                       keys_first=keys_first)
 
 
 def _key(value):

@@ -5,13 +5,13 @@ import re
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField, ValidationError
+from wtforms import StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.validators import Email as EmailValidator
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.core.forms import options
+from portal.core.forms import SelectField, options
 from portal.core.regions import PROVINCES
 from portal.core.versioning import Versioned
 from portal.dealers.models import Dealer, DealerGrade

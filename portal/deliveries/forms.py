@@ -10,13 +10,12 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.core.forms import DecimalField
+from portal.core.forms import DecimalField, SelectField
 from portal.core.validators import HiddenLength
 from portal.core.versioning import Versioned
 from portal.deliveries.services import MAX_QTY, NUMBER_MAX, find_parts, find_units

@@ -93,17 +93,18 @@ def ledger_detail(dealer_id):
                   closing=balance(dealer.id, end) if end else None, notice_links=notice_links())
 
 
-def _statement(dealer_id):
+def _statement(dealer_id, traced: bool = True):
     dealer = get_dealer(dealer_id, current_user)
     start, end, errors = _range(shanghai_today())
-    return build_statement(dealer, start, end), errors
+    return build_statement(dealer, start, end, traced=traced), errors
 
 
 @bp.route("/ledger/<id:dealer_id>/statement")
 @ledger_readers
 def statement(dealer_id):
-    """The dealer statement for a date range (this year by default)."""
-    built, errors = _statement(dealer_id)
+    """The dealer statement for a date range (this year by default); each offset with how many
+    claims and cases its notice holds (the notice, the PDF and the Excel list them)."""
+    built, errors = _statement(dealer_id, traced=False)
     return render("finance/statement.html", s=built, errors=errors, notice_links=notice_links())
 
 

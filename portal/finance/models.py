@@ -90,6 +90,8 @@ class NoticeClaim(db.Model):
     after a notice is voided, as history; the claim's own ``notice_id`` says where it is now."""
 
     __tablename__ = "notice_claims"
+    __table_args__ = (  # the notice page's claims, a page at a time in the notice's order
+        sa.Index("ix_notice_claims_notice_position", "notice_id", "position", "claim_id"),)
 
     notice_id: Mapped[int] = mapped_column(
         sa.ForeignKey("write_off_notices.id", ondelete="CASCADE"), primary_key=True)

@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 from portal.dealers.scope import scope, scoped
 from portal.extensions import db
 from portal.finance.access import can_read_notices
-from portal.finance.models import NoticeStatus, WriteOffNotice
-from portal.finance.notices import sheet_options
+from portal.finance.models import NoticeDocument, NoticeStatus, WriteOffNotice
+from portal.finance.notices import case_options, sheet_options
 
 
 def visible_notices(user):
@@ -21,16 +21,20 @@ def visible_notices(user):
     return stmt
 
 
-def find_notice(number: str, user) -> WriteOffNotice | None:
-    """The notice with its dealer and claims if ``user`` may see it, else None."""
+def find_notice(number: str, user, *, claims: bool = True) -> WriteOffNotice | None:
+    """The notice with its dealer, cases and (unless ``claims`` is false: the page shows them
+    a page at a time) claims if ``user`` may see it, else None."""
+    options = sheet_options() if claims else (
+        case_options(),  # whether it has its PDF, without reading the PDF
+        selectinload(WriteOffNotice.document).load_only(NoticeDocument.rendered_at))
     return db.session.scalar(
         visible_notices(user).where(WriteOffNotice.number == number)
-        .options(selectinload(WriteOffNotice.dealer), *sheet_options()))
+        .options(selectinload(WriteOffNotice.dealer), *options))
 
 
-def get_notice(number: str, user) -> WriteOffNotice:
+def get_notice(number: str, user, *, claims: bool = True) -> WriteOffNotice:
     """The notice if ``user`` may see it; 404 otherwise (never reveal that it exists)."""
-    return find_notice(number, user) or abort(404)
+    return find_notice(number, user, claims=claims) or abort(404)
 
 
 def month_bounds(text: str | None) -> tuple[date, date] | None:

@@ -16,14 +16,14 @@ from portal.core.actions import back_with_errors, form_action
 from portal.core.converters import record_id
 from portal.core.db import utcnow
 from portal.core.downloads import download
-from portal.core.htmx import render
-from portal.core.pagination import list_page, list_select
+from portal.core.htmx import render, wants_fragment
+from portal.core.pagination import list_page, list_select, request_page
 from portal.core.permissions import requires
 from portal.core.queues import requested
 from portal.dealers.scope import dealer_filter
 from portal.extensions import db
 from portal.finance import access, documents, lifecycle
-from portal.finance.models import NoticeStatus, WriteOffNotice
+from portal.finance.models import NoticeClaim, NoticeStatus, WriteOffNotice
 from portal.finance.notice_forms import DisputeForm, NoticeForm, ReissueForm, VoidForm
 from portal.finance.notice_scope import (
     filter_notices,
@@ -33,6 +33,7 @@ from portal.finance.notice_scope import (
     replacement_of,
     visible_notices,
 )
+from portal.finance.notices import claim_count, claim_rows
 from portal.finance.queues import awaiting_dealer
 from portal.finance.views import bp
 from portal.units.search import searched
@@ -75,6 +76,7 @@ def _page(notice: WriteOffNotice, status: int = 200, **forms):
     replaced_by = replacement_of(notice) if notice.status == NoticeStatus.VOIDED else None
     context = {
         "notice": notice, "replaced_by": replaced_by, "period_text": period_text,
+        "claim_count": claim_count(notice), "claim_page": _claim_page(notice),
         "history": audit.history(notice, limit=200),
         "confirm_form": (forms.get("confirm") or NoticeForm(version=seen)) if answering else None,
         "dispute_form": (forms.get("dispute") or DisputeForm(version=seen)) if answering else None,
@@ -86,11 +88,22 @@ def _page(notice: WriteOffNotice, status: int = 200, **forms):
     return render("finance/notice.html", status=status, **context)
 
 
+def _claim_page(notice: WriteOffNotice):
+    """The page of the notice's claims the request asks for, in the notice's order."""
+    return request_page(claim_rows().where(NoticeClaim.notice_id == notice.id),
+                        NoticeClaim.position, NoticeClaim.claim_id)
+
+
 @bp.route("/notices/<number>")
 @readers
 def notice(number):
-    """The notice as the dealer reads it, its status and history, and what may be done next."""
-    return _page(get_notice(number, current_user))
+    """The notice as the dealer reads it, its status and history, and what may be done next;
+    its claims a page at a time (its "Show more" asks for the next rows only)."""
+    found = get_notice(number, current_user, claims=False)
+    if wants_fragment() and request.args.get("after"):
+        return render("finance/_notice_claim_rows.html", notice=found,
+                      claim_page=_claim_page(found))
+    return _page(found)
 
 
 @bp.route("/notices/<number>.pdf")

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.catalog.models import PolicySettings
 from portal.claims.models import Claim, ClaimLine, Decision, FinanceStage, LineKind
@@ -151,11 +151,28 @@ def sheet_options():
     """Loader options for showing notices with the sheet (templates/finance/_notice_sheet.html,
     the notice page) without a query per claim or case:
     ``select(WriteOffNotice).options(*sheet_options())``."""
-    case = NoticeCase.case.property.mapper.class_  # SanbaoCase (finance sits below cases)
     return (selectinload(WriteOffNotice.claims).selectinload(NoticeClaim.claim)
-            .selectinload(Claim.unit).selectinload(Unit.model),
-            selectinload(WriteOffNotice.cases).selectinload(NoticeCase.case).options(
-                selectinload(case.unit), selectinload(case.settlement)))
+            .selectinload(Claim.unit).selectinload(Unit.model), case_options())
+
+
+def case_options():
+    """Loader options for a notice's exchange and refund cases as the sheet shows them."""
+    case = NoticeCase.case.property.mapper.class_  # SanbaoCase (finance sits below cases)
+    return selectinload(WriteOffNotice.cases).selectinload(NoticeCase.case).options(
+        selectinload(case.unit), selectinload(case.settlement))
+
+
+def claim_rows():
+    """A SELECT of notices' claims with what the sheet shows of each (its number, the unit's
+    serial and model, the repair date): narrow it to one notice and page it by position."""
+    return sa.select(NoticeClaim).options(
+        joinedload(NoticeClaim.claim).joinedload(Claim.unit).joinedload(Unit.model))
+
+
+def claim_count(notice: WriteOffNotice) -> int:
+    """How many claims the notice holds (counted over its own rows only)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(NoticeClaim)
+                             .where(NoticeClaim.notice_id == notice.id))
 
 
 def counts(line: ClaimLine) -> bool:

@@ -15,13 +15,13 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import selectinload
 
 from portal.claims.models import Claim
-from portal.core.db import shanghai_today
+from portal.core.db import money, shanghai_today
 from portal.core.excel import workbook_bytes
 from portal.core.pdf import render_pdf
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance.ledger import ZERO, LedgerRow, entries_with_balance
-from portal.finance.models import LedgerKind, NoticeCase, NoticeClaim
+from portal.finance.models import LedgerKind, NoticeCase, NoticeClaim, WriteOffNotice
 from portal.units.models import Unit
 
 MONEY_FORMAT = "#,##0.00"
@@ -43,6 +43,16 @@ class TracedCase:
 
 
 @dataclass
+class NoticeTally:
+    """What an offset's notice holds, as the statement page names it (the notice lists them)."""
+
+    claims: int
+    claims_total: Decimal
+    cases: int
+    cases_total: Decimal
+
+
+@dataclass
 class Statement:
     dealer: Dealer
     start: date
@@ -51,6 +61,7 @@ class Statement:
     rows: list[LedgerRow]
     claims: dict[int, list[TracedClaim]] = field(default_factory=dict)  # by notice id
     cases: dict[int, list[TracedCase]] = field(default_factory=dict)  # by notice id
+    tallies: dict[int, NoticeTally] = field(default_factory=dict)  # by notice id
     printed_on: date = field(default_factory=shanghai_today)
 
     @property
@@ -71,18 +82,27 @@ class Statement:
     def cases_of(self, row: LedgerRow) -> list[TracedCase]:
         return self.cases.get(row.notice_id, []) if row.notice_id else []
 
+    def tally_of(self, row: LedgerRow) -> NoticeTally | None:
+        return self.tallies.get(row.notice_id) if row.notice_id else None
+
 
 def default_range(today: date) -> tuple[date, date]:
     """This year so far."""
     return date(today.year, 1, 1), today
 
 
-def build_statement(dealer: Dealer, start: date, end: date) -> Statement:
-    """The statement of ``dealer`` from ``start`` to ``end`` (inclusive): five queries."""
+def build_statement(dealer: Dealer, start: date, end: date, *,
+                    traced: bool = True) -> Statement:
+    """The statement of ``dealer`` from ``start`` to ``end`` (inclusive): five queries.
+
+    ``traced``: each offset with its notice's claims and cases, as printed and exported; else
+    (the page) with how many its notice holds and their totals, the notice listing them."""
     opening, rows = entries_with_balance(dealer.id, start, end)
     statement = Statement(dealer, start, end, opening, rows)
     notice_ids = [r.notice_id for r in rows if r.kind == LedgerKind.OFFSET and r.notice_id]
-    if notice_ids:
+    if notice_ids and not traced:
+        statement.tallies = _tallies(notice_ids)
+    elif notice_ids:
         found = db.session.execute(
             sa.select(NoticeClaim.notice_id, Claim.number, Unit.serial, NoticeClaim.total)
             .join(Claim, Claim.id == NoticeClaim.claim_id).join(Unit, Unit.id == Claim.unit_id)
@@ -92,6 +112,21 @@ def build_statement(dealer: Dealer, start: date, end: date) -> Statement:
             statement.claims.setdefault(notice_id, []).append(TracedClaim(number, serial, total))
         _trace_cases(statement, notice_ids)
     return statement
+
+
+def _tallies(notice_ids: list[int]) -> dict[int, NoticeTally]:
+    """Per notice: its claims and cases counted (over its own rows), their totals as it
+    stated them (one query)."""
+    def held(model):
+        return (sa.select(sa.func.count()).where(model.notice_id == WriteOffNotice.id)
+                .correlate(WriteOffNotice).scalar_subquery())
+
+    found = db.session.execute(
+        sa.select(WriteOffNotice.id, WriteOffNotice.total, WriteOffNotice.exchange_refund,
+                  held(NoticeClaim), held(NoticeCase))
+        .where(WriteOffNotice.id.in_(notice_ids)))
+    return {notice_id: NoticeTally(claims, money(total - cases_total), cases, cases_total)
+            for notice_id, total, cases_total, claims, cases in found}
 
 
 def _trace_cases(statement: Statement, notice_ids: list[int]) -> None:

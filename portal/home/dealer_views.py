@@ -8,10 +8,11 @@ from flask_login import current_user
 
 from portal.accounts.access import can_read_history
 from portal.accounts.roles import signed_in
+from portal.analytics import snapshots
 from portal.catalog.models import LabourRate
 from portal.core import audit
 from portal.core.actions import form_action
-from portal.core.db import shanghai_today
+from portal.core.db import utcnow
 from portal.core.htmx import render
 from portal.dealers import services
 from portal.dealers.forms import StatusForm
@@ -19,20 +20,22 @@ from portal.dealers.models import DealerStatus
 from portal.dealers.scope import get_dealer
 from portal.dealers.views import admin_only, bp
 from portal.extensions import db
-from portal.returns.compliance import compliance
 
 
 @bp.route("/<id:dealer_id>")
 @signed_in
 def detail(dealer_id):
-    """Show one dealer: details, rep, users, labour rate and history."""
+    """Show one dealer: details, rep, users, labour rate, old-part returns (as the rep's home
+    page counts them: from the snapshot, as of when) and history."""
     dealer = get_dealer(dealer_id, current_user)
     rate = db.session.get(LabourRate, dealer.grade)
     show_history = can_read_history(current_user)
-    returns = compliance([dealer.id], shanghai_today()).get(dealer.id) if show_history else None
+    returns, as_of = (snapshots.stored_compliance([dealer.id], utcnow()) if show_history
+                      else ({}, None))
     return render("dealers/detail.html", dealer=dealer, rate=rate,
                   history=audit.history(dealer) if show_history else [],
-                  status_form=StatusForm(), compliance=returns, show_compliance=show_history)
+                  status_form=StatusForm(), compliance=returns.get(dealer.id),
+                  compliance_as_of=as_of, show_compliance=show_history)
 
 
 @bp.route("/<id:dealer_id>/status", methods=["POST"])

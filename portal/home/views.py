@@ -35,7 +35,6 @@ from portal.home import access
 from portal.planning.overview import missing_by_season, next_due
 from portal.planning.queues import TO_REVIEW, waiting_review
 from portal.quality.warning import open_alerts_box
-from portal.returns.compliance import compliance
 from portal.returns.queues import RECEIVE, TAKE_IN
 from portal.returns.scope import owed_summary
 from portal.service.followup_todo import clerk_todo
@@ -66,11 +65,13 @@ def dealer():
     rate = db.session.get(LabourRate, dealer.grade)
     now, today = utcnow(), shanghai_today()
     todo = cards_to_file(dealer.id, today)
+    # From the snapshot, as the rep's page: counted live it read every part the dealer ever owed.
+    returns, returns_as_of = snapshots.stored_compliance([dealer.id], now)
     return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
                   todo=todo, drafts=queues.dealer_drafts(current_user, now),
                   drafts_count=queues.DRAFTS.pile(current_user, now).count,
                   service_box=home_box(current_user),
-                  compliance=compliance([dealer.id], today).get(dealer.id),
+                  compliance=returns.get(dealer.id), compliance_as_of=returns_as_of,
                   owed_box=owed_summary(dealer.id, today),
                   notices_box=awaiting_dealer(current_user, now), period_text=period_text,
                   plan_due=next_due(dealer, today),

@@ -61,6 +61,12 @@ class OwedPart(VersionedRecord, db.Model):
         # The parts to judge, in the order the queue is worked (received_on, id): its count
         # and its first page read the index only, with no sort of the thousands waiting.
         sa.Index("ix_owed_parts_to_judge", "status", "verdict", "received_on", "id"),
+        # The same queue's first page on PostgreSQL, which takes ``verdict IS NULL`` in an index
+        # as a filter, not as an equality its order can follow: without this it sorted every part
+        # waiting, in parallel workers (16 -> 44 ms from scale 0.25 to 1.0).
+        sa.Index("ix_owed_parts_judge_order", "status", "received_on", "id",
+                 sqlite_where=sa.text("verdict IS NULL"),
+                 postgresql_where=sa.text("verdict IS NULL")),
         sa.Index("ix_owed_parts_waiting", "claim_id", "verdict", "status"),
         sa.Index("ix_owed_parts_past_due", "verdict", "status", "due_on", "dealer_id"),
         # Head office's overdue list walks the parts still to come back in due order and stops

@@ -5,9 +5,12 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from portal.catalog.models import Part
+from portal.claims.models import Claim, ClaimLine
 from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.returns.models import STILL_OWED, OwedPart, ReturnShipment, ShipmentLine
+from portal.units.models import Unit
 
 
 def visible_owed_parts(user):
@@ -27,11 +30,23 @@ def owed_loading():
             selectinload(OwedPart.dealer))
 
 
-def get_shipment(shipment_id: int, user) -> ReturnShipment:
-    """The shipment if ``user`` may see it, with its lines and their parts; 404 otherwise."""
+def shown_lines():
+    """What the shipment page shows of each line's part: the claim's number, the line's
+    position, the part's number and name, the unit's serial; not their whole records (a
+    shipment holds up to a hundred parts)."""
+    return selectinload(ReturnShipment.lines).selectinload(ShipmentLine.owed_part).options(
+        selectinload(OwedPart.claim).load_only(Claim.number),
+        selectinload(OwedPart.line).load_only(ClaimLine.position),
+        selectinload(OwedPart.part).load_only(Part.part_number, Part.name),
+        selectinload(OwedPart.unit).load_only(Unit.serial))
+
+
+def get_shipment(shipment_id: int, user, lines=None) -> ReturnShipment:
+    """The shipment if ``user`` may see it, with its lines and their parts (as ``lines``
+    loads them, else whole); 404 otherwise."""
     return db.first_or_404(
         visible_shipments(user).where(ReturnShipment.id == shipment_id)
-        .options(selectinload(ReturnShipment.dealer),
+        .options(selectinload(ReturnShipment.dealer), lines if lines is not None else
                  selectinload(ReturnShipment.lines).selectinload(ShipmentLine.owed_part)
                  .options(*owed_loading())))
 

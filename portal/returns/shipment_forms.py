@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectMultipleField, StringField
+from wtforms import DateField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.core.forms import SelectMultipleField
 from portal.returns.models import ShipMethod
 
 

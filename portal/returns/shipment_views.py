@@ -32,6 +32,7 @@ from portal.returns.models import (
 from portal.returns.scope import (
     get_shipment,
     owed_loading,
+    shown_lines,
     visible_owed_parts,
     visible_shipments,
 )
@@ -114,7 +115,7 @@ def shipments_index():
 @signed_in
 def shipment(shipment_id):
     """A shipment: its parts, what arrived of each, and the discrepancies."""
-    shipment = get_shipment(shipment_id, current_user)
+    shipment = get_shipment(shipment_id, current_user, shown_lines())
     problems = [line for line in shipment.lines
                 if line.receipt in (Receipt.MISSING, Receipt.DAMAGED)]
     return render("returns/shipment.html", shipment=shipment, problems=problems,

@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.core.forms import SelectField
 from portal.core.uploads import with_limit
 from portal.core.versioning import Versioned
 

@@ -2,16 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    DateTimeLocalField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import DateTimeLocalField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.core.forms import options
+from portal.core.forms import SelectField, options
 from portal.core.versioning import Versioned
 from portal.dealers.forms import phone_check
 from portal.service.models import Channel

@@ -5,20 +5,13 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateTimeLocalField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateTimeLocalField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.core.db import SHANGHAI
-from portal.core.forms import options
+from portal.core.forms import SelectField, options
 from portal.core.versioning import Versioned
 from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db

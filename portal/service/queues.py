@@ -14,7 +14,7 @@ from portal.service.access import (
     can_watch_escalation,
     can_watch_own_deadlines,
 )
-from portal.service.deadlines import due_column, overdue_clause
+from portal.service.deadlines import due_column, open_work, overdue_clause
 from portal.service.followup_scope import visible_complaints, visible_flags, visible_visits
 from portal.service.models import (
     OPEN_COMPLAINT,
@@ -31,7 +31,7 @@ R = ServiceRequest
 
 
 def _overdue(user, now):
-    return (overdue_clause(now),)
+    return tuple(overdue_clause(now).clauses)  # open work, and past its deadline
 
 
 TO_ROUTE = Queue(
@@ -44,7 +44,8 @@ TO_ARRANGE = Queue(
     R.id, "service.index", args={"status": "routed"})
 MINE_TO_ARRANGE = Queue(
     "requests_mine", _l("Service requests routed to you to arrange"), can_arrange_requests,
-    visible_requests, lambda user, now: (R.status == RequestStatus.ROUTED, assigned_to(user)),
+    visible_requests,
+    lambda user, now: (open_work(), R.status == RequestStatus.ROUTED, assigned_to(user)),
     R.arrange_due_at, R.id,
     "service.index", args={"status": "routed", "mine": "1"})
 TO_CHECK = Queue(

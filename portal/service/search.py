@@ -67,4 +67,4 @@ def search_page(stmt, q: str, cursor: str | None, size: int):
 
 def _page(stmt, cursor, size):
     return keyset_page(stmt, ServiceRequest.received_at, ServiceRequest.id, cursor, size,
-                       descending=True)
+                       descending=True, keys_first=True)

@@ -63,7 +63,7 @@ def index():
         page = search_page(stmt, q, request.args.get("after"), current_app.config["PAGE_SIZE"])
     else:  # a work queue stays oldest first while it is searched
         page = list_page(stmt.where(search.matches(q)) if q else stmt, queue,
-                         ServiceRequest.received_at, ServiceRequest.id)
+                         ServiceRequest.received_at, ServiceRequest.id, keys_first=True)
     filters = {"q": q, "status": status.value if status else "", "overdue": "1" if overdue else "",
                "mine": "1" if mine else ""}
     return render("service/index.html", "service/_rows.html", page=page, filters=filters,

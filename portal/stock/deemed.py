@@ -10,9 +10,11 @@ A season counts for a unit when it started on or after the day the unit was ship
 ended before today, is an operating season, covers the unit's model category, and covers the
 dealer's province (a season naming no province covers them all). The unit counts as sold on
 the last day of the second such season. Seasons are few: they are loaded once and matched in
-Python against one query of candidate units.
+Python against one query of candidate units; for the dealer's page, which counts the units one
+season away, the same rule becomes windows of shipping days the database filters by.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -82,11 +84,11 @@ def unsold_stock(dealer_ids=None, *, after_serial: str | None = None):
                    ).options(selectinload(Unit.model), selectinload(Unit.dealer))
 
 
-def _ages(today: date):
+def _ages(today: date, seasons: list[Season] | None = None):
     """A function of (category, province, shipped_on): the operating seasons that count for
     such a unit (ended by ``today``) and the next one that would. Seasons are matched to a
     category and province once, not once per unit."""
-    seasons = operating_seasons()
+    seasons = operating_seasons() if seasons is None else seasons
     ended = {s.id for s in seasons if s.end_on < today}
     of_kind = {}
 
@@ -132,21 +134,71 @@ def nearly_sold(dealer_ids, today: date) -> list[StockAge]:
     return [a for a in stock_ages(dealer_ids, today) if len(a.seasons) == SEASONS_TO_SELL - 1]
 
 
+def _window(seasons: list[Season], ended: int) -> tuple[date | None, date] | None:
+    """The shipping days (after, up_to] for which exactly ``ended`` of these ended seasons
+    count (those starting on or after the shipping day); None if no day gives that many."""
+    starts = sorted((s.start_on for s in seasons), reverse=True)
+    if ended < 1 or len(starts) < ended:
+        return None
+    after = starts[ended] if len(starts) > ended else None
+    if after is not None and after >= starts[ended - 1]:
+        return None
+    return after, starts[ended - 1]
+
+
+def _nearly_windows(seasons: list[Season], dealer_ids, today: date) -> dict:
+    """{(after, up_to): {province: [category, …]}}: for units of these categories at dealers
+    in that province, the shipping days one ended season away from counting as sold."""
+    ended = [s for s in seasons if s.end_on < today]
+    categories = sorted({c for s in ended for c in (s.categories or [])})
+    provinces = sa.select(Dealer.province).distinct()
+    if dealer_ids is not None:
+        provinces = provinces.where(Dealer.id.in_(dealer_ids))
+    windows = defaultdict(lambda: defaultdict(list))
+    for province in db.session.scalars(provinces):
+        for category in categories:
+            window = _window([s for s in ended if applies(s, category, province, date.min)],
+                             SEASONS_TO_SELL - 1)
+            if window is not None:
+                windows[window][province].append(category)
+    return windows
+
+
+def _shipped(after: date | None, up_to: date):
+    return sa.and_(Unit.shipped_on <= up_to,
+                   *([Unit.shipped_on > after] if after is not None else []))
+
+
+def _nearly_condition(seasons: list[Season], dealer_ids, today: date):
+    """A WHERE clause over ``_unsold``'s columns: the unit is one season away from counting
+    as sold. ``applies`` turned into windows of shipping days (the seasons and the dealers'
+    provinces are few, the units many), and the span of all windows besides, which the index
+    on (dealer, shipping day) answers."""
+    windows = _nearly_windows(seasons, dealer_ids, today)
+    if not windows:
+        return sa.false()
+    afters = [after for after, _up_to in windows]
+    span = _shipped(None if None in afters else min(afters), max(up for _, up in windows))
+    return sa.and_(span, sa.or_(*(
+        sa.and_(_shipped(*window), sa.or_(*(
+            sa.and_(Dealer.province == province, ProductModel.category.in_(categories))
+            for province, categories in by_province.items())))
+        for window, by_province in windows.items())))
+
+
 def nearly_sold_first(dealer_ids, today: date, first: int) -> tuple[int, list[StockAge]]:
     """How many units are one season away from counting as sold, and the first ``first`` of
-    them (``nearly_sold``'s, in serial order): a dealer holds hundreds of unsold units, so only
-    their dates and categories are read, and only the listed units are loaded."""
-    age = _ages(today)
-    nearly = []
-    for unit_id, shipped_on, category, province in db.session.execute(_unsold(
-            (Unit.id, Unit.shipped_on, ProductModel.category, Dealer.province), dealer_ids,
-            None)):
-        counted, upcoming = age(category, province, shipped_on)
-        if len(counted) == SEASONS_TO_SELL - 1:
-            nearly.append((unit_id, counted, upcoming))
-    units = {u.id: u for u in db.session.scalars(
-        sa.select(Unit).where(Unit.id.in_([unit_id for unit_id, *_ in nearly[:first]]))
-        .options(selectinload(Unit.dealer)))}
-    return len(nearly), [StockAge(units[unit_id], units[unit_id].dealer,
-                                  units[unit_id].shipped_on, counted, upcoming)
-                         for unit_id, counted, upcoming in nearly[:first]]
+    them (``nearly_sold``'s, in serial order): a dealer holds hundreds of unsold units, so the
+    database counts them (beside the listed ones, in the same pass) and reads only those."""
+    seasons = operating_seasons()
+    rows = db.session.execute(
+        unsold_stock(dealer_ids).where(_nearly_condition(seasons, dealer_ids, today))
+        .add_columns(sa.func.count().over()).limit(max(first, 1))).all()
+    if not rows:
+        return 0, []
+    age = _ages(today, seasons)
+    listed = []
+    for unit, category, province, _count in rows[:first]:
+        counted, upcoming = age(category, province, unit.shipped_on)
+        listed.append(StockAge(unit, unit.dealer, unit.shipped_on, counted, upcoming))
+    return rows[0][-1], listed

@@ -3,10 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.core.forms import options
+from portal.core.forms import SelectField, options
 from portal.core.regions import PROVINCES
 from portal.core.uploads import with_limit
 from portal.core.validators import HiddenLength

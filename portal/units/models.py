@@ -12,6 +12,12 @@ from portal.extensions import db
 
 class Unit(VersionedRecord, db.Model):
     __tablename__ = "units"
+    # Whether a dealer holds units of some models (who a season asks for a plan): a seek per
+    # model, not a read of every unit the dealer holds. A dealer's stock by shipping day, with
+    # the model (its category): the units about to count as sold are counted from the index
+    # alone (portal/stock/deemed.py). The dealer's own index stays, for its units in id order.
+    __table_args__ = (sa.Index("ix_units_dealer_model", "dealer_id", "model_id"),
+                      sa.Index("ix_units_dealer_shipped", "dealer_id", "shipped_on", "model_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(sa.String(40), unique=True)
