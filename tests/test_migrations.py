@@ -5,9 +5,10 @@ import os
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from portal import create_app
+from portal import ROOT, create_app
 from portal.extensions import db as _db
 
 
@@ -49,15 +50,16 @@ def test_the_false_alert_rate_replaces_the_significance_level(tmp_path):
         with _db.engine.connect() as connection:
             return connection.execute(sa.text(f"SELECT {column} FROM policy_settings")).scalar()
 
+    before = ScriptDirectory(str(ROOT / "migrations")).get_revision("a4c81e5f2d07").down_revision
     with app.app_context():
-        upgrade(revision="2d8f6a1b9c35")
+        upgrade(revision=before)
         for level, rate in (("0.01", "0.05"), ("0.005", "0.005"), ("0.3", "0.2")):
             with _db.engine.begin() as connection:
                 connection.execute(sa.text("UPDATE policy_settings SET alert_significance = :v"),
                                    {"v": level})
             upgrade(revision="a4c81e5f2d07")
             assert float(policy("alert_false_rate")) == float(rate), level
-            downgrade(revision="2d8f6a1b9c35")
+            downgrade(revision=before)
             assert float(policy("alert_significance")) == float(
                 "0.01" if rate == "0.05" else rate), level
         _db.engine.dispose()

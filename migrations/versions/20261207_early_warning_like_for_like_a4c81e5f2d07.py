@@ -10,14 +10,14 @@ them again. Open alerts are left as they are: the next check closes those nobody
 acknowledged whose batch no longer stands out, saying why.
 
 Revision ID: a4c81e5f2d07
-Revises: 2d8f6a1b9c35
+Revises: 5a2d9e7c1f43
 Create Date: 2026-12-07 18:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'a4c81e5f2d07'
-down_revision = '2d8f6a1b9c35'
+down_revision = '5a2d9e7c1f43'
 branch_labels = None
 depends_on = None
 
