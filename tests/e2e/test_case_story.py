@@ -129,9 +129,15 @@ def money_story(people, seeded, shot, cases: tuple[str, str]) -> None:
     shot(dealer, "case-ledger-offset")
     dealer.click('main a[href*="/statement"]')
     dealer.wait_for_url(re.compile(r"/statement"))
+    statement_row = dealer.locator("table.statement > tbody > tr", has_text=notice).first
     for number in cases:
-        # the traced row of this notice (an earlier story may have traced claims of its own)
-        expect(dealer.locator("table.statement tr.traced", has_text=number)).to_have_count(1)
+        expect(statement_row).to_contain_text(number)  # the offset's memo names the cases
+    # under it the notice's cases counted and totalled, linked to the notice (which, like the
+    # PDF and Excel statement, lists each)
+    tally = dealer.locator("table.statement tr.traced",
+                           has=dealer.locator(f'a[href="/finance/notices/{notice}"]'))
+    expect(tally).to_have_count(1)
+    expect(tally).to_contain_text(yuan(2 * CREDIT))
     shot(dealer, "case-statement")
     dealer.goto("/cases/")
     dealer.click(f'a:text-is("{cases[0]}")')
