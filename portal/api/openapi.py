@@ -648,6 +648,10 @@ def _with_text_rules(schema: dict, required: bool = False) -> dict:
 def _state_input_rules(spec: dict) -> None:
     for operations in spec["paths"].values():
         for operation in operations.values():
+            # home.web.refuse_nul_characters answers any call holding a NUL with 400
+            operation.setdefault("responses", {}).setdefault("400", {
+                "description": "The request is refused before it is read: a NUL character "
+                               "anywhere in it, or a body that is not JSON"})
             for parameter in operation.get("parameters", ()):
                 parameter["schema"] = _with_text_rules(parameter["schema"],
                                                        parameter.get("required", False))
