@@ -120,6 +120,7 @@ def _init_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401
 
     # Every task module, so a consumer knows every task a web worker may enqueue.
+    from portal.accounts import tasks as _accounts  # noqa: F401
     from portal.analytics import tasks as _analytics  # noqa: F401
     from portal.claims import tasks as _claims  # noqa: F401
     from portal.finance import tasks as _finance  # noqa: F401

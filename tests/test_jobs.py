@@ -211,3 +211,29 @@ def test_an_executor_whose_run_was_taken_over_stops(world):
     stopped = runs.execute_run(run.id, checkpoint=taken_over)
     assert (stopped.status, stopped.dealers_done, stopped.executor) == (
         RunStatus.RUNNING, 1, "another")
+
+
+def test_the_hourly_job_forgets_failures_no_wait_counts_any_more(app, world):
+    """Failed sign-ins and bearer tokens older than the throttle's windows are deleted; the
+    recent ones, which still make a guesser wait, stay."""
+    from portal.accounts import tasks as account_tasks
+    from portal.accounts import throttle
+    from portal.accounts.models import LoginFailure
+
+    now = datetime(2026, 11, 16, 3, 7, tzinfo=UTC)
+    window = max(app.config["LOGIN_FAILURE_WINDOW_MINUTES"], app.config["API_LOCK_MINUTES"])
+    db.session.add_all([
+        LoginFailure(username="w_clerk", remote_addr="10.7.7.7", at=now - timedelta(days=3)),
+        LoginFailure(username=throttle.API_TOKEN_FAILURE, remote_addr="10.7.7.7",
+                     at=now - timedelta(minutes=window, seconds=1)),
+        LoginFailure(username="w_clerk", remote_addr="10.7.7.8",
+                     at=now - timedelta(minutes=window - 1)),
+    ])
+    db.session.commit()
+    assert jobs.SCHEDULE["forget_sign_in_failures"](now.replace(tzinfo=None))
+    with clock_at(now):
+        account_tasks.forget_sign_in_failures.call_local()
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(LoginFailure.remote_addr)).all() == ["10.7.7.8"]
+    with clock_at(now):
+        assert throttle.sign_in_wait("w_clerk", "10.7.7.8") == 0  # one failure: still free

@@ -105,6 +105,16 @@ def api_lockout_seconds(remote_addr: str) -> int:
     return int((oldest + window - now).total_seconds()) + 1
 
 
+def forget_old_failures(now: datetime) -> int:
+    """Delete the failures no wait counts any more (older than the longer of the two windows),
+    so a flood of bad sign-ins or tokens does not stay in the table; the number deleted."""
+    config = current_app.config
+    window = timedelta(minutes=max(config["LOGIN_FAILURE_WINDOW_MINUTES"],
+                                   config["API_LOCK_MINUTES"]))
+    return db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - window)
+                              ).rowcount
+
+
 def record_api_failure(remote_addr: str) -> None:
     """Count one unknown, revoked or malformed bearer token from this address."""
     db.session.add(LoginFailure(username=API_TOKEN_FAILURE, remote_addr=remote_addr[:64],

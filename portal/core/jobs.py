@@ -90,6 +90,7 @@ def shanghai_crontab(**fields) -> Callable[[datetime], bool]:
 SCHEDULE = {
     "resume_notice_runs": shanghai_crontab(),  # every minute
     "refresh_snapshots": shanghai_crontab(minute="*/15"),
+    "forget_sign_in_failures": shanghai_crontab(minute="7"),  # hourly
     "raise_entitlements": shanghai_crontab(hour="0", minute="5"),
     "check_alerts": shanghai_crontab(hour="2", minute="30"),
     "weekly_report": shanghai_crontab(day_of_week="1", hour="7", minute="0"),
