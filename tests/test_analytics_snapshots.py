@@ -111,3 +111,28 @@ def test_the_overview_is_built_once_per_snapshot(world):
     with force_locale("en"):  # labels are translated when built: one per language
         assert snapshots.failure_overview(now + timedelta(seconds=1), build)[0] == 3
     assert snapshots.failure_overview(now + timedelta(seconds=1), build)[0] == 2
+
+
+def test_the_unfiltered_overview_is_rendered_once_per_snapshot_and_tab(app, client, login,
+                                                                        world, monkeypatch):
+    from portal.analytics import failure_views
+
+    model = factories.make_model(code="ONCE1")
+    _failure(model, world.dealer_a, "ONCE-1")
+    assert app.test_cli_runner().invoke(args=["analytics", "refresh"]).exit_code == 0
+    login(world.users[Role.TECHNICAL])
+    rendered = []
+    context = failure_views.overview_context
+    monkeypatch.setattr(failure_views, "overview_context",
+                        lambda *args: rendered.append(args[2]) or context(*args))
+    first = client.get("/analytics/").get_data(as_text=True)
+    assert client.get("/analytics/").get_data(as_text=True) == first and rendered == ["sale_month"]
+    by_model = client.get("/analytics/?cost_by=model").get_data(as_text=True)
+    assert rendered == ["sale_month", "model"] and "ONCE1" in first and by_model != first
+    client.get(f"/analytics/?model_id={model.id}")  # filtered: counted and drawn each time
+    client.get("/analytics/?sale_from=")  # another query string: drawn each time
+    assert len(rendered) == 4
+    _failure(model, world.dealer_a, "ONCE-2")
+    assert app.test_cli_runner().invoke(args=["analytics", "refresh"]).exit_code == 0
+    client.get("/analytics/")
+    assert len(rendered) == 5  # a new snapshot: drawn again

@@ -6,9 +6,10 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import abort, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import signed_in
@@ -130,19 +131,36 @@ def failures():
     """Failure rates, time to failure, top causes and cost per unit sold, with the filters; each
     table's first TOP_ROWS rows (the rest behind "show all" and in the Excel sheet)."""
     filters, errors, pickers = _asked()
-    (tables, days, paretos), as_of = _overview(filters)
-    link = linker(filters)
     cost_by = "model" if request.args.get("cost_by") == "model" else "sale_month"
+    if _unfiltered(filters) and set(request.args) <= {"cost_by"}:
+        # The same sections for everyone who sees every dealer: rendered once per snapshot,
+        # language and cost tab in each process, as the tables were built once.
+        overview, as_of = snapshots.failure_overview(utcnow(), lambda counts: Markup(
+            render_template("analytics/_overview.html",
+                            **overview_context(filters, _tables(counts), cost_by))),
+            variant=f"html:{cost_by}")
+    else:
+        tables, as_of = _overview(filters)
+        overview = Markup(render_template("analytics/_overview.html",
+                                          **overview_context(filters, tables, cost_by)))
+    return render("analytics/failures.html", filters=filters, errors=errors, pickers=pickers,
+                  overview=overview, as_of=as_of, **_choices())
+
+
+def overview_context(filters: Filters, tables: tuple, cost_by: str) -> dict:
+    """What ``analytics/_overview.html`` draws of ``_tables``: each table's first TOP_ROWS rows,
+    the charts, the drill-down links."""
+    tables, days, paretos = tables
+    link = linker(filters)
     charts = {d: rate_chart(t, link) for d, t in tables.items()}
     charts["cost"] = cost_chart(tables[cost_by], link)
     charts["time_to_failure"] = days_chart(days, filters)
     charts.update({by: pareto_chart(rows, link, by) for by, rows in paretos.items()})
-    return render("analytics/failures.html", filters=filters, errors=errors, pickers=pickers,
-                  tables={d: t.top(TOP_ROWS) for d, t in tables.items()}, days=days,
-                  paretos={by: rows[:TOP_ROWS] for by, rows in paretos.items()},
-                  pareto_counts={by: len(rows) for by, rows in paretos.items()},
-                  charts=charts, cost_by=cost_by, as_of=as_of, link=link,
-                  **_choices())
+    return {"filters": filters, "tables": {d: t.top(TOP_ROWS) for d, t in tables.items()},
+            "days": days, "paretos": {by: rows[:TOP_ROWS] for by, rows in paretos.items()},
+            "pareto_counts": {by: len(rows) for by, rows in paretos.items()},
+            "charts": charts, "cost_by": cost_by, "link": link,
+            "dimensions": fa.DIMENSIONS, "pareto_by": fa.PARETO_BY}
 
 
 @bp.route("/<chart>/rows")
@@ -170,10 +188,15 @@ def _tables(counts: dict) -> tuple[dict, fa.TimeToFailure | None, dict]:
             {by: fa.pareto_of(rows, by) for by, rows in counts.get("pareto", {}).items()})
 
 
+def _unfiltered(filters: Filters) -> bool:
+    """Over all the data, for someone who sees every dealer: the snapshot's figures."""
+    return filters == Filters() and not scoped(current_user)
+
+
 def _overview(filters: Filters, rates: str = "", pareto: str = "") -> tuple[tuple, datetime | None]:
     """``_tables`` of the overview: over all the data unfiltered, from the snapshot (and as of
     when); else counted now (only the rate table ``rates`` or the Pareto ``pareto`` if given)."""
-    if filters == Filters() and not scoped(current_user):
+    if _unfiltered(filters):
         return snapshots.failure_overview(utcnow(), _tables)
     if pareto:
         counts = {"pareto": {pareto: fa.pareto_counts(filters, current_user, pareto)}}
@@ -188,8 +211,7 @@ def _choices() -> dict:
     """The filter form's short choice lists (the long ones are pickers)."""
     models = db.session.execute(sa.select(ProductModel.id, ProductModel.code, ProductModel.name)
                                 .order_by(ProductModel.code)).all()
-    return {"models": models, "provinces": PROVINCES,
-            "dimensions": fa.DIMENSIONS, "pareto_by": fa.PARETO_BY}
+    return {"models": models, "provinces": PROVINCES}
 
 
 @bp.route("/choices/parts")

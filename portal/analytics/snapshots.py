@@ -167,13 +167,17 @@ def dashboard_figures(now: datetime) -> tuple[dict, datetime]:
     return snapshot.data["figures"], snapshot.as_of
 
 
-def failure_overview(now: datetime, build: Callable[[dict], T]) -> tuple[T, datetime]:
+def failure_overview(now: datetime, build: Callable[[dict], T],
+                     variant: str = "") -> tuple[T, datetime]:
     """``build(counts)`` of the unfiltered overview's counts (``failure_counts``), and as of when.
-    Made once per snapshot and language in each process: reading the counts and building the
-    tables of them took longer than the rest of the page. ``build`` must not depend on the
-    request but through the language, and its result is shared: read it, never change it."""
+    Made once per snapshot, language and ``variant`` in each process: reading the counts and
+    building the tables of them took longer than the rest of the page, and rendering them
+    (``variant`` "html:<cost tab>") as long again. ``build`` must not depend on the request but
+    through the language and the variant, and its result is shared: read it, never change
+    it."""
     snapshot = _current(FAILURES, _failures, now)
-    return _built((FAILURES, str(get_locale())), snapshot, build), snapshot.as_of
+    return (_built((FAILURES, str(get_locale()), variant), snapshot, build),
+            snapshot.as_of)
 
 
 def _built(key: tuple, snapshot, build: Callable[[dict], T]) -> T:
