@@ -136,3 +136,27 @@ def test_the_unfiltered_overview_is_rendered_once_per_snapshot_and_tab(app, clie
     assert app.test_cli_runner().invoke(args=["analytics", "refresh"]).exit_code == 0
     client.get("/analytics/")
     assert len(rendered) == 5  # a new snapshot: drawn again
+
+
+def test_the_ranked_table_reads_the_kept_trend_scores(world):
+    from portal.analytics.models import ScorecardSnapshot
+
+    dealer = factories.make_dealer()
+    unit = factories.make_unit(serial="SC-2", dealer=dealer)
+    today, now = shanghai_today(), utcnow()
+    factories.make_card(unit, sale_date=today - timedelta(days=40), late_days=3)
+    factories.make_card(factories.make_unit(serial="SC-3", dealer=dealer),
+                        sale_date=today - timedelta(days=70))
+    _db.session.flush()
+    ids = [dealer.id, world.dealer_a.id]
+    live = {c.dealer.id: [m.score for m in c.trend]
+            for c in scorecards(months_back(3, today), today, now, dealers=ids)}
+    assert any(score is not None for score in live[dealer.id])
+    snapshots.refresh_scorecards(3, today, now)
+    cards, _period, _as_of = snapshots.stored_scorecards(3, ids, today, now, trend=False)
+    assert {c.dealer.id: c.trend_scores for c in cards} == live
+    assert all(c.trend is None for c in cards)  # the months' figures are not read
+    _db.session.execute(sa.update(ScorecardSnapshot).values(scores=None))  # kept before
+    _db.session.expire_all()
+    cards, _period, _as_of = snapshots.stored_scorecards(3, ids, today, now, trend=False)
+    assert {c.dealer.id: c.trend_scores for c in cards} == live

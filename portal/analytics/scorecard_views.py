@@ -57,19 +57,21 @@ def _visible_ids() -> set[int]:
     return set(db.session.scalars(visible_dealers(current_user).with_only_columns(Dealer.id)))
 
 
-def _cards(period, months, dealer_ids) -> tuple[list, Period, object]:
+def _cards(period, months, dealer_ids, trend: bool = True) -> tuple[list, Period, object]:
     """The scorecards of ``dealer_ids``: a standard period's from the snapshot (its period and
-    as of when), a period of the user's own dates counted now."""
+    as of when; without ``trend`` only the trend's scores), a period of the user's own dates
+    counted now."""
     today, now = shanghai_today(), utcnow()
     if months:
-        return snapshots.stored_scorecards(months, dealer_ids, today, now)
+        return snapshots.stored_scorecards(months, dealer_ids, today, now, trend=trend)
     return scorecards(period, today, now, dealers=dealer_ids), period, None
 
 
 def _context(period, months, errors, as_of=None):
     return {"period": period, "months": months, "errors": errors, "periods": PERIODS,
             "as_of": as_of,
-            "figures": FIGURES, "cell": cell, "tone_of_score": tone_of_score}
+            "figures": FIGURES, "cell": cell, "tone_of_score": tone_of_score,
+            "spark": scorecard_svg.svg}
 
 
 @bp.route("/scorecards")
@@ -77,8 +79,8 @@ def _context(period, months, errors, as_of=None):
 def scorecards_index():
     """The dealers the user sees, ranked by score over the period, with a 12-month sparkline."""
     period, months, errors = _period(shanghai_today())
-    cards, period, as_of = _cards(period, months, _visible_ids())
-    lines = {c.dealer.id: scorecard_svg.line([m.score for m in c.trend]) for c in cards}
+    cards, period, as_of = _cards(period, months, _visible_ids(), trend=False)
+    lines = {c.dealer.id: scorecard_svg.line(c.trend_scores) for c in cards}
     return render("analytics/scorecards.html", cards=cards, lines=lines,
                   **_context(period, months, errors, as_of))
 

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -105,7 +106,9 @@ def refresh_scorecards(months: int, today: date, now: datetime) -> AnalyticsSnap
     db.session.execute(sa.delete(ScorecardSnapshot).where(ScorecardSnapshot.months == months))
     db.session.execute(sa.insert(ScorecardSnapshot), [
         {"months": months, "dealer_id": c.dealer.id, "rank": c.rank,
-         "figures": asdict(c.figures), "trend": [asdict(m) for m in c.trend]} for c in cards])
+         "figures": asdict(c.figures), "trend": [asdict(m) for m in c.trend],
+         "scores": [None if score is None else str(score) for score in c.trend_scores]}
+        for c in cards])
     return _save(_scorecard_name(months), {"today": today.isoformat(),
                                            "start": period.start.isoformat(),
                                            "end": period.end.isoformat()}, now)
@@ -215,24 +218,40 @@ def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datet
             if dealer_id in dealers}, snapshot.as_of
 
 
-def stored_scorecards(months: int, dealer_ids, today: date,
-                      now: datetime) -> tuple[list[Scorecard], Period, datetime]:
+def stored_scorecards(months: int, dealer_ids, today: date, now: datetime, *,
+                      trend: bool = True) -> tuple[list[Scorecard], Period, datetime]:
     """The scorecards of ``dealer_ids`` (a list or subquery) for the last ``months`` months as
-    ``scorecards`` ranks them, from the snapshot; its period and as of when."""
+    ``scorecards`` ranks them, from the snapshot; its period and as of when. Without ``trend``
+    only the trend's scores are read (``Scorecard.trend_scores``), not its figures."""
     snapshot = _stored(_scorecard_name(months))
     if snapshot is None:  # before the first refresh: counted for this request, not kept
         period = months_back(months, today)
         return scorecards(period, today, now, dealers=_ids(dealer_ids)), period, now
-    rows = db.session.scalars(
-        sa.select(ScorecardSnapshot).join(Dealer, Dealer.id == ScorecardSnapshot.dealer_id)
-        .options(joinedload(ScorecardSnapshot.dealer))
-        .where(ScorecardSnapshot.months == months, ScorecardSnapshot.dealer_id.in_(dealer_ids))
-        .order_by(ScorecardSnapshot.rank.is_(None), ScorecardSnapshot.rank, Dealer.code))
-    cards = [Scorecard(r.dealer, Figures(**r.figures), r.rank, [Figures(**m) for m in r.trend])
-             for r in rows]
+    stmt = (sa.select(ScorecardSnapshot).join(Dealer, Dealer.id == ScorecardSnapshot.dealer_id)
+            .options(joinedload(ScorecardSnapshot.dealer))
+            .where(ScorecardSnapshot.months == months, ScorecardSnapshot.dealer_id.in_(dealer_ids))
+            .order_by(ScorecardSnapshot.rank.is_(None), ScorecardSnapshot.rank, Dealer.code))
+    rows = db.session.scalars(stmt if trend else stmt.options(
+        defer(ScorecardSnapshot.trend))).all()
+    scores = {r.id: None if r.scores is None else [None if s is None else Decimal(s)
+                                                   for s in r.scores] for r in rows}
+    trends = {r.id: r.trend for r in rows} if trend else _trends_unscored(rows)
+    cards = [Scorecard(r.dealer, Figures(**r.figures), r.rank,
+                       [Figures(**m) for m in trends[r.id]] if r.id in trends else None,
+                       scores[r.id]) for r in rows]
     period = Period(date.fromisoformat(snapshot.data["start"]),
                     date.fromisoformat(snapshot.data["end"]))
     return cards, period, snapshot.as_of
+
+
+def _trends_unscored(rows) -> dict[int, list]:
+    """The trends of the rows kept without their scores (a snapshot made before they were), in
+    one query: those rows' scores come from their trend."""
+    unscored = [r.id for r in rows if r.scores is None]
+    if not unscored:
+        return {}
+    return dict(db.session.execute(sa.select(ScorecardSnapshot.id, ScorecardSnapshot.trend)
+                                   .where(ScorecardSnapshot.id.in_(unscored))).all())
 
 
 def _ids(dealer_ids) -> list[int]:
