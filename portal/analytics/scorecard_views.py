@@ -12,7 +12,7 @@ from portal.analytics.access import can_compare_dealers, can_review_grade, can_r
 from portal.analytics.blueprint import bp
 from portal.analytics.models import GradeReview, Recommendation
 from portal.analytics.reviews import record_grade_review, reviews_query
-from portal.analytics.scorecard_cells import FIGURES, cell, tone_of_score
+from portal.analytics.scorecard_cells import FIGURES, cells, tone_of_score, value
 from portal.analytics.scorecard_forms import GradeReviewForm
 from portal.analytics.scorecards import (
     STANDARD_MONTHS,
@@ -70,7 +70,7 @@ def _cards(period, months, dealer_ids, trend: bool = True) -> tuple[list, Period
 def _context(period, months, errors, as_of=None):
     return {"period": period, "months": months, "errors": errors, "periods": PERIODS,
             "as_of": as_of,
-            "figures": FIGURES, "cell": cell, "tone_of_score": tone_of_score,
+            "figures": FIGURES, "cells": cells, "tone_of_score": tone_of_score,
             "spark": scorecard_svg.svg}
 
 
@@ -104,7 +104,7 @@ def scorecard_sheet(cards) -> bytes:
     for c in cards:
         f = c.figures
         rows.append([c.rank, c.dealer.code, c.dealer.name, c.dealer.grade.value.upper(),
-                     c.score, *[cell(f, key).value for key, _l, _t in FIGURES],
+                     c.score, *[value(f, key) for key, _l, _t in FIGURES],
                      f.cards_on_time, f.cards_due, f.arranged_on_time, f.requests,
                      f.parts_on_time, f.parts_due, f.claims_rejected, f.claims_decided,
                      f.visits_reached, f.visits_due, f.satisfaction_count, f.units_sold])
@@ -125,7 +125,7 @@ def _charts(card) -> dict:
     charts = {"score": scorecard_svg.line([m.score for m in card.trend], width=360,
                                           height=90)}
     for key, _label, _target in FIGURES:
-        values = [cell(m, key).value for m in card.trend]
+        values = [value(m, key) for m in card.trend]
         top = 5 if key == "satisfaction" else (max([v for v in values if v] or [1])
                                                if key == "complaints" else 100)
         charts[key] = scorecard_svg.line(values, width=360, height=90, top=top)

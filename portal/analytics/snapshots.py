@@ -15,6 +15,7 @@ snapshot it was built of.
 """
 
 import threading
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -23,7 +24,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import get_locale
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer
 
 from portal.analytics.failures import page_counts
 from portal.analytics.filters import Filters
@@ -218,6 +219,11 @@ def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datet
             if dealer_id in dealers}, snapshot.as_of
 
 
+# What the scorecard pages show of a dealer: its columns, not a whole Dealer per row.
+DEALER_SHOWN = (Dealer.id, Dealer.code, Dealer.name, Dealer.grade)
+ShownDealer = namedtuple("ShownDealer", "id code name grade")
+
+
 def stored_scorecards(months: int, dealer_ids, today: date, now: datetime, *,
                       trend: bool = True) -> tuple[list[Scorecard], Period, datetime]:
     """The scorecards of ``dealer_ids`` (a list or subquery) for the last ``months`` months as
@@ -227,18 +233,18 @@ def stored_scorecards(months: int, dealer_ids, today: date, now: datetime, *,
     if snapshot is None:  # before the first refresh: counted for this request, not kept
         period = months_back(months, today)
         return scorecards(period, today, now, dealers=_ids(dealer_ids)), period, now
-    stmt = (sa.select(ScorecardSnapshot).join(Dealer, Dealer.id == ScorecardSnapshot.dealer_id)
-            .options(joinedload(ScorecardSnapshot.dealer))
-            .where(ScorecardSnapshot.months == months, ScorecardSnapshot.dealer_id.in_(dealer_ids))
-            .order_by(ScorecardSnapshot.rank.is_(None), ScorecardSnapshot.rank, Dealer.code))
-    rows = db.session.scalars(stmt if trend else stmt.options(
-        defer(ScorecardSnapshot.trend))).all()
-    scores = {r.id: None if r.scores is None else [None if s is None else Decimal(s)
-                                                   for s in r.scores] for r in rows}
+    kept = ScorecardSnapshot
+    columns = [kept.id, kept.rank, kept.figures, kept.scores, *DEALER_SHOWN]
+    rows = db.session.execute(
+        sa.select(*columns, *([kept.trend] if trend else []))
+        .join(Dealer, Dealer.id == kept.dealer_id)
+        .where(kept.months == months, kept.dealer_id.in_(dealer_ids))
+        .order_by(kept.rank.is_(None), kept.rank, Dealer.code)).all()
     trends = {r.id: r.trend for r in rows} if trend else _trends_unscored(rows)
-    cards = [Scorecard(r.dealer, Figures(**r.figures), r.rank,
+    cards = [Scorecard(ShownDealer(*r[4:8]), Figures(**r.figures), r.rank,
                        [Figures(**m) for m in trends[r.id]] if r.id in trends else None,
-                       scores[r.id]) for r in rows]
+                       None if r.scores is None else [None if s is None else Decimal(s)
+                                                      for s in r.scores]) for r in rows]
     period = Period(date.fromisoformat(snapshot.data["start"]),
                     date.fromisoformat(snapshot.data["end"]))
     return cards, period, snapshot.as_of
