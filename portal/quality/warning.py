@@ -63,11 +63,11 @@ def last_checked(part_id: int) -> list[BatchFigures] | None:
     """The part's pairs as the last check figured them, without age bands (None: not
     checked)."""
     e = BatchExposure
-    rows = db.session.execute(sa.select(e).where(e.part_id == part_id)).scalars().all()
+    rows = db.session.execute(sa.select(e.part_id, e.batch, e.failures, e.units, e.unit_days,
+                                        e.expected, e.p_value).where(e.part_id == part_id)).all()
     if not rows:
         return None
-    return [BatchFigures(r.part_id, r.batch, r.failures, r.units, r.unit_days,
-                         float(r.expected), float(r.p_value)) for r in rows]
+    return [BatchFigures(*r[:5], float(r.expected), float(r.p_value)) for r in rows]
 
 
 def _keep_figures(figures: list[BatchFigures]) -> None:
