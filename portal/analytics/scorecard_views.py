@@ -122,8 +122,7 @@ def scorecards_export():
 
 
 def _charts(card) -> dict:
-    charts = {"score": scorecard_svg.line([m.score for m in card.trend], width=360,
-                                          height=90)}
+    charts = {"score": scorecard_svg.line(card.trend_scores, width=360, height=90)}
     for key, _label, _target in FIGURES:
         values = [value(m, key) for m in card.trend]
         top = 5 if key == "satisfaction" else (max([v for v in values if v] or [1])

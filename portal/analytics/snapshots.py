@@ -54,10 +54,11 @@ _made: dict[tuple, tuple[tuple, object]] = {}  # (name, language) → ((id, as_o
 T = TypeVar("T")
 
 
-def _stored(name: str) -> AnalyticsSnapshot | None:
-    """The snapshot, its data loaded when first used (the failure overview's is large)."""
-    return db.session.scalar(sa.select(AnalyticsSnapshot).options(
-        defer(AnalyticsSnapshot.data)).where(AnalyticsSnapshot.name == name))
+def _stored(name: str, small: bool = False) -> AnalyticsSnapshot | None:
+    """The snapshot, its data loaded when first used (the failure overview's is large), or at
+    once when ``small`` (a few dates: one query, not two)."""
+    stmt = sa.select(AnalyticsSnapshot).where(AnalyticsSnapshot.name == name)
+    return db.session.scalar(stmt if small else stmt.options(defer(AnalyticsSnapshot.data)))
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def stored_scorecards(months: int, dealer_ids, today: date, now: datetime, *,
     """The scorecards of ``dealer_ids`` (a list or subquery) for the last ``months`` months as
     ``scorecards`` ranks them, from the snapshot; its period and as of when. Without ``trend``
     only the trend's scores are read (``Scorecard.trend_scores``), not its figures."""
-    snapshot = _stored(_scorecard_name(months))
+    snapshot = _stored(_scorecard_name(months), small=True)
     if snapshot is None:  # before the first refresh: counted for this request, not kept
         period = months_back(months, today)
         return scorecards(period, today, now, dealers=_ids(dealer_ids)), period, now
