@@ -111,3 +111,52 @@ def test_the_overview_is_built_once_per_snapshot(world):
     with force_locale("en"):  # labels are translated when built: one per language
         assert snapshots.failure_overview(now + timedelta(seconds=1), build)[0] == 3
     assert snapshots.failure_overview(now + timedelta(seconds=1), build)[0] == 2
+
+
+def test_the_unfiltered_overview_is_rendered_once_per_snapshot_and_tab(app, client, login,
+                                                                        world, monkeypatch):
+    from portal.analytics import failure_views
+
+    model = factories.make_model(code="ONCE1")
+    _failure(model, world.dealer_a, "ONCE-1")
+    assert app.test_cli_runner().invoke(args=["analytics", "refresh"]).exit_code == 0
+    login(world.users[Role.TECHNICAL])
+    rendered = []
+    context = failure_views.overview_context
+    monkeypatch.setattr(failure_views, "overview_context",
+                        lambda *args: rendered.append(args[2]) or context(*args))
+    first = client.get("/analytics/").get_data(as_text=True)
+    assert client.get("/analytics/").get_data(as_text=True) == first and rendered == ["sale_month"]
+    by_model = client.get("/analytics/?cost_by=model").get_data(as_text=True)
+    assert rendered == ["sale_month", "model"] and "ONCE1" in first and by_model != first
+    client.get(f"/analytics/?model_id={model.id}")  # filtered: counted and drawn each time
+    client.get("/analytics/?sale_from=")  # another query string: drawn each time
+    assert len(rendered) == 4
+    _failure(model, world.dealer_a, "ONCE-2")
+    assert app.test_cli_runner().invoke(args=["analytics", "refresh"]).exit_code == 0
+    client.get("/analytics/")
+    assert len(rendered) == 5  # a new snapshot: drawn again
+
+
+def test_the_ranked_table_reads_the_kept_trend_scores(world):
+    from portal.analytics.models import ScorecardSnapshot
+
+    dealer = factories.make_dealer()
+    unit = factories.make_unit(serial="SC-2", dealer=dealer)
+    today, now = shanghai_today(), utcnow()
+    factories.make_card(unit, sale_date=today - timedelta(days=40), late_days=3)
+    factories.make_card(factories.make_unit(serial="SC-3", dealer=dealer),
+                        sale_date=today - timedelta(days=70))
+    _db.session.flush()
+    ids = [dealer.id, world.dealer_a.id]
+    live = {c.dealer.id: [m.score for m in c.trend]
+            for c in scorecards(months_back(3, today), today, now, dealers=ids)}
+    assert any(score is not None for score in live[dealer.id])
+    snapshots.refresh_scorecards(3, today, now)
+    cards, _period, _as_of = snapshots.stored_scorecards(3, ids, today, now, trend=False)
+    assert {c.dealer.id: c.trend_scores for c in cards} == live
+    assert all(c.trend is None for c in cards)  # the months' figures are not read
+    _db.session.execute(sa.update(ScorecardSnapshot).values(scores=None))  # kept before
+    _db.session.expire_all()
+    cards, _period, _as_of = snapshots.stored_scorecards(3, ids, today, now, trend=False)
+    assert {c.dealer.id: c.trend_scores for c in cards} == live

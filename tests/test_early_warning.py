@@ -448,9 +448,40 @@ def test_risk_counts_count_the_units_at_risk(fleet):
     warning.check(now=NOW)
     alert = db.session.scalars(sa.select(BatchAlert)).one()
     for stmt in (None, visible_units(world.rep_b), visible_units(world.users[Role.SALES_REP])):
-        assert [(c.dealer.code, c.sold, c.unsold) for c in warning.risk_counts(alert, stmt)] == [
-            (g.dealer.code, len(g.sold), len(g.unsold))
-            for g in warning.units_at_risk(alert, stmt)]
+        groups = warning.units_at_risk(alert, stmt)
+        page = warning.risk_counts(alert, stmt)
+        assert [(c.dealer.code, c.sold, c.unsold) for c in page.rows] == [
+            (g.dealer.code, len(g.sold), len(g.unsold)) for g in groups]
+        assert (page.dealers, page.sold, page.unsold, page.next_cursor) == (
+            len(groups), sum(len(g.sold) for g in groups), sum(len(g.unsold) for g in groups),
+            None)
+    first = warning.risk_counts(alert, size=1)  # a page of one dealer, then the next
+    assert [c.dealer.code for c in first.rows] == ["DA-01"] and first.dealers == 2
+    assert (first.sold, first.unsold) == (20, 2)  # the totals are of every dealer
+    second = warning.risk_counts(alert, size=1, after=first.next_cursor)
+    assert [(c.dealer.code, c.sold, c.unsold) for c in second.rows] == [("DB-01", 0, 2)]
+    assert second.next_cursor is None
+
+
+def test_the_alert_page_shows_some_dealers_and_the_others_on_asking(client, login, fleet,
+                                                                     monkeypatch):
+    from portal.quality import views
+
+    fleet.batch("B05", 2, card=False, dealer=fleet.world.dealer_b)
+    warning.check(now=NOW)
+    alert = db.session.scalars(sa.select(BatchAlert)).one()
+    monkeypatch.setattr(views, "DEALERS_SHOWN", 1)
+    login(fleet.world.users[Role.TECHNICAL])
+    client.post("/language", data={"lang": "en"})
+    page = client.get(f"/quality/alerts/{alert.id}").get_data(as_text=True)
+    section = page.split('id="units-at-risk"')[1].split("</section>")[0]
+    assert "2 dealers hold units of the batch: 20 in the field, 2 in stock." in section
+    assert "DA-01" in section and "DB-01" not in section and 'id="more-row"' in section
+    more = section.split('id="more-row"')[1].split('hx-get="')[1].split('"')[0]
+    rows = client.get(more, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in rows and "DB-01" in rows and "more-row" not in rows
+    whole = client.get(more).get_data(as_text=True)  # without JavaScript: a page of its own
+    assert "<html" in whole and "DB-01" in whole
 
 
 def test_the_check_keeps_its_figures_for_the_alert_page(fleet):

@@ -343,3 +343,49 @@ def test_options_escape_and_select():
     assert options([(1, "A\n<b>"), (2, "B")], None) == (
         '<option value="1">A\n&lt;b&gt;</option><option value="2">B</option>')
     assert options([], None) == ""
+
+
+def _filter_form(html: str) -> str:
+    return html.split('<form class="toolbar"')[1].split("</form>")[0]
+
+
+def test_pickers_offer_only_the_chosen_and_the_matches(client, login, world, data):
+    login(world.users[Role.TECHNICAL])
+    html = client.get("/analytics/").get_data(as_text=True)
+    form = _filter_form(html)
+    assert 'name="part_q"' in form and 'name="dealer_q"' in form
+    assert "AP1" not in form and "DA-01" not in form  # no list of every part and dealer
+    chosen = client.get(f"/analytics/?part_id={data.p1.id}&dealer_id={world.dealer_a.id}")
+    assert chosen.status_code == 200  # the part table under a part filter was a 500
+    assert {k: v[1] for k, v in _table("part", Filters(part_id=data.p1.id)).items()} == {
+        str(data.p1.id): 3}
+    form = _filter_form(chosen.get_data(as_text=True))
+    assert f'<option value="{data.p1.id}" selected>AP1 ' in form
+    assert f'<option value="{world.dealer_a.id}" selected>DA-01 甲经销商' in form
+
+
+def test_the_words_typed_choose_a_single_match_without_javascript(client, login, world, data):
+    login(world.users[Role.TECHNICAL])
+    typed = client.get("/analytics/claims?part_q=ap2&dealer_q=乙").get_data(as_text=True)
+    assert data.claims["c4"].number in typed and data.claims["c1"].number not in typed
+    several = client.get("/analytics/?part_q=AP").get_data(as_text=True)
+    form = _filter_form(several)
+    assert "AP1" in form and "AP2" in form and "selected" not in form.split("part_id")[1]
+    assert 'role="status"' in form
+    none = client.get("/analytics/?dealer_q=nobody").get_data(as_text=True)
+    assert "nobody" in _filter_form(none)
+
+
+def test_picker_answers_htmx_with_its_select_scoped_to_the_user(client, login, world, data):
+    login(world.users[Role.SALES_REP])  # dealer A's rep
+    answer = client.get("/analytics/choices/dealers?dealer_q=D", headers={"HX-Request": "true"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "<html" not in html and 'name="dealer_id"' in html
+    assert "DA-01" in html and "DB-01" not in html
+    foreign = client.get(f"/analytics/claims?dealer_id={world.dealer_b.id}")
+    assert data.claims["c1"].number in foreign.get_data(as_text=True)  # not B's: ignored
+    parts = client.get("/analytics/choices/parts?part_q=AP2", headers={"HX-Request": "true"})
+    assert f'<option value="{data.p2.id}" selected>' in parts.get_data(as_text=True)
+    login(world.dealer_b_admin)
+    assert 'name="dealer_q"' not in client.get("/analytics/").get_data(as_text=True)
+    assert client.get("/analytics/choices/dealers?dealer_q=D").status_code == 404

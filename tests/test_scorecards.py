@@ -288,3 +288,26 @@ def test_scorecard_queries_do_not_grow_with_dealers(client, login, world):
     add(10)
     snapshots.refresh_all(shanghai_today(), utcnow())
     assert [count(url) for url in urls] == few
+
+
+def test_cells_say_their_counts_in_the_readers_language(app):
+    from flask_babel import force_locale
+
+    from portal.analytics.scorecard_cells import FIGURES, cells, value
+    from portal.analytics.scorecards import Figures
+
+    figures = Figures(cards_on_time=9, cards_due=10, claims_rejected=1, claims_decided=4,
+                      lines_rejected=2, lines_decided=9, satisfaction_total=9,
+                      satisfaction_count=2, complaints=1, units_sold=50)
+    with app.test_request_context():
+        with force_locale("en"):
+            english = cells(figures)
+        with force_locale("zh_Hans_CN"):
+            chinese = cells(figures)
+    assert [c.title for c in english][:4] == [
+        "9 of 10", "nothing to count in the period", "nothing to count in the period",
+        "1 of 4 claims rejected; 2 of 9 lines rejected"]
+    assert english[6].title == "2.0 per 100 units sold (50 sold)"
+    assert [c.text for c in chinese] == [c.text for c in english]
+    assert chinese[0].title != english[0].title and "9" in chinese[0].title
+    assert [value(figures, key) for key, _l, _t in FIGURES] == [c.value for c in english]

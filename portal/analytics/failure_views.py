@@ -6,9 +6,10 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import abort, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import signed_in
@@ -17,28 +18,39 @@ from portal.analytics import snapshots
 from portal.analytics.blueprint import bp
 from portal.analytics.charts import MAX_BARS, Bar, bar_chart
 from portal.analytics.filters import Filters, parse_filters
+from portal.analytics.pickers import dealer_picker, part_picker
 from portal.analytics.sheets import SHEETS
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
 from portal.core.db import utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
-from portal.core.options import options
 from portal.core.pagination import request_page
 from portal.core.regions import PROVINCES
-from portal.dealers.scope import dealer_filter, dealer_options, scoped
+from portal.dealers.scope import scoped
 from portal.extensions import db
 from portal.units.models import Unit
 
 URL_SAFE = "!$'()*,/:;?@"  # as url_for encodes a query string
 
 
-def _asked() -> tuple[Filters, list[str], list]:
-    """The query string's filters, the selling dealer narrowed to those the user may see, and
-    those dealers (id, code, name) to pick from (none for a dealer user: its own only)."""
+def _typed(name: str) -> str:
+    """The words typed in a picker's box (``<name>_q``)."""
+    return request.args.get(f"{name}_q", "").strip()[:40]
+
+
+def _asked() -> tuple[Filters, list[str], dict]:
+    """The query string's filters, the part and the selling dealer as their pickers resolve
+    them (the words typed in a picker's box, one match taken as the choice; a dealer among
+    those the user may see), and the pickers (no dealer picker for a dealer user: its own
+    figures only)."""
     filters, errors = parse_filters(request.args)
-    dealer_id, dealers = dealer_filter(current_user, filters.dealer_id)
-    return filters.narrowed(dealer_id=dealer_id), errors, dealers
+    pickers = {"part": part_picker(_typed("part"), filters.part_id)}
+    if not current_user.role.is_dealer:
+        pickers["dealer"] = dealer_picker(current_user, _typed("dealer"), filters.dealer_id)
+    dealer = pickers.get("dealer")
+    return filters.narrowed(part_id=pickers["part"].chosen,
+                            dealer_id=dealer.chosen if dealer else None), errors, pickers
 
 
 TOP_ROWS = 25  # rows of a table on the overview; the rest behind "show all" and in Excel
@@ -118,20 +130,37 @@ def pareto_chart(rows: list[fa.ParetoRow], link, by: str):
 def failures():
     """Failure rates, time to failure, top causes and cost per unit sold, with the filters; each
     table's first TOP_ROWS rows (the rest behind "show all" and in the Excel sheet)."""
-    filters, errors, dealers = _asked()
-    (tables, days, paretos), as_of = _overview(filters)
-    link = linker(filters)
+    filters, errors, pickers = _asked()
     cost_by = "model" if request.args.get("cost_by") == "model" else "sale_month"
+    if _unfiltered(filters) and set(request.args) <= {"cost_by"}:
+        # The same sections for everyone who sees every dealer: rendered once per snapshot,
+        # language and cost tab in each process, as the tables were built once.
+        overview, as_of = snapshots.failure_overview(utcnow(), lambda counts: Markup(
+            render_template("analytics/_overview.html",
+                            **overview_context(filters, _tables(counts), cost_by))),
+            variant=f"html:{cost_by}")
+    else:
+        tables, as_of = _overview(filters)
+        overview = Markup(render_template("analytics/_overview.html",
+                                          **overview_context(filters, tables, cost_by)))
+    return render("analytics/failures.html", filters=filters, errors=errors, pickers=pickers,
+                  overview=overview, as_of=as_of, **_choices())
+
+
+def overview_context(filters: Filters, tables: tuple, cost_by: str) -> dict:
+    """What ``analytics/_overview.html`` draws of ``_tables``: each table's first TOP_ROWS rows,
+    the charts, the drill-down links."""
+    tables, days, paretos = tables
+    link = linker(filters)
     charts = {d: rate_chart(t, link) for d, t in tables.items()}
     charts["cost"] = cost_chart(tables[cost_by], link)
     charts["time_to_failure"] = days_chart(days, filters)
     charts.update({by: pareto_chart(rows, link, by) for by, rows in paretos.items()})
-    return render("analytics/failures.html", filters=filters, errors=errors, dealers=dealers,
-                  tables={d: t.top(TOP_ROWS) for d, t in tables.items()}, days=days,
-                  paretos={by: rows[:TOP_ROWS] for by, rows in paretos.items()},
-                  pareto_counts={by: len(rows) for by, rows in paretos.items()},
-                  charts=charts, cost_by=cost_by, as_of=as_of, link=link,
-                  **_choices(filters, dealers))
+    return {"filters": filters, "tables": {d: t.top(TOP_ROWS) for d, t in tables.items()},
+            "days": days, "paretos": {by: rows[:TOP_ROWS] for by, rows in paretos.items()},
+            "pareto_counts": {by: len(rows) for by, rows in paretos.items()},
+            "charts": charts, "cost_by": cost_by, "link": link,
+            "dimensions": fa.DIMENSIONS, "pareto_by": fa.PARETO_BY}
 
 
 @bp.route("/<chart>/rows")
@@ -140,7 +169,7 @@ def failure_table(chart: str):
     """Every row of one table of the overview (a rate table or a Pareto), with the filters."""
     if chart not in fa.DIMENSIONS and chart not in fa.PARETO_BY:
         abort(404)
-    filters, errors, _dealers = _asked()
+    filters, errors, _pickers = _asked()
     context = {"filters": filters, "errors": errors, "chart": chart, "link": linker(filters),
                "dimensions": fa.DIMENSIONS, "pareto_by": fa.PARETO_BY}
     if chart in fa.PARETO_BY:
@@ -159,10 +188,15 @@ def _tables(counts: dict) -> tuple[dict, fa.TimeToFailure | None, dict]:
             {by: fa.pareto_of(rows, by) for by, rows in counts.get("pareto", {}).items()})
 
 
+def _unfiltered(filters: Filters) -> bool:
+    """Over all the data, for someone who sees every dealer: the snapshot's figures."""
+    return filters == Filters() and not scoped(current_user)
+
+
 def _overview(filters: Filters, rates: str = "", pareto: str = "") -> tuple[tuple, datetime | None]:
     """``_tables`` of the overview: over all the data unfiltered, from the snapshot (and as of
     when); else counted now (only the rate table ``rates`` or the Pareto ``pareto`` if given)."""
-    if filters == Filters() and not scoped(current_user):
+    if _unfiltered(filters):
         return snapshots.failure_overview(utcnow(), _tables)
     if pareto:
         counts = {"pareto": {pareto: fa.pareto_counts(filters, current_user, pareto)}}
@@ -173,25 +207,36 @@ def _overview(filters: Filters, rates: str = "", pareto: str = "") -> tuple[tupl
     return _tables(counts), None
 
 
-def _choices(filters: Filters, dealers: list) -> dict:
-    """The filter form's choices; the long lists (parts, dealers) as ready <option>s."""
+def _choices() -> dict:
+    """The filter form's short choice lists (the long ones are pickers)."""
     models = db.session.execute(sa.select(ProductModel.id, ProductModel.code, ProductModel.name)
                                 .order_by(ProductModel.code)).all()
-    parts = db.session.execute(sa.select(Part.id, Part.part_number, Part.name, Part.key_part)
-                               .where(Part.is_active)
-                               .order_by(Part.key_part.desc(), Part.part_number)).all()
-    return {"models": models, "provinces": PROVINCES,
-            "part_options": options(((p.id, f"{p.part_number} {p.name}{' ★' * p.key_part}")
-                                     for p in parts), filters.part_id),
-            "dealer_options": dealer_options(dealers, filters.dealer_id),
-            "dimensions": fa.DIMENSIONS, "pareto_by": fa.PARETO_BY}
+    return {"models": models, "provinces": PROVINCES}
+
+
+@bp.route("/choices/parts")
+@signed_in
+def part_choices():
+    """The part picker's select for the words typed in its box, which htmx swaps in."""
+    return render("analytics/_choice.html", picker=part_picker(_typed("part"), None))
+
+
+@bp.route("/choices/dealers")
+@signed_in
+def dealer_choices():
+    """The selling-dealer picker's select for the words typed in its box: among the dealers
+    the user may see; a dealer user picks no dealer (404)."""
+    if current_user.role.is_dealer:
+        abort(404)
+    return render("analytics/_choice.html",
+                  picker=dealer_picker(current_user, _typed("dealer"), None))
 
 
 @bp.route("/claims")
 @signed_in
 def failure_claims():
     """The claims behind a number: the failures under the filters, newest first."""
-    filters, errors, dealers = _asked()
+    filters, errors, _pickers = _asked()
     stmt = fa.claims_behind(filters, current_user).options(
         selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
     page = request_page(stmt, Claim.id, Claim.id, descending=True)
@@ -218,6 +263,6 @@ def failure_sheet(chart: str):
     """The table behind one chart, with the same filters, as an Excel sheet."""
     if chart not in SHEETS:
         abort(404)
-    filters, _errors, _dealers = _asked()
+    filters, _errors, _pickers = _asked()
     data = SHEETS[chart](filters, current_user, request.args)
     return download(data, f"failures-{chart}.xlsx")

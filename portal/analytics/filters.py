@@ -192,9 +192,10 @@ def failure_clauses(filters: Filters, user) -> list:
         where.append(Claim.failure_date >= f.failed_from)
     if f.failed_to:
         where.append(Claim.failure_date <= f.failed_to)
-    if f.part_id:
+    if f.part_id:  # its own claim lines, also under a SELECT from the lines (by part)
         where.append(sa.exists().where(ClaimLine.claim_id == Claim.id, line_counts(f),
-                                       ClaimLine.part_id == f.part_id))
+                                       ClaimLine.part_id == f.part_id)
+                     .correlate_except(ClaimLine))
     if f.fault_code == NO_CODE:
         where.append(Claim.fault_code_id.is_(None))
     elif f.fault_code:

@@ -68,5 +68,8 @@ class ScorecardSnapshot(db.Model):
     rank: Mapped[int | None]
     figures: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     trend: Mapped[list] = mapped_column(sa.JSON, default=list)  # Figures per month, oldest first
+    # The trend's scores (text, None for a month with nothing to score): the ranked table's
+    # sparklines. None in a snapshot made before they were kept.
+    scores: Mapped[list | None] = mapped_column(sa.JSON)
 
     dealer = relationship("Dealer")

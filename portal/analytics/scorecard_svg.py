@@ -1,7 +1,9 @@
-"""Small server-side SVG charts for the scorecards: coordinates only, the template draws them."""
+"""Small server-side SVG charts for the scorecards: the coordinates, and the <svg> of them."""
 
 from dataclasses import dataclass
 from decimal import Decimal
+
+from markupsafe import Markup, escape
 
 
 @dataclass(frozen=True)
@@ -35,3 +37,19 @@ def line(values: list, *, width: int = 120, height: int = 28, top=100, pad: int 
     if run:
         runs.append(" ".join(run))
     return Line(width, height, runs, dots, top)
+
+
+def svg(chart: Line, label: str, big: bool = False) -> Markup:
+    """The line as an <svg> named ``label`` for screen readers, each point titled with its
+    value. Built as one string, not a template loop over the points: the ranked table draws
+    one a row, and the loop was a sixth of its time."""
+    width, height, r = chart.width, chart.height, 2.5 if big else 1.5
+    parts = [f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" '
+             f'height="{height}" role="img" aria-label="{escape(label)}">',
+             f'<line x1="0" y1="{height - 1}" x2="{width}" y2="{height - 1}" stroke="#c9d1d9" '
+             'stroke-width="1"/>']
+    parts += [f'<polyline points="{run}" fill="none" stroke="#2b6cb0" stroke-width="1.5"/>'
+              for run in chart.runs]
+    parts += [f'<circle cx="{x}" cy="{y}" r="{r}" fill="#2b6cb0"><title>{escape(value)}</title>'
+              '</circle>' for x, y, value in chart.dots]
+    return Markup("".join([*parts, "</svg>"]))

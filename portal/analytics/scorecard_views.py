@@ -12,7 +12,7 @@ from portal.analytics.access import can_compare_dealers, can_review_grade, can_r
 from portal.analytics.blueprint import bp
 from portal.analytics.models import GradeReview, Recommendation
 from portal.analytics.reviews import record_grade_review, reviews_query
-from portal.analytics.scorecard_cells import FIGURES, cell, tone_of_score
+from portal.analytics.scorecard_cells import FIGURES, cells, tone_of_score, value
 from portal.analytics.scorecard_forms import GradeReviewForm
 from portal.analytics.scorecards import (
     STANDARD_MONTHS,
@@ -57,19 +57,21 @@ def _visible_ids() -> set[int]:
     return set(db.session.scalars(visible_dealers(current_user).with_only_columns(Dealer.id)))
 
 
-def _cards(period, months, dealer_ids) -> tuple[list, Period, object]:
+def _cards(period, months, dealer_ids, trend: bool = True) -> tuple[list, Period, object]:
     """The scorecards of ``dealer_ids``: a standard period's from the snapshot (its period and
-    as of when), a period of the user's own dates counted now."""
+    as of when; without ``trend`` only the trend's scores), a period of the user's own dates
+    counted now."""
     today, now = shanghai_today(), utcnow()
     if months:
-        return snapshots.stored_scorecards(months, dealer_ids, today, now)
+        return snapshots.stored_scorecards(months, dealer_ids, today, now, trend=trend)
     return scorecards(period, today, now, dealers=dealer_ids), period, None
 
 
 def _context(period, months, errors, as_of=None):
     return {"period": period, "months": months, "errors": errors, "periods": PERIODS,
             "as_of": as_of,
-            "figures": FIGURES, "cell": cell, "tone_of_score": tone_of_score}
+            "figures": FIGURES, "cells": cells, "tone_of_score": tone_of_score,
+            "spark": scorecard_svg.svg}
 
 
 @bp.route("/scorecards")
@@ -77,8 +79,8 @@ def _context(period, months, errors, as_of=None):
 def scorecards_index():
     """The dealers the user sees, ranked by score over the period, with a 12-month sparkline."""
     period, months, errors = _period(shanghai_today())
-    cards, period, as_of = _cards(period, months, _visible_ids())
-    lines = {c.dealer.id: scorecard_svg.line([m.score for m in c.trend]) for c in cards}
+    cards, period, as_of = _cards(period, months, _visible_ids(), trend=False)
+    lines = {c.dealer.id: scorecard_svg.line(c.trend_scores) for c in cards}
     return render("analytics/scorecards.html", cards=cards, lines=lines,
                   **_context(period, months, errors, as_of))
 
@@ -102,7 +104,7 @@ def scorecard_sheet(cards) -> bytes:
     for c in cards:
         f = c.figures
         rows.append([c.rank, c.dealer.code, c.dealer.name, c.dealer.grade.value.upper(),
-                     c.score, *[cell(f, key).value for key, _l, _t in FIGURES],
+                     c.score, *[value(f, key) for key, _l, _t in FIGURES],
                      f.cards_on_time, f.cards_due, f.arranged_on_time, f.requests,
                      f.parts_on_time, f.parts_due, f.claims_rejected, f.claims_decided,
                      f.visits_reached, f.visits_due, f.satisfaction_count, f.units_sold])
@@ -120,10 +122,9 @@ def scorecards_export():
 
 
 def _charts(card) -> dict:
-    charts = {"score": scorecard_svg.line([m.score for m in card.trend], width=360,
-                                          height=90)}
+    charts = {"score": scorecard_svg.line(card.trend_scores, width=360, height=90)}
     for key, _label, _target in FIGURES:
-        values = [cell(m, key).value for m in card.trend]
+        values = [value(m, key) for m in card.trend]
         top = 5 if key == "satisfaction" else (max([v for v in values if v] or [1])
                                                if key == "complaints" else 100)
         charts[key] = scorecard_svg.line(values, width=360, height=90, top=top)

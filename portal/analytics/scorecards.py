@@ -167,10 +167,18 @@ class Scorecard:
     figures: Figures
     rank: int | None = None  # among all dealers; None when there is nothing to score
     trend: list = None  # Figures per month, oldest first
+    scores: list | None = None  # the trend's scores, when kept (a snapshot's)
 
     @property
     def score(self) -> Decimal | None:
         return self.figures.score
+
+    @property
+    def trend_scores(self) -> list[Decimal | None]:
+        """The score of each month of the trend, oldest first."""
+        if self.scores is not None:
+            return self.scores
+        return [month.score for month in self.trend]
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,16 @@ snapshot it was built of.
 """
 
 import threading
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import get_locale
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer
 
 from portal.analytics.failures import page_counts
 from portal.analytics.filters import Filters
@@ -52,10 +54,11 @@ _made: dict[tuple, tuple[tuple, object]] = {}  # (name, language) → ((id, as_o
 T = TypeVar("T")
 
 
-def _stored(name: str) -> AnalyticsSnapshot | None:
-    """The snapshot, its data loaded when first used (the failure overview's is large)."""
-    return db.session.scalar(sa.select(AnalyticsSnapshot).options(
-        defer(AnalyticsSnapshot.data)).where(AnalyticsSnapshot.name == name))
+def _stored(name: str, small: bool = False) -> AnalyticsSnapshot | None:
+    """The snapshot, its data loaded when first used (the failure overview's is large), or at
+    once when ``small`` (a few dates: one query, not two)."""
+    stmt = sa.select(AnalyticsSnapshot).where(AnalyticsSnapshot.name == name)
+    return db.session.scalar(stmt if small else stmt.options(defer(AnalyticsSnapshot.data)))
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,9 @@ def refresh_scorecards(months: int, today: date, now: datetime) -> AnalyticsSnap
     db.session.execute(sa.delete(ScorecardSnapshot).where(ScorecardSnapshot.months == months))
     db.session.execute(sa.insert(ScorecardSnapshot), [
         {"months": months, "dealer_id": c.dealer.id, "rank": c.rank,
-         "figures": asdict(c.figures), "trend": [asdict(m) for m in c.trend]} for c in cards])
+         "figures": asdict(c.figures), "trend": [asdict(m) for m in c.trend],
+         "scores": [None if score is None else str(score) for score in c.trend_scores]}
+        for c in cards])
     return _save(_scorecard_name(months), {"today": today.isoformat(),
                                            "start": period.start.isoformat(),
                                            "end": period.end.isoformat()}, now)
@@ -167,13 +172,17 @@ def dashboard_figures(now: datetime) -> tuple[dict, datetime]:
     return snapshot.data["figures"], snapshot.as_of
 
 
-def failure_overview(now: datetime, build: Callable[[dict], T]) -> tuple[T, datetime]:
+def failure_overview(now: datetime, build: Callable[[dict], T],
+                     variant: str = "") -> tuple[T, datetime]:
     """``build(counts)`` of the unfiltered overview's counts (``failure_counts``), and as of when.
-    Made once per snapshot and language in each process: reading the counts and building the
-    tables of them took longer than the rest of the page. ``build`` must not depend on the
-    request but through the language, and its result is shared: read it, never change it."""
+    Made once per snapshot, language and ``variant`` in each process: reading the counts and
+    building the tables of them took longer than the rest of the page, and rendering them
+    (``variant`` "html:<cost tab>") as long again. ``build`` must not depend on the request but
+    through the language and the variant, and its result is shared: read it, never change
+    it."""
     snapshot = _current(FAILURES, _failures, now)
-    return _built((FAILURES, str(get_locale())), snapshot, build), snapshot.as_of
+    return (_built((FAILURES, str(get_locale()), variant), snapshot, build),
+            snapshot.as_of)
 
 
 def _built(key: tuple, snapshot, build: Callable[[dict], T]) -> T:
@@ -211,24 +220,45 @@ def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datet
             if dealer_id in dealers}, snapshot.as_of
 
 
-def stored_scorecards(months: int, dealer_ids, today: date,
-                      now: datetime) -> tuple[list[Scorecard], Period, datetime]:
+# What the scorecard pages show of a dealer: its columns, not a whole Dealer per row.
+DEALER_SHOWN = (Dealer.id, Dealer.code, Dealer.name, Dealer.grade)
+ShownDealer = namedtuple("ShownDealer", "id code name grade")
+
+
+def stored_scorecards(months: int, dealer_ids, today: date, now: datetime, *,
+                      trend: bool = True) -> tuple[list[Scorecard], Period, datetime]:
     """The scorecards of ``dealer_ids`` (a list or subquery) for the last ``months`` months as
-    ``scorecards`` ranks them, from the snapshot; its period and as of when."""
-    snapshot = _stored(_scorecard_name(months))
+    ``scorecards`` ranks them, from the snapshot; its period and as of when. Without ``trend``
+    only the trend's scores are read (``Scorecard.trend_scores``), not its figures."""
+    snapshot = _stored(_scorecard_name(months), small=True)
     if snapshot is None:  # before the first refresh: counted for this request, not kept
         period = months_back(months, today)
         return scorecards(period, today, now, dealers=_ids(dealer_ids)), period, now
-    rows = db.session.scalars(
-        sa.select(ScorecardSnapshot).join(Dealer, Dealer.id == ScorecardSnapshot.dealer_id)
-        .options(joinedload(ScorecardSnapshot.dealer))
-        .where(ScorecardSnapshot.months == months, ScorecardSnapshot.dealer_id.in_(dealer_ids))
-        .order_by(ScorecardSnapshot.rank.is_(None), ScorecardSnapshot.rank, Dealer.code))
-    cards = [Scorecard(r.dealer, Figures(**r.figures), r.rank, [Figures(**m) for m in r.trend])
-             for r in rows]
+    kept = ScorecardSnapshot
+    columns = [kept.id, kept.rank, kept.figures, kept.scores, *DEALER_SHOWN]
+    rows = db.session.execute(
+        sa.select(*columns, *([kept.trend] if trend else []))
+        .join(Dealer, Dealer.id == kept.dealer_id)
+        .where(kept.months == months, kept.dealer_id.in_(dealer_ids))
+        .order_by(kept.rank.is_(None), kept.rank, Dealer.code)).all()
+    trends = {r.id: r.trend for r in rows} if trend else _trends_unscored(rows)
+    cards = [Scorecard(ShownDealer(*r[4:8]), Figures(**r.figures), r.rank,
+                       [Figures(**m) for m in trends[r.id]] if r.id in trends else None,
+                       None if r.scores is None else [None if s is None else Decimal(s)
+                                                      for s in r.scores]) for r in rows]
     period = Period(date.fromisoformat(snapshot.data["start"]),
                     date.fromisoformat(snapshot.data["end"]))
     return cards, period, snapshot.as_of
+
+
+def _trends_unscored(rows) -> dict[int, list]:
+    """The trends of the rows kept without their scores (a snapshot made before they were), in
+    one query: those rows' scores come from their trend."""
+    unscored = [r.id for r in rows if r.scores is None]
+    if not unscored:
+        return {}
+    return dict(db.session.execute(sa.select(ScorecardSnapshot.id, ScorecardSnapshot.trend)
+                                   .where(ScorecardSnapshot.id.in_(unscored))).all())
 
 
 def _ids(dealer_ids) -> list[int]:

@@ -17,6 +17,7 @@ data, a rep's claims to review):
 import sqlalchemy as sa
 from markupsafe import Markup
 
+from portal.core.db import starts_with
 from portal.core.options import options
 from portal.dealers.models import Dealer
 from portal.extensions import db
@@ -91,8 +92,7 @@ def get_dealer(dealer_id: int, user) -> Dealer:
 def dealer_choices(user) -> list:
     """The dealers ``user`` may narrow a list to, as (id, code, name) rows by code: a thousand
     of them for head office, so not whole Dealer objects."""
-    return db.session.execute(visible_dealers(user).with_only_columns(
-        Dealer.id, Dealer.code, Dealer.name).order_by(Dealer.code)).all()
+    return db.session.execute(_dealer_rows(user).order_by(Dealer.code)).all()
 
 
 def dealer_filter(user, wanted: int | None) -> tuple[int | None, list]:
@@ -103,6 +103,23 @@ def dealer_filter(user, wanted: int | None) -> tuple[int | None, list]:
         return None, []
     dealers = dealer_choices(user)
     return (wanted if wanted in {d.id for d in dealers} else None), dealers
+
+
+def _dealer_rows(user):
+    return visible_dealers(user).with_only_columns(Dealer.id, Dealer.code, Dealer.name)
+
+
+def find_dealers(user, q: str, limit: int) -> list:
+    """Up to ``limit`` of the dealers ``user`` may see whose code starts with ``q`` or whose name
+    holds it, as ``dealer_choices`` rows: what a typed dealer picker offers."""
+    return db.session.execute(_dealer_rows(user).where(sa.or_(
+        starts_with(Dealer.code, q.upper()), Dealer.name.contains(q, autoescape=True)))
+        .order_by(Dealer.code).limit(limit)).all()
+
+
+def visible_dealer_row(user, dealer_id: int):
+    """The dealer's (id, code, name) if ``user`` may see it, else None."""
+    return db.session.execute(_dealer_rows(user).where(Dealer.id == dealer_id)).first()
 
 
 def dealer_options(dealers, selected) -> Markup:

@@ -82,13 +82,32 @@ def _detail(alert, form, status=200):
     checked = others is not None
     if not checked:  # the part was not counted at the last check: count it now
         others = warning.batch_figures(utcnow().astimezone(SHANGHAI).date(), [alert.part_id])
-    claims = db.session.scalars(warning.claims_behind(alert, visible_claims(current_user))
-                                .options(selectinload(Claim.unit))).all()
+    claims = db.session.execute(warning.claims_behind(alert, visible_claims(current_user))
+                                .with_only_columns(*CLAIM_COLUMNS)).all()
     return render("quality/alert.html", status=status, alert=alert, form=form,
-                  risk=warning.risk_counts(alert, visible_units(current_user)),
-                  chart=charts.batch_ratios(alert, others), ages=charts.ages(alert),
-                  checked=checked, claims=claims,
+                  risk=_risk_page(alert, None), chart=charts.batch_ratios(alert, others),
+                  ages=charts.ages(alert), checked=checked, claims=claims,
                   history=audit.history(alert))
+
+
+# What the alert's list of failures shows of each claim (rows, not whole claims and units).
+CLAIM_COLUMNS = (Claim.id, Claim.number, Claim.failure_date, Claim.status, Claim.cause,
+                 Unit.serial)
+DEALERS_SHOWN = 20  # dealers of the units at risk on the alert's page; the rest on asking
+
+
+def _risk_page(alert, after: str | None):
+    return warning.risk_counts(alert, visible_units(current_user), after=after,
+                               size=DEALERS_SHOWN)
+
+
+@bp.route("/alerts/<id:alert_id>/dealers")
+@signed_in
+def alert_dealers(alert_id):
+    """The next dealers of the units at risk (``after``), which the alert's page shows more of."""
+    alert = get_alert(alert_id)
+    return render("quality/alert_dealers.html", "quality/_risk_rows.html", alert=alert,
+                  risk=_risk_page(alert, request.args.get("after")))
 
 
 @bp.route("/alerts/<id:alert_id>/units")
