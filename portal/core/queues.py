@@ -26,10 +26,12 @@ REGISTRY: dict[str, "Queue"] = {}  # name → queue, filled as the domains' queu
 
 @dataclass(frozen=True)
 class Pile:
-    """How many wait, and since when the oldest has waited (None when none does)."""
+    """How many wait, and since when the oldest has waited (None when none does). ``more``: a
+    capped count (``piles(..., cap=)``) stopped there, more wait than it says."""
 
     count: int
     oldest: date | datetime | None
+    more: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,9 +82,10 @@ class Queue:
         sort = (self.sort.desc(), self.key.desc()) if self.newest_first else (self.sort, self.key)
         return self.select(user, now).order_by(*sort)
 
-    def pile(self, user, now: datetime) -> Pile:
-        """How many records wait for ``user`` and the oldest one's date, in one query."""
-        return piles([self], user, now)[0]
+    def pile(self, user, now: datetime, cap: int | None = None) -> Pile:
+        """How many records wait for ``user`` (up to ``cap``, if given) and the oldest one's
+        date, in one query."""
+        return piles([self], user, now, cap)[0]
 
     def page(self, stmt, after: str | None, size: int) -> Page:
         """One page of ``stmt`` (``select`` narrowed further) in the queue's order."""
@@ -105,10 +108,14 @@ def requested(default: Queue | None = None) -> Queue | None:
     return queue if queue is not None and queue.endpoint == request.endpoint else default
 
 
-def piles(queues, user, now: datetime) -> list[Pile]:
+def piles(queues, user, now: datetime, cap: int | None = None) -> list[Pile]:
     """``Queue.pile`` of each of ``queues`` for ``user`` at ``now``, one query per scope they
     share: each count and oldest date filtered by its queue's conditions, the rows read only
-    those in any of them."""
+    those in any of them. With ``cap``, one query per queue that reads at most ``cap + 1`` rows
+    in its order: a count past ``cap`` shows as ``cap`` with ``more`` (the list page counts them
+    all), so a home page's tile costs the same however many wait."""
+    if cap is not None:
+        return [_capped(queue, user, now, cap) for queue in queues]
     found: dict[Queue, Pile] = {}
     for scope in dict.fromkeys(queue.scope for queue in queues):
         group = [queue for queue in queues if queue.scope is scope]
@@ -125,6 +132,16 @@ def _count(scope, queues: list[Queue], user, now: datetime) -> list[Pile]:
     row = db.session.execute(scope(user).with_only_columns(*columns)
                              .where(*_shared(wheres), sa.or_(*conditions))).one()
     return [Pile(row[i], row[i + 1]) for i in range(0, len(row), 2)]
+
+
+def _capped(queue: Queue, user, now: datetime, cap: int) -> Pile:
+    """The first ``cap + 1`` records by ``since`` (an index range for a queue indexed on its
+    conditions and date), counted; the least of them is the oldest of all."""
+    first = (queue.select(user, now).with_only_columns(queue.since.label("since"))
+             .order_by(queue.since).limit(cap + 1).subquery())
+    count, oldest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(first.c.since))).one()
+    return Pile(min(count, cap), oldest, count > cap)
 
 
 def _shared(wheres: list[tuple]) -> list:

@@ -5,10 +5,14 @@ from datetime import datetime
 from portal.core.queues import piles
 from portal.service.queues import COMPLAINTS, FLAGS, VISITS
 
+CAP = 999  # a tile counts this far ("999+"): past it, a count read every call is no more use
+
 
 def clerk_todo(user, now: datetime) -> dict[str, dict]:
-    """The follow-up queues: each one's count and oldest item, and the list it links to."""
+    """The follow-up queues: each one's count (up to ``CAP``) and oldest item, and the list
+    it links to."""
     shown = {"visits": VISITS, "complaints": COMPLAINTS, "flags": FLAGS}
-    found = piles(list(shown.values()), user, now)
-    return {name: {"count": pile.count, "oldest": pile.oldest, "url": queue.url()}
+    found = piles(list(shown.values()), user, now, cap=CAP)
+    return {name: {"count": pile.count, "more": pile.more, "oldest": pile.oldest,
+                   "url": queue.url()}
             for (name, queue), pile in zip(shown.items(), found, strict=True)}
