@@ -202,11 +202,12 @@ def work_figures(now: datetime) -> tuple[dict, datetime]:
 def rep_forward(user, now: datetime) -> tuple[dict, datetime | None]:
     """The rep's claims to forward (``rep_work``) from the stored snapshot, and as of when;
     before the first refresh that kept them, counted now for this rep alone (as of None)."""
-    snapshot = _stored(WORK)
-    by_rep = snapshot.data.get("forward") if snapshot is not None else None
+    stored = db.session.execute(sa.select(AnalyticsSnapshot.data, AnalyticsSnapshot.as_of)
+                                .where(AnalyticsSnapshot.name == WORK)).one_or_none()
+    by_rep = stored.data.get("forward") if stored is not None else None
     if by_rep is None:
         return rep_work(user, now), None
-    return rep_work(user, now, by_rep), snapshot.as_of
+    return rep_work(user, now, by_rep), stored.as_of
 
 
 def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datetime]:

@@ -64,10 +64,11 @@ def dealer():
     dealer = current_user.dealer
     rate = db.session.get(LabourRate, dealer.grade)
     now, today = utcnow(), shanghai_today()
+    policy = PolicySettings.current()  # held: the boxes that ask for it again find it loaded
     todo = cards_to_file(dealer.id, today)
     # From the snapshot, as the rep's page: counted live it read every part the dealer ever owed.
     returns, returns_as_of = snapshots.stored_compliance([dealer.id], now)
-    return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
+    return render("home/dealer.html", dealer=dealer, rate=rate, policy=policy,
                   todo=todo, drafts=queues.dealer_drafts(current_user, now),
                   drafts_count=queues.DRAFTS.pile(current_user, now).count,
                   service_box=home_box(current_user),
