@@ -52,10 +52,13 @@ _made: dict[tuple, tuple[tuple, object]] = {}  # (name, language) → ((id, as_o
 T = TypeVar("T")
 
 
-def _stored(name: str) -> AnalyticsSnapshot | None:
-    """The snapshot, its data loaded when first used (the failure overview's is large)."""
-    return db.session.scalar(sa.select(AnalyticsSnapshot).options(
-        defer(AnalyticsSnapshot.data)).where(AnalyticsSnapshot.name == name))
+def _stored(name: str, *, with_data: bool = False) -> AnalyticsSnapshot | None:
+    """The snapshot, its data loaded when first used (the failure overview's is large), or
+    at once ``with_data`` (a small one every view reads: one statement, not two)."""
+    stmt = sa.select(AnalyticsSnapshot).where(AnalyticsSnapshot.name == name)
+    if not with_data:
+        stmt = stmt.options(defer(AnalyticsSnapshot.data))
+    return db.session.scalar(stmt)
 
 
 @dataclass(frozen=True)
@@ -195,15 +198,14 @@ def _built(key: tuple, snapshot, build: Callable[[dict], T]) -> T:
 def work_figures(now: datetime) -> tuple[dict, datetime]:
     """The home pages' big figures (``review_counts``, ``rules_share``, finance's
     ``claim_queues``, the reps' ``forward_by_rep``), and as of when."""
-    snapshot = _current(WORK, lambda: _work(now), now)
+    snapshot = _stored(WORK, with_data=True) or Unsaved(_work(now), now)
     return snapshot.data, snapshot.as_of
 
 
 def rep_forward(user, now: datetime) -> tuple[dict, datetime | None]:
     """The rep's claims to forward (``rep_work``) from the stored snapshot, and as of when;
     before the first refresh that kept them, counted now for this rep alone (as of None)."""
-    stored = db.session.execute(sa.select(AnalyticsSnapshot.data, AnalyticsSnapshot.as_of)
-                                .where(AnalyticsSnapshot.name == WORK)).one_or_none()
+    stored = _stored(WORK, with_data=True)
     by_rep = stored.data.get("forward") if stored is not None else None
     if by_rep is None:
         return rep_work(user, now), None

@@ -3,7 +3,6 @@
 import sqlalchemy as sa
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.accounts.roles import signed_in
@@ -135,10 +134,12 @@ def technical():
     """The technical department's page: models and their periods, fault codes."""
     now = utcnow()
     figures, as_of = snapshots.work_figures(now)
-    models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
-    faults = db.session.scalars(
-        sa.select(FaultCode).options(selectinload(FaultCode.hours)).order_by(FaultCode.code)
-    ).all()
+    models = db.session.execute(sa.select(
+        ProductModel.id, ProductModel.code, ProductModel.name, ProductModel.category,
+        ProductModel.whole_months, ProductModel.main_parts_months, ProductModel.wear_parts_months,
+        ProductModel.running_in_hours).order_by(ProductModel.code)).all()
+    faults = db.session.execute(
+        sa.select(FaultCode.code, FaultCode.description).order_by(FaultCode.code)).all()
     return render("home/technical.html", models=models, fault_codes=faults,
                   queue=queues.review_queue(figures["review"]), share=figures["rules_share"],
                   as_of=as_of, cases_box=cases_box(current_user, now),
@@ -165,12 +166,10 @@ def finance():
 @requires(access.can_open_admin_home)
 def admin():
     """The administrator's page: what the portal holds and the latest changes."""
-    counts = {
-        "users": db.session.scalar(sa.select(sa.func.count(User.id))),
-        "dealers": db.session.scalar(sa.select(sa.func.count(Dealer.id))),
-        "models": db.session.scalar(sa.select(sa.func.count(ProductModel.id))),
-        "parts": db.session.scalar(sa.select(sa.func.count(Part.id))),
-    }
+    counts = db.session.execute(sa.select(*(
+        sa.select(sa.func.count(key)).scalar_subquery().label(name) for name, key in (
+            ("users", User.id), ("dealers", Dealer.id), ("models", ProductModel.id),
+            ("parts", Part.id))))).one()._asdict()
     latest = db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.action != "sign_in")
         .order_by(AuditEntry.id.desc()).limit(15)
