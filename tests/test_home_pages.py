@@ -37,3 +37,15 @@ def test_the_technical_home_lists_the_models_and_fault_codes(client, login, worl
     assert faults
     for fault in faults:
         assert f"<li><b>{fault.code}</b> {fault.description}</li>" in page
+
+
+def test_the_rep_home_lists_its_dealers_and_no_others(client, login, world):
+    rep = world.users[Role.SALES_REP]
+    login(rep)
+    page = client.get("/home/rep").get_data(as_text=True)
+    mine = db.session.scalars(sa.select(Dealer).where(Dealer.sales_rep_id == rep.id)).all()
+    assert mine and world.dealer_b.sales_rep_id != rep.id
+    for dealer in mine:
+        assert (f'<a href="/dealers/{dealer.id}">{dealer.code}</a></td><td>{dealer.name}</td>'
+                f'<td>{dealer.province} {dealer.city}</td>') in page
+    assert f'<a href="/dealers/{world.dealer_b.id}">' not in page

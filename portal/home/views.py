@@ -84,7 +84,9 @@ def dealer():
 @requires(access.can_open_rep_home)
 def rep():
     """A sales rep's page: the dealers assigned to them."""
-    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
+    dealers = db.session.execute(visible_dealers(current_user).with_only_columns(
+        Dealer.id, Dealer.code, Dealer.name, Dealer.province, Dealer.city, Dealer.grade,
+        Dealer.contact_name, Dealer.contact_phone, Dealer.status).order_by(Dealer.code)).all()
     now = utcnow()
     returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], now)
     finance_box, finance_as_of = snapshots.rep_forward(current_user, now)
