@@ -106,6 +106,20 @@ def test_the_dealer_home_lists_its_unsubmitted_repair_records(client, login, wor
     assert submitted.number not in home
 
 
+def test_the_dealer_drafts_count_is_the_queues_listed_or_not(world, unit, db):
+    from portal.claims.queues import DRAFTS, dealer_drafts
+    from portal.core.db import utcnow
+
+    dealer = world.users[Role.DEALER_STAFF]
+    for _ in range(4):
+        factories.make_claim(unit, status="draft")
+    now = utcnow()
+    total = DRAFTS.pile(dealer, now).count
+    for limit in (total + 1, total, total - 1):
+        rows, count = dealer_drafts(dealer, now, limit)
+        assert count == total and len(rows) == min(limit, total), limit
+
+
 def test_dealers_cannot_backdate_but_a_clerk_digitising_paper_can(client, login, world, unit,
                                                                    db):
     sale = TODAY - timedelta(days=40)

@@ -57,10 +57,12 @@ def rules_share(now: datetime, days: int = 90) -> dict:
             "percent": round(100 * by_rules / decided) if decided else None}
 
 
-def dealer_drafts(user, now: datetime, limit: int = 20) -> list[sa.Row]:
-    """The first ``limit`` of ``user``'s dealer's repair records not yet submitted: id, number,
-    unit serial, failure date."""
-    return db.session.execute(
+def dealer_drafts(user, now: datetime, limit: int = 20) -> tuple[list[sa.Row], int]:
+    """The first ``limit`` of ``user``'s dealer's repair records not yet submitted (id,
+    number, unit serial, failure date), and how many there are: counted only when the list is
+    full (fewer listed are all of them)."""
+    rows = db.session.execute(
         DRAFTS.ordered(user, now).with_only_columns(Claim.id, Claim.number, Unit.serial,
                                                     Claim.failure_date)
         .join(Unit, Unit.id == Claim.unit_id).limit(limit)).all()
+    return rows, len(rows) if len(rows) < limit else DRAFTS.pile(user, now).count

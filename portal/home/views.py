@@ -65,11 +65,11 @@ def dealer():
     now, today = utcnow(), shanghai_today()
     policy = PolicySettings.current()  # held: the boxes that ask for it again find it loaded
     todo = cards_to_file(dealer.id, today)
+    drafts, drafts_count = queues.dealer_drafts(current_user, now)
     # From the snapshot, as the rep's page: counted live it read every part the dealer ever owed.
     returns, returns_as_of = snapshots.stored_compliance([dealer.id], now)
     return render("home/dealer.html", dealer=dealer, rate=rate, policy=policy,
-                  todo=todo, drafts=queues.dealer_drafts(current_user, now),
-                  drafts_count=queues.DRAFTS.pile(current_user, now).count,
+                  todo=todo, drafts=drafts, drafts_count=drafts_count,
                   service_box=home_box(current_user),
                   compliance=returns.get(dealer.id), compliance_as_of=returns_as_of,
                   owed_box=owed_summary(dealer.id, today),
