@@ -230,6 +230,27 @@ def test_a_capped_count_agrees_up_to_its_cap(world, work):
             assert capped.oldest == full.oldest, queue.name
 
 
+def test_the_clerks_tiles_say_when_more_wait_than_they_count(client, login, world, work,
+                                                              monkeypatch):
+    """Past the cap a tile shows the cap and a plus; below it, the count."""
+    from portal.home import views
+    from portal.service import followup_todo
+
+    clerk = world.users[Role.CLERK]
+    visits, incoming = (REGISTRY[name].pile(clerk, work).count
+                        for name in ("visits_due", "receive"))
+    login(clerk)
+    page = client.get("/home/clerk").get_data(as_text=True)
+    for name, count in (("visits_due&amp;status=open", visits), ("receive", incoming)):
+        assert f'queue={name}"><b>{count}</b>' in page, name
+    cap = min(visits, incoming) - 1
+    monkeypatch.setattr(views, "TILE_CAP", cap)
+    monkeypatch.setattr(followup_todo, "TILE_CAP", cap)
+    page = client.get("/home/clerk").get_data(as_text=True)
+    for name in ("visits_due&amp;status=open", "receive"):
+        assert f'queue={name}"><b>{cap}+</b>' in page, name
+
+
 def test_a_rep_counts_only_its_dealers(world, work):
     rep, admin = world.users[Role.SALES_REP], world.users[Role.ADMIN]
     dealer_a, dealer_b = world.users[Role.DEALER_ADMIN], world.dealer_b_admin

@@ -22,6 +22,7 @@ from portal.core.pagination import Page, keyset_page
 from portal.extensions import db
 
 REGISTRY: dict[str, "Queue"] = {}  # name → queue, filled as the domains' queues.py load
+TILE_CAP = 999  # a home page's tile counts a backlog this far ("999+"); its list has them all
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,9 @@ def requested(default: Queue | None = None) -> Queue | None:
 def piles(queues, user, now: datetime, cap: int | None = None) -> list[Pile]:
     """``Queue.pile`` of each of ``queues`` for ``user`` at ``now``, one query per scope they
     share: each count and oldest date filtered by its queue's conditions, the rows read only
-    those in any of them. With ``cap``, one query per queue that reads at most ``cap + 1`` rows
-    in its order: a count past ``cap`` shows as ``cap`` with ``more`` (the list page counts them
-    all), so a home page's tile costs the same however many wait."""
+    those in any of them. With ``cap``, one query per queue that counts at most ``cap + 1``
+    rows: a count past ``cap`` shows as ``cap`` with ``more`` (the list page has them all), so a
+    home page's tile costs the same however many wait."""
     if cap is not None:
         return [_capped(queue, user, now, cap) for queue in queues]
     found: dict[Queue, Pile] = {}
@@ -135,13 +136,16 @@ def _count(scope, queues: list[Queue], user, now: datetime) -> list[Pile]:
 
 
 def _capped(queue: Queue, user, now: datetime, cap: int) -> Pile:
-    """The first ``cap + 1`` records by ``since`` (an index range for a queue indexed on its
-    conditions and date), counted; the least of them is the oldest of all."""
-    first = (queue.select(user, now).with_only_columns(queue.since.label("since"))
-             .order_by(queue.since).limit(cap + 1).subquery())
-    count, oldest = db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(first.c.since))).one()
-    return Pile(min(count, cap), oldest, count > cap)
+    """At most ``cap + 1`` records counted, in no order (the first index entries found), and
+    the oldest as the first by ``since`` (read from the start of an index range where the
+    queue's conditions and date are indexed together), in one statement."""
+    stmt = queue.select(user, now)
+    counted = stmt.with_only_columns(queue.key).limit(cap + 1).subquery()
+    count = sa.select(sa.func.count()).select_from(counted).scalar_subquery()
+    oldest = (stmt.with_only_columns(queue.since).where(queue.since.is_not(None))
+              .order_by(queue.since).limit(1).scalar_subquery())
+    found, first = db.session.execute(sa.select(count, oldest)).one()
+    return Pile(min(found, cap), first, found > cap)
 
 
 def _shared(wheres: list[tuple]) -> list:

@@ -22,7 +22,7 @@ from portal.core.audit import AuditEntry
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.permissions import requires
-from portal.core.queues import REGISTRY
+from portal.core.queues import REGISTRY, TILE_CAP
 from portal.dealers.models import Dealer, DealerStatus
 from portal.dealers.scope import visible_dealers
 from portal.deliveries.queues import home_box as deliveries_box
@@ -113,7 +113,8 @@ def clerk():
     now, today = utcnow(), shanghai_today()
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
-                  todo=clerk_todo(current_user, now), incoming=RECEIVE.pile(current_user, now),
+                  todo=clerk_todo(current_user, now),
+                  incoming=RECEIVE.pile(current_user, now, TILE_CAP),
                   take_in=TAKE_IN.pile(current_user, now),
                   service_box=home_box(current_user),
                   plans_missing=missing_by_season(current_user, today),

@@ -2,17 +2,15 @@
 
 from datetime import datetime
 
-from portal.core.queues import piles
+from portal.core.queues import TILE_CAP, piles
 from portal.service.queues import COMPLAINTS, FLAGS, VISITS
-
-CAP = 999  # a tile counts this far ("999+"): past it, a count read every call is no more use
 
 
 def clerk_todo(user, now: datetime) -> dict[str, dict]:
-    """The follow-up queues: each one's count (up to ``CAP``) and oldest item, and the list
+    """The follow-up queues: each one's count (up to ``TILE_CAP``) and oldest item, and the list
     it links to."""
     shown = {"visits": VISITS, "complaints": COMPLAINTS, "flags": FLAGS}
-    found = piles(list(shown.values()), user, now, cap=CAP)
+    found = piles(list(shown.values()), user, now, cap=TILE_CAP)
     return {name: {"count": pile.count, "more": pile.more, "oldest": pile.oldest,
                    "url": queue.url()}
             for (name, queue), pile in zip(shown.items(), found, strict=True)}
