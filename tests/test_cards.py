@@ -97,6 +97,29 @@ def test_record_the_sale_first_then_file_from_the_to_do_list(client, login, worl
     assert "SB-CARD-1" not in client.get("/home/dealer").get_data(as_text=True)
 
 
+def test_the_dealer_home_lists_its_unsubmitted_repair_records(client, login, world, unit, db):
+    draft = factories.make_claim(unit, status="draft", failure_date=TODAY - timedelta(days=3))
+    submitted = factories.make_claim(unit, status="submitted")
+    login(world.users[Role.DEALER_STAFF])
+    home = client.get("/home/dealer").get_data(as_text=True)
+    assert f'href="/claims/{draft.id}">{draft.number}</a> · SB-CARD-1 · ' in home
+    assert submitted.number not in home
+
+
+def test_the_dealer_drafts_count_is_the_queues_listed_or_not(world, unit, db):
+    from portal.claims.queues import DRAFTS, dealer_drafts
+    from portal.core.db import utcnow
+
+    dealer = world.users[Role.DEALER_STAFF]
+    for _ in range(4):
+        factories.make_claim(unit, status="draft")
+    now = utcnow()
+    total = DRAFTS.pile(dealer, now).count
+    for limit in (total + 1, total, total - 1):
+        rows, count = dealer_drafts(dealer, now, limit)
+        assert count == total and len(rows) == min(limit, total), limit
+
+
 def test_dealers_cannot_backdate_but_a_clerk_digitising_paper_can(client, login, world, unit,
                                                                    db):
     sale = TODAY - timedelta(days=40)

@@ -1,8 +1,10 @@
 """Finance's and the sales rep's home pages show what waits for them."""
 
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 
+from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.claims.models import FinanceStage
 from portal.core.db import utcnow
@@ -123,3 +125,26 @@ def test_approved_case_settlements_in_no_notice_are_counted_with_their_total(wor
     client.post("/language", data={"lang": "en"})
     page = client.get("/home/finance").get_data(as_text=True)
     assert "Case settlements approved, in no notice yet" in page
+
+
+def test_the_reps_claims_to_forward_come_from_the_work_snapshot(client, login, world):
+    """Each rep's counts in the snapshot are those counted now for the rep; the rep's page
+    reads them (as of the refresh) until the next refresh, and counts now before the first."""
+    from portal.analytics import snapshots
+    from portal.finance.work import forward_by_rep
+
+    rep = world.users[Role.SALES_REP]
+    login(rep)
+    for dealer in (world.dealer_a, world.dealer_b):
+        factories.make_claim(factories.make_unit(dealer=dealer), status="approved")
+    now = utcnow()
+    live = rep_work(rep, now)
+    assert live["ready"] and snapshots.rep_forward(rep, now) == (live, None)
+    snapshots.refresh_work(now)
+    by_rep = forward_by_rep(now)
+    for user in db.session.scalars(sa.select(User).where(User.role == Role.SALES_REP)):
+        assert rep_work(user, now, by_rep) == rep_work(user, now), user.username
+    factories.make_claim(factories.make_unit(dealer=world.dealer_a), status="approved")
+    assert snapshots.rep_forward(rep, utcnow())[0] == live
+    page = client.get("/home/rep").get_data(as_text=True)
+    assert "queue=forward&amp;ready=1" in page and 'class="muted as-of"' in page

@@ -167,6 +167,28 @@ def test_dealer_home_shows_the_next_plan(client, login, world, upcoming):
     assert 'id="plan-due"' in home and "2027 春季" in home
 
 
+def test_the_next_plan_is_the_first_of_the_dealers_seasons_not_over_nor_submitted(world,
+                                                                                  upcoming):
+    """``next_due`` (which leaves the seasons over out before asking which concern the dealer)
+    picks as a filter of ``dealer_seasons`` does."""
+    from portal.planning.overview import dealer_seasons, next_due
+
+    def expected():
+        return next((item.season for item in dealer_seasons(world.dealer_a, TODAY)
+                     if item.season.end_on >= TODAY
+                     and (item.plan is None or item.plan.status == PlanStatus.DRAFT)), None)
+
+    make_season("2026 秋季", TODAY - timedelta(days=60), TODAY - timedelta(days=1))
+    later = make_season("2027 三夏", TODAY + timedelta(days=60), TODAY + timedelta(days=150))
+    make_season("2027 秋收", TODAY + timedelta(days=90), TODAY + timedelta(days=160),
+                provinces=["新疆维吾尔自治区"])  # no province of the dealer's: not asked
+    assert next_due(world.dealer_a, TODAY).season == expected() == upcoming.season
+    make_plan(upcoming.season, world.dealer_a, [], status=PlanStatus.SUBMITTED)
+    assert next_due(world.dealer_a, TODAY).season == expected() == later
+    make_plan(later, world.dealer_a, [], status=PlanStatus.DRAFT)
+    assert next_due(world.dealer_a, TODAY).season == expected() == later
+
+
 def test_each_suggestion_shows_what_last_season_planned_bought_and_used(client, login, world,
                                                                       upcoming):
 

@@ -216,6 +216,41 @@ def test_counting_several_queues_at_once_agrees_with_each(world, work):
         assert by_scope == [queue.pile(user, work) for queue in queues]
 
 
+def test_a_capped_count_agrees_up_to_its_cap(world, work):
+    """Capped (a home page's tile), each queue counts as it does in full up to the cap, says
+    when more wait, and has the same oldest item."""
+    admin = world.users[Role.ADMIN]
+    for queue in REGISTRY.values():
+        user = _worker(world, queue) if queue.name == "requests_mine" else admin
+        full = queue.pile(user, work)
+        assert queue.pile(user, work, cap=full.count) == full, queue.name
+        if full.count:
+            capped = queue.pile(user, work, cap=full.count - 1)
+            assert (capped.count, capped.more) == (full.count - 1, True), queue.name
+            assert capped.oldest == full.oldest, queue.name
+
+
+def test_the_clerks_tiles_say_when_more_wait_than_they_count(client, login, world, work,
+                                                              monkeypatch):
+    """Past the cap a tile shows the cap and a plus; below it, the count."""
+    from portal.home import views
+    from portal.service import followup_todo
+
+    clerk = world.users[Role.CLERK]
+    visits, incoming = (REGISTRY[name].pile(clerk, work).count
+                        for name in ("visits_due", "receive"))
+    login(clerk)
+    page = client.get("/home/clerk").get_data(as_text=True)
+    for name, count in (("visits_due&amp;status=open", visits), ("receive", incoming)):
+        assert f'queue={name}"><b>{count}</b>' in page, name
+    cap = min(visits, incoming) - 1
+    monkeypatch.setattr(views, "TILE_CAP", cap)
+    monkeypatch.setattr(followup_todo, "TILE_CAP", cap)
+    page = client.get("/home/clerk").get_data(as_text=True)
+    for name in ("visits_due&amp;status=open", "receive"):
+        assert f'queue={name}"><b>{cap}+</b>' in page, name
+
+
 def test_a_rep_counts_only_its_dealers(world, work):
     rep, admin = world.users[Role.SALES_REP], world.users[Role.ADMIN]
     dealer_a, dealer_b = world.users[Role.DEALER_ADMIN], world.dealer_b_admin

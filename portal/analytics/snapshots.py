@@ -41,7 +41,7 @@ from portal.claims.queues import review_counts, rules_share
 from portal.core.db import SHANGHAI
 from portal.dealers.models import Dealer
 from portal.extensions import db
-from portal.finance.work import claim_queues
+from portal.finance.work import claim_queues, forward_by_rep, rep_work
 from portal.reports.dashboard import head_office_figures
 from portal.returns.compliance import Compliance, compliance
 
@@ -54,11 +54,13 @@ _made: dict[tuple, tuple[tuple, object]] = {}  # (name, language) → ((id, as_o
 T = TypeVar("T")
 
 
-def _stored(name: str, small: bool = False) -> AnalyticsSnapshot | None:
-    """The snapshot, its data loaded when first used (the failure overview's is large), or at
-    once when ``small`` (a few dates: one query, not two)."""
+def _stored(name: str, *, with_data: bool = False) -> AnalyticsSnapshot | None:
+    """The snapshot, its data loaded when first used (the failure overview's is large), or
+    at once ``with_data`` (a small one every view reads: one statement, not two)."""
     stmt = sa.select(AnalyticsSnapshot).where(AnalyticsSnapshot.name == name)
-    return db.session.scalar(stmt if small else stmt.options(defer(AnalyticsSnapshot.data)))
+    if not with_data:
+        stmt = stmt.options(defer(AnalyticsSnapshot.data))
+    return db.session.scalar(stmt)
 
 
 @dataclass(frozen=True)
@@ -128,12 +130,13 @@ def refresh_dashboard(now: datetime) -> AnalyticsSnapshot:
 
 def _work(now: datetime) -> dict:
     return {"review": review_counts(now), "rules_share": rules_share(now),
-            "finance": claim_queues(now)}
+            "finance": claim_queues(now), "forward": forward_by_rep(now)}
 
 
 def refresh_work(now: datetime) -> AnalyticsSnapshot:
     """Recount the big figures of the home pages: the claims waiting for the technical
-    department, the share of claims the rules decided, the claims waiting for finance."""
+    department, the share of claims the rules decided, the claims waiting for finance, each
+    rep's claims to forward."""
     return _save(WORK, _work(now), now)
 
 
@@ -202,9 +205,19 @@ def _built(key: tuple, snapshot, build: Callable[[dict], T]) -> T:
 
 def work_figures(now: datetime) -> tuple[dict, datetime]:
     """The home pages' big figures (``review_counts``, ``rules_share``, finance's
-    ``claim_queues``), and as of when."""
-    snapshot = _current(WORK, lambda: _work(now), now)
+    ``claim_queues``, the reps' ``forward_by_rep``), and as of when."""
+    snapshot = _stored(WORK, with_data=True) or Unsaved(_work(now), now)
     return snapshot.data, snapshot.as_of
+
+
+def rep_forward(user, now: datetime) -> tuple[dict, datetime | None]:
+    """The rep's claims to forward (``rep_work``) from the stored snapshot, and as of when;
+    before the first refresh that kept them, counted now for this rep alone (as of None)."""
+    stored = _stored(WORK, with_data=True)
+    by_rep = stored.data.get("forward") if stored is not None else None
+    if by_rep is None:
+        return rep_work(user, now), None
+    return rep_work(user, now, by_rep), stored.as_of
 
 
 def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datetime]:
@@ -230,7 +243,7 @@ def stored_scorecards(months: int, dealer_ids, today: date, now: datetime, *,
     """The scorecards of ``dealer_ids`` (a list or subquery) for the last ``months`` months as
     ``scorecards`` ranks them, from the snapshot; its period and as of when. Without ``trend``
     only the trend's scores are read (``Scorecard.trend_scores``), not its figures."""
-    snapshot = _stored(_scorecard_name(months), small=True)
+    snapshot = _stored(_scorecard_name(months), with_data=True)
     if snapshot is None:  # before the first refresh: counted for this request, not kept
         period = months_back(months, today)
         return scorecards(period, today, now, dealers=_ids(dealer_ids)), period, now

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import WHOLE_VIEW
 from portal.claims.access import can_decide_claims, can_file_claims
@@ -14,6 +13,7 @@ from portal.claims.models import DECIDED, OPEN_FOR_REVIEW, Claim, ClaimStatus
 from portal.claims.scope import visible_claims
 from portal.core.queues import Queue
 from portal.extensions import db
+from portal.units.models import Unit
 
 REVIEW = Queue(
     "review", _l("Claims to decide"), can_decide_claims, visible_claims,
@@ -57,7 +57,12 @@ def rules_share(now: datetime, days: int = 90) -> dict:
             "percent": round(100 * by_rules / decided) if decided else None}
 
 
-def dealer_drafts(user, now: datetime, limit: int = 20) -> list[Claim]:
-    """The first ``limit`` of ``user``'s dealer's repair records not yet submitted."""
-    return db.session.scalars(DRAFTS.ordered(user, now).options(
-        selectinload(Claim.unit)).limit(limit)).all()
+def dealer_drafts(user, now: datetime, limit: int = 20) -> tuple[list[sa.Row], int]:
+    """The first ``limit`` of ``user``'s dealer's repair records not yet submitted (id,
+    number, unit serial, failure date), and how many there are: counted only when the list is
+    full (fewer listed are all of them)."""
+    rows = db.session.execute(
+        DRAFTS.ordered(user, now).with_only_columns(Claim.id, Claim.number, Unit.serial,
+                                                    Claim.failure_date)
+        .join(Unit, Unit.id == Claim.unit_id).limit(limit)).all()
+    return rows, len(rows) if len(rows) < limit else DRAFTS.pile(user, now).count

@@ -22,14 +22,17 @@ from portal.core.pagination import Page, keyset_page
 from portal.extensions import db
 
 REGISTRY: dict[str, "Queue"] = {}  # name → queue, filled as the domains' queues.py load
+TILE_CAP = 999  # a home page's tile counts a backlog this far ("999+"); its list has them all
 
 
 @dataclass(frozen=True)
 class Pile:
-    """How many wait, and since when the oldest has waited (None when none does)."""
+    """How many wait, and since when the oldest has waited (None when none does). ``more``: a
+    capped count (``piles(..., cap=)``) stopped there, more wait than it says."""
 
     count: int
     oldest: date | datetime | None
+    more: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,9 +83,10 @@ class Queue:
         sort = (self.sort.desc(), self.key.desc()) if self.newest_first else (self.sort, self.key)
         return self.select(user, now).order_by(*sort)
 
-    def pile(self, user, now: datetime) -> Pile:
-        """How many records wait for ``user`` and the oldest one's date, in one query."""
-        return piles([self], user, now)[0]
+    def pile(self, user, now: datetime, cap: int | None = None) -> Pile:
+        """How many records wait for ``user`` (up to ``cap``, if given) and the oldest one's
+        date, in one query."""
+        return piles([self], user, now, cap)[0]
 
     def page(self, stmt, after: str | None, size: int) -> Page:
         """One page of ``stmt`` (``select`` narrowed further) in the queue's order."""
@@ -105,10 +109,14 @@ def requested(default: Queue | None = None) -> Queue | None:
     return queue if queue is not None and queue.endpoint == request.endpoint else default
 
 
-def piles(queues, user, now: datetime) -> list[Pile]:
+def piles(queues, user, now: datetime, cap: int | None = None) -> list[Pile]:
     """``Queue.pile`` of each of ``queues`` for ``user`` at ``now``, one query per scope they
     share: each count and oldest date filtered by its queue's conditions, the rows read only
-    those in any of them."""
+    those in any of them. With ``cap``, one query per queue that counts at most ``cap + 1``
+    rows: a count past ``cap`` shows as ``cap`` with ``more`` (the list page has them all), so a
+    home page's tile costs the same however many wait."""
+    if cap is not None:
+        return [_capped(queue, user, now, cap) for queue in queues]
     found: dict[Queue, Pile] = {}
     for scope in dict.fromkeys(queue.scope for queue in queues):
         group = [queue for queue in queues if queue.scope is scope]
@@ -125,6 +133,19 @@ def _count(scope, queues: list[Queue], user, now: datetime) -> list[Pile]:
     row = db.session.execute(scope(user).with_only_columns(*columns)
                              .where(*_shared(wheres), sa.or_(*conditions))).one()
     return [Pile(row[i], row[i + 1]) for i in range(0, len(row), 2)]
+
+
+def _capped(queue: Queue, user, now: datetime, cap: int) -> Pile:
+    """At most ``cap + 1`` records counted, in no order (the first index entries found), and
+    the oldest as the first by ``since`` (read from the start of an index range where the
+    queue's conditions and date are indexed together), in one statement."""
+    stmt = queue.select(user, now)
+    counted = stmt.with_only_columns(queue.key).limit(cap + 1).subquery()
+    count = sa.select(sa.func.count()).select_from(counted).scalar_subquery()
+    oldest = (stmt.with_only_columns(queue.since).where(queue.since.is_not(None))
+              .order_by(queue.since).limit(1).scalar_subquery())
+    found, first = db.session.execute(sa.select(count, oldest)).one()
+    return Pile(min(found, cap), first, found > cap)
 
 
 def _shared(wheres: list[tuple]) -> list:

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from portal.catalog.models import PolicySettings
 from portal.core.permissions import any_of
 from portal.core.queues import Queue, day_of, piles
 from portal.deliveries.access import can_chase_deliveries, can_confirm_deliveries
@@ -28,6 +29,7 @@ OVERDUE = Queue(
 def home_box(user, now: datetime, *, listed: int = 5) -> dict:
     """The home pages' box: the user's notes waiting for confirmation (how many, how many
     overdue, the oldest), the oldest few listed, and the lists they link to."""
+    _policy = PolicySettings.current()  # held, so the overdue rule's two reads find it loaded
     waiting, overdue = piles([WAITING, OVERDUE], user, now)
     notes = db.session.scalars(WAITING.ordered(user, now).limit(listed)).all() \
         if waiting.count else []

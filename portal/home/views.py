@@ -3,7 +3,6 @@
 import sqlalchemy as sa
 from flask import Blueprint, redirect, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.accounts.roles import signed_in
@@ -23,14 +22,14 @@ from portal.core.audit import AuditEntry
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.permissions import requires
-from portal.core.queues import REGISTRY
+from portal.core.queues import REGISTRY, TILE_CAP
 from portal.dealers.models import Dealer, DealerStatus
 from portal.dealers.scope import visible_dealers
 from portal.deliveries.queues import home_box as deliveries_box
 from portal.extensions import db
 from portal.finance.notice_scope import period_text
 from portal.finance.queues import awaiting_dealer
-from portal.finance.work import finance_work, rep_work
+from portal.finance.work import finance_work
 from portal.home import access
 from portal.planning.overview import missing_by_season, next_due
 from portal.planning.queues import TO_REVIEW, waiting_review
@@ -64,12 +63,13 @@ def dealer():
     dealer = current_user.dealer
     rate = db.session.get(LabourRate, dealer.grade)
     now, today = utcnow(), shanghai_today()
+    policy = PolicySettings.current()  # held: the boxes that ask for it again find it loaded
     todo = cards_to_file(dealer.id, today)
+    drafts, drafts_count = queues.dealer_drafts(current_user, now)
     # From the snapshot, as the rep's page: counted live it read every part the dealer ever owed.
     returns, returns_as_of = snapshots.stored_compliance([dealer.id], now)
-    return render("home/dealer.html", dealer=dealer, rate=rate, policy=PolicySettings.current(),
-                  todo=todo, drafts=queues.dealer_drafts(current_user, now),
-                  drafts_count=queues.DRAFTS.pile(current_user, now).count,
+    return render("home/dealer.html", dealer=dealer, rate=rate, policy=policy,
+                  todo=todo, drafts=drafts, drafts_count=drafts_count,
                   service_box=home_box(current_user),
                   compliance=returns.get(dealer.id), compliance_as_of=returns_as_of,
                   owed_box=owed_summary(dealer.id, today),
@@ -84,12 +84,15 @@ def dealer():
 @requires(access.can_open_rep_home)
 def rep():
     """A sales rep's page: the dealers assigned to them."""
-    dealers = db.session.scalars(visible_dealers(current_user).order_by(Dealer.code)).all()
+    dealers = db.session.execute(visible_dealers(current_user).with_only_columns(
+        Dealer.id, Dealer.code, Dealer.name, Dealer.province, Dealer.city, Dealer.grade,
+        Dealer.contact_name, Dealer.contact_phone, Dealer.status).order_by(Dealer.code)).all()
     now = utcnow()
     returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], now)
+    finance_box, finance_as_of = snapshots.rep_forward(current_user, now)
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
                   compliance=returns, compliance_as_of=returns_as_of,
-                  finance_box=rep_work(current_user, now),
+                  finance_box=finance_box, finance_as_of=finance_as_of,
                   plans_waiting=waiting_review(current_user, now),
                   plans_waiting_count=TO_REVIEW.pile(current_user, now).count,
                   stock_box=head_office_box(current_user, now),
@@ -110,7 +113,8 @@ def clerk():
     now, today = utcnow(), shanghai_today()
     return render("home/clerk.html", by_province=_dealers_by_province(),
                   policy=PolicySettings.current(), statuses=DealerStatus,
-                  todo=clerk_todo(current_user, now), incoming=RECEIVE.pile(current_user, now),
+                  todo=clerk_todo(current_user, now),
+                  incoming=RECEIVE.pile(current_user, now, TILE_CAP),
                   take_in=TAKE_IN.pile(current_user, now),
                   service_box=home_box(current_user),
                   plans_missing=missing_by_season(current_user, today),
@@ -133,10 +137,12 @@ def technical():
     """The technical department's page: models and their periods, fault codes."""
     now = utcnow()
     figures, as_of = snapshots.work_figures(now)
-    models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
-    faults = db.session.scalars(
-        sa.select(FaultCode).options(selectinload(FaultCode.hours)).order_by(FaultCode.code)
-    ).all()
+    models = db.session.execute(sa.select(
+        ProductModel.id, ProductModel.code, ProductModel.name, ProductModel.category,
+        ProductModel.whole_months, ProductModel.main_parts_months, ProductModel.wear_parts_months,
+        ProductModel.running_in_hours).order_by(ProductModel.code)).all()
+    faults = db.session.execute(
+        sa.select(FaultCode.code, FaultCode.description).order_by(FaultCode.code)).all()
     return render("home/technical.html", models=models, fault_codes=faults,
                   queue=queues.review_queue(figures["review"]), share=figures["rules_share"],
                   as_of=as_of, cases_box=cases_box(current_user, now),
@@ -163,12 +169,10 @@ def finance():
 @requires(access.can_open_admin_home)
 def admin():
     """The administrator's page: what the portal holds and the latest changes."""
-    counts = {
-        "users": db.session.scalar(sa.select(sa.func.count(User.id))),
-        "dealers": db.session.scalar(sa.select(sa.func.count(Dealer.id))),
-        "models": db.session.scalar(sa.select(sa.func.count(ProductModel.id))),
-        "parts": db.session.scalar(sa.select(sa.func.count(Part.id))),
-    }
+    counts = db.session.execute(sa.select(*(
+        sa.select(sa.func.count(key)).scalar_subquery().label(name) for name, key in (
+            ("users", User.id), ("dealers", Dealer.id), ("models", ProductModel.id),
+            ("parts", Part.id))))).one()._asdict()
     latest = db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.action != "sign_in")
         .order_by(AuditEntry.id.desc()).limit(15)

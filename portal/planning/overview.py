@@ -105,10 +105,17 @@ class DealerSeason:
     missing: bool
 
 
+def _recent_seasons(today: date) -> list[Season]:
+    return planning_seasons(since=today - timedelta(days=RECENT_DAYS), limit=DEALER_SEASONS)
+
+
 def dealer_seasons(dealer: Dealer, today: date) -> list[DealerSeason]:
     """The seasons, upcoming and recent, that ask ``dealer`` for a plan, soonest due first."""
-    seasons = concerning(planning_seasons(since=today - timedelta(days=RECENT_DAYS),
-                                          limit=DEALER_SEASONS), dealer)
+    return _dealer_items(dealer, today, _recent_seasons(today))
+
+
+def _dealer_items(dealer: Dealer, today: date, seasons: list[Season]) -> list[DealerSeason]:
+    seasons = concerning(seasons, dealer)
     plans = {p.season_id: p for p in db.session.scalars(sa.select(StockingPlan).where(
         StockingPlan.dealer_id == dealer.id,
         StockingPlan.season_id.in_([s.id for s in seasons])))}
@@ -121,10 +128,11 @@ def dealer_seasons(dealer: Dealer, today: date) -> list[DealerSeason]:
 
 
 def next_due(dealer: Dealer, today: date) -> DealerSeason | None:
-    """The dealer's next plan to do: the first season not over whose plan is not submitted."""
-    return next((item for item in dealer_seasons(dealer, today)
-                 if item.season.end_on >= today
-                 and (item.plan is None or item.plan.status == PlanStatus.DRAFT)), None)
+    """The dealer's next plan to do: the first season not over whose plan is not submitted
+    (of ``dealer_seasons``: the seasons over are left out before asking which concern it)."""
+    seasons = [season for season in _recent_seasons(today) if season.end_on >= today]
+    return next((item for item in _dealer_items(dealer, today, seasons)
+                 if item.plan is None or item.plan.status == PlanStatus.DRAFT), None)
 
 
 def missing_by_season(user, today: date) -> list[tuple[Season, int]]:

@@ -191,8 +191,9 @@ def nearly_sold_first(dealer_ids, today: date, first: int) -> tuple[int, list[St
     them (``nearly_sold``'s, in serial order): a dealer holds hundreds of unsold units, so the
     database counts them (beside the listed ones, in the same pass) and reads only those."""
     seasons = operating_seasons()
-    rows = db.session.execute(
-        unsold_stock(dealer_ids).where(_nearly_condition(seasons, dealer_ids, today))
+    rows = db.session.execute(  # the model's category comes with the row: its object unused
+        _unsold((Unit, ProductModel.category, Dealer.province), dealer_ids, None)
+        .options(selectinload(Unit.dealer)).where(_nearly_condition(seasons, dealer_ids, today))
         .add_columns(sa.func.count().over()).limit(max(first, 1))).all()
     if not rows:
         return 0, []

@@ -5,7 +5,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import PolicySettings
 from portal.core import audit
@@ -14,6 +13,7 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.units.access import can_backdate_cards, can_grant_card_exceptions
 from portal.units.cards import CardOwnerChange, CardStatus, WarrantyCard
+from portal.units.models import Unit
 
 OWNER_FIELDS = ("buyer_name", "buyer_phone", "buyer_id_no", "province", "city", "county",
                 "address")
@@ -178,12 +178,14 @@ def transfer_card(card: WarrantyCard, owner: dict, *, changed_on: date, today: d
                  reason=_("Resold on %(day)s", day=changed_on.isoformat()))
 
 
-def cards_to_file(dealer_id: int, today: date) -> list[tuple[WarrantyCard, int]]:
-    """A dealer's recorded sales whose card is not filed yet, with the days left (negative:
-    already late), most urgent first."""
+def cards_to_file(dealer_id: int, today: date) -> list[tuple[sa.Row, int]]:
+    """A dealer's recorded sales whose card is not filed yet (unit id, serial, buyer, sale
+    date), with the days left (negative: already late), most urgent first."""
     deadline = PolicySettings.current().card_deadline_days
-    drafts = db.session.scalars(
-        sa.select(WarrantyCard).options(selectinload(WarrantyCard.unit))
+    drafts = db.session.execute(
+        sa.select(WarrantyCard.unit_id, Unit.serial, WarrantyCard.buyer_name,
+                  WarrantyCard.sale_date)
+        .join(Unit, Unit.id == WarrantyCard.unit_id)
         .where(WarrantyCard.dealer_id == dealer_id, WarrantyCard.status == CardStatus.DRAFT)
         .order_by(WarrantyCard.sale_date, WarrantyCard.id)
     ).all()
