@@ -14,13 +14,16 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from portal.accounts.roles import WHOLE_VIEW
 from portal.cases import queues as case_queues
+from portal.catalog.models import Part
 from portal.claims import queues as claim_queues
+from portal.claims.models import Claim
 from portal.core.db import SHANGHAI
 from portal.core.queues import Queue, piles
+from portal.dealers.models import Dealer
 from portal.dealers.scope import scoped
 from portal.deliveries import queues as note_queues
 from portal.deliveries.models import DeliveryNote
@@ -31,7 +34,7 @@ from portal.planning import queues as plan_queues
 from portal.planning.overview import missing_by_season
 from portal.quality.models import OPEN_ALERT, BatchAlert
 from portal.returns import queues as return_queues
-from portal.returns.verdicts import listed
+from portal.returns.models import OwedPart
 from portal.service import queues as service_queues
 from portal.service.models import (
     ServiceRequest,
@@ -284,15 +287,33 @@ def finance_tiles(b: Board) -> list[Tile]:
 
 
 def overdue_lists(b: Board) -> dict:
-    """The overdue items themselves, the longest overdue first, a few of each."""
-    requests = db.session.scalars(
+    """The overdue items themselves, the longest overdue first, a few of each: only the columns
+    a line shows, read as rows from the queues' own SELECTs."""
+    r, p, n = ServiceRequest, OwedPart, DeliveryNote
+    requests = db.session.execute(
         service_queues.OVERDUE.ordered(b.user, b.now)
-        .options(selectinload(ServiceRequest.dealer)).limit(LISTED)).all()
-    parts = db.session.scalars(listed(return_queues.OVERDUE.ordered(b.user, b.now))
-                               .limit(LISTED)).all()
-    notes = db.session.scalars(note_queues.OVERDUE.ordered(b.user, b.now)
-                               .options(selectinload(DeliveryNote.dealer)).limit(LISTED)).all()
+        .with_only_columns(r.id, r.number, r.customer_name, r.received_at,
+                           _dealer_name(r.dealer_id))
+        .limit(LISTED)).all()
+    parts = db.session.execute(
+        return_queues.OVERDUE.ordered(b.user, b.now)
+        .join(Claim, p.claim_id == Claim.id).join(Part, p.part_id == Part.id)
+        .with_only_columns(p.id, p.due_on, Claim.number.label("claim"), Part.part_number,
+                           Part.name.label("part"), _dealer_name(p.dealer_id))
+        .limit(LISTED)).all()
+    notes = db.session.execute(
+        note_queues.OVERDUE.ordered(b.user, b.now)
+        .with_only_columns(n.id, n.number, n.shipped_on, _dealer_name(n.dealer_id))
+        .limit(LISTED)).all()
     return {"requests": requests, "parts": parts, "notes": notes}
+
+
+def _dealer_name(column):
+    """The row's dealer's name, as a subquery: SQLite reads it for the rows kept after sorting
+    (a join would read it for every overdue row), and, of an alias, never correlated with a
+    rep's scope (a subquery of dealers on PostgreSQL)."""
+    dealer = aliased(Dealer)
+    return sa.select(dealer.name).where(dealer.id == column).scalar_subquery().label("dealer")
 
 
 def head_office_figures(now: datetime) -> dict:
