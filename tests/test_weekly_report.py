@@ -324,3 +324,16 @@ def test_the_page_lists_the_oldest_alerts_and_says_the_pdf_has_all(client, login
     assert "/quality/alerts\"" in html  # the live list, below the note
     sheet = render_template("reports/weekly_pdf.html", report=report, f=report.figures)
     assert "LB3" in sheet
+
+
+def test_the_page_shows_the_figures_of_the_latest_generation(client, login, world):
+    """The page keeps the parsed figures of a generation; generating again shows the new ones."""
+    report = weekly.generate(MONDAY, now=NOW)
+    db.session.commit()
+    login(world.users[Role.ADMIN])
+    assert "LB-AGAIN" not in client.get("/reports/weekly/2026-11-09").get_data(as_text=True)
+    report.figures = {**report.figures, "alerts": {"open": 1, "list": [
+        {"id": 9, "batch": "LB-AGAIN", "status": "open", "failures": 5, "expected": "1.00",
+         "units": 10, "raised_at": "2026-11-10T10:00", "part": "P9"}]}}
+    db.session.commit()
+    assert "LB-AGAIN" in client.get("/reports/weekly/2026-11-09").get_data(as_text=True)
