@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
 from portal.accounts.roles import WHOLE_VIEW
 from portal.cases import queues as case_queues
@@ -147,14 +147,22 @@ def alerts(b: Board):
         .where(BatchAlert.status.in_(OPEN_ALERT))).one()
 
 
-def alert_tile(b: Board) -> tuple[Tile, list[BatchAlert]]:
+def _part_names(column) -> tuple:
+    """The part's number and name, as subqueries read for the rows kept (a join let SQLite
+    start from the parts)."""
+    return tuple(sa.select(c).where(Part.id == column).scalar_subquery().label(c.key)
+                 for c in (Part.part_number, Part.name))
+
+
+def alert_tile(b: Board) -> tuple[Tile, list]:
+    """The open alerts' tile, and today's alerts as rows of what a line names."""
     start = datetime.combine(b.today, time(), SHANGHAI)
     count, oldest, today = b.figure("alerts")
-    raised = db.session.scalars(
-        sa.select(BatchAlert).where(BatchAlert.status.in_(OPEN_ALERT),
-                                    BatchAlert.raised_at >= start)
-        .options(selectinload(BatchAlert.part)).order_by(BatchAlert.raised_at.desc())
-        .limit(LISTED)).all() if today else []
+    a = BatchAlert
+    raised = db.session.execute(
+        sa.select(a.id, a.batch, a.failures, a.expected, *_part_names(a.part_id))
+        .where(a.status.in_(OPEN_ALERT), a.raised_at >= start)
+        .order_by(a.raised_at.desc()).limit(LISTED)).all() if today else []
     tile = b.tile("open_alerts", _l("Open batch alerts"), count, oldest, ALERTS_URL,
                   alert=bool(today), note=str(_l("%(n)d raised today", n=today)) if today else "")
     return tile, raised
@@ -308,12 +316,15 @@ def overdue_lists(b: Board) -> dict:
     return {"requests": requests, "parts": parts, "notes": notes}
 
 
+# An alias, made once (a new one per request would make every statement new to SQLAlchemy's
+# compiled cache): never correlated with a rep's scope, a subquery of dealers on PostgreSQL.
+_NAMED = aliased(Dealer, name="named_dealer")
+
+
 def _dealer_name(column):
     """The row's dealer's name, as a subquery: SQLite reads it for the rows kept after sorting
-    (a join would read it for every overdue row), and, of an alias, never correlated with a
-    rep's scope (a subquery of dealers on PostgreSQL)."""
-    dealer = aliased(Dealer)
-    return sa.select(dealer.name).where(dealer.id == column).scalar_subquery().label("dealer")
+    (a join would read it for every overdue row)."""
+    return sa.select(_NAMED.name).where(_NAMED.id == column).scalar_subquery().label("dealer")
 
 
 def head_office_figures(now: datetime) -> dict:

@@ -136,9 +136,11 @@ def hold_reason(dealer_id: int, today: date) -> str | None:
         overdue.with_only_columns(OwedPart.id).order_by(None).limit(50).subquery()))
     if not count:
         return None
-    oldest = db.session.execute(
-        overdue.join(Part, Part.id == OwedPart.part_id).join(Claim, Claim.id == OwedPart.claim_id)
-        .with_only_columns(Part.part_number, Claim.number, OwedPart.due_on).limit(1)).one()
+    oldest = db.session.execute(overdue.with_only_columns(  # subqueries: the plan stays the
+        sa.select(Part.part_number).where(Part.id == OwedPart.part_id).scalar_subquery()
+        .label("part_number"),  # dealer's parts by due date, named once the first is found
+        sa.select(Claim.number).where(Claim.id == OwedPart.claim_id).scalar_subquery()
+        .label("number"), OwedPart.due_on).limit(1)).one()
     return _("New claims are held: %(n)s old part(s) are more than %(days)d days past their "
              "return date (the oldest, %(part)s of %(claim)s, was due on %(due)s). Ship them "
              "back, or ask the technical department to waive the return.",
