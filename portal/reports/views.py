@@ -24,7 +24,7 @@ from portal.reports.forms import GenerateForm
 from portal.reports.models import WeeklyReport
 
 bp = Blueprint("reports", __name__)
-LISTED = 50  # rows of a long list on screen
+LISTED = 20  # rows of a long list on screen (the PDF has them all)
 
 
 def head_office(view):
