@@ -197,11 +197,14 @@ def _context(claim, **forms) -> dict:
             submit_form=forms.get("submit") or blank(OptionalReasonForm))
     else:
         context["checks"] = claim.checks or []
+    def usable(key, form_class, may):  # a reviewer's form only for whom may use it
+        return forms.get(key) or (blank(form_class) if may(claim, current_user) else None)
+
     context.update(
-        decision_form=forms.get("decision") or blank(DecisionForm),
-        send_back_form=forms.get("send_back") or blank(ReasonForm),
-        sample_form=forms.get("sample") or blank(OptionalReasonForm),
-        review_form=blank(OptionalReasonForm))
+        decision_form=usable("decision", DecisionForm, access.can_decide_claim),
+        send_back_form=usable("send_back", ReasonForm, access.can_send_back_claim),
+        sample_form=usable("sample", OptionalReasonForm, access.can_review_sample),
+        review_form=usable("review", OptionalReasonForm, access.can_start_review))
     for panel in PANELS:  # e.g. the old parts per line, the finance track
         context.update(panel(claim, forms))
     return context
