@@ -181,3 +181,21 @@ def test_head_office_tiles_come_from_the_snapshot_as_of_its_time(client, login, 
     html = client.get("/dashboard").get_data(as_text=True)
     assert "as-of" not in html
     assert '<span class="tile-count">2</span>' in html.split('id="tile-complaints_open"')[1]
+
+
+def test_overdue_lists_name_each_item_and_a_rep_sees_its_dealers_only(world, queues):
+    """The overdue lists are rows of the columns they show: the request's number, customer and
+    dealer; the part's claim, number, name and dealer."""
+    unit = factories.make_unit(dealer=world.dealer_b)
+    claim = factories.make_claim(unit, status="approved")
+    part = factories.make_part(number="P-LATE-1", name="液压泵")
+    owed = factories.make_owed_part(claim, part, due_on=date(2026, 1, 5))
+    db.session.flush()
+    lists = dashboard(world.users[Role.ADMIN], queues["now"])["overdue"]
+    request = next(r for r in lists["requests"] if r.id == queues["late"].id)
+    assert (request.number, request.dealer) == (queues["late"].number, world.dealer_b.name)
+    row = next(p for p in lists["parts"] if p.id == owed.id)
+    assert (row.claim, row.part_number, row.part, row.dealer) == (
+        claim.number, "P-LATE-1", "液压泵", world.dealer_b.name)
+    rep = dashboard(world.users[Role.SALES_REP], queues["now"])["overdue"]  # dealer A's rep
+    assert rep["requests"] == [] and owed.id not in [p.id for p in rep["parts"]]

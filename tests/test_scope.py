@@ -224,3 +224,67 @@ def test_a_reps_claims_pages_walk_its_claims_once_newest_first(client, login, wo
     seen = walk_pages(client, "/claims/?status=review", r"[A-Z0-9-]+")
     assert seen == [c.number for c in sorted(mine, key=lambda c: c.id, reverse=True)]
     assert not {c.number for c in others} & set(seen)
+
+
+# The statistics of the bench data set at scale 1.0 for the service register (200,000 entries,
+# 1,355 of them open work).
+SERVICE_STATS = """
+service_requests ix_service_requests_status_check 200000 40000 2
+service_requests ix_service_requests_status_arrange 200000 40000 2
+service_requests ix_service_requests_received_at 200000 2
+service_requests ix_service_requests_received_by_dealer 200000 200 1
+service_requests ix_service_requests_dealer_received 200000 200 1
+service_requests ix_service_requests_assigned_user_id 200000 200000
+service_requests ix_service_requests_unit_id 200000 2
+service_requests ix_service_requests_customer_name 200000 6
+service_requests ix_service_requests_phone_digits 200000 1
+service_requests sqlite_autoindex_service_requests_1 200000 1
+service_requests ix_service_requests_open_dealer 1355 3 2
+service_requests ix_service_requests_open_received_by 1355 3 3
+"""
+
+
+def _service_plan(db, stmt) -> str:
+    """SQLite's plan for ``stmt`` (as the engine sends it) under SERVICE_STATS."""
+    seen = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        db.session.execute(stmt).all()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", keep)
+    statement, parameters = seen[-1]
+    savepoint = db.session.begin_nested()
+    run = db.session.connection().exec_driver_sql
+    run("ANALYZE sqlite_schema")
+    run("DELETE FROM sqlite_stat1 WHERE tbl = 'service_requests'")
+    for line in SERVICE_STATS.strip().splitlines():
+        run("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", tuple(line.split(" ", 2)))
+    run("ANALYZE sqlite_schema")
+    plan = " | ".join(row[-1] for row in run(f"EXPLAIN QUERY PLAN {statement}", parameters))
+    savepoint.rollback()
+    run("ANALYZE sqlite_schema")
+    return plan
+
+
+def test_overdue_service_requests_use_the_deadline_indexes_or_the_dealers_open_work(world, db):
+    """Head office's overdue entries are read through the two deadline indexes (not every open
+    entry); a dealer's through the partial indexes of its open work (not all it ever had)."""
+    from portal.core.db import utcnow
+    from portal.service import queues
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the query plan asked for is SQLite's")
+    factories.make_service_request(world.dealer_a)
+    now = utcnow()
+    head_office = _service_plan(db, queues.OVERDUE.ordered(world.users[Role.ADMIN], now)
+                                .limit(10))
+    arrange = "ix_service_requests_status_arrange (status=? AND arrange_due_at<?)"
+    assert "MULTI-INDEX OR" in head_office and arrange in head_office, head_office
+    dealer = _service_plan(db, queues.OVERDUE_HERE.ordered(world.users[Role.DEALER_STAFF], now)
+                           .limit(10))
+    assert "ix_service_requests_open_dealer (dealer_id=? AND status=?)" in dealer, dealer
+    assert "ix_service_requests_open_received_by" in dealer, dealer

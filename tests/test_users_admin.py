@@ -88,3 +88,13 @@ def test_user_list_search_is_a_fragment_for_htmx(client, login, world):
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and "w_finance" in body and "w_clerk" not in body
     assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_the_list_counts_each_reps_dealers(client, login, world, db):
+    """A rep's row says how many dealers it covers, counted in SQL, not loaded."""
+    rep = world.users[Role.SALES_REP]
+    covered = db.session.query(Dealer).filter_by(sales_rep_id=rep.id).count()
+    login(world.users[Role.ADMIN])
+    html = client.get("/admin/users", query_string={"q": rep.username},
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert covered and f"{covered} 家经销商" in html

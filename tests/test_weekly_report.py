@@ -324,3 +324,41 @@ def test_the_page_lists_the_oldest_alerts_and_says_the_pdf_has_all(client, login
     assert "/quality/alerts\"" in html  # the live list, below the note
     sheet = render_template("reports/weekly_pdf.html", report=report, f=report.figures)
     assert "LB3" in sheet
+
+
+def test_the_page_shows_the_figures_of_the_latest_generation(client, login, world):
+    """The page keeps the parsed figures of a generation; generating again shows the new ones."""
+    report = weekly.generate(MONDAY, now=NOW)
+    db.session.commit()
+    login(world.users[Role.ADMIN])
+    assert "LB-AGAIN" not in client.get("/reports/weekly/2026-11-09").get_data(as_text=True)
+    report.figures = {**report.figures, "alerts": {"open": 1, "list": [
+        {"id": 9, "batch": "LB-AGAIN", "status": "open", "failures": 5, "expected": "1.00",
+         "units": 10, "raised_at": "2026-11-10T10:00", "part": "P9"}]}}
+    db.session.commit()
+    assert "LB-AGAIN" in client.get("/reports/weekly/2026-11-09").get_data(as_text=True)
+
+
+def test_long_lists_show_their_first_rows_and_say_the_pdf_has_all(client, login, world,
+                                                                  monkeypatch):
+    from flask import render_template
+
+    from portal.reports import views
+
+    report = weekly.generate(MONDAY, now=NOW)
+    visits = {**report.figures["visits"], "dissatisfied": [
+        {"id": i, "claim_id": 1, "claim": f"CL-{i}", "dealer": "D", "satisfaction": 2,
+         "comment": f"COMMENT-{i}", "called_at": "2026-11-10T10:00"} for i in (1, 2, 3)]}
+    requests = {**report.figures["requests"], "overdue_list": [
+        {"id": i, "number": f"FW-LATE-{i}", "customer": "C", "dealer": "D", "status": "new",
+         "due_at": "2026-11-10T10:00", "age_hours": 5} for i in (1, 2, 3)]}
+    report.figures = {**report.figures, "visits": visits, "requests": requests}
+    db.session.commit()
+    monkeypatch.setattr(views, "LISTED", 2)
+    login(world.users[Role.ADMIN])
+    html = client.get("/reports/weekly/2026-11-09").get_data(as_text=True)
+    assert "COMMENT-2" in html and "COMMENT-3" not in html
+    assert "FW-LATE-2" in html and "FW-LATE-3" not in html
+    assert html.count("共 3 条，此处显示前 2 条；PDF 列出全部。") == 2
+    sheet = render_template("reports/weekly_pdf.html", report=report, f=report.figures)
+    assert "COMMENT-3" in sheet and "FW-LATE-3" in sheet

@@ -24,6 +24,7 @@ from portal.core.errors import DomainError
 from portal.core.htmx import render, render_form
 from portal.core.pagination import request_page
 from portal.core.permissions import public, requires
+from portal.dealers.models import Dealer
 from portal.extensions import db
 
 bp = Blueprint("accounts", __name__)
@@ -95,7 +96,7 @@ def get_user(user_id: int) -> User:
 def users():
     """List users with active search on username or name."""
     q = request.args.get("q", "").strip()
-    stmt = sa.select(User).options(selectinload(User.dealer), selectinload(User.rep_dealers))
+    stmt = sa.select(User).options(selectinload(User.dealer))
     if q:
         like = f"%{q}%"
         stmt = stmt.where(sa.or_(User.username.ilike(like), User.display_name.ilike(like)))
@@ -104,7 +105,18 @@ def users():
         stmt = stmt.where(User.role == role)
     page = request_page(stmt, User.username, User.id)
     return render("accounts/users.html", "accounts/_user_rows.html", page=page, q=q, role=role,
-                  roles=Role)
+                  roles=Role, rep_dealers=_rep_dealer_counts(page.items))
+
+
+def _rep_dealer_counts(users) -> dict[int, int]:
+    """{rep's id: how many dealers it covers} for the reps among ``users``, counted in one
+    query (not every rep's dealers loaded: a rep covers hundreds at production scale)."""
+    reps = [u.id for u in users if u.role.is_rep]
+    if not reps:
+        return {}
+    return dict(db.session.execute(
+        sa.select(Dealer.sales_rep_id, sa.func.count()).where(Dealer.sales_rep_id.in_(reps))
+        .group_by(Dealer.sales_rep_id)).all())
 
 
 @bp.route("/admin/users/<id:user_id>")

@@ -8,14 +8,14 @@ their section (``SECTIONS``), with what depends on it out of band (``_section``)
 
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import signed_in
-from portal.catalog.models import FaultCode, Part, ProductModel
+from portal.catalog.models import FaultCode, FaultHours, Part, ProductModel
 from portal.claims import access, services
 from portal.claims.checks import Level, run_checks
 from portal.claims.forms import (
@@ -116,22 +116,36 @@ def index():
 
 def _fault_choices(model, *, with_hours: bool = False):
     """Active fault codes; for labour only those with standard hours for the model's category."""
-    codes = db.session.scalars(
-        sa.select(FaultCode).where(FaultCode.is_active)
-        .options(selectinload(FaultCode.hours)).order_by(FaultCode.code)).all()
-    return [(c.id, f"{c.code} {c.description}" + (
-        f" · {c.hours_for(model.category)} h" if c.hours_for(model.category) else ""))
-        for c in codes if not with_hours or c.hours_for(model.category) is not None]
+    return [(fault_id, f"{code} {description}" + (f" · {hours} h" if hours else ""))
+            for fault_id, code, description, hours in _fault_rows(model.category)
+            if not with_hours or hours is not None]
+
+
+def _fault_rows(category):
+    """(id, code, description, standard hours for ``category`` or None) of the active fault
+    codes by code, read once per request: the record's form and its labour form both offer
+    them."""
+    key = f"claims.fault_rows.{category}"
+    if key not in g:
+        setattr(g, key, db.session.execute(
+            sa.select(FaultCode.id, FaultCode.code, FaultCode.description,
+                      FaultHours.standard_hours)
+            .outerjoin(FaultHours, sa.and_(FaultHours.fault_code_id == FaultCode.id,
+                                           FaultHours.category == category))
+            .where(FaultCode.is_active).order_by(FaultCode.code)).all())
+    return g.get(key)
 
 
 def _part_choices(model_id: int, q: str = ""):
-    """The active parts that fit the model (what a claim on its unit may replace), in one query;
-    with ``q`` only those whose number starts with it or whose name holds it."""
-    stmt = sa.select(Part).where(Part.is_active, Part.models.any(ProductModel.id == model_id))
+    """The active parts that fit the model (what a claim on its unit may replace), in one query
+    of the columns offered; with ``q`` only those whose number starts with it or whose name
+    holds it."""
+    stmt = sa.select(Part.id, Part.part_number, Part.name, Part.kind, Part.price).where(
+        Part.is_active, Part.models.any(ProductModel.id == model_id))
     if q:
         stmt = stmt.where(sa.or_(starts_with(Part.part_number, q.upper()),
                                  Part.name.contains(q, autoescape=True)))
-    parts = db.session.scalars(stmt.order_by(Part.part_number)).all()
+    parts = db.session.execute(stmt.order_by(Part.part_number)).all()
     return [(p.id, f"{p.part_number} {p.name} · {p.kind.title} · ¥{p.price:,}") for p in parts]
 
 
@@ -183,11 +197,14 @@ def _context(claim, **forms) -> dict:
             submit_form=forms.get("submit") or blank(OptionalReasonForm))
     else:
         context["checks"] = claim.checks or []
+    def usable(key, form_class, may):  # a reviewer's form only for whom may use it
+        return forms.get(key) or (blank(form_class) if may(claim, current_user) else None)
+
     context.update(
-        decision_form=forms.get("decision") or blank(DecisionForm),
-        send_back_form=forms.get("send_back") or blank(ReasonForm),
-        sample_form=forms.get("sample") or blank(OptionalReasonForm),
-        review_form=blank(OptionalReasonForm))
+        decision_form=usable("decision", DecisionForm, access.can_decide_claim),
+        send_back_form=usable("send_back", ReasonForm, access.can_send_back_claim),
+        sample_form=usable("sample", OptionalReasonForm, access.can_review_sample),
+        review_form=usable("review", OptionalReasonForm, access.can_start_review))
     for panel in PANELS:  # e.g. the old parts per line, the finance track
         context.update(panel(claim, forms))
     return context

@@ -17,8 +17,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
+from portal.catalog.models import Part
 from portal.claims.models import DECIDED, Claim, ClaimLine, ClaimStatus, Decision, FinanceStage
 from portal.core import audit
 from portal.core.db import CENT, SHANGHAI, money, utcnow
@@ -57,14 +57,19 @@ def ready_for_finance():
                    ~sa.exists().where(OwedPart.claim_id == Claim.id, _waiting_for_verdict()))
 
 
-def pending_parts(claim_ids) -> dict[int, list[OwedPart]]:
-    """Per claim id: its owed parts still waiting for a verdict or a waiver, in one query."""
-    found: dict[int, list[OwedPart]] = {}
+def pending_parts(claim_ids) -> dict[int, list]:
+    """Per claim id: its owed parts still waiting for a verdict or a waiver, in one query, as
+    rows of what a reason names (status, due date, returned on, part number, line position)."""
+    found: dict[int, list] = {}
     if not claim_ids:
         return found
-    for owed in db.session.scalars(
-            sa.select(OwedPart).where(OwedPart.claim_id.in_(claim_ids), _waiting_for_verdict())
-            .options(selectinload(OwedPart.part), selectinload(OwedPart.line))
+    for owed in db.session.execute(
+            sa.select(OwedPart.claim_id, OwedPart.status, OwedPart.due_on,
+                      OwedPart.returned_on.label("returned_on"), Part.part_number,
+                      ClaimLine.position)
+            .join(Part, Part.id == OwedPart.part_id)
+            .join(ClaimLine, ClaimLine.id == OwedPart.claim_line_id)
+            .where(OwedPart.claim_id.in_(claim_ids), _waiting_for_verdict())
             .order_by(OwedPart.id)):
         found.setdefault(owed.claim_id, []).append(owed)
     return found
@@ -81,7 +86,7 @@ def readiness_of(claims, today: date) -> dict[int, list[str]]:
     return {c.id: readiness_reasons(c, pending.get(c.id, []), today) for c in claims}
 
 
-def readiness_reasons(claim: Claim, pending: list[OwedPart], today: date) -> list[str]:
+def readiness_reasons(claim: Claim, pending: list, today: date) -> list[str]:
     reasons = []
     if claim.status == ClaimStatus.REJECTED:
         reasons.append(_("The technical department rejected this claim; it does not go to "
@@ -96,8 +101,9 @@ def readiness_reasons(claim: Claim, pending: list[OwedPart], today: date) -> lis
     return reasons
 
 
-def _part_reason(owed: OwedPart, today: date) -> str:
-    part = f"{owed.part.part_number} (#{owed.line.position})"
+def _part_reason(owed, today: date) -> str:
+    """Why one owed part (a row of ``pending_parts``) holds its claim back."""
+    part = f"{owed.part_number} (#{owed.position})"
     if owed.status == OwedStatus.RECEIVED:
         return _("Old part %(part)s was received and waits for the technical verdict.",
                  part=part)

@@ -14,13 +14,16 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
 from portal.accounts.roles import WHOLE_VIEW
 from portal.cases import queues as case_queues
+from portal.catalog.models import Part
 from portal.claims import queues as claim_queues
+from portal.claims.models import Claim
 from portal.core.db import SHANGHAI
 from portal.core.queues import Queue, piles
+from portal.dealers.models import Dealer
 from portal.dealers.scope import scoped
 from portal.deliveries import queues as note_queues
 from portal.deliveries.models import DeliveryNote
@@ -31,7 +34,7 @@ from portal.planning import queues as plan_queues
 from portal.planning.overview import missing_by_season
 from portal.quality.models import OPEN_ALERT, BatchAlert
 from portal.returns import queues as return_queues
-from portal.returns.verdicts import listed
+from portal.returns.models import OwedPart
 from portal.service import queues as service_queues
 from portal.service.models import (
     ServiceRequest,
@@ -144,14 +147,22 @@ def alerts(b: Board):
         .where(BatchAlert.status.in_(OPEN_ALERT))).one()
 
 
-def alert_tile(b: Board) -> tuple[Tile, list[BatchAlert]]:
+def _part_names(column) -> tuple:
+    """The part's number and name, as subqueries read for the rows kept (a join let SQLite
+    start from the parts)."""
+    return tuple(sa.select(c).where(Part.id == column).scalar_subquery().label(c.key)
+                 for c in (Part.part_number, Part.name))
+
+
+def alert_tile(b: Board) -> tuple[Tile, list]:
+    """The open alerts' tile, and today's alerts as rows of what a line names."""
     start = datetime.combine(b.today, time(), SHANGHAI)
     count, oldest, today = b.figure("alerts")
-    raised = db.session.scalars(
-        sa.select(BatchAlert).where(BatchAlert.status.in_(OPEN_ALERT),
-                                    BatchAlert.raised_at >= start)
-        .options(selectinload(BatchAlert.part)).order_by(BatchAlert.raised_at.desc())
-        .limit(LISTED)).all() if today else []
+    a = BatchAlert
+    raised = db.session.execute(
+        sa.select(a.id, a.batch, a.failures, a.expected, *_part_names(a.part_id))
+        .where(a.status.in_(OPEN_ALERT), a.raised_at >= start)
+        .order_by(a.raised_at.desc()).limit(LISTED)).all() if today else []
     tile = b.tile("open_alerts", _l("Open batch alerts"), count, oldest, ALERTS_URL,
                   alert=bool(today), note=str(_l("%(n)d raised today", n=today)) if today else "")
     return tile, raised
@@ -284,15 +295,36 @@ def finance_tiles(b: Board) -> list[Tile]:
 
 
 def overdue_lists(b: Board) -> dict:
-    """The overdue items themselves, the longest overdue first, a few of each."""
-    requests = db.session.scalars(
+    """The overdue items themselves, the longest overdue first, a few of each: only the columns
+    a line shows, read as rows from the queues' own SELECTs."""
+    r, p, n = ServiceRequest, OwedPart, DeliveryNote
+    requests = db.session.execute(
         service_queues.OVERDUE.ordered(b.user, b.now)
-        .options(selectinload(ServiceRequest.dealer)).limit(LISTED)).all()
-    parts = db.session.scalars(listed(return_queues.OVERDUE.ordered(b.user, b.now))
-                               .limit(LISTED)).all()
-    notes = db.session.scalars(note_queues.OVERDUE.ordered(b.user, b.now)
-                               .options(selectinload(DeliveryNote.dealer)).limit(LISTED)).all()
+        .with_only_columns(r.id, r.number, r.customer_name, r.received_at,
+                           _dealer_name(r.dealer_id))
+        .limit(LISTED)).all()
+    parts = db.session.execute(
+        return_queues.OVERDUE.ordered(b.user, b.now)
+        .join(Claim, p.claim_id == Claim.id).join(Part, p.part_id == Part.id)
+        .with_only_columns(p.id, p.due_on, Claim.number.label("claim"), Part.part_number,
+                           Part.name.label("part"), _dealer_name(p.dealer_id))
+        .limit(LISTED)).all()
+    notes = db.session.execute(
+        note_queues.OVERDUE.ordered(b.user, b.now)
+        .with_only_columns(n.id, n.number, n.shipped_on, _dealer_name(n.dealer_id))
+        .limit(LISTED)).all()
     return {"requests": requests, "parts": parts, "notes": notes}
+
+
+# An alias, made once (a new one per request would make every statement new to SQLAlchemy's
+# compiled cache): never correlated with a rep's scope, a subquery of dealers on PostgreSQL.
+_NAMED = aliased(Dealer, name="named_dealer")
+
+
+def _dealer_name(column):
+    """The row's dealer's name, as a subquery: SQLite reads it for the rows kept after sorting
+    (a join would read it for every overdue row)."""
+    return sa.select(_NAMED.name).where(_NAMED.id == column).scalar_subquery().label("dealer")
 
 
 def head_office_figures(now: datetime) -> dict:

@@ -24,7 +24,7 @@ from portal.reports.forms import GenerateForm
 from portal.reports.models import WeeklyReport
 
 bp = Blueprint("reports", __name__)
-LISTED = 50  # rows of a long list on screen
+LISTED = 20  # rows of a long list on screen (the PDF has them all)
 
 
 def head_office(view):
@@ -82,7 +82,8 @@ def weekly_report(week_start):
     """Show one week's report as it was generated; of a long list, the first rows (the PDF
     has them all)."""
     report = _report_or_404(week_start)
-    return render("reports/weekly.html", report=report, f=report.figures, listed=LISTED)
+    return render("reports/weekly.html", report=report, f=weekly.stored_figures(report),
+                  listed=LISTED)
 
 
 @bp.route("/reports/weekly/<week_start>.pdf")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from portal.catalog.models import PolicySettings
+from portal.catalog.models import Part, PolicySettings
 from portal.claims.models import DECIDED, Claim, ClaimStatus, Decision, LineKind, RejectCode
 from portal.core import audit
 from portal.core.db import money, utcnow
@@ -130,16 +130,22 @@ def overdue_owed(dealer_id: int, today: date, grace_days: int = 0):
 def hold_reason(dealer_id: int, today: date) -> str | None:
     """Why the dealer's new claims are held, if they are: parts overdue beyond the grace."""
     days = PolicySettings.current().hold_overdue_days
-    parts = db.session.scalars(overdue_owed(dealer_id, today, days).limit(50)).all()
-    if not parts:
+    overdue = overdue_owed(dealer_id, today, days)
+    # How many (up to 50: "50+") and the oldest's names, not fifty whole parts with their claims.
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(
+        overdue.with_only_columns(OwedPart.id).order_by(None).limit(50).subquery()))
+    if not count:
         return None
-    oldest = parts[0]
+    oldest = db.session.execute(overdue.with_only_columns(  # subqueries: the plan stays the
+        sa.select(Part.part_number).where(Part.id == OwedPart.part_id).scalar_subquery()
+        .label("part_number"),  # dealer's parts by due date, named once the first is found
+        sa.select(Claim.number).where(Claim.id == OwedPart.claim_id).scalar_subquery()
+        .label("number"), OwedPart.due_on).limit(1)).one()
     return _("New claims are held: %(n)s old part(s) are more than %(days)d days past their "
              "return date (the oldest, %(part)s of %(claim)s, was due on %(due)s). Ship them "
              "back, or ask the technical department to waive the return.",
-             n=f"{len(parts)}+" if len(parts) == 50 else len(parts), days=days,
-             part=oldest.part.part_number, claim=oldest.claim.number,
-             due=oldest.due_on.isoformat())
+             n=f"{count}+" if count == 50 else count, days=days,
+             part=oldest.part_number, claim=oldest.number, due=oldest.due_on.isoformat())
 
 
 @dataclass(frozen=True)

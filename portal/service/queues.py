@@ -14,7 +14,7 @@ from portal.service.access import (
     can_watch_escalation,
     can_watch_own_deadlines,
 )
-from portal.service.deadlines import due_column, open_work, overdue_clause
+from portal.service.deadlines import due_column, open_work, overdue_terms
 from portal.service.followup_scope import visible_complaints, visible_flags, visible_visits
 from portal.service.models import (
     OPEN_COMPLAINT,
@@ -31,7 +31,7 @@ R = ServiceRequest
 
 
 def _overdue(user, now):
-    return tuple(overdue_clause(now).clauses)  # open work, and past its deadline
+    return overdue_terms(now, user)  # past its deadline (open work, for a scoped user)
 
 
 TO_ROUTE = Queue(

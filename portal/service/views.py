@@ -56,7 +56,7 @@ def index():
     if status:
         stmt = stmt.where(ServiceRequest.status == status)
     if overdue:
-        stmt = stmt.where(deadlines.overdue_clause(now))
+        stmt = stmt.where(deadlines.overdue_clause(now, current_user))
     if mine:
         stmt = stmt.where(services.assigned_to(current_user))
     if q and queue is None:  # all entries: newest first, the newest looked through first
