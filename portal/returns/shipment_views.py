@@ -32,7 +32,7 @@ from portal.returns.models import (
 from portal.returns.scope import (
     get_shipment,
     owed_loading,
-    shown_lines,
+    shipment_rows,
     visible_owed_parts,
     visible_shipments,
 )
@@ -115,13 +115,13 @@ def shipments_index():
 @signed_in
 def shipment(shipment_id):
     """A shipment: its parts, what arrived of each, and the discrepancies."""
-    shipment = get_shipment(shipment_id, current_user, shown_lines())
-    problems = [line for line in shipment.lines
-                if line.receipt in (Receipt.MISSING, Receipt.DAMAGED)]
-    return render("returns/shipment.html", shipment=shipment, problems=problems,
+    shipment = get_shipment(shipment_id, current_user, lines=False)
+    lines = shipment_rows(shipment.id)
+    problems = [line for line in lines if line.receipt in (Receipt.MISSING, Receipt.DAMAGED)]
+    return render("returns/shipment.html", shipment=shipment, lines=lines, problems=problems,
                   receipts=Receipt, history=audit.history(shipment),
                   cancel_form=CancelShipmentForm()
-                  if access.can_cancel_shipment(shipment, current_user) else None)
+                  if access.can_cancel_shipment(shipment, current_user, lines) else None)
 
 
 @bp.route("/shipments/<id:shipment_id>/cancel", methods=["POST"])
