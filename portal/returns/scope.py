@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import Part
 from portal.claims.models import Claim, ClaimLine
+from portal.dealers.models import Dealer
 from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.returns.models import STILL_OWED, OwedPart, ReturnShipment, ShipmentLine
@@ -28,6 +29,24 @@ def owed_loading():
     return (selectinload(OwedPart.claim), selectinload(OwedPart.line),
             selectinload(OwedPart.part), selectinload(OwedPart.unit),
             selectinload(OwedPart.dealer))
+
+
+def owed_rows_shown(owed_ids: list[int]) -> dict:
+    """What a row of the owed parts list shows of each part's claim, line, part, unit and
+    dealer, by owed part id, in one statement of plain rows (not five loads of whole records)."""
+    if not owed_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(OwedPart.id, Claim.number.label("claim_number"), ClaimLine.position,
+                  Part.part_number, Part.name.label("part_name"), Unit.serial,
+                  Dealer.code.label("dealer_code"))
+        .join(Claim, Claim.id == OwedPart.claim_id)
+        .join(ClaimLine, ClaimLine.id == OwedPart.claim_line_id)
+        .join(Part, Part.id == OwedPart.part_id)
+        .join(Unit, Unit.id == OwedPart.unit_id)
+        .outerjoin(Dealer, Dealer.id == OwedPart.dealer_id)
+        .where(OwedPart.id.in_(owed_ids)))
+    return {row.id: row for row in rows}
 
 
 def shipment_rows(shipment_id: int) -> list:

@@ -31,7 +31,7 @@ from portal.returns.models import (
 )
 from portal.returns.scope import (
     get_shipment,
-    owed_loading,
+    owed_rows_shown,
     shipment_rows,
     visible_owed_parts,
     visible_shipments,
@@ -45,7 +45,7 @@ OWED_FILTERS = ("", "overdue", "all", *(s.value for s in OwedStatus))
 
 
 def _owed_stmt(wanted: str, dealer_id: int | None, today):
-    stmt = visible_owed_parts(current_user).options(*owed_loading())
+    stmt = visible_owed_parts(current_user)
     if wanted in ("", "overdue"):
         stmt = stmt.where(OwedPart.status.in_(STILL_OWED))
     if wanted == "overdue":
@@ -67,7 +67,8 @@ def _owed_page(form=None, status: int = 200):
     if shipping and form is None:
         form = ShipmentForm(shipped_on=today)
     return render("returns/owed.html", "returns/_owed_rows.html", status=status, page=page,
-                  today=today, wanted=wanted, dealer_id=dealer_id, dealers=dealers, form=form,
+                  shown=owed_rows_shown([o.id for o in page.items]), today=today,
+                  wanted=wanted, dealer_id=dealer_id, dealers=dealers, form=form,
                   shipping=shipping, statuses=OwedStatus, still_owed=STILL_OWED)
 
 
