@@ -76,7 +76,26 @@ def union_page(branches, load, sort_col, id_col, cursor: str | None, size: int,
     merged_id, merged_sort = merged.c[id_col.key], merged.c[sort_col.key]
     ids = db.session.scalars(sa.select(merged_id).order_by(
         *_order(merged_sort, merged_id, descending)).limit(size + 1)).all()
-    rows = db.session.scalars(load.where(id_col.in_(ids)).order_by(*order)).all() if ids else []
+    return page_of_keys(load, ids, sort_col, id_col, size, descending)
+
+
+def keyset_keys(stmt, sort_col, id_col, cursor: str | None, size: int,
+                descending=False) -> list:
+    """The ids of the rows ``keyset_page`` would show (and one more when more follow), without
+    loading the rows: to see whether a page fills before loading it."""
+    if (after_last := _after_last(sort_col, id_col, cursor, descending)) is not None:
+        stmt = stmt.where(after_last)
+    return db.session.scalars(stmt.with_only_columns(id_col).order_by(
+        *_order(sort_col, id_col, descending)).limit(size + 1)).all()
+
+
+def page_of_keys(load, ids: list, sort_col, id_col, size: int, descending=False) -> Page:
+    """The page of the rows ``ids`` names (one more than ``size`` when more follow), as
+    ``load`` (a SELECT of the records, with their loading options) gives them, in order."""
+    if not ids:
+        return Page(items=[], next_cursor=None)
+    rows = db.session.scalars(load.where(id_col.in_(ids))
+                              .order_by(*_order(sort_col, id_col, descending))).all()
     return _page(rows, sort_col, id_col, size)
 
 
