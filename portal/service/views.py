@@ -30,14 +30,12 @@ from portal.service.forms import (
 from portal.service.models import Assignee, RequestStatus, ServiceRequest
 from portal.service.scope import get_request, visible_request_branches, visible_requests
 from portal.service.search import search_page
-from portal.units.models import Unit
 
 bp = Blueprint("service", __name__, url_prefix="/service")
 ESCALATION_LIMIT = 200
-# What a row shows of the entry's unit, dealer and sales rep; not their whole records.
-ROW_LOADS = (selectinload(ServiceRequest.unit).load_only(Unit.serial),
-             selectinload(ServiceRequest.dealer).load_only(Dealer.code, Dealer.name),
-             selectinload(ServiceRequest.assigned_user).load_only(User.display_name))
+# What a row shows: the entry's unit, dealer and sales rep (not the receiving dealer).
+ROW_LOADS = (selectinload(ServiceRequest.unit), selectinload(ServiceRequest.dealer),
+             selectinload(ServiceRequest.assigned_user))
 
 
 @bp.context_processor

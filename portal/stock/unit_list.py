@@ -13,7 +13,6 @@ from portal.catalog.models import ProductModel
 from portal.core.converters import record_id
 from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import request_page
-from portal.dealers.models import Dealer
 from portal.dealers.scope import scoped
 from portal.extensions import db
 from portal.stock.standing import Standing, standings, with_standing
@@ -45,8 +44,7 @@ def index():
     """List the units this user may see with where each stands; filter by standing, model or
     delivery note; active search by serial or engine number, or a serial's last digits."""
     f = _filters()
-    stmt = _selected(f).options(selectinload(Unit.model).load_only(ProductModel.code),
-                                selectinload(Unit.dealer).load_only(Dealer.code))
+    stmt = _selected(f).options(selectinload(Unit.model), selectinload(Unit.dealer))
     page = request_page(stmt, Unit.serial, Unit.id)
     models = [] if wants_fragment() else db.session.execute(  # the filter's, not the rows'
         sa.select(ProductModel.id, ProductModel.code).order_by(ProductModel.code)).all()
