@@ -90,8 +90,9 @@ def get_dealer(dealer_id: int, user) -> Dealer:
 
 def dealer_choices(user) -> list:
     """The dealers ``user`` may narrow a list to, as (id, code, name) rows by code: a thousand
-    of them for head office, so not whole Dealer objects."""
-    return db.session.execute(visible_dealers(user).with_only_columns(
+    of them for head office, so not whole Dealer objects, and read on the session's connection
+    (plain rows: the ORM's handling of a thousand of them took as long as the query)."""
+    return db.session.connection().execute(visible_dealers(user).with_only_columns(
         Dealer.id, Dealer.code, Dealer.name).order_by(Dealer.code)).all()
 
 
