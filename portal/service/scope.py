@@ -37,6 +37,8 @@ def _ways_seen(user) -> list:
     return mine
 
 
-def get_request(request_id: int, user) -> ServiceRequest:
-    """The entry if ``user`` may see it; 404 otherwise."""
-    return db.first_or_404(visible_requests(user).where(ServiceRequest.id == request_id))
+def get_request(request_id: int, user, *loading) -> ServiceRequest:
+    """The entry if ``user`` may see it, with the related records ``loading`` names; 404
+    otherwise."""
+    return db.first_or_404(visible_requests(user).where(ServiceRequest.id == request_id)
+                           .options(*loading))

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.access import can_read_history
 from portal.accounts.models import User
@@ -30,12 +30,16 @@ from portal.service.forms import (
 from portal.service.models import Assignee, RequestStatus, ServiceRequest
 from portal.service.scope import get_request, visible_request_branches, visible_requests
 from portal.service.search import search_page
+from portal.units.models import Unit
 
 bp = Blueprint("service", __name__, url_prefix="/service")
 ESCALATION_LIMIT = 200
 # What a row shows: the entry's unit, dealer and sales rep (not the receiving dealer).
 ROW_LOADS = (selectinload(ServiceRequest.unit), selectinload(ServiceRequest.dealer),
              selectinload(ServiceRequest.assigned_user))
+# What the entry page shows of every entry, in the entry's own statement (each was a query).
+ENTRY_LOADS = (joinedload(ServiceRequest.dealer), joinedload(ServiceRequest.registered_by),
+               joinedload(ServiceRequest.unit).joinedload(Unit.model))
 
 
 @bp.context_processor
@@ -111,7 +115,7 @@ def new():
 @signed_in
 def detail(request_id):
     """Show one entry: what was reported, where it went, what was arranged, what came of it."""
-    return _entry_page(get_request(request_id, current_user))
+    return _entry_page(get_request(request_id, current_user, *ENTRY_LOADS))
 
 
 FORMS = {"route": (RouteForm, access.can_route), "arrange": (ArrangeForm, access.can_arrange),
