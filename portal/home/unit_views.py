@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import abort, request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.access import can_read_history
 from portal.accounts.roles import signed_in
@@ -33,6 +34,7 @@ from portal.units import access
 from portal.units.cards import CardStatus
 from portal.units.coverage_text import CLOCKS, REASONS
 from portal.units.forms import ExceptionForm
+from portal.units.models import Unit
 from portal.units.scope import get_unit
 from portal.units.views import bp
 
@@ -41,7 +43,8 @@ from portal.units.views import bp
 @signed_in
 def detail(unit_id):
     """Show a unit's whole life: where it came from, where it went, what happened to it."""
-    unit = get_unit(unit_id, current_user)
+    # its model and dealer in the unit's own statement (each was a query of one row)
+    unit = get_unit(unit_id, current_user, joinedload(Unit.model), joinedload(Unit.dealer))
     history = audit.history(unit, *unit.cards) if can_read_history(current_user) else []
     on = shanghai_today()
     claims = db.session.scalars(visible_claims(current_user).where(Claim.unit_id == unit.id)
