@@ -71,6 +71,18 @@ def test_a_claim_does_not_extend_its_own_coverage_and_only_earlier_ones_count(un
                         ).extension_days == 4
 
 
+@pytest.mark.parametrize("on", [date(2025, 6, 2), date(2025, 6, 3), date(2025, 9, 1),
+                                date(2025, 9, 2)])
+def test_repairs_read_once_count_as_those_each_question_reads(unit, db, on):
+    """The unit page reads the repairs once for today's coverage and the clocks: only those
+    handed in before the day count for its coverage, as the query's ``before`` selects."""
+    repair(unit, date(2025, 6, 2), date(2025, 6, 12))
+    repair(unit, date(2025, 9, 1), date(2025, 9, 5))
+    repairs = warranty_repairs(unit.id)
+    assert coverage_for(unit, None, on, repairs=repairs) == coverage_for(unit, None, on)
+    assert clocks_for(unit, repairs) == clocks_for(unit)
+
+
 # --- the record's waiting dates ---------------------------------------------------------------
 
 @pytest.fixture

@@ -229,6 +229,28 @@ def test_visit_list_shows_rate_and_satisfaction_with_fixed_queries(client, login
     assert re.findall(r"<b[^>]*>([^<]+)</b>", stats) == ["16", "50 %", "5.00", "100.0 %"]
 
 
+def test_visit_rows_show_the_card_in_force_not_a_void_one(client, login, world, db):
+    today = shanghai_today()
+    voided = repair(world.dealer_a, completed_on=today, card=False)
+    factories.make_card(voided.unit, status="void", buyer_name="王五", buyer_phone="13700000000")
+    resold = repair(world.dealer_a, completed_on=today, card=False)
+    factories.make_card(resold.unit, status="void", buyer_name="赵六", buyer_phone="13600000000")
+    factories.make_card(resold.unit, buyer_name="钱七", buyer_phone="13500000000")
+    for claim in (voided, resold):
+        visits.open_return_visit(claim, today=today)
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    rows = re.findall(r"<tr>(.*?)</tr>", client.get(
+        "/followup/visits", headers={"HX-Request": "true"}).get_data(as_text=True), re.S)
+    by_claim = {claim.number: next(r for r in rows if claim.number in r)
+                for claim in (voided, resold)}
+    assert "王五" not in by_claim[voided.number] and "<td>—</td>" in by_claim[voided.number]
+    assert voided.unit.serial in by_claim[voided.number]
+    assert world.dealer_a.code in by_claim[voided.number]
+    assert "钱七" in by_claim[resold.number] and "赵六" not in by_claim[resold.number]
+    assert 'href="tel:13500000000"' in by_claim[resold.number]
+
+
 def test_call_form_with_htmx_errors_in_place_then_redirects(client, login, world, visit):
     login(world.users[Role.CLERK])
     url = f"/followup/visits/{visit.id}/call"

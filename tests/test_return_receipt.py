@@ -1,5 +1,6 @@
 """Receipt of return shipments: labels scanned, parts marked, the shipment reconciled."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -303,6 +304,20 @@ def test_the_incoming_list_and_the_clerk_home(client, login, clerk, shipment):
     assert shipment.number not in rows and "<html" not in rows
     home = client.get("/home/clerk").get_data(as_text=True)
     assert "/returns/receiving" in home and "shipments to receive" in home
+
+
+def test_the_incoming_list_counts_each_shipments_parts_and_those_checked(
+        client, login, clerk, shipment):
+    shipment.lines[0].receipt = Receipt.RECEIVED
+    shipment.lines[1].receipt = Receipt.MISSING
+    db.session.commit()
+    login(clerk)
+    rows = client.get("/returns/receiving", headers=HX).get_data(as_text=True)
+    row = re.search(rf"<tr>\s*<td[^>]*><a [^>]*>{shipment.number}</a>.*?</tr>", rows, re.S)[0]
+    parts = len(shipment.lines)
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == [str(parts), "2"]
+    assert receipt.line_tallies([shipment.id]) == {shipment.id: (parts, 2)}
+    assert receipt.line_tallies([]) == {}
 
 
 @pytest.mark.parametrize("role", [Role.DEALER_ADMIN, Role.DEALER_STAFF, Role.SALES_REP,

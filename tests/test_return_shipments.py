@@ -2,6 +2,7 @@
 codes and CJK text are read back from the PDF."""
 
 import io
+import re
 from datetime import timedelta
 from functools import partial
 
@@ -225,6 +226,27 @@ def test_reps_see_their_dealers_and_head_office_filters(client, login, world, st
     assert owed_b[0].claim.number in only_b and owed[0].claim.number not in only_b
     assert "<html" not in only_b
     assert client.get(f"/returns/shipments/{shipment_b.id}").status_code == 200
+
+
+def test_list_and_shipment_rows_show_each_parts_claim_line_part_and_unit(
+        client, login, world, staff, owed):
+    def shows(row, o, dealer=True):
+        assert o.claim.number in row and f'<td class="num">{o.line.position}</td>' in row
+        assert o.part.part_number in row and o.part.name in row and o.unit.serial in row
+        assert (world.dealer_a.code in row) == dealer
+
+    login(world.users[Role.CLERK])
+    page = client.get("/returns/owed?status=all").get_data(as_text=True)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)
+    for o in owed:
+        shows(next(r for r in rows if o.part.part_number in r), o)
+    shipment = ship(world.dealer_a, owed, staff)
+    db.session.commit()
+    page = client.get(f"/returns/shipments/{shipment.id}").get_data(as_text=True)
+    for line in shipment.lines:
+        row = re.search(rf'<tr id="line-{line.id}">(.*?)</tr>', page, re.S)[1]
+        shows(row, line.owed_part, dealer=False)
+    assert f"Parts in this shipment ({len(owed)})" in page
 
 
 def test_the_dealer_cancels_from_the_shipment_page(client, login, world, staff, owed):

@@ -148,6 +148,8 @@ units ix_units_engine_no 125000 1
 units ix_units_dealer_id 125000 500
 units ix_units_dealer_model 125000 500 13
 units ix_units_dealer_shipped 125000 500 2 1
+units ix_units_dealer_serial 125000 500 1
+units ix_units_dealer_engine 125000 500 1
 units ix_units_batch 125000 66
 units sqlite_autoindex_units_1 125000 1
 """
@@ -182,6 +184,33 @@ def test_a_dealers_search_reads_the_matches_not_every_claim(client, login, world
     assert "ix_claims_dealer_number (dealer_id=? AND number>? AND number<?)" in plan, plan
     assert "ix_claims_unit_failure (unit_id=?)" in plan, plan
     assert "SCAN claims" not in plan, plan
+
+
+def test_a_dealers_unit_search_reads_ranges_of_its_own_units_not_all_of_them(
+        client, login, world, db):
+    """The start of a serial or engine number, searched by a dealer, is a range of the
+    (dealer, serial) and (dealer, engine number) indexes: on the bench data set the walk of all
+    the largest dealer's units took 10 ms, the ranges 0.15 ms."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the query plan asked for is SQLite's")
+    unit = factories.make_unit("SBSCOPE0001", dealer=world.dealer_a)
+    db.session.commit()
+    login(world.users[Role.DEALER_STAFF])
+    seen = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "FROM units" in statement and "LIMIT" in statement:
+            seen.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        body = client.get(f"/units/?q={unit.serial[:6]}", headers={"HX-Request": "true"})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", keep)
+    assert unit.serial in body.get_data(as_text=True)
+    plan = _plan_with_bench_stats(db, *seen[0])
+    assert "ix_units_dealer_serial (dealer_id=? AND serial>? AND serial<?)" in plan, plan
+    assert "ix_units_dealer_engine (dealer_id=? AND engine_no>? AND engine_no<?)" in plan, plan
 
 
 def test_a_reps_list_pages_run_as_many_queries_however_many_dealers(client, login, world, db):

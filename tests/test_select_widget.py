@@ -34,6 +34,21 @@ def test_select_renders_as_the_library_does(data):
     assert ours(class_="wide", required=True) == theirs(class_="wide", required=True)
 
 
+PLAIN = [SelectChoice("", "—"), SelectChoice("1", "BD0001 兴泉市农机"),
+         SelectChoice("2", 'Tom & "Jerry" <b>'), SelectChoice('a"b', "it's"),
+         SelectChoice("<x>", None), SelectChoice("3", "")]
+
+
+@pytest.mark.parametrize("choices", [PLAIN, [*PLAIN, SelectChoice("4", "two\nlines")], []])
+@pytest.mark.parametrize("data", [None, "", "1", 'a"b', "<x>", "missing"])
+def test_a_select_of_plain_choices_renders_in_one_pass_as_the_library_does(
+        monkeypatch, choices, data):
+    ours, theirs = _pair(SelectField, wtforms.SelectField, data, choices)
+    expected = theirs(class_="wide", required=True)
+    monkeypatch.setattr(wtforms.widgets.Select, "__call__", None)  # never the library's way
+    assert ours(class_="wide", required=True) == expected
+
+
 @pytest.mark.parametrize("data", [None, 1, 2, 7])
 def test_select_of_numbers_renders_as_the_library_does(data):
     choices = [SelectChoice(1, "one"), SelectChoice(2, "two"), SelectChoice(True, "yes"),

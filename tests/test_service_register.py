@@ -523,6 +523,27 @@ def test_a_dealers_piles_and_list_read_both_of_its_columns(client, login, world,
             == ["FW2026900012", "FW2026900002", "FW2026900001"])
 
 
+def test_a_dealers_list_merges_its_two_columns_page_by_page(app, client, login, world, db,
+                                                             monkeypatch):
+    """The dealer's list reads a page from each column's index and merges them: every entry
+    once (those both given to it and received by it too), newest first, ties by number, across
+    page boundaries."""
+    at = utcnow() - timedelta(days=1)
+    owners = [(world.dealer_a, None), (world.dealer_b, world.dealer_a),
+              (world.dealer_a, world.dealer_a), (world.dealer_b, None)]
+    for n in range(12):
+        dealer, received_by = owners[n % 4]
+        entry = factories.make_service_request(dealer, number=f"FW2026800{n:03d}",
+                                               received_at=at + timedelta(hours=n // 2))
+        entry.received_by_dealer_id = received_by.id if received_by else None
+    db.session.commit()
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    login(world.users[Role.DEALER_ADMIN])
+    expected = [f"FW2026800{n:03d}" for n in sorted(
+        (n for n in range(12) if n % 4 != 3), key=lambda n: (-(n // 2), -n))]
+    assert walk_pages(client, "/service/", r"FW\d+") == expected
+
+
 def test_list_queries_do_not_grow_with_rows(client, login, world, db):
     def add(n):
         for _ in range(n):

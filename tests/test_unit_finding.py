@@ -1,6 +1,8 @@
 """Finding a machine: where each unit stands in its dealer's stock (list, filter, unit page), a
 serial's last digits, and a scanned nameplate or delivery-note code."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -78,6 +80,21 @@ def test_the_list_and_the_unit_page_show_the_standing(client, login, world, flee
     assert "standing-sold" in body and "data-label=" in body
     page = client.get(f"/units/{fleet['leaving'].id}").get_data(as_text=True)
     assert "standing-gone" in page
+
+
+def test_a_list_row_is_the_same_in_the_page_and_the_fragment(client, login, world, fleet):
+    """Each row shows the unit's model and dealer codes and its cells' labels; the fragment,
+    which has no model filter to fill, asks for no models."""
+    login(world.users[Role.CLERK])
+    page = client.get("/units/?q=SF20260005678").get_data(as_text=True)
+    fragment = client.get("/units/?q=SF20260005678",
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    row = re.search(r"<tr>\s*<td[^>]*><a [^>]*>SF20260005678</a>.*?</tr>", page, re.S)[0]
+    assert row in fragment and "<html" not in fragment
+    assert ">U-SF</td>" in row and f">{world.dealer_a.code}</td>" in row
+    assert row.count("data-label=") == 7 and "standing-sold" in row
+    model = fleet["sold"].model
+    assert f'<option value="{model.id}"' in page and "<option" not in fragment
 
 
 def test_last_digits_find_a_dealers_serial(client, login, world, fleet):

@@ -71,11 +71,14 @@ def clock_start(card) -> date:
     return card.exchanged_on or card.invoice_date or card.sale_date
 
 
-def coverage_for(unit, part, on: date, *, exclude_claim_id: int | None = None) -> Coverage:
+def coverage_for(unit, part, on: date, *, exclude_claim_id: int | None = None,
+                 repairs: list[RepairSpan] | None = None) -> Coverage:
     """Apply the coverage rules to a unit's records: its model, its recorded sale, a part.
 
     Warranty repairs handed in before the failure extend the clocks by the days they took; a
-    claim being judged does not extend its own coverage.
+    claim being judged does not extend its own coverage. ``repairs``: all the unit's warranty
+    repairs when the caller has read them already (``warranty_repairs``), of which those
+    handed in before ``on`` count, as ``before`` selects them.
     """
     model = unit.model
     terms = ModelTerms(whole_months=model.whole_months, main_months=model.main_parts_months,
@@ -85,20 +88,23 @@ def coverage_for(unit, part, on: date, *, exclude_claim_id: int | None = None) -
         part_terms = PartTerms(part_number=part.part_number, kind=part.kind.value,
                                own_months=part.warranty_months,
                                fits_model=part.fits(model.id))
-    repairs = warranty_repairs(unit.id, before=on, exclude_claim_id=exclude_claim_id)
+    if repairs is None or exclude_claim_id is not None:  # a span does not name its claim
+        repairs = warranty_repairs(unit.id, before=on, exclude_claim_id=exclude_claim_id)
+    else:
+        repairs = [repair for repair in repairs if repair.handed_in < on]
     return coverage(model=terms, card=card_terms(unit), failure_date=on, part=part_terms,
                     repairs=repairs)
 
 
-def clocks_for(unit) -> list[tuple[Clock, int, Period]]:
+def clocks_for(unit, repairs: list[RepairSpan] | None = None) -> list[tuple[Clock, int, Period]]:
     """The unit's three clocks (whole machine, main parts, wear parts) once its sale is recorded,
-    each extended by the unit's warranty repairs."""
+    each extended by the unit's warranty repairs (``repairs`` if the caller read them)."""
     sale = card_terms(unit)
     if sale is None:
         return []
     start = sale.invoice_date
     model = unit.model
-    extension = extension_days(warranty_repairs(unit.id))
+    extension = extension_days(warranty_repairs(unit.id) if repairs is None else repairs)
     return [(clock, months, warranty_period(start, months, extension)) for clock, months in (
         (Clock.WHOLE, model.whole_months), (Clock.MAIN, model.main_parts_months),
         (Clock.WEAR, model.wear_parts_months))]

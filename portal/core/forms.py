@@ -6,7 +6,7 @@ from decimal import Decimal
 from flask import flash, redirect, request
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DecimalField as WtDecimalField
 from wtforms import SelectChoice, widgets
@@ -101,7 +101,20 @@ class Select(widgets.Select):
     f-string: the library builds, sorts and formats an attribute dict per option, which made a
     select of the thousand active dealers most of a page's time. Its HTML is the library's
     (tests/test_select_widget.py compares them); an option with ``render_kw`` and a group label
-    still go through the library."""
+    still go through the library. A select of plain text choices skips the library's choice
+    objects altogether (``_plain_options``)."""
+
+    def __call__(self, field, **kwargs):
+        plain = _plain_options(field) if not self.multiple else None
+        if plain is None:
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)  # the library's <select> attributes, as it sets them
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        return Markup(f"<select {widgets.html_params(name=field.name, **kwargs)}>{plain}"
+                      "</select>")
 
     @classmethod
     def render_option(cls, choice, **kwargs):
@@ -116,6 +129,37 @@ class Select(widgets.Select):
         if choice.selected:
             return f'<option selected value="{value}">{label}</option>'
         return f'<option value="{value}">{label}</option>'
+
+
+def _plain_options(field) -> str | None:
+    """Every <option> of a select whose choices are all plain (text values and labels, no
+    group, no attributes, values compared as text), escaped in one pass over all the texts: the
+    thousand dealers of a routing form took a few milliseconds choice by choice. None for any
+    other select, which the library's way renders."""
+    choices = field.choices
+    if getattr(field, "coerce", None) is not str or not isinstance(choices, list):
+        return None
+    values, labels = [], []
+    for choice in choices:
+        if (type(choice) is not SelectChoice or choice.optgroup is not None or choice.render_kw
+                or type(choice.value) is not str or type(choice.label or choice.value) is not str):
+            return None
+        values.append(choice.value)
+        labels.append(choice.label or choice.value)
+    data = field.data
+    return "".join(
+        f'<option selected value="{value}">{label}</option>' if raw == data
+        else f'<option value="{value}">{label}</option>'
+        for raw, value, label in zip(values, _escaped_each(values), _escaped_each(labels),
+                                     strict=True))
+
+
+def _escaped_each(texts: list[str]) -> list[str]:
+    """``texts`` HTML-escaped, in one call where no text holds a line break."""
+    joined = "\n".join(texts)
+    if joined.count("\n") == len(texts) - 1:
+        return str(escape(joined)).split("\n") if texts else []
+    return [str(escape(text)) for text in texts]
 
 
 class SelectField(WtSelectField):

@@ -50,17 +50,73 @@ def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descendin
                 keys_first=False):
     """Run ``stmt`` ordered by (sort_col, id_col) and return one page plus the next cursor.
     ``keys_first`` for a SELECT no index walks in order (``rows_by_keys``)."""
-    after = decode_cursor(cursor)
-    if after is not None and (value := _from_key(sort_col, after[0])) is not _BAD:
-        last_id = after[1]
-        if descending:
-            after_last = sa.or_(sort_col < value, sa.and_(sort_col == value, id_col < last_id))
-        else:
-            after_last = sa.or_(sort_col > value, sa.and_(sort_col == value, id_col > last_id))
+    if (after_last := _after_last(sort_col, id_col, cursor, descending)) is not None:
         stmt = stmt.where(after_last)
-    order = (sort_col.desc(), id_col.desc()) if descending else (sort_col, id_col)
-    stmt = stmt.order_by(*order).limit(size + 1)
+    stmt = stmt.order_by(*_order(sort_col, id_col, descending)).limit(size + 1)
     rows = rows_by_keys(stmt, id_col) if keys_first else db.session.scalars(stmt).all()
+    return _page(rows, sort_col, id_col, size)
+
+
+def union_page(branches, load, sort_col, id_col, cursor: str | None, size: int,
+               descending=False) -> Page:
+    """One page of the rows any of ``branches`` selects (the terms of an OR), by (sort_col,
+    id_col): a page of keys from each branch, which an index of its own walks in order, merged;
+    then those rows as ``load`` (a SELECT of the records, with their loading options) gives
+    them. An OR of two columns is otherwise gathered whole and sorted: every service entry of a
+    dealer, to show 25 (a cost that grows with the table, not with the page)."""
+    after_last = _after_last(sort_col, id_col, cursor, descending)
+    order = _order(sort_col, id_col, descending)
+    keys = []
+    for branch in branches:
+        branch = branch.with_only_columns(id_col, sort_col)
+        if after_last is not None:
+            branch = branch.where(after_last)
+        keys.append(sa.select(branch.order_by(*order).limit(size + 1).subquery()))
+    merged = sa.union(*keys).subquery()
+    merged_id, merged_sort = merged.c[id_col.key], merged.c[sort_col.key]
+    ids = db.session.scalars(sa.select(merged_id).order_by(
+        *_order(merged_sort, merged_id, descending)).limit(size + 1)).all()
+    return page_of_keys(load, ids, sort_col, id_col, size, descending)
+
+
+def keyset_keys(stmt, sort_col, id_col, cursor: str | None, size: int,
+                descending=False) -> list:
+    """The ids of the rows ``keyset_page`` would show (and one more when more follow), without
+    loading the rows: to see whether a page fills before loading it."""
+    if (after_last := _after_last(sort_col, id_col, cursor, descending)) is not None:
+        stmt = stmt.where(after_last)
+    return db.session.scalars(stmt.with_only_columns(id_col).order_by(
+        *_order(sort_col, id_col, descending)).limit(size + 1)).all()
+
+
+def page_of_keys(load, ids: list, sort_col, id_col, size: int, descending=False) -> Page:
+    """The page of the rows ``ids`` names (one more than ``size`` when more follow), as
+    ``load`` (a SELECT of the records, with their loading options) gives them, in order."""
+    if not ids:
+        return Page(items=[], next_cursor=None)
+    rows = db.session.scalars(load.where(id_col.in_(ids))
+                              .order_by(*_order(sort_col, id_col, descending))).all()
+    return _page(rows, sort_col, id_col, size)
+
+
+def _after_last(sort_col, id_col, cursor: str | None, descending: bool):
+    """The WHERE clause of the rows after the cursor's, or None on the first page."""
+    after = decode_cursor(cursor)
+    if after is None or (value := _from_key(sort_col, after[0])) is _BAD:
+        return None
+    last_id = after[1]
+    if descending:
+        return sa.or_(sort_col < value, sa.and_(sort_col == value, id_col < last_id))
+    return sa.or_(sort_col > value, sa.and_(sort_col == value, id_col > last_id))
+
+
+def _order(sort_col, id_col, descending: bool) -> tuple:
+    return (sort_col.desc(), id_col.desc()) if descending else (sort_col, id_col)
+
+
+def _page(rows: list, sort_col, id_col, size: int) -> Page:
+    """The first ``size`` of ``rows`` (one more asked for), and the cursor after them if the
+    extra row came."""
     items = rows[:size]
     next_cursor = None
     if len(rows) > size:

@@ -8,13 +8,14 @@ from datetime import date
 import sqlalchemy as sa
 from flask import abort, request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.access import can_read_history
 from portal.accounts.roles import signed_in
 from portal.cases.scope import unit_cases
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
-from portal.claims.repairs import clocks_for, coverage_for
+from portal.claims.repairs import clocks_for, coverage_for, warranty_repairs
 from portal.claims.scope import visible_claims
 from portal.claims.voucher import voucher_pdf
 from portal.core import audit
@@ -33,6 +34,7 @@ from portal.units import access
 from portal.units.cards import CardStatus
 from portal.units.coverage_text import CLOCKS, REASONS
 from portal.units.forms import ExceptionForm
+from portal.units.models import Unit
 from portal.units.scope import get_unit
 from portal.units.views import bp
 
@@ -41,15 +43,18 @@ from portal.units.views import bp
 @signed_in
 def detail(unit_id):
     """Show a unit's whole life: where it came from, where it went, what happened to it."""
-    unit = get_unit(unit_id, current_user)
+    # its model and dealer in the unit's own statement (each was a query of one row)
+    unit = get_unit(unit_id, current_user, joinedload(Unit.model), joinedload(Unit.dealer))
     history = audit.history(unit, *unit.cards) if can_read_history(current_user) else []
     on = shanghai_today()
     claims = db.session.scalars(visible_claims(current_user).where(Claim.unit_id == unit.id)
                                 .order_by(Claim.failure_date.desc(), Claim.id.desc())).all()
+    repairs = warranty_repairs(unit.id)  # read once for today's coverage and the clocks
     return render("units/detail.html", unit=unit, history=history, claims=claims,
                   card_keeper=access.can_keep_cards(current_user), exception_form=ExceptionForm(),
-                  on=on, part=None, verdict=coverage_for(unit, None, on), clocks=CLOCKS,
-                  reasons=REASONS, parts=_parts(unit), clock_table=clocks_for(unit),
+                  on=on, part=None, verdict=coverage_for(unit, None, on, repairs=repairs),
+                  clocks=CLOCKS, reasons=REASONS, parts=_parts(unit),
+                  clock_table=clocks_for(unit, repairs),
                   flags=flags_of_unit(unit.id), flag_resolver=can_resolve_flags(current_user),
                   stock_return=open_return(unit), returnable=can_request_return(unit, current_user),
                   delivery_note_id=note_id_for(unit), st=standings([unit.id])[unit.id],
@@ -89,7 +94,8 @@ def _date_arg(name: str):
 
 
 def _parts(unit):
-    return db.session.scalars(
-        sa.select(Part).where(Part.models.any(ProductModel.id == unit.model_id))
-        .order_by(Part.part_number)
+    """The parts of the unit's model for the coverage question's picker, as the rows it shows."""
+    return db.session.execute(
+        sa.select(Part.id, Part.part_number, Part.name, Part.kind)
+        .where(Part.models.any(ProductModel.id == unit.model_id)).order_by(Part.part_number)
     ).all()

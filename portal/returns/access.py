@@ -35,11 +35,13 @@ def can_take_handed_in(owed, user) -> bool:
     return can_receive_parts(user) and owed.to_take_in
 
 
-def can_cancel_shipment(shipment, user) -> bool:
-    """The dealer's staff take a shipment back while nothing of it has been received."""
+def can_cancel_shipment(shipment, user, lines=None) -> bool:
+    """The dealer's staff take a shipment back while nothing of it has been received (``lines``:
+    its lines or rows with their ``receipt``, if already at hand)."""
     return (can_ship_parts_of(shipment.dealer_id, user)
             and shipment.status == ShipmentStatus.SHIPPED
-            and all(line.receipt == Receipt.PENDING for line in shipment.lines))
+            and all(line.receipt == Receipt.PENDING
+                    for line in (shipment.lines if lines is None else lines)))
 
 
 def can_receive_shipment(shipment, user) -> bool:

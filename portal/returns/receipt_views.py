@@ -14,6 +14,7 @@ from portal.core.forms import attempt
 from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import queue_page
 from portal.core.permissions import requires
+from portal.dealers.models import Dealer
 from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.returns import access
@@ -40,10 +41,10 @@ def incoming():
     dealer."""
     q = request.args.get("q", "").strip()
     stmt = services.searched(RECEIVE.select(current_user, utcnow()), q).options(
-        selectinload(ReturnShipment.dealer), selectinload(ReturnShipment.lines))
+        selectinload(ReturnShipment.dealer).load_only(Dealer.code, Dealer.name))
     page = queue_page(stmt, RECEIVE)
     return render("returns/receipt_list.html", "returns/_receipt_rows.html", page=page, q=q,
-                  counts=services.counts)
+                  tallies=services.line_tallies([s.id for s in page.items]))
 
 
 def _page(shipment: ReturnShipment, message=None, status: int = 200):

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import Part
 from portal.claims.models import Claim, ClaimLine
+from portal.dealers.models import Dealer
 from portal.dealers.scope import scope
 from portal.extensions import db
 from portal.returns.models import STILL_OWED, OwedPart, ReturnShipment, ShipmentLine
@@ -30,25 +31,50 @@ def owed_loading():
             selectinload(OwedPart.dealer))
 
 
-def shown_lines():
-    """What the shipment page shows of each line's part: the claim's number, the line's
-    position, the part's number and name, the unit's serial; not their whole records (a
-    shipment holds up to a hundred parts)."""
-    return selectinload(ReturnShipment.lines).selectinload(ShipmentLine.owed_part).options(
-        selectinload(OwedPart.claim).load_only(Claim.number),
-        selectinload(OwedPart.line).load_only(ClaimLine.position),
-        selectinload(OwedPart.part).load_only(Part.part_number, Part.name),
-        selectinload(OwedPart.unit).load_only(Unit.serial))
+def owed_rows_shown(owed_ids: list[int]) -> dict:
+    """What a row of the owed parts list shows of each part's claim, line, part, unit and
+    dealer, by owed part id, in one statement of plain rows (not five loads of whole records)."""
+    if not owed_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(OwedPart.id, Claim.number.label("claim_number"), ClaimLine.position,
+                  Part.part_number, Part.name.label("part_name"), Unit.serial,
+                  Dealer.code.label("dealer_code"))
+        .join(Claim, Claim.id == OwedPart.claim_id)
+        .join(ClaimLine, ClaimLine.id == OwedPart.claim_line_id)
+        .join(Part, Part.id == OwedPart.part_id)
+        .join(Unit, Unit.id == OwedPart.unit_id)
+        .outerjoin(Dealer, Dealer.id == OwedPart.dealer_id)
+        .where(OwedPart.id.in_(owed_ids)))
+    return {row.id: row for row in rows}
 
 
-def get_shipment(shipment_id: int, user, lines=None) -> ReturnShipment:
-    """The shipment if ``user`` may see it, with its lines and their parts (as ``lines``
-    loads them, else whole); 404 otherwise."""
-    return db.first_or_404(
-        visible_shipments(user).where(ReturnShipment.id == shipment_id)
-        .options(selectinload(ReturnShipment.dealer), lines if lines is not None else
-                 selectinload(ReturnShipment.lines).selectinload(ShipmentLine.owed_part)
-                 .options(*owed_loading())))
+def shipment_rows(shipment_id: int) -> list:
+    """What the shipment page shows of each line, in one statement of plain rows: the claim's
+    number, the line's position, the part's number and name, the unit's serial, what arrived;
+    not their whole records (a shipment holds up to a hundred parts)."""
+    return db.session.execute(
+        sa.select(ShipmentLine.id, ShipmentLine.receipt, ShipmentLine.received_at,
+                  ShipmentLine.note, OwedPart.claim_id, OwedPart.quantity,
+                  Claim.number.label("claim_number"), ClaimLine.position, Part.part_number,
+                  Part.name.label("part_name"), Unit.serial)
+        .join(OwedPart, OwedPart.id == ShipmentLine.owed_part_id)
+        .join(Claim, Claim.id == OwedPart.claim_id)
+        .join(ClaimLine, ClaimLine.id == OwedPart.claim_line_id)
+        .join(Part, Part.id == OwedPart.part_id)
+        .join(Unit, Unit.id == OwedPart.unit_id)
+        .where(ShipmentLine.shipment_id == shipment_id).order_by(ShipmentLine.id)).all()
+
+
+def get_shipment(shipment_id: int, user, lines: bool = True) -> ReturnShipment:
+    """The shipment if ``user`` may see it, with its dealer and (unless not ``lines``) its
+    lines and their parts, whole; 404 otherwise."""
+    loading = [selectinload(ReturnShipment.dealer)]
+    if lines:
+        loading.append(selectinload(ReturnShipment.lines).selectinload(ShipmentLine.owed_part)
+                       .options(*owed_loading()))
+    return db.first_or_404(visible_shipments(user).where(ReturnShipment.id == shipment_id)
+                           .options(*loading))
 
 
 def owed_summary(dealer_id: int, today: date) -> dict:

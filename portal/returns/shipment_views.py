@@ -31,8 +31,8 @@ from portal.returns.models import (
 )
 from portal.returns.scope import (
     get_shipment,
-    owed_loading,
-    shown_lines,
+    owed_rows_shown,
+    shipment_rows,
     visible_owed_parts,
     visible_shipments,
 )
@@ -45,7 +45,7 @@ OWED_FILTERS = ("", "overdue", "all", *(s.value for s in OwedStatus))
 
 
 def _owed_stmt(wanted: str, dealer_id: int | None, today):
-    stmt = visible_owed_parts(current_user).options(*owed_loading())
+    stmt = visible_owed_parts(current_user)
     if wanted in ("", "overdue"):
         stmt = stmt.where(OwedPart.status.in_(STILL_OWED))
     if wanted == "overdue":
@@ -67,7 +67,8 @@ def _owed_page(form=None, status: int = 200):
     if shipping and form is None:
         form = ShipmentForm(shipped_on=today)
     return render("returns/owed.html", "returns/_owed_rows.html", status=status, page=page,
-                  today=today, wanted=wanted, dealer_id=dealer_id, dealers=dealers, form=form,
+                  shown=owed_rows_shown([o.id for o in page.items]), today=today,
+                  wanted=wanted, dealer_id=dealer_id, dealers=dealers, form=form,
                   shipping=shipping, statuses=OwedStatus, still_owed=STILL_OWED)
 
 
@@ -115,13 +116,13 @@ def shipments_index():
 @signed_in
 def shipment(shipment_id):
     """A shipment: its parts, what arrived of each, and the discrepancies."""
-    shipment = get_shipment(shipment_id, current_user, shown_lines())
-    problems = [line for line in shipment.lines
-                if line.receipt in (Receipt.MISSING, Receipt.DAMAGED)]
-    return render("returns/shipment.html", shipment=shipment, problems=problems,
+    shipment = get_shipment(shipment_id, current_user, lines=False)
+    lines = shipment_rows(shipment.id)
+    problems = [line for line in lines if line.receipt in (Receipt.MISSING, Receipt.DAMAGED)]
+    return render("returns/shipment.html", shipment=shipment, lines=lines, problems=problems,
                   receipts=Receipt, history=audit.history(shipment),
                   cancel_form=CancelShipmentForm()
-                  if access.can_cancel_shipment(shipment, current_user) else None)
+                  if access.can_cancel_shipment(shipment, current_user, lines) else None)
 
 
 @bp.route("/shipments/<id:shipment_id>/cancel", methods=["POST"])

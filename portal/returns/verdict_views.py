@@ -32,7 +32,7 @@ from portal.returns.models import (
 from portal.returns.owed import return_awaited, waive, write_off_block
 from portal.returns.queues import JUDGE, OVERDUE, TAKE_IN
 from portal.returns.receipt import take_handed_in
-from portal.returns.scope import visible_owed_parts
+from portal.returns.scope import owed_rows_shown, visible_owed_parts
 from portal.returns.verdict_forms import HandedInForm, VerdictForm, WaiveForm
 from portal.returns.views import bp
 
@@ -51,7 +51,7 @@ def _queue_page(queue, template: str, fragment: str):
     stmt = verdicts.listed(queue.select(current_user, now), **wanted)
     page = queue_page(stmt, queue)
     return render(template, fragment, page=page, wanted=wanted, endpoint=queue.endpoint,
-                  today=day_of(now))
+                  today=day_of(now), shown=owed_rows_shown([o.id for o in page.items]))
 
 
 @bp.route("/verdicts")
@@ -186,7 +186,8 @@ def take_in_hand(owed_id):
         owed, actor=current_user, today=shanghai_today(), version=form.seen_version),
         success=_("The old part is received."), **_on_part(owed, "handed_in"),
         # from its row in the list: the row again, received or with the message
-        in_place=lambda form: render("returns/_take_in_row.html", o=owed, form=form))
+        in_place=lambda form: render("returns/_take_in_row.html", o=owed, form=form,
+                                     shown=owed_rows_shown([owed.id])))
 
 
 @bp.route("/parts/<id:owed_id>/photos/<id:photo_id>")

@@ -3,7 +3,6 @@
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import Part
 from portal.claims.search import searched_claims
@@ -31,11 +30,10 @@ def adjudicate(owed: OwedPart, values: dict, photos: list[StoredFile], *, actor,
 
 
 def listed(stmt, part: str = "", dealer: str = "", q: str = ""):
-    """Load what a row shows in fixed queries; filter by the start of a part or dealer code,
-    and by the claims' search (``portal.claims.search``)."""
-    stmt = searched_claims(stmt, q, OwedPart.claim_id).options(
-        selectinload(OwedPart.claim), selectinload(OwedPart.line), selectinload(OwedPart.part),
-        selectinload(OwedPart.dealer), selectinload(OwedPart.unit))
+    """Filter by the start of a part or dealer code, and by the claims' search
+    (``portal.claims.search``); what a row shows of the part's records is
+    ``scope.owed_rows_shown``."""
+    stmt = searched_claims(stmt, q, OwedPart.claim_id)
     if part:
         stmt = stmt.where(OwedPart.part_id.in_(
             sa.select(Part.id).where(Part.part_number.startswith(part))))

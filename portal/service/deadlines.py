@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from portal.catalog.models import PolicySettings
 from portal.dealers.scope import scoped
@@ -180,3 +181,9 @@ def wording() -> dict[str, str]:
     slots = {"d": "{d}", "h": "{h}", "m": "{m}"}
     return {f"{'late' if late else 'left'}-{size}": _phrase(late, size, **slots)
             for late in (False, True) for size in "dhm"}
+
+
+def wording_attributes() -> Markup:
+    """``wording`` as the countdown's data attributes, escaped once for every countdown of a
+    page (a list shows one on each row)."""
+    return Markup("".join(f' data-{key}="{escape(text)}"' for key, text in wording().items()))

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from portal.accounts.access import can_read_history
 from portal.accounts.roles import signed_in
@@ -22,9 +21,8 @@ from portal.dealers.scope import dealer_choices, visible_dealer_ids
 from portal.service import access
 from portal.service import visits as services
 from portal.service.followup_forms import CallForm
-from portal.service.followup_scope import get_visit, visible_visits
+from portal.service.followup_scope import get_visit, visible_visits, visit_rows_shown
 from portal.service.models import ReturnVisit, VisitStatus
-from portal.units.models import Unit
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
 handlers_only = requires(access.can_handle_followup)
@@ -42,10 +40,7 @@ def _visit_rows(status: VisitStatus, dealer_id: int | None, q: str):
     queue = requested()  # the visits due: those open and due by today
     stmt = searched_claims(list_select(queue, visible_visits, current_user, utcnow()), q,
                            ReturnVisit.claim_id)  # found as their repair record is
-    stmt = stmt.where(ReturnVisit.status == status).options(
-        selectinload(ReturnVisit.claim), selectinload(ReturnVisit.dealer),
-        selectinload(ReturnVisit.unit).selectinload(Unit.cards),
-        selectinload(ReturnVisit.unit).selectinload(Unit.model))
+    stmt = stmt.where(ReturnVisit.status == status)
     if dealer_id:
         stmt = stmt.where(ReturnVisit.dealer_id == dealer_id)
     if status == VisitStatus.OPEN:  # worked down by due date; the calls made, latest first
@@ -72,12 +67,14 @@ def visits():
     start = date_arg("from") or end - timedelta(days=STATS_DAYS - 1)
     q = request.args.get("q", "").strip()
     page = _visit_rows(status, dealer_id, q)
+    shown = visit_rows_shown([v.id for v in page.items])
     args = {"status": status.value, "dealer": dealer_id or "", "from": start.isoformat(),
             "to": end.isoformat(), "q": q}
     if wants_fragment():  # the next rows only
-        return render("followup/_visit_rows.html", page=page, state=status, today=today,
-                      args=args)
-    return render("followup/visits.html", page=page, state=status, dealer_id=dealer_id,
+        return render("followup/_visit_rows.html", page=page, shown=shown, state=status,
+                      today=today, args=args)
+    return render("followup/visits.html", page=page, shown=shown, state=status,
+                  dealer_id=dealer_id,
                   dealers=dealer_choices(current_user), today=today, q=q,
                   start=start, end=end, stats=_stats(dealer_id, start, end), args=args,
                   statuses=VisitStatus, targets=(services.TARGET_RATE,

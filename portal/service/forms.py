@@ -82,7 +82,7 @@ class RouteForm(EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.assignee.choices = Assignee.choices()
-        dealers = db.session.execute(
+        dealers = db.session.connection().execute(  # plain rows, as dealer_choices reads them
             sa.select(Dealer.id, Dealer.code, Dealer.name)
             .where(Dealer.status == DealerStatus.ACTIVE).order_by(Dealer.code)).all()
         self.dealer_id.choices = options([("", "—")] + [(str(i), f"{c} {n}")

@@ -13,16 +13,32 @@ def visible_requests(user):
     Head office sees every entry; a dealer those it received or was given; a sales rep those
     of their dealers and those routed to them.
     """
+    ways = _ways_seen(user)
     stmt = sa.select(ServiceRequest)
+    return stmt.where(sa.or_(*ways)) if ways else stmt
+
+
+def visible_request_branches(user) -> list:
+    """``visible_requests`` as one SELECT per way an entry is seen (for a dealer: given to it,
+    received by it), whose union is the same entries; each is walked in order by an index of
+    its own, where their OR is gathered whole and sorted (``union_page``)."""
+    return [sa.select(ServiceRequest).where(way) for way in _ways_seen(user)] or [
+        sa.select(ServiceRequest)]
+
+
+def _ways_seen(user) -> list:
+    """The conditions of which an entry ``user`` sees meets one; none for head office."""
     if not scoped(user):
-        return stmt
+        return []
     mine = [in_scope(ServiceRequest.dealer_id, user),
             in_scope(ServiceRequest.received_by_dealer_id, user)]
     if not user.role.is_dealer:
         mine.append(ServiceRequest.assigned_user_id == user.id)
-    return stmt.where(sa.or_(*mine))
+    return mine
 
 
-def get_request(request_id: int, user) -> ServiceRequest:
-    """The entry if ``user`` may see it; 404 otherwise."""
-    return db.first_or_404(visible_requests(user).where(ServiceRequest.id == request_id))
+def get_request(request_id: int, user, *loading) -> ServiceRequest:
+    """The entry if ``user`` may see it, with the related records ``loading`` names; 404
+    otherwise."""
+    return db.first_or_404(visible_requests(user).where(ServiceRequest.id == request_id)
+                           .options(*loading))

@@ -12,7 +12,7 @@ import re
 import sqlalchemy as sa
 
 from portal.core.db import starts_with
-from portal.core.pagination import keyset_page
+from portal.core.pagination import keyset_keys, keyset_page, page_of_keys
 from portal.extensions import db
 from portal.service.models import ServiceRequest, digits_only
 from portal.units.models import Unit
@@ -55,9 +55,12 @@ def search_page(stmt, q: str, cursor: str | None, size: int):
     by_row = matches(q)  # row by row: the entry's columns, its unit's serial by the unit's key
     if floor is None:  # this user sees few entries: read them all
         return _page(stmt.where(by_row), cursor, size)
-    page = _page(stmt.where(ServiceRequest.received_at >= floor, by_row), cursor, size)
-    if page.next_cursor:  # a full page among the newest: nothing older comes before it
-        return page
+    recent = keyset_keys(stmt.where(ServiceRequest.received_at >= floor, by_row),
+                         ServiceRequest.received_at, ServiceRequest.id, cursor, size,
+                         descending=True)
+    if len(recent) > size:  # a full page among the newest: nothing older comes before it
+        return page_of_keys(stmt, recent, ServiceRequest.received_at, ServiceRequest.id, size,
+                            descending=True)
     # A rare term: each index gives its matches, and only they are sorted.
     found = sa.union(*(sa.select(ServiceRequest.id).where(term) for term in terms),
                      sa.select(ServiceRequest.id).join(Unit, Unit.id == ServiceRequest.unit_id)

@@ -1,9 +1,10 @@
 """The service register: list, new entry, entry page with its actions, escalation list."""
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.access import can_read_history
 from portal.accounts.models import User
@@ -12,7 +13,7 @@ from portal.core import audit
 from portal.core.actions import form_action
 from portal.core.db import utcnow
 from portal.core.htmx import render, wants_fragment
-from portal.core.pagination import list_page, list_select
+from portal.core.pagination import list_page, union_page
 from portal.core.permissions import requires
 from portal.core.queues import piles, requested
 from portal.dealers.models import Dealer
@@ -27,20 +28,25 @@ from portal.service.forms import (
     to_local,
 )
 from portal.service.models import Assignee, RequestStatus, ServiceRequest
-from portal.service.scope import get_request, visible_requests
+from portal.service.scope import get_request, visible_request_branches, visible_requests
 from portal.service.search import search_page
+from portal.units.models import Unit
 
 bp = Blueprint("service", __name__, url_prefix="/service")
 ESCALATION_LIMIT = 200
+# What a row shows: the entry's unit, dealer and sales rep (not the receiving dealer).
 ROW_LOADS = (selectinload(ServiceRequest.unit), selectinload(ServiceRequest.dealer),
-             selectinload(ServiceRequest.assigned_user),
-             selectinload(ServiceRequest.received_by_dealer))
+             selectinload(ServiceRequest.assigned_user))
+# What the entry page shows of every entry, in the entry's own statement (each was a query).
+ENTRY_LOADS = (joinedload(ServiceRequest.dealer), joinedload(ServiceRequest.registered_by),
+               joinedload(ServiceRequest.unit).joinedload(Unit.model))
 
 
 @bp.context_processor
 def countdowns():
     """What the countdown macro needs: the wording in the user's language and the helpers."""
-    return {"countdown_wording": deadlines.wording(), "deadline_state": deadlines.deadline_state,
+    return {"countdown_data": deadlines.wording_attributes(),
+            "deadline_state": deadlines.deadline_state,
             "iso_utc": deadlines.iso_utc, "soon_seconds": deadlines.SOON_SECONDS}
 
 
@@ -52,22 +58,37 @@ def index():
     status = RequestStatus.parse(request.args.get("status"))
     overdue, mine = bool(request.args.get("overdue")), bool(request.args.get("mine"))
     now, queue = utcnow(), requested()
-    stmt = list_select(queue, visible_requests, current_user, now).options(*ROW_LOADS)
+    if q and queue is None:  # all entries: newest first, the newest looked through first
+        stmt = _narrowed(visible_requests(current_user), status, overdue, mine, now)
+        page = search_page(stmt.options(*ROW_LOADS), q, request.args.get("after"),
+                           current_app.config["PAGE_SIZE"])
+    elif queue is None:  # all entries, newest first: a page from each way they are seen
+        branches = [_narrowed(b, status, overdue, mine, now)
+                    for b in visible_request_branches(current_user)]
+        page = union_page(branches, sa.select(ServiceRequest).options(*ROW_LOADS),
+                          ServiceRequest.received_at, ServiceRequest.id,
+                          request.args.get("after"), current_app.config["PAGE_SIZE"],
+                          descending=True)
+    else:  # a work queue stays oldest first while it is searched
+        stmt = _narrowed(queue.select(current_user, now).options(*ROW_LOADS), status, overdue,
+                         mine, now)
+        page = list_page(stmt.where(search.matches(q)) if q else stmt, queue,
+                         ServiceRequest.received_at, ServiceRequest.id)
+    filters = {"q": q, "status": status.value if status else "", "overdue": "1" if overdue else "",
+               "mine": "1" if mine else ""}
+    return render("service/index.html", "service/_rows.html", page=page, filters=filters,
+                  statuses=RequestStatus, now=now, **_abilities())
+
+
+def _narrowed(stmt, status, overdue: bool, mine: bool, now):
+    """``stmt`` narrowed to the list's filters: a status, overdue only, assigned to me."""
     if status:
         stmt = stmt.where(ServiceRequest.status == status)
     if overdue:
         stmt = stmt.where(deadlines.overdue_clause(now, current_user))
     if mine:
         stmt = stmt.where(services.assigned_to(current_user))
-    if q and queue is None:  # all entries: newest first, the newest looked through first
-        page = search_page(stmt, q, request.args.get("after"), current_app.config["PAGE_SIZE"])
-    else:  # a work queue stays oldest first while it is searched
-        page = list_page(stmt.where(search.matches(q)) if q else stmt, queue,
-                         ServiceRequest.received_at, ServiceRequest.id, keys_first=True)
-    filters = {"q": q, "status": status.value if status else "", "overdue": "1" if overdue else "",
-               "mine": "1" if mine else ""}
-    return render("service/index.html", "service/_rows.html", page=page, filters=filters,
-                  statuses=RequestStatus, now=now, **_abilities())
+    return stmt
 
 
 def _abilities() -> dict:
@@ -94,7 +115,7 @@ def new():
 @signed_in
 def detail(request_id):
     """Show one entry: what was reported, where it went, what was arranged, what came of it."""
-    return _entry_page(get_request(request_id, current_user))
+    return _entry_page(get_request(request_id, current_user, *ENTRY_LOADS))
 
 
 FORMS = {"route": (RouteForm, access.can_route), "arrange": (ArrangeForm, access.can_arrange),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import signed_in
 from portal.catalog.models import ProductModel
 from portal.core.converters import record_id
-from portal.core.htmx import render
+from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import request_page
 from portal.dealers.scope import scoped
 from portal.extensions import db
@@ -46,7 +46,8 @@ def index():
     f = _filters()
     stmt = _selected(f).options(selectinload(Unit.model), selectinload(Unit.dealer))
     page = request_page(stmt, Unit.serial, Unit.id)
-    models = db.session.scalars(sa.select(ProductModel).order_by(ProductModel.code)).all()
+    models = [] if wants_fragment() else db.session.execute(  # the filter's, not the rows'
+        sa.select(ProductModel.id, ProductModel.code).order_by(ProductModel.code)).all()
     return render("units/index.html", "units/_rows.html", page=page, models=models,
                   standing_of=standings([u.id for u in page.items]), standings=list(Standing),
                   suffix_search=scoped(current_user), **f)

@@ -17,7 +17,11 @@ class Unit(VersionedRecord, db.Model):
     # the model (its category): the units about to count as sold are counted from the index
     # alone (portal/stock/deemed.py). The dealer's own index stays, for its units in id order.
     __table_args__ = (sa.Index("ix_units_dealer_model", "dealer_id", "model_id"),
-                      sa.Index("ix_units_dealer_shipped", "dealer_id", "shipped_on", "model_id"))
+                      sa.Index("ix_units_dealer_shipped", "dealer_id", "shipped_on", "model_id"),
+                      # a dealer's search by the start of a serial or engine number, a range
+                      # of each (portal/units/search.py); its list in serial order
+                      sa.Index("ix_units_dealer_serial", "dealer_id", "serial"),
+                      sa.Index("ix_units_dealer_engine", "dealer_id", "engine_no"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(sa.String(40), unique=True)

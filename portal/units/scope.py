@@ -12,6 +12,7 @@ def visible_units(user):
     return scope(sa.select(Unit), Unit.dealer_id, user)
 
 
-def get_unit(unit_id: int, user) -> Unit:
-    """The unit if ``user`` may see it; 404 otherwise."""
-    return db.first_or_404(visible_units(user).where(Unit.id == unit_id))
+def get_unit(unit_id: int, user, *loading) -> Unit:
+    """The unit if ``user`` may see it, with the related records ``loading`` names; 404
+    otherwise."""
+    return db.first_or_404(visible_units(user).where(Unit.id == unit_id).options(*loading))
