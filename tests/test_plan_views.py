@@ -186,7 +186,7 @@ def test_each_suggestion_shows_what_last_season_planned_bought_and_used(client, 
 
 
 def test_last_season_is_kept_with_the_suggestion_not_read_on_every_view(client, login, world,
-                                                                      upcoming):
+                                                                      upcoming, runner):
     last = make_season("2026 秋季", date(2026, 9, 15), date(2026, 11, 15))
     unit = db.session.scalar(db.select(Unit).filter_by(dealer_id=world.dealer_a.id))
     use(unit, upcoming.main, 3, date(2026, 10, 1))
@@ -212,6 +212,12 @@ def test_last_season_is_kept_with_the_suggestion_not_read_on_every_view(client, 
     db.session.commit()
     page = client.get(opened.headers["Location"]).get_data(as_text=True)
     assert "planned no plan, bought 0, used in repairs 5." in page
+    # until the command keeps it (once)
+    for lines in (1, 0):
+        result = runner.invoke(args=["plans", "keep-last-season"])
+        assert result.exit_code == 0 and f"{lines} lines of {lines} plans" in result.output
+    db.session.refresh(main)
+    assert main.basis["last"]["used"] == 5
 
 
 def test_units_are_counted_now_only_when_asked(client, login, world, upcoming):

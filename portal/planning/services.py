@@ -99,6 +99,17 @@ def _suggestion(dealer, season, today: date):
     return suggestion
 
 
+def keep_last_season(plan: StockingPlan) -> int:
+    """Keep last season's figures in the basis of the plan's lines suggested before the basis
+    kept them (as of now: the page showed them so); returns how many lines got them."""
+    missing = [line for line in plan.lines if line.basis and "last" not in line.basis]
+    if missing:
+        last = last_season_basis(plan.dealer, plan.season, [line.part_id for line in missing])
+        for line in missing:
+            line.basis = {**line.basis, "last": last[line.part_id]}
+    return len(missing)
+
+
 def open_plan(dealer, season, *, actor, now: datetime | None = None) -> StockingPlan:
     """The dealer's plan for the season: the existing one, or a new draft from the suggestion."""
     if not can_plan_for(dealer.id, actor):
