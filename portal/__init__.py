@@ -223,6 +223,7 @@ def _register_cli(app: Flask) -> None:
     from portal.dealers import cli as dealer_cli  # noqa: F401  (`flask users create`)
     from portal.demo.cli import seed_demo
     from portal.finance.cli import notices_cli
+    from portal.planning.cli import plans_cli
     from portal.quality.cli import alerts_cli
     from portal.reports.cli import reports_cli
 
@@ -235,3 +236,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(analytics_cli)
     app.cli.add_command(entitlements_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(plans_cli)

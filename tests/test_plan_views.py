@@ -207,6 +207,56 @@ def test_each_suggestion_shows_what_last_season_planned_bought_and_used(client, 
     assert "Last season (2026 秋季): not planned, bought or used." in page  # the wear part
 
 
+def test_last_season_is_kept_with_the_suggestion_not_read_on_every_view(client, login, world,
+                                                                      upcoming, runner):
+    last = make_season("2026 秋季", date(2026, 9, 15), date(2026, 11, 15))
+    unit = db.session.scalar(db.select(Unit).filter_by(dealer_id=world.dealer_a.id))
+    use(unit, upcoming.main, 3, date(2026, 10, 1))
+    db.session.commit()
+    login(world.users[Role.DEALER_STAFF])
+    client.post("/language", data={"lang": "en"})
+    opened = client.post(f"/plans/open/{upcoming.season.id}", data={"probe": "1"})
+    plan = _plan(world, upcoming.season)
+    main, wear = line_of(plan, upcoming.main), line_of(plan, upcoming.wear)
+    assert main.basis["last"] == {"season": last.name, "planned": None, "bought": 0, "used": 3}
+    assert wear.basis["last"] == {"season": last.name}
+    use(unit, upcoming.main, 2, date(2026, 10, 2))  # a late claim: the plan shows its basis
+    db.session.commit()
+    page = client.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "planned no plan, bought 0, used in repairs 3." in page
+    refreshed = client.post(f"/plans/{plan.id}/refresh", data={"version": plan.version})
+    assert refreshed.status_code == 303
+    page = client.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "planned no plan, bought 0, used in repairs 5." in page
+    # a line suggested before the basis kept last season is worked out as the page is shown
+    db.session.refresh(main)
+    main.basis = {k: v for k, v in main.basis.items() if k != "last"}
+    db.session.commit()
+    page = client.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "planned no plan, bought 0, used in repairs 5." in page
+    # until the command keeps it (once)
+    for lines in (1, 0):
+        result = runner.invoke(args=["plans", "keep-last-season"])
+        assert result.exit_code == 0 and f"{lines} lines of {lines} plans" in result.output
+    db.session.refresh(main)
+    assert main.basis["last"]["used"] == 5
+
+
+def test_units_are_counted_now_only_when_asked(client, login, world, upcoming):
+    login(world.users[Role.DEALER_STAFF])
+    client.post("/language", data={"lang": "en"})
+    opened = client.post(f"/plans/open/{upcoming.season.id}", data={"probe": "1"})
+    url = opened.headers["Location"]
+    page = client.get(url).get_data(as_text=True)
+    assert "Count them now" in page and "Now:" not in page
+    full = client.get(f"{url}?units=now").get_data(as_text=True)
+    assert "Now: 0 sold and in warranty, 10 in stock." in full and "<h1>" in full
+    fragment = client.get(f"{url}?units=now", headers={"HX-Request": "true"})
+    text = fragment.get_data(as_text=True)
+    assert text.startswith('<span id="units-now">') and "10 in stock" in text
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
 def test_lines_come_a_page_at_a_time_and_moving_on_saves(client, login, world, upcoming,
                                                           monkeypatch):
     from portal.planning import scope

@@ -266,6 +266,13 @@ def test_overview_lists_missing_plans(world, setup):
     assert [r.state for r in everyone.rows] == ["late", "none"]
     assert [r.dealer.code for r in season_overview(setup.season, rep, today=after).rows] == [
         "DA-01"]
+    # a page at a time by dealer code; the counts are over every dealer asked, not the page
+    first = season_overview(setup.season, clerk, today=after, size=1)
+    assert [r.dealer.code for r in first.rows] == ["DA-01"] and first.next_after == "DA-01"
+    assert (first.total, first.missing) == (2, 1)
+    rest = season_overview(setup.season, clerk, today=after, size=1, after=first.next_after)
+    assert [r.dealer.code for r in rest.rows] == ["DB-01"] and rest.next_after is None
+    assert (rest.total, rest.missing) == (2, 1)
     # The clerk's home counts it from the due date until the season ends.
     assert missing_by_season(clerk, after) == [(setup.season, 1)]
     assert missing_by_season(clerk, DUE) == []

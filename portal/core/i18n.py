@@ -11,7 +11,7 @@ from babel import Locale, support
 from flask import g
 from flask_babel import Babel, Domain, get_domain, get_locale
 from htmx_flask.requests import HtmxAwareRequest
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from markupsafe import Markup
 from werkzeug.utils import cached_property
 from wtforms.i18n import messages_path
@@ -69,11 +69,11 @@ def translations():
     return (domain or get_domain()).get_translations()
 
 
-@pass_context
-def template_gettext(context, string, **variables):
+@pass_eval_context  # not the whole context: Jinja derives a new one per call in a loop or block
+def template_gettext(eval_ctx, string, **variables):
     """Jinja's newstyle ``_()`` in one call: translate, mark safe when autoescaping, format."""
     rv = translations().ugettext(string)
-    if context.eval_ctx.autoescape:
+    if eval_ctx.autoescape:
         rv = Markup(rv)
     return rv % variables
 

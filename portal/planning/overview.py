@@ -53,35 +53,36 @@ def season_overview(season: Season, user, *, today: date, missing_only: bool = F
                     after: str | None = None, size: int = 100) -> Overview:
     """Every dealer asked for a plan (a rep: only theirs) with its plan's state, by code.
 
-    The counts need every asked dealer's plan state, so those are read as plain rows (a
-    thousand dealers for head office); whole plans are loaded for the page shown only.
+    The database counts the dealers asked and those with a submitted plan (the missing are the
+    rest, once the due date has passed) and returns the page shown, ``size`` dealers after the
+    code ``after``; whole plans are loaded for that page only.
     """
     due = due_on(season)
-    dealers = []
-    if season.plan_required:
-        dealers = db.session.execute(
-            scope(asked_dealers(season), Dealer.id, user)
-            .with_only_columns(Dealer.id, Dealer.code, Dealer.name, Dealer.province,
-                               Dealer.city).order_by(Dealer.code)).all()
-    states = {row.dealer_id: row for row in db.session.execute(
-        sa.select(StockingPlan.dealer_id, StockingPlan.id, StockingPlan.status,
-                  StockingPlan.submitted_late, StockingPlan.submitted_at)
-        .where(StockingPlan.season_id == season.id,
-               StockingPlan.dealer_id.in_([d.id for d in dealers])))}
-    rows = [OverviewRow(d, states.get(d.id), plan_state(states.get(d.id)),
-                        is_missing(states.get(d.id), due, today)) for d in dealers]
-    missing = sum(row.missing for row in rows)
+    if not season.plan_required:
+        return Overview([], due, 0, 0, None)
+    late = today > due  # before the due date no plan is missing yet
+    asked = scope(asked_dealers(season), Dealer.id, user).outerjoin(StockingPlan, sa.and_(
+        StockingPlan.dealer_id == Dealer.id, StockingPlan.season_id == season.id))
+    total, submitted = db.session.execute(asked.with_only_columns(
+        sa.func.count(), sa.func.count(StockingPlan.submitted_at))).one()
+    missing = total - submitted if late else 0
+    if size <= 0 or (missing_only and not missing):
+        return Overview([], due, total, missing, None)
+    page = asked.with_only_columns(Dealer.id, Dealer.code, Dealer.name, Dealer.province,
+                                   Dealer.city, StockingPlan.id.label("plan_id"))
     if missing_only:
-        rows = [row for row in rows if row.missing]
+        page = page.where(StockingPlan.submitted_at.is_(None))
     if after:
-        rows = [row for row in rows if row.dealer.code > after]
-    next_after = rows[size - 1].dealer.code if len(rows) > size else None
-    rows = rows[:size]
+        page = page.where(Dealer.code > after)
+    dealers = db.session.execute(page.order_by(Dealer.code).limit(size + 1)).all()
+    next_after = dealers[size - 1].code if len(dealers) > size else None
+    dealers = dealers[:size]
+    plan_ids = [d.plan_id for d in dealers if d.plan_id]
     plans = {plan.id: plan for plan in db.session.scalars(sa.select(StockingPlan).where(
-        StockingPlan.id.in_([row.plan.id for row in rows if row.plan])))} if rows else {}
-    for row in rows:
-        row.plan = plans.get(row.plan.id) if row.plan else None
-    return Overview(rows, due, len(dealers), missing, next_after)
+        StockingPlan.id.in_(plan_ids)))} if plan_ids else {}
+    rows = [OverviewRow(d, plans.get(d.plan_id), plan_state(plans.get(d.plan_id)),
+                        is_missing(plans.get(d.plan_id), due, today)) for d in dealers]
+    return Overview(rows, due, total, missing, next_after)
 
 
 def planning_seasons(*, since: date | None = None, limit: int | None = None) -> list[Season]:

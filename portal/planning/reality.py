@@ -149,6 +149,18 @@ def last_season_reality(dealer: Dealer, season: Season,
     return previous, {row.part.id: row for row in reality.rows}
 
 
+def last_season_basis(dealer: Dealer, season: Season, part_ids: list[int]) -> dict:
+    """{part id: what ``dealer`` planned, bought and used of it last season}, as a plan line's
+    basis keeps it under "last" (``last_season_reality``): None without a last season, the
+    season's name alone for a part the dealer neither planned, bought nor used then."""
+    previous, rows = last_season_reality(dealer, season, part_ids=part_ids)
+    if previous is None:
+        return dict.fromkeys(part_ids)
+    return {part_id: {"season": previous.name} if (row := rows.get(part_id)) is None else
+            {"season": previous.name, "planned": row.planned, "bought": row.bought,
+             "used": row.used} for part_id in part_ids}
+
+
 def previous_season(season: Season) -> Season | None:
     candidates = db.session.scalars(
         sa.select(Season).where(Season.plan_required, Season.kind == season.kind,

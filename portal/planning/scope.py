@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.core.db import money
 from portal.dealers.scope import scope
@@ -19,7 +19,8 @@ def visible_plans(user):
 def get_plan(plan_id: int, user, *, lines: bool = True) -> StockingPlan:
     """The plan with its season, dealer and (unless not wanted) lines if ``user`` may see it;
     404 otherwise."""
-    loads = [selectinload(StockingPlan.season), selectinload(StockingPlan.dealer)]
+    loads = [joinedload(StockingPlan.season, innerjoin=True),
+             joinedload(StockingPlan.dealer, innerjoin=True)]
     if lines:
         loads.append(selectinload(StockingPlan.lines).selectinload(StockingPlanLine.part))
     return db.first_or_404(visible_plans(user).where(StockingPlan.id == plan_id).options(*loads))
@@ -53,7 +54,7 @@ def lines_page(plan: StockingPlan, number: int | None, size: int | None = None) 
     size = size or LINES_PAGE
     pages = max(1, -(-total // size))
     stmt = (sa.select(StockingPlanLine).where(StockingPlanLine.plan_id == plan.id)
-            .options(selectinload(StockingPlanLine.part))
+            .options(joinedload(StockingPlanLine.part, innerjoin=True))
             .order_by(StockingPlanLine.position, StockingPlanLine.id))
     if number is None:
         return LinesPage(db.session.scalars(stmt).all(), 1, 1, total, sections)

@@ -22,6 +22,7 @@ from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.planning.access import can_plan_for, can_review_plans_of
 from portal.planning.models import PlanSection, PlanStatus, StockingPlan, StockingPlanLine
+from portal.planning.reality import last_season_basis
 from portal.planning.suggestion import concerns, due_on, suggest
 
 QTY_MAX = 9999
@@ -87,6 +88,28 @@ def _touch(plan: StockingPlan) -> None:
     flag_modified(plan, "total_amount")
 
 
+def _suggestion(dealer, season, today: date):
+    """The suggestion, each line's basis also keeping what the dealer planned, bought and used
+    of its part last season: the plan shows it beside the suggestion as it was when worked out,
+    and does not read the dealer's claims and deliveries again on every view."""
+    suggestion = suggest(dealer, season, today=today)
+    last = last_season_basis(dealer, season, [line.part.id for line in suggestion.lines])
+    for line in suggestion.lines:
+        line.basis = {**line.basis, "last": last[line.part.id]}
+    return suggestion
+
+
+def keep_last_season(plan: StockingPlan) -> int:
+    """Keep last season's figures in the basis of the plan's lines suggested before the basis
+    kept them (as of now: the page showed them so); returns how many lines got them."""
+    missing = [line for line in plan.lines if line.basis and "last" not in line.basis]
+    if missing:
+        last = last_season_basis(plan.dealer, plan.season, [line.part_id for line in missing])
+        for line in missing:
+            line.basis = {**line.basis, "last": last[line.part_id]}
+    return len(missing)
+
+
 def open_plan(dealer, season, *, actor, now: datetime | None = None) -> StockingPlan:
     """The dealer's plan for the season: the existing one, or a new draft from the suggestion."""
     if not can_plan_for(dealer.id, actor):
@@ -102,7 +125,7 @@ def open_plan(dealer, season, *, actor, now: datetime | None = None) -> Stocking
     if season.end_on < today:
         raise DomainError(_("%(season)s is over; its plan can no longer be opened.",
                             season=season.name))
-    suggestion = suggest(dealer, season, today=today)
+    suggestion = _suggestion(dealer, season, today)
     plan = StockingPlan(season=season, dealer=dealer, status=PlanStatus.DRAFT,
                         working_units=suggestion.working_units,
                         suggested_at=now or utcnow(), created_by_id=actor.id)
@@ -126,7 +149,7 @@ def refresh_suggestions(plan: StockingPlan, *, actor, version,
     _require_planner(plan, actor)
     _require_status(plan, PlanStatus.DRAFT, _("Only a draft plan can be recalculated."))
     check_version(plan, version)
-    suggestion = suggest(plan.dealer, plan.season, today=_today(now))
+    suggestion = _suggestion(plan.dealer, plan.season, _today(now))
     lines = {line.part_id: line for line in plan.lines}
     added = followed = 0
     for suggested in suggestion.lines:

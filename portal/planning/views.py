@@ -18,7 +18,7 @@ from portal.core.actions import back_with_errors, errors_by_line, form_action
 from portal.core.converters import record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
-from portal.core.htmx import render
+from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import queue_page
 from portal.core.permissions import requires
 from portal.extensions import db
@@ -29,7 +29,7 @@ from portal.planning.forms import OpenForm, PlanForm, ReviewForm, SendBackForm, 
 from portal.planning.models import PlanSection, PlanStatus
 from portal.planning.overview import dealer_seasons, planning_seasons, season_overview
 from portal.planning.queues import TO_REVIEW, listed, searched_plans
-from portal.planning.reality import last_season_reality
+from portal.planning.reality import last_season_basis
 from portal.planning.scope import get_plan, lines_page
 from portal.planning.suggestion import due_on, working_units
 
@@ -88,15 +88,24 @@ def open_plan(season_id):
                        again=back_with_errors(url_for("planning.index")))
 
 
-def _units_basis(plan):
-    """How the working units are counted now (a draft follows the catalogue and the cards)."""
+def _units_now(plan):
+    """How the working units are counted now (a draft follows the catalogue and the cards):
+    read from every card and unit of the dealer, so only when the dealer asks for it."""
     if plan.status != PlanStatus.DRAFT:
         return None
     counts = working_units(plan.dealer, plan.season).values()
     return {"sold": sum(s for s, _k in counts), "in_stock": sum(k for _s, k in counts)}
 
 
-def _page(plan, status: int = 200, *, line_errors=None, typed=None, **forms):
+def _last_seasons(plan, lines) -> dict:
+    """{part id: what last season planned, bought and used of it}: kept in each line's basis
+    when the suggestion was worked out; worked out now for lines suggested before it was kept."""
+    kept = {line.part_id: line.basis["last"] for line in lines if "last" in line.basis}
+    missing = [line.part_id for line in lines if line.basis and line.part_id not in kept]
+    return {**kept, **(last_season_basis(plan.dealer, plan.season, missing) if missing else {})}
+
+
+def _page(plan, status: int = 200, *, line_errors=None, typed=None, units_now=None, **forms):
     """The plan page with every form this user may use; ``forms`` override the blank ones.
 
     The lines come a page at a time, except to a reviewer, who approves them all at once."""
@@ -107,13 +116,10 @@ def _page(plan, status: int = 200, *, line_errors=None, typed=None, **forms):
     sections = [(section, [line for line in lines.items if line.section == section])
                 for section in PlanSection]
     due = due_on(plan.season)
-    last_season, last = last_season_reality(plan.dealer, plan.season,
-                                            part_ids=[line.part_id for line in lines.items])
     context = {
         "plan": plan, "sections": sections, "lines": lines, "due": due,
         "today": shanghai_today(),
-        "explain": explain, "units_basis": _units_basis(plan),
-        "last_season": last_season, "last": last,
+        "explain": explain, "units_now": units_now, "last": _last_seasons(plan, lines.items),
         "history": audit.history(plan, limit=100),
         "line_errors": line_errors or {}, "typed": typed or {},
         "plan_form": (forms.get("edit") or PlanForm(version=seen, note=plan.note))
@@ -129,8 +135,14 @@ def _page(plan, status: int = 200, *, line_errors=None, typed=None, **forms):
 @bp.route("/<id:plan_id>")
 @signed_in
 def detail(plan_id):
-    """The plan: its lines with the suggestion and why, the quantities, the totals, history."""
-    return _page(get_plan(plan_id, current_user, lines=False))
+    """The plan: its lines with the suggestion and why, the quantities, the totals, history;
+    with ``units=now``, also the working units counted now (htmx: those alone)."""
+    plan = get_plan(plan_id, current_user, lines=False)
+    if request.args.get("units") != "now":
+        return _page(plan)
+    if wants_fragment():
+        return render("planning/_units_now.html", plan=plan, units_now=_units_now(plan))
+    return _page(plan, units_now=_units_now(plan))
 
 
 def _on_plan(plan, key: str, typed=None) -> dict:
