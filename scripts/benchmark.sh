@@ -99,6 +99,8 @@ generate() {
     if [ "${BENCH_SKIP_GENERATE:-}" = 1 ]; then
         log "reusing the data set in $url (migrating it to this revision's schema)"
         DATABASE_URL=$url .venv/bin/flask --app wsgi db upgrade
+        # What a deployment runs once after upgrading (docs/deployment.md); changes nothing again.
+        DATABASE_URL=$url .venv/bin/flask --app wsgi plans keep-last-season
     else
         log "generating the data set (scale $scale) into $url"
         .venv/bin/python -m benchmarks.generate --database-url "$url" --scale "$scale" --force
