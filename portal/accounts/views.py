@@ -24,7 +24,6 @@ from portal.core.errors import DomainError
 from portal.core.htmx import render, render_form
 from portal.core.pagination import request_page
 from portal.core.permissions import public, requires
-from portal.dealers.models import Dealer
 from portal.extensions import db
 
 bp = Blueprint("accounts", __name__)
@@ -115,8 +114,8 @@ def _rep_dealer_counts(users) -> dict[int, int]:
     if not reps:
         return {}
     return dict(db.session.execute(
-        sa.select(Dealer.sales_rep_id, sa.func.count()).where(Dealer.sales_rep_id.in_(reps))
-        .group_by(Dealer.sales_rep_id)).all())
+        sa.select(User.id, sa.func.count()).join(User.rep_dealers).where(User.id.in_(reps))
+        .group_by(User.id)).all())
 
 
 @bp.route("/admin/users/<id:user_id>")
