@@ -41,7 +41,7 @@ from portal.claims.queues import review_counts, rules_share
 from portal.core.db import SHANGHAI
 from portal.dealers.models import Dealer
 from portal.extensions import db
-from portal.finance.work import claim_queues, forward_by_rep, rep_work
+from portal.finance.work import claim_queues
 from portal.reports.dashboard import head_office_figures
 from portal.returns.compliance import Compliance, compliance
 
@@ -130,13 +130,12 @@ def refresh_dashboard(now: datetime) -> AnalyticsSnapshot:
 
 def _work(now: datetime) -> dict:
     return {"review": review_counts(now), "rules_share": rules_share(now),
-            "finance": claim_queues(now), "forward": forward_by_rep(now)}
+            "finance": claim_queues(now)}
 
 
 def refresh_work(now: datetime) -> AnalyticsSnapshot:
     """Recount the big figures of the home pages: the claims waiting for the technical
-    department, the share of claims the rules decided, the claims waiting for finance, each
-    rep's claims to forward."""
+    department, the share of claims the rules decided, the claims waiting for finance."""
     return _save(WORK, _work(now), now)
 
 
@@ -205,19 +204,9 @@ def _built(key: tuple, snapshot, build: Callable[[dict], T]) -> T:
 
 def work_figures(now: datetime) -> tuple[dict, datetime]:
     """The home pages' big figures (``review_counts``, ``rules_share``, finance's
-    ``claim_queues``, the reps' ``forward_by_rep``), and as of when."""
+    ``claim_queues``), and as of when."""
     snapshot = _stored(WORK, with_data=True) or Unsaved(_work(now), now)
     return snapshot.data, snapshot.as_of
-
-
-def rep_forward(user, now: datetime) -> tuple[dict, datetime | None]:
-    """The rep's claims to forward (``rep_work``) from the stored snapshot, and as of when;
-    before the first refresh that kept them, counted now for this rep alone (as of None)."""
-    stored = _stored(WORK, with_data=True)
-    by_rep = stored.data.get("forward") if stored is not None else None
-    if by_rep is None:
-        return rep_work(user, now), None
-    return rep_work(user, now, by_rep), stored.as_of
 
 
 def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datetime]:

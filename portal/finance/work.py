@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from portal.accounts.roles import WHOLE_VIEW
 from portal.claims.models import Claim, FinanceStage
 from portal.core.queues import piles
-from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance.audit import ready_for_finance
 from portal.finance.notices import unnoticed_settlements
@@ -43,28 +42,10 @@ def finance_work(claims: dict, now: datetime) -> dict:
             "issued": (issued.count, issued.oldest)}
 
 
-def _forward_counts(stmt):
-    return stmt.with_only_columns(sa.func.count(FORWARD.key).filter(ready_for_finance()),
-                                  sa.func.count(FORWARD.key))
-
-
-def forward_by_rep(now: datetime) -> dict[str, list[int]]:
-    """Per rep (by id, as JSON a snapshot keeps): the claims of their dealers to forward, how
-    many ready and how many in all. Readiness asks after every claim's owed parts: thousands
-    of claims a rep, too many to ask on every view of the rep's page."""
-    rows = db.session.execute(
-        _forward_counts(FORWARD.select(WHOLE_VIEW, now))
-        .add_columns(Dealer.sales_rep_id).join(Dealer, Dealer.id == Claim.dealer_id)
-        .where(Dealer.sales_rep_id.is_not(None)).group_by(Dealer.sales_rep_id))
-    return {str(rep_id): [ready, total] for ready, total, rep_id in rows}
-
-
-def rep_work(user, now: datetime, by_rep: dict | None = None) -> dict:
+def rep_work(user, now: datetime) -> dict:
     """The rep's decided claims waiting to be forwarded: ready ones, and those still waiting for
-    old-part verdicts (counts), from ``by_rep`` (``forward_by_rep`` of a moment before) when
-    given, else counted now."""
-    if by_rep is not None:
-        ready, total = by_rep.get(str(user.id), (0, 0))
-    else:
-        ready, total = db.session.execute(_forward_counts(FORWARD.select(user, now))).one()
+    old-part verdicts (counts), counted now: a rep forwards a claim the moment its verdict is
+    given, so the page may not wait for a snapshot."""
+    ready, total = db.session.execute(FORWARD.select(user, now).with_only_columns(
+        sa.func.count(FORWARD.key).filter(ready_for_finance()), sa.func.count(FORWARD.key))).one()
     return {"ready": ready, "not_ready": total - ready}

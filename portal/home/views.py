@@ -29,7 +29,7 @@ from portal.deliveries.queues import home_box as deliveries_box
 from portal.extensions import db
 from portal.finance.notice_scope import period_text
 from portal.finance.queues import awaiting_dealer
-from portal.finance.work import finance_work
+from portal.finance.work import finance_work, rep_work
 from portal.home import access
 from portal.planning.overview import missing_by_season, next_due
 from portal.planning.queues import TO_REVIEW, waiting_review
@@ -89,10 +89,9 @@ def rep():
         Dealer.contact_name, Dealer.contact_phone, Dealer.status).order_by(Dealer.code)).all()
     now = utcnow()
     returns, returns_as_of = snapshots.stored_compliance([d.id for d in dealers], now)
-    finance_box, finance_as_of = snapshots.rep_forward(current_user, now)
     return render("home/rep.html", dealers=dealers, service_box=home_box(current_user),
                   compliance=returns, compliance_as_of=returns_as_of,
-                  finance_box=finance_box, finance_as_of=finance_as_of,
+                  finance_box=rep_work(current_user, now),
                   plans_waiting=waiting_review(current_user, now),
                   plans_waiting_count=TO_REVIEW.pile(current_user, now).count,
                   stock_box=head_office_box(current_user, now),
