@@ -27,7 +27,7 @@ from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.pagination import request_page
 from portal.core.regions import PROVINCES
-from portal.dealers.scope import scoped
+from portal.dealers.scope import picks_dealers, scoped
 from portal.extensions import db
 from portal.units.models import Unit
 
@@ -46,7 +46,7 @@ def _asked() -> tuple[Filters, list[str], dict]:
     figures only)."""
     filters, errors = parse_filters(request.args)
     pickers = {"part": part_picker(_typed("part"), filters.part_id)}
-    if not current_user.role.is_dealer:
+    if picks_dealers(current_user):
         pickers["dealer"] = dealer_picker(current_user, _typed("dealer"), filters.dealer_id)
     dealer = pickers.get("dealer")
     return filters.narrowed(part_id=pickers["part"].chosen,
@@ -226,7 +226,7 @@ def part_choices():
 def dealer_choices():
     """The selling-dealer picker's select for the words typed in its box: among the dealers
     the user may see; a dealer user picks no dealer (404)."""
-    if current_user.role.is_dealer:
+    if not picks_dealers(current_user):
         abort(404)
     return render("analytics/_choice.html",
                   picker=dealer_picker(current_user, _typed("dealer"), None))

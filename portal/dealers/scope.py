@@ -96,11 +96,17 @@ def dealer_choices(user) -> list:
     return db.session.connection().execute(_dealer_rows(user).order_by(Dealer.code)).all()
 
 
+def picks_dealers(user) -> bool:
+    """Whether ``user`` narrows lists to one of several dealers (head office, a rep): a
+    dealer's own users see their dealer only and are offered no dealer to pick."""
+    return not user.role.is_dealer
+
+
 def dealer_filter(user, wanted: int | None) -> tuple[int | None, list]:
     """For a list head office and reps may narrow to one dealer: (the wanted dealer's id if
     ``user`` sees it, else None; the dealers to pick from, ``dealer_choices``). Dealer users
     get (None, [])."""
-    if user.role.is_dealer:
+    if not picks_dealers(user):
         return None, []
     dealers = dealer_choices(user)
     return (wanted if wanted in {d.id for d in dealers} else None), dealers
