@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal.catalog.models import Part
-from portal.core.db import starts_with
 from portal.core.options import options
 from portal.dealers.scope import find_dealers, visible_dealer_row
 from portal.extensions import db
@@ -58,9 +57,7 @@ def _part_rows(where, limit: int | None = None) -> list[tuple[int, str]]:
 
 def find_parts(q: str, limit: int) -> list[tuple[int, str]]:
     """Active parts whose number starts with ``q`` or whose name holds it, key parts first."""
-    return _part_rows(sa.and_(Part.is_active, sa.or_(starts_with(Part.part_number, q.upper()),
-                                                      Part.name.contains(q, autoescape=True))),
-                      limit)
+    return _part_rows(sa.and_(Part.is_active, Part.matching(q)), limit)
 
 
 def _pick(picker: Picker, find, row_of, scoped: bool = False) -> Picker:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Money
+from portal.core.db import Money, starts_with
 from portal.core.enums import TitledEnum, enum_column
 from portal.core.versioning import VersionedRecord
 from portal.dealers.models import DealerGrade
@@ -152,6 +152,13 @@ class Part(VersionedRecord, db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.part_number} {self.name}"
+
+    @classmethod
+    def matching(cls, q: str):
+        """The parts a search for ``q`` finds: the number starting with it, or the name holding
+        it (what every part picker and choice list offers)."""
+        return sa.or_(starts_with(cls.part_number, q.upper()),
+                      cls.name.contains(q, autoescape=True))
 
     def fits(self, model_id: int) -> bool:
         """Whether the part is listed for the model (its models are loaded once per part)."""

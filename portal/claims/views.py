@@ -42,7 +42,7 @@ from portal.claims.search import searched_claims
 from portal.claims.signature import SignatureForm, receive_signature
 from portal.core import audit
 from portal.core.actions import errors_by_line, form_action
-from portal.core.db import shanghai_today, starts_with, utcnow
+from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.errors import DomainError
 from portal.core.forms import options
@@ -143,8 +143,7 @@ def _part_choices(model_id: int, q: str = ""):
     stmt = sa.select(Part.id, Part.part_number, Part.name, Part.kind, Part.price).where(
         Part.is_active, Part.models.any(ProductModel.id == model_id))
     if q:
-        stmt = stmt.where(sa.or_(starts_with(Part.part_number, q.upper()),
-                                 Part.name.contains(q, autoescape=True)))
+        stmt = stmt.where(Part.matching(q))
     parts = db.session.execute(stmt.order_by(Part.part_number)).all()
     return [(p.id, f"{p.part_number} {p.name} · {p.kind.title} · ¥{p.price:,}") for p in parts]
 
