@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import UTCDateTime, utcnow
+from portal.core.db import UTCDateTime, starts_with, utcnow
 from portal.core.enums import TitledEnum, enum_column
 from portal.core.versioning import VersionedRecord
 from portal.extensions import db
@@ -52,6 +52,12 @@ class Dealer(VersionedRecord, db.Model):
     sales_rep = relationship("User", foreign_keys=[sales_rep_id], back_populates="rep_dealers")
     users = relationship("User", foreign_keys="User.dealer_id", back_populates="dealer",
                          order_by="User.username")
+
+    @classmethod
+    def matching(cls, q: str):
+        """The dealers a search for ``q`` finds: the code starting with it, or the name holding
+        it (the lists' dealer search and the typed dealer picker)."""
+        return sa.or_(starts_with(cls.code, q.upper()), cls.name.contains(q, autoescape=True))
 
     @property
     def audit_label(self) -> str:

@@ -17,7 +17,6 @@ data, a rep's claims to review):
 import sqlalchemy as sa
 from markupsafe import Markup
 
-from portal.core.db import starts_with
 from portal.core.options import options
 from portal.dealers.models import Dealer
 from portal.extensions import db
@@ -119,9 +118,8 @@ def _dealer_rows(user):
 def find_dealers(user, q: str, limit: int) -> list:
     """Up to ``limit`` of the dealers ``user`` may see whose code starts with ``q`` or whose name
     holds it, as ``dealer_choices`` rows: what a typed dealer picker offers."""
-    return db.session.execute(_dealer_rows(user).where(sa.or_(
-        starts_with(Dealer.code, q.upper()), Dealer.name.contains(q, autoescape=True)))
-        .order_by(Dealer.code).limit(limit)).all()
+    return db.session.execute(_dealer_rows(user).where(Dealer.matching(q))
+                              .order_by(Dealer.code).limit(limit)).all()
 
 
 def visible_dealer_row(user, dealer_id: int):

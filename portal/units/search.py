@@ -83,8 +83,7 @@ def matching(stmt, q: str, user):
 
 def dealers_matching(q: str):
     """The ids of the dealers whose code starts with ``q`` or whose name holds it."""
-    return sa.select(Dealer.id).where(sa.or_(starts_with(Dealer.code, q.upper()),
-                                             Dealer.name.contains(q, autoescape=True)))
+    return sa.select(Dealer.id).where(Dealer.matching(q))
 
 
 def units_matching(q: str):
