@@ -354,6 +354,7 @@ def test_pickers_offer_only_the_chosen_and_the_matches(client, login, world, dat
     html = client.get("/analytics/").get_data(as_text=True)
     form = _filter_form(html)
     assert 'name="part_q"' in form and 'name="dealer_q"' in form
+    assert 'hx-get="/dealers/choices?purpose=selling"' in form  # the dealers' one endpoint
     assert "AP1" not in form and "DA-01" not in form  # no list of every part and dealer
     chosen = client.get(f"/analytics/?part_id={data.p1.id}&dealer_id={world.dealer_a.id}")
     assert chosen.status_code == 200  # the part table under a part filter was a 500
@@ -378,7 +379,8 @@ def test_the_words_typed_choose_a_single_match_without_javascript(client, login,
 
 def test_picker_answers_htmx_with_its_select_scoped_to_the_user(client, login, world, data):
     login(world.users[Role.SALES_REP])  # dealer A's rep
-    answer = client.get("/analytics/choices/dealers?dealer_q=D", headers={"HX-Request": "true"})
+    answer = client.get("/dealers/choices?purpose=selling&dealer_q=D",
+                        headers={"HX-Request": "true"})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "<html" not in html and 'name="dealer_id"' in html
     assert "DA-01" in html and "DB-01" not in html
@@ -388,4 +390,4 @@ def test_picker_answers_htmx_with_its_select_scoped_to_the_user(client, login, w
     assert f'<option value="{data.p2.id}" selected>' in parts.get_data(as_text=True)
     login(world.dealer_b_admin)
     assert 'name="dealer_q"' not in client.get("/analytics/").get_data(as_text=True)
-    assert client.get("/analytics/choices/dealers?dealer_q=D").status_code == 404
+    assert client.get("/dealers/choices?purpose=selling&dealer_q=D").status_code == 404

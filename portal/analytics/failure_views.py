@@ -18,7 +18,7 @@ from portal.analytics import snapshots
 from portal.analytics.blueprint import bp
 from portal.analytics.charts import MAX_BARS, Bar, bar_chart
 from portal.analytics.filters import Filters, parse_filters
-from portal.analytics.pickers import dealer_picker, part_picker
+from portal.analytics.pickers import part_picker
 from portal.analytics.sheets import SHEETS
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
@@ -27,6 +27,7 @@ from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.pagination import request_page
 from portal.core.regions import PROVINCES
+from portal.dealers.pickers import dealer_picker
 from portal.dealers.scope import picks_dealers, scoped
 from portal.extensions import db
 from portal.units.models import Unit
@@ -47,7 +48,8 @@ def _asked() -> tuple[Filters, list[str], dict]:
     filters, errors = parse_filters(request.args)
     pickers = {"part": part_picker(_typed("part"), filters.part_id)}
     if picks_dealers(current_user):
-        pickers["dealer"] = dealer_picker(current_user, _typed("dealer"), filters.dealer_id)
+        pickers["dealer"] = dealer_picker(current_user, _typed("dealer"), filters.dealer_id,
+                                         "selling")
     dealer = pickers.get("dealer")
     return filters.narrowed(part_id=pickers["part"].chosen,
                             dealer_id=dealer.chosen if dealer else None), errors, pickers
@@ -218,18 +220,7 @@ def _choices() -> dict:
 @signed_in
 def part_choices():
     """The part picker's select for the words typed in its box, which htmx swaps in."""
-    return render("analytics/_choice.html", picker=part_picker(_typed("part"), None))
-
-
-@bp.route("/choices/dealers")
-@signed_in
-def dealer_choices():
-    """The selling-dealer picker's select for the words typed in its box: among the dealers
-    the user may see; a dealer user picks no dealer (404)."""
-    if not picks_dealers(current_user):
-        abort(404)
-    return render("analytics/_choice.html",
-                  picker=dealer_picker(current_user, _typed("dealer"), None))
+    return render("_choice.html", picker=part_picker(_typed("part"), None))
 
 
 @bp.route("/claims")

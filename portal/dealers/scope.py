@@ -15,10 +15,8 @@ data, a rep's claims to review):
 """
 
 import sqlalchemy as sa
-from markupsafe import Markup
 
-from portal.core.options import options
-from portal.dealers.models import Dealer
+from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
 
 
@@ -88,45 +86,27 @@ def get_dealer(dealer_id: int, user) -> Dealer:
     return db.first_or_404(visible_dealers(user).where(Dealer.id == dealer_id))
 
 
-def dealer_choices(user) -> list:
-    """The dealers ``user`` may narrow a list to, as (id, code, name) rows by code: a thousand
-    of them for head office, so not whole Dealer objects, and read on the session's connection
-    (plain rows: the ORM's handling of a thousand of them took as long as the query)."""
-    return db.session.connection().execute(_dealer_rows(user).order_by(Dealer.code)).all()
-
-
 def picks_dealers(user) -> bool:
     """Whether ``user`` narrows lists to one of several dealers (head office, a rep): a
     dealer's own users see their dealer only and are offered no dealer to pick."""
     return not user.role.is_dealer
 
 
-def dealer_filter(user, wanted: int | None) -> tuple[int | None, list]:
-    """For a list head office and reps may narrow to one dealer: (the wanted dealer's id if
-    ``user`` sees it, else None; the dealers to pick from, ``dealer_choices``). Dealer users
-    get (None, [])."""
-    if not picks_dealers(user):
-        return None, []
-    dealers = dealer_choices(user)
-    return (wanted if wanted in {d.id for d in dealers} else None), dealers
+def _dealer_rows(user, active_only: bool = False):
+    stmt = visible_dealers(user).with_only_columns(Dealer.id, Dealer.code, Dealer.name)
+    return stmt.where(Dealer.status == DealerStatus.ACTIVE) if active_only else stmt
 
 
-def _dealer_rows(user):
-    return visible_dealers(user).with_only_columns(Dealer.id, Dealer.code, Dealer.name)
-
-
-def find_dealers(user, q: str, limit: int) -> list:
-    """Up to ``limit`` of the dealers ``user`` may see whose code starts with ``q`` or whose name
-    holds it, as ``dealer_choices`` rows: what a typed dealer picker offers."""
-    return db.session.execute(_dealer_rows(user).where(Dealer.matching(q))
+def find_dealers(user, q: str, limit: int, active_only: bool = False) -> list:
+    """Up to ``limit`` of the dealers ``user`` may see (active ones only, if asked) whose code
+    starts with ``q`` or whose name holds it, as (id, code, name) rows by code: what a typed
+    dealer picker offers."""
+    return db.session.execute(_dealer_rows(user, active_only).where(Dealer.matching(q))
                               .order_by(Dealer.code).limit(limit)).all()
 
 
-def visible_dealer_row(user, dealer_id: int):
-    """The dealer's (id, code, name) if ``user`` may see it, else None."""
-    return db.session.execute(_dealer_rows(user).where(Dealer.id == dealer_id)).first()
-
-
-def dealer_options(dealers, selected) -> Markup:
-    """The <option>s of a dealer picker (rows of ``dealer_choices``), in one pass."""
-    return options(((d[0], f"{d[1]} {d[2]}") for d in dealers), selected)
+def visible_dealer_row(user, dealer_id: int, active_only: bool = False):
+    """The dealer's (id, code, name) if ``user`` may see it (and it is active, if asked), else
+    None."""
+    return db.session.execute(_dealer_rows(user, active_only)
+                              .where(Dealer.id == dealer_id)).first()

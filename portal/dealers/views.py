@@ -2,7 +2,7 @@
 ``portal.home.dealer_views``)."""
 
 import sqlalchemy as sa
-from flask import Blueprint, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -17,7 +17,8 @@ from portal.dealers import services
 from portal.dealers.access import can_manage_dealers
 from portal.dealers.forms import DealerForm
 from portal.dealers.models import Dealer, DealerGrade, DealerStatus
-from portal.dealers.scope import get_dealer, visible_dealers
+from portal.dealers.pickers import PURPOSES, dealer_picker, typed
+from portal.dealers.scope import get_dealer, picks_dealers, visible_dealers
 
 bp = Blueprint("dealers", __name__, url_prefix="/dealers")
 admin_only = requires(can_manage_dealers)
@@ -55,6 +56,19 @@ def index():
     return render("dealers/index.html", "dealers/_rows.html", page=page, q=q,
                   province=province, status_filter=status, provinces=PROVINCES,
                   statuses=DealerStatus)
+
+
+@bp.route("/choices")
+@signed_in
+def choices():
+    """A dealer picker's select for the words typed in its box (``purpose``: what the picker is
+    for, PURPOSES), which htmx swaps in: among the dealers the user may see; a dealer user
+    picks no dealer (404)."""
+    purpose = request.args.get("purpose", "filter")
+    if purpose not in PURPOSES or not picks_dealers(current_user):
+        abort(404)
+    return render("_choice.html",
+                  picker=dealer_picker(current_user, typed(request.args), None, purpose))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -14,14 +14,13 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import form_action
-from portal.core.converters import record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
-from portal.dealers.scope import dealer_filter
+from portal.dealers.pickers import dealer_filter
 from portal.deliveries import access, documents, services
 from portal.deliveries.forms import confirm_form
 from portal.deliveries.models import DeliveryNote, DeliveryStatus
@@ -43,7 +42,7 @@ def index():
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in {s.value for s in DeliveryStatus} else ""
     overdue = request.args.get("overdue") == "1"
-    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=record_id))
+    dealer_id, picker = dealer_filter(current_user, request.args)
     now, today = utcnow(), shanghai_today()
     queue = requested(OVERDUE if overdue else None)
     stmt = list_select(queue, visible_notes, current_user, now).options(
@@ -56,7 +55,7 @@ def index():
     page = list_page(stmt, queue, DeliveryNote.shipped_on, DeliveryNote.id)
     return render("deliveries/index.html", "deliveries/_rows.html", page=page, wanted=wanted,
                   overdue=overdue, statuses=DeliveryStatus, dealer_id=dealer_id,
-                  dealers=dealers, cutoff=services.overdue_cutoff(today))
+                  picker=picker, cutoff=services.overdue_cutoff(today))
 
 
 def _detail(note, form=None, status: int = 200):

@@ -13,14 +13,13 @@ from sqlalchemy.orm import selectinload
 
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
-from portal.core.converters import record_id
 from portal.core.db import utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import list_page, list_select, request_page
 from portal.core.permissions import requires
 from portal.core.queues import requested
-from portal.dealers.scope import dealer_filter
+from portal.dealers.pickers import dealer_filter
 from portal.extensions import db
 from portal.finance import access, documents, lifecycle
 from portal.finance.models import NoticeClaim, NoticeStatus, WriteOffNotice
@@ -53,7 +52,7 @@ def notices():
     status = status if status in NoticeStatus.__members__.values() else ""
     period = request.args.get("period", "")
     period = period if month_bounds(period) else ""
-    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=record_id))
+    dealer_id, picker = dealer_filter(current_user, request.args)
     now, queue = utcnow(), requested()
     stmt = filter_notices(list_select(queue, visible_notices, current_user, now), status=status,
                           period=period, dealer_id=dealer_id).options(
@@ -64,7 +63,7 @@ def notices():
     waiting = (awaiting_dealer(current_user, now)
                if access.can_answer_notices(current_user) else [])
     return render("finance/notices.html", "finance/_notice_rows.html", page=page,
-                  wanted=status, period=period, dealer_id=dealer_id, dealers=dealers,
+                  wanted=status, period=period, dealer_id=dealer_id, picker=picker,
                   statuses=NoticeStatus, waiting=waiting, period_text=period_text)
 
 

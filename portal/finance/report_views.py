@@ -14,7 +14,7 @@ from portal.core.forms import arg_date
 from portal.core.htmx import render
 from portal.core.permissions import requires
 from portal.core.regions import PROVINCES
-from portal.dealers.scope import dealer_choices, dealer_options
+from portal.dealers.pickers import Picker, dealer_filter
 from portal.extensions import db
 from portal.finance import access
 from portal.finance.reports import COST_TYPES, DIMENSIONS, Filters, Report, cost_report
@@ -24,34 +24,35 @@ report_readers = requires(access.can_read_cost_reports)
 
 
 
-def _asked() -> tuple[list[str], Filters, list]:
-    """The grouping and filters of the query string; what cannot be read is left out."""
+def _asked() -> tuple[list[str], Filters, list, Picker | None]:
+    """The grouping and filters of the query string (what cannot be read is left out), and the
+    dealer picker that resolved the dealer asked for (portal.dealers.pickers)."""
     errors = []
+    dealer_id, picker = dealer_filter(current_user, request.args)
     by = [b for b in (request.args.get("by", "month"), request.args.get("then", ""))
           if b in DIMENSIONS]
     by = list(dict.fromkeys(by)) or ["month"]
     filters = Filters(start=arg_date("start", errors), end=arg_date("end", errors),
-                      dealer_id=request.args.get("dealer", type=record_id),
+                      dealer_id=dealer_id,
                       model_id=request.args.get("model", type=record_id),
                       province=request.args.get("province", "") if request.args.get(
                           "province", "") in PROVINCES else "")
     if filters.start and filters.end and filters.start > filters.end:
         errors.append(_("The start date is after the end date."))
-    return by, filters, errors
+    return by, filters, errors, picker
 
 
 @bp.route("/reports")
 @report_readers
 def reports():
     """Warranty cost accepted by finance, by month, dealer or model and by cost type."""
-    by, filters, errors = _asked()
+    by, filters, errors, picker = _asked()
     report = cost_report(by, filters, current_user)
     models = db.session.execute(sa.select(ProductModel.id, ProductModel.code, ProductModel.name)
                                 .order_by(ProductModel.code)).all()
     return render("finance/reports.html", report=report, by=by, filters=filters,
                   errors=errors, dimensions=DIMENSIONS, cost_types=COST_TYPES,
-                  dealer_options=dealer_options(dealer_choices(current_user),
-                                                filters.dealer_id),
+                  picker=picker,
                   models=models, provinces=PROVINCES)
 
 
@@ -72,6 +73,6 @@ def report_sheet(report: Report) -> bytes:
 @report_readers
 def reports_export():
     """The same report as an Excel sheet, amounts as numbers with two decimals."""
-    by, filters, _errors = _asked()
+    by, filters, _errors, _picker = _asked()
     data = report_sheet(cost_report(by, filters, current_user))
     return download(data, "warranty-cost.xlsx")

@@ -8,7 +8,6 @@ from markupsafe import Markup
 
 from portal.core.db import begin_writing
 from portal.core.permissions import PREDICATES
-from portal.dealers.scope import dealer_options
 from portal.extensions import db
 
 # Endpoints that never use the session: a load balancer's probe gets no cookie.
@@ -185,7 +184,6 @@ def query_args(*named_in_the_path) -> dict:
 def register_request_hooks(app):
     app.before_request(refuse_nul_characters)
     app.before_request(begin_writes)  # before any hook reads: the user's sign-in is a read
-    app.jinja_env.globals["dealer_options"] = dealer_options
     app.jinja_env.globals["query_args"] = query_args
 
     @app.before_request

@@ -13,13 +13,12 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.roles import signed_in
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
-from portal.core.converters import record_id
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
 from portal.core.htmx import render
 from portal.core.pagination import request_page
 from portal.core.permissions import requires
-from portal.dealers.scope import dealer_filter
+from portal.dealers.pickers import dealer_filter
 from portal.returns import access, documents, shipments
 from portal.returns.models import (
     STILL_OWED,
@@ -60,7 +59,7 @@ def _owed_stmt(wanted: str, dealer_id: int | None, today):
 def _owed_page(form=None, status: int = 200):
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in OWED_FILTERS else ""
-    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=record_id))
+    dealer_id, picker = dealer_filter(current_user, request.args)
     today = shanghai_today()
     page = request_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id)
     shipping = access.can_ship_parts(current_user)
@@ -68,7 +67,7 @@ def _owed_page(form=None, status: int = 200):
         form = ShipmentForm(shipped_on=today)
     return render("returns/owed.html", "returns/_owed_rows.html", status=status, page=page,
                   shown=owed_rows_shown([o.id for o in page.items]), today=today,
-                  wanted=wanted, dealer_id=dealer_id, dealers=dealers, form=form,
+                  wanted=wanted, dealer_id=dealer_id, picker=picker, form=form,
                   shipping=shipping, statuses=OwedStatus, still_owed=STILL_OWED)
 
 
@@ -100,7 +99,7 @@ def shipments_index():
     """Return shipments, newest first: a dealer's own, a rep's dealers', all for head office."""
     wanted = request.args.get("status", "")
     wanted = wanted if wanted in ShipmentStatus.__members__.values() else ""
-    dealer_id, dealers = dealer_filter(current_user, request.args.get("dealer", type=record_id))
+    dealer_id, picker = dealer_filter(current_user, request.args)
     stmt = visible_shipments(current_user).options(selectinload(ReturnShipment.dealer),
                                                    selectinload(ReturnShipment.lines))
     if wanted:
@@ -109,7 +108,7 @@ def shipments_index():
         stmt = stmt.where(ReturnShipment.dealer_id == dealer_id)
     page = request_page(stmt, ReturnShipment.id, ReturnShipment.id, descending=True)
     return render("returns/shipments.html", "returns/_shipment_rows.html", page=page,
-                  wanted=wanted, statuses=ShipmentStatus, dealer_id=dealer_id, dealers=dealers)
+                  wanted=wanted, statuses=ShipmentStatus, dealer_id=dealer_id, picker=picker)
 
 
 @bp.route("/shipments/<id:shipment_id>")

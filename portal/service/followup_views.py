@@ -11,13 +11,13 @@ from portal.accounts.roles import signed_in
 from portal.claims.search import searched_claims
 from portal.core import audit
 from portal.core.actions import form_action
-from portal.core.converters import record_id
 from portal.core.db import shanghai_today, utcnow
 from portal.core.htmx import render, render_form, wants_fragment
 from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
-from portal.dealers.scope import dealer_choices, visible_dealer_ids
+from portal.dealers.pickers import dealer_filter
+from portal.dealers.scope import visible_dealer_ids
 from portal.service import access
 from portal.service import visits as services
 from portal.service.followup_forms import CallForm
@@ -61,7 +61,7 @@ def visits():
     status = VisitStatus.parse(request.args.get("status")) or VisitStatus.OPEN
     if not access.can_plan_visits(current_user):
         status = VisitStatus.DONE  # dealers see results, not the calling plan
-    dealer_id = request.args.get("dealer", type=record_id)
+    dealer_id, picker = dealer_filter(current_user, request.args)
     today = shanghai_today()
     end = date_arg("to") or today
     start = date_arg("from") or end - timedelta(days=STATS_DAYS - 1)
@@ -74,8 +74,7 @@ def visits():
         return render("followup/_visit_rows.html", page=page, shown=shown, state=status,
                       today=today, args=args)
     return render("followup/visits.html", page=page, shown=shown, state=status,
-                  dealer_id=dealer_id,
-                  dealers=dealer_choices(current_user), today=today, q=q,
+                  dealer_id=dealer_id, picker=picker, today=today, q=q,
                   start=start, end=end, stats=_stats(dealer_id, start, end), args=args,
                   statuses=VisitStatus, targets=(services.TARGET_RATE,
                                                  services.TARGET_SATISFIED))

@@ -4,16 +4,17 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.core.db import SHANGHAI
 from portal.core.forms import SelectField, options
 from portal.core.versioning import Versioned
-from portal.dealers.models import Dealer, DealerStatus
+from portal.dealers.pickers import Picker, dealer_picker
 from portal.extensions import db
 from portal.service.models import Assignee, Channel, Urgency
 
@@ -74,7 +75,10 @@ class EntryForm(Versioned):
 
 class RouteForm(EntryForm):
     assignee = RadioField(_l("Route to"), choices=[], validators=[DataRequired(), Length(max=2000)])
-    dealer_id = SelectField(_l("Dealer"), choices=[], validators=[Optional()])
+    # The dealer is a typed picker (portal.dealers.pickers): the select ``dealer_id`` of the
+    # active dealers the words in the box ``dealer_q`` match.
+    dealer_id = StringField(_l("Dealer"), validators=[Length(max=20)])
+    dealer_q = StringField(_l("Find a dealer"), validators=[Optional(), Length(max=40)])
     rep_id = SelectField(_l("Sales rep"), choices=[], validators=[Optional()])
     reason = TextAreaField(_l("Why it goes to someone else"),
                            validators=[Optional(), Length(max=1000)])
@@ -82,14 +86,10 @@ class RouteForm(EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.assignee.choices = Assignee.choices()
-        dealers = db.session.connection().execute(  # plain rows, as dealer_choices reads them
-            sa.select(Dealer.id, Dealer.code, Dealer.name)
-            .where(Dealer.status == DealerStatus.ACTIVE).order_by(Dealer.code)).all()
-        self.dealer_id.choices = options([("", "—")] + [(str(i), f"{c} {n}")
-                                                         for i, c, n in dealers])
         reps = db.session.scalars(sa.select(User).where(
             User.role == Role.SALES_REP, User.is_active_user).order_by(User.display_name)).all()
         self.rep_id.choices = options([("", "—")] + [(str(r.id), r.label) for r in reps])
+        self._picker = None
 
     def preset(self, entry) -> None:
         super().preset(entry)
@@ -97,6 +97,30 @@ class RouteForm(EntryForm):
         dealer_id = entry.dealer_id or (entry.unit.dealer_id if entry.unit else None)
         self.dealer_id.data = str(dealer_id or "")
         self.rep_id.data = str(entry.assigned_user_id or "")
+
+    @property
+    def dealer_picker(self) -> Picker:
+        """The dealer picker as asked: the chosen dealer, or the one dealer the words match."""
+        if self._picker is None:
+            chosen = self.dealer_id.data or ""
+            self._picker = dealer_picker(
+                current_user, (self.dealer_q.data or "").strip()[:40],
+                int(chosen) if chosen.isdigit() else None, "route")
+        return self._picker
+
+    def validate_dealer_id(self, field) -> None:
+        """Routed to a dealer: the one chosen, or the one the words match, among the active
+        dealers the user may route to; otherwise say what went wrong beside the picker."""
+        if self.assignee.data != Assignee.DEALER.value:
+            return
+        picker = self.dealer_picker
+        if picker.chosen is None and picker.q:
+            raise ValidationError(
+                _l("No active dealer matches “%(q)s”.", q=picker.q) if not picker.found else
+                _l("Several dealers match “%(q)s”: choose one in the list.", q=picker.q))
+        if picker.chosen is None and field.data:
+            raise ValidationError(_l("Choose an active dealer from the list."))
+        field.data = str(picker.chosen or "")
 
 
 class ArrangeForm(EntryForm):

@@ -30,12 +30,13 @@ from portal.core.htmx import render
 from portal.core.pagination import list_page, list_select
 from portal.core.permissions import requires
 from portal.core.queues import requested
+from portal.dealers.pickers import dealer_filter
 from portal.stock import access, excel, rules, services
 from portal.stock.deemed import deemed_sold as deemed_rows
 from portal.stock.forms import ApproveForm, MoveForm, RequestForm
 from portal.stock.models import StockReturn, StockReturnReason, StockReturnStatus
 from portal.stock.scope import get_return, visible_returns
-from portal.stock.work import dealer_choices, scope_of
+from portal.stock.work import scope_of
 from portal.units.models import Unit
 from portal.units.scope import get_unit
 from portal.units.search import searched
@@ -174,13 +175,14 @@ def cancel(return_id):
 @signed_in
 def deemed_sold():
     """List the units that count as sold: unsold and not returned after two seasons."""
-    dealer_id = request.args.get("dealer", type=record_id)
+    dealer_id, picker = dealer_filter(current_user, request.args)
+    dealer_id = dealer_id or request.args.get("dealer", type=record_id)  # unseen: 404 (scope_of)
     after = request.args.get("after", "")[:40] or None
     rows = deemed_rows(scope_of(current_user, dealer_id), shanghai_today(), after_serial=after)
     size = current_app.config["PAGE_SIZE"]
     next_serial = rows[size - 1].unit.serial if len(rows) > size else None
     return render("stock/deemed_sold.html", "stock/_deemed_rows.html", rows=rows[:size],
-                  next_serial=next_serial, dealer_id=dealer_id, dealers=dealer_choices())
+                  next_serial=next_serial, dealer_id=dealer_id, picker=picker)
 
 
 @bp.route("/deemed-sold.xlsx")

@@ -5,7 +5,6 @@ from datetime import datetime
 from sqlalchemy.orm import selectinload
 
 from portal.core.queues import day_of, piles
-from portal.dealers.scope import dealer_choices as all_dealer_choices
 from portal.dealers.scope import get_dealer, visible_dealer_ids
 from portal.extensions import db
 from portal.stock.deemed import nearly_sold_first
@@ -21,15 +20,6 @@ def scope_of(user, dealer_id: int | None):
     if dealer_id:
         return [get_dealer(dealer_id, user).id]
     return visible_dealer_ids(user)
-
-
-def dealer_choices():
-    """The dealers this user may filter by."""
-    from flask_login import current_user
-
-    if current_user.role.is_dealer:
-        return []
-    return all_dealer_choices(current_user)
 
 
 def head_office_box(user, now: datetime) -> dict:
