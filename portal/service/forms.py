@@ -86,9 +86,10 @@ class RouteForm(EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.assignee.choices = Assignee.choices()
-        reps = db.session.scalars(sa.select(User).where(
-            User.role == Role.SALES_REP, User.is_active_user).order_by(User.display_name)).all()
-        self.rep_id.choices = options([("", "—")] + [(str(r.id), r.label) for r in reps])
+        reps = db.session.execute(  # plain rows: named as User.label names a person
+            sa.select(User.id, User.display_name).where(
+                User.role == Role.SALES_REP, User.is_active_user).order_by(User.display_name))
+        self.rep_id.choices = options([("", "—")] + [(str(i), name) for i, name in reps])
         self._picker = None
 
     def preset(self, entry) -> None:
