@@ -90,8 +90,15 @@ def test_whole_story(people, seeded, shot, watch, tmp_path):
     entry_url = clerk.url
     entry_number = clerk.locator("#entry h1").inner_text().split()[0]
     expect(flash(clerk)).to_have_text(zh("Entry %(number)s registered.") % {"number": entry_number})
-    expect(clerk.locator('form[action$="/route"] select[name="dealer_id"]')).to_have_value(
-        str(seeded.dealer_a))
+    # The dealer is a typed picker: what is typed narrows its select (htmx), one match is chosen.
+    route_form = clerk.locator('form[action$="/route"]')
+    dealers = route_form.locator('select[name="dealer_id"]')
+    expect(dealers).to_have_value(str(seeded.dealer_a))
+    route_form.locator("#dealer_q").fill("E2E")
+    expect(dealers.locator("option")).to_have_count(3)  # "—" and both dealers
+    route_form.locator("#dealer_q").fill("E2E-A")
+    expect(dealers.locator("option")).to_have_count(2)
+    expect(dealers).to_have_value(str(seeded.dealer_a))
     clerk.click('form[action$="/route"] button[type="submit"]')  # an htmx form
     expect(clerk.locator("#entry h1")).to_contain_text(zh("Routed, to arrange"))
     expect(clerk.locator("#entry .flash-success")).to_have_text(zh("Entry routed."))

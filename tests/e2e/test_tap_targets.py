@@ -59,3 +59,19 @@ def test_every_control_on_a_phone_is_at_least_44_px_each_way(people, seeded, sho
     shot(phone, "claim")
     report = [f"{page}: {control}" for page, found in problems.items() for control in found]
     assert not report, "controls under 44 px on a phone:\n" + "\n".join(report)
+
+
+PICKER_SIZES = """() => [...document.querySelectorAll('.picker input, .picker select')].map(
+    (el) => { const box = el.getBoundingClientRect(); return [el.name, box.width, box.height]; })"""
+
+
+def test_the_typed_dealer_picker_is_44_px_each_way_on_a_phone(people, seeded):
+    phone = people.page("e2e_finance", **PHONE)
+    sizes = {}
+    for path in ("/finance/notices", "/finance/reports"):
+        phone.goto(path)
+        sizes[path] = phone.evaluate(PICKER_SIZES)
+    assert all(len(found) == 2 for found in sizes.values()), sizes  # the box and its select
+    small = [f"{path}: {name} {w:.1f}×{h:.1f}" for path, found in sizes.items()
+             for name, w, h in found if w < SMALLEST or h < SMALLEST]
+    assert not small, "picker controls under 44 px on a phone:\n" + "\n".join(small)
