@@ -137,12 +137,16 @@ def _plans(dealer: Dealer, seasons: list[Season]) -> dict[int, StockingPlan]:
 def next_due(dealer: Dealer, today: date) -> DealerSeason | None:
     """The dealer's next plan to do: the first season not over whose plan is not submitted
     (of ``dealer_seasons``: the seasons over, and those whose plan is submitted, are left out
-    before asking which concern it)."""
+    before asking which concern it). The soonest due is asked alone first: it is usually the
+    answer, and each season asked is an EXISTS of its own to build."""
     seasons = [season for season in _recent_seasons(today) if season.end_on >= today]
     plans = _plans(dealer, seasons)
-    to_do = [season for season in seasons if (plan := plans.get(season.id)) is None
-             or plan.status == PlanStatus.DRAFT]
-    return next(iter(_dealer_items(dealer, today, to_do, plans)), None)
+    to_do = sorted((season for season in seasons if (plan := plans.get(season.id)) is None
+                    or plan.status == PlanStatus.DRAFT), key=due_on)
+    for asked in (to_do[:1], to_do[1:]):
+        if items := _dealer_items(dealer, today, asked, plans):
+            return items[0]
+    return None
 
 
 def missing_by_season(user, today: date) -> list[tuple[Season, int]]:
