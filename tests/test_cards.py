@@ -97,6 +97,28 @@ def test_record_the_sale_first_then_file_from_the_to_do_list(client, login, worl
     assert "SB-CARD-1" not in client.get("/home/dealer").get_data(as_text=True)
 
 
+def test_the_dealer_home_lists_the_most_urgent_cards_to_file_and_all_on_asking(
+        client, login, world, db):
+    """The page lists the ten most urgent cards to file, counts them all, and lists them all
+    when asked (``?cards=all``): every recorded sale stays one click away."""
+    from portal.home.views import CARDS_LISTED
+
+    for n in range(CARDS_LISTED + 2):
+        sold = factories.make_unit(f"SB-TODO-{n:02d}", dealer=world.dealer_a,
+                                   shipped_on=TODAY - timedelta(days=90))
+        factories.make_card(sold, status="draft", sale_date=TODAY - timedelta(days=n))
+    db.session.commit()
+    login(world.users[Role.DEALER_STAFF])
+    home = client.get("/home/dealer").get_data(as_text=True)
+    total = CARDS_LISTED + 2
+    assert f"({total})" in home and "?cards=all#cards-to-file" in home
+    listed = {n for n in range(total) if f">SB-TODO-{n:02d}<" in home}
+    assert listed == set(range(2, total))  # the oldest sales: the fewest days left
+    everything = client.get("/home/dealer?cards=all").get_data(as_text=True)
+    assert all(f">SB-TODO-{n:02d}<" in everything for n in range(total))
+    assert "?cards=all#cards-to-file" not in everything
+
+
 def test_the_dealer_home_lists_its_unsubmitted_repair_records(client, login, world, unit, db):
     draft = factories.make_claim(unit, status="draft", failure_date=TODAY - timedelta(days=3))
     submitted = factories.make_claim(unit, status="submitted")

@@ -182,6 +182,8 @@ def test_the_next_plan_is_the_first_of_the_dealers_seasons_not_over_nor_submitte
     later = make_season("2027 三夏", TODAY + timedelta(days=60), TODAY + timedelta(days=150))
     make_season("2027 秋收", TODAY + timedelta(days=90), TODAY + timedelta(days=160),
                 provinces=["新疆维吾尔自治区"])  # no province of the dealer's: not asked
+    make_season("2027 新疆早春", TODAY + timedelta(days=1), TODAY + timedelta(days=100),
+                provinces=["新疆维吾尔自治区"])  # due soonest, but not the dealer's
     assert next_due(world.dealer_a, TODAY).season == expected() == upcoming.season
     make_plan(upcoming.season, world.dealer_a, [], status=PlanStatus.SUBMITTED)
     assert next_due(world.dealer_a, TODAY).season == expected() == later

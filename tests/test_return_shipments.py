@@ -188,7 +188,12 @@ def test_the_home_box_counts_owed_and_overdue(client, login, world, staff, owed)
     owed[1].status = OwedStatus.SHIPPED
     db.session.flush()
     summary = owed_summary(world.dealer_a.id, TODAY)
-    assert summary == {"owed": 2, "overdue": 1, "next_due": owed[2].due_on}
+    assert summary == {"owed": 2, "owed_more": False, "overdue": 1, "overdue_more": False,
+                       "next_due": owed[2].due_on}
+    # Capped, a count stops one past the cap and says more wait; the next due date is exact.
+    assert owed_summary(world.dealer_a.id, TODAY, cap=1) == {
+        "owed": 1, "owed_more": True, "overdue": 1, "overdue_more": False,
+        "next_due": owed[2].due_on}
 
 
 def test_dealer_b_sees_and_ships_none_of_dealer_as_parts(client, login, world, staff, owed):

@@ -1,7 +1,7 @@
 """After sign-in every role lands on its own work page."""
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import User
@@ -42,6 +42,7 @@ from portal.stock.work import dealer_box, head_office_box
 from portal.units.card_services import cards_to_file
 
 bp = Blueprint("home", __name__)
+CARDS_LISTED = 10  # the most urgent cards to file on the dealer's page; ``?cards=all`` lists all
 
 
 @bp.context_processor
@@ -64,12 +65,13 @@ def dealer():
     rate = db.session.get(LabourRate, dealer.grade)
     now, today = utcnow(), shanghai_today()
     policy = PolicySettings.current()  # held: the boxes that ask for it again find it loaded
-    todo = cards_to_file(dealer.id, today)
+    todo, todo_count = cards_to_file(
+        dealer.id, today, None if request.args.get("cards") == "all" else CARDS_LISTED)
     drafts, drafts_count = queues.dealer_drafts(current_user, now)
     # From the snapshot, as the rep's page: counted live it read every part the dealer ever owed.
     returns, returns_as_of = snapshots.stored_compliance([dealer.id], now)
     return render("home/dealer.html", dealer=dealer, rate=rate, policy=policy,
-                  todo=todo, drafts=drafts, drafts_count=drafts_count,
+                  todo=todo, todo_count=todo_count, drafts=drafts, drafts_count=drafts_count,
                   service_box=home_box(current_user),
                   compliance=returns.get(dealer.id), compliance_as_of=returns_as_of,
                   owed_box=owed_summary(dealer.id, today),

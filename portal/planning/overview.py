@@ -115,11 +115,10 @@ def dealer_seasons(dealer: Dealer, today: date) -> list[DealerSeason]:
     return _dealer_items(dealer, today, _recent_seasons(today))
 
 
-def _dealer_items(dealer: Dealer, today: date, seasons: list[Season]) -> list[DealerSeason]:
+def _dealer_items(dealer: Dealer, today: date, seasons: list[Season],
+                  plans: dict | None = None) -> list[DealerSeason]:
     seasons = concerning(seasons, dealer)
-    plans = {p.season_id: p for p in db.session.scalars(sa.select(StockingPlan).where(
-        StockingPlan.dealer_id == dealer.id,
-        StockingPlan.season_id.in_([s.id for s in seasons])))}
+    plans = _plans(dealer, seasons) if plans is None else plans
     items = []
     for season in seasons:
         due, plan = due_on(season), plans.get(season.id)
@@ -128,12 +127,26 @@ def _dealer_items(dealer: Dealer, today: date, seasons: list[Season]) -> list[De
     return sorted(items, key=lambda item: item.due)
 
 
+def _plans(dealer: Dealer, seasons: list[Season]) -> dict[int, StockingPlan]:
+    """The dealer's plans for these seasons, by season id."""
+    return {p.season_id: p for p in db.session.scalars(sa.select(StockingPlan).where(
+        StockingPlan.dealer_id == dealer.id,
+        StockingPlan.season_id.in_([s.id for s in seasons])))} if seasons else {}
+
+
 def next_due(dealer: Dealer, today: date) -> DealerSeason | None:
     """The dealer's next plan to do: the first season not over whose plan is not submitted
-    (of ``dealer_seasons``: the seasons over are left out before asking which concern it)."""
+    (of ``dealer_seasons``: the seasons over, and those whose plan is submitted, are left out
+    before asking which concern it). The soonest due is asked alone first: it is usually the
+    answer, and each season asked is an EXISTS of its own to build."""
     seasons = [season for season in _recent_seasons(today) if season.end_on >= today]
-    return next((item for item in _dealer_items(dealer, today, seasons)
-                 if item.plan is None or item.plan.status == PlanStatus.DRAFT), None)
+    plans = _plans(dealer, seasons)
+    to_do = sorted((season for season in seasons if (plan := plans.get(season.id)) is None
+                    or plan.status == PlanStatus.DRAFT), key=due_on)
+    for asked in (to_do[:1], to_do[1:]):
+        if items := _dealer_items(dealer, today, asked, plans):
+            return items[0]
+    return None
 
 
 def missing_by_season(user, today: date) -> list[tuple[Season, int]]:

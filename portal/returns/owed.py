@@ -131,21 +131,23 @@ def hold_reason(dealer_id: int, today: date) -> str | None:
     """Why the dealer's new claims are held, if they are: parts overdue beyond the grace."""
     days = PolicySettings.current().hold_overdue_days
     overdue = overdue_owed(dealer_id, today, days)
-    # How many (up to 50: "50+") and the oldest's names, not fifty whole parts with their claims.
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(
-        overdue.with_only_columns(OwedPart.id).order_by(None).limit(50).subquery()))
-    if not count:
-        return None
-    oldest = db.session.execute(overdue.with_only_columns(  # subqueries: the plan stays the
+    # How many (up to 50: "50+") and the oldest's names, not fifty whole parts with their
+    # claims; in one statement, which finds no row when nothing is overdue.
+    count = sa.select(sa.func.count()).select_from(
+        overdue.with_only_columns(OwedPart.id).order_by(None).limit(50).subquery())
+    oldest = overdue.with_only_columns(  # subqueries: the plan stays the dealer's parts by
         sa.select(Part.part_number).where(Part.id == OwedPart.part_id).scalar_subquery()
-        .label("part_number"),  # dealer's parts by due date, named once the first is found
+        .label("part_number"),  # due date, named once the first is found
         sa.select(Claim.number).where(Claim.id == OwedPart.claim_id).scalar_subquery()
-        .label("number"), OwedPart.due_on).limit(1)).one()
+        .label("number"), OwedPart.due_on).limit(1).subquery()
+    found = db.session.execute(sa.select(count.scalar_subquery().label("n"), oldest)).first()
+    if found is None:
+        return None
     return _("New claims are held: %(n)s old part(s) are more than %(days)d days past their "
              "return date (the oldest, %(part)s of %(claim)s, was due on %(due)s). Ship them "
              "back, or ask the technical department to waive the return.",
-             n=f"{count}+" if count == 50 else count, days=days,
-             part=oldest.part_number, claim=oldest.number, due=oldest.due_on.isoformat())
+             n=f"{found.n}+" if found.n == 50 else found.n, days=days,
+             part=found.part_number, claim=found.number, due=found.due_on.isoformat())
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import Part
 from portal.claims.models import Claim, ClaimLine
+from portal.core.queues import TILE_CAP
 from portal.dealers.models import Dealer
 from portal.dealers.scope import scope
 from portal.extensions import db
@@ -77,12 +78,20 @@ def get_shipment(shipment_id: int, user, lines: bool = True) -> ReturnShipment:
                            .options(*loading))
 
 
-def owed_summary(dealer_id: int, today: date) -> dict:
-    """For the dealer's home page: parts still owed, how many are overdue, the next due date."""
-    still_owed = sa.and_(OwedPart.dealer_id == dealer_id, OwedPart.status.in_(STILL_OWED))
+def owed_summary(dealer_id: int, today: date, cap: int = TILE_CAP) -> dict:
+    """For the dealer's home page: parts still owed, how many are overdue (each counted up to
+    ``cap``, with ``owed_more``/``overdue_more`` past it: the list has them all, so the box
+    costs the same however many a dealer owes), the next due date; in one statement."""
+    still_owed = sa.select(OwedPart.id).where(OwedPart.dealer_id == dealer_id,
+                                              OwedPart.status.in_(STILL_OWED))
+
+    def counted(stmt):
+        return sa.select(sa.func.count()).select_from(stmt.limit(cap + 1).subquery())
+
     owed, overdue, next_due = db.session.execute(sa.select(
-        sa.func.count(OwedPart.id),
-        sa.func.count(OwedPart.id).filter(OwedPart.due_on < today),
-        sa.func.min(OwedPart.due_on).filter(OwedPart.due_on >= today),
-    ).where(still_owed)).one()
-    return {"owed": owed, "overdue": overdue, "next_due": next_due}
+        counted(still_owed).scalar_subquery(),
+        counted(still_owed.where(OwedPart.due_on < today)).scalar_subquery(),
+        still_owed.with_only_columns(sa.func.min(OwedPart.due_on))
+        .where(OwedPart.due_on >= today).scalar_subquery())).one()
+    return {"owed": min(owed, cap), "owed_more": owed > cap,
+            "overdue": min(overdue, cap), "overdue_more": overdue > cap, "next_due": next_due}

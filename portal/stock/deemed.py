@@ -189,17 +189,20 @@ def _nearly_condition(seasons: list[Season], dealer_ids, today: date):
 def nearly_sold_first(dealer_ids, today: date, first: int) -> tuple[int, list[StockAge]]:
     """How many units are one season away from counting as sold, and the first ``first`` of
     them (``nearly_sold``'s, in serial order): a dealer holds hundreds of unsold units, so the
-    database counts them (beside the listed ones, in the same pass) and reads only those."""
+    database counts them (beside the listed ones, in the same pass) and reads only those.
+    The listed units are rows of what the page shows of them (id, serial, shipping day), not
+    records: ``StockAge.unit`` is that row and ``dealer`` is None."""
     seasons = operating_seasons()
-    rows = db.session.execute(  # the model's category comes with the row: its object unused
-        _unsold((Unit, ProductModel.category, Dealer.province), dealer_ids, None)
-        .options(selectinload(Unit.dealer)).where(_nearly_condition(seasons, dealer_ids, today))
+    rows = db.session.execute(
+        _unsold((Unit.id, Unit.serial, Unit.shipped_on, ProductModel.category, Dealer.province),
+                dealer_ids, None)
+        .where(_nearly_condition(seasons, dealer_ids, today))
         .add_columns(sa.func.count().over()).limit(max(first, 1))).all()
     if not rows:
         return 0, []
     age = _ages(today, seasons)
     listed = []
-    for unit, category, province, _count in rows[:first]:
-        counted, upcoming = age(category, province, unit.shipped_on)
-        listed.append(StockAge(unit, unit.dealer, unit.shipped_on, counted, upcoming))
+    for row in rows[:first]:
+        counted, upcoming = age(row.category, row.province, row.shipped_on)
+        listed.append(StockAge(row, None, row.shipped_on, counted, upcoming))
     return rows[0][-1], listed

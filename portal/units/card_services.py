@@ -178,15 +178,17 @@ def transfer_card(card: WarrantyCard, owner: dict, *, changed_on: date, today: d
                  reason=_("Resold on %(day)s", day=changed_on.isoformat()))
 
 
-def cards_to_file(dealer_id: int, today: date) -> list[tuple[sa.Row, int]]:
+def cards_to_file(dealer_id: int, today: date, first: int | None = None
+                  ) -> tuple[list[tuple[sa.Row, int]], int]:
     """A dealer's recorded sales whose card is not filed yet (unit id, serial, buyer, sale
-    date), with the days left (negative: already late), most urgent first."""
+    date), with the days left (negative: already late), most urgent first: the first
+    ``first`` of them (all without it), and how many there are."""
     deadline = PolicySettings.current().card_deadline_days
-    drafts = db.session.execute(
-        sa.select(WarrantyCard.unit_id, Unit.serial, WarrantyCard.buyer_name,
-                  WarrantyCard.sale_date)
-        .join(Unit, Unit.id == WarrantyCard.unit_id)
-        .where(WarrantyCard.dealer_id == dealer_id, WarrantyCard.status == CardStatus.DRAFT)
-        .order_by(WarrantyCard.sale_date, WarrantyCard.id)
-    ).all()
-    return [(card, deadline - (today - card.sale_date).days) for card in drafts]
+    stmt = (sa.select(WarrantyCard.unit_id, Unit.serial, WarrantyCard.buyer_name,
+                      WarrantyCard.sale_date, sa.func.count().over().label("total"))
+            .join(Unit, Unit.id == WarrantyCard.unit_id)
+            .where(WarrantyCard.dealer_id == dealer_id, WarrantyCard.status == CardStatus.DRAFT)
+            .order_by(WarrantyCard.sale_date, WarrantyCard.id))
+    drafts = db.session.execute(stmt if first is None else stmt.limit(first)).all()
+    return ([(card, deadline - (today - card.sale_date).days) for card in drafts],
+            drafts[0].total if drafts else 0)
