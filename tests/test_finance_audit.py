@@ -493,6 +493,25 @@ def test_the_queues_by_role_and_scope(client, login, world, shop, dealer, tech, 
     assert client.get("/finance/claims").status_code == 403
 
 
+def test_a_queue_row_names_the_dealer_unit_model_and_people(client, login, world, shop, dealer,
+                                                            tech, rep, finance):
+    """The rows are read as plain columns: each still shows what it showed of the records."""
+    sent = forwarded(shop, dealer, tech, rep)
+    audit_claim(sent, amounts(sent), actor=finance, approve=True)
+    db.session.commit()
+    login(rep)
+    row = client.get("/finance/claims?queue=forwarded").get_data(as_text=True)
+    row = row[row.index(sent.number):]
+    row = row[:row.index("</tr>")]
+    for shown in (world.dealer_a.code, world.dealer_a.name, sent.unit.serial,
+                  sent.unit.model.code, rep.display_name, "Cost approved", "Approved"):
+        assert shown in row, shown
+    login(finance)
+    row = client.get("/finance/claims?queue=audited").get_data(as_text=True)
+    row = row[row.index(sent.number):]
+    assert finance.display_name in row[:row.index("</tr>")]
+
+
 def test_the_claims_list_shows_the_finance_stage(client, login, shop, dealer, tech, rep):
     forwarded(shop, dealer, tech, rep)
     db.session.commit()

@@ -47,13 +47,18 @@ def decode_cursor(cursor: str | None) -> list | None:
 
 
 def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descending=False,
-                keys_first=False):
+                keys_first=False, rows=False):
     """Run ``stmt`` ordered by (sort_col, id_col) and return one page plus the next cursor.
-    ``keys_first`` for a SELECT no index walks in order (``rows_by_keys``)."""
+    ``keys_first`` for a SELECT no index walks in order (``rows_by_keys``); ``rows`` for a
+    SELECT of columns (plain rows, which must name ``sort_col`` and ``id_col`` by their keys),
+    not of records."""
     if (after_last := _after_last(sort_col, id_col, cursor, descending)) is not None:
         stmt = stmt.where(after_last)
     stmt = stmt.order_by(*_order(sort_col, id_col, descending)).limit(size + 1)
-    rows = rows_by_keys(stmt, id_col) if keys_first else db.session.scalars(stmt).all()
+    if rows:
+        rows = db.session.execute(stmt).all()
+    else:
+        rows = rows_by_keys(stmt, id_col) if keys_first else db.session.scalars(stmt).all()
     return _page(rows, sort_col, id_col, size)
 
 
@@ -158,12 +163,12 @@ def queue_page(stmt, queue) -> Page:
 
 
 def request_page(stmt, sort_col, id_col, *, descending: bool = False,
-                 size: int | None = None, keys_first: bool = False) -> Page:
+                 size: int | None = None, keys_first: bool = False, rows: bool = False) -> Page:
     """The page of ``stmt`` by (``sort_col``, ``id_col``) that the request's cursor (``after``)
     asks for: ``size`` rows, the configured page size unless told."""
     return keyset_page(stmt, sort_col, id_col, request.args.get("after"),
                        size or current_app.config["PAGE_SIZE"], descending=descending,
-                       keys_first=keys_first)
+                       keys_first=keys_first, rows=rows)
 
 
 def _key(value):
