@@ -147,19 +147,21 @@ def rows_by_keys(stmt, id_col) -> list:
 
 
 def list_page(stmt, queue, sort_col, id_col, *, descending: bool = True,
-              keys_first: bool = False) -> Page:
+              keys_first: bool = False, rows: bool = False) -> Page:
     """The page of ``stmt`` the request's cursor asks for, of the configured size: in the
     queue's order when the request asks for a queue, else by ``sort_col`` (newest first unless
     told otherwise; ``keys_first`` as ``keyset_page``)."""
     if queue:
-        return queue_page(stmt, queue)
-    return request_page(stmt, sort_col, id_col, descending=descending, keys_first=keys_first)
+        return queue_page(stmt, queue, rows=rows)
+    return request_page(stmt, sort_col, id_col, descending=descending, keys_first=keys_first,
+                        rows=rows)
 
 
-def queue_page(stmt, queue) -> Page:
+def queue_page(stmt, queue, rows: bool = False) -> Page:
     """The page of ``stmt`` (``queue``'s SELECT, narrowed) the request's cursor asks for, in
     the queue's order."""
-    return queue.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    return queue.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"],
+                      rows=rows)
 
 
 def request_page(stmt, sort_col, id_col, *, descending: bool = False,

@@ -88,9 +88,10 @@ class Queue:
         date, in one query."""
         return piles([self], user, now, cap)[0]
 
-    def page(self, stmt, after: str | None, size: int) -> Page:
+    def page(self, stmt, after: str | None, size: int, rows: bool = False) -> Page:
         """One page of ``stmt`` (``select`` narrowed further) in the queue's order."""
-        return keyset_page(stmt, self.sort, self.key, after, size, descending=self.newest_first)
+        return keyset_page(stmt, self.sort, self.key, after, size, descending=self.newest_first,
+                           rows=rows)
 
     def url(self) -> str:
         """The list page that shows exactly this queue."""

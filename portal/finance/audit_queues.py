@@ -59,7 +59,7 @@ def queue_select(name: str, user, now: datetime, *, dealer: str = "", ready: boo
 
 
 def _named(column, key, label):
-    return sa.select(column).where(key).scalar_subquery().label(label)
+    return sa.select(column).where(key).correlate(Claim).scalar_subquery().label(label)
 
 
 # What a row of the page shows, as plain columns: each name read for the page's rows only (a
