@@ -347,6 +347,7 @@ def test_pages_for_head_office(client, login, fleet, raised):
     login(fleet.world.users[Role.TECHNICAL])
     page = client.get("/quality/alerts").get_data(as_text=True)
     assert f"/quality/alerts/{raised.id}" in page and "B05" in page
+    assert f"{raised.part.part_number} {raised.part.name}" in page  # a row names its part
     page = client.get(f"/quality/alerts/{raised.id}").get_data(as_text=True)
     assert "<svg" in page and "3,620" in page
     assert page.count("/claims/") >= 8
