@@ -377,7 +377,7 @@ class Rows:
             "submitted_by_id", "submitted_at", "reviewer_id", "decided_by_id", "decided_at",
             "decided_by_rules", "sampled", "checks", "finance_stage", "forwarded_by_id",
             "forwarded_at", "finance_by_id", "finance_at", "finance_on", "total_finance",
-            "notice_id"])
+            "notice_id", "parts_pending"])
         sink.columns("claim_lines", [
             "id", "claim_id", "position", "kind", "part_id", "quantity", "unit_price",
             "fault_code_id", "hours", "standard_hours", "hourly_rate", "km", "reason", "amount",
@@ -632,7 +632,8 @@ class Rows:
             tech if status == "under_review" or (decided and not rules) else None,
             decider, decided_at, rules, rules and rng.random() < 0.2, checks, stage,
             rep if forwarded_at else None, forwarded_at, finance_by, finance_at, finance_on,
-            total_finance, None])
+            total_finance, None, any(  # an owed part waiting for its verdict (or a waiver)
+                row[8] not in ("cancelled", "waived") and row[15] is None for row in owed_rows)])
         for position, line in enumerate(lines, 1):
             line_id = self.next_id("claim_lines")
             decision = decisions[position - 1] if decisions else ("pending", None, None)

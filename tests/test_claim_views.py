@@ -171,6 +171,23 @@ def test_lists_are_scoped(client, login, world, shop):
     assert b"WX-A-1" in page and b"WX-B-1" in page
 
 
+def test_a_list_row_names_the_unit_its_model_and_the_dealer(client, login, world, shop):
+    """The list reads plain rows (``claims.scope.listed``): each still shows the unit's serial
+    and model, the dealer's code and the head-office mark, in the queue's order too."""
+    factories.make_claim(shop.unit, status="submitted", number="WX-A-2")
+    factories.make_claim(shop.unit, status="submitted", number="WX-A-3",
+                         filed_by_head_office=True)
+    login(world.users[Role.TECHNICAL])
+    for url in ("/claims/?status=review", "/claims/?queue=review&status=review"):
+        page = client.get(url).get_data(as_text=True)
+        row = page[page.index("WX-A-2"):]
+        row = row[:row.index("</tr>")]
+        assert shop.unit.serial in row and shop.unit.model.code in row, url
+        assert world.dealer_a.code in row and '<span class="badge">' not in row
+        row = page[page.index("WX-A-3"):]
+        assert '<span class="badge">' in row[:row.index("</tr>")]  # head office's record
+
+
 def drawn_signature() -> str:
     import base64
 

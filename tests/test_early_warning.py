@@ -347,12 +347,25 @@ def test_pages_for_head_office(client, login, fleet, raised):
     login(fleet.world.users[Role.TECHNICAL])
     page = client.get("/quality/alerts").get_data(as_text=True)
     assert f"/quality/alerts/{raised.id}" in page and "B05" in page
+    assert f"{raised.part.part_number} {raised.part.name}" in page  # a row names its part
     page = client.get(f"/quality/alerts/{raised.id}").get_data(as_text=True)
     assert "<svg" in page and "3,620" in page
     assert page.count("/claims/") >= 8
     sheet = client.get(f"/quality/alerts/{raised.id}/units.xlsx")
     rows = list(load_workbook(io.BytesIO(sheet.data)).active.values)
     assert len(rows) == 1 + 20
+
+
+def test_the_home_pages_box_counts_the_open_alerts_and_names_the_newest(client, login, fleet,
+                                                                        raised):
+    assert warning.open_alerts_box()["open"] == 1
+    login(fleet.world.users[Role.TECHNICAL])
+    page = client.get("/home/technical").get_data(as_text=True)
+    box = page[page.index('id="batch-alerts"'):]
+    assert f"/quality/alerts/{raised.id}" in box and raised.batch in box
+    assert raised.part.part_number in box and raised.part.name in box
+    warning.acknowledge(raised, "已通知供应商", actor=fleet.world.users[Role.TECHNICAL], now=NOW)
+    assert warning.open_alerts_box() == {"open": 0, "newest": None}
 
 
 def test_dealers_get_404(client, login, fleet, raised):

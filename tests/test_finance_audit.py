@@ -18,7 +18,7 @@ from portal.claims.models import (
     LineKind,
 )
 from portal.core.audit import AuditEntry
-from portal.core.db import shanghai_today
+from portal.core.db import shanghai_today, utcnow
 from portal.core.errors import DomainError
 from portal.core.uploads import StoredFile
 from portal.extensions import db
@@ -493,6 +493,25 @@ def test_the_queues_by_role_and_scope(client, login, world, shop, dealer, tech, 
     assert client.get("/finance/claims").status_code == 403
 
 
+def test_a_queue_row_names_the_dealer_unit_model_and_people(client, login, world, shop, dealer,
+                                                            tech, rep, finance):
+    """The rows are read as plain columns: each still shows what it showed of the records."""
+    sent = forwarded(shop, dealer, tech, rep)
+    audit_claim(sent, amounts(sent), actor=finance, approve=True)
+    db.session.commit()
+    login(rep)
+    row = client.get("/finance/claims?queue=forwarded").get_data(as_text=True)
+    row = row[row.index(sent.number):]
+    row = row[:row.index("</tr>")]
+    for shown in (world.dealer_a.code, world.dealer_a.name, sent.unit.serial,
+                  sent.unit.model.code, rep.display_name, "Cost approved", "Approved"):
+        assert shown in row, shown
+    login(finance)
+    row = client.get("/finance/claims?queue=audited").get_data(as_text=True)
+    row = row[row.index(sent.number):]
+    assert finance.display_name in row[:row.index("</tr>")]
+
+
 def test_the_claims_list_shows_the_finance_stage(client, login, shop, dealer, tech, rep):
     forwarded(shop, dealer, tech, rep)
     db.session.commit()
@@ -551,3 +570,33 @@ def test_the_forwarded_queue_pages_by_time_without_gaps(client, login, world, sh
     login(rep)
     seen = walk_pages(client, "/finance/claims?queue=forwarded", r"WX-T-\d+")
     assert sorted(seen) == sorted(numbers) and len(seen) == len(set(seen))
+
+
+def test_the_stored_parts_pending_follows_every_change_of_the_owed_parts(shop, dealer, tech,
+                                                                         rep):
+    """``Claim.parts_pending`` (what the rep's count of claims ready to forward reads) is set in
+    the flush that changes an owed part: the count follows a verdict or a waiver at once."""
+    from portal.finance.work import rep_work
+    from portal.returns.models import waiting_for_verdict
+
+    def flags_agree():
+        db.session.flush()
+        stored = dict(db.session.execute(sa.select(Claim.id, Claim.parts_pending)).all())
+        waiting = set(db.session.scalars(sa.select(OwedPart.claim_id).where(
+            waiting_for_verdict())))
+        assert stored == {claim_id: claim_id in waiting for claim_id in stored}
+
+    claim, waived = approved(shop, dealer, tech), approved(shop, dealer, tech)
+    back = submitted_claim(shop, dealer)
+    flags_agree()
+    assert claim.parts_pending and waived.parts_pending and back.parts_pending
+    before = rep_work(rep, utcnow())["ready"]
+    judged(owed_of(claim), tech)
+    assert not claim.parts_pending  # the loaded claim reads the new flag
+    assert rep_work(rep, utcnow())["ready"] == before + 1
+    waive(owed_of(waived), "厂家召回件，无需返回", actor=tech)
+    flags_agree()
+    assert rep_work(rep, utcnow())["ready"] == before + 2
+    workflow.send_back(back, "照片不清", actor=tech)  # its owed part is cancelled
+    flags_agree()
+    assert not back.parts_pending

@@ -131,7 +131,7 @@ claims ix_claims_decided_rules 250000 2 2 2
 claims ix_claims_unnoticed 250000 50000 29 26 3 2
 claims ix_claims_unnoticed_month 250000 50000 29 26 3 2
 claims ix_claims_forwarded 250000 50000 200 2
-claims ix_claims_to_forward 250000 50000 17858 73 1
+claims ix_claims_to_forward 250000 50000 17858 73 1 1 1 1 1 1
 claims ix_claims_samples_pending 250000 41667 35715 35715 143 1 1
 claims ix_claims_notice_id 250000 29
 claims ix_claims_finance 250000 50000 200 3

@@ -10,7 +10,6 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import signed_in
 from portal.analytics import failures as fa
@@ -22,6 +21,7 @@ from portal.analytics.pickers import part_picker
 from portal.analytics.sheets import SHEETS
 from portal.catalog.models import Part, ProductModel
 from portal.claims.models import Claim
+from portal.claims.scope import listed
 from portal.core.db import utcnow
 from portal.core.downloads import download
 from portal.core.htmx import render
@@ -30,7 +30,6 @@ from portal.core.regions import PROVINCES
 from portal.dealers.pickers import dealer_picker
 from portal.dealers.scope import picks_dealers, scoped
 from portal.extensions import db
-from portal.units.models import Unit
 
 URL_SAFE = "!$'()*,/:;?@"  # as url_for encodes a query string
 
@@ -228,9 +227,8 @@ def part_choices():
 def failure_claims():
     """The claims behind a number: the failures under the filters, newest first."""
     filters, errors, _pickers = _asked()
-    stmt = fa.claims_behind(filters, current_user).options(
-        selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
-    page = request_page(stmt, Claim.id, Claim.id, descending=True)
+    stmt = listed(fa.claims_behind(filters, current_user))
+    page = request_page(stmt, Claim.id, Claim.id, descending=True, rows=True)
     return render("analytics/claims.html", "analytics/_claim_rows.html", page=page,
                   filters=filters, errors=errors, described=_described(filters))
 

@@ -85,9 +85,11 @@ class Claim(CreatedBy, VersionedRecord, db.Model):
         # dashboard) and which hold every column it reads: the count reads only those rows.
         sa.Index("ix_claims_samples_pending", "status", "sampled", "sample_reviewed_at",
                  "dealer_id", "decided_at", "decided_by_rules"),
-        # The rep's queue to forward leaves out head office's own records (the maker's cost).
+        # The rep's queue to forward leaves out head office's own records (the maker's cost);
+        # its count of the ready ones reads the columns of ``ready_for_finance`` from here.
         sa.Index("ix_claims_to_forward", "finance_stage", "status", "dealer_id", "decided_at",
-                 "filed_by_head_office"),
+                 "filed_by_head_office", "parts_pending", "decided_by_rules", "sampled",
+                 "sample_reviewed_at"),
         sa.Index("ix_claims_forwarded", "finance_stage", "dealer_id", "forwarded_at"),
         sa.Index("ix_claims_unnoticed", "finance_stage", "notice_id", "dealer_id", "finance_on",
                  "total_finance"),
@@ -140,6 +142,10 @@ class Claim(CreatedBy, VersionedRecord, db.Model):
     sampled: Mapped[bool] = mapped_column(default=False)
     sample_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sample_reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Old parts still waiting for a verdict or a waiver (``portal.returns.models``: kept by every
+    # flush that touches an owed part), so the rep's count of claims ready to forward reads a
+    # column instead of asking after each claim's owed parts.
+    parts_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     checks: Mapped[list] = mapped_column(sa.JSON, default=list)  # as at submission
     # After the technical decision: the rep's forwarding, finance's audit, the notice.
     finance_stage: Mapped[FinanceStage | None] = mapped_column(enum_column(FinanceStage))

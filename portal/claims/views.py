@@ -12,7 +12,6 @@ from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import signed_in
 from portal.catalog.models import FaultCode, FaultHours, Part, ProductModel
@@ -37,7 +36,7 @@ from portal.claims.models import (
     LineKind,
     RejectCode,
 )
-from portal.claims.scope import get_claim, visible_claims
+from portal.claims.scope import get_claim, listed, visible_claims
 from portal.claims.search import searched_claims
 from portal.claims.signature import SignatureForm, receive_signature
 from portal.core import audit
@@ -53,7 +52,6 @@ from portal.core.queues import requested
 from portal.core.uploads import IMAGE_TYPES, send_upload, store, uploads_root
 from portal.extensions import db
 from portal.units.coverage_text import REASONS
-from portal.units.models import Unit
 
 bp = Blueprint("claims", __name__, url_prefix="/claims")
 # The record's form: a dealer's staff, or head office filing its own repair (``can_fill_claims``).
@@ -94,8 +92,7 @@ def index():
     sample = request.args.get("sample") == "1"
     head_office = request.args.get("origin") == "head_office"
     queue = requested()
-    stmt = list_select(queue, visible_claims, current_user, utcnow()).options(
-        selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
+    stmt = list_select(queue, visible_claims, current_user, utcnow())
     if status in QUEUES:
         stmt = stmt.where(Claim.status.in_(QUEUES[status]))
     elif status in ClaimStatus.__members__.values():
@@ -104,8 +101,8 @@ def index():
         stmt = stmt.where(Claim.sampled, Claim.sample_reviewed_at.is_(None))
     if head_office:
         stmt = stmt.where(Claim.filed_by_head_office)
-    stmt = searched_claims(stmt, q)
-    page = list_page(stmt, queue, Claim.id, Claim.id)
+    stmt = listed(searched_claims(stmt, q), *([queue.sort] if queue else []))
+    page = list_page(stmt, queue, Claim.id, Claim.id, rows=True)
     return render("claims/index.html", "claims/_rows.html", page=page, wanted=status, q=q,
                   sample=sample, head_office=head_office, statuses=ClaimStatus, queues=QUEUES,
                   queue=queue)

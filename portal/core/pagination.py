@@ -47,13 +47,18 @@ def decode_cursor(cursor: str | None) -> list | None:
 
 
 def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descending=False,
-                keys_first=False):
+                keys_first=False, rows=False):
     """Run ``stmt`` ordered by (sort_col, id_col) and return one page plus the next cursor.
-    ``keys_first`` for a SELECT no index walks in order (``rows_by_keys``)."""
+    ``keys_first`` for a SELECT no index walks in order (``rows_by_keys``); ``rows`` for a
+    SELECT of columns (plain rows, which must name ``sort_col`` and ``id_col`` by their keys),
+    not of records."""
     if (after_last := _after_last(sort_col, id_col, cursor, descending)) is not None:
         stmt = stmt.where(after_last)
     stmt = stmt.order_by(*_order(sort_col, id_col, descending)).limit(size + 1)
-    rows = rows_by_keys(stmt, id_col) if keys_first else db.session.scalars(stmt).all()
+    if rows:
+        rows = db.session.execute(stmt).all()
+    else:
+        rows = rows_by_keys(stmt, id_col) if keys_first else db.session.scalars(stmt).all()
     return _page(rows, sort_col, id_col, size)
 
 
@@ -142,28 +147,30 @@ def rows_by_keys(stmt, id_col) -> list:
 
 
 def list_page(stmt, queue, sort_col, id_col, *, descending: bool = True,
-              keys_first: bool = False) -> Page:
+              keys_first: bool = False, rows: bool = False) -> Page:
     """The page of ``stmt`` the request's cursor asks for, of the configured size: in the
     queue's order when the request asks for a queue, else by ``sort_col`` (newest first unless
     told otherwise; ``keys_first`` as ``keyset_page``)."""
     if queue:
-        return queue_page(stmt, queue)
-    return request_page(stmt, sort_col, id_col, descending=descending, keys_first=keys_first)
+        return queue_page(stmt, queue, rows=rows)
+    return request_page(stmt, sort_col, id_col, descending=descending, keys_first=keys_first,
+                        rows=rows)
 
 
-def queue_page(stmt, queue) -> Page:
+def queue_page(stmt, queue, rows: bool = False) -> Page:
     """The page of ``stmt`` (``queue``'s SELECT, narrowed) the request's cursor asks for, in
     the queue's order."""
-    return queue.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    return queue.page(stmt, request.args.get("after"), current_app.config["PAGE_SIZE"],
+                      rows=rows)
 
 
 def request_page(stmt, sort_col, id_col, *, descending: bool = False,
-                 size: int | None = None, keys_first: bool = False) -> Page:
+                 size: int | None = None, keys_first: bool = False, rows: bool = False) -> Page:
     """The page of ``stmt`` by (``sort_col``, ``id_col``) that the request's cursor (``after``)
     asks for: ``size`` rows, the configured page size unless told."""
     return keyset_page(stmt, sort_col, id_col, request.args.get("after"),
                        size or current_app.config["PAGE_SIZE"], descending=descending,
-                       keys_first=keys_first)
+                       keys_first=keys_first, rows=rows)
 
 
 def _key(value):

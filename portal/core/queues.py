@@ -88,9 +88,10 @@ class Queue:
         date, in one query."""
         return piles([self], user, now, cap)[0]
 
-    def page(self, stmt, after: str | None, size: int) -> Page:
+    def page(self, stmt, after: str | None, size: int, rows: bool = False) -> Page:
         """One page of ``stmt`` (``select`` narrowed further) in the queue's order."""
-        return keyset_page(stmt, self.sort, self.key, after, size, descending=self.newest_first)
+        return keyset_page(stmt, self.sort, self.key, after, size, descending=self.newest_first,
+                           rows=rows)
 
     def url(self) -> str:
         """The list page that shows exactly this queue."""
@@ -116,7 +117,7 @@ def piles(queues, user, now: datetime, cap: int | None = None) -> list[Pile]:
     rows: a count past ``cap`` shows as ``cap`` with ``more`` (the list page has them all), so a
     home page's tile costs the same however many wait."""
     if cap is not None:
-        return [_capped(queue, user, now, cap) for queue in queues]
+        return _capped(queues, user, now, cap)
     found: dict[Queue, Pile] = {}
     for scope in dict.fromkeys(queue.scope for queue in queues):
         group = [queue for queue in queues if queue.scope is scope]
@@ -135,17 +136,20 @@ def _count(scope, queues: list[Queue], user, now: datetime) -> list[Pile]:
     return [Pile(row[i], row[i + 1]) for i in range(0, len(row), 2)]
 
 
-def _capped(queue: Queue, user, now: datetime, cap: int) -> Pile:
-    """At most ``cap + 1`` records counted, in no order (the first index entries found), and
-    the oldest as the first by ``since`` (read from the start of an index range where the
-    queue's conditions and date are indexed together), in one statement."""
-    stmt = queue.select(user, now)
-    counted = stmt.with_only_columns(queue.key).limit(cap + 1).subquery()
-    count = sa.select(sa.func.count()).select_from(counted).scalar_subquery()
-    oldest = (stmt.with_only_columns(queue.since).where(queue.since.is_not(None))
-              .order_by(queue.since).limit(1).scalar_subquery())
-    found, first = db.session.execute(sa.select(count, oldest)).one()
-    return Pile(min(found, cap), first, found > cap)
+def _capped(queues, user, now: datetime, cap: int) -> list[Pile]:
+    """Of each queue, at most ``cap + 1`` records counted, in no order (the first index entries
+    found), and the oldest as the first by ``since`` (read from the start of an index range where
+    the queue's conditions and date are indexed together): two subqueries a queue, all in one
+    statement."""
+    columns = []
+    for queue in queues:
+        stmt = queue.select(user, now)
+        counted = stmt.with_only_columns(queue.key).limit(cap + 1).subquery()
+        columns.append(sa.select(sa.func.count()).select_from(counted).scalar_subquery())
+        columns.append(stmt.with_only_columns(queue.since).where(queue.since.is_not(None))
+                       .order_by(queue.since).limit(1).scalar_subquery())
+    row = db.session.execute(sa.select(*columns)).one()
+    return [Pile(min(row[i], cap), row[i + 1], row[i] > cap) for i in range(0, len(row), 2)]
 
 
 def _shared(wheres: list[tuple]) -> list:

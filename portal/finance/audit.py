@@ -27,7 +27,7 @@ from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.finance import cost_totals
 from portal.finance.access import can_audit_costs, can_forward_claim, handled_by
-from portal.returns.models import OwedPart, OwedStatus
+from portal.returns.models import OwedPart, OwedStatus, waiting_for_verdict
 from portal.returns.owed import line_returns
 from portal.service import visit_tallies
 from portal.workflow.claims import clear_decisions
@@ -39,22 +39,16 @@ AUDITED = (FinanceStage.APPROVED, FinanceStage.REJECTED)
 # ---------------------------------------------------------------- readiness
 
 
-def _waiting_for_verdict():
-    """An owed part that still holds the claim back: neither judged nor excused from return.
-    (A late part whose lateness was waived is still received, and still needs its verdict.)"""
-    return sa.and_(OwedPart.status.notin_((OwedStatus.CANCELLED, OwedStatus.WAIVED)),
-                   OwedPart.verdict.is_(None))
-
-
 def _sample_pending():
     return sa.and_(Claim.decided_by_rules, Claim.sampled, Claim.sample_reviewed_at.is_(None))
 
 
 def ready_for_finance():
     """A WHERE clause for the claims ready for finance, for queues: one set-based test instead
-    of ``finance_readiness`` per row."""
+    of ``finance_readiness`` per row; the claim's ``parts_pending`` stands for its owed parts
+    still waiting for a verdict (``portal.returns.models.waiting_for_verdict``)."""
     return sa.and_(Claim.status.in_(READY_STATUSES), sa.not_(_sample_pending()),
-                   ~sa.exists().where(OwedPart.claim_id == Claim.id, _waiting_for_verdict()))
+                   Claim.parts_pending.is_(False))
 
 
 def pending_parts(claim_ids) -> dict[int, list]:
@@ -69,7 +63,7 @@ def pending_parts(claim_ids) -> dict[int, list]:
                       ClaimLine.position)
             .join(Part, Part.id == OwedPart.part_id)
             .join(ClaimLine, ClaimLine.id == OwedPart.claim_line_id)
-            .where(OwedPart.claim_id.in_(claim_ids), _waiting_for_verdict())
+            .where(OwedPart.claim_id.in_(claim_ids), waiting_for_verdict())
             .order_by(OwedPart.id)):
         found.setdefault(owed.claim_id, []).append(owed)
     return found

@@ -4,14 +4,16 @@ audits and has audited. Each is one scoped SELECT, sorted for keyset pagination.
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
+from portal.accounts.models import User
+from portal.catalog.models import ProductModel
 from portal.claims.models import Claim, FinanceStage
 from portal.claims.scope import visible_claims
 from portal.core.queues import day_of
 from portal.dealers.models import Dealer
 from portal.finance.access import can_follow_audits, can_follow_forwarding
 from portal.finance.audit import ready_for_finance
+from portal.finance.models import WriteOffNotice
 from portal.finance.queues import AUDIT, FORWARD
 from portal.units.models import Unit
 
@@ -35,25 +37,48 @@ def queue_select(name: str, user, now: datetime, *, dealer: str = "", ready: boo
     the work queues ``forward`` and ``audit`` (``portal.finance.queues``), or the claims
     forwarded and audited recently."""
     today = day_of(now)
-    stmt = visible_claims(user).options(
-        selectinload(Claim.unit).selectinload(Unit.model), selectinload(Claim.dealer))
+    stmt = visible_claims(user)
     if name == "forward":  # decided, not yet forwarded; oldest first
         stmt = stmt.where(*FORWARD.where(user, now))
         if ready:
             stmt = stmt.where(ready_for_finance())
     elif name == "forwarded":
-        stmt = stmt.where(Claim.finance_stage.is_not(None)).options(
-            selectinload(Claim.forwarded_by), selectinload(Claim.notice))
+        stmt = stmt.where(Claim.finance_stage.is_not(None))
     elif name == "audit":
-        stmt = stmt.where(*AUDIT.where(user, now)).options(
-            selectinload(Claim.forwarded_by))
+        stmt = stmt.where(*AUDIT.where(user, now))
     else:  # audited recently
         stmt = stmt.where(
             Claim.finance_stage.in_((FinanceStage.APPROVED, FinanceStage.REJECTED,
                                      FinanceStage.WRITTEN_OFF)),
             Claim.finance_on >= today - timedelta(days=RECENT_DAYS),
-        ).options(selectinload(Claim.finance_by), selectinload(Claim.notice))
+        )
     if dealer:
         stmt = stmt.where(Claim.dealer_id.in_(
             sa.select(Dealer.id).where(Dealer.code.startswith(dealer))))
     return stmt
+
+
+def _named(column, key, label):
+    return sa.select(column).where(key).correlate(Claim).scalar_subquery().label(label)
+
+
+# What a row of the page shows, as plain columns: each name read for the page's rows only (a
+# subquery per shown row), not whole claims with their units, models, dealers and people.
+ROW_COLUMNS = (
+    Claim.id, Claim.number, Claim.status, Claim.finance_stage, Claim.decided_by_rules,
+    Claim.sampled, Claim.sample_reviewed_at, Claim.decided_at, Claim.forwarded_at,
+    Claim.finance_at, Claim.total_approved, Claim.total_finance,
+    _named(Dealer.code, Dealer.id == Claim.dealer_id, "dealer_code"),
+    _named(Dealer.name, Dealer.id == Claim.dealer_id, "dealer_name"),
+    _named(Unit.serial, Unit.id == Claim.unit_id, "serial"),
+    _named(ProductModel.code, sa.and_(Unit.id == Claim.unit_id,
+                                      ProductModel.id == Unit.model_id), "model_code"),
+    _named(User.display_name, User.id == Claim.forwarded_by_id, "forwarded_by"),
+    _named(User.display_name, User.id == Claim.finance_by_id, "finance_by"),
+    _named(WriteOffNotice.number, WriteOffNotice.id == Claim.notice_id, "notice_number"),
+)
+
+
+def queue_rows(stmt):
+    """``queue_select`` (narrowed further) as the rows its page shows (``ROW_COLUMNS``)."""
+    return stmt.with_only_columns(*ROW_COLUMNS)

@@ -28,7 +28,7 @@ from portal.finance.audit import (
 )
 from portal.finance.audit_forms import AuditForm, ForwardForm, ReopenForm, ReturnForm
 from portal.finance.audit_panel import claim_finance
-from portal.finance.audit_queues import QUEUES, queue_select, queues_for
+from portal.finance.audit_queues import QUEUES, queue_rows, queue_select, queues_for
 from portal.finance.views import bp
 
 rep_only = requires(access.can_forward_claims)
@@ -50,7 +50,7 @@ def claims():
     stmt = searched_claims(queue_select(queue, current_user, now, dealer=wanted["dealer"],
                                         ready=bool(wanted["ready"])), wanted["q"])
     _may_see, sort_col, descending = QUEUES[queue]
-    page = request_page(stmt, sort_col, Claim.id, descending=descending)
+    page = request_page(queue_rows(stmt), sort_col, Claim.id, descending=descending, rows=True)
     readiness = readiness_of(page.items, today) if queue == "forward" else {}
     return render("finance/claims.html", "finance/_claim_rows.html", page=page, tabs=tabs,
                   wanted=wanted, readiness=readiness)

@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from portal.accounts.roles import signed_in
+from portal.catalog.models import Part
 from portal.claims.models import Claim
 from portal.claims.scope import visible_claims
 from portal.core import audit
@@ -57,7 +57,7 @@ def alerts():
     size = current_app.config["PAGE_SIZE"]
     pages = [(s, keyset_page(_alerts_stmt(s), BatchAlert.raised_at, BatchAlert.id,
                              request.args.get("after") if status else None, size,
-                             descending=True)) for s in shown]
+                             descending=True, rows=True)) for s in shown]
     last_run = db.session.scalar(sa.select(AlertRun).order_by(AlertRun.id.desc()).limit(1))
     return render("quality/alerts.html", "quality/_alert_rows.html", pages=pages,
                   chosen=status, statuses=AlertStatus,  # ``status`` is render()'s own
@@ -65,8 +65,11 @@ def alerts():
 
 
 def _alerts_stmt(status):
-    return (sa.select(BatchAlert).where(BatchAlert.status == status)
-            .options(selectinload(BatchAlert.part)))
+    """The alerts in ``status`` as the rows the list shows (plain columns, not alerts)."""
+    return (sa.select(BatchAlert.id, Part.part_number, Part.name.label("part_name"),
+                      BatchAlert.batch, BatchAlert.failures, BatchAlert.expected,
+                      BatchAlert.units, BatchAlert.p_value, BatchAlert.raised_at)
+            .join(Part, Part.id == BatchAlert.part_id).where(BatchAlert.status == status))
 
 
 @bp.route("/alerts/<id:alert_id>")

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from portal.catalog.models import PolicySettings, part_models
+from portal.catalog.models import Part, PolicySettings, part_models
 from portal.claims.models import Claim, ClaimLine
 from portal.core import audit
 from portal.core.db import SHANGHAI, utcnow
@@ -309,11 +309,13 @@ def raised_by(run: AlertRun) -> list[BatchAlert]:
 
 
 def open_alerts_box() -> dict:
-    """For the home pages: how many alerts are open (not yet acknowledged), and the newest."""
-    count = db.session.scalar(sa.select(sa.func.count(BatchAlert.id))
-                              .where(BatchAlert.status == AlertStatus.OPEN))
-    newest = db.session.scalars(
-        sa.select(BatchAlert).where(BatchAlert.status == AlertStatus.OPEN)
-        .options(selectinload(BatchAlert.part))
+    """For the home pages: how many alerts are open (not yet acknowledged), and the newest (its
+    id, part number and name, batch, raised at), in one statement of plain rows."""
+    is_open = BatchAlert.status == AlertStatus.OPEN
+    count = sa.select(sa.func.count(BatchAlert.id)).where(is_open).scalar_subquery()
+    newest = db.session.execute(
+        sa.select(BatchAlert.id, Part.part_number, Part.name.label("part_name"), BatchAlert.batch,
+                  BatchAlert.raised_at, count.label("open"))
+        .join(Part, Part.id == BatchAlert.part_id).where(is_open)
         .order_by(BatchAlert.raised_at.desc(), BatchAlert.id.desc()).limit(1)).first()
-    return {"open": count, "newest": newest}
+    return {"open": newest.open if newest else 0, "newest": newest}

@@ -158,6 +158,43 @@ class OwedPart(VersionedRecord, db.Model):
         return f"SBOP:{self.id}:{self.claim.number}:{self.line.position}"
 
 
+def waiting_for_verdict():
+    """An owed part that still holds its claim back from finance: neither judged nor excused
+    from return. (A late part whose lateness was waived is still received, and still needs its
+    verdict.)"""
+    return sa.and_(OwedPart.status.notin_((OwedStatus.CANCELLED, OwedStatus.WAIVED)),
+                   OwedPart.verdict.is_(None))
+
+
+def mark_parts_pending(connection, claim_ids) -> None:
+    """Set ``claims.parts_pending`` of these claims from their owed parts."""
+    claims = OwedPart.__table__.metadata.tables["claims"]
+    connection.execute(sa.update(claims).where(claims.c.id.in_(sorted(claim_ids))).values(
+        parts_pending=sa.exists().where(OwedPart.claim_id == claims.c.id, waiting_for_verdict())))
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _keep_parts_pending(session, flush_context) -> None:
+    """Every flush that adds, changes or removes an owed part sets its claim's ``parts_pending``
+    in the same transaction: the one place the flag follows a verdict, a waiver, a receipt, a
+    cancellation, so the rep's count of claims ready to forward is exact at once."""
+    ids = {o.claim_id for o in (*session.new, *session.dirty, *session.deleted)
+           if isinstance(o, OwedPart) and o.claim_id is not None}
+    if ids:
+        mark_parts_pending(session.connection(), ids)
+        session.info.setdefault("parts_pending", set()).update(ids)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush_postexec")
+def _expire_parts_pending(session, flush_context) -> None:
+    """A claim loaded in the session reads its new flag from the database."""
+    claim_class = OwedPart.claim.property.mapper.class_
+    for claim_id in session.info.pop("parts_pending", ()):
+        claim = session.identity_map.get(sa.orm.util.identity_key(claim_class, claim_id))
+        if claim is not None:
+            session.expire(claim, ["parts_pending"])
+
+
 class VerdictPhoto(db.Model):
     __tablename__ = "verdict_photos"
 
