@@ -193,11 +193,17 @@ def nearly_sold_first(dealer_ids, today: date, first: int) -> tuple[int, list[St
     The listed units are rows of what the page shows of them (id, serial, shipping day), not
     records: ``StockAge.unit`` is that row and ``dealer`` is None."""
     seasons = operating_seasons()
-    rows = db.session.execute(
-        _unsold((Unit.id, Unit.serial, Unit.shipped_on, ProductModel.category, Dealer.province),
-                dealer_ids, None)
-        .where(_nearly_condition(seasons, dealer_ids, today))
-        .add_columns(sa.func.count().over()).limit(max(first, 1))).all()
+    # Counted in a sub-select, ordered and cut outside it: asked for the first rows of a
+    # count(*) OVER () in serial order, PostgreSQL (15) walks all the dealer's units by serial
+    # (12,000 for the largest dealer: 12–16 ms) as if the first rows came without the count;
+    # ordered outside, it reads the dealer's units without that order (5–8 ms). SQLite plans
+    # both alike, through the index on (dealer, shipping day).
+    counted = (_unsold((Unit.id, Unit.serial, Unit.shipped_on, ProductModel.category,
+                        Dealer.province), dealer_ids, None)
+               .where(_nearly_condition(seasons, dealer_ids, today))
+               .add_columns(sa.func.count().over().label("counted")).order_by(None).subquery())
+    rows = db.session.execute(sa.select(counted).order_by(counted.c.serial)
+                              .limit(max(first, 1))).all()
     if not rows:
         return 0, []
     age = _ages(today, seasons)
