@@ -455,6 +455,34 @@ def test_list_and_notice_pages_do_not_grow_with_rows(client, login, world, finan
         few[0], few[1] + 1)  # the bigger one links back to the notice it replaces
 
 
+def _claim_cells(html: str) -> list[list[str]]:
+    """The text of each cell of the sheet's claim rows."""
+    body = html.split('class="notice-claims"', 1)[1].split("<tbody>", 1)[1].split("</tbody>")[0]
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(
+        r"<td[^>]*>(.*?)</td>", row, re.S)] for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def test_the_page_shows_each_claim_as_the_pdf_does(client, login, world, finance, app):
+    """The page reads the sheet's rows as plain columns, the PDF from the records: the same
+    cells (number, serial, model, repair date, amounts); a released claim says so on screen."""
+    from portal.finance.documents import notice_html
+
+    notice = make_notice(world.dealer_a, 3, actor=finance)
+    db.session.commit()
+    with force_locale("en"):
+        pdf_rows = _claim_cells(notice_html(notice))
+    claim = notice.claims[0].claim
+    assert pdf_rows[0][1:5] == [claim.number, claim.unit.serial, claim.unit.model.code,
+                                (claim.completed_on or claim.failure_date).isoformat()]
+    login(finance)
+    page = client.get(f"/finance/notices/{notice.number}").get_data(as_text=True)
+    assert _claim_cells(page) == pdf_rows and len(pdf_rows) == 3
+    lifecycle.void_notice(notice, "The dealer is right", actor=finance)
+    db.session.commit()
+    page = client.get(f"/finance/notices/{notice.number}").get_data(as_text=True)
+    assert [row[1] for row in _claim_cells(page)] == [f"{row[1]} Released" for row in pdf_rows]
+
+
 def test_the_page_lists_the_claims_a_page_at_a_time(client, login, world, finance, app,
                                                     monkeypatch):
     """Its totals and its sheet's footer over all claims, the claims a page at a time, each

@@ -107,6 +107,29 @@ class NoticeClaim(db.Model):
     notice = relationship(WriteOffNotice, back_populates="claims")
     claim = relationship("Claim")
 
+    # The sheet's row (templates/finance/_notice_claim_row.html) under the names the notice
+    # page reads as plain columns (``portal.finance.notices.claim_rows``); the PDF reads them
+    # here, from the record and its claim.
+    @property
+    def number(self) -> str:
+        return self.claim.number
+
+    @property
+    def claim_notice_id(self) -> int | None:
+        return self.claim.notice_id
+
+    @property
+    def serial(self) -> str:
+        return self.claim.unit.serial
+
+    @property
+    def model_code(self) -> str:
+        return self.claim.unit.model.code
+
+    @property
+    def repair_date(self):
+        return self.claim.completed_on or self.claim.failure_date
+
 
 class SettlementStatus(TitledEnum):
     APPROVED = "approved", _l("Approved by finance")  # waits for (or is on) a notice

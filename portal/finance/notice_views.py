@@ -90,7 +90,7 @@ def _page(notice: WriteOffNotice, status: int = 200, **forms):
 def _claim_page(notice: WriteOffNotice):
     """The page of the notice's claims the request asks for, in the notice's order."""
     return request_page(claim_rows().where(NoticeClaim.notice_id == notice.id),
-                        NoticeClaim.position, NoticeClaim.claim_id)
+                        NoticeClaim.position, NoticeClaim.claim_id, rows=True)
 
 
 @bp.route("/notices/<number>")

@@ -20,9 +20,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
-from portal.catalog.models import PolicySettings
+from portal.catalog.models import PolicySettings, ProductModel
 from portal.claims.models import Claim, ClaimLine, Decision, FinanceStage, LineKind
 from portal.core import audit
 from portal.core.db import money, month_start, utcnow
@@ -163,10 +163,20 @@ def case_options():
 
 
 def claim_rows():
-    """A SELECT of notices' claims with what the sheet shows of each (its number, the unit's
-    serial and model, the repair date): narrow it to one notice and page it by position."""
-    return sa.select(NoticeClaim).options(
-        joinedload(NoticeClaim.claim).joinedload(Claim.unit).joinedload(Unit.model))
+    """A SELECT of notices' claims as plain rows of what the sheet shows of each (its position
+    and amounts, the claim's number and where it is now, the unit's serial and model, the repair
+    date), under the names ``NoticeClaim`` gives them for the PDF: narrow it to one notice and
+    page it by (position, claim_id) with ``rows=True``."""
+    return (sa.select(NoticeClaim.position, NoticeClaim.claim_id, NoticeClaim.parts,
+                      NoticeClaim.labour, NoticeClaim.travel, NoticeClaim.other,
+                      NoticeClaim.total, Claim.number,
+                      Claim.notice_id.label("claim_notice_id"), Unit.serial,
+                      ProductModel.code.label("model_code"),
+                      sa.func.coalesce(Claim.completed_on, Claim.failure_date)
+                      .label("repair_date"))
+            .join(Claim, Claim.id == NoticeClaim.claim_id)
+            .join(Unit, Unit.id == Claim.unit_id)
+            .join(ProductModel, ProductModel.id == Unit.model_id))
 
 
 def claim_count(notice: WriteOffNotice) -> int:
