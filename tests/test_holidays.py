@@ -60,7 +60,7 @@ def test_the_library_does_not_know_2027():
 def test_an_entered_day_wins_over_the_library_and_leaves_its_other_days_alone():
     entered = EnteredYear(holidays=frozenset({date(2025, 10, 10)}),
                           working_days=frozenset({date(2025, 10, 2)}))
-    cal = OfficialCalendar(lambda year: entered if year == 2025 else None)
+    cal = OfficialCalendar(lambda first, last: {2025: entered} if first <= 2025 <= last else {})
     assert CHINA.is_rest_day(date(2025, 10, 2)) and not CHINA.is_rest_day(date(2025, 10, 10))
     assert not cal.is_rest_day(date(2025, 10, 2))  # the entry says worked
     assert cal.is_rest_day(date(2025, 10, 10))  # the entry says off
@@ -72,7 +72,7 @@ def test_an_entered_day_wins_over_the_library_and_leaves_its_other_days_alone():
 def test_an_entered_year_the_library_lacks_rests_on_its_holidays_and_works_its_swaps():
     entered = EnteredYear(holidays=frozenset(NATIONAL_DAY_2027),
                           working_days=frozenset(WORKED_2027))
-    cal = OfficialCalendar(lambda year: entered if year == 2027 else None)
+    cal = OfficialCalendar(lambda first, last: {2027: entered} if first <= 2027 <= last else {})
     assert cal.knows(2027)
     assert all(cal.is_rest_day(day) for day in NATIONAL_DAY_2027)
     assert not any(cal.is_rest_day(day) for day in WORKED_2027)
@@ -80,12 +80,14 @@ def test_an_entered_year_the_library_lacks_rests_on_its_holidays_and_works_its_s
     assert not cal.is_rest_day(date(2027, 10, 8))  # the Friday after
 
 
-def test_each_year_is_read_once():
+def test_each_year_is_read_once_with_the_unread_years_either_side():
     asked = []
-    cal = OfficialCalendar(lambda year: asked.append(year))
+    cal = OfficialCalendar(lambda first, last: asked.append((first, last)) or {})
     for offset in range(800):
         cal.is_rest_day(date(2027, 1, 1) + timedelta(days=offset))
-    assert asked == [2027, 2028, 2029]
+    assert asked == [(2026, 2028), (2029, 2030)]
+    cal.is_rest_day(date(2026, 5, 1)), cal.is_rest_day(date(2025, 5, 1))
+    assert asked == [(2026, 2028), (2029, 2030), (2024, 2025)]
 
 
 # --- entered days drive the clocks ----------------------------------------------------------
@@ -146,6 +148,30 @@ def test_the_calendar_reads_a_year_once_per_transaction(admin, db):
         sa.event.remove(db.engine, "before_cursor_execute", note)
     assert ends == [date(2027, 10, 8)] * 5  # 1–5 October are all in the holiday
     assert len(read) == 1  # 2027, once
+
+
+def test_the_years_either_side_come_in_the_same_query_each_as_entered(admin, db):
+    """A unit's page asks this year, next year's warranty end and last year's repairs: one
+    query reads the three, and each year answers from its own entered days."""
+    enter_national_day(admin)
+    holidays.add_day(2025, date(2025, 10, 10), "holiday", actor=admin)
+    db.session.commit()
+    read = []
+
+    def note(conn, cursor, statement, *args):
+        if "official_days" in statement:
+            read.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        official = calendar.official()
+        assert official.source(2026) == Source.LIBRARY
+        assert official.is_rest_day(date(2027, 10, 4)) and official.source(2027) == Source.ENTERED
+        assert official.is_rest_day(date(2025, 10, 10)) and official.source(2025) == Source.ENTERED
+        assert not official.is_rest_day(date(2027, 10, 9))  # a Saturday worked
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert len(read) == 1
 
 
 def test_a_new_transaction_sees_what_was_entered(admin, db):

@@ -15,7 +15,9 @@ sources, per year:
   says so (``calendar_assumed``).
 
 No other module reads ``chinesecalendar``. ``official()`` is the calendar of the database
-session's transaction: it reads an entered year once (one query) however many days are asked.
+session's transaction: it reads an entered year once however many days are asked, with the
+years either side of it in the same query (a unit's page asks this year's, its warranty end's
+next year and its repairs' last year: one query, not three).
 """
 
 from collections.abc import Callable
@@ -101,16 +103,21 @@ class OfficialCalendar:
     """The official calendar: a day the administrator entered is what the entry says (it wins
     over the library, day by day: a correction of one day leaves the library's others alone);
     any other day is the library's, weekends alone in a year the library does not know.
-    ``entered(year)`` is read once per year (None when nothing of the year was entered)."""
+    ``entered(first, last)`` gives the entered years from first to last (a year with nothing
+    entered is absent); a year not read yet is read with the unread years either side of it."""
 
-    def __init__(self, entered: Callable[[int], EnteredYear | None],
+    def __init__(self, entered: Callable[[int, int], dict[int, EnteredYear]],
                  library: ChinaCalendar = CHINA) -> None:
         self._load, self._library = entered, library
         self._years: dict[int, EnteredYear | None] = {}
 
     def entered(self, year: int) -> EnteredYear | None:
         if year not in self._years:
-            self._years[year] = self._load(year)
+            first = year - 1 if year - 1 not in self._years else year
+            last = year + 1 if year + 1 not in self._years else year
+            read = self._load(first, last)
+            for each in range(first, last + 1):
+                self._years[each] = read.get(each)
         return self._years[year]
 
     def source(self, year: int) -> Source:
@@ -134,13 +141,13 @@ def official() -> OfficialCalendar:
     """The calendar of the database session's transaction, entered years read once each; a
     new transaction reads them again, so what another request entered is seen once committed."""
     # Imported here: the table's write operations import this module to call ``forget``.
-    from portal.units.holidays import entered_year
+    from portal.units.holidays import entered_years_from
 
     session = db.session()
     session.connection()  # begin the transaction the calendar belongs to
     transaction, calendar = session.info.get(_SESSION_KEY, (None, None))
     if calendar is None or transaction is not session.get_transaction():
-        calendar = OfficialCalendar(entered_year)
+        calendar = OfficialCalendar(entered_years_from)
         session.info[_SESSION_KEY] = (session.get_transaction(), calendar)
     return calendar
 

@@ -47,15 +47,18 @@ def days_of(year: int) -> list[OfficialDay]:
         OfficialDay.day.between(date(year, 1, 1), date(year, 12, 31))).order_by(OfficialDay.day)))
 
 
-def entered_year(year: int) -> calendar.EnteredYear | None:
-    """The year as the calendar reads it (one query); None when nothing of it was entered."""
+def entered_years_from(first: int, last: int) -> dict[int, calendar.EnteredYear]:
+    """The years from first to last as the calendar reads them (one query over the day's
+    unique index), by year; a year with nothing entered is absent."""
     rows = db.session.execute(sa.select(OfficialDay.day, OfficialDay.kind).where(
-        OfficialDay.day.between(date(year, 1, 1), date(year, 12, 31)))).all()
-    if not rows:
-        return None
-    return calendar.EnteredYear(
-        holidays=frozenset(day for day, kind in rows if kind == DayKind.HOLIDAY),
-        working_days=frozenset(day for day, kind in rows if kind == DayKind.WORKING))
+        OfficialDay.day.between(date(first, 1, 1), date(last, 12, 31)))).all()
+    years: dict[int, tuple[set, set]] = {}
+    for day, kind in rows:
+        holidays, working_days = years.setdefault(day.year, (set(), set()))
+        (holidays if kind == DayKind.HOLIDAY else working_days).add(day)
+    return {year: calendar.EnteredYear(holidays=frozenset(holidays),
+                                       working_days=frozenset(working_days))
+            for year, (holidays, working_days) in years.items()}
 
 
 def entered_years() -> list[int]:
