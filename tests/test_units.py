@@ -98,6 +98,22 @@ def test_unit_list_pages_by_serial(client, login, world, db):
     assert seen == [f"PG{n:03d}" for n in range(40)]
 
 
+def test_unit_page_offers_the_parts_of_its_model_and_says_where_it_stands(client, login, world,
+                                                                          db):
+    """The coverage question's picker lists the parts of the unit's model only, by part
+    number; the standing is the unit's (no card, with its dealer: in stock)."""
+    unit = factories.make_unit("SB-PAGE-2", dealer=world.dealer_a)
+    other = factories.make_model("OTHER-1")
+    factories.make_part("ZZ-2", models=[unit.model]), factories.make_part("AA-1", models=[
+        unit.model, other]), factories.make_part("MM-9", models=[other])
+    db.session.commit()
+    login(world.users[Role.DEALER_STAFF])
+    body = client.get(f"/units/{unit.id}").get_data(as_text=True)
+    picked = [n for n in ("AA-1", "MM-9", "ZZ-2") if f">{n} " in body]
+    assert picked == ["AA-1", "ZZ-2"] and body.index(">AA-1 ") < body.index(">ZZ-2 ")
+    assert "在库" in body  # In stock
+
+
 def test_unit_page(client, login, world, db):
     unit = factories.make_unit("SB-PAGE-1", dealer=world.dealer_a, batch="B2409")
     db.session.commit()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from portal.accounts.access import can_read_history
 from portal.accounts.roles import signed_in
 from portal.cases.scope import unit_cases
-from portal.catalog.models import Part, ProductModel
+from portal.catalog.models import Part, part_models
 from portal.claims.models import Claim
 from portal.claims.repairs import clocks_for, coverage_for, warranty_repairs
 from portal.claims.scope import visible_claims
@@ -97,5 +97,6 @@ def _parts(unit):
     """The parts of the unit's model for the coverage question's picker, as the rows it shows."""
     return db.session.execute(
         sa.select(Part.id, Part.part_number, Part.name, Part.kind)
-        .where(Part.models.any(ProductModel.id == unit.model_id)).order_by(Part.part_number)
+        .join(part_models, part_models.c.part_id == Part.id)
+        .where(part_models.c.model_id == unit.model_id).order_by(Part.part_number)
     ).all()
