@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.dealers.scope import scope, scoped
 from portal.extensions import db
@@ -24,12 +24,12 @@ def visible_notices(user):
 def find_notice(number: str, user, *, claims: bool = True) -> WriteOffNotice | None:
     """The notice with its dealer, cases and (unless ``claims`` is false: the page shows them
     a page at a time) claims if ``user`` may see it, else None."""
-    options = sheet_options() if claims else (
-        case_options(),  # whether it has its PDF, without reading the PDF
-        selectinload(WriteOffNotice.document).load_only(NoticeDocument.rendered_at))
+    options = (selectinload(WriteOffNotice.dealer), *sheet_options()) if claims else (
+        case_options(),  # its dealer, and whether it has its PDF (not the PDF), in its own row
+        joinedload(WriteOffNotice.dealer),
+        joinedload(WriteOffNotice.document).load_only(NoticeDocument.rendered_at))
     return db.session.scalar(
-        visible_notices(user).where(WriteOffNotice.number == number)
-        .options(selectinload(WriteOffNotice.dealer), *options))
+        visible_notices(user).where(WriteOffNotice.number == number).options(*options))
 
 
 def get_notice(number: str, user, *, claims: bool = True) -> WriteOffNotice:
