@@ -1,9 +1,13 @@
 """Side effects you can see: no business writes hidden in ORM hooks.
 
 Running totals and tallies are written by the services that change what they count
-(``portal.service.visit_tallies``, ``portal.finance.cost_totals``); the only flush hook left is
-the guard that keeps a confirmed write-off notice unchanged, and the only mapper hooks keep the
-audit trail append-only. A new hook must be added here on purpose.
+(``portal.service.visit_tallies``, ``portal.finance.cost_totals``); the flush hooks left are the
+guard that keeps a confirmed write-off notice unchanged and the one that keeps a claim's
+``parts_pending`` flag (an index column, not a business figure: whether an old part still waits for
+a verdict or a waiver, which the rep's count of claims to forward reads from an index) equal to its
+owed parts whichever service changed them — a stored copy of a live rule that a missed call would
+silently make wrong, as a snapshot of that count once did. The only mapper hooks keep the audit
+trail append-only. A new hook must be added here on purpose.
 """
 
 from sqlalchemy.orm import Session
@@ -28,7 +32,9 @@ def test_only_the_notice_guard_listens_to_flushes(app):
              for name in SESSION_EVENTS
              for cls in _with_subclasses(Session)
              for fn in getattr(Session.dispatch, name)._clslevel.get(cls, [])}
-    assert found == {("before_flush", "portal.finance.immutability._guard_confirmed_notices")}
+    assert found == {("before_flush", "portal.finance.immutability._guard_confirmed_notices"),
+                     ("after_flush", "portal.returns.models._keep_parts_pending"),
+                     ("after_flush_postexec", "portal.returns.models._expire_parts_pending")}
 
 
 def test_only_the_audit_trail_guards_listen_to_rows(app):
