@@ -45,7 +45,9 @@ def finance_work(claims: dict, now: datetime) -> dict:
 def rep_work(user, now: datetime) -> dict:
     """The rep's decided claims waiting to be forwarded: ready ones, and those still waiting for
     old-part verdicts (counts), counted now: a rep forwards a claim the moment its verdict is
-    given, so the page may not wait for a snapshot."""
+    given, so the page may not wait for a snapshot. ``count(*)``, not of the claims' ids: the
+    id is not in ``ix_claims_to_forward``, and counting it made PostgreSQL read each claim's
+    row (11.9 → 2.9 ms for the rep with 20 dealers at the benchmark's scale 1.0)."""
     ready, total = db.session.execute(FORWARD.select(user, now).with_only_columns(
-        sa.func.count(FORWARD.key).filter(ready_for_finance()), sa.func.count(FORWARD.key))).one()
+        sa.func.count().filter(ready_for_finance()), sa.func.count())).one()
     return {"ready": ready, "not_ready": total - ready}
