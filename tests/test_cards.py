@@ -104,7 +104,7 @@ def test_the_dealer_home_lists_the_most_urgent_cards_to_file_and_all_on_asking(
     from portal.home.views import CARDS_LISTED
 
     for n in range(CARDS_LISTED + 2):
-        sold = factories.make_unit(f"SB-TODO-{n:02d}", dealer=world.dealer_a,
+        sold = factories.make_unit(f"SB-TOFILE-{n:02d}", dealer=world.dealer_a,
                                    shipped_on=TODAY - timedelta(days=90))
         factories.make_card(sold, status="draft", sale_date=TODAY - timedelta(days=n))
     db.session.commit()
@@ -112,10 +112,10 @@ def test_the_dealer_home_lists_the_most_urgent_cards_to_file_and_all_on_asking(
     home = client.get("/home/dealer").get_data(as_text=True)
     total = CARDS_LISTED + 2
     assert f"({total})" in home and "?cards=all#cards-to-file" in home
-    listed = {n for n in range(total) if f">SB-TODO-{n:02d}<" in home}
+    listed = {n for n in range(total) if f">SB-TOFILE-{n:02d}<" in home}
     assert listed == set(range(2, total))  # the oldest sales: the fewest days left
     everything = client.get("/home/dealer?cards=all").get_data(as_text=True)
-    assert all(f">SB-TODO-{n:02d}<" in everything for n in range(total))
+    assert all(f">SB-TOFILE-{n:02d}<" in everything for n in range(total))
     assert "?cards=all#cards-to-file" not in everything
 
 

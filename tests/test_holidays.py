@@ -2,6 +2,7 @@
 library does not know (2027), entered days over the library's, checked input, the page, the API's
 source, and one query per year however many days are asked."""
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -130,10 +131,9 @@ def test_working_day_counts_skip_entered_holidays_and_count_the_swaps(admin, db)
     assert calendar.working_days_between(start, end) == 7
 
 
-def test_the_calendar_reads_a_year_once_per_transaction(admin, db):
-    """Judging many units' clocks reads the entered days of each year once, not per date."""
-    enter_national_day(admin)
-    units = [tractor(date(2026, 10, 1) + timedelta(days=n)) for n in range(5)]
+@contextmanager
+def calendar_reads(db):
+    """The statements that read the entered days, sent while inside the block."""
     read = []
 
     def note(conn, cursor, statement, *args):
@@ -142,10 +142,18 @@ def test_the_calendar_reads_a_year_once_per_transaction(admin, db):
 
     sa.event.listen(db.engine, "before_cursor_execute", note)
     try:
-        ends = [coverage_for(unit, None, date(2027, 10, 8)).ends_on for unit in units]
-        calendar.working_days_between(date(2027, 1, 1), date(2027, 12, 31))
+        yield read
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_the_calendar_reads_a_year_once_per_transaction(admin, db):
+    """Judging many units' clocks reads the entered days of each year once, not per date."""
+    enter_national_day(admin)
+    units = [tractor(date(2026, 10, 1) + timedelta(days=n)) for n in range(5)]
+    with calendar_reads(db) as read:
+        ends = [coverage_for(unit, None, date(2027, 10, 8)).ends_on for unit in units]
+        calendar.working_days_between(date(2027, 1, 1), date(2027, 12, 31))
     assert ends == [date(2027, 10, 8)] * 5  # 1–5 October are all in the holiday
     assert len(read) == 1  # 2027, once
 
@@ -156,21 +164,12 @@ def test_the_years_either_side_come_in_the_same_query_each_as_entered(admin, db)
     enter_national_day(admin)
     holidays.add_day(2025, date(2025, 10, 10), "holiday", actor=admin)
     db.session.commit()
-    read = []
-
-    def note(conn, cursor, statement, *args):
-        if "official_days" in statement:
-            read.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with calendar_reads(db) as read:
         official = calendar.official()
         assert official.source(2026) == Source.LIBRARY
         assert official.is_rest_day(date(2027, 10, 4)) and official.source(2027) == Source.ENTERED
         assert official.is_rest_day(date(2025, 10, 10)) and official.source(2025) == Source.ENTERED
         assert not official.is_rest_day(date(2027, 10, 9))  # a Saturday worked
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
     assert len(read) == 1
 
 
