@@ -5,6 +5,7 @@ and commits for real. Chromium is Debian's (/usr/bin/chromium, or CHROMIUM); wit
 tests fail, unless SKIP_BROWSER=1 says to skip them (scripts/test.sh never sets it).
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from tests.e2e.browser import ARTIFACTS, CHROMIUM_ARGS, Axe, People, Shots, Watc
 from tests.e2e.seed import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# One log per pass: scripts/test.sh runs the SQLite and the PostgreSQL pass side by side.
+SERVER_LOG = ARTIFACTS / ("server-postgresql.log" if os.environ.get("TEST_DATABASE_URL", "")
+                          .startswith("postgresql") else "server-sqlite.log")
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +36,7 @@ def portal(tmp_path_factory):
     instance = tmp / "instance"
     with server.database(tmp) as url:
         seeded = server.migrate_and_seed(url, instance)
-        with server.serve(url, instance, ARTIFACTS / "server.log") as base:
+        with server.serve(url, instance, SERVER_LOG) as base:
             yield base, seeded
 
 
@@ -88,3 +92,44 @@ def seeded(portal):
 def shot(request):
     """``shot(page, "step")`` saves test-artifacts/<test>/NN-step.png."""
     return Shots(request.node.name)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report ends with where it failed and what the served portal
+    answered last: Playwright's message (a page's whole accessibility tree) can be longer than
+    what a CI log keeps of a failure, and a late, refused or lost answer shows only here."""
+    report = yield
+    if report.failed and call.when == "call":
+        crash = getattr(report.longrepr, "reprcrash", None)
+        where = f"{crash.path}:{crash.lineno}: {crash.message.splitlines()[0]}" if crash else ""
+        report.sections.append(("served portal: its last answers", _last_answers(SERVER_LOG)))
+        report.sections.append(("failed at", where))
+    return report
+
+
+def _last_answers(log: Path, count: int = 30) -> str:
+    """The last ``count`` requests of the server log but for static files (method, path,
+    status, duration) and any warning or error among them, oldest first."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()[-2000:]
+    except OSError as error:
+        return f"no server log: {error}"
+    kept = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            if "Traceback" in line or "Error" in line:
+                kept.append(line)
+            continue
+        if entry.get("logger") == "portal.access":
+            if str(entry.get("path", "")).startswith("/static/"):
+                continue
+            kept.append(f"{entry.get('time', '')[11:23]} {entry.get('method')} "
+                        f"{entry.get('path')} {entry.get('status')} "
+                        f"{entry.get('duration_ms')} ms user {entry.get('user_id')}")
+        elif entry.get("level") in ("WARNING", "ERROR", "CRITICAL"):
+            kept.append(f"{entry.get('level')} {entry.get('logger')}: {entry.get('message')} "
+                        f"{entry.get('exception', '')}".strip())
+    return "\n".join(kept[-count:])

@@ -73,7 +73,7 @@ def serve(url: str, instance: Path, log: Path):
     yields the base URL once /healthz answers."""
     env = {"DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(instance),
            "SECRET_KEY": secrets.token_hex(32), "PORTAL_ENV": "development",
-           "LOG_LEVEL": "WARNING"}
+           "LOG_LEVEL": "INFO"}  # each request's status and time, for a failed test's report
     log.unlink(missing_ok=True)  # this run's server log only
     with consumer(env, log), gunicorn("wsgi:app", workers=1, threads=8, env=env, log_path=log,
                                       ready_path="/healthz") as base:
