@@ -95,6 +95,30 @@ def test_a_dealer_never_finds_another_dealers_claims(client, login, world, claim
     assert claims[0].number in rows and claims[1].number in rows
 
 
+def test_a_dealers_search_pages_through_every_claim_it_finds_newest_first(client, login, world,
+                                                                          app, monkeypatch):
+    """Found by number or by serial (a page of each, merged): every match once, newest first,
+    across pages; what matches neither is not shown."""
+    by_number = [factories.make_claim(factories.make_unit(dealer=world.dealer_a),
+                                      number=f"PGQ-{n:03d}") for n in range(4)]
+    by_serial = [factories.make_claim(factories.make_unit(serial=f"PGQ{n:03d}",
+                                                          dealer=world.dealer_a))
+                 for n in range(3)]
+    unmatched = factories.make_claim(factories.make_unit(dealer=world.dealer_a))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    login(world.users[Role.DEALER_STAFF])
+    shown, url = [], "/claims/?q=PGQ"
+    while url:
+        rows = rows_of(client, url)
+        shown += re.findall(r"PGQ-\d{3}|WX-T-\d{6}", rows)
+        after = re.search(r'href="([^"]*after=[^"]*)"', rows)
+        url = after[1].replace("&amp;", "&") if after else None
+    found = sorted(by_number + by_serial, key=lambda c: c.id, reverse=True)
+    assert list(dict.fromkeys(shown)) == [c.number for c in found]
+    assert unmatched.number not in shown
+
+
 def test_a_rep_finds_only_his_own_dealers_claims(client, login, world, claims):
     login(world.rep_b)
     for q in ("甲经销", claims[0].number, "DA-01"):

@@ -8,7 +8,7 @@ their section (``SECTIONS``), with what depends on it out of band (``_section``)
 
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g, request, url_for
+from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -37,7 +37,7 @@ from portal.claims.models import (
     RejectCode,
 )
 from portal.claims.scope import get_claim, listed, visible_claims
-from portal.claims.search import searched_claims
+from portal.claims.search import search_page, searched_claims
 from portal.claims.signature import SignatureForm, receive_signature
 from portal.core import audit
 from portal.core.actions import errors_by_line, form_action
@@ -101,8 +101,12 @@ def index():
         stmt = stmt.where(Claim.sampled, Claim.sample_reviewed_at.is_(None))
     if head_office:
         stmt = stmt.where(Claim.filed_by_head_office)
-    stmt = listed(searched_claims(stmt, q), *([queue.sort] if queue else []))
-    page = list_page(stmt, queue, Claim.id, Claim.id, rows=True)
+    if q and not queue:
+        page = search_page(listed(stmt), q, request.args.get("after"),
+                           current_app.config["PAGE_SIZE"])
+    else:
+        stmt = listed(searched_claims(stmt, q), *([queue.sort] if queue else []))
+        page = list_page(stmt, queue, Claim.id, Claim.id, rows=True)
     return render("claims/index.html", "claims/_rows.html", page=page, wanted=status, q=q,
                   sample=sample, head_office=head_office, statuses=ClaimStatus, queues=QUEUES,
                   queue=queue)

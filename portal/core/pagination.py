@@ -63,17 +63,19 @@ def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descendin
 
 
 def union_page(branches, load, sort_col, id_col, cursor: str | None, size: int,
-               descending=False) -> Page:
+               descending=False, rows=False) -> Page:
     """One page of the rows any of ``branches`` selects (the terms of an OR), by (sort_col,
     id_col): a page of keys from each branch, which an index of its own walks in order, merged;
     then those rows as ``load`` (a SELECT of the records, with their loading options) gives
     them. An OR of two columns is otherwise gathered whole and sorted: every service entry of a
-    dealer, to show 25 (a cost that grows with the table, not with the page)."""
+    dealer, to show 25 (a cost that grows with the table, not with the page). ``rows`` as
+    ``keyset_page``."""
     after_last = _after_last(sort_col, id_col, cursor, descending)
     order = _order(sort_col, id_col, descending)
+    columns = (id_col,) if sort_col is id_col else (id_col, sort_col)
     keys = []
     for branch in branches:
-        branch = branch.with_only_columns(id_col, sort_col)
+        branch = branch.with_only_columns(*columns)
         if after_last is not None:
             branch = branch.where(after_last)
         keys.append(sa.select(branch.order_by(*order).limit(size + 1).subquery()))
@@ -81,7 +83,7 @@ def union_page(branches, load, sort_col, id_col, cursor: str | None, size: int,
     merged_id, merged_sort = merged.c[id_col.key], merged.c[sort_col.key]
     ids = db.session.scalars(sa.select(merged_id).order_by(
         *_order(merged_sort, merged_id, descending)).limit(size + 1)).all()
-    return page_of_keys(load, ids, sort_col, id_col, size, descending)
+    return page_of_keys(load, ids, sort_col, id_col, size, descending, rows=rows)
 
 
 def keyset_keys(stmt, sort_col, id_col, cursor: str | None, size: int,
@@ -94,14 +96,16 @@ def keyset_keys(stmt, sort_col, id_col, cursor: str | None, size: int,
         *_order(sort_col, id_col, descending)).limit(size + 1)).all()
 
 
-def page_of_keys(load, ids: list, sort_col, id_col, size: int, descending=False) -> Page:
+def page_of_keys(load, ids: list, sort_col, id_col, size: int, descending=False,
+                 rows=False) -> Page:
     """The page of the rows ``ids`` names (one more than ``size`` when more follow), as
-    ``load`` (a SELECT of the records, with their loading options) gives them, in order."""
+    ``load`` (a SELECT of the records, with their loading options; of columns with ``rows``)
+    gives them, in order."""
     if not ids:
         return Page(items=[], next_cursor=None)
-    rows = db.session.scalars(load.where(id_col.in_(ids))
-                              .order_by(*_order(sort_col, id_col, descending))).all()
-    return _page(rows, sort_col, id_col, size)
+    stmt = load.where(id_col.in_(ids)).order_by(*_order(sort_col, id_col, descending))
+    found = db.session.execute(stmt).all() if rows else db.session.scalars(stmt).all()
+    return _page(found, sort_col, id_col, size)
 
 
 def _after_last(sort_col, id_col, cursor: str | None, descending: bool):

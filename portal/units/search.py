@@ -97,15 +97,21 @@ def record_matches(q: str, number, unit_id, dealer_id):
     dealer is one ``dealers_matching`` finds. A record about no one unit (a delivery note, a
     plan, a notice) gives no ``unit_id``: its number or its dealer. A user who sees one
     dealer finds all of it by its code or name, and otherwise by number or serial."""
+    return sa.or_(*record_terms(q, number, unit_id, dealer_id))
+
+
+def record_terms(q: str, number, unit_id, dealer_id) -> list:
+    """The ways ``record_matches`` finds a record, one condition each (any of them matches):
+    for a list that pages each through an index of its own (``union_page``)."""
     found = [starts_with(number, q.upper())]
     own = _own_dealer()
     if own is None:
         found.append(dealer_id.in_(dealers_matching(q)))
     elif _is_matched(own, q):
-        return sa.true()  # the user's own dealer matches: all it sees
+        return [sa.true()]  # the user's own dealer matches: all it sees
     if unit_id is not None:
         found.append(unit_id.in_(units_matching(q)))
-    return sa.or_(*found)
+    return found
 
 
 def _own_dealer() -> int | None:
