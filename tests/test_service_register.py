@@ -498,6 +498,30 @@ def test_the_list_pages_by_keyset_and_filters(client, login, world, db):
     assert client.get("/service/?after=bm9wZQ&status=bogus").status_code == 200
 
 
+def test_a_row_names_the_unit_and_who_it_is_routed_to_in_every_way_the_list_is_read(
+        client, login, world, db):
+    """The register's rows are plain columns and names (``listed``): the unit's serial, the
+    dealer's code and name, the rep's name, whether listed, searched or worked as a queue."""
+    clerk = world.users[Role.CLERK]
+    unit = factories.make_unit(serial="SBROW001", dealer=world.dealer_a)
+    to_dealer = register(world, serial=unit.serial, customer_name="行名甲")
+    services.route(to_dealer, Assignee.DEALER, dealer=world.dealer_a, actor=clerk, now=NOW)
+    to_rep = register(world, customer_name="行名乙")
+    services.route(to_rep, Assignee.SALES_REP, rep=world.users[Role.SALES_REP], actor=clerk,
+                   now=NOW)
+    waiting = register(world, customer_name="行名丙")
+    db.session.commit()
+    login(clerk)
+    for url in ("/service/", "/service/?q=行名", "/service/?queue=requests_routed&status=routed"):
+        rows = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+        row = {e: re.search(rf"<tr>\s*<td[^>]*><a[^>]*>{e.number}</a>.*?</tr>", rows, re.S)
+               for e in (to_dealer, to_rep, waiting)}
+        assert "SBROW001" in row[to_dealer][0] and world.dealer_a.name in row[to_dealer][0], url
+        assert world.users[Role.SALES_REP].display_name in row[to_rep][0], url
+        if "queue" not in url:
+            assert "—" in row[waiting][0] and "尚未派单" in row[waiting][0], url
+
+
 def test_a_dealers_piles_and_list_read_both_of_its_columns(client, login, world, db):
     """A dealer's entries are its own or those it received itself (re-routed elsewhere since):
     the home page's counts, taken beside the open-work indexes, and the list, which sorts the

@@ -55,11 +55,11 @@ def keyset_page(stmt, sort_col, id_col, cursor: str | None, size: int, descendin
     if (after_last := _after_last(sort_col, id_col, cursor, descending)) is not None:
         stmt = stmt.where(after_last)
     stmt = stmt.order_by(*_order(sort_col, id_col, descending)).limit(size + 1)
-    if rows:
-        rows = db.session.execute(stmt).all()
+    if keys_first:
+        found = rows_by_keys(stmt, id_col, rows=rows)
     else:
-        rows = rows_by_keys(stmt, id_col) if keys_first else db.session.scalars(stmt).all()
-    return _page(rows, sort_col, id_col, size)
+        found = db.session.execute(stmt).all() if rows else db.session.scalars(stmt).all()
+    return _page(found, sort_col, id_col, size)
 
 
 def union_page(branches, load, sort_col, id_col, cursor: str | None, size: int,
@@ -140,14 +140,16 @@ def list_select(queue, scope, user, now: datetime):
     return queue.select(user, now) if queue else scope(user)
 
 
-def rows_by_keys(stmt, id_col) -> list:
-    """``stmt``'s rows (ordered and limited) in two steps: its ids, then those rows. Where the
-    database must sort what it found rather than walk an index in order (a dealer's entries by
-    either of two columns), it then sorts thousands of keys, not thousands of whole rows."""
+def rows_by_keys(stmt, id_col, rows=False) -> list:
+    """``stmt``'s rows (ordered and limited) in two steps: its ids, then those rows (plain
+    rows with ``rows``). Where the database must sort what it found rather than walk an index
+    in order (a dealer's entries by either of two columns), it then sorts thousands of keys,
+    not thousands of whole rows."""
     ids = db.session.scalars(stmt.with_only_columns(id_col)).all()
     if not ids:
         return []
-    return db.session.scalars(stmt.limit(None).where(id_col.in_(ids))).all()
+    stmt = stmt.limit(None).where(id_col.in_(ids))
+    return db.session.execute(stmt).all() if rows else db.session.scalars(stmt).all()
 
 
 def list_page(stmt, queue, sort_col, id_col, *, descending: bool = True,

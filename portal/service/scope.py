@@ -2,9 +2,12 @@
 
 import sqlalchemy as sa
 
+from portal.accounts.models import User
+from portal.dealers.models import Dealer
 from portal.dealers.scope import in_scope, scoped
 from portal.extensions import db
 from portal.service.models import ServiceRequest
+from portal.units.models import Unit
 
 
 def visible_requests(user):
@@ -35,6 +38,27 @@ def _ways_seen(user) -> list:
     if not user.role.is_dealer:
         mine.append(ServiceRequest.assigned_user_id == user.id)
     return mine
+
+
+def listed(stmt):
+    """``stmt`` (a SELECT of entries) as the rows the register shows (``service/_rows.html``):
+    plain columns, the unit's serial, the dealer's code and name and the sales rep's name each
+    by a subquery per shown row, not whole entries with their units, dealers and users. The
+    columns any of its orders sorts by are among them (received, the arrange and check
+    deadlines)."""
+    r = ServiceRequest
+    return stmt.with_only_columns(
+        r.id, r.number, r.received_at, r.customer_name, r.urgency, r.status, r.assignee,
+        r.received_by_dealer_id, r.arrange_due_at, r.check_due_at,
+        _named(Unit.serial, Unit.id == r.unit_id, "serial"),
+        _named(Dealer.code, Dealer.id == r.dealer_id, "dealer_code"),
+        _named(Dealer.name, Dealer.id == r.dealer_id, "dealer_name"),
+        _named(User.display_name, User.id == r.assigned_user_id, "assignee_name"))
+
+
+def _named(column, where, label):
+    return (sa.select(column).where(where).correlate(ServiceRequest).scalar_subquery()
+            .label(label))
 
 
 def get_request(request_id: int, user, *loading) -> ServiceRequest:

@@ -47,7 +47,8 @@ def matches(q: str):
 
 
 def search_page(stmt, q: str, cursor: str | None, size: int):
-    """One page of the entries of ``stmt`` that match ``q``, newest first."""
+    """One page of the entries of ``stmt`` (the register's plain rows, ``listed``) that match
+    ``q``, newest first."""
     terms = _terms(q)
     floor = db.session.scalar(stmt.with_only_columns(ServiceRequest.received_at)
                               .order_by(ServiceRequest.received_at.desc())
@@ -60,7 +61,7 @@ def search_page(stmt, q: str, cursor: str | None, size: int):
                          descending=True)
     if len(recent) > size:  # a full page among the newest: nothing older comes before it
         return page_of_keys(stmt, recent, ServiceRequest.received_at, ServiceRequest.id, size,
-                            descending=True)
+                            descending=True, rows=True)
     # A rare term: each index gives its matches, and only they are sorted.
     found = sa.union(*(sa.select(ServiceRequest.id).where(term) for term in terms),
                      sa.select(ServiceRequest.id).join(Unit, Unit.id == ServiceRequest.unit_id)
@@ -70,4 +71,4 @@ def search_page(stmt, q: str, cursor: str | None, size: int):
 
 def _page(stmt, cursor, size):
     return keyset_page(stmt, ServiceRequest.received_at, ServiceRequest.id, cursor, size,
-                       descending=True, keys_first=True)
+                       descending=True, keys_first=True, rows=True)

@@ -28,13 +28,18 @@ from portal.service.forms import (
     to_local,
 )
 from portal.service.models import Assignee, RequestStatus, ServiceRequest
-from portal.service.scope import get_request, visible_request_branches, visible_requests
+from portal.service.scope import (
+    get_request,
+    listed,
+    visible_request_branches,
+    visible_requests,
+)
 from portal.service.search import search_page
 from portal.units.models import Unit
 
 bp = Blueprint("service", __name__, url_prefix="/service")
 ESCALATION_LIMIT = 200
-# What a row shows: the entry's unit, dealer and sales rep (not the receiving dealer).
+# What a row of the escalation list shows: the entry's unit, dealer and sales rep.
 ROW_LOADS = (selectinload(ServiceRequest.unit), selectinload(ServiceRequest.dealer),
              selectinload(ServiceRequest.assigned_user))
 # What the entry page shows of every entry, in the entry's own statement (each was a query).
@@ -60,20 +65,19 @@ def index():
     now, queue = utcnow(), requested()
     if q and queue is None:  # all entries: newest first, the newest looked through first
         stmt = _narrowed(visible_requests(current_user), status, overdue, mine, now)
-        page = search_page(stmt.options(*ROW_LOADS), q, request.args.get("after"),
+        page = search_page(listed(stmt), q, request.args.get("after"),
                            current_app.config["PAGE_SIZE"])
     elif queue is None:  # all entries, newest first: a page from each way they are seen
         branches = [_narrowed(b, status, overdue, mine, now)
                     for b in visible_request_branches(current_user)]
-        page = union_page(branches, sa.select(ServiceRequest).options(*ROW_LOADS),
+        page = union_page(branches, listed(sa.select(ServiceRequest)),
                           ServiceRequest.received_at, ServiceRequest.id,
                           request.args.get("after"), current_app.config["PAGE_SIZE"],
-                          descending=True)
+                          descending=True, rows=True)
     else:  # a work queue stays oldest first while it is searched
-        stmt = _narrowed(queue.select(current_user, now).options(*ROW_LOADS), status, overdue,
-                         mine, now)
+        stmt = listed(_narrowed(queue.select(current_user, now), status, overdue, mine, now))
         page = list_page(stmt.where(search.matches(q)) if q else stmt, queue,
-                         ServiceRequest.received_at, ServiceRequest.id)
+                         ServiceRequest.received_at, ServiceRequest.id, rows=True)
     filters = {"q": q, "status": status.value if status else "", "overdue": "1" if overdue else "",
                "mine": "1" if mine else ""}
     return render("service/index.html", "service/_rows.html", page=page, filters=filters,
