@@ -522,6 +522,27 @@ def test_a_row_names_the_unit_and_who_it_is_routed_to_in_every_way_the_list_is_r
             assert "—" in row[waiting][0] and "尚未派单" in row[waiting][0], url
 
 
+@pytest.mark.parametrize("few_units", [0, 100])
+def test_a_serial_finds_its_entries_whether_it_starts_few_serials_or_many(
+        client, login, world, db, monkeypatch, few_units):
+    """A term starting few serials names their units by key, a common one reads each entry's
+    unit (``search._of_unit``): the same entries either way, in the list and in a queue."""
+    monkeypatch.setattr(search, "FEW_UNITS", few_units)
+    units = [factories.make_unit(f"SBFEW{n}", dealer=world.dealer_a) for n in range(2)]
+    for n, unit in enumerate(units * 2):
+        factories.make_service_request(dealer=world.dealer_a, number=f"FU2026{n:06d}",
+                                       unit=unit, status="routed")
+    factories.make_service_request(dealer=world.dealer_a, number="FU2026000009", status="routed")
+    db.session.commit()
+    login(world.users[Role.CLERK])
+    every = [f"FU2026{n:06d}" for n in range(4)]
+    assert sorted(walk_pages(client, "/service/?q=sbfew", r"FU\d+")) == every
+    assert sorted(walk_pages(client, "/service/?q=SBFEW1", r"FU\d+")) == every[1::2]
+    queue = "/service/?queue=requests_routed&status=routed&q=sbfew"
+    assert sorted(walk_pages(client, queue, r"FU\d+")) == every
+    assert walk_pages(client, "/service/?q=SBFEW7", r"FU\d+") == []
+
+
 def test_a_dealers_piles_and_list_read_both_of_its_columns(client, login, world, db):
     """A dealer's entries are its own or those it received itself (re-routed elsewhere since):
     the home page's counts, taken beside the open-work indexes, and the list, which sorts the

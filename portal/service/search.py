@@ -20,6 +20,7 @@ from portal.units.search import dealers_matching
 
 PHONE = re.compile(r"[\d\s+\-().]+")
 RECENT = 2000  # how many of the newest entries the first look reads at most
+FEW_UNITS = 100  # a term starting at most this many serials names their units by key
 
 
 def _terms(q: str) -> list:
@@ -43,7 +44,18 @@ def _serial(q: str):
 def matches(q: str):
     """The condition of a search for ``q`` on an entry, row by row: for a work queue, which
     keeps its own order (oldest first) while it is searched."""
-    return sa.or_(*_terms(q), sa.exists().where(Unit.id == ServiceRequest.unit_id, _serial(q)))
+    return sa.or_(*_terms(q), _of_unit(q))
+
+
+def _of_unit(q: str):
+    """Row by row, the entry's unit's serial starts with ``q``. A term that starts few serials
+    (a whole serial; digits, which start none) names those units by key, a list read once;
+    only a common one reads each entry's unit by its key, where a page fills in a few rows
+    (for a rare term that was every one of the newest entries' units, ~5 ms on SQLite)."""
+    units = db.session.scalars(sa.select(Unit.id).where(_serial(q)).limit(FEW_UNITS + 1)).all()
+    if len(units) <= FEW_UNITS:
+        return ServiceRequest.unit_id.in_(units) if units else sa.false()
+    return sa.exists().where(Unit.id == ServiceRequest.unit_id, _serial(q))
 
 
 def search_page(stmt, q: str, cursor: str | None, size: int):
@@ -53,7 +65,7 @@ def search_page(stmt, q: str, cursor: str | None, size: int):
     floor = db.session.scalar(stmt.with_only_columns(ServiceRequest.received_at)
                               .order_by(ServiceRequest.received_at.desc())
                               .offset(RECENT - 1).limit(1))
-    by_row = matches(q)  # row by row: the entry's columns, its unit's serial by the unit's key
+    by_row = matches(q)  # row by row: the entry's columns, its unit's serial (_of_unit)
     if floor is None:  # this user sees few entries: read them all
         return _page(stmt.where(by_row), cursor, size)
     recent = keyset_keys(stmt.where(ServiceRequest.received_at >= floor, by_row),
