@@ -70,10 +70,14 @@ def index():
     elif queue is None:  # all entries, newest first: a page from each way they are seen
         branches = [_narrowed(b, status, overdue, mine, now)
                     for b in visible_request_branches(current_user)]
-        page = union_page(branches, listed(sa.select(ServiceRequest)),
-                          ServiceRequest.received_at, ServiceRequest.id,
-                          request.args.get("after"), current_app.config["PAGE_SIZE"],
-                          descending=True, rows=True)
+        if len(branches) == 1:  # head office: one index walks them all in order
+            page = list_page(listed(branches[0]), None, ServiceRequest.received_at,
+                             ServiceRequest.id, rows=True)
+        else:
+            page = union_page(branches, listed(sa.select(ServiceRequest)),
+                              ServiceRequest.received_at, ServiceRequest.id,
+                              request.args.get("after"), current_app.config["PAGE_SIZE"],
+                              descending=True, rows=True)
     else:  # a work queue stays oldest first while it is searched
         stmt = listed(_narrowed(queue.select(current_user, now), status, overdue, mine, now))
         page = list_page(stmt.where(search.matches(q)) if q else stmt, queue,
