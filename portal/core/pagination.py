@@ -81,9 +81,11 @@ def union_page(branches, load, sort_col, id_col, cursor: str | None, size: int,
         keys.append(sa.select(branch.order_by(*order).limit(size + 1).subquery()))
     merged = sa.union(*keys).subquery()
     merged_id, merged_sort = merged.c[id_col.key], merged.c[sort_col.key]
-    ids = db.session.scalars(sa.select(merged_id).order_by(
-        *_order(merged_sort, merged_id, descending)).limit(size + 1)).all()
-    return page_of_keys(load, ids, sort_col, id_col, size, descending, rows=rows)
+    ids = (sa.select(merged_id).order_by(*_order(merged_sort, merged_id, descending))
+           .limit(size + 1))  # the page's keys, which the rows are then read by, in one statement
+    stmt = load.where(id_col.in_(ids)).order_by(*_order(sort_col, id_col, descending))
+    found = db.session.execute(stmt).all() if rows else db.session.scalars(stmt).all()
+    return _page(found, sort_col, id_col, size)
 
 
 def keyset_keys(stmt, sort_col, id_col, cursor: str | None, size: int,
