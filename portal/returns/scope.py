@@ -50,6 +50,25 @@ def owed_rows_shown(owed_ids: list[int]) -> dict:
     return {row.id: row for row in rows}
 
 
+def _of_owed(column, where, label):
+    return sa.select(column).where(where).correlate(OwedPart).scalar_subquery().label(label)
+
+
+def owed_list_rows(stmt):
+    """``stmt`` (a SELECT of owed parts) as the rows the owed parts list shows: the part's own
+    columns, and its claim's number, line's position, part's number and name, unit's serial
+    and dealer's code each named by a subquery per shown row (the plan stays the index walk of
+    the parts by due date), not whole records; page it by (due_on, id) with ``rows=True``."""
+    return stmt.with_only_columns(
+        OwedPart.id, OwedPart.status, OwedPart.due_on, OwedPart.quantity, OwedPart.claim_id,
+        _of_owed(Claim.number, Claim.id == OwedPart.claim_id, "claim_number"),
+        _of_owed(ClaimLine.position, ClaimLine.id == OwedPart.claim_line_id, "position"),
+        _of_owed(Part.part_number, Part.id == OwedPart.part_id, "part_number"),
+        _of_owed(Part.name, Part.id == OwedPart.part_id, "part_name"),
+        _of_owed(Unit.serial, Unit.id == OwedPart.unit_id, "serial"),
+        _of_owed(Dealer.code, Dealer.id == OwedPart.dealer_id, "dealer_code"))
+
+
 def shipment_rows(shipment_id: int) -> list:
     """What the shipment page shows of each line, in one statement of plain rows: the claim's
     number, the line's position, the part's number and name, the unit's serial, what arrived;

@@ -30,7 +30,7 @@ from portal.returns.models import (
 )
 from portal.returns.scope import (
     get_shipment,
-    owed_rows_shown,
+    owed_list_rows,
     shipment_rows,
     visible_owed_parts,
     visible_shipments,
@@ -61,12 +61,13 @@ def _owed_page(form=None, status: int = 200):
     wanted = wanted if wanted in OWED_FILTERS else ""
     dealer_id, picker = dealer_filter(current_user, request.args)
     today = shanghai_today()
-    page = request_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id)
+    page = request_page(owed_list_rows(_owed_stmt(wanted, dealer_id, today)), OwedPart.due_on,
+                        OwedPart.id, rows=True)
     shipping = access.can_ship_parts(current_user)
     if shipping and form is None:
         form = ShipmentForm(shipped_on=today)
     return render("returns/owed.html", "returns/_owed_rows.html", status=status, page=page,
-                  shown=owed_rows_shown([o.id for o in page.items]), today=today,
+                  today=today,
                   wanted=wanted, dealer_id=dealer_id, picker=picker, form=form,
                   shipping=shipping, statuses=OwedStatus, still_owed=STILL_OWED)
 
