@@ -3,7 +3,7 @@
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.catalog.models import Part
 from portal.claims.models import Claim, ClaimLine
@@ -11,7 +11,13 @@ from portal.core.queues import TILE_CAP
 from portal.dealers.models import Dealer
 from portal.dealers.scope import scope
 from portal.extensions import db
-from portal.returns.models import STILL_OWED, OwedPart, ReturnShipment, ShipmentLine
+from portal.returns.models import (
+    STILL_OWED,
+    OwedPart,
+    Receipt,
+    ReturnShipment,
+    ShipmentLine,
+)
 from portal.units.models import Unit
 
 
@@ -69,11 +75,11 @@ def owed_list_rows(stmt):
         _of_owed(Dealer.code, Dealer.id == OwedPart.dealer_id, "dealer_code"))
 
 
-def shipment_rows(shipment_id: int) -> list:
-    """What the shipment page shows of each line, in one statement of plain rows: the claim's
+def shipment_rows():
+    """A SELECT of shipment lines as the plain rows the shipment page shows of each: the claim's
     number, the line's position, the part's number and name, the unit's serial, what arrived;
-    not their whole records (a shipment holds up to a hundred parts)."""
-    return db.session.execute(
+    not their whole records. Narrow it to one shipment and page it by id with ``rows=True``."""
+    return (
         sa.select(ShipmentLine.id, ShipmentLine.receipt, ShipmentLine.received_at,
                   ShipmentLine.note, OwedPart.claim_id, OwedPart.quantity,
                   Claim.number.label("claim_number"), ClaimLine.position, Part.part_number,
@@ -82,14 +88,37 @@ def shipment_rows(shipment_id: int) -> list:
         .join(Claim, Claim.id == OwedPart.claim_id)
         .join(ClaimLine, ClaimLine.id == OwedPart.claim_line_id)
         .join(Part, Part.id == OwedPart.part_id)
-        .join(Unit, Unit.id == OwedPart.unit_id)
-        .where(ShipmentLine.shipment_id == shipment_id).order_by(ShipmentLine.id)).all()
+        .join(Unit, Unit.id == OwedPart.unit_id))
+
+
+PROBLEMS = (Receipt.MISSING, Receipt.DAMAGED)  # what arrived wrong, or not at all
+
+
+def shipment_tally(shipment_id: int):
+    """How many lines the shipment holds (``lines``), how many head office has checked
+    (``checked``) and found missing or damaged (``problems``), in one statement over its own
+    lines (a shipment holds up to a hundred or so)."""
+    def counted(condition):
+        return sa.func.count(sa.case((condition, 1)))
+
+    return db.session.execute(sa.select(
+        sa.func.count().label("lines"),
+        counted(ShipmentLine.receipt != Receipt.PENDING).label("checked"),
+        counted(ShipmentLine.receipt.in_(PROBLEMS)).label("problems"))
+        .where(ShipmentLine.shipment_id == shipment_id)).one()
+
+
+def shipment_problems(shipment_id: int) -> list:
+    """The shipment's lines found missing or damaged on arrival, as ``shipment_rows``."""
+    return db.session.execute(shipment_rows().where(
+        ShipmentLine.shipment_id == shipment_id, ShipmentLine.receipt.in_(PROBLEMS))
+        .order_by(ShipmentLine.id)).all()
 
 
 def get_shipment(shipment_id: int, user, lines: bool = True) -> ReturnShipment:
     """The shipment if ``user`` may see it, with its dealer and (unless not ``lines``) its
     lines and their parts, whole; 404 otherwise."""
-    loading = [selectinload(ReturnShipment.dealer)]
+    loading = [joinedload(ReturnShipment.dealer)]  # one dealer: in the shipment's own row
     if lines:
         loading.append(selectinload(ReturnShipment.lines).selectinload(ShipmentLine.owed_part)
                        .options(*owed_loading()))
