@@ -522,3 +522,16 @@ def test_the_page_lists_the_claims_a_page_at_a_time(client, login, world, financ
         match = re.search(r'hx-get="(/finance/notices/[^"]+after=[^"]+)"', body)
         url = match.group(1).replace("&amp;", "&") if match else None
     assert seen == numbers
+    # Without htmx each later page is a whole page (the last one with no "Show more"): its
+    # footer still counts every claim.
+    url, pages = f"/finance/notices/{notice.number}", 0
+    while url:
+        body = client.get(url).get_data(as_text=True)
+        assert "Total of 5 claims" in body
+        match = re.search(r'href="(/finance/notices/[^"]+after=[^"]+)"', body)
+        url, pages = (match.group(1).replace("&amp;", "&") if match else None), pages + 1
+    assert pages == 3
+    # One page holds them all: counted from that page, the same footer, no "first of" line.
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 5)
+    page = client.get(f"/finance/notices/{notice.number}").get_data(as_text=True)
+    assert "Total of 5 claims" in page and "repair records. “Show" not in page

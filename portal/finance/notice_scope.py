@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.accounts.models import User
 from portal.dealers.models import Dealer
 from portal.dealers.scope import scope, scoped
 from portal.extensions import db
@@ -43,7 +44,9 @@ def find_notice(number: str, user, *, claims: bool = True) -> WriteOffNotice | N
     options = (selectinload(WriteOffNotice.dealer), *sheet_options()) if claims else (
         case_options(),  # its dealer, and whether it has its PDF (not the PDF), in its own row
         joinedload(WriteOffNotice.dealer),
-        joinedload(WriteOffNotice.document).load_only(NoticeDocument.rendered_at))
+        joinedload(WriteOffNotice.document).load_only(NoticeDocument.rendered_at),
+        # who issued it, by name (those who answered it are mostly the reader or in its history)
+        joinedload(WriteOffNotice.issued_by).load_only(User.display_name))
     return db.session.scalar(
         visible_notices(user).where(WriteOffNotice.number == number).options(*options))
 

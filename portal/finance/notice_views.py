@@ -73,9 +73,10 @@ def _page(notice: WriteOffNotice, status: int = 200, **forms):
     answering = access.can_confirm_notice(notice, user)
     finance = access.can_manage_notices(user)
     replaced_by = replacement_of(notice) if notice.status == NoticeStatus.VOIDED else None
+    claim_page = _claim_page(notice)
     context = {
         "notice": notice, "replaced_by": replaced_by, "period_text": period_text,
-        "claim_count": claim_count(notice), "claim_page": _claim_page(notice),
+        "claim_count": _claim_count(notice, claim_page), "claim_page": claim_page,
         "history": audit.history(notice, limit=200),
         "confirm_form": (forms.get("confirm") or NoticeForm(version=seen)) if answering else None,
         "dispute_form": (forms.get("dispute") or DisputeForm(version=seen)) if answering else None,
@@ -91,6 +92,13 @@ def _claim_page(notice: WriteOffNotice):
     """The page of the notice's claims the request asks for, in the notice's order."""
     return request_page(claim_rows().where(NoticeClaim.notice_id == notice.id),
                         NoticeClaim.position, NoticeClaim.claim_id, rows=True)
+
+
+def _claim_count(notice: WriteOffNotice, first_page) -> int:
+    """How many claims the notice holds: those of its first page when that is all of them."""
+    if first_page.next_cursor is None and not request.args.get("after"):
+        return len(first_page.items)
+    return claim_count(notice)
 
 
 @bp.route("/notices/<number>")
