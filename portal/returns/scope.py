@@ -1,5 +1,6 @@
 """What each user may see of old-part returns: those of the dealers they may see."""
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -94,25 +95,31 @@ def shipment_rows():
 PROBLEMS = (Receipt.MISSING, Receipt.DAMAGED)  # what arrived wrong, or not at all
 
 
-def shipment_tally(shipment_id: int):
-    """How many lines the shipment holds (``lines``), how many head office has checked
-    (``checked``) and found missing or damaged (``problems``), in one statement over its own
-    lines (a shipment holds up to a hundred or so)."""
+@dataclass(frozen=True)
+class ShipmentTally:
+    lines: int  # how many parts the shipment holds
+    checked: int  # how many of them head office has checked on arrival
+    problems: list  # those found missing or damaged, as ``shipment_rows``
+
+
+def shipment_tally(shipment_id: int, rows: list | None = None) -> ShipmentTally:
+    """What the shipment page says of all the shipment's lines: from ``rows`` when they are all
+    of them (a first page that holds the whole shipment), else counted in one statement over its
+    own lines (a shipment holds up to a hundred or so) and its problems read when there are."""
+    if rows is not None:
+        return ShipmentTally(len(rows), sum(row.receipt != Receipt.PENDING for row in rows),
+                             [row for row in rows if row.receipt in PROBLEMS])
+
     def counted(condition):
         return sa.func.count(sa.case((condition, 1)))
 
-    return db.session.execute(sa.select(
-        sa.func.count().label("lines"),
-        counted(ShipmentLine.receipt != Receipt.PENDING).label("checked"),
-        counted(ShipmentLine.receipt.in_(PROBLEMS)).label("problems"))
+    lines, checked, problems = db.session.execute(sa.select(
+        sa.func.count(), counted(ShipmentLine.receipt != Receipt.PENDING),
+        counted(ShipmentLine.receipt.in_(PROBLEMS)))
         .where(ShipmentLine.shipment_id == shipment_id)).one()
-
-
-def shipment_problems(shipment_id: int) -> list:
-    """The shipment's lines found missing or damaged on arrival, as ``shipment_rows``."""
-    return db.session.execute(shipment_rows().where(
+    return ShipmentTally(lines, checked, db.session.execute(shipment_rows().where(
         ShipmentLine.shipment_id == shipment_id, ShipmentLine.receipt.in_(PROBLEMS))
-        .order_by(ShipmentLine.id)).all()
+        .order_by(ShipmentLine.id)).all() if problems else [])
 
 
 def get_shipment(shipment_id: int, user, lines: bool = True) -> ReturnShipment:

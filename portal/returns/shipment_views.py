@@ -31,7 +31,6 @@ from portal.returns.models import (
 from portal.returns.scope import (
     get_shipment,
     owed_list_rows,
-    shipment_problems,
     shipment_rows,
     shipment_tally,
     visible_owed_parts,
@@ -124,9 +123,9 @@ def shipment(shipment_id):
                              ShipmentLine.id, ShipmentLine.id, rows=True)
     if wants_fragment() and request.args.get("after"):
         return render("returns/_shipment_line_rows.html", shipment=shipment, line_page=line_page)
-    tally = shipment_tally(shipment.id)
+    whole = line_page.next_cursor is None and not request.args.get("after")
+    tally = shipment_tally(shipment.id, line_page.items if whole else None)
     return render("returns/shipment.html", shipment=shipment, line_page=line_page, tally=tally,
-                  problems=shipment_problems(shipment.id) if tally.problems else [],
                   history=audit.history(shipment),
                   cancel_form=CancelShipmentForm()
                   if access.can_cancel_shipment(shipment, current_user, tally.checked) else None)
