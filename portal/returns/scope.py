@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -66,7 +67,13 @@ def owed_list_rows(stmt):
     columns, and its claim's number, line's position, part's number and name, unit's serial
     and dealer's code each named by a subquery per shown row (the plan stays the index walk of
     the parts by due date), not whole records; page it by (due_on, id) with ``rows=True``."""
-    return stmt.with_only_columns(
+    return stmt.with_only_columns(*_owed_list_columns())
+
+
+@cache
+def _owed_list_columns() -> tuple:
+    """``owed_list_rows``' columns, built once (they are the same every time)."""
+    return (
         OwedPart.id, OwedPart.status, OwedPart.due_on, OwedPart.quantity, OwedPart.claim_id,
         _of_owed(Claim.number, Claim.id == OwedPart.claim_id, "claim_number"),
         _of_owed(ClaimLine.position, ClaimLine.id == OwedPart.claim_line_id, "position"),
@@ -76,10 +83,12 @@ def owed_list_rows(stmt):
         _of_owed(Dealer.code, Dealer.id == OwedPart.dealer_id, "dealer_code"))
 
 
+@cache
 def shipment_rows():
     """A SELECT of shipment lines as the plain rows the shipment page shows of each: the claim's
     number, the line's position, the part's number and name, the unit's serial, what arrived;
-    not their whole records. Narrow it to one shipment and page it by id with ``rows=True``."""
+    not their whole records. Narrow it to one shipment and page it by id with ``rows=True``.
+    Built once (it is the same every time)."""
     return (
         sa.select(ShipmentLine.id, ShipmentLine.receipt, ShipmentLine.received_at,
                   ShipmentLine.note, OwedPart.claim_id, OwedPart.quantity,
