@@ -380,6 +380,23 @@ def test_another_dealer_gets_404_for_page_pdf_and_actions(client, login, notice,
     assert notice.status == NoticeStatus.ISSUED
 
 
+def test_list_rows_show_the_notice_and_its_dealer(client, login, world, finance, notice):
+    """The list reads plain rows (no notice records): each row still names the notice, its
+    status, period, dealer (code and name) and total; the queue's page and the dealer's box
+    of notices waiting for it show the same."""
+    login(finance)
+    for url in ("/finance/notices", "/finance/notices?queue=notices_issued&status=issued"):
+        rows = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+        row = next(r for r in re.findall(r"<tr>(.*?)</tr>", rows, re.S) if notice.number in r)
+        assert f"{world.dealer_a.code} {world.dealer_a.name}" in row, url
+        assert notice.status.title in row and period_text(
+            notice.period_start, notice.period_end) in row
+        assert f"{notice.total:,}" in row
+    login(world.users[Role.DEALER_STAFF])
+    box = client.get("/finance/notices").get_data(as_text=True).split('id="notices-waiting"')[1]
+    assert notice.number in box.split("</section>")[0]
+
+
 def test_list_is_scoped_and_filtered(client, login, world, finance, notice):
     other = make_notice(world.dealer_b, 1, actor=finance)
     lifecycle.dispute_notice(other, "no", actor=world.dealer_b_admin)
@@ -505,3 +522,16 @@ def test_the_page_lists_the_claims_a_page_at_a_time(client, login, world, financ
         match = re.search(r'hx-get="(/finance/notices/[^"]+after=[^"]+)"', body)
         url = match.group(1).replace("&amp;", "&") if match else None
     assert seen == numbers
+    # Without htmx each later page is a whole page (the last one with no "Show more"): its
+    # footer still counts every claim.
+    url, pages = f"/finance/notices/{notice.number}", 0
+    while url:
+        body = client.get(url).get_data(as_text=True)
+        assert "Total of 5 claims" in body
+        match = re.search(r'href="(/finance/notices/[^"]+after=[^"]+)"', body)
+        url, pages = (match.group(1).replace("&amp;", "&") if match else None), pages + 1
+    assert pages == 3
+    # One page holds them all: counted from that page, the same footer, no "first of" line.
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 5)
+    page = client.get(f"/finance/notices/{notice.number}").get_data(as_text=True)
+    assert "Total of 5 claims" in page and "repair records. “Show" not in page

@@ -254,6 +254,32 @@ def test_list_and_shipment_rows_show_each_parts_claim_line_part_and_unit(
     assert f"Parts in this shipment ({len(owed)})" in page
 
 
+def test_a_long_shipment_lists_its_first_parts_and_shows_more_to_the_last(
+        app, client, login, world, staff, owed):
+    """Past a page of parts the shipment page says it lists the first ones, and its "Show
+    more" reaches every part once, in order; the count and the discrepancies cover them all."""
+    shipment = ship(world.dealer_a, owed, staff)
+    shipment.lines[2].receipt = Receipt.MISSING  # on the second page, still a discrepancy
+    db.session.commit()
+    login(staff)
+    app.config["PAGE_SIZE"], size = 2, app.config["PAGE_SIZE"]
+    try:
+        page = client.get(f"/returns/shipments/{shipment.id}").get_data(as_text=True)
+        assert "Parts in this shipment (3)" in page
+        assert "the first 2 of the 3 parts" in page and "packing list (PDF) lists them all" in page
+        assert "Discrepancies found on arrival (1)" in page
+        assert "Cancel the shipment" not in page  # a part was checked, on a later page
+        seen = re.findall(r'<tr id="line-(\d+)">', page)
+        more = re.search(r'hx-get="([^"]+)"', page.split("Parts in this shipment")[1])
+        rest = client.get(more.group(1).replace("&amp;", "&"),
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert "<html" not in rest and 'hx-get="' not in rest
+        seen += re.findall(r'<tr id="line-(\d+)">', rest)
+        assert seen == [str(line.id) for line in shipment.lines]
+    finally:
+        app.config["PAGE_SIZE"] = size
+
+
 def test_the_dealer_cancels_from_the_shipment_page(client, login, world, staff, owed):
     shipment = ship(world.dealer_a, owed, staff)
     db.session.commit()

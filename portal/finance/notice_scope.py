@@ -1,11 +1,14 @@
 """What each user may see of write-off notices: those of the dealers they may see."""
 
 from datetime import date, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.accounts.models import User
+from portal.dealers.models import Dealer
 from portal.dealers.scope import scope, scoped
 from portal.extensions import db
 from portal.finance.access import can_read_notices
@@ -21,15 +24,42 @@ def visible_notices(user):
     return stmt
 
 
+def listed_notices(stmt):
+    """``stmt`` (a SELECT of notices) as the rows a list of notices shows: its number, status,
+    period, total and issue time, and the dealer's code and name by a subquery per shown row;
+    not whole notices (each with two JSON columns to decode) and their dealers."""
+    return stmt.with_only_columns(*_listed_columns())
+
+
+@cache
+def _listed_columns() -> tuple:
+    """``listed_notices``' columns, built once (they are the same every time)."""
+    def of_dealer(column, label):
+        return (sa.select(column).where(Dealer.id == WriteOffNotice.dealer_id)
+                .correlate(WriteOffNotice).scalar_subquery().label(label))
+
+    return (WriteOffNotice.id, WriteOffNotice.number, WriteOffNotice.status,
+            WriteOffNotice.period_start, WriteOffNotice.period_end, WriteOffNotice.total,
+            WriteOffNotice.issued_at, of_dealer(Dealer.code, "dealer_code"),
+            of_dealer(Dealer.name, "dealer_name"))
+
+
 def find_notice(number: str, user, *, claims: bool = True) -> WriteOffNotice | None:
     """The notice with its dealer, cases and (unless ``claims`` is false: the page shows them
     a page at a time) claims if ``user`` may see it, else None."""
-    options = (selectinload(WriteOffNotice.dealer), *sheet_options()) if claims else (
+    return db.session.scalar(visible_notices(user).where(WriteOffNotice.number == number)
+                             .options(*_notice_options(claims)))
+
+
+@cache
+def _notice_options(claims: bool) -> tuple:
+    """``find_notice``'s loader options, built once for each kind of reading."""
+    return (selectinload(WriteOffNotice.dealer), *sheet_options()) if claims else (
         case_options(),  # its dealer, and whether it has its PDF (not the PDF), in its own row
         joinedload(WriteOffNotice.dealer),
-        joinedload(WriteOffNotice.document).load_only(NoticeDocument.rendered_at))
-    return db.session.scalar(
-        visible_notices(user).where(WriteOffNotice.number == number).options(*options))
+        joinedload(WriteOffNotice.document).load_only(NoticeDocument.rendered_at),
+        # who issued it, by name (those who answered it are mostly the reader or in its history)
+        joinedload(WriteOffNotice.issued_by).load_only(User.display_name))
 
 
 def get_notice(number: str, user, *, claims: bool = True) -> WriteOffNotice:

@@ -9,7 +9,6 @@ it with the message next to the field and status 422.
 from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
@@ -27,6 +26,7 @@ from portal.finance.notice_forms import DisputeForm, NoticeForm, ReissueForm, Vo
 from portal.finance.notice_scope import (
     filter_notices,
     get_notice,
+    listed_notices,
     month_bounds,
     period_text,
     replacement_of,
@@ -55,11 +55,11 @@ def notices():
     dealer_id, picker = dealer_filter(current_user, request.args)
     now, queue = utcnow(), requested()
     stmt = filter_notices(list_select(queue, visible_notices, current_user, now), status=status,
-                          period=period, dealer_id=dealer_id).options(
-        selectinload(WriteOffNotice.dealer))
+                          period=period, dealer_id=dealer_id)
     stmt = searched(stmt, request.args.get("q", ""), WriteOffNotice.number, None,
                     WriteOffNotice.dealer_id)  # a notice is about no one unit
-    page = list_page(stmt, queue, WriteOffNotice.id, WriteOffNotice.id)
+    page = list_page(listed_notices(stmt), queue, WriteOffNotice.id, WriteOffNotice.id,
+                     rows=True)
     waiting = (awaiting_dealer(current_user, now)
                if access.can_answer_notices(current_user) else [])
     return render("finance/notices.html", "finance/_notice_rows.html", page=page,
@@ -73,9 +73,10 @@ def _page(notice: WriteOffNotice, status: int = 200, **forms):
     answering = access.can_confirm_notice(notice, user)
     finance = access.can_manage_notices(user)
     replaced_by = replacement_of(notice) if notice.status == NoticeStatus.VOIDED else None
+    claim_page = _claim_page(notice)
     context = {
         "notice": notice, "replaced_by": replaced_by, "period_text": period_text,
-        "claim_count": claim_count(notice), "claim_page": _claim_page(notice),
+        "claim_count": _claim_count(notice, claim_page), "claim_page": claim_page,
         "history": audit.history(notice, limit=200),
         "confirm_form": (forms.get("confirm") or NoticeForm(version=seen)) if answering else None,
         "dispute_form": (forms.get("dispute") or DisputeForm(version=seen)) if answering else None,
@@ -91,6 +92,13 @@ def _claim_page(notice: WriteOffNotice):
     """The page of the notice's claims the request asks for, in the notice's order."""
     return request_page(claim_rows().where(NoticeClaim.notice_id == notice.id),
                         NoticeClaim.position, NoticeClaim.claim_id, rows=True)
+
+
+def _claim_count(notice: WriteOffNotice, first_page) -> int:
+    """How many claims the notice holds: those of its first page when that is all of them."""
+    if first_page.next_cursor is None and not request.args.get("after"):
+        return len(first_page.items)
+    return claim_count(notice)
 
 
 @bp.route("/notices/<number>")

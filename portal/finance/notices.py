@@ -17,6 +17,7 @@ and no used number.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -155,18 +156,21 @@ def sheet_options():
             .selectinload(Claim.unit).selectinload(Unit.model), case_options())
 
 
+@cache
 def case_options():
-    """Loader options for a notice's exchange and refund cases as the sheet shows them."""
+    """Loader options for a notice's exchange and refund cases as the sheet shows them (built
+    once: they are the same every time)."""
     case = NoticeCase.case.property.mapper.class_  # SanbaoCase (finance sits below cases)
     return selectinload(WriteOffNotice.cases).selectinload(NoticeCase.case).options(
         selectinload(case.unit), selectinload(case.settlement))
 
 
+@cache
 def claim_rows():
     """A SELECT of notices' claims as plain rows of what the sheet shows of each (its position
     and amounts, the claim's number and where it is now, the unit's serial and model, the repair
     date), under the names ``NoticeClaim`` gives them for the PDF: narrow it to one notice and
-    page it by (position, claim_id) with ``rows=True``."""
+    page it by (position, claim_id) with ``rows=True``. Built once (it is the same every time)."""
     return (sa.select(NoticeClaim.position, NoticeClaim.claim_id, NoticeClaim.parts,
                       NoticeClaim.labour, NoticeClaim.travel, NoticeClaim.other,
                       NoticeClaim.total, Claim.number,

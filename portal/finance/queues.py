@@ -17,7 +17,7 @@ from portal.finance.access import (
 )
 from portal.finance.audit import READY_STATUSES
 from portal.finance.models import NoticeStatus, WriteOffNotice
-from portal.finance.notice_scope import visible_notices
+from portal.finance.notice_scope import listed_notices, visible_notices
 
 FORWARD = Queue(
     "forward", _l("Claims to forward to finance"), can_forward_claims, visible_claims,
@@ -41,7 +41,7 @@ NOTICES_DISPUTED = Queue(
     args={"status": "disputed"})
 
 
-def awaiting_dealer(user, now) -> list[WriteOffNotice]:
+def awaiting_dealer(user, now) -> list:
     """The notices waiting for ``user``'s dealer to confirm them, oldest first (its home page
-    and notice list)."""
-    return db.session.scalars(NOTICES_ISSUED.ordered(user, now)).all()
+    and notice list), as the rows a list of notices shows (``listed_notices``)."""
+    return db.session.execute(listed_notices(NOTICES_ISSUED.ordered(user, now))).all()

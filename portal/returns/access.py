@@ -35,13 +35,13 @@ def can_take_handed_in(owed, user) -> bool:
     return can_receive_parts(user) and owed.to_take_in
 
 
-def can_cancel_shipment(shipment, user, lines=None) -> bool:
-    """The dealer's staff take a shipment back while nothing of it has been received (``lines``:
-    its lines or rows with their ``receipt``, if already at hand)."""
+def can_cancel_shipment(shipment, user, checked: int | None = None) -> bool:
+    """The dealer's staff take a shipment back while nothing of it has been received
+    (``checked``: how many of its lines head office has checked, if already counted)."""
+    if checked is None:
+        checked = sum(line.receipt != Receipt.PENDING for line in shipment.lines)
     return (can_ship_parts_of(shipment.dealer_id, user)
-            and shipment.status == ShipmentStatus.SHIPPED
-            and all(line.receipt == Receipt.PENDING
-                    for line in (shipment.lines if lines is None else lines)))
+            and shipment.status == ShipmentStatus.SHIPPED and checked == 0)
 
 
 def can_receive_shipment(shipment, user) -> bool:

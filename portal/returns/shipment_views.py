@@ -15,7 +15,7 @@ from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
-from portal.core.htmx import render
+from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import request_page
 from portal.core.permissions import requires
 from portal.dealers.pickers import dealer_filter
@@ -24,14 +24,15 @@ from portal.returns.models import (
     STILL_OWED,
     OwedPart,
     OwedStatus,
-    Receipt,
     ReturnShipment,
+    ShipmentLine,
     ShipmentStatus,
 )
 from portal.returns.scope import (
     get_shipment,
-    owed_rows_shown,
+    owed_list_rows,
     shipment_rows,
+    shipment_tally,
     visible_owed_parts,
     visible_shipments,
 )
@@ -61,12 +62,13 @@ def _owed_page(form=None, status: int = 200):
     wanted = wanted if wanted in OWED_FILTERS else ""
     dealer_id, picker = dealer_filter(current_user, request.args)
     today = shanghai_today()
-    page = request_page(_owed_stmt(wanted, dealer_id, today), OwedPart.due_on, OwedPart.id)
+    page = request_page(owed_list_rows(_owed_stmt(wanted, dealer_id, today)), OwedPart.due_on,
+                        OwedPart.id, rows=True)
     shipping = access.can_ship_parts(current_user)
     if shipping and form is None:
         form = ShipmentForm(shipped_on=today)
     return render("returns/owed.html", "returns/_owed_rows.html", status=status, page=page,
-                  shown=owed_rows_shown([o.id for o in page.items]), today=today,
+                  today=today,
                   wanted=wanted, dealer_id=dealer_id, picker=picker, form=form,
                   shipping=shipping, statuses=OwedStatus, still_owed=STILL_OWED)
 
@@ -114,14 +116,19 @@ def shipments_index():
 @bp.route("/shipments/<id:shipment_id>")
 @signed_in
 def shipment(shipment_id):
-    """A shipment: its parts, what arrived of each, and the discrepancies."""
+    """A shipment: its parts a page at a time (its "Show more" asks for the next rows only),
+    what arrived of each, and the discrepancies."""
     shipment = get_shipment(shipment_id, current_user, lines=False)
-    lines = shipment_rows(shipment.id)
-    problems = [line for line in lines if line.receipt in (Receipt.MISSING, Receipt.DAMAGED)]
-    return render("returns/shipment.html", shipment=shipment, lines=lines, problems=problems,
-                  receipts=Receipt, history=audit.history(shipment),
+    line_page = request_page(shipment_rows().where(ShipmentLine.shipment_id == shipment.id),
+                             ShipmentLine.id, ShipmentLine.id, rows=True)
+    if wants_fragment() and request.args.get("after"):
+        return render("returns/_shipment_line_rows.html", shipment=shipment, line_page=line_page)
+    whole = line_page.next_cursor is None and not request.args.get("after")
+    tally = shipment_tally(shipment.id, line_page.items if whole else None)
+    return render("returns/shipment.html", shipment=shipment, line_page=line_page, tally=tally,
+                  history=audit.history(shipment),
                   cancel_form=CancelShipmentForm()
-                  if access.can_cancel_shipment(shipment, current_user, lines) else None)
+                  if access.can_cancel_shipment(shipment, current_user, tally.checked) else None)
 
 
 @bp.route("/shipments/<id:shipment_id>/cancel", methods=["POST"])
