@@ -12,7 +12,13 @@ from portal.analytics.access import can_compare_dealers, can_review_grade, can_r
 from portal.analytics.blueprint import bp
 from portal.analytics.models import GradeReview, Recommendation
 from portal.analytics.reviews import record_grade_review, reviews_query
-from portal.analytics.scorecard_cells import FIGURES, cells, tone_of_score, value
+from portal.analytics.scorecard_cells import (
+    FIGURES,
+    badge_cells,
+    cells,
+    tone_of_score,
+    value,
+)
 from portal.analytics.scorecard_forms import GradeReviewForm
 from portal.analytics.scorecards import (
     STANDARD_MONTHS,
@@ -69,8 +75,8 @@ def _cards(period, months, dealer_ids, trend: bool = True) -> tuple[list, Period
 
 def _context(period, months, errors, as_of=None):
     return {"period": period, "months": months, "errors": errors, "periods": PERIODS,
-            "as_of": as_of,
-            "figures": FIGURES, "cells": cells, "tone_of_score": tone_of_score,
+            "as_of": as_of, "figures": FIGURES, "cells": cells, "badge_cells": badge_cells,
+            "tone_of_score": tone_of_score,
             "spark": scorecard_svg.svg}
 
 
