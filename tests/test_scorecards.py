@@ -324,7 +324,8 @@ def test_a_rows_badge_cells_show_each_cell_as_the_table_did(app):
     figures = Figures(cards_on_time=9, cards_due=10, claims_rejected=1, claims_decided=4,
                       lines_rejected=2, lines_decided=9, complaints=1, units_sold=50)
     with app.test_request_context():
-        shown, html = cells(figures), str(badge_cells(figures))
+        shown = cells(figures)
+        html = str(badge_cells(shown))
     assert html.count("<td ") == len(shown) == 7
     for c in shown:
         assert (f'<span class="badge {c.tone}" title="{escape(c.title)}">{escape(c.text)}</span>'

@@ -105,13 +105,13 @@ def cells(figures: Figures) -> list[Cell]:
     return [cell(figures, key, texts) for key, _label, _target in FIGURES]
 
 
-def badge_cells(figures: Figures) -> Markup:
-    """A table row's figures as its ``<td>`` badges (the fraction behind each as its title), one
-    string: the ranked table and the monthly trend draw one a row, and a template loop over the
-    cells was a fifth of those pages' time."""
+def badge_cells(shown: list[Cell]) -> Markup:
+    """A table row's cells (``cells``) as its ``<td>`` badges, the counts behind each as its
+    title, in one string: the ranked table and the monthly trend draw one a row, and a template
+    loop over the cells was a fifth of those pages' time."""
     return Markup("".join(
         f'<td class="num"><span class="badge {c.tone}" title="{escape(c.title)}">'
-        f'{escape(c.text)}</span></td>' for c in cells(figures)))
+        f'{escape(c.text)}</span></td>' for c in shown))
 
 
 def value(figures: Figures, key: str) -> Decimal | int | None:

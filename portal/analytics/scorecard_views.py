@@ -127,10 +127,11 @@ def scorecards_export():
     return download(scorecard_sheet(cards), f"scorecards-{period.start}-{period.end}.xlsx")
 
 
-def _charts(card) -> dict:
+def _charts(card, trend_cells: list) -> dict:
+    """The score's line and each figure's, from the cells the trend table shows."""
     charts = {"score": scorecard_svg.line(card.trend_scores, width=360, height=90)}
-    for key, _label, _target in FIGURES:
-        values = [value(m, key) for m in card.trend]
+    for index, (key, _label, _target) in enumerate(FIGURES):
+        values = [row[index].value for row in trend_cells]
         top = 5 if key == "satisfaction" else (max([v for v in values if v] or [1])
                                                if key == "complaints" else 100)
         charts[key] = scorecard_svg.line(values, width=360, height=90, top=top)
@@ -149,8 +150,10 @@ def _card_page(dealer, form=None):
     reviews = db.session.scalars(reviews_query([dealer.id]).order_by(
         GradeReview.created_at.desc(), GradeReview.id.desc())).all()
     status = 422 if form is not None and form.errors else 200
+    trend_cells = [cells(month) for month in card.trend]  # each month's, for table and charts
     return render("analytics/scorecard.html", status=status, form=form, card=card, dealer=dealer,
-                       charts=_charts(card), months_list=month_starts(TREND_MONTHS, today),
+                       trend_cells=trend_cells, charts=_charts(card, trend_cells),
+                       months_list=month_starts(TREND_MONTHS, today),
                        reviews=reviews, can_review=can_review_grade(dealer, current_user),
                        **_context(period, months, errors, as_of))
 
