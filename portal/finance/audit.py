@@ -75,12 +75,14 @@ def finance_readiness(claim: Claim, today: date) -> list[str]:
 
 
 def readiness_of(claims, today: date) -> dict[int, list[str]]:
-    """``finance_readiness`` for a page of claims, in a fixed number of queries."""
-    pending = pending_parts([c.id for c in claims])
-    return {c.id: readiness_reasons(c, pending.get(c.id, []), today) for c in claims}
+    """``finance_readiness`` for a page of claims, in a fixed number of queries (and the
+    reasons' words looked up once, not once an owed part)."""
+    pending, texts = pending_parts([c.id for c in claims]), _part_texts()
+    return {c.id: readiness_reasons(c, pending.get(c.id, []), today, texts) for c in claims}
 
 
-def readiness_reasons(claim: Claim, pending: list, today: date) -> list[str]:
+def readiness_reasons(claim: Claim, pending: list, today: date,
+                      texts: dict | None = None) -> list[str]:
     reasons = []
     if claim.status == ClaimStatus.REJECTED:
         reasons.append(_("The technical department rejected this claim; it does not go to "
@@ -90,22 +92,28 @@ def readiness_reasons(claim: Claim, pending: list, today: date) -> list[str]:
     if claim.decided_by_rules and claim.sampled and claim.sample_reviewed_at is None:
         reasons.append(_("The rules approved it and it was drawn for review; the technical "
                          "department has not reviewed it yet."))
+    texts = texts or (_part_texts() if pending else {})
     for owed in pending:
-        reasons.append(_part_reason(owed, today))
+        reasons.append(_part_reason(owed, today, texts))
     return reasons
 
 
-def _part_reason(owed, today: date) -> str:
+def _part_texts() -> dict[str, str]:
+    """The words of ``_part_reason`` in the reader's language, to be filled in."""
+    return {"received": _("Old part %(part)s was received and waits for the technical "
+                          "verdict."),
+            "late": _("Old part %(part)s was not returned by %(due)s: it needs the technical "
+                      "department's verdict or a waiver."),
+            "owed": _("Old part %(part)s is still to be returned (due %(due)s) and judged.")}
+
+
+def _part_reason(owed, today: date, texts: dict) -> str:
     """Why one owed part (a row of ``pending_parts``) holds its claim back."""
     part = f"{owed.part_number} (#{owed.position})"
     if owed.status == OwedStatus.RECEIVED:
-        return _("Old part %(part)s was received and waits for the technical verdict.",
-                 part=part)
-    if today > owed.due_on and owed.returned_on is None:
-        return _("Old part %(part)s was not returned by %(due)s: it needs the technical "
-                 "department's verdict or a waiver.", part=part, due=owed.due_on.isoformat())
-    return _("Old part %(part)s is still to be returned (due %(due)s) and judged.", part=part,
-             due=owed.due_on.isoformat())
+        return texts["received"] % {"part": part}
+    late = today > owed.due_on and owed.returned_on is None
+    return texts["late" if late else "owed"] % {"part": part, "due": owed.due_on.isoformat()}
 
 
 # ---------------------------------------------------------------- the sales rep
