@@ -74,8 +74,10 @@ def _cards(period, months, dealer_ids, trend: bool = True) -> tuple[list, Period
 
 
 def _context(period, months, errors, as_of=None):
+    # FIGURES' words translated once a page: the card prints each of them three times
+    figures = [(key, str(label), str(target)) for key, label, target in FIGURES]
     return {"period": period, "months": months, "errors": errors, "periods": PERIODS,
-            "as_of": as_of, "figures": FIGURES, "cells": cells, "badge_cells": badge_cells,
+            "as_of": as_of, "figures": figures, "cells": cells, "badge_cells": badge_cells,
             "tone_of_score": tone_of_score,
             "spark": scorecard_svg.svg}
 
@@ -87,7 +89,8 @@ def scorecards_index():
     period, months, errors = _period(shanghai_today())
     cards, period, as_of = _cards(period, months, _visible_ids(), trend=False)
     lines = {c.dealer.id: scorecard_svg.line(c.trend_scores) for c in cards}
-    return render("analytics/scorecards.html", cards=cards, lines=lines,
+    grades = {grade: grade.title for grade in DealerGrade}  # translated once, not once a row
+    return render("analytics/scorecards.html", cards=cards, lines=lines, grades=grades,
                   **_context(period, months, errors, as_of))
 
 
