@@ -26,6 +26,7 @@ from portal.finance.audit import (
     audit_claim,
     finance_readiness,
     forward_claim,
+    readiness_of,
     ready_for_finance,
     reopen_audit,
     return_to_technical,
@@ -171,6 +172,30 @@ def test_a_pending_verdict_holds_the_claim_back(shop, dealer, tech):
                    destination=Destination.REUSABLE)
     assert finance_readiness(claim, TODAY) == []
     assert ready_ids(claim) == {claim.id}
+
+
+def test_a_page_of_claims_gets_each_claims_own_reasons_in_the_readers_language(
+        shop, dealer, tech):
+    """``readiness_of`` (the queue's rows, the reasons' words looked up once) says of each claim
+    what ``finance_readiness`` says of it alone, in English and in Chinese."""
+    owed, received, decided = (approved(shop, dealer, tech) for _ in range(3))
+    for claim in (received, decided):
+        part = owed_of(claim)
+        part.status, part.received_on = OwedStatus.RECEIVED, TODAY
+    record_verdict(owed_of(decided), Verdict.QUALITY_FAULT, actor=tech, today=TODAY,
+                   destination=Destination.REUSABLE)
+    late = owed_of(owed).due_on + timedelta(days=1)
+    claims = [owed, received, decided]
+    for locale in ("en", "zh_Hans_CN"):
+        with force_locale(locale):
+            for day in (TODAY, late):
+                assert readiness_of(claims, day) == {
+                    c.id: finance_readiness(c, day) for c in claims}
+    with force_locale("zh_Hans_CN"):
+        assert "%(" not in readiness_of(claims, late)[owed.id][0]
+    assert "not returned by" in readiness_of(claims, late)[owed.id][0]
+    assert "waits for the technical verdict" in readiness_of(claims, TODAY)[received.id][0]
+    assert readiness_of(claims, TODAY)[decided.id] == []
 
 
 def test_a_waiver_releases_the_claim_but_a_waived_late_arrival_still_needs_its_verdict(

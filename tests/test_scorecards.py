@@ -311,3 +311,22 @@ def test_cells_say_their_counts_in_the_readers_language(app):
     assert [c.text for c in chinese] == [c.text for c in english]
     assert chinese[0].title != english[0].title and "9" in chinese[0].title
     assert [value(figures, key) for key, _l, _t in FIGURES] == [c.value for c in english]
+
+
+def test_a_rows_badge_cells_show_each_cell_as_the_table_did(app):
+    """``badge_cells`` (the table rows' cells as one string) shows every cell: its text, its
+    counts as the title, escaped, its tone as the badge's class."""
+    from markupsafe import escape
+
+    from portal.analytics.scorecard_cells import badge_cells, cells
+    from portal.analytics.scorecards import Figures
+
+    figures = Figures(cards_on_time=9, cards_due=10, claims_rejected=1, claims_decided=4,
+                      lines_rejected=2, lines_decided=9, complaints=1, units_sold=50)
+    with app.test_request_context():
+        shown = cells(figures)
+        html = str(badge_cells(shown))
+    assert html.count("<td ") == len(shown) == 7
+    for c in shown:
+        assert (f'<span class="badge {c.tone}" title="{escape(c.title)}">{escape(c.text)}</span>'
+                in html)

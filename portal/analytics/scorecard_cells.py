@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from portal.analytics.scorecards import SATISFACTION_TARGET, Figures, Ratio
 
@@ -102,6 +103,15 @@ def cells(figures: Figures) -> list[Cell]:
     """Every figure of FIGURES, in its order, ready to show: a table row's."""
     texts = _texts()
     return [cell(figures, key, texts) for key, _label, _target in FIGURES]
+
+
+def badge_cells(shown: list[Cell]) -> Markup:
+    """A table row's cells (``cells``) as its ``<td>`` badges, the counts behind each as its
+    title, in one string: the ranked table and the monthly trend draw one a row, and a template
+    loop over the cells was a fifth of those pages' time."""
+    return Markup("".join(
+        f'<td class="num"><span class="badge {c.tone}" title="{escape(c.title)}">'
+        f'{escape(c.text)}</span></td>' for c in shown))
 
 
 def value(figures: Figures, key: str) -> Decimal | int | None:

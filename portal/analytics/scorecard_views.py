@@ -12,7 +12,13 @@ from portal.analytics.access import can_compare_dealers, can_review_grade, can_r
 from portal.analytics.blueprint import bp
 from portal.analytics.models import GradeReview, Recommendation
 from portal.analytics.reviews import record_grade_review, reviews_query
-from portal.analytics.scorecard_cells import FIGURES, cells, tone_of_score, value
+from portal.analytics.scorecard_cells import (
+    FIGURES,
+    badge_cells,
+    cells,
+    tone_of_score,
+    value,
+)
 from portal.analytics.scorecard_forms import GradeReviewForm
 from portal.analytics.scorecards import (
     STANDARD_MONTHS,
@@ -68,9 +74,11 @@ def _cards(period, months, dealer_ids, trend: bool = True) -> tuple[list, Period
 
 
 def _context(period, months, errors, as_of=None):
+    # FIGURES' words translated once a page: the card prints each of them three times
+    figures = [(key, str(label), str(target)) for key, label, target in FIGURES]
     return {"period": period, "months": months, "errors": errors, "periods": PERIODS,
-            "as_of": as_of,
-            "figures": FIGURES, "cells": cells, "tone_of_score": tone_of_score,
+            "as_of": as_of, "figures": figures, "cells": cells, "badge_cells": badge_cells,
+            "tone_of_score": tone_of_score,
             "spark": scorecard_svg.svg}
 
 
@@ -81,7 +89,8 @@ def scorecards_index():
     period, months, errors = _period(shanghai_today())
     cards, period, as_of = _cards(period, months, _visible_ids(), trend=False)
     lines = {c.dealer.id: scorecard_svg.line(c.trend_scores) for c in cards}
-    return render("analytics/scorecards.html", cards=cards, lines=lines,
+    grades = {grade: grade.title for grade in DealerGrade}  # translated once, not once a row
+    return render("analytics/scorecards.html", cards=cards, lines=lines, grades=grades,
                   **_context(period, months, errors, as_of))
 
 
@@ -121,10 +130,11 @@ def scorecards_export():
     return download(scorecard_sheet(cards), f"scorecards-{period.start}-{period.end}.xlsx")
 
 
-def _charts(card) -> dict:
+def _charts(card, trend_cells: list) -> dict:
+    """The score's line and each figure's, from the cells the trend table shows."""
     charts = {"score": scorecard_svg.line(card.trend_scores, width=360, height=90)}
-    for key, _label, _target in FIGURES:
-        values = [value(m, key) for m in card.trend]
+    for index, (key, _label, _target) in enumerate(FIGURES):
+        values = [row[index].value for row in trend_cells]
         top = 5 if key == "satisfaction" else (max([v for v in values if v] or [1])
                                                if key == "complaints" else 100)
         charts[key] = scorecard_svg.line(values, width=360, height=90, top=top)
@@ -143,8 +153,10 @@ def _card_page(dealer, form=None):
     reviews = db.session.scalars(reviews_query([dealer.id]).order_by(
         GradeReview.created_at.desc(), GradeReview.id.desc())).all()
     status = 422 if form is not None and form.errors else 200
+    trend_cells = [cells(month) for month in card.trend]  # each month's, for table and charts
     return render("analytics/scorecard.html", status=status, form=form, card=card, dealer=dealer,
-                       charts=_charts(card), months_list=month_starts(TREND_MONTHS, today),
+                       trend_cells=trend_cells, charts=_charts(card, trend_cells),
+                       months_list=month_starts(TREND_MONTHS, today),
                        reviews=reviews, can_review=can_review_grade(dealer, current_user),
                        **_context(period, months, errors, as_of))
 
