@@ -143,6 +143,33 @@ def test_overview_missing_filter_and_scope(client, login, world, setup):
     assert "<html" not in rows.get_data(as_text=True)
 
 
+def test_overview_counts_come_from_the_plans_snapshot_for_head_office(client, login, world,
+                                                                      setup):
+    from portal.analytics import snapshots
+    from portal.core.db import utcnow
+    from portal.planning.overview import asked_counts
+
+    setup.season.start_on = TODAY + timedelta(days=10)  # due 20 days ago: both missing
+    db.session.commit()
+    url = f"/plans?season={setup.season.id}"
+    login(world.users[Role.CLERK])
+    live = client.get(url).get_data(as_text=True)  # before the first refresh: counted now
+    assert "as-of" not in live
+    assert snapshots.plan_counts(setup.season.id) == (None, None)
+    snapshots.refresh_plans(utcnow())
+    db.session.commit()
+    counts, as_of = snapshots.plan_counts(setup.season.id)
+    assert counts == asked_counts(setup.season) == (2, 0) and as_of is not None
+    page = client.get(url).get_data(as_text=True)
+    assert "as-of" in page and "DA-01" in page and "DB-01" in page
+    assert '<span class="badge bad">2</span>' in page
+    missing = client.get(url + "&missing=1").get_data(as_text=True)
+    assert "DA-01" in missing and "DB-01" in missing
+    login(world.users[Role.SALES_REP])  # a rep's counts are live: only their dealers
+    page = client.get(url).get_data(as_text=True)
+    assert "as-of" not in page and '<span class="badge bad">1</span>' in page
+
+
 def test_other_dealers_and_their_reps_get_404(client, login, world, upcoming):
     plan_setup = upcoming
     login(world.users[Role.DEALER_STAFF])

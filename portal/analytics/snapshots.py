@@ -1,9 +1,9 @@
 """Snapshots of the analytics over all the data: the failure overview as head office first sees
 it (no filters), every dealer's scorecard for the standard periods, head office's dashboard
-tiles (``portal.reports.dashboard``), the home pages' big counts and every dealer's old-part
-returns. Computing them reads every unit, card and claim (seconds to a minute at production
-scale), so pages read a snapshot kept in the database (shared by every worker and host) and
-say "as of" when it was made.
+tiles (``portal.reports.dashboard``), the home pages' big counts, every dealer's old-part
+returns and how many dealers each season asks for a stocking plan. Computing them reads every
+unit, card and claim (seconds to a minute at production scale), so pages read a snapshot kept
+in the database (shared by every worker and host) and say "as of" when it was made.
 
 Refresh: the job queue's ``refresh_snapshots`` (every 15 minutes) or ``flask analytics
 refresh`` recomputes them all; nothing else writes them, and they are never invalidated by a
@@ -42,6 +42,7 @@ from portal.core.db import SHANGHAI
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.finance.work import claim_queues
+from portal.planning.overview import OVERVIEW_SEASONS, asked_counts, planning_seasons
 from portal.reports.dashboard import head_office_figures
 from portal.returns.compliance import Compliance, compliance
 
@@ -49,6 +50,7 @@ FAILURES = "failures"
 DASHBOARD = "dashboard"
 WORK = "work"
 COMPLIANCE = "compliance"
+PLANS = "plans"
 _lock = threading.Lock()  # guards _made between a worker's threads
 _made: dict[tuple, tuple[tuple, object]] = {}  # (name, language) → ((id, as_of), built of it)
 T = TypeVar("T")
@@ -150,6 +152,17 @@ def refresh_compliance(today: date, now: datetime) -> AnalyticsSnapshot:
     return _save(COMPLIANCE, _compliance(today), now)
 
 
+def _plans() -> dict:
+    return {"seasons": {str(season.id): list(asked_counts(season))
+                        for season in planning_seasons(limit=OVERVIEW_SEASONS)}}
+
+
+def refresh_plans(now: datetime) -> AnalyticsSnapshot:
+    """Recount, for each season head office's plan overview offers, the dealers it asks for a
+    plan and those that submitted it (``asked_counts``: every active dealer is read)."""
+    return _save(PLANS, _plans(), now)
+
+
 def refresh_all(today: date, now: datetime) -> list[str]:
     """Recompute every snapshot; the names refreshed."""
     refresh_failures(now)
@@ -158,8 +171,9 @@ def refresh_all(today: date, now: datetime) -> list[str]:
     refresh_dashboard(now)
     refresh_work(now)
     refresh_compliance(today, now)
+    refresh_plans(now)
     return [FAILURES, *(_scorecard_name(m) for m in STANDARD_MONTHS), DASHBOARD, WORK,
-            COMPLIANCE]
+            COMPLIANCE, PLANS]
 
 
 def failure_counts(now: datetime) -> tuple[dict, datetime]:
@@ -207,6 +221,15 @@ def work_figures(now: datetime) -> tuple[dict, datetime]:
     ``claim_queues``), and as of when."""
     snapshot = _stored(WORK, with_data=True) or Unsaved(_work(now), now)
     return snapshot.data, snapshot.as_of
+
+
+def plan_counts(season_id: int) -> tuple[tuple[int, int] | None, datetime | None]:
+    """Head office's ``asked_counts`` of the season from the plans snapshot, and as of when;
+    (None, None) for a season the last refresh did not count, or before the first: the page
+    counts it then."""
+    snapshot = _stored(PLANS, with_data=True)
+    counts = snapshot.data["seasons"].get(str(season_id)) if snapshot else None
+    return (tuple(counts), snapshot.as_of) if counts else (None, None)
 
 
 def stored_compliance(dealer_ids: list[int], now: datetime) -> tuple[dict, datetime]:

@@ -1,7 +1,7 @@
 """What each user may see of delivery notes: those of the dealers they may see."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.dealers.scope import scope
 from portal.deliveries.models import DeliveryLine, DeliveryNote
@@ -17,10 +17,12 @@ def visible_notes(user):
 def note_loading():
     """What a note's page and document show: dealer, people, plan, lines with unit or part."""
     lines = selectinload(DeliveryNote.lines)
-    return (selectinload(DeliveryNote.dealer), selectinload(DeliveryNote.created_by),
-            selectinload(DeliveryNote.confirmed_by), selectinload(DeliveryNote.plan),
-            lines.selectinload(DeliveryLine.unit).selectinload(Unit.model),
-            lines.selectinload(DeliveryLine.part))
+    # Two statements: the note with its dealer, people and plan; its lines with their unit
+    # (and model) or part.
+    return (joinedload(DeliveryNote.dealer), joinedload(DeliveryNote.created_by),
+            joinedload(DeliveryNote.confirmed_by), joinedload(DeliveryNote.plan),
+            lines.joinedload(DeliveryLine.unit).joinedload(Unit.model),
+            lines.joinedload(DeliveryLine.part))
 
 
 def get_note(note_id: int, user) -> DeliveryNote:

@@ -16,6 +16,8 @@ from portal.planning.suggestion import asked_dealers, concerning, due_on
 # A dealer's page lists the seasons still to come and those ended within this many days.
 RECENT_DAYS = 180
 DEALER_SEASONS = 6
+# Head office's overview offers this many seasons, latest first (the plans snapshot counts them).
+OVERVIEW_SEASONS = 40
 
 
 def plan_state(plan: StockingPlan | None) -> str:
@@ -49,24 +51,39 @@ class Overview:
     next_after: str | None
 
 
+def _asked_with_plans(season: Season, user):
+    return scope(asked_dealers(season), Dealer.id, user).outerjoin(StockingPlan, sa.and_(
+        StockingPlan.dealer_id == Dealer.id, StockingPlan.season_id == season.id))
+
+
+def asked_counts(season: Season, user=None) -> tuple[int, int]:
+    """How many dealers (that ``user`` sees; no user: all) the season asks for a plan, and how
+    many of them have submitted it. Reads every active dealer: head office's figures come from
+    the plans snapshot (``portal.analytics.snapshots.plan_counts``)."""
+    total, submitted = db.session.execute(_asked_with_plans(season, user).with_only_columns(
+        sa.func.count(), sa.func.count(StockingPlan.submitted_at))).one()
+    return total, submitted
+
+
 def season_overview(season: Season, user, *, today: date, missing_only: bool = False,
-                    after: str | None = None, size: int = 100) -> Overview:
+                    after: str | None = None, size: int = 100,
+                    counts: tuple[int, int] | None = None) -> Overview:
     """Every dealer asked for a plan (a rep: only theirs) with its plan's state, by code.
 
-    The database counts the dealers asked and those with a submitted plan (the missing are the
-    rest, once the due date has passed) and returns the page shown, ``size`` dealers after the
-    code ``after``; whole plans are loaded for that page only.
+    The database counts the dealers asked and those with a submitted plan (``asked_counts``,
+    unless ``counts`` gives them, as a snapshot does; the missing are the rest, once the due
+    date has passed) and returns the page shown, ``size`` dealers after the code ``after``;
+    whole plans are loaded for that page only.
     """
     due = due_on(season)
     if not season.plan_required:
         return Overview([], due, 0, 0, None)
     late = today > due  # before the due date no plan is missing yet
-    asked = scope(asked_dealers(season), Dealer.id, user).outerjoin(StockingPlan, sa.and_(
-        StockingPlan.dealer_id == Dealer.id, StockingPlan.season_id == season.id))
-    total, submitted = db.session.execute(asked.with_only_columns(
-        sa.func.count(), sa.func.count(StockingPlan.submitted_at))).one()
+    asked = _asked_with_plans(season, user)
+    total, submitted = asked_counts(season, user) if counts is None else counts
     missing = total - submitted if late else 0
-    if size <= 0 or (missing_only and not missing):
+    # Counts from a snapshot may be older than the list: the list is asked all the same.
+    if size <= 0 or (missing_only and not missing and counts is None):
         return Overview([], due, total, missing, None)
     page = asked.with_only_columns(Dealer.id, Dealer.code, Dealer.name, Dealer.province,
                                    Dealer.city, StockingPlan.id.label("plan_id"))

@@ -25,6 +25,7 @@ from portal.core.versioning import LATEST, check_version
 from portal.extensions import db
 from portal.returns.access import can_receive_parts, can_take_handed_in
 from portal.returns.models import (
+    OPEN_SHIPMENTS,
     OwedPart,
     OwedStatus,
     Receipt,
@@ -35,7 +36,7 @@ from portal.returns.models import (
 )
 from portal.units.search import dealers_matching
 
-OPEN = (ShipmentStatus.SHIPPED, ShipmentStatus.RECEIVING)
+OPEN = OPEN_SHIPMENTS
 LABEL = re.compile(r"SBOP:(\d{1,9}):([A-Z0-9-]{1,20}):(\d{1,4})")
 
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.roles import signed_in
 from portal.core.actions import see_other
@@ -40,8 +40,8 @@ def incoming():
     """Shipments on their way or being received, oldest first; search by number, waybill,
     dealer."""
     q = request.args.get("q", "").strip()
-    stmt = services.searched(RECEIVE.select(current_user, utcnow()), q).options(
-        selectinload(ReturnShipment.dealer).load_only(Dealer.code, Dealer.name))
+    stmt = services.searched(RECEIVE.select(current_user, utcnow()), q).options(  # one statement
+        joinedload(ReturnShipment.dealer).load_only(Dealer.code, Dealer.name))
     page = queue_page(stmt, RECEIVE)
     return render("returns/receipt_list.html", "returns/_receipt_rows.html", page=page, q=q,
                   tallies=services.line_tallies([s.id for s in page.items]))

@@ -36,6 +36,13 @@ def date_arg(name: str) -> date | None:
         return None
 
 
+# What a row of the visits list shows of the visit itself (the rest: ``visit_rows_shown``);
+# the sort columns of the list and of its queue among them, for the next page's cursor.
+VISIT_COLUMNS = (ReturnVisit.id, ReturnVisit.due_on, ReturnVisit.called_at, ReturnVisit.unit_id,
+                 ReturnVisit.attempts, ReturnVisit.reached, ReturnVisit.satisfaction,
+                 ReturnVisit.comment)
+
+
 def _visit_rows(status: VisitStatus, dealer_id: int | None, q: str):
     queue = requested()  # the visits due: those open and due by today
     stmt = searched_claims(list_select(queue, visible_visits, current_user, utcnow()), q,
@@ -43,9 +50,11 @@ def _visit_rows(status: VisitStatus, dealer_id: int | None, q: str):
     stmt = stmt.where(ReturnVisit.status == status)
     if dealer_id:
         stmt = stmt.where(ReturnVisit.dealer_id == dealer_id)
+    stmt = stmt.with_only_columns(*VISIT_COLUMNS)  # plain rows: a page shows 25, read-only
     if status == VisitStatus.OPEN:  # worked down by due date; the calls made, latest first
-        return list_page(stmt, queue, ReturnVisit.due_on, ReturnVisit.id, descending=False)
-    return list_page(stmt, queue, ReturnVisit.called_at, ReturnVisit.id)
+        return list_page(stmt, queue, ReturnVisit.due_on, ReturnVisit.id, descending=False,
+                         rows=True)
+    return list_page(stmt, queue, ReturnVisit.called_at, ReturnVisit.id, rows=True)
 
 
 def _stats(dealer_id: int | None, start: date, end: date):
