@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from portal.accounts.roles import Role
-from portal.claims.models import Claim, ClaimAttachment, ClaimStatus
+from portal.claims.models import Claim, ClaimAttachment, ClaimStatus, RejectCode
 from portal.core.db import shanghai_today
 from portal.extensions import db
 from tests import factories
@@ -86,6 +86,12 @@ def test_dealer_files_a_repair_and_the_technical_department_decides(client, logi
     login(world.users[Role.TECHNICAL])
     page = client.get(base).data.decode()
     assert 'id="decide-form"' in page
+    for line in claim.lines:  # each line's choices, titled once for all the lines
+        choice = page.split(f'name="decision-{line.id}"')[1].split("</select>")[0]
+        assert [v for v in ("pending", "approved", "reduced", "rejected")
+                if f'value="{v}"' in choice] == ["approved", "reduced", "rejected"]
+        codes = page.split(f'name="code-{line.id}"')[1].split("</select>")[0]
+        assert codes.count("<option") == len(RejectCode) + 1
     part, labour, travel = claim.lines
     response = post(client, f"{base}/decide", claim_id, {
         f"decision-{part.id}": "approved",

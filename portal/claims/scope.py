@@ -1,7 +1,7 @@
 """What each user may see of claims: those of the dealers they may see."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.catalog.models import ProductModel
 from portal.claims.models import Claim, ClaimLine
@@ -38,9 +38,11 @@ def listed(stmt, *ordered_by):
 
 
 def get_claim(claim_id: int, user) -> Claim:
-    """The claim if ``user`` may see it, with its lines and files; 404 otherwise."""
+    """The claim if ``user`` may see it, with its unit, model, dealer, lines and files; 404
+    otherwise."""
     return db.first_or_404(
         visible_claims(user).where(Claim.id == claim_id)
-        .options(selectinload(Claim.lines).selectinload(ClaimLine.part),
+        .options(joinedload(Claim.unit).joinedload(Unit.model), joinedload(Claim.dealer),
+                 selectinload(Claim.lines).selectinload(ClaimLine.part),
                  selectinload(Claim.lines).selectinload(ClaimLine.fault_code),
                  selectinload(Claim.attachments)))

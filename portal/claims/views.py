@@ -167,6 +167,10 @@ def header_values(form) -> dict:
     return values
 
 
+def _options(members) -> list[tuple[str, str]]:
+    return [(m.value, m.title) for m in members]
+
+
 def _context(claim, **forms) -> dict:
     """What the claim page shows this user, with every form they may use; ``forms`` override
     the blank ones."""
@@ -175,9 +179,13 @@ def _context(claim, **forms) -> dict:
     def blank(form_class):  # not filled from this request: it may have changed the version
         return form_class(formdata=None, version=claim.version)
 
-    context = {"claim": claim, "editing": editing,
-               "deciding": access.can_decide_claim(claim, current_user),
-               "reasons": REASONS, "reject_codes": RejectCode, "decisions": Decision,
+    deciding = access.can_decide_claim(claim, current_user)
+    context = {"claim": claim, "editing": editing, "deciding": deciding,
+               "reasons": REASONS,
+               # each line's decision <select>s: their options titled once, not once a line
+               "decision_options": _options(d for d in Decision if d != Decision.PENDING)
+               if deciding else [],
+               "reject_options": _options(RejectCode) if deciding else [],
                "kinds": LineKind, "levels": Level,
                "history": audit.history(claim, limit=200),
                "line_errors": forms.pop("line_errors", {}),

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.roles import signed_in
 from portal.catalog.models import Part
@@ -31,10 +32,15 @@ bp = Blueprint("quality", __name__, url_prefix="/quality")
 
 
 
-def get_alert(alert_id: int) -> BatchAlert:
-    """The alert for a head-office user; 404 for dealers and unknown ids."""
+# What the alert's page shows beside the alert, read with it in one statement.
+PAGE_LOADS = (joinedload(BatchAlert.part), joinedload(BatchAlert.run),
+              joinedload(BatchAlert.checked_run))
+
+
+def get_alert(alert_id: int, loads=()) -> BatchAlert:
+    """The alert for a head-office user (with ``loads``); 404 for dealers and unknown ids."""
     _head_office_only()
-    alert = db.session.get(BatchAlert, alert_id)
+    alert = db.session.get(BatchAlert, alert_id, options=loads)
     if alert is None:
         abort(404)
     return alert
@@ -76,7 +82,7 @@ def _alerts_stmt(status):
 @signed_in
 def alert(alert_id):
     """Show one alert: its figures in words, the chart, the units at risk, the claims."""
-    alert = get_alert(alert_id)
+    alert = get_alert(alert_id, PAGE_LOADS)
     return _detail(alert, AlertNoteForm(formdata=None))
 
 
