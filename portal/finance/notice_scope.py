@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.dealers.models import Dealer
 from portal.dealers.scope import scope, scoped
 from portal.extensions import db
 from portal.finance.access import can_read_notices
@@ -19,6 +20,22 @@ def visible_notices(user):
     if not scoped(user) and not can_read_notices(user):
         stmt = stmt.where(sa.false())
     return stmt
+
+
+def listed(stmt):
+    """``stmt`` (a SELECT of notices) as the rows the list shows (``finance/_notice_rows.html``):
+    plain columns and the dealer's code and name by a subquery per shown row, not whole notices
+    (each with two JSON documents to decode) with their dealers."""
+    return stmt.with_only_columns(
+        WriteOffNotice.id, WriteOffNotice.number, WriteOffNotice.status,
+        WriteOffNotice.period_start, WriteOffNotice.period_end, WriteOffNotice.total,
+        WriteOffNotice.issued_at, _of_dealer(Dealer.code, "dealer_code"),
+        _of_dealer(Dealer.name, "dealer_name"))
+
+
+def _of_dealer(column, label):
+    return (sa.select(column).where(Dealer.id == WriteOffNotice.dealer_id)
+            .correlate(WriteOffNotice).scalar_subquery().label(label))
 
 
 def find_notice(number: str, user, *, claims: bool = True) -> WriteOffNotice | None:

@@ -9,7 +9,6 @@ it with the message next to the field and status 422.
 from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from portal.core import audit
 from portal.core.actions import back_with_errors, form_action
@@ -27,6 +26,7 @@ from portal.finance.notice_forms import DisputeForm, NoticeForm, ReissueForm, Vo
 from portal.finance.notice_scope import (
     filter_notices,
     get_notice,
+    listed,
     month_bounds,
     period_text,
     replacement_of,
@@ -55,11 +55,10 @@ def notices():
     dealer_id, picker = dealer_filter(current_user, request.args)
     now, queue = utcnow(), requested()
     stmt = filter_notices(list_select(queue, visible_notices, current_user, now), status=status,
-                          period=period, dealer_id=dealer_id).options(
-        selectinload(WriteOffNotice.dealer))
+                          period=period, dealer_id=dealer_id)
     stmt = searched(stmt, request.args.get("q", ""), WriteOffNotice.number, None,
                     WriteOffNotice.dealer_id)  # a notice is about no one unit
-    page = list_page(stmt, queue, WriteOffNotice.id, WriteOffNotice.id)
+    page = list_page(listed(stmt), queue, WriteOffNotice.id, WriteOffNotice.id, rows=True)
     waiting = (awaiting_dealer(current_user, now)
                if access.can_answer_notices(current_user) else [])
     return render("finance/notices.html", "finance/_notice_rows.html", page=page,
