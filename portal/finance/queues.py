@@ -41,7 +41,10 @@ NOTICES_DISPUTED = Queue(
     args={"status": "disputed"})
 
 
-def awaiting_dealer(user, now) -> list[WriteOffNotice]:
+def awaiting_dealer(user, now) -> list:
     """The notices waiting for ``user``'s dealer to confirm them, oldest first (its home page
-    and notice list)."""
-    return db.session.scalars(NOTICES_ISSUED.ordered(user, now)).all()
+    and notice list): plain rows of what those boxes show (number, period, total), not whole
+    notices with their two JSON documents."""
+    n = WriteOffNotice
+    return db.session.execute(NOTICES_ISSUED.ordered(user, now).with_only_columns(
+        n.id, n.number, n.period_start, n.period_end, n.total)).all()
