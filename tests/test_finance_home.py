@@ -1,11 +1,16 @@
 """Finance's and the sales rep's home pages show what waits for them."""
 
+from decimal import Decimal
+
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 
 from portal.accounts.roles import Role
+from portal.catalog.models import LabourRate, TravelBand
 from portal.claims.models import FinanceStage
 from portal.core.db import utcnow
+from portal.dealers.models import Dealer, DealerGrade
 from portal.extensions import db
 from portal.finance import lifecycle
 from portal.finance.work import claim_queues, finance_work, rep_work
@@ -49,6 +54,22 @@ def test_the_finance_home_page_links_the_queues(client, login, world):
     page = client.get("/home/finance").get_data(as_text=True)
     assert "/finance/claims?queue=audit" in page and "/finance/notices/generate" in page
     assert "/finance/notices?queue=notices_disputed&amp;status=disputed" in page
+
+
+def test_the_finance_home_page_counts_the_dealers_of_each_rated_grade(client, login, world):
+    for grade, rate in ((DealerGrade.A, "60.00"), (DealerGrade.D, "40.00")):
+        if db.session.get(LabourRate, grade) is None:
+            db.session.add(LabourRate(grade=grade, hourly_rate=Decimal(rate)))
+    db.session.add(TravelBand(min_km=500, max_km=None, fee=Decimal("150.00")))
+    db.session.commit()
+    login(world.users[Role.FINANCE])
+    page = client.get("/home/finance").get_data(as_text=True)
+    rates = db.session.scalars(sa.select(LabourRate)).all()
+    assert rates
+    for rate in rates:
+        dealers = db.session.scalar(sa.select(sa.func.count()).where(Dealer.grade == rate.grade))
+        assert f'¥{rate.hourly_rate:,.2f}</td><td class="num">{dealers}</td>' in page
+    assert "¥150.00" in page  # the travel bands, as plain rows too
 
 
 def test_rep_work_counts_ready_claims_of_its_own_dealers(world):

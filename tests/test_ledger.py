@@ -264,6 +264,9 @@ def test_ledger_pages_by_role(client, login, world, ledger_history):
     login(world.users[Role.FINANCE])
     listing = client.get("/finance/ledger").get_data(as_text=True)
     assert "¥4,650.00" in listing and "¥333.33" in listing
+    rep = world.users[Role.SALES_REP]  # each row names the dealer's rep (read as a plain column)
+    assert re.search(rf"DA-01</a></td>\s*<td>[^<]*</td>\s*<td>{re.escape(rep.display_name)}</td>",
+                     listing)
     login(world.users[Role.SALES_REP])  # rep of dealer A only
     listing = client.get("/finance/ledger").get_data(as_text=True)
     assert "DA-01" in listing and "DB-01" not in listing

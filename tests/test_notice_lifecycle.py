@@ -425,6 +425,33 @@ def test_list_is_scoped_and_filtered(client, login, world, finance, notice):
     assert client.get("/finance/notices").status_code == 403
 
 
+def test_each_row_shows_the_notice_and_show_more_reaches_every_one(app, client, login, world,
+                                                                   finance, notice):
+    """The list reads plain columns (not whole notices): each row still names its dealer, status,
+    period and total, and its own queue and "show more" reach every notice a page at a time."""
+    other = make_notice(world.dealer_b, 1, actor=finance)
+    db.session.commit()
+    login(finance)
+    app.config["PAGE_SIZE"], size = 1, app.config["PAGE_SIZE"]
+    try:
+        first = client.get("/finance/notices", headers={"HX-Request": "true"})
+        more = re.search(r'<tr class="more".*?hx-get="([^"]+)"', first.get_data(as_text=True),
+                         re.S).group(1).replace("&amp;", "&")
+        second = client.get(more, headers={"HX-Request": "true"}).get_data(as_text=True)
+        queue = client.get("/finance/notices?queue=notices_issued&status=issued",
+                           headers={"HX-Request": "true"}).get_data(as_text=True)
+    finally:
+        app.config["PAGE_SIZE"] = size
+    first = first.get_data(as_text=True)
+    assert other.number in first and notice.number in second and notice.number not in first
+    for body, shown in ((first, other), (second, notice)):
+        assert f"{shown.dealer.code} {shown.dealer.name}" in body
+        assert f"¥{shown.total:,.2f}" in body and period_text(
+            shown.period_start, shown.period_end) in body
+        assert f'<span class="badge warn">{shown.status.title}</span>' in body
+    assert notice.number in queue and "Show more" in queue  # oldest first
+
+
 def test_list_pages_by_keyset(client, login, world, finance, app, monkeypatch):
     for dealer in (world.dealer_a, world.dealer_b, factories.make_dealer()):
         make_notice(dealer, 1, actor=finance)

@@ -8,13 +8,13 @@ of the part's lines only (4.6 → 3.7 ms of CPU on SQLite). The index replaces t
 own, whose lookups it serves by its first column.
 
 Revision ID: 9c2f5a7e1d38
-Revises: 6b1e4d8a3c57
+Revises: 9c2f5a7e4b18
 Create Date: 2026-12-08 04:05:00
 """
 from alembic import op
 
 revision = '9c2f5a7e1d38'
-down_revision = '6b1e4d8a3c57'
+down_revision = '9c2f5a7e4b18'
 branch_labels = None
 depends_on = None
 

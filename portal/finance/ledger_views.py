@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
+from portal.accounts.models import User
 from portal.catalog.forms import ImportForm
 from portal.core.db import shanghai_today
 from portal.core.downloads import download
@@ -70,14 +70,22 @@ def ledger():
     if current_user.role.is_dealer:
         return redirect(url_for("finance.ledger_detail", dealer_id=current_user.dealer_id))
     q = request.args.get("q", "").strip()
-    stmt = visible_dealers(current_user).options(selectinload(Dealer.sales_rep))
+    stmt = _listed(visible_dealers(current_user))
     if q:
         like = f"%{q}%"
         stmt = stmt.where(sa.or_(Dealer.code.ilike(like), Dealer.name.ilike(like)))
-    page = request_page(stmt, Dealer.code, Dealer.id)
+    page = request_page(stmt, Dealer.code, Dealer.id, rows=True)
     owed = balances([d.id for d in page.items]) if page.items else {}
     return render("finance/ledger.html", "finance/_ledger_dealers.html", page=page, q=q,
                   owed=owed, zero=ZERO, importer=access.can_import_ledger(current_user))
+
+
+def _listed(stmt):
+    """``stmt`` (a SELECT of dealers) as the rows the ledger's list shows: plain columns and the
+    sales rep's name by a subquery per shown row, not whole dealers with their reps."""
+    rep_name = (sa.select(User.display_name).where(User.id == Dealer.sales_rep_id)
+                .correlate(Dealer).scalar_subquery().label("rep_name"))
+    return stmt.with_only_columns(Dealer.id, Dealer.code, Dealer.name, rep_name)
 
 
 @bp.route("/ledger/<id:dealer_id>")

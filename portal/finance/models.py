@@ -252,7 +252,9 @@ class LedgerEntry(CreatedBy, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("dealer_id", "kind", "reference",
                             name="uq_ledger_entries_dealer_kind_reference"),
-        sa.Index("ix_ledger_entries_dealer_date", "dealer_id", "entry_date", "id"),
+        # ends with the amount: a balance (a sum up to a date) reads this index alone
+        sa.Index("ix_ledger_entries_dealer_date_amount", "dealer_id", "entry_date", "id",
+                 "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

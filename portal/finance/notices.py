@@ -118,15 +118,18 @@ def pending_months(today: date) -> list[PendingMonth]:
         sa.select(case_month, sa.func.count(CaseSettlement.case_id))
         .where(_free_settlements(current - timedelta(days=1))).group_by(case_month)).all())
     months = sorted({*claims, *cases}, reverse=True)
+    if not months:
+        return []
     done = set(db.session.scalars(sa.select(NoticeRun.period_start).where(
         NoticeRun.status == RunStatus.DONE, NoticeRun.period_start.in_(months))))
     return [PendingMonth(m, claims.get(m, 0), cases.get(m, 0), m in done) for m in months]
 
 
-def proposed_month(today: date) -> str:
+def proposed_month(today: date, pending: list[PendingMonth] | None = None) -> str:
     """The month the generation page proposes: the latest finished month with anything waiting
-    for a notice (its run takes the older ones too), else last month ("2026-10")."""
-    pending = pending_months(today)
+    for a notice (its run takes the older ones too), else last month ("2026-10"). ``pending``:
+    ``pending_months(today)`` if the caller has it already."""
+    pending = pending_months(today) if pending is None else pending
     month = pending[0].month if pending else today.replace(day=1) - timedelta(days=1)
     return month.strftime("%Y-%m")
 
@@ -142,6 +145,8 @@ def eligible_summary(period_end: date) -> list[tuple[Dealer, int, Decimal]]:
     rows = db.session.execute(
         sa.select(both.c.dealer_id, sa.func.count(), sa.func.sum(both.c.amount))
         .group_by(both.c.dealer_id)).all()
+    if not rows:
+        return []
     dealers = {d.id: d for d in db.session.scalars(
         sa.select(Dealer).where(Dealer.id.in_([r[0] for r in rows])))}
     return sorted(((dealers[d], n, money(total or 0)) for d, n, total in rows),

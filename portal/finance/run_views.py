@@ -27,9 +27,11 @@ run_readers = requires(access.can_read_notice_runs)
 @finance_only
 def generate():
     """Show what a month would issue per dealer; start generating its notices (on the queue)."""
+    pending = None
     if request.method == "GET":  # the month comes in the query, else last month
-        form = GenerateForm(MultiDict(
-            {"period": request.args.get("period") or proposed_month(shanghai_today())}))
+        pending = pending_months(shanghai_today())
+        form = GenerateForm(MultiDict({"period": request.args.get("period") or proposed_month(
+            shanghai_today(), pending)}))
         form.period.validate(form)
     else:
         form = GenerateForm()
@@ -37,11 +39,12 @@ def generate():
                                                     actor=current_user),
                        then=lambda run: tasks.notice_run(run.id),
                        done=lambda run: url_for("finance.run", run_id=run.id),
-                       again=_generate_page)
+                       again=lambda form: _generate_page(form, pending))
 
 
-def _generate_page(form):
-    """What the month in the form would issue per dealer, and the latest runs."""
+def _generate_page(form, pending=None):
+    """What the month in the form would issue per dealer, and the latest runs (``pending``:
+    the months waiting for a notice, when the caller has read them already)."""
     bounds = None if form.period.errors else month_bounds(form.period.data)
     summary = eligible_summary(bounds[1]) if bounds else []
     recent = db.session.scalars(
@@ -50,7 +53,7 @@ def _generate_page(form):
     ).all()
     return render_form("finance/generate.html", form, fragment="finance/_eligible.html",
                        bounds=bounds, summary=summary, recent=recent,
-                       pending=pending_months(shanghai_today()),
+                       pending=pending_months(shanghai_today()) if pending is None else pending,
                        now_interrupted=runs.is_interrupted)
 
 

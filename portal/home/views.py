@@ -157,11 +157,13 @@ def finance():
     costed with."""
     now = utcnow()
     figures, as_of = snapshots.work_figures(now)
-    rates = db.session.scalars(sa.select(LabourRate).order_by(LabourRate.grade)).all()
-    bands = db.session.scalars(sa.select(TravelBand).order_by(TravelBand.min_km)).all()
-    grade_counts = dict(db.session.execute(
-        sa.select(Dealer.grade, sa.func.count()).group_by(Dealer.grade)).all())
-    return render("home/finance.html", rates=rates, bands=bands, grade_counts=grade_counts,
+    dealers = (sa.select(sa.func.count()).where(Dealer.grade == LabourRate.grade)
+               .correlate(LabourRate).scalar_subquery().label("dealers"))
+    rates = db.session.execute(sa.select(LabourRate.grade, LabourRate.hourly_rate, dealers)
+                               .order_by(LabourRate.grade)).all()
+    bands = db.session.execute(sa.select(TravelBand.min_km, TravelBand.max_km, TravelBand.fee)
+                               .order_by(TravelBand.min_km)).all()
+    return render("home/finance.html", rates=rates, bands=bands,
                   policy=PolicySettings.current(), work=finance_work(figures["finance"], now),
                   settlements=SETTLE.pile(current_user, now), as_of=as_of)
 
