@@ -142,6 +142,20 @@ def _nav_urls() -> dict[str, str]:
     return urls
 
 
+def fixed_url(endpoint: str, **values) -> str:
+    """``url_for`` for an address that depends on nothing of the request but the path the
+    application is mounted at (the layout's stylesheet, scripts and fixed links): built once,
+    not on every page (werkzeug builds one in about 4 µs and 17 calls; the layout has nine)."""
+    if endpoint.startswith(".") or not has_request_context():  # the blueprint's; no request
+        return url_for(endpoint, **values)
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    cache = current_app.extensions.setdefault("portal_fixed_urls", {})
+    url = cache.get(key)
+    if url is None:
+        url = cache[key] = url_for(endpoint, **values)
+    return url
+
+
 def _nav_predicate(endpoint: str, can: str | None):
     """Who sees a menu entry: the predicate it names, else the one its route asks."""
     if can is None:
@@ -185,6 +199,7 @@ def register_request_hooks(app):
     app.before_request(refuse_nul_characters)
     app.before_request(begin_writes)  # before any hook reads: the user's sign-in is a read
     app.jinja_env.globals["query_args"] = query_args
+    app.jinja_env.globals["fixed_url"] = fixed_url
 
     @app.before_request
     def keep_session_fresh():
