@@ -88,8 +88,7 @@ def test_enum_titles_translate_as_their_lazy_strings_do(app):
 def test_fixed_urls_are_url_for_built_once(app):
     from flask import url_for
 
-    from portal.home.web import fixed_url
-
+    fixed_url = app.jinja_env.globals["fixed_url"]
     for root in ("", "/portal"):
         with app.test_request_context("/", base_url="http://localhost" + root):
             for endpoint, values in [("static", {"filename": "css/portal.css"}),
