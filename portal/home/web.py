@@ -211,9 +211,10 @@ def register_request_hooks(app):
         if request.endpoint in SESSIONLESS:
             return None
         session.permanent = True
+        user = current_user._get_current_object()  # loads the user: read once, not per attribute
         if (
-            current_user.is_authenticated
-            and current_user.must_change_password
+            user.is_authenticated
+            and user.must_change_password
             and request.endpoint not in PASSWORD_EXEMPT
             and request.blueprint != "api"
         ):
