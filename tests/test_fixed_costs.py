@@ -64,3 +64,46 @@ def test_session_survives_requests(app, client, world, login):
     login(world.users[Role.ADMIN])
     for _ in range(2):
         assert client.get("/dealers/").status_code == 200
+
+
+def test_enum_titles_translate_as_their_lazy_strings_do(app):
+    """A titled enum reads its title from the request's catalogue, not through its lazy string:
+    it finds the message inside Flask-Babel's lazy string (private state, see lazy_msgid) and
+    says what the lazy string says, in either language."""
+    from flask_babel import lazy_gettext as _l
+
+    from portal.claims.models import ClaimStatus
+    from portal.core.i18n import lazy_msgid
+
+    assert lazy_msgid(_l("Open")) == "Open"
+    assert lazy_msgid(_l("%(n)s open", n=1)) is None and lazy_msgid("Open") is None
+    assert all(m._msgid is not None for m in ClaimStatus)
+    with app.test_request_context("/"):
+        for lang in ("en", "zh_CN"):
+            with force_locale(lang):
+                assert [m.title for m in ClaimStatus] == [str(m._title) for m in ClaimStatus]
+        assert ClaimStatus.APPROVED.title != "Approved"
+
+
+def test_fixed_urls_are_url_for_built_once(app):
+    from flask import url_for
+
+    fixed_url = app.jinja_env.globals["fixed_url"]
+    for root in ("", "/portal"):
+        with app.test_request_context("/", base_url="http://localhost" + root):
+            for endpoint, values in [("static", {"filename": "css/portal.css"}),
+                                     ("home.index", {}), ("accounts.logout", {})]:
+                assert fixed_url(endpoint, **values) == url_for(endpoint, **values)
+                assert fixed_url(endpoint, **values) == url_for(endpoint, **values)
+            assert fixed_url("home.index").startswith(root + "/")
+
+
+def test_the_layout_keeps_its_links_and_one_csrf_token(client, world, login):
+    import re
+
+    login(world.users[Role.ADMIN])
+    html = client.get("/dealers/").get_data(as_text=True)
+    assert '/static/css/portal.css"' in html and 'action="/logout"' in html
+    tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', html))
+    header = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+    assert len(tokens) == 1 and header in tokens

@@ -5,6 +5,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from portal.core.i18n import lazy_msgid, translations
+
 
 class TitledEnum(StrEnum):
     """An enum whose members carry a human title beside their value:
@@ -14,10 +16,13 @@ class TitledEnum(StrEnum):
         member = str.__new__(cls, value)
         member._value_ = value
         member._title = title  # lazy: translated each time it is shown
+        member._msgid = lazy_msgid(title)  # then straight from the request's catalogue
         return member
 
     @property
     def title(self) -> str:
+        if self._msgid is not None:
+            return translations().ugettext(self._msgid)
         return str(self.value if self._title is None else self._title)
 
     @classmethod

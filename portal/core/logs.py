@@ -98,14 +98,15 @@ def _start() -> None:
 
 
 def _log_request(response):
-    response.headers[HEADER] = request_id()
+    response.headers[HEADER] = rid = request_id()
     started = g.get("request_started", time.perf_counter())
     # Only a user this request already loaded: logging must not cost a query.
     user = g.get("api_user") or g.get("_login_user")
+    method, path = request.method, request.path
     ACCESS.info(
-        "%s %s %s", request.method, request.path, response.status_code,
+        "%s %s %s", method, path, response.status_code,
         extra={
-            "request_id": request_id(), "method": request.method, "path": request.path,
+            "request_id": rid, "method": method, "path": path,
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             "user_id": _user_id(user),

@@ -47,9 +47,10 @@ def requires(*predicates):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
+            user = current_user._get_current_object()  # read once, not through the proxy
+            if not user.is_authenticated:
                 return login_manager.unauthorized()
-            if not let_in(current_user):
+            if not let_in(user):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -42,15 +42,25 @@ HSTS = "max-age=31536000; includeSubDomains"
 def register_security_headers(app: Flask) -> None:
     production = app.config["PORTAL_ENV"] == "production"
 
+    defaults = [(name.lower(), name, value) for name, value in HEADERS.items()]
+    if production:
+        defaults.append(("strict-transport-security", "Strict-Transport-Security", HSTS))
+
     @app.after_request
     def add_security_headers(response):
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if production:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        # The names already set, read once: werkzeug's setdefault scans every header each time.
+        headers = response.headers
+        present = {name.lower() for name, _value in headers}  # (name, value) pairs
+        for key, name, value in defaults:
+            if key not in present:  # a response that set its own keeps it
+                headers.add(name, value)
         if request.endpoint != "static":
             # Pages, JSON, PDFs and workbooks carry one user's (one dealer's) data: shared
             # computers and proxies must not keep them. Only the static files are cacheable.
-            response.headers["Cache-Control"] = "no-store"
-            response.headers.pop("Expires", None)
+            if "cache-control" in present:
+                headers["Cache-Control"] = "no-store"
+            else:
+                headers.add("Cache-Control", "no-store")
+            if "expires" in present:
+                headers.pop("Expires", None)
         return response

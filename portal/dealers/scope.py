@@ -20,9 +20,17 @@ from portal.dealers.models import Dealer, DealerStatus
 from portal.extensions import db
 
 
+def _real(user):
+    """The user behind flask-login's ``current_user``: through the proxy every attribute read
+    looks the user up again (three context lookups), and a home page scopes twenty lists."""
+    unwrap = getattr(user, "_get_current_object", None)
+    return unwrap() if unwrap is not None else user
+
+
 def scoped(user) -> bool:
     """True when ``user`` sees only some dealers (a dealer's own users, a sales rep); false for
     head office and for no user (a command)."""
+    user = _real(user)
     return user is not None and (user.role.is_dealer or user.role.is_rep)
 
 
@@ -39,6 +47,7 @@ def visible_dealer_ids(user) -> list[int] | None:
     (a new transaction) they are read again, so a reassignment is seen once committed.
     (Loading ``rep_dealers`` instead built a Dealer object per dealer on every page.)
     """
+    user = _real(user)
     if not scoped(user):
         return None
     if user.role.is_dealer:
@@ -59,6 +68,7 @@ _REP_DEALER_IDS = "portal.rep_dealer_ids"  # session.info: (transaction, {rep id
 def in_scope(column, user):
     """The WHERE clause keeping the rows whose dealer (``column``) ``user`` sees; ``true()`` for
     head office, which SQLAlchemy drops beside any other condition."""
+    user = _real(user)
     if not scoped(user):
         return sa.true()
     if user.role.is_dealer:  # without its dealer (never so) it sees nothing, not the NULL rows
@@ -70,12 +80,14 @@ def in_scope(column, user):
 
 def scope(stmt, column, user):
     """``stmt`` narrowed to the rows whose dealer (``column``) ``user`` sees."""
+    user = _real(user)
     return stmt.where(in_scope(column, user)) if scoped(user) else stmt
 
 
 def visible_dealers(user):
     """A SELECT of the dealers ``user`` may see; a rep's straight from ``sales_rep_id`` (an
     index answers it, and no list of ids is needed for the dealers table itself)."""
+    user = _real(user)
     if scoped(user) and not user.role.is_dealer:
         return sa.select(Dealer).where(_of_rep(user))
     return scope(sa.select(Dealer), Dealer.id, user)

@@ -142,6 +142,25 @@ def _nav_urls() -> dict[str, str]:
     return urls
 
 
+def fixed_urls():
+    """The layout's ``fixed_url(endpoint, **values)``: ``url_for`` for an address that depends
+    on nothing of the request but the path the application is mounted at (the stylesheet, the
+    scripts, the fixed links), built once (a cache per application made), not on every page:
+    werkzeug builds one in about 4 µs and 17 calls, and the layout has nine."""
+    built: dict = {}
+
+    def fixed_url(endpoint: str, **values) -> str:
+        if endpoint.startswith(".") or not has_request_context():  # the blueprint's; no request
+            return url_for(endpoint, **values)
+        key = (request.script_root, endpoint, *values.items())
+        url = built.get(key)
+        if url is None:
+            url = built[key] = url_for(endpoint, **values)
+        return url
+
+    return fixed_url
+
+
 def _nav_predicate(endpoint: str, can: str | None):
     """Who sees a menu entry: the predicate it names, else the one its route asks."""
     if can is None:
@@ -154,11 +173,11 @@ def menu(user) -> list[str]:
     return [e for e, _key, can in NAV if _nav_predicate(e, can)(user)]
 
 
-def _nav_html(user, section) -> Markup:
+def _nav_html(user, section, locale: str) -> Markup:
     """The menu's links for a user, in the current language, the current section marked. Its
     predicates are role-only, so every request with the same role and these three keys gets
     the same menu: each combination is built once."""
-    key = (request.script_root, user.role, str(get_locale()), section)
+    key = (request.script_root, user.role, locale, section)
     cache = current_app.extensions.setdefault("portal_nav_html", {})
     html = cache.get(key)
     if html is None:
@@ -185,15 +204,17 @@ def register_request_hooks(app):
     app.before_request(refuse_nul_characters)
     app.before_request(begin_writes)  # before any hook reads: the user's sign-in is a read
     app.jinja_env.globals["query_args"] = query_args
+    app.jinja_env.globals["fixed_url"] = fixed_urls()  # one cache per application
 
     @app.before_request
     def keep_session_fresh():
         if request.endpoint in SESSIONLESS:
             return None
         session.permanent = True
+        user = current_user._get_current_object()  # loads the user: read once, not per attribute
         if (
-            current_user.is_authenticated
-            and current_user.must_change_password
+            user.is_authenticated
+            and user.must_change_password
             and request.endpoint not in PASSWORD_EXEMPT
             and request.blueprint != "api"
         ):
@@ -207,6 +228,7 @@ def register_request_hooks(app):
     def inject():
         if not has_request_context():  # a document rendered by a background run or a command
             return {"locale": str(get_locale())}
-        section = current_section()
-        nav = _nav_html(current_user, section) if current_user.is_authenticated else ""
-        return {"nav": nav, "section": section, "locale": str(get_locale())}
+        section, locale = current_section(), str(get_locale())
+        user = current_user._get_current_object()  # the object, not the proxy, read below
+        nav = _nav_html(user, section, locale) if user.is_authenticated else ""
+        return {"nav": nav, "section": section, "locale": locale}
