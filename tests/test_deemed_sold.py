@@ -193,4 +193,9 @@ def test_nearly_sold_first_follows_the_rule_per_category_and_province(world, db)
         assert count == len(everyone) == len(listed) > 2
         assert [(a.unit.serial, a.seasons, a.next_season) for a in listed] == [
             (a.unit.serial, a.seasons, a.next_season) for a in everyone]
+    for dealer in (world.dealer_a, world.dealer_b):  # the home page passes its province
+        given = nearly_sold_first([dealer.id], TODAY, 100, provinces=[dealer.province])
+        assert [(a.unit.serial, a.seasons) for a in given[1]] == [
+            (a.unit.serial, a.seasons) for a in nearly_sold([dealer.id], TODAY)]
+        assert given[0] == nearly_sold_first([dealer.id], TODAY, 100)[0]
     assert nearly_sold_first(None, date(2025, 1, 1), 10) == (0, [])  # no season over yet

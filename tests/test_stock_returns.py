@@ -305,7 +305,8 @@ def test_home_pages_show_the_waiting_returns(client, login, world, db):
     page = client.get("/home/clerk").get_data(as_text=True)
     assert "/stock/?queue=stock_requested&amp;status=requested" in page
     login(_staff(world))
-    assert ret.number in client.get("/home/dealer").get_data(as_text=True)
+    home = client.get("/home/dealer").get_data(as_text=True)
+    assert f'href="/stock/{ret.id}">{ret.number}</a> · {ret.unit.serial} · ' in home
 
 
 def test_lists_load_in_a_fixed_number_of_queries(client, login, world, db):

@@ -28,11 +28,13 @@ OVERDUE = Queue(
 
 def home_box(user, now: datetime, *, listed: int = 5) -> dict:
     """The home pages' box: the user's notes waiting for confirmation (how many, how many
-    overdue, the oldest), the oldest few listed, and the lists they link to."""
+    overdue, the oldest), the oldest few listed (rows: id, number, shipped_on), and the lists
+    they link to."""
     _policy = PolicySettings.current()  # held, so the overdue rule's two reads find it loaded
     waiting, overdue = piles([WAITING, OVERDUE], user, now)
-    notes = db.session.scalars(WAITING.ordered(user, now).limit(listed)).all() \
-        if waiting.count else []
+    # Rows of what the box shows of a note (id, number, shipping day), not whole records.
+    notes = db.session.execute(WAITING.ordered(user, now).with_only_columns(
+        N.id, N.number, N.shipped_on).limit(listed)).all() if waiting.count else []
     return {"waiting": waiting.count, "overdue": overdue.count, "oldest": waiting.oldest,
             "notes": notes, "cutoff": overdue_cutoff(day_of(now)),
             "waiting_url": WAITING.url(), "overdue_url": OVERDUE.url()}

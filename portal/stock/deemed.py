@@ -146,16 +146,19 @@ def _window(seasons: list[Season], ended: int) -> tuple[date | None, date] | Non
     return after, starts[ended - 1]
 
 
-def _nearly_windows(seasons: list[Season], dealer_ids, today: date) -> dict:
+def _nearly_windows(seasons: list[Season], dealer_ids, today: date,
+                    provinces: list[str] | None = None) -> dict:
     """{(after, up_to): {province: [category, …]}}: for units of these categories at dealers
     in that province, the shipping days one ended season away from counting as sold."""
     ended = [s for s in seasons if s.end_on < today]
     categories = sorted({c for s in ended for c in (s.categories or [])})
-    provinces = sa.select(Dealer.province).distinct()
-    if dealer_ids is not None:
-        provinces = provinces.where(Dealer.id.in_(dealer_ids))
+    if provinces is None:
+        provinces = sa.select(Dealer.province).distinct()
+        if dealer_ids is not None:
+            provinces = provinces.where(Dealer.id.in_(dealer_ids))
+        provinces = db.session.scalars(provinces)
     windows = defaultdict(lambda: defaultdict(list))
-    for province in db.session.scalars(provinces):
+    for province in dict.fromkeys(provinces):
         for category in categories:
             window = _window([s for s in ended if applies(s, category, province, date.min)],
                              SEASONS_TO_SELL - 1)
@@ -169,16 +172,19 @@ def _shipped(after: date | None, up_to: date):
                    *([Unit.shipped_on > after] if after is not None else []))
 
 
-def _nearly_condition(seasons: list[Season], dealer_ids, today: date):
+def _nearly_condition(seasons: list[Season], dealer_ids, today: date,
+                      provinces: list[str] | None = None):
     """A WHERE clause over ``_unsold``'s columns: the unit is one season away from counting
     as sold. ``applies`` turned into windows of shipping days (the seasons and the dealers'
     provinces are few, the units many), and the span of all windows besides, which the index
     on (dealer, shipping day) answers."""
-    windows = _nearly_windows(seasons, dealer_ids, today)
+    windows = _nearly_windows(seasons, dealer_ids, today, provinces)
     if not windows:
         return sa.false()
     afters = [after for after, _up_to in windows]
-    span = _shipped(None if None in afters else min(afters), max(up for _, up in windows))
+    # One window is its own span (said once: a smaller statement to build and key).
+    span = _shipped(None if None in afters else min(afters), max(up for _, up in windows)
+                    ) if len(windows) > 1 else sa.true()
     return sa.and_(span, sa.or_(*(
         sa.and_(_shipped(*window), sa.or_(*(
             sa.and_(Dealer.province == province, ProductModel.category.in_(categories))
@@ -186,12 +192,14 @@ def _nearly_condition(seasons: list[Season], dealer_ids, today: date):
         for window, by_province in windows.items())))
 
 
-def nearly_sold_first(dealer_ids, today: date, first: int) -> tuple[int, list[StockAge]]:
+def nearly_sold_first(dealer_ids, today: date, first: int,
+                      provinces: list[str] | None = None) -> tuple[int, list[StockAge]]:
     """How many units are one season away from counting as sold, and the first ``first`` of
     them (``nearly_sold``'s, in serial order): a dealer holds hundreds of unsold units, so the
     database counts them (beside the listed ones, in the same pass) and reads only those.
     The listed units are rows of what the page shows of them (id, serial, shipping day), not
-    records: ``StockAge.unit`` is that row and ``dealer`` is None."""
+    records: ``StockAge.unit`` is that row and ``dealer`` is None. ``provinces``: the dealers'
+    provinces, when the caller has them loaded (else they are read)."""
     seasons = operating_seasons()
     # Counted in a sub-select, ordered and cut outside it: asked for the first rows of a
     # count(*) OVER () in serial order, PostgreSQL (15) walks all the dealer's units by serial
@@ -200,7 +208,7 @@ def nearly_sold_first(dealer_ids, today: date, first: int) -> tuple[int, list[St
     # both alike, through the index on (dealer, shipping day).
     counted = (_unsold((Unit.id, Unit.serial, Unit.shipped_on, ProductModel.category,
                         Dealer.province), dealer_ids, None)
-               .where(_nearly_condition(seasons, dealer_ids, today))
+               .where(_nearly_condition(seasons, dealer_ids, today, provinces))
                .add_columns(sa.func.count().over().label("counted")).order_by(None).subquery())
     rows = db.session.execute(sa.select(counted).order_by(counted.c.serial)
                               .limit(max(first, 1))).all()

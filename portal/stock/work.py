@@ -2,14 +2,13 @@
 
 from datetime import datetime
 
-from sqlalchemy.orm import selectinload
-
 from portal.core.queues import day_of, piles
 from portal.dealers.scope import get_dealer, visible_dealer_ids
 from portal.extensions import db
 from portal.stock.deemed import nearly_sold_first
 from portal.stock.models import StockReturn
 from portal.stock.queues import OPEN, TO_DECIDE, TO_RECEIVE
+from portal.units.models import Unit
 
 NEARLY_LISTED = 10  # units one season away from counting as sold, listed on a dealer's page
 
@@ -32,8 +31,11 @@ def head_office_box(user, now: datetime) -> dict:
 
 
 def dealer_box(user, now: datetime) -> dict:
-    """A dealer's open returns and the units one season away from counting as sold."""
-    open_returns = db.session.scalars(
-        OPEN.ordered(user, now).options(selectinload(StockReturn.unit))).all()
-    count, first = nearly_sold_first([user.dealer_id], day_of(now), NEARLY_LISTED)
+    """A dealer's open returns (rows: id, number, serial, status) and the units one season
+    away from counting as sold."""
+    open_returns = db.session.execute(OPEN.ordered(user, now).with_only_columns(
+        StockReturn.id, StockReturn.number, Unit.serial, StockReturn.status)
+        .join(Unit, Unit.id == StockReturn.unit_id)).all()
+    count, first = nearly_sold_first([user.dealer_id], day_of(now), NEARLY_LISTED,
+                                     provinces=[user.dealer.province])
     return {"open": open_returns, "nearly": first, "nearly_count": count}
