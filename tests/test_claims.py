@@ -32,6 +32,7 @@ from portal.service import visit_tallies
 from portal.workflow import claims as workflow
 from tests import builders, factories
 from tests.builders import sign
+from tests.helpers import QueryCounter
 
 TODAY = shanghai_today()
 
@@ -215,6 +216,34 @@ def test_part_not_fitting_is_blocking_even_if_it_slipped_in(shop, dealer):
     db.session.flush()
     check = by_code(run_checks(claim, TODAY), "part_fit")[0]
     assert check.level == Level.BLOCKING and check.line == 1
+
+
+def test_checks_read_other_claims_and_fit_in_statements_that_do_not_grow_with_lines(shop, dealer):
+    """The unit's other claims (with the parts they replaced) and the parts' fit are read in a
+    fixed number of statements, however many part lines; each line still gets its answer."""
+    failure = TODAY - timedelta(days=45)
+    submitted(shop, dealer, failure=failure, hours="100")  # the main part, labour, travel
+    claim = ready_claim(shop, dealer, failure=failure + timedelta(days=10), hours="200")
+    def counted():
+        run_checks(claim, TODAY)  # what the record loads on first use is not counted
+        for line in claim.lines:  # nor is a part's models list read: one query for all
+            if line.part is not None:
+                db.session.expire(line.part, ["models"])
+        with QueryCounter(db.engine) as counter:
+            return run_checks(claim, TODAY), counter.count
+
+    _, one_part = counted()
+    wear = services.add_line(claim, LineKind.PART, {"part_id": shop.wear_part.id, "quantity": 2},
+                             actor=dealer)
+    wear_line = wear.position
+    checks, two_parts = counted()
+    assert two_parts == one_part
+    assert by_code(checks, "duplicate", 1)[0].level == Level.WARNING  # claimed 10 days ago
+    assert by_code(checks, "duplicate", wear_line)[0].level == Level.PASS
+    assert not by_code(checks, "part_fit")
+    wear.part = shop.other_model_part  # slipped in past the form
+    db.session.flush()
+    assert [c.line for c in by_code(run_checks(claim, TODAY), "part_fit")] == [wear_line]
 
 
 def test_running_in_is_a_warning(shop, dealer):

@@ -89,3 +89,18 @@ def test_every_form_selects_through_the_one_field():
     assert len(fields) > 15
     assert [(f.__name__, n) for f, n, u in fields
             if u.field_class not in (SelectField, SelectMultipleField)] == []
+
+
+@pytest.mark.parametrize("attrs", [
+    {}, {"name": "q", "id": "q", "class_": "wide", "for_": "x"},
+    {"checked": True, "readonly": False, "required": True, "value": 0},
+    {"data_hx_target": "#lines", "aria_label": "Tom & \"Jerry\" <b>", "placeholder": "a'b"},
+    {"value": Markup('m"k<i>'), "title": None, "rows": 2, "step": 0.5},
+])
+def test_html_params_is_the_librarys(attrs):
+    """The portal's html_params, which every widget uses, writes what WTForms' own does."""
+    from portal.core.forms import LIBRARY_HTML_PARAMS, html_params
+
+    assert wtforms.widgets.core.html_params is html_params
+    ours, theirs = html_params(**attrs), LIBRARY_HTML_PARAMS(**attrs)
+    assert ours == theirs and isinstance(ours, Markup)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.accounts.roles import signed_in
-from portal.catalog.models import FaultCode, FaultHours, Part, ProductModel
+from portal.catalog.models import FaultCode, FaultHours, Part, PartKind, part_models
 from portal.claims import access, services
 from portal.claims.checks import Level, run_checks
 from portal.claims.forms import (
@@ -141,12 +141,14 @@ def _part_choices(model_id: int, q: str = ""):
     """The active parts that fit the model (what a claim on its unit may replace), in one query
     of the columns offered; with ``q`` only those whose number starts with it or whose name
     holds it."""
-    stmt = sa.select(Part.id, Part.part_number, Part.name, Part.kind, Part.price).where(
-        Part.is_active, Part.models.any(ProductModel.id == model_id))
+    stmt = (sa.select(Part.id, Part.part_number, Part.name, Part.kind, Part.price)
+            .join(part_models, part_models.c.part_id == Part.id)
+            .where(part_models.c.model_id == model_id, Part.is_active))
     if q:
         stmt = stmt.where(Part.matching(q))
     parts = db.session.execute(stmt.order_by(Part.part_number)).all()
-    return [(p.id, f"{p.part_number} {p.name} · {p.kind.title} · ¥{p.price:,}") for p in parts]
+    kinds = {kind: kind.title for kind in PartKind}  # titled once, not once a part
+    return [(p.id, f"{p.part_number} {p.name} · {kinds[p.kind]} · ¥{p.price:,}") for p in parts]
 
 
 def header_form(claim=None, unit=None, formdata=None):

@@ -96,6 +96,29 @@ class DecimalField(WtDecimalField):
 
 
 
+LIBRARY_HTML_PARAMS = widgets.core.html_params
+
+
+def html_params(**kwargs) -> Markup:
+    """WTForms' ``html_params`` without its ``Markup.format`` per attribute (a string formatter
+    run each time, most of what a form field's rendering costs): the same attributes, sorted,
+    escaped and quoted alike (tests/test_select_widget.py compares them). Every widget uses it
+    (set below)."""
+    params = []
+    for key, value in sorted(kwargs.items()):
+        key = escape(widgets.core.clean_key(key))
+        if value is True:
+            params.append(key)
+        elif value is not False:
+            quoted = str(escape(value)).replace('"', "&quot;")
+            params.append(f'{key}="{quoted}"')
+    return Markup(" ".join(params))
+
+
+widgets.core.html_params = widgets.html_params = html_params
+widgets.core.Input.html_params = widgets.core.Button.html_params = staticmethod(html_params)
+
+
 class Select(widgets.Select):
     """WTForms' select widget, rendering a plain option (no attributes of its own) in one
     f-string: the library builds, sorts and formats an attribute dict per option, which made a
