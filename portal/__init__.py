@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.analytics import (
         dashboard_views,  # noqa: F401  (routes on reports.bp)
         failure_views,  # noqa: F401  (routes on analytics.bp)
+        plan_views,  # noqa: F401  (routes on planning.bp)
         scorecard_views,  # noqa: F401
     )
     from portal.analytics.blueprint import bp as analytics_bp
