@@ -144,9 +144,11 @@ def _capped(queues, user, now: datetime, cap: int, oldest: bool = True) -> list[
     found), and the oldest as the first by ``since`` (read from the start of an index range where
     the queue's conditions and date are indexed together): two subqueries a queue, all in one
     statement."""
-    columns = []
-    for queue in queues:
-        stmt = queue.select(user, now)
+    columns, scopes = [], {}
+    for queue in queues:  # each scope's SELECT built once (a rep's: its dealers' ids)
+        if queue.scope not in scopes:
+            scopes[queue.scope] = queue.scope(user)
+        stmt = scopes[queue.scope].where(*queue.where(user, now))
         counted = stmt.with_only_columns(queue.key).limit(cap + 1).subquery()
         columns.append(sa.select(sa.func.count()).select_from(counted).scalar_subquery())
         columns.append(stmt.with_only_columns(queue.since).where(queue.since.is_not(None))
