@@ -357,15 +357,20 @@ def test_pages_for_head_office(client, login, fleet, raised):
 
 
 def test_the_home_pages_box_counts_the_open_alerts_and_names_the_newest(client, login, fleet,
-                                                                        raised):
+                                                                        raised, monkeypatch):
     assert warning.open_alerts_box()["open"] == 1
+    monkeypatch.setattr(warning, "TILE_CAP", 0)  # capped as the other tiles: the cap and a plus
+    assert (warning.open_alerts_box()["open"], warning.open_alerts_box()["more"]) == (0, True)
     login(fleet.world.users[Role.TECHNICAL])
+    assert '/quality/alerts?status=open">0+</a>' in client.get("/home/technical").get_data(
+        as_text=True)
+    monkeypatch.undo()
     page = client.get("/home/technical").get_data(as_text=True)
     box = page[page.index('id="batch-alerts"'):]
     assert f"/quality/alerts/{raised.id}" in box and raised.batch in box
     assert raised.part.part_number in box and raised.part.name in box
     warning.acknowledge(raised, "已通知供应商", actor=fleet.world.users[Role.TECHNICAL], now=NOW)
-    assert warning.open_alerts_box() == {"open": 0, "newest": None}
+    assert warning.open_alerts_box() == {"open": 0, "more": False, "newest": None}
 
 
 def test_dealers_get_404(client, login, fleet, raised):

@@ -13,7 +13,7 @@ from portal.accounts.roles import DEALER_ROLES, Role
 from portal.catalog.models import Season, SeasonKind
 from portal.claims.models import FinanceStage, FlagKind, UnitFlag
 from portal.core.db import utcnow
-from portal.core.queues import REGISTRY, day_of, piles
+from portal.core.queues import REGISTRY, TILE_CAP, Pile, day_of, piles
 from portal.deliveries.services import create_note
 from portal.extensions import db
 from portal.finance import lifecycle
@@ -231,6 +231,40 @@ def test_a_capped_count_agrees_up_to_its_cap(world, work):
     # Several queues capped together (one statement) count each as it does alone.
     queues = [q for q in REGISTRY.values() if q.name != "requests_mine"]
     assert piles(queues, admin, work, cap=3) == [q.pile(admin, work, cap=3) for q in queues]
+
+
+def test_a_capped_count_without_the_oldest_counts_the_same(world, work):
+    """``oldest=False`` (a tile that shows no date) counts as the capped count does, without
+    the oldest item; an empty list of queues asks nothing."""
+    admin = world.users[Role.ADMIN]
+    queues = [q for q in REGISTRY.values() if q.name != "requests_mine"]
+    for cap in (1, TILE_CAP):
+        with_oldest = piles(queues, admin, work, cap=cap)
+        assert piles(queues, admin, work, cap=cap, oldest=False) == [
+            Pile(p.count, None, p.more) for p in with_oldest]
+    assert piles([], admin, work, cap=3, oldest=False) == []
+
+
+def test_the_service_tiles_say_when_more_wait_than_they_count(client, login, world, work,
+                                                               monkeypatch):
+    """The register's tiles on a home page are capped as the others: the cap and a plus."""
+    from portal.service import views
+
+    admin = world.users[Role.ADMIN]
+    counts = {name: REGISTRY[name].pile(admin, work).count
+              for name in ("requests_new", "requests_arranged")}
+    login(admin)
+
+    def tiles():
+        page = client.get("/home/admin").get_data(as_text=True)
+        return {name: re.search(rf'queue={name}[^"]*"><b>([^<]*)</b>', page)[1]
+                for name in counts}
+
+    assert tiles() == {name: str(count) for name, count in counts.items()}
+    cap = min(counts.values()) - 1
+    assert cap >= 0
+    monkeypatch.setattr(views, "TILE_CAP", cap)
+    assert tiles() == {name: f"{cap}+" for name in counts}
 
 
 def test_the_clerks_tiles_say_when_more_wait_than_they_count(client, login, world, work,

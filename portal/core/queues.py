@@ -110,14 +110,17 @@ def requested(default: Queue | None = None) -> Queue | None:
     return queue if queue is not None and queue.endpoint == request.endpoint else default
 
 
-def piles(queues, user, now: datetime, cap: int | None = None) -> list[Pile]:
+def piles(queues, user, now: datetime, cap: int | None = None, *,
+          oldest: bool = True) -> list[Pile]:
     """``Queue.pile`` of each of ``queues`` for ``user`` at ``now``, one query per scope they
     share: each count and oldest date filtered by its queue's conditions, the rows read only
     those in any of them. With ``cap``, one query per queue that counts at most ``cap + 1``
     rows: a count past ``cap`` shows as ``cap`` with ``more`` (the list page has them all), so a
-    home page's tile costs the same however many wait."""
+    home page's tile costs the same however many wait; ``oldest=False`` (a capped tile that
+    shows no date) leaves the oldest out (None), which a ``since`` no index orders would read
+    every record in the queue for."""
     if cap is not None:
-        return _capped(queues, user, now, cap)
+        return _capped(queues, user, now, cap, oldest) if queues else []
     found: dict[Queue, Pile] = {}
     for scope in dict.fromkeys(queue.scope for queue in queues):
         group = [queue for queue in queues if queue.scope is scope]
@@ -136,18 +139,21 @@ def _count(scope, queues: list[Queue], user, now: datetime) -> list[Pile]:
     return [Pile(row[i], row[i + 1]) for i in range(0, len(row), 2)]
 
 
-def _capped(queues, user, now: datetime, cap: int) -> list[Pile]:
+def _capped(queues, user, now: datetime, cap: int, oldest: bool = True) -> list[Pile]:
     """Of each queue, at most ``cap + 1`` records counted, in no order (the first index entries
     found), and the oldest as the first by ``since`` (read from the start of an index range where
     the queue's conditions and date are indexed together): two subqueries a queue, all in one
     statement."""
-    columns = []
-    for queue in queues:
-        stmt = queue.select(user, now)
+    columns, scopes = [], {}
+    for queue in queues:  # each scope's SELECT built once (a rep's: its dealers' ids)
+        if queue.scope not in scopes:
+            scopes[queue.scope] = queue.scope(user)
+        stmt = scopes[queue.scope].where(*queue.where(user, now))
         counted = stmt.with_only_columns(queue.key).limit(cap + 1).subquery()
         columns.append(sa.select(sa.func.count()).select_from(counted).scalar_subquery())
         columns.append(stmt.with_only_columns(queue.since).where(queue.since.is_not(None))
-                       .order_by(queue.since).limit(1).scalar_subquery())
+                       .order_by(queue.since).limit(1).scalar_subquery() if oldest
+                       else sa.null())
     row = db.session.execute(sa.select(*columns)).one()
     return [Pile(min(row[i], cap), row[i + 1], row[i] > cap) for i in range(0, len(row), 2)]
 

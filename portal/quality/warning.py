@@ -24,6 +24,7 @@ from portal.core import audit
 from portal.core.db import SHANGHAI, utcnow
 from portal.core.errors import DomainError
 from portal.core.pagination import decode_cursor, encode_cursor
+from portal.core.queues import TILE_CAP
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.quality import counting, stats
@@ -309,13 +310,16 @@ def raised_by(run: AlertRun) -> list[BatchAlert]:
 
 
 def open_alerts_box() -> dict:
-    """For the home pages: how many alerts are open (not yet acknowledged), and the newest (its
-    id, part number and name, batch, raised at), in one statement of plain rows."""
+    """For the home pages: how many alerts are open (not yet acknowledged; counted up to
+    ``TILE_CAP``, ``more`` past it, as the other tiles: the list has them all), and the newest
+    (its id, part number and name, batch, raised at), in one statement of plain rows."""
     is_open = BatchAlert.status == AlertStatus.OPEN
-    count = sa.select(sa.func.count(BatchAlert.id)).where(is_open).scalar_subquery()
+    counted = sa.select(BatchAlert.id).where(is_open).limit(TILE_CAP + 1).subquery()
+    count = sa.select(sa.func.count()).select_from(counted).scalar_subquery()
     newest = db.session.execute(
         sa.select(BatchAlert.id, Part.part_number, Part.name.label("part_name"), BatchAlert.batch,
                   BatchAlert.raised_at, count.label("open"))
         .join(Part, Part.id == BatchAlert.part_id).where(is_open)
         .order_by(BatchAlert.raised_at.desc(), BatchAlert.id.desc()).limit(1)).first()
-    return {"open": newest.open if newest else 0, "newest": newest}
+    found = newest.open if newest else 0
+    return {"open": min(found, TILE_CAP), "more": found > TILE_CAP, "newest": newest}

@@ -15,7 +15,7 @@ from portal.core.db import utcnow
 from portal.core.htmx import render, wants_fragment
 from portal.core.pagination import list_page, union_page
 from portal.core.permissions import requires
-from portal.core.queues import piles, requested
+from portal.core.queues import TILE_CAP, piles, requested
 from portal.dealers.models import Dealer
 from portal.extensions import db
 from portal.service import access, deadlines, queues, search, services
@@ -216,7 +216,8 @@ def home_box(user) -> list[dict]:
         (queues.TO_ROUTE, _("Not routed")), (queues.TO_CHECK, _("To check")),
         (queues.MINE_TO_ARRANGE, _("To arrange")), (queues.OVERDUE, _("Overdue")),
         (queues.OVERDUE_HERE, _("Overdue"))) if queue.held_by(user)]
-    found = piles([queue for queue, _label in shown], user, utcnow())
-    return [{"label": label, "count": pile.count, "url": queue.url(),
+    # Capped as the other tiles (``TILE_CAP``, "999+"): the list page has them all.
+    found = piles([queue for queue, _label in shown], user, utcnow(), TILE_CAP, oldest=False)
+    return [{"label": label, "count": pile.count, "more": pile.more, "url": queue.url(),
              "alert": queue in (queues.OVERDUE, queues.OVERDUE_HERE) and pile.count > 0}
             for (queue, label), pile in zip(shown, found, strict=True)]
