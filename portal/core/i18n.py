@@ -77,7 +77,8 @@ def lazy_msgid(text) -> str | None:
     Such a string finds its catalogue through Flask-Babel's ``gettext`` each time it is shown
     (about 3 µs, eight calls); a list shows a status title per row. Who holds the message can
     translate it through ``translations()`` instead. Flask-Babel's LazyString keeps its function
-    and arguments in private attributes; tests/test_i18n.py fails if it stops keeping them so.
+    and arguments in private attributes; tests/test_fixed_costs.py fails if it stops keeping
+    them so.
     """
     if (isinstance(text, LazyString) and getattr(text, "_func", None) is babel_gettext
             and len(getattr(text, "_args", ())) == 1 and not getattr(text, "_kwargs", None)
