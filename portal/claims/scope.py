@@ -5,6 +5,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.catalog.models import ProductModel
 from portal.claims.models import Claim, ClaimLine
+from portal.core.db import named
 from portal.dealers.models import Dealer
 from portal.dealers.scope import scope
 from portal.extensions import db
@@ -14,10 +15,6 @@ from portal.units.models import Unit
 def visible_claims(user):
     """A SELECT of the claims ``user`` may see."""
     return scope(sa.select(Claim), Claim.dealer_id, user)
-
-
-def _named(column, where, label):
-    return sa.select(column).where(where).correlate(Claim).scalar_subquery().label(label)
 
 
 def listed(stmt, *ordered_by):
@@ -31,10 +28,11 @@ def listed(stmt, *ordered_by):
                Claim.total_approved]
     columns += [c for c in ordered_by if not any(c is shown for shown in columns)]
     return stmt.with_only_columns(
-        *columns, _named(Unit.serial, of_unit, "serial"), _named(Unit.batch, of_unit, "batch"),
-        _named(ProductModel.code, sa.and_(of_unit, ProductModel.id == Unit.model_id),
-               "model_code"),
-        _named(Dealer.code, Dealer.id == Claim.dealer_id, "dealer_code"))
+        *columns, named(Claim, Unit.serial, of_unit, "serial"),
+        named(Claim, Unit.batch, of_unit, "batch"),
+        named(Claim, ProductModel.code, sa.and_(of_unit, ProductModel.id == Unit.model_id),
+              "model_code"),
+        named(Claim, Dealer.code, Dealer.id == Claim.dealer_id, "dealer_code"))
 
 
 def get_claim(claim_id: int, user) -> Claim:

@@ -160,6 +160,14 @@ def _psycopg_cursors(dbapi_connection, connection_record):
         dbapi_connection.cursor_factory = DescribingCursor
 
 
+def named(owner, column, where, label: str):
+    """``column`` of the row ``where`` finds, as a labelled subquery correlated to ``owner``: a
+    list row's name of what it refers to (a dealer's code, a unit's serial, a count), read for the
+    rows a page shows (each database evaluates it after the sort's LIMIT), not by loading the
+    related records whole."""
+    return sa.select(column).where(where).correlate(owner).scalar_subquery().label(label)
+
+
 WRITER = "portal_writer"  # the execution option begin_writing sets on the session's connection
 
 

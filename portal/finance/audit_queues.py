@@ -9,6 +9,7 @@ from portal.accounts.models import User
 from portal.catalog.models import ProductModel
 from portal.claims.models import Claim, FinanceStage
 from portal.claims.scope import visible_claims
+from portal.core.db import named
 from portal.core.queues import day_of
 from portal.dealers.models import Dealer
 from portal.finance.access import can_follow_audits, can_follow_forwarding
@@ -58,24 +59,20 @@ def queue_select(name: str, user, now: datetime, *, dealer: str = "", ready: boo
     return stmt
 
 
-def _named(column, key, label):
-    return sa.select(column).where(key).correlate(Claim).scalar_subquery().label(label)
-
-
 # What a row of the page shows, as plain columns: each name read for the page's rows only (a
 # subquery per shown row), not whole claims with their units, models, dealers and people.
 ROW_COLUMNS = (
     Claim.id, Claim.number, Claim.status, Claim.finance_stage, Claim.decided_by_rules,
     Claim.sampled, Claim.sample_reviewed_at, Claim.decided_at, Claim.forwarded_at,
     Claim.finance_at, Claim.total_approved, Claim.total_finance,
-    _named(Dealer.code, Dealer.id == Claim.dealer_id, "dealer_code"),
-    _named(Dealer.name, Dealer.id == Claim.dealer_id, "dealer_name"),
-    _named(Unit.serial, Unit.id == Claim.unit_id, "serial"),
-    _named(ProductModel.code, sa.and_(Unit.id == Claim.unit_id,
-                                      ProductModel.id == Unit.model_id), "model_code"),
-    _named(User.display_name, User.id == Claim.forwarded_by_id, "forwarded_by"),
-    _named(User.display_name, User.id == Claim.finance_by_id, "finance_by"),
-    _named(WriteOffNotice.number, WriteOffNotice.id == Claim.notice_id, "notice_number"),
+    named(Claim, Dealer.code, Dealer.id == Claim.dealer_id, "dealer_code"),
+    named(Claim, Dealer.name, Dealer.id == Claim.dealer_id, "dealer_name"),
+    named(Claim, Unit.serial, Unit.id == Claim.unit_id, "serial"),
+    named(Claim, ProductModel.code, sa.and_(Unit.id == Claim.unit_id,
+                                           ProductModel.id == Unit.model_id), "model_code"),
+    named(Claim, User.display_name, User.id == Claim.forwarded_by_id, "forwarded_by"),
+    named(Claim, User.display_name, User.id == Claim.finance_by_id, "finance_by"),
+    named(Claim, WriteOffNotice.number, WriteOffNotice.id == Claim.notice_id, "notice_number"),
 )
 
 

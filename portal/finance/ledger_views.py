@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.catalog.forms import ImportForm
-from portal.core.db import shanghai_today
+from portal.core.db import named, shanghai_today
 from portal.core.downloads import download
 from portal.core.excel import ExcelError, uploaded_sheet
 from portal.core.htmx import render
@@ -83,8 +83,7 @@ def ledger():
 def _listed(stmt):
     """``stmt`` (a SELECT of dealers) as the rows the ledger's list shows: plain columns and the
     sales rep's name by a subquery per shown row, not whole dealers with their reps."""
-    rep_name = (sa.select(User.display_name).where(User.id == Dealer.sales_rep_id)
-                .correlate(Dealer).scalar_subquery().label("rep_name"))
+    rep_name = named(Dealer, User.display_name, User.id == Dealer.sales_rep_id, "rep_name")
     return stmt.with_only_columns(Dealer.id, Dealer.code, Dealer.name, rep_name)
 
 

@@ -8,6 +8,7 @@ from flask import abort
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
+from portal.core.db import named
 from portal.dealers.models import Dealer
 from portal.dealers.scope import scope, scoped
 from portal.extensions import db
@@ -35,8 +36,7 @@ def listed_notices(stmt):
 def _listed_columns() -> tuple:
     """``listed_notices``' columns, built once (they are the same every time)."""
     def of_dealer(column, label):
-        return (sa.select(column).where(Dealer.id == WriteOffNotice.dealer_id)
-                .correlate(WriteOffNotice).scalar_subquery().label(label))
+        return named(WriteOffNotice, column, Dealer.id == WriteOffNotice.dealer_id, label)
 
     return (WriteOffNotice.id, WriteOffNotice.number, WriteOffNotice.status,
             WriteOffNotice.period_start, WriteOffNotice.period_end, WriteOffNotice.total,

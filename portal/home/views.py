@@ -19,7 +19,7 @@ from portal.catalog.models import (
 )
 from portal.claims import queues
 from portal.core.audit import AuditEntry
-from portal.core.db import shanghai_today, utcnow
+from portal.core.db import named, shanghai_today, utcnow
 from portal.core.htmx import render
 from portal.core.permissions import requires
 from portal.core.queues import REGISTRY, TILE_CAP
@@ -157,8 +157,7 @@ def finance():
     costed with."""
     now = utcnow()
     figures, as_of = snapshots.work_figures(now)
-    dealers = (sa.select(sa.func.count()).where(Dealer.grade == LabourRate.grade)
-               .correlate(LabourRate).scalar_subquery().label("dealers"))
+    dealers = named(LabourRate, sa.func.count(), Dealer.grade == LabourRate.grade, "dealers")
     rates = db.session.execute(sa.select(LabourRate.grade, LabourRate.hourly_rate, dealers)
                                .order_by(LabourRate.grade)).all()
     bands = db.session.execute(sa.select(TravelBand.min_km, TravelBand.max_km, TravelBand.fee)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.catalog.models import Part
 from portal.claims.models import Claim, ClaimLine
+from portal.core.db import named
 from portal.core.queues import TILE_CAP
 from portal.dealers.models import Dealer
 from portal.dealers.scope import scope
@@ -58,10 +59,6 @@ def owed_rows_shown(owed_ids: list[int]) -> dict:
     return {row.id: row for row in rows}
 
 
-def _of_owed(column, where, label):
-    return sa.select(column).where(where).correlate(OwedPart).scalar_subquery().label(label)
-
-
 def owed_list_rows(stmt):
     """``stmt`` (a SELECT of owed parts) as the rows the owed parts list shows: the part's own
     columns, and its claim's number, line's position, part's number and name, unit's serial
@@ -75,12 +72,12 @@ def _owed_list_columns() -> tuple:
     """``owed_list_rows``' columns, built once (they are the same every time)."""
     return (
         OwedPart.id, OwedPart.status, OwedPart.due_on, OwedPart.quantity, OwedPart.claim_id,
-        _of_owed(Claim.number, Claim.id == OwedPart.claim_id, "claim_number"),
-        _of_owed(ClaimLine.position, ClaimLine.id == OwedPart.claim_line_id, "position"),
-        _of_owed(Part.part_number, Part.id == OwedPart.part_id, "part_number"),
-        _of_owed(Part.name, Part.id == OwedPart.part_id, "part_name"),
-        _of_owed(Unit.serial, Unit.id == OwedPart.unit_id, "serial"),
-        _of_owed(Dealer.code, Dealer.id == OwedPart.dealer_id, "dealer_code"))
+        named(OwedPart, Claim.number, Claim.id == OwedPart.claim_id, "claim_number"),
+        named(OwedPart, ClaimLine.position, ClaimLine.id == OwedPart.claim_line_id, "position"),
+        named(OwedPart, Part.part_number, Part.id == OwedPart.part_id, "part_number"),
+        named(OwedPart, Part.name, Part.id == OwedPart.part_id, "part_name"),
+        named(OwedPart, Unit.serial, Unit.id == OwedPart.unit_id, "serial"),
+        named(OwedPart, Dealer.code, Dealer.id == OwedPart.dealer_id, "dealer_code"))
 
 
 @cache

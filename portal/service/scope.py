@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 from portal.accounts.models import User
+from portal.core.db import named
 from portal.dealers.models import Dealer
 from portal.dealers.scope import in_scope, scoped
 from portal.extensions import db
@@ -50,15 +51,10 @@ def listed(stmt):
     return stmt.with_only_columns(
         r.id, r.number, r.received_at, r.customer_name, r.urgency, r.status, r.assignee,
         r.received_by_dealer_id, r.arrange_due_at, r.check_due_at,
-        _named(Unit.serial, Unit.id == r.unit_id, "serial"),
-        _named(Dealer.code, Dealer.id == r.dealer_id, "dealer_code"),
-        _named(Dealer.name, Dealer.id == r.dealer_id, "dealer_name"),
-        _named(User.display_name, User.id == r.assigned_user_id, "assignee_name"))
-
-
-def _named(column, where, label):
-    return (sa.select(column).where(where).correlate(ServiceRequest).scalar_subquery()
-            .label(label))
+        named(ServiceRequest, Unit.serial, Unit.id == r.unit_id, "serial"),
+        named(ServiceRequest, Dealer.code, Dealer.id == r.dealer_id, "dealer_code"),
+        named(ServiceRequest, Dealer.name, Dealer.id == r.dealer_id, "dealer_name"),
+        named(ServiceRequest, User.display_name, User.id == r.assigned_user_id, "assignee_name"))
 
 
 def get_request(request_id: int, user, *loading) -> ServiceRequest:
